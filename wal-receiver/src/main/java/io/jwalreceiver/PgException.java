@@ -16,6 +16,7 @@ public class PgException extends RuntimeException {
   private final transient ServerError serverError;
   private final String detail;
   private final String hint;
+  private final String prefix;
 
   /** A client-side failure. */
   public PgException(SqlState sqlState, String message) {
@@ -35,15 +36,25 @@ public class PgException extends RuntimeException {
     this.serverError = null;
     this.detail = detail;
     this.hint = hint;
+    this.prefix = "";
   }
 
   /** An error the server reported. */
   public PgException(ServerError serverError) {
-    super(serverError.message());
+    this("", serverError);
+  }
+
+  /**
+   * An error the server reported, rendered after a context prefix such as {@code connection to
+   * server at "h", port p failed: }.
+   */
+  public PgException(String prefix, ServerError serverError) {
+    super(prefix + serverError.severity() + ":  " + serverError.message());
     this.sqlState = serverError.sqlState();
     this.serverError = serverError;
     this.detail = serverError.detail();
     this.hint = serverError.hint();
+    this.prefix = prefix;
   }
 
   /** The SQLSTATE. */
@@ -76,6 +87,6 @@ public class PgException extends RuntimeException {
    * ERROR:  message} plus DETAIL/HINT lines), or the client-side message alone.
    */
   public String render() {
-    return serverError != null ? serverError.render() : getMessage();
+    return serverError != null ? prefix + serverError.render() : getMessage();
   }
 }

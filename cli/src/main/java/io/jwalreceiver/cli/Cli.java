@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli;
+
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.ServerError;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * What a command needs from its process: the streams, the environment and the program name.
+ * Commands print only through here, so the output conventions of the PostgreSQL tools
+ * ({@code prog: error: …}, {@code prog: detail: …}, {@code prog: hint: …}) live in one place.
+ */
+public final class Cli {
+
+  /** The program name used as the message prefix. */
+  public static final String PROGRAM = "jwalreceiver";
+
+  private final PrintStream out;
+  private final PrintStream err;
+  private final Map<String, String> env;
+
+  public Cli(PrintStream out, PrintStream err, Map<String, String> env) {
+    this.out = out;
+    this.err = err;
+    this.env = Map.copyOf(env);
+  }
+
+  /** Standard output, for results. */
+  public PrintStream out() {
+    return out;
+  }
+
+  /** Standard error, for messages. */
+  public PrintStream err() {
+    return err;
+  }
+
+  /** The process environment (the only view of it the commands get). */
+  public Map<String, String> env() {
+    return env;
+  }
+
+  /** {@code jwalreceiver: message}, the tools' informational line (shown with -v). */
+  public void info(String message) {
+    err.println(PROGRAM + ": " + message);
+  }
+
+  /** {@code jwalreceiver: warning: message}. */
+  public void warning(String message) {
+    err.println(PROGRAM + ": warning: " + message);
+  }
+
+  /** {@code jwalreceiver: error: message} with optional detail and hint lines. */
+  public void error(String message, String detail, String hint) {
+    err.println(PROGRAM + ": error: " + message);
+    if (detail != null) {
+      err.println(PROGRAM + ": detail: " + detail);
+    }
+    if (hint != null) {
+      err.println(PROGRAM + ": hint: " + hint);
+    }
+  }
+
+  /**
+   * Reports a failure: the context, then the error rendered as libpq renders it (server text as
+   * {@code ERROR:  message}), then detail and hint lines.
+   *
+   * @param context what was being done, e.g. {@code could not create replication slot "s"}, or
+   *     null
+   */
+  public void error(String context, PgException e) {
+    String text = e.getMessage();
+    error(context == null ? text : context + ": " + text, e.detail(), e.hint());
+  }
+
+  /** Prints a server notice verbatim, as libpq's default notice processor does. */
+  public void notice(ServerError notice) {
+    err.println(notice.render());
+  }
+
+  /** The version of this build. */
+  public static String version() {
+    Properties p = new Properties();
+    try (InputStream in = Cli.class.getResourceAsStream("version.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return p.getProperty("version", "unknown");
+  }
+}

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli;
+
+import io.jwalreceiver.session.ConnInfo;
+import io.jwalreceiver.session.ConnectionConfig;
+import java.io.Console;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * The connection options of pg_basebackup and pg_receivewal ({@code -d -h -p -U -w -W}), turned
+ * into a {@link ConnectionConfig} together with the {@code PG*} environment variables, as libpq
+ * does it ({@link ConnInfo#resolve}).
+ */
+public final class ConnectionOptions {
+
+  @Option(
+      names = {"-d", "--dbname"},
+      paramLabel = "CONNSTR",
+      description = "connection string")
+  String dbname;
+
+  @Option(
+      names = {"-h", "--host"},
+      paramLabel = "HOSTNAME",
+      description = "database server host or socket directory")
+  String host;
+
+  @Option(
+      names = {"-p", "--port"},
+      paramLabel = "PORT",
+      description = "database server port number")
+  String port;
+
+  @Option(
+      names = {"-U", "--username"},
+      paramLabel = "NAME",
+      description = "connect as specified database user")
+  String username;
+
+  @Option(
+      names = {"-w", "--no-password"},
+      description = "never prompt for password")
+  boolean noPassword;
+
+  @Option(
+      names = {"-W", "--password"},
+      description = "force password prompt (should happen automatically)")
+  boolean forcePassword;
+
+  /** The replication connection these options and the environment describe. */
+  ConnectionConfig resolve(Cli cli, String programName) {
+    String home = System.getProperty("user.home");
+    ConnectionConfig cfg = ConnInfo.resolve(
+        dbname,
+        host,
+        port,
+        username,
+        cli.env(),
+        System.getProperty("user.name"),
+        home == null ? null : Path.of(home),
+        programName);
+    if (forcePassword) {
+      String pw = ask();
+      if (pw != null) {
+        cfg = cfg.withPassword(pw);
+      }
+    } else if (!noPassword) {
+      cfg = cfg.withPasswordPrompt(ConnectionOptions::ask);
+    }
+    return cfg;
+  }
+
+  /** The same server, as a plain SQL session (for queries a walsender refuses). */
+  ConnectionConfig resolveSql(Cli cli, String programName) {
+    ConnectionConfig cfg = resolve(cli, programName).withReplication(null);
+    if ("replication".equals(cfg.database())) {
+      cfg = cfg.withDatabase("postgres");
+    }
+    return cfg;
+  }
+
+  /** Asks on the terminal, as the tools do; null when there is no terminal. */
+  private static String ask() {
+    Console console = System.console();
+    if (console == null) {
+      return null;
+    }
+    char[] pw = console.readPassword("Password: ");
+    return pw == null ? null : new String(pw);
+  }
+}

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli;
+
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.SqlState;
+import io.jwalreceiver.protocol.command.ReplicationCommand;
+import io.jwalreceiver.session.ReplicationConnection;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code jwalreceiver slot create NAME}: CREATE_REPLICATION_SLOT … PHYSICAL. */
+@Command(
+    name = "create",
+    mixinStandardHelpOptions = true,
+    versionProvider = RootCommand.Version.class,
+    usageHelpWidth = 95,
+    description = {
+      "Creates a physical replication slot over a replication connection.",
+      "Like pg_create_physical_replication_slot(name, true) by default: the slot reserves WAL",
+      "at once, so nothing the standby or archiver needs is removed before it first connects.",
+      ""
+    })
+public final class CreateSlotCommand implements Callable<Integer> {
+
+  private final Cli cli;
+
+  @Parameters(index = "0", paramLabel = "SLOTNAME", description = "name of the slot to create")
+  String slotName;
+
+  @Option(
+      names = "--if-not-exists",
+      description = "do not error if the slot already exists")
+  boolean ifNotExists;
+
+  @Option(
+      names = "--reserve-wal",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = "reserve WAL immediately (default; --no-reserve-wal leaves restart_lsn"
+          + " empty until a client streams, as pg_receivewal --create-slot does)")
+  boolean reserveWal;
+
+  @Option(names = {"-v", "--verbose"}, description = "output verbose messages")
+  boolean verbose;
+
+  @Mixin ConnectionOptions connection;
+
+  public CreateSlotCommand(Cli cli) {
+    this.cli = cli;
+  }
+
+  @Override
+  public Integer call() {
+    ReplicationCommand.CreateReplicationSlot command =
+        new ReplicationCommand.CreateReplicationSlot(slotName, false, reserveWal);
+    try (ReplicationConnection c =
+        ReplicationConnection.open(connection.resolve(cli, Cli.PROGRAM), cli::notice)) {
+      if (verbose) {
+        cli.info("creating replication slot \"" + slotName + "\"");
+      }
+      String text = command.text(c.serverVersionNum());
+      try {
+        c.run(command);
+      } catch (PgException e) {
+        if (ifNotExists && e.sqlState().equals(SqlState.DUPLICATE_OBJECT)) {
+          cli.info("replication slot \"" + slotName + "\" already exists");
+          return ExitCodes.OK;
+        }
+        cli.error("could not send replication command \"" + text + "\"", e);
+        return ExitCodes.ERROR;
+      }
+    }
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli;
+
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.SqlState;
+import io.jwalreceiver.protocol.command.ReplicationCommand;
+import io.jwalreceiver.session.ReplicationConnection;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code jwalreceiver slot drop NAME}: DROP_REPLICATION_SLOT. */
+@Command(
+    name = "drop",
+    mixinStandardHelpOptions = true,
+    versionProvider = RootCommand.Version.class,
+    usageHelpWidth = 95,
+    description = {"Drops a physical replication slot over a replication connection.", ""})
+public final class DropSlotCommand implements Callable<Integer> {
+
+  private final Cli cli;
+
+  @Parameters(index = "0", paramLabel = "SLOTNAME", description = "name of the slot to drop")
+  String slotName;
+
+  @Option(names = "--if-exists", description = "do not error if the slot does not exist")
+  boolean ifExists;
+
+  @Option(
+      names = "--wait",
+      description = "if the slot is in use, wait until it is released instead of failing")
+  boolean waitWhileActive;
+
+  @Option(names = {"-v", "--verbose"}, description = "output verbose messages")
+  boolean verbose;
+
+  @Mixin ConnectionOptions connection;
+
+  public DropSlotCommand(Cli cli) {
+    this.cli = cli;
+  }
+
+  @Override
+  public Integer call() {
+    ReplicationCommand.DropReplicationSlot command =
+        new ReplicationCommand.DropReplicationSlot(slotName, waitWhileActive);
+    try (ReplicationConnection c =
+        ReplicationConnection.open(connection.resolve(cli, Cli.PROGRAM), cli::notice)) {
+      if (verbose) {
+        cli.info("dropping replication slot \"" + slotName + "\"");
+      }
+      String text = command.text(c.serverVersionNum());
+      try {
+        c.run(command);
+      } catch (PgException e) {
+        if (ifExists && e.sqlState().equals(SqlState.UNDEFINED_OBJECT)) {
+          cli.info("replication slot \"" + slotName + "\" does not exist, skipping");
+          return ExitCodes.OK;
+        }
+        cli.error("could not send replication command \"" + text + "\"", e);
+        return ExitCodes.ERROR;
+      }
+    }
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli;
+
+import io.jwalreceiver.session.QueryResult;
+import io.jwalreceiver.session.ReplicationConnection;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code jwalreceiver slot list}: the physical slots of {@code pg_replication_slots}. A walsender
+ * refuses SQL, so this opens a plain session (same host, user, TLS and password rules) to the
+ * conninfo's database, or {@code postgres} when none is given.
+ */
+@Command(
+    name = "list",
+    mixinStandardHelpOptions = true,
+    versionProvider = RootCommand.Version.class,
+    usageHelpWidth = 95,
+    description = {
+      "Lists physical replication slots: name, active, restart_lsn, wal_status and",
+      "safe_wal_size (pg_replication_slots). Connects to the database named in -d, else postgres.",
+      ""
+    })
+public final class ListSlotsCommand implements Callable<Integer> {
+
+  static final String QUERY =
+      "SELECT slot_name, active, restart_lsn, wal_status, safe_wal_size"
+          + " FROM pg_catalog.pg_replication_slots WHERE slot_type = 'physical'"
+          + " ORDER BY slot_name";
+
+  private final Cli cli;
+
+  @Mixin ConnectionOptions connection;
+
+  public ListSlotsCommand(Cli cli) {
+    this.cli = cli;
+  }
+
+  @Override
+  public Integer call() {
+    try (ReplicationConnection c =
+        ReplicationConnection.open(connection.resolveSql(cli, Cli.PROGRAM), cli::notice)) {
+      QueryResult r = c.query(QUERY);
+      printTable(r);
+    }
+    return ExitCodes.OK;
+  }
+
+  /** An aligned table like psql's, with NULL shown empty. */
+  private void printTable(QueryResult r) {
+    List<String> cols = r.columns();
+    int[] width = new int[cols.size()];
+    for (int i = 0; i < cols.size(); i++) {
+      width[i] = cols.get(i).length();
+      for (List<String> row : r.rows()) {
+        width[i] = Math.max(width[i], show(row.get(i)).length());
+      }
+    }
+    StringBuilder header = new StringBuilder();
+    StringBuilder rule = new StringBuilder();
+    for (int i = 0; i < cols.size(); i++) {
+      if (i > 0) {
+        header.append(" | ");
+        rule.append("-+-");
+      }
+      header.append(pad(cols.get(i), width[i]));
+      rule.append("-".repeat(width[i]));
+    }
+    cli.out().println(header.toString().stripTrailing());
+    cli.out().println(rule);
+    for (List<String> row : r.rows()) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < cols.size(); i++) {
+        if (i > 0) {
+          line.append(" | ");
+        }
+        line.append(pad(show(row.get(i)), width[i]));
+      }
+      cli.out().println(line.toString().stripTrailing());
+    }
+    cli.out().println("(" + r.rows().size() + (r.rows().size() == 1 ? " row)" : " rows)"));
+  }
+
+  private static String show(String v) {
+    if (v == null) {
+      return "";
+    }
+    return v.equals("t") ? "yes" : v.equals("f") ? "no" : v;
+  }
+
+  private static String pad(String s, int w) {
+    return s + " ".repeat(w - s.length());
+  }
+}

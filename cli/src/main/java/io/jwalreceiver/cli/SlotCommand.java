@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code jwalreceiver slot}: physical replication slot management. */
+@Command(
+    name = "slot",
+    mixinStandardHelpOptions = true,
+    versionProvider = RootCommand.Version.class,
+    usageHelpWidth = 95,
+    description = {"Creates, drops and lists physical replication slots.", ""},
+    subcommands = {CreateSlotCommand.class, DropSlotCommand.class, ListSlotsCommand.class})
+public final class SlotCommand implements Runnable {
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+}

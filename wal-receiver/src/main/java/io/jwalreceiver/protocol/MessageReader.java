@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.protocol;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Pulls one backend frame at a time from a {@link Transport} into one reusable buffer.
+ *
+ * <pre>
+ * Byte1  type
+ * Int32  length, counting itself but not the type byte (at least 4)
+ * Byte[length - 4] body
+ * </pre>
+ *
+ * <p>After {@link #next} returns, {@link #type()} and {@link #body()} describe the frame; the body
+ * is a view into the reader's buffer and stays valid only until the next call. The length is
+ * checked against the frame limit before any buffer grows, so a hostile length cannot exhaust
+ * memory.
+ */
+public final class MessageReader {
+
+  private static final int HEADER = 5;
+  private static final int INITIAL_CAPACITY = 64 * 1024;
+
+  private final Transport transport;
+  private final int frameLimit;
+  private ByteBuffer buf;
+  /** Start of unconsumed bytes in {@link #buf}; the buffer's position marks their end. */
+  private int start;
+
+  private byte type;
+  private ByteBuffer body;
+  /** Offset in {@link #buf} just past the current frame. */
+  private int bodyEnd;
+  private long framesRead;
+
+  /**
+   * @param transport where the bytes come from
+   * @param frameLimit the largest body accepted, in bytes
+   */
+  public MessageReader(Transport transport, int frameLimit) {
+    this.transport = transport;
+    this.frameLimit = frameLimit;
+    this.buf = ByteBuffer.allocate(INITIAL_CAPACITY);
+  }
+
+  /** Reads the next frame, blocking until it is complete. */
+  public void next() {
+    if (!next(0)) {
+      throw new IllegalStateException("unreachable: a read without timeout returned nothing");
+    }
+  }
+
+  /**
+   * Reads the next frame, waiting at most {@code timeoutMillis} for more bytes per read (0 =
+   * forever). Bytes of an incomplete frame stay buffered for the next call.
+   *
+   * @return true when a frame is ready; false when the wait timed out first
+   */
+  public boolean next(long timeoutMillis) {
+    // Release the previous frame.
+    if (body != null) {
+      start = bodyEnd;
+      body = null;
+    }
+    while (true) {
+      int available = buf.position() - start;
+      if (available == 0 && start > 0) {
+        buf.position(0);
+        start = 0;
+      }
+      if (available >= HEADER) {
+        int len = buf.getInt(start + 1);
+        if (len < 4) {
+          throw Wire.violation(
+              "invalid message length " + len + " for message type " + Wire.typeName(buf.get(start)));
+        }
+        int bodyLen = len - 4;
+        if (bodyLen > frameLimit) {
+          throw Wire.violation(
+              "message of type " + Wire.typeName(buf.get(start)) + " is " + bodyLen
+                  + " bytes, more than the limit of " + frameLimit);
+        }
+        if (available >= HEADER + bodyLen) {
+          type = buf.get(start);
+          body = buf.slice(start + HEADER, bodyLen);
+          bodyEnd = start + HEADER + bodyLen;
+          framesRead++;
+          return true;
+        }
+        ensureRoom(HEADER + bodyLen);
+      } else {
+        ensureRoom(HEADER);
+      }
+      int n = transport.read(buf, timeoutMillis);
+      if (n == 0) {
+        return false;
+      }
+    }
+  }
+
+  /** Makes room for a frame of {@code frameSize} bytes starting at {@link #start}. */
+  private void ensureRoom(int frameSize) {
+    if (start + frameSize <= buf.capacity()) {
+      return;
+    }
+    int used = buf.position() - start;
+    if (frameSize <= buf.capacity()) {
+      // Compact: move the unconsumed bytes to the front.
+      System.arraycopy(buf.array(), start, buf.array(), 0, used);
+    } else {
+      int cap = buf.capacity();
+      while (cap < frameSize) {
+        cap = cap * 2 < 0 ? Integer.MAX_VALUE : cap * 2;
+      }
+      ByteBuffer bigger = ByteBuffer.allocate(cap);
+      System.arraycopy(buf.array(), start, bigger.array(), 0, used);
+      buf = bigger;
+    }
+    buf.position(used);
+    start = 0;
+  }
+
+  /** The type byte of the current frame. */
+  public byte type() {
+    return type;
+  }
+
+  /**
+   * The body of the current frame, positioned at its first byte. Borrowed: valid until the next
+   * call to {@link #next}.
+   */
+  public ByteBuffer body() {
+    return body;
+  }
+
+  /** How many frames have been read. */
+  public long framesRead() {
+    return framesRead;
+  }
+}

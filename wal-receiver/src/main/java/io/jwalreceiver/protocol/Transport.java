@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.protocol;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The byte pipe under the codec. Implementations (TCP, TLS, Unix socket) live in the session
+ * layer; the codec only needs these calls. All failures are raised as {@code PgException}.
+ */
+public interface Transport extends AutoCloseable {
+
+  /**
+   * Reads at least one byte into {@code dst} (a heap buffer), waiting at most {@code timeoutMillis}
+   * (0 = forever).
+   *
+   * @return the number of bytes read, 0 when the timeout passed with nothing to read
+   * @throws io.jwalreceiver.PgException 08006 at end of stream or on an I/O failure
+   */
+  int read(ByteBuffer dst, long timeoutMillis);
+
+  /** Writes every remaining byte of {@code src} (a heap buffer). */
+  void write(ByteBuffer src);
+
+  /** Closes the connection; never throws. */
+  @Override
+  void close();
+}

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.session;
+
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.SqlState;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The result of one simple-protocol command: column names, rows of text values (null for SQL
+ * NULL) and the command tag.
+ */
+public record QueryResult(List<String> columns, List<List<String>> rows, String commandTag) {
+
+  public QueryResult {
+    columns = List.copyOf(columns);
+    List<List<String>> copy = new ArrayList<>(rows.size());
+    for (List<String> r : rows) {
+      copy.add(Collections.unmodifiableList(new ArrayList<>(r)));
+    }
+    rows = Collections.unmodifiableList(copy);
+  }
+
+  /** The single row of a command that always returns one, or a protocol error naming it. */
+  public List<String> singleRow(String command, int minColumns) {
+    if (rows.size() != 1 || columns.size() < minColumns) {
+      throw new PgException(
+          SqlState.PROTOCOL_VIOLATION,
+          "could not " + command + ": got " + rows.size() + " rows and " + columns.size()
+              + " fields, expected 1 rows and " + minColumns + " or more fields");
+    }
+    return rows.get(0);
+  }
+}

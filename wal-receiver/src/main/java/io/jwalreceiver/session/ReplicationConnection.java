@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.session;
+
+import io.jwalreceiver.Lsn;
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.ServerError;
+import io.jwalreceiver.SqlState;
+import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.WalSegmentSize;
+import io.jwalreceiver.protocol.MessageReader;
+import io.jwalreceiver.protocol.MessageWriter;
+import io.jwalreceiver.protocol.Transport;
+import io.jwalreceiver.protocol.Wire;
+import io.jwalreceiver.protocol.backend.BackendDecoder;
+import io.jwalreceiver.protocol.backend.BackendMessage;
+import io.jwalreceiver.protocol.backend.BackendMessage.CommandComplete;
+import io.jwalreceiver.protocol.backend.BackendMessage.DataRow;
+import io.jwalreceiver.protocol.backend.BackendMessage.EmptyQueryResponse;
+import io.jwalreceiver.protocol.backend.BackendMessage.ErrorResponse;
+import io.jwalreceiver.protocol.backend.BackendMessage.NoticeResponse;
+import io.jwalreceiver.protocol.backend.BackendMessage.ParameterStatus;
+import io.jwalreceiver.protocol.backend.BackendMessage.ReadyForQuery;
+import io.jwalreceiver.protocol.backend.BackendMessage.RowDescription;
+import io.jwalreceiver.protocol.command.ReplicationCommand;
+import io.jwalreceiver.protocol.command.TimelineHistoryFile;
+import io.jwalreceiver.protocol.frontend.FrontendMessage;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * One replication connection: startup, authentication, and the replication commands of
+ * protocol-notes §2. Open one with {@link #open}; close it with {@link #close} (sends Terminate).
+ *
+ * <p>Not thread-safe: one thread drives a connection at a time.
+ */
+public final class ReplicationConnection implements AutoCloseable {
+
+  /** Default largest frame accepted from the server (a DataRow, a CopyData). */
+  public static final int DEFAULT_FRAME_LIMIT = 64 * 1024 * 1024;
+
+  /** Where the connection is in its life. */
+  enum State {
+    READY,
+    BUSY,
+    CLOSED
+  }
+
+  private final ConnectionConfig config;
+  private final Transport transport;
+  private final MessageReader reader;
+  private final MessageWriter writer;
+  private final Consumer<ServerError> noticeListener;
+  private final Map<String, String> parameters;
+  private final int backendPid;
+  private final int serverVersionNum;
+  private final boolean tls;
+  private final boolean channelBound;
+  private State state = State.READY;
+
+  ReplicationConnection(
+      ConnectionConfig config,
+      Transport transport,
+      MessageReader reader,
+      MessageWriter writer,
+      Consumer<ServerError> noticeListener,
+      Map<String, String> parameters,
+      int backendPid,
+      boolean tls,
+      boolean channelBound) {
+    this.config = config;
+    this.transport = transport;
+    this.reader = reader;
+    this.writer = writer;
+    this.noticeListener = noticeListener;
+    this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+    this.backendPid = backendPid;
+    this.tls = tls;
+    this.channelBound = channelBound;
+    this.serverVersionNum = parseServerVersion(parameters.get("server_version"));
+  }
+
+  /**
+   * Connects, negotiates TLS per sslmode, authenticates and waits for ReadyForQuery.
+   *
+   * @param noticeListener receives every NoticeResponse (warnings, notices) of the connection
+   */
+  public static ReplicationConnection open(
+      ConnectionConfig config, Consumer<ServerError> noticeListener) {
+    return Connector.connect(config, noticeListener);
+  }
+
+  /** Opens a connection whose notices are dropped. */
+  public static ReplicationConnection open(ConnectionConfig config) {
+    return open(config, n -> {});
+  }
+
+  /** The settings this connection was opened with. */
+  public ConnectionConfig config() {
+    return config;
+  }
+
+  /** The server's ParameterStatus values (server_version, application_name, …). */
+  public Map<String, String> parameters() {
+    return parameters;
+  }
+
+  /** The server's version as {@code server_version_num} (e.g. 150013), from server_version. */
+  public int serverVersionNum() {
+    return serverVersionNum;
+  }
+
+  /** The major version (13 … 18). */
+  public int serverMajorVersion() {
+    return serverVersionNum / 10000;
+  }
+
+  /** The walsender's process id. */
+  public int backendPid() {
+    return backendPid;
+  }
+
+  /** True when the connection is encrypted. */
+  public boolean isTls() {
+    return tls;
+  }
+
+  /** True when SCRAM-SHA-256-PLUS bound the authentication to the TLS channel. */
+  public boolean isChannelBound() {
+    return channelBound;
+  }
+
+  // ---------------------------------------------------------------- replication commands
+
+  /** IDENTIFY_SYSTEM. */
+  public SystemIdentity identifySystem() {
+    QueryResult r = run(new ReplicationCommand.IdentifySystem());
+    List<String> row = r.singleRow("identify system", 3);
+    return new SystemIdentity(
+        row.get(0),
+        TimelineId.parse(row.get(1)),
+        Lsn.parse(row.get(2)),
+        row.size() > 3 ? row.get(3) : null);
+  }
+
+  /** SHOW name. */
+  public String show(String parameter) {
+    QueryResult r = run(new ReplicationCommand.Show(parameter));
+    return r.singleRow("show " + parameter, 1).get(0);
+  }
+
+  /** The WAL segment size, from {@code SHOW wal_segment_size} (never assumed). */
+  public WalSegmentSize walSegmentSize() {
+    return WalSegmentSize.parseShow(show("wal_segment_size"));
+  }
+
+  /** TIMELINE_HISTORY tli: the history file of a timeline after the first. */
+  public TimelineHistoryFile timelineHistory(TimelineId timeline) {
+    QueryResult r = run(new ReplicationCommand.TimelineHistory(timeline));
+    List<String> row = r.singleRow("fetch timeline history file", 2);
+    return TimelineHistoryFile.parse(timeline, row.get(0), row.get(1).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * CREATE_REPLICATION_SLOT for a physical slot, in the syntax the server speaks.
+   *
+   * @return the slot's consistent point as the server reports it
+   */
+  public Lsn createPhysicalSlot(String slotName, boolean temporary, boolean reserveWal) {
+    QueryResult r = run(new ReplicationCommand.CreateReplicationSlot(slotName, temporary, reserveWal));
+    List<String> row = r.singleRow("create replication slot \"" + slotName + "\"", 2);
+    return row.get(1) == null ? Lsn.INVALID : Lsn.parse(row.get(1));
+  }
+
+  /** DROP_REPLICATION_SLOT, optionally waiting while the slot is active. */
+  public void dropSlot(String slotName, boolean waitWhileActive) {
+    run(new ReplicationCommand.DropReplicationSlot(slotName, waitWhileActive));
+  }
+
+  /**
+   * READ_REPLICATION_SLOT (PostgreSQL 15+).
+   *
+   * @return the slot's position, or empty when no such slot exists (the server answers a row of
+   *     NULLs then)
+   * @throws PgException 0A000 on servers before 15, which lack the command; read {@code
+   *     pg_replication_slots} over a SQL connection there
+   */
+  public Optional<SlotPosition> readReplicationSlot(String slotName) {
+    if (serverVersionNum < 150000) {
+      throw new PgException(
+          new SqlState("0A000"),
+          "READ_REPLICATION_SLOT is not supported by server version " + serverVersionString(),
+          null,
+          "It needs PostgreSQL 15 or later; read pg_replication_slots over a SQL connection"
+              + " instead.",
+          null);
+    }
+    QueryResult r = run(new ReplicationCommand.ReadReplicationSlot(slotName));
+    List<String> row = r.singleRow("read replication slot \"" + slotName + "\"", 3);
+    if (row.get(0) == null) {
+      return Optional.empty();
+    }
+    return Optional.of(new SlotPosition(
+        row.get(0),
+        row.get(1) == null ? null : Lsn.parse(row.get(1)),
+        row.get(2) == null ? null : TimelineId.parse(row.get(2))));
+  }
+
+  /** The server's version string as reported ({@code 16.2}). */
+  public String serverVersionString() {
+    return parameters.getOrDefault("server_version", "unknown");
+  }
+
+  /** Runs one replication command and collects its result. */
+  public QueryResult run(ReplicationCommand command) {
+    return query(command.text(serverVersionNum));
+  }
+
+  /**
+   * Runs one simple-protocol command (a replication command on a walsender, or SQL on a plain
+   * session) and collects its rows. A server error is thrown once ReadyForQuery has arrived, so
+   * the connection stays usable.
+   */
+  public QueryResult query(String text) {
+    ensureReady();
+    state = State.BUSY;
+    writer.send(new FrontendMessage.Query(text));
+    List<String> columns = new ArrayList<>();
+    List<List<String>> rows = new ArrayList<>();
+    String tag = null;
+    PgException error = null;
+    while (true) {
+      BackendMessage m = nextMessage();
+      if (m instanceof RowDescription rd) {
+        columns.clear();
+        rd.fields().forEach(f -> columns.add(f.name()));
+      } else if (m instanceof DataRow dr) {
+        List<String> row = new ArrayList<>(dr.values().size());
+        for (byte[] v : dr.values()) {
+          row.add(v == null ? null : new String(v, StandardCharsets.UTF_8));
+        }
+        rows.add(row);
+      } else if (m instanceof CommandComplete cc) {
+        tag = cc.tag();
+      } else if (m instanceof EmptyQueryResponse) {
+        tag = "";
+      } else if (m instanceof ErrorResponse er) {
+        error = new PgException(er.error());
+      } else if (m instanceof ReadyForQuery) {
+        state = State.READY;
+        if (error != null) {
+          throw error;
+        }
+        return new QueryResult(columns, rows, tag);
+      } else if (m instanceof BackendMessage.CopyResponse cr) {
+        // A command that enters COPY is not for query(); leave the connection unusable.
+        state = State.CLOSED;
+        close();
+        throw Wire.violation("unexpected COPY response " + cr.direction() + " to \"" + text + "\"");
+      } else {
+        throw unexpected(m, "command \"" + text + "\"");
+      }
+    }
+  }
+
+  /**
+   * Reads the next message, delivering notices and ParameterStatus updates on the way. Errors
+   * are returned, not thrown, so callers can wait for ReadyForQuery.
+   */
+  BackendMessage nextMessage() {
+    while (true) {
+      reader.next();
+      BackendMessage m = BackendDecoder.decode(reader.type(), reader.body());
+      if (m instanceof NoticeResponse n) {
+        noticeListener.accept(n.notice());
+      } else if (m instanceof ParameterStatus) {
+        // Parameters reported after startup (e.g. in_hot_standby after promotion) change nothing
+        // the connection relies on.
+        continue;
+      } else {
+        return m;
+      }
+    }
+  }
+
+  private void ensureReady() {
+    if (state != State.READY) {
+      throw new PgException(
+          SqlState.CONNECTION_FAILURE,
+          state == State.CLOSED ? "connection is closed" : "another command is already in progress");
+    }
+  }
+
+  static PgException unexpected(BackendMessage m, String during) {
+    return Wire.violation("unexpected " + m.getClass().getSimpleName() + " during " + during);
+  }
+
+  /** The reader, for the streaming layers that take over the connection (COPY). */
+  MessageReader reader() {
+    return reader;
+  }
+
+  /** The writer, for the streaming layers. */
+  MessageWriter writer() {
+    return writer;
+  }
+
+  /** Sends Terminate (when the connection is idle) and closes the socket. */
+  @Override
+  public void close() {
+    if (state == State.READY) {
+      try {
+        writer.send(new FrontendMessage.Terminate());
+      } catch (PgException ignored) {
+        // The server may already be gone.
+      }
+    }
+    state = State.CLOSED;
+    transport.close();
+  }
+
+  /**
+   * {@code server_version} to {@code server_version_num}: {@code 16.2} → 160002, {@code 13.18
+   * (Debian …)} → 130018, {@code 18beta1} → 180000.
+   */
+  static int parseServerVersion(String v) {
+    if (v == null) {
+      throw Wire.violation("server did not report server_version");
+    }
+    int i = 0;
+    int major = 0;
+    while (i < v.length() && Character.isDigit(v.charAt(i))) {
+      major = major * 10 + (v.charAt(i++) - '0');
+    }
+    int minor = 0;
+    if (i < v.length() && v.charAt(i) == '.') {
+      i++;
+      while (i < v.length() && Character.isDigit(v.charAt(i))) {
+        minor = minor * 10 + (v.charAt(i++) - '0');
+      }
+    }
+    if (major == 0) {
+      throw Wire.violation("could not parse server version \"" + v + "\"");
+    }
+    return major >= 10 ? major * 10000 + minor : major * 10000 + minor * 100;
+  }
+}
