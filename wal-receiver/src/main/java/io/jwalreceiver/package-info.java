@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: Apache-2.0
+/** Vocabulary shared by every layer: WAL positions, timelines, segment sizes and the error type. */
+package io.jwalreceiver;

@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: Apache-2.0
+/** Replication commands: their text, and typed results such as timeline history files. */
+package io.jwalreceiver.protocol.command;

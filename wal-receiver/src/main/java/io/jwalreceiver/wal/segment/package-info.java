@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: Apache-2.0
+/** WAL segment files: their names and the sink that writes them durably. */
+package io.jwalreceiver.wal.segment;
