@@ -14,7 +14,6 @@ import picocli.CommandLine.Parameters;
 /** {@code jwalreceiver slot create NAME}: CREATE_REPLICATION_SLOT … PHYSICAL. */
 @Command(
     name = "create",
-    mixinStandardHelpOptions = true,
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {
@@ -24,6 +23,8 @@ import picocli.CommandLine.Parameters;
       ""
     })
 public final class CreateSlotCommand implements Callable<Integer> {
+
+  @Mixin HelpOptions helpOptions;
 
   private final Cli cli;
 

@@ -14,11 +14,12 @@ import picocli.CommandLine.Parameters;
 /** {@code jwalreceiver slot drop NAME}: DROP_REPLICATION_SLOT. */
 @Command(
     name = "drop",
-    mixinStandardHelpOptions = true,
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {"Drops a physical replication slot over a replication connection.", ""})
 public final class DropSlotCommand implements Callable<Integer> {
+
+  @Mixin HelpOptions helpOptions;
 
   private final Cli cli;
 

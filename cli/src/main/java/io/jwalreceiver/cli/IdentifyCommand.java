@@ -11,7 +11,6 @@ import picocli.CommandLine.Mixin;
 /** {@code jwalreceiver identify}: IDENTIFY_SYSTEM and the facts a replication client needs. */
 @Command(
     name = "identify",
-    mixinStandardHelpOptions = true,
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {
@@ -20,6 +19,8 @@ import picocli.CommandLine.Mixin;
       ""
     })
 public final class IdentifyCommand implements Callable<Integer> {
+
+  @Mixin HelpOptions helpOptions;
 
   private final Cli cli;
 

@@ -15,7 +15,6 @@ import picocli.CommandLine.Mixin;
  */
 @Command(
     name = "list",
-    mixinStandardHelpOptions = true,
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {
@@ -24,6 +23,8 @@ import picocli.CommandLine.Mixin;
       ""
     })
 public final class ListSlotsCommand implements Callable<Integer> {
+
+  @Mixin HelpOptions helpOptions;
 
   static final String QUERY =
       "SELECT slot_name, active, restart_lsn, wal_status, safe_wal_size"

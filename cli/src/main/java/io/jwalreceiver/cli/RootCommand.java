@@ -2,6 +2,7 @@
 package io.jwalreceiver.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -9,7 +10,6 @@ import picocli.CommandLine.Spec;
 /** {@code jwalreceiver}: the command group. */
 @Command(
     name = "jwalreceiver",
-    mixinStandardHelpOptions = true,
     versionProvider = RootCommand.Version.class,
     description = {
       "A pure-Java PostgreSQL physical replication client for servers 13 to 18.",
@@ -24,6 +24,8 @@ import picocli.CommandLine.Spec;
       "Report bugs in the project's issue tracker."
     })
 public final class RootCommand implements Runnable {
+
+  @Mixin HelpOptions helpOptions;
 
   @Spec CommandSpec spec;
 

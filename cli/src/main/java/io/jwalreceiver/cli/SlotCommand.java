@@ -2,18 +2,20 @@
 package io.jwalreceiver.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code jwalreceiver slot}: physical replication slot management. */
 @Command(
     name = "slot",
-    mixinStandardHelpOptions = true,
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {"Creates, drops and lists physical replication slots.", ""},
     subcommands = {CreateSlotCommand.class, DropSlotCommand.class, ListSlotsCommand.class})
 public final class SlotCommand implements Runnable {
+
+  @Mixin HelpOptions helpOptions;
 
   @Spec CommandSpec spec;
 

@@ -460,9 +460,9 @@ final class Connector {
       }
       String p = cfg.password();
       if (p == null && cfg.passFile() != null) {
-        String lookupHost = cfg.isUnixSocket() ? "localhost" : cfg.host();
+        // PgPassFile maps the default socket directory to "localhost", as libpq does.
         p = PgPassFile.lookup(
-                cfg.passFile(), lookupHost, cfg.port(),
+                cfg.passFile(), cfg.host(), cfg.port(),
                 cfg.database() == null ? cfg.user() : cfg.database(), cfg.user(), w -> {})
             .orElse(null);
       }

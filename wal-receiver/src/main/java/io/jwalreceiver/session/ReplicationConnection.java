@@ -161,9 +161,20 @@ public final class ReplicationConnection implements AutoCloseable {
 
   /** TIMELINE_HISTORY tli: the history file of a timeline after the first. */
   public TimelineHistoryFile timelineHistory(TimelineId timeline) {
-    QueryResult r = run(new ReplicationCommand.TimelineHistory(timeline));
-    List<String> row = r.singleRow("fetch timeline history file", 2);
-    return TimelineHistoryFile.parse(timeline, row.get(0), row.get(1).getBytes(StandardCharsets.UTF_8));
+    // The content column is the file's raw bytes: keep them undecoded.
+    RawResult r = queryRaw(new ReplicationCommand.TimelineHistory(timeline).text(serverVersionNum));
+    if (r.rows().size() != 1 || r.columns().size() != 2) {
+      throw new PgException(
+          SqlState.PROTOCOL_VIOLATION,
+          "could not fetch timeline history file: got " + r.rows().size() + " rows and "
+              + r.columns().size() + " fields, expected 1 rows and 2 fields");
+    }
+    List<byte[]> row = r.rows().get(0);
+    if (row.get(0) == null || row.get(1) == null) {
+      throw Wire.violation("TIMELINE_HISTORY returned NULL");
+    }
+    return TimelineHistoryFile.parse(
+        timeline, new String(row.get(0), StandardCharsets.UTF_8), row.get(1));
   }
 
   /**
@@ -227,11 +238,27 @@ public final class ReplicationConnection implements AutoCloseable {
    * the connection stays usable.
    */
   public QueryResult query(String text) {
+    RawResult raw = queryRaw(text);
+    List<List<String>> rows = new ArrayList<>(raw.rows().size());
+    for (List<byte[]> r : raw.rows()) {
+      List<String> row = new ArrayList<>(r.size());
+      for (byte[] v : r) {
+        row.add(v == null ? null : new String(v, StandardCharsets.UTF_8));
+      }
+      rows.add(row);
+    }
+    return new QueryResult(raw.columns(), rows, raw.commandTag());
+  }
+
+  /** A result with its values as the server sent them (text format bytes, null for NULL). */
+  private record RawResult(List<String> columns, List<List<byte[]>> rows, String commandTag) {}
+
+  private RawResult queryRaw(String text) {
     ensureReady();
     state = State.BUSY;
     writer.send(new FrontendMessage.Query(text));
     List<String> columns = new ArrayList<>();
-    List<List<String>> rows = new ArrayList<>();
+    List<List<byte[]>> rows = new ArrayList<>();
     String tag = null;
     PgException error = null;
     while (true) {
@@ -240,11 +267,7 @@ public final class ReplicationConnection implements AutoCloseable {
         columns.clear();
         rd.fields().forEach(f -> columns.add(f.name()));
       } else if (m instanceof DataRow dr) {
-        List<String> row = new ArrayList<>(dr.values().size());
-        for (byte[] v : dr.values()) {
-          row.add(v == null ? null : new String(v, StandardCharsets.UTF_8));
-        }
-        rows.add(row);
+        rows.add(dr.values());
       } else if (m instanceof CommandComplete cc) {
         tag = cc.tag();
       } else if (m instanceof EmptyQueryResponse) {
@@ -256,7 +279,7 @@ public final class ReplicationConnection implements AutoCloseable {
         if (error != null) {
           throw error;
         }
-        return new QueryResult(columns, rows, tag);
+        return new RawResult(columns, rows, tag);
       } else if (m instanceof BackendMessage.CopyResponse cr) {
         // A command that enters COPY is not for query(); leave the connection unusable.
         state = State.CLOSED;

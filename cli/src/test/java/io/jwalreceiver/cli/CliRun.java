@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/** One in-process run of the command line, with what it printed. */
+record CliRun(int exitCode, String out, String err) {
+
+  static CliRun of(Map<String, String> env, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      code = Main.run(args, o, e, env);
+    }
+    return new CliRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** The first line of stderr. */
+  String firstErrorLine() {
+    int nl = err.indexOf('\n');
+    return nl < 0 ? err : err.substring(0, nl);
+  }
+}

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Usage conventions that need no server. */
+class CliTest {
+
+  private static final Map<String, String> NO_ENV = Map.of();
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "identify", "slot", "slot create", "slot drop", "slot list"})
+  void printsHelpOnStdoutAndExitsZero(String command) {
+    String[] args = (command.isEmpty() ? "--help" : command + " --help").split(" ");
+    CliRun r = CliRun.of(NO_ENV, args);
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.out()).startsWith("Usage: jwalreceiver");
+    assertThat(r.err()).isEmpty();
+    assertThat(r.out().lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(95));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "identify", "slot", "slot create", "slot drop", "slot list"})
+  void printsVersionOnEveryCommand(String command) {
+    String[] args = (command.isEmpty() ? "--version" : command + " --version").split(" ");
+    CliRun r = CliRun.of(NO_ENV, args);
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.out()).startsWith("jwalreceiver ").contains("(PostgreSQL 13 to 18)");
+  }
+
+  @Test
+  void rejectsAnUnknownOptionWithAHint() {
+    CliRun r = CliRun.of(NO_ENV, "identify", "--bogus");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.firstErrorLine()).isEqualTo("jwalreceiver: error: unrecognized option \"--bogus\"");
+    assertThat(r.err()).contains("jwalreceiver: hint: Try \"jwalreceiver identify --help\" for more information.");
+  }
+
+  @Test
+  void rejectsExtraArguments() {
+    CliRun r = CliRun.of(NO_ENV, "identify", "extra");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.firstErrorLine())
+        .isEqualTo("jwalreceiver: error: too many command-line arguments (first is \"extra\")");
+  }
+
+  @Test
+  void rejectsAMalformedConninfoBeforeConnecting() {
+    CliRun r = CliRun.of(NO_ENV, "identify", "-d", "host=localhost port");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.firstErrorLine())
+        .isEqualTo("jwalreceiver: error: missing \"=\" after \"port\" in connection info string");
+  }
+
+  @Test
+  void rejectsAnInvalidSlotNameBeforeConnecting() {
+    CliRun r = CliRun.of(NO_ENV, "slot", "create", "Bad-Name", "-h", "127.0.0.1", "-p", "1");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.firstErrorLine())
+        .isEqualTo("jwalreceiver: error: replication slot name \"Bad-Name\" contains invalid character");
+    assertThat(r.err()).contains("jwalreceiver: hint: Replication slot names may only contain");
+  }
+
+  @Test
+  void rejectsAnUnknownHost() {
+    CliRun r = CliRun.of(NO_ENV, "identify", "-h", "no-such-host.invalid");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.firstErrorLine())
+        .isEqualTo("jwalreceiver: error: could not translate host name \"no-such-host.invalid\" to"
+            + " address: Name or service not known");
+  }
+}
