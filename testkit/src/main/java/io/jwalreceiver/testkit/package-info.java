@@ -1,3 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-/** Real PostgreSQL servers (13–18) for integration tests, and the tools tests need around them. */
+/**
+ * Real PostgreSQL servers (13–18) for integration tests, and the tools tests need around them.
+ *
+ * <ul>
+ *   <li>{@link io.jwalreceiver.testkit.PostgresServer}: start, stop, standby pairs, promotion, WAL
+ *       generation, TLS, test roles; {@code shared(major)} for a JVM-wide server per version;
+ *   <li>{@link io.jwalreceiver.testkit.PgVersions}: the versions selected by {@code
+ *       -Dpg.versions} / {@code -Dpg.bin}, for {@code @MethodSource}, and version assumptions;
+ *   <li>{@link io.jwalreceiver.testkit.PgBinaries}: where the server binaries come from;
+ *   <li>{@link io.jwalreceiver.testkit.TcpProxy}: a fault-injecting TCP forwarder.
+ * </ul>
+ */
 package io.jwalreceiver.testkit;

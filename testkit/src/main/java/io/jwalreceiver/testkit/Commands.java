@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Runs external commands with a clean environment, a deadline and captured output. */
+final class Commands {
+
+  private Commands() {}
+
+  /**
+   * The outcome of one command.
+   *
+   * @param command what ran
+   * @param exitCode the exit status ({@code -1} when it was killed at the deadline)
+   * @param output stdout and stderr, interleaved
+   */
+  record Result(List<String> command, int exitCode, String output) {
+
+    boolean ok() {
+      return exitCode == 0;
+    }
+
+    /** Throws unless the command succeeded. */
+    Result check() {
+      if (!ok()) {
+        throw new PostgresServerException(
+            "command failed (exit " + exitCode + "): " + String.join(" ", command) + "\n" + output);
+      }
+      return this;
+    }
+  }
+
+  /**
+   * Runs a command and waits for it.
+   *
+   * <p>Output goes to a temporary file rather than a pipe, so a daemon the command leaves behind
+   * (the postmaster that {@code pg_ctl start} forks) can never keep us waiting for end of stream.
+   *
+   * @param command the program and its arguments
+   * @param workDir the working directory (must be accessible to the user the command runs as)
+   * @param timeout how long to wait before killing it
+   * @return the result, successful or not
+   */
+  static Result run(List<String> command, Path workDir, Duration timeout) {
+    Path out = null;
+    try {
+      out = Files.createTempFile("jwalreceiver-cmd-", ".out");
+      ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
+      cleanEnvironment(pb.environment());
+      pb.redirectErrorStream(true);
+      pb.redirectOutput(out.toFile());
+      pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+      Process process = pb.start();
+      int exit;
+      if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        exit = process.exitValue();
+      } else {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        process.waitFor(5, TimeUnit.SECONDS);
+        exit = -1;
+      }
+      String text = Files.readString(out, StandardCharsets.UTF_8);
+      if (exit == -1) {
+        text += "\n[killed after " + timeout.toSeconds() + " s]";
+      }
+      return new Result(List.copyOf(command), exit, text);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot run " + String.join(" ", command), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PostgresServerException("interrupted while running " + command.get(0), e);
+    } finally {
+      if (out != null) {
+        try {
+          Files.deleteIfExists(out);
+        } catch (IOException ignored) {
+          // A leftover temp file is harmless.
+        }
+      }
+    }
+  }
+
+  /** Drops {@code PG*} variables (they would redirect initdb/pg_ctl) and pins the C locale. */
+  private static void cleanEnvironment(Map<String, String> env) {
+    env.keySet().removeIf(k -> k.startsWith("PG"));
+    env.remove("LC_ALL");
+    env.put("LC_ALL", "C");
+    env.put("LANG", "C");
+  }
+}

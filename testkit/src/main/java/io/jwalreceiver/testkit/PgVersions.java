@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.testkit;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Which PostgreSQL major versions the integration tests run against.
+ *
+ * <p>The choice comes from system properties set by failsafe:
+ *
+ * <ul>
+ *   <li>{@code pg.versions}: a comma-separated list such as {@code 13,18}; blank or unset means
+ *       every {@linkplain #SUPPORTED supported} version;
+ *   <li>{@code pg.bin}: a local installation's {@code bin} directory; when set, it is the only
+ *       selected version (its major is read from {@code postgres --version}).
+ * </ul>
+ *
+ * <p>Typical use in a parameterised test:
+ *
+ * <pre>{@code
+ * static List<Integer> versions() { return PgVersions.selected(); }
+ *
+ * @ParameterizedTest @MethodSource("versions")
+ * void streams(int major) { PostgresServer server = PostgresServer.shared(major); ... }
+ * }</pre>
+ */
+public final class PgVersions {
+
+  /** The major versions this project supports, ascending. */
+  public static final List<Integer> SUPPORTED = List.of(13, 14, 15, 16, 17, 18);
+
+  /** System property naming the selected versions. */
+  public static final String VERSIONS_PROPERTY = "pg.versions";
+
+  /** System property naming a local installation's {@code bin} directory. */
+  public static final String BIN_PROPERTY = "pg.bin";
+
+  private static final Pattern VERSION_OUTPUT = Pattern.compile("\\(PostgreSQL\\)\\s+(\\d+)");
+
+  private PgVersions() {}
+
+  /**
+   * The selected major versions, ascending and without duplicates.
+   *
+   * @return the versions from {@code pg.versions}, or just the local install's major when {@code
+   *     pg.bin} is set
+   * @throws IllegalArgumentException if {@code pg.versions} is malformed or names an unsupported
+   *     version
+   */
+  public static List<Integer> selected() {
+    Optional<PgBinaries.LocalInstall> local = PgBinaries.localInstall();
+    if (local.isPresent()) {
+      return List.of(local.get().major());
+    }
+    return parse(System.getProperty(VERSIONS_PROPERTY));
+  }
+
+  /**
+   * The highest selected major version.
+   *
+   * @return the last element of {@link #selected()}
+   */
+  public static int highest() {
+    List<Integer> versions = selected();
+    return versions.get(versions.size() - 1);
+  }
+
+  /**
+   * The lowest selected major version.
+   *
+   * @return the first element of {@link #selected()}
+   */
+  public static int lowest() {
+    return selected().get(0);
+  }
+
+  /**
+   * Parses a {@code pg.versions} value.
+   *
+   * @param value comma- or whitespace-separated majors, or {@code null}/blank for all supported
+   * @return the majors, ascending and without duplicates
+   * @throws IllegalArgumentException on a malformed or unsupported version
+   */
+  static List<Integer> parse(String value) {
+    if (value == null || value.isBlank()) {
+      return SUPPORTED;
+    }
+    TreeSet<Integer> majors = new TreeSet<>();
+    for (String token : value.split("[,\\s]+")) {
+      if (token.isEmpty()) {
+        continue;
+      }
+      majors.add(parseMajor(token));
+    }
+    if (majors.isEmpty()) {
+      return SUPPORTED;
+    }
+    return List.copyOf(majors);
+  }
+
+  /**
+   * Parses one major version; {@code 16.11} or {@code 16.11.0} are accepted and mean 16.
+   *
+   * @param token the text
+   * @return the major version
+   */
+  static int parseMajor(String token) {
+    String trimmed = token.trim().toLowerCase(Locale.ROOT);
+    if (trimmed.startsWith("pg")) {
+      trimmed = trimmed.substring(2);
+    }
+    int dot = trimmed.indexOf('.');
+    String majorText = dot < 0 ? trimmed : trimmed.substring(0, dot);
+    int major;
+    try {
+      major = Integer.parseInt(majorText);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          VERSIONS_PROPERTY + ": not a PostgreSQL major version: '" + token + "'", e);
+    }
+    if (!SUPPORTED.contains(major)) {
+      throw new IllegalArgumentException(
+          VERSIONS_PROPERTY
+              + ": unsupported PostgreSQL version "
+              + major
+              + " (supported: "
+              + SUPPORTED
+              + ")");
+    }
+    return major;
+  }
+
+  /**
+   * Parses the output of {@code postgres --version}, e.g. {@code postgres (PostgreSQL) 15.14
+   * (Debian 15.14-0+deb12u1)}.
+   *
+   * @param output the command's output
+   * @return the major version
+   * @throws IllegalArgumentException if no version is found
+   */
+  static int majorFromVersionOutput(String output) {
+    Matcher m = VERSION_OUTPUT.matcher(output);
+    if (!m.find()) {
+      throw new IllegalArgumentException("cannot read a PostgreSQL version from: " + output);
+    }
+    return Integer.parseInt(m.group(1));
+  }
+
+  /**
+   * Skips the calling test (a JUnit assumption) unless the server is at least the given major.
+   *
+   * @param server the server under test
+   * @param minMajor the lowest major the test supports
+   */
+  public static void assumeAtLeast(PostgresServer server, int minMajor) {
+    assumeAtLeast(server.majorVersion(), minMajor);
+  }
+
+  /**
+   * Skips the calling test (a JUnit assumption) unless {@code major >= minMajor}.
+   *
+   * @param major the version under test
+   * @param minMajor the lowest major the test supports
+   */
+  public static void assumeAtLeast(int major, int minMajor) {
+    Assumptions.assumeTrue(
+        major >= minMajor, () -> "needs PostgreSQL " + minMajor + "+, have " + major);
+  }
+}
