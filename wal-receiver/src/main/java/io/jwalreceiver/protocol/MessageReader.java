@@ -21,6 +21,11 @@ public final class MessageReader {
 
   private static final int HEADER = 5;
   private static final int INITIAL_CAPACITY = 64 * 1024;
+  /**
+   * The largest frame limit: header plus body must stay at most 1 GiB (the server builds every
+   * message in a buffer capped at 1 GB), so size arithmetic and buffer doubling cannot overflow.
+   */
+  public static final int MAX_FRAME_LIMIT = (1 << 30) - HEADER;
 
   private final Transport transport;
   private final int frameLimit;
@@ -36,9 +41,13 @@ public final class MessageReader {
 
   /**
    * @param transport where the bytes come from
-   * @param frameLimit the largest body accepted, in bytes
+   * @param frameLimit the largest body accepted, in bytes, at most {@link #MAX_FRAME_LIMIT}
    */
   public MessageReader(Transport transport, int frameLimit) {
+    if (frameLimit < 0 || frameLimit > MAX_FRAME_LIMIT) {
+      throw new IllegalArgumentException(
+          "frame limit must be between 0 and " + MAX_FRAME_LIMIT + ", got " + frameLimit);
+    }
     this.transport = transport;
     this.frameLimit = frameLimit;
     this.buf = ByteBuffer.allocate(INITIAL_CAPACITY);

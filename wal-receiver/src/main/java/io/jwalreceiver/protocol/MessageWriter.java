@@ -22,8 +22,22 @@ public final class MessageWriter {
 
   /** Encodes one message and writes it out at once. */
   public void send(FrontendMessage message) {
-    buf.clear();
+    begin();
     message.encode(this);
+    flush();
+  }
+
+  /**
+   * Starts a message encoded by hand with {@link #beginFrame} and the {@code put} methods; {@link
+   * #flush} writes it. For hot paths that must not allocate a message record.
+   */
+  public void begin() {
+    buf.clear();
+    lengthAt = -1;
+  }
+
+  /** Back-patches the open frame's length and writes everything encoded since {@link #begin}. */
+  public void flush() {
     finishFrame();
     buf.flip();
     transport.write(buf);
