@@ -35,6 +35,11 @@ public final class MessageReader {
 
   private byte type;
   private ByteBuffer body;
+  /**
+   * The one view object handed out as {@link #body()}, re-pointed at each frame so reading a
+   * frame allocates nothing; replaced only when {@link #buf} grows.
+   */
+  private ByteBuffer view;
   /** Offset in {@link #buf} just past the current frame. */
   private int bodyEnd;
   private long framesRead;
@@ -51,6 +56,7 @@ public final class MessageReader {
     this.transport = transport;
     this.frameLimit = frameLimit;
     this.buf = ByteBuffer.allocate(INITIAL_CAPACITY);
+    this.view = buf.duplicate();
   }
 
   /** Reads the next frame, blocking until it is complete. */
@@ -92,7 +98,11 @@ public final class MessageReader {
         }
         if (available >= HEADER + bodyLen) {
           type = buf.get(start);
-          body = buf.slice(start + HEADER, bodyLen);
+          // slice() would allocate a view per frame; re-point the reusable one instead. Its
+          // position is the body's first byte, not 0: decoders read relative to position().
+          view.clear();
+          view.limit(start + HEADER + bodyLen).position(start + HEADER);
+          body = view;
           bodyEnd = start + HEADER + bodyLen;
           framesRead++;
           return true;
@@ -125,6 +135,7 @@ public final class MessageReader {
       ByteBuffer bigger = ByteBuffer.allocate(cap);
       System.arraycopy(buf.array(), start, bigger.array(), 0, used);
       buf = bigger;
+      view = buf.duplicate();
     }
     buf.position(used);
     start = 0;
@@ -136,7 +147,8 @@ public final class MessageReader {
   }
 
   /**
-   * The body of the current frame, positioned at its first byte. Borrowed: valid until the next
+   * The body of the current frame: from its position (the first body byte, not necessarily 0) to
+   * its limit. The same object is returned for every frame. Borrowed: valid until the next
    * call to {@link #next}.
    */
   public ByteBuffer body() {

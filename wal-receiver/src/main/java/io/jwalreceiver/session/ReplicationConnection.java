@@ -222,6 +222,47 @@ public final class ReplicationConnection implements AutoCloseable {
         row.get(2) == null ? null : TimelineId.parse(row.get(2))));
   }
 
+  /**
+   * START_REPLICATION … PHYSICAL: enters COPY BOTH and returns the stream. When {@code start} is
+   * exactly the end of an older timeline, the server skips COPY and names the next timeline at
+   * once; the stream then reports {@link CopyBothStream.Event#END_OF_TIMELINE} on its first poll.
+   *
+   * @param slotName the slot, or null to stream without one
+   */
+  public CopyBothStream startReplication(String slotName, Lsn start, TimelineId timeline) {
+    String text = new ReplicationCommand.StartReplication(slotName, start, timeline)
+        .text(serverVersionNum);
+    ensureReady();
+    state = State.BUSY;
+    writer.send(new FrontendMessage.Query(text));
+    PgException error = null;
+    NextTimeline next = null;
+    while (true) {
+      BackendMessage m = nextMessage();
+      if (m instanceof BackendMessage.CopyResponse cr && cr.direction() == 'W' && error == null) {
+        return new CopyBothStream(this, null);
+      } else if (m instanceof ErrorResponse er) {
+        error = new PgException(er.error());
+      } else if (m instanceof RowDescription || m instanceof CommandComplete) {
+        continue;
+      } else if (m instanceof DataRow dr) {
+        next = CopyBothStream.parseNextTimeline(dr);
+      } else if (m instanceof ReadyForQuery) {
+        state = State.READY;
+        if (error != null) {
+          throw error;
+        }
+        if (next == null) {
+          throw Wire.violation("START_REPLICATION completed without streaming");
+        }
+        state = State.BUSY;
+        return new CopyBothStream(this, next);
+      } else {
+        throw unexpected(m, "START_REPLICATION");
+      }
+    }
+  }
+
   /** The server's version string as reported ({@code 16.2}). */
   public String serverVersionString() {
     return parameters.getOrDefault("server_version", "unknown");
@@ -321,6 +362,23 @@ public final class ReplicationConnection implements AutoCloseable {
 
   static PgException unexpected(BackendMessage m, String during) {
     return Wire.violation("unexpected " + m.getClass().getSimpleName() + " during " + during);
+  }
+
+  /** Back to idle after a COPY phase ended with ReadyForQuery. */
+  void markReady() {
+    if (state != State.CLOSED) {
+      state = State.READY;
+    }
+  }
+
+  /** The server ended the session (shutdown or fatal error during COPY). */
+  void markClosed() {
+    state = State.CLOSED;
+  }
+
+  /** Delivers a notice that arrived during a COPY phase. */
+  void notice(io.jwalreceiver.ServerError n) {
+    noticeListener.accept(n);
   }
 
   /** The reader, for the streaming layers that take over the connection (COPY). */
