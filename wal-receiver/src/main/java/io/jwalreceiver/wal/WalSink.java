@@ -33,7 +33,9 @@ public interface WalSink extends AutoCloseable {
   /**
    * Announces that streaming starts at {@code startLsn} (a segment start) on {@code timeline};
    * any open segment of an earlier timeline is closed first (left {@code .partial} when
-   * incomplete).
+   * incomplete). Afterwards both {@link #writtenPosition()} and {@link #durablePosition()} are
+   * {@code startLsn}, even when that is below the previous timeline's positions (a new timeline
+   * repeats its first segment from the start), as pg_receivewal resets its flush position.
    */
   void startTimeline(TimelineId timeline, long startLsn);
 

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli;
+
+import io.jwalreceiver.Lsn;
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.SqlState;
+import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.protocol.command.ReplicationCommand;
+import io.jwalreceiver.session.ConnectionConfig;
+import io.jwalreceiver.session.ReplicationConnection;
+import io.jwalreceiver.wal.ResumePoint;
+import io.jwalreceiver.wal.WalReceiver;
+import io.jwalreceiver.wal.segment.SegmentFileSink;
+import io.jwalreceiver.wal.segment.SyncPolicy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jwalreceiver receivewal}: pg_receivewal's options, messages and on-disk layout, on the
+ * {@link WalReceiver} library loop.
+ */
+@Command(
+    name = "receivewal",
+    versionProvider = RootCommand.Version.class,
+    usageHelpWidth = 95,
+    description = {
+      "Receives PostgreSQL streaming write-ahead logs into a directory, as pg_receivewal does:",
+      "24-hex-digit segment files, .partial for the segment in progress, timeline history",
+      "files. Acknowledges to the server only WAL that is on disk.",
+      ""
+    })
+public final class ReceiveWalCommand implements Callable<Integer> {
+
+  /** The application_name sent when none is configured. */
+  static final String FALLBACK_APPLICATION_NAME = "pg_receivewal";
+
+  private final Cli cli;
+
+  @Mixin HelpOptions helpOptions;
+
+  @Option(names = {"-D", "--directory"}, paramLabel = "DIR",
+      description = "receive write-ahead log files into this directory")
+  Path directory;
+
+  @Option(names = {"-E", "--endpos"}, paramLabel = "LSN",
+      description = "exit after receiving the specified LSN")
+  String endpos;
+
+  @Option(names = "--if-not-exists",
+      description = "do not error if slot already exists when creating a slot")
+  boolean ifNotExists;
+
+  @Option(names = {"-n", "--no-loop"}, description = "do not loop on connection lost")
+  boolean noLoop;
+
+  @Option(names = "--no-sync",
+      description = "do not wait for changes to be written safely to disk")
+  boolean noSync;
+
+  @Option(names = {"-s", "--status-interval"}, paramLabel = "SECS",
+      description = "time between status packets sent to server (default: 10)")
+  String statusInterval;
+
+  @Option(names = {"-S", "--slot"}, paramLabel = "SLOTNAME", description = "replication slot to use")
+  String slot;
+
+  @Option(names = "--synchronous",
+      description = "flush write-ahead log immediately after writing")
+  boolean synchronous;
+
+  @Option(names = {"-v", "--verbose"}, description = "output verbose messages")
+  boolean verbose;
+
+  @Option(names = "--create-slot", description = "create a new replication slot (for the slot's name see --slot)")
+  boolean createSlot;
+
+  @Option(names = "--drop-slot", description = "drop the replication slot (for the slot's name see --slot)")
+  boolean dropSlot;
+
+  @Mixin ConnectionOptions connection;
+
+  public ReceiveWalCommand(Cli cli) {
+    this.cli = cli;
+  }
+
+  @Override
+  public Integer call() {
+    // Validation in pg_receivewal's order, with its messages.
+    if (directory == null && !createSlot && !dropSlot) {
+      return usage("no target directory specified");
+    }
+    if (createSlot && dropSlot) {
+      return usage("cannot use --create-slot together with --drop-slot");
+    }
+    if (createSlot && slot == null) {
+      return usage("--create-slot needs a slot to be specified using --slot");
+    }
+    if (dropSlot && slot == null) {
+      return usage("--drop-slot needs a slot to be specified using --slot");
+    }
+    if (synchronous && noSync) {
+      return usage("cannot use --synchronous together with --no-sync");
+    }
+    Lsn end = null;
+    if (endpos != null) {
+      try {
+        end = Lsn.parse(endpos);
+      } catch (PgException e) {
+        cli.error("could not parse end position \"" + endpos + "\"", null, null);
+        return ExitCodes.ERROR;
+      }
+    }
+    Duration interval = Duration.ofSeconds(10);
+    if (statusInterval != null) {
+      Integer secs = parseSeconds(statusInterval);
+      if (secs == null) {
+        cli.error("invalid status interval \"" + statusInterval + "\"", null, null);
+        return ExitCodes.ERROR;
+      }
+      interval = Duration.ofSeconds(secs);
+    }
+
+    // The fallback application_name is pg_receivewal's own, so synchronous_standby_names and
+    // monitoring written for pg_receivewal keep matching after the binary is swapped; PGAPPNAME
+    // or application_name in -d override it.
+    ConnectionConfig config = connection.resolve(cli, FALLBACK_APPLICATION_NAME);
+
+    if (dropSlot) {
+      if (verbose) {
+        cli.info("dropping replication slot \"" + slot + "\"");
+      }
+      return runSlotCommand(config, new ReplicationCommand.DropReplicationSlot(slot, false), false);
+    }
+    if (createSlot) {
+      if (verbose) {
+        cli.info("creating replication slot \"" + slot + "\"");
+      }
+      // pg_receivewal creates the slot without RESERVE_WAL (restart_lsn stays NULL until the
+      // first stream).
+      // Like pg_receivewal, --create-slot only creates the slot and exits.
+      return runSlotCommand(
+          config, new ReplicationCommand.CreateReplicationSlot(slot, false, false), ifNotExists);
+    }
+
+    if (!Files.isDirectory(directory)) {
+      cli.error("could not open directory \"" + directory + "\": "
+          + (Files.exists(directory) ? "Not a directory" : "No such file or directory"), null, null);
+      return ExitCodes.ERROR;
+    }
+
+    WalReceiver.Options options = WalReceiver.Options.defaults()
+        .withSlotName(slot)
+        .withStatusInterval(interval)
+        .withSynchronous(synchronous)
+        .withEndPosition(end)
+        .withLoop(!noLoop);
+    SegmentFileSink.Options sinkOptions = SegmentFileSink.Options.DEFAULTS
+        .withSyncPolicy(noSync ? SyncPolicy.NEVER : SyncPolicy.ON_REQUEST);
+    WalReceiver receiver = new WalReceiver(
+        config,
+        options,
+        size -> {
+          SegmentFileSink sink = SegmentFileSink.open(directory, size, sinkOptions);
+          if (verbose) {
+            sink.onSegmentCompleted(seg -> cli.info("finished segment at " + seg.endLsn()
+                + " (timeline " + seg.timeline() + ")"));
+          }
+          return sink;
+        },
+        size -> ResumePoint.scan(directory, size, cli::warning),
+        new Messages(),
+        InstantSource.system());
+    Interrupts.onStop(receiver::requestStop);
+    receiver.run();
+    return ExitCodes.OK;
+  }
+
+  /** pg_receivewal's verbose messages and its always-shown ones. */
+  private final class Messages implements WalReceiver.Listener {
+    @Override
+    public void info(String message) {
+      if (verbose) {
+        cli.info(message);
+      }
+    }
+
+    @Override
+    public void timelineSwitched(TimelineId from, TimelineId to, Lsn start) {
+      if (verbose) {
+        cli.info("switched to timeline " + to + " at " + start);
+      }
+    }
+
+    @Override
+    public void disconnected(PgException cause, Duration retryIn) {
+      cli.error(null, cause);
+      if (!noLoop) {
+        cli.info("disconnected; waiting " + retryIn.toSeconds() + " seconds to try again");
+      }
+    }
+  }
+
+  private int runSlotCommand(ConnectionConfig config, ReplicationCommand command, boolean tolerateExisting) {
+    try (ReplicationConnection c = ReplicationConnection.open(config, cli::notice)) {
+      try {
+        c.run(command);
+      } catch (PgException e) {
+        if (tolerateExisting && e.sqlState().equals(SqlState.DUPLICATE_OBJECT)) {
+          if (verbose) {
+            cli.info("replication slot \"" + slot + "\" already exists");
+          }
+          return ExitCodes.OK;
+        }
+        cli.error("could not send replication command \"" + command.text(c.serverVersionNum()) + "\"", e);
+        return ExitCodes.ERROR;
+      }
+    }
+    return ExitCodes.OK;
+  }
+
+  private int usage(String message) {
+    cli.error(message, null, null);
+    cli.err().println(Cli.PROGRAM + ": hint: Try \"jwalreceiver receivewal --help\" for more information.");
+    return ExitCodes.USAGE;
+  }
+
+  private static Integer parseSeconds(String s) {
+    try {
+      int v = Integer.parseInt(s.trim());
+      return v < 0 ? null : v;
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.wal;
+
+import io.jwalreceiver.Lsn;
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.SqlState;
+import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.WalSegmentSize;
+import io.jwalreceiver.wal.segment.SegmentName;
+import io.jwalreceiver.wal.segment.SegmentName.ParsedWalFileName;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Where streaming resumes, derived from the WAL files already in the output directory: {@code
+ * pg_receivewal}'s {@code FindStreamingStart} (protocol-notes §4.3, step 2).
+ *
+ * <p>Files whose names {@link SegmentName#parseArchiveName} recognises are considered: plain,
+ * {@code .gz}, {@code .lz4} and {@code .zst}, each optionally {@code .partial}. Completed files
+ * are checked before they count:
+ *
+ * <ul>
+ *   <li>plain: the file must be exactly one segment long, else the warning {@code segment file
+ *       "%s" has incorrect size %d, skipping};
+ *   <li>{@code .gz}: the gzip trailer's ISIZE (the last 4 bytes, little-endian: the uncompressed
+ *       size mod 2^32) must be the segment size, else {@code compressed segment file "%s" has
+ *       incorrect uncompressed size %d, skipping};
+ *   <li>{@code .lz4} and {@code .zst}: accepted without a check for now. pg_receivewal fully
+ *       decompresses {@code .lz4} files (LZ4 frames do not carry the size); that check comes with
+ *       the compression sinks.
+ * </ul>
+ *
+ * {@code .partial} files are never size-checked: they are rewritten from their start. The highest
+ * segment number wins; on a tie the higher timeline; on a tie a completed file beats a partial
+ * one. A completed winner resumes at the start of the next segment, a partial one at the start of
+ * its own segment. The timeline comes from the file name, not from the server.
+ *
+ * @param timeline the timeline to stream
+ * @param start the segment start to stream from
+ * @param fromFile the file name that decided it
+ */
+public record ResumePoint(TimelineId timeline, Lsn start, String fromFile) {
+
+  private static final int GZIP_TRAILER_SIZE = 4;
+  private static final int HISTORY_NAME_LENGTH = 8 + ".history".length();
+
+  /**
+   * Checks for nulls.
+   *
+   * @param timeline the timeline to stream
+   * @param start the segment start to stream from
+   * @param fromFile the file name that decided it
+   */
+  public ResumePoint {
+    Objects.requireNonNull(timeline, "timeline");
+    Objects.requireNonNull(start, "start");
+    Objects.requireNonNull(fromFile, "fromFile");
+  }
+
+  /**
+   * Scans {@code directory} for the resume point.
+   *
+   * @param directory the output directory
+   * @param segmentSize the server's segment size (it gives the file names their meaning)
+   * @param warnings receives one line per skipped file, in pg_receivewal's words
+   * @return the resume point, or empty when the directory holds no usable WAL file
+   * @throws PgException 58030 when the directory cannot be read, or a completed {@code .gz} file
+   *     is too short to hold a gzip trailer
+   */
+  public static Optional<ResumePoint> scan(
+      Path directory, WalSegmentSize segmentSize, Consumer<String> warnings) {
+    Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(segmentSize, "segmentSize");
+    Objects.requireNonNull(warnings, "warnings");
+    ParsedWalFileName best = null;
+    for (Path file : sortedEntries(directory)) {
+      String name = file.getFileName().toString();
+      Optional<ParsedWalFileName> parsed = SegmentName.parseArchiveName(name, segmentSize);
+      if (parsed.isEmpty() || !Files.isRegularFile(file)) {
+        continue;
+      }
+      ParsedWalFileName candidate = parsed.get();
+      if (!candidate.partial() && !completeFileIsValid(file, candidate, segmentSize, warnings)) {
+        continue;
+      }
+      if (best == null || isBetter(candidate, best)) {
+        best = candidate;
+      }
+    }
+    if (best == null) {
+      return Optional.empty();
+    }
+    SegmentName segment = best.segment();
+    Lsn start = best.partial() ? segment.startLsn() : segment.endLsn();
+    return Optional.of(new ResumePoint(segment.timeline(), start, best.fileName()));
+  }
+
+  /**
+   * The timelines whose history file ({@code %08X.history}) is in {@code directory}.
+   *
+   * @param directory the output directory
+   * @return the timelines, ascending
+   * @throws PgException 58030 when the directory cannot be read
+   */
+  public static List<TimelineId> historyFiles(Path directory) {
+    Objects.requireNonNull(directory, "directory");
+    List<TimelineId> timelines = new ArrayList<>();
+    for (Path file : sortedEntries(directory)) {
+      String name = file.getFileName().toString();
+      if (name.length() == HISTORY_NAME_LENGTH
+          && name.endsWith(".history")
+          && isUpperHex(name, 8)
+          && Files.isRegularFile(file)) {
+        long tli = Long.parseLong(name.substring(0, 8), 16);
+        if (tli != 0) {
+          timelines.add(TimelineId.of(tli));
+        }
+      }
+    }
+    timelines.sort(null);
+    return List.copyOf(timelines);
+  }
+
+  /** Higher segment, then higher timeline, then completed over partial. */
+  private static boolean isBetter(ParsedWalFileName candidate, ParsedWalFileName best) {
+    SegmentName c = candidate.segment();
+    SegmentName b = best.segment();
+    if (c.segmentNumber() != b.segmentNumber()) {
+      return Long.compareUnsigned(c.segmentNumber(), b.segmentNumber()) > 0;
+    }
+    int byTimeline = c.timeline().compareTo(b.timeline());
+    if (byTimeline != 0) {
+      return byTimeline > 0;
+    }
+    return !candidate.partial() && best.partial();
+  }
+
+  private static boolean completeFileIsValid(
+      Path file,
+      ParsedWalFileName parsed,
+      WalSegmentSize segmentSize,
+      Consumer<String> warnings) {
+    String name = parsed.fileName();
+    switch (parsed.compression()) {
+      case ParsedWalFileName.UNCOMPRESSED:
+        long size = size(file);
+        if (size != segmentSize.bytes()) {
+          warnings.accept(
+              "segment file \"" + name + "\" has incorrect size " + size + ", skipping");
+          return false;
+        }
+        return true;
+      case ParsedWalFileName.GZIP:
+        long uncompressed = gzipTrailerSize(file);
+        if (uncompressed != segmentSize.bytes()) {
+          warnings.accept(
+              "compressed segment file \""
+                  + name
+                  + "\" has incorrect uncompressed size "
+                  + uncompressed
+                  + ", skipping");
+          return false;
+        }
+        return true;
+      default:
+        // lz4 / zst: trusted until the compression sinks add a decompressing check.
+        return true;
+    }
+  }
+
+  /** ISIZE: the last four bytes of a gzip member, the uncompressed size mod 2^32, little-endian. */
+  private static long gzipTrailerSize(Path file) {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = channel.size();
+      if (size < GZIP_TRAILER_SIZE) {
+        throw new PgException(
+            SqlState.IO_ERROR,
+            "could not seek in compressed file \"" + file + "\": file has " + size + " bytes");
+      }
+      ByteBuffer trailer = ByteBuffer.allocate(GZIP_TRAILER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+      long position = size - GZIP_TRAILER_SIZE;
+      while (trailer.hasRemaining()) {
+        int n = channel.read(trailer, position);
+        if (n < 0) {
+          throw new PgException(
+              SqlState.IO_ERROR, "could not read compressed file \"" + file + "\": short read");
+        }
+        position += n;
+      }
+      return Integer.toUnsignedLong(trailer.getInt(0));
+    } catch (IOException e) {
+      throw ioError("could not read compressed file", file, e);
+    }
+  }
+
+  private static long size(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      throw ioError("could not stat file", file, e);
+    }
+  }
+
+  /** Sorted, so that equally good files are chosen the same way on every run. */
+  private static List<Path> sortedEntries(Path directory) {
+    List<Path> entries = new ArrayList<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory)) {
+      for (Path p : stream) {
+        entries.add(p);
+      }
+    } catch (IOException e) {
+      throw ioError("could not open directory", directory, e);
+    }
+    entries.sort(null);
+    return entries;
+  }
+
+  private static boolean isUpperHex(String s, int length) {
+    for (int i = 0; i < length; i++) {
+      char c = s.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'A' && c <= 'F')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static PgException ioError(String what, Path file, IOException e) {
+    return new PgException(
+        SqlState.IO_ERROR, what + " \"" + file + "\": " + e.getMessage(), e);
+  }
+}
