@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli;
 
-import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.protocol.command.ReplicationCommand;
-import io.jwalreceiver.session.ReplicationConnection;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,23 +56,11 @@ public final class CreateSlotCommand implements Callable<Integer> {
   public Integer call() {
     ReplicationCommand.CreateReplicationSlot command =
         new ReplicationCommand.CreateReplicationSlot(slotName, false, reserveWal);
-    try (ReplicationConnection c =
-        ReplicationConnection.open(connection.resolve(cli, Cli.PROGRAM), cli::notice)) {
-      if (verbose) {
-        cli.info("creating replication slot \"" + slotName + "\"");
-      }
-      String text = command.text(c.serverVersionNum());
-      try {
-        c.run(command);
-      } catch (PgException e) {
-        if (ifNotExists && e.sqlState().equals(SqlState.DUPLICATE_OBJECT)) {
-          cli.info("replication slot \"" + slotName + "\" already exists");
-          return ExitCodes.OK;
-        }
-        cli.error("could not send replication command \"" + text + "\"", e);
-        return ExitCodes.ERROR;
-      }
+    if (verbose) {
+      cli.info("creating replication slot \"" + slotName + "\"");
     }
-    return ExitCodes.OK;
+    return SlotCommands.run(cli, connection.resolve(cli, Cli.PROGRAM), command,
+        ifNotExists ? SqlState.DUPLICATE_OBJECT : null,
+        "replication slot \"" + slotName + "\" already exists");
   }
 }

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli;
 
-import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.protocol.command.ReplicationCommand;
-import io.jwalreceiver.session.ReplicationConnection;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,23 +45,11 @@ public final class DropSlotCommand implements Callable<Integer> {
   public Integer call() {
     ReplicationCommand.DropReplicationSlot command =
         new ReplicationCommand.DropReplicationSlot(slotName, waitWhileActive);
-    try (ReplicationConnection c =
-        ReplicationConnection.open(connection.resolve(cli, Cli.PROGRAM), cli::notice)) {
-      if (verbose) {
-        cli.info("dropping replication slot \"" + slotName + "\"");
-      }
-      String text = command.text(c.serverVersionNum());
-      try {
-        c.run(command);
-      } catch (PgException e) {
-        if (ifExists && e.sqlState().equals(SqlState.UNDEFINED_OBJECT)) {
-          cli.info("replication slot \"" + slotName + "\" does not exist, skipping");
-          return ExitCodes.OK;
-        }
-        cli.error("could not send replication command \"" + text + "\"", e);
-        return ExitCodes.ERROR;
-      }
+    if (verbose) {
+      cli.info("dropping replication slot \"" + slotName + "\"");
     }
-    return ExitCodes.OK;
+    return SlotCommands.run(cli, connection.resolve(cli, Cli.PROGRAM), command,
+        ifExists ? SqlState.UNDEFINED_OBJECT : null,
+        "replication slot \"" + slotName + "\" does not exist, skipping");
   }
 }

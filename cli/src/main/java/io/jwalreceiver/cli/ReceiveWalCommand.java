@@ -7,7 +7,6 @@ import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.protocol.command.ReplicationCommand;
 import io.jwalreceiver.session.ConnectionConfig;
-import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
@@ -207,21 +206,9 @@ public final class ReceiveWalCommand implements Callable<Integer> {
   }
 
   private int runSlotCommand(ConnectionConfig config, ReplicationCommand command, boolean tolerateExisting) {
-    try (ReplicationConnection c = ReplicationConnection.open(config, cli::notice)) {
-      try {
-        c.run(command);
-      } catch (PgException e) {
-        if (tolerateExisting && e.sqlState().equals(SqlState.DUPLICATE_OBJECT)) {
-          if (verbose) {
-            cli.info("replication slot \"" + slot + "\" already exists");
-          }
-          return ExitCodes.OK;
-        }
-        cli.error("could not send replication command \"" + command.text(c.serverVersionNum()) + "\"", e);
-        return ExitCodes.ERROR;
-      }
-    }
-    return ExitCodes.OK;
+    return SlotCommands.run(cli, config, command,
+        tolerateExisting ? SqlState.DUPLICATE_OBJECT : null,
+        verbose ? "replication slot \"" + slot + "\" already exists" : null);
   }
 
   private int usage(String message) {
