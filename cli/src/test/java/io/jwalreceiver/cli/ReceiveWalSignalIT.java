@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jwalreceiver.testkit.PgVersions;
+import io.jwalreceiver.testkit.PostgresServer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * SIGINT and SIGTERM stop the archiver cleanly, as pg_receivewal: flush, final status, exit 0.
+ * Runs the packaged jar as a real process (signals cannot be sent to an in-process run).
+ */
+@Tag("postgres")
+class ReceiveWalSignalIT {
+
+  private static final Path JAR = Path.of("target", "jwalreceiver.jar");
+
+  @ParameterizedTest(name = "SIG{0}")
+  @ValueSource(strings = {"TERM", "INT"})
+  void stopsCleanlyOnSignal(String signal, @TempDir Path dir) throws Exception {
+    assertThat(JAR).as("the shaded jar is built in the package phase").exists();
+    int major = PgVersions.highest();
+    PostgresServer server = PostgresServer.shared(major);
+    String slot = "signal_" + signal.toLowerCase(java.util.Locale.ROOT);
+    server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
+    Path log = dir.resolve("stderr.txt");
+    Path archive = Files.createDirectory(dir.resolve("wal"));
+    Process p = new ProcessBuilder(
+            javaBin(), "-jar", JAR.toAbsolutePath().toString(), "receivewal",
+            "-D", archive.toString(), "-S", slot, "-v", "-s", "1",
+            "-h", server.socketDir().toString(), "-p", Integer.toString(server.port()),
+            "-U", PostgresServer.SUPERUSER)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+    try {
+      awaitLogLine(log, "starting log streaming at", Duration.ofSeconds(60));
+      server.generateWal(2L * 1024 * 1024);
+      String target = server.currentWalLsn();
+      // Wait until the receiver has written everything up to the target (its status updates,
+      // every second, report the write position), then signal: the stop must flush and report it.
+      awaitWritten(server, target, Duration.ofSeconds(60));
+      new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start().waitFor();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stopped within 60 s").isTrue();
+      assertThat(p.exitValue()).as(Files.readString(log)).isZero();
+      // The final status update reported everything written before the stop as flushed: the
+      // slot moved up to it.
+      String restart = server.queryString(
+          "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+      assertThat(compareLsn(restart, target)).as("slot advanced to %s, WAL was at %s", restart, target)
+          .isGreaterThanOrEqualTo(0);
+      try (Stream<Path> files = Files.list(archive)) {
+        List<String> names = files.map(f -> f.getFileName().toString()).sorted().toList();
+        assertThat(names).anyMatch(n -> n.endsWith(".partial"));
+        assertThat(names).noneMatch(n -> n.startsWith("xlogtemp"));
+      }
+    } finally {
+      p.destroyForcibly();
+      server.execute("SELECT pg_drop_replication_slot('" + slot + "')");
+    }
+  }
+
+  private static void awaitWritten(PostgresServer server, String target, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      String written = server.queryString("SELECT coalesce(max(write_lsn)::text, '0/0')"
+          + " FROM pg_stat_replication WHERE application_name = 'pg_receivewal'");
+      if (compareLsn(written, target) >= 0) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the receiver did not report writing up to " + target);
+  }
+
+  private static int compareLsn(String a, String b) {
+    return Long.compareUnsigned(lsn(a), lsn(b));
+  }
+
+  private static long lsn(String s) {
+    String[] parts = s.split("/");
+    return (Long.parseLong(parts[0], 16) << 32) | Long.parseLong(parts[1], 16);
+  }
+
+  private static String javaBin() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static void awaitLogLine(Path log, String text, Duration timeout)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(log) && Files.readString(log, StandardCharsets.UTF_8).contains(text)) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no \"" + text + "\" in the output within " + timeout + ":\n"
+        + (Files.exists(log) ? Files.readString(log) : "(no output)"));
+  }
+}
