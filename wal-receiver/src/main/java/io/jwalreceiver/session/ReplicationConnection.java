@@ -263,6 +263,17 @@ public final class ReplicationConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * Sends BASE_BACKUP with these options and returns the response to read step by step (start
+   * position, tablespaces, archives, manifest, end position; protocol-notes §5).
+   */
+  public CopyOutStream baseBackup(io.jwalreceiver.protocol.command.BaseBackupOptions options) {
+    ensureReady();
+    state = State.BUSY;
+    writer.send(new FrontendMessage.Query(options.text(serverVersionNum)));
+    return new CopyOutStream(this, "BASE_BACKUP");
+  }
+
   /** The server's version string as reported ({@code 16.2}). */
   public String serverVersionString() {
     return parameters.getOrDefault("server_version", "unknown");

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.protocol.command;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The options of BASE_BACKUP (protocol-notes §2.8), rendered in the syntax the server speaks:
+ * the parenthesised generic list on 15+, the keyword list on 13 and 14.
+ *
+ * @param label the backup label (pg_basebackup's default is {@code pg_basebackup base backup})
+ * @param progress ask the server to estimate sizes first (PROGRESS)
+ * @param fastCheckpoint start with an immediate checkpoint rather than a spread one
+ * @param includeWal append the WAL needed for consistency to the main archive ({@code -X fetch})
+ * @param waitForArchive wait for WAL archiving at the end (pg_basebackup sends "don't wait"
+ *     whenever WAL is fetched or streamed)
+ * @param maxRateKb throttle in kB/s, 0 = unlimited (32 … 1048576 otherwise)
+ * @param tablespaceMap send {@code tablespace_map} instead of pg_tblspc symlinks
+ * @param verifyChecksums verify data page checksums while reading
+ * @param manifest {@code yes}, {@code no} or {@code force-encode}
+ * @param manifestChecksums the manifest's checksum algorithm, or null for the server default
+ * @param target {@code client}, {@code server} or {@code blackhole} (15+), or null
+ * @param targetDetail the server directory for {@code server}, or null
+ * @param compression server-side compression method (15+), or null
+ * @param compressionDetail e.g. {@code level=5}, or null
+ * @param incremental an incremental backup (17+; needs UPLOAD_MANIFEST first)
+ */
+public record BaseBackupOptions(
+    String label,
+    boolean progress,
+    boolean fastCheckpoint,
+    boolean includeWal,
+    boolean waitForArchive,
+    int maxRateKb,
+    boolean tablespaceMap,
+    boolean verifyChecksums,
+    String manifest,
+    String manifestChecksums,
+    String target,
+    String targetDetail,
+    String compression,
+    String compressionDetail,
+    boolean incremental) {
+
+  /** pg_basebackup's defaults (plain format, {@code -X stream}). */
+  public static BaseBackupOptions defaults() {
+    return new BaseBackupOptions("pg_basebackup base backup", true, false, false, false, 0,
+        false, true, "yes", null, null, null, null, null, false);
+  }
+
+  /** The command text for a server of {@code serverVersionNum}. */
+  public String text(int serverVersionNum) {
+    return serverVersionNum >= 150000 ? generic() : keywords();
+  }
+
+  /** 15+: {@code BASE_BACKUP ( LABEL '…', PROGRESS, … )}. */
+  private String generic() {
+    List<String> opts = new ArrayList<>();
+    opts.add("LABEL " + SqlText.literal(label));
+    if (progress) {
+      opts.add("PROGRESS");
+    }
+    if (fastCheckpoint) {
+      opts.add("CHECKPOINT 'fast'");
+    }
+    if (includeWal) {
+      opts.add("WAL");
+    }
+    if (!waitForArchive) {
+      opts.add("WAIT 0");
+    }
+    if (maxRateKb > 0) {
+      opts.add("MAX_RATE " + maxRateKb);
+    }
+    if (tablespaceMap) {
+      opts.add("TABLESPACE_MAP");
+    }
+    if (!verifyChecksums) {
+      opts.add("VERIFY_CHECKSUMS 0");
+    }
+    opts.add("MANIFEST " + SqlText.literal(manifest));
+    if (manifestChecksums != null) {
+      opts.add("MANIFEST_CHECKSUMS " + SqlText.literal(manifestChecksums));
+    }
+    opts.add("TARGET " + SqlText.literal(target == null ? "client" : target));
+    if (targetDetail != null) {
+      opts.add("TARGET_DETAIL " + SqlText.literal(targetDetail));
+    }
+    if (compression != null) {
+      opts.add("COMPRESSION " + SqlText.literal(compression));
+      if (compressionDetail != null) {
+        opts.add("COMPRESSION_DETAIL " + SqlText.literal(compressionDetail));
+      }
+    }
+    if (incremental) {
+      opts.add("INCREMENTAL");
+    }
+    return "BASE_BACKUP ( " + String.join(", ", opts) + ")";
+  }
+
+  /** 13 and 14: {@code BASE_BACKUP LABEL '…' PROGRESS FAST …}. */
+  private String keywords() {
+    StringBuilder sb = new StringBuilder("BASE_BACKUP LABEL ").append(SqlText.literal(label));
+    if (progress) {
+      sb.append(" PROGRESS");
+    }
+    if (fastCheckpoint) {
+      sb.append(" FAST");
+    }
+    if (includeWal) {
+      sb.append(" WAL");
+    }
+    if (!waitForArchive) {
+      sb.append(" NOWAIT");
+    }
+    if (maxRateKb > 0) {
+      sb.append(" MAX_RATE ").append(maxRateKb);
+    }
+    if (tablespaceMap) {
+      sb.append(" TABLESPACE_MAP");
+    }
+    if (!verifyChecksums) {
+      sb.append(" NOVERIFY_CHECKSUMS");
+    }
+    sb.append(" MANIFEST ").append(SqlText.literal(manifest));
+    if (manifestChecksums != null) {
+      sb.append(" MANIFEST_CHECKSUMS ").append(SqlText.literal(manifestChecksums));
+    }
+    return sb.toString();
+  }
+
+  public BaseBackupOptions withLabel(String v) {
+    return new BaseBackupOptions(v, progress, fastCheckpoint, includeWal, waitForArchive,
+        maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, target,
+        targetDetail, compression, compressionDetail, incremental);
+  }
+
+  public BaseBackupOptions withProgress(boolean v) {
+    return new BaseBackupOptions(label, v, fastCheckpoint, includeWal, waitForArchive,
+        maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, target,
+        targetDetail, compression, compressionDetail, incremental);
+  }
+
+  public BaseBackupOptions withFastCheckpoint(boolean v) {
+    return new BaseBackupOptions(label, progress, v, includeWal, waitForArchive,
+        maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, target,
+        targetDetail, compression, compressionDetail, incremental);
+  }
+
+  public BaseBackupOptions withIncludeWal(boolean v) {
+    return new BaseBackupOptions(label, progress, fastCheckpoint, v, waitForArchive,
+        maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, target,
+        targetDetail, compression, compressionDetail, incremental);
+  }
+
+  public BaseBackupOptions withWaitForArchive(boolean v) {
+    return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, v,
+        maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, target,
+        targetDetail, compression, compressionDetail, incremental);
+  }
+
+  public BaseBackupOptions withMaxRateKb(int v) {
+    return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
+        v, tablespaceMap, verifyChecksums, manifest, manifestChecksums, target,
+        targetDetail, compression, compressionDetail, incremental);
+  }
+
+  public BaseBackupOptions withTablespaceMap(boolean v) {
+    return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
+        maxRateKb, v, verifyChecksums, manifest, manifestChecksums, target,
+        targetDetail, compression, compressionDetail, incremental);
+  }
+
+  public BaseBackupOptions withVerifyChecksums(boolean v) {
+    return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
+        maxRateKb, tablespaceMap, v, manifest, manifestChecksums, target,
+        targetDetail, compression, compressionDetail, incremental);
+  }
+
+  public BaseBackupOptions withManifest(String v) {
+    return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
+        maxRateKb, tablespaceMap, verifyChecksums, v, manifestChecksums, target,
+        targetDetail, compression, compressionDetail, incremental);
+  }
+
+  public BaseBackupOptions withManifestChecksums(String v) {
+    return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
+        maxRateKb, tablespaceMap, verifyChecksums, manifest, v, target,
+        targetDetail, compression, compressionDetail, incremental);
+  }
+
+  public BaseBackupOptions withTarget(String v, String detail) {
+    return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
+        maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, v,
+        detail, compression, compressionDetail, incremental);
+  }
+
+  public BaseBackupOptions withCompression(String v, String detail) {
+    return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
+        maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, target,
+        targetDetail, v, detail, incremental);
+  }
+
+  public BaseBackupOptions withIncremental(boolean v) {
+    return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
+        maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, target,
+        targetDetail, compression, compressionDetail, v);
+  }
+}
