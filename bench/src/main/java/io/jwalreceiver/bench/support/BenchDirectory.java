@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.bench.support;
+
+import io.jwalreceiver.wal.segment.SegmentName;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * A throwaway output directory for sink benchmarks, on tmpfs ({@code shm}: {@code /dev/shm}) or
+ * on the filesystem of the working directory ({@code cwd}), deleted afterwards. Completed
+ * segments are deleted as soon as the sink reports them, so a benchmark writing gigabytes per
+ * second keeps only a few segments on disk.
+ */
+public final class BenchDirectory implements AutoCloseable {
+
+  private final Path path;
+
+  private BenchDirectory(Path path) {
+    this.path = path;
+  }
+
+  /**
+   * Creates a fresh directory.
+   *
+   * @param fs {@code shm} for {@code /dev/shm}, {@code cwd} for the working directory
+   * @throws IllegalStateException when {@code shm} is asked for and {@code /dev/shm} is missing
+   */
+  public static BenchDirectory create(String fs) {
+    Path parent;
+    switch (fs) {
+      case "shm":
+        parent = Paths.get("/dev/shm");
+        if (!Files.isDirectory(parent) || !Files.isWritable(parent)) {
+          throw new IllegalStateException("no writable /dev/shm on this machine; use -p fs=cwd");
+        }
+        break;
+      case "cwd":
+        parent = Paths.get("").toAbsolutePath();
+        break;
+      default:
+        throw new IllegalArgumentException("fs must be shm or cwd, not " + fs);
+    }
+    try {
+      return new BenchDirectory(Files.createTempDirectory(parent, "jwalreceiver-bench-"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  /** For {@code SegmentFileSink.onSegmentCompleted}: deletes the completed segment file. */
+  public void deleteCompleted(SegmentName segment) {
+    try {
+      Files.deleteIfExists(path.resolve(segment.fileName()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Deletes the directory and everything in it. */
+  @Override
+  public void close() {
+    try (Stream<Path> files = Files.walk(path)) {
+      for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
