@@ -49,13 +49,22 @@ public final class MessageReader {
    * @param frameLimit the largest body accepted, in bytes, at most {@link #MAX_FRAME_LIMIT}
    */
   public MessageReader(Transport transport, int frameLimit) {
+    this(transport, frameLimit, INITIAL_CAPACITY);
+  }
+
+  /**
+   * @param initialCapacity the buffer's starting size; a buffer many frames long keeps the
+   *     compaction copies (moving a partly received frame to the front) rare on a WAL stream of
+   *     128 KiB messages
+   */
+  public MessageReader(Transport transport, int frameLimit, int initialCapacity) {
     if (frameLimit < 0 || frameLimit > MAX_FRAME_LIMIT) {
       throw new IllegalArgumentException(
           "frame limit must be between 0 and " + MAX_FRAME_LIMIT + ", got " + frameLimit);
     }
     this.transport = transport;
     this.frameLimit = frameLimit;
-    this.buf = ByteBuffer.allocate(INITIAL_CAPACITY);
+    this.buf = ByteBuffer.allocate(Math.max(HEADER, initialCapacity));
     this.view = buf.duplicate();
   }
 

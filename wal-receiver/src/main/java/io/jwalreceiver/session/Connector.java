@@ -65,6 +65,9 @@ import javax.net.ssl.SSLSocket;
  */
 final class Connector {
 
+  /** The reader's buffer: 4 MiB holds 32 of the walsender's largest (128 KiB) messages. */
+  static final int RECEIVE_BUFFER_SIZE = 4 * 1024 * 1024;
+
   private Connector() {}
 
   static ReplicationConnection connect(ConnectionConfig cfg, Consumer<ServerError> notices) {
@@ -312,7 +315,8 @@ final class Connector {
       long deadline,
       String where,
       Consumer<ServerError> notices) {
-    MessageReader reader = new MessageReader(transport, ReplicationConnection.DEFAULT_FRAME_LIMIT);
+    MessageReader reader = new MessageReader(
+        transport, ReplicationConnection.DEFAULT_FRAME_LIMIT, RECEIVE_BUFFER_SIZE);
     MessageWriter writer = new MessageWriter(transport);
     List<Map.Entry<String, String>> params = new ArrayList<>();
     params.add(new SimpleEntry<>("user", cfg.user()));
