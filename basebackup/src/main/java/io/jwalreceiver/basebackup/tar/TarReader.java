@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.basebackup.tar;
+
+import static io.jwalreceiver.basebackup.tar.TarHeader.BLOCK_SIZE;
+import static io.jwalreceiver.basebackup.tar.TarHeader.violation;
+
+import io.jwalreceiver.PgException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * A push parser for a tar stream (protocol-notes §5.4) that accepts the archive in chunks cut
+ * at any byte, reports members to a {@link TarListener} and never holds a member's data: file
+ * bytes go to {@link TarListener#entryData} as views into the chunk being fed.
+ *
+ * <pre>
+ * archive   = member* [ zero-block zero-block ] zero-byte*
+ * member    = extension* header data padding
+ * header    = 512 bytes (see {@link TarHeader})
+ * data      = header.size bytes                     → entryData views
+ * padding   = zeros up to the next multiple of 512
+ * extension = header('x' | 'g' | 'L' | 'K') data padding
+ *
+ *  offset 0        512                512+size         ⌈512+size⌉₅₁₂
+ *  ├── header ─────┼── data ──────────┼── padding ─────┼── next header …
+ * </pre>
+ *
+ * <p>The parser holds at most one partial 512-byte header and the data of pending extension
+ * members (capped at {@value #MAX_EXTENSION_SIZE} bytes). Extension members are folded into the
+ * header of the member they describe and are not reported themselves:
+ *
+ * <ul>
+ *   <li>pax {@code x}: the records {@code path}, {@code linkpath}, {@code size}, {@code uid},
+ *       {@code gid} and {@code mtime} override the next header's fields;
+ *   <li>pax {@code g}: checked for well-formed records, then ignored;
+ *   <li>GNU {@code L} and {@code K}: the data (NUL-terminated) replaces the next header's name
+ *       or link name.
+ * </ul>
+ *
+ * <p>The archive ends at two zero blocks ({@link TarListener#end()} is called, later zero bytes
+ * are skipped). PostgreSQL 13 and 14 send each archive without those blocks, so the caller calls
+ * {@link #finish()} when the stream is over: it accepts a stream that stops between members and
+ * raises 08P01 for one that stops inside a header, data, padding or extension.
+ *
+ * <p>Names are reported raw: judging {@code ..} components and absolute names is the sink's job.
+ * Not thread-safe; one reader per archive.
+ */
+public final class TarReader {
+
+  /** Largest accepted pax or GNU long-name extension data, in bytes. */
+  public static final int MAX_EXTENSION_SIZE = 1 << 20;
+
+  private enum State {
+    /** Collecting a member or extension header. */
+    HEADER,
+    /** One zero block seen; the next must be the second one. */
+    AFTER_ZERO,
+    /** Passing member data to the listener. */
+    DATA,
+    /** Collecting extension data. */
+    EXTENSION,
+    /** Skipping the zeros after data. */
+    PADDING,
+    /** Both zero blocks seen; only zero bytes may follow. */
+    ENDED,
+    /** A callback or the stream failed, or {@link #finish()} ran. */
+    CLOSED
+  }
+
+  private final TarListener listener;
+  private final byte[] header = new byte[BLOCK_SIZE];
+  private final ByteBuffer headerView = ByteBuffer.wrap(header).asReadOnlyBuffer();
+  private int headerFill;
+
+  private State state = State.HEADER;
+  private boolean endReported;
+  private boolean endBlocksSeen;
+  private long offset;
+
+  /** The member whose data or padding is being read, and where its header started. */
+  private TarHeader current;
+
+  private long currentOffset;
+  private long dataRemaining;
+  private int paddingRemaining;
+
+  /** The extension member being collected. */
+  private TarHeader extension;
+
+  private byte[] extensionData = new byte[0];
+  private int extensionFill;
+
+  // Overrides from extension members, applied to the next real header; null/-1 when unset.
+  private String pendingName;
+  private String pendingLink;
+  private long pendingSize = -1;
+  private long pendingUid = -1;
+  private long pendingGid = -1;
+  private Long pendingMtime;
+  private long pendingOffset = -1;
+
+  /** A reader that reports to {@code listener}. */
+  public TarReader(TarListener listener) {
+    this.listener = Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
+   * Parses the chunk's remaining bytes, calling the listener for every member event they
+   * complete. On return the chunk's position is at its limit; the chunk may be reused.
+   *
+   * @throws PgException 08P01 for a malformed archive (bad checksum, unknown magic, bad number,
+   *     malformed extension, data after a lone zero block or after the end blocks)
+   * @throws IllegalStateException after {@link #finish()} or after an earlier failure
+   */
+  public void feed(ByteBuffer chunk) {
+    ensureOpen();
+    ByteBuffer in = chunk.isReadOnly() ? chunk : chunk.asReadOnlyBuffer();
+    try {
+      while (in.hasRemaining()) {
+        switch (state) {
+          case HEADER, AFTER_ZERO -> header(in);
+          case DATA -> data(in);
+          case EXTENSION -> extension(in);
+          case PADDING -> padding(in);
+          case ENDED -> trailer(in);
+          default -> throw new IllegalStateException(String.valueOf(state));
+        }
+      }
+    } catch (RuntimeException e) {
+      state = State.CLOSED;
+      throw e;
+    }
+    chunk.position(chunk.limit());
+  }
+
+  /**
+   * Declares the end of the stream. If the end blocks were seen, nothing more happens; if the
+   * stream stopped cleanly after a member's padding (or after one zero block), {@link
+   * TarListener#end()} is called now.
+   *
+   * @throws PgException 08P01 {@code tar stream ended in the middle of …} when the stream
+   *     stopped inside a header, member data, padding or extension
+   * @throws IllegalStateException when called twice or after a failure
+   */
+  public void finish() {
+    ensureOpen();
+    State at = state;
+    state = State.CLOSED;
+    switch (at) {
+      case HEADER, AFTER_ZERO -> {
+        if (headerFill > 0) {
+          throw violation(
+              "tar stream ended in the middle of a header at offset "
+                  + (offset - headerFill)
+                  + ": "
+                  + headerFill
+                  + " of 512 bytes");
+        }
+        if (pendingOffset >= 0) {
+          throw violation(
+              "tar stream ended after the extended header at offset "
+                  + pendingOffset
+                  + ", before the member it describes");
+        }
+        reportEnd();
+      }
+      case DATA ->
+          throw violation(
+              "tar stream ended in the middle of an entry: \""
+                  + current.name()
+                  + "\" at offset "
+                  + currentOffset
+                  + " is missing "
+                  + dataRemaining
+                  + " of "
+                  + current.size()
+                  + " data bytes");
+      case PADDING ->
+          throw violation(
+              "tar stream ended in the middle of an entry: the padding of \""
+                  + current.name()
+                  + "\" at offset "
+                  + currentOffset
+                  + " is missing "
+                  + paddingRemaining
+                  + " bytes");
+      case EXTENSION ->
+          throw violation(
+              "tar stream ended in the middle of an entry: extended header at offset "
+                  + currentOffset
+                  + " is missing "
+                  + (extensionData.length - extensionFill)
+                  + " of "
+                  + extensionData.length
+                  + " bytes");
+      case ENDED -> reportEnd();
+      default -> throw new IllegalStateException(String.valueOf(at));
+    }
+  }
+
+  /** Bytes consumed so far: the archive offset of the next byte to be fed. */
+  public long offset() {
+    return offset;
+  }
+
+  /** True once the two zero blocks have been read. */
+  public boolean endBlocksSeen() {
+    return endBlocksSeen;
+  }
+
+  /**
+   * True when the stream could stop here without loss: between members, with no partial header
+   * and no pending extension. {@link #finish()} succeeds exactly in this state.
+   */
+  public boolean atMemberBoundary() {
+    return switch (state) {
+      case HEADER, AFTER_ZERO -> headerFill == 0 && pendingOffset < 0;
+      case ENDED -> true;
+      default -> false;
+    };
+  }
+
+  private void ensureOpen() {
+    if (state == State.CLOSED) {
+      throw new IllegalStateException("tar reader is finished or failed");
+    }
+  }
+
+  private void reportEnd() {
+    if (!endReported) {
+      endReported = true;
+      listener.end();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  private void header(ByteBuffer in) {
+    if (headerFill == 0 && in.remaining() >= BLOCK_SIZE) {
+      // Whole header inside this chunk: parse in place rather than copy.
+      long at = offset;
+      int p = in.position();
+      in.position(p + BLOCK_SIZE);
+      offset += BLOCK_SIZE;
+      block(in.duplicate().position(p), at);
+      return;
+    }
+    int n = Math.min(BLOCK_SIZE - headerFill, in.remaining());
+    in.get(header, headerFill, n);
+    headerFill += n;
+    offset += n;
+    if (headerFill == BLOCK_SIZE) {
+      headerFill = 0;
+      block(headerView.duplicate(), offset - BLOCK_SIZE);
+    }
+  }
+
+  /** One complete 512-byte block at {@code block}'s position, read while expecting a header. */
+  private void block(ByteBuffer block, long at) {
+    if (TarHeader.isZeroBlock(block)) {
+      if (pendingOffset >= 0) {
+        throw violation(
+            "invalid tar stream: zero block at offset "
+                + at
+                + " follows the extended header at offset "
+                + pendingOffset);
+      }
+      if (state == State.AFTER_ZERO) {
+        state = State.ENDED;
+        endBlocksSeen = true;
+        reportEnd();
+      } else {
+        state = State.AFTER_ZERO;
+      }
+      return;
+    }
+    if (state == State.AFTER_ZERO) {
+      throw violation(
+          "invalid tar stream: header at offset " + at + " follows a lone zero block");
+    }
+    TarHeader h = TarHeader.parse(block, at);
+    currentOffset = at;
+    if (h.isExtension()) {
+      startExtension(h, at);
+      return;
+    }
+    h = applyOverrides(h);
+    current = h;
+    dataRemaining = h.size();
+    paddingRemaining = h.padding();
+    listener.entryStart(h);
+    if (dataRemaining == 0) {
+      listener.entryEnd(h);
+      state = State.HEADER;
+    } else {
+      state = State.DATA;
+    }
+  }
+
+  private void data(ByteBuffer in) {
+    int n = (int) Math.min(dataRemaining, in.remaining());
+    int p = in.position();
+    ByteBuffer view = in.slice(p, n);
+    in.position(p + n);
+    offset += n;
+    dataRemaining -= n;
+    listener.entryData(view);
+    if (dataRemaining == 0) {
+      state = paddingRemaining > 0 ? State.PADDING : State.HEADER;
+      listener.entryEnd(current);
+    }
+  }
+
+  private void padding(ByteBuffer in) {
+    // Padding is not checked for zeros: GNU tar and PostgreSQL's own readers ignore it too.
+    int n = Math.min(paddingRemaining, in.remaining());
+    in.position(in.position() + n);
+    offset += n;
+    paddingRemaining -= n;
+    if (paddingRemaining == 0) {
+      state = State.HEADER;
+    }
+  }
+
+  private void trailer(ByteBuffer in) {
+    // Archives are often padded to a record size (10240 bytes for GNU tar) after the end blocks.
+    while (in.hasRemaining()) {
+      if (in.get() != 0) {
+        throw violation(
+            "invalid tar stream: data after the end of the archive at offset " + offset);
+      }
+      offset++;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Extensions
+
+  private void startExtension(TarHeader h, long at) {
+    if (h.size() > MAX_EXTENSION_SIZE) {
+      throw violation(
+          "invalid tar stream: extended header at offset "
+              + at
+              + " has "
+              + h.size()
+              + " bytes, more than the limit of "
+              + MAX_EXTENSION_SIZE);
+    }
+    extension = h;
+    extensionData = new byte[(int) h.size()];
+    extensionFill = 0;
+    paddingRemaining = h.padding();
+    if (extensionData.length == 0) {
+      endExtension();
+    } else {
+      state = State.EXTENSION;
+    }
+  }
+
+  private void extension(ByteBuffer in) {
+    int n = Math.min(extensionData.length - extensionFill, in.remaining());
+    in.get(extensionData, extensionFill, n);
+    extensionFill += n;
+    offset += n;
+    if (extensionFill == extensionData.length) {
+      endExtension();
+    }
+  }
+
+  private void endExtension() {
+    byte[] d = extensionData;
+    long at = currentOffset;
+    switch (extension.typeflag()) {
+      case TarHeader.PAX_EXTENDED -> parsePax(d, at, false);
+      case TarHeader.PAX_GLOBAL -> parsePax(d, at, true);
+      case TarHeader.GNU_LONG_NAME -> pendingName = cString(d);
+      case TarHeader.GNU_LONG_LINK -> pendingLink = cString(d);
+      default -> throw new IllegalStateException("not an extension: " + extension);
+    }
+    if (extension.typeflag() != TarHeader.PAX_GLOBAL && pendingOffset < 0) {
+      pendingOffset = at;
+    }
+    extensionData = new byte[0];
+    state = paddingRemaining > 0 ? State.PADDING : State.HEADER;
+  }
+
+  private static String cString(byte[] d) {
+    int n = 0;
+    while (n < d.length && d[n] != 0) {
+      n++;
+    }
+    return new String(d, 0, n, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Pax records, each {@code "<len> <keyword>=<value>\n"} where len counts the whole record in
+   * decimal, its own digits included. An empty value cancels the keyword.
+   */
+  private void parsePax(byte[] d, long at, boolean global) {
+    int i = 0;
+    while (i < d.length) {
+      if (d[i] == 0) {
+        // Some writers pad the extension data with NULs.
+        break;
+      }
+      int start = i;
+      long len = 0;
+      while (i < d.length && d[i] >= '0' && d[i] <= '9' && len <= d.length) {
+        len = len * 10 + (d[i] - '0');
+        i++;
+      }
+      if (i == start || i >= d.length || d[i] != ' ' || len > d.length - start) {
+        throw badPax(at, start, "bad record length");
+      }
+      int end = start + (int) len - 1;
+      if (end <= i || d[end] != '\n') {
+        throw badPax(at, start, "record does not end in a newline");
+      }
+      int eq = i + 1;
+      while (eq < end && d[eq] != '=') {
+        eq++;
+      }
+      if (eq == end || eq == i + 1) {
+        throw badPax(at, start, "record has no keyword=value");
+      }
+      String key = new String(d, i + 1, eq - i - 1, StandardCharsets.UTF_8);
+      String value = new String(d, eq + 1, end - eq - 1, StandardCharsets.UTF_8);
+      if (!global) {
+        paxRecord(key, value, at, start);
+      }
+      i = end + 1;
+    }
+  }
+
+  private void paxRecord(String key, String value, long at, int recordOffset) {
+    boolean unset = value.isEmpty();
+    switch (key) {
+      case "path" -> pendingName = unset ? null : value;
+      case "linkpath" -> pendingLink = unset ? null : value;
+      case "size" -> pendingSize = unset ? -1 : paxNumber(key, value, at, recordOffset);
+      case "uid" -> pendingUid = unset ? -1 : paxNumber(key, value, at, recordOffset);
+      case "gid" -> pendingGid = unset ? -1 : paxNumber(key, value, at, recordOffset);
+      case "mtime" -> pendingMtime = unset ? null : paxTime(value, at, recordOffset);
+      default -> {
+        // atime, ctime, uname, gname, charset, comment, SCHILY.*, LIBARCHIVE.*: not needed.
+      }
+    }
+  }
+
+  private static long paxNumber(String key, String value, long at, int recordOffset) {
+    try {
+      long v = Long.parseLong(value);
+      if (v >= 0 && value.charAt(0) != '+') {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // fall through to the error below
+    }
+    throw badPax(at, recordOffset, "bad " + key + " value \"" + value + "\"");
+  }
+
+  /** Pax times are decimal seconds with an optional fraction; the whole seconds are kept. */
+  private static long paxTime(String value, long at, int recordOffset) {
+    int dot = value.indexOf('.');
+    String whole = dot < 0 ? value : value.substring(0, dot);
+    try {
+      long v = Long.parseLong(whole);
+      // Keep floor semantics for negative times: -1.5 is 2 seconds before 0, not 1.
+      boolean negativeFraction =
+          dot >= 0
+              && whole.startsWith("-")
+              && value.substring(dot + 1).chars().anyMatch(c -> c != '0');
+      return negativeFraction ? v - 1 : v;
+    } catch (NumberFormatException e) {
+      throw badPax(at, recordOffset, "bad mtime value \"" + value + "\"");
+    }
+  }
+
+  private static PgException badPax(long at, int recordOffset, String why) {
+    return violation(
+        "invalid pax extended header at offset "
+            + at
+            + ": "
+            + why
+            + " at byte "
+            + recordOffset
+            + " of its data");
+  }
+
+  private TarHeader applyOverrides(TarHeader h) {
+    if (pendingOffset < 0) {
+      return h;
+    }
+    TarHeader merged =
+        new TarHeader(
+            pendingName != null ? pendingName : h.name(),
+            h.mode(),
+            pendingUid >= 0 ? pendingUid : h.uid(),
+            pendingGid >= 0 ? pendingGid : h.gid(),
+            pendingSize >= 0 ? pendingSize : h.size(),
+            pendingMtime != null ? pendingMtime : h.mtime(),
+            h.typeflag(),
+            pendingLink != null ? pendingLink : h.linkname());
+    pendingName = null;
+    pendingLink = null;
+    pendingSize = -1;
+    pendingUid = -1;
+    pendingGid = -1;
+    pendingMtime = null;
+    pendingOffset = -1;
+    return merged;
+  }
+}
