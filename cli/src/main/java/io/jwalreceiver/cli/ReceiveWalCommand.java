@@ -9,6 +9,7 @@ import io.jwalreceiver.protocol.command.ReplicationCommand;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
+import io.jwalreceiver.wal.segment.Compression;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.jwalreceiver.wal.segment.SyncPolicy;
 import java.nio.file.Files;
@@ -76,6 +77,11 @@ public final class ReceiveWalCommand implements Callable<Integer> {
   @Option(names = {"-v", "--verbose"}, description = "output verbose messages")
   boolean verbose;
 
+  @Option(names = {"-Z", "--compress"}, paramLabel = "METHOD[:DETAIL]",
+      description = {"compress as specified (none, gzip, lz4, or zstd, our addition to",
+          "pg_receivewal; DETAIL: level=N, workers=N for zstd)"})
+  String compress;
+
   @Option(names = "--create-slot", description = "create a new replication slot (for the slot's name see --slot)")
   boolean createSlot;
 
@@ -105,6 +111,16 @@ public final class ReceiveWalCommand implements Callable<Integer> {
     }
     if (synchronous && noSync) {
       return usage("cannot use --synchronous together with --no-sync");
+    }
+    // pg_receivewal 15+'s -Z syntax and messages (fatal, no hint); zstd is accepted here.
+    Compression compression = Compression.NONE;
+    if (compress != null) {
+      try {
+        compression = Compression.parse(compress);
+      } catch (PgException e) {
+        cli.error(e.getMessage(), null, null);
+        return ExitCodes.ERROR;
+      }
     }
     Lsn end = null;
     if (endpos != null) {
@@ -160,7 +176,8 @@ public final class ReceiveWalCommand implements Callable<Integer> {
         .withEndPosition(end)
         .withLoop(!noLoop);
     SegmentFileSink.Options sinkOptions = SegmentFileSink.Options.DEFAULTS
-        .withSyncPolicy(noSync ? SyncPolicy.NEVER : SyncPolicy.ON_REQUEST);
+        .withSyncPolicy(noSync ? SyncPolicy.NEVER : SyncPolicy.ON_REQUEST)
+        .withCompression(compression);
     WalReceiver receiver = new WalReceiver(
         config,
         options,

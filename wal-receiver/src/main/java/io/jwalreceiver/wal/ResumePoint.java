@@ -8,7 +8,10 @@ import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.wal.segment.SegmentName;
 import io.jwalreceiver.wal.segment.SegmentName.ParsedWalFileName;
+import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -21,6 +24,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import net.jpountz.lz4.LZ4FrameInputStream;
 
 /**
  * Where streaming resumes, derived from the WAL files already in the output directory: {@code
@@ -36,9 +40,11 @@ import java.util.function.Consumer;
  *   <li>{@code .gz}: the gzip trailer's ISIZE (the last 4 bytes, little-endian: the uncompressed
  *       size mod 2^32) must be the segment size, else {@code compressed segment file "%s" has
  *       incorrect uncompressed size %d, skipping};
- *   <li>{@code .lz4} and {@code .zst}: accepted without a check for now. pg_receivewal fully
- *       decompresses {@code .lz4} files (LZ4 frames do not carry the size); that check comes with
- *       the compression sinks.
+ *   <li>{@code .lz4} and {@code .zst}: the file is decompressed completely and the uncompressed
+ *       size must be the segment size (pg_receivewal does so for {@code .lz4}: our frames do not
+ *       carry the content size), with the same warning. These checks are expensive, so they run
+ *       only for a file that would otherwise be chosen: a wrong-size {@code .lz4} or {@code .zst}
+ *       file below the winner is not reported.
  * </ul>
  *
  * {@code .partial} files are never size-checked: they are rewritten from their start. The highest
@@ -53,6 +59,7 @@ import java.util.function.Consumer;
 public record ResumePoint(TimelineId timeline, Lsn start, String fromFile) {
 
   private static final int GZIP_TRAILER_SIZE = 4;
+  private static final int DECOMPRESS_CHUNK = 64 * 1024;
   private static final int HISTORY_NAME_LENGTH = 8 + ".history".length();
 
   /**
@@ -75,15 +82,16 @@ public record ResumePoint(TimelineId timeline, Lsn start, String fromFile) {
    * @param segmentSize the server's segment size (it gives the file names their meaning)
    * @param warnings receives one line per skipped file, in pg_receivewal's words
    * @return the resume point, or empty when the directory holds no usable WAL file
-   * @throws PgException 58030 when the directory cannot be read, or a completed {@code .gz} file
-   *     is too short to hold a gzip trailer
+   * @throws PgException 58030 when the directory cannot be read, a completed {@code .gz} file is
+   *     too short to hold a gzip trailer, or a completed {@code .lz4} or {@code .zst} file that
+   *     would be chosen cannot be decompressed ({@code could not decompress file "%s": %s})
    */
   public static Optional<ResumePoint> scan(
       Path directory, WalSegmentSize segmentSize, Consumer<String> warnings) {
     Objects.requireNonNull(directory, "directory");
     Objects.requireNonNull(segmentSize, "segmentSize");
     Objects.requireNonNull(warnings, "warnings");
-    ParsedWalFileName best = null;
+    List<ParsedWalFileName> candidates = new ArrayList<>();
     for (Path file : sortedEntries(directory)) {
       String name = file.getFileName().toString();
       Optional<ParsedWalFileName> parsed = SegmentName.parseArchiveName(name, segmentSize);
@@ -91,11 +99,24 @@ public record ResumePoint(TimelineId timeline, Lsn start, String fromFile) {
         continue;
       }
       ParsedWalFileName candidate = parsed.get();
-      if (!candidate.partial() && !completeFileIsValid(file, candidate, segmentSize, warnings)) {
+      // The cheap checks run for every file, in name order, as pg_receivewal reports them.
+      if (!candidate.partial()
+          && !needsDecompression(candidate)
+          && !completeFileIsValid(file, candidate, segmentSize, warnings)) {
         continue;
       }
-      if (best == null || isBetter(candidate, best)) {
+      candidates.add(candidate);
+    }
+    // Best first; the sort is stable, so among equals the first name wins, as before.
+    candidates.sort((a, b) -> isBetter(a, b) ? -1 : isBetter(b, a) ? 1 : 0);
+    ParsedWalFileName best = null;
+    for (ParsedWalFileName candidate : candidates) {
+      if (candidate.partial()
+          || !needsDecompression(candidate)
+          || completeFileIsValid(
+              directory.resolve(candidate.fileName()), candidate, segmentSize, warnings)) {
         best = candidate;
+        break;
       }
     }
     if (best == null) {
@@ -174,9 +195,48 @@ public record ResumePoint(TimelineId timeline, Lsn start, String fromFile) {
         }
         return true;
       default:
-        // lz4 / zst: trusted until the compression sinks add a decompressing check.
+        long decompressed = decompressedSize(file, parsed.compression());
+        if (decompressed != segmentSize.bytes()) {
+          warnings.accept(
+              "compressed segment file \""
+                  + name
+                  + "\" has incorrect uncompressed size "
+                  + decompressed
+                  + ", skipping");
+          return false;
+        }
         return true;
     }
+  }
+
+  /** Completed {@code .lz4} and {@code .zst} files are checked by decompressing them. */
+  private static boolean needsDecompression(ParsedWalFileName parsed) {
+    return parsed.compression().equals(ParsedWalFileName.LZ4)
+        || parsed.compression().equals(ParsedWalFileName.ZSTD);
+  }
+
+  /** Decompresses the whole file (every frame in it) and counts the bytes. */
+  private static long decompressedSize(Path file, String compression) {
+    byte[] buffer = new byte[DECOMPRESS_CHUNK];
+    long total = 0;
+    try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), DECOMPRESS_CHUNK);
+        InputStream in =
+            compression.equals(ParsedWalFileName.LZ4)
+                ? new LZ4FrameInputStream(raw)
+                : new ZstdInputStreamNoFinalizer(raw)) {
+      int n;
+      while ((n = in.read(buffer)) >= 0) {
+        total += n;
+      }
+    } catch (IOException | RuntimeException e) {
+      // lz4-java and zstd-jni report corrupt input as IOException or as their own unchecked
+      // exceptions; either way the file cannot be trusted, and pg_receivewal stops here too.
+      throw new PgException(
+          SqlState.IO_ERROR,
+          "could not decompress file \"" + file + "\": " + e.getMessage(),
+          e);
+    }
+    return total;
   }
 
   /** ISIZE: the last four bytes of a gzip member, the uncompressed size mod 2^32, little-endian. */

@@ -4,6 +4,7 @@ package io.jwalreceiver.wal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
+import net.jpountz.lz4.LZ4FrameOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,29 +33,46 @@ class ResumePointTest {
 
   @TempDir Path dir;
 
-  /** A file to create: its name and how: plain bytes, or gzip of that many zero bytes. */
-  private record Spec(String name, long size, boolean gzip) {}
+  /**
+   * A file to create: its name and how: plain bytes, or that many zero bytes compressed with
+   * gzip, LZ4 (frame format) or zstd.
+   */
+  private record Spec(String name, long size, String compression) {}
 
   private static Spec plain(String name) {
-    return new Spec(name, SEG, false);
+    return new Spec(name, SEG, "");
   }
 
   private static Spec plain(String name, long size) {
-    return new Spec(name, size, false);
+    return new Spec(name, size, "");
   }
 
   private static Spec gzip(String name, long uncompressed) {
-    return new Spec(name, uncompressed, true);
+    return new Spec(name, uncompressed, "gz");
+  }
+
+  private static Spec lz4(String name, long uncompressed) {
+    return new Spec(name, uncompressed, "lz4");
+  }
+
+  private static Spec zstd(String name, long uncompressed) {
+    return new Spec(name, uncompressed, "zst");
   }
 
   private void create(Spec spec) throws IOException {
     Path file = dir.resolve(spec.name());
-    if (spec.gzip()) {
-      try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
-        out.write(new byte[(int) spec.size()]);
-      }
-    } else {
+    if (spec.compression().isEmpty()) {
       Files.write(file, new byte[(int) spec.size()]);
+      return;
+    }
+    OutputStream raw = Files.newOutputStream(file);
+    try (OutputStream out =
+        spec.compression().equals("gz")
+            ? new GZIPOutputStream(raw)
+            : spec.compression().equals("lz4")
+                ? new LZ4FrameOutputStream(raw)
+                : new ZstdOutputStreamNoFinalizer(raw)) {
+      out.write(new byte[(int) spec.size()]);
     }
   }
 
@@ -147,13 +166,56 @@ class ResumePointTest {
             "000000010000000000000007.gz.partial",
             List.of()),
         Arguments.of(
-            "lz4 and zst are accepted unchecked",
+            "lz4 and zst are decompressed to check the size",
             List.of(
-                plain("000000010000000000000007.lz4", 10),
-                plain("000000010000000000000008.zst", 10)),
+                lz4("000000010000000000000007.lz4", SEG),
+                zstd("000000010000000000000008.zst", SEG)),
             1L,
             "0/900000",
             "000000010000000000000008.zst",
+            List.of()),
+        Arguments.of(
+            "lz4 of the wrong uncompressed size is skipped",
+            List.of(
+                plain("000000010000000000000005"), lz4("000000010000000000000006.lz4", SEG - 1)),
+            1L,
+            "0/600000",
+            "000000010000000000000005",
+            List.of(
+                "compressed segment file \"000000010000000000000006.lz4\" has incorrect"
+                    + " uncompressed size 1048575, skipping")),
+        Arguments.of(
+            "zst of the wrong uncompressed size is skipped",
+            List.of(
+                zstd("000000010000000000000005.zst", SEG),
+                zstd("000000010000000000000006.zst", 2 * SEG)),
+            1L,
+            "0/600000",
+            "000000010000000000000005.zst",
+            List.of(
+                "compressed segment file \"000000010000000000000006.zst\" has incorrect"
+                    + " uncompressed size 2097152, skipping")),
+        Arguments.of(
+            "several wrong-size files are skipped down to a good one",
+            List.of(
+                lz4("000000010000000000000004.lz4", SEG),
+                zstd("000000010000000000000005.zst", 10),
+                lz4("000000010000000000000006.lz4", 0),
+                plain("000000010000000000000006.partial.tmp")),
+            1L,
+            "0/500000",
+            "000000010000000000000004.lz4",
+            List.of(
+                "compressed segment file \"000000010000000000000006.lz4\" has incorrect"
+                    + " uncompressed size 0, skipping",
+                "compressed segment file \"000000010000000000000005.zst\" has incorrect"
+                    + " uncompressed size 10, skipping")),
+        Arguments.of(
+            "partial lz4 is not checked",
+            List.of(plain("000000010000000000000009.lz4.partial", 3)),
+            1L,
+            "0/900000",
+            "000000010000000000000009.lz4.partial",
             List.of()),
         Arguments.of(
             "segment numbers cross the log id",
@@ -208,6 +270,17 @@ class ResumePointTest {
         .isInstanceOfSatisfying(
             PgException.class, e -> assertThat(e.sqlState()).isEqualTo(SqlState.IO_ERROR))
         .hasMessageContaining("000000010000000000000003.gz");
+  }
+
+  @Test
+  void rejectsAnLz4FileThatIsNotLz4() throws IOException {
+    create(plain("000000010000000000000003.lz4", 100));
+
+    assertThatThrownBy(() -> ResumePoint.scan(dir, SIZE, w -> {}))
+        .isInstanceOfSatisfying(
+            PgException.class, e -> assertThat(e.sqlState()).isEqualTo(SqlState.IO_ERROR))
+        .hasMessageContaining("could not decompress file")
+        .hasMessageContaining("000000010000000000000003.lz4");
   }
 
   @Test

@@ -7,10 +7,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
 /**
- * One open, pre-sized, uncompressed segment file: the unit {@link SegmentFileSink} hands between
- * the receive thread (which only {@link #write}s) and the flusher (which forces, closes and
- * renames). A compressed sink would keep the flusher and the naming and replace this class with
- * a streaming variant (no pre-sizing, sequential writes).
+ * One open segment file: the unit {@link SegmentFileSink} hands between the receive thread (which
+ * only {@link #write}s, and {@link #syncFlush}es a compressed file) and the flusher (which
+ * {@link #finish}es, forces, closes and renames). Uncompressed, the file is pre-sized and written
+ * positionally; compressed, a {@link SegmentEncoder} appends to it from offset 0 and the file
+ * grows as it goes.
  *
  * <p>A spare file starts without a segment (zero-filled under a temporary name, see {@link
  * SegmentFileSink}); the receive thread {@link #assign}s it when it starts writing into it. All
@@ -23,6 +24,8 @@ final class SegmentFile {
   private Path path;
   private SegmentName segment;
   private long startLsn;
+  /** Null for an uncompressed file. */
+  private SegmentEncoder encoder;
 
   SegmentFile(FileChannel channel, Path path, SegmentName segment) {
     this.channel = channel;
@@ -62,10 +65,24 @@ final class SegmentFile {
   }
 
   /**
+   * Makes this a compressed file: from now on {@link #write} compresses, appending from offset 0
+   * (the file must be empty).
+   */
+  void encode(Compression compression) throws IOException {
+    encoder = SegmentEncoder.open(compression, channel);
+  }
+
+  /**
    * Writes {@code src} (position to limit) at {@code offset}, looping over short writes. Positional
    * writes do not touch the channel position, so a concurrent {@code force} on the flusher is safe.
+   * A compressed file ignores {@code offset}: the payload is compressed and appended.
    */
   void write(ByteBuffer src, long offset) throws IOException {
+    if (encoder != null) {
+      // Sequential by construction: the sink writes each segment from its start, in order.
+      encoder.write(src);
+      return;
+    }
     long position = offset;
     while (src.hasRemaining()) {
       position += channel.write(src, position);
@@ -80,8 +97,32 @@ final class SegmentFile {
     channel.force(metadata);
   }
 
+  /**
+   * Compressed: pushes everything written so far out of the compressor into the file, so that
+   * the next {@link #force} covers it. Uncompressed: nothing to do.
+   */
+  void syncFlush() throws IOException {
+    if (encoder != null) {
+      encoder.flush();
+    }
+  }
+
+  /** Compressed: ends the compressed stream (trailer). Idempotent; nothing to do uncompressed. */
+  void finish() throws IOException {
+    if (encoder != null) {
+      encoder.finish();
+    }
+  }
+
+  /** Closes the channel and frees the compressor's native memory. */
   void close() throws IOException {
-    channel.close();
+    try {
+      channel.close();
+    } finally {
+      if (encoder != null) {
+        encoder.release();
+      }
+    }
   }
 
   @Override

@@ -62,6 +62,20 @@ import java.util.function.LongConsumer;
  * Reporting the segment end before the rename would let the server recycle a segment that a
  * restart would ask for again. {@link #startTimeline} resets both positions to its start, as
  * {@code pg_receivewal} does.
+ *
+ * <h2>Compression</h2>
+ *
+ * With {@link Options#compression()} set, segments are written as {@code pg_receivewal} 15+
+ * writes them: {@code <24 hex>.gz.partial} (or {@code .lz4.partial}, or {@code .zst.partial},
+ * which pg_receivewal lacks) while in progress, {@code <24 hex>.gz} once complete; the file is
+ * not pre-sized, and when complete its compressed stream holds exactly one segment. The spare is
+ * then an empty file, and the same jobs complete, activate and close segments. Compression runs
+ * on the receive thread inside {@link #write}, as in pg_receivewal; the stream trailer is written
+ * on the flusher. A flush request first pushes the compressor's pending output into the file
+ * (gzip sync flush, end of an LZ4 block, zstd flush; on the receive thread, which owns the
+ * compressor), and only the WAL covered by that push counts for the following force. Resuming
+ * at an existing compressed {@code .partial} truncates it and rewrites the segment from its
+ * start, which is what pg_receivewal means by restarting the segment.
  */
 public final class SegmentFileSink implements WalSink {
 
@@ -99,10 +113,12 @@ public final class SegmentFileSink implements WalSink {
    *     0700, as the tools do when the source cluster allows group access
    * @param markDone write an empty {@code archive_status/<name>.done} after each completed segment
    *     and history file (pg_basebackup's {@code -X stream}; pg_receivewal never does)
+   * @param compression how segment files are compressed; {@link Compression#NONE} by default
    */
-  public record Options(SyncPolicy syncPolicy, boolean groupAccess, boolean markDone) {
+  public record Options(
+      SyncPolicy syncPolicy, boolean groupAccess, boolean markDone, Compression compression) {
 
-    /** {@link SyncPolicy#ON_REQUEST}, owner-only modes, no {@code .done} markers. */
+    /** {@link SyncPolicy#ON_REQUEST}, owner-only modes, no {@code .done} markers, uncompressed. */
     public static final Options DEFAULTS = new Options(SyncPolicy.ON_REQUEST, false, false);
 
     /**
@@ -111,9 +127,22 @@ public final class SegmentFileSink implements WalSink {
      * @param syncPolicy when to force
      * @param groupAccess group-readable modes
      * @param markDone write {@code .done} markers
+     * @param compression how segment files are compressed
      */
     public Options {
       Objects.requireNonNull(syncPolicy, "syncPolicy");
+      Objects.requireNonNull(compression, "compression");
+    }
+
+    /**
+     * Uncompressed segment files.
+     *
+     * @param syncPolicy when to force
+     * @param groupAccess group-readable modes
+     * @param markDone write {@code .done} markers
+     */
+    public Options(SyncPolicy syncPolicy, boolean groupAccess, boolean markDone) {
+      this(syncPolicy, groupAccess, markDone, Compression.NONE);
     }
 
     /**
@@ -123,7 +152,7 @@ public final class SegmentFileSink implements WalSink {
      * @return the changed options
      */
     public Options withSyncPolicy(SyncPolicy policy) {
-      return new Options(policy, groupAccess, markDone);
+      return new Options(policy, groupAccess, markDone, compression);
     }
 
     /**
@@ -133,7 +162,7 @@ public final class SegmentFileSink implements WalSink {
      * @return the changed options
      */
     public Options withGroupAccess(boolean enabled) {
-      return new Options(syncPolicy, enabled, markDone);
+      return new Options(syncPolicy, enabled, markDone, compression);
     }
 
     /**
@@ -143,7 +172,17 @@ public final class SegmentFileSink implements WalSink {
      * @return the changed options
      */
     public Options withMarkDone(boolean enabled) {
-      return new Options(syncPolicy, groupAccess, enabled);
+      return new Options(syncPolicy, groupAccess, enabled, compression);
+    }
+
+    /**
+     * These options with another compression.
+     *
+     * @param newCompression the compression; {@link Compression#NONE} for plain files
+     * @return the changed options
+     */
+    public Options withCompression(Compression newCompression) {
+      return new Options(syncPolicy, groupAccess, markDone, newCompression);
     }
   }
 
@@ -153,6 +192,9 @@ public final class SegmentFileSink implements WalSink {
   private final int segmentBytes;
   private final Options options;
   private final boolean sync;
+  private final Compression compression;
+  /** Compressed files: not pre-sized, written through an encoder. */
+  private final boolean compressed;
   private final FileChannelFactory channels;
   private final FileAttribute<?>[] fileAttributes;
   private final FileAttribute<?>[] directoryAttributes;
@@ -182,6 +224,12 @@ public final class SegmentFileSink implements WalSink {
 
   // ---- published state ----
   private volatile long written;
+  /**
+   * Compressed and synced: the end of the WAL whose compressed bytes are in the file (the last
+   * compressor flush or segment end), the most a force can make durable. Uncompressed it is not
+   * used: every written byte is in the file.
+   */
+  private volatile long flushable;
   private volatile long durable;
   private volatile PgException failure;
   private volatile LongConsumer durableListener = position -> {};
@@ -205,6 +253,8 @@ public final class SegmentFileSink implements WalSink {
     this.segmentBytes = segmentSize.bytes();
     this.options = Objects.requireNonNull(options, "options");
     this.sync = options.syncPolicy() != SyncPolicy.NEVER;
+    this.compression = options.compression();
+    this.compressed = compression.compressed();
     this.channels = Objects.requireNonNull(channels, "channels");
     boolean posix = directory.getFileSystem().supportedFileAttributeViews().contains("posix");
     this.fileAttributes =
@@ -259,6 +309,7 @@ public final class SegmentFileSink implements WalSink {
   static SegmentFileSink open(
       Path directory, WalSegmentSize segmentSize, Options options, FileChannelFactory channels) {
     SegmentFileSink sink = new SegmentFileSink(directory, segmentSize, options, channels);
+    SegmentEncoder.checkAvailable(options.compression());
     if (!Files.isDirectory(directory)) {
       throw new PgException(
           SqlState.IO_ERROR, "could not access directory \"" + directory + "\": not a directory");
@@ -315,7 +366,8 @@ public final class SegmentFileSink implements WalSink {
    * and waits until it is pre-sized, zero-filled and durable, so that an existing {@code .partial}
    * of the wrong size fails here, before streaming starts. An existing {@code .partial} of exactly
    * the segment size is reused as it is; one of 0 bytes is zero-filled; any other size is an
-   * error. Both positions become {@code startLsn}.
+   * error. A compressed {@code .partial} of any size is truncated and rewritten from its start.
+   * Both positions become {@code startLsn}.
    *
    * @throws IllegalArgumentException when {@code startLsn} is not a segment start
    * @throws PgException 58030 {@code write-ahead log file "%s" has %d bytes, should be 0 or %d},
@@ -346,6 +398,7 @@ public final class SegmentFileSink implements WalSink {
         timeline = newTimeline;
         current = request.result;
         written = startLsn;
+        flushable = startLsn;
         published = startLsn;
         durable = startLsn;
         // Wakes the flusher to prepare the spare for the next segment.
@@ -360,7 +413,8 @@ public final class SegmentFileSink implements WalSink {
   /**
    * {@inheritDoc}
    *
-   * <p>Allocation-free: positional writes into the current file, split at segment boundaries.
+   * <p>Allocation-free uncompressed: positional writes into the current file, split at segment
+   * boundaries; compressed, the payload goes through the segment's compressor instead.
    * The payload's limit is narrowed while a segment's share is written and restored afterwards.
    *
    * @throws IllegalStateException when {@link #startTimeline} was not called, {@code timeline} is
@@ -429,6 +483,7 @@ public final class SegmentFileSink implements WalSink {
     lock.lock();
     try {
       written = end;
+      flushable = end;
       current = null;
       jobs.addLast(new Complete(segment, epoch));
       work.signal();
@@ -442,7 +497,8 @@ public final class SegmentFileSink implements WalSink {
    * is ready; otherwise (the disk is slower than the network) the receive thread waits for it,
    * which is the back-pressure we want.
    */
-  private SegmentFile nextSegment(long position) {
+  private SegmentFile nextSegment(long position) throws IOException {
+    SegmentFile segment;
     lock.lock();
     try {
       while (spare == null && failure == null) {
@@ -452,17 +508,22 @@ public final class SegmentFileSink implements WalSink {
       }
       spareWanted = false;
       checkFailure();
-      SegmentFile segment = spare;
+      segment = spare;
       spare = null;
       segment.assign(SegmentName.of(timeline, Lsn.of(position), segmentSize));
       current = segment;
       // Renamed to <segment>.partial by the flusher, after the previous segment's rename.
       jobs.addLast(new Activate(segment));
       work.signal();
-      return segment;
     } finally {
       lock.unlock();
     }
+    if (compressed) {
+      // Outside the lock: it may write a stream header. The flusher does not touch the encoder
+      // before this segment is handed over for completion or closing, under the lock.
+      segment.encode(compression);
+    }
+    return segment;
   }
 
   @Override
@@ -480,10 +541,17 @@ public final class SegmentFileSink implements WalSink {
     return sync ? durable : written;
   }
 
-  /** {@inheritDoc} Cheap and allocation-free: sets a flag and wakes the flusher. */
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Cheap and allocation-free: sets a flag and wakes the flusher. With compression (and
+   * syncing) it first pushes the compressor's pending output into the file, so it must be called
+   * on the thread that calls {@link #write}.
+   */
   @Override
   public void requestFlush() {
     checkUsable();
+    pushCompressed();
     lock.lock();
     try {
       flushRequested = true;
@@ -493,9 +561,16 @@ public final class SegmentFileSink implements WalSink {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>With compression, call it on the thread that calls {@link #write} (see {@link
+   * #requestFlush}).
+   */
   @Override
   public void flush() {
     checkUsable();
+    pushCompressed();
     long target = written;
     lock.lock();
     try {
@@ -508,6 +583,29 @@ public final class SegmentFileSink implements WalSink {
       lock.unlock();
     }
     checkFailure();
+  }
+
+  /**
+   * Compressed and synced: a sync flush of the open segment's compressor, after which every
+   * written byte is in the file and may be covered by a force. pg_receivewal skips it under
+   * {@code --no-sync} too, which keeps the compression ratio.
+   */
+  private void pushCompressed() {
+    if (!compressed || !sync) {
+      return;
+    }
+    SegmentFile segment = current;
+    if (segment != null) {
+      try {
+        segment.syncFlush();
+      } catch (IOException e) {
+        PgException error = ioError("could not write to file", segment, e);
+        recordFailure(error);
+        failureReported = true;
+        throw error;
+      }
+    }
+    flushable = written;
   }
 
   @Override
@@ -715,7 +813,8 @@ public final class SegmentFileSink implements WalSink {
               flushRequested = false;
               flush = true;
               snapshotFile = current;
-              snapshotTarget = written;
+              // Compressed, only WAL pushed out of the compressor is in the file.
+              snapshotTarget = compressed && sync ? flushable : written;
               snapshotEpoch = epoch;
               snapshotPublished = published;
               break;
@@ -781,7 +880,8 @@ public final class SegmentFileSink implements WalSink {
     SegmentFile file = job.file;
     SegmentName segment = file.segment();
     Path partial = file.path();
-    Path target = directory.resolve(segment.fileName());
+    Path target = directory.resolve(segment.fileName() + compression.extension());
+    finish(file);
     try {
       if (sync) {
         file.force(true);
@@ -808,7 +908,7 @@ public final class SegmentFileSink implements WalSink {
     Path target = partialPath(file.segment());
     // An existing .partial of this segment would be reused by pg_receivewal when it is 0 bytes or
     // full size; replacing it by our zero-filled file gives the same result. Other sizes are the
-    // same error as at a timeline start.
+    // same error as at a timeline start. A compressed one is rewritten from scratch anyway.
     checkReusableSize(target);
     rename(file.path(), target);
     file.movedTo(target);
@@ -817,6 +917,8 @@ public final class SegmentFileSink implements WalSink {
 
   private void closePartial(ClosePartial job) {
     SegmentFile file = job.file;
+    // Compressed: a complete stream of what was written, as pg_receivewal leaves it.
+    finish(file);
     try {
       if (sync) {
         file.force(true);
@@ -834,6 +936,15 @@ public final class SegmentFileSink implements WalSink {
     publish(job.end, job.epoch);
   }
 
+  /** Writes a compressed file's trailer; the receive thread has handed the file over. */
+  private static void finish(SegmentFile file) {
+    try {
+      file.finish();
+    } catch (IOException e) {
+      throw ioError("could not write to file", file, e);
+    }
+  }
+
   private void openFirst(OpenFirst job) {
     Path partial = partialPath(job.segment);
     SegmentFile file;
@@ -848,7 +959,11 @@ public final class SegmentFileSink implements WalSink {
       }
       file = new SegmentFile(channel, partial, job.segment);
       try {
-        if (size == 0) {
+        if (compressed) {
+          // pg_receivewal restarts a compressed segment from its start; stale bytes past the
+          // new stream's end would make the file undecodable.
+          channel.truncate(0);
+        } else if (size == 0) {
           zeroFill(channel, 0, segmentBytes);
         }
         if (sync) {
@@ -873,6 +988,14 @@ public final class SegmentFileSink implements WalSink {
       rename(file.path(), partial);
       file.movedTo(partial);
     }
+    if (compressed) {
+      try {
+        file.encode(compression);
+      } catch (IOException e) {
+        closeQuietly(file);
+        throw ioError("could not write to file", partial, e);
+      }
+    }
     syncDirectory(directory);
     lock.lock();
     try {
@@ -887,7 +1010,8 @@ public final class SegmentFileSink implements WalSink {
   /**
    * The size of an existing {@code .partial}, -1 when there is none.
    *
-   * @throws PgException 58030 when it is neither 0 nor the segment size
+   * @throws PgException 58030 when it is neither 0 nor the segment size (uncompressed files only:
+   *     a compressed one is rewritten whatever its size)
    */
   private long checkReusableSize(Path partial) {
     long size;
@@ -898,7 +1022,7 @@ public final class SegmentFileSink implements WalSink {
     } catch (IOException e) {
       throw ioError("could not stat file", partial, e);
     }
-    if (size != 0 && size != segmentBytes) {
+    if (!compressed && size != 0 && size != segmentBytes) {
       throw new PgException(
           SqlState.IO_ERROR,
           "write-ahead log file \""
@@ -922,7 +1046,8 @@ public final class SegmentFileSink implements WalSink {
     }
     if (sync && file != null && Long.compareUnsigned(file.startLsn(), target) < 0) {
       try {
-        // fdatasync is enough: the file is pre-sized, so its length never changes.
+        // fdatasync is enough: an uncompressed file is pre-sized, so its length never changes;
+        // a compressed file grows, and fdatasync includes the size needed to read the data.
         file.force(false);
       } catch (IOException e) {
         throw ioError("could not fsync file", file, e);
@@ -951,7 +1076,7 @@ public final class SegmentFileSink implements WalSink {
 
   /**
    * Prepares the spare file one {@link #ZERO_CHUNK} at a time, so that a flush request or a job
-   * arriving meanwhile waits for at most one chunk.
+   * arriving meanwhile waits for at most one chunk. A compressed spare is just an empty file.
    */
   private void prepareSpareStep() {
     try {
@@ -961,14 +1086,16 @@ public final class SegmentFileSink implements WalSink {
             new SegmentFile(channels.open(sparePath, CREATE_NEW, fileAttributes), sparePath, null);
         spareFilled = 0;
       }
-      FileChannel channel = spareInProgress.channel();
-      zeroFill(channel, spareFilled, ZERO_CHUNK);
-      spareFilled += ZERO_CHUNK;
-      if (spareFilled < segmentBytes) {
-        return;
-      }
-      if (sync) {
-        channel.force(true);
+      if (!compressed) {
+        FileChannel channel = spareInProgress.channel();
+        zeroFill(channel, spareFilled, ZERO_CHUNK);
+        spareFilled += ZERO_CHUNK;
+        if (spareFilled < segmentBytes) {
+          return;
+        }
+        if (sync) {
+          channel.force(true);
+        }
       }
     } catch (IOException e) {
       throw ioError("could not write to file", sparePath, e);
@@ -1001,7 +1128,7 @@ public final class SegmentFileSink implements WalSink {
   // =====================================================================================
 
   private Path partialPath(SegmentName segment) {
-    return directory.resolve(segment.fileName() + PARTIAL_SUFFIX);
+    return directory.resolve(segment.fileName() + compression.extension() + PARTIAL_SUFFIX);
   }
 
   private static void rename(Path from, Path to) {
