@@ -242,7 +242,8 @@ public final class ReplicationConnection implements AutoCloseable {
       if (m instanceof BackendMessage.CopyResponse cr && cr.direction() == 'W' && error == null) {
         return new CopyBothStream(this, null);
       } else if (m instanceof ErrorResponse er) {
-        error = new PgException(er.error());
+        // pg_receivewal's wording, so the failing command is in the message.
+        error = new PgException("could not send replication command \"" + text + "\": ", er.error());
       } else if (m instanceof RowDescription || m instanceof CommandComplete) {
         continue;
       } else if (m instanceof DataRow dr) {

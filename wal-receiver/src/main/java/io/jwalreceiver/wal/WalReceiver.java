@@ -44,6 +44,11 @@ public final class WalReceiver {
    * @param loop reconnect after a lost connection or a server error (pg_receivewal without
    *     {@code --no-loop})
    * @param retryDelay how long to wait before reconnecting
+   * @param startTimeline with {@code startPosition}: where to start, overriding the archive, slot
+   *     and server positions (pg_basebackup's streamer starts at the backup's start); or null
+   * @param startPosition see {@code startTimeline}
+   * @param temporarySlotPrefix create a temporary slot named {@code <prefix>_<walsender pid>} on
+   *     the streaming connection and use it (pg_basebackup's default); or null
    */
   public record Options(
       String slotName,
@@ -51,40 +56,62 @@ public final class WalReceiver {
       boolean synchronous,
       Lsn endPosition,
       boolean loop,
-      Duration retryDelay) {
+      Duration retryDelay,
+      TimelineId startTimeline,
+      Lsn startPosition,
+      String temporarySlotPrefix) {
 
     /** pg_receivewal's defaults: no slot, status every 10 s, loop, retry after 5 s. */
     public static Options defaults() {
-      return new Options(null, Duration.ofSeconds(10), false, null, true, Duration.ofSeconds(5));
+      return new Options(null, Duration.ofSeconds(10), false, null, true, Duration.ofSeconds(5),
+          null, null, null);
     }
 
     public Options withSlotName(String name) {
-      return new Options(name, statusInterval, synchronous, endPosition, loop, retryDelay);
+      return new Options(name, statusInterval, synchronous, endPosition, loop, retryDelay,
+          startTimeline, startPosition, temporarySlotPrefix);
     }
 
     public Options withStatusInterval(Duration d) {
-      return new Options(slotName, d, synchronous, endPosition, loop, retryDelay);
+      return new Options(slotName, d, synchronous, endPosition, loop, retryDelay,
+          startTimeline, startPosition, temporarySlotPrefix);
     }
 
     public Options withSynchronous(boolean on) {
-      return new Options(slotName, statusInterval, on, endPosition, loop, retryDelay);
+      return new Options(slotName, statusInterval, on, endPosition, loop, retryDelay,
+          startTimeline, startPosition, temporarySlotPrefix);
     }
 
     public Options withEndPosition(Lsn lsn) {
-      return new Options(slotName, statusInterval, synchronous, lsn, loop, retryDelay);
+      return new Options(slotName, statusInterval, synchronous, lsn, loop, retryDelay,
+          startTimeline, startPosition, temporarySlotPrefix);
     }
 
     public Options withLoop(boolean on) {
-      return new Options(slotName, statusInterval, synchronous, endPosition, on, retryDelay);
+      return new Options(slotName, statusInterval, synchronous, endPosition, on, retryDelay,
+          startTimeline, startPosition, temporarySlotPrefix);
     }
 
     public Options withRetryDelay(Duration d) {
-      return new Options(slotName, statusInterval, synchronous, endPosition, loop, d);
+      return new Options(slotName, statusInterval, synchronous, endPosition, loop, d,
+          startTimeline, startPosition, temporarySlotPrefix);
+    }
+
+    /** Starts at this timeline and (segment-aligned) position. */
+    public Options withStart(TimelineId timeline, Lsn position) {
+      return new Options(slotName, statusInterval, synchronous, endPosition, loop, retryDelay,
+          timeline, position, temporarySlotPrefix);
+    }
+
+    /** Streams through a temporary slot {@code <prefix>_<pid>}, or none when null. */
+    public Options withTemporarySlot(String prefix) {
+      return new Options(slotName, statusInterval, synchronous, endPosition, loop, retryDelay,
+          startTimeline, startPosition, prefix);
     }
 
     /** pg_receivewal reports a flush position only with a slot or in synchronous mode. */
     boolean reportsFlush() {
-      return slotName != null || synchronous;
+      return slotName != null || temporarySlotPrefix != null || synchronous;
     }
   }
 
@@ -123,6 +150,10 @@ public final class WalReceiver {
   private final ReentrantLock stopLock = new ReentrantLock();
   private final Condition stopSignal = stopLock.newCondition();
   private volatile boolean stopRequested;
+  /** pg_basebackup's stop point: stop once everything before it was written; -1 = none. */
+  private volatile long stopAt = -1;
+  /** The slot used by this connection (the configured one, or the temporary one). */
+  private String activeSlot;
   private String systemId;
   private WalSegmentSize segmentSize;
 
@@ -150,6 +181,20 @@ public final class WalReceiver {
     stopLock.lock();
     try {
       stopRequested = true;
+      stopSignal.signalAll();
+    } finally {
+      stopLock.unlock();
+    }
+  }
+
+  /**
+   * Stops the loop once WAL up to {@code lsn} (exclusive) has been written and flushed: the end
+   * of a base backup, learned while streaming is under way. Thread-safe.
+   */
+  public void stopAt(Lsn lsn) {
+    stopAt = lsn.value();
+    stopLock.lock();
+    try {
       stopSignal.signalAll();
     } finally {
       stopLock.unlock();
@@ -235,6 +280,12 @@ public final class WalReceiver {
             "WAL segment size changed from " + segmentSize + " to " + size);
       }
       segmentSize = size;
+      activeSlot = options.slotName();
+      if (options.temporarySlotPrefix() != null) {
+        activeSlot = options.temporarySlotPrefix() + "_" + conn.backendPid();
+        conn.createPhysicalSlot(activeSlot, true, true);
+        listener.info("created temporary replication slot \"" + activeSlot + "\"");
+      }
 
       StartPoint start = decideStart(conn, id, size);
       if (options.endPosition() != null
@@ -252,6 +303,9 @@ public final class WalReceiver {
 
   /** protocol-notes §4.3: archive, else slot (15+), else the server's position. */
   private StartPoint decideStart(ReplicationConnection conn, SystemIdentity id, WalSegmentSize size) {
+    if (options.startPosition() != null) {
+      return new StartPoint(options.startTimeline(), options.startPosition().segmentStart(size));
+    }
     Optional<ResumePoint> fromArchive = resumeScan.apply(size);
     Optional<SlotPosition> slot = Optional.empty();
     if (options.slotName() != null && conn.serverVersionNum() >= 150000) {
@@ -307,7 +361,7 @@ public final class WalReceiver {
       // Prepare the first segment file before asking for WAL: a bad .partial fails here, and
       // zero-filling does not hold up the stream.
       sink.startTimeline(tli, start.value());
-      CopyBothStream stream = conn.startReplication(options.slotName(), start, tli);
+      CopyBothStream stream = conn.startReplication(activeSlot, start, tli);
       Outcome outcome = stream(stream, sink, tli, start.value());
       switch (outcome) {
         case DONE:
@@ -366,7 +420,7 @@ public final class WalReceiver {
     // the slot may advance to).
     sendStatus(stream, sink, reportFlush, false);
     while (true) {
-      if (stopRequested) {
+      if (stopRequested || reachedStopAt(sink.writtenPosition())) {
         stopCleanly(stream, sink, reportFlush);
         return Outcome.DONE;
       }
@@ -421,6 +475,11 @@ public final class WalReceiver {
         nextStatus = clock.millis() + intervalMillis;
       }
     }
+  }
+
+  private boolean reachedStopAt(long written) {
+    long at = stopAt;
+    return at != -1 && written != 0 && Long.compareUnsigned(written, at) >= 0;
   }
 
   private static PgException gotUnexpectedOffset(long got, long expected) {

@@ -116,7 +116,11 @@ public final class SegmentFileSink implements WalSink {
    * @param compression how segment files are compressed; {@link Compression#NONE} by default
    */
   public record Options(
-      SyncPolicy syncPolicy, boolean groupAccess, boolean markDone, Compression compression) {
+      SyncPolicy syncPolicy,
+      boolean groupAccess,
+      boolean markDone,
+      Compression compression,
+      boolean partialSuffix) {
 
     /** {@link SyncPolicy#ON_REQUEST}, owner-only modes, no {@code .done} markers, uncompressed. */
     public static final Options DEFAULTS = new Options(SyncPolicy.ON_REQUEST, false, false);
@@ -142,7 +146,20 @@ public final class SegmentFileSink implements WalSink {
      * @param markDone write {@code .done} markers
      */
     public Options(SyncPolicy syncPolicy, boolean groupAccess, boolean markDone) {
-      this(syncPolicy, groupAccess, markDone, Compression.NONE);
+      this(syncPolicy, groupAccess, markDone, Compression.NONE, true);
+    }
+
+    /**
+     * Segment files named with {@code .partial} while incomplete.
+     *
+     * @param syncPolicy when to force
+     * @param groupAccess group-readable modes
+     * @param markDone write {@code .done} markers
+     * @param compression how segment files are compressed
+     */
+    public Options(
+        SyncPolicy syncPolicy, boolean groupAccess, boolean markDone, Compression compression) {
+      this(syncPolicy, groupAccess, markDone, compression, true);
     }
 
     /**
@@ -152,7 +169,7 @@ public final class SegmentFileSink implements WalSink {
      * @return the changed options
      */
     public Options withSyncPolicy(SyncPolicy policy) {
-      return new Options(policy, groupAccess, markDone, compression);
+      return new Options(policy, groupAccess, markDone, compression, partialSuffix);
     }
 
     /**
@@ -162,7 +179,7 @@ public final class SegmentFileSink implements WalSink {
      * @return the changed options
      */
     public Options withGroupAccess(boolean enabled) {
-      return new Options(syncPolicy, enabled, markDone, compression);
+      return new Options(syncPolicy, enabled, markDone, compression, partialSuffix);
     }
 
     /**
@@ -172,7 +189,7 @@ public final class SegmentFileSink implements WalSink {
      * @return the changed options
      */
     public Options withMarkDone(boolean enabled) {
-      return new Options(syncPolicy, groupAccess, enabled, compression);
+      return new Options(syncPolicy, groupAccess, enabled, compression, partialSuffix);
     }
 
     /**
@@ -182,7 +199,18 @@ public final class SegmentFileSink implements WalSink {
      * @return the changed options
      */
     public Options withCompression(Compression newCompression) {
-      return new Options(syncPolicy, groupAccess, markDone, newCompression);
+      return new Options(syncPolicy, groupAccess, markDone, newCompression, partialSuffix);
+    }
+
+    /**
+     * These options with the {@code .partial} suffix on (pg_receivewal) or off (pg_basebackup's
+     * streamer writes segments under their final names, pre-sized, from the start).
+     *
+     * @param enabled whether incomplete segments carry {@code .partial}
+     * @return the changed options
+     */
+    public Options withPartialSuffix(boolean enabled) {
+      return new Options(syncPolicy, groupAccess, markDone, compression, enabled);
     }
   }
 
@@ -1128,10 +1156,14 @@ public final class SegmentFileSink implements WalSink {
   // =====================================================================================
 
   private Path partialPath(SegmentName segment) {
-    return directory.resolve(segment.fileName() + compression.extension() + PARTIAL_SUFFIX);
+    return directory.resolve(segment.fileName() + compression.extension()
+        + (options.partialSuffix() ? PARTIAL_SUFFIX : ""));
   }
 
   private static void rename(Path from, Path to) {
+    if (from.equals(to)) {
+      return; // no .partial suffix: the segment already has its final name
+    }
     try {
       Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
