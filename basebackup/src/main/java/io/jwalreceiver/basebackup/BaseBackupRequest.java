@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.basebackup;
+
+import io.jwalreceiver.basebackup.sink.TablespaceMapping;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What the user asked pg_basebackup (or {@code jwalreceiver basebackup}) for.
+ *
+ * @param targetDir {@code -D}
+ * @param format plain or tar
+ * @param walMethod none, fetch or stream
+ * @param slotName {@code -S}, or null
+ * @param createSlot {@code -C}
+ * @param temporarySlot a temporary slot for streaming (default; off with {@code --no-slot})
+ * @param writeRecoveryConf {@code -R}
+ * @param fastCheckpoint {@code -c fast}
+ * @param label {@code -l}
+ * @param estimateSize send PROGRESS (off with {@code --no-estimate-size})
+ * @param maxRateKb {@code -r} in kB/s, 0 = unlimited
+ * @param tablespaceMappings {@code -T}
+ * @param walDir {@code --waldir}, or null
+ * @param sync fsync at the end (off with {@code -N})
+ * @param keepOnFailure {@code -n}
+ * @param manifest {@code yes}, {@code no} or {@code force-encode}
+ * @param manifestChecksums {@code --manifest-checksums}, or null for the server's default
+ * @param verifyChecksums off with {@code --no-verify-checksums}
+ * @param statusInterval {@code -s} for the WAL streamer
+ * @param dbnameForRecovery the database name given explicitly (17+ puts it in primary_conninfo)
+ */
+public record BaseBackupRequest(
+    Path targetDir,
+    Format format,
+    WalMethod walMethod,
+    String slotName,
+    boolean createSlot,
+    boolean temporarySlot,
+    boolean writeRecoveryConf,
+    boolean fastCheckpoint,
+    String label,
+    boolean estimateSize,
+    int maxRateKb,
+    List<TablespaceMapping> tablespaceMappings,
+    Path walDir,
+    boolean sync,
+    boolean keepOnFailure,
+    String manifest,
+    String manifestChecksums,
+    boolean verifyChecksums,
+    Duration statusInterval,
+    String dbnameForRecovery) {
+
+  /** {@code -F}. */
+  public enum Format {
+    PLAIN,
+    TAR
+  }
+
+  /** {@code -X}. */
+  public enum WalMethod {
+    NONE,
+    FETCH,
+    STREAM
+  }
+
+  public BaseBackupRequest {
+    tablespaceMappings = List.copyOf(tablespaceMappings);
+  }
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.basebackup;
+
+import io.jwalreceiver.session.ConnInfo;
+import io.jwalreceiver.session.ConnectionConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The lines {@code -R} appends to {@code postgresql.auto.conf} (protocol-notes §6 step 13): a
+ * {@code primary_conninfo} built from the connection actually used — without {@code
+ * replication}, {@code dbname} and {@code fallback_application_name}, and without empty values —
+ * and {@code primary_slot_name} when a permanent slot was named.
+ *
+ * <p>Like pg_basebackup, the password is written when the connection used one: the standby
+ * needs it to connect. Keep the backup's {@code postgresql.auto.conf} as private as the data.
+ */
+public final class RecoveryConfig {
+
+  private RecoveryConfig() {}
+
+  /**
+   * @param config the connection the backup used
+   * @param slotName the permanent slot ({@code -S}), or null
+   * @param dbnameForConninfo the explicitly given database name (17+ adds it), or null
+   */
+  public static String render(ConnectionConfig config, String slotName, String dbnameForConninfo) {
+    Map<String, String> kv = new LinkedHashMap<>();
+    kv.put("user", config.user());
+    if (config.password() != null) {
+      kv.put("password", config.password());
+    }
+    if (config.passFile() != null) {
+      kv.put("passfile", config.passFile().toString());
+    }
+    kv.put("channel_binding", config.channelBinding().keyword());
+    if (!config.connectTimeout().isZero()) {
+      kv.put("connect_timeout", Long.toString(config.connectTimeout().toSeconds()));
+    }
+    if (dbnameForConninfo != null) {
+      kv.put("dbname", dbnameForConninfo);
+    }
+    kv.put("host", config.host());
+    kv.put("port", Integer.toString(config.port()));
+    if (config.applicationName() != null) {
+      kv.put("application_name", config.applicationName());
+    }
+    kv.put("sslmode", config.sslMode().keyword());
+    if (config.sslRootCert() != null) {
+      kv.put("sslrootcert", config.sslRootCert().toString());
+    }
+    kv.values().removeIf(v -> v == null || v.isEmpty());
+    StringBuilder sb = new StringBuilder();
+    sb.append("primary_conninfo = '").append(escapeConfigValue(ConnInfo.toConnInfoString(kv)))
+        .append("'\n");
+    if (slotName != null) {
+      sb.append("primary_slot_name = '").append(escapeConfigValue(slotName)).append("'\n");
+    }
+    return sb.toString();
+  }
+
+  /** A value inside single quotes in postgresql.conf: quotes and backslashes doubled. */
+  static String escapeConfigValue(String v) {
+    StringBuilder sb = new StringBuilder(v.length() + 8);
+    for (int i = 0; i < v.length(); i++) {
+      char c = v.charAt(i);
+      if (c == '\'' || c == '\\') {
+        sb.append(c);
+      }
+      sb.append(c);
+    }
+    return sb.toString();
+  }
+}

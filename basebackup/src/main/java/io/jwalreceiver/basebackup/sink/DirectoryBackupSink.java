@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.basebackup.sink;
+
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.SqlState;
+import io.jwalreceiver.basebackup.tar.TarHeader;
+import io.jwalreceiver.basebackup.tar.TarListener;
+import io.jwalreceiver.basebackup.tar.TarReader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Plain format ({@code -F p}): extracts each archive into its directory — {@code base.tar} into
+ * the target, tablespaces into their (mapped) locations — as pg_basebackup does: modes from the tar
+ * headers, {@code pg_tblspc/<oid>} links re-pointed through {@code -T}, the manifest written as
+ * {@code backup_manifest.tmp} and renamed only after everything is durable.
+ *
+ * <p>Entry names that would leave the directory (absolute, or with {@code ..}) are refused.
+ */
+public final class DirectoryBackupSink implements BackupSink {
+
+  private final OutputDirectory target;
+  private final List<TablespaceMapping> mappings;
+  private final String recoveryConf;
+  private final boolean keepOnFailure;
+  private final Syncer syncer;
+  private final List<OutputDirectory> tablespaceDirs = new ArrayList<>();
+  private final List<Path> createdFiles = new ArrayList<>();
+
+  private Path archiveRoot;
+  private TarReader reader;
+  private FileChannel currentFile;
+  private Path currentPath;
+  private long position;
+  private boolean mainArchive;
+  private FileChannel manifest;
+  private long bytesWritten;
+
+  /**
+   * @param target the prepared target directory
+   * @param mappings the {@code -T} mappings
+   * @param recoveryConf the lines {@code -R} appends to {@code postgresql.auto.conf} (and then
+   *     {@code standby.signal} is created), or null
+   * @param sync whether to fsync everything (false for {@code -N})
+   * @param keepOnFailure {@code -n}: leave what was written after a failure
+   */
+  public DirectoryBackupSink(OutputDirectory target, List<TablespaceMapping> mappings,
+      String recoveryConf, boolean sync, boolean keepOnFailure) {
+    this.target = target;
+    this.mappings = List.copyOf(mappings);
+    this.recoveryConf = recoveryConf;
+    this.keepOnFailure = keepOnFailure;
+    this.syncer = new Syncer(sync);
+  }
+
+  /** The directory a tablespace at {@code serverPath} is restored to. */
+  Path tablespaceTarget(String serverPath) {
+    Path p = Path.of(serverPath);
+    if (!p.isAbsolute()) {
+      // An in-place tablespace (16+: allow_in_place_tablespaces) lives under pg_tblspc.
+      return target.path().resolve(p).normalize();
+    }
+    String canonical = p.normalize().toString();
+    for (TablespaceMapping m : mappings) {
+      if (m.oldDir().equals(canonical)) {
+        return Path.of(m.newDir());
+      }
+    }
+    return p;
+  }
+
+  /** Total file bytes written so far. */
+  public long bytesWritten() {
+    return bytesWritten;
+  }
+
+  @Override
+  public void archiveStart(String name, String tablespacePath, boolean terminated) {
+    if (!name.endsWith(".tar")) {
+      throw new PgException(SqlState.PROTOCOL_VIOLATION,
+          "archive \"" + name + "\" is compressed; plain format needs an uncompressed stream");
+    }
+    mainArchive = tablespacePath.isEmpty();
+    if (mainArchive) {
+      archiveRoot = target.path();
+    } else {
+      Path dir = tablespaceTarget(tablespacePath);
+      if (dir.startsWith(target.path())) {
+        // In-place tablespace: inside the target, which we already own.
+        mkdirs(dir);
+      } else {
+        tablespaceDirs.add(OutputDirectory.prepare(dir));
+      }
+      archiveRoot = dir;
+    }
+    syncer.directory(archiveRoot);
+    reader = new TarReader(new Extractor());
+  }
+
+  @Override
+  public void archiveData(ByteBuffer data) {
+    reader.feed(data);
+  }
+
+  @Override
+  public void archiveEnd() {
+    reader.finish();
+    reader = null;
+    if (mainArchive && recoveryConf != null) {
+      writeRecoveryConfig();
+    }
+  }
+
+  @Override
+  public void manifestStart() {
+    Path tmp = target.path().resolve("backup_manifest.tmp");
+    try {
+      manifest = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING);
+    } catch (IOException e) {
+      throw OutputDirectory.ioError("could not create file \"" + tmp + "\"", e);
+    }
+  }
+
+  @Override
+  public void manifestData(ByteBuffer data) {
+    writeFully(manifest, data, target.path().resolve("backup_manifest.tmp"));
+  }
+
+  @Override
+  public void manifestEnd() {
+    syncer.fileDone(target.path().resolve("backup_manifest.tmp"), manifest);
+    manifest = null;
+  }
+
+  @Override
+  public void finish() {
+    syncer.finish();
+    Path tmp = target.path().resolve("backup_manifest.tmp");
+    if (Files.exists(tmp)) {
+      try {
+        // Durable rename: the manifest appears only once the backup it describes is on disk.
+        Files.move(tmp, target.path().resolve("backup_manifest"), StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        throw OutputDirectory.ioError("could not rename file \"" + tmp + "\"", e);
+      }
+      syncer.directory(target.path());
+      syncer.finish();
+    }
+  }
+
+  @Override
+  public void abort() {
+    closeQuietly(currentFile);
+    closeQuietly(manifest);
+    syncer.abort();
+    if (!keepOnFailure) {
+      target.cleanUp();
+    }
+  }
+
+  /** Names of files this sink created, for tests. */
+  List<Path> createdFiles() {
+    return List.copyOf(createdFiles);
+  }
+
+  private void writeRecoveryConfig() {
+    Path auto = target.path().resolve("postgresql.auto.conf");
+    Path signal = target.path().resolve("standby.signal");
+    try {
+      // Appended after the server's own settings, so ours win (the last occurrence counts).
+      Files.writeString(auto, recoveryConf, StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+      Files.deleteIfExists(signal);
+      Files.createFile(signal);
+      for (Path p : new Path[] {auto, signal}) {
+        Files.setPosixFilePermissions(p, EnumSet.of(
+            PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
+        syncer.fileDone(p, FileChannel.open(p, StandardOpenOption.WRITE));
+      }
+    } catch (IOException e) {
+      throw OutputDirectory.ioError("could not write recovery configuration", e);
+    }
+  }
+
+  private static void mkdirs(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw OutputDirectory.ioError("could not create directory \"" + dir + "\"", e);
+    }
+  }
+
+  private void writeFully(FileChannel ch, ByteBuffer data, Path path) {
+    try {
+      while (data.hasRemaining()) {
+        ch.write(data);
+      }
+    } catch (IOException e) {
+      throw OutputDirectory.ioError("could not write to file \"" + path + "\"", e);
+    }
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // Cleaning up after a failure; the failure is what gets reported.
+      }
+    }
+  }
+
+  /** The archive root joined with a member name, refusing names that escape it. */
+  private Path resolve(String name) {
+    String n = name;
+    while (n.startsWith("./")) {
+      n = n.substring(2);
+    }
+    while (n.endsWith("/")) {
+      n = n.substring(0, n.length() - 1);
+    }
+    if (n.isEmpty() || n.equals(".")) {
+      return archiveRoot;
+    }
+    Path rel = Path.of(n);
+    if (rel.isAbsolute()) {
+      throw badName(name);
+    }
+    for (Path part : rel) {
+      if (part.toString().equals("..")) {
+        throw badName(name);
+      }
+    }
+    return archiveRoot.resolve(rel);
+  }
+
+  private static PgException badName(String name) {
+    return new PgException(SqlState.PROTOCOL_VIOLATION,
+        "refusing to extract archive member \"" + name + "\" outside the target directory");
+  }
+
+  private static Set<PosixFilePermission> permissions(int mode) {
+    Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] order = {
+      PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
+      PosixFilePermission.OTHERS_READ, PosixFilePermission.GROUP_EXECUTE,
+      PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+      PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
+      PosixFilePermission.OWNER_READ
+    };
+    for (int i = 0; i < order.length; i++) {
+      if ((mode & (1 << i)) != 0) {
+        set.add(order[i]);
+      }
+    }
+    return set;
+  }
+
+  /** Turns tar members into files, directories and the tablespace links. */
+  private final class Extractor implements TarListener {
+    @Override
+    public void entryStart(TarHeader h) {
+      Path path = resolve(h.name());
+      try {
+        if (h.isDirectory()) {
+          if (!Files.isDirectory(path)) {
+            Files.createDirectories(path);
+          }
+          if (!Files.isSymbolicLink(path)) {
+            Files.setPosixFilePermissions(path, permissions(h.mode()));
+          }
+          syncer.directory(path);
+        } else if (h.isSymlink()) {
+          Path link = Path.of(tablespaceTarget(h.linkname()).toString());
+          Files.deleteIfExists(path);
+          Files.createSymbolicLink(path, link);
+          syncer.directory(path.getParent());
+        } else if (h.isRegularFile()) {
+          if (mainArchive && recoveryConf != null && archiveRoot.relativize(path).toString().equals("standby.signal")) {
+            // -R writes its own standby.signal; drop the server's.
+            currentFile = null;
+            return;
+          }
+          currentPath = path;
+          currentFile = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+              StandardOpenOption.TRUNCATE_EXISTING);
+          createdFiles.add(path);
+          position = 0;
+        } else {
+          throw new PgException(SqlState.PROTOCOL_VIOLATION,
+              "unexpected archive member type '" + h.typeflag() + "' for \"" + h.name() + "\"");
+        }
+      } catch (IOException e) {
+        throw OutputDirectory.ioError("could not create \"" + path + "\"", e);
+      }
+    }
+
+    @Override
+    public void entryData(ByteBuffer data) {
+      if (currentFile == null) {
+        return;
+      }
+      int n = data.remaining();
+      try {
+        while (data.hasRemaining()) {
+          position += currentFile.write(data, position);
+        }
+      } catch (IOException e) {
+        throw OutputDirectory.ioError("could not write to file \"" + currentPath + "\"", e);
+      }
+      bytesWritten += n;
+    }
+
+    @Override
+    public void entryEnd(TarHeader h) {
+      if (currentFile == null) {
+        return;
+      }
+      try {
+        Files.setPosixFilePermissions(currentPath, permissions(h.mode()));
+      } catch (IOException e) {
+        throw OutputDirectory.ioError("could not set permissions of file \"" + currentPath + "\"", e);
+      }
+      syncer.fileDone(currentPath, currentFile);
+      currentFile = null;
+      currentPath = null;
+    }
+  }
+}

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.basebackup.sink;
+
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.SqlState;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.stream.Stream;
+
+/**
+ * A directory the backup writes into, with pg_basebackup's safety rules: it must be absent or
+ * empty; on failure, only what we created is removed (the directory itself if we made it, its
+ * contents if it existed empty before).
+ */
+public final class OutputDirectory {
+
+  private final Path path;
+  private final boolean createdByUs;
+
+  private OutputDirectory(Path path, boolean createdByUs) {
+    this.path = path;
+    this.createdByUs = createdByUs;
+  }
+
+  /**
+   * Creates {@code dir} (with missing parents) or checks that it is empty.
+   *
+   * @throws PgException 58030 {@code directory "%s" exists but is not empty}, or when it cannot
+   *     be created
+   */
+  public static OutputDirectory prepare(Path dir) {
+    try {
+      if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) || Files.exists(dir)) {
+        if (!Files.isDirectory(dir)) {
+          throw new PgException(SqlState.IO_ERROR,
+              "could not create directory \"" + dir + "\": File exists");
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+          if (s.findAny().isPresent()) {
+            throw new PgException(SqlState.IO_ERROR,
+                "directory \"" + dir + "\" exists but is not empty");
+          }
+        }
+        return new OutputDirectory(dir, false);
+      }
+      Files.createDirectories(dir);
+      return new OutputDirectory(dir, true);
+    } catch (IOException e) {
+      throw new PgException(SqlState.IO_ERROR,
+          "could not create directory \"" + dir + "\": " + reason(e), e);
+    }
+  }
+
+  /** The directory. */
+  public Path path() {
+    return path;
+  }
+
+  /** True when this run created the directory. */
+  public boolean createdByUs() {
+    return createdByUs;
+  }
+
+  /**
+   * Undoes what the backup wrote: removes the directory if we created it, else empties it. Never
+   * follows symbolic links out of it (a tablespace link is removed, not its target). Never
+   * throws: failures are returned as a message, null when all went well.
+   */
+  public String cleanUp() {
+    try {
+      if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+        return null;
+      }
+      Files.walkFileTree(path, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          Files.delete(file);
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+          if (!dir.equals(path) || createdByUs) {
+            Files.delete(dir);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+      });
+      return null;
+    } catch (IOException e) {
+      return "could not remove \"" + path + "\": " + reason(e);
+    }
+  }
+
+  static String reason(IOException e) {
+    String m = e.getMessage();
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "No such file or directory";
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "Permission denied";
+    }
+    if (e instanceof java.nio.file.FileAlreadyExistsException) {
+      return "File exists";
+    }
+    return m == null ? e.toString() : m;
+  }
+
+  /** Maps an I/O failure to 53100 (disk full) or 58030. */
+  static PgException ioError(String what, IOException e) {
+    String reason = reason(e);
+    SqlState state = reason.contains("No space left on device") ? SqlState.DISK_FULL : SqlState.IO_ERROR;
+    return new PgException(state, what + ": " + reason, e);
+  }
+}

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.basebackup.sink;
+
+import io.jwalreceiver.basebackup.tar.TarHeader;
+import io.jwalreceiver.basebackup.tar.TarListener;
+import io.jwalreceiver.basebackup.tar.TarReader;
+import io.jwalreceiver.basebackup.tar.TarWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Tar format ({@code -F t}): each archive stored as {@code <target>/<name>} as the server sent it;
+ * archives from 13/14 servers get the two end blocks they lack. With {@code -R}, {@code base.tar}
+ * is rewritten member by member: the server's {@code standby.signal} dropped, the recovery
+ * settings appended to {@code postgresql.auto.conf}, an empty {@code standby.signal} added.
+ */
+public final class TarFileBackupSink implements BackupSink {
+
+  private final OutputDirectory target;
+  private final String recoveryConf;
+  private final boolean keepOnFailure;
+  private final Syncer syncer;
+
+  private FileChannel file;
+  private Path filePath;
+  private boolean terminated;
+  private TarReader rewriter;
+  private TarWriter writer;
+  private FileChannel manifest;
+  private boolean sawAutoConf;
+
+  /**
+   * @param recoveryConf the {@code -R} lines, or null
+   */
+  public TarFileBackupSink(OutputDirectory target, String recoveryConf, boolean sync,
+      boolean keepOnFailure) {
+    this.target = target;
+    this.recoveryConf = recoveryConf;
+    this.keepOnFailure = keepOnFailure;
+    this.syncer = new Syncer(sync);
+    syncer.directory(target.path());
+  }
+
+  @Override
+  public void archiveStart(String name, String tablespacePath, boolean terminated) {
+    this.terminated = terminated;
+    filePath = target.path().resolve(name);
+    file = open(filePath);
+    if (tablespacePath.isEmpty() && recoveryConf != null) {
+      writer = new TarWriter(file, name);
+      rewriter = new TarReader(new RecoveryInjector());
+    }
+  }
+
+  @Override
+  public void archiveData(ByteBuffer data) {
+    if (rewriter != null) {
+      rewriter.feed(data);
+    } else {
+      write(file, data, filePath);
+    }
+  }
+
+  @Override
+  public void archiveEnd() {
+    if (rewriter != null) {
+      // finish() reports the end (once) whether or not the server sent end blocks; the
+      // injector appends the recovery members then.
+      rewriter.finish();
+      writer.finish();
+      rewriter = null;
+      writer = null;
+    } else if (!terminated) {
+      // 13/14 servers leave out the end-of-archive blocks; a tar file needs them.
+      write(file, TarWriter.endOfArchive(), filePath);
+    }
+    syncer.fileDone(filePath, file);
+    file = null;
+  }
+
+  @Override
+  public void manifestStart() {
+    Path tmp = target.path().resolve("backup_manifest.tmp");
+    manifest = open(tmp);
+  }
+
+  @Override
+  public void manifestData(ByteBuffer data) {
+    write(manifest, data, target.path().resolve("backup_manifest.tmp"));
+  }
+
+  @Override
+  public void manifestEnd() {
+    syncer.fileDone(target.path().resolve("backup_manifest.tmp"), manifest);
+    manifest = null;
+  }
+
+  @Override
+  public void finish() {
+    syncer.finish();
+    Path tmp = target.path().resolve("backup_manifest.tmp");
+    if (Files.exists(tmp)) {
+      try {
+        Files.move(tmp, target.path().resolve("backup_manifest"), StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        throw OutputDirectory.ioError("could not rename file \"" + tmp + "\"", e);
+      }
+      Syncer.forceDirectory(target.path());
+    }
+  }
+
+  @Override
+  public void abort() {
+    for (FileChannel ch : new FileChannel[] {file, manifest}) {
+      if (ch != null) {
+        try {
+          ch.close();
+        } catch (IOException ignored) {
+          // Failing anyway.
+        }
+      }
+    }
+    syncer.abort();
+    if (!keepOnFailure) {
+      target.cleanUp();
+    }
+  }
+
+  private static FileChannel open(Path p) {
+    try {
+      return FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw OutputDirectory.ioError("could not create file \"" + p + "\"", e);
+    }
+  }
+
+  private static void write(FileChannel ch, ByteBuffer data, Path p) {
+    try {
+      while (data.hasRemaining()) {
+        ch.write(data);
+      }
+    } catch (IOException e) {
+      throw OutputDirectory.ioError("could not write to file \"" + p + "\"", e);
+    }
+  }
+
+  private void appendRecoveryMembers() {
+    long now = System.currentTimeMillis() / 1000;
+    if (!sawAutoConf) {
+      byte[] conf = recoveryConf.getBytes(StandardCharsets.UTF_8);
+      writer.writeEntry(TarHeader.regularFile("postgresql.auto.conf", conf.length, 0600, 0, 0, now),
+          ByteBuffer.wrap(conf));
+    }
+    writer.writeEntry(TarHeader.regularFile("standby.signal", 0, 0600, 0, 0, now),
+        ByteBuffer.allocate(0));
+  }
+
+  /** Re-emits base.tar's members, with the -R changes. */
+  private final class RecoveryInjector implements TarListener {
+    private boolean skip;
+    private ByteArrayOutputStream autoConf;
+
+    @Override
+    public void entryStart(TarHeader h) {
+      skip = false;
+      autoConf = null;
+      String name = h.name().startsWith("./") ? h.name().substring(2) : h.name();
+      if (name.equals("standby.signal")) {
+        skip = true;
+      } else if (name.equals("postgresql.auto.conf")) {
+        autoConf = new ByteArrayOutputStream();
+        sawAutoConf = true;
+      } else {
+        writer.startEntry(h);
+      }
+    }
+
+    @Override
+    public void entryData(ByteBuffer data) {
+      if (skip) {
+        return;
+      }
+      if (autoConf != null) {
+        byte[] b = new byte[data.remaining()];
+        data.get(b);
+        autoConf.writeBytes(b);
+      } else {
+        writer.writeData(data);
+      }
+    }
+
+    @Override
+    public void entryEnd(TarHeader h) {
+      if (skip) {
+        skip = false;
+        return;
+      }
+      if (autoConf != null) {
+        autoConf.writeBytes(recoveryConf.getBytes(StandardCharsets.UTF_8));
+        byte[] all = autoConf.toByteArray();
+        writer.writeEntry(TarHeader.regularFile(h.name(), all.length, h.mode(), h.uid(), h.gid(),
+            h.mtime()), ByteBuffer.wrap(all));
+        autoConf = null;
+      } else {
+        writer.endEntry();
+      }
+    }
+
+    @Override
+    public void end() {
+      appendRecoveryMembers();
+    }
+  }
+}

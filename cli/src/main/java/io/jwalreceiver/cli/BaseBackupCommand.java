@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli;
+
+import io.jwalreceiver.Lsn;
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.basebackup.BackupProgress;
+import io.jwalreceiver.basebackup.BackupResult;
+import io.jwalreceiver.basebackup.BaseBackup;
+import io.jwalreceiver.basebackup.BaseBackupRequest;
+import io.jwalreceiver.basebackup.sink.TablespaceMapping;
+import io.jwalreceiver.session.ConnInfo;
+import io.jwalreceiver.session.ConnectionConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code jwalreceiver basebackup}: pg_basebackup's options, messages and output layout. */
+@Command(
+    name = "basebackup",
+    versionProvider = RootCommand.Version.class,
+    usageHelpWidth = 95,
+    description = {
+      "Takes a base backup of a running PostgreSQL server, as pg_basebackup does: plain (a data",
+      "directory) or tar, WAL streamed alongside, -R standby setup, slots, manifest.",
+      ""
+    })
+public final class BaseBackupCommand implements Callable<Integer> {
+
+  static final String FALLBACK_APPLICATION_NAME = "pg_basebackup";
+
+  private final Cli cli;
+
+  @Mixin HelpOptions helpOptions;
+
+  @Option(names = {"-D", "--pgdata"}, paramLabel = "DIRECTORY",
+      description = "receive base backup into directory")
+  Path pgdata;
+
+  @Option(names = {"-F", "--format"}, paramLabel = "p|t",
+      description = "output format (plain (default), tar)")
+  String format;
+
+  @Option(names = {"-r", "--max-rate"}, paramLabel = "RATE",
+      description = "maximum transfer rate to transfer data directory (in kB/s, or use suffix \"k\" or \"M\")")
+  String maxRate;
+
+  @Option(names = {"-R", "--write-recovery-conf"},
+      description = "write configuration for replication")
+  boolean writeRecoveryConf;
+
+  @Option(names = {"-T", "--tablespace-mapping"}, paramLabel = "OLDDIR=NEWDIR",
+      description = "relocate tablespace in OLDDIR to NEWDIR")
+  List<String> tablespaceMappings = new ArrayList<>();
+
+  @Option(names = "--waldir", paramLabel = "WALDIR",
+      description = "location for the write-ahead log directory")
+  Path walDir;
+
+  @Option(names = {"-X", "--wal-method"}, paramLabel = "none|fetch|stream",
+      description = "include required WAL files with specified method")
+  String walMethod;
+
+  @Option(names = {"-c", "--checkpoint"}, paramLabel = "fast|spread",
+      description = "set fast or spread (default) checkpointing")
+  String checkpoint;
+
+  @Option(names = {"-C", "--create-slot"}, description = "create replication slot")
+  boolean createSlot;
+
+  @Option(names = {"-l", "--label"}, paramLabel = "LABEL", description = "set backup label")
+  String label;
+
+  @Option(names = {"-n", "--no-clean"}, description = "do not clean up after errors")
+  boolean noClean;
+
+  @Option(names = {"-N", "--no-sync"},
+      description = "do not wait for changes to be written safely to disk")
+  boolean noSync;
+
+  @Option(names = {"-P", "--progress"}, description = "show progress information")
+  boolean showProgress;
+
+  @Option(names = {"-S", "--slot"}, paramLabel = "SLOTNAME", description = "replication slot to use")
+  String slot;
+
+  @Option(names = {"-v", "--verbose"}, description = "output verbose messages")
+  boolean verbose;
+
+  @Option(names = "--manifest-checksums", paramLabel = "SHA{224,256,384,512}|CRC32C|NONE",
+      description = "use algorithm for manifest checksums")
+  String manifestChecksums;
+
+  @Option(names = "--manifest-force-encode",
+      description = "hex encode all file names in manifest")
+  boolean manifestForceEncode;
+
+  @Option(names = "--no-estimate-size",
+      description = "do not estimate backup size in server side")
+  boolean noEstimateSize;
+
+  @Option(names = "--no-manifest", description = "suppress generation of backup manifest")
+  boolean noManifest;
+
+  @Option(names = "--no-slot", description = "prevent creation of temporary replication slot")
+  boolean noSlot;
+
+  @Option(names = "--no-verify-checksums", description = "do not verify checksums")
+  boolean noVerifyChecksums;
+
+  @Option(names = {"-s", "--status-interval"}, paramLabel = "INTERVAL",
+      description = "time between status packets sent to server (in seconds)")
+  String statusInterval;
+
+  @Mixin ConnectionOptions connection;
+
+  public BaseBackupCommand(Cli cli) {
+    this.cli = cli;
+  }
+
+  @Override
+  public Integer call() {
+    if (pgdata == null) {
+      return usage("must specify output directory or backup target");
+    }
+    BaseBackupRequest.Format fmt = BaseBackupRequest.Format.PLAIN;
+    if (format != null) {
+      switch (format) {
+        case "p", "plain" -> fmt = BaseBackupRequest.Format.PLAIN;
+        case "t", "tar" -> fmt = BaseBackupRequest.Format.TAR;
+        default -> {
+          return error("invalid output format \"" + format + "\", must be \"plain\" or \"tar\"");
+        }
+      }
+    }
+    BaseBackupRequest.WalMethod wal = BaseBackupRequest.WalMethod.STREAM;
+    if (walMethod != null) {
+      switch (walMethod) {
+        case "n", "none" -> wal = BaseBackupRequest.WalMethod.NONE;
+        case "f", "fetch" -> wal = BaseBackupRequest.WalMethod.FETCH;
+        case "s", "stream" -> wal = BaseBackupRequest.WalMethod.STREAM;
+        default -> {
+          return error("invalid wal-method option \"" + walMethod
+              + "\", must be \"fetch\", \"stream\", or \"none\"");
+        }
+      }
+    }
+    boolean fast = false;
+    if (checkpoint != null) {
+      String c = checkpoint.toLowerCase(Locale.ROOT);
+      if (c.equals("fast")) {
+        fast = true;
+      } else if (!c.equals("spread")) {
+        return error("invalid checkpoint argument \"" + checkpoint + "\", must be \"fast\" or \"spread\"");
+      }
+    }
+    int rate = 0;
+    if (maxRate != null) {
+      Integer r = parseMaxRate(maxRate);
+      if (r == null) {
+        return ExitCodes.ERROR;
+      }
+      rate = r;
+    }
+    List<TablespaceMapping> mappings = new ArrayList<>();
+    for (String m : tablespaceMappings) {
+      try {
+        mappings.add(TablespaceMapping.parse(m));
+      } catch (PgException e) {
+        return error(e.getMessage());
+      }
+    }
+    Duration interval = Duration.ofSeconds(10);
+    if (statusInterval != null) {
+      try {
+        int v = Integer.parseInt(statusInterval.trim());
+        if (v < 0 || v > 2147483) {
+          return error("-s/--status-interval must be in range 0..2147483");
+        }
+        interval = Duration.ofSeconds(v);
+      } catch (NumberFormatException e) {
+        return error("invalid value \"" + statusInterval + "\" for option -s/--status-interval");
+      }
+    }
+    // Combinations pg_basebackup refuses, in its order and words.
+    if (slot != null && wal != BaseBackupRequest.WalMethod.STREAM) {
+      return usage("replication slots can only be used with WAL streaming");
+    }
+    if (noSlot) {
+      if (slot != null) {
+        return usage("--no-slot cannot be used with slot name");
+      }
+    }
+    if (createSlot) {
+      if (slot == null) {
+        return usage("--create-slot needs a slot to be specified using --slot");
+      }
+      if (noSlot) {
+        return usage("--create-slot and --no-slot are incompatible options");
+      }
+    }
+    if (walDir != null) {
+      if (fmt != BaseBackupRequest.Format.PLAIN) {
+        return usage("WAL directory location can only be specified in plain mode");
+      }
+      if (!walDir.isAbsolute()) {
+        return usage("WAL directory location must be an absolute path");
+      }
+    }
+    if (showProgress && noEstimateSize) {
+      return usage("--progress and --no-estimate-size are incompatible options");
+    }
+    if (noManifest && manifestChecksums != null) {
+      return usage("--no-manifest and --manifest-checksums are incompatible options");
+    }
+    if (noManifest && manifestForceEncode) {
+      return usage("--no-manifest and --manifest-force-encode are incompatible options");
+    }
+
+    ConnectionConfig config = connection.resolve(cli, FALLBACK_APPLICATION_NAME);
+    BaseBackupRequest request = new BaseBackupRequest(
+        pgdata.toAbsolutePath(),
+        fmt,
+        wal,
+        slot,
+        createSlot,
+        !noSlot && slot == null,
+        writeRecoveryConf,
+        fast,
+        label == null ? "pg_basebackup base backup" : label,
+        !noEstimateSize,
+        rate,
+        mappings,
+        walDir,
+        !noSync,
+        noClean,
+        noManifest ? "no" : manifestForceEncode ? "force-encode" : "yes",
+        manifestChecksums,
+        !noVerifyChecksums,
+        interval,
+        explicitDbname(config));
+    Progress progress = new Progress();
+    BackupResult result;
+    try {
+      result = new BaseBackup(config, request, progress, cli::notice).run();
+    } catch (PgException e) {
+      progress.endLine();
+      cli.error(null, e);
+      return ExitCodes.ERROR;
+    }
+    progress.done(result);
+    return ExitCodes.OK;
+  }
+
+  /** The database named explicitly (-d dbname=… or PGDATABASE); 17+ writes it with -R. */
+  private String explicitDbname(ConnectionConfig config) {
+    String db = null;
+    if (connection.dbname != null && ConnInfo.isConnInfo(connection.dbname)) {
+      db = ConnInfo.parse(connection.dbname).get("dbname");
+    } else if (connection.dbname == null) {
+      db = cli.env().get("PGDATABASE");
+    }
+    return db == null || db.isEmpty() || db.equals("replication") ? null : db;
+  }
+
+  /** pg_basebackup's -r parsing: kB/s, suffix k (no-op) or M (×1024), 32 kB/s … 1 GB/s. */
+  private Integer parseMaxRate(String s) {
+    String digits = s;
+    long factor = 1;
+    if (s.endsWith("k")) {
+      digits = s.substring(0, s.length() - 1);
+    } else if (s.endsWith("M")) {
+      digits = s.substring(0, s.length() - 1);
+      factor = 1024;
+    } else if (!s.isEmpty() && !Character.isDigit(s.charAt(s.length() - 1))) {
+      cli.error("invalid --max-rate unit: \"" + s.replaceAll("^[0-9.]+", "") + "\"", null, null);
+      return null;
+    }
+    double v;
+    try {
+      v = Double.parseDouble(digits.trim());
+    } catch (NumberFormatException e) {
+      cli.error("transfer rate \"" + s + "\" is not a valid value", null, null);
+      return null;
+    }
+    if (v <= 0) {
+      cli.error("transfer rate must be greater than zero", null, null);
+      return null;
+    }
+    double kb = v * factor;
+    if (kb > Integer.MAX_VALUE) {
+      cli.error("transfer rate \"" + s + "\" exceeds integer range", null, null);
+      return null;
+    }
+    if (kb < 32 || kb > 1024 * 1024) {
+      cli.error("transfer rate \"" + s + "\" is out of range", null, null);
+      return null;
+    }
+    return (int) kb;
+  }
+
+  private int usage(String message) {
+    cli.error(message, null, null);
+    cli.err().println(Cli.PROGRAM + ": hint: Try \"jwalreceiver basebackup --help\" for more information.");
+    return ExitCodes.USAGE;
+  }
+
+  private int error(String message) {
+    cli.error(message, null, null);
+    return ExitCodes.ERROR;
+  }
+
+  /** pg_basebackup's -v and -P output. */
+  private final class Progress implements BackupProgress {
+    private long lastPrint;
+    private boolean printedProgress;
+    private final boolean tty = System.console() != null;
+
+    @Override
+    public void waitingForCheckpoint() {
+      if (verbose || showProgress) {
+        cli.info("initiating base backup, waiting for checkpoint to complete");
+      }
+    }
+
+    @Override
+    public void started(Lsn start, TimelineId timeline) {
+      if (verbose || showProgress) {
+        cli.info("checkpoint completed");
+      }
+      if (verbose) {
+        cli.info("write-ahead log start point: " + start + " on timeline " + timeline);
+      }
+    }
+
+    @Override
+    public void streamerStarted(String slotName, boolean temporary) {
+      if (verbose) {
+        cli.info("starting background WAL receiver");
+        if (temporary) {
+          cli.info("created temporary replication slot");
+        }
+      }
+    }
+
+    @Override
+    public void progress(long doneBytes, long totalBytes, int archive, int archives) {
+      if (!showProgress) {
+        return;
+      }
+      long now = System.nanoTime();
+      lastDone = doneBytes;
+      lastTotal = totalBytes;
+      lastArchive = archive;
+      lastArchives = archives;
+      if (printedProgress && now - lastPrint < 1_000_000_000L) {
+        return;
+      }
+      lastPrint = now;
+      print();
+    }
+
+    private long lastDone;
+    private long lastTotal;
+    private int lastArchive;
+    private int lastArchives;
+
+    private void print() {
+      long doneBytes = lastDone;
+      long totalBytes = lastTotal;
+      int archive = lastArchive;
+      int archives = lastArchives;
+      long doneKb = doneBytes / 1024;
+      long totalKb = Math.max(1, totalBytes / 1024);
+      int pct = (int) Math.min(100, doneKb * 100 / totalKb);
+      String width = "%" + Long.toString(totalKb).length() + "d";
+      String line = String.format(Locale.ROOT, width + "/%d kB (%d%%), %d/%d tablespace%s",
+          doneKb, totalKb, pct, archive, archives, archives == 1 ? "" : "s");
+      cli.err().print(line + (tty ? "\r" : "\n"));
+      cli.err().flush();
+      printedProgress = true;
+    }
+
+    @Override
+    public void dataDone(Lsn end, TimelineId timeline) {
+      if (showProgress && lastArchives > 0) {
+        // The final figures, as pg_basebackup prints them once the data is complete.
+        print();
+      }
+      endLine();
+      if (verbose) {
+        cli.info("write-ahead log end point: " + end);
+      }
+    }
+
+    @Override
+    public void waitingForWal() {
+      if (verbose) {
+        cli.info("waiting for background process to finish streaming ...");
+      }
+    }
+
+    @Override
+    public void info(String message) {
+      if (verbose) {
+        cli.info(message);
+      }
+    }
+
+    void endLine() {
+      if (printedProgress && tty) {
+        cli.err().println();
+      }
+      printedProgress = false;
+    }
+
+    void done(BackupResult result) {
+      if (verbose) {
+        if (!noSync) {
+          cli.info("syncing data to disk ...");
+        }
+        if (!noManifest) {
+          cli.info("renaming backup_manifest.tmp to backup_manifest");
+        }
+        cli.info("base backup completed");
+      }
+    }
+  }
+}
