@@ -19,6 +19,7 @@ import io.jwalreceiver.session.ReplicationConnection;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -111,7 +112,7 @@ public final class BaseBackup {
         }
 
         if (request.walMethod() == BaseBackupRequest.WalMethod.STREAM) {
-          streamer = WalStreamer.start(config, request, target.path(), segmentSize,
+          streamer = WalStreamer.start(config, request, streamRoot(target), segmentSize,
               startTli, start, progress);
         }
 
@@ -148,6 +149,10 @@ public final class BaseBackup {
           streamer.stopAt(end);
           streamer.await();
           streamer = null;
+          if (request.format() == BaseBackupRequest.Format.TAR) {
+            WalTarPacker.pack(streamRoot(target).resolve("pg_wal"),
+                target.path().resolve("pg_wal.tar"), request.sync());
+          }
         }
         sink.finish();
         return new BackupResult(start, startTli, end, endTli, tablespaces.rows().size(),
@@ -170,6 +175,13 @@ public final class BaseBackup {
         throw (RuntimeException) e;
       }
     }
+  }
+
+  /** Where the streamer's pg_wal goes: the data directory, or (tar) a staging directory. */
+  private Path streamRoot(OutputDirectory target) {
+    return request.format() == BaseBackupRequest.Format.PLAIN
+        ? target.path()
+        : target.path().resolve(".jwalreceiver-wal-stream");
   }
 
   private String recoveryConf() {

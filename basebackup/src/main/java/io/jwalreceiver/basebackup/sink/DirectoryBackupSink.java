@@ -126,8 +126,7 @@ public final class DirectoryBackupSink implements BackupSink {
   public void manifestStart() {
     Path tmp = target.path().resolve("backup_manifest.tmp");
     try {
-      manifest = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING);
+      manifest = OutputDirectory.createPrivate(tmp);
     } catch (IOException e) {
       throw OutputDirectory.ioError("could not create file \"" + tmp + "\"", e);
     }

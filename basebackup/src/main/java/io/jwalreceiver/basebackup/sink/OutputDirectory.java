@@ -10,6 +10,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.stream.Stream;
 
 /**
@@ -49,6 +50,8 @@ public final class OutputDirectory {
         return new OutputDirectory(dir, false);
       }
       Files.createDirectories(dir);
+      // pg_basebackup applies the source cluster's mode (0700 unless group access is on).
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
       return new OutputDirectory(dir, true);
     } catch (IOException e) {
       throw new PgException(SqlState.IO_ERROR,
@@ -95,6 +98,14 @@ public final class OutputDirectory {
     } catch (IOException e) {
       return "could not remove \"" + path + "\": " + reason(e);
     }
+  }
+
+  /** Creates a new file readable by its owner only (0600), as pg_basebackup's umask does. */
+  public static java.nio.channels.FileChannel createPrivate(Path p) throws IOException {
+    return java.nio.channels.FileChannel.open(p,
+        java.util.EnumSet.of(java.nio.file.StandardOpenOption.CREATE_NEW,
+            java.nio.file.StandardOpenOption.WRITE),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
   }
 
   static String reason(IOException e) {

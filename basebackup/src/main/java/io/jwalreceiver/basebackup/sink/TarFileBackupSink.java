@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Tar format ({@code -F t}): each archive stored as {@code <target>/<name>} as the server sent it;
@@ -135,7 +134,7 @@ public final class TarFileBackupSink implements BackupSink {
 
   private static FileChannel open(Path p) {
     try {
-      return FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      return OutputDirectory.createPrivate(p);
     } catch (IOException e) {
       throw OutputDirectory.ioError("could not create file \"" + p + "\"", e);
     }

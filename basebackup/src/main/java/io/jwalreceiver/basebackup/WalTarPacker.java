@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.basebackup;
+
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.SqlState;
+import io.jwalreceiver.basebackup.tar.TarHeader;
+import io.jwalreceiver.basebackup.tar.TarWriter;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * {@code -F t -X stream}: packs the streamed WAL directory into {@code pg_wal.tar} with
+ * pg_basebackup's member names ({@code <segment>}, {@code <tli>.history}, {@code
+ * archive_status/<segment>.done}) and end blocks, then removes the staging directory.
+ *
+ * <p>pg_basebackup writes the tar while streaming; staging the (usually few) segments in a
+ * directory first reuses the segment writer and its durability rules, at the cost of one extra
+ * copy of the streamed WAL.
+ */
+final class WalTarPacker {
+
+  private WalTarPacker() {}
+
+  static void pack(Path walDir, Path tarFile, boolean sync) {
+    List<Path> members = new ArrayList<>();
+    try (Stream<Path> files = Files.list(walDir)) {
+      files.filter(Files::isRegularFile).sorted().forEach(members::add);
+    } catch (IOException e) {
+      throw io("could not read directory \"" + walDir + "\"", e);
+    }
+    Path status = walDir.resolve("archive_status");
+    if (Files.isDirectory(status)) {
+      try (Stream<Path> files = Files.list(status)) {
+        files.filter(Files::isRegularFile).sorted().forEach(members::add);
+      } catch (IOException e) {
+        throw io("could not read directory \"" + status + "\"", e);
+      }
+    }
+    long now = System.currentTimeMillis() / 1000;
+    try (FileChannel out = io.jwalreceiver.basebackup.sink.OutputDirectory.createPrivate(tarFile)) {
+      TarWriter writer = new TarWriter(out, tarFile.getFileName().toString());
+      ByteBuffer buf = ByteBuffer.allocate(1024 * 1024);
+      for (Path p : members) {
+        String name = walDir.relativize(p).toString();
+        long size = Files.size(p);
+        writer.startEntry(TarHeader.regularFile(name, size, 0600, 0, 0, now));
+        try (FileChannel in = FileChannel.open(p, StandardOpenOption.READ)) {
+          while (true) {
+            buf.clear();
+            if (in.read(buf) < 0) {
+              break;
+            }
+            buf.flip();
+            writer.writeData(buf);
+          }
+        }
+        writer.endEntry();
+      }
+      writer.finish();
+      if (sync) {
+        out.force(true);
+      }
+    } catch (IOException e) {
+      throw io("could not write file \"" + tarFile + "\"", e);
+    }
+    delete(walDir.getParent());
+  }
+
+  private static void delete(Path dir) {
+    try {
+      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          Files.delete(file);
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+          Files.delete(d);
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (IOException e) {
+      throw io("could not remove directory \"" + dir + "\"", e);
+    }
+  }
+
+  private static PgException io(String what, IOException e) {
+    return new PgException(SqlState.IO_ERROR, what + ": " + e.getMessage(), e);
+  }
+}
