@@ -64,7 +64,7 @@ public final class MessageReader {
     }
     this.transport = transport;
     this.frameLimit = frameLimit;
-    this.buf = ByteBuffer.allocate(Math.max(HEADER, initialCapacity));
+    this.buf = allocate(Math.max(HEADER, initialCapacity));
     this.view = buf.duplicate();
   }
 
@@ -134,20 +134,28 @@ public final class MessageReader {
     }
     int used = buf.position() - start;
     if (frameSize <= buf.capacity()) {
-      // Compact: move the unconsumed bytes to the front.
-      System.arraycopy(buf.array(), start, buf.array(), 0, used);
+      // Compact: move the unconsumed bytes to the front (an overlapping copy is safe here).
+      buf.put(0, buf, start, used);
     } else {
       int cap = buf.capacity();
       while (cap < frameSize) {
         cap = cap * 2 < 0 ? Integer.MAX_VALUE : cap * 2;
       }
-      ByteBuffer bigger = ByteBuffer.allocate(cap);
-      System.arraycopy(buf.array(), start, bigger.array(), 0, used);
+      ByteBuffer bigger = allocate(cap);
+      bigger.put(0, buf, start, used);
       buf = bigger;
       view = buf.duplicate();
     }
     buf.position(used);
     start = 0;
+  }
+
+  /**
+   * A direct buffer when the transport reads channels: WAL then goes from the socket to the file
+   * without a copy through the Java heap.
+   */
+  private ByteBuffer allocate(int capacity) {
+    return transport.directBuffers() ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
   }
 
   /** The type byte of the current frame. */

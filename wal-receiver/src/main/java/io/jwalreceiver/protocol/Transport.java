@@ -10,7 +10,16 @@ import java.nio.ByteBuffer;
 public interface Transport extends AutoCloseable {
 
   /**
-   * Reads at least one byte into {@code dst} (a heap buffer), waiting at most {@code timeoutMillis}
+   * Whether {@link #read} takes direct buffers (channel-based transports); stream-based ones
+   * (TLS) need heap buffers.
+   */
+  default boolean directBuffers() {
+    return false;
+  }
+
+  /**
+   * Reads at least one byte into {@code dst} (a direct buffer when {@link #directBuffers()}, else
+   * a heap buffer), waiting at most {@code timeoutMillis}
    * (0 = forever).
    *
    * @return the number of bytes read, 0 when the timeout passed with nothing to read

@@ -34,10 +34,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.Socket;
+import java.net.StandardSocketOptions;
 import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -123,8 +125,6 @@ final class Connector {
       case PREFER:
         try {
           return attempt(cfg, address, true, notices);
-        } catch (TlsRefused e) {
-          return attempt(cfg, address, false, notices);
         } catch (PgException e) {
           if (!isAuthRejection(e) && !isTlsFailure(e)) {
             throw e;
@@ -143,15 +143,6 @@ final class Connector {
 
   private static boolean isTlsFailure(PgException e) {
     return !e.fromServer() && e.getMessage().contains("SSL error");
-  }
-
-  /** The server answered 'N' to SSLRequest under sslmode=prefer. */
-  private static final class TlsRefused extends PgException {
-    private static final long serialVersionUID = 1L;
-
-    TlsRefused() {
-      super(SqlState.CONNECTION_UNABLE, "server does not support SSL");
-    }
   }
 
   /** libpq's prefix for a failure of this attempt. */
@@ -179,17 +170,16 @@ final class Connector {
     Transport transport;
     SSLSocket tls = null;
     if (cfg.isUnixSocket()) {
-      transport = openUnix(cfg, where);
+      transport = new ChannelTransport(openUnix(cfg, where));
     } else {
-      SocketTransport st = openTcp(cfg, address, deadline, where);
-      transport = st;
-      if (tryTls) {
-        try {
-          tls = negotiateTls(st, cfg, deadline, where);
-        } catch (RuntimeException e) {
-          st.close();
-          throw e;
-        }
+      SocketChannel ch = openTcp(cfg, address, deadline, where);
+      try {
+        tls = tryTls ? negotiateTls(ch, cfg, deadline, where) : null;
+        // TLS needs the stream-based socket; plain TCP keeps the channel (direct buffers).
+        transport = tls != null ? new SocketTransport(tls) : new ChannelTransport(ch);
+      } catch (RuntimeException e) {
+        closeQuietly(ch);
+        throw e;
       }
     }
     try {
@@ -200,7 +190,7 @@ final class Connector {
     }
   }
 
-  private static Transport openUnix(ConnectionConfig cfg, String where) {
+  private static SocketChannel openUnix(ConnectionConfig cfg, String where) {
     Path path = socketPath(cfg);
     try {
       SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -210,7 +200,7 @@ final class Connector {
         ch.close();
         throw e;
       }
-      return new UnixSocketTransport(ch);
+      return ch;
     } catch (IOException e) {
       String reason = e.getMessage() == null ? e.toString() : e.getMessage();
       if (reason.contains("No such file") || reason.contains("Connection refused")) {
@@ -225,20 +215,22 @@ final class Connector {
     }
   }
 
-  private static SocketTransport openTcp(
+  /** A connected, still blocking TCP channel. */
+  private static SocketChannel openTcp(
       ConnectionConfig cfg, InetAddress address, long deadline, String where) {
-    Socket s = new Socket();
+    SocketChannel ch = null;
     try {
-      s.setTcpNoDelay(true);
-      s.setKeepAlive(true);
+      ch = SocketChannel.open();
+      ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      ch.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
       int timeout = deadline == 0 ? 0 : (int) Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-      s.connect(new InetSocketAddress(address, cfg.port()), timeout);
-      return new SocketTransport(s);
+      ch.socket().connect(new InetSocketAddress(address, cfg.port()), timeout);
+      return ch;
     } catch (SocketTimeoutException e) {
-      closeQuietly(s);
+      closeQuietly(ch);
       throw new PgException(SqlState.CONNECTION_UNABLE, where + "timeout expired", e);
     } catch (ConnectException e) {
-      closeQuietly(s);
+      closeQuietly(ch);
       throw new PgException(
           SqlState.CONNECTION_UNABLE,
           where + "Connection refused",
@@ -246,37 +238,57 @@ final class Connector {
           "Is the server running on that host and accepting TCP/IP connections?",
           e);
     } catch (NoRouteToHostException e) {
-      closeQuietly(s);
+      closeQuietly(ch);
       throw new PgException(SqlState.CONNECTION_UNABLE, where + "No route to host", e);
     } catch (IOException e) {
-      closeQuietly(s);
+      closeQuietly(ch);
       throw new PgException(SqlState.CONNECTION_UNABLE, where + e.getMessage(), e);
     }
   }
 
-  private static void closeQuietly(Socket s) {
+  private static void closeQuietly(SocketChannel ch) {
+    if (ch == null) {
+      return;
+    }
     try {
-      s.close();
+      ch.close();
     } catch (IOException ignored) {
       // Best effort.
     }
   }
 
-  /** SSLRequest, exactly one byte of answer, then the handshake (protocol-notes §1.2). */
+  /**
+   * SSLRequest, exactly one byte of answer, then the handshake (protocol-notes §1.2).
+   *
+   * @return the TLS socket, or null when the server declined and sslmode allows plain text
+   */
   private static SSLSocket negotiateTls(
-      SocketTransport st, ConnectionConfig cfg, long deadline, String where) {
-    MessageWriter w = new MessageWriter(st);
-    w.send(new FrontendMessage.SslRequest());
-    setTimeout(st.socket(), deadline, where);
+      SocketChannel ch, ConnectionConfig cfg, long deadline, String where) {
     int answer;
     try {
-      answer = st.readOneByte();
-    } catch (PgException e) {
-      throw new PgException(SqlState.CONNECTION_UNABLE, where + e.getMessage(), e);
+      ByteBuffer request = ByteBuffer.allocate(8).putInt(8).putInt(FrontendMessage.SslRequest.CODE);
+      request.flip();
+      while (request.hasRemaining()) {
+        ch.write(request);
+      }
+      Socket socket = ch.socket();
+      socket.setSoTimeout(
+          deadline == 0 ? 0 : (int) Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+      // One byte only: anything read beyond it before the handshake could be injected
+      // (CVE-2021-23222).
+      answer = socket.getInputStream().read();
+      socket.setSoTimeout(0);
+    } catch (SocketTimeoutException e) {
+      throw new PgException(SqlState.CONNECTION_UNABLE, where + "timeout expired", e);
+    } catch (IOException e) {
+      throw new PgException(SqlState.CONNECTION_UNABLE, where + "connection lost: " + e.getMessage(), e);
+    }
+    if (answer < 0) {
+      throw new PgException(SqlState.CONNECTION_UNABLE, where + "server closed the connection unexpectedly");
     }
     if (answer == 'N') {
       if (cfg.sslMode() == SslMode.PREFER || cfg.sslMode() == SslMode.ALLOW) {
-        throw new TlsRefused();
+        return null;
       }
       throw new PgException(
           SqlState.CONNECTION_UNABLE,
@@ -292,19 +304,9 @@ final class Connector {
           where + "received invalid response to SSL negotiation: " + Wire.typeName((byte) answer));
     }
     try {
-      SSLSocket s = Tls.handshake(st.socket(), cfg.host(), cfg.port(), cfg);
-      st.upgrade(s);
-      return s;
+      return Tls.handshake(ch.socket(), cfg.host(), cfg.port(), cfg);
     } catch (PgException e) {
       throw new PgException(e.sqlState(), where + e.getMessage(), e.detail(), e.hint(), e);
-    }
-  }
-
-  private static void setTimeout(Socket s, long deadline, String where) {
-    try {
-      s.setSoTimeout(deadline == 0 ? 0 : (int) Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
-    } catch (IOException e) {
-      throw new PgException(SqlState.CONNECTION_UNABLE, where + e.getMessage(), e);
     }
   }
 

@@ -13,48 +13,22 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 
 /**
- * A {@link Transport} over a {@link Socket}: plain TCP, or TLS once {@link #upgrade} has swapped
- * in an {@code SSLSocket} layered on the same connection.
+ * A {@link Transport} over a stream {@link Socket}: used for TLS connections (an {@code
+ * SSLSocket} layered on the TCP channel after SSLRequest). Plain connections use {@link
+ * ChannelTransport}.
  */
 final class SocketTransport implements Transport {
 
-  private Socket socket;
-  private InputStream in;
-  private OutputStream out;
+  private final Socket socket;
+  private final InputStream in;
+  private final OutputStream out;
   private int currentTimeout = -1;
 
   SocketTransport(Socket socket) {
-    use(socket);
-  }
-
-  /** Replaces the socket, for the TLS upgrade after SSLRequest. */
-  void upgrade(Socket tlsSocket) {
-    use(tlsSocket);
-  }
-
-  Socket socket() {
-    return socket;
-  }
-
-  private void use(Socket s) {
     try {
-      this.socket = s;
-      this.in = s.getInputStream();
-      this.out = s.getOutputStream();
-      this.currentTimeout = -1;
-    } catch (IOException e) {
-      throw lost(e);
-    }
-  }
-
-  /** Reads exactly one byte (the SSLRequest answer): nothing more may be consumed before TLS. */
-  int readOneByte() {
-    try {
-      int b = in.read();
-      if (b < 0) {
-        throw lost(new EOFException("server closed the connection unexpectedly"));
-      }
-      return b;
+      this.socket = socket;
+      this.in = socket.getInputStream();
+      this.out = socket.getOutputStream();
     } catch (IOException e) {
       throw lost(e);
     }

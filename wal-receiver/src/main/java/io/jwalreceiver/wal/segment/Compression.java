@@ -152,6 +152,36 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
     return parseDetail(algorithm, detail);
   }
 
+  /**
+   * A {@code -Z} value split into its algorithm name and detail, unvalidated: what
+   * pg_basebackup 15+ passes through to the server for {@code server-} compression
+   * ({@code parse_compress_options}).
+   *
+   * @param algorithm the algorithm name as written ({@code gzip}, {@code extrasquishy}, …)
+   * @param detail the text after the first colon, the whole option for a bare integer, or null
+   */
+  public record Spec(String algorithm, String detail) {}
+
+  /**
+   * Splits a {@code -Z/--compress} value as PostgreSQL's {@code parse_compress_options} does,
+   * without validating either part: a bare integer is {@code gzip} (or {@code none} for 0) with
+   * the integer as the detail; otherwise {@code METHOD[:DETAIL]}.
+   *
+   * @param option the option value (without any {@code client-}/{@code server-} prefix)
+   * @return the algorithm name and detail
+   */
+  public static Spec split(String option) {
+    Objects.requireNonNull(option, "option");
+    Strtol bare = Strtol.parse(option);
+    if (bare.end() == option.length()) {
+      return new Spec(bare.value() == 0 ? "none" : "gzip", option);
+    }
+    int colon = option.indexOf(':');
+    return colon < 0
+        ? new Spec(option, null)
+        : new Spec(option.substring(0, colon), option.substring(colon + 1));
+  }
+
   /** {@code parse_compress_specification} followed by {@code validate_compress_specification}. */
   private static Compression parseDetail(Algorithm algorithm, String detail) {
     int level = defaultLevel(algorithm);
