@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.basebackup.manifest;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import io.jwalreceiver.Lsn;
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.basebackup.manifest.BackupManifest.FileEntry;
+import io.jwalreceiver.basebackup.manifest.BackupManifest.WalRange;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * Reads a {@code backup_manifest} with jackson-core's streaming parser and checks it the way
+ * pg_verifybackup's {@code parse_manifest.c} does, with the same messages.
+ *
+ * <p>The parser is the same state machine as PostgreSQL's: the version must be the first key (1
+ * or 2), every key at every level must be one the format defines ({@code unrecognized top-level
+ * field}, {@code unexpected file field}, {@code unexpected WAL range field}), objects and arrays
+ * may appear only where the format puts them, and paths must be unique ({@code duplicate path
+ * name in backup manifest: "p"}). Only then is {@code Manifest-Checksum} checked: SHA-256 over
+ * every byte up to and including the second-to-last newline ({@code manifest checksum
+ * mismatch}).
+ *
+ * <p>Like PostgreSQL, scalar values are taken by their text, so {@code "Size": "3"} and {@code
+ * "Size": 3} are the same. One deliberate difference: a JSON {@code null} as the {@code
+ * Manifest-Checksum} counts as no checksum ({@code manifest has no checksum}); PostgreSQL would
+ * report the text {@code null} as an invalid checksum. A version 2 manifest must carry {@code
+ * System-Identifier} ({@code expected system identifier}); a version 1 manifest must not ({@code
+ * unrecognized top-level field}, which is what PostgreSQL 13–16 say about it).
+ *
+ * <p>Every failure is a {@link PgException} with SQLSTATE XX001 (data corrupted), or 58030 when
+ * the file cannot be read.
+ */
+public final class ManifestParser {
+
+  /** The first key of every manifest. */
+  public static final String VERSION_KEY = "PostgreSQL-Backup-Manifest-Version";
+
+  private static final JsonFactory JSON = JsonFactory.builder().build();
+
+  private enum State {
+    TOPLEVEL_START,
+    TOPLEVEL_END,
+    TOPLEVEL_FIELD,
+    VERSION_VALUE,
+    SYSTEM_IDENTIFIER_VALUE,
+    FILES_START,
+    FILES_NEXT,
+    THIS_FILE_FIELD,
+    THIS_FILE_VALUE,
+    WAL_RANGES_START,
+    WAL_RANGES_NEXT,
+    THIS_WAL_RANGE_FIELD,
+    THIS_WAL_RANGE_VALUE,
+    MANIFEST_CHECKSUM_VALUE,
+    EOF
+  }
+
+  private enum FileField {
+    PATH,
+    ENCODED_PATH,
+    SIZE,
+    LAST_MODIFIED,
+    CHECKSUM_ALGORITHM,
+    CHECKSUM
+  }
+
+  private enum WalRangeField {
+    TIMELINE,
+    START_LSN,
+    END_LSN
+  }
+
+  private State state = State.TOPLEVEL_START;
+  private int version;
+  private String systemIdentifier;
+  private String manifestChecksum;
+
+  private FileField fileField;
+  private String path;
+  private String encodedPath;
+  private String size;
+  private String lastModified;
+  private String algorithm;
+  private String checksum;
+
+  private WalRangeField walRangeField;
+  private String timeline;
+  private String startLsn;
+  private String endLsn;
+
+  private final List<FileEntry> files = new ArrayList<>();
+  private final Map<String, FileEntry> byPath = new HashMap<>();
+  private final List<WalRange> walRanges = new ArrayList<>();
+
+  private ManifestParser() {}
+
+  /**
+   * Reads and parses a manifest file.
+   *
+   * @param file the {@code backup_manifest}
+   * @return the parsed, checked manifest
+   * @throws PgException 58030 {@code could not open file "f": …} or 58030 {@code could not read
+   *     file "f": …} when the file cannot be read; XX001 with pg_verifybackup's message when the
+   *     content is not a valid manifest
+   */
+  public static BackupManifest read(Path file) {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (java.nio.file.NoSuchFileException | java.nio.file.AccessDeniedException e) {
+      throw ManifestErrors.io("could not open file \"" + file + "\"", e);
+    } catch (IOException e) {
+      throw ManifestErrors.io("could not read file \"" + file + "\"", e);
+    }
+    return parse(bytes);
+  }
+
+  /**
+   * Parses a manifest held in memory.
+   *
+   * @param manifest the complete file content
+   * @return the parsed, checked manifest
+   * @throws PgException XX001 with pg_verifybackup's message when the content is not a valid
+   *     manifest
+   */
+  public static BackupManifest parse(byte[] manifest) {
+    ManifestParser p = new ManifestParser();
+    p.run(manifest);
+    p.verifyManifestChecksum(manifest);
+    OptionalLong sysid =
+        p.systemIdentifier == null
+            ? OptionalLong.empty()
+            : OptionalLong.of(Long.parseUnsignedLong(p.systemIdentifier));
+    return new BackupManifest(p.version, sysid, p.files, p.walRanges, p.manifestChecksum);
+  }
+
+  private void run(byte[] manifest) {
+    try (JsonParser json = JSON.createParser(manifest)) {
+      JsonToken token;
+      while ((token = json.nextToken()) != null) {
+        switch (token) {
+          case START_OBJECT -> objectStart();
+          case END_OBJECT -> objectEnd();
+          case START_ARRAY -> arrayStart();
+          case END_ARRAY -> arrayEnd();
+          case FIELD_NAME -> fieldStart(json.currentName());
+          case VALUE_NULL -> scalar(null);
+          default -> scalar(json.getText());
+        }
+      }
+    } catch (JsonEOFException e) {
+      throw ManifestErrors.parseFailure("The input string ended unexpectedly.");
+    } catch (StreamReadException e) {
+      throw ManifestErrors.parseFailure(e.getOriginalMessage());
+    } catch (IOException e) {
+      throw ManifestErrors.parseFailure(String.valueOf(e.getMessage()));
+    }
+    if (state != State.EOF) {
+      throw ManifestErrors.parseFailure("manifest ended unexpectedly");
+    }
+    if (version != 1 && systemIdentifier == null) {
+      throw ManifestErrors.parseFailure("expected system identifier");
+    }
+  }
+
+  private void objectStart() {
+    switch (state) {
+      case TOPLEVEL_START -> state = State.TOPLEVEL_FIELD;
+      case FILES_NEXT -> {
+        state = State.THIS_FILE_FIELD;
+        path = null;
+        encodedPath = null;
+        size = null;
+        lastModified = null;
+        algorithm = null;
+        checksum = null;
+      }
+      case WAL_RANGES_NEXT -> {
+        state = State.THIS_WAL_RANGE_FIELD;
+        timeline = null;
+        startLsn = null;
+        endLsn = null;
+      }
+      default -> throw ManifestErrors.parseFailure("unexpected object start");
+    }
+  }
+
+  private void objectEnd() {
+    switch (state) {
+      case TOPLEVEL_END -> state = State.EOF;
+      case THIS_FILE_FIELD -> {
+        finishFile();
+        state = State.FILES_NEXT;
+      }
+      case THIS_WAL_RANGE_FIELD -> {
+        finishWalRange();
+        state = State.WAL_RANGES_NEXT;
+      }
+      default -> throw ManifestErrors.parseFailure("unexpected object end");
+    }
+  }
+
+  private void arrayStart() {
+    switch (state) {
+      case FILES_START -> state = State.FILES_NEXT;
+      case WAL_RANGES_START -> state = State.WAL_RANGES_NEXT;
+      default -> throw ManifestErrors.parseFailure("unexpected array start");
+    }
+  }
+
+  private void arrayEnd() {
+    switch (state) {
+      case FILES_NEXT, WAL_RANGES_NEXT -> state = State.TOPLEVEL_FIELD;
+      default -> throw ManifestErrors.parseFailure("unexpected array end");
+    }
+  }
+
+  private void fieldStart(String name) {
+    switch (state) {
+      case TOPLEVEL_FIELD -> {
+        if (version == 0) {
+          if (!VERSION_KEY.equals(name)) {
+            throw ManifestErrors.parseFailure("expected version indicator");
+          }
+          state = State.VERSION_VALUE;
+        } else if ("System-Identifier".equals(name) && version != 1) {
+          state = State.SYSTEM_IDENTIFIER_VALUE;
+        } else if ("Files".equals(name)) {
+          state = State.FILES_START;
+        } else if ("WAL-Ranges".equals(name)) {
+          state = State.WAL_RANGES_START;
+        } else if ("Manifest-Checksum".equals(name)) {
+          state = State.MANIFEST_CHECKSUM_VALUE;
+        } else {
+          throw ManifestErrors.parseFailure("unrecognized top-level field");
+        }
+      }
+      case THIS_FILE_FIELD -> {
+        fileField =
+            switch (name) {
+              case "Path" -> FileField.PATH;
+              case "Encoded-Path" -> FileField.ENCODED_PATH;
+              case "Size" -> FileField.SIZE;
+              case "Last-Modified" -> FileField.LAST_MODIFIED;
+              case "Checksum-Algorithm" -> FileField.CHECKSUM_ALGORITHM;
+              case "Checksum" -> FileField.CHECKSUM;
+              default -> throw ManifestErrors.parseFailure("unexpected file field");
+            };
+        state = State.THIS_FILE_VALUE;
+      }
+      case THIS_WAL_RANGE_FIELD -> {
+        walRangeField =
+            switch (name) {
+              case "Timeline" -> WalRangeField.TIMELINE;
+              case "Start-LSN" -> WalRangeField.START_LSN;
+              case "End-LSN" -> WalRangeField.END_LSN;
+              default -> throw ManifestErrors.parseFailure("unexpected WAL range field");
+            };
+        state = State.THIS_WAL_RANGE_VALUE;
+      }
+      default -> throw ManifestErrors.parseFailure("unexpected object field");
+    }
+  }
+
+  /** A scalar value; {@code text} is null for JSON null. */
+  private void scalar(String text) {
+    String value = text == null ? "null" : text;
+    switch (state) {
+      case VERSION_VALUE -> {
+        if (value.equals("1")) {
+          version = 1;
+        } else if (value.equals("2")) {
+          version = 2;
+        } else {
+          throw ManifestErrors.parseFailure("unexpected manifest version");
+        }
+        state = State.TOPLEVEL_FIELD;
+      }
+      case SYSTEM_IDENTIFIER_VALUE -> {
+        if (!isUnsigned64(value)) {
+          throw ManifestErrors.parseFailure("manifest system identifier not an integer");
+        }
+        systemIdentifier = value;
+        state = State.TOPLEVEL_FIELD;
+      }
+      case THIS_FILE_VALUE -> {
+        switch (fileField) {
+          case PATH -> path = value;
+          case ENCODED_PATH -> encodedPath = value;
+          case SIZE -> size = value;
+          case LAST_MODIFIED -> lastModified = value;
+          case CHECKSUM_ALGORITHM -> algorithm = value;
+          case CHECKSUM -> checksum = value;
+          default -> throw new IllegalStateException(fileField.toString());
+        }
+        state = State.THIS_FILE_FIELD;
+      }
+      case THIS_WAL_RANGE_VALUE -> {
+        switch (walRangeField) {
+          case TIMELINE -> timeline = value;
+          case START_LSN -> startLsn = value;
+          case END_LSN -> endLsn = value;
+          default -> throw new IllegalStateException(walRangeField.toString());
+        }
+        state = State.THIS_WAL_RANGE_FIELD;
+      }
+      case MANIFEST_CHECKSUM_VALUE -> {
+        manifestChecksum = text;
+        state = State.TOPLEVEL_END;
+      }
+      default -> throw ManifestErrors.parseFailure("unexpected scalar");
+    }
+  }
+
+  private void finishFile() {
+    if (path == null && encodedPath == null) {
+      throw ManifestErrors.parseFailure("missing path name");
+    }
+    if (path != null && encodedPath != null) {
+      throw ManifestErrors.parseFailure("both path name and encoded path name");
+    }
+    if (size == null) {
+      throw ManifestErrors.parseFailure("missing size");
+    }
+    if (algorithm == null && checksum != null) {
+      throw ManifestErrors.parseFailure("checksum without algorithm");
+    }
+    String name = path;
+    if (encodedPath != null) {
+      byte[] raw = ManifestChecksum.unhex(encodedPath);
+      if (raw == null) {
+        throw ManifestErrors.parseFailure("could not decode file name");
+      }
+      name = new String(raw, StandardCharsets.UTF_8);
+    }
+    if (!isDigits(size, 19)) {
+      throw ManifestErrors.parseFailure("file size is not an integer");
+    }
+    long bytes = Long.parseLong(size);
+    ChecksumAlgorithm type = ChecksumAlgorithm.NONE;
+    if (algorithm != null) {
+      type =
+          ChecksumAlgorithm.parse(algorithm)
+              .orElseThrow(
+                  () ->
+                      ManifestErrors.corrupted(
+                          "unrecognized checksum algorithm: \"" + algorithm + "\""));
+    }
+    String hex = "";
+    if (checksum != null && !checksum.isEmpty()) {
+      if (ManifestChecksum.unhex(checksum) == null) {
+        throw ManifestErrors.corrupted(
+            "invalid checksum for file \"" + name + "\": \"" + checksum + "\"");
+      }
+      hex = checksum.toLowerCase(java.util.Locale.ROOT);
+    }
+    FileEntry entry = new FileEntry(name, encodedPath != null, bytes, lastModified, type, hex);
+    if (byPath.putIfAbsent(name, entry) != null) {
+      throw ManifestErrors.corrupted("duplicate path name in backup manifest: \"" + name + "\"");
+    }
+    files.add(entry);
+  }
+
+  private void finishWalRange() {
+    if (timeline == null) {
+      throw ManifestErrors.parseFailure("missing timeline");
+    }
+    if (startLsn == null) {
+      throw ManifestErrors.parseFailure("missing start LSN");
+    }
+    if (endLsn == null) {
+      throw ManifestErrors.parseFailure("missing end LSN");
+    }
+    TimelineId tli;
+    try {
+      if (!isDigits(timeline, 10)) {
+        throw ManifestErrors.parseFailure("timeline is not an integer");
+      }
+      tli = TimelineId.of(Long.parseLong(timeline));
+    } catch (PgException e) {
+      throw ManifestErrors.parseFailure("timeline is not an integer");
+    }
+    Lsn start = parseLsn(startLsn, "could not parse start LSN");
+    Lsn end = parseLsn(endLsn, "could not parse end LSN");
+    walRanges.add(new WalRange(tli, start, end));
+  }
+
+  private static Lsn parseLsn(String text, String failure) {
+    try {
+      return Lsn.parse(text);
+    } catch (PgException e) {
+      throw ManifestErrors.parseFailure(failure);
+    }
+  }
+
+  /**
+   * Checks {@code Manifest-Checksum}: the SHA-256 of everything up to and including the
+   * second-to-last newline, which must be the one ending the line before the checksum line.
+   */
+  private void verifyManifestChecksum(byte[] manifest) {
+    int newlines = 0;
+    int last = -1;
+    int penultimate = -1;
+    for (int i = 0; i < manifest.length; i++) {
+      if (manifest[i] == '\n') {
+        newlines++;
+        penultimate = last;
+        last = i;
+      }
+    }
+    if (newlines < 2) {
+      throw ManifestErrors.parseFailure("expected at least 2 lines");
+    }
+    if (last != manifest.length - 1) {
+      throw ManifestErrors.parseFailure("last line not newline-terminated");
+    }
+    byte[] actual = ManifestChecksum.sha256(manifest, 0, penultimate + 1);
+    if (manifestChecksum == null) {
+      throw ManifestErrors.corrupted("manifest has no checksum");
+    }
+    byte[] expected = ManifestChecksum.unhex(manifestChecksum);
+    if (expected == null || expected.length != actual.length) {
+      throw ManifestErrors.corrupted("invalid manifest checksum: \"" + manifestChecksum + "\"");
+    }
+    if (!MessageDigest.isEqual(actual, expected)) {
+      throw ManifestErrors.corrupted("manifest checksum mismatch");
+    }
+  }
+
+  private static boolean isDigits(String s, int maxLength) {
+    if (s.isEmpty() || s.length() > maxLength) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return s.length() < 19 || s.compareTo("9223372036854775807") <= 0;
+  }
+
+  private static boolean isUnsigned64(String s) {
+    if (s.isEmpty() || s.length() > 20) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return s.length() < 20 || s.compareTo("18446744073709551615") <= 0;
+  }
+}
