@@ -12,10 +12,12 @@ import io.jwalreceiver.basebackup.sink.DirectoryBackupSink;
 import io.jwalreceiver.basebackup.sink.OutputDirectory;
 import io.jwalreceiver.basebackup.sink.TarFileBackupSink;
 import io.jwalreceiver.protocol.command.BaseBackupOptions;
+import io.jwalreceiver.protocol.command.ReplicationCommand;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.CopyOutStream;
 import io.jwalreceiver.session.QueryResult;
 import io.jwalreceiver.session.ReplicationConnection;
+import io.jwalreceiver.wal.segment.Compression;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -29,6 +31,9 @@ import java.util.function.Consumer;
  * or stored (tar), manifest last, everything synced, and on failure only what we created removed.
  */
 public final class BaseBackup {
+
+  /** SQLSTATE feature_not_supported. */
+  private static final SqlState FEATURE_NOT_SUPPORTED = new SqlState("0A000");
 
   /** The oldest server we speak BASE_BACKUP with. */
   public static final int MIN_SERVER_VERSION = 130000;
@@ -54,6 +59,10 @@ public final class BaseBackup {
             "incompatible server version " + conn.serverVersionString(), null,
             "jwalreceiver supports PostgreSQL 13 and later.", null);
       }
+      if (request.compression().serverSide() && conn.serverVersionNum() < 150000) {
+        throw new PgException(FEATURE_NOT_SUPPORTED,
+            "server does not support server-side compression");
+      }
       WalSegmentSize segmentSize = conn.walSegmentSize();
       var identity = conn.identifySystem();
 
@@ -71,11 +80,19 @@ public final class BaseBackup {
                 request.writeRecoveryConf() ? recoveryConf() : null, request.sync(),
                 request.keepOnFailure())
             : new TarFileBackupSink(target, request.writeRecoveryConf() ? recoveryConf() : null,
-                request.sync(), request.keepOnFailure());
+                request.sync(), request.keepOnFailure(), request.compression().client(),
+                request.compression().gzipWorkers());
 
         if (request.slotName() != null && request.createSlot()) {
           progress.info("creating replication slot \"" + request.slotName() + "\"");
-          conn.createPhysicalSlot(request.slotName(), false, true);
+          try {
+            conn.createPhysicalSlot(request.slotName(), false, true);
+          } catch (PgException e) {
+            // pg_basebackup's wording: the failing command, then the server's error.
+            throw context("could not send replication command \""
+                + new ReplicationCommand.CreateReplicationSlot(request.slotName(), false, true)
+                    .text(conn.serverVersionNum()) + "\"", e);
+          }
         }
 
         BaseBackupOptions options = options();
@@ -150,8 +167,14 @@ public final class BaseBackup {
           streamer.await();
           streamer = null;
           if (request.format() == BaseBackupRequest.Format.TAR) {
+            // pg_basebackup compresses pg_wal.tar only for client-side gzip.
+            Compression walCompression =
+                request.compression().client().algorithm() == Compression.Algorithm.GZIP
+                    ? request.compression().client()
+                    : Compression.NONE;
             WalTarPacker.pack(streamRoot(target).resolve("pg_wal"),
-                target.path().resolve("pg_wal.tar"), request.sync());
+                target.path().resolve("pg_wal.tar" + walCompression.extension()), request.sync(),
+                walCompression, request.compression().gzipWorkers());
           }
         }
         sink.finish();
@@ -190,7 +213,10 @@ public final class BaseBackup {
 
   private BaseBackupOptions options() {
     boolean includeWal = request.walMethod() == BaseBackupRequest.WalMethod.FETCH;
+    BackupCompression compression = request.compression();
     return BaseBackupOptions.defaults()
+        .withCompression(compression.serverSide() ? compression.serverAlgorithm() : null,
+            compression.serverSide() ? compression.serverDetail() : null)
         .withLabel(request.label())
         .withProgress(request.estimateSize())
         .withFastCheckpoint(request.fastCheckpoint())

@@ -29,6 +29,7 @@ import java.util.List;
  * @param verifyChecksums off with {@code --no-verify-checksums}
  * @param statusInterval {@code -s} for the WAL streamer
  * @param dbnameForRecovery the database name given explicitly (17+ puts it in primary_conninfo)
+ * @param compression {@code -z}/{@code -Z}: where and how archives are compressed
  */
 public record BaseBackupRequest(
     Path targetDir,
@@ -50,7 +51,8 @@ public record BaseBackupRequest(
     String manifestChecksums,
     boolean verifyChecksums,
     Duration statusInterval,
-    String dbnameForRecovery) {
+    String dbnameForRecovery,
+    BackupCompression compression) {
 
   /** {@code -F}. */
   public enum Format {
@@ -67,5 +69,34 @@ public record BaseBackupRequest(
 
   public BaseBackupRequest {
     tablespaceMappings = List.copyOf(tablespaceMappings);
+    compression = compression == null ? BackupCompression.NONE : compression;
+  }
+
+  /** A request without compression; see the canonical constructor for the parameters. */
+  public BaseBackupRequest(
+      Path targetDir,
+      Format format,
+      WalMethod walMethod,
+      String slotName,
+      boolean createSlot,
+      boolean temporarySlot,
+      boolean writeRecoveryConf,
+      boolean fastCheckpoint,
+      String label,
+      boolean estimateSize,
+      int maxRateKb,
+      List<TablespaceMapping> tablespaceMappings,
+      Path walDir,
+      boolean sync,
+      boolean keepOnFailure,
+      String manifest,
+      String manifestChecksums,
+      boolean verifyChecksums,
+      Duration statusInterval,
+      String dbnameForRecovery) {
+    this(targetDir, format, walMethod, slotName, createSlot, temporarySlot, writeRecoveryConf,
+        fastCheckpoint, label, estimateSize, maxRateKb, tablespaceMappings, walDir, sync,
+        keepOnFailure, manifest, manifestChecksums, verifyChecksums, statusInterval,
+        dbnameForRecovery, BackupCompression.NONE);
   }
 }

@@ -3,8 +3,10 @@ package io.jwalreceiver.basebackup;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
+import io.jwalreceiver.basebackup.compress.ArchiveEncoder;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarWriter;
+import io.jwalreceiver.wal.segment.Compression;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -23,6 +25,9 @@ import java.util.stream.Stream;
  * pg_basebackup's member names ({@code <segment>}, {@code <tli>.history}, {@code
  * archive_status/<segment>.done}) and end blocks, then removes the staging directory.
  *
+ * <p>With client-side gzip the tar is written through a gzip encoder into {@code pg_wal.tar.gz}
+ * (pg_basebackup compresses pg_wal.tar only for gzip).
+ *
  * <p>pg_basebackup writes the tar while streaming; staging the (usually few) segments in a
  * directory first reuses the segment writer and its durability rules, at the cost of one extra
  * copy of the streamed WAL.
@@ -32,6 +37,16 @@ final class WalTarPacker {
   private WalTarPacker() {}
 
   static void pack(Path walDir, Path tarFile, boolean sync) {
+    pack(walDir, tarFile, sync, Compression.NONE, 0);
+  }
+
+  /**
+   * Packs {@code walDir} into {@code tarFile}, compressed as {@code compression} says.
+   *
+   * @param gzipWorkers threads for gzip
+   */
+  static void pack(Path walDir, Path tarFile, boolean sync, Compression compression,
+      int gzipWorkers) {
     List<Path> members = new ArrayList<>();
     try (Stream<Path> files = Files.list(walDir)) {
       files.filter(Files::isRegularFile).sorted().forEach(members::add);
@@ -48,7 +63,10 @@ final class WalTarPacker {
     }
     long now = System.currentTimeMillis() / 1000;
     try (FileChannel out = io.jwalreceiver.basebackup.sink.OutputDirectory.createPrivate(tarFile)) {
-      TarWriter writer = new TarWriter(out, tarFile.getFileName().toString());
+      ArchiveEncoder encoder =
+          compression.compressed() ? ArchiveEncoder.open(compression, out, gzipWorkers) : null;
+      TarWriter writer = new TarWriter(encoder != null ? encoder : out,
+          tarFile.getFileName().toString());
       ByteBuffer buf = ByteBuffer.allocate(1024 * 1024);
       for (Path p : members) {
         String name = walDir.relativize(p).toString();
@@ -67,6 +85,13 @@ final class WalTarPacker {
         writer.endEntry();
       }
       writer.finish();
+      if (encoder != null) {
+        try {
+          encoder.finish();
+        } finally {
+          encoder.close();
+        }
+      }
       if (sync) {
         out.force(true);
       }

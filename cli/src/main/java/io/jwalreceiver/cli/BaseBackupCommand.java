@@ -4,6 +4,7 @@ package io.jwalreceiver.cli;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.basebackup.BackupCompression;
 import io.jwalreceiver.basebackup.BackupProgress;
 import io.jwalreceiver.basebackup.BackupResult;
 import io.jwalreceiver.basebackup.BaseBackup;
@@ -34,6 +35,12 @@ import picocli.CommandLine.Option;
 public final class BaseBackupCommand implements Callable<Integer> {
 
   static final String FALLBACK_APPLICATION_NAME = "pg_basebackup";
+
+  /**
+   * Threads for client-side gzip (default: one per processor; 0 = on the receiving thread, as
+   * pg_basebackup does it).
+   */
+  static final String GZIP_WORKERS_ENV = "JWALRECEIVER_GZIP_WORKERS";
 
   private final Cli cli;
 
@@ -66,6 +73,21 @@ public final class BaseBackupCommand implements Callable<Integer> {
   @Option(names = {"-X", "--wal-method"}, paramLabel = "none|fetch|stream",
       description = "include required WAL files with specified method")
   String walMethod;
+
+  /** The last of {@code -z} / {@code -Z} given (pg_basebackup: the last one wins), or null. */
+  String compress;
+
+  @Option(names = {"-z", "--gzip"}, description = "compress tar output")
+  void gzip(boolean on) {
+    compress = "gzip";
+  }
+
+  @Option(names = {"-Z", "--compress"}, paramLabel = "[{client|server}-]METHOD[:DETAIL]",
+      description = {"compress on client or server as specified;",
+          "none: do not compress tar output"})
+  void compress(String value) {
+    compress = value;
+  }
 
   @Option(names = {"-c", "--checkpoint"}, paramLabel = "fast|spread",
       description = "set fast or spread (default) checkpointing")
@@ -189,6 +211,25 @@ public final class BaseBackupCommand implements Callable<Integer> {
       }
     }
     // Combinations pg_basebackup refuses, in its order and words.
+    BackupCompression compression = BackupCompression.NONE;
+    if (compress != null) {
+      try {
+        compression = BackupCompression.parse(compress);
+      } catch (PgException e) {
+        return error(e.getMessage());
+      }
+    }
+    if (fmt == BaseBackupRequest.Format.PLAIN && compression.clientSide()) {
+      return usage("only tar mode backups can be compressed");
+    }
+    String workers = cli.env().get(GZIP_WORKERS_ENV);
+    if (workers != null) {
+      try {
+        compression = compression.withGzipWorkers(Integer.parseInt(workers.trim()));
+      } catch (IllegalArgumentException e) {
+        return error("invalid value \"" + workers + "\" for " + GZIP_WORKERS_ENV);
+      }
+    }
     if (slot != null && wal != BaseBackupRequest.WalMethod.STREAM) {
       return usage("replication slots can only be used with WAL streaming");
     }
@@ -244,7 +285,8 @@ public final class BaseBackupCommand implements Callable<Integer> {
         manifestChecksums,
         !noVerifyChecksums,
         interval,
-        explicitDbname(config));
+        explicitDbname(config),
+        compression);
     Progress progress = new Progress();
     BackupResult result;
     try {

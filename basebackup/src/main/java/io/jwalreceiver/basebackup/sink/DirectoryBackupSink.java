@@ -3,9 +3,11 @@ package io.jwalreceiver.basebackup.sink;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
+import io.jwalreceiver.basebackup.compress.ArchiveDecompressor;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarListener;
 import io.jwalreceiver.basebackup.tar.TarReader;
+import io.jwalreceiver.wal.segment.Compression;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -27,6 +29,10 @@ import java.util.Set;
  * {@code backup_manifest.tmp} and renamed only after everything is durable.
  *
  * <p>Entry names that would leave the directory (absolute, or with {@code ..}) are refused.
+ *
+ * <p>Server-compressed archives ({@code -Z server-…}: {@code base.tar.gz}, {@code .tar.lz4},
+ * {@code .tar.zst}) are decompressed on the fly by an {@link ArchiveDecompressor}, whose worker
+ * thread then runs the tar reader and writes the files while the next chunks arrive.
  */
 public final class DirectoryBackupSink implements BackupSink {
 
@@ -40,6 +46,7 @@ public final class DirectoryBackupSink implements BackupSink {
 
   private Path archiveRoot;
   private TarReader reader;
+  private ArchiveDecompressor decompressor;
   private FileChannel currentFile;
   private Path currentPath;
   private long position;
@@ -87,9 +94,11 @@ public final class DirectoryBackupSink implements BackupSink {
 
   @Override
   public void archiveStart(String name, String tablespacePath, boolean terminated) {
-    if (!name.endsWith(".tar")) {
-      throw new PgException(SqlState.PROTOCOL_VIOLATION,
-          "archive \"" + name + "\" is compressed; plain format needs an uncompressed stream");
+    Compression.Algorithm compressed = ArchiveDecompressor.algorithmOf(name);
+    if (compressed == null) {
+      throw new PgException(SqlState.PROTOCOL_VIOLATION, "cannot parse archive \"" + name + "\"",
+          "Only tar archives can be parsed. Plain format requires parsing the archive.", null,
+          null);
     }
     mainArchive = tablespacePath.isEmpty();
     if (mainArchive) {
@@ -106,15 +115,27 @@ public final class DirectoryBackupSink implements BackupSink {
     }
     syncer.directory(archiveRoot);
     reader = new TarReader(new Extractor());
+    if (compressed != Compression.Algorithm.NONE) {
+      decompressor = new ArchiveDecompressor(compressed, name, reader::feed);
+    }
   }
 
   @Override
   public void archiveData(ByteBuffer data) {
-    reader.feed(data);
+    if (decompressor != null) {
+      decompressor.feed(data);
+    } else {
+      reader.feed(data);
+    }
   }
 
   @Override
   public void archiveEnd() {
+    if (decompressor != null) {
+      // Everything decompressed and extracted; the worker's writes are visible from here on.
+      decompressor.finish();
+      decompressor = null;
+    }
     reader.finish();
     reader = null;
     if (mainArchive && recoveryConf != null) {
@@ -161,6 +182,10 @@ public final class DirectoryBackupSink implements BackupSink {
 
   @Override
   public void abort() {
+    if (decompressor != null) {
+      // Stops the thread that writes files before they are closed and removed.
+      decompressor.abort();
+    }
     closeQuietly(currentFile);
     closeQuietly(manifest);
     syncer.abort();

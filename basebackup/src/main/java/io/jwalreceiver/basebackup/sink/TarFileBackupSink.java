@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.basebackup.sink;
 
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.SqlState;
+import io.jwalreceiver.basebackup.compress.ArchiveDecompressor;
+import io.jwalreceiver.basebackup.compress.ArchiveEncoder;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarListener;
 import io.jwalreceiver.basebackup.tar.TarReader;
 import io.jwalreceiver.basebackup.tar.TarWriter;
+import io.jwalreceiver.wal.segment.Compression;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +25,11 @@ import java.nio.file.StandardCopyOption;
  * archives from 13/14 servers get the two end blocks they lack. With {@code -R}, {@code base.tar}
  * is rewritten member by member: the server's {@code standby.signal} dropped, the recovery
  * settings appended to {@code postgresql.auto.conf}, an empty {@code standby.signal} added.
+ *
+ * <p>With client-side compression ({@code -Z gzip|lz4|zstd}) each archive is compressed as it is
+ * written, into {@code <name>.gz|.lz4|.zst}; {@code -R} rewrites base.tar before compressing. A
+ * server-compressed {@code base.tar.*} that {@code -R} must rewrite is decompressed, rewritten and
+ * compressed again with the same algorithm at its default level (pg_basebackup 15 cannot do this).
  */
 public final class TarFileBackupSink implements BackupSink {
 
@@ -26,8 +37,14 @@ public final class TarFileBackupSink implements BackupSink {
   private final String recoveryConf;
   private final boolean keepOnFailure;
   private final Syncer syncer;
+  private final Compression compression;
+  private final int gzipWorkers;
 
   private FileChannel file;
+  /** Where the archive's (tar) bytes go: the file, or an encoder writing into it. */
+  private WritableByteChannel output;
+  private ArchiveEncoder encoder;
+  private ArchiveDecompressor decompressor;
   private Path filePath;
   private boolean terminated;
   private TarReader rewriter;
@@ -40,6 +57,23 @@ public final class TarFileBackupSink implements BackupSink {
    */
   public TarFileBackupSink(OutputDirectory target, String recoveryConf, boolean sync,
       boolean keepOnFailure) {
+    this(target, recoveryConf, sync, keepOnFailure, Compression.NONE, 0);
+  }
+
+  /**
+   * A sink that compresses the archives it writes.
+   *
+   * @param target the prepared target directory
+   * @param recoveryConf the {@code -R} lines, or null
+   * @param sync whether to fsync everything (false for {@code -N})
+   * @param keepOnFailure {@code -n}: leave what was written after a failure
+   * @param compression client-side compression, or {@link Compression#NONE}
+   * @param gzipWorkers threads for gzip (0 = on the receiving thread)
+   */
+  public TarFileBackupSink(OutputDirectory target, String recoveryConf, boolean sync,
+      boolean keepOnFailure, Compression compression, int gzipWorkers) {
+    this.compression = compression;
+    this.gzipWorkers = gzipWorkers;
     this.target = target;
     this.recoveryConf = recoveryConf;
     this.keepOnFailure = keepOnFailure;
@@ -50,25 +84,51 @@ public final class TarFileBackupSink implements BackupSink {
   @Override
   public void archiveStart(String name, String tablespacePath, boolean terminated) {
     this.terminated = terminated;
-    filePath = target.path().resolve(name);
+    String fileName = name + compression.extension();
+    filePath = target.path().resolve(fileName);
     file = open(filePath);
+    output = file;
+    if (compression.compressed()) {
+      encoder = ArchiveEncoder.open(compression, file, gzipWorkers);
+      output = encoder;
+    }
     if (tablespacePath.isEmpty() && recoveryConf != null) {
-      writer = new TarWriter(file, name);
+      Compression.Algorithm serverSide = ArchiveDecompressor.algorithmOf(name);
+      if (serverSide == null) {
+        throw new PgException(SqlState.PROTOCOL_VIOLATION, "cannot parse archive \"" + name
+            + "\"", "Only tar archives can be parsed. The -R option requires parsing the archive.",
+            null, null);
+      }
+      if (serverSide != Compression.Algorithm.NONE) {
+        // Not both: client-side and server-side compression exclude each other.
+        encoder = ArchiveEncoder.open(Compression.of(serverSide), file, gzipWorkers);
+        output = encoder;
+      }
+      writer = new TarWriter(output, fileName);
       rewriter = new TarReader(new RecoveryInjector());
+      if (serverSide != Compression.Algorithm.NONE) {
+        decompressor = new ArchiveDecompressor(serverSide, name, rewriter::feed);
+      }
     }
   }
 
   @Override
   public void archiveData(ByteBuffer data) {
-    if (rewriter != null) {
+    if (decompressor != null) {
+      decompressor.feed(data);
+    } else if (rewriter != null) {
       rewriter.feed(data);
     } else {
-      write(file, data, filePath);
+      write(output, data, filePath);
     }
   }
 
   @Override
   public void archiveEnd() {
+    if (decompressor != null) {
+      decompressor.finish();
+      decompressor = null;
+    }
     if (rewriter != null) {
       // finish() reports the end (once) whether or not the server sent end blocks; the
       // injector appends the recovery members then.
@@ -78,8 +138,19 @@ public final class TarFileBackupSink implements BackupSink {
       writer = null;
     } else if (!terminated) {
       // 13/14 servers leave out the end-of-archive blocks; a tar file needs them.
-      write(file, TarWriter.endOfArchive(), filePath);
+      write(output, TarWriter.endOfArchive(), filePath);
     }
+    if (encoder != null) {
+      try {
+        encoder.finish();
+      } catch (IOException e) {
+        throw OutputDirectory.ioError("could not write to file \"" + filePath + "\"", e);
+      } finally {
+        encoder.close();
+      }
+      encoder = null;
+    }
+    output = null;
     syncer.fileDone(filePath, file);
     file = null;
   }
@@ -117,6 +188,12 @@ public final class TarFileBackupSink implements BackupSink {
 
   @Override
   public void abort() {
+    if (decompressor != null) {
+      decompressor.abort();
+    }
+    if (encoder != null) {
+      encoder.close();
+    }
     for (FileChannel ch : new FileChannel[] {file, manifest}) {
       if (ch != null) {
         try {
@@ -140,7 +217,7 @@ public final class TarFileBackupSink implements BackupSink {
     }
   }
 
-  private static void write(FileChannel ch, ByteBuffer data, Path p) {
+  private static void write(WritableByteChannel ch, ByteBuffer data, Path p) {
     try {
       while (data.hasRemaining()) {
         ch.write(data);

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.basebackup;
+
+import io.jwalreceiver.wal.segment.Compression;
+import java.util.Objects;
+
+/**
+ * Where and how a base backup is compressed: pg_basebackup 15+'s {@code -z} and {@code
+ * -Z/--compress=[{client|server}-]METHOD[:DETAIL]}.
+ *
+ * <p>Client-side settings are parsed and validated here, with PostgreSQL's messages ({@link
+ * Compression#parse}). Server-side settings are passed through unvalidated, as pg_basebackup
+ * does: the server parses them and reports errors ({@code COMPRESSION 'gzip'}, {@code
+ * COMPRESSION_DETAIL 'level=5'}).
+ *
+ * <pre>
+ *   -Z 5                 client gzip level 5        -Z server-gzip:5   server gzip level 5
+ *   -z, -Z gzip          client gzip default level  -Z server-zstd     server zstd
+ *   -Z client-lz4:1      client LZ4 level 1         -Z 0, -Z none      no compression
+ * </pre>
+ *
+ * @param location where compression happens ({@link Location#CLIENT} when not compressing)
+ * @param client the client-side settings; {@link Compression#NONE} for server-side compression
+ * @param serverAlgorithm the algorithm name sent as {@code COMPRESSION}, or null
+ * @param serverDetail the text sent as {@code COMPRESSION_DETAIL}, or null
+ * @param gzipWorkers threads for client-side gzip (0 = compress on the receiving thread)
+ */
+public record BackupCompression(
+    Location location,
+    Compression client,
+    String serverAlgorithm,
+    String serverDetail,
+    int gzipWorkers) {
+
+  /** No compression. */
+  public static final BackupCompression NONE =
+      new BackupCompression(Location.CLIENT, Compression.NONE, null, null, defaultWorkers());
+
+  /** Where the archives are compressed. */
+  public enum Location {
+    /** By us, as the archives are written (tar format only). */
+    CLIENT,
+    /** By the server; plain format decompresses them before extracting. */
+    SERVER
+  }
+
+  /**
+   * Checks the combination.
+   *
+   * @throws IllegalArgumentException when server-side compression has no algorithm or the
+   *     client-side settings are not {@link Compression#NONE} with it
+   */
+  public BackupCompression {
+    Objects.requireNonNull(location, "location");
+    Objects.requireNonNull(client, "client");
+    if (location == Location.SERVER
+        && (serverAlgorithm == null || client.compressed())) {
+      throw new IllegalArgumentException("server-side compression needs only a server algorithm");
+    }
+    if (gzipWorkers < 0) {
+      throw new IllegalArgumentException("gzipWorkers < 0");
+    }
+  }
+
+  /**
+   * Parses a {@code -Z/--compress} value as pg_basebackup 15+ does: a {@code client-} or {@code
+   * server-} prefix picks the location (default client: there is no {@code --target}); the rest is
+   * {@code METHOD[:DETAIL]} or a bare integer (a gzip level, 0 = none). Only client-side settings
+   * are validated.
+   *
+   * @param option the option value
+   * @return the settings, with the default number of gzip workers
+   * @throws io.jwalreceiver.PgException 22023 with PostgreSQL's messages for invalid client-side
+   *     settings: {@code unrecognized compression algorithm: "%s"} or {@code invalid compression
+   *     specification: <detail>}
+   */
+  public static BackupCompression parse(String option) {
+    Objects.requireNonNull(option, "option");
+    if (option.startsWith("server-")) {
+      Compression.Spec spec = Compression.split(option.substring("server-".length()));
+      return new BackupCompression(
+          Location.SERVER, Compression.NONE, spec.algorithm(), spec.detail(), defaultWorkers());
+    }
+    String rest = option.startsWith("client-") ? option.substring("client-".length()) : option;
+    return new BackupCompression(
+        Location.CLIENT, Compression.parse(rest), null, null, defaultWorkers());
+  }
+
+  /**
+   * {@code -z/--gzip}: client-side gzip at zlib's default level.
+   *
+   * @return the settings
+   */
+  public static BackupCompression gzip() {
+    return new BackupCompression(
+        Location.CLIENT, Compression.of(Compression.Algorithm.GZIP), null, null, defaultWorkers());
+  }
+
+  /**
+   * The same settings with another number of client-side gzip threads.
+   *
+   * @param workers threads, 0 = compress on the receiving thread
+   * @return the settings
+   */
+  public BackupCompression withGzipWorkers(int workers) {
+    return new BackupCompression(location, client, serverAlgorithm, serverDetail, workers);
+  }
+
+  /**
+   * Whether the server compresses ({@code COMPRESSION} is sent).
+   *
+   * @return true for {@code server-} settings
+   */
+  public boolean serverSide() {
+    return location == Location.SERVER;
+  }
+
+  /**
+   * Whether we compress the archives we write.
+   *
+   * @return true for client-side settings other than {@code none}
+   */
+  public boolean clientSide() {
+    return location == Location.CLIENT && client.compressed();
+  }
+
+  /** One gzip thread per processor: the receiving thread mostly waits on the socket. */
+  private static int defaultWorkers() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+}

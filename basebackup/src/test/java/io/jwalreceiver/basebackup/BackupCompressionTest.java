@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.basebackup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.wal.segment.Compression;
+import io.jwalreceiver.wal.segment.Compression.Algorithm;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * pg_basebackup 15+'s {@code -Z} parsing: the client-side messages of upstream 010 items 5–6 and
+ * 12–31 (pg-tools-features §3.1), the location prefixes, and the server-side pass-through.
+ */
+class BackupCompressionTest {
+
+  private static final String SPEC = "invalid compression specification: ";
+
+  /** Items 5–6 and 12–31: the spec and pg_basebackup's client-side message. */
+  static Stream<Arguments> rejected() {
+    return Stream.of(
+        Arguments.of("none:1",
+            SPEC + "compression algorithm \"none\" does not accept a compression level"),
+        Arguments.of("none+", "unrecognized compression algorithm: \"none+\""),
+        Arguments.of("extrasquishy", "unrecognized compression algorithm: \"extrasquishy\""),
+        Arguments.of("gzip:",
+            SPEC + "found empty string where a compression option was expected"),
+        Arguments.of("gzip:thunk", SPEC + "unrecognized compression option: \"thunk\""),
+        Arguments.of("gzip:level", SPEC + "compression option \"level\" requires a value"),
+        Arguments.of("gzip:level=",
+            SPEC + "value for compression option \"level\" must be an integer"),
+        Arguments.of("gzip:level=high",
+            SPEC + "value for compression option \"level\" must be an integer"),
+        Arguments.of("gzip:level=236",
+            SPEC + "compression algorithm \"gzip\" expects a compression level between 1 and 9"
+                + " (default at -1)"),
+        Arguments.of("gzip:level=9,",
+            SPEC + "found empty string where a compression option was expected"),
+        Arguments.of("gzip:workers=3",
+            SPEC + "compression algorithm \"gzip\" does not accept a worker count"),
+        Arguments.of("gzip:long",
+            SPEC + "compression algorithm \"gzip\" does not support long-distance mode"),
+        Arguments.of("lz4:long=maybe",
+            SPEC + "value for compression option \"long\" must be a Boolean value"));
+  }
+
+  @ParameterizedTest(name = "\"{0}\"")
+  @MethodSource("rejected")
+  void rejectsClientSideSpecificationsWithPostgresMessages(String spec, String message) {
+    for (String option : new String[] {spec, "client-" + spec}) {
+      assertThatThrownBy(() -> BackupCompression.parse(option))
+          .isInstanceOf(PgException.class)
+          .hasMessage(message);
+    }
+  }
+
+  @ParameterizedTest(name = "\"{0}\"")
+  @MethodSource("rejected")
+  void passesServerSideSpecificationsThroughUnvalidated(String spec, String ignored) {
+    BackupCompression c = BackupCompression.parse("server-" + spec);
+    assertThat(c.serverSide()).isTrue();
+    assertThat(c.clientSide()).isFalse();
+    assertThat(c.client()).isEqualTo(Compression.NONE);
+    Compression.Spec split = Compression.split(spec);
+    assertThat(c.serverAlgorithm()).isEqualTo(split.algorithm());
+    assertThat(c.serverDetail()).isEqualTo(split.detail());
+  }
+
+  static Stream<Arguments> accepted() {
+    return Stream.of(
+        Arguments.of("1", new Compression(Algorithm.GZIP, 1, 0, false)),
+        Arguments.of("9", new Compression(Algorithm.GZIP, 9, 0, false)),
+        Arguments.of("0", Compression.NONE),
+        Arguments.of("none", Compression.NONE),
+        Arguments.of("gzip", new Compression(Algorithm.GZIP, -1, 0, false)),
+        Arguments.of("gzip:1", new Compression(Algorithm.GZIP, 1, 0, false)),
+        Arguments.of("client-gzip:5", new Compression(Algorithm.GZIP, 5, 0, false)),
+        Arguments.of("client-lz4:1", new Compression(Algorithm.LZ4, 1, 0, false)),
+        Arguments.of("lz4", new Compression(Algorithm.LZ4, 0, 0, false)),
+        Arguments.of("zstd", new Compression(Algorithm.ZSTD, 3, 0, false)),
+        Arguments.of("client-zstd:level=1,long", new Compression(Algorithm.ZSTD, 1, 0, true)),
+        Arguments.of("client-zstd:workers=3", new Compression(Algorithm.ZSTD, 3, 3, false)));
+  }
+
+  @ParameterizedTest(name = "\"{0}\"")
+  @MethodSource("accepted")
+  void parsesClientSideSpecifications(String option, Compression expected) {
+    BackupCompression c = BackupCompression.parse(option);
+    assertThat(c.location()).isEqualTo(BackupCompression.Location.CLIENT);
+    assertThat(c.client()).isEqualTo(expected);
+    assertThat(c.clientSide()).isEqualTo(expected.compressed());
+    assertThat(c.serverSide()).isFalse();
+    assertThat(c.serverAlgorithm()).isNull();
+  }
+
+  @Test
+  void gzipFlagIsClientGzipAtTheDefaultLevel() {
+    assertThat(BackupCompression.gzip().client())
+        .isEqualTo(new Compression(Algorithm.GZIP, -1, 0, false));
+    assertThat(BackupCompression.gzip().clientSide()).isTrue();
+    assertThat(BackupCompression.NONE.clientSide()).isFalse();
+    assertThat(BackupCompression.NONE.serverSide()).isFalse();
+  }
+
+  @Test
+  void serverSideSplitsLikeParseCompressOptions() {
+    // COMPRESSION / COMPRESSION_DETAIL as pg_basebackup 15 sends them.
+    assertServer("server-gzip", "gzip", null);
+    assertServer("server-gzip:5", "gzip", "5");
+    assertServer("server-lz4:level=5", "lz4", "level=5");
+    assertServer("server-zstd:level=1,long", "zstd", "level=1,long");
+    assertServer("server-5", "gzip", "5");
+    assertServer("server-0", "none", "0");
+    assertServer("server-none", "none", null);
+    assertServer("server-gzip:level=9,", "gzip", "level=9,");
+  }
+
+  private static void assertServer(String option, String algorithm, String detail) {
+    BackupCompression c = BackupCompression.parse(option);
+    assertThat(c.serverSide()).as(option).isTrue();
+    assertThat(c.serverAlgorithm()).as(option).isEqualTo(algorithm);
+    assertThat(c.serverDetail()).as(option).isEqualTo(detail);
+  }
+
+  @Test
+  void workersAreAdjustable() {
+    assertThat(BackupCompression.gzip().gzipWorkers())
+        .isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(BackupCompression.gzip().withGzipWorkers(0).gzipWorkers()).isZero();
+    assertThatThrownBy(() -> BackupCompression.gzip().withGzipWorkers(-1))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}
