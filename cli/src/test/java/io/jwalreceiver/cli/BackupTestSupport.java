@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import io.jwalreceiver.testkit.PostgresServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+/** What the {@code jwalreceiver basebackup} integration tests share. */
+final class BackupTestSupport {
+
+  static final Duration RUN_TIMEOUT = Duration.ofSeconds(180);
+  static final Path PG15_BIN = Path.of("/usr/lib/postgresql/15/bin");
+
+  private BackupTestSupport() {}
+
+  /** A replication user (trust) connecting over TCP, as the upstream tests' environment. */
+  static Map<String, String> env(PostgresServer server) {
+    return env(server.host(), server.port());
+  }
+
+  static Map<String, String> env(String host, int port) {
+    Map<String, String> env = new HashMap<>();
+    env.put("PGHOST", host);
+    env.put("PGPORT", Integer.toString(port));
+    env.put("PGUSER", PostgresServer.REPL_TRUST);
+    env.put("PGSSLMODE", "disable");
+    env.put("PGCONNECT_TIMEOUT", "20");
+    return env;
+  }
+
+  /** {@code jwalreceiver basebackup --no-sync -c fast <args>} (upstream's {@code bb}). */
+  static CliRun bb(Map<String, String> env, String... args) {
+    List<String> all = new ArrayList<>(List.of("basebackup", "--no-sync", "-c", "fast"));
+    all.addAll(Arrays.asList(args));
+    return run(env, all.toArray(String[]::new));
+  }
+
+  /** One CLI run that must end by itself within {@link #RUN_TIMEOUT}. */
+  static CliRun run(Map<String, String> env, String... args) {
+    long t0 = System.nanoTime();
+    CliRun r = assertTimeoutPreemptively(RUN_TIMEOUT, () -> CliRun.of(env, args),
+        () -> "did not end: " + String.join(" ", args));
+    // In the test log: what ran, how long it took, and what it said.
+    System.out.printf("[%d ms, exit %d] jwalreceiver %s%n%s", (System.nanoTime() - t0) / 1_000_000,
+        r.exitCode(), String.join(" ", args), r.err().indent(4));
+    return r;
+  }
+
+  static void assertOk(CliRun r) {
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.err()).doesNotContain("error:").doesNotContain("Exception");
+  }
+
+  /** Exit 1 and a first stderr line {@code jwalreceiver: error: …message…}, no stack trace. */
+  static void assertFails(CliRun r, String message) {
+    assertThat(r.exitCode()).as(r.err()).isNotZero();
+    assertThat(r.firstErrorLine()).as(r.err()).startsWith("jwalreceiver: error: ").contains(message);
+    assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
+  }
+
+  /**
+   * A directory for a tablespace: created by this JVM, then given to the server user (as root;
+   * otherwise it is ours already).
+   */
+  static Path serverOwnedDir(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    PostgresServer.handOver(dir);
+    return dir;
+  }
+
+  /** Every path under {@code root}, relative, directories with a trailing slash. */
+  static TreeSet<String> listing(Path root) {
+    TreeSet<String> names = new TreeSet<>();
+    try (Stream<Path> s = Files.walk(root)) {
+      s.filter(p -> !p.equals(root)).forEach(p -> {
+        String rel = root.relativize(p).toString();
+        names.add(Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? rel + "/" : rel);
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return names;
+  }
+
+  static List<String> names(Path dir) {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static boolean hasWalSegment(Path walDir) {
+    return names(walDir).stream().anyMatch(n -> n.matches("[0-9A-F]{24}"));
+  }
+
+  static String read(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  record ProcessResult(int exitCode, String stdout, String stderr) {
+    String all() {
+      return stdout + stderr;
+    }
+  }
+
+  static ProcessResult exec(List<String> command) {
+    try {
+      Path out = Files.createTempFile("jwal-exec", ".out");
+      Path err = Files.createTempFile("jwal-exec", ".err");
+      try {
+        Process p = new ProcessBuilder(command)
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .start();
+        if (!p.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+          p.waitFor(10, TimeUnit.SECONDS);
+          throw new AssertionError("timed out: " + command + "\n"
+              + Files.readString(err, StandardCharsets.UTF_8));
+        }
+        return new ProcessResult(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+            Files.readString(err, StandardCharsets.UTF_8));
+      } finally {
+        Files.deleteIfExists(out);
+        Files.deleteIfExists(err);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  static void await(Duration timeout, BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+      }
+      sleep(50);
+    }
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+}
