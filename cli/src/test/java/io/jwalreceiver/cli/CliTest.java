@@ -14,7 +14,8 @@ class CliTest {
   private static final Map<String, String> NO_ENV = Map.of();
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "identify", "slot", "slot create", "slot drop", "slot list"})
+  @ValueSource(strings = {"", "identify", "slot", "slot create", "slot drop", "slot list",
+      "basebackup", "receivewal", "verifybackup", "demo"})
   void printsHelpOnStdoutAndExitsZero(String command) {
     String[] args = (command.isEmpty() ? "--help" : command + " --help").split(" ");
     CliRun r = CliRun.of(NO_ENV, args);
@@ -25,7 +26,8 @@ class CliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "identify", "slot", "slot create", "slot drop", "slot list"})
+  @ValueSource(strings = {"", "identify", "slot", "slot create", "slot drop", "slot list",
+      "basebackup", "receivewal", "verifybackup", "demo"})
   void printsVersionOnEveryCommand(String command) {
     String[] args = (command.isEmpty() ? "--version" : command + " --version").split(" ");
     CliRun r = CliRun.of(NO_ENV, args);
