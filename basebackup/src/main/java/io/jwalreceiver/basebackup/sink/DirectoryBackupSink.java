@@ -14,7 +14,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
@@ -41,6 +40,7 @@ public final class DirectoryBackupSink implements BackupSink {
   private final String recoveryConf;
   private final boolean keepOnFailure;
   private final Syncer syncer;
+  private final ManifestFile manifest;
   private final List<OutputDirectory> tablespaceDirs = new ArrayList<>();
   private final List<Path> createdFiles = new ArrayList<>();
 
@@ -51,7 +51,6 @@ public final class DirectoryBackupSink implements BackupSink {
   private Path currentPath;
   private long position;
   private boolean mainArchive;
-  private FileChannel manifest;
   private long bytesWritten;
 
   /**
@@ -69,6 +68,7 @@ public final class DirectoryBackupSink implements BackupSink {
     this.recoveryConf = recoveryConf;
     this.keepOnFailure = keepOnFailure;
     this.syncer = new Syncer(sync);
+    this.manifest = new ManifestFile(target.path(), syncer);
   }
 
   /** The directory a tablespace at {@code serverPath} is restored to. */
@@ -145,39 +145,23 @@ public final class DirectoryBackupSink implements BackupSink {
 
   @Override
   public void manifestStart() {
-    Path tmp = target.path().resolve("backup_manifest.tmp");
-    try {
-      manifest = OutputDirectory.createPrivate(tmp);
-    } catch (IOException e) {
-      throw OutputDirectory.ioError("could not create file \"" + tmp + "\"", e);
-    }
+    manifest.start();
   }
 
   @Override
   public void manifestData(ByteBuffer data) {
-    writeFully(manifest, data, target.path().resolve("backup_manifest.tmp"));
+    manifest.data(data);
   }
 
   @Override
   public void manifestEnd() {
-    syncer.fileDone(target.path().resolve("backup_manifest.tmp"), manifest);
-    manifest = null;
+    manifest.end();
   }
 
   @Override
   public void finish() {
     syncer.finish();
-    Path tmp = target.path().resolve("backup_manifest.tmp");
-    if (Files.exists(tmp)) {
-      try {
-        // Durable rename: the manifest appears only once the backup it describes is on disk.
-        Files.move(tmp, target.path().resolve("backup_manifest"), StandardCopyOption.ATOMIC_MOVE);
-      } catch (IOException e) {
-        throw OutputDirectory.ioError("could not rename file \"" + tmp + "\"", e);
-      }
-      syncer.directory(target.path());
-      syncer.finish();
-    }
+    manifest.publish();
   }
 
   @Override
@@ -187,7 +171,7 @@ public final class DirectoryBackupSink implements BackupSink {
       decompressor.abort();
     }
     closeQuietly(currentFile);
-    closeQuietly(manifest);
+    manifest.closeQuietly();
     syncer.abort();
     if (!keepOnFailure) {
       target.cleanUp();

@@ -16,9 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Tar format ({@code -F t}): each archive stored as {@code <target>/<name>} as the server sent it;
@@ -37,6 +35,7 @@ public final class TarFileBackupSink implements BackupSink {
   private final String recoveryConf;
   private final boolean keepOnFailure;
   private final Syncer syncer;
+  private final ManifestFile manifest;
   private final Compression compression;
   private final int gzipWorkers;
 
@@ -49,7 +48,6 @@ public final class TarFileBackupSink implements BackupSink {
   private boolean terminated;
   private TarReader rewriter;
   private TarWriter writer;
-  private FileChannel manifest;
   private boolean sawAutoConf;
 
   /**
@@ -78,6 +76,7 @@ public final class TarFileBackupSink implements BackupSink {
     this.recoveryConf = recoveryConf;
     this.keepOnFailure = keepOnFailure;
     this.syncer = new Syncer(sync);
+    this.manifest = new ManifestFile(target.path(), syncer);
     syncer.directory(target.path());
   }
 
@@ -157,33 +156,23 @@ public final class TarFileBackupSink implements BackupSink {
 
   @Override
   public void manifestStart() {
-    Path tmp = target.path().resolve("backup_manifest.tmp");
-    manifest = open(tmp);
+    manifest.start();
   }
 
   @Override
   public void manifestData(ByteBuffer data) {
-    write(manifest, data, target.path().resolve("backup_manifest.tmp"));
+    manifest.data(data);
   }
 
   @Override
   public void manifestEnd() {
-    syncer.fileDone(target.path().resolve("backup_manifest.tmp"), manifest);
-    manifest = null;
+    manifest.end();
   }
 
   @Override
   public void finish() {
     syncer.finish();
-    Path tmp = target.path().resolve("backup_manifest.tmp");
-    if (Files.exists(tmp)) {
-      try {
-        Files.move(tmp, target.path().resolve("backup_manifest"), StandardCopyOption.ATOMIC_MOVE);
-      } catch (IOException e) {
-        throw OutputDirectory.ioError("could not rename file \"" + tmp + "\"", e);
-      }
-      Syncer.forceDirectory(target.path());
-    }
+    manifest.publish();
   }
 
   @Override
@@ -194,13 +183,12 @@ public final class TarFileBackupSink implements BackupSink {
     if (encoder != null) {
       encoder.close();
     }
-    for (FileChannel ch : new FileChannel[] {file, manifest}) {
-      if (ch != null) {
-        try {
-          ch.close();
-        } catch (IOException ignored) {
-          // Failing anyway.
-        }
+    manifest.closeQuietly();
+    if (file != null) {
+      try {
+        file.close();
+      } catch (IOException ignored) {
+        // Failing anyway.
       }
     }
     syncer.abort();

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.basebackup.sink;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * The {@code backup_manifest} of a backup, stored byte for byte as the server sent it: written
+ * as {@code backup_manifest.tmp} while it arrives, forced with the rest of the backup, and
+ * renamed into place (then the directory forced) only after everything it describes is durable —
+ * pg_basebackup's order, so a manifest never vouches for a backup that is not on disk.
+ */
+final class ManifestFile {
+
+  private final Path tmp;
+  private final Path target;
+  private final Syncer syncer;
+  private FileChannel channel;
+
+  ManifestFile(Path directory, Syncer syncer) {
+    this.tmp = directory.resolve("backup_manifest.tmp");
+    this.target = directory.resolve("backup_manifest");
+    this.syncer = syncer;
+  }
+
+  void start() {
+    try {
+      channel = OutputDirectory.createPrivate(tmp);
+    } catch (IOException e) {
+      throw OutputDirectory.ioError("could not create file \"" + tmp + "\"", e);
+    }
+  }
+
+  void data(ByteBuffer data) {
+    try {
+      while (data.hasRemaining()) {
+        channel.write(data);
+      }
+    } catch (IOException e) {
+      throw OutputDirectory.ioError("could not write to file \"" + tmp + "\"", e);
+    }
+  }
+
+  /** The manifest is complete: its fsync joins the backup's. */
+  void end() {
+    syncer.fileDone(tmp, channel);
+    channel = null;
+  }
+
+  /** After the backup's sync: the durable rename, when a manifest was received. */
+  void publish() {
+    if (!Files.exists(tmp)) {
+      return;
+    }
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw OutputDirectory.ioError("could not rename file \"" + tmp + "\"", e);
+    }
+    syncer.directory(tmp.getParent());
+    syncer.finish();
+  }
+
+  /** After a failure: closes the file if it is open. */
+  void closeQuietly() {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // Failing anyway; the failure is what gets reported.
+      }
+      channel = null;
+    }
+  }
+}
