@@ -60,7 +60,7 @@ final class WalStreamer {
         .withPartialSuffix(false);
     WalReceiver receiver = new WalReceiver(config.withFallbackApplicationName("pg_basebackup"),
         options,
-        s -> SegmentFileSink.open(walDir, s, sinkOptions),
+        (s, groupAccess) -> SegmentFileSink.open(walDir, s, sinkOptions.withGroupAccess(groupAccess)),
         s -> Optional.empty(),
         new WalReceiver.Listener() {
           @Override

@@ -181,8 +181,9 @@ public final class ReceiveWalCommand implements Callable<Integer> {
     WalReceiver receiver = new WalReceiver(
         config,
         options,
-        size -> {
-          SegmentFileSink sink = SegmentFileSink.open(directory, size, sinkOptions);
+        (size, groupAccess) -> {
+          SegmentFileSink sink =
+              SegmentFileSink.open(directory, size, sinkOptions.withGroupAccess(groupAccess));
           if (verbose) {
             sink.onSegmentCompleted(seg -> cli.info("finished segment at " + seg.endLsn()
                 + " (timeline " + seg.timeline() + ")"));

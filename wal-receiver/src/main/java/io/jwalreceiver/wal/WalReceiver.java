@@ -115,6 +115,17 @@ public final class WalReceiver {
     }
   }
 
+  /** Opens the sink of one connection. */
+  @FunctionalInterface
+  public interface SinkFactory {
+    /**
+     * @param segmentSize the server's WAL segment size
+     * @param groupAccess whether the server's data directory is group-readable ({@code SHOW
+     *     data_directory_mode} = 0750): files are then created 0640 instead of 0600
+     */
+    WalSink open(WalSegmentSize segmentSize, boolean groupAccess);
+  }
+
   /**
    * What happens, for logging and metrics. Methods run on the receive thread, except {@link
    * #statusSent} in synchronous mode, which also runs on the sink's flusher thread.
@@ -143,7 +154,7 @@ public final class WalReceiver {
 
   private final ConnectionConfig config;
   private final Options options;
-  private final Function<WalSegmentSize, WalSink> sinkFactory;
+  private final SinkFactory sinkFactory;
   private final Function<WalSegmentSize, Optional<ResumePoint>> resumeScan;
   private final Listener listener;
   private final InstantSource clock;
@@ -158,13 +169,14 @@ public final class WalReceiver {
   private WalSegmentSize segmentSize;
 
   /**
-   * @param sinkFactory opens the sink once the segment size is known (once per connection)
+   * @param sinkFactory opens the sink once the segment size and the server's data directory mode
+   *     are known (once per connection)
    * @param resumeScan where the stored WAL says to resume (pg_receivewal's directory scan)
    */
   public WalReceiver(
       ConnectionConfig config,
       Options options,
-      Function<WalSegmentSize, WalSink> sinkFactory,
+      SinkFactory sinkFactory,
       Function<WalSegmentSize, Optional<ResumePoint>> resumeScan,
       Listener listener,
       InstantSource clock) {
@@ -293,7 +305,10 @@ public final class WalReceiver {
         // Already past the end position: nothing to do (pg_receivewal checks this before START).
         return true;
       }
-      try (WalSink sink = sinkFactory.apply(size)) {
+      // The tools create files as the cluster does: group-readable when the server's data
+      // directory allows group access (initdb -g), owner-only otherwise.
+      boolean groupAccess = "0750".equals(conn.show("data_directory_mode"));
+      try (WalSink sink = sinkFactory.open(size, groupAccess)) {
         return streamTimelines(conn, sink, start.timeline, start.lsn, id.timeline());
       }
     }

@@ -73,7 +73,7 @@ final class ReceiverThread implements AutoCloseable {
         new WalReceiver(
             config,
             options,
-            size -> {
+            (size, groupAccess) -> {
               SegmentFileSink s = SegmentFileSink.open(directory, size);
               sink.set(s);
               return s;

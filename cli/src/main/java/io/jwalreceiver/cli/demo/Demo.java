@@ -365,7 +365,8 @@ public final class Demo {
     WalReceiver receiver = new WalReceiver(
         config,
         WalReceiver.Options.defaults().withSlotName(ARCHIVE_SLOT).withLoop(false),
-        size -> SegmentFileSink.open(archive, size),
+        (size, groupAccess) -> SegmentFileSink.open(archive, size,
+            SegmentFileSink.Options.DEFAULTS.withGroupAccess(groupAccess)),
         size -> ResumePoint.scan(archive, size, cli::warning),
         new WalReceiver.Listener() {
           @Override
