@@ -30,7 +30,20 @@ import net.jpountz.xxhash.XXHashFactory;
  * it. After {@link #finish} the file is a complete compressed stream that {@code gzip -t}, {@code
  * lz4 -t} or {@code zstd -t} accepts.
  */
-abstract class SegmentEncoder {
+public abstract class SegmentEncoder {
+
+  /** Where the compressed bytes go. */
+  @FunctionalInterface
+  public interface Output {
+    /**
+     * Writes all of {@code buffer} (position to limit).
+     *
+     * @param position how many compressed bytes came before these (a file offset for a segment
+     *     file; a stream output ignores it)
+     */
+    void write(ByteBuffer buffer, long position) throws IOException;
+  }
+
 
   /** SQLSTATE feature_not_supported. */
   private static final SqlState FEATURE_NOT_SUPPORTED = new SqlState("0A000");
@@ -38,14 +51,14 @@ abstract class SegmentEncoder {
   /** Output buffer size, and the chunk in which non-direct input is staged for native code. */
   static final int CHUNK = 128 * 1024;
 
-  private final FileChannel channel;
-  /** Where the next compressed byte goes. */
+  private final Output output;
+  /** Compressed bytes written so far: where the next one goes. */
   private long position;
 
   private boolean finished;
 
-  SegmentEncoder(FileChannel channel) {
-    this.channel = channel;
+  SegmentEncoder(Output output) {
+    this.output = output;
   }
 
   /**
@@ -54,13 +67,28 @@ abstract class SegmentEncoder {
    * @throws IOException when the stream header cannot be written
    */
   static SegmentEncoder open(Compression compression, FileChannel channel) throws IOException {
+    return open(compression, (buffer, at) -> {
+      long p = at;
+      while (buffer.hasRemaining()) {
+        p += channel.write(buffer, p);
+      }
+    });
+  }
+
+  /**
+   * An encoder for {@code compression} writing through {@code output} (basebackup's compressed tar
+   * files use the same lz4 and zstd encoders as WAL segments).
+   *
+   * @throws IOException when the stream header cannot be written
+   */
+  public static SegmentEncoder open(Compression compression, Output output) throws IOException {
     switch (compression.algorithm()) {
       case GZIP:
-        return new Gzip(channel, compression.level());
+        return new Gzip(output, compression.level());
       case LZ4:
-        return new Lz4(channel, compression.level());
+        return new Lz4(output, compression.level());
       case ZSTD:
-        return new Zstandard(channel, compression);
+        return new Zstandard(output, compression);
       default:
         throw new IllegalArgumentException("not compressed: " + compression);
     }
@@ -86,13 +114,13 @@ abstract class SegmentEncoder {
   }
 
   /** Compresses all of {@code src} (position to limit); the buffer is borrowed, never kept. */
-  abstract void write(ByteBuffer src) throws IOException;
+  public abstract void write(ByteBuffer src) throws IOException;
 
   /** Pushes everything written so far into the file (not forced). */
-  abstract void flush() throws IOException;
+  public abstract void flush() throws IOException;
 
   /** Ends the compressed stream (trailer, checksums) and writes it out. Idempotent. */
-  final void finish() throws IOException {
+  public final void finish() throws IOException {
     if (!finished) {
       finished = true;
       end();
@@ -102,7 +130,7 @@ abstract class SegmentEncoder {
   abstract void end() throws IOException;
 
   /** Frees native memory; no I/O. The encoder is unusable afterwards. */
-  abstract void release();
+  public abstract void release();
 
   /** Compressed bytes in the file so far. */
   final long compressedSize() {
@@ -111,9 +139,9 @@ abstract class SegmentEncoder {
 
   /** Appends {@code buffer} (position to limit), looping over short writes. */
   final void append(ByteBuffer buffer) throws IOException {
-    while (buffer.hasRemaining()) {
-      position += channel.write(buffer, position);
-    }
+    int n = buffer.remaining();
+    output.write(buffer, position);
+    position += n;
   }
 
   /** Appends an output buffer that was filled from position 0, then clears it for reuse. */
@@ -140,14 +168,14 @@ abstract class SegmentEncoder {
     private final CRC32 crc = new CRC32();
     private final ByteBuffer out = ByteBuffer.allocateDirect(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
 
-    Gzip(FileChannel channel, int level) throws IOException {
-      super(channel);
+    Gzip(Output output, int level) {
+      super(output);
       this.deflater = new Deflater(level, true);
       out.put(HEADER);
     }
 
     @Override
-    void write(ByteBuffer src) throws IOException {
+    public void write(ByteBuffer src) throws IOException {
       int start = src.position();
       crc.update(src);
       src.position(start);
@@ -163,7 +191,7 @@ abstract class SegmentEncoder {
     }
 
     @Override
-    void flush() throws IOException {
+    public void flush() throws IOException {
       deflateUntilDone(Deflater.SYNC_FLUSH);
     }
 
@@ -192,7 +220,7 @@ abstract class SegmentEncoder {
     }
 
     @Override
-    void release() {
+    public void release() {
       deflater.end();
     }
   }
@@ -209,8 +237,8 @@ abstract class SegmentEncoder {
     /** Non-heap input is copied through this; lz4-java's frame stream takes arrays only. */
     private final byte[] staging = new byte[CHUNK];
 
-    Lz4(FileChannel channel, int level) throws IOException {
-      super(channel);
+    Lz4(Output output, int level) throws IOException {
+      super(output);
       LZ4Factory factory = LZ4Factory.fastestInstance();
       LZ4Compressor compressor =
           level < LZ4HC_MIN_LEVEL ? factory.fastCompressor() : factory.highCompressor(level);
@@ -226,7 +254,7 @@ abstract class SegmentEncoder {
     }
 
     @Override
-    void write(ByteBuffer src) throws IOException {
+    public void write(ByteBuffer src) throws IOException {
       if (src.hasArray()) {
         frame.write(src.array(), src.arrayOffset() + src.position(), src.remaining());
         src.position(src.limit());
@@ -240,7 +268,7 @@ abstract class SegmentEncoder {
     }
 
     @Override
-    void flush() throws IOException {
+    public void flush() throws IOException {
       // Ends the current block (a short one) and writes it out.
       frame.flush();
     }
@@ -251,7 +279,7 @@ abstract class SegmentEncoder {
     }
 
     @Override
-    void release() {
+    public void release() {
       // Heap buffers only.
     }
 
@@ -279,8 +307,8 @@ abstract class SegmentEncoder {
     /** Heap input is copied through this: the direct-buffer API takes direct buffers only. */
     private final ByteBuffer staging = ByteBuffer.allocateDirect(CHUNK);
 
-    Zstandard(FileChannel channel, Compression compression) {
-      super(channel);
+    Zstandard(Output output, Compression compression) {
+      super(output);
       ZstdCompressCtx ctx = new ZstdCompressCtx();
       try {
         ctx.setLevel(compression.level()).setChecksum(true);
@@ -298,7 +326,7 @@ abstract class SegmentEncoder {
     }
 
     @Override
-    void write(ByteBuffer src) throws IOException {
+    public void write(ByteBuffer src) throws IOException {
       if (src.isDirect()) {
         compress(src, EndDirective.CONTINUE);
         return;
@@ -315,7 +343,7 @@ abstract class SegmentEncoder {
     }
 
     @Override
-    void flush() throws IOException {
+    public void flush() throws IOException {
       staging.clear().flip();
       compress(staging, EndDirective.FLUSH);
     }
@@ -345,7 +373,7 @@ abstract class SegmentEncoder {
     }
 
     @Override
-    void release() {
+    public void release() {
       context.close();
     }
   }
