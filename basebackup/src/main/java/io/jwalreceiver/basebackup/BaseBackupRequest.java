@@ -71,32 +71,4 @@ public record BaseBackupRequest(
     tablespaceMappings = List.copyOf(tablespaceMappings);
     compression = compression == null ? BackupCompression.NONE : compression;
   }
-
-  /** A request without compression; see the canonical constructor for the parameters. */
-  public BaseBackupRequest(
-      Path targetDir,
-      Format format,
-      WalMethod walMethod,
-      String slotName,
-      boolean createSlot,
-      boolean temporarySlot,
-      boolean writeRecoveryConf,
-      boolean fastCheckpoint,
-      String label,
-      boolean estimateSize,
-      int maxRateKb,
-      List<TablespaceMapping> tablespaceMappings,
-      Path walDir,
-      boolean sync,
-      boolean keepOnFailure,
-      String manifest,
-      String manifestChecksums,
-      boolean verifyChecksums,
-      Duration statusInterval,
-      String dbnameForRecovery) {
-    this(targetDir, format, walMethod, slotName, createSlot, temporarySlot, writeRecoveryConf,
-        fastCheckpoint, label, estimateSize, maxRateKb, tablespaceMappings, walDir, sync,
-        keepOnFailure, manifest, manifestChecksums, verifyChecksums, statusInterval,
-        dbnameForRecovery, BackupCompression.NONE);
-  }
 }
