@@ -73,7 +73,15 @@ public final class ConnectionOptions {
 
   /** The same server, as a plain SQL session (for queries a walsender refuses). */
   ConnectionConfig resolveSql(Cli cli, String programName) {
-    ConnectionConfig cfg = resolve(cli, programName).withReplication(null);
+    return asSqlSession(resolve(cli, programName));
+  }
+
+  /**
+   * A resolved replication connection as a plain SQL session: no {@code replication} parameter,
+   * and database {@code postgres} unless the conninfo named one.
+   */
+  static ConnectionConfig asSqlSession(ConnectionConfig replication) {
+    ConnectionConfig cfg = replication.withReplication(null);
     if ("replication".equals(cfg.database())) {
       cfg = cfg.withDatabase("postgres");
     }

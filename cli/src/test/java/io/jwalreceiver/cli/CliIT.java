@@ -29,7 +29,7 @@ class CliIT {
   }
 
   /** The environment of a user connecting to {@code server} as {@code user} over TCP. */
-  private static Map<String, String> env(PostgresServer server, String user) {
+  static Map<String, String> env(PostgresServer server, String user) {
     Map<String, String> env = new HashMap<>();
     env.put("PGHOST", server.host());
     env.put("PGPORT", Integer.toString(server.port()));

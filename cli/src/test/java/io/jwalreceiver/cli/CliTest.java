@@ -15,7 +15,7 @@ class CliTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"", "identify", "slot", "slot create", "slot drop", "slot list",
-      "basebackup", "receivewal", "verifybackup", "demo"})
+      "basebackup", "receivewal", "verifybackup", "check", "demo"})
   void printsHelpOnStdoutAndExitsZero(String command) {
     String[] args = (command.isEmpty() ? "--help" : command + " --help").split(" ");
     CliRun r = CliRun.of(NO_ENV, args);
@@ -27,7 +27,7 @@ class CliTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"", "identify", "slot", "slot create", "slot drop", "slot list",
-      "basebackup", "receivewal", "verifybackup", "demo"})
+      "basebackup", "receivewal", "verifybackup", "check", "demo"})
   void printsVersionOnEveryCommand(String command) {
     String[] args = (command.isEmpty() ? "--version" : command + " --version").split(" ");
     CliRun r = CliRun.of(NO_ENV, args);

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli;
+
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.cli.check.CheckReport;
+import io.jwalreceiver.cli.check.Preflight;
+import io.jwalreceiver.protocol.command.SqlText;
+import io.jwalreceiver.session.ConnectionConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jwalreceiver check}: the preflight of a primary ({@link Preflight}), one line per item,
+ * exit 1 when any item failed.
+ */
+@Command(
+    name = "check",
+    versionProvider = RootCommand.Version.class,
+    usageHelpWidth = 95,
+    description = {
+      "Checks that a server is ready to stream WAL to this user from this host: server",
+      "reachable, wal_level, max_wal_senders and free senders, max_replication_slots, the",
+      "role's REPLICATION attribute, a real replication connection (pg_hba.conf), the slot",
+      "(-S) and its WAL, max_slot_wal_keep_size, and whether resuming the archive (-D) would",
+      "leave a gap. One line per item, OK, WARN or FAIL; each FAIL shows the exact fix.",
+      "Exits 1 if anything failed. Changes nothing on the server.",
+      ""
+    })
+public final class CheckCommand implements Callable<Integer> {
+
+  @Mixin HelpOptions helpOptions;
+
+  private final Cli cli;
+
+  @Option(names = {"-S", "--slot"}, paramLabel = "SLOTNAME",
+      description = "replication slot to check")
+  String slot;
+
+  @Option(names = {"-D", "--directory"}, paramLabel = "DIR",
+      description = "WAL archive directory (as for receivewal) to check resuming from")
+  Path directory;
+
+  @Option(names = "--json", description = "print one JSON document instead of lines")
+  boolean json;
+
+  @Option(names = {"-v", "--verbose"}, description = "output verbose messages")
+  boolean verbose;
+
+  @Mixin ConnectionOptions connection;
+
+  public CheckCommand(Cli cli) {
+    this.cli = cli;
+  }
+
+  @Override
+  public Integer call() {
+    if (slot != null) {
+      try {
+        SqlText.validateSlotName(slot);
+      } catch (PgException e) {
+        cli.error(null, e);
+        return ExitCodes.USAGE;
+      }
+    }
+    if (directory != null && !Files.isDirectory(directory)) {
+      cli.error("could not open directory \"" + directory + "\": "
+          + (Files.exists(directory) ? "Not a directory" : "No such file or directory"), null, null);
+      return ExitCodes.ERROR;
+    }
+    ConnectionConfig replication = askOnce(connection.resolve(cli, Cli.PROGRAM));
+    ConnectionConfig sql = ConnectionOptions.asSqlSession(replication);
+    CheckReport report = Preflight.run(
+        new Preflight.Request(replication, sql, slot, directory),
+        line -> {
+          if (verbose) {
+            cli.info(line);
+          }
+        },
+        cli::warning);
+    cli.out().print(json ? report.toJson() : report.toText());
+    cli.out().flush();
+    return report.failed() ? ExitCodes.ERROR : ExitCodes.OK;
+  }
+
+  /** Two connections, one password prompt: the answer is kept for the second. */
+  private static ConnectionConfig askOnce(ConnectionConfig config) {
+    return config.passwordPrompt() == null
+        ? config
+        : config.withPasswordPrompt(new OncePrompt(config.passwordPrompt()));
+  }
+
+  /** Asks the first time only and then repeats that answer (null included). */
+  private static final class OncePrompt implements ConnectionConfig.PasswordPrompt {
+    private final ConnectionConfig.PasswordPrompt prompt;
+    private boolean asked;
+    private String answer;
+
+    OncePrompt(ConnectionConfig.PasswordPrompt prompt) {
+      this.prompt = prompt;
+    }
+
+    @Override
+    public String ask() {
+      if (!asked) {
+        answer = prompt.ask();
+        asked = true;
+      }
+      return answer;
+    }
+  }
+}

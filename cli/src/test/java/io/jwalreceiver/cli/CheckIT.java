@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.jwalreceiver.testkit.PgVersions;
+import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.ServerUser;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@code jwalreceiver check} against real servers: a ready primary passes every item, and each
+ * FAIL of the issue shows up with its fix (wal_level=minimal, max_wal_senders=0, a role without
+ * REPLICATION, no pg_hba.conf replication line, a missing slot, a slot whose WAL was removed, an
+ * archive that would resume with a gap). Where it is cheap, the printed fix is applied and the
+ * item checked again.
+ */
+@Tag("postgres")
+class CheckIT {
+
+  private static final long SEGMENT = 16L * 1024 * 1024;
+  private static final Pattern LINE = Pattern.compile("^(OK|WARN|FAIL) {1,4}(.*)$");
+
+  static List<Integer> versions() {
+    return PgVersions.selected();
+  }
+
+  private static Map<String, String> env(PostgresServer server, String user) {
+    return CliIT.env(server, user);
+  }
+
+  // ---------------------------------------------------------------- a ready primary
+
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource("versions")
+  void readyPrimaryPassesEveryItem(int major, @TempDir Path archive) throws IOException {
+    PostgresServer server = PostgresServer.shared(major);
+    String slot = "check_ok_" + major;
+    server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
+    try {
+      // An archive whose newest file is the .partial of the slot's restart segment: receivewal
+      // resumes at that segment's start, which the slot keeps.
+      Files.createFile(archive.resolve(restartSegment(server, slot) + ".partial"));
+      CliRun r = CliRun.of(env(server, PostgresServer.REPL_SCRAM),
+          "check", "-S", slot, "-D", archive.toString());
+      assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+      Map<String, String> status = statuses(r.out());
+      assertThat(status).containsOnlyKeys("server", "wal_level", "max_wal_senders",
+          "max_replication_slots", "role", "replication_connection", "slot",
+          "max_slot_wal_keep_size", "archive");
+      assertThat(status.values()).as(r.out()).containsOnly("OK");
+      String restartLsn = server.queryString(
+          "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+      assertThat(r.out())
+          .contains("OK    server at 127.0.0.1:" + server.port() + " answered: PostgreSQL "
+              + major + ".")
+          .contains("OK    wal_level = replica\n")
+          .contains("OK    role \"repl_scram\" has REPLICATION\n")
+          .contains("OK    replication connection accepted for user \"repl_scram\" from 127.0.0.1")
+          .contains("OK    replication slot \"" + slot + "\": restart_lsn " + restartLsn
+              + ", wal_status reserved")
+          .contains("OK    max_slot_wal_keep_size = -1")
+          .contains("keeps WAL from " + restartLsn + ", no gap")
+          .doesNotContain("fix:")
+          .endsWith("9 checks: 9 OK, 0 WARN, 0 FAIL\n");
+      assertThat(r.out()).containsPattern("OK    max_wal_senders = 20, \\d+ in use by other"
+          + " clients, \\d+ free\n");
+      assertThat(r.err()).isEmpty();
+    } finally {
+      server.execute("SELECT pg_drop_replication_slot('" + slot + "')");
+    }
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource("versions")
+  void archiveBehindTheSlotWouldLeaveAGap(int major, @TempDir Path archive) throws IOException {
+    PostgresServer server = PostgresServer.shared(major);
+    // Put the slot's reservation at least two segments past segment 1. A new slot reserves from
+    // the last checkpoint's redo pointer, so a checkpoint must follow.
+    while (segmentOf(server.currentWalLsn()) < 3) {
+      server.generateWal(1024);
+      server.switchWal();
+    }
+    server.execute("CHECKPOINT");
+    String slot = "check_gap_" + major;
+    server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
+    try {
+      completeSegment(archive.resolve("000000010000000000000001"));
+      CliRun r = CliRun.of(env(server, PostgresServer.REPL_SCRAM),
+          "check", "-S", slot, "-D", archive.toString());
+      assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
+      assertThat(statuses(r.out())).containsEntry("archive", "FAIL")
+          .containsEntry("slot", "OK");
+      assertThat(r.out())
+          .contains("FAIL  resuming \"" + archive + "\" at 0/2000000 (timeline 1, after"
+              + " 000000010000000000000001) would leave a gap: slot \"" + slot
+              + "\" only keeps WAL from ")
+          .contains("      fix: receive into a new, empty directory (-D) and take a new base"
+              + " backup\n");
+    } finally {
+      server.execute("SELECT pg_drop_replication_slot('" + slot + "')");
+    }
+  }
+
+  // ---------------------------------------------------------------- one test per FAIL
+
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource("versions")
+  void walLevelMinimalAndNoWalSendersFail(int major) {
+    // max_wal_senders must be 0 for wal_level=minimal: the server refuses to start otherwise.
+    try (PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major)
+        .withSetting("wal_level", "minimal")
+        .withSetting("max_wal_senders", "0"))) {
+      CliRun r = CliRun.of(env(server, PostgresServer.REPL_SCRAM), "check");
+      assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
+      Map<String, String> status = statuses(r.out());
+      assertThat(status).containsEntry("wal_level", "FAIL")
+          .containsEntry("max_wal_senders", "FAIL")
+          .containsEntry("replication_connection", "FAIL")
+          .containsEntry("role", "OK");
+      assertThat(r.out())
+          .contains("FAIL  wal_level = minimal: the server writes too little WAL to stream\n"
+              + "      fix: postgresql.conf: wal_level = replica\n"
+              + "           then restart the server\n")
+          .contains("FAIL  max_wal_senders = 0: the server accepts no replication connections\n"
+              + "      fix: postgresql.conf: max_wal_senders = 10\n"
+              + "           postgresql.conf: wal_level = replica (needed with it; minimal allows"
+              + " no senders)\n"
+              + "           then restart the server\n");
+      assertThat(r.out()).containsPattern("\\d+ checks: \\d+ OK, \\d+ WARN, 3 FAIL\n$");
+    }
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource("versions")
+  void roleWithoutReplicationFails(int major) {
+    PostgresServer server = PostgresServer.shared(major);
+    CliRun r = CliRun.of(env(server, PostgresServer.NOREPL), "check");
+    assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
+    assertThat(statuses(r.out())).containsEntry("role", "FAIL")
+        .containsEntry("replication_connection", "FAIL")
+        .containsEntry("wal_level", "OK");
+    assertThat(r.out())
+        .contains("FAIL  role \"norepl\" lacks the REPLICATION attribute\n"
+            + "      fix: SQL (as a superuser): ALTER ROLE norepl REPLICATION;\n")
+        .contains("FAIL  replication connection for user \"norepl\" refused: ");
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource("versions")
+  void missingPgHbaReplicationLineFails(int major) {
+    PostgresServer server = PostgresServer.shared(major);
+    CliRun r = CliRun.of(env(server, PostgresServer.NOHBA), "check");
+    assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
+    assertThat(statuses(r.out())).containsEntry("replication_connection", "FAIL")
+        .containsEntry("role", "OK");
+    assertThat(r.out())
+        .contains("FAIL  replication connection for user \"nohba\" refused: no pg_hba.conf"
+            + " entry for replication connection from host \"127.0.0.1\", user \"nohba\"")
+        .contains("      fix: pg_hba.conf: host replication nohba 127.0.0.1/32 scram-sha-256\n"
+            + "           (above any line that matches it first), then SQL: SELECT"
+            + " pg_reload_conf();\n");
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource("versions")
+  void missingSlotFailsAndItsFixWorks(int major) {
+    PostgresServer server = PostgresServer.shared(major);
+    String slot = "check_missing_" + major;
+    Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
+    CliRun r = CliRun.of(env, "check", "-S", slot);
+    assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
+    assertThat(statuses(r.out())).containsEntry("slot", "FAIL");
+    assertThat(r.out()).contains("FAIL  replication slot \"" + slot + "\" does not exist\n"
+        + "      fix: SQL: SELECT pg_create_physical_replication_slot('" + slot + "', true);\n"
+        + "           or: jwalreceiver slot create " + slot + "\n");
+
+    String fix = fixLines(r.out(), "replication slot \"" + slot + "\" does not exist").get(0);
+    server.execute(fix.substring("SQL: ".length()));
+    try {
+      CliRun again = CliRun.of(env, "check", "-S", slot);
+      assertThat(again.exitCode()).as(again.out()).isZero();
+      assertThat(statuses(again.out())).containsEntry("slot", "OK");
+    } finally {
+      server.execute("SELECT pg_drop_replication_slot('" + slot + "')");
+    }
+  }
+
+  /**
+   * A dedicated server whose slots may fall 1MB behind and which keeps no extra WAL: the slot is
+   * invalidated once WAL moves on and a checkpoint removes what it needed. The same server shows
+   * the gap check without a slot, and a pg_hba.conf fix applied for real.
+   */
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource("versions")
+  void slotWhoseWalWasRemovedFails(int major, @TempDir Path archive) throws IOException {
+    try (PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major)
+        .withSetting("max_slot_wal_keep_size", "1MB")
+        .withSetting("wal_keep_size", "0"))) {
+      server.execute("SELECT pg_create_physical_replication_slot('lost_slot', true)");
+      for (int i = 0; i < 20 && !"lost".equals(walStatus(server, "lost_slot")); i++) {
+        server.generateWal(SEGMENT);
+        server.switchWal();
+        server.execute("CHECKPOINT");
+      }
+      assertThat(walStatus(server, "lost_slot")).isEqualTo("lost");
+
+      completeSegment(archive.resolve("000000010000000000000001"));
+      Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
+      CliRun r = CliRun.of(env, "check", "-S", "lost_slot", "-D", archive.toString());
+      assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
+      assertThat(statuses(r.out())).containsEntry("slot", "FAIL")
+          .containsEntry("archive", "FAIL")
+          .containsEntry("max_slot_wal_keep_size", "OK");
+      assertThat(r.out())
+          .contains("FAIL  replication slot \"lost_slot\" is invalidated (wal_status lost)")
+          .contains("      fix: SQL: SELECT pg_drop_replication_slot('lost_slot');\n"
+              + "           SQL: SELECT pg_create_physical_replication_slot('lost_slot', true);\n")
+          .contains("would leave a gap: slot \"lost_slot\" lost its WAL")
+          .contains("OK    max_slot_wal_keep_size = 1MB");
+
+      // Without a slot: the server's pg_wal no longer starts at segment 1 (superuser may list it).
+      CliRun noSlot = CliRun.of(env(server, PostgresServer.SUPERUSER),
+          "check", "-D", archive.toString());
+      assertThat(statuses(noSlot.out())).containsEntry("archive", "FAIL");
+      assertThat(noSlot.out()).contains("would leave a gap: the server's oldest WAL starts at ");
+      assertThat(noSlot.exitCode()).isEqualTo(1);
+
+      // The printed pg_hba.conf line, applied as printed, lets nohba in.
+      CliRun refused = CliRun.of(env(server, PostgresServer.NOHBA), "check");
+      String hbaFix = fixLines(refused.out(), "replication connection for user \"nohba\"").get(0);
+      assertThat(hbaFix).startsWith("pg_hba.conf: ");
+      Path hba = server.dataDir().resolve("pg_hba.conf");
+      ServerUser.get().writeFile(hba,
+          hbaFix.substring("pg_hba.conf: ".length()) + "\n" + Files.readString(hba), false);
+      server.reload();
+      CliRun admitted = CliRun.of(env(server, PostgresServer.NOHBA), "check");
+      assertThat(statuses(admitted.out())).as(admitted.out())
+          .containsEntry("replication_connection", "OK");
+    }
+  }
+
+  // ---------------------------------------------------------------- shape and errors
+
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource("versions")
+  void jsonHasOneItemPerCheck(int major) throws IOException {
+    PostgresServer server = PostgresServer.shared(major);
+    CliRun r = CliRun.of(env(server, PostgresServer.NOREPL), "check", "--json", "-v");
+    assertThat(r.exitCode()).isEqualTo(1);
+    // -v narrates on stderr; stdout stays one JSON document.
+    assertThat(r.err()).contains("jwalreceiver: opening a replication connection to 127.0.0.1:"
+        + server.port()).contains("jwalreceiver: replication connection refused: ");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> doc = (Map<String, Object>) parseJson(r.out());
+    assertThat(doc).containsOnlyKeys("status", "ok", "warn", "fail", "items");
+    assertThat(doc.get("status")).isEqualTo("FAIL");
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> items = (List<Map<String, Object>>) doc.get("items");
+    assertThat(items).extracting(i -> i.get("name")).containsExactly("server", "wal_level",
+        "max_wal_senders", "max_replication_slots", "role", "replication_connection", "slot",
+        "max_slot_wal_keep_size");
+    for (Map<String, Object> item : items) {
+      assertThat(item).containsOnlyKeys("name", "status", "message", "fix");
+      assertThat(item.get("status")).isIn("OK", "WARN", "FAIL");
+      if ("OK".equals(item.get("status"))) {
+        assertThat(item.get("fix")).isNull();
+      }
+      if ("FAIL".equals(item.get("status"))) {
+        assertThat(item.get("fix")).isInstanceOf(String.class);
+      }
+    }
+    Map<String, Object> role = items.get(4);
+    assertThat(role.get("status")).isEqualTo("FAIL");
+    assertThat(role.get("fix")).isEqualTo("SQL (as a superuser): ALTER ROLE norepl REPLICATION;");
+    long fails = items.stream().filter(i -> "FAIL".equals(i.get("status"))).count();
+    assertThat(doc.get("fail")).isEqualTo(fails);
+    assertThat(r.out()).doesNotContain("OK    ");
+  }
+
+  @Test
+  void unreachableServerFailsAndChecksNothingElse() throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    CliRun r = CliRun.of(Map.of("PGSSLMODE", "disable"), "check", "-h", "127.0.0.1",
+        "-p", Integer.toString(port), "-U", "nobody");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.out())
+        .startsWith("FAIL  server not reachable: connection to server at \"127.0.0.1\", port "
+            + port + " failed: Connection refused\n")
+        .contains("      fix: start the server, or connect to where it listens (-h, -p;"
+            + " listen_addresses and port in postgresql.conf)\n")
+        .contains("WARN  could not check: no connection to the server\n")
+        .endsWith("8 checks: 0 OK, 7 WARN, 1 FAIL\n");
+  }
+
+  @Test
+  void badSlotNameAndMissingDirectoryAreErrors(@TempDir Path dir) {
+    CliRun badSlot = CliRun.of(Map.of(), "check", "-S", "Bad-Name");
+    assertThat(badSlot.exitCode()).isEqualTo(1);
+    assertThat(badSlot.firstErrorLine())
+        .isEqualTo("jwalreceiver: error: replication slot name \"Bad-Name\" contains invalid"
+            + " character");
+    assertThat(badSlot.out()).isEmpty();
+
+    CliRun noDir = CliRun.of(Map.of(), "check", "-D", dir.resolve("absent").toString());
+    assertThat(noDir.exitCode()).isEqualTo(1);
+    assertThat(noDir.err()).isEqualTo("jwalreceiver: error: could not open directory \""
+        + dir.resolve("absent") + "\": No such file or directory\n");
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Item name to status, read back from the human output. */
+  private static Map<String, String> statuses(String out) {
+    Map<String, String> byName = new LinkedHashMap<>();
+    for (String line : out.split("\n")) {
+      Matcher m = LINE.matcher(line);
+      if (m.matches()) {
+        byName.put(itemName(m.group(2)), m.group(1));
+      }
+    }
+    return byName;
+  }
+
+  /** Which item a message belongs to, by how each item's message starts. */
+  private static String itemName(String message) {
+    String[][] prefixes = {
+      {"server", "server "},
+      {"wal_level", "wal_level "},
+      {"max_wal_senders", "max_wal_senders "},
+      {"max_replication_slots", "max_replication_slots "},
+      {"role", "role "},
+      {"replication_connection", "replication connection "},
+      {"slot", "replication slot "},
+      {"slot", "no slot given"},
+      {"max_slot_wal_keep_size", "max_slot_wal_keep_size "},
+      {"archive", "resuming "},
+      {"archive", "\""},
+    };
+    for (String[] p : prefixes) {
+      if (message.startsWith(p[1])) {
+        return p[0];
+      }
+    }
+    return message;
+  }
+
+  /** The fix lines under the item whose message contains {@code marker}. */
+  private static List<String> fixLines(String out, String marker) {
+    List<String> lines = new ArrayList<>();
+    boolean inItem = false;
+    for (String line : out.split("\n")) {
+      if (LINE.matcher(line).matches()) {
+        inItem = line.contains(marker);
+      } else if (inItem && line.startsWith("      ")) {
+        lines.add(line.substring(6).replaceFirst("^fix: ", "").strip());
+      }
+    }
+    return lines;
+  }
+
+  private static String restartSegment(PostgresServer server, String slot) {
+    return server.queryString("SELECT pg_walfile_name(restart_lsn) FROM pg_replication_slots"
+        + " WHERE slot_name = '" + slot + "'");
+  }
+
+  private static String walStatus(PostgresServer server, String slot) {
+    return server.queryString(
+        "SELECT wal_status FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+  }
+
+  private static long segmentOf(String lsn) {
+    String[] parts = lsn.split("/");
+    long value = (Long.parseLong(parts[0], 16) << 32) | Long.parseLong(parts[1], 16);
+    return value / SEGMENT;
+  }
+
+  /** A completed segment file of the right size (sparse: only its size is ever read). */
+  private static void completeSegment(Path file) throws IOException {
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      f.setLength(SEGMENT);
+    }
+  }
+
+  private static Object parseJson(String text) throws IOException {
+    try (JsonParser p = new JsonFactory().createParser(text)) {
+      p.nextToken();
+      Object value = readValue(p);
+      assertThat(p.nextToken()).as("one document").isNull();
+      return value;
+    }
+  }
+
+  private static Object readValue(JsonParser p) throws IOException {
+    JsonToken t = p.currentToken();
+    switch (t) {
+      case START_OBJECT:
+        Map<String, Object> map = new LinkedHashMap<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String name = p.currentName();
+          p.nextToken();
+          map.put(name, readValue(p));
+        }
+        return map;
+      case START_ARRAY:
+        List<Object> list = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+          list.add(readValue(p));
+        }
+        return list;
+      case VALUE_STRING:
+        return p.getText();
+      case VALUE_NUMBER_INT:
+        return p.getLongValue();
+      case VALUE_NULL:
+        return null;
+      default:
+        throw new IllegalStateException("unexpected " + t);
+    }
+  }
+}
