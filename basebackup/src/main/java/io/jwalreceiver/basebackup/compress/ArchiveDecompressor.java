@@ -4,6 +4,7 @@ package io.jwalreceiver.basebackup.compress;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
+import io.jwalreceiver.basebackup.StageTimes;
 import io.jwalreceiver.wal.segment.Compression;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,6 +50,7 @@ public final class ArchiveDecompressor {
   private final BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(QUEUE_CHUNKS);
   private final BlockingQueue<Chunk> free = new ArrayBlockingQueue<>(QUEUE_CHUNKS + 2);
   private final Thread worker;
+  private final StageTimes times;
 
   private Chunk filling;
   private volatile Throwable failure;
@@ -74,6 +76,16 @@ public final class ArchiveDecompressor {
    */
   public ArchiveDecompressor(
       Compression.Algorithm algorithm, String archiveName, Consumer<ByteBuffer> downstream) {
+    this(algorithm, archiveName, downstream, StageTimes.OFF);
+  }
+
+  /**
+   * As {@link #ArchiveDecompressor(Compression.Algorithm, String, Consumer)}, adding the worker's
+   * decompression time (not its waits for input, nor the downstream's time) to {@code times}.
+   */
+  public ArchiveDecompressor(Compression.Algorithm algorithm, String archiveName,
+      Consumer<ByteBuffer> downstream, StageTimes times) {
+    this.times = Objects.requireNonNull(times, "times");
     if (algorithm == Compression.Algorithm.NONE) {
       throw new IllegalArgumentException("not compressed: " + archiveName);
     }
@@ -224,7 +236,14 @@ public final class ArchiveDecompressor {
     try (InputStream decoded = open(in)) {
       byte[] buf = new byte[CHUNK];
       int n;
-      while ((n = decoded.read(buf)) >= 0) {
+      while (true) {
+        long t = times.start();
+        long waitedBefore = in.waited;
+        n = decoded.read(buf);
+        times.end(StageTimes.Stage.DECOMPRESSION, t + (in.waited - waitedBefore));
+        if (n < 0) {
+          break;
+        }
         if (aborted) {
           return;
         }
@@ -264,6 +283,8 @@ public final class ArchiveDecompressor {
     private Chunk current;
     private int position;
     private boolean end;
+    /** Nanoseconds spent waiting for compressed input (only when timing). */
+    long waited;
 
     boolean atEnd() throws IOException {
       return end || read() < 0;
@@ -290,8 +311,10 @@ public final class ArchiveDecompressor {
           current = null;
         }
         Chunk next;
+        long t = times.start();
         try {
           next = queue.take();
+          waited += times.start() - t;
         } catch (InterruptedException e) {
           throw new java.io.InterruptedIOException("decompression aborted");
         }

@@ -3,6 +3,7 @@ package io.jwalreceiver.basebackup.sink;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
+import io.jwalreceiver.basebackup.StageTimes;
 import io.jwalreceiver.basebackup.compress.ArchiveDecompressor;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarListener;
@@ -52,6 +53,7 @@ public final class DirectoryBackupSink implements BackupSink {
   private long position;
   private boolean mainArchive;
   private long bytesWritten;
+  private StageTimes times = StageTimes.OFF;
 
   /**
    * @param target the prepared target directory
@@ -87,6 +89,16 @@ public final class DirectoryBackupSink implements BackupSink {
     return p;
   }
 
+  /**
+   * Times decompression, extraction and fsync into {@code t} (for {@code bench basebackup}); call
+   * before the first archive.
+   */
+  public DirectoryBackupSink timed(StageTimes t) {
+    this.times = t;
+    syncer.timed(t);
+    return this;
+  }
+
   /** Total file bytes written so far. */
   public long bytesWritten() {
     return bytesWritten;
@@ -116,7 +128,7 @@ public final class DirectoryBackupSink implements BackupSink {
     syncer.directory(archiveRoot);
     reader = new TarReader(new Extractor());
     if (compressed != Compression.Algorithm.NONE) {
-      decompressor = new ArchiveDecompressor(compressed, name, reader::feed);
+      decompressor = new ArchiveDecompressor(compressed, name, this::extract, times);
     }
   }
 
@@ -125,8 +137,15 @@ public final class DirectoryBackupSink implements BackupSink {
     if (decompressor != null) {
       decompressor.feed(data);
     } else {
-      reader.feed(data);
+      extract(data);
     }
+  }
+
+  /** Tar bytes into files (on the receive thread, or on the decompressor's worker). */
+  private void extract(ByteBuffer data) {
+    long t = times.start();
+    reader.feed(data);
+    times.end(StageTimes.Stage.EXTRACTION, t);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.jwalreceiver.basebackup.sink;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
+import io.jwalreceiver.basebackup.StageTimes;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -32,11 +33,17 @@ final class Syncer {
   private PgException failure;
   private boolean busy;
   private boolean stopped;
+  private StageTimes times = StageTimes.OFF;
 
   private record Item(Path path, FileChannel channel) {}
 
   Syncer(boolean enabled) {
     this.enabled = enabled;
+  }
+
+  /** Times the forces (set before the first file is handed over). */
+  void timed(StageTimes t) {
+    this.times = t;
   }
 
   /** Hands over a finished file: forced and closed in the background. */
@@ -90,9 +97,11 @@ final class Syncer {
     }
     Path[] dirs = directories.toArray(new Path[0]);
     java.util.Arrays.sort(dirs, (a, b) -> Integer.compare(b.getNameCount(), a.getNameCount()));
+    long t = times.start();
     for (Path d : dirs) {
       forceDirectory(d);
     }
+    times.end(StageTimes.Stage.FSYNC, t);
   }
 
   /** Stops the thread and closes whatever is still queued, without forcing. */
@@ -127,8 +136,10 @@ final class Syncer {
         lock.unlock();
       }
       PgException error = null;
+      long t = times.start();
       try {
         item.channel.force(true);
+        times.end(StageTimes.Stage.FSYNC, t);
       } catch (IOException e) {
         error = OutputDirectory.ioError("could not fsync file \"" + item.path + "\"", e);
       } finally {

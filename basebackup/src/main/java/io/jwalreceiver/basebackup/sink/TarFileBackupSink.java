@@ -3,6 +3,7 @@ package io.jwalreceiver.basebackup.sink;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
+import io.jwalreceiver.basebackup.StageTimes;
 import io.jwalreceiver.basebackup.compress.ArchiveDecompressor;
 import io.jwalreceiver.basebackup.compress.ArchiveEncoder;
 import io.jwalreceiver.basebackup.tar.TarHeader;
@@ -49,6 +50,7 @@ public final class TarFileBackupSink implements BackupSink {
   private TarReader rewriter;
   private TarWriter writer;
   private boolean sawAutoConf;
+  private StageTimes times = StageTimes.OFF;
 
   /**
    * @param recoveryConf the {@code -R} lines, or null
@@ -111,6 +113,16 @@ public final class TarFileBackupSink implements BackupSink {
     }
   }
 
+  /**
+   * Times file writing (with client compression) and fsync into {@code t} (for {@code bench
+   * basebackup}); call before the first archive.
+   */
+  public TarFileBackupSink timed(StageTimes t) {
+    this.times = t;
+    syncer.timed(t);
+    return this;
+  }
+
   @Override
   public void archiveData(ByteBuffer data) {
     if (decompressor != null) {
@@ -118,7 +130,9 @@ public final class TarFileBackupSink implements BackupSink {
     } else if (rewriter != null) {
       rewriter.feed(data);
     } else {
+      long t = times.start();
       write(output, data, filePath);
+      times.end(StageTimes.Stage.EXTRACTION, t);
     }
   }
 

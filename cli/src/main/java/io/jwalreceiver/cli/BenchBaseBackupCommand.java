@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli;
+
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.basebackup.BackupCompression;
+import io.jwalreceiver.cli.bench.BackupBench;
+import io.jwalreceiver.cli.bench.BenchReport;
+import io.jwalreceiver.cli.bench.ProgressLine;
+import io.jwalreceiver.session.ConnectionConfig;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code jwalreceiver bench basebackup}: base backup throughput, per pipeline stage. */
+@Command(
+    name = "basebackup",
+    versionProvider = RootCommand.Version.class,
+    usageHelpWidth = 95,
+    description = {
+      "Takes one base backup into a sink that discards it (the bytes still cross the network)",
+      "or onto disk with basebackup's writers and fsync, and reports MB/s overall and the busy",
+      "time of each stage: network, decompression (server-compressed, plain format),",
+      "extraction/writing, fsync. The start checkpoint (a fast one) is timed apart.",
+      ""
+    })
+public final class BenchBaseBackupCommand implements Callable<Integer> {
+
+  private final Cli cli;
+
+  @Mixin HelpOptions helpOptions;
+
+  @Option(names = "--sink", paramLabel = "discard|disk",
+      description = "drop the archives (default), or write the backup into -D")
+  String sink;
+
+  @Option(names = {"-D", "--pgdata"}, paramLabel = "DIRECTORY",
+      description = "for --sink disk: a new or empty directory")
+  Path directory;
+
+  @Option(names = {"-F", "--format"}, paramLabel = "p|t",
+      description = "output format for --sink disk (plain (default), tar)")
+  String format;
+
+  @Option(names = {"-X", "--wal-method"}, paramLabel = "none|fetch",
+      description = "include the WAL in the backup (fetch) or not (none, default)")
+  String walMethod;
+
+  @Option(names = {"-Z", "--compress"}, paramLabel = "[{client|server}-]METHOD[:DETAIL]",
+      description = "compression as basebackup -Z (client-side: tar format on disk only)")
+  String compress;
+
+  @Option(names = "--keep",
+      description = "leave the backup in -D (default: remove what the bench created)")
+  boolean keep;
+
+  @Option(names = "--json", description = "print the report as one JSON document")
+  boolean json;
+
+  @Mixin ConnectionOptions connection;
+
+  public BenchBaseBackupCommand(Cli cli) {
+    this.cli = cli;
+  }
+
+  @Override
+  public Integer call() {
+    BackupBench.SinkKind kind = BackupBench.SinkKind.DISCARD;
+    if (sink != null) {
+      switch (sink) {
+        case "discard" -> kind = BackupBench.SinkKind.DISCARD;
+        case "disk" -> kind = BackupBench.SinkKind.DISK;
+        default -> {
+          return usage("invalid sink \"" + sink + "\", must be \"discard\" or \"disk\"");
+        }
+      }
+    }
+    boolean disk = kind == BackupBench.SinkKind.DISK;
+    if (disk && directory == null) {
+      return usage("--sink disk needs a directory (-D)");
+    }
+    if (!disk && (directory != null || keep || format != null)) {
+      return usage((directory != null ? "-D" : keep ? "--keep" : "-F")
+          + " can only be used with --sink disk");
+    }
+    boolean tar = false;
+    if (format != null) {
+      switch (format) {
+        case "p", "plain" -> tar = false;
+        case "t", "tar" -> tar = true;
+        default -> {
+          return error("invalid output format \"" + format + "\", must be \"plain\" or \"tar\"");
+        }
+      }
+    }
+    boolean fetch = false;
+    if (walMethod != null) {
+      switch (walMethod) {
+        case "n", "none" -> fetch = false;
+        case "f", "fetch" -> fetch = true;
+        case "s", "stream" -> {
+          return usage("the bench does not stream WAL; use -X none or -X fetch");
+        }
+        default -> {
+          return error("invalid wal-method option \"" + walMethod
+              + "\", must be \"fetch\" or \"none\"");
+        }
+      }
+    }
+    BackupCompression compression = BackupCompression.NONE;
+    if (compress != null) {
+      try {
+        compression = BackupCompression.parse(compress);
+      } catch (PgException e) {
+        return error(e.getMessage());
+      }
+    }
+    if (compression.clientSide() && !(disk && tar)) {
+      return usage("client-side compression needs --sink disk and -F tar");
+    }
+
+    ConnectionConfig config = connection.resolve(cli, BenchCommand.FALLBACK_APPLICATION_NAME);
+    BackupBench bench = new BackupBench(new BackupBench.Settings(config, kind,
+        directory == null ? null : directory.toAbsolutePath(), tar, fetch, compression, keep),
+        cli::notice);
+    BackupBench.Result result;
+    try {
+      result = ProgressLine.around(cli.err(), "bench basebackup", bench::bytesSoFar,
+          bench::secondsSoFar, System.console() != null, bench::run);
+    } catch (PgException e) {
+      cli.error(null, e);
+      return ExitCodes.ERROR;
+    }
+    BenchReport.BackupLabels labels = new BenchReport.BackupLabels(
+        kind.name().toLowerCase(Locale.ROOT), tar ? "tar" : "plain", fetch ? "fetch" : "none",
+        compress == null ? "none" : compress);
+    cli.out().print(json ? BenchReport.backupJson(result, labels) + "\n"
+        : BenchReport.backupText(result, labels));
+    cli.out().flush();
+    return ExitCodes.OK;
+  }
+
+  private int usage(String message) {
+    cli.error(message, null, null);
+    cli.err().println(Cli.PROGRAM
+        + ": hint: Try \"jwalreceiver bench basebackup --help\" for more information.");
+    return ExitCodes.USAGE;
+  }
+
+  private int error(String message) {
+    cli.error(message, null, null);
+    return ExitCodes.ERROR;
+  }
+}

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli.bench;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The progress line on stderr while a bench runs: rewritten in place with {@code \r} once a second
+ * on a terminal, a plain line every {@value #PLAIN_EVERY_SECONDS} seconds otherwise (logs, pipes).
+ */
+public final class ProgressLine implements AutoCloseable {
+
+  static final int PLAIN_EVERY_SECONDS = 5;
+
+  private final PrintStream err;
+  private final String label;
+  private final LongSupplier bytes;
+  private final DoubleSupplier seconds;
+  private final boolean terminal;
+  private final Thread thread;
+  private volatile boolean stopped;
+  private boolean printed;
+
+  /**
+   * Starts printing.
+   *
+   * @param label e.g. {@code bench wal}
+   * @param bytes bytes so far
+   * @param seconds seconds measured so far (0 = not started)
+   * @param terminal whether stderr is a terminal
+   */
+  private ProgressLine(PrintStream err, String label, LongSupplier bytes, DoubleSupplier seconds,
+      boolean terminal) {
+    this.err = err;
+    this.label = label;
+    this.bytes = bytes;
+    this.seconds = seconds;
+    this.terminal = terminal;
+    this.thread = new Thread(this::run, "bench-progress");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Runs {@code work} with a progress line, ended before this returns or throws. */
+  public static <T> T around(PrintStream err, String label, LongSupplier bytes,
+      DoubleSupplier seconds, boolean terminal, Supplier<T> work) {
+    ProgressLine line = new ProgressLine(err, label, bytes, seconds, terminal);
+    try {
+      return work.get();
+    } finally {
+      line.close();
+    }
+  }
+
+  private void run() {
+    long interval = terminal ? 1000 : PLAIN_EVERY_SECONDS * 1000L;
+    try {
+      while (!stopped) {
+        Thread.sleep(interval);
+        if (!stopped) {
+          print();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private synchronized void print() {
+    double s = seconds.getAsDouble();
+    if (s <= 0) {
+      return;
+    }
+    double mb = bytes.getAsLong() / (double) Quantities.MB;
+    String text = String.format(Locale.ROOT, "%s: %.1f MB, %.1f MB/s, %.1f s", label, mb, mb / s, s);
+    if (terminal) {
+      err.print("\r" + text + "   ");
+    } else {
+      err.println(text);
+    }
+    err.flush();
+    printed = true;
+  }
+
+  /** Stops printing; on a terminal, ends the line so the report starts on a fresh one. */
+  @Override
+  public void close() {
+    stopped = true;
+    thread.interrupt();
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    synchronized (this) {
+      if (printed && terminal) {
+        err.println();
+      }
+    }
+  }
+}
