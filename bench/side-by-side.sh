@@ -1,0 +1,639 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# Side by side, in one run, on one machine, against one throwaway PostgreSQL server and the same
+# data: the PostgreSQL tools and jwalreceiver.
+#
+#   bench/side-by-side.sh [--only receivewal,basebackup,syncstandby] [--quick] [options]
+#
+# Sections (docs/benchmarks.md has the details):
+#   receivewal   pg_receivewal vs jwalreceiver receivewal: catch-up over >= N GiB of WAL from a
+#                slot, default durability and --synchronous; completed segments must be
+#                byte-identical.
+#   basebackup   pg_basebackup vs jwalreceiver basebackup on a pgbench database (scale 100, about
+#                1.5 GB): plain -X stream, tar -z (client gzip), tar client-lz4, tar client-zstd.
+#   syncstandby  pgbench TPS on the primary (synchronous_commit=on, fsync=on) with, in turn, no
+#                standby, pg_receivewal --synchronous and jwalreceiver receivewal --synchronous as
+#                the synchronous standby.
+# Each measurement alternates the order of the tools between runs; medians are reported. Raw
+# results go to <out>/side-by-side-<section>.csv plus .properties (machine, server, sizes,
+# date); then the report generator (bench module) draws the PNG charts into <out> and rewrites
+# the generated section of the doc between its markers.
+#
+# It never touches another PostgreSQL instance: every PG* variable is cleared, every client gets
+# explicit -h/-p/-U, and the server is checked to be the one in our directory before use. It only
+# stops and deletes what it created.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+usage: bench/side-by-side.sh [options]
+  --only LIST      sections to run, comma-separated: receivewal, basebackup, syncstandby
+                   (default: all three; may be repeated)
+  --runs N         runs per tool and case; medians are reported (default 3)
+  --gb N           receivewal: GiB of WAL per tool and run (default 1; decimals allowed)
+  --scale N        basebackup and syncstandby: pgbench scale (default 100, about 1.5 GB)
+  --tps-seconds N  syncstandby: pgbench -T per run (default 60)
+  --clients N      syncstandby: pgbench clients (default 4)
+  --quick          smoke test: --gb 0.2 --scale 13 --runs 1 --tps-seconds 10, results to
+                   bench/results/quick instead of docs/
+  --out DIR        results, charts (default docs/benchmarks; with --quick bench/results/quick)
+  --doc FILE       the document whose generated section is rewritten (default docs/benchmarks.md;
+                   with --quick DIR/benchmarks.md)
+  --no-report      measure and write the results only; no charts, no doc
+  --pg-bin DIR     PostgreSQL bin directory (default /usr/lib/postgresql/15/bin)
+  --dir PARENT     where the temporary directory goes: cluster and all output directories
+                   (default ${TMPDIR:-/tmp}); its filesystem decides what fsync costs
+  -h, --help       this text
+Needs: the project built (cli/target/jwalreceiver.jar and bench/target/benchmarks.jar), java 17+
+on the PATH, pgbench, and runuser plus a "postgres" user when run as root.
+EOF
+}
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+sections=""
+runs=3
+gb=1
+scale=100
+tps_seconds=60
+clients=4
+quick=""
+out=""
+doc=""
+report=1
+pg_bin=/usr/lib/postgresql/15/bin
+parent="${TMPDIR:-/tmp}"
+args_given="$*"
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --only) sections="$sections,${2:?--only needs a value}"; shift 2 ;;
+    --runs) runs="${2:?--runs needs a value}"; shift 2 ;;
+    --gb) gb="${2:?--gb needs a value}"; shift 2 ;;
+    --scale) scale="${2:?--scale needs a value}"; shift 2 ;;
+    --tps-seconds) tps_seconds="${2:?--tps-seconds needs a value}"; shift 2 ;;
+    --clients) clients="${2:?--clients needs a value}"; shift 2 ;;
+    --quick) quick=1; gb=0.2; scale=13; runs=1; tps_seconds=10; shift ;;
+    --out) out="${2:?--out needs a value}"; shift 2 ;;
+    --doc) doc="${2:?--doc needs a value}"; shift 2 ;;
+    --no-report) report=""; shift ;;
+    --pg-bin) pg_bin="${2:?--pg-bin needs a value}"; shift 2 ;;
+    --dir) parent="${2:?--dir needs a value}"; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "side-by-side: unknown option: $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+die() { echo "side-by-side: error: $*" >&2; exit 1; }
+log() { echo "side-by-side: $*" >&2; }
+
+# --- options ----------------------------------------------------------------------------------
+sections="${sections#,}"
+[ -n "$sections" ] || sections="receivewal,basebackup,syncstandby"
+want() { [[ ",$sections," == *",$1,"* ]]; }
+IFS=, read -r -a section_list <<<"$sections"
+for s in "${section_list[@]}"; do
+  case "$s" in
+    receivewal|basebackup|syncstandby) ;;
+    *) die "--only: unknown section '$s' (receivewal, basebackup, syncstandby)" ;;
+  esac
+done
+[[ "$gb" =~ ^[0-9]+([.][0-9]+)?$ ]] && awk -v g="$gb" 'BEGIN { exit !(g > 0) }' \
+  || die "--gb must be a positive number, got '$gb'"
+for v in runs scale tps_seconds clients; do
+  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "--${v//_/-} must be a positive integer, got '${!v}'"
+done
+if [ -z "$out" ]; then
+  if [ -n "$quick" ]; then out="$root/bench/results/quick"; else out="$root/docs/benchmarks"; fi
+fi
+if [ -z "$doc" ]; then
+  if [ -n "$quick" ]; then doc="$out/benchmarks.md"; else doc="$root/docs/benchmarks.md"; fi
+fi
+
+tools=(initdb pg_ctl postgres psql)
+want receivewal && tools+=(pg_receivewal)
+want basebackup && tools+=(pg_basebackup pg_verifybackup pgbench)
+want syncstandby && tools+=(pg_receivewal pgbench)
+for tool in "${tools[@]}"; do
+  [ -x "$pg_bin/$tool" ] || die "$pg_bin/$tool not found (use --pg-bin)"
+done
+command -v java >/dev/null || die "java is not on the PATH"
+jar="$root/cli/target/jwalreceiver.jar"
+[ -f "$jar" ] || die "$jar is missing: build the project first (mvn -B -q package -DskipTests)"
+bench_jar="$root/bench/target/benchmarks.jar"
+[ -z "$report" ] || [ -f "$bench_jar" ] \
+  || die "$bench_jar is missing (it draws the charts): build the project first, or --no-report"
+[ -d "$parent" ] || die "--dir $parent is not a directory"
+[ -n "${BASH_VERSINFO[0]:-}" ] && [ "${BASH_VERSINFO[0]}" -ge 5 ] || die "needs bash 5 (EPOCHREALTIME)"
+mkdir -p "$out" || die "cannot create $out"
+
+# Nothing from the environment may point a client at another server.
+while read -r var; do unset "$var"; done < <(compgen -e | grep '^PG' || true)
+
+wal_bytes=$(awk -v g="$gb" 'BEGIN { printf "%.0f", g * 1073741824 }')
+# Server WAL plus one run's two copies of it; the pgbench database (≈ 15 MiB per scale unit)
+# plus two backups of it.
+need_mb=$(awk -v g="$gb" -v s="$scale" -v r="$(want receivewal && echo 1 || echo 0)" \
+  -v b="$(want basebackup || want syncstandby && echo 1 || echo 0)" \
+  'BEGIN { printf "%.0f", 1024 + r * 3 * g * 1024 + b * 3 * s * 16 }')
+avail_mb=$(( $(df -Pk "$parent" | awk 'NR == 2 { print $4 }') / 1024 ))
+[ "$avail_mb" -ge "$need_mb" ] || die "$parent has $avail_mb MiB free, needs $need_mb MiB"
+
+# --- the throwaway cluster ------------------------------------------------------------------
+work="$(mktemp -d "$parent/jwalreceiver-side-by-side.XXXXXX")"
+marker="$work/.created-by-side-by-side"
+touch "$marker"
+pgdata="$work/pgdata"
+sock="$work/sock"
+server_started=""
+standby_pid=""
+
+if [ "$(id -u)" -eq 0 ]; then
+  id postgres >/dev/null 2>&1 || die "running as root needs a 'postgres' user to run the server"
+  command -v runuser >/dev/null || die "running as root needs runuser"
+  as_server() { runuser -u postgres -- "$@"; }
+  chmod 755 "$work"
+  server_owner=postgres
+else
+  as_server() { "$@"; }
+  server_owner="$(id -un)"
+fi
+
+cleanup() {
+  local rc=$?
+  set +e
+  if [ -n "$standby_pid" ]; then
+    kill -TERM "$standby_pid" 2>/dev/null
+    wait "$standby_pid" 2>/dev/null
+  fi
+  if [ -n "$server_started" ] && [ -f "$pgdata/postmaster.pid" ]; then
+    as_server "$pg_bin/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1
+  fi
+  # Only ever the directory this script created.
+  if [ -n "${work:-}" ] && [ -f "$work/.created-by-side-by-side" ]; then
+    rm -rf -- "$work"
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+  local p i
+  for i in $(seq 1 200); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      if ! command -v ss >/dev/null || ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+        echo "$p"; return 0
+      fi
+    fi
+  done
+  return 1
+}
+port="$(free_port)" || die "no free port found"
+
+password="$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+mkdir -m 700 "$pgdata" "$sock" "$work/srv"
+printf '%s\n' "$password" >"$work/pwfile"
+chmod 600 "$work/pwfile"
+chown "$server_owner" "$pgdata" "$sock" "$work/srv" "$work/pwfile"
+
+log "initdb into $pgdata (port $port, server user $server_owner)"
+as_server "$pg_bin/initdb" -D "$pgdata" -U postgres --pwfile="$work/pwfile" \
+  --auth-local=scram-sha-256 --auth-host=scram-sha-256 -E UTF8 --no-locale >"$work/initdb.log" 2>&1 \
+  || { cat "$work/initdb.log" >&2; die "initdb failed"; }
+rm -f "$work/pwfile"
+max_wal_mb=$(awk -v g="$gb" 'BEGIN { printf "%.0f", 2 * (g * 1024 + 2048) }')
+as_server tee -a "$pgdata/postgresql.conf" >/dev/null <<EOF
+# bench/side-by-side.sh; fsync, synchronous_commit and full_page_writes are off to generate data
+# fast, and turned on for the syncstandby section.
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$sock'
+wal_level = replica
+max_wal_senders = 10
+max_replication_slots = $((4 * runs + 10))
+max_slot_wal_keep_size = -1
+max_wal_size = '${max_wal_mb}MB'
+checkpoint_timeout = '1h'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+autovacuum = off
+shared_buffers = '256MB'
+wal_buffers = '64MB'
+EOF
+as_server "$pg_bin/pg_ctl" -D "$pgdata" -l "$work/srv/server.log" -w -t 60 start >/dev/null \
+  || { cat "$work/srv/server.log" >&2; die "the server did not start"; }
+server_started=1
+
+export PGPASSWORD="$password"
+conn=(-h 127.0.0.1 -p "$port" -U postgres)
+sql() { "$pg_bin/psql" -X -q -At -v ON_ERROR_STOP=1 "${conn[@]}" -d "${2:-postgres}" -c "$1"; }
+
+# Refuse to go on unless 127.0.0.1:$port is the cluster we just created.
+[ "$(sql 'SHOW data_directory')" = "$(cd "$pgdata" && pwd -P)" ] \
+  || [ "$(sql 'SHOW data_directory')" = "$pgdata" ] \
+  || die "127.0.0.1:$port is not the throwaway cluster in $pgdata; refusing to go on"
+server_version="$(sql 'SHOW server_version')"
+seg_bytes="$(sql "SELECT setting::bigint * CASE unit WHEN 'B' THEN 1 WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576 ELSE 1 END FROM pg_settings WHERE name = 'wal_segment_size'")"
+
+# Warm the launcher's staleness check and the page cache of the jar and the binaries, untimed.
+"$root/jwalreceiver" --version >/dev/null 2>&1 || die "$root/jwalreceiver --version failed"
+for tool in pg_receivewal pg_basebackup; do [ -x "$pg_bin/$tool" ] && "$pg_bin/$tool" --version >/dev/null; done
+
+# --- shared helpers ---------------------------------------------------------------------------
+
+# The machine, the server and the invocation, as key=value lines (Java properties; values are
+# single-line text).
+describe() {
+  local dev fs model
+  fs="$(df -PT "$parent" | awk 'NR == 2 { print $2 }')"
+  dev="$(df -PT "$parent" | awk 'NR == 2 { print $1 }')"
+  model="$(lsblk -ndo MODEL "$dev" 2>/dev/null | sed 's/ *$//' || true)"
+  cat <<EOF
+date=$section_date
+command=bench/side-by-side.sh $args_given
+quick=${quick:-0}
+runs=$runs
+nproc=$(nproc)
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+memory_kib=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)
+kernel=$(uname -r)
+output_fs=$fs
+disk=$fs on $dev${model:+ ($model)}, rotational=$(cat "/sys/block/$(basename "$(readlink -f "$dev")" | sed 's/[0-9]*$//')/queue/rotational" 2>/dev/null || echo unknown)
+load_before=$section_load
+java=$(java -version 2>&1 | head -n 1)
+server_version=$server_version
+EOF
+}
+
+# Called when a section starts: its date and the load average before it, for describe().
+section_start() {
+  section_date="$(date -u '+%Y-%m-%d %H:%M UTC')"
+  section_load="$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# publish SECTION CSV PROPS: moves a finished section's results into $out (never half a run).
+publish() {
+  { cat "$3"; echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)"; } >"$out/side-by-side-$1.properties"
+  cp "$2" "$out/side-by-side-$1.csv"
+  log "$1: results in $out/side-by-side-$1.csv"
+}
+
+csv_header="section,case,tool,run,wall_s,user_s,sys_s,input_bytes,output_bytes,streaming_s,tps"
+
+# run_tool LOG LIMIT CMD...: runs CMD with a time limit; sets R_WALL, R_USER, R_SYS (process
+# tree, bash `time`) and R_STREAM (seconds from the "starting log streaming" message to exit, or
+# empty). stderr is time-stamped line by line into LOG.
+run_tool() {
+  local lf=$1 limit=$2; shift 2
+  local tf="$lf.time" t0 t1 rc=0 from
+  sync
+  local TIMEFORMAT='%3R %3U %3S'
+  t0=$EPOCHREALTIME
+  set +e
+  { { time timeout "$limit" "$@" >/dev/null 2>&3; } 3>&2 2>"$tf"; } 2>&1 \
+    | while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done >"$lf"
+  rc=${PIPESTATUS[0]}
+  set -e
+  t1=$EPOCHREALTIME
+  if [ "$rc" -ne 0 ]; then
+    sed 's/^[0-9.]* //' "$lf" >&2
+    die "$* failed with exit code $rc"
+  fi
+  from="$(awk '/starting log streaming at/ { print $1; exit }' "$lf")"
+  read -r _ R_USER R_SYS <"$tf"
+  R_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+  R_STREAM=$([ -n "$from" ] && awk -v a="$from" -v b="$t1" 'BEGIN { printf "%.3f", b - a }' || true)
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# med CSV CASE TOOL COLUMN: median of a column over the runs of one case and tool.
+med() { awk -F, -v c="$2" -v t="$3" -v k="$4" 'NR > 1 && $2 == c && $3 == t && $k != "" { print $k }' "$1" | median; }
+
+compare_segments() {
+  local a=$1 b=$2 n=0 f
+  for f in "$a"/*; do
+    f="${f##*/}"
+    [[ "$f" =~ ^[0-9A-F]{24}$ ]] || continue
+    [ -f "$b/$f" ] || die "segment $f is in $a but not in $b"
+    cmp -s "$a/$f" "$b/$f" || die "segment $f differs between $a and $b"
+    n=$((n + 1))
+  done
+  for f in "$b"/*; do
+    f="${f##*/}"
+    [[ "$f" =~ ^[0-9A-F]{24}$ ]] || continue
+    [ -f "$a/$f" ] || die "segment $f is in $b but not in $a"
+  done
+  [ "$n" -gt 0 ] || die "no completed segments to compare"
+  echo "$n"
+}
+
+summary="$work/summary"
+: >"$summary"
+say() { echo "$*" | tee -a "$summary"; }
+
+# --- receivewal -------------------------------------------------------------------------------
+section_receivewal() {
+  local csv="$work/receivewal.csv" props="$work/receivewal.properties" i mode flag segs
+  local modes=(default synchronous)
+  echo "$csv_header" >"$csv"
+  sql 'CHECKPOINT' >/dev/null
+  for i in $(seq 1 "$runs"); do
+    for mode in "${modes[@]}"; do
+      sql "SELECT pg_create_physical_replication_slot('rw_pg_${mode}_$i', true)" >/dev/null
+      sql "SELECT pg_create_physical_replication_slot('rw_jwr_${mode}_$i', true)" >/dev/null
+    done
+  done
+  local starts start_lsn stream_start endpos stream_bytes gen_t0
+  starts="$(sql "SELECT count(DISTINCT restart_lsn) FROM pg_replication_slots WHERE slot_name LIKE 'rw\_%'")"
+  [ "$starts" = 1 ] || die "the slots did not reserve the same start ($starts distinct restart_lsn)"
+  start_lsn="$(sql "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = 'rw_pg_default_1'")"
+  stream_start="$(sql "SELECT '$start_lsn'::pg_lsn - (('$start_lsn'::pg_lsn - '0/0'::pg_lsn) % $seg_bytes)")"
+
+  log "receivewal: generating $gb GiB of WAL from $start_lsn"
+  gen_t0=$EPOCHREALTIME
+  sql "DO \$\$
+DECLARE
+  target pg_lsn := '$start_lsn'::pg_lsn + $wal_bytes;
+  payload text := (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 32768) i);
+BEGIN
+  WHILE pg_current_wal_insert_lsn() < target LOOP
+    PERFORM pg_logical_emit_message(false, 'side-by-side', payload);
+  END LOOP;
+END
+\$\$" >/dev/null
+  sql 'CHECKPOINT' >/dev/null
+  endpos="$(sql 'SELECT pg_current_wal_flush_lsn()')"
+  # --endpos stops once the received position passes E: make sure there is WAL after it.
+  sql "SELECT pg_logical_emit_message(true, 'side-by-side', repeat('x', 65536))" >/dev/null
+  sql 'CHECKPOINT' >/dev/null
+  stream_bytes="$(sql "SELECT '$endpos'::pg_lsn - '$stream_start'::pg_lsn")"
+  log "receivewal: WAL ready in $(awk -v a="$gen_t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s: streaming $stream_start .. $endpos ($stream_bytes bytes) per tool"
+
+  local limit
+  limit=$(awk -v g="$gb" 'BEGIN { printf "%.0f", 300 + g * 900 }')
+  one() { # one MODE TOOL RUN DIR CMD...
+    local m=$1 t=$2 r=$3 d=$4; shift 4
+    mkdir -m 700 "$d"
+    run_tool "$work/log.rw.$m.$t.$r" "$limit" "$@"
+    echo "receivewal,$m,$t,$r,$R_WALL,$R_USER,$R_SYS,$stream_bytes,,$R_STREAM," >>"$csv"
+    log "receivewal $m $t run $r: wall $R_WALL s, user $R_USER s, sys $R_SYS s, from streaming start ${R_STREAM:--} s"
+  }
+  for i in $(seq 1 "$runs"); do
+    for mode in "${modes[@]}"; do
+      flag=()
+      [ "$mode" = synchronous ] && flag=(--synchronous)
+      local pg_dir="$work/rw-pg-$mode-$i" jwr_dir="$work/rw-jwr-$mode-$i"
+      local pg_cmd=("$pg_bin/pg_receivewal" "${conn[@]}" -D "$pg_dir" -S "rw_pg_${mode}_$i" --endpos "$endpos" --no-loop -v "${flag[@]}")
+      local jwr_cmd=("$root/jwalreceiver" receivewal "${conn[@]}" -D "$jwr_dir" -S "rw_jwr_${mode}_$i" --endpos "$endpos" --no-loop -v "${flag[@]}")
+      if [ $((i % 2)) -eq 1 ]; then
+        one "$mode" pg "$i" "$pg_dir" "${pg_cmd[@]}"
+        one "$mode" jwr "$i" "$jwr_dir" "${jwr_cmd[@]}"
+      else
+        one "$mode" jwr "$i" "$jwr_dir" "${jwr_cmd[@]}"
+        one "$mode" pg "$i" "$pg_dir" "${pg_cmd[@]}"
+      fi
+      segs="$(compare_segments "$pg_dir" "$jwr_dir")"
+      log "receivewal $mode run $i: $segs completed segments byte-identical"
+      rm -rf -- "$pg_dir" "$jwr_dir"
+    done
+  done
+  for i in $(seq 1 "$runs"); do
+    for mode in "${modes[@]}"; do
+      sql "SELECT pg_drop_replication_slot('rw_pg_${mode}_$i'), pg_drop_replication_slot('rw_jwr_${mode}_$i')" >/dev/null
+    done
+  done
+  sql 'CHECKPOINT' >/dev/null
+
+  { describe
+    echo "wal_bytes=$stream_bytes"
+    echo "wal_range=$stream_start .. $endpos"
+    echo "notes=fsync on in both tools (default durability); TCP 127.0.0.1; catch-up from a slot; completed segments byte-identical (cmp) in every run"
+  } >"$props"
+  publish receivewal "$csv" "$props"
+
+  say ""
+  say "== receivewal: catch-up over $stream_bytes bytes of WAL, $runs run(s), medians =="
+  for mode in "${modes[@]}"; do
+    local pw jw ps js
+    pw=$(med "$csv" "$mode" pg 5); jw=$(med "$csv" "$mode" jwr 5)
+    ps=$(med "$csv" "$mode" pg 10); js=$(med "$csv" "$mode" jwr 10)
+    say "$(awk -v m="$mode" -v b="$stream_bytes" -v pw="$pw" -v jw="$jw" -v ps="$ps" -v js="$js" 'BEGIN {
+      printf "%-12s pg_receivewal %7.3f s (%6.1f MB/s)  jwalreceiver %7.3f s (%6.1f MB/s)  ratio %.3f", m, pw, b / 1e6 / pw, jw, b / 1e6 / jw, pw / jw
+      if (ps != "" && js != "" && js > 0) printf "  (streaming phase %.3f)", ps / js }')"
+  done
+}
+
+# --- the pgbench database ---------------------------------------------------------------------
+pgbench_ready=""
+ensure_pgbench() {
+  [ -z "$pgbench_ready" ] || return 0
+  log "pgbench -i -s $scale (about $((scale * 15)) MB)"
+  sql 'CREATE DATABASE bench' >/dev/null
+  "$pg_bin/pgbench" "${conn[@]}" -i -q -s "$scale" bench >"$work/pgbench-init.log" 2>&1 \
+    || { cat "$work/pgbench-init.log" >&2; die "pgbench -i failed"; }
+  sql 'CHECKPOINT' >/dev/null
+  pgbench_ready=1
+}
+
+# --- basebackup -------------------------------------------------------------------------------
+section_basebackup() {
+  local csv="$work/basebackup.csv" props="$work/basebackup.properties"
+  local cases=(plain tar-gzip tar-lz4 tar-zstd) i k c data_bytes="" db_bytes
+  echo "$csv_header" >"$csv"
+  ensure_pgbench
+  db_bytes="$(sql 'SELECT sum(pg_database_size(oid)) FROM pg_database')"
+  local limit=$((300 + scale * 6))
+  case_flags() {
+    case "$1" in
+      plain) echo "-Fp" ;;
+      tar-gzip) echo "-Ft -z" ;;
+      tar-lz4) echo "-Ft -Z client-lz4" ;;
+      tar-zstd) echo "-Ft -Z client-zstd" ;;
+    esac
+  }
+  one() { # one CASE TOOL RUN DIR CMD...
+    local c=$1 t=$2 r=$3 d=$4 size; shift 4
+    run_tool "$work/log.bb.$c.$t.$r" "$limit" "$@"
+    size="$(du -sb "$d" | cut -f1)"
+    if [ "$c" = plain ] && [ "$t" = pg ]; then data_bytes=$size; fi
+    echo "basebackup,$c,$t,$r,$R_WALL,$R_USER,$R_SYS,${data_bytes:-$db_bytes},$size,," >>"$csv"
+    log "basebackup $c $t run $r: wall $R_WALL s, user $R_USER s, sys $R_SYS s, $size bytes"
+  }
+  check_output() { # check_output CASE DIR: untimed validity check of one backup
+    local c=$1 d=$2 f
+    case "$c" in
+      plain)
+        "$pg_bin/pg_verifybackup" -q "$d" >"$work/verify.log" 2>&1 \
+          || { cat "$work/verify.log" >&2; die "pg_verifybackup failed on $d"; } ;;
+      *)
+        local ext tester
+        case "$c" in
+          tar-gzip) ext=gz; tester=(gzip -t) ;;
+          tar-lz4) ext=lz4; tester=(lz4 -t -q) ;;
+          tar-zstd) ext=zst; tester=(zstd -t -q) ;;
+        esac
+        # pg_basebackup 15 compresses pg_wal.tar with gzip only; with lz4 and zstd it stays
+        # uncompressed.
+        [ -s "$d/base.tar.$ext" ] || die "$d/base.tar.$ext is missing"
+        [ -s "$d/pg_wal.tar.$ext" ] || [ -s "$d/pg_wal.tar" ] || die "$d/pg_wal.tar[.$ext] is missing"
+        if command -v "${tester[0]}" >/dev/null; then
+          for f in "$d"/*."$ext"; do
+            "${tester[@]}" "$f" || die "${tester[*]} failed on $f"
+          done
+        fi
+        [ -s "$d/backup_manifest" ] || die "$d/backup_manifest is missing" ;;
+    esac
+  }
+  for i in $(seq 1 "$runs"); do
+    for k in "${!cases[@]}"; do
+      c=${cases[$k]}
+      local pg_dir="$work/bb-pg-$c-$i" jwr_dir="$work/bb-jwr-$c-$i"
+      # shellcheck disable=SC2207
+      local flags=($(case_flags "$c"))
+      local pg_cmd=("$pg_bin/pg_basebackup" "${conn[@]}" -D "$pg_dir" "${flags[@]}" -X stream -c fast)
+      local jwr_cmd=("$root/jwalreceiver" basebackup "${conn[@]}" -D "$jwr_dir" "${flags[@]}" -X stream -c fast)
+      if [ $(((i + k) % 2)) -eq 1 ]; then
+        one "$c" pg "$i" "$pg_dir" "${pg_cmd[@]}"
+        one "$c" jwr "$i" "$jwr_dir" "${jwr_cmd[@]}"
+      else
+        one "$c" jwr "$i" "$jwr_dir" "${jwr_cmd[@]}"
+        one "$c" pg "$i" "$pg_dir" "${pg_cmd[@]}"
+      fi
+      check_output "$c" "$pg_dir"
+      check_output "$c" "$jwr_dir"
+      [ "$i" -gt 1 ] || log "basebackup $c files: pg_basebackup $(cd "$pg_dir" && ls | tr '\n' ' ')| jwalreceiver $(cd "$jwr_dir" && ls | tr '\n' ' ')"
+      rm -rf -- "$pg_dir" "$jwr_dir"
+    done
+  done
+
+  { describe
+    echo "pgbench_scale=$scale"
+    echo "database_bytes=$db_bytes"
+    echo "backup_bytes=${data_bytes:-$db_bytes}"
+    echo "notes=-X stream -c fast for both, default durability (both fsync the output), TCP 127.0.0.1; plain backups pass pg_verifybackup, compressed archives pass gzip/lz4/zstd -t"
+  } >"$props"
+  publish basebackup "$csv" "$props"
+
+  say ""
+  say "== basebackup: pgbench scale $scale ($db_bytes bytes of databases), $runs run(s), medians =="
+  for c in "${cases[@]}"; do
+    local pw jw po jo
+    pw=$(med "$csv" "$c" pg 5); jw=$(med "$csv" "$c" jwr 5)
+    po=$(med "$csv" "$c" pg 9); jo=$(med "$csv" "$c" jwr 9)
+    say "$(awk -v c="$c" -v b="${data_bytes:-$db_bytes}" -v pw="$pw" -v jw="$jw" -v po="$po" -v jo="$jo" 'BEGIN {
+      printf "%-9s pg_basebackup %7.3f s (%6.1f MB/s, %5.0f MB)  jwalreceiver %7.3f s (%6.1f MB/s, %5.0f MB)  ratio %.3f", c, pw, b / 1e6 / pw, po / 1e6, jw, b / 1e6 / jw, jo / 1e6, pw / jw }')"
+  done
+}
+
+# --- synchronous standby ----------------------------------------------------------------------
+section_syncstandby() {
+  local csv="$work/syncstandby.csv" props="$work/syncstandby.properties" i k t
+  local standbys=(none pg jwr)
+  echo "$csv_header" >"$csv"
+  ensure_pgbench
+  # A primary with durable commits that waits for its synchronous standby's flush.
+  sql "ALTER SYSTEM SET fsync = on" >/dev/null
+  sql "ALTER SYSTEM SET synchronous_commit = on" >/dev/null
+  sql "ALTER SYSTEM SET full_page_writes = on" >/dev/null
+  sql "SELECT pg_reload_conf()" >/dev/null
+  sleep 1
+  [ "$(sql 'SHOW synchronous_commit')" = on ] && [ "$(sql 'SHOW fsync')" = on ] \
+    || die "the server did not take synchronous_commit=on, fsync=on"
+
+  wait_for() { # wait_for SQL EXPECTED SECONDS
+    local n=0
+    while [ "$(sql "$1")" != "$2" ]; do
+      n=$((n + 1))
+      [ "$n" -le $(($3 * 10)) ] || return 1
+      sleep 0.1
+    done
+  }
+  one() { # one TOOL RUN
+    local t=$1 r=$2 d="$work/ss-$1-$2" slot="ss_$1_$2" tps plog="$work/log.ss.$1.$2"
+    if [ "$t" != none ]; then
+      mkdir -m 700 "$d"
+      sql "SELECT pg_create_physical_replication_slot('$slot', true)" >/dev/null
+      local cmd
+      if [ "$t" = pg ]; then
+        cmd=("$pg_bin/pg_receivewal" "${conn[@]}" -D "$d" -S "$slot" --synchronous --no-loop -v)
+      else
+        cmd=("$root/jwalreceiver" receivewal "${conn[@]}" -D "$d" -S "$slot" --synchronous --no-loop -v)
+      fi
+      "${cmd[@]}" >"$plog.standby" 2>&1 &
+      standby_pid=$!
+      # Both tools connect as application_name pg_receivewal.
+      wait_for "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'pg_receivewal' AND state = 'streaming'" 1 60 \
+        || { cat "$plog.standby" >&2; die "$t did not start streaming"; }
+      sql "ALTER SYSTEM SET synchronous_standby_names = 'pg_receivewal'" >/dev/null
+      sql "SELECT pg_reload_conf()" >/dev/null
+      wait_for "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'pg_receivewal'" sync 30 \
+        || { cat "$plog.standby" >&2; die "$t did not become the synchronous standby"; }
+    fi
+    sql 'CHECKPOINT' >/dev/null
+    timeout $((tps_seconds + 300)) "$pg_bin/pgbench" "${conn[@]}" -T "$tps_seconds" -c "$clients" -j "$(nproc)" bench \
+      >"$plog" 2>&1 || { cat "$plog" >&2; [ -z "$standby_pid" ] || cat "$plog.standby" >&2; die "pgbench failed with $t as the standby"; }
+    tps="$(awk '/^tps = / { print $3; exit }' "$plog")"
+    [ -n "$tps" ] || { cat "$plog" >&2; die "no tps in the pgbench output"; }
+    if [ "$t" != none ]; then
+      [ "$(sql "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'pg_receivewal'")" = sync ] \
+        || { cat "$plog.standby" >&2; die "$t stopped being the synchronous standby during pgbench"; }
+      sql "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null
+      sql "SELECT pg_reload_conf()" >/dev/null
+      # SIGTERM, not SIGINT: a background job of a non-interactive shell starts with SIGINT
+      # ignored, and a JVM then never sees it. Both tools stop cleanly on SIGTERM.
+      kill -TERM "$standby_pid"
+      wait "$standby_pid" || true
+      standby_pid=""
+      wait_for "SELECT count(*) FROM pg_stat_replication" 0 30 || die "$t did not disconnect"
+      sql "SELECT pg_drop_replication_slot('$slot')" >/dev/null
+      rm -rf -- "$d"
+    fi
+    echo "syncstandby,pgbench,$t,$r,$tps_seconds,,,,,,$tps" >>"$csv"
+    log "syncstandby standby=$t run $r: $tps tps"
+  }
+  for i in $(seq 1 "$runs"); do
+    for k in 0 1 2; do
+      # Rotate the order between runs: none pg jwr, pg jwr none, jwr none pg, ...
+      one "${standbys[$(((k + i - 1) % 3))]}" "$i"
+    done
+  done
+  sql "ALTER SYSTEM RESET synchronous_commit" >/dev/null
+  sql "ALTER SYSTEM RESET fsync" >/dev/null
+  sql "ALTER SYSTEM RESET full_page_writes" >/dev/null
+  sql "SELECT pg_reload_conf()" >/dev/null
+
+  { describe
+    echo "pgbench_scale=$scale"
+    echo "pgbench=pgbench -T $tps_seconds -c $clients -j $(nproc) (TPC-B-like)"
+    echo "notes=primary with fsync=on, synchronous_commit=on, synchronous_standby_names=pg_receivewal; the standby runs --synchronous -S slot on the same machine over TCP 127.0.0.1; 'none' is the same pgbench without a synchronous standby"
+  } >"$props"
+  publish syncstandby "$csv" "$props"
+
+  say ""
+  say "== synchronous standby: pgbench -T $tps_seconds -c $clients, scale $scale, $runs run(s), median TPS =="
+  local none pg jwr
+  none=$(med "$csv" pgbench none 11); pg=$(med "$csv" pgbench pg 11); jwr=$(med "$csv" pgbench jwr 11)
+  say "$(awk -v n="$none" -v p="$pg" -v j="$jwr" 'BEGIN {
+    printf "no standby %.1f tps; pg_receivewal --synchronous %.1f tps; jwalreceiver --synchronous %.1f tps; ratio %.3f", n, p, j, j / p }')"
+}
+
+# --- run --------------------------------------------------------------------------------------
+t_start=$EPOCHREALTIME
+want receivewal && { section_start; section_receivewal; }
+want basebackup && { section_start; section_basebackup; }
+want syncstandby && { section_start; section_syncstandby; }
+
+echo
+echo "== side-by-side: PostgreSQL $server_version, $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') =="
+echo "ratios: > 1.0 means jwalreceiver is faster (time: PostgreSQL tool / jwalreceiver; TPS: jwalreceiver / pg_receivewal)"
+cat "$summary"
+echo "total $(awk -v a="$t_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s; raw results in $out"
+
+if [ -n "$report" ]; then
+  java -Djava.awt.headless=true -cp "$bench_jar" io.jwalreceiver.bench.report.SideBySideReport \
+    --results "$out" --doc "$doc" || die "the report generator failed"
+fi
