@@ -247,13 +247,13 @@ public final class SideBySideReport {
     boolean quick = sections.values().stream().anyMatch(Section::quick);
     if (quick) {
       md.append(
-          "> **Smoke run (`--quick`), not a measurement**: small data, one run; these numbers"
-              + " only show that the\n> script works.\n\n");
+          "> **Smoke run (`--quick`), not a measurement**: small data, one run; these numbers\n"
+              + "> only show that the script works.\n\n");
     }
     md.append(
-        "Ratios first. A ratio above 1.0 means jwalreceiver is ahead: for times it is the"
-            + " PostgreSQL tool's median\nwall time ÷ jwalreceiver's (JVM start-up included),"
-            + " for the synchronous standby jwalreceiver's median\nTPS ÷ pg_receivewal's.\n\n");
+        "Ratios first. A ratio above 1.0 means jwalreceiver is ahead: for times it is the\n"
+            + "PostgreSQL tool's median wall time ÷ jwalreceiver's (JVM start-up included), for\n"
+            + "the synchronous standby jwalreceiver's median TPS ÷ pg_receivewal's.\n\n");
     md.append("| comparison | ratio | target | runs |\n|---|---|---|---|\n");
     for (Comparison c : comparisons) {
       Section s = sections.get(c.section());
