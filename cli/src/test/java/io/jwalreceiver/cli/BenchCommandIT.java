@@ -52,9 +52,9 @@ class BenchCommandIT {
     Map<String, String> env = new HashMap<>();
     env.put("PGHOST", server.host());
     env.put("PGPORT", Integer.toString(server.port()));
-    env.put("PGUSER", PostgresServer.REPL_TRUST);
-    // Replication is trusted; the plain session (slot lookup, --generate) asks for the password.
-    env.put("PGPASSWORD", PostgresServer.PASSWORD);
+    // Trusted for replication and for the plain session (slot lookup, --generate) on every
+    // version (the REPLICATION roles need SCRAM for SQL, which 13's md5 passwords cannot do).
+    env.put("PGUSER", PostgresServer.SUPERUSER);
     env.put("PGSSLMODE", "disable");
     env.put("PGCONNECT_TIMEOUT", "20");
     return env;
