@@ -75,9 +75,23 @@ public record BackupCompression(
    *     specification: <detail>}
    */
   public static BackupCompression parse(String option) {
+    return parse(option, Location.CLIENT);
+  }
+
+  /**
+   * Parses a {@code -Z/--compress} value whose location, when not given by a prefix, is {@code
+   * defaultLocation} (pg_basebackup: the server when a {@code --target} is given).
+   *
+   * @param option the option value
+   * @param defaultLocation where to compress without a {@code client-}/{@code server-} prefix
+   * @return the settings
+   */
+  public static BackupCompression parse(String option, Location defaultLocation) {
     Objects.requireNonNull(option, "option");
-    if (option.startsWith("server-")) {
-      Compression.Spec spec = Compression.split(option.substring("server-".length()));
+    boolean prefixed = option.startsWith("server-") || option.startsWith("client-");
+    if (option.startsWith("server-") || (!prefixed && defaultLocation == Location.SERVER)) {
+      String rest = prefixed ? option.substring("server-".length()) : option;
+      Compression.Spec spec = Compression.split(rest);
       return new BackupCompression(
           Location.SERVER, Compression.NONE, spec.algorithm(), spec.detail(), defaultWorkers());
     }

@@ -7,8 +7,11 @@ import io.jwalreceiver.ServerError;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
+import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
 import io.jwalreceiver.basebackup.sink.BackupSink;
 import io.jwalreceiver.basebackup.sink.DirectoryBackupSink;
+import io.jwalreceiver.basebackup.sink.DiscardingSink;
+import io.jwalreceiver.basebackup.sink.StdoutTarSink;
 import io.jwalreceiver.basebackup.sink.OutputDirectory;
 import io.jwalreceiver.basebackup.sink.TarFileBackupSink;
 import io.jwalreceiver.protocol.command.BaseBackupOptions;
@@ -19,6 +22,7 @@ import io.jwalreceiver.session.QueryResult;
 import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.wal.segment.Compression;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +46,8 @@ public final class BaseBackup {
   private final BaseBackupRequest request;
   private final BackupProgress progress;
   private final Consumer<ServerError> notices;
+  private OutputStream stdout;
+  private boolean inlineVerification = true;
 
   public BaseBackup(ConnectionConfig config, BaseBackupRequest request, BackupProgress progress,
       Consumer<ServerError> notices) {
@@ -49,6 +55,24 @@ public final class BaseBackup {
     this.request = request;
     this.progress = progress;
     this.notices = notices;
+  }
+
+  /**
+   * Where a {@code -D -} backup goes (the caller's standard output); required when {@link
+   * BaseBackupRequest#toStdout()}.
+   */
+  public BaseBackup withStdout(OutputStream out) {
+    this.stdout = out;
+    return this;
+  }
+
+  /**
+   * Whether a plain-format backup is checked against its manifest as it is received (default on;
+   * off only to measure what the check costs).
+   */
+  public BaseBackup withInlineVerification(boolean on) {
+    this.inlineVerification = on;
+    return this;
   }
 
   /** Runs the backup; on failure the target is cleaned up (unless {@code -n}) and the error thrown. */
@@ -63,10 +87,25 @@ public final class BaseBackup {
         throw new PgException(FEATURE_NOT_SUPPORTED,
             "server does not support server-side compression");
       }
+      if (request.toTarget() && conn.serverVersionNum() < 150000) {
+        throw new PgException(FEATURE_NOT_SUPPORTED,
+            "backup targets are not supported by this server version");
+      }
+      if (request.toStdout() && request.compression().serverSide()
+          && !"no".equals(request.manifest())) {
+        throw new PgException(FEATURE_NOT_SUPPORTED,
+            "cannot inject manifest into a compressed tar file", null,
+            "Use client-side compression, send the output to a directory rather than standard "
+                + "output, or use --no-manifest.", null);
+      }
       WalSegmentSize segmentSize = conn.walSegmentSize();
       var identity = conn.identifySystem();
+      if (request.incrementalManifest() != null) {
+        uploadManifest(conn);
+      }
 
-      OutputDirectory target = OutputDirectory.prepare(request.targetDir());
+      OutputDirectory target =
+          request.targetDir() == null ? null : OutputDirectory.prepare(request.targetDir());
       OutputDirectory walDir = null;
       BackupSink sink = null;
       WalStreamer streamer = null;
@@ -75,10 +114,14 @@ public final class BaseBackup {
           walDir = OutputDirectory.prepare(request.walDir());
           Files.createSymbolicLink(target.path().resolve("pg_wal"), walDir.path());
         }
-        sink = request.format() == BaseBackupRequest.Format.PLAIN
+        sink = request.toTarget() ? new DiscardingSink()
+            : request.toStdout()
+            ? new StdoutTarSink(stdout, request.writeRecoveryConf() ? recoveryConf() : null,
+                request.compression().client(), request.compression().gzipWorkers())
+            : request.format() == BaseBackupRequest.Format.PLAIN
             ? new DirectoryBackupSink(target, request.tablespaceMappings(),
                 request.writeRecoveryConf() ? recoveryConf() : null, request.sync(),
-                request.keepOnFailure())
+                request.keepOnFailure(), inlineChecksums())
             : new TarFileBackupSink(target, request.writeRecoveryConf() ? recoveryConf() : null,
                 request.sync(), request.keepOnFailure(), request.compression().client(),
                 request.compression().gzipWorkers());
@@ -121,6 +164,11 @@ public final class BaseBackup {
         if (tablespaces.rows().isEmpty()) {
           throw new PgException(SqlState.PROTOCOL_VIOLATION, "no data returned from server");
         }
+        if (request.toStdout() && tablespaces.rows().size() > 1) {
+          throw new PgException(FEATURE_NOT_SUPPORTED,
+              "can only write single tablespace to stdout, database has "
+                  + tablespaces.rows().size());
+        }
         long total = 0;
         for (List<String> row : tablespaces.rows()) {
           if (row.size() > 2 && row.get(2) != null) {
@@ -133,9 +181,16 @@ public final class BaseBackup {
               startTli, start, progress);
         }
 
-        Counting counting = new Counting(sink, total, tablespaces.rows().size());
+        Counting counting = new Counting(sink, total, tablespaces.rows().size(),
+            conn.serverVersionNum() >= 150000, streamer);
         BackupStreamDecoder.decode(stream, conn.serverVersionNum(), tablespaces,
             !"no".equals(request.manifest()), counting);
+
+        if (sink instanceof DirectoryBackupSink d && d.verifiedFiles() >= 0) {
+          progress.info("checked " + d.verifiedFiles() + " files against the backup manifest as "
+              + "they were received: sizes" + (d.verifiedWith() == ChecksumAlgorithm.NONE ? ""
+                  : " and " + d.verifiedWith() + " checksums") + " match");
+        }
 
         QueryResult endSet;
         try {
@@ -186,6 +241,8 @@ public final class BaseBackup {
         }
         if (sink != null && target != null) {
           sink.abort();
+        } else if (sink != null) {
+          sink.abort();
         } else if (target != null && !request.keepOnFailure()) {
           target.cleanUp();
         }
@@ -207,6 +264,16 @@ public final class BaseBackup {
         : target.path().resolve(".jwalreceiver-wal-stream");
   }
 
+  /** The algorithm the manifest will use, for the inline check; null without a manifest. */
+  private ChecksumAlgorithm inlineChecksums() {
+    if ("no".equals(request.manifest()) || !inlineVerification) {
+      return null;
+    }
+    String name = request.manifestChecksums() == null ? "CRC32C" : request.manifestChecksums();
+    // An unknown name is the server's to refuse.
+    return ChecksumAlgorithm.parse(name).orElse(null);
+  }
+
   private String recoveryConf() {
     return RecoveryConfig.render(config, request.slotName(), request.dbnameForRecovery());
   }
@@ -223,10 +290,31 @@ public final class BaseBackup {
         .withIncludeWal(includeWal)
         .withWaitForArchive(request.walMethod() == BaseBackupRequest.WalMethod.NONE)
         .withMaxRateKb(request.maxRateKb())
-        .withTablespaceMap(request.format() == BaseBackupRequest.Format.TAR)
+        .withTablespaceMap(request.format() == BaseBackupRequest.Format.TAR || request.toTarget())
         .withVerifyChecksums(request.verifyChecksums())
         .withManifest(request.manifest())
-        .withManifestChecksums(request.manifestChecksums());
+        .withManifestChecksums(request.manifestChecksums())
+        .withTarget(request.target(), request.targetDetail())
+        .withIncremental(request.incrementalManifest() != null);
+  }
+
+  /**
+   * {@code -i}: UPLOAD_MANIFEST with the previous backup's manifest (17+), so that the BASE_BACKUP
+   * that follows on this session can be INCREMENTAL.
+   */
+  private void uploadManifest(ReplicationConnection conn) {
+    if (conn.serverVersionNum() < 170000) {
+      throw new PgException(FEATURE_NOT_SUPPORTED, "server does not support incremental backup");
+    }
+    Path file = request.incrementalManifest();
+    byte[] manifest;
+    try {
+      manifest = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new PgException(SqlState.IO_ERROR, "could not open file \"" + file + "\": "
+          + OutputDirectory.describe(e), e);
+    }
+    conn.uploadManifest(manifest);
   }
 
   private static PgException context(String what, PgException e) {
@@ -236,18 +324,39 @@ public final class BaseBackup {
     return new PgException(e.sqlState(), what + ": " + e.getMessage(), e.detail(), e.hint(), e);
   }
 
-  /** Counts archive bytes for progress while passing every event on to the sink. */
+  /**
+   * Passes every event on to the sink while tracking progress as pg_basebackup does: on 15+ the
+   * server's own count (uncompressed bytes it has sent, also right with server-side compression
+   * and backup targets), on 13/14 the bytes received. Also fails the transfer as soon as the WAL
+   * streamer has died, instead of after the last archive.
+   */
   private final class Counting implements BackupListener {
     private final BackupSink sink;
     private final long total;
     private final int archives;
+    private final boolean serverCounts;
+    private final WalStreamer streamer;
     private int archive;
     long done;
 
-    Counting(BackupSink sink, long total, int archives) {
+    Counting(BackupSink sink, long total, int archives, boolean serverCounts,
+        WalStreamer streamer) {
       this.sink = sink;
       this.total = total;
       this.archives = archives;
+      this.serverCounts = serverCounts;
+      this.streamer = streamer;
+    }
+
+    @Override
+    public void progress(long bytesDone) {
+      if (serverCounts) {
+        done = bytesDone;
+        progress.progress(done, Math.max(total, done), archive, archives);
+      }
+      if (streamer != null) {
+        streamer.checkAlive();
+      }
     }
 
     @Override
@@ -258,6 +367,13 @@ public final class BaseBackup {
 
     @Override
     public void archiveData(ByteBuffer data) {
+      if (streamer != null) {
+        streamer.checkAlive();
+      }
+      if (serverCounts) {
+        sink.archiveData(data);
+        return;
+      }
       done += data.remaining();
       sink.archiveData(data);
       progress.progress(done, Math.max(total, done), archive, archives);

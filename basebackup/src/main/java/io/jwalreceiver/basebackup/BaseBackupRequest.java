@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * What the user asked pg_basebackup (or {@code jwalreceiver basebackup}) for.
  *
- * @param targetDir {@code -D}
+ * @param targetDir {@code -D}; null when writing to standard output ({@code -D -}) or to a
+ *     backup target
  * @param format plain or tar
  * @param walMethod none, fetch or stream
  * @param slotName {@code -S}, or null
@@ -30,6 +31,12 @@ import java.util.List;
  * @param statusInterval {@code -s} for the WAL streamer
  * @param dbnameForRecovery the database name given explicitly (17+ puts it in primary_conninfo)
  * @param compression {@code -z}/{@code -Z}: where and how archives are compressed
+ * @param target {@code -t}: {@code server} or {@code blackhole} (or an extension's target), null
+ *     to receive the backup ({@code client})
+ * @param targetDetail the part of {@code -t} after the first colon (the server directory for
+ *     {@code server}), or null
+ * @param incrementalManifest {@code -i}: the manifest of the backup this one is incremental to,
+ *     or null
  */
 public record BaseBackupRequest(
     Path targetDir,
@@ -52,7 +59,10 @@ public record BaseBackupRequest(
     boolean verifyChecksums,
     Duration statusInterval,
     String dbnameForRecovery,
-    BackupCompression compression) {
+    BackupCompression compression,
+    String target,
+    String targetDetail,
+    Path incrementalManifest) {
 
   /** {@code -F}. */
   public enum Format {
@@ -70,5 +80,15 @@ public record BaseBackupRequest(
   public BaseBackupRequest {
     tablespaceMappings = List.copyOf(tablespaceMappings);
     compression = compression == null ? BackupCompression.NONE : compression;
+  }
+
+  /** Whether the server keeps the backup ({@code -t server:DIR} or {@code blackhole}). */
+  public boolean toTarget() {
+    return target != null;
+  }
+
+  /** Whether the (tar) backup goes to standard output ({@code -D -}). */
+  public boolean toStdout() {
+    return targetDir == null && target == null;
   }
 }

@@ -15,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -25,9 +27,13 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class WalStreamer {
 
+  private static final long FIRST_WAL_WAIT_SECONDS = 60;
+
   private final WalReceiver receiver;
   private final Thread thread;
   private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+  /** Open once the first WAL arrived or the streamer failed (e.g. at START_REPLICATION). */
+  private final CountDownLatch started = new CountDownLatch(1);
 
   private WalStreamer(WalReceiver receiver) {
     this.receiver = receiver;
@@ -58,6 +64,7 @@ final class WalStreamer {
         .withSyncPolicy(request.sync() ? SyncPolicy.ON_REQUEST : SyncPolicy.NEVER)
         .withMarkDone(true)
         .withPartialSuffix(false);
+    WalStreamer[] streamer = new WalStreamer[1];
     WalReceiver receiver = new WalReceiver(config.withFallbackApplicationName("pg_basebackup"),
         options,
         (s, groupAccess) -> SegmentFileSink.open(walDir, s, sinkOptions.withGroupAccess(groupAccess)),
@@ -67,12 +74,21 @@ final class WalStreamer {
           public void info(String message) {
             progress.info(message);
           }
+
+          @Override
+          public void received(long end) {
+            streamer[0].started.countDown();
+          }
         },
         InstantSource.system());
-    WalStreamer streamer = new WalStreamer(receiver);
-    streamer.thread.start();
+    streamer[0] = new WalStreamer(receiver);
+    streamer[0].thread.start();
     progress.streamerStarted(request.slotName(), request.temporarySlot() && request.slotName() == null);
-    return streamer;
+    // As pg_basebackup, whose streamer fails at START_REPLICATION (a missing slot, say) before
+    // the data is transferred: wait for the first WAL, which the server has (the backup's start
+    // checkpoint is in it), or the streamer's failure.
+    streamer[0].awaitFirstWal();
+    return streamer[0];
   }
 
   private void run() {
@@ -80,7 +96,39 @@ final class WalStreamer {
       receiver.run();
     } catch (RuntimeException e) {
       failure.set(e);
+    } finally {
+      started.countDown();
     }
+  }
+
+  private void awaitFirstWal() {
+    try {
+      // Bounded only against a server that never sends: the transfer checks again anyway.
+      started.await(FIRST_WAL_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      abort();
+      throw new PgException(SqlState.QUERY_CANCELED, "interrupted while starting the WAL streamer");
+    }
+    try {
+      checkAlive();
+    } catch (PgException e) {
+      abort();
+      throw e;
+    }
+  }
+
+  /** Throws the streamer's failure, if it has failed. Cheap: called for every chunk received. */
+  void checkAlive() {
+    RuntimeException e = failure.get();
+    if (e != null) {
+      throw terminated(e);
+    }
+  }
+
+  private static PgException terminated(RuntimeException e) {
+    return new PgException(SqlState.CONNECTION_FAILURE, "background process terminated unexpectedly",
+        e instanceof PgException pe ? pe.getMessage() : e.toString(), null, e);
   }
 
   /** Tells the streamer where the backup ends: it stops once it has written up to there. */
@@ -97,11 +145,7 @@ final class WalStreamer {
       receiver.requestStop();
       throw new PgException(SqlState.QUERY_CANCELED, "interrupted while waiting for the WAL streamer");
     }
-    RuntimeException e = failure.get();
-    if (e != null) {
-      throw new PgException(SqlState.CONNECTION_FAILURE, "background process terminated unexpectedly",
-          e instanceof PgException pe ? pe.getMessage() : e.toString(), null, e);
-    }
+    checkAlive();
   }
 
   /** Stops the streamer after a failure elsewhere, without waiting for the end position. */

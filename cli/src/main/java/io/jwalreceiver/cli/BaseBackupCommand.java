@@ -42,6 +42,12 @@ public final class BaseBackupCommand implements Callable<Integer> {
    */
   static final String GZIP_WORKERS_ENV = "JWALRECEIVER_GZIP_WORKERS";
 
+  /**
+   * {@code off}: skip the check of a plain backup's files against its manifest as they are
+   * received (for measuring what it costs).
+   */
+  static final String INLINE_VERIFY_ENV = "JWALRECEIVER_INLINE_VERIFY";
+
   private final Cli cli;
 
   @Mixin HelpOptions helpOptions;
@@ -54,6 +60,10 @@ public final class BaseBackupCommand implements Callable<Integer> {
       description = "output format (plain (default), tar)")
   String format;
 
+  @Option(names = {"-i", "--incremental"}, paramLabel = "OLDMANIFEST",
+      description = "take incremental backup")
+  Path incremental;
+
   @Option(names = {"-r", "--max-rate"}, paramLabel = "RATE",
       description = "maximum transfer rate to transfer data directory (in kB/s, or use suffix \"k\" or \"M\")")
   String maxRate;
@@ -61,6 +71,10 @@ public final class BaseBackupCommand implements Callable<Integer> {
   @Option(names = {"-R", "--write-recovery-conf"},
       description = "write configuration for replication")
   boolean writeRecoveryConf;
+
+  @Option(names = {"-t", "--target"}, paramLabel = "TARGET[:DETAIL]",
+      description = "backup target (if other than client)")
+  String target;
 
   @Option(names = {"-T", "--tablespace-mapping"}, paramLabel = "OLDDIR=NEWDIR",
       description = "relocate tablespace in OLDDIR to NEWDIR")
@@ -142,14 +156,25 @@ public final class BaseBackupCommand implements Callable<Integer> {
 
   @Mixin ConnectionOptions connection;
 
+  /** {@code -F t -D -}. */
+  private boolean toStdout;
+
   public BaseBackupCommand(Cli cli) {
     this.cli = cli;
   }
 
   @Override
   public Integer call() {
-    if (pgdata == null) {
+    // pg_basebackup: "client" is the same as no target.
+    String backupTarget = "client".equals(target) ? null : target;
+    if (backupTarget != null && format != null) {
+      return usage("cannot specify both format and backup target");
+    }
+    if (pgdata == null && backupTarget == null) {
       return usage("must specify output directory or backup target");
+    }
+    if (pgdata != null && backupTarget != null) {
+      return usage("cannot specify both output directory and backup target");
     }
     BaseBackupRequest.Format fmt = BaseBackupRequest.Format.PLAIN;
     if (format != null) {
@@ -214,9 +239,14 @@ public final class BaseBackupCommand implements Callable<Integer> {
     BackupCompression compression = BackupCompression.NONE;
     if (compress != null) {
       try {
-        compression = BackupCompression.parse(compress);
+        // With a target only the server can compress; without a prefix, it does.
+        compression = BackupCompression.parse(compress, backupTarget == null
+            ? BackupCompression.Location.CLIENT : BackupCompression.Location.SERVER);
       } catch (PgException e) {
         return error(e.getMessage());
+      }
+      if (backupTarget != null && !compression.serverSide()) {
+        return usage("client-side compression is not possible when a backup target is specified");
       }
     }
     if (fmt == BaseBackupRequest.Format.PLAIN && compression.clientSide()) {
@@ -229,6 +259,14 @@ public final class BaseBackupCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         return error("invalid value \"" + workers + "\" for " + GZIP_WORKERS_ENV);
       }
+    }
+    toStdout = pgdata != null && pgdata.toString().equals("-")
+        && fmt == BaseBackupRequest.Format.TAR;
+    if (backupTarget != null && wal == BaseBackupRequest.WalMethod.STREAM) {
+      return usage("WAL cannot be streamed when a backup target is specified");
+    }
+    if (toStdout && wal == BaseBackupRequest.WalMethod.STREAM) {
+      return usage("cannot stream write-ahead logs in tar mode to stdout");
     }
     if (slot != null && wal != BaseBackupRequest.WalMethod.STREAM) {
       return usage("replication slots can only be used with WAL streaming");
@@ -247,12 +285,18 @@ public final class BaseBackupCommand implements Callable<Integer> {
       }
     }
     if (walDir != null) {
+      if (backupTarget != null) {
+        return usage("WAL directory location cannot be specified along with a backup target");
+      }
       if (fmt != BaseBackupRequest.Format.PLAIN) {
         return usage("WAL directory location can only be specified in plain mode");
       }
       if (!walDir.isAbsolute()) {
         return usage("WAL directory location must be an absolute path");
       }
+    }
+    if (writeRecoveryConf && backupTarget != null) {
+      return usage("recovery configuration cannot be written when a backup target is used");
     }
     if (showProgress && noEstimateSize) {
       return usage("--progress and --no-estimate-size are incompatible options");
@@ -265,8 +309,14 @@ public final class BaseBackupCommand implements Callable<Integer> {
     }
 
     ConnectionConfig config = connection.resolve(cli, FALLBACK_APPLICATION_NAME);
+    String targetName = backupTarget;
+    String targetDetail = null;
+    if (backupTarget != null && backupTarget.indexOf(':') >= 0) {
+      targetName = backupTarget.substring(0, backupTarget.indexOf(':'));
+      targetDetail = backupTarget.substring(backupTarget.indexOf(':') + 1);
+    }
     BaseBackupRequest request = new BaseBackupRequest(
-        pgdata.toAbsolutePath(),
+        pgdata == null || toStdout ? null : pgdata.toAbsolutePath(),
         fmt,
         wal,
         slot,
@@ -286,11 +336,17 @@ public final class BaseBackupCommand implements Callable<Integer> {
         !noVerifyChecksums,
         interval,
         explicitDbname(config),
-        compression);
+        compression,
+        targetName,
+        targetDetail,
+        incremental);
     Progress progress = new Progress();
     BackupResult result;
     try {
-      result = new BaseBackup(config, request, progress, cli::notice).run();
+      result = new BaseBackup(config, request, progress, cli::notice)
+          .withStdout(toStdout ? cli.out() : null)
+          .withInlineVerification(!"off".equals(cli.env().get(INLINE_VERIFY_ENV)))
+          .run();
     } catch (PgException e) {
       progress.endLine();
       cli.error(null, e);
@@ -467,7 +523,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
         if (!noSync) {
           cli.info("syncing data to disk ...");
         }
-        if (!noManifest) {
+        if (!noManifest && pgdata != null && !toStdout) {
           cli.info("renaming backup_manifest.tmp to backup_manifest");
         }
         cli.info("base backup completed");

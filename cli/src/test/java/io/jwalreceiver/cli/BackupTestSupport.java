@@ -30,6 +30,24 @@ final class BackupTestSupport {
 
   private BackupTestSupport() {}
 
+  /**
+   * Servers a test class starts for itself (one per version, default options), because it changes
+   * them in ways the shared servers must not see; {@link #close()} from {@code @AfterAll}.
+   */
+  static final class OwnServers implements AutoCloseable {
+    private final Map<Integer, PostgresServer> servers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    PostgresServer get(int major) {
+      return servers.computeIfAbsent(major, PostgresServer::start);
+    }
+
+    @Override
+    public void close() {
+      servers.values().forEach(PostgresServer::close);
+      servers.clear();
+    }
+  }
+
   /** A replication user (trust) connecting over TCP, as the upstream tests' environment. */
   static Map<String, String> env(PostgresServer server) {
     return env(server.host(), server.port());
@@ -61,6 +79,40 @@ final class BackupTestSupport {
     System.out.printf("[%d ms, exit %d] jwalreceiver %s%n%s", (System.nanoTime() - t0) / 1_000_000,
         r.exitCode(), String.join(" ", args), r.err().indent(4));
     return r;
+  }
+
+  /**
+   * The percentage of the last {@code -P} line ({@code 123/456 kB (27%), 1/1 tablespace}) in
+   * {@code err}.
+   */
+  static int lastProgressPercent(String err) {
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("\\d+/\\d+ kB \\((\\d+)%\\), \\d+/\\d+ tablespaces?").matcher(err);
+    int pct = -1;
+    while (m.find()) {
+      pct = Integer.parseInt(m.group(1));
+    }
+    assertThat(pct).as("a progress line in:\n" + err).isNotNegative();
+    return pct;
+  }
+
+  /** One CLI run whose standard output is binary ({@code -D -}). */
+  record BinaryRun(int exitCode, byte[] out, String err) {}
+
+  static BinaryRun runBinary(Map<String, String> env, String... args) {
+    return assertTimeoutPreemptively(RUN_TIMEOUT, () -> {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+      int code;
+      try (java.io.PrintStream o = new java.io.PrintStream(out, false);
+          java.io.PrintStream e = new java.io.PrintStream(err, true, StandardCharsets.UTF_8)) {
+        code = Main.run(args, o, e, env);
+      }
+      String errText = err.toString(StandardCharsets.UTF_8);
+      System.out.printf("[exit %d, %d bytes on stdout] jwalreceiver %s%n%s", code, out.size(),
+          String.join(" ", args), errText.indent(4));
+      return new BinaryRun(code, out.toByteArray(), errText);
+    }, () -> "did not end: " + String.join(" ", args));
   }
 
   static void assertOk(CliRun r) {

@@ -44,6 +44,9 @@ public final class ReplicationConnection implements AutoCloseable {
   /** Default largest frame accepted from the server (a DataRow, a CopyData). */
   public static final int DEFAULT_FRAME_LIMIT = 64 * 1024 * 1024;
 
+  /** CopyData size for UPLOAD_MANIFEST (what pg_basebackup reads per call). */
+  private static final int UPLOAD_CHUNK = 128 * 1024;
+
   /** Where the connection is in its life. */
   enum State {
     READY,
@@ -273,6 +276,50 @@ public final class ReplicationConnection implements AutoCloseable {
     state = State.BUSY;
     writer.send(new FrontendMessage.Query(options.text(serverVersionNum)));
     return new CopyOutStream(this, "BASE_BACKUP");
+  }
+
+  /**
+   * UPLOAD_MANIFEST (17+, protocol-notes §2.9): sends a previous backup's {@code backup_manifest}
+   * in COPY IN, so that a following BASE_BACKUP on this session can be INCREMENTAL.
+   *
+   * @param manifest the manifest file's bytes
+   * @throws PgException {@code could not send replication command "UPLOAD_MANIFEST": …} when the
+   *     server refuses the command, {@code could not upload manifest: …} when it rejects the
+   *     manifest
+   */
+  public void uploadManifest(byte[] manifest) {
+    ensureReady();
+    state = State.BUSY;
+    writer.send(new FrontendMessage.Query("UPLOAD_MANIFEST"));
+    PgException error = null;
+    boolean sent = false;
+    while (true) {
+      BackendMessage m = nextMessage();
+      if (m instanceof BackendMessage.CopyResponse cr && cr.direction() == 'G' && !sent) {
+        for (int off = 0; off < manifest.length; off += UPLOAD_CHUNK) {
+          int n = Math.min(UPLOAD_CHUNK, manifest.length - off);
+          writer.send(new FrontendMessage.CopyData(java.nio.ByteBuffer.wrap(manifest, off, n)));
+        }
+        writer.send(new FrontendMessage.CopyDone());
+        sent = true;
+      } else if (m instanceof ErrorResponse er) {
+        error = new PgException(sent ? "could not upload manifest: "
+            : "could not send replication command \"UPLOAD_MANIFEST\": ", er.error());
+      } else if (m instanceof CommandComplete) {
+        continue;
+      } else if (m instanceof ReadyForQuery) {
+        state = State.READY;
+        if (error != null) {
+          throw error;
+        }
+        if (!sent) {
+          throw Wire.violation("UPLOAD_MANIFEST completed without COPY IN");
+        }
+        return;
+      } else {
+        throw unexpected(m, "UPLOAD_MANIFEST");
+      }
+    }
   }
 
   /** The server's version string as reported ({@code 16.2}). */

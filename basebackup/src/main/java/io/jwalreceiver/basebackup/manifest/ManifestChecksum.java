@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.basebackup.manifest;
 
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
@@ -61,6 +62,17 @@ public final class ManifestChecksum {
       crc.update(buffer, offset, length);
     } else if (digest != null) {
       digest.update(buffer, offset, length);
+    }
+  }
+
+  /** Adds the remaining bytes of {@code data} (heap or direct), consuming them. */
+  public void update(ByteBuffer data) {
+    if (crc != null) {
+      crc.update(data);
+    } else if (digest != null) {
+      digest.update(data);
+    } else {
+      data.position(data.limit());
     }
   }
 

@@ -9,6 +9,9 @@ import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarListener;
 import io.jwalreceiver.basebackup.tar.TarReader;
 import io.jwalreceiver.wal.segment.Compression;
+import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
+import io.jwalreceiver.basebackup.manifest.ManifestParser;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -44,6 +47,11 @@ public final class DirectoryBackupSink implements BackupSink {
   private final ManifestFile manifest;
   private final List<OutputDirectory> tablespaceDirs = new ArrayList<>();
   private final List<Path> createdFiles = new ArrayList<>();
+  private final InlineVerifier verifier;
+  private ByteArrayOutputStream manifestBytes;
+  private int verifiedFiles = -1;
+  /** {@code pg_tblspc/<oid>/} for a tablespace archive, empty for base.tar. */
+  private String manifestPrefix;
 
   private Path archiveRoot;
   private TarReader reader;
@@ -65,6 +73,18 @@ public final class DirectoryBackupSink implements BackupSink {
    */
   public DirectoryBackupSink(OutputDirectory target, List<TablespaceMapping> mappings,
       String recoveryConf, boolean sync, boolean keepOnFailure) {
+    this(target, mappings, recoveryConf, sync, keepOnFailure, null);
+  }
+
+  /**
+   * A sink that also checks every file against the manifest when it arrives ({@link
+   * InlineVerifier}).
+   *
+   * @param verifyWith the manifest's checksum algorithm, or null not to check (no manifest)
+   */
+  public DirectoryBackupSink(OutputDirectory target, List<TablespaceMapping> mappings,
+      String recoveryConf, boolean sync, boolean keepOnFailure, ChecksumAlgorithm verifyWith) {
+    this.verifier = verifyWith == null ? null : new InlineVerifier(verifyWith);
     this.target = target;
     this.mappings = List.copyOf(mappings);
     this.recoveryConf = recoveryConf;
@@ -113,6 +133,7 @@ public final class DirectoryBackupSink implements BackupSink {
           null);
     }
     mainArchive = tablespacePath.isEmpty();
+    manifestPrefix = mainArchive ? "" : "pg_tblspc/" + name.substring(0, name.indexOf('.')) + "/";
     if (mainArchive) {
       archiveRoot = target.path();
     } else {
@@ -165,16 +186,42 @@ public final class DirectoryBackupSink implements BackupSink {
   @Override
   public void manifestStart() {
     manifest.start();
+    if (verifier != null) {
+      manifestBytes = new ByteArrayOutputStream();
+    }
   }
 
   @Override
   public void manifestData(ByteBuffer data) {
+    if (manifestBytes != null) {
+      ByteBuffer copy = data.duplicate();
+      byte[] b = new byte[copy.remaining()];
+      copy.get(b);
+      manifestBytes.writeBytes(b);
+    }
     manifest.data(data);
   }
 
   @Override
   public void manifestEnd() {
     manifest.end();
+    if (manifestBytes != null) {
+      verifiedFiles = verifier.verify(ManifestParser.parse(manifestBytes.toByteArray()));
+      manifestBytes = null;
+    }
+  }
+
+  /**
+   * How many manifest entries the received files were checked against, or -1 when no check ran
+   * (no manifest).
+   */
+  public int verifiedFiles() {
+    return verifiedFiles;
+  }
+
+  /** The algorithm of the inline check, or null without one. */
+  public ChecksumAlgorithm verifiedWith() {
+    return verifier == null ? null : verifier.algorithm();
   }
 
   @Override
@@ -249,8 +296,8 @@ public final class DirectoryBackupSink implements BackupSink {
     }
   }
 
-  /** The archive root joined with a member name, refusing names that escape it. */
-  private Path resolve(String name) {
+  /** A member name without leading {@code ./} and trailing {@code /}. */
+  private static String memberPath(String name) {
     String n = name;
     while (n.startsWith("./")) {
       n = n.substring(2);
@@ -258,6 +305,12 @@ public final class DirectoryBackupSink implements BackupSink {
     while (n.endsWith("/")) {
       n = n.substring(0, n.length() - 1);
     }
+    return n;
+  }
+
+  /** The archive root joined with a member name, refusing names that escape it. */
+  private Path resolve(String name) {
+    String n = memberPath(name);
     if (n.isEmpty() || n.equals(".")) {
       return archiveRoot;
     }
@@ -297,6 +350,9 @@ public final class DirectoryBackupSink implements BackupSink {
 
   /** Turns tar members into files, directories and the tablespace links. */
   private final class Extractor implements TarListener {
+    /** Inside a regular file whose bytes the verifier sees. */
+    private boolean inFile;
+
     @Override
     public void entryStart(TarHeader h) {
       Path path = resolve(h.name());
@@ -315,6 +371,10 @@ public final class DirectoryBackupSink implements BackupSink {
           Files.createSymbolicLink(path, link);
           syncer.directory(path.getParent());
         } else if (h.isRegularFile()) {
+          if (verifier != null) {
+            verifier.fileStart(manifestPrefix + memberPath(h.name()));
+            inFile = true;
+          }
           if (mainArchive && recoveryConf != null && archiveRoot.relativize(path).toString().equals("standby.signal")) {
             // -R writes its own standby.signal; drop the server's.
             currentFile = null;
@@ -336,6 +396,9 @@ public final class DirectoryBackupSink implements BackupSink {
 
     @Override
     public void entryData(ByteBuffer data) {
+      if (verifier != null && inFile) {
+        verifier.fileData(data);
+      }
       if (currentFile == null) {
         return;
       }
@@ -352,6 +415,10 @@ public final class DirectoryBackupSink implements BackupSink {
 
     @Override
     public void entryEnd(TarHeader h) {
+      if (verifier != null && inFile) {
+        verifier.fileEnd();
+        inFile = false;
+      }
       if (currentFile == null) {
         return;
       }

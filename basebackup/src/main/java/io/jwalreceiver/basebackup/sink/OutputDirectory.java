@@ -108,6 +108,11 @@ public final class OutputDirectory {
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
   }
 
+  /** An I/O failure as the PostgreSQL tools word it ({@code No such file or directory}, …). */
+  public static String describe(IOException e) {
+    return reason(e);
+  }
+
   static String reason(IOException e) {
     String m = e.getMessage();
     if (e instanceof java.nio.file.NoSuchFileException) {

@@ -6,17 +6,13 @@ import io.jwalreceiver.SqlState;
 import io.jwalreceiver.basebackup.StageTimes;
 import io.jwalreceiver.basebackup.compress.ArchiveDecompressor;
 import io.jwalreceiver.basebackup.compress.ArchiveEncoder;
-import io.jwalreceiver.basebackup.tar.TarHeader;
-import io.jwalreceiver.basebackup.tar.TarListener;
 import io.jwalreceiver.basebackup.tar.TarReader;
 import io.jwalreceiver.basebackup.tar.TarWriter;
 import io.jwalreceiver.wal.segment.Compression;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
@@ -49,7 +45,6 @@ public final class TarFileBackupSink implements BackupSink {
   private boolean terminated;
   private TarReader rewriter;
   private TarWriter writer;
-  private boolean sawAutoConf;
   private StageTimes times = StageTimes.OFF;
 
   /**
@@ -106,7 +101,7 @@ public final class TarFileBackupSink implements BackupSink {
         output = encoder;
       }
       writer = new TarWriter(output, fileName);
-      rewriter = new TarReader(new RecoveryInjector());
+      rewriter = new TarReader(new RecoveryInjector(writer, recoveryConf));
       if (serverSide != Compression.Algorithm.NONE) {
         decompressor = new ArchiveDecompressor(serverSide, name, rewriter::feed);
       }
@@ -226,74 +221,6 @@ public final class TarFileBackupSink implements BackupSink {
       }
     } catch (IOException e) {
       throw OutputDirectory.ioError("could not write to file \"" + p + "\"", e);
-    }
-  }
-
-  private void appendRecoveryMembers() {
-    long now = System.currentTimeMillis() / 1000;
-    if (!sawAutoConf) {
-      byte[] conf = recoveryConf.getBytes(StandardCharsets.UTF_8);
-      writer.writeEntry(TarHeader.regularFile("postgresql.auto.conf", conf.length, 0600, 0, 0, now),
-          ByteBuffer.wrap(conf));
-    }
-    writer.writeEntry(TarHeader.regularFile("standby.signal", 0, 0600, 0, 0, now),
-        ByteBuffer.allocate(0));
-  }
-
-  /** Re-emits base.tar's members, with the -R changes. */
-  private final class RecoveryInjector implements TarListener {
-    private boolean skip;
-    private ByteArrayOutputStream autoConf;
-
-    @Override
-    public void entryStart(TarHeader h) {
-      skip = false;
-      autoConf = null;
-      String name = h.name().startsWith("./") ? h.name().substring(2) : h.name();
-      if (name.equals("standby.signal")) {
-        skip = true;
-      } else if (name.equals("postgresql.auto.conf")) {
-        autoConf = new ByteArrayOutputStream();
-        sawAutoConf = true;
-      } else {
-        writer.startEntry(h);
-      }
-    }
-
-    @Override
-    public void entryData(ByteBuffer data) {
-      if (skip) {
-        return;
-      }
-      if (autoConf != null) {
-        byte[] b = new byte[data.remaining()];
-        data.get(b);
-        autoConf.writeBytes(b);
-      } else {
-        writer.writeData(data);
-      }
-    }
-
-    @Override
-    public void entryEnd(TarHeader h) {
-      if (skip) {
-        skip = false;
-        return;
-      }
-      if (autoConf != null) {
-        autoConf.writeBytes(recoveryConf.getBytes(StandardCharsets.UTF_8));
-        byte[] all = autoConf.toByteArray();
-        writer.writeEntry(TarHeader.regularFile(h.name(), all.length, h.mode(), h.uid(), h.gid(),
-            h.mtime()), ByteBuffer.wrap(all));
-        autoConf = null;
-      } else {
-        writer.endEntry();
-      }
-    }
-
-    @Override
-    public void end() {
-      appendRecoveryMembers();
     }
   }
 }

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.basebackup.sink;
+
+import java.nio.ByteBuffer;
+
+/**
+ * For {@code -t server:DIR} and {@code -t blackhole}: the server keeps (or drops) the archives
+ * and the manifest and sends only their markers and progress, so there is nothing to write here.
+ */
+public final class DiscardingSink implements BackupSink {
+
+  @Override
+  public void archiveStart(String name, String tablespacePath, boolean terminated) {}
+
+  @Override
+  public void archiveData(ByteBuffer data) {
+    data.position(data.limit());
+  }
+
+  @Override
+  public void archiveEnd() {}
+
+  @Override
+  public void finish() {}
+
+  @Override
+  public void abort() {}
+}

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.basebackup.sink;
+
+import io.jwalreceiver.basebackup.tar.TarHeader;
+import io.jwalreceiver.basebackup.tar.TarListener;
+import io.jwalreceiver.basebackup.tar.TarWriter;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Re-emits the members of {@code base.tar} into a {@link TarWriter}, with {@code -R}'s changes
+ * when {@code recoveryConf} is set: the server's {@code standby.signal} dropped, the recovery
+ * settings appended to {@code postgresql.auto.conf} (or a new one), an empty {@code
+ * standby.signal} added at the end. Does not end the archive: the caller may add members (the
+ * manifest, for {@code -D -}) before {@link TarWriter#finish()}.
+ */
+final class RecoveryInjector implements TarListener {
+
+  private final TarWriter writer;
+  private final String recoveryConf;
+  private boolean skip;
+  private boolean sawAutoConf;
+  private ByteArrayOutputStream autoConf;
+
+  /**
+   * @param writer where the members go
+   * @param recoveryConf the {@code -R} lines, or null to copy the members unchanged
+   */
+  RecoveryInjector(TarWriter writer, String recoveryConf) {
+    this.writer = writer;
+    this.recoveryConf = recoveryConf;
+  }
+
+  @Override
+  public void entryStart(TarHeader h) {
+    skip = false;
+    autoConf = null;
+    String name = h.name().startsWith("./") ? h.name().substring(2) : h.name();
+    if (recoveryConf != null && name.equals("standby.signal")) {
+      skip = true;
+    } else if (recoveryConf != null && name.equals("postgresql.auto.conf")) {
+      autoConf = new ByteArrayOutputStream();
+      sawAutoConf = true;
+    } else {
+      writer.startEntry(h);
+    }
+  }
+
+  @Override
+  public void entryData(ByteBuffer data) {
+    if (skip) {
+      return;
+    }
+    if (autoConf != null) {
+      byte[] b = new byte[data.remaining()];
+      data.get(b);
+      autoConf.writeBytes(b);
+    } else {
+      writer.writeData(data);
+    }
+  }
+
+  @Override
+  public void entryEnd(TarHeader h) {
+    if (skip) {
+      skip = false;
+      return;
+    }
+    if (autoConf != null) {
+      autoConf.writeBytes(recoveryConf.getBytes(StandardCharsets.UTF_8));
+      byte[] all = autoConf.toByteArray();
+      writer.writeEntry(TarHeader.regularFile(h.name(), all.length, h.mode(), h.uid(), h.gid(),
+          h.mtime()), ByteBuffer.wrap(all));
+      autoConf = null;
+    } else {
+      writer.endEntry();
+    }
+  }
+
+  @Override
+  public void end() {
+    if (recoveryConf == null) {
+      return;
+    }
+    long now = System.currentTimeMillis() / 1000;
+    if (!sawAutoConf) {
+      byte[] conf = recoveryConf.getBytes(StandardCharsets.UTF_8);
+      writer.writeEntry(TarHeader.regularFile("postgresql.auto.conf", conf.length, 0600, 0, 0, now),
+          ByteBuffer.wrap(conf));
+    }
+    writer.writeEntry(TarHeader.regularFile("standby.signal", 0, 0600, 0, 0, now),
+        ByteBuffer.allocate(0));
+  }
+}

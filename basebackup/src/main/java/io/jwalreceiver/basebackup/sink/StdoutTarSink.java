@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.basebackup.sink;
+
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.SqlState;
+import io.jwalreceiver.basebackup.compress.ArchiveDecompressor;
+import io.jwalreceiver.basebackup.compress.ArchiveEncoder;
+import io.jwalreceiver.basebackup.tar.TarHeader;
+import io.jwalreceiver.basebackup.tar.TarReader;
+import io.jwalreceiver.basebackup.tar.TarWriter;
+import io.jwalreceiver.wal.segment.Compression;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * {@code -F t -D -}: the one archive ({@code base.tar}) written to standard output, as
+ * pg_basebackup does it: the archive is parsed and written again member by member so that the
+ * {@code -R} files and then {@code backup_manifest} can be added before the end blocks (the
+ * manifest arrives after the archive). With client-side compression the whole stream is
+ * compressed. A server-compressed archive is copied through as it is, which is only possible
+ * without a manifest and without {@code -R} (the caller refuses the rest).
+ */
+public final class StdoutTarSink implements BackupSink {
+
+  private static final String NAME = "-";
+
+  private final OutputStream stdout;
+  private final String recoveryConf;
+  private final Compression compression;
+  private final int gzipWorkers;
+
+  private WritableByteChannel output;
+  private ArchiveEncoder encoder;
+  private TarWriter writer;
+  private TarReader reader;
+  private boolean raw;
+  private ByteArrayOutputStream manifest;
+  private boolean archiveSeen;
+
+  /**
+   * @param stdout standard output
+   * @param recoveryConf the {@code -R} lines, or null
+   * @param compression client-side compression of the stream, or {@link Compression#NONE}
+   * @param gzipWorkers threads for gzip (0 = on the receiving thread)
+   */
+  public StdoutTarSink(OutputStream stdout, String recoveryConf, Compression compression,
+      int gzipWorkers) {
+    this.stdout = stdout;
+    this.recoveryConf = recoveryConf;
+    this.compression = compression;
+    this.gzipWorkers = gzipWorkers;
+  }
+
+  @Override
+  public void archiveStart(String name, String tablespacePath, boolean terminated) {
+    if (archiveSeen) {
+      // The caller checked the tablespace count; a second archive is a protocol error.
+      throw new PgException(SqlState.PROTOCOL_VIOLATION,
+          "can only write single tablespace to stdout, server sent archive \"" + name + "\"");
+    }
+    archiveSeen = true;
+    Compression.Algorithm serverSide = ArchiveDecompressor.algorithmOf(name);
+    output = Channels.newChannel(stdout);
+    if (compression.compressed()) {
+      encoder = ArchiveEncoder.open(compression, output, gzipWorkers);
+      output = encoder;
+    }
+    if (serverSide != Compression.Algorithm.NONE) {
+      if (recoveryConf != null || serverSide == null) {
+        throw new PgException(SqlState.PROTOCOL_VIOLATION, "cannot parse archive \"" + name
+            + "\"", "Only tar archives can be parsed. The -R option requires parsing the archive.",
+            null, null);
+      }
+      raw = true;
+      return;
+    }
+    writer = new TarWriter(output, NAME);
+    reader = new TarReader(new RecoveryInjector(writer, recoveryConf));
+  }
+
+  @Override
+  public void archiveData(ByteBuffer data) {
+    if (raw) {
+      write(data);
+    } else {
+      reader.feed(data);
+    }
+  }
+
+  @Override
+  public void archiveEnd() {
+    if (reader != null) {
+      // Adds the -R members; the end blocks wait for the manifest.
+      reader.finish();
+      reader = null;
+    }
+  }
+
+  @Override
+  public void manifestStart() {
+    manifest = new ByteArrayOutputStream();
+  }
+
+  @Override
+  public void manifestData(ByteBuffer data) {
+    byte[] b = new byte[data.remaining()];
+    data.get(b);
+    manifest.writeBytes(b);
+  }
+
+  @Override
+  public void manifestEnd() {
+    if (writer == null) {
+      throw new PgException(SqlState.PROTOCOL_VIOLATION,
+          "cannot inject manifest into a compressed tar file");
+    }
+    byte[] bytes = manifest.toByteArray();
+    writer.writeEntry(TarHeader.regularFile("backup_manifest", bytes.length, 0600, 0, 0,
+        System.currentTimeMillis() / 1000), ByteBuffer.wrap(bytes));
+    manifest = null;
+  }
+
+  @Override
+  public void finish() {
+    if (writer != null) {
+      writer.finish();
+    }
+    try {
+      if (encoder != null) {
+        encoder.finish();
+        encoder.close();
+        encoder = null;
+      }
+      stdout.flush();
+    } catch (IOException e) {
+      throw OutputDirectory.ioError("could not write to standard output", e);
+    }
+  }
+
+  @Override
+  public void abort() {
+    if (encoder != null) {
+      encoder.close();
+    }
+    try {
+      stdout.flush();
+    } catch (IOException ignored) {
+      // Failing anyway.
+    }
+  }
+
+  private void write(ByteBuffer data) {
+    try {
+      while (data.hasRemaining()) {
+        output.write(data);
+      }
+    } catch (IOException e) {
+      throw OutputDirectory.ioError("could not write to standard output", e);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli;
+
+import static io.jwalreceiver.cli.BackupTestSupport.assertOk;
+import static io.jwalreceiver.cli.BackupTestSupport.bb;
+import static io.jwalreceiver.cli.BackupTestSupport.env;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jwalreceiver.testkit.PgVersions;
+import io.jwalreceiver.testkit.PostgresServer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@code jwalreceiver basebackup} on 13–18: the inline check of every received file against the
+ * manifest (reported under {@code -v}), a missing {@code -S} slot failing before any data is
+ * transferred, and {@code -P} counting as pg_basebackup does with server-side compression.
+ */
+@Tag("postgres")
+class BaseBackupChecksIT {
+
+  @TempDir Path tmp;
+
+  static List<Integer> versions() {
+    return PgVersions.selected();
+  }
+
+  private String s(String name) {
+    return tmp.resolve(name).toString();
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource("versions")
+  void plainBackupsPassTheInlineManifestCheck(int major) {
+    Map<String, String> env = env(PostgresServer.shared(major));
+    CliRun crc = bb(env, "-D", s("crc"), "-X", "fetch", "-v");
+    assertOk(crc);
+    assertThat(crc.err()).containsPattern("checked [1-9][0-9]+ files against the backup manifest as "
+        + "they were received: sizes and CRC32C checksums match");
+
+    CliRun sha = bb(env, "-D", s("sha"), "-X", "none", "-v", "--manifest-checksums", "sha256");
+    assertOk(sha);
+    assertThat(sha.err()).contains("sizes and SHA256 checksums match");
+
+    CliRun none = bb(env, "-D", s("none"), "-X", "none", "-v", "--manifest-checksums", "none");
+    assertOk(none);
+    assertThat(none.err()).contains("the backup manifest as they were received: sizes match");
+
+    CliRun noManifest = bb(env, "-D", s("nomanifest"), "-X", "none", "-v", "--no-manifest");
+    assertOk(noManifest);
+    assertThat(noManifest.err()).doesNotContain("against the backup manifest");
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource("versions")
+  void aMissingSlotFailsBeforeTheDataIsTransferred(int major) {
+    Map<String, String> env = env(PostgresServer.shared(major));
+    CliRun r = bb(env, "-D", s("noslot"), "-X", "stream", "-S", "no_such_slot", "-P");
+    assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
+    assertThat(r.err()).contains("replication slot \"no_such_slot\" does not exist")
+        .doesNotContain("Exception")
+        // No progress line: the streamer's failure stopped the backup before any archive data.
+        .doesNotContainPattern("\\d+/\\d+ kB \\(\\d+%\\)");
+    assertThat(tmp.resolve("noslot")).doesNotExist();
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource("versions")
+  void progressWithServerCompressionCountsWhatTheServerSent(int major) {
+    PgVersions.assumeAtLeast(major, 15);
+    Map<String, String> env = env(PostgresServer.shared(major));
+    // A nearly empty cluster compresses about tenfold: counting the compressed bytes received
+    // would end near 10 %; pg_basebackup shows the server's count of what it sent.
+    CliRun r = bb(env, "-D", s("gz"), "-X", "none", "-Z", "server-gzip", "-P");
+    assertOk(r);
+    assertThat(BackupTestSupport.lastProgressPercent(r.err())).isGreaterThanOrEqualTo(90);
+  }
+}
