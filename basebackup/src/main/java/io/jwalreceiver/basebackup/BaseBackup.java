@@ -241,7 +241,8 @@ public final class BaseBackup {
         }
         if (sink != null && target != null) {
           sink.abort();
-        } else if (sink != null) {
+        } else if (sink != null && request.targetDir() == null) {
+          // Standard output or a backup target: nothing of ours on disk, only streams to close.
           sink.abort();
         } else if (target != null && !request.keepOnFailure()) {
           target.cleanUp();
