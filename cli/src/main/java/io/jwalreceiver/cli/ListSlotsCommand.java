@@ -49,49 +49,19 @@ public final class ListSlotsCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  /** An aligned table like psql's, with NULL shown empty. */
+  /** An aligned table like psql's, with NULL shown empty and booleans as yes/no. */
   private void printTable(QueryResult r) {
-    List<String> cols = r.columns();
-    int[] width = new int[cols.size()];
-    for (int i = 0; i < cols.size(); i++) {
-      width[i] = cols.get(i).length();
-      for (List<String> row : r.rows()) {
-        width[i] = Math.max(width[i], show(row.get(i)).length());
-      }
-    }
-    StringBuilder header = new StringBuilder();
-    StringBuilder rule = new StringBuilder();
-    for (int i = 0; i < cols.size(); i++) {
-      if (i > 0) {
-        header.append(" | ");
-        rule.append("-+-");
-      }
-      header.append(pad(cols.get(i), width[i]));
-      rule.append("-".repeat(width[i]));
-    }
-    cli.out().println(header.toString().stripTrailing());
-    cli.out().println(rule);
+    TextTable table = new TextTable(r.columns());
     for (List<String> row : r.rows()) {
-      StringBuilder line = new StringBuilder();
-      for (int i = 0; i < cols.size(); i++) {
-        if (i > 0) {
-          line.append(" | ");
-        }
-        line.append(pad(show(row.get(i)), width[i]));
-      }
-      cli.out().println(line.toString().stripTrailing());
+      table.add(row.stream().map(ListSlotsCommand::show).toList());
     }
-    cli.out().println("(" + r.rows().size() + (r.rows().size() == 1 ? " row)" : " rows)"));
+    table.print(cli.out());
   }
 
   private static String show(String v) {
     if (v == null) {
-      return "";
+      return null;
     }
     return v.equals("t") ? "yes" : v.equals("f") ? "no" : v;
-  }
-
-  private static String pad(String s, int w) {
-    return s + " ".repeat(w - s.length());
   }
 }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
       "A pure-Java PostgreSQL physical replication client for servers 13 to 18.",
       ""
     },
-    subcommands = {BaseBackupCommand.class, ReceiveWalCommand.class, IdentifyCommand.class, SlotCommand.class, VerifyBackupCommand.class, CheckCommand.class, DemoCommand.class, BenchCommand.class},
+    subcommands = {BaseBackupCommand.class, ReceiveWalCommand.class, IdentifyCommand.class, SlotCommand.class, VerifyBackupCommand.class, CheckCommand.class, DemoCommand.class, BenchCommand.class, StatusCommand.class},
     usageHelpWidth = 95,
     footer = {
       "",
