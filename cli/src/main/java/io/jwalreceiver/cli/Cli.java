@@ -7,6 +7,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.time.InstantSource;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
@@ -28,6 +32,34 @@ public final class Cli {
     this.out = out;
     this.err = err;
     this.env = Map.copyOf(env);
+  }
+
+  /**
+   * The same process context whose messages on standard error start with a timestamp, as
+   * PostgreSQL's {@code log_line_prefix = '%m '} writes it in UTC ({@code 2026-11-27
+   * 19:50:01.123 UTC jwalreceiver: …}), for a daemon whose output goes to a file. The message
+   * after the prefix is unchanged.
+   */
+  public Cli withTimestamps(InstantSource clock) {
+    return new Cli(out, new TimestampedStream(err, clock), env);
+  }
+
+  /** Prefixes every line printed with {@code println(String)} by the time it was printed. */
+  private static final class TimestampedStream extends PrintStream {
+    private static final DateTimeFormatter FORMAT =
+        DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS 'UTC' ", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
+    private final InstantSource clock;
+
+    TimestampedStream(PrintStream target, InstantSource clock) {
+      super(target, true);
+      this.clock = clock;
+    }
+
+    @Override
+    public synchronized void println(String line) {
+      super.println(FORMAT.format(clock.instant()) + line);
+    }
   }
 
   /** Standard output, for results. */

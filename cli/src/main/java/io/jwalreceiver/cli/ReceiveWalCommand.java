@@ -12,6 +12,9 @@ import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.Compression;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.jwalreceiver.wal.segment.SyncPolicy;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +43,8 @@ public final class ReceiveWalCommand implements Callable<Integer> {
   /** The application_name sent when none is configured. */
   static final String FALLBACK_APPLICATION_NAME = "pg_receivewal";
 
-  private final Cli cli;
+  /** Replaced by a timestamping one with --log-timestamps. */
+  private Cli cli;
 
   @Mixin HelpOptions helpOptions;
 
@@ -88,6 +92,19 @@ public final class ReceiveWalCommand implements Callable<Integer> {
   @Option(names = "--drop-slot", description = "drop the replication slot (for the slot's name see --slot)")
   boolean dropSlot;
 
+  @Option(names = "--metrics-port", paramLabel = "PORT",
+      description = {"serve Prometheus metrics over HTTP at /metrics on this port",
+          "(0 = any free port, shown with -v)"})
+  Integer metricsPort;
+
+  @Option(names = "--metrics-address", paramLabel = "ADDRESS",
+      description = "address to serve the metrics on (default: 127.0.0.1)")
+  String metricsAddress;
+
+  @Option(names = "--log-timestamps",
+      description = "start every message with the time (UTC), for logs written to a file")
+  boolean logTimestamps;
+
   @Mixin ConnectionOptions connection;
 
   public ReceiveWalCommand(Cli cli) {
@@ -96,6 +113,10 @@ public final class ReceiveWalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    InstantSource clock = InstantSource.system();
+    if (logTimestamps) {
+      cli = cli.withTimestamps(clock);
+    }
     // Validation in pg_receivewal's order, with its messages.
     if (directory == null && !createSlot && !dropSlot) {
       return usage("no target directory specified");
@@ -163,6 +184,13 @@ public final class ReceiveWalCommand implements Callable<Integer> {
           config, new ReplicationCommand.CreateReplicationSlot(slot, false, false), ifNotExists);
     }
 
+    if (metricsAddress != null && metricsPort == null) {
+      return usage("--metrics-address needs --metrics-port");
+    }
+    if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
+      cli.error("invalid metrics port \"" + metricsPort + "\"", null, null);
+      return ExitCodes.ERROR;
+    }
     if (!Files.isDirectory(directory)) {
       cli.error("could not open directory \"" + directory + "\": "
           + (Files.exists(directory) ? "Not a directory" : "No such file or directory"), null, null);
@@ -178,24 +206,84 @@ public final class ReceiveWalCommand implements Callable<Integer> {
     SegmentFileSink.Options sinkOptions = SegmentFileSink.Options.DEFAULTS
         .withSyncPolicy(noSync ? SyncPolicy.NEVER : SyncPolicy.ON_REQUEST)
         .withCompression(compression);
+    ReceiveWalMetrics metrics =
+        metricsPort == null ? null : new ReceiveWalMetrics(new Messages(), clock);
     WalReceiver receiver = new WalReceiver(
         config,
         options,
         (size, groupAccess) -> {
           SegmentFileSink sink =
               SegmentFileSink.open(directory, size, sinkOptions.withGroupAccess(groupAccess));
-          if (verbose) {
-            sink.onSegmentCompleted(seg -> cli.info("finished segment at " + seg.endLsn()
-                + " (timeline " + seg.timeline() + ")"));
+          if (metrics != null) {
+            metrics.attach(sink);
+          }
+          if (verbose || metrics != null) {
+            sink.onSegmentCompleted(seg -> {
+              if (metrics != null) {
+                metrics.segmentCompleted();
+              }
+              if (verbose) {
+                cli.info("finished segment at " + seg.endLsn() + " (timeline " + seg.timeline()
+                    + ")");
+              }
+            });
           }
           return sink;
         },
         size -> ResumePoint.scan(directory, size, cli::warning),
-        new Messages(),
-        InstantSource.system());
-    Interrupts.onStop(receiver::requestStop);
-    receiver.run();
+        metrics == null ? new Messages() : metrics,
+        clock);
+    try {
+      if (metrics != null && !serveMetrics(metrics)) {
+        return ExitCodes.ERROR;
+      }
+      Interrupts.onStop(receiver::requestStop);
+      receiver.run();
+      if (metrics != null) {
+        metrics.stopped(null);
+      }
+    } catch (PgException e) {
+      if (metrics != null) {
+        metrics.stopped(e);
+      }
+      // Printed here rather than by Main so that --log-timestamps covers the last error too.
+      cli.error(null, e);
+      return ExitCodes.forException(e);
+    } finally {
+      if (metrics != null) {
+        metrics.close();
+      }
+    }
     return ExitCodes.OK;
+  }
+
+  /** Starts the metrics endpoint; false (after the error message) when it cannot. */
+  private boolean serveMetrics(ReceiveWalMetrics metrics) {
+    String host = metricsAddress == null ? "127.0.0.1" : metricsAddress;
+    InetAddress address;
+    try {
+      address = InetAddress.getByName(host);
+    } catch (UnknownHostException e) {
+      cli.error("could not translate host name \"" + host + "\" to address: " + e.getMessage(),
+          null, null);
+      return false;
+    }
+    try {
+      int port = metrics.serve(address, metricsPort);
+      if (verbose) {
+        cli.info("serving metrics at http://" + hostForUrl(address) + ":" + port + "/metrics");
+      }
+      return true;
+    } catch (IOException e) {
+      cli.error("could not serve metrics on " + host + " port " + metricsPort + ": "
+          + e.getMessage(), null, null);
+      return false;
+    }
+  }
+
+  private static String hostForUrl(InetAddress address) {
+    String a = address.getHostAddress();
+    return a.indexOf(':') >= 0 ? "[" + a + "]" : a;
   }
 
   /** pg_receivewal's verbose messages and its always-shown ones. */

@@ -15,7 +15,7 @@ class CliTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"", "identify", "slot", "slot create", "slot drop", "slot list",
-      "basebackup", "receivewal", "verifybackup", "check", "demo"})
+      "basebackup", "receivewal", "verifybackup", "check", "demo", "status"})
   void printsHelpOnStdoutAndExitsZero(String command) {
     String[] args = (command.isEmpty() ? "--help" : command + " --help").split(" ");
     CliRun r = CliRun.of(NO_ENV, args);
@@ -27,7 +27,7 @@ class CliTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"", "identify", "slot", "slot create", "slot drop", "slot list",
-      "basebackup", "receivewal", "verifybackup", "check", "demo"})
+      "basebackup", "receivewal", "verifybackup", "check", "demo", "status"})
   void printsVersionOnEveryCommand(String command) {
     String[] args = (command.isEmpty() ? "--version" : command + " --version").split(" ");
     CliRun r = CliRun.of(NO_ENV, args);
@@ -75,5 +75,25 @@ class CliTest {
     assertThat(r.firstErrorLine())
         .isEqualTo("jwalreceiver: error: could not translate host name \"no-such-host.invalid\" to"
             + " address: Name or service not known");
+  }
+
+  @Test
+  void statusRejectsAMissingDirectoryBeforeConnecting() {
+    CliRun r = CliRun.of(NO_ENV, "status", "-D", "/nonexistent/archive", "-p", "1");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).isEqualTo("jwalreceiver: error: could not open directory"
+        + " \"/nonexistent/archive\": No such file or directory" + System.lineSeparator());
+  }
+
+  @Test
+  void receivewalChecksTheMetricsOptionsBeforeConnecting() {
+    CliRun noPort = CliRun.of(NO_ENV, "receivewal", "-D", "/tmp", "--metrics-address", "::1");
+    assertThat(noPort.exitCode()).isEqualTo(1);
+    assertThat(noPort.firstErrorLine())
+        .isEqualTo("jwalreceiver: error: --metrics-address needs --metrics-port");
+    CliRun badPort = CliRun.of(NO_ENV, "receivewal", "-D", "/tmp", "--metrics-port", "70000");
+    assertThat(badPort.exitCode()).isEqualTo(1);
+    assertThat(badPort.firstErrorLine())
+        .isEqualTo("jwalreceiver: error: invalid metrics port \"70000\"");
   }
 }

@@ -143,6 +143,12 @@ public final class WalReceiver {
     /** The connection failed; a retry follows after {@code retryIn} unless looping is off. */
     default void disconnected(PgException cause, Duration retryIn) {}
 
+    /**
+     * The server's WAL end as an XLogData message or a keepalive reported it (on a primary its
+     * flush position): how far the server is ahead. Called per message: keep it cheap.
+     */
+    default void serverWalEnd(long walEnd) {}
+
     /** A status update went out. */
     default void statusSent(long write, long flush) {}
 
@@ -448,6 +454,7 @@ public final class WalReceiver {
           if (m.dataStart() != expected) {
             throw gotUnexpectedOffset(m.dataStart(), expected);
           }
+          listener.serverWalEnd(m.walEnd());
           ByteBuffer payload = m.payload();
           int len = payload.remaining();
           sink.write(tli, expected, payload);
@@ -463,6 +470,7 @@ public final class WalReceiver {
           break;
         }
         case KEEPALIVE:
+          listener.serverWalEnd(stream.message().walEnd());
           if (stream.message().replyRequested()) {
             // Answer at once with what is true now; let the flusher catch up for the next one.
             sendStatus(stream, sink, reportFlush, false);

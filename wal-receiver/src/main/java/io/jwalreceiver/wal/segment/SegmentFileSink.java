@@ -262,6 +262,7 @@ public final class SegmentFileSink implements WalSink {
   private volatile PgException failure;
   private volatile LongConsumer durableListener = position -> {};
   private volatile SegmentListener segmentListener = segment -> {};
+  private volatile SyncListener syncListener = nanos -> {};
 
   // ---- receive-thread state ----
   private TimelineId timeline;
@@ -370,6 +371,16 @@ public final class SegmentFileSink implements WalSink {
    */
   public void onSegmentCompleted(SegmentListener listener) {
     segmentListener = Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
+   * Registers the callback run on the flusher after each force of a WAL file with how long it
+   * took, replacing an earlier one. Nothing is reported under {@link SyncPolicy#NEVER}.
+   *
+   * @param listener the callback
+   */
+  public void onSync(SyncListener listener) {
+    syncListener = Objects.requireNonNull(listener, "listener");
   }
 
   /**
@@ -912,7 +923,7 @@ public final class SegmentFileSink implements WalSink {
     finish(file);
     try {
       if (sync) {
-        file.force(true);
+        timedForce(file, true);
       }
       file.close();
     } catch (IOException e) {
@@ -949,7 +960,7 @@ public final class SegmentFileSink implements WalSink {
     finish(file);
     try {
       if (sync) {
-        file.force(true);
+        timedForce(file, true);
       }
       file.close();
     } catch (IOException e) {
@@ -1076,7 +1087,7 @@ public final class SegmentFileSink implements WalSink {
       try {
         // fdatasync is enough: an uncompressed file is pre-sized, so its length never changes;
         // a compressed file grows, and fdatasync includes the size needed to read the data.
-        file.force(false);
+        timedForce(file, false);
       } catch (IOException e) {
         throw ioError("could not fsync file", file, e);
       }
@@ -1084,7 +1095,14 @@ public final class SegmentFileSink implements WalSink {
     publish(target, snapshotEpoch);
   }
 
-  private void publish(long position, long snapshotEpoch) {
+  /** Forces a WAL file and tells the {@link SyncListener} how long it took. */
+  private void timedForce(SegmentFile file, boolean metadata) throws IOException {
+    long started = System.nanoTime();
+    file.force(metadata);
+    syncListener.synced(System.nanoTime() - started);
+  }
+
+    private void publish(long position, long snapshotEpoch) {
     boolean advanced = false;
     lock.lock();
     try {

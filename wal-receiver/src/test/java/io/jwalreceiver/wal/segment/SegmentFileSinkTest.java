@@ -106,6 +106,33 @@ class SegmentFileSinkTest {
   // ---------------------------------------------------------------------------------------
 
   @Test
+  void reportsEachForceOfWalToTheSyncListener() throws Exception {
+    SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS);
+    List<Long> forces = java.util.Collections.synchronizedList(new ArrayList<>());
+    sink.onSync(forces::add);
+    sink.startTimeline(TLI_1, SEG_2);
+    sink.write(TLI_1, SEG_2, ByteBuffer.wrap(randomBytes(1000, 3)));
+    sink.flush();
+    assertThat(forces).hasSize(1);
+    // A completed segment is forced once more.
+    sink.write(TLI_1, SEG_2 + 1000, ByteBuffer.wrap(randomBytes(SEG - 1000, 4)));
+    sink.flush();
+    assertThat(forces).hasSize(2).allSatisfy(n -> assertThat(n).isPositive());
+  }
+
+  @Test
+  void reportsNoForceWithoutSync() {
+    SegmentFileSink sink =
+        open(SegmentFileSink.Options.DEFAULTS.withSyncPolicy(SyncPolicy.NEVER));
+    List<Long> forces = java.util.Collections.synchronizedList(new ArrayList<>());
+    sink.onSync(forces::add);
+    sink.startTimeline(TLI_1, SEG_2);
+    sink.write(TLI_1, SEG_2, ByteBuffer.wrap(randomBytes(SEG, 5)));
+    sink.flush();
+    assertThat(forces).isEmpty();
+  }
+
+  @Test
   void writesAcrossSegmentBoundariesIntoExactSegmentFiles() throws IOException {
     SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS);
     byte[] wal = randomBytes(2 * SEG + SEG / 2, 42);

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli;
+
+import io.jwalreceiver.Lsn;
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.wal.WalReceiver;
+import io.jwalreceiver.wal.segment.SegmentFileSink;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
+
+/**
+ * receivewal's Prometheus metrics: a {@link WalReceiver.Listener} (wrapping the one that prints
+ * messages) and the sink's segment and sync callbacks, adapted to the Prometheus client so that
+ * wal-receiver does not depend on it.
+ *
+ * <p>The receive loop calls {@link #received} and {@link #serverWalEnd} for every message, so
+ * those only store into single-writer fields ({@code setRelease}: a plain store on x86, no lock, no
+ * allocation); the Prometheus side reads them when scraped, through callback metrics. The counters
+ * and the histogram that Prometheus owns are updated from the flusher and on reconnects only.
+ */
+final class ReceiveWalMetrics implements WalReceiver.Listener, AutoCloseable {
+
+  /** Upper bounds of the fsync histogram, seconds: 0.1 ms to 10 s. */
+  private static final double[] FSYNC_BUCKETS = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
+  };
+
+  private final WalReceiver.Listener delegate;
+  private final InstantSource clock;
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final Histogram fsyncSeconds;
+
+  // Written by the receive thread only; read by scrapes.
+  private final AtomicLong receivedLsn = new AtomicLong();
+  private final AtomicLong receivedBytes = new AtomicLong();
+  private final AtomicLong serverWalEnd = new AtomicLong();
+  /** The receive thread's previous end, to turn positions into byte counts. */
+  private long lastEnd;
+
+  private final AtomicLong segmentsCompleted = new AtomicLong();
+  private final AtomicLong reconnects = new AtomicLong();
+  private final AtomicLong lastErrorMillis = new AtomicLong();
+  private final AtomicLong timeline = new AtomicLong();
+  private volatile boolean streaming;
+  private volatile SegmentFileSink sink;
+  private HTTPServer server;
+
+  ReceiveWalMetrics(WalReceiver.Listener delegate, InstantSource clock) {
+    this.delegate = delegate;
+    this.clock = clock;
+    gauge("jwalreceiver_received_lsn",
+        "End of the WAL received and written (not necessarily flushed), as a byte position",
+        () -> receivedLsn.getAcquire());
+    gauge("jwalreceiver_flushed_lsn",
+        "End of the WAL flushed to disk (what is reported to the server as flushed), as a byte"
+            + " position",
+        this::flushed);
+    gauge("jwalreceiver_server_wal_end_lsn",
+        "The server's WAL end as its last message reported it, as a byte position",
+        () -> serverWalEnd.getAcquire());
+    gauge("jwalreceiver_server_lag_bytes",
+        "Bytes between the server's WAL end and the WAL flushed here",
+        this::lagBytes);
+    gauge("jwalreceiver_timeline", "The timeline being received", () -> timeline.get());
+    gauge("jwalreceiver_streaming", "1 while connected and streaming, else 0",
+        () -> streaming ? 1 : 0);
+    gauge("jwalreceiver_last_error_timestamp_seconds",
+        "When the last connection failure or error happened (Unix time), 0 when none",
+        () -> lastErrorMillis.get() / 1000.0);
+    counter("jwalreceiver_received_bytes", "Bytes of WAL received",
+        () -> receivedBytes.getAcquire());
+    counter("jwalreceiver_segments_completed", "WAL segments completed, synced and renamed",
+        () -> segmentsCompleted.get());
+    counter("jwalreceiver_reconnects", "Connection failures followed by a new attempt",
+        () -> reconnects.get());
+    fsyncSeconds = Histogram.builder()
+        .name("jwalreceiver_fsync_duration_seconds")
+        .help("Time taken by each fsync of a WAL file")
+        .unit(Unit.SECONDS)
+        .classicOnly()
+        .classicUpperBounds(FSYNC_BUCKETS)
+        .build();
+    registry.register(fsyncSeconds);
+  }
+
+  /**
+   * Serves {@code /metrics} on {@code address}:{@code port} (0 = any free port).
+   *
+   * @return the port
+   * @throws IOException when the port cannot be bound
+   */
+  int serve(InetAddress address, int port) throws IOException {
+    server = HTTPServer.builder()
+        .inetAddress(address)
+        .port(port)
+        .registry(registry)
+        .buildAndStart();
+    return server.getPort();
+  }
+
+  /** Starts counting a new connection's sink: its completed segments and fsync times. */
+  void attach(SegmentFileSink newSink) {
+    newSink.onSync(nanos -> fsyncSeconds.observe(nanos / 1e9));
+    sink = newSink;
+  }
+
+  /** A segment was completed (from the sink's flusher). */
+  void segmentCompleted() {
+    segmentsCompleted.incrementAndGet();
+  }
+
+  /** The receiver stopped or failed for good. */
+  void stopped(PgException failure) {
+    streaming = false;
+    if (failure != null) {
+      lastErrorMillis.set(clock.millis());
+    }
+  }
+
+  @Override
+  public void close() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private double flushed() {
+    SegmentFileSink s = sink;
+    return s == null ? 0 : unsigned(s.durablePosition());
+  }
+
+  private double lagBytes() {
+    long end = serverWalEnd.getAcquire();
+    SegmentFileSink s = sink;
+    if (end == 0 || s == null) {
+      return 0;
+    }
+    long flushed = s.durablePosition();
+    return Long.compareUnsigned(end, flushed) > 0 ? unsigned(end - flushed) : 0;
+  }
+
+  /** LSNs are unsigned 64-bit; a double holds them exactly up to 2^53 (8 PB of WAL). */
+  private static double unsigned(long v) {
+    return v >= 0 ? v : (v >>> 1) * 2.0 + (v & 1);
+  }
+
+  private void gauge(String name, String help, DoubleSupplier value) {
+    registry.register(GaugeWithCallback.builder()
+        .name(name)
+        .help(help)
+        .callback(cb -> cb.call(value.getAsDouble()))
+        .build());
+  }
+
+  private void counter(String name, String help, LongSupplier value) {
+    registry.register(CounterWithCallback.builder()
+        .name(name)
+        .help(help)
+        .callback(cb -> cb.call(unsigned(value.getAsLong())))
+        .build());
+  }
+
+  // ---------------------------------------------------------------- WalReceiver.Listener
+
+  @Override
+  public void streamingStarted(TimelineId tli, Lsn start) {
+    lastEnd = start.value();
+    timeline.set(tli.value());
+    streaming = true;
+    delegate.streamingStarted(tli, start);
+  }
+
+  @Override
+  public void received(long end) {
+    receivedBytes.setRelease(receivedBytes.getPlain() + (end - lastEnd));
+    lastEnd = end;
+    receivedLsn.setRelease(end);
+    delegate.received(end);
+  }
+
+  @Override
+  public void serverWalEnd(long walEnd) {
+    serverWalEnd.setRelease(walEnd);
+    delegate.serverWalEnd(walEnd);
+  }
+
+  @Override
+  public void timelineSwitched(TimelineId from, TimelineId to, Lsn start) {
+    delegate.timelineSwitched(from, to, start);
+  }
+
+  @Override
+  public void disconnected(PgException cause, Duration retryIn) {
+    streaming = false;
+    reconnects.incrementAndGet();
+    lastErrorMillis.set(clock.millis());
+    delegate.disconnected(cause, retryIn);
+  }
+
+  @Override
+  public void statusSent(long write, long flush) {
+    delegate.statusSent(write, flush);
+  }
+
+  @Override
+  public void info(String message) {
+    delegate.info(message);
+  }
+}
