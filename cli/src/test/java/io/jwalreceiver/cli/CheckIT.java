@@ -3,9 +3,6 @@ package io.jwalreceiver.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.ServerUser;
@@ -271,7 +268,7 @@ class CheckIT {
     assertThat(r.err()).contains("jwalreceiver: opening a replication connection to 127.0.0.1:"
         + server.port()).contains("jwalreceiver: replication connection refused: ");
     @SuppressWarnings("unchecked")
-    Map<String, Object> doc = (Map<String, Object>) parseJson(r.out());
+    Map<String, Object> doc = (Map<String, Object>) Json.parse(r.out());
     assertThat(doc).containsOnlyKeys("status", "ok", "warn", "fail", "items");
     assertThat(doc.get("status")).isEqualTo("FAIL");
     @SuppressWarnings("unchecked")
@@ -401,43 +398,6 @@ class CheckIT {
   private static void completeSegment(Path file) throws IOException {
     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
       f.setLength(SEGMENT);
-    }
-  }
-
-  private static Object parseJson(String text) throws IOException {
-    try (JsonParser p = new JsonFactory().createParser(text)) {
-      p.nextToken();
-      Object value = readValue(p);
-      assertThat(p.nextToken()).as("one document").isNull();
-      return value;
-    }
-  }
-
-  private static Object readValue(JsonParser p) throws IOException {
-    JsonToken t = p.currentToken();
-    switch (t) {
-      case START_OBJECT:
-        Map<String, Object> map = new LinkedHashMap<>();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-          String name = p.currentName();
-          p.nextToken();
-          map.put(name, readValue(p));
-        }
-        return map;
-      case START_ARRAY:
-        List<Object> list = new ArrayList<>();
-        while (p.nextToken() != JsonToken.END_ARRAY) {
-          list.add(readValue(p));
-        }
-        return list;
-      case VALUE_STRING:
-        return p.getText();
-      case VALUE_NUMBER_INT:
-        return p.getLongValue();
-      case VALUE_NULL:
-        return null;
-      default:
-        throw new IllegalStateException("unexpected " + t);
     }
   }
 }
