@@ -198,6 +198,11 @@ class BenchCommandIT {
     fails(run(server, "bench", "wal", "--sink", "disk", "-D", full.toString(), "--bytes", "1MB"),
         "jwalreceiver: error: directory \"" + full + "\" exists but is not empty");
     assertThat(mine).hasContent("user data");
+    CliRun ahead = run(server, "bench", "wal", "--start", "FFFFFF/0", "--bytes", "1MB");
+    assertThat(ahead.exitCode()).isEqualTo(1);
+    assertThat(ahead.firstErrorLine()).startsWith("jwalreceiver: error: ")
+        .contains("ahead of the WAL flush position");
+    assertThat(ahead.out()).isEmpty();
     fails(run(server, "bench", "wal", "--sink", "nowhere"),
         "jwalreceiver: error: invalid sink \"nowhere\", must be \"discard\" or \"disk\"");
   }

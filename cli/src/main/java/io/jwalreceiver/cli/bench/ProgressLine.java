@@ -20,6 +20,7 @@ public final class ProgressLine implements AutoCloseable {
   private final LongSupplier bytes;
   private final DoubleSupplier seconds;
   private final boolean terminal;
+  private final long intervalMillis;
   private final Thread thread;
   private volatile boolean stopped;
   private boolean printed;
@@ -33,12 +34,13 @@ public final class ProgressLine implements AutoCloseable {
    * @param terminal whether stderr is a terminal
    */
   private ProgressLine(PrintStream err, String label, LongSupplier bytes, DoubleSupplier seconds,
-      boolean terminal) {
+      boolean terminal, long intervalMillis) {
     this.err = err;
     this.label = label;
     this.bytes = bytes;
     this.seconds = seconds;
     this.terminal = terminal;
+    this.intervalMillis = intervalMillis;
     this.thread = new Thread(this::run, "bench-progress");
     thread.setDaemon(true);
     thread.start();
@@ -47,7 +49,14 @@ public final class ProgressLine implements AutoCloseable {
   /** Runs {@code work} with a progress line, ended before this returns or throws. */
   public static <T> T around(PrintStream err, String label, LongSupplier bytes,
       DoubleSupplier seconds, boolean terminal, Supplier<T> work) {
-    ProgressLine line = new ProgressLine(err, label, bytes, seconds, terminal);
+    return around(err, label, bytes, seconds, terminal,
+        terminal ? 1000 : PLAIN_EVERY_SECONDS * 1000L, work);
+  }
+
+  /** As above, printing every {@code intervalMillis}. */
+  static <T> T around(PrintStream err, String label, LongSupplier bytes, DoubleSupplier seconds,
+      boolean terminal, long intervalMillis, Supplier<T> work) {
+    ProgressLine line = new ProgressLine(err, label, bytes, seconds, terminal, intervalMillis);
     try {
       return work.get();
     } finally {
@@ -56,10 +65,9 @@ public final class ProgressLine implements AutoCloseable {
   }
 
   private void run() {
-    long interval = terminal ? 1000 : PLAIN_EVERY_SECONDS * 1000L;
     try {
       while (!stopped) {
-        Thread.sleep(interval);
+        Thread.sleep(intervalMillis);
         if (!stopped) {
           print();
         }
