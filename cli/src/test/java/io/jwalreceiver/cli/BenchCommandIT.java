@@ -5,20 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -114,9 +108,7 @@ class BenchCommandIT {
     assertThat(j.get("synchronous")).isEqualTo(true);
     assertThat(num(j, "bytes").longValue()).isGreaterThanOrEqualTo(32 * MB);
     assertThat(num(j, "mb_per_s").doubleValue()).isPositive();
-    @SuppressWarnings("unchecked")
-    Map<String, Object> lat = (Map<String, Object>) j.get("ack_latency_ms");
-    assertThat(lat).isNotNull();
+    Map<String, Object> lat = map(j, "ack_latency_ms");
     assertThat(num(lat, "count").longValue()).isPositive();
     double p50 = num(lat, "p50").doubleValue();
     double p99 = num(lat, "p99").doubleValue();
@@ -285,57 +277,16 @@ class BenchCommandIT {
     return (Number) v;
   }
 
-  @SuppressWarnings("unchecked")
   static Map<String, Object> map(Map<String, Object> j, String field) {
     Object v = j.get(field);
     assertThat(v).as(field + " in " + j).isInstanceOf(Map.class);
-    return (Map<String, Object>) v;
+    return Json.object(v);
   }
 
   /** The report as nested maps; fails unless stdout is exactly one JSON object. */
-  @SuppressWarnings("unchecked")
   static Map<String, Object> json(String text) {
-    try (JsonParser p = new JsonFactory().createParser(text)) {
-      Object v = value(p, p.nextToken());
-      assertThat(p.nextToken()).as("one JSON document").isNull();
-      assertThat(v).isInstanceOf(Map.class);
-      return (Map<String, Object>) v;
-    } catch (IOException e) {
-      throw new UncheckedIOException("not JSON: " + text, e);
-    }
-  }
-
-  private static Object value(JsonParser p, JsonToken t) throws IOException {
-    switch (t) {
-      case START_OBJECT: {
-        Map<String, Object> m = new LinkedHashMap<>();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-          String name = p.currentName();
-          m.put(name, value(p, p.nextToken()));
-        }
-        return m;
-      }
-      case START_ARRAY: {
-        List<Object> l = new ArrayList<>();
-        JsonToken n;
-        while ((n = p.nextToken()) != JsonToken.END_ARRAY) {
-          l.add(value(p, n));
-        }
-        return l;
-      }
-      case VALUE_STRING:
-        return p.getText();
-      case VALUE_NUMBER_INT:
-      case VALUE_NUMBER_FLOAT:
-        return p.getNumberValue();
-      case VALUE_TRUE:
-        return true;
-      case VALUE_FALSE:
-        return false;
-      case VALUE_NULL:
-        return null;
-      default:
-        throw new IOException("unexpected " + t);
-    }
+    Object v = Json.parse(text);
+    assertThat(v).as(text).isInstanceOf(Map.class);
+    return Json.object(v);
   }
 }
