@@ -3,6 +3,9 @@ package io.jwalreceiver.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jwalreceiver.session.ConnectionConfig;
+import io.jwalreceiver.session.ReplicationConnection;
+import io.jwalreceiver.session.SslMode;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.ServerUser;
@@ -36,6 +39,7 @@ class CheckIT {
 
   private static final long SEGMENT = 16L * 1024 * 1024;
   private static final Pattern LINE = Pattern.compile("^(OK|WARN|FAIL) {1,4}(.*)$");
+  private static final Pattern NOT_CHECKED = Pattern.compile("^(\\w+): could not check: ");
 
   static List<Integer> versions() {
     return PgVersions.selected();
@@ -116,6 +120,29 @@ class CheckIT {
     } finally {
       server.execute("SELECT pg_drop_replication_slot('" + slot + "')");
     }
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource("versions")
+  void archiveWithoutSlotNeedsPgMonitorToCheckTheGap(int major, @TempDir Path archive)
+      throws IOException {
+    PostgresServer server = PostgresServer.shared(major);
+    String segment = server.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
+    Files.createFile(archive.resolve(segment + ".partial"));
+    CliRun plain = CliRun.of(env(server, PostgresServer.REPL_SCRAM), "check", "-D",
+        archive.toString());
+    assertThat(plain.exitCode()).as(plain.out()).isZero();
+    assertThat(statuses(plain.out())).containsEntry("archive", "WARN");
+    assertThat(plain.out())
+        .contains(" could not check whether the server still has that WAL: permission denied"
+            + " for function pg_ls_waldir\n"
+            + "      fix: SQL (as a superuser): GRANT pg_monitor TO repl_scram;\n");
+
+    CliRun monitor = CliRun.of(env(server, PostgresServer.SUPERUSER), "check", "-D",
+        archive.toString());
+    assertThat(statuses(monitor.out())).containsEntry("archive", "OK");
+    assertThat(monitor.out()).contains(", after " + segment + ".partial): the server still has"
+        + " that WAL, no gap");
   }
 
   // ---------------------------------------------------------------- one test per FAIL
@@ -256,6 +283,72 @@ class CheckIT {
     }
   }
 
+  /**
+   * A server with two WAL senders, where {@code repl_md5} may connect for replication but not for
+   * SQL: without the SQL session the catalog items degrade to WARN and the rest is read over the
+   * replication connection; senders held by other clients show as a WARN, then as a FAIL.
+   */
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource("versions")
+  void degradesWithoutSqlAndCountsFreeSenders(int major) {
+    try (PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major)
+        .withSetting("max_wal_senders", "2")
+        .withHbaLine("host all repl_md5 127.0.0.1/32 reject"))) {
+      server.execute("SELECT pg_create_physical_replication_slot('degraded', true)");
+      CliRun noSql = CliRun.of(env(server, PostgresServer.REPL_MD5), "check", "-S", "degraded");
+      assertThat(noSql.exitCode()).as(noSql.out()).isZero();
+      assertThat(statuses(noSql.out())).containsEntry("server", "OK")
+          .containsEntry("wal_level", "OK")
+          .containsEntry("max_wal_senders", "WARN")
+          .containsEntry("role", "OK")
+          .containsEntry("replication_connection", "OK")
+          .containsEntry("slot", "WARN")
+          .containsEntry("max_slot_wal_keep_size", "OK");
+      assertThat(noSql.out())
+          .contains("WARN  max_wal_senders = 2; could not check free senders: no SQL session"
+              + " (pg_hba.conf rejects connection for host \"127.0.0.1\", user \"repl_md5\"")
+          .contains("OK    role \"repl_md5\" may stream WAL (its replication connection was"
+              + " accepted)\n");
+      if (major >= 15) {
+        // READ_REPLICATION_SLOT still shows the slot and its restart_lsn.
+        assertThat(noSql.out()).contains("WARN  replication slot \"degraded\": restart_lsn "
+            + server.queryString("SELECT restart_lsn FROM pg_replication_slots")
+            + "; could not check wal_status: no SQL session");
+      } else {
+        assertThat(noSql.out()).contains("WARN  slot: could not check: no SQL session");
+      }
+
+      Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
+      ConnectionConfig other = ConnectionConfig.of(server.host(), server.port(),
+          PostgresServer.REPL_TRUST).withSslMode(SslMode.DISABLE);
+      // A closed replication connection's walsender leaves a moment later.
+      awaitWalSenders(server, 0);
+      try (ReplicationConnection first = ReplicationConnection.open(other)) {
+        // The premise: an idle replication connection holds a WAL sender.
+        assertThat(server.queryString("SELECT count(*) FROM pg_stat_replication WHERE pid = "
+            + first.backendPid())).isEqualTo("1");
+        CliRun oneFree = CliRun.of(env, "check", "-S", "degraded");
+        assertThat(oneFree.exitCode()).as(oneFree.out()).isZero();
+        assertThat(oneFree.out()).contains("WARN  max_wal_senders = 2, 1 in use by other"
+            + " clients, 1 free: enough for receivewal, not for basebackup -X stream (needs 2)\n"
+            + "      fix: postgresql.conf: max_wal_senders = 10\n");
+        awaitWalSenders(server, 1);
+        try (ReplicationConnection second = ReplicationConnection.open(other)) {
+          assertThat(second.backendPid()).isNotEqualTo(first.backendPid());
+          CliRun noneFree = CliRun.of(env, "check", "-S", "degraded");
+          assertThat(noneFree.exitCode()).isEqualTo(1);
+          assertThat(statuses(noneFree.out())).containsEntry("max_wal_senders", "FAIL")
+              .containsEntry("replication_connection", "FAIL");
+          assertThat(noneFree.out())
+              .contains("FAIL  max_wal_senders = 2, 2 in use by other clients, 0 free\n"
+                  + "      fix: postgresql.conf: max_wal_senders = 10\n")
+              .contains("refused: number of requested standby connections exceeds"
+                  + " max_wal_senders (currently 2)");
+        }
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- shape and errors
 
   @ParameterizedTest(name = "PostgreSQL {0}")
@@ -308,7 +401,8 @@ class CheckIT {
             + port + " failed: Connection refused\n")
         .contains("      fix: start the server, or connect to where it listens (-h, -p;"
             + " listen_addresses and port in postgresql.conf)\n")
-        .contains("WARN  could not check: no connection to the server\n")
+        .contains("WARN  wal_level: could not check: no connection to the server\n")
+        .contains("WARN  replication_connection: could not check: no connection to the server\n")
         .endsWith("8 checks: 0 OK, 7 WARN, 1 FAIL\n");
   }
 
@@ -343,6 +437,10 @@ class CheckIT {
 
   /** Which item a message belongs to, by how each item's message starts. */
   private static String itemName(String message) {
+    Matcher notChecked = NOT_CHECKED.matcher(message);
+    if (notChecked.find()) {
+      return notChecked.group(1);
+    }
     String[][] prefixes = {
       {"server", "server "},
       {"wal_level", "wal_level "},
@@ -376,6 +474,23 @@ class CheckIT {
       }
     }
     return lines;
+  }
+
+  /** Waits (bounded) until exactly {@code n} WAL senders run. */
+  private static void awaitWalSenders(PostgresServer server, int n) {
+    String want = Integer.toString(n);
+    for (int i = 0; i < 200; i++) {
+      if (server.queryString("SELECT count(*) FROM pg_stat_replication").equals(want)) {
+        return;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+    throw new AssertionError("WAL senders did not settle at " + n);
   }
 
   private static String restartSegment(PostgresServer server, String slot) {

@@ -44,8 +44,8 @@ public record CheckItem(String name, Status status, String message, String fix) 
     return new CheckItem(name, Status.FAIL, message, fix);
   }
 
-  /** An item that needed a connection or a privilege that was not there. */
+  /** An item that needed a connection or a privilege that was not there; named, as it says so. */
   static CheckItem notChecked(String name, String reason) {
-    return warn(name, "could not check: " + reason);
+    return warn(name, name + ": could not check: " + reason);
   }
 }

@@ -649,7 +649,8 @@ public final class Preflight {
           .map(row -> row.get(0)).toList();
     } catch (PgException e) {
       String user = request.replication().user();
-      return CheckItem.warn(ARCHIVE, "could not check " + at + ": " + e.getMessage(),
+      return CheckItem.warn(ARCHIVE, at + ": could not check whether the server still has"
+          + " that WAL: " + shortMessage(e),
           "SQL (as a superuser): GRANT pg_monitor TO " + sqlIdentifier(user) + ";");
     }
     long oldest = -1;
