@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
 /** {@code jwalreceiver basebackup}: pg_basebackup's options, messages and output layout. */
 @Command(
     name = "basebackup",
+    header = "Takes a base backup of a running server (pg_basebackup).",
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {

@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
 /** {@code jwalreceiver bench basebackup}: base backup throughput, per pipeline stage. */
 @Command(
     name = "basebackup",
+    header = "Measures base backup throughput per stage against a server.",
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {

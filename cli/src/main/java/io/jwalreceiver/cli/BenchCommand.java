@@ -9,6 +9,7 @@ import picocli.CommandLine.Spec;
 /** {@code jwalreceiver bench}: replication throughput against the user's own server. */
 @Command(
     name = "bench",
+    header = "Measures WAL streaming and base backup throughput against a server.",
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {

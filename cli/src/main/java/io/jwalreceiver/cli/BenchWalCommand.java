@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
 /** {@code jwalreceiver bench wal}: WAL streaming throughput and acknowledgement latency. */
 @Command(
     name = "wal",
+    header = "Measures WAL streaming throughput (and ack latency) against a server.",
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {

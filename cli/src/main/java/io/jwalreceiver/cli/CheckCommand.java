@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "check",
+    header = "Preflight: checks a server is ready to stream WAL to this user and host.",
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {

@@ -12,6 +12,7 @@ import picocli.CommandLine.Parameters;
 /** {@code jwalreceiver slot create NAME}: CREATE_REPLICATION_SLOT … PHYSICAL. */
 @Command(
     name = "create",
+    header = "Creates a physical replication slot.",
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {

@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
 /** {@code jwalreceiver demo}: embedded primary → backup → standby → replicated row. */
 @Command(
     name = "demo",
+    header = "Builds a streaming standby on embedded servers, showing each manual step.",
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {

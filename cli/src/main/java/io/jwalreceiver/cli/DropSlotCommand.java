@@ -12,6 +12,7 @@ import picocli.CommandLine.Parameters;
 /** {@code jwalreceiver slot drop NAME}: DROP_REPLICATION_SLOT. */
 @Command(
     name = "drop",
+    header = "Drops a physical replication slot.",
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {"Drops a physical replication slot over a replication connection.", ""})

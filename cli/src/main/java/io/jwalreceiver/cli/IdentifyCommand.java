@@ -11,6 +11,7 @@ import picocli.CommandLine.Mixin;
 /** {@code jwalreceiver identify}: IDENTIFY_SYSTEM and the facts a replication client needs. */
 @Command(
     name = "identify",
+    header = "Shows system identifier, timeline, WAL position, version (IDENTIFY_SYSTEM).",
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {

@@ -15,6 +15,7 @@ import picocli.CommandLine.Mixin;
  */
 @Command(
     name = "list",
+    header = "Lists physical replication slots (pg_replication_slots).",
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {

@@ -24,6 +24,9 @@ public final class Main {
     CommandLine cmd = new CommandLine(new RootCommand(), new CommandFactory(cli));
     cmd.setOut(new java.io.PrintWriter(out, true));
     cmd.setErr(new java.io.PrintWriter(err, true));
+    // A command's header is its one-line summary in the parent's command list; its own help
+    // starts at the synopsis, followed by the full description.
+    hideHeaders(cmd);
     cmd.setParameterExceptionHandler(
         (ex, a) -> {
           CommandLine failed = ex.getCommandLine();
@@ -72,6 +75,16 @@ public final class Main {
       } catch (NoSuchMethodException e) {
         return fallback.create(type);
       }
+    }
+  }
+
+  private static void hideHeaders(CommandLine cmd) {
+    java.util.List<String> keys = new java.util.ArrayList<>(cmd.getHelpSectionKeys());
+    keys.remove(CommandLine.Model.UsageMessageSpec.SECTION_KEY_HEADER_HEADING);
+    keys.remove(CommandLine.Model.UsageMessageSpec.SECTION_KEY_HEADER);
+    cmd.setHelpSectionKeys(keys);
+    for (CommandLine sub : cmd.getSubcommands().values()) {
+      hideHeaders(sub);
     }
   }
 }

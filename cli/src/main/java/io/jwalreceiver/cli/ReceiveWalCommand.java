@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "receivewal",
+    header = "Archives streamed WAL into a directory (pg_receivewal).",
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {

@@ -15,7 +15,11 @@ import picocli.CommandLine.Spec;
       "A pure-Java PostgreSQL physical replication client for servers 13 to 18.",
       ""
     },
-    subcommands = {BaseBackupCommand.class, ReceiveWalCommand.class, IdentifyCommand.class, SlotCommand.class, VerifyBackupCommand.class, CheckCommand.class, DemoCommand.class, BenchCommand.class, StatusCommand.class},
+    subcommands = {
+      BaseBackupCommand.class, ReceiveWalCommand.class, CheckCommand.class, StatusCommand.class,
+      SlotCommand.class, IdentifyCommand.class, VerifyBackupCommand.class, BenchCommand.class,
+      DemoCommand.class
+    },
     usageHelpWidth = 95,
     footer = {
       "",

@@ -9,6 +9,7 @@ import picocli.CommandLine.Spec;
 /** {@code jwalreceiver slot}: physical replication slot management. */
 @Command(
     name = "slot",
+    header = "Creates, drops and lists physical replication slots.",
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {"Creates, drops and lists physical replication slots.", ""},

@@ -35,6 +35,7 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "status",
+    header = "Shows standbys, slots and lag on a server, and an archive directory's state.",
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {

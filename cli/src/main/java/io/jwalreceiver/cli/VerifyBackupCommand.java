@@ -19,6 +19,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "verifybackup",
+    header = "Verifies a plain backup against its backup_manifest (pg_verifybackup).",
     versionProvider = RootCommand.Version.class,
     usageHelpWidth = 95,
     description = {

@@ -15,7 +15,8 @@ class CliTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"", "identify", "slot", "slot create", "slot drop", "slot list",
-      "basebackup", "receivewal", "verifybackup", "check", "demo", "status"})
+      "basebackup", "receivewal", "verifybackup", "check", "demo", "status", "bench", "bench wal",
+      "bench basebackup"})
   void printsHelpOnStdoutAndExitsZero(String command) {
     String[] args = (command.isEmpty() ? "--help" : command + " --help").split(" ");
     CliRun r = CliRun.of(NO_ENV, args);
@@ -26,8 +27,21 @@ class CliTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"", "slot", "bench"})
+  void listsEachSubcommandOnOneLine(String command) {
+    String[] args = (command.isEmpty() ? "--help" : command + " --help").split(" ");
+    String out = CliRun.of(NO_ENV, args).out();
+    String list = out.substring(out.indexOf("Commands:\n") + "Commands:\n".length());
+    list = list.substring(0, list.indexOf("\n\n") < 0 ? list.length() : list.indexOf("\n\n"));
+    // Each entry is "  name  summary": a wrapped description would leave a line that starts
+    // with the column's indentation instead of a command name.
+    assertThat(list.lines()).isNotEmpty().allSatisfy(l -> assertThat(l).matches("  [a-z]+ +\\S.*"));
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"", "identify", "slot", "slot create", "slot drop", "slot list",
-      "basebackup", "receivewal", "verifybackup", "check", "demo", "status"})
+      "basebackup", "receivewal", "verifybackup", "check", "demo", "status", "bench", "bench wal",
+      "bench basebackup"})
   void printsVersionOnEveryCommand(String command) {
     String[] args = (command.isEmpty() ? "--version" : command + " --version").split(" ");
     CliRun r = CliRun.of(NO_ENV, args);
