@@ -124,7 +124,7 @@ public final class BaseBackup {
                 request.keepOnFailure(), inlineChecksums())
             : new TarFileBackupSink(target, request.writeRecoveryConf() ? recoveryConf() : null,
                 request.sync(), request.keepOnFailure(), request.compression().client(),
-                request.compression().gzipWorkers());
+                request.compression().gzipWorkers()).verifying(inlineChecksums());
 
         if (request.slotName() != null && request.createSlot()) {
           progress.info("creating replication slot \"" + request.slotName() + "\"");
@@ -186,10 +186,10 @@ public final class BaseBackup {
         BackupStreamDecoder.decode(stream, conn.serverVersionNum(), tablespaces,
             !"no".equals(request.manifest()), counting);
 
-        if (sink instanceof DirectoryBackupSink d && d.verifiedFiles() >= 0) {
-          progress.info("checked " + d.verifiedFiles() + " files against the backup manifest as "
-              + "they were received: sizes" + (d.verifiedWith() == ChecksumAlgorithm.NONE ? ""
-                  : " and " + d.verifiedWith() + " checksums") + " match");
+        if (sink.verifiedFiles() >= 0) {
+          progress.info("checked " + sink.verifiedFiles() + " files against the backup manifest "
+              + "as they were received: sizes" + (sink.verifiedWith() == ChecksumAlgorithm.NONE
+                  ? "" : " and " + sink.verifiedWith() + " checksums") + " match");
         }
 
         QueryResult endSet;

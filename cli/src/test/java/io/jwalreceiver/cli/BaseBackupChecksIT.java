@@ -51,6 +51,11 @@ class BaseBackupChecksIT {
     assertOk(none);
     assertThat(none.err()).contains("the backup manifest as they were received: sizes match");
 
+    // Tar format: the archives are parsed for the check as they are stored (here also gzipped).
+    CliRun tar = bb(env, "-D", s("tar"), "-F", "t", "-X", "stream", "-z", "-v");
+    assertOk(tar);
+    assertThat(tar.err()).contains("sizes and CRC32C checksums match");
+
     CliRun noManifest = bb(env, "-D", s("nomanifest"), "-X", "none", "-v", "--no-manifest");
     assertOk(noManifest);
     assertThat(noManifest.err()).doesNotContain("against the backup manifest");

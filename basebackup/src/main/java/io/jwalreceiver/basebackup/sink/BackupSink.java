@@ -2,6 +2,7 @@
 package io.jwalreceiver.basebackup.sink;
 
 import io.jwalreceiver.basebackup.BackupListener;
+import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
 
 /**
  * Where the archives of a base backup go. Receives the stream's events; {@link #finish} runs after
@@ -17,4 +18,17 @@ public interface BackupSink extends BackupListener {
 
   /** Removes what this sink created (unless told to keep it). Never throws. */
   void abort();
+
+  /**
+   * How many manifest entries the received files were checked against as they arrived, or -1
+   * when this sink made no such check.
+   */
+  default int verifiedFiles() {
+    return -1;
+  }
+
+  /** The checksum algorithm of that check, or null without one. */
+  default ChecksumAlgorithm verifiedWith() {
+    return null;
+  }
 }

@@ -10,8 +10,6 @@ import io.jwalreceiver.basebackup.tar.TarListener;
 import io.jwalreceiver.basebackup.tar.TarReader;
 import io.jwalreceiver.wal.segment.Compression;
 import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
-import io.jwalreceiver.basebackup.manifest.ManifestParser;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -48,8 +46,6 @@ public final class DirectoryBackupSink implements BackupSink {
   private final List<OutputDirectory> tablespaceDirs = new ArrayList<>();
   private final List<Path> createdFiles = new ArrayList<>();
   private final InlineVerifier verifier;
-  private ByteArrayOutputStream manifestBytes;
-  private int verifiedFiles = -1;
   /** {@code pg_tblspc/<oid>/} for a tablespace archive, empty for base.tar. */
   private String manifestPrefix;
 
@@ -133,7 +129,7 @@ public final class DirectoryBackupSink implements BackupSink {
           null);
     }
     mainArchive = tablespacePath.isEmpty();
-    manifestPrefix = mainArchive ? "" : "pg_tblspc/" + name.substring(0, name.indexOf('.')) + "/";
+    manifestPrefix = InlineVerifier.manifestPrefix(name, tablespacePath);
     if (mainArchive) {
       archiveRoot = target.path();
     } else {
@@ -187,17 +183,14 @@ public final class DirectoryBackupSink implements BackupSink {
   public void manifestStart() {
     manifest.start();
     if (verifier != null) {
-      manifestBytes = new ByteArrayOutputStream();
+      verifier.manifestStart();
     }
   }
 
   @Override
   public void manifestData(ByteBuffer data) {
-    if (manifestBytes != null) {
-      ByteBuffer copy = data.duplicate();
-      byte[] b = new byte[copy.remaining()];
-      copy.get(b);
-      manifestBytes.writeBytes(b);
+    if (verifier != null) {
+      verifier.manifestData(data);
     }
     manifest.data(data);
   }
@@ -205,9 +198,8 @@ public final class DirectoryBackupSink implements BackupSink {
   @Override
   public void manifestEnd() {
     manifest.end();
-    if (manifestBytes != null) {
-      verifiedFiles = verifier.verify(ManifestParser.parse(manifestBytes.toByteArray()));
-      manifestBytes = null;
+    if (verifier != null) {
+      verifier.manifestEnd();
     }
   }
 
@@ -215,11 +207,12 @@ public final class DirectoryBackupSink implements BackupSink {
    * How many manifest entries the received files were checked against, or -1 when no check ran
    * (no manifest).
    */
+  @Override
   public int verifiedFiles() {
-    return verifiedFiles;
+    return verifier == null ? -1 : verifier.verified();
   }
 
-  /** The algorithm of the inline check, or null without one. */
+  @Override
   public ChecksumAlgorithm verifiedWith() {
     return verifier == null ? null : verifier.algorithm();
   }
@@ -296,21 +289,9 @@ public final class DirectoryBackupSink implements BackupSink {
     }
   }
 
-  /** A member name without leading {@code ./} and trailing {@code /}. */
-  private static String memberPath(String name) {
-    String n = name;
-    while (n.startsWith("./")) {
-      n = n.substring(2);
-    }
-    while (n.endsWith("/")) {
-      n = n.substring(0, n.length() - 1);
-    }
-    return n;
-  }
-
   /** The archive root joined with a member name, refusing names that escape it. */
   private Path resolve(String name) {
-    String n = memberPath(name);
+    String n = InlineVerifier.memberPath(name);
     if (n.isEmpty() || n.equals(".")) {
       return archiveRoot;
     }
@@ -372,7 +353,7 @@ public final class DirectoryBackupSink implements BackupSink {
           syncer.directory(path.getParent());
         } else if (h.isRegularFile()) {
           if (verifier != null) {
-            verifier.fileStart(manifestPrefix + memberPath(h.name()));
+            verifier.fileStart(manifestPrefix + InlineVerifier.memberPath(h.name()));
             inFile = true;
           }
           if (mainArchive && recoveryConf != null && archiveRoot.relativize(path).toString().equals("standby.signal")) {

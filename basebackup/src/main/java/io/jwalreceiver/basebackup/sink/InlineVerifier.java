@@ -6,6 +6,10 @@ import io.jwalreceiver.SqlState;
 import io.jwalreceiver.basebackup.manifest.BackupManifest;
 import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
 import io.jwalreceiver.basebackup.manifest.ManifestChecksum;
+import io.jwalreceiver.basebackup.manifest.ManifestParser;
+import io.jwalreceiver.basebackup.tar.TarHeader;
+import io.jwalreceiver.basebackup.tar.TarListener;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,6 +40,8 @@ final class InlineVerifier {
   private final Map<String, Received> received = new HashMap<>();
   private String currentPath;
   private long currentSize;
+  private ByteArrayOutputStream manifest;
+  private int verified = -1;
 
   /**
    * @param algorithm the algorithm the manifest's entries will name
@@ -77,6 +83,83 @@ final class InlineVerifier {
   /** Number of files received so far. */
   int files() {
     return received.size();
+  }
+
+  /**
+   * A listener that feeds the verifier from a tar stream (tar format, where the archive is
+   * stored as it is and not extracted).
+   *
+   * @param prefix {@code pg_tblspc/<oid>/} for a tablespace archive, empty for base.tar
+   */
+  TarListener tarListener(String prefix) {
+    return new TarListener() {
+      private boolean inFile;
+
+      @Override
+      public void entryStart(TarHeader h) {
+        inFile = h.isRegularFile();
+        if (inFile) {
+          fileStart(prefix + memberPath(h.name()));
+        }
+      }
+
+      @Override
+      public void entryData(ByteBuffer data) {
+        if (inFile) {
+          fileData(data);
+        }
+      }
+
+      @Override
+      public void entryEnd(TarHeader h) {
+        if (inFile) {
+          fileEnd();
+          inFile = false;
+        }
+      }
+    };
+  }
+
+  /** A member name without leading {@code ./} and trailing {@code /}. */
+  static String memberPath(String name) {
+    String n = name;
+    while (n.startsWith("./")) {
+      n = n.substring(2);
+    }
+    while (n.endsWith("/")) {
+      n = n.substring(0, n.length() - 1);
+    }
+    return n;
+  }
+
+  /** The prefix of the manifest paths of an archive's files. */
+  static String manifestPrefix(String archiveName, String tablespacePath) {
+    return tablespacePath.isEmpty()
+        ? "" : "pg_tblspc/" + archiveName.substring(0, archiveName.indexOf('.')) + "/";
+  }
+
+  /** The manifest begins: its bytes are kept for {@link #manifestEnd()}. */
+  void manifestStart() {
+    manifest = new ByteArrayOutputStream();
+  }
+
+  /** Bytes of the manifest; {@code data}'s position is left where it was. */
+  void manifestData(ByteBuffer data) {
+    ByteBuffer copy = data.duplicate();
+    byte[] b = new byte[copy.remaining()];
+    copy.get(b);
+    manifest.writeBytes(b);
+  }
+
+  /** The manifest is complete: parses it and {@link #verify}s everything received against it. */
+  void manifestEnd() {
+    verified = verify(ManifestParser.parse(manifest.toByteArray()));
+    manifest = null;
+  }
+
+  /** Manifest entries checked, or -1 before the manifest arrived. */
+  int verified() {
+    return verified;
   }
 
   /**

@@ -6,6 +6,7 @@ import io.jwalreceiver.SqlState;
 import io.jwalreceiver.basebackup.StageTimes;
 import io.jwalreceiver.basebackup.compress.ArchiveDecompressor;
 import io.jwalreceiver.basebackup.compress.ArchiveEncoder;
+import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
 import io.jwalreceiver.basebackup.tar.TarReader;
 import io.jwalreceiver.basebackup.tar.TarWriter;
 import io.jwalreceiver.wal.segment.Compression;
@@ -46,6 +47,9 @@ public final class TarFileBackupSink implements BackupSink {
   private TarReader rewriter;
   private TarWriter writer;
   private StageTimes times = StageTimes.OFF;
+  private InlineVerifier verifier;
+  /** Parses the archive as stored, for the verifier; null when not verifying. */
+  private TarReader checker;
 
   /**
    * @param recoveryConf the {@code -R} lines, or null
@@ -80,6 +84,16 @@ public final class TarFileBackupSink implements BackupSink {
   @Override
   public void archiveStart(String name, String tablespacePath, boolean terminated) {
     this.terminated = terminated;
+    if (verifier != null) {
+      if (ArchiveDecompressor.algorithmOf(name) != Compression.Algorithm.NONE) {
+        // A server-compressed archive is stored without being parsed: no check at all, rather
+        // than one that would miss this archive's files.
+        verifier = null;
+      } else {
+        checker = new TarReader(
+            verifier.tarListener(InlineVerifier.manifestPrefix(name, tablespacePath)));
+      }
+    }
     String fileName = name + compression.extension();
     filePath = target.path().resolve(fileName);
     file = open(filePath);
@@ -118,8 +132,33 @@ public final class TarFileBackupSink implements BackupSink {
     return this;
   }
 
+  /**
+   * Checks every file against the manifest when it arrives, as {@link DirectoryBackupSink} does
+   * ({@link InlineVerifier}); call before the first archive. Server-compressed archives are not
+   * parsed, so with server-side compression no check is made.
+   *
+   * @param algorithm the manifest's checksum algorithm, or null not to check
+   */
+  public TarFileBackupSink verifying(ChecksumAlgorithm algorithm) {
+    this.verifier = algorithm == null ? null : new InlineVerifier(algorithm);
+    return this;
+  }
+
+  @Override
+  public int verifiedFiles() {
+    return verifier == null ? -1 : verifier.verified();
+  }
+
+  @Override
+  public ChecksumAlgorithm verifiedWith() {
+    return verifier == null ? null : verifier.algorithm();
+  }
+
   @Override
   public void archiveData(ByteBuffer data) {
+    if (checker != null) {
+      checker.feed(data.duplicate());
+    }
     if (decompressor != null) {
       decompressor.feed(data);
     } else if (rewriter != null) {
@@ -133,6 +172,10 @@ public final class TarFileBackupSink implements BackupSink {
 
   @Override
   public void archiveEnd() {
+    if (checker != null) {
+      checker.finish();
+      checker = null;
+    }
     if (decompressor != null) {
       decompressor.finish();
       decompressor = null;
@@ -166,16 +209,25 @@ public final class TarFileBackupSink implements BackupSink {
   @Override
   public void manifestStart() {
     manifest.start();
+    if (verifier != null) {
+      verifier.manifestStart();
+    }
   }
 
   @Override
   public void manifestData(ByteBuffer data) {
+    if (verifier != null) {
+      verifier.manifestData(data);
+    }
     manifest.data(data);
   }
 
   @Override
   public void manifestEnd() {
     manifest.end();
+    if (verifier != null) {
+      verifier.manifestEnd();
+    }
   }
 
   @Override

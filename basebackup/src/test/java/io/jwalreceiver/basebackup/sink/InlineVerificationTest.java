@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * PostgreSQL 15 backup (test resources {@code golden/manifest/}): the server's own manifest
  * passes; a manifest entry changed afterwards (checksum or size), a file corrupted in the archive,
  * a file missing or one not in the manifest fail the backup naming the file, and the target is
- * cleaned up as after any failure.
+ * cleaned up as after any failure. The tar-format sink makes the same check on the archive it
+ * stores.
  */
 class InlineVerificationTest {
 
@@ -79,8 +80,13 @@ class InlineVerificationTest {
         null, false, false, ChecksumAlgorithm.CRC32C);
   }
 
+  private TarFileBackupSink tarSink(String dir) {
+    return new TarFileBackupSink(OutputDirectory.prepare(tmp.resolve(dir)), null, false,
+        false).verifying(ChecksumAlgorithm.CRC32C);
+  }
+
   /** Feeds one archive (in small chunks, as the network does) and the manifest. */
-  private static void run(DirectoryBackupSink sink, byte[] tar, byte[] manifest) {
+  private static void run(BackupSink sink, byte[] tar, byte[] manifest) {
     try {
       sink.archiveStart("base.tar", "", true);
       for (int off = 0; off < tar.length; off += 700) {
@@ -106,6 +112,22 @@ class InlineVerificationTest {
     assertThat(sink.verifiedFiles()).isEqualTo(3);
     assertThat(tmp.resolve("backup/backup_manifest")).hasBinaryContent(golden("backup_manifest"));
     assertThat(tmp.resolve("backup/global/pg_control")).hasBinaryContent(golden("global/pg_control"));
+  }
+
+  @Test
+  void tarFormatIsCheckedToo() {
+    TarFileBackupSink sink = tarSink("backup");
+    byte[] tar = baseTar(FILES, null);
+    run(sink, tar, golden("backup_manifest"));
+    assertThat(sink.verifiedFiles()).isEqualTo(3);
+    // Stored as received.
+    assertThat(tmp.resolve("backup/base.tar")).hasBinaryContent(tar);
+
+    assertThatThrownBy(() -> run(tarSink("corrupt"), baseTar(FILES, "global/pg_control"),
+        golden("backup_manifest")))
+        .hasMessage("backup manifest does not match the received data: "
+            + "checksum mismatch for file \"global/pg_control\"");
+    assertThat(tmp.resolve("corrupt")).doesNotExist();
   }
 
   @Test
