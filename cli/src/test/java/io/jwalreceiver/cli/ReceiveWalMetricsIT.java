@@ -79,6 +79,16 @@ class ReceiveWalMetricsIT {
           "jwalreceiver_server_lag_bytes", "jwalreceiver_last_error_timestamp_seconds",
           "jwalreceiver_fsync_duration_seconds_count");
       assertThat(first.get("jwalreceiver_reconnects_total")).isZero();
+      // A Prometheus that prefers protobuf (native histograms on) gets it.
+      HttpResponse<String> negotiated = http.send(HttpRequest.newBuilder(URI.create(url))
+          .header("Accept", "application/vnd.google.protobuf;"
+              + "proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,"
+              + "text/plain;version=0.0.4;q=0.3")
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(negotiated.statusCode()).isEqualTo(200);
+      assertThat(negotiated.headers().firstValue("Content-Type")).hasValueSatisfying(
+          t -> assertThat(t).startsWith("application/vnd.google.protobuf"));
+      assertThat(negotiated.body()).contains("jwalreceiver_received_bytes");
       assertThat(first.get("jwalreceiver_last_error_timestamp_seconds")).isZero();
 
       // WAL arrives: two segments and a switch.
