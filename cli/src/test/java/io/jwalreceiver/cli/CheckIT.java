@@ -149,7 +149,7 @@ class CheckIT {
 
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource("versions")
-  void walLevelMinimalAndNoWalSendersFail(int major) {
+  void walLevelMinimalAndNoWalSendersFail(int major) throws IOException {
     // max_wal_senders must be 0 for wal_level=minimal: the server refuses to start otherwise.
     try (PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major)
         .withSetting("wal_level", "minimal")
@@ -167,10 +167,28 @@ class CheckIT {
               + "           then restart the server\n")
           .contains("FAIL  max_wal_senders = 0: the server accepts no replication connections\n"
               + "      fix: postgresql.conf: max_wal_senders = 10\n"
-              + "           postgresql.conf: wal_level = replica (needed with it; minimal allows"
-              + " no senders)\n"
-              + "           then restart the server\n");
+              + "           postgresql.conf: wal_level = replica\n"
+              + "           then restart the server (wal_level = minimal allows no WAL"
+              + " senders)\n");
       assertThat(r.out()).containsPattern("\\d+ checks: \\d+ OK, \\d+ WARN, 3 FAIL\n$");
+
+      // The postgresql.conf lines, appended as printed, and a restart make the server ready.
+      StringBuilder conf = new StringBuilder();
+      for (String line : r.out().split("\n")) {
+        String fix = line.strip().replaceFirst("^fix: ", "");
+        if (fix.startsWith("postgresql.conf: ")) {
+          conf.append(fix.substring("postgresql.conf: ".length())).append('\n');
+        }
+      }
+      Path postgresqlConf = server.dataDir().resolve("postgresql.conf");
+      ServerUser.get().writeFile(postgresqlConf,
+          Files.readString(postgresqlConf) + "\n" + conf, false);
+      server.restart();
+      CliRun fixed = CliRun.of(env(server, PostgresServer.REPL_SCRAM), "check");
+      assertThat(fixed.exitCode()).as(fixed.out()).isZero();
+      assertThat(statuses(fixed.out())).containsEntry("wal_level", "OK")
+          .containsEntry("max_wal_senders", "OK")
+          .containsEntry("replication_connection", "OK");
     }
   }
 
@@ -317,6 +335,15 @@ class CheckIT {
       } else {
         assertThat(noSql.out()).contains("WARN  slot: could not check: no SQL session");
       }
+
+      // The role fix, run as printed, lets norepl stream.
+      CliRun norepl = CliRun.of(env(server, PostgresServer.NOREPL), "check");
+      assertThat(statuses(norepl.out())).containsEntry("role", "FAIL");
+      String alter = fixLines(norepl.out(), "role \"norepl\"").get(0);
+      server.execute(alter.substring("SQL (as a superuser): ".length()));
+      CliRun granted = CliRun.of(env(server, PostgresServer.NOREPL), "check");
+      assertThat(statuses(granted.out())).as(granted.out()).containsEntry("role", "OK")
+          .containsEntry("replication_connection", "OK");
 
       Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
       ConnectionConfig other = ConnectionConfig.of(server.host(), server.port(),

@@ -312,12 +312,12 @@ public final class Preflight {
     String shown = "max_wal_senders = " + s.value() + pending(s);
     if (max == 0) {
       Setting level = settings.get("wal_level");
-      String together = level != null && level.value().equals("minimal")
-          ? "\npostgresql.conf: wal_level = replica (needed with it; minimal allows no senders)"
-          : "";
+      boolean minimal = level != null && level.value().equals("minimal");
+      // Every "postgresql.conf:" line is pasteable as it stands; reasons go on the last line.
       return CheckItem.fail(MAX_WAL_SENDERS, shown + ": the server accepts no replication"
-          + " connections", "postgresql.conf: max_wal_senders = " + DEFAULT_LIMIT + together
-          + "\n" + RESTART);
+          + " connections", "postgresql.conf: max_wal_senders = " + DEFAULT_LIMIT
+          + (minimal ? "\npostgresql.conf: wal_level = replica" : "") + "\n" + RESTART
+          + (minimal ? " (wal_level = minimal allows no WAL senders)" : ""));
     }
     if (sql == null) {
       return CheckItem.warn(MAX_WAL_SENDERS, shown + "; could not check free senders: "
