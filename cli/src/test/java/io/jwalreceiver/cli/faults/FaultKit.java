@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jwalreceiver.Lsn;
+import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.WalSegmentSize;
+import io.jwalreceiver.session.ConnectionConfig;
+import io.jwalreceiver.session.SslMode;
+import io.jwalreceiver.testkit.PgVersions;
+import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.wal.ResumePoint;
+import io.jwalreceiver.wal.WalReceiver;
+import io.jwalreceiver.wal.segment.SegmentFileSink;
+import io.jwalreceiver.wal.segment.SegmentName;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * Shared pieces of the fault-injection suite: settings (seed, counts), servers, a background WAL
+ * load, an in-process archiver wired exactly as {@code receivewal} wires it, and the checks
+ * that nothing acknowledged is missing from the archive.
+ *
+ * <p>System properties:
+ *
+ * <ul>
+ *   <li>{@code faults.seed}: the seed of every random choice (kill moments, cut moments); printed
+ *       by each test and in every failure message;
+ *   <li>{@code faults.long=true}: the long run (200 kills and 200 cuts per version instead of
+ *       20);
+ *   <li>{@code faults.kills}, {@code faults.cuts}, {@code faults.restarts}, {@code
+ *       faults.diskfull}: explicit counts, overriding both.
+ * </ul>
+ */
+final class FaultKit {
+
+  static final WalSegmentSize SEGMENT = new WalSegmentSize(1 << 20);
+  static final Path PG15_BIN = Path.of("/usr/lib/postgresql/15/bin");
+  /** The shaded jar, built in the package phase before failsafe runs. */
+  static final Path JAR = Path.of("target", "jwalreceiver.jar");
+  static final long SEED = Long.getLong("faults.seed", 20_261_127L);
+  static final boolean LONG_RUN = Boolean.getBoolean("faults.long");
+  static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+  private FaultKit() {}
+
+  /** An iteration count: {@code faults.<name>}, else the short or the long default. */
+  static int count(String name, int shortRun, int longRun) {
+    return Integer.getInteger("faults." + name, LONG_RUN ? longRun : shortRun);
+  }
+
+  /** A random source for one test, derived from the suite seed and the test's name. */
+  static Random random(String test) {
+    return new Random(SEED ^ test.hashCode());
+  }
+
+  /** The kill and cut loops run on 13, 15 and 18, as far as they are selected. */
+  static List<Integer> loopVersions() {
+    return PgVersions.selected().stream().filter(v -> v == 13 || v == 15 || v == 18).toList();
+  }
+
+  /** The other faults run on the default version, 15 (its pg_waldump is an oracle). */
+  static List<Integer> defaultVersion() {
+    return PgVersions.selected().stream().filter(v -> v == 15).toList();
+  }
+
+  /**
+   * 1 MiB segments, so that a short run crosses many segment boundaries; {@code wal_keep_size}
+   * keeps every segment in {@code pg_wal} so the archive can be compared with the server's files.
+   */
+  static PostgresServer.Options options(int major) {
+    return PostgresServer.Options.of(major)
+        .withInitdbArgs("--wal-segsize=1")
+        .withSetting("wal_keep_size", "1GB")
+        .withSetting("max_wal_size", "2GB");
+  }
+
+  static ConnectionConfig replication(String host, int port, String applicationName) {
+    return ConnectionConfig.of(host, port, PostgresServer.REPL_TRUST)
+        .withSslMode(SslMode.DISABLE)
+        .withApplicationName(applicationName)
+        .withConnectTimeout(Duration.ofSeconds(10));
+  }
+
+  /** libpq environment for a CLI run against {@code host:port}. */
+  static Map<String, String> env(String host, int port, String applicationName) {
+    Map<String, String> env = new HashMap<>();
+    env.put("PGHOST", host);
+    env.put("PGPORT", Integer.toString(port));
+    env.put("PGUSER", PostgresServer.REPL_TRUST);
+    env.put("PGSSLMODE", "disable");
+    env.put("PGCONNECT_TIMEOUT", "10");
+    env.put("PGAPPNAME", applicationName);
+    return env;
+  }
+
+  static String javaBin() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  // ------------------------------------------------------------------------------ archiver
+
+  /**
+   * The loop {@code receivewal} runs, in-process, with a short retry delay so that a test can
+   * afford many reconnects (the command's is pg_receivewal's fixed 5 s).
+   */
+  static WalReceiver archiver(
+      ConnectionConfig config, Path dir, String slot, Duration retryDelay,
+      WalReceiver.Listener listener) {
+    WalReceiver.Options options = WalReceiver.Options.defaults()
+        .withSlotName(slot)
+        .withStatusInterval(Duration.ofSeconds(1))
+        .withRetryDelay(retryDelay);
+    return new WalReceiver(
+        config,
+        options,
+        (size, groupAccess) -> SegmentFileSink.open(
+            dir, size, SegmentFileSink.Options.DEFAULTS.withGroupAccess(groupAccess)),
+        size -> ResumePoint.scan(dir, size, warning -> {}),
+        listener,
+        InstantSource.system());
+  }
+
+  /** Runs {@link WalReceiver#run()} on a thread and keeps what it threw. */
+  static final class Running implements AutoCloseable {
+    final WalReceiver receiver;
+    final Thread thread;
+    volatile Throwable failure;
+
+    Running(WalReceiver receiver, String name) {
+      this.receiver = receiver;
+      this.thread = new Thread(() -> {
+        try {
+          receiver.run();
+        } catch (Throwable t) {
+          failure = t;
+        }
+      }, name);
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    @Override
+    public void close() {
+      receiver.requestStop();
+      join(thread);
+      assertThat(thread.isAlive()).as("archiver stopped").isFalse();
+      if (failure != null) {
+        throw new AssertionError("archiver failed", failure);
+      }
+    }
+  }
+
+  /** Counts what the archiver's listener sees. */
+  static class Events implements WalReceiver.Listener {
+    final AtomicLong starts = new AtomicLong();
+    final AtomicLong disconnects = new AtomicLong();
+    final AtomicLong received = new AtomicLong();
+    final List<io.jwalreceiver.PgException> errors =
+        java.util.Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void streamingStarted(TimelineId timeline, Lsn start) {
+      starts.incrementAndGet();
+    }
+
+    @Override
+    public void received(long end) {
+      received.set(end);
+    }
+
+    @Override
+    public void disconnected(io.jwalreceiver.PgException cause, Duration retryIn) {
+      disconnects.incrementAndGet();
+      errors.add(cause);
+    }
+  }
+
+  // ------------------------------------------------------------------------------ load
+
+  /** Writes WAL on a thread, 128 KiB at a time, until closed; tolerates a server going away. */
+  static final class Load implements AutoCloseable {
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final AtomicLong bytes = new AtomicLong();
+    private final Thread thread;
+
+    Load(PostgresServer server, long pauseMillis) {
+      thread = new Thread(() -> {
+        while (!stop.get()) {
+          try {
+            server.generateWal(128 * 1024);
+            bytes.addAndGet(128 * 1024);
+          } catch (RuntimeException e) {
+            // Server restarting or shut down: try again shortly.
+          }
+          sleep(pauseMillis);
+        }
+      }, "wal-load");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    long bytes() {
+      return bytes.get();
+    }
+
+    @Override
+    public void close() {
+      stop.set(true);
+      join(thread);
+    }
+  }
+
+  // ------------------------------------------------------------------------------ server state
+
+  static long lsn(String text) {
+    return Lsn.parse(text).value();
+  }
+
+  static String text(long lsn) {
+    return Lsn.of(lsn).toString();
+  }
+
+  /** The slot's restart_lsn: for a physical slot, the flush position the client last reported. */
+  static long restartLsn(PostgresServer server, String slot) {
+    String r = server.queryString("SELECT coalesce(restart_lsn::text, '0/0') FROM"
+        + " pg_replication_slots WHERE slot_name = '" + slot + "'");
+    return lsn(r);
+  }
+
+  static void awaitSlotInactive(PostgresServer server, String slot) {
+    await(TIMEOUT, () -> "f".equals(server.queryString(
+        "SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'")),
+        () -> "slot " + slot + " to become inactive");
+  }
+
+  /** The flush position pg_stat_replication shows for an application name, 0 when absent. */
+  static long statFlush(PostgresServer server, String applicationName) {
+    return lsn(server.queryString("SELECT coalesce(max(flush_lsn)::text, '0/0')"
+        + " FROM pg_stat_replication WHERE application_name = '" + applicationName + "'"));
+  }
+
+  static boolean streaming(PostgresServer server, String applicationName) {
+    return !"0".equals(server.queryString("SELECT count(*) FROM pg_stat_replication"
+        + " WHERE state = 'streaming' AND application_name = '" + applicationName + "'"));
+  }
+
+  /** Polls pg_stat_replication.flush_lsn and keeps the highest value seen since {@link #reset}. */
+  static final class FlushSampler implements AutoCloseable {
+    private final AtomicLong max = new AtomicLong();
+    private final AtomicLong samples = new AtomicLong();
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final Thread thread;
+
+    FlushSampler(PostgresServer server, String applicationName) {
+      thread = new Thread(() -> {
+        while (!stop.get()) {
+          try {
+            long f = statFlush(server, applicationName);
+            max.accumulateAndGet(f, (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
+            samples.incrementAndGet();
+          } catch (RuntimeException e) {
+            // Server unavailable for a moment.
+          }
+          sleep(20);
+        }
+      }, "flush-sampler");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    /** The highest flush position seen since the last reset, and starts a new window. */
+    long takeMax() {
+      return max.getAndSet(0);
+    }
+
+    long samples() {
+      return samples.get();
+    }
+
+    @Override
+    public void close() {
+      stop.set(true);
+      join(thread);
+    }
+  }
+
+  // ------------------------------------------------------------------------------ archive checks
+
+  /** The server's copy of a segment ({@code pg_wal/<name>}, or its {@code .partial}). */
+  static Path serverSegment(PostgresServer server, String name) {
+    Path wal = server.dataDir().resolve("pg_wal");
+    Path plain = wal.resolve(name);
+    return Files.exists(plain) ? plain : wal.resolve(name + ".partial");
+  }
+
+  /** Archive file names on one timeline: segment number to file name. */
+  static TreeMap<Long, String> segments(Path dir, TimelineId tli) {
+    TreeMap<Long, String> found = new TreeMap<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      files.map(p -> p.getFileName().toString())
+          .filter(n -> n.matches("[0-9A-F]{24}(\\.partial)?"))
+          .forEach(n -> {
+            SegmentName s = SegmentName.parse(n.substring(0, 24), SEGMENT);
+            if (s.timeline().equals(tli)) {
+              String earlier = found.put(s.segmentNumber(), n);
+              assertThat(earlier).as("both %s and %s in %s", earlier, n, dir).isNull();
+            }
+          });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return found;
+  }
+
+  /**
+   * Checks that the archive holds, intact, every byte of timeline {@code tli} below {@code upTo}
+   * (an acknowledged flush position): the segments from the archive's first one up to the one
+   * holding {@code upTo - 1} are all present, every one before it complete (not {@code
+   * .partial}), and that segment's bytes below {@code upTo} equal the server's. A segment whose
+   * end was acknowledged must be complete: its end counts as durable only after the rename.
+   *
+   * @return the bytes compared with the server
+   */
+  static long assertHoldsUpTo(Path dir, PostgresServer server, TimelineId tli, long upTo,
+      String context) throws IOException {
+    TreeMap<Long, String> files = segments(dir, tli);
+    assertThat(files).as("archive %s empty while %s was acknowledged (%s)", dir, text(upTo),
+        context).isNotEmpty();
+    long last = SEGMENT.segmentNumber(Lsn.of(upTo - 1));
+    long first = files.firstKey();
+    if (last < first) {
+      return 0; // Acknowledged before this archive began: nothing of it is ours to hold.
+    }
+    for (long s = first; s < last; s++) {
+      String name = files.get(s);
+      assertThat(name).as("segment %d complete below acknowledged %s in %s (%s)", s,
+          text(upTo), files.values(), context).isNotNull().doesNotEndWith(".partial");
+    }
+    String name = files.get(last);
+    int length = SEGMENT.offset(Lsn.of(upTo - 1)) + 1;
+    assertThat(name).as("segment holding acknowledged %s in %s (%s)", text(upTo),
+        files.values(), context).isNotNull();
+    if (length == SEGMENT.bytes()) {
+      assertThat(name).as("segment ending at acknowledged %s is complete (%s)", text(upTo),
+          context).doesNotEndWith(".partial");
+    }
+    byte[] ours = Arrays.copyOf(Files.readAllBytes(dir.resolve(name)), length);
+    byte[] theirs = Arrays.copyOf(readServer(server, name.substring(0, 24)), length);
+    int mismatch = Arrays.mismatch(ours, theirs);
+    assertThat(mismatch).as("first byte of %s differing from the server's, below acknowledged"
+        + " %s (%s)", name, text(upTo), context).isEqualTo(-1);
+    return length;
+  }
+
+  private static byte[] readServer(PostgresServer server, String name) throws IOException {
+    try {
+      return Files.readAllBytes(serverSegment(server, name));
+    } catch (NoSuchFileException e) {
+      throw new AssertionError("the server no longer has " + name + " to compare with", e);
+    }
+  }
+
+  /**
+   * The whole archive of one timeline: contiguous, every complete segment byte-identical to the
+   * server's, and on a 15 server pg_waldump reads the complete segments end to end.
+   *
+   * @return the bytes compared
+   */
+  static long assertArchiveIntact(Path dir, PostgresServer server, TimelineId tli)
+      throws Exception {
+    TreeMap<Long, String> files = segments(dir, tli);
+    assertThat(files).as("segments in %s", dir).isNotEmpty();
+    long expected = files.firstKey();
+    long bytes = 0;
+    List<String> complete = new ArrayList<>();
+    for (Map.Entry<Long, String> e : files.entrySet()) {
+      assertThat(e.getKey()).as("no gap before %s in %s", e.getValue(), files.values())
+          .isEqualTo(expected);
+      expected++;
+      String name = e.getValue();
+      if (name.endsWith(".partial")) {
+        assertThat(e.getKey()).as("only the last segment is .partial: %s", files.values())
+            .isEqualTo(files.lastKey());
+        continue;
+      }
+      assertThat(Files.mismatch(dir.resolve(name), serverSegment(server, name)))
+          .as("%s identical to the server's", name).isEqualTo(-1L);
+      bytes += Files.size(dir.resolve(name));
+      complete.add(name);
+    }
+    if (server.majorVersion() == 15 && Files.isExecutable(PG15_BIN.resolve("pg_waldump"))
+        && !complete.isEmpty()) {
+      String dump = pgWaldump(dir, complete.get(0), complete.get(complete.size() - 1));
+      assertThat(dump).contains("rmgr:");
+    }
+    return bytes;
+  }
+
+  /** pg_waldump 15 over a range of segment files; fails unless it reads them all. */
+  static String pgWaldump(Path dir, String first, String last) throws Exception {
+    Path out = Files.createTempFile("waldump", ".txt");
+    try {
+      Process p = new ProcessBuilder(PG15_BIN.resolve("pg_waldump").toString(), "-p",
+          dir.toString(), first, last)
+          .redirectErrorStream(true)
+          .redirectOutput(out.toFile())
+          .start();
+      assertThat(p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("pg_waldump ended").isTrue();
+      String text = Files.readString(out, StandardCharsets.UTF_8);
+      assertThat(p.exitValue()).as("pg_waldump %s..%s: %s", first, last,
+          tail(text)).isZero();
+      return text;
+    } finally {
+      Files.deleteIfExists(out);
+    }
+  }
+
+  static String tail(String text) {
+    List<String> lines = text.lines().toList();
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+  }
+
+  // ------------------------------------------------------------------------------ misc
+
+  /** Ends an archive with a segment switch and returns a position just after it. */
+  static String switchAndMark(PostgresServer server) {
+    server.switchWal();
+    String end = server.queryString("SELECT pg_current_wal_insert_lsn()");
+    server.generateWal(1);
+    return end;
+  }
+
+  static void await(Duration timeout, BooleanSupplier condition, Supplier<String> what) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what.get() + " (seed " + SEED + ")");
+      }
+      sleep(20);
+    }
+  }
+
+  static void join(Thread thread) {
+    try {
+      thread.join(TIMEOUT.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /** One line the report can quote: {@code faults: <what>: k=v, ...}. */
+  static void report(String what, Object... keyValues) {
+    StringBuilder line = new StringBuilder("faults: ").append(what).append(":");
+    for (int i = 0; i + 1 < keyValues.length; i += 2) {
+      line.append(i == 0 ? " " : ", ").append(keyValues[i]).append('=').append(keyValues[i + 1]);
+    }
+    line.append(" (seed ").append(SEED).append(')');
+    System.out.println(line);
+  }
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli.faults;
+
+import static io.jwalreceiver.cli.faults.FaultKit.JAR;
+import static io.jwalreceiver.cli.faults.FaultKit.SEED;
+import static io.jwalreceiver.cli.faults.FaultKit.TIMEOUT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.cli.Main;
+import io.jwalreceiver.testkit.PostgresServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@code kill -9} of a running {@code receivewal} at random moments under a steady write load,
+ * restarted each time. After every kill, the highest flush position the server saw from the
+ * killed process (the slot's restart_lsn and every pg_stat_replication.flush_lsn sampled while it
+ * ran) must be held, byte for byte, by the archive as the process left it. At the end the archive
+ * is contiguous, identical to the server's segments, and readable by pg_waldump (15).
+ *
+ * <p>"On disk" here means in the files: a process kill leaves the page cache alone, so this proves
+ * that nothing is acknowledged before it is written; that it is also forced before being
+ * acknowledged (power loss) is SegmentFileSinkTest's durablePositionNeverPassesWhatAForceCovered.
+ */
+@Tag("postgres")
+class ReceiveWalKillIT {
+
+  @TempDir Path tmp;
+
+  static List<Integer> versions() {
+    return FaultKit.loopVersions();
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
+  @MethodSource("versions")
+  void nothingAcknowledgedIsLostAcrossKills(int major) throws Exception {
+    assertThat(JAR).as("the shaded jar is built in the package phase").exists();
+    int kills = FaultKit.count("kills", 20, 200);
+    Random random = FaultKit.random("kill-" + major);
+    PostgresServer server = PostgresServer.shared(FaultKit.options(major));
+    String slot = "faults_kill";
+    String app = "faults_kill_" + major;
+    server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
+    Path dir = Files.createDirectory(tmp.resolve("archive"));
+    Path log = tmp.resolve("receivewal.log");
+    long checked = 0;
+    int synchronousRuns = 0;
+    long loadBytes;
+    try {
+      // Start the archive so that the slot's position is one this archive reported.
+      receiveUpTo(server, dir, slot, app, FaultKit.switchAndMark(server));
+      try (FaultKit.Load load = new FaultKit.Load(server, 10);
+          FaultKit.FlushSampler sampler = new FaultKit.FlushSampler(server, app)) {
+        for (int i = 1; i <= kills; i++) {
+          boolean synchronous = random.nextBoolean();
+          synchronousRuns += synchronous ? 1 : 0;
+          Process p = start(server, dir, slot, app, log, synchronous);
+          try {
+            FaultKit.await(TIMEOUT, () -> !p.isAlive() || FaultKit.streaming(server, app),
+                () -> "receivewal streaming");
+            assertThat(p.isAlive()).as("receivewal running: %s", tailOf(log)).isTrue();
+            FaultKit.sleep(random.nextInt(1000));
+          } finally {
+            p.destroyForcibly(); // SIGKILL
+            assertThat(p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+          }
+          FaultKit.awaitSlotInactive(server, slot);
+          long slotFlush = FaultKit.restartLsn(server, slot);
+          long seenFlush = sampler.takeMax();
+          long acknowledged = Long.compareUnsigned(slotFlush, seenFlush) >= 0 ? slotFlush : seenFlush;
+          String context = "kill " + i + " of " + kills + (synchronous ? " (--synchronous)" : "")
+              + ", slot at " + FaultKit.text(slotFlush) + ", max sampled flush "
+              + FaultKit.text(seenFlush) + ", seed " + SEED;
+          checked += FaultKit.assertHoldsUpTo(dir, server, TimelineId.FIRST, acknowledged, context);
+        }
+        loadBytes = load.bytes();
+      }
+      String end = FaultKit.switchAndMark(server);
+      receiveUpTo(server, dir, slot, app, end);
+      long bytes = FaultKit.assertArchiveIntact(dir, server, TimelineId.FIRST);
+      FaultKit.report("kill -9 of receivewal, PostgreSQL " + major,
+          "kills survived", kills, "of them --synchronous", synchronousRuns,
+          "WAL written under load", loadBytes, "acknowledged bytes re-read after kills", checked,
+          "WAL bytes checked", bytes, "bytes lost", 0);
+    } finally {
+      FaultKit.awaitSlotInactive(server, slot);
+      server.execute("SELECT pg_drop_replication_slot('" + slot + "')");
+    }
+  }
+
+  private static Process start(PostgresServer server, Path dir, String slot, String app, Path log,
+      boolean synchronous) throws Exception {
+    List<String> command = new ArrayList<>(List.of(FaultKit.javaBin(),
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
+        "-jar", JAR.toAbsolutePath().toString(), "receivewal",
+        "-D", dir.toString(), "-S", slot, "-s", "1", "-v"));
+    if (synchronous) {
+      command.add("--synchronous");
+    }
+    ProcessBuilder pb = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(Redirect.appendTo(log.toFile()));
+    pb.environment().putAll(FaultKit.env(server.host(), server.port(), app));
+    return pb.start();
+  }
+
+  /** An in-process {@code receivewal --endpos} run that must succeed. */
+  static void receiveUpTo(PostgresServer server, Path dir, String slot, String app, String end) {
+    Map<String, String> env = FaultKit.env(server.host(), server.port(), app);
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream o = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      code = Main.run(new String[] {"receivewal", "-D", dir.toString(), "-S", slot,
+          "--endpos", end, "--no-loop"}, o, e, env);
+    }
+    assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+  }
+
+  private static String tailOf(Path log) {
+    try {
+      return Files.exists(log) ? FaultKit.tail(Files.readString(log)) : "(no output)";
+    } catch (java.io.IOException e) {
+      return e.toString();
+    }
+  }
+}
