@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli.faults;
+
+import static io.jwalreceiver.cli.faults.FaultKit.SEED;
+import static io.jwalreceiver.cli.faults.FaultKit.TIMEOUT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.TcpProxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Connection cuts (TCP resets through testkit's proxy) at random moments while WAL streams under
+ * load: the archiver reconnects after its retry delay and resumes, and the archive ends with no
+ * gap and no segment that differs from the server's. The server sends XLogData of up to 128 KiB
+ * and the proxy relays whatever each read returns, so cuts fall inside messages as well as
+ * between them.
+ *
+ * <p>The archiver is {@code receivewal}'s loop run in-process with a 200 ms retry delay (the
+ * command waits pg_receivewal's fixed 5 s, which would make 20 cuts take minutes).
+ */
+@Tag("postgres")
+class ReceiveWalCutIT {
+
+  @TempDir Path tmp;
+
+  static List<Integer> versions() {
+    return FaultKit.loopVersions();
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
+  @MethodSource("versions")
+  void reconnectsAfterEveryCutWithoutAGap(int major) throws Exception {
+    int cuts = FaultKit.count("cuts", 20, 200);
+    Random random = FaultKit.random("cut-" + major);
+    PostgresServer server = PostgresServer.shared(FaultKit.options(major));
+    String slot = "faults_cut";
+    String app = "faults_cut_" + major;
+    server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
+    Path dir = Files.createDirectory(tmp.resolve("archive"));
+    FaultKit.Events events = new FaultKit.Events();
+    int cutConnections = 0;
+    long relayed;
+    try (TcpProxy proxy = TcpProxy.to(server)) {
+      try (FaultKit.Running archiver = new FaultKit.Running(FaultKit.archiver(
+              FaultKit.replication(proxy.host(), proxy.port(), app), dir, slot,
+              Duration.ofMillis(200), events), "archiver-cut");
+          FaultKit.Load load = new FaultKit.Load(server, 10)) {
+        for (int i = 1; i <= cuts; i++) {
+          final int round = i;
+          FaultKit.await(TIMEOUT, () -> events.starts.get() >= round || archiver.failure != null,
+              () -> "streaming attempt " + round);
+          assertThat(archiver.failure).as("archiver failed").isNull();
+          FaultKit.sleep(100 + random.nextInt(600));
+          int n = proxy.cutAll();
+          assertThat(n).as("cut %d of %d found a live connection (seed %d)", i, cuts, SEED)
+              .isPositive();
+          cutConnections += n;
+          FaultKit.await(TIMEOUT, () -> events.disconnects.get() >= round,
+              () -> "the archiver to notice cut " + round);
+        }
+        assertThat(load.bytes()).isPositive();
+        String end = FaultKit.switchAndMark(server);
+        long target = FaultKit.lsn(end);
+        FaultKit.await(TIMEOUT,
+            () -> Long.compareUnsigned(events.received.get(), target) >= 0,
+            () -> "the archiver to receive up to " + end);
+        relayed = proxy.bytesForwarded();
+      }
+    } finally {
+      FaultKit.awaitSlotInactive(server, slot);
+    }
+    try {
+      for (PgException e : events.errors) {
+        assertThat(e.sqlState().classCode()).as("only connection failures: %s", e.render())
+            .isEqualTo("08");
+      }
+      long bytes = FaultKit.assertArchiveIntact(dir, server, TimelineId.FIRST);
+      FaultKit.report("connection cuts, PostgreSQL " + major, "cuts survived", cuts,
+          "connections reset", cutConnections, "reconnects", events.starts.get() - 1,
+          "bytes relayed", relayed, "WAL bytes checked", bytes, "bytes lost", 0);
+    } finally {
+      server.execute("SELECT pg_drop_replication_slot('" + slot + "')");
+    }
+  }
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli.faults;
+
+import static io.jwalreceiver.cli.faults.FaultKit.TIMEOUT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.PostgresServer.StopMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The primary restarts mid-stream, alternately with a fast and an immediate shutdown (the latter
+ * followed by crash recovery): the archiver reconnects and resumes, the slot's flush position
+ * is held by the archive after every restart, and the archive ends contiguous and identical to
+ * the server's segments.
+ */
+@Tag("postgres")
+class ServerRestartIT {
+
+  @TempDir Path tmp;
+
+  static List<Integer> versions() {
+    return FaultKit.defaultVersion();
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
+  @MethodSource("versions")
+  void resumesAfterFastAndImmediateRestarts(int major) throws Exception {
+    int restarts = FaultKit.count("restarts", 4, 20);
+    Random random = FaultKit.random("restart-" + major);
+    String slot = "faults_restart";
+    String app = "faults_restart";
+    Path dir = Files.createDirectory(tmp.resolve("archive"));
+    FaultKit.Events events = new FaultKit.Events();
+    int fast = 0;
+    int immediate = 0;
+    long checked = 0;
+    try (PostgresServer server = PostgresServer.start(FaultKit.options(major))) {
+      server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
+      try (FaultKit.Running archiver = new FaultKit.Running(FaultKit.archiver(
+              FaultKit.replication(server.host(), server.port(), app), dir, slot,
+              Duration.ofMillis(200), events), "archiver-restart");
+          FaultKit.Load load = new FaultKit.Load(server, 10);
+          FaultKit.FlushSampler sampler = new FaultKit.FlushSampler(server, app)) {
+        for (int i = 1; i <= restarts; i++) {
+          final int round = i;
+          FaultKit.await(TIMEOUT, () -> events.starts.get() >= round || archiver.failure != null,
+              () -> "streaming attempt " + round);
+          assertThat(archiver.failure).as("archiver failed").isNull();
+          FaultKit.sleep(300 + random.nextInt(700));
+          StopMode mode = i % 2 == 1 ? StopMode.FAST : StopMode.IMMEDIATE;
+          server.stop(mode);
+          if (mode == StopMode.FAST) {
+            fast++;
+          } else {
+            immediate++;
+          }
+          // The highest flush position the server saw before the shutdown, and the slot's after
+          // it (which the reconnected archiver may already have moved: also acknowledged).
+          long seen = sampler.takeMax();
+          server.start();
+          long slotFlush = FaultKit.restartLsn(server, slot);
+          long acknowledged = Long.compareUnsigned(seen, slotFlush) >= 0 ? seen : slotFlush;
+          checked += FaultKit.assertHoldsUpTo(dir, server, TimelineId.FIRST, acknowledged,
+              mode + " restart " + i);
+          FaultKit.await(TIMEOUT, () -> events.disconnects.get() >= round,
+              () -> "the archiver to notice restart " + round);
+        }
+        assertThat(load.bytes()).isPositive();
+        String end = FaultKit.switchAndMark(server);
+        long target = FaultKit.lsn(end);
+        FaultKit.await(TIMEOUT,
+            () -> Long.compareUnsigned(events.received.get(), target) >= 0,
+            () -> "the archiver to receive up to " + end);
+      }
+      for (PgException e : events.errors) {
+        assertThat(e.sqlState().classCode()).as("connection loss or server shutdown: %s",
+            e.render()).isIn("08", "57");
+      }
+      long bytes = FaultKit.assertArchiveIntact(dir, server, TimelineId.FIRST);
+      FaultKit.report("primary restarts, PostgreSQL " + major, "restarts", restarts,
+          "fast", fast, "immediate", immediate, "reconnects", events.starts.get() - 1,
+          "acknowledged bytes re-read after restarts", checked, "WAL bytes checked", bytes,
+          "bytes lost", 0);
+    }
+  }
+}
