@@ -176,12 +176,18 @@ final class FaultKit {
     final AtomicLong starts = new AtomicLong();
     final AtomicLong disconnects = new AtomicLong();
     final AtomicLong received = new AtomicLong();
+    final AtomicLong switches = new AtomicLong();
     final List<io.jwalreceiver.PgException> errors =
         java.util.Collections.synchronizedList(new ArrayList<>());
 
     @Override
     public void streamingStarted(TimelineId timeline, Lsn start) {
       starts.incrementAndGet();
+    }
+
+    @Override
+    public void timelineSwitched(TimelineId from, TimelineId to, Lsn start) {
+      switches.incrementAndGet();
     }
 
     @Override
