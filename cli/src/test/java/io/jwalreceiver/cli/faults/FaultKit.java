@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
+import io.jwalreceiver.cli.Main;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.SslMode;
 import io.jwalreceiver.testkit.PgVersions;
@@ -14,7 +15,9 @@ import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.jwalreceiver.wal.segment.SegmentName;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -112,6 +115,24 @@ final class FaultKit {
     env.put("PGCONNECT_TIMEOUT", "10");
     env.put("PGAPPNAME", applicationName);
     return env;
+  }
+
+  /** What an in-process command-line run returned and printed on stderr. */
+  record Run(int exitCode, String err) {
+    String firstLine() {
+      return err.lines().findFirst().orElse("");
+    }
+  }
+
+  /** Runs the command line in-process ({@link Main#run}). */
+  static Run cli(Map<String, String> env, String... args) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream o = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      code = Main.run(args, o, e, env);
+    }
+    return new Run(code, err.toString(StandardCharsets.UTF_8));
   }
 
   static String javaBin() {

@@ -7,17 +7,12 @@ import static io.jwalreceiver.cli.faults.FaultKit.TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jwalreceiver.TimelineId;
-import io.jwalreceiver.cli.Main;
 import io.jwalreceiver.testkit.PostgresServer;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.lang.ProcessBuilder.Redirect;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -120,15 +115,9 @@ class ReceiveWalKillIT {
 
   /** An in-process {@code receivewal --endpos} run that must succeed. */
   static void receiveUpTo(PostgresServer server, Path dir, String slot, String app, String end) {
-    Map<String, String> env = FaultKit.env(server.host(), server.port(), app);
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = Main.run(new String[] {"receivewal", "-D", dir.toString(), "-S", slot,
-          "--endpos", end, "--no-loop"}, o, e, env);
-    }
-    assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+    FaultKit.Run r = FaultKit.cli(FaultKit.env(server.host(), server.port(), app),
+        "receivewal", "-D", dir.toString(), "-S", slot, "--endpos", end, "--no-loop");
+    assertThat(r.exitCode()).as(r.err()).isZero();
   }
 
   private static String tailOf(Path log) {
