@@ -128,7 +128,8 @@ public final class WalReceiver {
 
   /**
    * What happens, for logging and metrics. Methods run on the receive thread, except {@link
-   * #statusSent} in synchronous mode, which also runs on the sink's flusher thread.
+   * #statusSent}, which also runs on the sink's flusher thread in synchronous mode and on the
+   * stall guard's thread while a write waits for the disk (see {@link #run()}).
    */
   public interface Listener {
     /** Streaming begins (or resumes) at a position. */
@@ -173,6 +174,8 @@ public final class WalReceiver {
   private String activeSlot;
   private String systemId;
   private WalSegmentSize segmentSize;
+  /** The server's wal_sender_timeout; zero when disabled. */
+  private Duration senderTimeout = Duration.ZERO;
 
   /**
    * @param sinkFactory opens the sink once the segment size and the server's data directory mode
@@ -314,6 +317,7 @@ public final class WalReceiver {
       // The tools create files as the cluster does: group-readable when the server's data
       // directory allows group access (initdb -g), owner-only otherwise.
       boolean groupAccess = "0750".equals(conn.show("data_directory_mode"));
+      senderTimeout = StallGuard.parseTimeout(conn.show("wal_sender_timeout"));
       try (WalSink sink = sinkFactory.open(size, groupAccess)) {
         return streamTimelines(conn, sink, start.timeline, start.lsn, id.timeline());
       }
@@ -433,13 +437,22 @@ public final class WalReceiver {
     } else {
       sink.onDurable(durable -> {});
     }
+    // The first update tells the server where we are (write position, and the flush position
+    // the slot may advance to).
+    sendStatus(stream, sink, reportFlush, false);
+    try (StallGuard guard = StallGuard.start(senderTimeout,
+        () -> sendStatus(stream, sink, reportFlush, false))) {
+      return receive(stream, sink, tli, start, reportFlush, guard);
+    }
+  }
+
+  /** The loop of {@link #stream}, with the stall guard around the sink's writes. */
+  private Outcome receive(CopyBothStream stream, WalSink sink, TimelineId tli, long start,
+      boolean reportFlush, StallGuard guard) {
     long expected = start;
     long intervalMillis = options.statusInterval().toMillis();
     long nextStatus = intervalMillis > 0 ? clock.millis() + intervalMillis : Long.MAX_VALUE;
     long end = options.endPosition() == null ? -1 : options.endPosition().value();
-    // The first update tells the server where we are (write position, and the flush position
-    // the slot may advance to).
-    sendStatus(stream, sink, reportFlush, false);
     while (true) {
       if (stopRequested || reachedStopAt(sink.writtenPosition())) {
         stopCleanly(stream, sink, reportFlush);
@@ -457,7 +470,9 @@ public final class WalReceiver {
           listener.serverWalEnd(m.walEnd());
           ByteBuffer payload = m.payload();
           int len = payload.remaining();
+          guard.enter();
           sink.write(tli, expected, payload);
+          guard.exit();
           expected += len;
           listener.received(expected);
           if (options.synchronous()) {

@@ -275,6 +275,8 @@ class HostileServerTest {
               "IDENTIFY_SYSTEM"));
         } else if (query.startsWith("SHOW wal_segment_size")) {
           out.write(result(List.of("wal_segment_size"), List.of("1MB"), "SHOW"));
+        } else if (query.startsWith("SHOW wal_sender_timeout")) {
+          out.write(result(List.of("wal_sender_timeout"), List.of("60s"), "SHOW"));
         } else if (query.startsWith("SHOW data_directory_mode")) {
           out.write(result(List.of("data_directory_mode"), List.of("0700"), "SHOW"));
         } else if (query.startsWith("START_REPLICATION")) {

@@ -14,11 +14,7 @@ import io.jwalreceiver.protocol.command.TimelineHistoryFile.Entry;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -590,13 +586,12 @@ class SegmentFileSinkTest {
       return new ControlledChannel(FileChannel.open(path, options, attributes));
     }
 
-    private final class ControlledChannel extends FileChannel {
-      private final FileChannel delegate;
+    private final class ControlledChannel extends ForwardingFileChannel {
       private volatile boolean hasWal;
       private volatile long walEnd;
 
       ControlledChannel(FileChannel delegate) {
-        this.delegate = delegate;
+        super(delegate);
       }
 
       @Override
@@ -620,7 +615,7 @@ class SegmentFileSinkTest {
             }
           }
         }
-        delegate.force(metaData);
+        super.force(metaData);
         // This force covered the WAL written into this file before it started, no more.
         forcedUpTo.accumulateAndGet(Math.min(before, walEnd), Math::max);
       }
@@ -644,7 +639,7 @@ class SegmentFileSinkTest {
             walEnd = Math.max(walEnd, s.writtenPosition() + src.remaining());
           }
         }
-        return delegate.write(src, position);
+        return super.write(src, position);
       }
 
       @Override
@@ -653,81 +648,7 @@ class SegmentFileSinkTest {
         if (failure != null) {
           throw failure;
         }
-        return delegate.write(src);
-      }
-
-      @Override
-      public int read(ByteBuffer dst) throws IOException {
-        return delegate.read(dst);
-      }
-
-      @Override
-      public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-        return delegate.read(dsts, offset, length);
-      }
-
-      @Override
-      public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-        return delegate.write(srcs, offset, length);
-      }
-
-      @Override
-      public long position() throws IOException {
-        return delegate.position();
-      }
-
-      @Override
-      public FileChannel position(long newPosition) throws IOException {
-        delegate.position(newPosition);
-        return this;
-      }
-
-      @Override
-      public long size() throws IOException {
-        return delegate.size();
-      }
-
-      @Override
-      public FileChannel truncate(long size) throws IOException {
-        delegate.truncate(size);
-        return this;
-      }
-
-      @Override
-      public long transferTo(long position, long count, WritableByteChannel target)
-          throws IOException {
-        return delegate.transferTo(position, count, target);
-      }
-
-      @Override
-      public long transferFrom(ReadableByteChannel src, long position, long count)
-          throws IOException {
-        return delegate.transferFrom(src, position, count);
-      }
-
-      @Override
-      public int read(ByteBuffer dst, long position) throws IOException {
-        return delegate.read(dst, position);
-      }
-
-      @Override
-      public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-        return delegate.map(mode, position, size);
-      }
-
-      @Override
-      public FileLock lock(long position, long size, boolean shared) throws IOException {
-        return delegate.lock(position, size, shared);
-      }
-
-      @Override
-      public FileLock tryLock(long position, long size, boolean shared) throws IOException {
-        return delegate.tryLock(position, size, shared);
-      }
-
-      @Override
-      protected void implCloseChannel() throws IOException {
-        delegate.close();
+        return super.write(src);
       }
     }
   }
