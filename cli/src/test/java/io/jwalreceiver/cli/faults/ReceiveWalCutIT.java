@@ -61,7 +61,7 @@ class ReceiveWalCutIT {
           FaultKit.await(TIMEOUT, () -> events.starts.get() >= round || archiver.failure != null,
               () -> "streaming attempt " + round);
           assertThat(archiver.failure).as("archiver failed").isNull();
-          FaultKit.sleep(100 + random.nextInt(600));
+          FaultKit.sleep(50 + random.nextInt(400));
           int n = proxy.cutAll();
           assertThat(n).as("cut %d of %d found a live connection (seed %d)", i, cuts, SEED)
               .isPositive();

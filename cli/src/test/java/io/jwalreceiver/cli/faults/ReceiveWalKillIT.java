@@ -55,25 +55,31 @@ class ReceiveWalKillIT {
     long checked = 0;
     int synchronousRuns = 0;
     long loadBytes;
+    long startMillis = 0;
+    long inactiveMillis = 0;
     try {
       // Start the archive so that the slot's position is one this archive reported.
       receiveUpTo(server, dir, slot, app, FaultKit.switchAndMark(server));
-      try (FaultKit.Load load = new FaultKit.Load(server, 10);
+      try (FaultKit.Load load = new FaultKit.Load(server, 40);
           FaultKit.FlushSampler sampler = new FaultKit.FlushSampler(server, app)) {
         for (int i = 1; i <= kills; i++) {
           boolean synchronous = random.nextBoolean();
           synchronousRuns += synchronous ? 1 : 0;
+          long t0 = System.nanoTime();
           Process p = start(server, dir, slot, app, log, synchronous);
           try {
             FaultKit.await(TIMEOUT, () -> !p.isAlive() || FaultKit.streaming(server, app),
                 () -> "receivewal streaming");
+            startMillis += (System.nanoTime() - t0) / 1_000_000;
             assertThat(p.isAlive()).as("receivewal running: %s", tailOf(log)).isTrue();
-            FaultKit.sleep(random.nextInt(1000));
+            FaultKit.sleep(random.nextInt(800));
           } finally {
             p.destroyForcibly(); // SIGKILL
             assertThat(p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
           }
+          long t1 = System.nanoTime();
           FaultKit.awaitSlotInactive(server, slot);
+          inactiveMillis += (System.nanoTime() - t1) / 1_000_000;
           long slotFlush = FaultKit.restartLsn(server, slot);
           long seenFlush = sampler.takeMax();
           long acknowledged = Long.compareUnsigned(slotFlush, seenFlush) >= 0 ? slotFlush : seenFlush;
@@ -90,7 +96,9 @@ class ReceiveWalKillIT {
       FaultKit.report("kill -9 of receivewal, PostgreSQL " + major,
           "kills survived", kills, "of them --synchronous", synchronousRuns,
           "WAL written under load", loadBytes, "acknowledged bytes re-read after kills", checked,
-          "WAL bytes checked", bytes, "bytes lost", 0);
+          "WAL bytes checked", bytes, "bytes lost", 0,
+          "mean ms to streaming", startMillis / kills, "mean ms to slot release",
+          inactiveMillis / kills);
     } finally {
       FaultKit.awaitSlotInactive(server, slot);
       server.execute("SELECT pg_drop_replication_slot('" + slot + "')");

@@ -96,9 +96,9 @@ class SlowFsyncIT {
             + " WHERE application_name = '" + app + "' AND state = 'streaming'";
         await(() -> !"0".equals(server.queryString(pidQuery)), "streaming");
         String pid = server.queryString(pidQuery);
-        // Four timeouts' worth of streaming (about two segments) while fsyncs stall; every
-        // segment end waits for several of them.
-        long deadline = System.nanoTime() + Duration.ofSeconds(4 * 2).toNanos();
+        // Two timeouts' worth of WAL, a little over one segment: the segment end waits for
+        // several stalled fsyncs (close, rename, spare), five timeouts or more.
+        long deadline = System.nanoTime() + Duration.ofSeconds(2 * 2).toNanos();
         String target = null;
         while (System.nanoTime() < deadline) {
           target = server.generateWal(64 * 1024);
