@@ -60,14 +60,20 @@ class DiskFullIT {
     long checked = 0;
     String firstError = null;
     try {
-      server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
+      // A physical slot reserves WAL from the last checkpoint's redo point: make that now.
+    server.execute("CHECKPOINT");
+    server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
       try (FaultKit.Running archiver = new FaultKit.Running(FaultKit.archiver(
               FaultKit.replication(server.host(), server.port(), app), dir, slot,
               Duration.ofMillis(200), events), "archiver-diskfull");
           FaultKit.Load load = new FaultKit.Load(server, 20);
           FaultKit.FlushSampler sampler = new FaultKit.FlushSampler(server, app)) {
         for (int cycle = 1; cycle <= cycles; cycle++) {
-          FaultKit.await(TIMEOUT, () -> FaultKit.streaming(server, app), () -> "streaming");
+          FaultKit.await(TIMEOUT,
+              () -> archiver.failure != null || FaultKit.streaming(server, app),
+              () -> "streaming; attempts " + events.starts.get() + ", errors " + events.errors
+                  + ", server: " + server.queryString("SELECT coalesce(string_agg("
+                  + "application_name || ' ' || state, ', '), 'none') FROM pg_stat_replication"));
           assertThat(archiver.failure).isNull();
           fill(filler, Files.getFileStore(mnt).getUsableSpace() - HEADROOM);
           int before = events.errors.size();

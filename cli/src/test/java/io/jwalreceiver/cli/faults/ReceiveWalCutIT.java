@@ -46,6 +46,8 @@ class ReceiveWalCutIT {
     PostgresServer server = PostgresServer.shared(FaultKit.options(major));
     String slot = "faults_cut";
     String app = "faults_cut_" + major;
+    // A physical slot reserves WAL from the last checkpoint's redo point: make that now.
+    server.execute("CHECKPOINT");
     server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
     Path dir = Files.createDirectory(tmp.resolve("archive"));
     FaultKit.Events events = new FaultKit.Events();

@@ -49,6 +49,8 @@ class ReceiveWalKillIT {
     PostgresServer server = PostgresServer.shared(FaultKit.options(major));
     String slot = "faults_kill";
     String app = "faults_kill_" + major;
+    // A physical slot reserves WAL from the last checkpoint's redo point: make that now.
+    server.execute("CHECKPOINT");
     server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
     Path dir = Files.createDirectory(tmp.resolve("archive"));
     Path log = tmp.resolve("receivewal.log");

@@ -46,7 +46,9 @@ class ServerRestartIT {
     int immediate = 0;
     long checked = 0;
     try (PostgresServer server = PostgresServer.start(FaultKit.options(major))) {
-      server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
+      // A physical slot reserves WAL from the last checkpoint's redo point: make that now.
+    server.execute("CHECKPOINT");
+    server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
       try (FaultKit.Running archiver = new FaultKit.Running(FaultKit.archiver(
               FaultKit.replication(server.host(), server.port(), app), dir, slot,
               Duration.ofMillis(200), events), "archiver-restart");
