@@ -3,7 +3,9 @@ package io.jwalreceiver.wal.segment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
+import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.SslMode;
 import io.jwalreceiver.testkit.PgVersions;
@@ -11,6 +13,7 @@ import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
@@ -20,8 +23,10 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,8 +38,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * server with {@code wal_sender_timeout = 2s}. The receive thread must keep answering the
  * server's keepalives while the flusher waits, so the server never drops the connection (same
  * walsender pid throughout, no disconnect, no "replication timeout" in the server log), and WAL
- * keeps arriving; the flush position reported meanwhile stays behind (it waits for the slow
- * fsyncs).
+ * keeps arriving. Every flush position reported meanwhile is checked against what the completed
+ * fsyncs covered (fsync before acknowledgement, with real server traffic).
  */
 @Tag("postgres")
 class SlowFsyncIT {
@@ -52,6 +57,10 @@ class SlowFsyncIT {
   @MethodSource("versions")
   void keepalivesAreAnsweredWhileFsyncStalls(int major) throws Exception {
     SlowChannels channels = new SlowChannels();
+    AtomicLong statusesChecked = new AtomicLong();
+    AtomicLong streamStart = new AtomicLong();
+    AtomicLong maxFlush = new AtomicLong();
+    List<String> aheadOfFsync = new CopyOnWriteArrayList<>();
     AtomicInteger disconnects = new AtomicInteger();
     AtomicInteger statusesDuringFsync = new AtomicInteger();
     AtomicLong received = new AtomicLong();
@@ -66,8 +75,12 @@ class SlowFsyncIT {
               .withApplicationName(app),
           // The default 10 s status interval: only keepalive replies keep the connection alive.
           WalReceiver.Options.defaults().withSlotName("slow").withRetryDelay(Duration.ofMillis(200)),
-          (size, groupAccess) ->
-              SegmentFileSink.open(dir, size, SegmentFileSink.Options.DEFAULTS, channels),
+          (size, groupAccess) -> {
+            SegmentFileSink sink =
+                SegmentFileSink.open(dir, size, SegmentFileSink.Options.DEFAULTS, channels);
+            channels.sink.set(sink);
+            return sink;
+          },
           size -> ResumePoint.scan(dir, size, w -> {}),
           new WalReceiver.Listener() {
             @Override
@@ -76,9 +89,24 @@ class SlowFsyncIT {
             }
 
             @Override
+            public void streamingStarted(TimelineId timeline, Lsn start) {
+              // The segment start the stream resumes at is where the durable position begins.
+              channels.forcedUpTo.accumulateAndGet(start.value(), Math::max);
+              streamStart.compareAndSet(0, start.value());
+            }
+
+            @Override
             public void statusSent(long write, long flush) {
               if (channels.forcing.get() > 0) {
                 statusesDuringFsync.incrementAndGet();
+              }
+              // fsync before acknowledgement: the flush position never passes what a completed
+              // force covered.
+              statusesChecked.incrementAndGet();
+              maxFlush.accumulateAndGet(flush, Math::max);
+              long forced = channels.forcedUpTo.get();
+              if (Long.compareUnsigned(flush, forced) > 0) {
+                aheadOfFsync.add("flush " + Lsn.of(flush) + " > forced " + Lsn.of(forced));
               }
             }
 
@@ -107,17 +135,22 @@ class SlowFsyncIT {
         }
         long end = io.jwalreceiver.Lsn.parse(target).value();
         await(() -> Long.compareUnsigned(received.get(), end) >= 0, "WAL up to " + target);
+        // And an acknowledgement beyond the start, so the fsync check below has teeth.
+        await(() -> Long.compareUnsigned(maxFlush.get(), streamStart.get()) > 0,
+            "a flush position acknowledged beyond the start");
         assertThat(server.queryString(pidQuery)).as("the same walsender").isEqualTo(pid);
         assertThat(disconnects.get()).as("disconnects").isZero();
         assertThat(channels.forces.get()).as("slow fsyncs").isGreaterThanOrEqualTo(2);
         assertThat(statusesDuringFsync.get()).as("status updates sent while an fsync stalled")
             .isPositive();
+        assertThat(aheadOfFsync).as("flush positions ahead of a completed fsync").isEmpty();
         assertThat(Files.readString(server.logFile()))
             .doesNotContain("terminating walsender process due to replication timeout");
         System.out.printf("faults: slow fsync (%d ms, wal_sender_timeout 2s), PostgreSQL %d:"
             + " slow fsyncs=%d, status updates during a stalled fsync=%d, disconnects=0,"
-            + " walsender pid unchanged=%s%n", FSYNC_DELAY_MILLIS, major, channels.forces.get(),
-            statusesDuringFsync.get(), pid);
+            + " walsender pid unchanged=%s, status updates checked flush <= fsynced=%d, highest flush=%s, ahead=0%n",
+            FSYNC_DELAY_MILLIS, major, channels.forces.get(), statusesDuringFsync.get(), pid,
+            statusesChecked.get(), Lsn.of(maxFlush.get()));
       } finally {
         receiver.requestStop();
         thread.join(WAIT.toMillis());
@@ -134,22 +167,43 @@ class SlowFsyncIT {
     }
   }
 
-  /** Real channels whose every force sleeps first. */
+  /**
+   * Real channels whose every force sleeps first, and which record how far completed forces
+   * provably reached: a force covers the WAL written into its file before it started, no more.
+   * WAL is written by the receive thread, zero-filling by the flusher.
+   */
   private static final class SlowChannels implements FileChannelFactory {
     final AtomicInteger forcing = new AtomicInteger();
     final AtomicInteger forces = new AtomicInteger();
+    final AtomicReference<SegmentFileSink> sink = new AtomicReference<>();
+    final AtomicLong forcedUpTo = new AtomicLong();
 
     @Override
     public FileChannel open(
         Path path, Set<? extends OpenOption> options, FileAttribute<?>... attributes)
         throws IOException {
       return new ForwardingFileChannel(FileChannel.open(path, options, attributes)) {
+        private volatile long walEnd;
+
+        @Override
+        public int write(ByteBuffer src, long position) throws IOException {
+          SegmentFileSink s = sink.get();
+          if (s != null && !Thread.currentThread().getName().equals("wal-flusher")) {
+            // The sink writes one segment's share at a time, starting at its written position.
+            walEnd = Math.max(walEnd, s.writtenPosition() + src.remaining());
+          }
+          return super.write(src, position);
+        }
+
         @Override
         public void force(boolean metaData) throws IOException {
+          SegmentFileSink s = sink.get();
+          long before = s == null ? 0 : s.writtenPosition();
           forcing.incrementAndGet();
           try {
             Thread.sleep(FSYNC_DELAY_MILLIS);
             super.force(metaData);
+            forcedUpTo.accumulateAndGet(Math.min(before, walEnd), Math::max);
             forces.incrementAndGet();
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
