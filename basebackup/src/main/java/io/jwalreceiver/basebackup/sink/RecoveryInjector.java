@@ -22,6 +22,8 @@ final class RecoveryInjector implements TarListener {
   private boolean skip;
   private boolean sawAutoConf;
   private ByteArrayOutputStream autoConf;
+  private boolean deferTrailer;
+  private boolean trailerWritten;
 
   /**
    * @param writer where the members go
@@ -78,11 +80,29 @@ final class RecoveryInjector implements TarListener {
     }
   }
 
+  /**
+   * Leaves the added members out at the end of the parsed archive, for the caller to add with
+   * {@link #writeTrailer()} after members of its own ({@code -D -}: pg_basebackup puts {@code
+   * backup_manifest} before them).
+   */
+  RecoveryInjector deferTrailer() {
+    this.deferTrailer = true;
+    return this;
+  }
+
   @Override
   public void end() {
-    if (recoveryConf == null) {
+    if (!deferTrailer) {
+      writeTrailer();
+    }
+  }
+
+  /** Adds {@code standby.signal} (and a new {@code postgresql.auto.conf} if there was none). */
+  void writeTrailer() {
+    if (recoveryConf == null || trailerWritten) {
       return;
     }
+    trailerWritten = true;
     long now = System.currentTimeMillis() / 1000;
     if (!sawAutoConf) {
       byte[] conf = recoveryConf.getBytes(StandardCharsets.UTF_8);

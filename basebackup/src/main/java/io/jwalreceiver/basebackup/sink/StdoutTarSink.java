@@ -18,9 +18,10 @@ import java.nio.channels.WritableByteChannel;
 
 /**
  * {@code -F t -D -}: the one archive ({@code base.tar}) written to standard output, as
- * pg_basebackup does it: the archive is parsed and written again member by member so that the
- * {@code -R} files and then {@code backup_manifest} can be added before the end blocks (the
- * manifest arrives after the archive). With client-side compression the whole stream is
+ * pg_basebackup does it: the archive is parsed and written again member by member so that
+ * {@code backup_manifest} and then the {@code -R} files ({@code standby.signal}) can be added
+ * before the end blocks (the manifest arrives after the archive); pg_basebackup 15 writes them in
+ * that order. With client-side compression the whole stream is
  * compressed. A server-compressed archive is copied through as it is, which is only possible
  * without a manifest and without {@code -R} (the caller refuses the rest).
  */
@@ -37,6 +38,7 @@ public final class StdoutTarSink implements BackupSink {
   private ArchiveEncoder encoder;
   private TarWriter writer;
   private TarReader reader;
+  private RecoveryInjector injector;
   private boolean raw;
   private ByteArrayOutputStream manifest;
   private boolean archiveSeen;
@@ -79,7 +81,8 @@ public final class StdoutTarSink implements BackupSink {
       return;
     }
     writer = new TarWriter(output, NAME);
-    reader = new TarReader(new RecoveryInjector(writer, recoveryConf));
+    injector = new RecoveryInjector(writer, recoveryConf).deferTrailer();
+    reader = new TarReader(injector);
   }
 
   @Override
@@ -94,7 +97,7 @@ public final class StdoutTarSink implements BackupSink {
   @Override
   public void archiveEnd() {
     if (reader != null) {
-      // Adds the -R members; the end blocks wait for the manifest.
+      // The -R members and the end blocks wait for the manifest.
       reader.finish();
       reader = null;
     }
@@ -122,11 +125,13 @@ public final class StdoutTarSink implements BackupSink {
     writer.writeEntry(TarHeader.regularFile("backup_manifest", bytes.length, 0600, 0, 0,
         System.currentTimeMillis() / 1000), ByteBuffer.wrap(bytes));
     manifest = null;
+    injector.writeTrailer();
   }
 
   @Override
   public void finish() {
     if (writer != null) {
+      injector.writeTrailer();
       writer.finish();
     }
     try {
