@@ -118,6 +118,16 @@ public final class ReceiveWalCommand implements Callable<Integer> {
     if (logTimestamps) {
       cli = cli.withTimestamps(clock);
     }
+    try {
+      return receive(clock);
+    } catch (PgException e) {
+      // Printed here rather than by Main so that --log-timestamps covers the last error too.
+      cli.error(null, e);
+      return ExitCodes.forException(e);
+    }
+  }
+
+  private int receive(InstantSource clock) {
     // Validation in pg_receivewal's order, with its messages.
     if (directory == null && !createSlot && !dropSlot) {
       return usage("no target directory specified");
@@ -240,16 +250,6 @@ public final class ReceiveWalCommand implements Callable<Integer> {
       }
       Interrupts.onStop(receiver::requestStop);
       receiver.run();
-      if (metrics != null) {
-        metrics.stopped(null);
-      }
-    } catch (PgException e) {
-      if (metrics != null) {
-        metrics.stopped(e);
-      }
-      // Printed here rather than by Main so that --log-timestamps covers the last error too.
-      cli.error(null, e);
-      return ExitCodes.forException(e);
     } finally {
       if (metrics != null) {
         metrics.close();

@@ -121,14 +121,6 @@ final class ReceiveWalMetrics implements WalReceiver.Listener, AutoCloseable {
     segmentsCompleted.incrementAndGet();
   }
 
-  /** The receiver stopped or failed for good. */
-  void stopped(PgException failure) {
-    streaming = false;
-    if (failure != null) {
-      lastErrorMillis.set(clock.millis());
-    }
-  }
-
   @Override
   public void close() {
     if (server != null) {

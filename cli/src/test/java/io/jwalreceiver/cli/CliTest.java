@@ -110,4 +110,13 @@ class CliTest {
     assertThat(badPort.firstErrorLine())
         .isEqualTo("jwalreceiver: error: invalid metrics port \"70000\"");
   }
+
+  @Test
+  void receivewalTimestampsEveryMessageWithLogTimestamps() {
+    CliRun r = CliRun.of(NO_ENV, "receivewal", "-D", "/tmp", "--log-timestamps",
+        "-d", "host=localhost port");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} UTC "
+        + "jwalreceiver: error: missing \"=\" after \"port\" in connection info string\\R");
+  }
 }
