@@ -25,8 +25,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The archive's file system fills up mid-stream (a 24 MiB tmpfs made for the test, filled by a
- * filler file until about two segments are left): the archiver fails with SQLSTATE 53100 and
+ * The archive's file system fills up mid-stream (a small tmpfs made for the test, 40 MiB for the
+ * default two cycles, filled by a filler file until about two segments are left): the archiver fails with SQLSTATE 53100 and
  * {@code No space left on device} naming the file, keeps retrying, never acknowledges WAL it has
  * not written (the slot and pg_stat_replication are checked against the files while the disk is
  * full), and archives everything once the filler is deleted. Skipped when a tmpfs cannot be
@@ -49,7 +49,9 @@ class DiskFullIT {
   void stopsAcknowledgingWhenFullAndResumesWhenSpaceReturns(int major) throws Exception {
     int cycles = FaultKit.count("diskfull", 2, 5);
     Path mnt = Files.createDirectories(tmp.resolve("small"));
-    int mounted = exec("mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", mnt.toString());
+    // Room for the archive the load writes over all cycles; the filler takes the rest.
+    int mounted = exec("mount", "-t", "tmpfs", "-o", "size=" + (16 + 12 * cycles) + "m", "tmpfs",
+        mnt.toString());
     assumeTrue(mounted == 0, "cannot mount a tmpfs (needs root)");
     PostgresServer server = PostgresServer.shared(FaultKit.options(major));
     String slot = "faults_diskfull";
