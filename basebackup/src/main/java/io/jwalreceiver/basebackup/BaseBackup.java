@@ -104,14 +104,16 @@ public final class BaseBackup {
         uploadManifest(conn);
       }
 
-      OutputDirectory target =
-          request.targetDir() == null ? null : OutputDirectory.prepare(request.targetDir());
+      // Directories we create get the source cluster's mode, as pg_basebackup does.
+      boolean groupAccess = "0750".equals(conn.show("data_directory_mode"));
+      OutputDirectory target = request.targetDir() == null ? null
+          : OutputDirectory.prepare(request.targetDir(), groupAccess);
       OutputDirectory walDir = null;
       BackupSink sink = null;
       WalStreamer streamer = null;
       try {
         if (request.walDir() != null) {
-          walDir = OutputDirectory.prepare(request.walDir());
+          walDir = OutputDirectory.prepare(request.walDir(), groupAccess);
           Files.createSymbolicLink(target.path().resolve("pg_wal"), walDir.path());
         }
         sink = request.toTarget() ? new DiscardingSink()
@@ -229,7 +231,7 @@ public final class BaseBackup {
                     : Compression.NONE;
             WalTarPacker.pack(streamRoot(target).resolve("pg_wal"),
                 target.path().resolve("pg_wal.tar" + walCompression.extension()), request.sync(),
-                walCompression, request.compression().gzipWorkers());
+                walCompression, request.compression().gzipWorkers(), target.groupAccess());
           }
         }
         sink.finish();

@@ -37,7 +37,7 @@ final class WalTarPacker {
   private WalTarPacker() {}
 
   static void pack(Path walDir, Path tarFile, boolean sync) {
-    pack(walDir, tarFile, sync, Compression.NONE, 0);
+    pack(walDir, tarFile, sync, Compression.NONE, 0, false);
   }
 
   /**
@@ -46,7 +46,7 @@ final class WalTarPacker {
    * @param gzipWorkers threads for gzip
    */
   static void pack(Path walDir, Path tarFile, boolean sync, Compression compression,
-      int gzipWorkers) {
+      int gzipWorkers, boolean groupAccess) {
     List<Path> members = new ArrayList<>();
     try (Stream<Path> files = Files.list(walDir)) {
       files.filter(Files::isRegularFile).sorted().forEach(members::add);
@@ -62,7 +62,8 @@ final class WalTarPacker {
       }
     }
     long now = System.currentTimeMillis() / 1000;
-    try (FileChannel out = io.jwalreceiver.basebackup.sink.OutputDirectory.createPrivate(tarFile)) {
+    try (FileChannel out =
+        io.jwalreceiver.basebackup.sink.OutputDirectory.createFile(tarFile, groupAccess)) {
       ArchiveEncoder encoder =
           compression.compressed() ? ArchiveEncoder.open(compression, out, gzipWorkers) : null;
       TarWriter writer = new TarWriter(encoder != null ? encoder : out,

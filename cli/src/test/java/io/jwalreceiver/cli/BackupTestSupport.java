@@ -181,6 +181,12 @@ final class BackupTestSupport {
     }
   }
 
+  /** Extracts a tar file with the tar program (an oracle we did not write). */
+  static void untar(Path tarFile, Path into) {
+    ProcessResult r = exec(List.of("tar", "-xf", tarFile.toString(), "-C", into.toString()));
+    assertThat(r.exitCode()).as(r.all()).isZero();
+  }
+
   static ProcessResult exec(List<String> command) {
     try {
       Path out = Files.createTempFile("jwal-exec", ".out");

@@ -10,6 +10,7 @@ import static io.jwalreceiver.cli.BackupTestSupport.hasWalSegment;
 import static io.jwalreceiver.cli.BackupTestSupport.listing;
 import static io.jwalreceiver.cli.BackupTestSupport.names;
 import static io.jwalreceiver.cli.BackupTestSupport.read;
+import static io.jwalreceiver.cli.BackupTestSupport.untar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -157,10 +158,6 @@ class BaseBackupIT {
     assertThat(r.stdout()).contains("backup successfully verified");
   }
 
-  private static void untar(Path tarFile, Path into) {
-    ProcessResult r = exec(List.of("tar", "-xf", s(tarFile), "-C", s(into)));
-    assertThat(r.exitCode()).as(r.all()).isZero();
-  }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource("versions")

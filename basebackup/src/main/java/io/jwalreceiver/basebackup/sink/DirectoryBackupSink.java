@@ -86,7 +86,7 @@ public final class DirectoryBackupSink implements BackupSink {
     this.recoveryConf = recoveryConf;
     this.keepOnFailure = keepOnFailure;
     this.syncer = new Syncer(sync);
-    this.manifest = new ManifestFile(target.path(), syncer);
+    this.manifest = new ManifestFile(target, syncer);
   }
 
   /** The directory a tablespace at {@code serverPath} is restored to. */
@@ -138,7 +138,7 @@ public final class DirectoryBackupSink implements BackupSink {
         // In-place tablespace: inside the target, which we already own.
         mkdirs(dir);
       } else {
-        tablespaceDirs.add(OutputDirectory.prepare(dir));
+        tablespaceDirs.add(OutputDirectory.prepare(dir, target.groupAccess()));
       }
       archiveRoot = dir;
     }

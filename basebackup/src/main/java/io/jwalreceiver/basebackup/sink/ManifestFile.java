@@ -19,17 +19,19 @@ final class ManifestFile {
   private final Path tmp;
   private final Path target;
   private final Syncer syncer;
+  private final OutputDirectory directory;
   private FileChannel channel;
 
-  ManifestFile(Path directory, Syncer syncer) {
-    this.tmp = directory.resolve("backup_manifest.tmp");
-    this.target = directory.resolve("backup_manifest");
+  ManifestFile(OutputDirectory directory, Syncer syncer) {
+    this.directory = directory;
+    this.tmp = directory.path().resolve("backup_manifest.tmp");
+    this.target = directory.path().resolve("backup_manifest");
     this.syncer = syncer;
   }
 
   void start() {
     try {
-      channel = OutputDirectory.createPrivate(tmp);
+      channel = directory.createFile(tmp);
     } catch (IOException e) {
       throw OutputDirectory.ioError("could not create file \"" + tmp + "\"", e);
     }

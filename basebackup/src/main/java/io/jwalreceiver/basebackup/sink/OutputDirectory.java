@@ -22,10 +22,12 @@ public final class OutputDirectory {
 
   private final Path path;
   private final boolean createdByUs;
+  private final boolean groupAccess;
 
-  private OutputDirectory(Path path, boolean createdByUs) {
+  private OutputDirectory(Path path, boolean createdByUs, boolean groupAccess) {
     this.path = path;
     this.createdByUs = createdByUs;
+    this.groupAccess = groupAccess;
   }
 
   /**
@@ -35,6 +37,20 @@ public final class OutputDirectory {
    *     be created
    */
   public static OutputDirectory prepare(Path dir) {
+    return prepare(dir, false);
+  }
+
+  /**
+   * Creates {@code dir} (with missing parents) or checks that it is empty. A directory we create
+   * gets the source cluster's mode, as pg_basebackup gives it: 0750 when the server's data
+   * directory allows group access ({@code data_directory_mode} 0750), else 0700. An existing
+   * empty directory keeps its mode.
+   *
+   * @param groupAccess whether the source cluster allows group access
+   * @throws PgException 58030 {@code directory "%s" exists but is not empty}, or when it cannot
+   *     be created
+   */
+  public static OutputDirectory prepare(Path dir, boolean groupAccess) {
     try {
       if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) || Files.exists(dir)) {
         if (!Files.isDirectory(dir)) {
@@ -47,12 +63,12 @@ public final class OutputDirectory {
                 "directory \"" + dir + "\" exists but is not empty");
           }
         }
-        return new OutputDirectory(dir, false);
+        return new OutputDirectory(dir, false, groupAccess);
       }
       Files.createDirectories(dir);
-      // pg_basebackup applies the source cluster's mode (0700 unless group access is on).
-      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-      return new OutputDirectory(dir, true);
+      Files.setPosixFilePermissions(dir,
+          PosixFilePermissions.fromString(groupAccess ? "rwxr-x---" : "rwx------"));
+      return new OutputDirectory(dir, true, groupAccess);
     } catch (IOException e) {
       throw new PgException(SqlState.IO_ERROR,
           "could not create directory \"" + dir + "\": " + reason(e), e);
@@ -62,6 +78,11 @@ public final class OutputDirectory {
   /** The directory. */
   public Path path() {
     return path;
+  }
+
+  /** Whether the source cluster allows group access (directories we create are 0750). */
+  public boolean groupAccess() {
+    return groupAccess;
   }
 
   /** True when this run created the directory. */
@@ -102,10 +123,25 @@ public final class OutputDirectory {
 
   /** Creates a new file readable by its owner only (0600), as pg_basebackup's umask does. */
   public static java.nio.channels.FileChannel createPrivate(Path p) throws IOException {
+    return createFile(p, false);
+  }
+
+  /**
+   * Creates a new file in this backup with the source cluster's file mode, as pg_basebackup
+   * does: 0640 when the cluster allows group access, else 0600.
+   */
+  public java.nio.channels.FileChannel createFile(Path p) throws IOException {
+    return createFile(p, groupAccess);
+  }
+
+  /** Creates a new file, 0640 with {@code groupAccess}, else 0600. */
+  public static java.nio.channels.FileChannel createFile(Path p, boolean groupAccess)
+      throws IOException {
     return java.nio.channels.FileChannel.open(p,
         java.util.EnumSet.of(java.nio.file.StandardOpenOption.CREATE_NEW,
             java.nio.file.StandardOpenOption.WRITE),
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        PosixFilePermissions.asFileAttribute(
+            PosixFilePermissions.fromString(groupAccess ? "rw-r-----" : "rw-------")));
   }
 
   /** An I/O failure as the PostgreSQL tools word it ({@code No such file or directory}, …). */

@@ -77,7 +77,7 @@ public final class TarFileBackupSink implements BackupSink {
     this.recoveryConf = recoveryConf;
     this.keepOnFailure = keepOnFailure;
     this.syncer = new Syncer(sync);
-    this.manifest = new ManifestFile(target.path(), syncer);
+    this.manifest = new ManifestFile(target, syncer);
     syncer.directory(target.path());
   }
 
@@ -258,9 +258,9 @@ public final class TarFileBackupSink implements BackupSink {
     }
   }
 
-  private static FileChannel open(Path p) {
+  private FileChannel open(Path p) {
     try {
-      return OutputDirectory.createPrivate(p);
+      return target.createFile(p);
     } catch (IOException e) {
       throw OutputDirectory.ioError("could not create file \"" + p + "\"", e);
     }
