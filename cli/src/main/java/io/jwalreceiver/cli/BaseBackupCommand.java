@@ -121,6 +121,10 @@ public final class BaseBackupCommand implements Callable<Integer> {
       description = "do not wait for changes to be written safely to disk")
   boolean noSync;
 
+  @Option(names = "--sync-method", paramLabel = "METHOD",
+      description = "set method for syncing files to disk (fsync; syncfs is not available)")
+  String syncMethod;
+
   @Option(names = {"-P", "--progress"}, description = "show progress information")
   boolean showProgress;
 
@@ -166,6 +170,13 @@ public final class BaseBackupCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    // pg_basebackup 17's --sync-method: fsync is what we do; syncfs(2) has no Java binding, so
+    // we answer as a PostgreSQL build without it does.
+    if (syncMethod != null && !"fsync".equals(syncMethod)) {
+      return error("syncfs".equals(syncMethod)
+          ? "this build does not support sync method \"syncfs\""
+          : "unrecognized sync method: " + syncMethod);
+    }
     // pg_basebackup: "client" is the same as no target.
     String backupTarget = "client".equals(target) ? null : target;
     if (backupTarget != null && format != null) {

@@ -49,6 +49,17 @@ class CliTest {
     assertThat(r.out()).startsWith("jwalreceiver ").contains("(PostgreSQL 13 to 18)");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"syncfs=this build does not support sync method \"syncfs\"",
+      "bogus=unrecognized sync method: bogus"})
+  void basebackupSyncMethodAsPgBasebackup17(String caseText) {
+    String[] c = caseText.split("=", 2);
+    CliRun r = CliRun.of(NO_ENV, "basebackup", "-D", "/nonexistent/never-created",
+        "--sync-method", c[0]);
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).isEqualTo("jwalreceiver: error: " + c[1] + "\n");
+  }
+
   @Test
   void rejectsAnUnknownOptionWithAHint() {
     CliRun r = CliRun.of(NO_ENV, "identify", "--bogus");
