@@ -20,9 +20,11 @@ import java.util.Objects;
  *                  checksums
  * </pre>
  *
- * <p>gzip is compressed on several threads ({@link ParallelGzipEncoder}); zstd uses its own
- * worker threads when the specification says {@code workers=N}; LZ4 compresses on the calling
- * thread. One thread uses an encoder at a time.
+ * <p>All three compress on other threads than the caller's, so that receiving and compressing
+ * overlap and both use the cores: gzip on {@link ParallelGzipEncoder}'s pool, LZ4 on {@link
+ * ParallelLz4Encoder}'s, zstd on its own worker threads ({@code workers=N}, or as many as the
+ * encoder is given threads when the specification names none). One thread uses an encoder at a
+ * time.
  */
 public abstract class ArchiveEncoder implements WritableByteChannel {
 
@@ -41,7 +43,8 @@ public abstract class ArchiveEncoder implements WritableByteChannel {
    *
    * @param compression the client-side settings (not {@link Compression#NONE})
    * @param target where the compressed stream goes; not closed by the encoder
-   * @param gzipWorkers threads for gzip, 0 = compress on the calling thread
+   * @param gzipWorkers compressing threads for gzip and LZ4, and zstd's workers when {@code
+   *     compression} gives none; 0 = compress on the calling thread
    * @return the encoder
    * @throws IllegalArgumentException for {@link Compression#NONE}
    */
@@ -52,8 +55,19 @@ public abstract class ArchiveEncoder implements WritableByteChannel {
         return new ParallelGzipEncoder(
             target, compression.level(), gzipWorkers, ParallelGzipEncoder.DEFAULT_BLOCK_SIZE);
       case LZ4:
+        return new ParallelLz4Encoder(target, compression.level(), gzipWorkers);
       case ZSTD:
-        return new Streamed(target, compression);
+        // pg_basebackup compresses on one thread unless told workers=N; we use the cores given,
+        // the same frame format (zstd -t and every decoder read it), as for gzip and LZ4.
+        Compression zstd =
+            compression.workers() > 0 || gzipWorkers == 0
+                ? compression
+                : new Compression(
+                    compression.algorithm(),
+                    compression.level(),
+                    gzipWorkers,
+                    compression.longDistance());
+        return new Streamed(target, zstd);
       default:
         throw new IllegalArgumentException("not compressed: " + compression);
     }
@@ -120,7 +134,7 @@ public abstract class ArchiveEncoder implements WritableByteChannel {
   // -----------------------------------------------------------------------------------------
 
   /**
-   * LZ4 frames and zstd frames: receivewal's segment encoders ({@link SegmentEncoder}), writing
+   * zstd frames: receivewal's segment encoder ({@link SegmentEncoder}), writing
    * into the target instead of a segment file.
    */
   static final class Streamed extends ArchiveEncoder {

@@ -2,7 +2,6 @@
 package io.jwalreceiver.basebackup.compress;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.WritableByteChannel;
@@ -10,13 +9,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
@@ -53,8 +47,6 @@ final class ParallelGzipEncoder extends ArchiveEncoder {
 
   /** ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=3 (Unix), as zlib's gzdopen writes it. */
   private static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
-
-  private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
 
   private final int level;
   private final int blockSize;
@@ -117,22 +109,12 @@ final class ParallelGzipEncoder extends ArchiveEncoder {
       this.maxBlocks = 2;
     } else {
       this.inline = null;
-      this.pool = Executors.newFixedThreadPool(workers, daemonThreads());
+      this.pool = CompressionThreads.pool("gzip", workers);
       this.deflaters = ThreadLocal.withInitial(this::newDeflater);
       this.maxPending = 2 * workers;
       // pending + the block being filled + the last one written (a pending block's dictionary).
       this.maxBlocks = maxPending + 2;
     }
-  }
-
-  private static ThreadFactory daemonThreads() {
-    int poolNumber = POOL_NUMBER.incrementAndGet();
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, "gzip-" + poolNumber + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   private Deflater newDeflater() {
@@ -177,13 +159,8 @@ final class ParallelGzipEncoder extends ArchiveEncoder {
   @Override
   void release() {
     if (pool != null) {
-      pool.shutdownNow();
-      try {
-        // A block takes milliseconds; wait so that no deflater is ended while in use.
-        pool.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      // Waits for running blocks, so that no deflater is ended while in use.
+      CompressionThreads.stop(pool);
       synchronized (allDeflaters) {
         allDeflaters.forEach(Deflater::end);
         allDeflaters.clear();
@@ -234,15 +211,7 @@ final class ParallelGzipEncoder extends ArchiveEncoder {
   /** Waits for the oldest pending block and writes its output. */
   private void writeOldest() throws IOException {
     Block b = pending.poll();
-    try {
-      b.done.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while compressing");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      throw new IOException("gzip compression failed: " + cause, cause);
-    }
+    CompressionThreads.await(b.done, "gzip");
     writeOut(b);
   }
 
