@@ -23,7 +23,8 @@ import java.util.Objects;
  * @param client the client-side settings; {@link Compression#NONE} for server-side compression
  * @param serverAlgorithm the algorithm name sent as {@code COMPRESSION}, or null
  * @param serverDetail the text sent as {@code COMPRESSION_DETAIL}, or null
- * @param gzipWorkers threads for client-side gzip (0 = compress on the receiving thread)
+ * @param gzipWorkers threads for client-side gzip and LZ4, and zstd's workers when {@code -Z}
+ *     gives no {@code workers=} (0 = compress on the receiving thread)
  */
 public record BackupCompression(
     Location location,

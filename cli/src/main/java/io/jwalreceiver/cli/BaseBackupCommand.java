@@ -38,8 +38,8 @@ public final class BaseBackupCommand implements Callable<Integer> {
   static final String FALLBACK_APPLICATION_NAME = "pg_basebackup";
 
   /**
-   * Threads for client-side gzip (default: one per processor; 0 = on the receiving thread, as
-   * pg_basebackup does it).
+   * Threads for client-side gzip, LZ4, and zstd without {@code workers=} (default: one per
+   * processor; 0 = on the receiving thread, as pg_basebackup does it).
    */
   static final String GZIP_WORKERS_ENV = "JWALRECEIVER_GZIP_WORKERS";
 

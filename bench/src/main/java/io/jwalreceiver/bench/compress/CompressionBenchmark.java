@@ -26,8 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Client-side compression per codec and level, as basebackup's tar output and receivewal's
- * segments use it: {@link ArchiveEncoder} (gzip on {@code ParallelGzipEncoder}, LZ4 and zstd
- * through receivewal's {@code SegmentEncoder}) next to plain {@link GZIPOutputStream} from
+ * segments use it: {@link ArchiveEncoder} (gzip on {@code ParallelGzipEncoder}, LZ4 on {@code
+ * ParallelLz4Encoder}, zstd through receivewal's {@code SegmentEncoder}) next to plain {@link GZIPOutputStream} from
  * {@code java.util.zip}, the baseline a Java program gets for free.
  *
  * <p>The input is realistic, not zeros: {@code heap} is pgbench_accounts-like heap pages
@@ -39,8 +39,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>{@code codec} values: {@code gzip-2t:L} our gzip on two worker threads (what {@code -z}
  * uses on a 2-core machine), {@code gzip-1t:L} our gzip on the calling thread, {@code jdk-gzip:L}
- * {@code GZIPOutputStream} with its deflater at level L, {@code lz4:L} (0–2 fast, 3–12 LZ4HC),
- * {@code zstd:L}, {@code zstd-2t:L} zstd with {@code workers=2}. The encoder (and its thread
+ * {@code GZIPOutputStream} with its deflater at level L, {@code lz4:L} (0–2 fast, 3–12 LZ4HC) and
+ * {@code zstd:L} on the calling thread, {@code zstd-2t:L} zstd with {@code workers=2}. The encoder (and its thread
  * pool) is created per operation, as per archive in a backup.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -82,7 +82,7 @@ public class CompressionBenchmark {
     int colon = codec.indexOf(':');
     String name = codec.substring(0, colon);
     level = Integer.parseInt(codec.substring(colon + 1));
-    threads = name.endsWith("-2t") ? 2 : name.endsWith("-1t") ? 0 : 1;
+    threads = name.endsWith("-2t") ? 2 : 0;
     algorithm = name.replace("-2t", "").replace("-1t", "");
   }
 
