@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 /**
  * For {@code -t server:DIR} and {@code -t blackhole}: the server keeps (or drops) the archives
  * and the manifest and sends only their markers and progress, so there is nothing to write here.
+ * {@code bench basebackup --sink discard} drops what did cross the network with it.
  */
 public final class DiscardingSink implements BackupSink {
 

@@ -11,6 +11,7 @@ import io.jwalreceiver.basebackup.BackupStreamDecoder;
 import io.jwalreceiver.basebackup.BaseBackup;
 import io.jwalreceiver.basebackup.StageTimes;
 import io.jwalreceiver.basebackup.sink.BackupSink;
+import io.jwalreceiver.basebackup.sink.DiscardingSink;
 import io.jwalreceiver.basebackup.sink.DirectoryBackupSink;
 import io.jwalreceiver.basebackup.sink.OutputDirectory;
 import io.jwalreceiver.basebackup.sink.TarFileBackupSink;
@@ -145,7 +146,7 @@ public final class BackupBench {
           ? OutputDirectory.prepare(settings.directory())
           : null;
       BackupSink sink = target == null
-          ? new DiscardBackupSink()
+          ? new DiscardingSink()
           : settings.tar()
               ? new TarFileBackupSink(target, null, true, false, compression.client(),
                   compression.gzipWorkers()).timed(times)
@@ -250,25 +251,5 @@ public final class BackupBench {
       sink.manifestEnd();
       sinkNanos += System.nanoTime() - t;
     }
-  }
-
-  /** Drops everything. */
-  private static final class DiscardBackupSink implements BackupSink {
-    @Override
-    public void archiveStart(String name, String tablespacePath, boolean terminated) {}
-
-    @Override
-    public void archiveData(ByteBuffer data) {
-      data.position(data.limit());
-    }
-
-    @Override
-    public void archiveEnd() {}
-
-    @Override
-    public void finish() {}
-
-    @Override
-    public void abort() {}
   }
 }
