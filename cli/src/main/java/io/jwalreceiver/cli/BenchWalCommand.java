@@ -73,9 +73,10 @@ public final class BenchWalCommand implements Callable<Integer> {
 
   @Option(names = "--generate",
       description = {"make WAL on the server with pg_logical_emit_message",
-          "(writes WAL on your server, creates no tables): with --bytes,",
-          "all of it first, then streamed (catch-up); else during the",
-          "run, at most 256 MB ahead of the receiver"})
+          "(writes WAL on your server, creates no tables; a temporary",
+          "slot holds it until streamed): with --bytes, all of it first,",
+          "then streamed (catch-up); else during the run, at most 256 MB",
+          "ahead of the receiver"})
   boolean generate;
 
   @Option(names = "--json", description = "print the report as one JSON document")

@@ -173,24 +173,26 @@ public final class WalBench {
     Thread timer = null;
     boolean ok = false;
     try {
-      if (settings.generate() && settings.bytes() > 0) {
-        // Catch-up: the WAL is made first, held by a temporary slot on a connection of its own
-        // (dropped by the server when that connection ends, whatever happens to us), then
-        // streamed from where it began.
+      if (settings.generate()) {
+        // The WAL we make is held by a temporary slot on a connection of its own (dropped by the
+        // server when that connection ends, whatever happens to us): a checkpoint during the run
+        // cannot remove a segment before it is streamed. The stream itself does not use the slot.
         holder = ReplicationConnection.open(settings.replication(), notices);
         holder.createPhysicalSlot("jwalreceiver_bench_" + holder.backendPid(), true, true);
         generator = WalGenerator.connect(settings.sql());
-        if (start == null) {
-          options = options.withStart(timeline, generator.firstPosition());
+        if (settings.bytes() > 0) {
+          // Catch-up: the WAL is made first, then streamed from where it began.
+          if (start == null) {
+            options = options.withStart(timeline, generator.firstPosition());
+          }
+          filling = generator;
+          if (!stopRequested) {
+            generator.fill(settings.bytes());
+          }
+          filling = null;
+        } else {
+          generator.startBackground(() -> receivedEnd, this::stop);
         }
-        filling = generator;
-        if (!stopRequested) {
-          generator.fill(settings.bytes());
-        }
-        filling = null;
-      } else if (settings.generate()) {
-        generator = WalGenerator.connect(settings.sql());
-        generator.startBackground(() -> receivedEnd, this::stop);
       }
       r = newReceiver(options, dir, latency);
       receiver = r;
