@@ -27,6 +27,12 @@ public interface Transport extends AutoCloseable {
    */
   int read(ByteBuffer dst, long timeoutMillis);
 
+  /**
+   * Makes a {@link #read} waiting on another thread return 0 now, or the next one if none is
+   * waiting. Any thread. Transports that cannot do this leave the read to its timeout.
+   */
+  default void wakeup() {}
+
   /** Writes every remaining byte of {@code src} (a heap buffer). */
   void write(ByteBuffer src);
 

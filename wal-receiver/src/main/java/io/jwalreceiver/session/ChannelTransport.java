@@ -7,6 +7,7 @@ import io.jwalreceiver.protocol.Transport;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -69,6 +70,15 @@ final class ChannelTransport implements Transport {
       return n;
     } catch (IOException e) {
       throw SocketTransport.lost(e);
+    }
+  }
+
+  @Override
+  public void wakeup() {
+    try {
+      readSelector.wakeup();
+    } catch (ClosedSelectorException e) {
+      // Closed: no read is waiting, and none will.
     }
   }
 

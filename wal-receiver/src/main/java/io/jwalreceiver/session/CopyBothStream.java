@@ -69,6 +69,15 @@ public final class CopyBothStream {
     this.clientCopyDone = immediateNext != null;
   }
 
+  /**
+   * Makes a {@link #poll} waiting on another thread return {@link Event#TIMEOUT} now (or the
+   * next one), so that its caller can look at a stop request without waiting out the timeout.
+   * Any thread.
+   */
+  public void wakeup() {
+    connection.wakeup();
+  }
+
   /** The decoded message after {@link Event#XLOG_DATA} or {@link Event#KEEPALIVE}. */
   public ReplicationDecoder message() {
     return decoder;

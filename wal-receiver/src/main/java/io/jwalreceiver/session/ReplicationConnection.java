@@ -440,6 +440,11 @@ public final class ReplicationConnection implements AutoCloseable {
     noticeListener.accept(n);
   }
 
+  /** Wakes a read waiting on another thread (see {@link Transport#wakeup}). */
+  void wakeup() {
+    transport.wakeup();
+  }
+
   /** The reader, for the streaming layers that take over the connection (COPY). */
   MessageReader reader() {
     return reader;

@@ -170,6 +170,8 @@ public final class WalReceiver {
   private volatile boolean stopRequested;
   /** pg_basebackup's stop point: stop once everything before it was written; -1 = none. */
   private volatile long stopAt = -1;
+  /** The stream being read, woken by a stop so that the loop sees it at once; or null. */
+  private volatile CopyBothStream current;
   /** The slot used by this connection (the configured one, or the temporary one). */
   private String activeSlot;
   private String systemId;
@@ -206,6 +208,7 @@ public final class WalReceiver {
     } finally {
       stopLock.unlock();
     }
+    wakeStream();
   }
 
   /**
@@ -219,6 +222,18 @@ public final class WalReceiver {
       stopSignal.signalAll();
     } finally {
       stopLock.unlock();
+    }
+    wakeStream();
+  }
+
+  /**
+   * Ends the wait of the receive loop's poll (up to {@value #POLL_SLICE_MILLIS} ms otherwise):
+   * a base backup's streamer stops as soon as its end position is known and written.
+   */
+  private void wakeStream() {
+    CopyBothStream s = current;
+    if (s != null) {
+      s.wakeup();
     }
   }
 
@@ -387,7 +402,14 @@ public final class WalReceiver {
       // zero-filling does not hold up the stream.
       sink.startTimeline(tli, start.value());
       CopyBothStream stream = conn.startReplication(activeSlot, start, tli);
-      Outcome outcome = stream(stream, sink, tli, start.value());
+      Outcome outcome;
+      current = stream;
+      try {
+        // A stop that came before the stream existed is seen by the loop's first check.
+        outcome = stream(stream, sink, tli, start.value());
+      } finally {
+        current = null;
+      }
       switch (outcome) {
         case DONE:
           return true;
