@@ -21,7 +21,11 @@ public final class Main {
    */
   public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
     Cli cli = new Cli(out, err, env);
-    CommandLine cmd = new CommandLine(new RootCommand(), new CommandFactory(cli));
+    CommandFactory factory = new CommandFactory(cli);
+    CommandLine cmd = new CommandLine(new RootCommand(), factory);
+    for (Class<?> sub : RootCommand.subcommandsFor(args)) {
+      cmd.addSubcommand(new CommandLine(sub, factory));
+    }
     cmd.setOut(new java.io.PrintWriter(out, true));
     cmd.setErr(new java.io.PrintWriter(err, true));
     // A command's header is its one-line summary in the parent's command list; its own help
