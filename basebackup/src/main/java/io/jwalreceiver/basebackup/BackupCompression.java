@@ -2,6 +2,7 @@
 package io.jwalreceiver.basebackup;
 
 import io.jwalreceiver.wal.segment.Compression;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -25,17 +26,20 @@ import java.util.Objects;
  * @param serverDetail the text sent as {@code COMPRESSION_DETAIL}, or null
  * @param gzipWorkers threads for client-side gzip and LZ4, and zstd's workers when {@code -Z}
  *     gives no {@code workers=} (0 = compress on the receiving thread)
+ * @param clientWorkersGiven whether the client-side settings name {@code workers=} (then zstd
+ *     uses exactly that, {@code workers=0} included, whatever {@code gzipWorkers} says)
  */
 public record BackupCompression(
     Location location,
     Compression client,
     String serverAlgorithm,
     String serverDetail,
-    int gzipWorkers) {
+    int gzipWorkers,
+    boolean clientWorkersGiven) {
 
   /** No compression. */
   public static final BackupCompression NONE =
-      new BackupCompression(Location.CLIENT, Compression.NONE, null, null, defaultWorkers());
+      new BackupCompression(Location.CLIENT, Compression.NONE, null, null, defaultWorkers(), false);
 
   /** Where the archives are compressed. */
   public enum Location {
@@ -93,12 +97,15 @@ public record BackupCompression(
     if (option.startsWith("server-") || (!prefixed && defaultLocation == Location.SERVER)) {
       String rest = prefixed ? option.substring("server-".length()) : option;
       Compression.Spec spec = Compression.split(rest);
-      return new BackupCompression(
-          Location.SERVER, Compression.NONE, spec.algorithm(), spec.detail(), defaultWorkers());
+      return new BackupCompression(Location.SERVER, Compression.NONE, spec.algorithm(),
+          spec.detail(), defaultWorkers(), false);
     }
     String rest = option.startsWith("client-") ? option.substring("client-".length()) : option;
+    String detail = Compression.split(rest).detail();
+    boolean workersGiven = detail != null && Arrays.stream(detail.split(","))
+        .anyMatch(item -> item.split("=", 2)[0].trim().equals("workers"));
     return new BackupCompression(
-        Location.CLIENT, Compression.parse(rest), null, null, defaultWorkers());
+        Location.CLIENT, Compression.parse(rest), null, null, defaultWorkers(), workersGiven);
   }
 
   /**
@@ -107,8 +114,8 @@ public record BackupCompression(
    * @return the settings
    */
   public static BackupCompression gzip() {
-    return new BackupCompression(
-        Location.CLIENT, Compression.of(Compression.Algorithm.GZIP), null, null, defaultWorkers());
+    return new BackupCompression(Location.CLIENT, Compression.of(Compression.Algorithm.GZIP), null,
+        null, defaultWorkers(), false);
   }
 
   /**
@@ -118,7 +125,8 @@ public record BackupCompression(
    * @return the settings
    */
   public BackupCompression withGzipWorkers(int workers) {
-    return new BackupCompression(location, client, serverAlgorithm, serverDetail, workers);
+    return new BackupCompression(
+        location, client, serverAlgorithm, serverDetail, workers, clientWorkersGiven);
   }
 
   /**
@@ -137,6 +145,16 @@ public record BackupCompression(
    */
   public boolean clientSide() {
     return location == Location.CLIENT && client.compressed();
+  }
+
+  /**
+   * The threads to hand the archive encoder: {@link #gzipWorkers}, except 0 when zstd's {@code
+   * workers=} was given (the encoder then uses the settings' own count, 0 meaning one thread).
+   *
+   * @return threads for {@code ArchiveEncoder.open}
+   */
+  public int encoderThreads() {
+    return clientWorkersGiven && client.algorithm() == Compression.Algorithm.ZSTD ? 0 : gzipWorkers;
   }
 
   /** One gzip thread per processor: the receiving thread mostly waits on the socket. */

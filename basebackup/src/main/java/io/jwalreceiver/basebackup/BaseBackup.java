@@ -119,14 +119,14 @@ public final class BaseBackup {
         sink = request.toTarget() ? new DiscardingSink()
             : request.toStdout()
             ? new StdoutTarSink(stdout, request.writeRecoveryConf() ? recoveryConf() : null,
-                request.compression().client(), request.compression().gzipWorkers())
+                request.compression().client(), request.compression().encoderThreads())
             : request.format() == BaseBackupRequest.Format.PLAIN
             ? new DirectoryBackupSink(target, request.tablespaceMappings(),
                 request.writeRecoveryConf() ? recoveryConf() : null, request.sync(),
                 request.keepOnFailure(), inlineChecksums())
             : new TarFileBackupSink(target, request.writeRecoveryConf() ? recoveryConf() : null,
                 request.sync(), request.keepOnFailure(), request.compression().client(),
-                request.compression().gzipWorkers()).verifying(inlineChecksums());
+                request.compression().encoderThreads()).verifying(inlineChecksums());
 
         if (request.slotName() != null && request.createSlot()) {
           progress.info("creating replication slot \"" + request.slotName() + "\"");
@@ -339,6 +339,7 @@ public final class BaseBackup {
     private final int archives;
     private final boolean serverCounts;
     private final WalStreamer streamer;
+    /** Archives received whole. */
     private int archive;
     long done;
 
@@ -364,7 +365,6 @@ public final class BaseBackup {
 
     @Override
     public void archiveStart(String name, String tablespacePath, boolean terminated) {
-      archive++;
       sink.archiveStart(name, tablespacePath, terminated);
     }
 
@@ -385,6 +385,9 @@ public final class BaseBackup {
     @Override
     public void archiveEnd() {
       sink.archiveEnd();
+      // As pg_basebackup, the tablespace count is of those received whole: 0/1 during the first.
+      archive++;
+      progress.progress(done, Math.max(total, done), archive, archives);
     }
 
     @Override

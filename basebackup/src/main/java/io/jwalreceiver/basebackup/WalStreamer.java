@@ -72,7 +72,10 @@ final class WalStreamer {
         new WalReceiver.Listener() {
           @Override
           public void info(String message) {
-            progress.info(message);
+            // pg_receivewal's line, which pg_basebackup's streamer does not print.
+            if (!message.startsWith("starting log streaming at ")) {
+              progress.info(message);
+            }
           }
 
           @Override

@@ -135,4 +135,22 @@ class BackupCompressionTest {
     assertThatThrownBy(() -> BackupCompression.gzip().withGzipWorkers(-1))
         .isInstanceOf(IllegalArgumentException.class);
   }
+  @Test
+  void zstdWorkersGivenInTheOptionAreUsedAsGivenEvenZero() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    // Without workers=, zstd gets the compression threads; with it, exactly that many.
+    assertThat(BackupCompression.parse("client-zstd").encoderThreads()).isEqualTo(cores);
+    assertThat(BackupCompression.parse("client-zstd:workers=0").encoderThreads()).isZero();
+    assertThat(BackupCompression.parse("client-zstd:level=5,workers=0").clientWorkersGiven())
+        .isTrue();
+    assertThat(BackupCompression.parse("zstd:workers=3").client().workers()).isEqualTo(3);
+    // The environment's thread count does not override an explicit workers=.
+    assertThat(BackupCompression.parse("client-zstd:workers=0").withGzipWorkers(4).encoderThreads())
+        .isZero();
+    assertThat(BackupCompression.parse("client-zstd").withGzipWorkers(4).encoderThreads())
+        .isEqualTo(4);
+    // gzip and lz4 always use the compression threads.
+    assertThat(BackupCompression.parse("client-gzip:5").encoderThreads()).isEqualTo(cores);
+    assertThat(BackupCompression.parse("client-lz4").withGzipWorkers(0).encoderThreads()).isZero();
+  }
 }

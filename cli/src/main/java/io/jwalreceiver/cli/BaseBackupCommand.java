@@ -452,10 +452,8 @@ public final class BaseBackupCommand implements Callable<Integer> {
     @Override
     public void streamerStarted(String slotName, boolean temporary) {
       if (verbose) {
+        // The streamer itself reports the temporary slot it creates, with its name.
         cli.info("starting background WAL receiver");
-        if (temporary) {
-          cli.info("created temporary replication slot");
-        }
       }
     }
 

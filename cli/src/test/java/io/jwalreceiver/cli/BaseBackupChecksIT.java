@@ -85,4 +85,17 @@ class BaseBackupChecksIT {
     assertOk(r);
     assertThat(BackupTestSupport.lastProgressPercent(r.err())).isGreaterThanOrEqualTo(90);
   }
+
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource("versions")
+  void progressCountsTheTablespacesReceivedWhole(int major) {
+    Map<String, String> env = env(PostgresServer.shared(major));
+    CliRun r = bb(env, "-D", s("progress"), "-X", "none", "-P");
+    assertOk(r);
+    List<String> lines = r.err().lines().filter(l -> l.contains(" kB (")).toList();
+    // As pg_basebackup: 0/1 while the only tablespace is on its way, 1/1 once it is complete.
+    assertThat(lines).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(lines.get(0)).endsWith(", 0/1 tablespace");
+    assertThat(lines.get(lines.size() - 1)).endsWith(", 1/1 tablespace").contains("(100%)");
+  }
 }

@@ -10,7 +10,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
-import net.jpountz.xxhash.StreamingXXHash32;
 import net.jpountz.xxhash.XXHash32;
 import net.jpountz.xxhash.XXHashFactory;
 
@@ -19,14 +18,17 @@ import net.jpountz.xxhash.XXHashFactory;
  * lz4 -t}, lz4-java's {@code LZ4FrameInputStream} and {@link Lz4FrameDecoder} like any other.
  *
  * <pre>
- *  caller thread:  copy input into chunk k ─ xxh32 (content checksum) ─ submit ─ … ─ write chunk k, in order
- *  worker thread:  compress chunk k's 64 KiB blocks, each │ size 4 (bit 31: stored) │ data │
+ *  caller thread:  copy input into chunk k ─ submit ─ … ─ write chunk k, in order
+ *  worker thread:  compress chunk k's 64 KiB blocks, each │ size 4 (bit 31: stored) │ data │ xxh32 4 │
  *
- *  frame: │ magic 184D2204 │ FLG │ BD │ HC │ chunk 0's blocks │ chunk 1's blocks │ … │ 0000 0000 │ xxh32 │
+ *  frame: │ magic 184D2204 │ FLG │ BD │ HC │ chunk 0's blocks │ chunk 1's blocks │ … │ 0000 0000 │
  * </pre>
  *
  * <p>The frame settings are those receivewal's segment encoder uses: 64 KiB blocks (LZ4F's
- * default), independent blocks, a content checksum and no block checksums. Because the blocks are
+ * default), independent blocks, and a checksum after every block instead of one over the whole
+ * content: a content checksum is computed in stream order on the caller's thread (0.25 s of
+ * CPU per 1.6 GB, on the thread that receives the backup), block checksums by the workers, and
+ * {@code lz4 -t} checks either. (pg_basebackup writes neither.) Because the blocks are
  * independent, cutting the input into chunks of several blocks changes nothing in the output: it
  * is byte for byte what one thread writes, whatever the number of workers. Level 0 to 2 use the
  * fast compressor, 3 to 12 LZ4HC at that level.
@@ -44,8 +46,10 @@ final class ParallelLz4Encoder extends ArchiveEncoder {
 
   private static final int LZ4HC_MIN_LEVEL = 3;
 
-  /** FLG: version 01, independent blocks, content checksum. */
-  private static final byte FLG = 0x40 | 0x20 | 0x04;
+  /** FLG: version 01, independent blocks, block checksums. */
+  private static final byte FLG = 0x40 | 0x20 | 0x10;
+
+  private static final XXHash32 BLOCK_HASH = XXHashFactory.fastestInstance().hash32();
 
   /** BD: maximum block size 64 KiB. */
   private static final byte BD = 4 << 4;
@@ -63,7 +67,6 @@ final class ParallelLz4Encoder extends ArchiveEncoder {
   private final ArrayDeque<Chunk> free = new ArrayDeque<>();
   private int allocated;
 
-  private final StreamingXXHash32 checksum;
   private boolean headerWritten;
 
   /** The chunk being filled, or null. */
@@ -103,8 +106,7 @@ final class ParallelLz4Encoder extends ArchiveEncoder {
     }
     this.compressor = compressor;
     this.chunkSize = BLOCK_SIZE * blocksPerChunk;
-    this.maxOut = blocksPerChunk * (4 + compressor.maxCompressedLength(BLOCK_SIZE));
-    this.checksum = XXHashFactory.fastestInstance().newStreamingHash32(0);
+    this.maxOut = blocksPerChunk * (4 + compressor.maxCompressedLength(BLOCK_SIZE) + 4);
     if (workers == 0) {
       this.pool = null;
       this.maxPending = 0;
@@ -130,7 +132,6 @@ final class ParallelLz4Encoder extends ArchiveEncoder {
       }
       int n = Math.min(src.remaining(), chunkSize - current.inLength);
       src.get(current.in, current.inLength, n);
-      checksum.update(current.in, current.inLength, n);
       current.inLength += n;
       if (current.inLength == chunkSize) {
         submit();
@@ -147,8 +148,8 @@ final class ParallelLz4Encoder extends ArchiveEncoder {
       writeOldest();
     }
     writeHeaderOnce();
-    ByteBuffer trailer = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-    trailer.putInt(0).putInt(checksum.getValue()).flip();
+    ByteBuffer trailer = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+    trailer.putInt(0).flip();
     append(trailer);
   }
 
@@ -157,7 +158,6 @@ final class ParallelLz4Encoder extends ArchiveEncoder {
     if (pool != null) {
       CompressionThreads.stop(pool);
     }
-    checksum.close();
     pending.clear();
     free.clear();
     current = null;
@@ -220,23 +220,28 @@ final class ParallelLz4Encoder extends ArchiveEncoder {
   }
 
   /**
-   * Compresses a chunk's blocks into its output, each behind its little-endian size; a block that
-   * does not shrink is stored (size with bit 31 set). Runs on a worker thread.
+   * Compresses a chunk's blocks into its output, each behind its little-endian size and followed
+   * by the XXH32 of its bytes as stored; a block that does not shrink is stored (size with bit 31
+   * set). Runs on a worker thread.
    */
   private static void compressBlocks(LZ4Compressor compressor, Chunk c) {
     ByteBuffer out = ByteBuffer.wrap(c.out).order(ByteOrder.LITTLE_ENDIAN);
     for (int off = 0; off < c.inLength; off += BLOCK_SIZE) {
       int length = Math.min(BLOCK_SIZE, c.inLength - off);
       int at = out.position();
-      int room = c.out.length - at - 4;
+      int room = c.out.length - at - 8;
       int n = compressor.compress(c.in, off, length, c.out, at + 4, room);
+      int stored;
       if (n < length) {
         out.putInt(n);
         out.position(at + 4 + n);
+        stored = n;
       } else {
         out.putInt(length | 0x80000000);
         out.put(c.in, off, length);
+        stored = length;
       }
+      out.putInt(BLOCK_HASH.hash(c.out, at + 4, stored, 0));
     }
     c.outLength = out.position();
   }

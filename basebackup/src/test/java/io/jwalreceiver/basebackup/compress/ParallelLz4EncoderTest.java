@@ -80,14 +80,32 @@ class ParallelLz4EncoderTest {
     byte[] data = random(10 * BLOCK + 5, 7);
     byte[] stored = encode(data, ParallelLz4Encoder.compressorFor(1), 2, 3, 7);
     assertThat(decodeBoth(stored)).isEqualTo(data);
-    // Header, 11 stored blocks with their sizes, end mark and checksum: no growth beyond framing.
-    assertThat(stored.length).isEqualTo(7 + data.length + 11 * 4 + 8);
+    // Header, 11 stored blocks with their sizes and checksums, end mark: no growth beyond framing.
+    assertThat(stored.length).isEqualTo(7 + data.length + 11 * (4 + 4) + 4);
 
     byte[] text = compressible(2_000_000, 8);
     byte[] hc = encode(text, ParallelLz4Encoder.compressorFor(9), 2, 4, 8);
     assertThat(decodeBoth(hc)).isEqualTo(text);
     assertThat(hc.length)
         .isLessThan(encode(text, ParallelLz4Encoder.compressorFor(1), 2, 4, 8).length);
+  }
+
+  @Test
+  void everyBlockCarriesAChecksumThatDecodersCheck() throws IOException {
+    byte[] data = random(3 * BLOCK, 21);
+    byte[] lz4 = encode(data, ParallelLz4Encoder.compressorFor(1), 2, 1, 21);
+    // FLG: version 01, independent blocks, block checksums, no content checksum.
+    assertThat(lz4[4]).isEqualTo((byte) 0x70);
+    // One flipped bit in the second (stored) block's data.
+    byte[] bad = lz4.clone();
+    bad[7 + (4 + BLOCK + 4) + 4 + 100] ^= 0x01;
+    assertThatThrownBy(() -> {
+      try (Lz4FrameDecoder d = new Lz4FrameDecoder(new ByteArrayInputStream(bad))) {
+        d.readAllBytes();
+      }
+    }).isInstanceOf(IOException.class).hasMessageContaining("block checksum mismatch");
+    assertThatThrownBy(() -> CompressionFixtures.decode(Compression.Algorithm.LZ4, bad))
+        .isInstanceOf(IOException.class);
   }
 
   @Test

@@ -149,7 +149,7 @@ public final class BackupBench {
           ? new DiscardingSink()
           : settings.tar()
               ? new TarFileBackupSink(target, null, true, false, compression.client(),
-                  compression.gzipWorkers()).timed(times)
+                  compression.encoderThreads()).timed(times)
               : new DirectoryBackupSink(target, List.of(), null, true, false).timed(times);
       boolean ok = false;
       try {
