@@ -67,14 +67,43 @@ public record BaseBackupRequest(
   /** {@code -F}. */
   public enum Format {
     PLAIN,
-    TAR
+    TAR;
+
+    /**
+     * A {@code -F} value as pg_basebackup reads it: {@code p}/{@code plain} or {@code t}/{@code
+     * tar}.
+     *
+     * @return the format, or null for anything else
+     */
+    public static Format parse(String value) {
+      return switch (value) {
+        case "p", "plain" -> PLAIN;
+        case "t", "tar" -> TAR;
+        default -> null;
+      };
+    }
   }
 
   /** {@code -X}. */
   public enum WalMethod {
     NONE,
     FETCH,
-    STREAM
+    STREAM;
+
+    /**
+     * A {@code -X} value as pg_basebackup reads it: {@code n}/{@code none}, {@code f}/{@code
+     * fetch} or {@code s}/{@code stream}.
+     *
+     * @return the method, or null for anything else
+     */
+    public static WalMethod parse(String value) {
+      return switch (value) {
+        case "n", "none" -> NONE;
+        case "f", "fetch" -> FETCH;
+        case "s", "stream" -> STREAM;
+        default -> null;
+      };
+    }
   }
 
   public BaseBackupRequest {

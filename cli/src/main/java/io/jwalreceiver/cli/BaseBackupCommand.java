@@ -190,24 +190,17 @@ public final class BaseBackupCommand implements Callable<Integer> {
     }
     BaseBackupRequest.Format fmt = BaseBackupRequest.Format.PLAIN;
     if (format != null) {
-      switch (format) {
-        case "p", "plain" -> fmt = BaseBackupRequest.Format.PLAIN;
-        case "t", "tar" -> fmt = BaseBackupRequest.Format.TAR;
-        default -> {
-          return error("invalid output format \"" + format + "\", must be \"plain\" or \"tar\"");
-        }
+      fmt = BaseBackupRequest.Format.parse(format);
+      if (fmt == null) {
+        return error(invalidFormat(format));
       }
     }
     BaseBackupRequest.WalMethod wal = BaseBackupRequest.WalMethod.STREAM;
     if (walMethod != null) {
-      switch (walMethod) {
-        case "n", "none" -> wal = BaseBackupRequest.WalMethod.NONE;
-        case "f", "fetch" -> wal = BaseBackupRequest.WalMethod.FETCH;
-        case "s", "stream" -> wal = BaseBackupRequest.WalMethod.STREAM;
-        default -> {
-          return error("invalid wal-method option \"" + walMethod
-              + "\", must be \"fetch\", \"stream\", or \"none\"");
-        }
+      wal = BaseBackupRequest.WalMethod.parse(walMethod);
+      if (wal == null) {
+        return error("invalid wal-method option \"" + walMethod
+            + "\", must be \"fetch\", \"stream\", or \"none\"");
       }
     }
     boolean fast = false;
@@ -419,6 +412,11 @@ public final class BaseBackupCommand implements Callable<Integer> {
     cli.error(message, null, null);
     cli.err().println(Cli.PROGRAM + ": hint: Try \"jwalreceiver basebackup --help\" for more information.");
     return ExitCodes.USAGE;
+  }
+
+  /** pg_basebackup's message for a bad {@code -F} value (also {@code bench basebackup}'s). */
+  static String invalidFormat(String format) {
+    return "invalid output format \"" + format + "\", must be \"plain\" or \"tar\"";
   }
 
   private int error(String message) {

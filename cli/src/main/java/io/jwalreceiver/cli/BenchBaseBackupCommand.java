@@ -3,6 +3,7 @@ package io.jwalreceiver.cli;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.basebackup.BackupCompression;
+import io.jwalreceiver.basebackup.BaseBackupRequest;
 import io.jwalreceiver.cli.bench.BackupBench;
 import io.jwalreceiver.cli.bench.BenchReport;
 import io.jwalreceiver.cli.bench.ProgressLine;
@@ -88,27 +89,23 @@ public final class BenchBaseBackupCommand implements Callable<Integer> {
     }
     boolean tar = false;
     if (format != null) {
-      switch (format) {
-        case "p", "plain" -> tar = false;
-        case "t", "tar" -> tar = true;
-        default -> {
-          return error("invalid output format \"" + format + "\", must be \"plain\" or \"tar\"");
-        }
+      BaseBackupRequest.Format f = BaseBackupRequest.Format.parse(format);
+      if (f == null) {
+        return error(BaseBackupCommand.invalidFormat(format));
       }
+      tar = f == BaseBackupRequest.Format.TAR;
     }
     boolean fetch = false;
     if (walMethod != null) {
-      switch (walMethod) {
-        case "n", "none" -> fetch = false;
-        case "f", "fetch" -> fetch = true;
-        case "s", "stream" -> {
-          return usage("the bench does not stream WAL; use -X none or -X fetch");
-        }
-        default -> {
-          return error("invalid wal-method option \"" + walMethod
-              + "\", must be \"fetch\" or \"none\"");
-        }
+      BaseBackupRequest.WalMethod m = BaseBackupRequest.WalMethod.parse(walMethod);
+      if (m == null) {
+        return error("invalid wal-method option \"" + walMethod
+            + "\", must be \"fetch\" or \"none\"");
       }
+      if (m == BaseBackupRequest.WalMethod.STREAM) {
+        return usage("the bench does not stream WAL; use -X none or -X fetch");
+      }
+      fetch = m == BaseBackupRequest.WalMethod.FETCH;
     }
     BackupCompression compression = BackupCompression.NONE;
     if (compress != null) {
