@@ -19,8 +19,8 @@ import java.util.zip.Deflater;
  * that zlib, {@code gzip -t} and {@link java.util.zip.GZIPInputStream} read like any other.
  *
  * <pre>
- *  caller thread:  copy input into block k ─ CRC-32 ─ submit ─ … ─ write block k's output, in order
- *  worker thread:  deflate block k with the last 32 KiB of block k-1 as dictionary,
+ *  caller thread:  copy input into block k ─ submit ─ … ─ write block k's output, fold its CRC in
+ *  worker thread:  CRC-32 of block k; deflate it with the last 32 KiB of block k-1 as dictionary,
  *                  ending in a sync flush (the last block: finish)
  *
  *  file: │ gzip header │ deflate(block 0) │ deflate(block 1) │ … │ deflate(last, BFINAL) │ CRC-32 │ ISIZE │
@@ -30,8 +30,9 @@ import java.util.zip.Deflater;
  * stream, and the preset dictionary lets block k refer back into block k-1 exactly as a single
  * deflater would (a deflate window is 32 KiB), so the concatenation is one valid deflate stream;
  * the cost against one deflater is one empty stored block (5 bytes) per block and matches that
- * could have crossed the block boundary with a longer history. The CRC-32 of the uncompressed
- * stream is computed on the caller thread as bytes arrive (it runs at several GB/s).
+ * could have crossed the block boundary with a longer history. Each worker also computes its
+ * block's CRC-32, and the caller folds them into the stream's in order ({@link Crc32Combine}):
+ * the thread that receives the backup does not checksum the stream (0.14 s of CPU per 1.6 GB).
  *
  * <p>Memory is bounded: at most {@code 2 × workers} blocks are in flight, and their arrays are
  * recycled once no later block needs them as a dictionary. With {@code workers == 0} blocks are
@@ -39,8 +40,12 @@ import java.util.zip.Deflater;
  */
 final class ParallelGzipEncoder extends ArchiveEncoder {
 
-  /** Uncompressed bytes per block. */
-  static final int DEFAULT_BLOCK_SIZE = 256 * 1024;
+  /**
+   * Uncompressed bytes per block: each costs a preset dictionary (32 KiB hashed again) and a
+   * sync flush, so larger blocks cost less; 1 MiB keeps {@code 2 × workers} blocks in flight
+   * small.
+   */
+  static final int DEFAULT_BLOCK_SIZE = 1024 * 1024;
 
   /** The deflate window: how far back a match may reach. */
   private static final int WINDOW = 32 * 1024;
@@ -61,7 +66,8 @@ final class ParallelGzipEncoder extends ArchiveEncoder {
   private final ArrayDeque<Block> free = new ArrayDeque<>();
   private int allocated;
 
-  private final CRC32 crc = new CRC32();
+  /** The CRC-32 of the blocks written so far. */
+  private int crc;
   private long size;
   private boolean headerWritten;
 
@@ -78,6 +84,8 @@ final class ParallelGzipEncoder extends ArchiveEncoder {
     int inLength;
     byte[] out;
     int outLength;
+    /** CRC-32 of {@code in[0, inLength)}, set by the worker. */
+    int crc;
     Block dictionary;
     boolean last;
     Future<?> done;
@@ -134,7 +142,6 @@ final class ParallelGzipEncoder extends ArchiveEncoder {
       }
       int n = Math.min(src.remaining(), blockSize - current.inLength);
       src.get(current.in, current.inLength, n);
-      crc.update(current.in, current.inLength, n);
       current.inLength += n;
       if (current.inLength == blockSize) {
         submit(false);
@@ -152,7 +159,7 @@ final class ParallelGzipEncoder extends ArchiveEncoder {
       writeOldest();
     }
     ByteBuffer trailer = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-    trailer.putInt((int) crc.getValue()).putInt((int) size).flip();
+    trailer.putInt(crc).putInt((int) size).flip();
     append(trailer);
   }
 
@@ -221,6 +228,7 @@ final class ParallelGzipEncoder extends ArchiveEncoder {
       append(ByteBuffer.wrap(HEADER));
     }
     append(ByteBuffer.wrap(b.out, 0, b.outLength));
+    crc = Crc32Combine.combine(crc, b.crc, b.inLength);
     b.dictionary = null;
     // b's compression is done, so the block before it is no longer anyone's dictionary.
     if (lastWritten != null) {
@@ -230,10 +238,13 @@ final class ParallelGzipEncoder extends ArchiveEncoder {
   }
 
   /**
-   * Deflates one block: preset dictionary from the previous block's last 32 KiB, then sync flush
+   * Checksums and deflates one block: preset dictionary from the previous block's last 32 KiB, then sync flush
    * (or finish, for the last block). Runs on a worker thread.
    */
   private static void deflate(Deflater d, Block b) {
+    CRC32 blockCrc = new CRC32();
+    blockCrc.update(b.in, 0, b.inLength);
+    b.crc = (int) blockCrc.getValue();
     d.reset();
     Block dict = b.dictionary;
     if (dict != null && dict.inLength > 0) {
