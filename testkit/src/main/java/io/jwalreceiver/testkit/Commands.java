@@ -64,41 +64,85 @@ public final class Commands {
    * @return the result, successful or not
    */
   public static Result run(List<String> command, Path workDir, Duration timeout) {
+    Captured c = capture(command, workDir, true, true, timeout);
+    String text = c.stdout();
+    if (c.killed()) {
+      text += "\n[killed after " + timeout.toSeconds() + " s]";
+    }
+    return new Result(List.copyOf(command), c.killed() ? -1 : c.exitCode(), text);
+  }
+
+  /**
+   * What {@link #capture} saw of one run.
+   *
+   * @param exitCode the exit status (meaningless when killed)
+   * @param killed whether the deadline passed and the process (and its descendants) was killed
+   * @param stdout standard output, or both streams interleaved when they were merged
+   * @param stderr standard error, or empty when merged
+   */
+  record Captured(int exitCode, boolean killed, String stdout, String stderr) {}
+
+  /**
+   * Runs a command with stdin from {@code /dev/null} and output into temporary files (never
+   * pipes, so a daemon left behind cannot keep us waiting for end of stream); kills it and its
+   * descendants at the deadline. Shared by {@link #run} and {@link Tools#run}.
+   *
+   * @param command the program and its arguments
+   * @param workDir the working directory, or null for the current one
+   * @param cleanEnv whether to drop {@code PG*} variables and pin the C locale
+   * @param merge whether stderr goes into stdout (interleaved) rather than apart
+   * @param timeout how long to wait before killing it
+   * @return what the run produced
+   */
+  static Captured capture(
+      List<String> command, Path workDir, boolean cleanEnv, boolean merge, Duration timeout) {
     Path out = null;
+    Path err = null;
     try {
       out = Files.createTempFile("jwalreceiver-cmd-", ".out");
-      ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
-      cleanEnvironment(pb.environment());
-      pb.redirectErrorStream(true);
+      err = merge ? null : Files.createTempFile("jwalreceiver-cmd-", ".err");
+      ProcessBuilder pb = new ProcessBuilder(command);
+      if (workDir != null) {
+        pb.directory(workDir.toFile());
+      }
+      if (cleanEnv) {
+        cleanEnvironment(pb.environment());
+      }
+      if (merge) {
+        pb.redirectErrorStream(true);
+      } else {
+        pb.redirectError(err.toFile());
+      }
       pb.redirectOutput(out.toFile());
       pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
       Process process = pb.start();
-      int exit;
-      if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        exit = process.exitValue();
-      } else {
+      boolean killed = false;
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         process.waitFor(5, TimeUnit.SECONDS);
-        exit = -1;
+        killed = true;
       }
-      String text = Files.readString(out, StandardCharsets.UTF_8);
-      if (exit == -1) {
-        text += "\n[killed after " + timeout.toSeconds() + " s]";
-      }
-      return new Result(List.copyOf(command), exit, text);
+      int exit = process.isAlive() ? -1 : process.exitValue();
+      return new Captured(exit, killed, Files.readString(out, StandardCharsets.UTF_8),
+          err == null ? "" : Files.readString(err, StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot run " + String.join(" ", command), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new PostgresServerException("interrupted while running " + command.get(0), e);
     } finally {
-      if (out != null) {
-        try {
-          Files.deleteIfExists(out);
-        } catch (IOException ignored) {
-          // A leftover temp file is harmless.
-        }
+      deleteQuietly(out);
+      deleteQuietly(err);
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    if (file != null) {
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException ignored) {
+        // A leftover temp file is harmless.
       }
     }
   }

@@ -13,7 +13,10 @@
  *       pg_ctl run as an unprivileged user when root; also used at run time by {@code jwalreceiver
  *       demo} (the cli depends on this module without JUnit and Bouncy Castle, so nothing here
  *       that the demo uses may need them);
- *   <li>{@link io.jwalreceiver.testkit.TcpProxy}: a fault-injecting TCP forwarder.
+ *   <li>{@link io.jwalreceiver.testkit.TcpProxy}: a fault-injecting TCP forwarder;
+ *   <li>{@link io.jwalreceiver.testkit.Tools}, {@link io.jwalreceiver.testkit.Waits}, {@link
+ *       io.jwalreceiver.testkit.WalArchiveListing}: running oracle programs, waiting, listing a
+ *       WAL archive directory.
  * </ul>
  */
 package io.jwalreceiver.testkit;
