@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.Tools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,8 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /** What the {@code jwalreceiver basebackup} integration tests share. */
@@ -175,63 +174,9 @@ final class BackupTestSupport {
     }
   }
 
-  record ProcessResult(int exitCode, String stdout, String stderr) {
-    String all() {
-      return stdout + stderr;
-    }
-  }
-
   /** Extracts a tar file with the tar program (an oracle we did not write). */
   static void untar(Path tarFile, Path into) {
-    ProcessResult r = exec(List.of("tar", "-xf", tarFile.toString(), "-C", into.toString()));
+    Tools.Result r = Tools.run(List.of("tar", "-xf", tarFile.toString(), "-C", into.toString()));
     assertThat(r.exitCode()).as(r.all()).isZero();
-  }
-
-  static ProcessResult exec(List<String> command) {
-    try {
-      Path out = Files.createTempFile("jwal-exec", ".out");
-      Path err = Files.createTempFile("jwal-exec", ".err");
-      try {
-        Process p = new ProcessBuilder(command)
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
-        if (!p.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-          p.waitFor(10, TimeUnit.SECONDS);
-          throw new AssertionError("timed out: " + command + "\n"
-              + Files.readString(err, StandardCharsets.UTF_8));
-        }
-        return new ProcessResult(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-            Files.readString(err, StandardCharsets.UTF_8));
-      } finally {
-        Files.deleteIfExists(out);
-        Files.deleteIfExists(err);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
-  }
-
-  static void await(Duration timeout, BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
-      }
-      sleep(50);
-    }
-  }
-
-  static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
   }
 }

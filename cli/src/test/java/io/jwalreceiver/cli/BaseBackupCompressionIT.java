@@ -10,6 +10,7 @@ import io.jwalreceiver.basebackup.tar.TarListener;
 import io.jwalreceiver.basebackup.tar.TarReader;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.Tools;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -22,7 +23,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Assumptions;
@@ -185,23 +185,6 @@ class BaseBackupCompressionIT {
     return members;
   }
 
-  /** {@code <tool> <args>}; returns exit code and output. */
-  private static String[] exec(List<String> command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as(command.toString()).isTrue();
-    return new String[] {Integer.toString(p.exitValue()), out};
-  }
-
-  private static boolean installed(String tool) {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-      if (Files.isExecutable(Path.of(dir, tool))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /**
    * pg_verifybackup of PostgreSQL 15 reads version-1 manifests (servers 13–16); its pg_waldump
    * only 15's WAL, so the WAL check runs on a 15 server alone ({@code -n} elsewhere).
@@ -216,9 +199,9 @@ class BaseBackupCompressionIT {
       cmd.add("-n");
     }
     cmd.add(dir.toString());
-    String[] r = exec(cmd);
-    assertThat(r[0]).as(r[1]).isEqualTo("0");
-    assertThat(r[1]).contains("backup successfully verified");
+    Tools.Result r = Tools.run(RUN_TIMEOUT, cmd);
+    assertThat(r.exitCode()).as(r.all()).isZero();
+    assertThat(r.all()).contains("backup successfully verified");
   }
 
   // ---- items 5-6, 12-31: client-side parsing (no server reached) --------------------------
@@ -315,11 +298,11 @@ class BaseBackupCompressionIT {
           .anyMatch(n -> n.matches("[0-9A-F]{24}"));
     }
     // 101: gzip --test on all six files.
-    if (installed("gzip")) {
+    if (Tools.installed("gzip")) {
       List<String> cmd = new ArrayList<>(List.of("gzip", "--test"));
       gzFiles.forEach(p -> cmd.add(p.toString()));
-      String[] r = exec(cmd);
-      assertThat(r[0]).as(r[1]).isEqualTo("0");
+      Tools.Result r = Tools.run(RUN_TIMEOUT, cmd);
+      assertThat(r.exitCode()).as(r.all()).isZero();
     }
   }
 
@@ -333,9 +316,9 @@ class BaseBackupCompressionIT {
     // pg_wal.tar is compressed only for gzip.
     assertThat(names(lz4)).containsExactly("backup_manifest", "base.tar.lz4", "pg_wal.tar");
     assertThat(tarMembers(lz4.resolve("base.tar.lz4")).get("PG_VERSION")).startsWith(major + "");
-    if (installed("lz4")) {
-      String[] r = exec(List.of("lz4", "-t", lz4.resolve("base.tar.lz4").toString()));
-      assertThat(r[0]).as(r[1]).isEqualTo("0");
+    if (Tools.installed("lz4")) {
+      Tools.Result r = Tools.run(RUN_TIMEOUT, List.of("lz4", "-t", lz4.resolve("base.tar.lz4").toString()));
+      assertThat(r.exitCode()).as(r.all()).isZero();
     }
 
     // zstd on its own worker threads, with -R injected before compressing.
@@ -346,9 +329,9 @@ class BaseBackupCompressionIT {
     assertThat(members.get("PG_VERSION")).startsWith(major + "");
     assertThat(members).containsKey("standby.signal");
     assertThat(members.get("postgresql.auto.conf")).contains("primary_conninfo = '");
-    if (installed("zstd")) {
-      String[] r = exec(List.of("zstd", "-t", zst.resolve("base.tar.zst").toString()));
-      assertThat(r[0]).as(r[1]).isEqualTo("0");
+    if (Tools.installed("zstd")) {
+      Tools.Result r = Tools.run(RUN_TIMEOUT, List.of("zstd", "-t", zst.resolve("base.tar.zst").toString()));
+      assertThat(r.exitCode()).as(r.all()).isZero();
     }
 
     // -Z 0 / none: plain tar files.

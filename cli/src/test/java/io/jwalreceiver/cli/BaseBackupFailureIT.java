@@ -5,15 +5,15 @@ import static io.jwalreceiver.cli.BackupTestSupport.assertFails;
 import static io.jwalreceiver.cli.BackupTestSupport.assertOk;
 import static io.jwalreceiver.cli.BackupTestSupport.bb;
 import static io.jwalreceiver.cli.BackupTestSupport.env;
-import static io.jwalreceiver.cli.BackupTestSupport.exec;
 import static io.jwalreceiver.cli.BackupTestSupport.names;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.jwalreceiver.cli.BackupTestSupport.ProcessResult;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.TcpProxy;
+import io.jwalreceiver.testkit.Tools;
+import io.jwalreceiver.testkit.Waits;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -168,11 +168,11 @@ class BaseBackupFailureIT {
       Map<String, String> env = env(proxy.host(), proxy.port());
       CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(
           () -> CliRun.of(env, "basebackup", "--no-sync", "-c", "fast", "-r", "32", "-D", s(target)));
-      BackupTestSupport.await(Duration.ofSeconds(60),
+      Waits.await(Duration.ofSeconds(60),
           () -> run.isDone() || Files.exists(target.resolve("backup_label")), "the backup to begin");
       assertThat(run.isDone()).as(() -> "the throttled backup ended before the cut: "
           + run.join().err()).isFalse();
-      BackupTestSupport.sleep(500);
+      Waits.sleep(500);
       proxy.cutAll();
       CliRun r = run.get(60, TimeUnit.SECONDS);
       System.out.printf("[cut, exit %d]%n%s", r.exitCode(), r.err().indent(4));
@@ -189,7 +189,7 @@ class BaseBackupFailureIT {
   @MethodSource("versions")
   void diskFullIsReportedAndCleanedUp(int major) throws IOException {
     Path mnt = Files.createDirectories(tmp.resolve("small"));
-    ProcessResult mount = exec(List.of("mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", s(mnt)));
+    Tools.Result mount = Tools.run(List.of("mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", s(mnt)));
     assumeTrue(mount.exitCode() == 0, () -> "cannot mount a tmpfs: " + mount.all());
     try {
       PostgresServer server = PostgresServer.shared(major);
@@ -200,7 +200,7 @@ class BaseBackupFailureIT {
       assertThat(target).doesNotExist();
       assertThat(names(mnt)).isEmpty();
     } finally {
-      ProcessResult umount = exec(List.of("umount", s(mnt)));
+      Tools.Result umount = Tools.run(List.of("umount", s(mnt)));
       assertThat(umount.exitCode()).as(umount.all()).isZero();
     }
   }

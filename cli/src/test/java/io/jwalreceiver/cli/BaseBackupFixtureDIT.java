@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.Waits;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -205,7 +206,7 @@ class BaseBackupFixtureDIT {
           bb(env, "--wal-method=stream", "-D", s(target), "--max-rate", "32",
               "-d", "dbname=postgres"));
       try {
-        BackupTestSupport.await(Duration.ofSeconds(60), () -> "t".equals(server.queryString(
+        Waits.await(Duration.ofSeconds(60), () -> "t".equals(server.queryString(
           "SELECT coalesce(bool_or(pg_terminate_backend(pid)), false) FROM pg_stat_activity"
               + " WHERE application_name = '010_pg_basebackup.pl'"
               + " AND wait_event = 'WalSenderMain' AND backend_type = 'walsender'"

@@ -5,7 +5,6 @@ import static io.jwalreceiver.cli.BackupTestSupport.assertFails;
 import static io.jwalreceiver.cli.BackupTestSupport.assertOk;
 import static io.jwalreceiver.cli.BackupTestSupport.bb;
 import static io.jwalreceiver.cli.BackupTestSupport.env;
-import static io.jwalreceiver.cli.BackupTestSupport.exec;
 import static io.jwalreceiver.cli.BackupTestSupport.hasWalSegment;
 import static io.jwalreceiver.cli.BackupTestSupport.listing;
 import static io.jwalreceiver.cli.BackupTestSupport.names;
@@ -14,9 +13,10 @@ import static io.jwalreceiver.cli.BackupTestSupport.untar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.jwalreceiver.cli.BackupTestSupport.ProcessResult;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.Tools;
+import io.jwalreceiver.testkit.Waits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -153,7 +153,7 @@ class BaseBackupIT {
       cmd.add("-n");
     }
     cmd.add(s(dir));
-    ProcessResult r = exec(cmd);
+    Tools.Result r = Tools.run(cmd);
     assertThat(r.exitCode()).as(r.all()).isZero();
     assertThat(r.stdout()).contains("backup successfully verified");
   }
@@ -176,7 +176,7 @@ class BaseBackupIT {
     PostgresServer.handOver(mapped);
     try (PostgresServer standby =
         PostgresServer.startFromDataDir(backup, PostgresServer.Options.of(major))) {
-      BackupTestSupport.await(WAIT, () -> "streaming".equals(primary.queryString(
+      Waits.await(WAIT, () -> "streaming".equals(primary.queryString(
           "SELECT coalesce((SELECT r.state FROM pg_stat_replication r JOIN pg_replication_slots s"
               + " ON s.active_pid = r.pid WHERE s.slot_name = '" + slot + "'), 'none')")),
           "the standby to stream on slot " + slot);
@@ -189,7 +189,7 @@ class BaseBackupIT {
       assertThat(standby.queryString("SELECT count(*) FROM ts_table")).isEqualTo("1235");
     } finally {
       primary.execute("DELETE FROM ts_table WHERE id = 424242");
-      BackupTestSupport.await(WAIT, () -> "f".equals(primary.queryString(
+      Waits.await(WAIT, () -> "f".equals(primary.queryString(
           "SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'")),
           "the slot to be released");
       primary.execute("SELECT pg_drop_replication_slot('" + slot + "')");
@@ -272,10 +272,10 @@ class BaseBackupIT {
     // -R in tar format: base.tar is rewritten with the settings and standby.signal.
     Path tarR = tmp.resolve("tarR");
     assertOk(bb(env, "-D", s(tarR), "-Ft", "-R", "-X", "none"));
-    ProcessResult members = exec(List.of("tar", "-tvf", s(tarR.resolve("base.tar"))));
+    Tools.Result members = Tools.run(List.of("tar", "-tvf", s(tarR.resolve("base.tar"))));
     assertThat(members.exitCode()).as(members.all()).isZero();
     assertThat(members.stdout()).contains("standby.signal").contains("global/pg_control");
-    ProcessResult auto = exec(List.of("tar", "-xOf", s(tarR.resolve("base.tar")),
+    Tools.Result auto = Tools.run(List.of("tar", "-xOf", s(tarR.resolve("base.tar")),
         "postgresql.auto.conf"));
     assertThat(auto.exitCode()).as(auto.all()).isZero();
     assertThat(auto.stdout())
@@ -413,7 +413,7 @@ class BaseBackupIT {
     Path theirs = tmp.resolve("theirs");
     Path theirsTs = tmp.resolve("theirs_ts");
     assertOk(bb(env(server), "-D", s(ours), "-X", "fetch", "-T", f.tsDir() + "=" + oursTs));
-    ProcessResult pg = exec(List.of(tool.toString(), "--no-sync", "-c", "fast", "-X", "fetch",
+    Tools.Result pg = Tools.run(List.of(tool.toString(), "--no-sync", "-c", "fast", "-X", "fetch",
         "-D", s(theirs), "-T", f.tsDir() + "=" + theirsTs, "-h", server.host(),
         "-p", Integer.toString(server.port()), "-U", PostgresServer.REPL_TRUST, "-w"));
     assertThat(pg.exitCode()).as(pg.all()).isZero();

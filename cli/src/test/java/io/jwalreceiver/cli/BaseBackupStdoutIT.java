@@ -1,18 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli;
 
-import static io.jwalreceiver.cli.BackupTestSupport.assertFails;
 import static io.jwalreceiver.cli.BackupTestSupport.env;
-import static io.jwalreceiver.cli.BackupTestSupport.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarListener;
 import io.jwalreceiver.basebackup.tar.TarReader;
 import io.jwalreceiver.cli.BackupTestSupport.BinaryRun;
-import io.jwalreceiver.cli.BackupTestSupport.ProcessResult;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.Tools;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -128,7 +126,7 @@ class BaseBackupStdoutIT {
     Path extracted = Files.createDirectories(tmp.resolve("extracted"));
     Path tarFile = tmp.resolve("stdout.tar");
     Files.write(tarFile, fetch.out());
-    ProcessResult untar = exec(List.of("tar", "-xf", tarFile.toString(), "-C", extracted.toString()));
+    Tools.Result untar = Tools.run(List.of("tar", "-xf", tarFile.toString(), "-C", extracted.toString()));
     assertThat(untar.exitCode()).as(untar.all()).isZero();
     CliRun verify = CliRun.of(Map.of(), "verifybackup", extracted.toString());
     assertThat(verify.exitCode()).as(verify.out() + verify.err()).isZero();

@@ -7,17 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
-import java.io.File;
+import io.jwalreceiver.testkit.Tools;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import net.jpountz.lz4.LZ4FrameInputStream;
@@ -199,25 +197,13 @@ class ReceiveWalCompressionIT {
 
   /** {@code gzip -t} / {@code lz4 -t} / {@code zstd -t} on the completed files, if installed. */
   private static void checkTool(String tool, Path dir, String extension) throws Exception {
-    if (!onPath(tool)) {
+    if (!Tools.installed(tool)) {
       return;
     }
     for (String name : names(dir, extension)) {
-      Process p =
-          new ProcessBuilder(tool, "-t", dir.resolve(name).toString())
-              .redirectErrorStream(true)
-              .start();
-      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(p.exitValue()).as(tool + " -t " + name + ": " + output).isZero();
+      Tools.Result r = Tools.run(Duration.ofSeconds(60), tool, "-t", dir.resolve(name).toString());
+      assertThat(r.exitCode()).as(tool + " -t " + name + ": " + r.all()).isZero();
     }
-  }
-
-  private static boolean onPath(String program) {
-    String path = System.getenv("PATH");
-    return path != null
-        && Arrays.stream(path.split(File.pathSeparator))
-            .anyMatch(entry -> Files.isExecutable(Path.of(entry, program)));
   }
 
   /**

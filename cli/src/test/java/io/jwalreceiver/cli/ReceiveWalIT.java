@@ -14,23 +14,23 @@ import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.session.SslMode;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.Tools;
+import io.jwalreceiver.testkit.WalArchiveListing;
+import io.jwalreceiver.testkit.Waits;
 import io.jwalreceiver.wal.segment.SegmentName;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -128,7 +128,7 @@ class ReceiveWalIT {
     while ("t".equals(server.queryString(
         "SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))) {
       assertThat(System.nanoTime()).as("slot %s still active", slot).isLessThan(deadline);
-      sleep(50);
+      Waits.sleep(50);
     }
   }
 
@@ -248,15 +248,15 @@ class ReceiveWalIT {
     assertThat(r.err()).contains("jwalreceiver: starting log streaming at ");
 
     Lsn e = Lsn.parse(end);
-    Archive archive = Archive.of(dir);
-    assertThat(archive.others).isEmpty();
-    assertThat(archive.partials).hasSize(1);
+    WalArchiveListing archive = WalArchiveListing.of(dir);
+    assertThat(archive.others()).isEmpty();
+    assertThat(archive.partials()).hasSize(1);
     // The partial is the segment holding E, and holds the server's WAL up to E (inclusive:
     // pg_receivewal stops once it has received more than E).
     SegmentName endSegment = SegmentName.of(TimelineId.FIRST, e, SEGMENT);
-    assertThat(archive.partials).containsExactly(endSegment.fileName() + ".partial");
+    assertThat(archive.partials()).containsExactly(endSegment.fileName() + ".partial");
     int upTo = SEGMENT.offset(e) + 1;
-    assertPrefixMatchesServer(server, dir.resolve(archive.partials.get(0)),
+    assertPrefixMatchesServer(server, dir.resolve(archive.partials().get(0)),
         endSegment.fileName(), upTo);
 
     // Upstream 128: directories 0700, files 0600.
@@ -279,9 +279,9 @@ class ReceiveWalIT {
       String end1 = nextEndPosition(server);
       assertOk(run(env(server), "receivewal", "-D", dir.toString(), "-S", slot, "--endpos", end1,
           "--no-loop"));
-      Archive first = Archive.of(dir);
-      assertThat(first.partials).hasSize(1);
-      String partial1 = first.partials.get(0);
+      WalArchiveListing first = WalArchiveListing.of(dir);
+      assertThat(first.partials()).hasSize(1);
+      String partial1 = first.partials().get(0);
       awaitSlotInactive(server, slot);
 
       server.generateWal(2L * SEGMENT.bytes() + SEGMENT.bytes() / 2);
@@ -292,15 +292,15 @@ class ReceiveWalIT {
       assertThat(second.err()).contains("starting log streaming at "
           + SegmentName.parse(partial1.substring(0, 24), SEGMENT).startLsn() + " (timeline 1)");
 
-      Archive archive = Archive.of(dir);
-      assertThat(archive.others).isEmpty();
-      assertThat(archive.partials).hasSize(1);
-      assertThat(archive.complete).contains(partial1.substring(0, 24));
-      assertThat(archive.partials.get(0)).isNotEqualTo(partial1);
-      archive.assertContiguous();
-      assertThat(archive.complete.size()).isGreaterThanOrEqualTo(3);
+      WalArchiveListing archive = WalArchiveListing.of(dir);
+      assertThat(archive.others()).isEmpty();
+      assertThat(archive.partials()).hasSize(1);
+      assertThat(archive.complete()).contains(partial1.substring(0, 24));
+      assertThat(archive.partials().get(0)).isNotEqualTo(partial1);
+      archive.assertContiguous(name -> SegmentName.parse(name, SEGMENT).segmentNumber());
+      assertThat(archive.complete().size()).isGreaterThanOrEqualTo(3);
       Path pgWal = server.dataDir().resolve("pg_wal");
-      for (String name : archive.complete) {
+      for (String name : archive.complete()) {
         if (Files.exists(pgWal.resolve(name))) {
           assertThat(Files.mismatch(dir.resolve(name), pgWal.resolve(name))).as(name)
               .isEqualTo(-1L);
@@ -398,7 +398,7 @@ class ReceiveWalIT {
       CliRun r = run(env(standby), "receivewal", "-D", dir.toString(), "--verbose",
           "--endpos", end, "--slot", "archive_slot", "--no-sync", "--no-loop");
       assertOk(r);
-      assertThat(dir.resolve(b)).as("old-timeline segment %s in %s", b, Archive.of(dir))
+      assertThat(dir.resolve(b)).as("old-timeline segment %s in %s", b, WalArchiveListing.of(dir))
           .exists();
       assertThat(dir.resolve(a)).as("new-timeline segment " + a).exists();
       assertThat(dir.resolve("00000002.history")).exists();
@@ -420,21 +420,21 @@ class ReceiveWalIT {
     String slot = "waldump_slot";
     // The slot keeps the start back, so that the run archives complete segments.
     server.queryString("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
-    Archive archive;
+    WalArchiveListing archive;
     try {
       server.generateWal(2L * SEGMENT.bytes() + SEGMENT.bytes() / 2);
       String end = nextEndPosition(server);
       assertOk(run(env(server), "receivewal", "-D", dir.toString(), "-S", slot, "--endpos", end,
           "--no-loop"));
-      archive = Archive.of(dir);
+      archive = WalArchiveListing.of(dir);
     } finally {
       awaitSlotInactive(server, slot);
       dropSlot(server, slot);
     }
-    assertThat(archive.complete).hasSizeGreaterThanOrEqualTo(2);
-    ProcessResult dump = exec(List.of(PG15_BIN.resolve("pg_waldump").toString(), "-p",
-        dir.toString(), archive.complete.get(0),
-        archive.complete.get(archive.complete.size() - 1)));
+    assertThat(archive.complete()).hasSizeGreaterThanOrEqualTo(2);
+    Tools.Result dump = Tools.run(List.of(PG15_BIN.resolve("pg_waldump").toString(), "-p",
+        dir.toString(), archive.complete().get(0),
+        archive.complete().get(archive.complete().size() - 1)));
     assertThat(dump.exitCode()).as(dump.stderr()).isZero();
     assertThat(dump.stdout()).contains("jwalreceiver-filler");
   }
@@ -460,7 +460,7 @@ class ReceiveWalIT {
       Path dirA = newDir("dir_a");
       Path dirB = newDir("dir_b");
 
-      ProcessResult theirs = exec(List.of(PG15_BIN.resolve("pg_receivewal").toString(),
+      Tools.Result theirs = Tools.run(List.of(PG15_BIN.resolve("pg_receivewal").toString(),
           "-D", dirA.toString(), "-S", "slot_a", "--endpos", end, "--no-loop",
           "-h", server.socketDir().toString(), "-p", Integer.toString(server.port()),
           "-U", PostgresServer.SUPERUSER));
@@ -468,20 +468,20 @@ class ReceiveWalIT {
       assertOk(run(env(server), "receivewal", "-D", dirB.toString(), "-S", "slot_b",
           "--endpos", end, "--no-loop"));
 
-      Archive a = Archive.of(dirA);
-      Archive b = Archive.of(dirB);
-      assertThat(a.complete).hasSizeGreaterThanOrEqualTo(3);
-      assertThat(b.complete).isEqualTo(a.complete);
-      assertThat(b.partials).isEqualTo(a.partials);
-      assertThat(b.others).isEqualTo(a.others);
-      for (String name : a.complete) {
+      WalArchiveListing a = WalArchiveListing.of(dirA);
+      WalArchiveListing b = WalArchiveListing.of(dirB);
+      assertThat(a.complete()).hasSizeGreaterThanOrEqualTo(3);
+      assertThat(b.complete()).isEqualTo(a.complete());
+      assertThat(b.partials()).isEqualTo(a.partials());
+      assertThat(b.others()).isEqualTo(a.others());
+      for (String name : a.complete()) {
         assertThat(Files.mismatch(dirA.resolve(name), dirB.resolve(name))).as(name)
             .isEqualTo(-1L);
       }
       // Both stopped once past E: the partials agree at least up to E.
       Lsn e = Lsn.parse(end);
-      byte[] pa = Files.readAllBytes(dirA.resolve(a.partials.get(0)));
-      byte[] pb = Files.readAllBytes(dirB.resolve(b.partials.get(0)));
+      byte[] pa = Files.readAllBytes(dirA.resolve(a.partials().get(0)));
+      byte[] pb = Files.readAllBytes(dirB.resolve(b.partials().get(0)));
       int upTo = SEGMENT.offset(e) + 1;
       assertThat(Arrays.copyOf(pb, upTo)).isEqualTo(Arrays.copyOf(pa, upTo));
       assertThat(pb.length).isEqualTo(pa.length);
@@ -517,81 +517,11 @@ class ReceiveWalIT {
     }
   }
 
-  record ProcessResult(int exitCode, String stdout, String stderr) {}
-
-  static ProcessResult exec(List<String> command) throws Exception {
-    Path out = Files.createTempFile("jwal-exec", ".out");
-    Path err = Files.createTempFile("jwal-exec", ".err");
-    try {
-      Process p = new ProcessBuilder(command)
-          .redirectOutput(out.toFile())
-          .redirectError(err.toFile())
-          .start();
-      if (!p.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        p.waitFor(10, TimeUnit.SECONDS);
-        throw new AssertionError("timed out: " + command + "\n"
-            + Files.readString(err, StandardCharsets.UTF_8));
-      }
-      return new ProcessResult(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-          Files.readString(err, StandardCharsets.UTF_8));
-    } finally {
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
-    }
-  }
-
   static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
-  }
-
-  /** The files of an archive directory, sorted by kind. */
-  record Archive(List<String> complete, List<String> partials, List<String> others) {
-
-    static Archive of(Path dir) {
-      List<String> complete = new ArrayList<>();
-      List<String> partials = new ArrayList<>();
-      List<String> others = new ArrayList<>();
-      try (Stream<Path> files = Files.list(dir)) {
-        files.map(p -> p.getFileName().toString()).sorted().forEach(n -> {
-          if (n.matches("[0-9A-F]{24}")) {
-            complete.add(n);
-          } else if (n.matches("[0-9A-F]{24}\\.partial")) {
-            partials.add(n);
-          } else {
-            others.add(n);
-          }
-        });
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      return new Archive(complete, partials, others);
-    }
-
-    /** Segments without holes, the partial right after the last complete one. */
-    void assertContiguous() {
-      List<String> all = new ArrayList<>(complete);
-      partials.forEach(p -> all.add(p.substring(0, 24)));
-      all.sort(null);
-      for (int i = 1; i < all.size(); i++) {
-        SegmentName x = SegmentName.parse(all.get(i - 1), SEGMENT);
-        SegmentName y = SegmentName.parse(all.get(i), SEGMENT);
-        assertThat(y.segmentNumber()).as("segment after " + x + " in " + all)
-            .isEqualTo(x.segmentNumber() + 1);
-      }
     }
   }
 }

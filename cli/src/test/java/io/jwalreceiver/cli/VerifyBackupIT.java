@@ -6,16 +6,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.Tools;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -213,18 +212,9 @@ class VerifyBackupIT {
     List<String> cmd = new ArrayList<>(List.of(PG_VERIFYBACKUP_15.toString()));
     cmd.addAll(Arrays.asList(options));
     cmd.add(dir.toString());
-    try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-      System.out.println("pg_verifybackup " + dir.getFileName() + ": " + output.strip());
-      return p.exitValue();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    Tools.Result r = Tools.run(Duration.ofSeconds(120), cmd);
+    System.out.println("pg_verifybackup " + dir.getFileName() + ": " + r.all().strip());
+    return r.exitCode();
   }
 
   private static void copyTree(Path from, Path to) throws IOException {

@@ -152,14 +152,8 @@ class TcpProxyTest {
     }
   }
 
-  private static void await(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within 5 s");
-      }
-      Thread.sleep(10);
-    }
+  private static void await(BooleanSupplier condition) {
+    Waits.await(Duration.ofSeconds(5), condition, "the condition");
   }
 
   private void echoLoop() {

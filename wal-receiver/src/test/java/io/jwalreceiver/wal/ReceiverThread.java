@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.fail;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.session.ConnectionConfig;
+import io.jwalreceiver.testkit.Waits;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -118,13 +119,13 @@ final class ReceiverThread implements AutoCloseable {
       if (System.nanoTime() > deadline) {
         fail("timed out after " + timeout + " waiting for " + what + "; receiver said " + infos);
       }
-      sleep(50);
+      Waits.sleep(50);
     }
   }
 
   /** Waits for the thread to return by itself and rethrows what it failed with. */
   void awaitEnd(Duration timeout) {
-    join(timeout);
+    Waits.join(thread, timeout);
     assertThat(thread.isAlive()).as("receiver still running after " + timeout).isFalse();
     Throwable t = failure.get();
     if (t != null) {
@@ -141,28 +142,10 @@ final class ReceiverThread implements AutoCloseable {
   @Override
   public void close() {
     receiver.requestStop();
-    join(JOIN_TIMEOUT);
+    Waits.join(thread, JOIN_TIMEOUT);
     if (thread.isAlive()) {
       thread.interrupt();
-      join(Duration.ofSeconds(5));
-    }
-  }
-
-  private void join(Duration timeout) {
-    try {
-      thread.join(timeout.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
-  }
-
-  static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
+      Waits.join(thread, Duration.ofSeconds(5));
     }
   }
 }

@@ -12,9 +12,10 @@ import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.session.SslMode;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.WalArchiveListing;
+import io.jwalreceiver.testkit.Waits;
 import io.jwalreceiver.wal.segment.SegmentName;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,7 +23,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
@@ -31,7 +31,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -105,13 +104,13 @@ class WalReceiverIT {
       }
       awaitSlotInactive(server, slot);
 
-      Archive archive = Archive.of(dir);
-      assertThat(archive.others).as("temporary or unexpected files").isEmpty();
-      assertThat(archive.complete).hasSizeGreaterThanOrEqualTo(5);
-      assertThat(archive.partials).hasSize(1);
-      archive.assertContiguous();
+      WalArchiveListing archive = WalArchiveListing.of(dir);
+      assertThat(archive.others()).as("temporary or unexpected files").isEmpty();
+      assertThat(archive.complete()).hasSizeGreaterThanOrEqualTo(5);
+      assertThat(archive.partials()).hasSize(1);
+      archive.assertContiguous(name -> SegmentName.parse(name, SEGMENT).segmentNumber());
       Path pgWal = server.dataDir().resolve("pg_wal");
-      for (String name : archive.complete) {
+      for (String name : archive.complete()) {
         assertThat(name).matches("[0-9A-F]{24}");
         Path ours = dir.resolve(name);
         assertThat(Files.size(ours)).as(name).isEqualTo(SEGMENT.bytes());
@@ -124,7 +123,7 @@ class WalReceiverIT {
       // we have, and our bytes up to it are the server's.
       Lsn restart = Lsn.parse(server.queryString(
           "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + slot + "'"));
-      String partialName = archive.partials.get(0);
+      String partialName = archive.partials().get(0);
       SegmentName partial = SegmentName.parse(partialName.substring(0, 24), SEGMENT);
       assertThat(restart.compareTo(partial.startLsn()))
           .as("restart_lsn %s is past the last complete segment", restart)
@@ -187,8 +186,8 @@ class WalReceiverIT {
         assertThat(r.switches).hasSize(1);
         assertThat(r.switches.get(0)).startsWith("1->2@");
 
-        Archive archive = Archive.of(dir);
-        assertThat(archive.others).containsExactly("00000002.history");
+        WalArchiveListing archive = WalArchiveListing.of(dir);
+        assertThat(archive.others()).containsExactly("00000002.history");
         assertThat(dir.resolve(first.fileName())).exists();
         assertThat(dir.resolve(a)).as("the new timeline's segment").exists();
         // The switch point from the history file: the old timeline's segment holding it stays
@@ -197,9 +196,9 @@ class WalReceiverIT {
         assertThat(history).startsWith("1\t");
         Lsn switchPoint = Lsn.parse(history.split("\t")[1]);
         SegmentName switchSegment = SegmentName.of(TimelineId.of(2), switchPoint, SEGMENT);
-        assertThat(archive.complete).contains(switchSegment.fileName());
+        assertThat(archive.complete()).contains(switchSegment.fileName());
         if (SEGMENT.offset(switchPoint) != 0) {
-          assertThat(archive.partials)
+          assertThat(archive.partials())
               .containsExactly(
                   switchSegment.onTimeline(TimelineId.FIRST).fileName() + ".partial",
                   SegmentName.of(TimelineId.of(2), end, SEGMENT).fileName() + ".partial");
@@ -207,7 +206,7 @@ class WalReceiverIT {
         assertThat(r.switches.get(0)).isEqualTo("1->2@" + switchPoint);
         Path pgWal = standby.dataDir().resolve("pg_wal");
         int compared = 0;
-        for (String name : archive.complete) {
+        for (String name : archive.complete()) {
           assertThat(Files.size(dir.resolve(name))).isEqualTo(SEGMENT.bytes());
           if (Files.exists(pgWal.resolve(name))) {
             assertThat(Files.mismatch(dir.resolve(name), pgWal.resolve(name))).as(name)
@@ -327,53 +326,12 @@ class WalReceiverIT {
       if (System.nanoTime() > deadline) {
         fail("slot " + slot + " still active");
       }
-      ReceiverThread.sleep(50);
+      Waits.sleep(50);
     }
   }
 
   static void dropSlot(PostgresServer server, String slot) {
     server.queryString("SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots"
         + " WHERE slot_name = '" + slot + "' AND NOT active");
-  }
-
-  /** The files of an archive directory, sorted by kind. */
-  record Archive(List<String> complete, List<String> partials, List<String> others) {
-
-    static Archive of(Path dir) {
-      List<String> complete = new ArrayList<>();
-      List<String> partials = new ArrayList<>();
-      List<String> others = new ArrayList<>();
-      try (Stream<Path> files = Files.list(dir)) {
-        files.map(p -> p.getFileName().toString()).sorted().forEach(n -> {
-          if (n.matches("[0-9A-F]{24}")) {
-            complete.add(n);
-          } else if (n.matches("[0-9A-F]{24}\\.partial")) {
-            partials.add(n);
-          } else {
-            others.add(n);
-          }
-        });
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      return new Archive(complete, partials, others);
-    }
-
-    /** On one timeline: complete segments without holes, the partial right after them. */
-    void assertContiguous() {
-      List<String> all = new ArrayList<>(complete);
-      partials.forEach(p -> all.add(p.substring(0, 24)));
-      all.sort(null);
-      for (int i = 1; i < all.size(); i++) {
-        SegmentName a = SegmentName.parse(all.get(i - 1), SEGMENT);
-        SegmentName b = SegmentName.parse(all.get(i), SEGMENT);
-        assertThat(b.segmentNumber()).as("segment after " + a + " in " + all)
-            .isEqualTo(a.segmentNumber() + 1);
-      }
-      if (!partials.isEmpty() && !complete.isEmpty()) {
-        assertThat(partials.get(partials.size() - 1).substring(0, 24))
-            .isGreaterThan(complete.get(complete.size() - 1));
-      }
-    }
   }
 }

@@ -4,6 +4,7 @@ package io.jwalreceiver.basebackup.compress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
+import io.jwalreceiver.testkit.Tools;
 import io.jwalreceiver.wal.segment.Compression;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -12,11 +13,10 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import net.jpountz.lz4.LZ4FrameInputStream;
 
@@ -131,24 +131,13 @@ final class CompressionFixtures {
    *
    * @throws AssertionError when the tool rejects the file
    */
-  static boolean toolAccepts(String tool, Path file) throws IOException, InterruptedException {
-    Path exe = null;
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-      Path p = Path.of(dir, tool);
-      if (Files.isExecutable(p)) {
-        exe = p;
-        break;
-      }
-    }
-    if (exe == null) {
+  static boolean toolAccepts(String tool, Path file) {
+    Optional<Path> exe = Tools.find(tool);
+    if (exe.isEmpty()) {
       return false;
     }
-    Process p = new ProcessBuilder(List.of(exe.toString(), "-t", file.toString()))
-        .redirectErrorStream(true)
-        .start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(tool + " -t " + file + ": " + output).isZero();
+    Tools.Result r = Tools.run(Duration.ofSeconds(60), exe.get().toString(), "-t", file.toString());
+    assertThat(r.exitCode()).as(tool + " -t " + file + ": " + r.all()).isZero();
     return true;
   }
 }

@@ -7,6 +7,7 @@ import static io.jwalreceiver.basebackup.compress.CompressionFixtures.random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jwalreceiver.testkit.Tools;
 import io.jwalreceiver.wal.segment.Compression;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -14,10 +15,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,10 +81,8 @@ class Lz4FrameDecoderTest {
     List<String> cmd = new ArrayList<>(List.of(lz4.toString(), "-q", "-f"));
     cmd.addAll(flags);
     cmd.addAll(List.of(in.toString(), out.toString()));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String msg = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(msg).isZero();
+    Tools.Result r = Tools.run(Duration.ofSeconds(60), cmd);
+    assertThat(r.exitCode()).as(r.all()).isZero();
     return Files.readAllBytes(out);
   }
 

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jwalreceiver.testkit.FileTrees;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.PostgresServer.StopMode;
+import io.jwalreceiver.testkit.Waits;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
@@ -66,7 +67,7 @@ class BaseBackupInterruptIT {
           () -> "the backup to begin");
       assertThat(p.isAlive()).as("backup still running: %s", Files.exists(log)
           ? Files.readString(log) : "").isTrue();
-      FaultKit.sleep(200 + random.nextInt(800));
+      Waits.sleep(200 + random.nextInt(800));
     } finally {
       p.destroyForcibly();
       assertThat(p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
@@ -119,7 +120,7 @@ class BaseBackupInterruptIT {
             () -> "the backup to begin");
         assertThat(run.isDone()).as(() -> "the backup ended before the restart: "
             + run.join().err()).isFalse();
-        FaultKit.sleep(500);
+        Waits.sleep(500);
         server.stop(mode);
         server.start();
         restarts++;

@@ -10,6 +10,7 @@ import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.Tools;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -18,7 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,7 +50,7 @@ class DiskFullIT {
     int cycles = FaultKit.count("diskfull", 2, 5);
     Path mnt = Files.createDirectories(tmp.resolve("small"));
     // Room for the archive the load writes over all cycles; the filler takes the rest.
-    int mounted = exec("mount", "-t", "tmpfs", "-o", "size=" + (16 + 12 * cycles) + "m", "tmpfs",
+    int mounted = exitCode("mount", "-t", "tmpfs", "-o", "size=" + (16 + 12 * cycles) + "m", "tmpfs",
         mnt.toString());
     assumeTrue(mounted == 0, "cannot mount a tmpfs (needs root)");
     PostgresServer server = PostgresServer.shared(FaultKit.options(major));
@@ -122,7 +122,7 @@ class DiskFullIT {
     } finally {
       FaultKit.awaitSlotInactive(server, slot);
       server.execute("SELECT pg_drop_replication_slot('" + slot + "')");
-      assertThat(exec("umount", mnt.toString())).isZero();
+      assertThat(exitCode("umount", mnt.toString())).isZero();
     }
   }
 
@@ -146,10 +146,7 @@ class DiskFullIT {
     }
   }
 
-  private static int exec(String... command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    return p.exitValue();
+  private static int exitCode(String... command) {
+    return Tools.run(Duration.ofSeconds(30), command).exitCode();
   }
 }

@@ -11,6 +11,8 @@ import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.SslMode;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.Tools;
+import io.jwalreceiver.testkit.Waits;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
@@ -32,7 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -184,7 +185,7 @@ final class FaultKit {
     @Override
     public void close() {
       receiver.requestStop();
-      join(thread);
+      Waits.join(thread, TIMEOUT);
       assertThat(thread.isAlive()).as("archiver stopped").isFalse();
       if (failure != null) {
         throw new AssertionError("archiver failed", failure);
@@ -240,7 +241,7 @@ final class FaultKit {
           } catch (RuntimeException e) {
             // Server restarting or shut down: try again shortly.
           }
-          sleep(pauseMillis);
+          Waits.sleep(pauseMillis);
         }
       }, "wal-load");
       thread.setDaemon(true);
@@ -254,7 +255,7 @@ final class FaultKit {
     @Override
     public void close() {
       stop.set(true);
-      join(thread);
+      Waits.join(thread, TIMEOUT);
     }
   }
 
@@ -309,7 +310,7 @@ final class FaultKit {
           } catch (RuntimeException e) {
             // Server unavailable for a moment.
           }
-          sleep(20);
+          Waits.sleep(20);
         }
       }, "flush-sampler");
       thread.setDaemon(true);
@@ -328,7 +329,7 @@ final class FaultKit {
     @Override
     public void close() {
       stop.set(true);
-      join(thread);
+      Waits.join(thread, TIMEOUT);
     }
   }
 
@@ -446,21 +447,10 @@ final class FaultKit {
 
   /** pg_waldump 15 over a range of segment files; fails unless it reads them all. */
   static String pgWaldump(Path dir, String first, String last) throws Exception {
-    Path out = Files.createTempFile("waldump", ".txt");
-    try {
-      Process p = new ProcessBuilder(PG15_BIN.resolve("pg_waldump").toString(), "-p",
-          dir.toString(), first, last)
-          .redirectErrorStream(true)
-          .redirectOutput(out.toFile())
-          .start();
-      assertThat(p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("pg_waldump ended").isTrue();
-      String text = Files.readString(out, StandardCharsets.UTF_8);
-      assertThat(p.exitValue()).as("pg_waldump %s..%s: %s", first, last,
-          tail(text)).isZero();
-      return text;
-    } finally {
-      Files.deleteIfExists(out);
-    }
+    Tools.Result r = Tools.run(TIMEOUT, PG15_BIN.resolve("pg_waldump").toString(), "-p",
+        dir.toString(), first, last);
+    assertThat(r.exitCode()).as("pg_waldump %s..%s: %s", first, last, tail(r.all())).isZero();
+    return r.all();
   }
 
   static String tail(String text) {
@@ -478,32 +468,9 @@ final class FaultKit {
     return end;
   }
 
+  /** {@link Waits#await} with the seed in the failure message, to replay a failed run. */
   static void await(Duration timeout, BooleanSupplier condition, Supplier<String> what) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what.get() + " (seed " + SEED + ")");
-      }
-      sleep(20);
-    }
-  }
-
-  static void join(Thread thread) {
-    try {
-      thread.join(TIMEOUT.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
-  }
-
-  static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
+    Waits.await(timeout, condition, () -> what.get() + " (seed " + SEED + ")");
   }
 
   /** One line the report can quote: {@code faults: <what>: k=v, ...}. */

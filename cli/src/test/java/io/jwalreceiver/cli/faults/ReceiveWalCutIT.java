@@ -9,6 +9,7 @@ import io.jwalreceiver.PgException;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.TcpProxy;
+import io.jwalreceiver.testkit.Waits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,7 +64,7 @@ class ReceiveWalCutIT {
           FaultKit.await(TIMEOUT, () -> events.starts.get() >= round || archiver.failure != null,
               () -> "streaming attempt " + round);
           assertThat(archiver.failure).as("archiver failed").isNull();
-          FaultKit.sleep(50 + random.nextInt(400));
+          Waits.sleep(50 + random.nextInt(400));
           int n = proxy.cutAll();
           assertThat(n).as("cut %d of %d found a live connection (seed %d)", i, cuts, SEED)
               .isPositive();

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.Waits;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +75,7 @@ class ReceiveWalKillIT {
                 () -> "receivewal streaming");
             startMillis += (System.nanoTime() - t0) / 1_000_000;
             assertThat(p.isAlive()).as("receivewal running: %s", tailOf(log)).isTrue();
-            FaultKit.sleep(random.nextInt(800));
+            Waits.sleep(random.nextInt(800));
           } finally {
             p.destroyForcibly(); // SIGKILL
             assertThat(p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();

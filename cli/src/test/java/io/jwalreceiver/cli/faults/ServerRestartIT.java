@@ -8,6 +8,7 @@ import io.jwalreceiver.PgException;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.PostgresServer.StopMode;
+import io.jwalreceiver.testkit.Waits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,7 +60,7 @@ class ServerRestartIT {
           FaultKit.await(TIMEOUT, () -> events.starts.get() >= round || archiver.failure != null,
               () -> "streaming attempt " + round);
           assertThat(archiver.failure).as("archiver failed").isNull();
-          FaultKit.sleep(300 + random.nextInt(700));
+          Waits.sleep(300 + random.nextInt(700));
           StopMode mode = i % 2 == 1 ? StopMode.FAST : StopMode.IMMEDIATE;
           server.stop(mode);
           if (mode == StopMode.FAST) {

@@ -9,16 +9,17 @@ import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
+import io.jwalreceiver.testkit.Tools;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.segment.Compression.Algorithm;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -320,7 +321,7 @@ class CompressedSegmentFileSinkTest {
   @MethodSource("toolChecks")
   void commandLineToolAcceptsCompletedSegments(Compression compression) throws Exception {
     String tool = compression.algorithm().toolName(); // gzip, lz4, zstd: the programs' names
-    assumeTrue(onPath(tool), tool + " is not installed");
+    assumeTrue(Tools.installed(tool), tool + " is not installed");
     SegmentFileSink sink = open(compression);
     sink.startTimeline(TLI_1, SEG_2);
     byte[] wal = walLike(2 * SEG + 10, 5);
@@ -332,11 +333,8 @@ class CompressedSegmentFileSinkTest {
 
     for (String segment : List.of(name(SEG_2), name(SEG_2 + SEG))) {
       Path file = file(segment + compression.extension());
-      Process test =
-          new ProcessBuilder(tool, "-t", file.toString()).redirectErrorStream(true).start();
-      String output = new String(test.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(test.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(test.exitValue()).as(tool + " -t " + file + ": " + output).isZero();
+      Tools.Result test = Tools.run(Duration.ofSeconds(60), tool, "-t", file.toString());
+      assertThat(test.exitCode()).as(tool + " -t " + file + ": " + test.all()).isZero();
       // And the tool's own decompression gives the WAL back.
       Process cat = new ProcessBuilder(tool, "-dc", file.toString()).start();
       byte[] content = cat.getInputStream().readAllBytes();
@@ -346,16 +344,4 @@ class CompressedSegmentFileSinkTest {
     }
   }
 
-  private static boolean onPath(String program) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return false;
-    }
-    for (String entry : path.split(File.pathSeparator)) {
-      if (Files.isExecutable(Path.of(entry, program))) {
-        return true;
-      }
-    }
-    return false;
-  }
 }

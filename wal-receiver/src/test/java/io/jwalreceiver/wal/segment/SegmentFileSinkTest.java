@@ -11,6 +11,7 @@ import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.protocol.command.TimelineHistoryFile;
 import io.jwalreceiver.protocol.command.TimelineHistoryFile.Entry;
+import io.jwalreceiver.testkit.Waits;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -89,14 +91,8 @@ class SegmentFileSinkTest {
     return SegmentName.of(tli, Lsn.of(lsn), SIZE).fileName();
   }
 
-  private static void await(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not reached within 10 s");
-      }
-      Thread.sleep(1);
-    }
+  private static void await(BooleanSupplier condition) {
+    Waits.await(Duration.ofSeconds(10), condition, "the condition");
   }
 
   // ---------------------------------------------------------------------------------------

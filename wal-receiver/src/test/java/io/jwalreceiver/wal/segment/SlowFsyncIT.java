@@ -10,6 +10,7 @@ import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.SslMode;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.Waits;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
 import java.io.IOException;
@@ -27,7 +28,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -122,7 +122,7 @@ class SlowFsyncIT {
       try {
         String pidQuery = "SELECT coalesce(max(pid), 0) FROM pg_stat_replication"
             + " WHERE application_name = '" + app + "' AND state = 'streaming'";
-        await(() -> !"0".equals(server.queryString(pidQuery)), "streaming");
+        Waits.await(WAIT, () -> !"0".equals(server.queryString(pidQuery)), "streaming");
         String pid = server.queryString(pidQuery);
         // Two timeouts' worth of WAL, a little over one segment: the segment end waits for
         // several stalled fsyncs (close, rename, spare), five timeouts or more.
@@ -134,9 +134,10 @@ class SlowFsyncIT {
           assertThat(server.queryString(pidQuery)).as("the same walsender").isEqualTo(pid);
         }
         long end = io.jwalreceiver.Lsn.parse(target).value();
-        await(() -> Long.compareUnsigned(received.get(), end) >= 0, "WAL up to " + target);
+        Waits.await(WAIT, () -> Long.compareUnsigned(received.get(), end) >= 0,
+            "WAL up to " + target);
         // And an acknowledgement beyond the start, so the fsync check below has teeth.
-        await(() -> Long.compareUnsigned(maxFlush.get(), streamStart.get()) > 0,
+        Waits.await(WAIT, () -> Long.compareUnsigned(maxFlush.get(), streamStart.get()) > 0,
             "a flush position acknowledged beyond the start");
         assertThat(server.queryString(pidQuery)).as("the same walsender").isEqualTo(pid);
         assertThat(disconnects.get()).as("disconnects").isZero();
@@ -156,14 +157,6 @@ class SlowFsyncIT {
         thread.join(WAIT.toMillis());
       }
       assertThat(thread.isAlive()).isFalse();
-    }
-  }
-
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-      Thread.sleep(20);
     }
   }
 
