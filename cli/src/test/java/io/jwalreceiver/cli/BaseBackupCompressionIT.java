@@ -317,7 +317,8 @@ class BaseBackupCompressionIT {
     assertThat(names(lz4)).containsExactly("backup_manifest", "base.tar.lz4", "pg_wal.tar");
     assertThat(tarMembers(lz4.resolve("base.tar.lz4")).get("PG_VERSION")).startsWith(major + "");
     if (Tools.installed("lz4")) {
-      Tools.Result r = Tools.run(RUN_TIMEOUT, List.of("lz4", "-t", lz4.resolve("base.tar.lz4").toString()));
+      Tools.Result r =
+          Tools.run(RUN_TIMEOUT, List.of("lz4", "-t", lz4.resolve("base.tar.lz4").toString()));
       assertThat(r.exitCode()).as(r.all()).isZero();
     }
 
@@ -330,7 +331,8 @@ class BaseBackupCompressionIT {
     assertThat(members).containsKey("standby.signal");
     assertThat(members.get("postgresql.auto.conf")).contains("primary_conninfo = '");
     if (Tools.installed("zstd")) {
-      Tools.Result r = Tools.run(RUN_TIMEOUT, List.of("zstd", "-t", zst.resolve("base.tar.zst").toString()));
+      Tools.Result r =
+          Tools.run(RUN_TIMEOUT, List.of("zstd", "-t", zst.resolve("base.tar.zst").toString()));
       assertThat(r.exitCode()).as(r.all()).isZero();
     }
 
