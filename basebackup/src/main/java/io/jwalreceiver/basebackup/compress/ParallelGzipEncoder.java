@@ -5,12 +5,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.WritableByteChannel;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
@@ -34,11 +31,11 @@ import java.util.zip.Deflater;
  * block's CRC-32, and the caller folds them into the stream's in order ({@link Crc32Combine}):
  * the thread that receives the backup does not checksum the stream (0.14 s of CPU per 1.6 GB).
  *
- * <p>Memory is bounded: at most {@code 2 × workers} blocks are in flight, and their arrays are
- * recycled once no later block needs them as a dictionary. With {@code workers == 0} blocks are
- * compressed on the caller thread (the same output, one core).
+ * <p>The blocks go through {@link ParallelBlockEncoder}'s pipeline (bounded memory, output in
+ * order; with {@code workers == 0} on the caller thread, the same output); a written block is
+ * recycled once no later block needs it as a dictionary.
  */
-final class ParallelGzipEncoder extends ArchiveEncoder {
+final class ParallelGzipEncoder extends ParallelBlockEncoder<ParallelGzipEncoder.Block> {
 
   /**
    * Uncompressed bytes per block: each costs a preset dictionary (32 KiB hashed again) and a
@@ -54,44 +51,30 @@ final class ParallelGzipEncoder extends ArchiveEncoder {
   private static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
 
   private final int level;
-  private final int blockSize;
-  private final ExecutorService pool;
-  private final int maxPending;
-  private final int maxBlocks;
-  private final ThreadLocal<Deflater> deflaters;
+  private final ThreadLocal<Deflater> deflaters = ThreadLocal.withInitial(this::newDeflater);
   private final List<Deflater> allDeflaters = new ArrayList<>();
-  private final Deflater inline;
 
-  private final ArrayDeque<Block> pending = new ArrayDeque<>();
-  private final ArrayDeque<Block> free = new ArrayDeque<>();
-  private int allocated;
-
-  /** The CRC-32 of the blocks written so far. */
+  /** The CRC-32 and length of the blocks written so far. */
   private int crc;
   private long size;
   private boolean headerWritten;
 
-  /** The block being filled, or null. */
-  private Block current;
   /** The last block submitted: the next one's dictionary. */
   private Block previous;
   /** The last block written out: recycled once its successor is written. */
   private Block lastWritten;
 
   /** One block: its input, and (once compressed) its output. */
-  private static final class Block {
-    final byte[] in;
-    int inLength;
+  static final class Block extends ParallelBlockEncoder.Block {
     byte[] out;
     int outLength;
     /** CRC-32 of {@code in[0, inLength)}, set by the worker. */
     int crc;
     Block dictionary;
     boolean last;
-    Future<?> done;
 
     Block(int size) {
-      in = new byte[size];
+      super(size);
       // deflateBound: a little more than the input for incompressible data.
       out = new byte[size + (size >> 3) + 64];
     }
@@ -103,26 +86,16 @@ final class ParallelGzipEncoder extends ArchiveEncoder {
    * @param blockSize uncompressed bytes per block (at least 32 KiB)
    */
   ParallelGzipEncoder(WritableByteChannel target, int level, int workers, int blockSize) {
-    super(target);
-    if (workers < 0 || blockSize < WINDOW) {
-      throw new IllegalArgumentException("workers " + workers + ", block size " + blockSize);
-    }
+    // One block stays after it is written: the dictionary of the block after it.
+    super(target, "gzip", checkedBlockSize(blockSize), workers, 1);
     this.level = level;
-    this.blockSize = blockSize;
-    if (workers == 0) {
-      this.pool = null;
-      this.deflaters = null;
-      this.inline = new Deflater(level, true);
-      this.maxPending = 0;
-      this.maxBlocks = 2;
-    } else {
-      this.inline = null;
-      this.pool = CompressionThreads.pool("gzip", workers);
-      this.deflaters = ThreadLocal.withInitial(this::newDeflater);
-      this.maxPending = 2 * workers;
-      // pending + the block being filled + the last one written (a pending block's dictionary).
-      this.maxBlocks = maxPending + 2;
+  }
+
+  private static int checkedBlockSize(int blockSize) {
+    if (blockSize < WINDOW) {
+      throw new IllegalArgumentException("block size " + blockSize);
     }
+    return blockSize;
   }
 
   private Deflater newDeflater() {
@@ -134,107 +107,54 @@ final class ParallelGzipEncoder extends ArchiveEncoder {
   }
 
   @Override
-  void compress(ByteBuffer src) throws IOException {
-    size += src.remaining();
-    while (src.hasRemaining()) {
-      if (current == null) {
-        current = takeFreeBlock();
-      }
-      int n = Math.min(src.remaining(), blockSize - current.inLength);
-      src.get(current.in, current.inLength, n);
-      current.inLength += n;
-      if (current.inLength == blockSize) {
-        submit(false);
-      }
-    }
+  Block newBlock(int blockSize) {
+    return new Block(blockSize);
   }
 
   @Override
-  void end() throws IOException {
-    if (current == null) {
-      current = takeFreeBlock();
-    }
-    submit(true);
-    while (!pending.isEmpty()) {
-      writeOldest();
-    }
-    ByteBuffer trailer = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-    trailer.putInt(crc).putInt((int) size).flip();
-    append(trailer);
-  }
-
-  @Override
-  void release() {
-    if (pool != null) {
-      // Waits for running blocks, so that no deflater is ended while in use.
-      CompressionThreads.stop(pool);
-      synchronized (allDeflaters) {
-        allDeflaters.forEach(Deflater::end);
-        allDeflaters.clear();
-      }
-    } else {
-      inline.end();
-    }
-    pending.clear();
-    free.clear();
-    current = previous = lastWritten = null;
-  }
-
-  private Block takeFreeBlock() throws IOException {
-    while (free.isEmpty() && allocated >= maxBlocks && !pending.isEmpty()) {
-      writeOldest();
-    }
-    Block b = free.poll();
-    if (b == null) {
-      b = new Block(blockSize);
-      allocated++;
-    }
-    b.inLength = 0;
-    b.outLength = 0;
-    b.dictionary = null;
-    b.last = false;
-    b.done = null;
-    return b;
-  }
-
-  private void submit(boolean last) throws IOException {
-    Block b = current;
-    current = null;
+  void prepare(Block b, boolean last) {
     b.last = last;
     b.dictionary = previous;
     previous = b;
-    if (pool == null) {
-      deflate(inline, b);
-      writeOut(b);
-      return;
-    }
-    b.done = pool.submit(() -> deflate(deflaters.get(), b));
-    pending.add(b);
-    while (pending.size() > maxPending) {
-      writeOldest();
-    }
   }
 
-  /** Waits for the oldest pending block and writes its output. */
-  private void writeOldest() throws IOException {
-    Block b = pending.poll();
-    CompressionThreads.await(b.done, "gzip");
-    writeOut(b);
+  @Override
+  void work(Block b) {
+    deflate(deflaters.get(), b);
   }
 
-  private void writeOut(Block b) throws IOException {
+  @Override
+  void written(Block b) throws IOException {
     if (!headerWritten) {
       headerWritten = true;
       append(ByteBuffer.wrap(HEADER));
     }
     append(ByteBuffer.wrap(b.out, 0, b.outLength));
     crc = Crc32Combine.combine(crc, b.crc, b.inLength);
+    size += b.inLength;
     b.dictionary = null;
     // b's compression is done, so the block before it is no longer anyone's dictionary.
     if (lastWritten != null) {
-      free.add(lastWritten);
+      recycle(lastWritten);
     }
     lastWritten = b;
+  }
+
+  @Override
+  void end() throws IOException {
+    submitLastAndDrain(true);
+    ByteBuffer trailer = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+    trailer.putInt(crc).putInt((int) size).flip();
+    append(trailer);
+  }
+
+  @Override
+  void stopped() {
+    synchronized (allDeflaters) {
+      allDeflaters.forEach(Deflater::end);
+      allDeflaters.clear();
+    }
+    previous = lastWritten = null;
   }
 
   /**

@@ -5,9 +5,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.WritableByteChannel;
-import java.util.ArrayDeque;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.xxhash.XXHash32;
@@ -33,10 +30,10 @@ import net.jpountz.xxhash.XXHashFactory;
  * is byte for byte what one thread writes, whatever the number of workers. Level 0 to 2 use the
  * fast compressor, 3 to 12 LZ4HC at that level.
  *
- * <p>Memory is bounded: at most {@code 2 × workers} chunks are in flight and their arrays are
- * recycled. With {@code workers == 0} chunks are compressed on the caller thread.
+ * <p>The chunks go through {@link ParallelBlockEncoder}'s pipeline (bounded memory, output in
+ * order; with {@code workers == 0} on the caller thread).
  */
-final class ParallelLz4Encoder extends ArchiveEncoder {
+final class ParallelLz4Encoder extends ParallelBlockEncoder<ParallelLz4Encoder.Chunk> {
 
   /** The frame's maximum block size (BD = 4). */
   static final int BLOCK_SIZE = 64 * 1024;
@@ -57,31 +54,17 @@ final class ParallelLz4Encoder extends ArchiveEncoder {
   private static final int MAGIC = 0x184D2204;
 
   private final LZ4Compressor compressor;
-  private final int chunkSize;
   private final int maxOut;
-  private final ExecutorService pool;
-  private final int maxPending;
-  private final int maxChunks;
-
-  private final ArrayDeque<Chunk> pending = new ArrayDeque<>();
-  private final ArrayDeque<Chunk> free = new ArrayDeque<>();
-  private int allocated;
 
   private boolean headerWritten;
 
-  /** The chunk being filled, or null. */
-  private Chunk current;
-
   /** Input for up to {@link #BLOCKS_PER_CHUNK} blocks and, once compressed, their framed output. */
-  private static final class Chunk {
-    final byte[] in;
-    int inLength;
+  static final class Chunk extends ParallelBlockEncoder.Block {
     final byte[] out;
     int outLength;
-    Future<?> done;
 
     Chunk(int inSize, int outSize) {
-      in = new byte[inSize];
+      super(inSize);
       out = new byte[outSize];
     }
   }
@@ -100,22 +83,16 @@ final class ParallelLz4Encoder extends ArchiveEncoder {
    */
   ParallelLz4Encoder(
       WritableByteChannel target, LZ4Compressor compressor, int workers, int blocksPerChunk) {
-    super(target);
-    if (workers < 0 || blocksPerChunk < 1) {
-      throw new IllegalArgumentException("workers " + workers + ", blocks " + blocksPerChunk);
-    }
+    super(target, "lz4", chunkSize(blocksPerChunk), workers, 0);
     this.compressor = compressor;
-    this.chunkSize = BLOCK_SIZE * blocksPerChunk;
     this.maxOut = blocksPerChunk * (4 + compressor.maxCompressedLength(BLOCK_SIZE) + 4);
-    if (workers == 0) {
-      this.pool = null;
-      this.maxPending = 0;
-      this.maxChunks = 1;
-    } else {
-      this.pool = CompressionThreads.pool("lz4", workers);
-      this.maxPending = 2 * workers;
-      this.maxChunks = maxPending + 1;
+  }
+
+  private static int chunkSize(int blocksPerChunk) {
+    if (blocksPerChunk < 1) {
+      throw new IllegalArgumentException("blocks " + blocksPerChunk);
     }
+    return BLOCK_SIZE * blocksPerChunk;
   }
 
   /** As {@code LZ4F_compressBegin} maps levels: below 3 the fast compressor, else LZ4HC. */
@@ -125,85 +102,29 @@ final class ParallelLz4Encoder extends ArchiveEncoder {
   }
 
   @Override
-  void compress(ByteBuffer src) throws IOException {
-    while (src.hasRemaining()) {
-      if (current == null) {
-        current = takeFreeChunk();
-      }
-      int n = Math.min(src.remaining(), chunkSize - current.inLength);
-      src.get(current.in, current.inLength, n);
-      current.inLength += n;
-      if (current.inLength == chunkSize) {
-        submit();
-      }
-    }
+  Chunk newBlock(int blockSize) {
+    return new Chunk(blockSize, maxOut);
+  }
+
+  @Override
+  void work(Chunk c) {
+    compressBlocks(compressor, c);
+  }
+
+  @Override
+  void written(Chunk c) throws IOException {
+    writeHeaderOnce();
+    append(ByteBuffer.wrap(c.out, 0, c.outLength));
+    recycle(c);
   }
 
   @Override
   void end() throws IOException {
-    if (current != null) {
-      submit();
-    }
-    while (!pending.isEmpty()) {
-      writeOldest();
-    }
+    submitLastAndDrain(false);
     writeHeaderOnce();
     ByteBuffer trailer = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
     trailer.putInt(0).flip();
     append(trailer);
-  }
-
-  @Override
-  void release() {
-    if (pool != null) {
-      CompressionThreads.stop(pool);
-    }
-    pending.clear();
-    free.clear();
-    current = null;
-  }
-
-  private Chunk takeFreeChunk() throws IOException {
-    while (free.isEmpty() && allocated >= maxChunks && !pending.isEmpty()) {
-      writeOldest();
-    }
-    Chunk c = free.poll();
-    if (c == null) {
-      c = new Chunk(chunkSize, maxOut);
-      allocated++;
-    }
-    c.inLength = 0;
-    c.outLength = 0;
-    c.done = null;
-    return c;
-  }
-
-  private void submit() throws IOException {
-    Chunk c = current;
-    current = null;
-    if (pool == null) {
-      compressBlocks(compressor, c);
-      writeOut(c);
-      return;
-    }
-    c.done = pool.submit(() -> compressBlocks(compressor, c));
-    pending.add(c);
-    while (pending.size() > maxPending) {
-      writeOldest();
-    }
-  }
-
-  /** Waits for the oldest pending chunk and writes its output. */
-  private void writeOldest() throws IOException {
-    Chunk c = pending.poll();
-    CompressionThreads.await(c.done, "lz4");
-    writeOut(c);
-  }
-
-  private void writeOut(Chunk c) throws IOException {
-    writeHeaderOnce();
-    append(ByteBuffer.wrap(c.out, 0, c.outLength));
-    free.add(c);
   }
 
   private void writeHeaderOnce() throws IOException {
