@@ -36,10 +36,6 @@ final class WalTarPacker {
 
   private WalTarPacker() {}
 
-  static void pack(Path walDir, Path tarFile, boolean sync) {
-    pack(walDir, tarFile, sync, Compression.NONE, 0, false);
-  }
-
   /**
    * Packs {@code walDir} into {@code tarFile}, compressed as {@code compression} says.
    *

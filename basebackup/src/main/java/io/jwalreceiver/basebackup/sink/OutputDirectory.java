@@ -121,11 +121,6 @@ public final class OutputDirectory {
     }
   }
 
-  /** Creates a new file readable by its owner only (0600), as pg_basebackup's umask does. */
-  public static java.nio.channels.FileChannel createPrivate(Path p) throws IOException {
-    return createFile(p, false);
-  }
-
   /**
    * Creates a new file in this backup with the source cluster's file mode, as pg_basebackup
    * does: 0640 when the cluster allows group access, else 0600.
