@@ -713,6 +713,20 @@ public final class ConnInfo {
             ? fallbackApplicationName
             : given.get("fallback_application_name");
 
+    String hostAddrValue = nonEmpty(firstListElement(setting(given, env, "hostaddr", "PGHOSTADDR")));
+    TlsOptions tls =
+        new TlsOptions(
+            pathOrNull(setting(given, env, "sslcert", "PGSSLCERT")),
+            pathOrNull(setting(given, env, "sslkey", "PGSSLKEY")),
+            nonEmpty(given.get("sslpassword")),
+            pathOrNull(setting(given, env, "sslcrl", "PGSSLCRL")),
+            pathOrNull(setting(given, env, "sslcrldir", "PGSSLCRLDIR")),
+            nonEmpty(setting(given, env, "ssl_min_protocol_version", "PGSSLMINPROTOCOLVERSION")),
+            nonEmpty(setting(given, env, "ssl_max_protocol_version", "PGSSLMAXPROTOCOLVERSION")),
+            nonEmpty(setting(given, env, "sslsni", "PGSSLSNI")));
+    String requireAuth = nonEmpty(setting(given, env, "require_auth", "PGREQUIREAUTH"));
+    String gssEncMode = nonEmpty(setting(given, env, "gssencmode", "PGGSSENCMODE"));
+
     return new ConnectionConfig(
         hostValue,
         portNumber,
@@ -727,7 +741,11 @@ public final class ConnInfo {
         sslRootCert,
         channelBinding,
         connectTimeout,
-        "true");
+        "true",
+        hostAddrValue,
+        tls,
+        requireAuth,
+        gssEncMode);
   }
 
   /**
@@ -826,6 +844,10 @@ public final class ConnInfo {
     }
     int comma = value.indexOf(',');
     return comma < 0 ? value : value.substring(0, comma);
+  }
+
+  private static Path pathOrNull(String value) {
+    return value == null || value.isEmpty() ? null : Path.of(value);
   }
 
   private static String nonEmpty(String value) {

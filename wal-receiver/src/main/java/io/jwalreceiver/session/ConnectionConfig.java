@@ -29,6 +29,14 @@ import java.util.Objects;
  * @param connectTimeout the connect timeout, {@link Duration#ZERO} for none
  * @param replication the {@code replication} startup parameter ({@code true} for physical), or
  *     null for a plain SQL session
+ * @param hostAddr libpq's {@code hostaddr}: the numeric address to connect to while {@link #host}
+ *     is still the name checked against the server certificate and looked up in {@code .pgpass},
+ *     or null
+ * @param tls the TLS settings beyond sslmode and sslrootcert (client certificate, CRLs,
+ *     protocol versions, SNI)
+ * @param requireAuth libpq 16+'s {@code require_auth} as given (validated by the authenticator),
+ *     or null for no requirement
+ * @param gssEncMode libpq's {@code gssencmode} as given, or null for the default ({@code prefer})
  */
 public record ConnectionConfig(
     String host,
@@ -44,7 +52,11 @@ public record ConnectionConfig(
     Path sslRootCert,
     ChannelBinding channelBinding,
     Duration connectTimeout,
-    String replication) {
+    String replication,
+    String hostAddr,
+    TlsOptions tls,
+    String requireAuth,
+    String gssEncMode) {
 
   /** Asks the user for a password (pg tools: {@code Password: } on the terminal). */
   @FunctionalInterface
@@ -59,6 +71,7 @@ public record ConnectionConfig(
     Objects.requireNonNull(sslMode, "sslMode");
     Objects.requireNonNull(channelBinding, "channelBinding");
     Objects.requireNonNull(connectTimeout, "connectTimeout");
+    Objects.requireNonNull(tls, "tls");
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("invalid port number: \"" + port + "\"");
     }
@@ -80,7 +93,11 @@ public record ConnectionConfig(
         null,
         ChannelBinding.PREFER,
         Duration.ZERO,
-        "true");
+        "true",
+        null,
+        TlsOptions.DEFAULTS,
+        null,
+        null);
   }
 
   /** True when {@link #host} names a Unix socket directory. */
@@ -93,88 +110,130 @@ public record ConnectionConfig(
     return applicationName != null ? applicationName : fallbackApplicationName;
   }
 
-  public ConnectionConfig withHost(String newHost) {
-    return new ConnectionConfig(newHost, port, user, database, applicationName,
-        fallbackApplicationName, password, passFile, passwordPrompt, sslMode, sslRootCert,
-        channelBinding, connectTimeout, replication);
+  public ConnectionConfig withHost(String value) {
+    return new ConnectionConfig(
+        value, port, user, database, applicationName, fallbackApplicationName, password, passFile,
+        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
+        hostAddr, tls, requireAuth, gssEncMode);
   }
 
-  public ConnectionConfig withPort(int newPort) {
-    return new ConnectionConfig(host, newPort, user, database, applicationName,
-        fallbackApplicationName, password, passFile, passwordPrompt, sslMode, sslRootCert,
-        channelBinding, connectTimeout, replication);
+  public ConnectionConfig withPort(int value) {
+    return new ConnectionConfig(
+        host, value, user, database, applicationName, fallbackApplicationName, password, passFile,
+        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
+        hostAddr, tls, requireAuth, gssEncMode);
   }
 
-  public ConnectionConfig withUser(String newUser) {
-    return new ConnectionConfig(host, port, newUser, database, applicationName,
-        fallbackApplicationName, password, passFile, passwordPrompt, sslMode, sslRootCert,
-        channelBinding, connectTimeout, replication);
+  public ConnectionConfig withUser(String value) {
+    return new ConnectionConfig(
+        host, port, value, database, applicationName, fallbackApplicationName, password, passFile,
+        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
+        hostAddr, tls, requireAuth, gssEncMode);
   }
 
-  public ConnectionConfig withDatabase(String newDatabase) {
-    return new ConnectionConfig(host, port, user, newDatabase, applicationName,
-        fallbackApplicationName, password, passFile, passwordPrompt, sslMode, sslRootCert,
-        channelBinding, connectTimeout, replication);
+  public ConnectionConfig withDatabase(String value) {
+    return new ConnectionConfig(
+        host, port, user, value, applicationName, fallbackApplicationName, password, passFile,
+        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
+        hostAddr, tls, requireAuth, gssEncMode);
   }
 
-  public ConnectionConfig withApplicationName(String name) {
-    return new ConnectionConfig(host, port, user, database, name,
-        fallbackApplicationName, password, passFile, passwordPrompt, sslMode, sslRootCert,
-        channelBinding, connectTimeout, replication);
+  public ConnectionConfig withApplicationName(String value) {
+    return new ConnectionConfig(
+        host, port, user, database, value, fallbackApplicationName, password, passFile,
+        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
+        hostAddr, tls, requireAuth, gssEncMode);
   }
 
-  public ConnectionConfig withFallbackApplicationName(String name) {
-    return new ConnectionConfig(host, port, user, database, applicationName,
-        name, password, passFile, passwordPrompt, sslMode, sslRootCert,
-        channelBinding, connectTimeout, replication);
+  public ConnectionConfig withFallbackApplicationName(String value) {
+    return new ConnectionConfig(
+        host, port, user, database, applicationName, value, password, passFile, passwordPrompt,
+        sslMode, sslRootCert, channelBinding, connectTimeout, replication, hostAddr, tls,
+        requireAuth, gssEncMode);
   }
 
-  public ConnectionConfig withPassword(String newPassword) {
-    return new ConnectionConfig(host, port, user, database, applicationName,
-        fallbackApplicationName, newPassword, passFile, passwordPrompt, sslMode, sslRootCert,
-        channelBinding, connectTimeout, replication);
+  public ConnectionConfig withPassword(String value) {
+    return new ConnectionConfig(
+        host, port, user, database, applicationName, fallbackApplicationName, value, passFile,
+        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
+        hostAddr, tls, requireAuth, gssEncMode);
   }
 
-  public ConnectionConfig withPassFile(Path file) {
-    return new ConnectionConfig(host, port, user, database, applicationName,
-        fallbackApplicationName, password, file, passwordPrompt, sslMode, sslRootCert,
-        channelBinding, connectTimeout, replication);
+  public ConnectionConfig withPassFile(Path value) {
+    return new ConnectionConfig(
+        host, port, user, database, applicationName, fallbackApplicationName, password, value,
+        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
+        hostAddr, tls, requireAuth, gssEncMode);
   }
 
-  public ConnectionConfig withPasswordPrompt(PasswordPrompt prompt) {
-    return new ConnectionConfig(host, port, user, database, applicationName,
-        fallbackApplicationName, password, passFile, prompt, sslMode, sslRootCert,
-        channelBinding, connectTimeout, replication);
+  public ConnectionConfig withPasswordPrompt(PasswordPrompt value) {
+    return new ConnectionConfig(
+        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
+        value, sslMode, sslRootCert, channelBinding, connectTimeout, replication, hostAddr, tls,
+        requireAuth, gssEncMode);
   }
 
-  public ConnectionConfig withSslMode(SslMode mode) {
-    return new ConnectionConfig(host, port, user, database, applicationName,
-        fallbackApplicationName, password, passFile, passwordPrompt, mode, sslRootCert,
-        channelBinding, connectTimeout, replication);
+  public ConnectionConfig withSslMode(SslMode value) {
+    return new ConnectionConfig(
+        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
+        passwordPrompt, value, sslRootCert, channelBinding, connectTimeout, replication, hostAddr,
+        tls, requireAuth, gssEncMode);
   }
 
-  public ConnectionConfig withSslRootCert(Path file) {
-    return new ConnectionConfig(host, port, user, database, applicationName,
-        fallbackApplicationName, password, passFile, passwordPrompt, sslMode, file,
-        channelBinding, connectTimeout, replication);
+  public ConnectionConfig withSslRootCert(Path value) {
+    return new ConnectionConfig(
+        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
+        passwordPrompt, sslMode, value, channelBinding, connectTimeout, replication, hostAddr,
+        tls, requireAuth, gssEncMode);
   }
 
-  public ConnectionConfig withChannelBinding(ChannelBinding binding) {
-    return new ConnectionConfig(host, port, user, database, applicationName,
-        fallbackApplicationName, password, passFile, passwordPrompt, sslMode, sslRootCert,
-        binding, connectTimeout, replication);
+  public ConnectionConfig withChannelBinding(ChannelBinding value) {
+    return new ConnectionConfig(
+        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
+        passwordPrompt, sslMode, sslRootCert, value, connectTimeout, replication, hostAddr, tls,
+        requireAuth, gssEncMode);
   }
 
-  public ConnectionConfig withConnectTimeout(Duration timeout) {
-    return new ConnectionConfig(host, port, user, database, applicationName,
-        fallbackApplicationName, password, passFile, passwordPrompt, sslMode, sslRootCert,
-        channelBinding, timeout, replication);
+  public ConnectionConfig withConnectTimeout(Duration value) {
+    return new ConnectionConfig(
+        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
+        passwordPrompt, sslMode, sslRootCert, channelBinding, value, replication, hostAddr, tls,
+        requireAuth, gssEncMode);
   }
 
-  public ConnectionConfig withReplication(String mode) {
-    return new ConnectionConfig(host, port, user, database, applicationName,
-        fallbackApplicationName, password, passFile, passwordPrompt, sslMode, sslRootCert,
-        channelBinding, connectTimeout, mode);
+  public ConnectionConfig withReplication(String value) {
+    return new ConnectionConfig(
+        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
+        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, value, hostAddr,
+        tls, requireAuth, gssEncMode);
+  }
+
+  public ConnectionConfig withHostAddr(String value) {
+    return new ConnectionConfig(
+        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
+        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication, value,
+        tls, requireAuth, gssEncMode);
+  }
+
+  public ConnectionConfig withTls(TlsOptions value) {
+    return new ConnectionConfig(
+        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
+        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
+        hostAddr, value, requireAuth, gssEncMode);
+  }
+
+  public ConnectionConfig withRequireAuth(String value) {
+    return new ConnectionConfig(
+        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
+        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
+        hostAddr, tls, value, gssEncMode);
+  }
+
+  public ConnectionConfig withGssEncMode(String value) {
+    return new ConnectionConfig(
+        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
+        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
+        hostAddr, tls, requireAuth, value);
   }
 
   /** Passwords never appear in logs: this prints everything else. */

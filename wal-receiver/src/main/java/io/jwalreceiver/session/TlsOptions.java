@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.session;
+
+import java.nio.file.Path;
+
+/**
+ * libpq's TLS connection options beyond {@code sslmode} and {@code sslrootcert}, as resolved from
+ * the conninfo and the {@code PG*} environment (values are kept as given; the TLS layer validates
+ * them with libpq's messages).
+ *
+ * @param sslCert the client certificate ({@code sslcert}, default {@code
+ *     ~/.postgresql/postgresql.crt} when it exists), or null
+ * @param sslKey the client key ({@code sslkey}, default {@code ~/.postgresql/postgresql.key}),
+ *     or null
+ * @param sslPassword the passphrase of an encrypted {@code sslkey}, or null
+ * @param sslCrl a PEM file of revocation lists ({@code sslcrl}), or null
+ * @param sslCrlDir a directory of PEM revocation lists ({@code sslcrldir}), or null
+ * @param minProtocolVersion {@code ssl_min_protocol_version} as given ({@code TLSv1.2} when
+ *     absent, libpq's default), or null
+ * @param maxProtocolVersion {@code ssl_max_protocol_version} as given, or null for no maximum
+ * @param sni {@code sslsni} as given ({@code 1} sends the host name in the handshake), or null
+ *     for libpq's default ({@code 1})
+ */
+public record TlsOptions(
+    Path sslCert,
+    Path sslKey,
+    String sslPassword,
+    Path sslCrl,
+    Path sslCrlDir,
+    String minProtocolVersion,
+    String maxProtocolVersion,
+    String sni) {
+
+  /** No client certificate, no CRL, libpq's protocol defaults, SNI on. */
+  public static final TlsOptions DEFAULTS =
+      new TlsOptions(null, null, null, null, null, null, null, null);
+
+  /** Passwords never appear in logs. */
+  @Override
+  public String toString() {
+    return "TlsOptions[sslcert=" + sslCert + ", sslkey=" + sslKey + ", sslpassword="
+        + (sslPassword == null ? "none" : "set") + ", sslcrl=" + sslCrl + ", sslcrldir="
+        + sslCrlDir + ", ssl_min_protocol_version=" + minProtocolVersion
+        + ", ssl_max_protocol_version=" + maxProtocolVersion + ", sslsni=" + sni + "]";
+  }
+}
