@@ -364,9 +364,9 @@ public final class BaseBackupCommand implements Callable<Integer> {
   /** The database named explicitly (-d dbname=… or PGDATABASE); 17+ writes it with -R. */
   private String explicitDbname(ConnectionConfig config) {
     String db = null;
-    if (connection.dbname != null && ConnInfo.isConnInfo(connection.dbname)) {
+    if (connection.dbname != null) {
       db = ConnInfo.parse(connection.dbname).get("dbname");
-    } else if (connection.dbname == null) {
+    } else {
       db = cli.env().get("PGDATABASE");
     }
     return db == null || db.isEmpty() || db.equals("replication") ? null : db;

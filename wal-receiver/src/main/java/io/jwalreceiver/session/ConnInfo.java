@@ -53,11 +53,19 @@ public final class ConnInfo {
    */
   public static final Path SYSTEM_ROOT_CERT = Path.of("system");
 
+  /**
+   * Where {@code pg_service.conf} is looked for when {@code PGSYSCONFDIR} is unset. libpq
+   * compiles in its {@code sysconfdir}; Debian's and Ubuntu's libpq use this directory, so
+   * jwalreceiver does too.
+   */
+  public static final String DEFAULT_SYSCONFDIR = "/etc/postgresql-common";
+
   /** The database sent for physical replication when none is given. */
   static final String REPLICATION_DATABASE = "replication";
 
   /**
-   * Every keyword libpq 18 accepts, in the order of libpq's {@code PQconninfoOptions}. Only some
+   * Every keyword libpq 18 accepts, in the order of libpq's {@code PQconninfoOptions} ({@code
+   * servicefile} is new in 18). Only some
    * of them affect a jwalreceiver connection; the others are accepted so that a conninfo written
    * for libpq parses unchanged (and so that {@code -R} can carry them into {@code
    * primary_conninfo}).
@@ -67,6 +75,7 @@ public final class ConnInfo {
           new LinkedHashSet<>(
               List.of(
                   "service",
+                  "servicefile",
                   "user",
                   "password",
                   "passfile",
@@ -527,8 +536,8 @@ public final class ConnInfo {
 
   /**
    * Resolves a physical replication connection as {@link #resolve(String, String, String, String,
-   * Map, String, Path, String, Predicate)} does, checking the file system with {@link
-   * Files#exists}.
+   * String, Map, String, Path, String, Predicate)} does, without a password from the command line,
+   * checking the file system with {@link Files#exists}.
    */
   public static ConnectionConfig resolve(
       String dbnameOrConninfo,
@@ -540,34 +549,61 @@ public final class ConnInfo {
       Path homeDir,
       String fallbackApplicationName) {
     return resolve(
+        dbnameOrConninfo, host, port, user, env, osUserName, homeDir, fallbackApplicationName,
+        Files::exists);
+  }
+
+  /** As {@link #resolve(String, String, String, String, String, Map, String, Path, String,
+   * Predicate)} without a password from the command line. */
+  public static ConnectionConfig resolve(
+      String dbnameOrConninfo,
+      String host,
+      String port,
+      String user,
+      Map<String, String> env,
+      String osUserName,
+      Path homeDir,
+      String fallbackApplicationName,
+      Predicate<Path> exists) {
+    return resolve(
         dbnameOrConninfo,
         host,
         port,
         user,
+        null,
         env,
         osUserName,
         homeDir,
         fallbackApplicationName,
-        Files::exists);
+        exists);
   }
 
   /**
    * Resolves the settings of a physical replication connection the way pg_basebackup and
-   * pg_receivewal (PostgreSQL 17) combined with libpq do.
+   * pg_receivewal (PostgreSQL 17) combined with libpq 18 do.
    *
    * <p>Precedence, highest first:
    *
    * <ol>
-   *   <li>{@code -h}, {@code -p}, {@code -U} ({@code host}, {@code port}, {@code user}): the tools
-   *       append them after the conninfo's keywords, and later keywords win;
-   *   <li>the {@code -d} conninfo or URI;
+   *   <li>{@code -h}, {@code -p}, {@code -U} ({@code host}, {@code port}, {@code user}) and a
+   *       password typed for {@code -W}: the tools append them after the conninfo's keywords,
+   *       and later keywords win;
+   *   <li>the {@code -d} conninfo or URI (always a connection string, as the tools parse it with
+   *       {@code PQconninfoParse}: {@code -d foo} is libpq's {@code missing "=" after "foo" in
+   *       connection info string});
+   *   <li>the connection service ({@code service=} or {@code PGSERVICE}), read from {@code
+   *       servicefile=}, {@code PGSERVICEFILE} or {@code ~/.pg_service.conf}, then from {@code
+   *       pg_service.conf} in {@code PGSYSCONFDIR} ({@link #DEFAULT_SYSCONFDIR} when unset); see
+   *       {@link ServiceFile}. A service's values never override values given explicitly, but
+   *       do override the environment, as in libpq;
    *   <li>environment variables: {@code PGHOST}, {@code PGHOSTADDR}, {@code PGPORT}, {@code
    *       PGUSER}, {@code PGPASSWORD}, {@code PGPASSFILE}, {@code PGAPPNAME}, {@code PGSSLMODE}
    *       (then the deprecated {@code PGREQUIRESSL=1}), {@code PGSSLROOTCERT}, {@code
    *       PGCHANNELBINDING}, {@code PGCONNECT_TIMEOUT}, {@code PGDATABASE};
-   *   <li>defaults: host {@link #defaultSocketDir}, port 5432, the OS user, {@code ~/.pgpass},
-   *       sslmode {@code prefer}, channel_binding {@code prefer}, {@code
-   *       ~/.postgresql/root.crt} when it exists, no connect timeout.
+   *   <li>defaults: host {@link #defaultSocketDir}, port 5432, the OS user, {@code ~/.pgpass}
+   *       (only when no password is set, as libpq sets {@code passfile} only then), sslmode
+   *       {@code prefer}, channel_binding {@code prefer}, {@code ~/.postgresql/root.crt} when it
+   *       exists, no connect timeout.
    * </ol>
    *
    * <p>Like the tools, empty values from the command line or the conninfo count as not given. An
@@ -580,41 +616,42 @@ public final class ConnInfo {
    * value is used only when that argument is null).
    *
    * <p>Database: with {@code -d}, the conninfo's {@code dbname} or else {@code replication} (the
-   * tools set it explicitly, so {@code PGDATABASE} does not apply); a {@code -d} value that is not
-   * a conninfo ({@link #isConnInfo}) is taken as the database name, as libpq's {@code
-   * expand_dbname} rule would; without {@code -d}, {@code PGDATABASE} or else {@code
-   * replication}.
+   * tools set it explicitly, so {@code PGDATABASE} does not apply); without {@code -d}, the
+   * service's {@code dbname}, {@code PGDATABASE} or else {@code replication}.
    *
-   * <p>{@code hostaddr} ({@code PGHOSTADDR}) is used only as the host when no {@code host} is
-   * given at any level; when both exist, jwalreceiver connects to {@code host} and ignores
-   * {@code hostaddr}.
+   * <p>{@code hostaddr} ({@code PGHOSTADDR}) is carried in {@link ConnectionConfig#hostAddr()}:
+   * the connection goes to that address while {@code host} stays the name for the certificate
+   * check and {@code .pgpass}. With no {@code host} at any level, the address is also the host.
    *
    * <p>The sslmode is resolved as given even for a Unix socket host. libpq never uses TLS over a
    * socket: {@code allow} and {@code prefer} then simply connect in plain text, and whether a
    * stricter mode fails is decided when connecting, not here.
    *
-   * <p>Not consulted: {@code service}/{@code PGSERVICE} (pg_service.conf), and every keyword
-   * without a {@link ConnectionConfig} field (they are accepted, see {@link #KEYWORDS}).
+   * <p>Not consulted: every keyword without a {@link ConnectionConfig} field (they are accepted,
+   * see {@link #KEYWORDS}).
    *
    * @param dbnameOrConninfo the {@code -d} argument, or null
    * @param host the {@code -h} argument, or null
    * @param port the {@code -p} argument, or null
    * @param user the {@code -U} argument, or null
+   * @param password a password typed before connecting ({@code -W}), or null
    * @param env the process environment (or a fake one in tests)
    * @param osUserName the name of the operating-system user, the last-resort user name
-   * @param homeDir the user's home directory, or null when there is none
+   * @param homeDir the user's home directory ({@link #homeDirectory}), or null when there is none
    * @param fallbackApplicationName the program name, sent when no application_name is set, or
    *     null
    * @param exists tells whether a path exists; used for {@link #PACKAGED_SOCKET_DIR} and {@code
    *     ~/.postgresql/root.crt}
    * @throws PgException 08001 with libpq's message for a malformed conninfo, an unknown keyword,
-   *     or an invalid port, sslmode, channel_binding or connect_timeout
+   *     a missing or malformed service definition, or an invalid port, sslmode, channel_binding or
+   *     connect_timeout
    */
   public static ConnectionConfig resolve(
       String dbnameOrConninfo,
       String host,
       String port,
       String user,
+      String password,
       Map<String, String> env,
       String osUserName,
       Path homeDir,
@@ -628,20 +665,19 @@ public final class ConnInfo {
     Map<String, String> given = new LinkedHashMap<>();
     String database = null;
     if (dbnameOrConninfo != null) {
-      if (dbnameOrConninfo.isEmpty() || isConnInfo(dbnameOrConninfo)) {
-        given.put("dbname", REPLICATION_DATABASE);
-        parse(dbnameOrConninfo).forEach((k, v) -> putGiven(given, k, v));
-      } else {
-        given.put("dbname", dbnameOrConninfo);
-      }
+      given.put("dbname", REPLICATION_DATABASE);
+      parse(dbnameOrConninfo).forEach((k, v) -> putGiven(given, k, v));
       database = given.get("dbname");
     }
     putGiven(given, "host", host);
     putGiven(given, "user", user);
     putGiven(given, "port", port);
+    putGiven(given, "password", password);
+
+    addService(given, env, homeDir);
 
     if (database == null) {
-      database = nonEmpty(env.get("PGDATABASE"));
+      database = nonEmpty(setting(given, env, "dbname", "PGDATABASE"));
       if (database == null) {
         database = REPLICATION_DATABASE;
       }
@@ -660,12 +696,14 @@ public final class ConnInfo {
       userValue = osUserName;
     }
 
-    String password = nonEmpty(setting(given, env, "password", "PGPASSWORD"));
+    String passwordValue = nonEmpty(setting(given, env, "password", "PGPASSWORD"));
     String passFileValue = nonEmpty(setting(given, env, "passfile", "PGPASSFILE"));
+    // libpq's connectOptions2 names ~/.pgpass only when no password is set, so it is neither
+    // read nor shown by PQconninfo (and -R) then.
     Path passFile =
         passFileValue != null
             ? Path.of(passFileValue)
-            : homeDir != null ? homeDir.resolve(".pgpass") : null;
+            : passwordValue == null && homeDir != null ? homeDir.resolve(".pgpass") : null;
     String applicationName = nonEmpty(setting(given, env, "application_name", "PGAPPNAME"));
 
     // Validated in libpq's order, so that the first complaint matches libpq's.
@@ -734,7 +772,7 @@ public final class ConnInfo {
         database,
         applicationName,
         fallback,
-        password,
+        passwordValue,
         passFile,
         null,
         sslMode,
@@ -746,6 +784,58 @@ public final class ConnInfo {
         tls,
         requireAuth,
         gssEncMode);
+  }
+
+  /**
+   * libpq's {@code pqGetHomeDirectory}: {@code $HOME} when it is set and not empty, else the home
+   * directory of the user's passwd entry (which is what Java's {@code user.home} holds); null
+   * when neither is known.
+   */
+  public static Path homeDirectory(Map<String, String> env) {
+    String home = nonEmpty(env.get("HOME"));
+    if (home == null) {
+      home = nonEmpty(System.getProperty("user.home"));
+    }
+    return home == null || home.equals("?") ? null : Path.of(home);
+  }
+
+  /**
+   * libpq's {@code parseServiceInfo}: when a service is named ({@code service=} or {@code
+   * PGSERVICE}), adds the keywords of its section to {@code given} where {@code given} has none.
+   * The user's file ({@code servicefile=}, {@code PGSERVICEFILE}, else {@code
+   * ~/.pg_service.conf} when it exists) is read first; the system file ({@code
+   * PGSYSCONFDIR/pg_service.conf}) only when the user's file has no such section.
+   */
+  private static void addService(
+      Map<String, String> given, Map<String, String> env, Path homeDir) {
+    String service = given.containsKey("service") ? given.get("service") : env.get("PGSERVICE");
+    if (service == null) {
+      return;
+    }
+    String named = given.containsKey("servicefile")
+        ? given.get("servicefile")
+        : env.get("PGSERVICEFILE");
+    Path userFile = null;
+    if (named != null) {
+      userFile = Path.of(named);
+    } else if (homeDir != null && Files.exists(homeDir.resolve(".pg_service.conf"))) {
+      userFile = homeDir.resolve(".pg_service.conf");
+    }
+    ServiceFile.Result result = null;
+    if (userFile != null) {
+      result = ServiceFile.read(userFile, service, KEYWORDS);
+    }
+    if (result == null || !result.found()) {
+      String sysconf = env.get("PGSYSCONFDIR");
+      Path systemFile = Path.of((sysconf != null ? sysconf : DEFAULT_SYSCONFDIR) + "/pg_service.conf");
+      if (Files.exists(systemFile)) {
+        result = ServiceFile.read(systemFile, service, KEYWORDS);
+      }
+    }
+    if (result == null || !result.found()) {
+      throw fail("definition of service \"" + service + "\" not found");
+    }
+    result.values().forEach(given::putIfAbsent);
   }
 
   /**

@@ -380,8 +380,7 @@ class ConnInfoTest {
         arguments("dbname=cidb", env, "cidb"),
         arguments("dbname=''", env, "replication"),
         arguments("postgresql://h/uridb", env, "uridb"),
-        arguments("postgresql://h/", env, "replication"),
-        arguments("mydb", env, "mydb"));
+        arguments("postgresql://h/", env, "replication"));
   }
 
   @ParameterizedTest
@@ -440,6 +439,7 @@ class ConnInfoTest {
         Map.of("PGPASSWORD", "envpw", "PGPASSFILE", "/etc/envpass", "PGAPPNAME", "envapp");
     ConnectionConfig fromEnv = resolve(null, null, null, null, env);
     assertThat(fromEnv.password()).isEqualTo("envpw");
+    // An explicit password file is kept beside a password, as libpq keeps it.
     assertThat(fromEnv.passFile()).isEqualTo(Path.of("/etc/envpass"));
     assertThat(fromEnv.applicationName()).isEqualTo("envapp");
 
@@ -456,6 +456,14 @@ class ConnInfoTest {
     assertThat(empty.password()).isNull();
     assertThat(empty.passFile()).isEqualTo(HOME.resolve(".pgpass"));
     assertThat(empty.applicationName()).isNull();
+
+    // libpq names ~/.pgpass only when no password is set (connectOptions2).
+    assertThat(resolve(null, null, null, null, Map.of("PGPASSWORD", "pw")).passFile()).isNull();
+    assertThat(resolve("password=pw", null, null, null, Map.of()).passFile()).isNull();
+    assertThat(
+            ConnInfo.resolve(null, null, null, null, "typed", Map.of(), "osuser", HOME, "x", p -> false)
+                .passFile())
+        .isNull();
 
     ConnectionConfig homeless =
         ConnInfo.resolve(null, null, null, null, Map.of(), "osuser", null, "x", p -> true);
@@ -552,6 +560,9 @@ class ConnInfoTest {
   static Stream<Arguments> resolutionErrors() {
     return Stream.of(
         arguments("host=x foo", Map.of(), "missing \"=\" after \"foo\" in connection info string"),
+        // pg_basebackup and pg_receivewal hand -d to PQconninfoParse: never a bare database name.
+        arguments("mydb", Map.of(), "missing \"=\" after \"mydb\" in connection info string"),
+        arguments("host 'x'", Map.of(), "missing \"=\" after \"host\" in connection info string"),
         arguments("bogus=1", Map.of(), "invalid connection option \"bogus\""),
         arguments("postgresql://h?bogus=1", Map.of(), "invalid URI query parameter: \"bogus\""),
         arguments("port=abc", Map.of(), "invalid integer value \"abc\" for connection option \"port\""),
