@@ -314,6 +314,10 @@ public final class BaseBackupCommand implements Callable<Integer> {
     }
 
     ConnectionConfig config = connection.resolve(cli, FALLBACK_APPLICATION_NAME);
+    if (pgdata != null && pgdata.toString().isEmpty()) {
+      // Path.of("") would be the current directory; pg_basebackup's mkdir("") fails.
+      return error("could not create directory \"\": No such file or directory");
+    }
     String targetName = backupTarget;
     String targetDetail = null;
     if (backupTarget != null && backupTarget.indexOf(':') >= 0) {
