@@ -344,7 +344,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
         manifestChecksums,
         !noVerifyChecksums,
         interval,
-        explicitDbname(config),
+        writeRecoveryConf ? connection.primaryConninfo(cli, config, explicitDbname()) : null,
         compression,
         targetName,
         targetDetail,
@@ -366,7 +366,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
   }
 
   /** The database named explicitly (-d dbname=… or PGDATABASE); 17+ writes it with -R. */
-  private String explicitDbname(ConnectionConfig config) {
+  private String explicitDbname() {
     String db = null;
     if (connection.dbname != null) {
       db = ConnInfo.parse(connection.dbname).get("dbname");

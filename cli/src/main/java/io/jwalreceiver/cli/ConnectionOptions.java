@@ -6,6 +6,7 @@ import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.PgPassFile;
 import java.io.Console;
 import java.nio.file.Files;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
@@ -49,11 +50,25 @@ public final class ConnectionOptions {
       description = "force password prompt (should happen automatically)")
   boolean forcePassword;
 
+  /** The password typed for -W by {@link #resolve}, or null. */
+  private String typed;
+
+  /**
+   * What {@code -R} writes into {@code primary_conninfo} for the connection {@link #resolve}
+   * returned ({@link ConnInfo#primaryConninfo}).
+   */
+  Map<String, String> primaryConninfo(
+      Cli cli, ConnectionConfig resolved, String recoveryDbname) {
+    return ConnInfo.primaryConninfo(
+        new ConnInfo.CommandLine(dbname, host, port, username, typed), cli.env(),
+        ConnInfo.homeDirectory(cli.env()), resolved, recoveryDbname);
+  }
+
   /** The replication connection these options and the environment describe. */
   ConnectionConfig resolve(Cli cli, String programName) {
     // -W asks before connecting, and the tools pass the answer as the password keyword: libpq
     // then names no ~/.pgpass (and -R writes the password, not a passfile).
-    String typed = forcePassword ? ask() : null;
+    typed = forcePassword ? ask() : null;
     ConnectionConfig cfg = ConnInfo.resolve(
         dbname,
         host,

@@ -662,20 +662,10 @@ public final class ConnInfo {
     Objects.requireNonNull(exists, "exists");
 
     // The explicit keywords, in the order the tools pass them to libpq; later entries win.
-    Map<String, String> given = new LinkedHashMap<>();
-    String database = null;
-    if (dbnameOrConninfo != null) {
-      given.put("dbname", REPLICATION_DATABASE);
-      parse(dbnameOrConninfo).forEach((k, v) -> putGiven(given, k, v));
-      database = given.get("dbname");
-    }
-    putGiven(given, "host", host);
-    putGiven(given, "user", user);
-    putGiven(given, "port", port);
-    putGiven(given, "password", password);
-
-    addService(given, env, homeDir);
-
+    Map<String, String> given =
+        explicitSettings(
+            new CommandLine(dbnameOrConninfo, host, port, user, password), env, homeDir);
+    String database = dbnameOrConninfo != null ? given.get("dbname") : null;
     if (database == null) {
       database = nonEmpty(setting(given, env, "dbname", "PGDATABASE"));
       if (database == null) {
@@ -784,6 +774,146 @@ public final class ConnInfo {
         tls,
         requireAuth,
         gssEncMode);
+  }
+
+  /**
+   * The connection options of pg_basebackup's and pg_receivewal's command line.
+   *
+   * @param dbnameOrConninfo {@code -d}, or null
+   * @param host {@code -h}, or null
+   * @param port {@code -p}, or null
+   * @param user {@code -U}, or null
+   * @param password the password typed for {@code -W}, or null
+   */
+  public record CommandLine(
+      String dbnameOrConninfo, String host, String port, String user, String password) {}
+
+  /**
+   * The keywords given explicitly, in the order the tools pass them to libpq (later entries
+   * win), with the connection service's values added where none is given: the {@code -d}
+   * conninfo ({@code dbname=replication} first, so that the conninfo can override it), {@code
+   * -h}, {@code -U}, {@code -p}, a typed password, then the service. Empty values count as not
+   * given.
+   */
+  private static Map<String, String> explicitSettings(
+      CommandLine args, Map<String, String> env, Path homeDir) {
+    Map<String, String> given = new LinkedHashMap<>();
+    if (args.dbnameOrConninfo() != null) {
+      given.put("dbname", REPLICATION_DATABASE);
+      parse(args.dbnameOrConninfo()).forEach((k, v) -> putGiven(given, k, v));
+    }
+    putGiven(given, "host", args.host());
+    putGiven(given, "user", args.user());
+    putGiven(given, "port", args.port());
+    putGiven(given, "password", args.password());
+    addService(given, env, homeDir);
+    return given;
+  }
+
+  /**
+   * libpq's environment variable for each keyword that has one ({@code PQconninfoOptions}'
+   * {@code envvar}); {@code service} and {@code servicefile} are read by {@link #addService}.
+   */
+  private static final Map<String, String> ENV_VARS =
+      Map.ofEntries(
+          Map.entry("user", "PGUSER"),
+          Map.entry("password", "PGPASSWORD"),
+          Map.entry("passfile", "PGPASSFILE"),
+          Map.entry("channel_binding", "PGCHANNELBINDING"),
+          Map.entry("connect_timeout", "PGCONNECT_TIMEOUT"),
+          Map.entry("dbname", "PGDATABASE"),
+          Map.entry("host", "PGHOST"),
+          Map.entry("hostaddr", "PGHOSTADDR"),
+          Map.entry("port", "PGPORT"),
+          Map.entry("client_encoding", "PGCLIENTENCODING"),
+          Map.entry("options", "PGOPTIONS"),
+          Map.entry("application_name", "PGAPPNAME"),
+          Map.entry("sslmode", "PGSSLMODE"),
+          Map.entry("sslnegotiation", "PGSSLNEGOTIATION"),
+          Map.entry("sslcompression", "PGSSLCOMPRESSION"),
+          Map.entry("sslcert", "PGSSLCERT"),
+          Map.entry("sslkey", "PGSSLKEY"),
+          Map.entry("sslcertmode", "PGSSLCERTMODE"),
+          Map.entry("sslrootcert", "PGSSLROOTCERT"),
+          Map.entry("sslcrl", "PGSSLCRL"),
+          Map.entry("sslcrldir", "PGSSLCRLDIR"),
+          Map.entry("sslsni", "PGSSLSNI"),
+          Map.entry("requirepeer", "PGREQUIREPEER"),
+          Map.entry("require_auth", "PGREQUIREAUTH"),
+          Map.entry("min_protocol_version", "PGMINPROTOCOLVERSION"),
+          Map.entry("max_protocol_version", "PGMAXPROTOCOLVERSION"),
+          Map.entry("ssl_min_protocol_version", "PGSSLMINPROTOCOLVERSION"),
+          Map.entry("ssl_max_protocol_version", "PGSSLMAXPROTOCOLVERSION"),
+          Map.entry("gssencmode", "PGGSSENCMODE"),
+          Map.entry("krbsrvname", "PGKRBSRVNAME"),
+          Map.entry("gsslib", "PGGSSLIB"),
+          Map.entry("gssdelegation", "PGGSSDELEGATION"),
+          Map.entry("target_session_attrs", "PGTARGETSESSIONATTRS"),
+          Map.entry("load_balance_hosts", "PGLOADBALANCEHOSTS"));
+
+  /**
+   * Keywords a PostgreSQL 13 standby's libpq refuses in {@code primary_conninfo} (added in 14
+   * or later), and {@code gsslib}, which only Windows builds know.
+   */
+  private static final Set<String> UNKNOWN_TO_13 =
+      Set.of(
+          "servicefile", "sslnegotiation", "sslkeylogfile", "sslcertmode", "sslcrldir", "sslsni",
+          "require_auth", "min_protocol_version", "max_protocol_version", "gsslib",
+          "gssdelegation", "load_balance_hosts", "scram_client_key", "scram_server_key",
+          "oauth_issuer", "oauth_client_id", "oauth_client_secret", "oauth_scope");
+
+  /** What pg_basebackup leaves out of {@code primary_conninfo}: the walreceiver sets them. */
+  private static final Set<String> SET_BY_WALRECEIVER =
+      Set.of("replication", "dbname", "fallback_application_name");
+
+  /**
+   * The keywords {@code -R} writes into {@code primary_conninfo}, as pg_basebackup 18 renders
+   * libpq's {@code PQconninfo} for the same inputs, in libpq's keyword order: every keyword with
+   * a non-empty value from the command line, the conninfo, the service or the environment,
+   * except {@code replication}, {@code dbname} and {@code fallback_application_name}; {@code
+   * user}, {@code passfile} ({@code ~/.pgpass} only when no password is set), {@code
+   * channel_binding}, {@code sslmode} and {@code port} as libpq fills them in even when not
+   * given. {@code host} is written only when given (libpq keeps the default socket directory
+   * out of {@code PQconninfo}). Left out, unlike pg_basebackup: libpq's other compiled-in
+   * defaults ({@code sslcompression}, {@code sslsni}, {@code gssencmode}, ...) and every keyword
+   * a PostgreSQL 13 standby refuses, even when given (see docs/design-notes.md).
+   *
+   * @param args the command line's connection options
+   * @param dbname the database name to write (pg_basebackup 17+ writes an explicitly given one),
+   *     or null
+   * @param resolved what {@link #resolve} made of the same arguments
+   */
+  public static Map<String, String> primaryConninfo(
+      CommandLine args,
+      Map<String, String> env,
+      Path homeDir,
+      ConnectionConfig resolved,
+      String dbname) {
+    Map<String, String> given = explicitSettings(args, env, homeDir);
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String keyword : KEYWORDS) {
+      String value = given.get(keyword);
+      if (value == null && ENV_VARS.containsKey(keyword)) {
+        value = env.get(ENV_VARS.get(keyword));
+      }
+      switch (keyword) {
+        case "user" -> value = resolved.user();
+        case "passfile" -> value = resolved.passFile() == null ? null : resolved.passFile().toString();
+        case "channel_binding" -> value = resolved.channelBinding().keyword();
+        case "sslmode" -> value = resolved.sslMode().keyword();
+        case "port" -> value = value == null || value.isEmpty() ? Integer.toString(DEFAULT_PORT) : value;
+        case "dbname" -> value = dbname;
+        default -> {
+          if (SET_BY_WALRECEIVER.contains(keyword) || UNKNOWN_TO_13.contains(keyword)) {
+            value = null;
+          }
+        }
+      }
+      if (value != null && !value.isEmpty()) {
+        out.put(keyword, value);
+      }
+    }
+    return out;
   }
 
   /**

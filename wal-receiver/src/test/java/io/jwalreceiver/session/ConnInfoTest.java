@@ -618,4 +618,56 @@ class ConnInfoTest {
         () -> resolve("port=5432", null, "x", null, Map.of()),
         "invalid integer value \"x\" for connection option \"port\"");
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // primary_conninfo for -R
+
+  private static Map<String, String> primaryConninfo(
+      String conninfo, String password, Map<String, String> env, String dbname) {
+    ConnectionConfig cfg =
+        ConnInfo.resolve(conninfo, null, null, null, password, env, "osuser", HOME, "x", p -> true);
+    return ConnInfo.primaryConninfo(
+        new ConnInfo.CommandLine(conninfo, null, null, null, password), env, HOME, cfg, dbname);
+  }
+
+  @Test
+  void primaryConninfoNamesThePasswordFileOnlyWithoutAPassword() {
+    assertThat(primaryConninfo(null, null, Map.of(), null))
+        .containsExactly(
+            Map.entry("user", "osuser"),
+            Map.entry("passfile", "/home/alice/.pgpass"),
+            Map.entry("channel_binding", "prefer"),
+            Map.entry("port", "5432"),
+            Map.entry("sslmode", "prefer"));
+    assertThat(primaryConninfo(null, "typed", Map.of(), null))
+        .containsEntry("password", "typed")
+        .doesNotContainKey("passfile");
+    assertThat(primaryConninfo(null, null, Map.of("PGPASSWORD", "envpw"), null))
+        .containsEntry("password", "envpw")
+        .doesNotContainKey("passfile");
+    assertThat(primaryConninfo("passfile=/p", null, Map.of("PGPASSWORD", "envpw"), null))
+        .containsEntry("password", "envpw")
+        .containsEntry("passfile", "/p");
+  }
+
+  @Test
+  void primaryConninfoCarriesGivenOptionsInLibpqsOrder() {
+    Map<String, String> cfg =
+        primaryConninfo(
+            "sslsni=0 options='-c a=b' host=h1,h2 port=5433,5434 keepalives_idle=30"
+                + " sslrootcert=/ca.pem require_auth=scram-sha-256 dbname=db",
+            null,
+            Map.of("PGAPPNAME", "app", "PGTARGETSESSIONATTRS", "any", "PGSSLSNI", "1"),
+            "db");
+    assertThat(String.join(" ", cfg.keySet()))
+        .isEqualTo(
+            "user passfile channel_binding dbname host port options application_name"
+                + " keepalives_idle sslmode sslrootcert target_session_attrs");
+    assertThat(cfg)
+        .containsEntry("host", "h1,h2")
+        .containsEntry("port", "5433,5434")
+        .containsEntry("options", "-c a=b");
+    // The default ~/.postgresql/root.crt is found when connecting, not written.
+    assertThat(primaryConninfo(null, null, Map.of(), null)).doesNotContainKey("sslrootcert");
+  }
 }
