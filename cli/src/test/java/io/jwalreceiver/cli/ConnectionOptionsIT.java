@@ -248,22 +248,25 @@ class ConnectionOptionsIT {
     Map<String, String> env = env("PGHOST", server.host(), "PGPORT", Integer.toString(server.port()),
         "PGUSER", PostgresServer.REPL_SCRAM, "PGSSLMODE", "disable",
         "PGPASSWORD", PostgresServer.PASSWORD);
-    Path theirs = dir.resolve("theirs");
     Path ours = dir.resolve("ours");
     // Options beyond the connection's own settings are carried over too.
     String conninfo = "keepalives_idle=30 options='-c work_mem=64kB' application_name=standby";
-    Run oracle = exec(env, dir, pg15("pg_basebackup", "-R", "-X", "none", "-c", "fast",
-        "--no-manifest", "-d", conninfo, "-D", theirs.toString()));
-    assertThat(oracle.exitCode()).as(oracle.err()).isZero();
     CliRun r = CliRun.of(env, "basebackup", "-R", "-X", "none", "-c", "fast", "--no-manifest",
         "-d", conninfo, "-D", ours.toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
-
+    Map<String, String> actual = primaryConninfo(ours.resolve("postgresql.auto.conf"));
+    assertThat(actual).containsEntry("password", PostgresServer.PASSWORD)
+        .containsEntry("keepalives_idle", "30").containsEntry("options", "-c work_mem=64kB")
+        .doesNotContainKey("passfile");
+    if (major > 15) {
+      return; // pg_basebackup 15 refuses newer servers
+    }
+    Path theirs = dir.resolve("theirs");
+    Run oracle = exec(env, dir, pg15("pg_basebackup", "-R", "-X", "none", "-c", "fast",
+        "--no-manifest", "-d", conninfo, "-D", theirs.toString()));
+    assertThat(oracle.exitCode()).as(oracle.err()).isZero();
     Map<String, String> expected = new HashMap<>(primaryConninfo(theirs.resolve("postgresql.auto.conf")));
     expected.keySet().removeAll(LIBPQ_DEFAULTS);
-    Map<String, String> actual = primaryConninfo(ours.resolve("postgresql.auto.conf"));
-    assertThat(expected).containsKey("password").containsKey("keepalives_idle")
-        .doesNotContainKey("passfile");
     assertThat(actual).isEqualTo(expected);
   }
 
