@@ -673,6 +673,8 @@ public final class ConnInfo {
       }
     }
 
+    checkListLengths(given, env);
+
     String hostValue = firstListElement(setting(given, env, "host", "PGHOST"));
     if (hostValue == null || hostValue.isEmpty()) {
       hostValue = firstListElement(setting(given, env, "hostaddr", "PGHOSTADDR"));
@@ -727,6 +729,7 @@ public final class ConnInfo {
     } else {
       sslRootCert = defaultRootCert(homeDir, exists);
     }
+    checkChoices(given, env);
 
     String timeoutValue = setting(given, env, "connect_timeout", "PGCONNECT_TIMEOUT");
     Duration connectTimeout =
@@ -966,6 +969,102 @@ public final class ConnInfo {
       throw fail("definition of service \"" + service + "\" not found");
     }
     result.values().forEach(given::putIfAbsent);
+  }
+
+  /**
+   * libpq's {@code connectOptions2} checks of comma-separated lists: {@code hostaddr} needs as
+   * many elements as {@code host} when both are given, and {@code port}, when it has more than
+   * one, as many as there are hosts.
+   */
+  private static void checkListLengths(Map<String, String> given, Map<String, String> env) {
+    String hosts = setting(given, env, "host", "PGHOST");
+    String addresses = setting(given, env, "hostaddr", "PGHOSTADDR");
+    int hostCount = listLength(hosts);
+    int addressCount = listLength(addresses);
+    if (hostCount > 0 && addressCount > 0 && hostCount != addressCount) {
+      throw fail(
+          "could not match " + hostCount + " host names to " + addressCount + " hostaddr values");
+    }
+    int connections = Math.max(1, Math.max(hostCount, addressCount));
+    int portCount = listLength(setting(given, env, "port", "PGPORT"));
+    if (portCount > 1 && portCount != connections) {
+      throw fail("could not match " + portCount + " port numbers to " + connections + " hosts");
+    }
+  }
+
+  /** libpq's {@code count_comma_separated_elems}; 0 for an unset or empty value. */
+  private static int listLength(String value) {
+    if (value == null || value.isEmpty()) {
+      return 0;
+    }
+    return (int) value.chars().filter(c -> c == ',').count() + 1;
+  }
+
+  /**
+   * The keyword checks libpq's {@code connectOptions2} makes after sslmode and sslrootcert, in
+   * its order, for keywords jwalreceiver accepts but does not act on (or that other layers act
+   * on): each must be one of libpq's values, or {@code invalid <keyword> value: "<value>"}.
+   */
+  private static void checkChoices(Map<String, String> given, Map<String, String> env) {
+    String negotiation = setting(given, env, "sslnegotiation", "PGSSLNEGOTIATION");
+    checkChoice("sslnegotiation", negotiation, false, "postgres", "direct");
+    String min = setting(given, env, "ssl_min_protocol_version", "PGSSLMINPROTOCOLVERSION");
+    String max = setting(given, env, "ssl_max_protocol_version", "PGSSLMAXPROTOCOLVERSION");
+    String[] versions = {"", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
+    checkChoice("ssl_min_protocol_version", min, true, versions);
+    checkChoice("ssl_max_protocol_version", max, true, versions);
+    if (min != null && max != null && !min.isEmpty() && !max.isEmpty()
+        && tlsVersionIndex(min) > tlsVersionIndex(max)) {
+      throw fail("invalid SSL protocol version range");
+    }
+    checkChoice(
+        "sslcertmode",
+        setting(given, env, "sslcertmode", "PGSSLCERTMODE"),
+        false,
+        "disable",
+        "allow",
+        "require");
+    checkChoice(
+        "gssencmode",
+        setting(given, env, "gssencmode", "PGGSSENCMODE"),
+        false,
+        "disable",
+        "prefer",
+        "require");
+    checkChoice(
+        "target_session_attrs",
+        setting(given, env, "target_session_attrs", "PGTARGETSESSIONATTRS"),
+        false,
+        "any",
+        "read-write",
+        "read-only",
+        "primary",
+        "standby",
+        "prefer-standby");
+    checkChoice(
+        "load_balance_hosts",
+        setting(given, env, "load_balance_hosts", "PGLOADBALANCEHOSTS"),
+        false,
+        "disable",
+        "random");
+  }
+
+  private static void checkChoice(
+      String keyword, String value, boolean ignoreCase, String... allowed) {
+    if (value == null) {
+      return;
+    }
+    for (String choice : allowed) {
+      if (ignoreCase ? choice.equalsIgnoreCase(value) : choice.equals(value)) {
+        return;
+      }
+    }
+    throw fail("invalid " + keyword + " value: \"" + value + "\"");
+  }
+
+  private static int tlsVersionIndex(String version) {
+    return List.of("tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3")
+        .indexOf(version.toLowerCase(java.util.Locale.ROOT));
   }
 
   /**

@@ -600,6 +600,35 @@ class ConnInfoTest {
             null,
             Map.of("PGCONNECT_TIMEOUT", ""),
             "invalid integer value \"\" for connection option \"connect_timeout\""),
+        // connectOptions2's list checks, before anything else.
+        arguments(
+            "host=a,b hostaddr=10.0.0.1 sslmode=x",
+            Map.of(),
+            "could not match 2 host names to 1 hostaddr values"),
+        arguments("host=a,b,c port=1,2", Map.of(), "could not match 2 port numbers to 3 hosts"),
+        arguments(
+            "hostaddr=10.0.0.1,10.0.0.2",
+            Map.of("PGPORT", "1,2,3"),
+            "could not match 3 port numbers to 2 hosts"),
+        arguments(null, Map.of("PGPORT", "1,2"), "could not match 2 port numbers to 1 hosts"),
+        // Checked after sslmode, in libpq's order, for keywords nothing here acts on.
+        arguments("sslnegotiation=fast gssencmode=x", Map.of(), "invalid sslnegotiation value: \"fast\""),
+        arguments(
+            "ssl_min_protocol_version=TLSv1.4",
+            Map.of(),
+            "invalid ssl_min_protocol_version value: \"TLSv1.4\""),
+        arguments(
+            "ssl_min_protocol_version=tlsv1.3 ssl_max_protocol_version=TLSv1.2",
+            Map.of(),
+            "invalid SSL protocol version range"),
+        arguments("sslcertmode=always", Map.of(), "invalid sslcertmode value: \"always\""),
+        arguments(null, Map.of("PGGSSENCMODE", ""), "invalid gssencmode value: \"\""),
+        arguments(
+            "target_session_attrs=master",
+            Map.of(),
+            "invalid target_session_attrs value: \"master\""),
+        arguments("load_balance_hosts=on", Map.of(), "invalid load_balance_hosts value: \"on\""),
+        arguments("gssencmode=x sslmode=y", Map.of(), "invalid sslmode value: \"y\""),
         // libpq validates channel_binding before sslmode, and both before the port.
         arguments(
             "port=0 sslmode=x channel_binding=y", Map.of(), "invalid channel_binding value: \"y\""),
