@@ -856,12 +856,12 @@ public final class ConnInfo {
 
   /**
    * Keywords a PostgreSQL 13 standby's libpq refuses in {@code primary_conninfo} (added in 14
-   * or later), and {@code gsslib}, which only Windows builds know.
+   * or later).
    */
   private static final Set<String> UNKNOWN_TO_13 =
       Set.of(
           "servicefile", "sslnegotiation", "sslkeylogfile", "sslcertmode", "sslcrldir", "sslsni",
-          "require_auth", "min_protocol_version", "max_protocol_version", "gsslib",
+          "require_auth", "min_protocol_version", "max_protocol_version",
           "gssdelegation", "load_balance_hosts", "scram_client_key", "scram_server_key",
           "oauth_issuer", "oauth_client_id", "oauth_client_secret", "oauth_scope");
 
