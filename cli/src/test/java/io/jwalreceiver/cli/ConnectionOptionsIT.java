@@ -106,6 +106,9 @@ class ConnectionOptionsIT {
       if (!command.equals("identify") && !command.equals("check")) {
         args.addAll(List.of("-D", wal.toString()));
       }
+      if (command.equals("receivewal")) {
+        args.add("-n"); // fail, not retry, when the connection fails (as it would before the fix)
+      }
       CliRun r = CliRun.of(env(), args.toArray(String[]::new));
       assertThat(r.exitCode()).as(command + ": " + r.err()).isEqualTo(1);
       assertThat(errorOf(r)).as(command).isEqualTo(oracle.error());
@@ -160,8 +163,8 @@ class ConnectionOptionsIT {
     for (int i = 0; i < envs.size(); i++) {
       Map<String, String> env = envs.get(i);
       String d = dArgs.get(i);
-      Run oracle = exec(env, dir, pg15("pg_receivewal", "-d", d, "-D", wal.toString()));
-      CliRun ours = CliRun.of(env, "receivewal", "-d", d, "-D", wal.toString());
+      Run oracle = exec(env, dir, pg15("pg_receivewal", "-n", "-d", d, "-D", wal.toString()));
+      CliRun ours = CliRun.of(env, "receivewal", "-n", "-d", d, "-D", wal.toString());
       assertThat(oracle.exitCode()).as(oracle.err()).isEqualTo(1);
       assertThat(ours.exitCode()).as(ours.err()).isEqualTo(1);
       // libpq 15's nested/too-long texts differ from 18's; these four are the same in both.
@@ -216,11 +219,11 @@ class ConnectionOptionsIT {
 
     Files.setPosixFilePermissions(pgpass, PosixFilePermissions.fromString("rw-r--r--"));
     Path wal = Files.createDirectories(dir.resolve("wal"));
-    Run oracle = exec(env, dir, pg15("pg_receivewal", "-w", "-D", wal.toString()));
+    Run oracle = exec(env, dir, pg15("pg_receivewal", "-n", "-w", "-D", wal.toString()));
     String warning = "WARNING: password file \"" + pgpass
         + "\" has group or world access; permissions should be u=rw (0600) or less";
     assertThat(oracle.err()).contains(warning);
-    CliRun ignored = CliRun.of(env, "receivewal", "-w", "-D", wal.toString());
+    CliRun ignored = CliRun.of(env, "receivewal", "-n", "-w", "-D", wal.toString());
     assertThat(ignored.exitCode()).isEqualTo(1);
     assertThat(ignored.err().lines().findFirst()).hasValue(warning);
     assertThat(ignored.err()).contains("fe_sendauth: no password supplied");
