@@ -110,6 +110,18 @@ class AuthenticatorTest {
   }
 
   @Test
+  void thePasswordIsSaslPreparedAsTheServerPreparesIt() {
+    // SASLprep maps U+00AD (soft hyphen) to nothing and U+00A0 to a space: "pen\u00ADcil" is
+    // "pencil", so the RFC 7677 proof and server signature hold.
+    Authenticator a = new Authenticator(
+        cfg(ChannelBinding.PREFER, null).withPassword("pen\u00ADcil"), false, () -> END_POINT,
+        () -> RFC_NONCE, "user");
+    a.handle(sasl("SCRAM-SHA-256"));
+    assertThat(text(a.handle(cont(RFC_SERVER_FIRST)).get(0))).isEqualTo(RFC_CLIENT_FINAL);
+    assertThat(a.handle(fin(RFC_SERVER_FINAL))).isEmpty();
+  }
+
+  @Test
   void postgresClientsSendAnEmptyUserNameAndA24CharacterNonce() {
     Authenticator a = new Authenticator(cfg(ChannelBinding.PREFER, null), false, () -> END_POINT);
     String first = text(a.handle(sasl("SCRAM-SHA-256")).get(0));
