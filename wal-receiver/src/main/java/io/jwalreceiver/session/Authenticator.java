@@ -174,6 +174,9 @@ final class Authenticator {
   }
 
   private FrontendMessage saslStart(List<String> mechanisms) {
+    if (cfg.channelBinding() == ChannelBinding.REQUIRE && !tls) {
+      throw refusal("channel binding required, but SSL not in use");
+    }
     if (scram != null) {
       throw protocol("duplicate SASL authentication request");
     }
