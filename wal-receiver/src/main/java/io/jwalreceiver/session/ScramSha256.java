@@ -33,7 +33,7 @@ final class ScramSha256 {
   private static final String CBIND_HEADER = "p=tls-server-end-point,,";
   private static final int KEY_LENGTH = 32;
 
-  enum State {
+  private enum State {
     INIT,
     NONCE_SENT,
     PROOF_SENT,
@@ -76,10 +76,6 @@ final class ScramSha256 {
     this.password = prepare(password);
     this.user = user;
     this.clientNonce = clientNonce;
-  }
-
-  State state() {
-    return state;
   }
 
   boolean plus() {
