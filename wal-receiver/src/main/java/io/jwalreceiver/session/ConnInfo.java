@@ -725,6 +725,7 @@ public final class ConnInfo {
             nonEmpty(setting(given, env, "ssl_max_protocol_version", "PGSSLMAXPROTOCOLVERSION")),
             nonEmpty(setting(given, env, "sslsni", "PGSSLSNI")));
     String requireAuth = nonEmpty(setting(given, env, "require_auth", "PGREQUIREAUTH"));
+    RequireAuth.parse(requireAuth); // libpq rejects a bad list with the options, before connecting
     String gssEncMode = nonEmpty(setting(given, env, "gssencmode", "PGGSSENCMODE"));
 
     return new ConnectionConfig(
