@@ -45,7 +45,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ClientKeyMaterialTest {
 
-  private static final String PASSWORD = "s3cret pass";
+  static final String PASSWORD = "s3cret pass";
 
   private static final BouncyCastleProvider BC = new BouncyCastleProvider();
 
