@@ -89,13 +89,18 @@ final class ClientKeyMaterial {
     if (certFile == null || "disable".equals(options.certMode())) {
       return null;
     }
+    try {
+      Files.readAttributes(certFile, PosixFileAttributes.class);
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      return null;
+    } catch (IOException | UnsupportedOperationException e) {
+      throw fail("could not open certificate file \"" + certFile + "\": " + reason(e));
+    }
     byte[] certBytes;
     try {
       certBytes = Files.readAllBytes(certFile);
-    } catch (NoSuchFileException | NotDirectoryException e) {
-      return null;
     } catch (IOException e) {
-      throw fail("could not open certificate file \"" + certFile + "\": " + reason(e));
+      throw fail("could not read certificate file \"" + certFile + "\": " + reason(e));
     }
     X509Certificate[] chain = readCertificates(certFile, certBytes);
     Path keyFile = options.sslKey();

@@ -564,7 +564,10 @@ public final class ConnInfo {
    *   <li>environment variables: {@code PGHOST}, {@code PGHOSTADDR}, {@code PGPORT}, {@code
    *       PGUSER}, {@code PGPASSWORD}, {@code PGPASSFILE}, {@code PGAPPNAME}, {@code PGSSLMODE}
    *       (then the deprecated {@code PGREQUIRESSL=1}), {@code PGSSLROOTCERT}, {@code
-   *       PGCHANNELBINDING}, {@code PGCONNECT_TIMEOUT}, {@code PGDATABASE};
+   *       PGCHANNELBINDING}, {@code PGCONNECT_TIMEOUT}, {@code PGDATABASE}, and the TLS ones
+   *       ({@code PGSSLCERT}, {@code PGSSLKEY}, {@code PGSSLCRL}, {@code PGSSLCRLDIR}, {@code
+   *       PGSSLMINPROTOCOLVERSION}, {@code PGSSLMAXPROTOCOLVERSION}, {@code PGSSLSNI}, {@code
+   *       PGSSLCERTMODE}, {@code PGSSLNEGOTIATION}, {@code PGGSSENCMODE});
    *   <li>defaults: host {@link #defaultSocketDir}, port 5432, the OS user, {@code ~/.pgpass},
    *       sslmode {@code prefer}, channel_binding {@code prefer}, {@code
    *       ~/.postgresql/root.crt} when it exists, no connect timeout.
@@ -608,7 +611,8 @@ public final class ConnInfo {
    * @param exists tells whether a path exists; used for {@link #PACKAGED_SOCKET_DIR} and {@code
    *     ~/.postgresql/root.crt}
    * @throws PgException 08001 with libpq's message for a malformed conninfo, an unknown keyword,
-   *     or an invalid port, sslmode, channel_binding or connect_timeout
+   *     or an invalid port, sslmode, channel_binding, connect_timeout, sslnegotiation, TLS
+   *     protocol version or range, sslcertmode or gssencmode (see {@link TlsSettings})
    */
   public static ConnectionConfig resolve(
       String dbnameOrConninfo,

@@ -147,7 +147,8 @@ final class Connector {
   }
 
   private static boolean isTlsFailure(PgException e) {
-    return !e.fromServer() && e.getMessage().contains("SSL error");
+    return !e.fromServer()
+        && (e.getMessage().contains("SSL error") || e.getCause() instanceof Tls.SetupFailure);
   }
 
   /** libpq's prefix for a failure of this attempt. */

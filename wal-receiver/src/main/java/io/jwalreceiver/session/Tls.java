@@ -62,6 +62,18 @@ final class Tls {
   private Tls() {}
 
   /**
+   * The client's own TLS material could not be loaded (certificate, key, password): libpq then
+   * gives up on TLS for this attempt, so sslmode=prefer goes on in plain text.
+   */
+  static final class SetupFailure extends PgException {
+    private static final long serialVersionUID = 1L;
+
+    SetupFailure(PgException e) {
+      super(e.sqlState(), e.getMessage(), e.detail(), e.hint(), e);
+    }
+  }
+
+  /**
    * Performs the TLS handshake over an established socket and checks the peer per sslmode. The
    * certificate is checked against {@code cfg.host()} whatever address the socket reached.
    */
@@ -74,7 +86,12 @@ final class Tls {
     boolean rootFileExists = rootCert != null && !system && Files.exists(rootCert);
     boolean verifyChain = mode.verifiesChain() || system || rootFileExists;
     try {
-      ClientKeyMaterial client = ClientKeyMaterial.load(options);
+      ClientKeyMaterial client;
+      try {
+        client = ClientKeyMaterial.load(options);
+      } catch (PgException e) {
+        throw new SetupFailure(e);
+      }
       TrustManager[] tms = verifyChain ? trustManagers(rootCert, system, options) : trustAll();
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(client == null ? null : new KeyManager[] {client.keyManager()}, tms, null);

@@ -162,6 +162,20 @@ class TlsIT {
 
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource("versions")
+  void preferGoesOnWithoutTlsWhenTheClientKeyCannotBeUsed(int major) throws Exception {
+    PostgresServer server = PostgresServer.sharedTls(major);
+    Path key = keyFile("open.key",
+        PostgresServer.clientCertificate(PostgresServer.REPL_CERT).privateKey(), "rw-r--r--");
+    ConnectionConfig cfg = ConnectionConfig.of(server.host(), server.port(), PostgresServer.REPL_SCRAM)
+        .withPassword(PostgresServer.PASSWORD)
+        .withTls(new TlsOptions(certFile(), key, null, null, null, null, null, null, null));
+    try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
+      assertThat(c.isTls()).isFalse();
+    }
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource("versions")
   void refusesAWrongKeyPassword(int major) throws Exception {
     PostgresServer server = PostgresServer.sharedTls(major);
     byte[] encoded = ClientKeyMaterialTest.encode(clientKey(), "rsa-pkcs8-encrypted");
@@ -179,6 +193,16 @@ class TlsIT {
     PgException e = refusal(withClientCert(server, certFile(), key, null));
     assertThat(e.getMessage())
         .endsWith("failed: certificate present, but not private key file \"" + key + "\"");
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource("versions")
+  void systemRootsDoNotTrustThePrivateTestCa(int major) {
+    PostgresServer server = PostgresServer.sharedTls(major);
+    ConnectionConfig cfg = verifyFull(server, "localhost", PostgresServer.REPL_TLS)
+        .withSslRootCert(Path.of("system"));
+    PgException e = refusal(cfg);
+    assertThat(e.getMessage()).endsWith("failed: SSL error: certificate verify failed");
   }
 
   // ------------------------------------------------------------------------------------- CRLs
