@@ -26,8 +26,19 @@ import java.util.List;
 import java.util.Set;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.ASN1Sequence;
+import org.bouncycastle.asn1.DERNull;
+import org.bouncycastle.asn1.pkcs.EncryptedPrivateKeyInfo;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.pkcs.RSAPrivateKey;
+import org.bouncycastle.asn1.sec.ECPrivateKey;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
@@ -296,9 +307,46 @@ final class ClientKeyMaterial {
       }
     }
     // Not PEM: libpq then tries DER.
+    PrivateKeyInfo info;
     try {
-      return converter.getPrivateKey(PrivateKeyInfo.getInstance(bytes));
-    } catch (IllegalArgumentException | ClassCastException | PEMException e) {
+      info = derKey(ASN1Sequence.getInstance(bytes), pass);
+    } catch (IllegalArgumentException | ClassCastException e) {
+      return null;
+    }
+    return info == null ? null : converter.getPrivateKey(info);
+  }
+
+  /**
+   * A DER key as OpenSSL's {@code d2i_AutoPrivateKey} takes it: PKCS#8, encrypted PKCS#8, or the
+   * traditional RSA (PKCS#1) and EC (SEC1, with its curve) structures.
+   */
+  private static PrivateKeyInfo derKey(ASN1Sequence seq, char[] pass)
+      throws BadPassword, IOException {
+    if (seq.size() == 2 && seq.getObjectAt(1) instanceof ASN1OctetString) {
+      try {
+        return new PKCS8EncryptedPrivateKeyInfo(EncryptedPrivateKeyInfo.getInstance(seq))
+            .decryptPrivateKeyInfo(
+                new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(pass));
+      } catch (PKCSException | OperatorCreationException e) {
+        throw new BadPassword(e);
+      }
+    }
+    if (seq.size() == 9 && seq.getObjectAt(1) instanceof ASN1Integer) {
+      return new PrivateKeyInfo(
+          new AlgorithmIdentifier(PKCSObjectIdentifiers.rsaEncryption, DERNull.INSTANCE),
+          RSAPrivateKey.getInstance(seq));
+    }
+    if (seq.size() >= 2 && seq.getObjectAt(1) instanceof ASN1OctetString) {
+      ECPrivateKey ec = ECPrivateKey.getInstance(seq);
+      ASN1Encodable curve = ec.getParametersObject();
+      return curve == null
+          ? null
+          : new PrivateKeyInfo(
+              new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey, curve), ec);
+    }
+    try {
+      return PrivateKeyInfo.getInstance(seq);
+    } catch (IllegalArgumentException e) {
       return null;
     }
   }

@@ -57,6 +57,9 @@ class ClientKeyMaterialTest {
         "rsa-pkcs1",
         "rsa-pkcs8",
         "rsa-pkcs8-der",
+        "rsa-pkcs1-der",
+        "rsa-pkcs8-encrypted-der",
+        "ec-sec1-der",
         "rsa-pkcs8-encrypted",
         "rsa-traditional-aes",
         "rsa-traditional-3des",
@@ -248,6 +251,13 @@ class ClientKeyMaterialTest {
   static byte[] encode(PrivateKey key, String format) throws Exception {
     char[] password = PASSWORD.toCharArray();
     Object traditional = key.getAlgorithm().equals("EC") ? sec1(key) : key;
+    JcaPKCS8Generator encryptedPkcs8 =
+        new JcaPKCS8Generator(
+            key,
+            new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC)
+                .setProvider(BC)
+                .setPassword(password)
+                .build());
     String text =
         switch (format.substring(format.indexOf('-') + 1)) {
           case "pkcs1", "sec1" -> pem(traditional); // RSA PRIVATE KEY / EC PRIVATE KEY
@@ -255,23 +265,26 @@ class ClientKeyMaterialTest {
               "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n"
                   + pem(traditional);
           case "pkcs8" -> pem(new JcaPKCS8Generator(key, null));
-          case "pkcs8-der" -> null;
-          case "pkcs8-encrypted" ->
-              pem(new JcaPKCS8Generator(
-                  key,
-                  new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC)
-                      .setProvider(BC)
-                      .setPassword(password)
-                      .build()));
+          case "pkcs8-encrypted" -> pem(encryptedPkcs8);
           case "traditional-aes" ->
               pem(new JcaMiscPEMGenerator(
                   traditional, new JcePEMEncryptorBuilder("AES-128-CBC").setProvider(BC).build(password)));
           case "traditional-3des" ->
               pem(new JcaMiscPEMGenerator(
                   traditional, new JcePEMEncryptorBuilder("DES-EDE3-CBC").setProvider(BC).build(password)));
-          default -> throw new IllegalArgumentException(format);
+          default -> null;
         };
-    return text == null ? key.getEncoded() : text.getBytes(StandardCharsets.US_ASCII);
+    if (text != null) {
+      return text.getBytes(StandardCharsets.US_ASCII);
+    }
+    return switch (format.substring(format.indexOf('-') + 1)) {
+      case "pkcs8-der" -> key.getEncoded();
+      case "pkcs8-encrypted-der" -> encryptedPkcs8.generate().getContent();
+      case "pkcs1-der" ->
+          PrivateKeyInfo.getInstance(key.getEncoded()).parsePrivateKey().toASN1Primitive().getEncoded();
+      case "sec1-der" -> sec1(key).parsePrivateKey().toASN1Primitive().getEncoded();
+      default -> throw new IllegalArgumentException(format);
+    };
   }
 
   /**
