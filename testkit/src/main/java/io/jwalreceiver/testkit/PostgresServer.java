@@ -1080,7 +1080,8 @@ public final class PostgresServer implements AutoCloseable {
     ServerUser user = ServerUser.get();
     user.writeFile(dataDir.resolve("server.crt"), pem.certificate(), false);
     user.writeFile(dataDir.resolve("server.key"), pem.privateKey(), true);
-    user.writeFile(dataDir.resolve("client-ca.crt"), TestCertificates.clientCa().certificate(), false);
+    user.writeFile(
+        dataDir.resolve("client-ca.crt"), TestCertificates.clientCa().certificate(), false);
     instanceSettings.put("ssl", "on");
     instanceSettings.put("ssl_cert_file", "server.crt");
     instanceSettings.put("ssl_key_file", "server.key");

@@ -111,7 +111,7 @@ final class TestCertificates {
     return clientAuthority().pem();
   }
 
-  /** A client certificate for {@code commonName} (no alternative names), signed by the client CA. */
+  /** A client certificate for {@code commonName} (no alternative names), by the client CA. */
   static synchronized Pem client(String commonName) {
     return CLIENTS.computeIfAbsent(
         commonName, cn -> issue(clientAuthority(), cn, List.of(), true).pem());
@@ -127,7 +127,8 @@ final class TestCertificates {
     Authority ca = authority();
     Date now = new Date();
     X509v2CRLBuilder builder =
-        new X509v2CRLBuilder(X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()), now);
+        new X509v2CRLBuilder(
+            X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()), now);
     builder.setNextUpdate(Date.from(now.toInstant().plus(Duration.ofDays(1))));
     if (revokeServer) {
       builder.addCRLEntry(validServer().serial(), now, CRLReason.keyCompromise);
@@ -141,7 +142,9 @@ final class TestCertificates {
           Extension.cRLNumber, false, new CRLNumber(BigInteger.valueOf(SERIAL.incrementAndGet())));
       X509CRL crl =
           new JcaX509CRLConverter()
-              .getCRL(builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(ca.keys().getPrivate())));
+              .getCRL(
+                  builder.build(
+                      new JcaContentSignerBuilder("SHA256withRSA").build(ca.keys().getPrivate())));
       return write(crl);
     } catch (GeneralSecurityException | CertIOException | OperatorCreationException e) {
       throw new PostgresServerException("cannot create a CRL", e);
@@ -217,7 +220,8 @@ final class TestCertificates {
       builder.addExtension(
           Extension.extendedKeyUsage,
           false,
-          new ExtendedKeyUsage(client ? KeyPurposeId.id_kp_clientAuth : KeyPurposeId.id_kp_serverAuth));
+          new ExtendedKeyUsage(
+              client ? KeyPurposeId.id_kp_clientAuth : KeyPurposeId.id_kp_serverAuth));
       List<GeneralName> alt = new ArrayList<>();
       for (String n : names) {
         alt.add(

@@ -691,7 +691,8 @@ public final class ConnInfo {
     } else {
       sslMode = SslMode.PREFER;
     }
-    TlsSettings.checkNegotiation(setting(given, env, "sslnegotiation", "PGSSLNEGOTIATION"), sslMode);
+    TlsSettings.checkNegotiation(
+        setting(given, env, "sslnegotiation", "PGSSLNEGOTIATION"), sslMode);
     Path sslRootCert;
     if (rootCertValue != null && !rootCertValue.isEmpty()) {
       sslRootCert = Path.of(rootCertValue);

@@ -26,6 +26,7 @@ import java.util.List;
 import javax.net.ssl.CertPathTrustManagerParameters;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -101,7 +102,7 @@ final class Tls {
       SSLParameters params = s.getSSLParameters();
       params.setProtocols(
           TlsSettings.protocols(options.minProtocolVersion(), options.maxProtocolVersion()));
-      params.setServerNames(sendsSni(options, host) ? List.of(new SNIHostName(host)) : List.of());
+      params.setServerNames(sendsSni(options, host) ? serverName(host) : List.of());
       s.setSSLParameters(params);
       try {
         s.startHandshake();
@@ -137,6 +138,22 @@ final class Tls {
       return false;
     }
     return !host.chars().allMatch(c -> c == '.' || c >= '0' && c <= '9');
+  }
+
+  /**
+   * The SNI entry for a host name. JSSE refuses a trailing dot (and a few names OpenSSL would
+   * send as they are); the dotless form is sent then, or nothing when JSSE takes neither.
+   */
+  static List<SNIServerName> serverName(String host) {
+    String dotless = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+    for (String name : List.of(host, dotless)) {
+      try {
+        return List.of(new SNIHostName(name));
+      } catch (IllegalArgumentException e) {
+        // try the next form
+      }
+    }
+    return List.of();
   }
 
   private static PgException handshakeFailure(IOException e, TlsOptions options) {

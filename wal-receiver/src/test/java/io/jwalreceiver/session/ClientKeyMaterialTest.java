@@ -268,10 +268,12 @@ class ClientKeyMaterialTest {
           case "pkcs8-encrypted" -> pem(encryptedPkcs8);
           case "traditional-aes" ->
               pem(new JcaMiscPEMGenerator(
-                  traditional, new JcePEMEncryptorBuilder("AES-128-CBC").setProvider(BC).build(password)));
+                  traditional,
+                  new JcePEMEncryptorBuilder("AES-128-CBC").setProvider(BC).build(password)));
           case "traditional-3des" ->
               pem(new JcaMiscPEMGenerator(
-                  traditional, new JcePEMEncryptorBuilder("DES-EDE3-CBC").setProvider(BC).build(password)));
+                  traditional,
+                  new JcePEMEncryptorBuilder("DES-EDE3-CBC").setProvider(BC).build(password)));
           default -> null;
         };
     if (text != null) {
@@ -281,7 +283,10 @@ class ClientKeyMaterialTest {
       case "pkcs8-der" -> key.getEncoded();
       case "pkcs8-encrypted-der" -> encryptedPkcs8.generate().getContent();
       case "pkcs1-der" ->
-          PrivateKeyInfo.getInstance(key.getEncoded()).parsePrivateKey().toASN1Primitive().getEncoded();
+          PrivateKeyInfo.getInstance(key.getEncoded())
+              .parsePrivateKey()
+              .toASN1Primitive()
+              .getEncoded();
       case "sec1-der" -> sec1(key).parsePrivateKey().toASN1Primitive().getEncoded();
       default -> throw new IllegalArgumentException(format);
     };

@@ -44,7 +44,8 @@ class HostNameCheckTest {
 
   private static KeyPair keys;
 
-  private static final String MISMATCH = "server certificate for \"%s\" does not match host name \"%s\"";
+  private static final String MISMATCH =
+      "server certificate for \"%s\" does not match host name \"%s\"";
 
   static Stream<Arguments> cases() {
     return Stream.of(
@@ -212,7 +213,8 @@ class HostNameCheckTest {
               case "dns" -> new GeneralName(GeneralName.dNSName, new DERIA5String(value));
               case "ip" -> new GeneralName(GeneralName.iPAddress, value);
               case "ipraw" -> new GeneralName(
-                  GeneralName.iPAddress, new DEROctetString(new BigInteger(value, 16).toByteArray()));
+                  GeneralName.iPAddress,
+                  new DEROctetString(new BigInteger(value, 16).toByteArray()));
               case "uri" -> new GeneralName(GeneralName.uniformResourceIdentifier, value);
               default -> throw new IllegalArgumentException(san);
             });
@@ -224,6 +226,7 @@ class HostNameCheckTest {
     }
     return new JcaX509CertificateConverter()
         .getCertificate(
-            builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys().getPrivate())));
+            builder.build(
+                new JcaContentSignerBuilder("SHA256withECDSA").build(keys().getPrivate())));
   }
 }

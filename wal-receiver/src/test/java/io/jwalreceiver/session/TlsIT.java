@@ -125,7 +125,8 @@ class TlsIT {
     Path cert = certFile();
     for (String format : keyFormats()) {
       byte[] encoded = ClientKeyMaterialTest.encode(clientKey(), format);
-      Path key = keyFile(format + ".key", new String(encoded, StandardCharsets.US_ASCII), "rw-------");
+      Path key =
+          keyFile(format + ".key", new String(encoded, StandardCharsets.US_ASCII), "rw-------");
       String password = format.contains("encrypted") || format.contains("traditional")
           ? ClientKeyMaterialTest.PASSWORD
           : null;
@@ -166,7 +167,8 @@ class TlsIT {
     PostgresServer server = PostgresServer.sharedTls(major);
     Path key = keyFile("open.key",
         PostgresServer.clientCertificate(PostgresServer.REPL_CERT).privateKey(), "rw-r--r--");
-    ConnectionConfig cfg = ConnectionConfig.of(server.host(), server.port(), PostgresServer.REPL_SCRAM)
+    ConnectionConfig cfg =
+        ConnectionConfig.of(server.host(), server.port(), PostgresServer.REPL_SCRAM)
         .withPassword(PostgresServer.PASSWORD)
         .withTls(new TlsOptions(certFile(), key, null, null, null, null, null, null, null));
     try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
@@ -268,7 +270,8 @@ class TlsIT {
   @MethodSource("versions")
   void allowConnectsWithTlsWhenThePlainAttemptIsRefused(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
-    ConnectionConfig cfg = ConnectionConfig.of(server.host(), server.port(), PostgresServer.REPL_TLS)
+    ConnectionConfig cfg =
+        ConnectionConfig.of(server.host(), server.port(), PostgresServer.REPL_TLS)
         .withPassword(PostgresServer.PASSWORD)
         .withSslMode(SslMode.ALLOW);
     try (ReplicationConnection c = ReplicationConnection.open(cfg)) {

@@ -59,7 +59,9 @@ class TlsSniTest {
                         Date.from(now.plus(1, ChronoUnit.DAYS)),
                         name,
                         keys.getPublic())
-                    .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+                    .build(
+                        new JcaContentSignerBuilder("SHA256withECDSA")
+                            .build(keys.getPrivate())));
     KeyStore store = KeyStore.getInstance("PKCS12");
     store.load(null, null);
     char[] pass = "x".toCharArray();
@@ -133,6 +135,12 @@ class TlsSniTest {
     assertThat(Tls.sendsSni(options(null), "10.1.2.3")).isFalse();
     assertThat(Tls.sendsSni(options(null), "::1")).isFalse();
     assertThat(Tls.sendsSni(options(null), "10.1.2.3.example")).isTrue();
+  }
+
+  @Test
+  void sendsAFullyQualifiedNameWithoutItsTrailingDot() {
+    assertThat(Tls.serverName("db.example.com.")).containsExactly(new SNIHostName("db.example.com"));
+    assertThat(Tls.serverName("db.example.com")).containsExactly(new SNIHostName("db.example.com"));
   }
 
   private static TlsOptions options(String sni) {
