@@ -8,11 +8,13 @@ import java.io.Reader;
 import java.io.StringReader;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.GeneralSecurityException;
@@ -101,10 +103,15 @@ final class ClientKeyMaterial {
       return null;
     }
     try {
-      Files.readAttributes(certFile, PosixFileAttributes.class);
-    } catch (NoSuchFileException | NotDirectoryException e) {
+      Files.readAttributes(certFile, BasicFileAttributes.class);
+    } catch (NoSuchFileException e) {
       return null;
-    } catch (IOException | UnsupportedOperationException e) {
+    } catch (FileSystemException e) {
+      if ("Not a directory".equals(e.getReason())) {
+        return null; // ENOTDIR: libpq goes on without a certificate too
+      }
+      throw fail("could not open certificate file \"" + certFile + "\": " + reason(e));
+    } catch (IOException e) {
       throw fail("could not open certificate file \"" + certFile + "\": " + reason(e));
     }
     byte[] certBytes;
@@ -398,10 +405,10 @@ final class ClientKeyMaterial {
   }
 
   private static String reason(Throwable e) {
-    if (e instanceof java.nio.file.AccessDeniedException) {
+    if (e instanceof AccessDeniedException) {
       return "Permission denied";
     }
-    if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
+    if (e instanceof FileSystemException fse && fse.getReason() != null) {
       return fse.getReason();
     }
     return e.getMessage() != null ? e.getMessage() : e.toString();

@@ -101,10 +101,12 @@ class ClientKeyMaterialTest {
   }
 
   @Test
-  void goesOnWithoutACertificateWhenTheFileDoesNotExist() {
+  void goesOnWithoutACertificateWhenTheFileDoesNotExist() throws Exception {
     Path key = dir.resolve("nothing.key");
     assertThat(ClientKeyMaterial.load(options(dir.resolve("missing.crt"), key, null))).isNull();
     assertThat(ClientKeyMaterial.load(options(dir.resolve("no/dir/x.crt"), key, null))).isNull();
+    Path file = write("plain-file", "x");
+    assertThat(ClientKeyMaterial.load(options(file.resolve("x.crt"), key, null))).isNull();
   }
 
   @Test
