@@ -564,7 +564,10 @@ public final class ConnInfo {
    *   <li>environment variables: {@code PGHOST}, {@code PGHOSTADDR}, {@code PGPORT}, {@code
    *       PGUSER}, {@code PGPASSWORD}, {@code PGPASSFILE}, {@code PGAPPNAME}, {@code PGSSLMODE}
    *       (then the deprecated {@code PGREQUIRESSL=1}), {@code PGSSLROOTCERT}, {@code
-   *       PGCHANNELBINDING}, {@code PGCONNECT_TIMEOUT}, {@code PGDATABASE};
+   *       PGCHANNELBINDING}, {@code PGCONNECT_TIMEOUT}, {@code PGDATABASE}, and the TLS ones
+   *       ({@code PGSSLCERT}, {@code PGSSLKEY}, {@code PGSSLCRL}, {@code PGSSLCRLDIR}, {@code
+   *       PGSSLMINPROTOCOLVERSION}, {@code PGSSLMAXPROTOCOLVERSION}, {@code PGSSLSNI}, {@code
+   *       PGSSLCERTMODE}, {@code PGSSLNEGOTIATION}, {@code PGGSSENCMODE});
    *   <li>defaults: host {@link #defaultSocketDir}, port 5432, the OS user, {@code ~/.pgpass},
    *       sslmode {@code prefer}, channel_binding {@code prefer}, {@code
    *       ~/.postgresql/root.crt} when it exists, no connect timeout.
@@ -608,7 +611,8 @@ public final class ConnInfo {
    * @param exists tells whether a path exists; used for {@link #PACKAGED_SOCKET_DIR} and {@code
    *     ~/.postgresql/root.crt}
    * @throws PgException 08001 with libpq's message for a malformed conninfo, an unknown keyword,
-   *     or an invalid port, sslmode, channel_binding or connect_timeout
+   *     or an invalid port, sslmode, channel_binding, connect_timeout, sslnegotiation, TLS
+   *     protocol version or range, sslcertmode or gssencmode (see {@link TlsSettings})
    */
   public static ConnectionConfig resolve(
       String dbnameOrConninfo,
@@ -687,6 +691,8 @@ public final class ConnInfo {
     } else {
       sslMode = SslMode.PREFER;
     }
+    TlsSettings.checkNegotiation(
+        setting(given, env, "sslnegotiation", "PGSSLNEGOTIATION"), sslMode);
     Path sslRootCert;
     if (rootCertValue != null && !rootCertValue.isEmpty()) {
       sslRootCert = Path.of(rootCertValue);
@@ -699,6 +705,14 @@ public final class ConnInfo {
     } else {
       sslRootCert = defaultRootCert(homeDir, exists);
     }
+
+    String minProtocol = setting(given, env, "ssl_min_protocol_version", "PGSSLMINPROTOCOLVERSION");
+    String maxProtocol = setting(given, env, "ssl_max_protocol_version", "PGSSLMAXPROTOCOLVERSION");
+    TlsSettings.checkProtocolRange(minProtocol, maxProtocol);
+    String certMode = setting(given, env, "sslcertmode", "PGSSLCERTMODE");
+    TlsSettings.checkCertMode(certMode);
+    String gssEncMode = setting(given, env, "gssencmode", "PGGSSENCMODE");
+    TlsSettings.checkGssEncMode(gssEncMode);
 
     String timeoutValue = setting(given, env, "connect_timeout", "PGCONNECT_TIMEOUT");
     Duration connectTimeout =
@@ -714,19 +728,24 @@ public final class ConnInfo {
             : given.get("fallback_application_name");
 
     String hostAddrValue = nonEmpty(firstListElement(setting(given, env, "hostaddr", "PGHOSTADDR")));
+    Path crlFile = pathOrNull(setting(given, env, "sslcrl", "PGSSLCRL"));
+    Path crlDir = pathOrNull(setting(given, env, "sslcrldir", "PGSSLCRLDIR"));
+    if (crlFile == null && crlDir == null) {
+      crlFile = clientFile(null, homeDir, "root.crl");
+    }
     TlsOptions tls =
         new TlsOptions(
-            pathOrNull(setting(given, env, "sslcert", "PGSSLCERT")),
-            pathOrNull(setting(given, env, "sslkey", "PGSSLKEY")),
+            clientFile(setting(given, env, "sslcert", "PGSSLCERT"), homeDir, "postgresql.crt"),
+            clientFile(setting(given, env, "sslkey", "PGSSLKEY"), homeDir, "postgresql.key"),
             nonEmpty(given.get("sslpassword")),
-            pathOrNull(setting(given, env, "sslcrl", "PGSSLCRL")),
-            pathOrNull(setting(given, env, "sslcrldir", "PGSSLCRLDIR")),
-            nonEmpty(setting(given, env, "ssl_min_protocol_version", "PGSSLMINPROTOCOLVERSION")),
-            nonEmpty(setting(given, env, "ssl_max_protocol_version", "PGSSLMAXPROTOCOLVERSION")),
-            nonEmpty(setting(given, env, "sslsni", "PGSSLSNI")));
+            crlFile,
+            crlDir,
+            minProtocol,
+            nonEmpty(maxProtocol),
+            nonEmpty(setting(given, env, "sslsni", "PGSSLSNI")),
+            nonEmpty(certMode));
     String requireAuth = nonEmpty(setting(given, env, "require_auth", "PGREQUIREAUTH"));
     RequireAuth.parse(requireAuth); // libpq rejects a bad list with the options, before connecting
-    String gssEncMode = nonEmpty(setting(given, env, "gssencmode", "PGGSSENCMODE"));
 
     return new ConnectionConfig(
         hostValue,
@@ -746,7 +765,7 @@ public final class ConnInfo {
         hostAddrValue,
         tls,
         requireAuth,
-        gssEncMode);
+        nonEmpty(gssEncMode));
   }
 
   /**
@@ -815,6 +834,18 @@ public final class ConnInfo {
     }
     throw fail(
         "invalid integer value \"" + value + "\" for connection option \"" + keyword + "\"");
+  }
+
+  /**
+   * A TLS file: the given path, else libpq's default under {@code ~/.postgresql/} ({@code
+   * postgresql.crt}, {@code postgresql.key}, {@code root.crl}; used only if it exists when
+   * connecting, as libpq skips a missing certificate or CRL), or null without a home directory.
+   */
+  private static Path clientFile(String value, Path homeDir, String defaultName) {
+    if (value != null && !value.isEmpty()) {
+      return Path.of(value);
+    }
+    return homeDir == null ? null : homeDir.resolve(".postgresql").resolve(defaultName);
   }
 
   private static Path defaultRootCert(Path homeDir, Predicate<Path> exists) {

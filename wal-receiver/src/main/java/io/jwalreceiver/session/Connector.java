@@ -123,12 +123,18 @@ final class Connector {
     }
   }
 
+  /**
+   * A server's refusal of the startup under one encryption choice, after which libpq (17+) tries
+   * the other one with allow and prefer: any ErrorResponse except {@code cannot_connect_now}
+   * (57P03, which moves on to the next host instead).
+   */
   private static boolean isAuthRejection(PgException e) {
-    return e.fromServer() && e.sqlState().classCode().equals("28");
+    return e.fromServer() && !e.sqlState().code().equals("57P03");
   }
 
   private static boolean isTlsFailure(PgException e) {
-    return !e.fromServer() && e.getMessage().contains("SSL error");
+    return !e.fromServer()
+        && (e.getMessage().contains("SSL error") || e.getCause() instanceof Tls.SetupFailure);
   }
 
   /** libpq's prefix for a failure of this attempt. */
@@ -290,7 +296,7 @@ final class Connector {
           where + "received invalid response to SSL negotiation: " + Wire.typeName((byte) answer));
     }
     try {
-      return Tls.handshake(ch.socket(), cfg.host(), cfg.port(), cfg);
+      return Tls.handshake(ch.socket(), cfg);
     } catch (PgException e) {
       throw new PgException(e.sqlState(), where + e.getMessage(), e.detail(), e.hint(), e);
     }
