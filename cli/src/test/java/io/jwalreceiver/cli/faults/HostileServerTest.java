@@ -58,6 +58,8 @@ class HostileServerTest {
     STARTUP,
     /** As the answer to IDENTIFY_SYSTEM. */
     QUERY,
+    /** As the answer to TIMELINE_HISTORY (IDENTIFY_SYSTEM then reports timeline 2). */
+    HISTORY,
     /** As the answer to START_REPLICATION. */
     STREAM
   }
@@ -86,7 +88,42 @@ class HostileServerTest {
         Arguments.of("unknown message type in COPY BOTH", Stage.STREAM,
             concat(copyBoth(), frame('~', new byte[0])), false, "08P01"),
         Arguments.of("CopyBothResponse, then end of stream", Stage.STREAM,
-            copyBoth(), true, "08006"));
+            copyBoth(), true, "08006"),
+        Arguments.of("ParameterStatus of 40000 bytes at startup", Stage.STARTUP,
+            parameterStatus("x", "y".repeat(40000)), false, "08P01"),
+        Arguments.of("a new ParameterStatus name after another at startup", Stage.STARTUP,
+            manyParameters(1001), false, "08P01"),
+        Arguments.of("rows without end answering a query", Stage.QUERY,
+            rowsWithoutEnd(), false, "08P01"),
+        Arguments.of("a 2 MiB timeline history file", Stage.HISTORY,
+            history(2 * 1024 * 1024), false, "08P01"));
+  }
+
+  private static byte[] manyParameters(int n) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (int i = 0; i < n; i++) {
+      out.writeBytes(parameterStatus("p" + i, "v"));
+    }
+    return out.toByteArray();
+  }
+
+  /** A RowDescription, then more empty DataRows than any result set may hold. */
+  private static byte[] rowsWithoutEnd() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(frame('T', int16(0)));
+    byte[] row = frame('D', int16(0));
+    for (int i = 0; i < 8 * 1024 * 1024 / 64 + 1; i++) {
+      out.writeBytes(row);
+    }
+    return out.toByteArray();
+  }
+
+  /** TIMELINE_HISTORY's answer for timeline 2 with {@code size} bytes of comment lines. */
+  private static byte[] history(int size) {
+    String line = "# " + "x".repeat(97) + "\n";
+    String content = line.repeat(size / line.length() + 1) + "1\t0/3000000\tno recovery target specified\n";
+    return result(List.of("filename", "content"),
+        List.of("00000002.history", content), "TIMELINE_HISTORY");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -271,7 +308,8 @@ class HostileServerTest {
             return;
           }
           out.write(result(List.of("systemid", "timeline", "xlogpos", "dbname"),
-              Arrays.asList("7000000000000000001", "1", "0/3000000", null),
+              Arrays.asList("7000000000000000001", stage == Stage.HISTORY ? "2" : "1",
+                  "0/3000000", null),
               "IDENTIFY_SYSTEM"));
         } else if (query.startsWith("SHOW wal_segment_size")) {
           out.write(result(List.of("wal_segment_size"), List.of("1MB"), "SHOW"));
@@ -279,6 +317,10 @@ class HostileServerTest {
           out.write(result(List.of("wal_sender_timeout"), List.of("60s"), "SHOW"));
         } else if (query.startsWith("SHOW data_directory_mode")) {
           out.write(result(List.of("data_directory_mode"), List.of("0700"), "SHOW"));
+        } else if (query.startsWith("TIMELINE_HISTORY")) {
+          if (attack(Stage.HISTORY, in, out)) {
+            return;
+          }
         } else if (query.startsWith("START_REPLICATION")) {
           if (attack(Stage.STREAM, in, out)) {
             return;
