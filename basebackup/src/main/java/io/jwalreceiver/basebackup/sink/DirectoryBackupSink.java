@@ -409,6 +409,12 @@ public final class DirectoryBackupSink implements BackupSink {
      */
     private Path linkTarget(TarHeader h) {
       String to = h.linkname();
+      if (mainArchive && InlineVerifier.memberPath(h.name()).startsWith("pg_wal/")) {
+        // The WAL streamer (-X stream) writes there by name at the same time; a link at the name
+        // of a segment or history file to come would be followed. No server sends one.
+        throw new PgException(SqlState.PROTOCOL_VIOLATION, "refusing to extract archive member \""
+            + h.name() + "\": a symbolic link in pg_wal");
+      }
       if (Path.of(to).isAbsolute()) {
         return tablespaceTarget(to);
       }

@@ -142,6 +142,16 @@ class HostileArchiveTest {
   }
 
   @Test
+  void noLinkInPgWalWhereTheWalStreamerWrites() throws Exception {
+    byte[] tar = tar(w -> {
+      w.writeEntry(TarHeader.directory("pg_wal", 0700, 0, 0, 0), ByteBuffer.allocate(0));
+      link(w, "pg_wal/00000002.history", victimFile.toString());
+    });
+    refused(null, tar, "refusing to extract archive member \"pg_wal/00000002.history\": a"
+        + " symbolic link in pg_wal");
+  }
+
+  @Test
   void aLinkOverALinkIsRefused() throws Exception {
     byte[] tar = tar(w -> {
       link(w, "abs", "somewhere");
