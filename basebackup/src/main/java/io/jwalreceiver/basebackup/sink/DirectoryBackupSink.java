@@ -45,7 +45,6 @@ public final class DirectoryBackupSink implements BackupSink {
   private final Syncer syncer;
   private final ManifestFile manifest;
   private final List<OutputDirectory> tablespaceDirs = new ArrayList<>();
-  private final List<Path> createdFiles = new ArrayList<>();
   private final InlineVerifier verifier;
   private final ExtractionGuard guard;
   /** {@code pg_tblspc/<oid>/} for a tablespace archive, empty for base.tar. */
@@ -251,11 +250,6 @@ public final class DirectoryBackupSink implements BackupSink {
     }
   }
 
-  /** Names of files this sink created, for tests. */
-  List<Path> createdFiles() {
-    return List.copyOf(createdFiles);
-  }
-
   private void writeRecoveryConfig() {
     Path auto = target.path().resolve("postgresql.auto.conf");
     Path signal = target.path().resolve("standby.signal");
@@ -392,7 +386,6 @@ public final class DirectoryBackupSink implements BackupSink {
           currentPath = path;
           currentFile = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
               StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
-          createdFiles.add(path);
           position = 0;
         } else {
           throw new PgException(SqlState.PROTOCOL_VIOLATION,
