@@ -54,6 +54,9 @@ import javax.net.ssl.SSLSocket;
 final class Connector {
 
   /** The reader's buffer: 4 MiB holds 32 of the walsender's largest (128 KiB) messages. */
+  /** Most distinct ParameterStatus names accepted during startup (servers report about 20). */
+  static final int MAX_PARAMETERS = 1000;
+
   static final int RECEIVE_BUFFER_SIZE = 4 * 1024 * 1024;
 
   private Connector() {}
@@ -345,6 +348,10 @@ final class Connector {
         }
       } else if (m instanceof ParameterStatus ps) {
         parameters.put(ps.name(), ps.value());
+        if (parameters.size() > MAX_PARAMETERS) {
+          // A server reports some 15-20 settings; a stream of new names is not a server.
+          throw Wire.violation("server reported more than " + MAX_PARAMETERS + " parameters");
+        }
       } else if (m instanceof BackendKeyData k) {
         pid = k.processId();
       } else if (m instanceof NoticeResponse n) {
