@@ -25,22 +25,27 @@ import java.util.Arrays;
 class BackendStreamFuzzTest {
 
   /**
-   * Byte 0 picks the frame limit (0: 1 MiB, n: n × 16 bytes), byte 1 the largest chunk a read
-   * returns (0: everything at once); the rest is the server's byte stream.
+   * Byte 0 picks the frame limit (low 7 bits; 0: 1 MiB, n: n × 16 bytes) and, with its high bit,
+   * direct buffers as a socket channel transport gets them; byte 1 the largest chunk a read
+   * returns (0: everything at once) and the reader's initial buffer size; the rest is the
+   * server's byte stream.
    */
   @FuzzTest
   void framing(byte[] data) {
     if (data.length < 2) {
       return;
     }
-    int control = data[0] & 0xff;
+    int control = data[0] & 0x7f;
     int frameLimit = control == 0 ? 1 << 20 : control * 16;
+    boolean direct = data[0] < 0;
     int maxChunk = data[1] & 0xff;
     byte[] stream = Arrays.copyOfRange(data, 2, data.length);
     Chunking chunking =
         maxChunk == 0 ? Chunking.whole() : Chunking.random(data.length, maxChunk);
-    MessageReader reader = new MessageReader(ScriptedTransport.of(stream, chunking), frameLimit,
-        1 + (data[1] & 0x3f));
+    ScriptedTransport script = ScriptedTransport.of(stream, chunking);
+    MessageReader reader =
+        new MessageReader(direct ? new DirectBuffers(script) : script, frameLimit,
+            1 + (data[1] & 0x3f));
     ReplicationDecoder replication = new ReplicationDecoder();
     int offset = 0;
     try {
@@ -75,6 +80,33 @@ class BackendStreamFuzzTest {
       decode(data[0], body, new ReplicationDecoder());
     } catch (PgException e) {
       assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION);
+    }
+  }
+
+  /** Asks the reader for direct buffers and fills them from a script (which wants heap ones). */
+  private record DirectBuffers(ScriptedTransport script) implements Transport {
+    @Override
+    public boolean directBuffers() {
+      return true;
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long timeoutMillis) {
+      assertThat(dst.isDirect()).isTrue();
+      ByteBuffer heap = ByteBuffer.allocate(dst.remaining());
+      int n = script.read(heap, timeoutMillis);
+      dst.put(heap.flip());
+      return n;
+    }
+
+    @Override
+    public void write(ByteBuffer src) {
+      script.write(src);
+    }
+
+    @Override
+    public void close() {
+      script.close();
     }
   }
 
