@@ -50,8 +50,11 @@ public final class BackupStreamDecoder {
     for (List<String> row : tablespaces) {
       String oid = row.get(0);
       String location = row.get(1);
+      String name = oid == null ? "base.tar" : oid + ".tar";
+      // The tar format stores it under that name: no path may hide in the server's oid.
+      checkArchiveName(name);
       stream.nextCopy();
-      l.archiveStart(oid == null ? "base.tar" : oid + ".tar", location == null ? "" : location, false);
+      l.archiveStart(name, location == null ? "" : location, false);
       ByteBuffer data;
       while ((data = stream.nextCopyData()) != null) {
         l.archiveData(data);

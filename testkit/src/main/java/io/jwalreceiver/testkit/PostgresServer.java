@@ -66,6 +66,9 @@ import java.util.stream.Stream;
  *   <tr><td>{@value #REPL_TLS}</td><td>LOGIN REPLICATION</td>
  *       <td>scram-sha-256, TLS connections only and only on a TLS server; rejected otherwise</td>
  *   </tr>
+ *   <tr><td>{@value #REPL_CERT}</td><td>LOGIN REPLICATION</td>
+ *       <td>cert: TLS with a client certificate whose CN is the role ({@link
+ *       #clientCertificate(String)}), only on a TLS server</td></tr>
  *   <tr><td>{@value #NOREPL}</td><td>LOGIN (no REPLICATION)</td>
  *       <td>scram-sha-256, then refused by the server for lack of the attribute</td></tr>
  *   <tr><td>{@value #NOHBA}</td><td>LOGIN REPLICATION</td><td>none: {@code no pg_hba.conf entry
@@ -81,6 +84,7 @@ import java.util.stream.Stream;
  * host     all          postgres       127.0.0.1/32 trust
  * host     replication  postgres       127.0.0.1/32 trust
  * hostssl  replication  repl_tls       127.0.0.1/32 scram-sha-256   (TLS servers only)
+ * hostssl  replication  repl_cert      127.0.0.1/32 cert            (TLS servers only)
  * host     replication  repl_trust     127.0.0.1/32 trust
  * host     replication  repl_md5       127.0.0.1/32 md5
  * host     replication  repl_scram     127.0.0.1/32 scram-sha-256
@@ -96,7 +100,10 @@ import java.util.stream.Stream;
  * <p>With TLS the server presents a certificate signed by a per-JVM test CA ({@link
  * #caCertFile()}), with subject alternative names {@code localhost} and {@code 127.0.0.1}, or, for
  * {@link Tls#WRONG_HOSTNAME}, only {@code wrong.example.invalid} (so {@code verify-full} fails and
- * {@code verify-ca} succeeds).
+ * {@code verify-ca} succeeds), or, for {@link Tls#LOCALHOST_ONLY}, only {@code localhost}. Its
+ * {@code ssl_ca_file} is a second test CA that signs {@link #clientCertificate(String)}, so the
+ * server asks every TLS client for a certificate and checks the one it gets; {@link
+ * #serverCrl(boolean)} gives revocation lists of the server CA.
  *
  * <p>Every server this JVM starts is stopped by a shutdown hook. Most tests should use {@link
  * #shared(int)} rather than starting their own.
@@ -127,6 +134,9 @@ public final class PostgresServer implements AutoCloseable {
   /** Replication role accepted only over TLS ({@code hostssl}, scram-sha-256) on TLS servers. */
   public static final String REPL_TLS = "repl_tls";
 
+  /** Replication role accepted only over TLS with its client certificate ({@code cert}). */
+  public static final String REPL_CERT = "repl_cert";
+
   /** Login role without the REPLICATION attribute. */
   public static final String NOREPL = "norepl";
 
@@ -135,7 +145,8 @@ public final class PostgresServer implements AutoCloseable {
 
   /** Every test role. */
   public static final List<String> TEST_ROLES =
-      List.of(REPL_TRUST, REPL_MD5, REPL_SCRAM, REPL_PASSWORD, REPL_TLS, NOREPL, NOHBA);
+      List.of(
+          REPL_TRUST, REPL_MD5, REPL_SCRAM, REPL_PASSWORD, REPL_TLS, REPL_CERT, NOREPL, NOHBA);
 
   private static final Duration STOP_TIMEOUT = PgCtl.STOP_TIMEOUT;
   private static final Duration WAIT_TIMEOUT = Duration.ofSeconds(60);
@@ -170,7 +181,12 @@ public final class PostgresServer implements AutoCloseable {
     /** {@code ssl=on} with a certificate valid for {@code localhost} and {@code 127.0.0.1}. */
     ON,
     /** {@code ssl=on} with a certificate naming only {@code wrong.example.invalid}. */
-    WRONG_HOSTNAME
+    WRONG_HOSTNAME,
+    /**
+     * {@code ssl=on} with a certificate naming only {@code localhost} (CN and one dNSName), so
+     * {@code verify-full} to {@code 127.0.0.1} must fail.
+     */
+    LOCALHOST_ONLY
   }
 
   /** How {@link #stop(StopMode)} shuts the server down ({@code pg_ctl stop -m}). */
@@ -606,6 +622,29 @@ public final class PostgresServer implements AutoCloseable {
   }
 
   /**
+   * A client certificate the TLS servers accept for {@code cert} authentication as {@code role}
+   * (its CN), signed by the servers' {@code ssl_ca_file} CA; the same for every server of this JVM.
+   *
+   * @param role the role (CN)
+   * @return the certificate and its unencrypted PKCS#8 key, PEM
+   */
+  public static CertificateAndKey clientCertificate(String role) {
+    TestCertificates.Pem pem = TestCertificates.client(role);
+    return new CertificateAndKey(pem.certificate(), pem.privateKey());
+  }
+
+  /**
+   * A revocation list of the CA that signs the servers' certificates ({@link #caCertFile()}),
+   * valid for a day.
+   *
+   * @param revokeServerCertificate whether it revokes the certificate of {@link Tls#ON} servers
+   * @return the CRL, PEM
+   */
+  public static String serverCrl(boolean revokeServerCertificate) {
+    return TestCertificates.serverCrl(revokeServerCertificate);
+  }
+
+  /**
    * The JDBC URL of database {@code postgres} as the superuser, over TCP. Append parameters with
    * {@code &}, e.g. {@code &sslmode=verify-full&sslrootcert=...}.
    *
@@ -1015,6 +1054,7 @@ public final class PostgresServer implements AutoCloseable {
     hba.append(line("host", "replication", SUPERUSER, net, "trust"));
     if (options.tls() != Tls.OFF) {
       hba.append(line("hostssl", "replication", REPL_TLS, net, "scram-sha-256"));
+      hba.append(line("hostssl", "replication", REPL_CERT, net, "cert"));
     }
     hba.append(line("host", "replication", REPL_TRUST, net, "trust"));
     hba.append(line("host", "replication", REPL_MD5, net, "md5"));
@@ -1033,13 +1073,19 @@ public final class PostgresServer implements AutoCloseable {
     if (options.tls() == Tls.OFF) {
       return;
     }
-    TestCertificates.Pem pem = TestCertificates.server(options.tls() == Tls.WRONG_HOSTNAME);
+    TestCertificates.Pem pem =
+        options.tls() == Tls.LOCALHOST_ONLY
+            ? TestCertificates.localhostOnlyServer()
+            : TestCertificates.server(options.tls() == Tls.WRONG_HOSTNAME);
     ServerUser user = ServerUser.get();
     user.writeFile(dataDir.resolve("server.crt"), pem.certificate(), false);
     user.writeFile(dataDir.resolve("server.key"), pem.privateKey(), true);
+    user.writeFile(
+        dataDir.resolve("client-ca.crt"), TestCertificates.clientCa().certificate(), false);
     instanceSettings.put("ssl", "on");
     instanceSettings.put("ssl_cert_file", "server.crt");
     instanceSettings.put("ssl_key_file", "server.key");
+    instanceSettings.put("ssl_ca_file", "client-ca.crt");
   }
 
   private void createRoles() {
@@ -1058,7 +1104,7 @@ public final class PostgresServer implements AutoCloseable {
         .append(pw)
         .append(";\n");
     sql.append("SET password_encryption = 'scram-sha-256';\n");
-    for (String role : List.of(REPL_SCRAM, REPL_PASSWORD, REPL_TLS, NOHBA)) {
+    for (String role : List.of(REPL_SCRAM, REPL_PASSWORD, REPL_TLS, REPL_CERT, NOHBA)) {
       sql.append("CREATE ROLE ")
           .append(role)
           .append(" LOGIN REPLICATION PASSWORD ")

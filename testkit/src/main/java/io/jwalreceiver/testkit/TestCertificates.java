@@ -9,15 +9,20 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLNumber;
+import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -25,7 +30,9 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
+import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -36,7 +43,9 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * Test certificates made with BouncyCastle: one self-signed CA per JVM and server certificates it
- * signs (RSA 2048, SHA256withRSA), generated once each and kept for the JVM's lifetime.
+ * signs, a second CA for client certificates (the servers' {@code ssl_ca_file}) and the client
+ * certificates it signs, and revocation lists of the server CA (RSA 2048, SHA256withRSA),
+ * generated once each and kept for the JVM's lifetime.
  */
 final class TestCertificates {
 
@@ -49,8 +58,11 @@ final class TestCertificates {
   private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
   private static Authority authority;
-  private static Pem validServer;
+  private static Authority clientAuthority;
+  private static Issued validServer;
   private static Pem wrongHostServer;
+  private static Pem localhostOnlyServer;
+  private static final Map<String, Pem> CLIENTS = new HashMap<>();
 
   private TestCertificates() {}
 
@@ -63,6 +75,8 @@ final class TestCertificates {
   record Pem(String certificate, String privateKey) {}
 
   private record Authority(KeyPair keys, X509Certificate certificate, Pem pem) {}
+
+  private record Issued(Pem pem, BigInteger serial) {}
 
   /** The CA certificate and key (PEM). */
   static synchronized Pem ca() {
@@ -77,56 +91,122 @@ final class TestCertificates {
   static synchronized Pem server(boolean wrongHostname) {
     if (wrongHostname) {
       if (wrongHostServer == null) {
-        wrongHostServer = issue(WRONG_NAME, List.of(WRONG_NAME));
+        wrongHostServer = issue(authority(), WRONG_NAME, List.of(WRONG_NAME), false).pem();
       }
       return wrongHostServer;
     }
+    return validServer().pem();
+  }
+
+  /** A server certificate naming only {@code localhost}, as its CN and its one dNSName. */
+  static synchronized Pem localhostOnlyServer() {
+    if (localhostOnlyServer == null) {
+      localhostOnlyServer = issue(authority(), "localhost", List.of("localhost"), false).pem();
+    }
+    return localhostOnlyServer;
+  }
+
+  /** The CA that signs client certificates (PEM). */
+  static synchronized Pem clientCa() {
+    return clientAuthority().pem();
+  }
+
+  /** A client certificate for {@code commonName} (no alternative names), by the client CA. */
+  static synchronized Pem client(String commonName) {
+    return CLIENTS.computeIfAbsent(
+        commonName, cn -> issue(clientAuthority(), cn, List.of(), true).pem());
+  }
+
+  /**
+   * A CRL of the server CA (PEM), valid for a day.
+   *
+   * @param revokeServer whether it lists the valid server certificate ({@link #server(boolean)
+   *     server(false)}) as revoked
+   */
+  static synchronized String serverCrl(boolean revokeServer) {
+    Authority ca = authority();
+    Date now = new Date();
+    X509v2CRLBuilder builder =
+        new X509v2CRLBuilder(
+            X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()), now);
+    builder.setNextUpdate(Date.from(now.toInstant().plus(Duration.ofDays(1))));
+    if (revokeServer) {
+      builder.addCRLEntry(validServer().serial(), now, CRLReason.keyCompromise);
+    }
+    try {
+      builder.addExtension(
+          Extension.authorityKeyIdentifier,
+          false,
+          new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(ca.certificate()));
+      builder.addExtension(
+          Extension.cRLNumber, false, new CRLNumber(BigInteger.valueOf(SERIAL.incrementAndGet())));
+      X509CRL crl =
+          new JcaX509CRLConverter()
+              .getCRL(
+                  builder.build(
+                      new JcaContentSignerBuilder("SHA256withRSA").build(ca.keys().getPrivate())));
+      return write(crl);
+    } catch (GeneralSecurityException | CertIOException | OperatorCreationException e) {
+      throw new PostgresServerException("cannot create a CRL", e);
+    }
+  }
+
+  private static Issued validServer() {
     if (validServer == null) {
-      validServer = issue("localhost", SERVER_NAMES);
+      validServer = issue(authority(), "localhost", SERVER_NAMES, false);
     }
     return validServer;
   }
 
   private static Authority authority() {
     if (authority == null) {
-      try {
-        KeyPair keys = rsa();
-        X500Name name = new X500Name("CN=jwalreceiver test CA,O=jwalreceiver");
-        Instant now = Instant.now();
-        X509v3CertificateBuilder builder =
-            new JcaX509v3CertificateBuilder(
-                name,
-                BigInteger.valueOf(SERIAL.incrementAndGet()),
-                Date.from(now.minus(Duration.ofDays(1))),
-                Date.from(now.plus(Duration.ofDays(3650))),
-                name,
-                keys.getPublic());
-        JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-        builder.addExtension(
-            Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-        builder.addExtension(
-            Extension.subjectKeyIdentifier,
-            false,
-            ext.createSubjectKeyIdentifier(keys.getPublic()));
-        X509Certificate cert = sign(builder, keys.getPrivate());
-        authority = new Authority(keys, cert, new Pem(pem(cert), pem(keys.getPrivate())));
-      } catch (GeneralSecurityException | CertIOException e) {
-        throw new PostgresServerException("cannot create the test CA", e);
-      }
+      authority = newAuthority("CN=jwalreceiver test CA,O=jwalreceiver");
     }
     return authority;
   }
 
-  private static Pem issue(String commonName, List<String> names) {
-    Authority ca = authority();
+  private static Authority clientAuthority() {
+    if (clientAuthority == null) {
+      clientAuthority = newAuthority("CN=jwalreceiver test client CA,O=jwalreceiver");
+    }
+    return clientAuthority;
+  }
+
+  private static Authority newAuthority(String subject) {
     try {
+      KeyPair keys = rsa();
+      X500Name name = new X500Name(subject);
+      Instant now = Instant.now();
+      X509v3CertificateBuilder builder =
+          new JcaX509v3CertificateBuilder(
+              name,
+              BigInteger.valueOf(SERIAL.incrementAndGet()),
+              Date.from(now.minus(Duration.ofDays(1))),
+              Date.from(now.plus(Duration.ofDays(3650))),
+              name,
+              keys.getPublic());
+      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+      builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+      builder.addExtension(
+          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+      builder.addExtension(
+          Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
+      X509Certificate cert = sign(builder, keys.getPrivate());
+      return new Authority(keys, cert, new Pem(pem(cert), pem(keys.getPrivate())));
+    } catch (GeneralSecurityException | CertIOException e) {
+      throw new PostgresServerException("cannot create a test CA", e);
+    }
+  }
+
+  private static Issued issue(Authority ca, String commonName, List<String> names, boolean client) {
+    try {
+      BigInteger serial = BigInteger.valueOf(SERIAL.incrementAndGet());
       KeyPair keys = rsa();
       Instant now = Instant.now();
       X509v3CertificateBuilder builder =
           new JcaX509v3CertificateBuilder(
               ca.certificate(),
-              BigInteger.valueOf(SERIAL.incrementAndGet()),
+              serial,
               Date.from(now.minus(Duration.ofDays(1))),
               Date.from(now.plus(Duration.ofDays(3650))),
               new X500Name("CN=" + commonName + ",O=jwalreceiver"),
@@ -138,7 +218,10 @@ final class TestCertificates {
           true,
           new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
       builder.addExtension(
-          Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+          Extension.extendedKeyUsage,
+          false,
+          new ExtendedKeyUsage(
+              client ? KeyPurposeId.id_kp_clientAuth : KeyPurposeId.id_kp_serverAuth));
       List<GeneralName> alt = new ArrayList<>();
       for (String n : names) {
         alt.add(
@@ -146,10 +229,12 @@ final class TestCertificates {
                 ? new GeneralName(GeneralName.iPAddress, n)
                 : new GeneralName(GeneralName.dNSName, n));
       }
-      builder.addExtension(
-          Extension.subjectAlternativeName,
-          false,
-          new GeneralNames(alt.toArray(new GeneralName[0])));
+      if (!alt.isEmpty()) {
+        builder.addExtension(
+            Extension.subjectAlternativeName,
+            false,
+            new GeneralNames(alt.toArray(new GeneralName[0])));
+      }
       builder.addExtension(
           Extension.authorityKeyIdentifier,
           false,
@@ -157,9 +242,9 @@ final class TestCertificates {
       builder.addExtension(
           Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
       X509Certificate cert = sign(builder, ca.keys().getPrivate());
-      return new Pem(pem(cert), pem(keys.getPrivate()));
+      return new Issued(new Pem(pem(cert), pem(keys.getPrivate())), serial);
     } catch (GeneralSecurityException | CertIOException e) {
-      throw new PostgresServerException("cannot issue a server certificate", e);
+      throw new PostgresServerException("cannot issue a certificate for " + commonName, e);
     }
   }
 

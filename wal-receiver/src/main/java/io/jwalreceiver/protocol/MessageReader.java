@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.protocol;
 
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.SqlState;
 import java.nio.ByteBuffer;
 
 /**
@@ -26,6 +28,14 @@ public final class MessageReader {
    * message in a buffer capped at 1 GB), so size arithmetic and buffer doubling cannot overflow.
    */
   public static final int MAX_FRAME_LIMIT = (1 << 30) - HEADER;
+
+  /**
+   * The longest message (length word included) of a type that is never long, as libpq allows:
+   * authentication, parameter status, command tags, ReadyForQuery, copy responses. Only CopyData,
+   * DataRow, RowDescription, ErrorResponse, NoticeResponse, NotificationResponse and
+   * FunctionCallResponse can be longer; for them the frame limit applies.
+   */
+  static final int SHORT_MESSAGE_LIMIT = 30000;
 
   private final Transport transport;
   private final int frameLimit;
@@ -100,6 +110,13 @@ public final class MessageReader {
               "invalid message length " + len + " for message type " + Wire.typeName(buf.get(start)));
         }
         int bodyLen = len - 4;
+        if (len > SHORT_MESSAGE_LIMIT && !mayBeLong(buf.get(start))) {
+          // libpq's rule and words: only these types can be long; a longer one means the
+          // stream is out of step (or hostile).
+          throw new PgException(SqlState.PROTOCOL_VIOLATION,
+              "lost synchronization with server: got message type \""
+              + (char) (buf.get(start) & 0xff) + "\", length " + len);
+        }
         if (bodyLen > frameLimit) {
           throw Wire.violation(
               "message of type " + Wire.typeName(buf.get(start)) + " is " + bodyLen
@@ -175,5 +192,13 @@ public final class MessageReader {
   /** How many frames have been read. */
   public long framesRead() {
     return framesRead;
+  }
+
+  /** libpq's VALID_LONG_MESSAGE_TYPE. */
+  private static boolean mayBeLong(byte type) {
+    return switch (type) {
+      case 'd', 'D', 'T', 'E', 'N', 'A', 'V' -> true;
+      default -> false;
+    };
   }
 }

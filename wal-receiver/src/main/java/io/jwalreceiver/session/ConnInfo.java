@@ -599,7 +599,10 @@ public final class ConnInfo {
    *   <li>environment variables: {@code PGHOST}, {@code PGHOSTADDR}, {@code PGPORT}, {@code
    *       PGUSER}, {@code PGPASSWORD}, {@code PGPASSFILE}, {@code PGAPPNAME}, {@code PGSSLMODE}
    *       (then the deprecated {@code PGREQUIRESSL=1}), {@code PGSSLROOTCERT}, {@code
-   *       PGCHANNELBINDING}, {@code PGCONNECT_TIMEOUT}, {@code PGDATABASE};
+   *       PGCHANNELBINDING}, {@code PGCONNECT_TIMEOUT}, {@code PGDATABASE}, and the TLS ones
+   *       ({@code PGSSLCERT}, {@code PGSSLKEY}, {@code PGSSLCRL}, {@code PGSSLCRLDIR}, {@code
+   *       PGSSLMINPROTOCOLVERSION}, {@code PGSSLMAXPROTOCOLVERSION}, {@code PGSSLSNI}, {@code
+   *       PGSSLCERTMODE}, {@code PGSSLNEGOTIATION}, {@code PGGSSENCMODE});
    *   <li>defaults: host {@link #defaultSocketDir}, port 5432, the OS user, {@code ~/.pgpass}
    *       (only when no password is set, as libpq sets {@code passfile} only then), sslmode
    *       {@code prefer}, channel_binding {@code prefer}, {@code ~/.postgresql/root.crt} when it
@@ -643,8 +646,9 @@ public final class ConnInfo {
    * @param exists tells whether a path exists; used for {@link #PACKAGED_SOCKET_DIR} and {@code
    *     ~/.postgresql/root.crt}
    * @throws PgException 08001 with libpq's message for a malformed conninfo, an unknown keyword,
-   *     a missing or malformed service definition, or an invalid port, sslmode, channel_binding or
-   *     connect_timeout
+   *     a missing or malformed service definition, or an invalid port, sslmode, channel_binding,
+   *     connect_timeout, sslnegotiation, TLS protocol version or range, sslcertmode, gssencmode,
+   *     target_session_attrs or load_balance_hosts (see {@link TlsSettings})
    */
   public static ConnectionConfig resolve(
       String dbnameOrConninfo,
@@ -717,6 +721,8 @@ public final class ConnInfo {
     } else {
       sslMode = SslMode.PREFER;
     }
+    TlsSettings.checkNegotiation(
+        setting(given, env, "sslnegotiation", "PGSSLNEGOTIATION"), sslMode);
     Path sslRootCert;
     if (rootCertValue != null && !rootCertValue.isEmpty()) {
       sslRootCert = Path.of(rootCertValue);
@@ -729,6 +735,14 @@ public final class ConnInfo {
     } else {
       sslRootCert = defaultRootCert(homeDir, exists);
     }
+
+    String minProtocol = setting(given, env, "ssl_min_protocol_version", "PGSSLMINPROTOCOLVERSION");
+    String maxProtocol = setting(given, env, "ssl_max_protocol_version", "PGSSLMAXPROTOCOLVERSION");
+    TlsSettings.checkProtocolRange(minProtocol, maxProtocol);
+    String certMode = setting(given, env, "sslcertmode", "PGSSLCERTMODE");
+    TlsSettings.checkCertMode(certMode);
+    String gssEncMode = setting(given, env, "gssencmode", "PGGSSENCMODE");
+    TlsSettings.checkGssEncMode(gssEncMode);
     checkChoices(given, env);
 
     String timeoutValue = setting(given, env, "connect_timeout", "PGCONNECT_TIMEOUT");
@@ -745,18 +759,24 @@ public final class ConnInfo {
             : given.get("fallback_application_name");
 
     String hostAddrValue = nonEmpty(firstListElement(setting(given, env, "hostaddr", "PGHOSTADDR")));
+    Path crlFile = pathOrNull(setting(given, env, "sslcrl", "PGSSLCRL"));
+    Path crlDir = pathOrNull(setting(given, env, "sslcrldir", "PGSSLCRLDIR"));
+    if (crlFile == null && crlDir == null) {
+      crlFile = clientFile(null, homeDir, "root.crl");
+    }
     TlsOptions tls =
         new TlsOptions(
-            pathOrNull(setting(given, env, "sslcert", "PGSSLCERT")),
-            pathOrNull(setting(given, env, "sslkey", "PGSSLKEY")),
+            clientFile(setting(given, env, "sslcert", "PGSSLCERT"), homeDir, "postgresql.crt"),
+            clientFile(setting(given, env, "sslkey", "PGSSLKEY"), homeDir, "postgresql.key"),
             nonEmpty(given.get("sslpassword")),
-            pathOrNull(setting(given, env, "sslcrl", "PGSSLCRL")),
-            pathOrNull(setting(given, env, "sslcrldir", "PGSSLCRLDIR")),
-            nonEmpty(setting(given, env, "ssl_min_protocol_version", "PGSSLMINPROTOCOLVERSION")),
-            nonEmpty(setting(given, env, "ssl_max_protocol_version", "PGSSLMAXPROTOCOLVERSION")),
-            nonEmpty(setting(given, env, "sslsni", "PGSSLSNI")));
+            crlFile,
+            crlDir,
+            minProtocol,
+            nonEmpty(maxProtocol),
+            nonEmpty(setting(given, env, "sslsni", "PGSSLSNI")),
+            nonEmpty(certMode));
     String requireAuth = nonEmpty(setting(given, env, "require_auth", "PGREQUIREAUTH"));
-    String gssEncMode = nonEmpty(setting(given, env, "gssencmode", "PGGSSENCMODE"));
+    RequireAuth.parse(requireAuth); // libpq rejects a bad list with the options, before connecting
 
     return new ConnectionConfig(
         hostValue,
@@ -776,7 +796,7 @@ public final class ConnInfo {
         hostAddrValue,
         tls,
         requireAuth,
-        gssEncMode);
+        nonEmpty(gssEncMode));
   }
 
   /**
@@ -1001,40 +1021,15 @@ public final class ConnInfo {
   }
 
   /**
-   * The keyword checks libpq's {@code connectOptions2} makes after sslmode and sslrootcert, in
-   * its order, for keywords jwalreceiver accepts but does not act on (or that other layers act
-   * on): each must be one of libpq's values, or {@code invalid <keyword> value: "<value>"}.
+   * The keyword checks libpq's {@code connectOptions2} makes after the TLS ones ({@link
+   * TlsSettings}), in its order, for keywords jwalreceiver accepts but does not act on (it
+   * connects to one host): each must be one of libpq's values, or {@code invalid <keyword> value:
+   * "<value>"}.
    */
   private static void checkChoices(Map<String, String> given, Map<String, String> env) {
-    String negotiation = setting(given, env, "sslnegotiation", "PGSSLNEGOTIATION");
-    checkChoice("sslnegotiation", negotiation, false, "postgres", "direct");
-    String min = setting(given, env, "ssl_min_protocol_version", "PGSSLMINPROTOCOLVERSION");
-    String max = setting(given, env, "ssl_max_protocol_version", "PGSSLMAXPROTOCOLVERSION");
-    String[] versions = {"", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
-    checkChoice("ssl_min_protocol_version", min, true, versions);
-    checkChoice("ssl_max_protocol_version", max, true, versions);
-    if (min != null && max != null && !min.isEmpty() && !max.isEmpty()
-        && tlsVersionIndex(min) > tlsVersionIndex(max)) {
-      throw fail("invalid SSL protocol version range");
-    }
-    checkChoice(
-        "sslcertmode",
-        setting(given, env, "sslcertmode", "PGSSLCERTMODE"),
-        false,
-        "disable",
-        "allow",
-        "require");
-    checkChoice(
-        "gssencmode",
-        setting(given, env, "gssencmode", "PGGSSENCMODE"),
-        false,
-        "disable",
-        "prefer",
-        "require");
     checkChoice(
         "target_session_attrs",
         setting(given, env, "target_session_attrs", "PGTARGETSESSIONATTRS"),
-        false,
         "any",
         "read-write",
         "read-only",
@@ -1044,27 +1039,14 @@ public final class ConnInfo {
     checkChoice(
         "load_balance_hosts",
         setting(given, env, "load_balance_hosts", "PGLOADBALANCEHOSTS"),
-        false,
         "disable",
         "random");
   }
 
-  private static void checkChoice(
-      String keyword, String value, boolean ignoreCase, String... allowed) {
-    if (value == null) {
-      return;
+  private static void checkChoice(String keyword, String value, String... allowed) {
+    if (value != null && !List.of(allowed).contains(value)) {
+      throw fail("invalid " + keyword + " value: \"" + value + "\"");
     }
-    for (String choice : allowed) {
-      if (ignoreCase ? choice.equalsIgnoreCase(value) : choice.equals(value)) {
-        return;
-      }
-    }
-    throw fail("invalid " + keyword + " value: \"" + value + "\"");
-  }
-
-  private static int tlsVersionIndex(String version) {
-    return List.of("tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3")
-        .indexOf(version.toLowerCase(java.util.Locale.ROOT));
   }
 
   /**
@@ -1133,6 +1115,18 @@ public final class ConnInfo {
     }
     throw fail(
         "invalid integer value \"" + value + "\" for connection option \"" + keyword + "\"");
+  }
+
+  /**
+   * A TLS file: the given path, else libpq's default under {@code ~/.postgresql/} ({@code
+   * postgresql.crt}, {@code postgresql.key}, {@code root.crl}; used only if it exists when
+   * connecting, as libpq skips a missing certificate or CRL), or null without a home directory.
+   */
+  private static Path clientFile(String value, Path homeDir, String defaultName) {
+    if (value != null && !value.isEmpty()) {
+      return Path.of(value);
+    }
+    return homeDir == null ? null : homeDir.resolve(".postgresql").resolve(defaultName);
   }
 
   private static Path defaultRootCert(Path homeDir, Predicate<Path> exists) {

@@ -34,8 +34,8 @@ import java.util.Objects;
  *     or null
  * @param tls the TLS settings beyond sslmode and sslrootcert (client certificate, CRLs,
  *     protocol versions, SNI)
- * @param requireAuth libpq 16+'s {@code require_auth} as given (validated by the authenticator),
- *     or null for no requirement
+ * @param requireAuth libpq 16+'s {@code require_auth} as given (checked by {@link ConnInfo} when
+ *     resolved and enforced by {@link Authenticator}), or null for no requirement
  * @param gssEncMode libpq's {@code gssencmode} as given, or null for the default ({@code prefer})
  */
 public record ConnectionConfig(

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.session;
 
-import com.ongres.scram.client.ScramClient;
-import com.ongres.scram.common.StringPreparation;
-import com.ongres.scram.common.exception.ScramException;
 import com.ongres.scram.common.util.TlsServerEndpoint;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.ServerError;
@@ -14,13 +11,6 @@ import io.jwalreceiver.protocol.Transport;
 import io.jwalreceiver.protocol.Wire;
 import io.jwalreceiver.protocol.backend.BackendDecoder;
 import io.jwalreceiver.protocol.backend.BackendMessage;
-import io.jwalreceiver.protocol.backend.BackendMessage.AuthenticationCleartextPassword;
-import io.jwalreceiver.protocol.backend.BackendMessage.AuthenticationMd5Password;
-import io.jwalreceiver.protocol.backend.BackendMessage.AuthenticationOk;
-import io.jwalreceiver.protocol.backend.BackendMessage.AuthenticationSasl;
-import io.jwalreceiver.protocol.backend.BackendMessage.AuthenticationSaslContinue;
-import io.jwalreceiver.protocol.backend.BackendMessage.AuthenticationSaslFinal;
-import io.jwalreceiver.protocol.backend.BackendMessage.AuthenticationUnsupported;
 import io.jwalreceiver.protocol.backend.BackendMessage.BackendKeyData;
 import io.jwalreceiver.protocol.backend.BackendMessage.ErrorResponse;
 import io.jwalreceiver.protocol.backend.BackendMessage.NegotiateProtocolVersion;
@@ -41,15 +31,11 @@ import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.AbstractMap.SimpleEntry;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +54,9 @@ import javax.net.ssl.SSLSocket;
 final class Connector {
 
   /** The reader's buffer: 4 MiB holds 32 of the walsender's largest (128 KiB) messages. */
+  /** Most distinct ParameterStatus names accepted during startup (servers report about 20). */
+  static final int MAX_PARAMETERS = 1000;
+
   static final int RECEIVE_BUFFER_SIZE = 4 * 1024 * 1024;
 
   private Connector() {}
@@ -165,12 +154,18 @@ final class Connector {
     }
   }
 
+  /**
+   * A server's refusal of the startup under one encryption choice, after which libpq (17+) tries
+   * the other one with allow and prefer: any ErrorResponse except {@code cannot_connect_now}
+   * (57P03, which moves on to the next host instead).
+   */
   private static boolean isAuthRejection(PgException e) {
-    return e.fromServer() && e.sqlState().classCode().equals("28");
+    return e.fromServer() && !e.sqlState().code().equals("57P03");
   }
 
   private static boolean isTlsFailure(PgException e) {
-    return !e.fromServer() && e.getMessage().contains("SSL error");
+    return !e.fromServer()
+        && (e.getMessage().contains("SSL error") || e.getCause() instanceof Tls.SetupFailure);
   }
 
   /** libpq's prefix for a failure of this attempt. */
@@ -332,7 +327,7 @@ final class Connector {
           where + "received invalid response to SSL negotiation: " + Wire.typeName((byte) answer));
     }
     try {
-      return Tls.handshake(ch.socket(), cfg.host(), cfg.port(), cfg);
+      return Tls.handshake(ch.socket(), cfg);
     } catch (PgException e) {
       throw new PgException(e.sqlState(), where + e.getMessage(), e.detail(), e.hint(), e);
     }
@@ -363,23 +358,28 @@ final class Connector {
     params.add(new SimpleEntry<>("client_encoding", "UTF8"));
     writer.send(new FrontendMessage.StartupMessage(params));
 
-    Auth auth = new Auth(cfg, tls, where);
+    Authenticator auth =
+        new Authenticator(cfg, tls != null, () -> tlsServerEndPoint(tls));
     Map<String, String> parameters = new LinkedHashMap<>();
     int pid = 0;
-    boolean authenticated = false;
     while (true) {
       BackendMessage m = next(reader, deadline, where);
       if (m instanceof BackendMessage.AuthenticationRequest req) {
-        FrontendMessage reply = auth.respond(req);
-        if (reply != null) {
-          writer.send(reply);
+        List<FrontendMessage> replies;
+        try {
+          replies = auth.handle(req);
+        } catch (PgException e) {
+          throw new PgException(e.sqlState(), where + e.getMessage(), e.detail(), e.hint(), e);
         }
-        if (req instanceof AuthenticationOk) {
-          auth.checkBindingSatisfied();
-          authenticated = true;
+        for (FrontendMessage reply : replies) {
+          writer.send(reply);
         }
       } else if (m instanceof ParameterStatus ps) {
         parameters.put(ps.name(), ps.value());
+        if (parameters.size() > MAX_PARAMETERS) {
+          // A server reports some 15-20 settings; a stream of new names is not a server.
+          throw Wire.violation("server reported more than " + MAX_PARAMETERS + " parameters");
+        }
       } else if (m instanceof BackendKeyData k) {
         pid = k.processId();
       } else if (m instanceof NoticeResponse n) {
@@ -389,13 +389,13 @@ final class Connector {
         continue;
       } else if (m instanceof ErrorResponse e) {
         throw new PgException(where, e.error());
-      } else if (m instanceof ReadyForQuery && authenticated) {
+      } else if (m instanceof ReadyForQuery && auth.authenticated()) {
         if (!"on".equals(parameters.getOrDefault("integer_datetimes", "on"))) {
           throw new PgException(
               SqlState.CONNECTION_UNABLE, "\"integer_datetimes\" compile flag does not match server");
         }
         return new ReplicationConnection(
-            cfg, transport, reader, writer, notices, parameters, pid, tls != null, auth.channelBound);
+            cfg, transport, reader, writer, notices, parameters, pid, tls != null, auth.channelBound());
       } else {
         throw ReplicationConnection.unexpected(m, "connection startup");
       }
@@ -423,183 +423,14 @@ final class Connector {
     return BackendDecoder.decode(reader.type(), reader.body());
   }
 
-  /** The authentication exchange: one instance per attempt. */
-  static final class Auth {
-    private final ConnectionConfig cfg;
-    private final SSLSocket tls;
-    private final String where;
-    private ScramClient scram;
-    boolean channelBound;
-    private String password;
-
-    Auth(ConnectionConfig cfg, SSLSocket tls, String where) {
-      this.cfg = cfg;
-      this.tls = tls;
-      this.where = where;
-    }
-
-    /** The reply to one authentication request, or null when none is due. */
-    FrontendMessage respond(BackendMessage.AuthenticationRequest req) {
-      if (req instanceof AuthenticationOk) {
-        return null;
-      }
-      if (req instanceof AuthenticationCleartextPassword) {
-        refuseWithoutBinding();
-        return new FrontendMessage.PasswordMessage(password());
-      }
-      if (req instanceof AuthenticationMd5Password md5) {
-        refuseWithoutBinding();
-        return new FrontendMessage.PasswordMessage(md5Hash(password(), cfg.user(), md5.salt()));
-      }
-      if (req instanceof AuthenticationSasl sasl) {
-        return saslStart(sasl.mechanisms());
-      }
-      if (req instanceof AuthenticationSaslContinue c) {
-        return saslContinue(c.data());
-      }
-      if (req instanceof AuthenticationSaslFinal f) {
-        saslFinal(f.data());
-        return null;
-      }
-      int code = ((AuthenticationUnsupported) req).code();
-      throw new PgException(
-          SqlState.CONNECTION_UNABLE,
-          where + "authentication method " + code + " not supported",
-          null,
-          "jwalreceiver supports trust, password, md5 and scram-sha-256 authentication.",
-          null);
-    }
-
-    void checkBindingSatisfied() {
-      if (cfg.channelBinding() == ChannelBinding.REQUIRE && !channelBound) {
-        throw new PgException(
-            SqlState.INVALID_AUTHORIZATION,
-            where + "channel binding required, but server authenticated client without channel"
-                + " binding");
-      }
-    }
-
-    private void refuseWithoutBinding() {
-      if (cfg.channelBinding() == ChannelBinding.REQUIRE) {
-        throw new PgException(
-            SqlState.INVALID_AUTHORIZATION,
-            where + "channel binding required but not supported by server's authentication"
-                + " request");
-      }
-    }
-
-    private String password() {
-      if (password != null) {
-        return password;
-      }
-      String p = cfg.password();
-      if (p == null && cfg.passFile() != null) {
-        // PgPassFile maps the default socket directory to "localhost", as libpq does.
-        p = PgPassFile.lookup(
-                cfg.passFile(), cfg.host(), cfg.port(),
-                cfg.database() == null ? cfg.user() : cfg.database(), cfg.user(), w -> {})
-            .orElse(null);
-      }
-      if (p == null && cfg.passwordPrompt() != null) {
-        p = cfg.passwordPrompt().ask();
-      }
-      if (p == null || p.isEmpty()) {
-        throw new PgException(
-            SqlState.INVALID_PASSWORD,
-            where + "fe_sendauth: no password supplied",
-            null,
-            "Give the password in PGPASSWORD or ~/.pgpass, or leave out -w to be asked for it.",
-            null);
-      }
-      password = p;
-      return p;
-    }
-
-    private FrontendMessage saslStart(List<String> mechanisms) {
-      boolean plusOffered = mechanisms.contains("SCRAM-SHA-256-PLUS");
-      boolean useBinding = tls != null && cfg.channelBinding() != ChannelBinding.DISABLE;
-      if (cfg.channelBinding() == ChannelBinding.REQUIRE && !(tls != null && plusOffered)) {
-        throw new PgException(
-            SqlState.INVALID_AUTHORIZATION,
-            where + "channel binding is required, but server did not offer an authentication"
-                + " method that supports channel binding");
-      }
-      if (!mechanisms.contains("SCRAM-SHA-256") && !plusOffered) {
-        throw new PgException(
-            SqlState.CONNECTION_UNABLE,
-            where + "none of the server's SASL authentication mechanisms are supported");
-      }
-      List<String> advertised = new ArrayList<>();
-      for (String m : mechanisms) {
-        if (m.equals("SCRAM-SHA-256") || (m.equals("SCRAM-SHA-256-PLUS") && useBinding)) {
-          advertised.add(m);
-        }
-      }
-      try {
-        var stage = ScramClient.builder()
-            .advertisedMechanisms(advertised)
-            .username("*")
-            .password(password().toCharArray());
-        if (useBinding) {
-          X509Certificate leaf = (X509Certificate) tls.getSession().getPeerCertificates()[0];
-          stage.channelBinding(
-              TlsServerEndpoint.TLS_SERVER_END_POINT, TlsServerEndpoint.getChannelBindingData(leaf));
-        }
-        scram = stage.stringPreparation(StringPreparation.POSTGRESQL_PREPARATION).build();
-        String mechanism = scram.getScramMechanism().getName();
-        channelBound = mechanism.endsWith("-PLUS");
-        byte[] first = scram.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8);
-        return new FrontendMessage.SaslInitialResponse(mechanism, first);
-      } catch (SSLPeerUnverifiedException | CertificateEncodingException e) {
-        throw new PgException(
-            SqlState.CONNECTION_UNABLE, where + "could not get server certificate for channel binding", e);
-      } catch (IllegalArgumentException | IllegalStateException e) {
-        throw new PgException(SqlState.CONNECTION_UNABLE, where + "SCRAM: " + e.getMessage(), e);
-      }
-    }
-
-    private FrontendMessage saslContinue(byte[] data) {
-      requireScram();
-      try {
-        scram.serverFirstMessage(new String(data, StandardCharsets.UTF_8));
-        byte[] fin = scram.clientFinalMessage().toString().getBytes(StandardCharsets.UTF_8);
-        return new FrontendMessage.SaslResponse(fin);
-      } catch (ScramException | IllegalArgumentException | IllegalStateException e) {
-        throw new PgException(
-            SqlState.PROTOCOL_VIOLATION, where + "invalid SCRAM server-first-message: " + e.getMessage(), e);
-      }
-    }
-
-    private void saslFinal(byte[] data) {
-      requireScram();
-      try {
-        scram.serverFinalMessage(new String(data, StandardCharsets.UTF_8));
-      } catch (ScramException | IllegalArgumentException | IllegalStateException e) {
-        throw new PgException(
-            SqlState.INVALID_AUTHORIZATION,
-            where + "SCRAM: the server's signature does not verify: " + e.getMessage(), e);
-      }
-    }
-
-    private void requireScram() {
-      if (scram == null) {
-        throw Wire.violation("SASL message before SASL authentication started");
-      }
-    }
-  }
-
-  /** {@code "md5" + hex(md5(hex(md5(password ‖ user)) ‖ salt))} (protocol-notes §1.4). */
-  static String md5Hash(String password, String user, byte[] salt) {
+  /** The tls-server-end-point channel binding data: a hash of the server's certificate. */
+  private static byte[] tlsServerEndPoint(SSLSocket tls) {
     try {
-      MessageDigest md = MessageDigest.getInstance("MD5");
-      md.update(password.getBytes(StandardCharsets.UTF_8));
-      md.update(user.getBytes(StandardCharsets.UTF_8));
-      String inner = HexFormat.of().formatHex(md.digest());
-      md.update(inner.getBytes(StandardCharsets.US_ASCII));
-      md.update(salt);
-      return "md5" + HexFormat.of().formatHex(md.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("MD5 is not available in this JDK", e);
+      X509Certificate leaf = (X509Certificate) tls.getSession().getPeerCertificates()[0];
+      return TlsServerEndpoint.getChannelBindingData(leaf);
+    } catch (SSLPeerUnverifiedException | CertificateEncodingException e) {
+      throw new PgException(
+          SqlState.CONNECTION_UNABLE, "could not get server certificate for channel binding", e);
     }
   }
 }

@@ -75,9 +75,11 @@ public final class CopyOutStream {
     List<String> columns = new ArrayList<>();
     rd.fields().forEach(f -> columns.add(f.name()));
     List<List<String>> rows = new ArrayList<>();
+    QueryResult.Budget budget = new QueryResult.Budget();
     while (true) {
       BackendMessage n = take();
       if (n instanceof DataRow dr) {
+        budget.charge(dr.values());
         List<String> row = new ArrayList<>(dr.values().size());
         for (byte[] v : dr.values()) {
           row.add(v == null ? null : new String(v, StandardCharsets.UTF_8));

@@ -22,6 +22,30 @@ public record QueryResult(List<String> columns, List<List<String>> rows, String 
     rows = Collections.unmodifiableList(copy);
   }
 
+  /**
+   * What the rows of one result set may cost us: {@value #MAX_BYTES} bytes, counting each row as
+   * its values plus {@value #ROW_OVERHEAD} bytes (so that endless empty rows are bounded too).
+   * Replication commands return one row, or one per tablespace for BASE_BACKUP; the largest is a
+   * timeline history file. A server that keeps sending rows is stopped here instead of filling
+   * memory.
+   */
+  static final class Budget {
+    static final long MAX_BYTES = ReplicationConnection.DEFAULT_FRAME_LIMIT;
+    static final int ROW_OVERHEAD = 64;
+    private long used;
+
+    void charge(List<byte[]> values) {
+      used += ROW_OVERHEAD;
+      for (byte[] v : values) {
+        used += v == null ? 0 : v.length;
+      }
+      if (used > MAX_BYTES) {
+        throw new PgException(SqlState.PROTOCOL_VIOLATION,
+            "result set from server is larger than " + MAX_BYTES + " bytes");
+      }
+    }
+  }
+
   /** The single row of a command that always returns one, or a protocol error naming it. */
   public List<String> singleRow(String command, int minColumns) {
     if (rows.size() != 1 || columns.size() < minColumns) {

@@ -41,8 +41,21 @@ import java.util.function.Consumer;
  */
 public final class ReplicationConnection implements AutoCloseable {
 
-  /** Default largest frame accepted from the server (a DataRow, a CopyData). */
-  public static final int DEFAULT_FRAME_LIMIT = 64 * 1024 * 1024;
+  /**
+   * Default largest frame accepted from the server (a DataRow, a CopyData, an error). The
+   * largest a real server sends: XLogData of at most 16 WAL pages (128 KiB; 1 MiB with the
+   * largest compile-time page size), base backup chunks of 32 KiB, a DataRow holding a timeline
+   * history file ({@link #MAX_HISTORY_FILE}). 8 MiB is ample for all of them, and is all a
+   * hostile length can make us allocate.
+   */
+  public static final int DEFAULT_FRAME_LIMIT = 8 * 1024 * 1024;
+
+  /**
+   * Largest timeline history file accepted. A line is at most ~120 bytes (a timeline id, an LSN
+   * and the reason the server writes, such as {@code at restore point "<63-byte name>"}), so this
+   * holds some 9000 timeline switches — each one a promotion — far more than any cluster makes.
+   */
+  public static final int MAX_HISTORY_FILE = 1024 * 1024;
 
   /** CopyData size for UPLOAD_MANIFEST (what pg_basebackup reads per call). */
   private static final int UPLOAD_CHUNK = 128 * 1024;
@@ -175,6 +188,10 @@ public final class ReplicationConnection implements AutoCloseable {
     List<byte[]> row = r.rows().get(0);
     if (row.get(0) == null || row.get(1) == null) {
       throw Wire.violation("TIMELINE_HISTORY returned NULL");
+    }
+    if (row.get(1).length > MAX_HISTORY_FILE) {
+      throw Wire.violation("timeline history file for timeline " + timeline + " is "
+          + row.get(1).length + " bytes, more than the limit of " + MAX_HISTORY_FILE);
     }
     return TimelineHistoryFile.parse(
         timeline, new String(row.get(0), StandardCharsets.UTF_8), row.get(1));
@@ -359,6 +376,7 @@ public final class ReplicationConnection implements AutoCloseable {
     writer.send(new FrontendMessage.Query(text));
     List<String> columns = new ArrayList<>();
     List<List<byte[]>> rows = new ArrayList<>();
+    QueryResult.Budget budget = new QueryResult.Budget();
     String tag = null;
     PgException error = null;
     while (true) {
@@ -367,6 +385,7 @@ public final class ReplicationConnection implements AutoCloseable {
         columns.clear();
         rd.fields().forEach(f -> columns.add(f.name()));
       } else if (m instanceof DataRow dr) {
+        budget.charge(dr.values());
         rows.add(dr.values());
       } else if (m instanceof CommandComplete cc) {
         tag = cc.tag();

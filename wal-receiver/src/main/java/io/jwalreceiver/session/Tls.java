@@ -5,68 +5,195 @@ import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertStore;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
-import java.security.cert.CertificateParsingException;
+import java.security.cert.CollectionCertStoreParameters;
+import java.security.cert.PKIXBuilderParameters;
+import java.security.cert.PKIXRevocationChecker;
+import java.security.cert.X509CRL;
+import java.security.cert.X509CertSelector;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.Collection;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
+import javax.net.ssl.CertPathTrustManagerParameters;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * The TLS side of libpq's sslmode: which certificates are trusted and how the host name is
- * checked.
+ * The TLS side of libpq's connection options: which certificates are trusted, what the client
+ * presents, which protocol versions and server name are offered, and how the host name is
+ * checked (libpq 18 with OpenSSL).
  *
  * <ul>
- *   <li>{@code require}: encrypted, certificate not checked — unless a root certificate file is
- *       given or {@code ~/.postgresql/root.crt} exists, in which case libpq verifies the chain
- *       as {@code verify-ca} does; we do the same.
- *   <li>{@code verify-ca}: the chain must lead to a root in {@code sslrootcert} ({@code system}
- *       means the JDK's trusted roots).
- *   <li>{@code verify-full}: also the host name must match a subjectAltName (dNSName for names,
- *       iPAddress for addresses), or the common name when there is no subjectAltName of that kind.
+ *   <li>Chain verification: with {@code verify-ca} and {@code verify-full}, and — as libpq does —
+ *       with any other sslmode when the root certificate file ({@code sslrootcert}, default {@code
+ *       ~/.postgresql/root.crt}) exists. {@code sslrootcert=system} means the JDK's trusted roots
+ *       ({@code verify-full} only, enforced by {@link ConnInfo}).
+ *   <li>Revocation: when the roots come from a file, the CRLs of {@code sslcrl} (default {@code
+ *       ~/.postgresql/root.crl}) and {@code sslcrldir} (OpenSSL's hashed names, {@code
+ *       XXXXXXXX.rN}) are checked for every certificate of the chain, and a certificate without a
+ *       CRL from its issuer then fails, as OpenSSL's CRL_CHECK_ALL does. A CRL file that is
+ *       missing or unreadable turns revocation checking off silently, as in libpq. Nothing is
+ *       fetched from the network.
+ *   <li>Host name ({@code verify-full} only): {@link HostNameCheck}, always against {@code host}.
+ *   <li>Client certificate: {@link ClientKeyMaterial}.
+ *   <li>Protocols: {@code ssl_min_protocol_version} (default TLSv1.2) to {@code
+ *       ssl_max_protocol_version} (default: the newest, TLSv1.3), within what the JDK allows.
+ *   <li>SNI: the host name is sent when {@code sslsni} is {@code 1} (the default) and the host is
+ *       not an IP address literal.
  * </ul>
  */
 final class Tls {
 
   private Tls() {}
 
-  /** Performs the TLS handshake over an established socket and checks the peer per sslmode. */
-  static SSLSocket handshake(Socket plain, String host, int port, ConnectionConfig cfg) {
+  /**
+   * The client's own TLS material could not be loaded (certificate, key, password): libpq then
+   * gives up on TLS for this attempt, so sslmode=prefer goes on in plain text.
+   */
+  static final class SetupFailure extends PgException {
+    private static final long serialVersionUID = 1L;
+
+    SetupFailure(PgException e) {
+      super(e.sqlState(), e.getMessage(), e.detail(), e.hint(), e);
+    }
+  }
+
+  /**
+   * Performs the TLS handshake over an established socket and checks the peer per sslmode. The
+   * certificate is checked against {@code cfg.host()} whatever address the socket reached.
+   */
+  static SSLSocket handshake(Socket plain, ConnectionConfig cfg) {
+    String host = cfg.host();
+    TlsOptions options = cfg.tls();
     SslMode mode = cfg.sslMode();
-    boolean verifyChain = mode.verifiesChain() || (mode == SslMode.REQUIRE && cfg.sslRootCert() != null);
+    Path rootCert = cfg.sslRootCert();
+    boolean system = rootCert != null && rootCert.toString().equals("system");
+    boolean rootFileExists = rootCert != null && !system && Files.exists(rootCert);
+    boolean verifyChain = mode.verifiesChain() || system || rootFileExists;
     try {
+      ClientKeyMaterial client;
+      try {
+        client = ClientKeyMaterial.load(options);
+      } catch (PgException e) {
+        throw new SetupFailure(e);
+      }
+      TrustManager[] tms = verifyChain ? trustManagers(rootCert, system, options) : trustAll();
       SSLContext ctx = SSLContext.getInstance("TLS");
-      TrustManager[] tms = verifyChain ? trustManagers(cfg.sslRootCert(), mode) : trustAll();
-      ctx.init(null, tms, null);
-      SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(plain, host, port, true);
+      ctx.init(client == null ? null : new KeyManager[] {client.keyManager()}, tms, null);
+      SSLSocket s =
+          (SSLSocket) ctx.getSocketFactory().createSocket(plain, host, plain.getPort(), true);
       s.setUseClientMode(true);
-      s.startHandshake();
+      SSLParameters params = s.getSSLParameters();
+      params.setProtocols(
+          TlsSettings.protocols(options.minProtocolVersion(), options.maxProtocolVersion()));
+      params.setServerNames(sendsSni(options, host) ? serverName(host) : List.of());
+      s.setSSLParameters(params);
+      try {
+        s.startHandshake();
+      } catch (IOException e) {
+        closeQuietly(s);
+        throw handshakeFailure(e, options);
+      }
       if (mode == SslMode.VERIFY_FULL) {
         X509Certificate leaf = (X509Certificate) s.getSession().getPeerCertificates()[0];
-        checkHostName(leaf, host);
+        try {
+          HostNameCheck.verify(leaf, host);
+        } catch (PgException e) {
+          closeQuietly(s);
+          throw e;
+        }
       }
       return s;
-    } catch (SSLException e) {
+    } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
       throw new PgException(SqlState.CONNECTION_UNABLE, "SSL error: " + rootMessage(e), e);
-    } catch (IOException | GeneralSecurityException e) {
-      throw new PgException(SqlState.CONNECTION_UNABLE, "SSL error: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * libpq's SNI rule: only when enabled ({@code sslsni} starts with {@code 1}, the default) and
+   * the host is not made only of digits and dots and has no colon.
+   */
+  static boolean sendsSni(TlsOptions options, String host) {
+    String sni = options.sni();
+    if (sni != null && !sni.startsWith("1")) {
+      return false;
+    }
+    if (host == null || host.isEmpty() || host.contains(":")) {
+      return false;
+    }
+    return !host.chars().allMatch(c -> c == '.' || c >= '0' && c <= '9');
+  }
+
+  /**
+   * The SNI entry for a host name. JSSE refuses a trailing dot (and a few names OpenSSL would
+   * send as they are); the dotless form is sent then, or nothing when JSSE takes neither.
+   */
+  static List<SNIServerName> serverName(String host) {
+    String dotless = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+    for (String name : List.of(host, dotless)) {
+      try {
+        return List.of(new SNIHostName(name));
+      } catch (IllegalArgumentException e) {
+        // try the next form
+      }
+    }
+    return List.of();
+  }
+
+  private static PgException handshakeFailure(IOException e, TlsOptions options) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof CertificateException) {
+        return new PgException(
+            SqlState.CONNECTION_UNABLE,
+            "SSL error: certificate verify failed",
+            rootMessage(e),
+            null,
+            e);
+      }
+    }
+    String reason = rootMessage(e);
+    if (reason != null
+        && (reason.contains("protocol_version") || reason.contains("No appropriate protocol"))) {
+      String min =
+          options.minProtocolVersion() == null
+              ? TlsSettings.DEFAULT_MIN_PROTOCOL
+              : options.minProtocolVersion();
+      String max = options.maxProtocolVersion() == null ? "TLSv1.3" : options.maxProtocolVersion();
+      return new PgException(
+          SqlState.CONNECTION_UNABLE,
+          "SSL error: "
+              + (reason.contains("protocol_version")
+                  ? "tlsv1 alert protocol version"
+                  : "no protocols available"),
+          null,
+          "This may indicate that the server does not support any SSL protocol version between "
+              + min + " and " + max + ".",
+          e);
+    }
+    return new PgException(SqlState.CONNECTION_UNABLE, "SSL error: " + reason, e);
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // Best effort.
     }
   }
 
@@ -78,10 +205,10 @@ final class Tls {
     return t.getMessage() != null ? t.getMessage() : e.getMessage();
   }
 
-  private static TrustManager[] trustManagers(Path rootCert, SslMode mode)
+  private static TrustManager[] trustManagers(Path rootCert, boolean system, TlsOptions options)
       throws GeneralSecurityException, IOException {
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    if (rootCert != null && rootCert.toString().equals("system")) {
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+    if (system) {
       tmf.init((KeyStore) null);
       return tmf.getTrustManagers();
     }
@@ -109,7 +236,21 @@ final class Tls {
             "could not read root certificate file \"" + rootCert + "\": no certificates found");
       }
     }
-    tmf.init(ks);
+    List<X509CRL> crls = RevocationLists.load(options.sslCrl(), options.sslCrlDir());
+    if (crls == null) {
+      tmf.init(ks);
+      return tmf.getTrustManagers();
+    }
+    PKIXBuilderParameters pkix = new PKIXBuilderParameters(ks, new X509CertSelector());
+    pkix.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(crls)));
+    pkix.setRevocationEnabled(true);
+    PKIXRevocationChecker checker =
+        (PKIXRevocationChecker) CertPathValidator.getInstance("PKIX").getRevocationChecker();
+    checker.setOptions(
+        EnumSet.of(
+            PKIXRevocationChecker.Option.PREFER_CRLS, PKIXRevocationChecker.Option.NO_FALLBACK));
+    pkix.addCertPathChecker(checker);
+    tmf.init(new CertPathTrustManagerParameters(pkix));
     return tmf.getTrustManagers();
   }
 
@@ -128,97 +269,5 @@ final class Tls {
         }
       }
     };
-  }
-
-  /** libpq's verify-full host check, with libpq's message on a mismatch. */
-  static void checkHostName(X509Certificate cert, String host) throws CertificateParsingException {
-    boolean isIp = looksLikeIp(host);
-    List<String> names = new ArrayList<>();
-    boolean sawKind = false;
-    Collection<List<?>> sans = cert.getSubjectAlternativeNames();
-    if (sans != null) {
-      for (List<?> san : sans) {
-        int kind = (Integer) san.get(0);
-        String value = String.valueOf(san.get(1));
-        if (kind == 2) { // dNSName
-          names.add(value);
-          if (!isIp) {
-            sawKind = true;
-            if (dnsMatches(value, host)) {
-              return;
-            }
-          }
-        } else if (kind == 7) { // iPAddress
-          names.add(value);
-          if (isIp) {
-            sawKind = true;
-            if (ipMatches(value, host)) {
-              return;
-            }
-          }
-        }
-      }
-    }
-    if (!sawKind) {
-      String cn = commonName(cert);
-      if (cn != null) {
-        names.add(cn);
-        if (isIp ? ipMatches(cn, host) : dnsMatches(cn, host)) {
-          return;
-        }
-      }
-    }
-    String message;
-    if (names.isEmpty()) {
-      message = "could not get server's host name from server certificate";
-    } else if (names.size() == 1) {
-      message = "server certificate for \"" + names.get(0) + "\" does not match host name \""
-          + host + "\"";
-    } else {
-      message = "server certificate for \"" + names.get(0) + "\" (and " + (names.size() - 1)
-          + " other name" + (names.size() > 2 ? "s" : "") + ") does not match host name \""
-          + host + "\"";
-    }
-    throw new PgException(SqlState.CONNECTION_UNABLE, message);
-  }
-
-  private static boolean looksLikeIp(String host) {
-    return host.matches("[0-9.]+") || host.contains(":");
-  }
-
-  private static boolean ipMatches(String certValue, String host) {
-    try {
-      return InetAddress.getByName(certValue).equals(InetAddress.getByName(host));
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  /** Exact match, or a wildcard in the whole first label ({@code *.example.com}). */
-  private static boolean dnsMatches(String pattern, String host) {
-    String p = pattern.toLowerCase(Locale.ROOT);
-    String h = host.toLowerCase(Locale.ROOT);
-    if (p.equals(h)) {
-      return true;
-    }
-    if (p.startsWith("*.")) {
-      int dot = h.indexOf('.');
-      return dot > 0 && h.substring(dot).equals(p.substring(1));
-    }
-    return false;
-  }
-
-  private static String commonName(X509Certificate cert) {
-    try {
-      LdapName dn = new LdapName(cert.getSubjectX500Principal().getName());
-      for (Rdn rdn : dn.getRdns()) {
-        if (rdn.getType().equalsIgnoreCase("CN")) {
-          return String.valueOf(rdn.getValue());
-        }
-      }
-    } catch (InvalidNameException e) {
-      return null;
-    }
-    return null;
   }
 }

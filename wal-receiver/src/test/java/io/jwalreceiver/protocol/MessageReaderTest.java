@@ -469,4 +469,36 @@ class MessageReaderTest {
       return bean.getCurrentThreadAllocatedBytes() - before;
     }
   }
+
+  /**
+   * libpq's rule: only CopyData, DataRow, RowDescription, ErrorResponse, NoticeResponse,
+   * NotificationResponse and FunctionCallResponse may be longer than 30000 bytes; a longer
+   * ParameterStatus, CommandComplete, authentication request, … is refused before its body is
+   * buffered, in libpq's words.
+   */
+  @ParameterizedTest
+  @ValueSource(chars = {'S', 'C', 'R', 'Z', 'K', 'H', 'W', 'v'})
+  void shortMessageTypesMayNotBeLong(char type) {
+    byte[] header = {(byte) type, 0, 0, (byte) 0x75, (byte) 0x31}; // length 30001
+    MessageReader reader = new MessageReader(ScriptedTransport.of(header), LIMIT);
+    assertThatThrownBy(reader::next)
+        .isInstanceOfSatisfying(PgException.class,
+            e -> assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION))
+        .hasMessage("lost synchronization with server: got message type \"" + type
+            + "\", length 30001");
+    // At the limit it is read.
+    byte[] atLimit = frame(type, new byte[30000 - 4]);
+    MessageReader ok = new MessageReader(ScriptedTransport.of(atLimit), LIMIT);
+    ok.next();
+    assertThat(ok.body().remaining()).isEqualTo(30000 - 4);
+  }
+
+  @ParameterizedTest
+  @ValueSource(chars = {'d', 'D', 'T', 'E', 'N', 'A', 'V'})
+  void longMessageTypesMayBeLongUpToTheFrameLimit(char type) {
+    byte[] body = pattern(100_000, type);
+    MessageReader reader = new MessageReader(ScriptedTransport.of(frame(type, body)), LIMIT);
+    reader.next();
+    assertThat(copy(reader.body())).isEqualTo(body);
+  }
 }

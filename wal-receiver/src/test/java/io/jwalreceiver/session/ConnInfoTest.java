@@ -611,18 +611,7 @@ class ConnInfoTest {
             Map.of("PGPORT", "1,2,3"),
             "could not match 3 port numbers to 2 hosts"),
         arguments(null, Map.of("PGPORT", "1,2"), "could not match 2 port numbers to 1 hosts"),
-        // Checked after sslmode, in libpq's order, for keywords nothing here acts on.
-        arguments("sslnegotiation=fast gssencmode=x", Map.of(), "invalid sslnegotiation value: \"fast\""),
-        arguments(
-            "ssl_min_protocol_version=TLSv1.4",
-            Map.of(),
-            "invalid ssl_min_protocol_version value: \"TLSv1.4\""),
-        arguments(
-            "ssl_min_protocol_version=tlsv1.3 ssl_max_protocol_version=TLSv1.2",
-            Map.of(),
-            "invalid SSL protocol version range"),
-        arguments("sslcertmode=always", Map.of(), "invalid sslcertmode value: \"always\""),
-        arguments(null, Map.of("PGGSSENCMODE", ""), "invalid gssencmode value: \"\""),
+        // Checked after the TLS keywords, in libpq's order, for keywords nothing here acts on.
         arguments(
             "target_session_attrs=master",
             Map.of(),
@@ -632,7 +621,106 @@ class ConnInfoTest {
         // libpq validates channel_binding before sslmode, and both before the port.
         arguments(
             "port=0 sslmode=x channel_binding=y", Map.of(), "invalid channel_binding value: \"y\""),
-        arguments("port=0 sslmode=x", Map.of(), "invalid sslmode value: \"x\""));
+        arguments("port=0 sslmode=x", Map.of(), "invalid sslmode value: \"x\""),
+        // TLS options libpq 18 checks before connecting, in its order.
+        arguments("sslnegotiation=fast", Map.of(), "invalid sslnegotiation value: \"fast\""),
+        arguments(
+            "sslnegotiation=direct",
+            Map.of(),
+            "weak sslmode \"prefer\" may not be used with sslnegotiation=direct (use \"require\","
+                + " \"verify-ca\", or \"verify-full\")"),
+        arguments(
+            "sslnegotiation=direct sslmode=require",
+            Map.of(),
+            "sslnegotiation=direct is not supported: jwalreceiver always asks for TLS with an"
+                + " SSLRequest"),
+        arguments(
+            "ssl_min_protocol_version=TLSv9",
+            Map.of(),
+            "invalid \"ssl_min_protocol_version\" value: \"TLSv9\""),
+        arguments(
+            null,
+            Map.of("PGSSLMAXPROTOCOLVERSION", "SSLv3"),
+            "invalid \"ssl_max_protocol_version\" value: \"SSLv3\""),
+        arguments(
+            "ssl_max_protocol_version=TLSv1.1", Map.of(), "invalid SSL protocol version range"),
+        arguments(
+            "ssl_min_protocol_version=tlsv1.3 ssl_max_protocol_version=TLSv1.2",
+            Map.of(),
+            "invalid SSL protocol version range"),
+        arguments(
+            "ssl_min_protocol_version=TLSv1.1 ssl_max_protocol_version=TLSv1",
+            Map.of(),
+            "invalid SSL protocol version range"),
+        arguments("sslcertmode=never", Map.of(), "invalid sslcertmode value: \"never\""),
+        arguments("gssencmode=maybe", Map.of(), "invalid gssencmode value: \"maybe\""),
+        arguments(null, Map.of("PGGSSENCMODE", ""), "invalid gssencmode value: \"\""),
+        arguments(
+            "gssencmode=require",
+            Map.of(),
+            "gssencmode value \"require\" invalid when GSSAPI support is not compiled in"),
+        arguments(
+            "sslmode=x sslnegotiation=y", Map.of(), "invalid sslmode value: \"x\""),
+        arguments(
+            "sslnegotiation=y ssl_min_protocol_version=z",
+            Map.of(),
+            "invalid sslnegotiation value: \"y\""),
+        arguments(
+            "sslrootcert=system sslmode=require ssl_min_protocol_version=z",
+            Map.of(),
+            "weak sslmode \"require\" may not be used with sslrootcert=system (use \"verify-full\")"),
+        arguments(
+            "gssencmode=x ssl_max_protocol_version=TLSv1",
+            Map.of(),
+            "invalid SSL protocol version range"),
+        arguments(
+            "gssencmode=x sslcertmode=y", Map.of(), "invalid sslcertmode value: \"y\""),
+        arguments("port=0 gssencmode=x", Map.of(), "invalid gssencmode value: \"x\""));
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "ssl_min_protocol_version=TLSv1.3",
+    "ssl_max_protocol_version=tlsv1.2",
+    "ssl_min_protocol_version=TLSv1 ssl_max_protocol_version=TLSv1",
+    "ssl_min_protocol_version=TLSv1.2 ssl_max_protocol_version=TLSv1.3",
+    "gssencmode=disable",
+    "gssencmode=prefer",
+    "sslnegotiation=postgres",
+    "sslcertmode=disable",
+    "sslcertmode=allow",
+    "sslsni=0",
+    "sslsni=yes"
+  })
+  void acceptsTlsOptionValuesLibpqAccepts(String conninfo) {
+    ConnectionConfig cfg = resolve(conninfo, null, null, null, Map.of());
+    assertThat(cfg.toString()).isNotEmpty();
+  }
+
+  @Test
+  void defaultsTheClientCertificateKeyAndCrlToTheHomeDirectory() {
+    TlsOptions tls = resolve(null, null, null, null, Map.of()).tls();
+    assertThat(tls.sslCert()).isEqualTo(HOME.resolve(".postgresql/postgresql.crt"));
+    assertThat(tls.sslKey()).isEqualTo(HOME.resolve(".postgresql/postgresql.key"));
+    assertThat(tls.sslCrl()).isEqualTo(HOME.resolve(".postgresql/root.crl"));
+    assertThat(tls.minProtocolVersion()).isNull();
+  }
+
+  @Test
+  void keepsExplicitClientFilesAndDropsTheDefaultCrlWithACrlDirectory() {
+    TlsOptions tls =
+        resolve(
+                "sslcert=/c/me.crt sslcrldir=/c/crls",
+                null,
+                null,
+                null,
+                Map.of("PGSSLKEY", "/c/me.key", "PGSSLCERTMODE", "disable"))
+            .tls();
+    assertThat(tls.sslCert()).isEqualTo(Path.of("/c/me.crt"));
+    assertThat(tls.sslKey()).isEqualTo(Path.of("/c/me.key"));
+    assertThat(tls.sslCrl()).isNull();
+    assertThat(tls.sslCrlDir()).isEqualTo(Path.of("/c/crls"));
+    assertThat(tls.certMode()).isEqualTo("disable");
   }
 
   @ParameterizedTest

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * {@code Connector.md5Hash}: {@code "md5" + hex(md5(hex(md5(password ‖ user)) ‖ salt))}.
+ * {@code Authenticator.md5Hash}: {@code "md5" + hex(md5(hex(md5(password ‖ user)) ‖ salt))}.
  *
  * <p>The expected values were computed independently with Python's hashlib:
  *
@@ -32,13 +32,13 @@ class Md5HashTest {
     "p\u00e4ssw\u00f6rd, repl_md5, FF00807F, md5883ad4f8e04251545b4ebd12892cf99a",
   })
   void hashesLikeTheServer(String password, String user, String saltHex, String expected) {
-    assertThat(Connector.md5Hash(password, user, hex(saltHex))).isEqualTo(expected);
+    assertThat(Authenticator.md5Hash(password, user, hex(saltHex))).isEqualTo(expected);
   }
 
   @Test
   void saltChangesTheHash() {
-    assertThat(Connector.md5Hash("pw", "repl_md5", hex("01020304")))
-        .isNotEqualTo(Connector.md5Hash("pw", "repl_md5", hex("01020305")))
+    assertThat(Authenticator.md5Hash("pw", "repl_md5", hex("01020304")))
+        .isNotEqualTo(Authenticator.md5Hash("pw", "repl_md5", hex("01020305")))
         .hasSize(35)
         .matches("md5[0-9a-f]{32}");
   }
@@ -57,6 +57,6 @@ class Md5HashTest {
     byte[] password = answer.get(0).body();
     String accepted = new String(password, 0, password.length - 1, US_ASCII);
 
-    assertThat(Connector.md5Hash("pw", "repl_md5", salt)).isEqualTo(accepted);
+    assertThat(Authenticator.md5Hash("pw", "repl_md5", salt)).isEqualTo(accepted);
   }
 }

@@ -118,7 +118,8 @@ class ReplicationConnectionIT {
         .withChannelBinding(ChannelBinding.REQUIRE);
     assertThatThrownBy(() -> ReplicationConnection.open(cfg).close())
         .isInstanceOf(PgException.class)
-        .hasMessageContaining("channel binding is required");
+        .hasMessage("connection to server at \"" + server.host() + "\", port " + server.port()
+            + " failed: channel binding required, but SSL not in use");
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")

@@ -3,8 +3,10 @@ package io.jwalreceiver.basebackup.manifest;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.async.ByteBufferFeeder;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
@@ -12,15 +14,17 @@ import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.basebackup.manifest.BackupManifest.FileEntry;
 import io.jwalreceiver.basebackup.manifest.BackupManifest.WalRange;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 
 /**
  * Reads a {@code backup_manifest} with jackson-core's streaming parser and checks it the way
@@ -49,7 +53,23 @@ public final class ManifestParser {
   /** The first key of every manifest. */
   public static final String VERSION_KEY = "PostgreSQL-Backup-Manifest-Version";
 
-  private static final JsonFactory JSON = JsonFactory.builder().build();
+  /**
+   * No string in a manifest is longer than an {@code Encoded-Path} (two hex digits per byte of a
+   * path of at most 1024 bytes) or a SHA-512 checksum: 64 KiB is plenty, and keeps one endless
+   * string from growing the parser's buffer (jackson's own default is 20 million characters).
+   */
+  static final int MAX_STRING = 64 * 1024;
+
+  private static final JsonFactory JSON = JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder()
+          .maxStringLength(MAX_STRING)
+          .maxNameLength(MAX_STRING)
+          .maxNumberLength(100)
+          .maxNestingDepth(16)
+          .build())
+      .build();
+
+  private static final int READ_BLOCK = 64 * 1024;
 
   private enum State {
     TOPLEVEL_START,
@@ -102,14 +122,41 @@ public final class ManifestParser {
   private String startLsn;
   private String endLsn;
 
-  private final List<FileEntry> files = new ArrayList<>();
-  private final Map<String, FileEntry> byPath = new HashMap<>();
+  /** The entries, when they are kept ({@link #read}, {@link #parse}); else null. */
+  private final List<FileEntry> files;
+  /** Every path so far, for the duplicate check. */
+  private final java.util.Set<String> paths = new java.util.HashSet<>();
   private final List<WalRange> walRanges = new ArrayList<>();
+  private final Consumer<FileEntry> onFile;
+  private final long limit;
 
-  private ManifestParser() {}
+  private final JsonParser json;
+  private final ByteBufferFeeder feeder;
+  private long received;
+  private boolean finished;
+
+  // Manifest-Checksum covers everything up to and including the second-to-last newline: the
+  // digest is copied at every newline, so no line (however long) needs to be kept.
+  private final MessageDigest running = sha256();
+  private MessageDigest atLastNewline;
+  private MessageDigest atPenultimateNewline;
+  private long newlines;
+  private boolean endsInNewline;
+
+  private ManifestParser(boolean keep, Consumer<FileEntry> onFile, long limit) {
+    this.files = keep ? new ArrayList<>() : null;
+    this.onFile = onFile;
+    this.limit = limit;
+    try {
+      this.json = JSON.createNonBlockingByteBufferParser();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    this.feeder = (ByteBufferFeeder) json.getNonBlockingInputFeeder();
+  }
 
   /**
-   * Reads and parses a manifest file.
+   * Reads and parses a manifest file, a block at a time.
    *
    * @param file the {@code backup_manifest}
    * @return the parsed, checked manifest
@@ -118,15 +165,22 @@ public final class ManifestParser {
    *     content is not a valid manifest
    */
   public static BackupManifest read(Path file) {
-    byte[] bytes;
+    ManifestParser p = new ManifestParser(true, f -> {}, Long.MAX_VALUE);
+    FileChannel ch;
     try {
-      bytes = Files.readAllBytes(file);
-    } catch (java.nio.file.NoSuchFileException | java.nio.file.AccessDeniedException e) {
+      ch = FileChannel.open(file, StandardOpenOption.READ);
+    } catch (IOException e) {
       throw ManifestErrors.io("could not open file \"" + file + "\"", e);
+    }
+    try (ch) {
+      ByteBuffer block = ByteBuffer.allocate(READ_BLOCK);
+      while (ch.read(block.clear()) >= 0) {
+        p.feed(block.flip());
+      }
     } catch (IOException e) {
       throw ManifestErrors.io("could not read file \"" + file + "\"", e);
     }
-    return parse(bytes);
+    return p.finish();
   }
 
   /**
@@ -138,42 +192,151 @@ public final class ManifestParser {
    *     manifest
    */
   public static BackupManifest parse(byte[] manifest) {
-    ManifestParser p = new ManifestParser();
-    p.run(manifest);
-    p.verifyManifestChecksum(manifest);
-    OptionalLong sysid =
-        p.systemIdentifier == null
-            ? OptionalLong.empty()
-            : OptionalLong.of(Long.parseUnsignedLong(p.systemIdentifier));
-    return new BackupManifest(p.version, sysid, p.files, p.walRanges, p.manifestChecksum);
+    ManifestParser p = new ManifestParser(true, f -> {}, Long.MAX_VALUE);
+    p.feed(ByteBuffer.wrap(manifest));
+    return p.finish();
   }
 
-  private void run(byte[] manifest) {
-    try (JsonParser json = JSON.createParser(manifest)) {
-      JsonToken token;
-      while ((token = json.nextToken()) != null) {
-        switch (token) {
-          case START_OBJECT -> objectStart();
-          case END_OBJECT -> objectEnd();
-          case START_ARRAY -> arrayStart();
-          case END_ARRAY -> arrayEnd();
-          case FIELD_NAME -> fieldStart(json.currentName());
-          case VALUE_NULL -> scalar(null);
-          default -> scalar(json.getText());
-        }
-      }
-    } catch (JsonEOFException e) {
-      throw ManifestErrors.parseFailure("The input string ended unexpectedly.");
-    } catch (StreamReadException e) {
-      throw ManifestErrors.parseFailure(e.getOriginalMessage());
+  /**
+   * A parser fed the manifest as it arrives, in memory independent of the manifest's size: each
+   * file entry goes to {@code onFile} as soon as it is complete (and is not kept); only the
+   * paths are, for the duplicate check. The same checks and messages as {@link #parse}; a
+   * failure is thrown by the {@link #feed} that reveals it, or by {@link #finish}.
+   *
+   * @param onFile called with every file entry, in manifest order
+   * @param limit the most bytes accepted; more fail with {@code could not parse backup manifest:
+   *     manifest is larger than N bytes}
+   */
+  public static ManifestParser streaming(Consumer<FileEntry> onFile, long limit) {
+    return new ManifestParser(false, onFile, limit);
+  }
+
+  /**
+   * The next bytes of the manifest; {@code data} is consumed.
+   *
+   * @throws PgException XX001 as soon as the bytes so far cannot begin a valid manifest, or the
+   *     limit is passed
+   */
+  public void feed(ByteBuffer data) {
+    if (finished) {
+      throw new IllegalStateException("manifest parser finished");
+    }
+    received += data.remaining();
+    if (received > limit) {
+      throw tooLarge(limit);
+    }
+    if (!data.hasRemaining()) {
+      return;
+    }
+    digestLines(data.duplicate());
+    try {
+      feeder.feedInput(data);
+      drain();
     } catch (IOException e) {
-      throw ManifestErrors.parseFailure(String.valueOf(e.getMessage()));
+      throw jsonFailure(e);
+    }
+    data.position(data.limit());
+  }
+
+  /**
+   * The manifest is complete: finishes the parse, then checks {@code Manifest-Checksum}.
+   *
+   * @return the manifest (with no file entries when made by {@link #streaming})
+   */
+  public BackupManifest finish() {
+    finished = true;
+    try (json) {
+      feeder.endOfInput();
+      drain();
+    } catch (IOException e) {
+      throw jsonFailure(e);
     }
     if (state != State.EOF) {
       throw ManifestErrors.parseFailure("manifest ended unexpectedly");
     }
     if (version != 1 && systemIdentifier == null) {
       throw ManifestErrors.parseFailure("expected system identifier");
+    }
+    verifyManifestChecksum();
+    OptionalLong sysid =
+        systemIdentifier == null
+            ? OptionalLong.empty()
+            : OptionalLong.of(Long.parseUnsignedLong(systemIdentifier));
+    return new BackupManifest(version, sysid, files == null ? List.of() : files, walRanges,
+        manifestChecksum);
+  }
+
+  /**
+   * {@code could not parse backup manifest: manifest is larger than N bytes} (XX001): a manifest
+   * past any size a real backup's could have.
+   */
+  public static PgException tooLarge(long limit) {
+    return ManifestErrors.parseFailure("manifest is larger than " + limit + " bytes");
+  }
+
+  /** Bytes received so far. */
+  public long size() {
+    return received;
+  }
+
+  /** Runs the state machine over every token the input so far completes. */
+  private void drain() throws IOException {
+    JsonToken token;
+    while ((token = json.nextToken()) != null && token != JsonToken.NOT_AVAILABLE) {
+      switch (token) {
+        case START_OBJECT -> objectStart();
+        case END_OBJECT -> objectEnd();
+        case START_ARRAY -> arrayStart();
+        case END_ARRAY -> arrayEnd();
+        case FIELD_NAME -> fieldStart(json.currentName());
+        case VALUE_NULL -> scalar(null);
+        default -> scalar(json.getText());
+      }
+    }
+  }
+
+  private static PgException jsonFailure(IOException e) {
+    if (e instanceof JsonEOFException) {
+      return ManifestErrors.parseFailure("The input string ended unexpectedly.");
+    }
+    if (e instanceof JsonProcessingException j) {
+      return ManifestErrors.parseFailure(j.getOriginalMessage());
+    }
+    return ManifestErrors.parseFailure(String.valueOf(e.getMessage()));
+  }
+
+  /** Advances the line digests over {@code data}. */
+  private void digestLines(ByteBuffer data) {
+    int from = data.position();
+    int end = data.limit();
+    for (int i = from; i < end; i++) {
+      if (data.get(i) == '\n') {
+        running.update(data.duplicate().position(from).limit(i + 1));
+        from = i + 1;
+        newlines++;
+        atPenultimateNewline = atLastNewline;
+        atLastNewline = copy(running);
+      }
+    }
+    if (from < end) {
+      running.update(data.duplicate().position(from).limit(end));
+    }
+    endsInNewline = data.get(end - 1) == '\n';
+  }
+
+  private static MessageDigest copy(MessageDigest d) {
+    try {
+      return (MessageDigest) d.clone();
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException("SHA-256 digest cannot be copied", e);
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -369,10 +532,13 @@ public final class ManifestParser {
       hex = checksum.toLowerCase(java.util.Locale.ROOT);
     }
     FileEntry entry = new FileEntry(name, encodedPath != null, bytes, lastModified, type, hex);
-    if (byPath.putIfAbsent(name, entry) != null) {
+    if (!paths.add(name)) {
       throw ManifestErrors.corrupted("duplicate path name in backup manifest: \"" + name + "\"");
     }
-    files.add(entry);
+    if (files != null) {
+      files.add(entry);
+    }
+    onFile.accept(entry);
   }
 
   private void finishWalRange() {
@@ -411,24 +577,14 @@ public final class ManifestParser {
    * Checks {@code Manifest-Checksum}: the SHA-256 of everything up to and including the
    * second-to-last newline, which must be the one ending the line before the checksum line.
    */
-  private void verifyManifestChecksum(byte[] manifest) {
-    int newlines = 0;
-    int last = -1;
-    int penultimate = -1;
-    for (int i = 0; i < manifest.length; i++) {
-      if (manifest[i] == '\n') {
-        newlines++;
-        penultimate = last;
-        last = i;
-      }
-    }
+  private void verifyManifestChecksum() {
     if (newlines < 2) {
       throw ManifestErrors.parseFailure("expected at least 2 lines");
     }
-    if (last != manifest.length - 1) {
+    if (!endsInNewline) {
       throw ManifestErrors.parseFailure("last line not newline-terminated");
     }
-    byte[] actual = ManifestChecksum.sha256(manifest, 0, penultimate + 1);
+    byte[] actual = atPenultimateNewline.digest();
     if (manifestChecksum == null) {
       throw ManifestErrors.corrupted("manifest has no checksum");
     }

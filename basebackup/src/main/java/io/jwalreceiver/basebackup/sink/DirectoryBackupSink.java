@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -44,8 +45,8 @@ public final class DirectoryBackupSink implements BackupSink {
   private final Syncer syncer;
   private final ManifestFile manifest;
   private final List<OutputDirectory> tablespaceDirs = new ArrayList<>();
-  private final List<Path> createdFiles = new ArrayList<>();
   private final InlineVerifier verifier;
+  private final ExtractionGuard guard;
   /** {@code pg_tblspc/<oid>/} for a tablespace archive, empty for base.tar. */
   private String manifestPrefix;
 
@@ -87,6 +88,11 @@ public final class DirectoryBackupSink implements BackupSink {
     this.keepOnFailure = keepOnFailure;
     this.syncer = new Syncer(sync);
     this.manifest = new ManifestFile(target, syncer);
+    // The target was empty when prepared; a link in it now is the pg_wal link to --waldir that
+    // BaseBackup made before the stream began, the only link we may write through.
+    Path walLink = target.path().resolve("pg_wal");
+    this.guard = new ExtractionGuard(
+        Files.isSymbolicLink(walLink) ? Set.of(walLink) : Set.of());
   }
 
   /** The directory a tablespace at {@code serverPath} is restored to. */
@@ -94,6 +100,10 @@ public final class DirectoryBackupSink implements BackupSink {
     Path p = Path.of(serverPath);
     if (!p.isAbsolute()) {
       // An in-place tablespace (16+: allow_in_place_tablespaces) lives under pg_tblspc.
+      if (!ExtractionGuard.isSafeRelative(serverPath)) {
+        throw new PgException(SqlState.PROTOCOL_VIOLATION,
+            "refusing tablespace location \"" + serverPath + "\" outside the target directory");
+      }
       return target.path().resolve(p).normalize();
     }
     String canonical = p.normalize().toString();
@@ -135,8 +145,11 @@ public final class DirectoryBackupSink implements BackupSink {
     } else {
       Path dir = tablespaceTarget(tablespacePath);
       if (dir.startsWith(target.path())) {
-        // In-place tablespace: inside the target, which we already own.
+        // In-place tablespace: inside the target, which we already own; not through a link
+        // base.tar may have left at its place.
+        guard.check(target.path(), dir, tablespacePath);
         mkdirs(dir);
+        guard.directoryIsReal(dir);
       } else {
         tablespaceDirs.add(OutputDirectory.prepare(dir, target.groupAccess()));
       }
@@ -237,24 +250,31 @@ public final class DirectoryBackupSink implements BackupSink {
     }
   }
 
-  /** Names of files this sink created, for tests. */
-  List<Path> createdFiles() {
-    return List.copyOf(createdFiles);
-  }
-
   private void writeRecoveryConfig() {
     Path auto = target.path().resolve("postgresql.auto.conf");
     Path signal = target.path().resolve("standby.signal");
-    try {
+    for (Path p : new Path[] {auto, signal}) {
+      if (Files.isSymbolicLink(p)) {
+        // The archive sent a link by that name: appending would write wherever it points.
+        throw new PgException(SqlState.PROTOCOL_VIOLATION,
+            "refusing to write recovery configuration through symbolic link \"" + p + "\"");
+      }
+    }
+    try (FileChannel ch = FileChannel.open(auto, StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
       // Appended after the server's own settings, so ours win (the last occurrence counts).
-      Files.writeString(auto, recoveryConf, StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+      writeFully(ch, ByteBuffer.wrap(recoveryConf.getBytes(StandardCharsets.UTF_8)), auto);
+    } catch (IOException e) {
+      throw OutputDirectory.ioError("could not write recovery configuration", e);
+    }
+    try {
       Files.deleteIfExists(signal);
       Files.createFile(signal);
       for (Path p : new Path[] {auto, signal}) {
         Files.setPosixFilePermissions(p, EnumSet.of(
             PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
-        syncer.fileDone(p, FileChannel.open(p, StandardOpenOption.WRITE));
+        syncer.fileDone(p, FileChannel.open(p, StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS));
       }
     } catch (IOException e) {
       throw OutputDirectory.ioError("could not write recovery configuration", e);
@@ -337,19 +357,21 @@ public final class DirectoryBackupSink implements BackupSink {
     @Override
     public void entryStart(TarHeader h) {
       Path path = resolve(h.name());
+      // Nothing is created or written through a link the archive made (or anything else we did
+      // not make ourselves), whatever the member's type.
+      guard.check(archiveRoot, path, h.name());
       try {
         if (h.isDirectory()) {
           if (!Files.isDirectory(path)) {
             Files.createDirectories(path);
           }
-          if (!Files.isSymbolicLink(path)) {
+          if (!guard.trusted(path)) {
             Files.setPosixFilePermissions(path, permissions(h.mode()));
+            guard.directoryIsReal(path);
           }
           syncer.directory(path);
         } else if (h.isSymlink()) {
-          Path link = Path.of(tablespaceTarget(h.linkname()).toString());
-          Files.deleteIfExists(path);
-          Files.createSymbolicLink(path, link);
+          Files.createSymbolicLink(path, linkTarget(h));
           syncer.directory(path.getParent());
         } else if (h.isRegularFile()) {
           if (verifier != null) {
@@ -363,8 +385,7 @@ public final class DirectoryBackupSink implements BackupSink {
           }
           currentPath = path;
           currentFile = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-              StandardOpenOption.TRUNCATE_EXISTING);
-          createdFiles.add(path);
+              StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
           position = 0;
         } else {
           throw new PgException(SqlState.PROTOCOL_VIOLATION,
@@ -373,6 +394,28 @@ public final class DirectoryBackupSink implements BackupSink {
       } catch (IOException e) {
         throw OutputDirectory.ioError("could not create \"" + path + "\"", e);
       }
+    }
+
+    /**
+     * Where a link member points: an absolute target through the {@code -T} mappings, a relative
+     * one as it is, if it stays below the link's directory (pg_basebackup's rule and message).
+     */
+    private Path linkTarget(TarHeader h) {
+      String to = h.linkname();
+      if (mainArchive && InlineVerifier.memberPath(h.name()).startsWith("pg_wal/")) {
+        // The WAL streamer (-X stream) writes there by name at the same time; a link at the name
+        // of a segment or history file to come would be followed. No server sends one.
+        throw new PgException(SqlState.PROTOCOL_VIOLATION, "refusing to extract archive member \""
+            + h.name() + "\": a symbolic link in pg_wal");
+      }
+      if (Path.of(to).isAbsolute()) {
+        return tablespaceTarget(to);
+      }
+      if (!ExtractionGuard.isSafeRelative(to)) {
+        throw new PgException(SqlState.PROTOCOL_VIOLATION,
+            "link target has unsafe path name: \"" + to + "\"");
+      }
+      return Path.of(to);
     }
 
     @Override

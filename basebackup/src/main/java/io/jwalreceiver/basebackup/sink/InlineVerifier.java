@@ -9,12 +9,11 @@ import io.jwalreceiver.basebackup.manifest.ManifestChecksum;
 import io.jwalreceiver.basebackup.manifest.ManifestParser;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarListener;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Checks a backup against its manifest while it is received, which pg_basebackup does not do:
@@ -40,7 +39,16 @@ final class InlineVerifier {
   private final Map<String, Received> received = new HashMap<>();
   private String currentPath;
   private long currentSize;
-  private ByteArrayOutputStream manifest;
+  /** Bytes a manifest may have whatever the backup holds. */
+  static final long MANIFEST_BASE = 1 << 20;
+  /** Bytes a manifest may have per file received. */
+  static final long MANIFEST_PER_FILE = 4096;
+
+  private ManifestParser parser;
+  private Set<String> matched;
+  private int entries;
+  private int problems;
+  private String firstProblem;
   private int verified = -1;
 
   /**
@@ -138,23 +146,53 @@ final class InlineVerifier {
         ? "" : "pg_tblspc/" + archiveName.substring(0, archiveName.indexOf('.')) + "/";
   }
 
-  /** The manifest begins: its bytes are kept for {@link #manifestEnd()}. */
+  /**
+   * The manifest begins. It is parsed as it arrives ({@link ManifestParser#streaming}) and each
+   * entry compared at once, so memory does not grow with the manifest; only what the server's
+   * {@link #files()} justify is accepted: {@value #MANIFEST_BASE} bytes plus {@value
+   * #MANIFEST_PER_FILE} per file received. A real entry is at most about 2.3 KiB (an {@code
+   * Encoded-Path} of a 1024-byte path is 2048 hex digits, a SHA-512 checksum 128, the rest ~150),
+   * and the header, WAL ranges (one per timeline crossed) and checksum line fit in the base many
+   * times over.
+   */
   void manifestStart() {
-    manifest = new ByteArrayOutputStream();
+    problems = 0;
+    firstProblem = null;
+    matched = new HashSet<>();
+    entries = 0;
+    parser = ManifestParser.streaming(this::compare,
+        MANIFEST_BASE + MANIFEST_PER_FILE * (long) received.size());
   }
 
   /** Bytes of the manifest; {@code data}'s position is left where it was. */
   void manifestData(ByteBuffer data) {
-    ByteBuffer copy = data.duplicate();
-    byte[] b = new byte[copy.remaining()];
-    copy.get(b);
-    manifest.writeBytes(b);
+    parser.feed(data.duplicate());
   }
 
-  /** The manifest is complete: parses it and {@link #verify}s everything received against it. */
+  /**
+   * The manifest is complete: checks its end and checksum, then reports the first mismatch (in
+   * path order) between it and what was received.
+   *
+   * @throws PgException XX001 naming the first mismatching file (and how many there are)
+   */
   void manifestEnd() {
-    verified = verify(ManifestParser.parse(manifest.toByteArray()));
-    manifest = null;
+    parser.finish();
+    parser = null;
+    for (String path : received.keySet()) {
+      if (!matched.contains(path) && !path.startsWith("pg_wal/")) {
+        problem("\"" + path + "\" was received but is not in the manifest");
+      }
+    }
+    matched = null;
+    if (problems > 0) {
+      String more = problems == 1 ? null
+          : (problems - 1) + " more mismatch" + (problems == 2 ? "" : "es")
+              + " between the manifest and the received files";
+      throw new PgException(DATA_CORRUPTED,
+          "backup manifest does not match the received data: " + firstProblem, more, null,
+          null);
+    }
+    verified = entries;
   }
 
   /** Manifest entries checked, or -1 before the manifest arrived. */
@@ -162,41 +200,29 @@ final class InlineVerifier {
     return verified;
   }
 
-  /**
-   * Compares everything received with the manifest.
-   *
-   * @return the number of manifest entries checked
-   * @throws PgException XX001 naming the first mismatching file (and how many there are)
-   */
-  int verify(BackupManifest manifest) {
-    List<String> problems = new ArrayList<>();
-    Map<String, BackupManifest.FileEntry> entries = manifest.filesByPath();
-    for (BackupManifest.FileEntry e : entries.values()) {
-      Received r = received.get(e.path());
-      if (r == null) {
-        problems.add("\"" + e.path() + "\" is present in the manifest but was not received");
-      } else if (r.size() != e.size()) {
-        problems.add("\"" + e.path() + "\" has size " + r.size() + " as received but size "
-            + e.size() + " in the manifest");
-      } else if (e.algorithm() == algorithm && algorithm != ChecksumAlgorithm.NONE
-          && !r.checksum().equals(e.checksum())) {
-        problems.add("checksum mismatch for file \"" + e.path() + "\"");
-      }
+  /** One manifest entry against what was received of its file. */
+  private void compare(BackupManifest.FileEntry e) {
+    entries++;
+    Received r = received.get(e.path());
+    if (r == null) {
+      problem("\"" + e.path() + "\" is present in the manifest but was not received");
+      return;
     }
-    for (String path : received.keySet()) {
-      if (!entries.containsKey(path) && !path.startsWith("pg_wal/")) {
-        problems.add("\"" + path + "\" was received but is not in the manifest");
-      }
+    matched.add(e.path());
+    if (r.size() != e.size()) {
+      problem("\"" + e.path() + "\" has size " + r.size() + " as received but size "
+          + e.size() + " in the manifest");
+    } else if (e.algorithm() == algorithm && algorithm != ChecksumAlgorithm.NONE
+        && !r.checksum().equals(e.checksum())) {
+      problem("checksum mismatch for file \"" + e.path() + "\"");
     }
-    if (!problems.isEmpty()) {
-      problems.sort(null);
-      String more = problems.size() == 1 ? null
-          : (problems.size() - 1) + " more mismatch" + (problems.size() == 2 ? "" : "es")
-              + " between the manifest and the received files";
-      throw new PgException(DATA_CORRUPTED,
-          "backup manifest does not match the received data: " + problems.get(0), more, null,
-          null);
+  }
+
+  /** Counts a mismatch, keeping only the first in sort order (the one reported). */
+  private void problem(String text) {
+    problems++;
+    if (firstProblem == null || text.compareTo(firstProblem) < 0) {
+      firstProblem = text;
     }
-    return entries.size();
   }
 }

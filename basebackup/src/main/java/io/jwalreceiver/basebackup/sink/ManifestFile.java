@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.basebackup.sink;
 
+import io.jwalreceiver.basebackup.manifest.ManifestParser;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -16,13 +17,28 @@ import java.nio.file.StandardCopyOption;
  */
 final class ManifestFile {
 
+  /**
+   * The most bytes stored of a manifest that is not also checked as it arrives (whose bound is
+   * {@link InlineVerifier}'s). A manifest line is 150 to 2300 bytes per file: 4 GiB lists some 2
+   * million files at the longest encoding, far beyond a real data directory's manifest, and stops a
+   * server that never ends one from filling the disk.
+   */
+  static final long MAX_SIZE = 4L << 30;
+
   private final Path tmp;
   private final Path target;
   private final Syncer syncer;
   private final OutputDirectory directory;
+  private final long limit;
   private FileChannel channel;
+  private long written;
 
   ManifestFile(OutputDirectory directory, Syncer syncer) {
+    this(directory, syncer, MAX_SIZE);
+  }
+
+  ManifestFile(OutputDirectory directory, Syncer syncer, long limit) {
+    this.limit = limit;
     this.directory = directory;
     this.tmp = directory.path().resolve("backup_manifest.tmp");
     this.target = directory.path().resolve("backup_manifest");
@@ -38,6 +54,10 @@ final class ManifestFile {
   }
 
   void data(ByteBuffer data) {
+    written += data.remaining();
+    if (written > limit) {
+      throw ManifestParser.tooLarge(limit);
+    }
     try {
       while (data.hasRemaining()) {
         channel.write(data);

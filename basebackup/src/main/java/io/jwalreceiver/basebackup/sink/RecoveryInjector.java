@@ -4,7 +4,6 @@ package io.jwalreceiver.basebackup.sink;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarListener;
 import io.jwalreceiver.basebackup.tar.TarWriter;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -21,7 +20,8 @@ final class RecoveryInjector implements TarListener {
   private final String recoveryConf;
   private boolean skip;
   private boolean sawAutoConf;
-  private ByteArrayOutputStream autoConf;
+  /** Inside the server's postgresql.auto.conf: our lines follow its bytes. */
+  private boolean inAutoConf;
   private boolean deferTrailer;
   private boolean trailerWritten;
 
@@ -37,13 +37,17 @@ final class RecoveryInjector implements TarListener {
   @Override
   public void entryStart(TarHeader h) {
     skip = false;
-    autoConf = null;
+    inAutoConf = false;
     String name = h.name().startsWith("./") ? h.name().substring(2) : h.name();
     if (recoveryConf != null && name.equals("standby.signal")) {
       skip = true;
     } else if (recoveryConf != null && name.equals("postgresql.auto.conf")) {
-      autoConf = new ByteArrayOutputStream();
+      // Streamed through with a size that counts our lines too, never held in memory (the
+      // server decides how big the member is).
+      inAutoConf = true;
       sawAutoConf = true;
+      writer.startEntry(TarHeader.regularFile(h.name(), h.size() + conf().length, h.mode(),
+          h.uid(), h.gid(), h.mtime()));
     } else {
       writer.startEntry(h);
     }
@@ -54,13 +58,7 @@ final class RecoveryInjector implements TarListener {
     if (skip) {
       return;
     }
-    if (autoConf != null) {
-      byte[] b = new byte[data.remaining()];
-      data.get(b);
-      autoConf.writeBytes(b);
-    } else {
-      writer.writeData(data);
-    }
+    writer.writeData(data);
   }
 
   @Override
@@ -69,15 +67,15 @@ final class RecoveryInjector implements TarListener {
       skip = false;
       return;
     }
-    if (autoConf != null) {
-      autoConf.writeBytes(recoveryConf.getBytes(StandardCharsets.UTF_8));
-      byte[] all = autoConf.toByteArray();
-      writer.writeEntry(TarHeader.regularFile(h.name(), all.length, h.mode(), h.uid(), h.gid(),
-          h.mtime()), ByteBuffer.wrap(all));
-      autoConf = null;
-    } else {
-      writer.endEntry();
+    if (inAutoConf) {
+      writer.writeData(ByteBuffer.wrap(conf()));
+      inAutoConf = false;
     }
+    writer.endEntry();
+  }
+
+  private byte[] conf() {
+    return recoveryConf.getBytes(StandardCharsets.UTF_8);
   }
 
   /**

@@ -9,11 +9,15 @@ import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarReader;
 import io.jwalreceiver.basebackup.tar.TarWriter;
 import io.jwalreceiver.wal.segment.Compression;
-import java.io.ByteArrayOutputStream;
+import io.jwalreceiver.basebackup.manifest.ManifestParser;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.channels.WritableByteChannel;
 
 /**
@@ -40,7 +44,10 @@ public final class StdoutTarSink implements BackupSink {
   private TarReader reader;
   private RecoveryInjector injector;
   private boolean raw;
-  private ByteArrayOutputStream manifest;
+  /** The manifest, spooled to a temporary file until its size (for the member header) is known. */
+  private Path manifest;
+  private FileChannel manifestChannel;
+  private long manifestSize;
   private boolean archiveSeen;
 
   /**
@@ -105,14 +112,29 @@ public final class StdoutTarSink implements BackupSink {
 
   @Override
   public void manifestStart() {
-    manifest = new ByteArrayOutputStream();
+    try {
+      // Not in memory: the server decides how big it is (pg_basebackup keeps it in memory).
+      manifest = Files.createTempFile("jwalreceiver-backup_manifest", ".tmp");
+      manifestChannel = FileChannel.open(manifest, StandardOpenOption.WRITE,
+          StandardOpenOption.READ, StandardOpenOption.DELETE_ON_CLOSE);
+    } catch (IOException e) {
+      throw OutputDirectory.ioError("could not create a temporary file for the manifest", e);
+    }
   }
 
   @Override
   public void manifestData(ByteBuffer data) {
-    byte[] b = new byte[data.remaining()];
-    data.get(b);
-    manifest.writeBytes(b);
+    manifestSize += data.remaining();
+    if (manifestSize > ManifestFile.MAX_SIZE) {
+      throw ManifestParser.tooLarge(ManifestFile.MAX_SIZE);
+    }
+    try {
+      while (data.hasRemaining()) {
+        manifestChannel.write(data);
+      }
+    } catch (IOException e) {
+      throw OutputDirectory.ioError("could not write to file \"" + manifest + "\"", e);
+    }
   }
 
   @Override
@@ -121,10 +143,25 @@ public final class StdoutTarSink implements BackupSink {
       throw new PgException(SqlState.PROTOCOL_VIOLATION,
           "cannot inject manifest into a compressed tar file");
     }
-    byte[] bytes = manifest.toByteArray();
-    writer.writeEntry(TarHeader.regularFile("backup_manifest", bytes.length, 0600, 0, 0,
-        System.currentTimeMillis() / 1000), ByteBuffer.wrap(bytes));
-    manifest = null;
+    writer.startEntry(TarHeader.regularFile("backup_manifest", manifestSize, 0600, 0, 0,
+        System.currentTimeMillis() / 1000));
+    try {
+      ByteBuffer block = ByteBuffer.allocate(64 * 1024);
+      long at = 0;
+      while (at < manifestSize) {
+        block.clear();
+        int n = manifestChannel.read(block, at);
+        if (n < 0) {
+          throw new IOException("unexpected end of file");
+        }
+        at += n;
+        writer.writeData(block.flip());
+      }
+    } catch (IOException e) {
+      throw OutputDirectory.ioError("could not read file \"" + manifest + "\"", e);
+    }
+    writer.endEntry();
+    closeManifest();
     injector.writeTrailer();
   }
 
@@ -146,8 +183,21 @@ public final class StdoutTarSink implements BackupSink {
     }
   }
 
+  /** Closes (and so deletes) the spooled manifest. */
+  private void closeManifest() {
+    if (manifestChannel != null) {
+      try {
+        manifestChannel.close();
+      } catch (IOException ignored) {
+        // A temporary file: deleted on close, or by the system's cleaning of its directory.
+      }
+      manifestChannel = null;
+    }
+  }
+
   @Override
   public void abort() {
+    closeManifest();
     if (encoder != null) {
       encoder.close();
     }

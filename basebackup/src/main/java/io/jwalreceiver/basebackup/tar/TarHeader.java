@@ -319,10 +319,13 @@ public record TarHeader(
     int at = p + field;
     int first = block.get(at) & 0xff;
     if (first == 0x80 || first == 0xff) {
-      // Base-256: the remaining len-1 bytes, big-endian; 0xff marks a negative value.
-      long v = first == 0xff ? -1 : 0;
+      // Base-256: the remaining len-1 bytes, big-endian; 0xff marks a negative value (the
+      // whole field in two's complement). Before each shift the top 9 bits must still be all
+      // sign bits, or the value does not fit a long: a 12-byte field holds 88 bits.
+      long sign = first == 0xff ? -1 : 0;
+      long v = sign;
       for (int i = 1; i < len; i++) {
-        if (first == 0x80 && (v >>> 55) != 0) {
+        if ((v >> 55) != sign) {
           throw badNumber(what, offset, "base-256 value exceeds 63 bits");
         }
         v = (v << 8) | (block.get(at + i) & 0xff);

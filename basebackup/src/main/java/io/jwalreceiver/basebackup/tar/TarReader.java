@@ -84,6 +84,8 @@ public final class TarReader {
   private long currentOffset;
   private long dataRemaining;
   private int paddingRemaining;
+  /** The padding being skipped follows an extension member's data, not {@link #current}'s. */
+  private boolean extensionPadding;
 
   /** The extension member being collected. */
   private TarHeader extension;
@@ -178,9 +180,9 @@ public final class TarReader {
                   + " data bytes");
       case PADDING ->
           throw violation(
-              "tar stream ended in the middle of an entry: the padding of \""
-                  + current.name()
-                  + "\" at offset "
+              "tar stream ended in the middle of an entry: the padding of "
+                  + (extensionPadding ? "the extended header" : "\"" + current.name() + "\"")
+                  + " at offset "
                   + currentOffset
                   + " is missing "
                   + paddingRemaining
@@ -308,6 +310,7 @@ public final class TarReader {
     listener.entryData(view);
     if (dataRemaining == 0) {
       state = paddingRemaining > 0 ? State.PADDING : State.HEADER;
+      extensionPadding = false;
       listener.entryEnd(current);
     }
   }
@@ -383,6 +386,7 @@ public final class TarReader {
     }
     extensionData = new byte[0];
     state = paddingRemaining > 0 ? State.PADDING : State.HEADER;
+    extensionPadding = true;
   }
 
   private static String cString(byte[] d) {

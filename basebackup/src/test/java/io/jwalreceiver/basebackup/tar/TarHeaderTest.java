@@ -392,6 +392,39 @@ class TarHeaderTest {
   }
 
   @Test
+  void rejectsANegativeBase256NumberBeyondSixtyThreeBits() {
+    // Found by TarReaderFuzzTest#header: 0xff then eleven zero bytes (-2^88) read as 0, the sign
+    // bits shifted out unchecked; here 0xff 0x01 0 … 0 (-255 × 2^80) read as 0 as well, and other
+    // patterns as large positive sizes.
+    for (int field : new int[] {124, 136}) {
+      byte[] h = TarHeader.regularFile("x", 0, 0600, 0, 0, 0).encode();
+      h[field] = (byte) 0xff;
+      Arrays.fill(h, field + 1, field + 12, (byte) 0);
+      h[field + 1] = 1;
+      fixChecksum(h);
+
+      assertThatThrownBy(() -> parse(h))
+          .as("field at %d", field)
+          .isInstanceOf(PgException.class)
+          .hasMessageContaining("exceeds 63 bits");
+    }
+  }
+
+  @Test
+  void readsNegativeBase256NumbersThatFit() {
+    byte[] h = TarHeader.regularFile("x", 0, 0600, 0, 0, 0).encode();
+    // mtime -2^48: six 0xff bytes (0xff marker and sign), then six zero bytes.
+    Arrays.fill(h, 136, 142, (byte) 0xff);
+    Arrays.fill(h, 142, 148, (byte) 0);
+    fixChecksum(h);
+    assertThat(parse(h).mtime()).isEqualTo(-(1L << 48));
+
+    Arrays.fill(h, 136, 148, (byte) 0xff); // -1
+    fixChecksum(h);
+    assertThat(parse(h).mtime()).isEqualTo(-1);
+  }
+
+  @Test
   void recognisesOnlyAllZeroBlocksAsEndBlocks() {
     byte[] zeros = new byte[512];
     assertThat(TarHeader.isZeroBlock(ByteBuffer.wrap(zeros))).isTrue();

@@ -505,6 +505,29 @@ class TarReaderTest {
   }
 
   @Test
+  void finishNamesTruncatedPaddingOfAnExtension() {
+    // Found by TarReaderFuzzTest#stream: a stream ending in the padding of an extension member
+    // threw a NullPointerException when no regular member came before it (and named the wrong
+    // member when one did).
+    byte[] ext = pax('x', paxRecord("path", "p".repeat(200)));
+    TarReader first = new TarReader(new Recorder());
+    first.feed(ByteBuffer.wrap(ext, 0, ext.length - 10));
+    byte[] afterMember = concat(withoutEndBlocks(golden(TABLESPACE)), ext);
+    TarReader later = new TarReader(new Recorder());
+    later.feed(ByteBuffer.wrap(afterMember, 0, afterMember.length - 10));
+    int at = afterMember.length - ext.length;
+
+    assertThatThrownBy(first::finish)
+        .hasMessage(
+            "tar stream ended in the middle of an entry: the padding of the extended header at"
+                + " offset 0 is missing 10 bytes");
+    assertThatThrownBy(later::finish)
+        .hasMessage(
+            "tar stream ended in the middle of an entry: the padding of the extended header at"
+                + " offset " + at + " is missing 10 bytes");
+  }
+
+  @Test
   void acceptsAStreamEndingAfterALoneZeroBlock() {
     byte[] tar = concat(withoutEndBlocks(golden(TABLESPACE)), new byte[512]);
 

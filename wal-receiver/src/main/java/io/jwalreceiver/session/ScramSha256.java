@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.session;
+
+import com.ongres.scram.common.StringPreparation;
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.SqlState;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.Base64;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The client side of SCRAM-SHA-256 and SCRAM-SHA-256-PLUS (RFC 5802, RFC 7677) as PostgreSQL
+ * runs it: the user name in the SCRAM messages is empty (the server takes the startup packet's),
+ * the password is SASLprep-normalised when it can be and used as given otherwise, and the only
+ * channel binding type is {@code tls-server-end-point}.
+ *
+ * <p>The exchange is finished only once the server-final-message's signature has been verified;
+ * {@link #finished()} is what channel binding and require_auth look at. Malformed server messages
+ * fail with the texts libpq's fe-auth-scram.c uses.
+ */
+final class ScramSha256 {
+
+  static final String MECHANISM = "SCRAM-SHA-256";
+  static final String MECHANISM_PLUS = "SCRAM-SHA-256-PLUS";
+
+  private static final String CBIND_HEADER = "p=tls-server-end-point,,";
+  private static final int KEY_LENGTH = 32;
+
+  private enum State {
+    INIT,
+    NONCE_SENT,
+    PROOF_SENT,
+    FINISHED
+  }
+
+  private final boolean plus;
+  private final String gs2Header;
+  private final byte[] channelBindingData;
+  private final byte[] password;
+  private final String user;
+  private final String clientNonce;
+
+  private State state = State.INIT;
+  private String clientFirstBare;
+  private String clientFinalWithoutProof;
+  private String serverFirst;
+  private byte[] saltedPassword;
+
+  /**
+   * @param plus SCRAM-SHA-256-PLUS (channel binding) rather than SCRAM-SHA-256
+   * @param clientSupportsBinding the client could bind but the server did not offer PLUS
+   *     ({@code y} in the GS2 header); ignored with {@code plus}
+   * @param channelBindingData the tls-server-end-point hash of the server's certificate, with
+   *     {@code plus}; else null
+   * @param password the password as given
+   * @param user the user name put in the SCRAM messages; PostgreSQL clients send it empty
+   * @param clientNonce the client nonce (printable, no comma)
+   */
+  ScramSha256(
+      boolean plus,
+      boolean clientSupportsBinding,
+      byte[] channelBindingData,
+      String password,
+      String user,
+      String clientNonce) {
+    this.plus = plus;
+    this.gs2Header = plus ? CBIND_HEADER : clientSupportsBinding ? "y,," : "n,,";
+    this.channelBindingData = plus ? channelBindingData.clone() : null;
+    this.password = prepare(password);
+    this.user = user;
+    this.clientNonce = clientNonce;
+  }
+
+  boolean plus() {
+    return plus;
+  }
+
+  /** Whether the server's signature has been verified. */
+  boolean finished() {
+    return state == State.FINISHED;
+  }
+
+  String mechanism() {
+    return plus ? MECHANISM_PLUS : MECHANISM;
+  }
+
+  /** The client-first-message. */
+  byte[] clientFirst() {
+    if (state != State.INIT) {
+      throw failure("invalid SCRAM exchange state");
+    }
+    clientFirstBare = "n=" + user + ",r=" + clientNonce;
+    state = State.NONCE_SENT;
+    return utf8Bytes(gs2Header + clientFirstBare);
+  }
+
+  /**
+   * One server message, in whatever order it comes.
+   *
+   * @return the client-final-message after the server-first-message; null after a verified
+   *     server-final-message
+   */
+  byte[] receive(byte[] input) {
+    if (state == State.INIT || state == State.FINISHED) {
+      throw failure("invalid SCRAM exchange state");
+    }
+    if (input.length == 0) {
+      throw malformed("empty message");
+    }
+    for (byte b : input) {
+      if (b == 0) {
+        throw malformed("length mismatch");
+      }
+    }
+    String message = utf8(input);
+    if (state == State.NONCE_SENT) {
+      readServerFirst(message);
+      state = State.PROOF_SENT;
+      return utf8Bytes(clientFinalWithoutProof + ",p=" + b64(clientProof()));
+    }
+    verifyServerFinal(message);
+    state = State.FINISHED;
+    return null;
+  }
+
+  private void readServerFirst(String message) {
+    Cursor in = new Cursor(message);
+    String nonce = in.attribute('r');
+    // The server's nonce must extend ours (RFC 5802 §5.1).
+    if (nonce.length() < clientNonce.length()
+        || !MessageDigest.isEqual(
+            utf8Bytes(nonce.substring(0, clientNonce.length())), utf8Bytes(clientNonce))) {
+      throw failure("invalid SCRAM response (nonce mismatch)");
+    }
+    byte[] salt;
+    try {
+      salt = Base64.getDecoder().decode(in.attribute('s'));
+    } catch (IllegalArgumentException e) {
+      throw malformed("invalid salt");
+    }
+    String iterationText = in.attribute('i');
+    int iterations;
+    try {
+      iterations = Integer.parseInt(iterationText);
+    } catch (NumberFormatException e) {
+      iterations = 0;
+    }
+    if (iterations < 1) {
+      throw malformed("invalid iteration count");
+    }
+    // libpq notes trailing extensions in its error buffer but carries on; so do we.
+    serverFirst = message;
+    saltedPassword = hi(password, salt, iterations);
+    String cbind = plus ? b64(concat(ascii(CBIND_HEADER), channelBindingData)) : b64(ascii(gs2Header));
+    clientFinalWithoutProof = "c=" + cbind + ",r=" + nonce;
+  }
+
+  private void verifyServerFinal(String message) {
+    Cursor in = new Cursor(message);
+    if (message.charAt(0) == 'e') {
+      throw new PgException(
+          SqlState.INVALID_AUTHORIZATION,
+          "error received from server in SCRAM exchange: " + in.attribute('e'));
+    }
+    String encoded = in.attribute('v');
+    byte[] signature;
+    try {
+      signature = Base64.getDecoder().decode(encoded);
+    } catch (IllegalArgumentException e) {
+      signature = new byte[0];
+    }
+    if (signature.length != KEY_LENGTH) {
+      throw malformed("invalid server signature");
+    }
+    byte[] serverKey = hmac(saltedPassword, ascii("Server Key"));
+    byte[] expected = hmac(serverKey, authMessage());
+    if (!MessageDigest.isEqual(expected, signature)) {
+      throw new PgException(SqlState.INVALID_AUTHORIZATION, "incorrect server signature");
+    }
+  }
+
+  private byte[] clientProof() {
+    byte[] clientKey = hmac(saltedPassword, ascii("Client Key"));
+    byte[] storedKey = sha256(clientKey);
+    byte[] signature = hmac(storedKey, authMessage());
+    byte[] proof = new byte[KEY_LENGTH];
+    for (int i = 0; i < KEY_LENGTH; i++) {
+      proof[i] = (byte) (clientKey[i] ^ signature[i]);
+    }
+    return proof;
+  }
+
+  private byte[] authMessage() {
+    return utf8Bytes(clientFirstBare + "," + serverFirst + "," + clientFinalWithoutProof);
+  }
+
+  /** {@code attr=value} pairs separated by commas, read in order. */
+  private static final class Cursor {
+    private final String text;
+    private int pos;
+
+    Cursor(String text) {
+      this.text = text;
+    }
+
+    String attribute(char name) {
+      if (pos >= text.length() || text.charAt(pos) != name) {
+        throw malformed("attribute \"" + name + "\" expected");
+      }
+      if (pos + 1 >= text.length() || text.charAt(pos + 1) != '=') {
+        throw malformed("expected character \"=\" for attribute \"" + name + "\"");
+      }
+      int start = pos + 2;
+      int end = text.indexOf(',', start);
+      if (end < 0) {
+        pos = text.length();
+        return text.substring(start);
+      }
+      pos = end + 1;
+      return text.substring(start, end);
+    }
+  }
+
+  /** SASLprep when the password allows it, else the password unchanged (as libpq). */
+  private static byte[] prepare(String password) {
+    char[] prepared;
+    try {
+      prepared = StringPreparation.POSTGRESQL_PREPARATION.normalize(password.toCharArray());
+    } catch (IllegalArgumentException e) {
+      prepared = password.toCharArray();
+    }
+    try {
+      ByteBuffer bytes = StandardCharsets.UTF_8.newEncoder().encode(CharBuffer.wrap(prepared));
+      byte[] out = new byte[bytes.remaining()];
+      bytes.get(out);
+      return out;
+    } catch (CharacterCodingException e) {
+      return utf8Bytes(password);
+    } finally {
+      Arrays.fill(prepared, '\0');
+    }
+  }
+
+  /** PBKDF2 with HMAC-SHA-256 and one block: RFC 5802's Hi(). */
+  static byte[] hi(byte[] password, byte[] salt, int iterations) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      // HMAC pads its key with zeros, so an empty key (which SecretKeySpec refuses; SASLprep can
+      // map a password to nothing) is the same key as one zero byte.
+      mac.init(new SecretKeySpec(password.length == 0 ? new byte[1] : password, "HmacSHA256"));
+      mac.update(salt);
+      byte[] u = mac.doFinal(new byte[] {0, 0, 0, 1});
+      byte[] result = u.clone();
+      for (int i = 1; i < iterations; i++) {
+        u = mac.doFinal(u);
+        for (int j = 0; j < result.length; j++) {
+          result[j] ^= u[j];
+        }
+      }
+      return result;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is not available in this JDK", e);
+    }
+  }
+
+  private static byte[] hmac(byte[] key, byte[] data) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      return mac.doFinal(data);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is not available in this JDK", e);
+    }
+  }
+
+  private static byte[] sha256(byte[] data) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(data);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("SHA-256 is not available in this JDK", e);
+    }
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  private static String b64(byte[] data) {
+    return Base64.getEncoder().encodeToString(data);
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static byte[] utf8Bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String utf8(byte[] data) {
+    return new String(data, StandardCharsets.UTF_8);
+  }
+
+  private static PgException malformed(String what) {
+    return failure("malformed SCRAM message (" + what + ")");
+  }
+
+  private static PgException failure(String message) {
+    return new PgException(SqlState.PROTOCOL_VIOLATION, message);
+  }
+}

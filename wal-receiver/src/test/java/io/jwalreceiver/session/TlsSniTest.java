@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.DataInputStream;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which server name the handshake carries (sslsni), seen by an in-process TLS server that answers
+ * the SSLRequest with 'S', records the ClientHello's server names and hangs up. No PostgreSQL
+ * server can show this: none reports the SNI it received.
+ */
+class TlsSniTest {
+
+  private static SSLContext serverContext;
+
+  @BeforeAll
+  static void serverCertificate() throws Exception {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+    generator.initialize(256);
+    KeyPair keys = generator.generateKeyPair();
+    X500Name name = new X500Name("CN=localhost");
+    Instant now = Instant.now();
+    X509Certificate cert =
+        new JcaX509CertificateConverter()
+            .getCertificate(
+                new JcaX509v3CertificateBuilder(
+                        name,
+                        BigInteger.TEN,
+                        Date.from(now.minus(1, ChronoUnit.DAYS)),
+                        Date.from(now.plus(1, ChronoUnit.DAYS)),
+                        name,
+                        keys.getPublic())
+                    .build(
+                        new JcaContentSignerBuilder("SHA256withECDSA")
+                            .build(keys.getPrivate())));
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    char[] pass = "x".toCharArray();
+    store.setKeyEntry("server", keys.getPrivate(), pass, new X509Certificate[] {cert});
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(store, pass);
+    serverContext = SSLContext.getInstance("TLS");
+    serverContext.init(kmf.getKeyManagers(), null, null);
+  }
+
+  /** Connects as {@code host} with the given sslsni and returns the names the server saw. */
+  private static List<String> serverNamesSeen(String host, String sni) throws Exception {
+    try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      CompletableFuture<List<String>> seen =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try (Socket plain = listener.accept()) {
+                  new DataInputStream(plain.getInputStream()).readFully(new byte[8]);
+                  plain.getOutputStream().write('S');
+                  plain.getOutputStream().flush();
+                  try (SSLSocket tls =
+                      (SSLSocket)
+                          serverContext.getSocketFactory().createSocket(plain, null, false)) {
+                    tls.setUseClientMode(false);
+                    tls.startHandshake();
+                    List<String> names = new ArrayList<>();
+                    for (SNIServerName n :
+                        ((ExtendedSSLSession) tls.getSession()).getRequestedServerNames()) {
+                      names.add(((SNIHostName) n).getAsciiName());
+                    }
+                    return names;
+                  }
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      ConnectionConfig cfg =
+          ConnectionConfig.of(host, listener.getLocalPort(), "nobody")
+              .withSslMode(SslMode.REQUIRE)
+              .withConnectTimeout(Duration.ofSeconds(10))
+              .withTls(new TlsOptions(null, null, null, null, null, null, null, sni, null));
+      try {
+        ReplicationConnection.open(cfg).close();
+      } catch (RuntimeException expected) {
+        // The server hangs up after the handshake.
+      }
+      return seen.get(20, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void sendsTheHostNameByDefault() throws Exception {
+    assertThat(serverNamesSeen("localhost", null)).containsExactly("localhost");
+    assertThat(serverNamesSeen("localhost", "1")).containsExactly("localhost");
+  }
+
+  @Test
+  void sendsNoNameWithSslSniZero() throws Exception {
+    assertThat(serverNamesSeen("localhost", "0")).isEmpty();
+  }
+
+  @Test
+  void sendsNoNameForAnAddress() throws Exception {
+    assertThat(serverNamesSeen("127.0.0.1", null)).isEmpty();
+  }
+
+  @Test
+  void takesOnlyTheFirstCharacterAsLibpqDoes() {
+    assertThat(Tls.sendsSni(options("1yes"), "db.example.com")).isTrue();
+    assertThat(Tls.sendsSni(options("yes"), "db.example.com")).isFalse();
+    assertThat(Tls.sendsSni(options(null), "10.1.2.3")).isFalse();
+    assertThat(Tls.sendsSni(options(null), "::1")).isFalse();
+    assertThat(Tls.sendsSni(options(null), "10.1.2.3.example")).isTrue();
+  }
+
+  @Test
+  void sendsAFullyQualifiedNameWithoutItsTrailingDot() {
+    assertThat(Tls.serverName("db.example.com.")).containsExactly(new SNIHostName("db.example.com"));
+    assertThat(Tls.serverName("db.example.com")).containsExactly(new SNIHostName("db.example.com"));
+  }
+
+  private static TlsOptions options(String sni) {
+    return new TlsOptions(null, null, null, null, null, null, null, sni, null);
+  }
+}
