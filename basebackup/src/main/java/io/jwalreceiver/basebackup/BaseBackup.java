@@ -278,7 +278,11 @@ public final class BaseBackup {
   }
 
   private String recoveryConf() {
-    return RecoveryConfig.render(config, request.slotName(), request.dbnameForRecovery());
+    return RecoveryConfig.render(
+        request.recoveryConninfo() != null
+            ? request.recoveryConninfo()
+            : RecoveryConfig.keywordsOf(config),
+        request.slotName());
   }
 
   private BaseBackupOptions options() {

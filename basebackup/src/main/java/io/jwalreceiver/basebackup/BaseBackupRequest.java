@@ -5,6 +5,7 @@ import io.jwalreceiver.basebackup.sink.TablespaceMapping;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the user asked pg_basebackup (or {@code jwalreceiver basebackup}) for.
@@ -29,7 +30,9 @@ import java.util.List;
  * @param manifestChecksums {@code --manifest-checksums}, or null for the server's default
  * @param verifyChecksums off with {@code --no-verify-checksums}
  * @param statusInterval {@code -s} for the WAL streamer
- * @param dbnameForRecovery the database name given explicitly (17+ puts it in primary_conninfo)
+ * @param recoveryConninfo the keywords {@code -R} writes into {@code primary_conninfo}, in order
+ *     ({@code ConnInfo.primaryConninfo}), or null to derive them from the connection ({@link
+ *     RecoveryConfig#keywordsOf})
  * @param compression {@code -z}/{@code -Z}: where and how archives are compressed
  * @param target {@code -t}: {@code server} or {@code blackhole} (or an extension's target), null
  *     to receive the backup ({@code client})
@@ -58,7 +61,7 @@ public record BaseBackupRequest(
     String manifestChecksums,
     boolean verifyChecksums,
     Duration statusInterval,
-    String dbnameForRecovery,
+    Map<String, String> recoveryConninfo,
     BackupCompression compression,
     String target,
     String targetDetail,

@@ -8,9 +8,10 @@ import java.util.Map;
 
 /**
  * The lines {@code -R} appends to {@code postgresql.auto.conf} (protocol-notes §6 step 13): a
- * {@code primary_conninfo} built from the connection actually used — without {@code
- * replication}, {@code dbname} and {@code fallback_application_name}, and without empty values —
- * and {@code primary_slot_name} when a permanent slot was named.
+ * {@code primary_conninfo} (see {@code ConnInfo.primaryConninfo}: pg_basebackup's rendering of
+ * libpq's {@code PQconninfo}, without {@code replication}, {@code dbname} before 17 and {@code
+ * fallback_application_name}, and without empty values) and {@code primary_slot_name} when a
+ * permanent slot was named.
  *
  * <p>Like pg_basebackup, the password is written when the connection used one: the standby
  * needs it to connect. Keep the backup's {@code postgresql.auto.conf} as private as the data.
@@ -20,25 +21,22 @@ public final class RecoveryConfig {
   private RecoveryConfig() {}
 
   /**
-   * @param config the connection the backup used
-   * @param slotName the permanent slot ({@code -S}), or null
-   * @param dbnameForConninfo the explicitly given database name (17+ adds it), or null
+   * The {@code primary_conninfo} keywords of a connection known only by its resolved settings:
+   * user, password or else password file, channel_binding, connect_timeout, host, port,
+   * application_name, sslmode and sslrootcert. The command line uses {@code
+   * ConnInfo.primaryConninfo} instead, which knows what was given explicitly.
    */
-  public static String render(ConnectionConfig config, String slotName, String dbnameForConninfo) {
+  public static Map<String, String> keywordsOf(ConnectionConfig config) {
     Map<String, String> kv = new LinkedHashMap<>();
     kv.put("user", config.user());
     if (config.password() != null) {
       kv.put("password", config.password());
-    }
-    if (config.passFile() != null) {
+    } else if (config.passFile() != null) {
       kv.put("passfile", config.passFile().toString());
     }
     kv.put("channel_binding", config.channelBinding().keyword());
     if (!config.connectTimeout().isZero()) {
       kv.put("connect_timeout", Long.toString(config.connectTimeout().toSeconds()));
-    }
-    if (dbnameForConninfo != null) {
-      kv.put("dbname", dbnameForConninfo);
     }
     kv.put("host", config.host());
     kv.put("port", Integer.toString(config.port()));
@@ -50,8 +48,16 @@ public final class RecoveryConfig {
       kv.put("sslrootcert", config.sslRootCert().toString());
     }
     kv.values().removeIf(v -> v == null || v.isEmpty());
+    return kv;
+  }
+
+  /**
+   * @param conninfo the {@code primary_conninfo} keywords, in order
+   * @param slotName the permanent slot ({@code -S}), or null
+   */
+  public static String render(Map<String, String> conninfo, String slotName) {
     StringBuilder sb = new StringBuilder();
-    sb.append("primary_conninfo = '").append(escapeConfigValue(ConnInfo.toConnInfoString(kv)))
+    sb.append("primary_conninfo = '").append(escapeConfigValue(ConnInfo.toConnInfoString(conninfo)))
         .append("'\n");
     if (slotName != null) {
       sb.append("primary_slot_name = '").append(escapeConfigValue(slotName)).append("'\n");

@@ -314,6 +314,10 @@ public final class BaseBackupCommand implements Callable<Integer> {
     }
 
     ConnectionConfig config = connection.resolve(cli, FALLBACK_APPLICATION_NAME);
+    if (pgdata != null && pgdata.toString().isEmpty()) {
+      // Path.of("") would be the current directory; pg_basebackup's mkdir("") fails.
+      return error("could not create directory \"\": No such file or directory");
+    }
     String targetName = backupTarget;
     String targetDetail = null;
     if (backupTarget != null && backupTarget.indexOf(':') >= 0) {
@@ -340,7 +344,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
         manifestChecksums,
         !noVerifyChecksums,
         interval,
-        explicitDbname(config),
+        writeRecoveryConf ? connection.primaryConninfo(cli, config, explicitDbname()) : null,
         compression,
         targetName,
         targetDetail,
@@ -362,11 +366,11 @@ public final class BaseBackupCommand implements Callable<Integer> {
   }
 
   /** The database named explicitly (-d dbname=… or PGDATABASE); 17+ writes it with -R. */
-  private String explicitDbname(ConnectionConfig config) {
+  private String explicitDbname() {
     String db = null;
-    if (connection.dbname != null && ConnInfo.isConnInfo(connection.dbname)) {
+    if (connection.dbname != null) {
       db = ConnInfo.parse(connection.dbname).get("dbname");
-    } else if (connection.dbname == null) {
+    } else {
       db = cli.env().get("PGDATABASE");
     }
     return db == null || db.isEmpty() || db.equals("replication") ? null : db;

@@ -3,8 +3,10 @@ package io.jwalreceiver.cli;
 
 import io.jwalreceiver.session.ConnInfo;
 import io.jwalreceiver.session.ConnectionConfig;
+import io.jwalreceiver.session.PgPassFile;
 import java.io.Console;
-import java.nio.file.Path;
+import java.nio.file.Files;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
@@ -48,24 +50,44 @@ public final class ConnectionOptions {
       description = "force password prompt (should happen automatically)")
   boolean forcePassword;
 
+  /** The password typed for -W by {@link #resolve}, or null. */
+  private String typed;
+
+  /**
+   * What {@code -R} writes into {@code primary_conninfo} for the connection {@link #resolve}
+   * returned ({@link ConnInfo#primaryConninfo}).
+   */
+  Map<String, String> primaryConninfo(
+      Cli cli, ConnectionConfig resolved, String recoveryDbname) {
+    return ConnInfo.primaryConninfo(
+        new ConnInfo.CommandLine(dbname, host, port, username, typed), cli.env(),
+        ConnInfo.homeDirectory(cli.env()), resolved, recoveryDbname);
+  }
+
   /** The replication connection these options and the environment describe. */
   ConnectionConfig resolve(Cli cli, String programName) {
-    String home = System.getProperty("user.home");
+    // -W asks before connecting, and the tools pass the answer as the password keyword: libpq
+    // then names no ~/.pgpass (and -R writes the password, not a passfile).
+    typed = forcePassword ? ask() : null;
     ConnectionConfig cfg = ConnInfo.resolve(
         dbname,
         host,
         port,
         username,
+        typed,
         cli.env(),
         System.getProperty("user.name"),
-        home == null ? null : Path.of(home),
-        programName);
-    if (forcePassword) {
-      String pw = ask();
-      if (pw != null) {
-        cfg = cfg.withPassword(pw);
-      }
-    } else if (!noPassword) {
+        ConnInfo.homeDirectory(cli.env()),
+        programName,
+        Files::exists);
+    if (cfg.password() == null && cfg.passFile() != null) {
+      // libpq reads the password file while it sets the connection up, whatever the server will
+      // ask, and prints its warnings (group or world access, not a plain file) to stderr then.
+      // The connection reads it again when the server asks for a password.
+      PgPassFile.lookup(
+          cfg.passFile(), cfg.host(), cfg.port(), cfg.database(), cfg.user(), cli.err()::println);
+    }
+    if (!forcePassword && !noPassword) {
       cfg = cfg.withPasswordPrompt(ConnectionOptions::ask);
     }
     return cfg;

@@ -202,9 +202,12 @@ public final class ReceiveWalCommand implements Callable<Integer> {
       cli.error("invalid metrics port \"" + metricsPort + "\"", null, null);
       return ExitCodes.ERROR;
     }
-    if (!Files.isDirectory(directory)) {
+    // An empty -D is no directory (Path.of("") would be the current one): pg_receivewal's
+    // opendir("") fails.
+    if (directory.toString().isEmpty() || !Files.isDirectory(directory)) {
       cli.error("could not open directory \"" + directory + "\": "
-          + (Files.exists(directory) ? "Not a directory" : "No such file or directory"), null, null);
+          + (!directory.toString().isEmpty() && Files.exists(directory)
+              ? "Not a directory" : "No such file or directory"), null, null);
       return ExitCodes.ERROR;
     }
 

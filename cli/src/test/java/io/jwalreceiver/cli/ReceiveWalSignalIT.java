@@ -72,6 +72,53 @@ class ReceiveWalSignalIT {
     }
   }
 
+  /**
+   * A script starts the launcher in the background ({@code bash -c 'cmd &'}): the shell starts it
+   * with SIGINT ignored, which a JVM cannot undo. pg_receivewal installs its handler anyway and
+   * stops with exit 0; the launcher must give receivewal SIGINT back for the same result.
+   */
+  @org.junit.jupiter.api.Test
+  void stopsOnSigintWhenAScriptStartedItInTheBackground(@TempDir Path dir) throws Exception {
+    Path launcher = Path.of("..", "jwalreceiver").toAbsolutePath().normalize();
+    assertThat(launcher).isExecutable();
+    assertThat(JAR).as("the shaded jar is built in the package phase").exists();
+    PostgresServer server = PostgresServer.shared(PgVersions.highest());
+    Path log = dir.resolve("stderr.txt");
+    Path archive = Files.createDirectory(dir.resolve("wal"));
+    String script = "\"$0\" receivewal -D \"$1\" -v -s 1 -h \"$2\" -p \"$3\" -U \"$4\" >\"$5\" 2>&1 &"
+        + " echo $!; wait $!; echo \"exit=$?\"";
+    Process shell = new ProcessBuilder("bash", "-c", script, launcher.toString(), archive.toString(),
+            server.socketDir().toString(), Integer.toString(server.port()),
+            PostgresServer.SUPERUSER, log.toString())
+        .redirectErrorStream(true)
+        .start();
+    java.io.BufferedReader out = new java.io.BufferedReader(
+        new java.io.InputStreamReader(shell.getInputStream(), StandardCharsets.UTF_8));
+    long pid = Long.parseLong(out.readLine().trim());
+    try {
+      awaitLogLine(log, "starting log streaming at", Duration.ofSeconds(120));
+      new ProcessBuilder("kill", "-INT", Long.toString(pid)).inheritIO().start().waitFor();
+      boolean stopped = ProcessHandle.of(pid).map(h -> {
+        try {
+          h.onExit().get(30, TimeUnit.SECONDS);
+          return true;
+        } catch (Exception e) {
+          return false;
+        }
+      }).orElse(true);
+      assertThat(stopped).as("stopped within 30 s of SIGINT: " + Files.readString(log)).isTrue();
+      assertThat(out.readLine()).as(Files.readString(log)).isEqualTo("exit=0");
+      try (Stream<Path> files = Files.list(archive)) {
+        List<String> names = files.map(f -> f.getFileName().toString()).sorted().toList();
+        assertThat(names).anyMatch(n -> n.endsWith(".partial"));
+        assertThat(names).noneMatch(n -> n.startsWith("xlogtemp"));
+      }
+    } finally {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      shell.destroyForcibly();
+    }
+  }
+
   private static void awaitWritten(PostgresServer server, String target, Duration timeout)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();

@@ -53,11 +53,19 @@ public final class ConnInfo {
    */
   public static final Path SYSTEM_ROOT_CERT = Path.of("system");
 
+  /**
+   * Where {@code pg_service.conf} is looked for when {@code PGSYSCONFDIR} is unset. libpq
+   * compiles in its {@code sysconfdir}; Debian's and Ubuntu's libpq use this directory, so
+   * jwalreceiver does too.
+   */
+  public static final String DEFAULT_SYSCONFDIR = "/etc/postgresql-common";
+
   /** The database sent for physical replication when none is given. */
   static final String REPLICATION_DATABASE = "replication";
 
   /**
-   * Every keyword libpq 18 accepts, in the order of libpq's {@code PQconninfoOptions}. Only some
+   * Every keyword libpq 18 accepts, in the order of libpq's {@code PQconninfoOptions} ({@code
+   * servicefile} is new in 18). Only some
    * of them affect a jwalreceiver connection; the others are accepted so that a conninfo written
    * for libpq parses unchanged (and so that {@code -R} can carry them into {@code
    * primary_conninfo}).
@@ -67,6 +75,7 @@ public final class ConnInfo {
           new LinkedHashSet<>(
               List.of(
                   "service",
+                  "servicefile",
                   "user",
                   "password",
                   "passfile",
@@ -527,8 +536,8 @@ public final class ConnInfo {
 
   /**
    * Resolves a physical replication connection as {@link #resolve(String, String, String, String,
-   * Map, String, Path, String, Predicate)} does, checking the file system with {@link
-   * Files#exists}.
+   * String, Map, String, Path, String, Predicate)} does, without a password from the command line,
+   * checking the file system with {@link Files#exists}.
    */
   public static ConnectionConfig resolve(
       String dbnameOrConninfo,
@@ -540,27 +549,53 @@ public final class ConnInfo {
       Path homeDir,
       String fallbackApplicationName) {
     return resolve(
+        dbnameOrConninfo, host, port, user, env, osUserName, homeDir, fallbackApplicationName,
+        Files::exists);
+  }
+
+  /** As {@link #resolve(String, String, String, String, String, Map, String, Path, String,
+   * Predicate)} without a password from the command line. */
+  public static ConnectionConfig resolve(
+      String dbnameOrConninfo,
+      String host,
+      String port,
+      String user,
+      Map<String, String> env,
+      String osUserName,
+      Path homeDir,
+      String fallbackApplicationName,
+      Predicate<Path> exists) {
+    return resolve(
         dbnameOrConninfo,
         host,
         port,
         user,
+        null,
         env,
         osUserName,
         homeDir,
         fallbackApplicationName,
-        Files::exists);
+        exists);
   }
 
   /**
    * Resolves the settings of a physical replication connection the way pg_basebackup and
-   * pg_receivewal (PostgreSQL 17) combined with libpq do.
+   * pg_receivewal (PostgreSQL 17) combined with libpq 18 do.
    *
    * <p>Precedence, highest first:
    *
    * <ol>
-   *   <li>{@code -h}, {@code -p}, {@code -U} ({@code host}, {@code port}, {@code user}): the tools
-   *       append them after the conninfo's keywords, and later keywords win;
-   *   <li>the {@code -d} conninfo or URI;
+   *   <li>{@code -h}, {@code -p}, {@code -U} ({@code host}, {@code port}, {@code user}) and a
+   *       password typed for {@code -W}: the tools append them after the conninfo's keywords,
+   *       and later keywords win;
+   *   <li>the {@code -d} conninfo or URI (always a connection string, as the tools parse it with
+   *       {@code PQconninfoParse}: {@code -d foo} is libpq's {@code missing "=" after "foo" in
+   *       connection info string});
+   *   <li>the connection service ({@code service=} or {@code PGSERVICE}), read from {@code
+   *       servicefile=}, {@code PGSERVICEFILE} or {@code ~/.pg_service.conf}, then from {@code
+   *       pg_service.conf} in {@code PGSYSCONFDIR} ({@link #DEFAULT_SYSCONFDIR} when unset); see
+   *       {@link ServiceFile}. A service's values never override values given explicitly, but
+   *       do override the environment, as in libpq;
    *   <li>environment variables: {@code PGHOST}, {@code PGHOSTADDR}, {@code PGPORT}, {@code
    *       PGUSER}, {@code PGPASSWORD}, {@code PGPASSFILE}, {@code PGAPPNAME}, {@code PGSSLMODE}
    *       (then the deprecated {@code PGREQUIRESSL=1}), {@code PGSSLROOTCERT}, {@code
@@ -568,9 +603,10 @@ public final class ConnInfo {
    *       ({@code PGSSLCERT}, {@code PGSSLKEY}, {@code PGSSLCRL}, {@code PGSSLCRLDIR}, {@code
    *       PGSSLMINPROTOCOLVERSION}, {@code PGSSLMAXPROTOCOLVERSION}, {@code PGSSLSNI}, {@code
    *       PGSSLCERTMODE}, {@code PGSSLNEGOTIATION}, {@code PGGSSENCMODE});
-   *   <li>defaults: host {@link #defaultSocketDir}, port 5432, the OS user, {@code ~/.pgpass},
-   *       sslmode {@code prefer}, channel_binding {@code prefer}, {@code
-   *       ~/.postgresql/root.crt} when it exists, no connect timeout.
+   *   <li>defaults: host {@link #defaultSocketDir}, port 5432, the OS user, {@code ~/.pgpass}
+   *       (only when no password is set, as libpq sets {@code passfile} only then), sslmode
+   *       {@code prefer}, channel_binding {@code prefer}, {@code ~/.postgresql/root.crt} when it
+   *       exists, no connect timeout.
    * </ol>
    *
    * <p>Like the tools, empty values from the command line or the conninfo count as not given. An
@@ -583,42 +619,43 @@ public final class ConnInfo {
    * value is used only when that argument is null).
    *
    * <p>Database: with {@code -d}, the conninfo's {@code dbname} or else {@code replication} (the
-   * tools set it explicitly, so {@code PGDATABASE} does not apply); a {@code -d} value that is not
-   * a conninfo ({@link #isConnInfo}) is taken as the database name, as libpq's {@code
-   * expand_dbname} rule would; without {@code -d}, {@code PGDATABASE} or else {@code
-   * replication}.
+   * tools set it explicitly, so {@code PGDATABASE} does not apply); without {@code -d}, the
+   * service's {@code dbname}, {@code PGDATABASE} or else {@code replication}.
    *
-   * <p>{@code hostaddr} ({@code PGHOSTADDR}) is used only as the host when no {@code host} is
-   * given at any level; when both exist, jwalreceiver connects to {@code host} and ignores
-   * {@code hostaddr}.
+   * <p>{@code hostaddr} ({@code PGHOSTADDR}) is carried in {@link ConnectionConfig#hostAddr()}:
+   * the connection goes to that address while {@code host} stays the name for the certificate
+   * check and {@code .pgpass}. With no {@code host} at any level, the address is also the host.
    *
    * <p>The sslmode is resolved as given even for a Unix socket host. libpq never uses TLS over a
    * socket: {@code allow} and {@code prefer} then simply connect in plain text, and whether a
    * stricter mode fails is decided when connecting, not here.
    *
-   * <p>Not consulted: {@code service}/{@code PGSERVICE} (pg_service.conf), and every keyword
-   * without a {@link ConnectionConfig} field (they are accepted, see {@link #KEYWORDS}).
+   * <p>Not consulted: every keyword without a {@link ConnectionConfig} field (they are accepted,
+   * see {@link #KEYWORDS}).
    *
    * @param dbnameOrConninfo the {@code -d} argument, or null
    * @param host the {@code -h} argument, or null
    * @param port the {@code -p} argument, or null
    * @param user the {@code -U} argument, or null
+   * @param password a password typed before connecting ({@code -W}), or null
    * @param env the process environment (or a fake one in tests)
    * @param osUserName the name of the operating-system user, the last-resort user name
-   * @param homeDir the user's home directory, or null when there is none
+   * @param homeDir the user's home directory ({@link #homeDirectory}), or null when there is none
    * @param fallbackApplicationName the program name, sent when no application_name is set, or
    *     null
    * @param exists tells whether a path exists; used for {@link #PACKAGED_SOCKET_DIR} and {@code
    *     ~/.postgresql/root.crt}
    * @throws PgException 08001 with libpq's message for a malformed conninfo, an unknown keyword,
-   *     or an invalid port, sslmode, channel_binding, connect_timeout, sslnegotiation, TLS
-   *     protocol version or range, sslcertmode or gssencmode (see {@link TlsSettings})
+   *     a missing or malformed service definition, or an invalid port, sslmode, channel_binding,
+   *     connect_timeout, sslnegotiation, TLS protocol version or range, sslcertmode, gssencmode,
+   *     target_session_attrs or load_balance_hosts (see {@link TlsSettings})
    */
   public static ConnectionConfig resolve(
       String dbnameOrConninfo,
       String host,
       String port,
       String user,
+      String password,
       Map<String, String> env,
       String osUserName,
       Path homeDir,
@@ -629,27 +666,18 @@ public final class ConnInfo {
     Objects.requireNonNull(exists, "exists");
 
     // The explicit keywords, in the order the tools pass them to libpq; later entries win.
-    Map<String, String> given = new LinkedHashMap<>();
-    String database = null;
-    if (dbnameOrConninfo != null) {
-      if (dbnameOrConninfo.isEmpty() || isConnInfo(dbnameOrConninfo)) {
-        given.put("dbname", REPLICATION_DATABASE);
-        parse(dbnameOrConninfo).forEach((k, v) -> putGiven(given, k, v));
-      } else {
-        given.put("dbname", dbnameOrConninfo);
-      }
-      database = given.get("dbname");
-    }
-    putGiven(given, "host", host);
-    putGiven(given, "user", user);
-    putGiven(given, "port", port);
-
+    Map<String, String> given =
+        explicitSettings(
+            new CommandLine(dbnameOrConninfo, host, port, user, password), env, homeDir);
+    String database = dbnameOrConninfo != null ? given.get("dbname") : null;
     if (database == null) {
-      database = nonEmpty(env.get("PGDATABASE"));
+      database = nonEmpty(setting(given, env, "dbname", "PGDATABASE"));
       if (database == null) {
         database = REPLICATION_DATABASE;
       }
     }
+
+    checkListLengths(given, env);
 
     String hostValue = firstListElement(setting(given, env, "host", "PGHOST"));
     if (hostValue == null || hostValue.isEmpty()) {
@@ -664,12 +692,14 @@ public final class ConnInfo {
       userValue = osUserName;
     }
 
-    String password = nonEmpty(setting(given, env, "password", "PGPASSWORD"));
+    String passwordValue = nonEmpty(setting(given, env, "password", "PGPASSWORD"));
     String passFileValue = nonEmpty(setting(given, env, "passfile", "PGPASSFILE"));
+    // libpq's connectOptions2 names ~/.pgpass only when no password is set, so it is neither
+    // read nor shown by PQconninfo (and -R) then.
     Path passFile =
         passFileValue != null
             ? Path.of(passFileValue)
-            : homeDir != null ? homeDir.resolve(".pgpass") : null;
+            : passwordValue == null && homeDir != null ? homeDir.resolve(".pgpass") : null;
     String applicationName = nonEmpty(setting(given, env, "application_name", "PGAPPNAME"));
 
     // Validated in libpq's order, so that the first complaint matches libpq's.
@@ -713,6 +743,7 @@ public final class ConnInfo {
     TlsSettings.checkCertMode(certMode);
     String gssEncMode = setting(given, env, "gssencmode", "PGGSSENCMODE");
     TlsSettings.checkGssEncMode(gssEncMode);
+    checkChoices(given, env);
 
     String timeoutValue = setting(given, env, "connect_timeout", "PGCONNECT_TIMEOUT");
     Duration connectTimeout =
@@ -754,7 +785,7 @@ public final class ConnInfo {
         database,
         applicationName,
         fallback,
-        password,
+        passwordValue,
         passFile,
         null,
         sslMode,
@@ -766,6 +797,256 @@ public final class ConnInfo {
         tls,
         requireAuth,
         nonEmpty(gssEncMode));
+  }
+
+  /**
+   * The connection options of pg_basebackup's and pg_receivewal's command line.
+   *
+   * @param dbnameOrConninfo {@code -d}, or null
+   * @param host {@code -h}, or null
+   * @param port {@code -p}, or null
+   * @param user {@code -U}, or null
+   * @param password the password typed for {@code -W}, or null
+   */
+  public record CommandLine(
+      String dbnameOrConninfo, String host, String port, String user, String password) {}
+
+  /**
+   * The keywords given explicitly, in the order the tools pass them to libpq (later entries
+   * win), with the connection service's values added where none is given: the {@code -d}
+   * conninfo ({@code dbname=replication} first, so that the conninfo can override it), {@code
+   * -h}, {@code -U}, {@code -p}, a typed password, then the service. Empty values count as not
+   * given.
+   */
+  private static Map<String, String> explicitSettings(
+      CommandLine args, Map<String, String> env, Path homeDir) {
+    Map<String, String> given = new LinkedHashMap<>();
+    if (args.dbnameOrConninfo() != null) {
+      given.put("dbname", REPLICATION_DATABASE);
+      parse(args.dbnameOrConninfo()).forEach((k, v) -> putGiven(given, k, v));
+    }
+    putGiven(given, "host", args.host());
+    putGiven(given, "user", args.user());
+    putGiven(given, "port", args.port());
+    putGiven(given, "password", args.password());
+    addService(given, env, homeDir);
+    return given;
+  }
+
+  /**
+   * libpq's environment variable for each keyword that has one ({@code PQconninfoOptions}'
+   * {@code envvar}); {@code service} and {@code servicefile} are read by {@link #addService}.
+   */
+  private static final Map<String, String> ENV_VARS =
+      Map.ofEntries(
+          Map.entry("user", "PGUSER"),
+          Map.entry("password", "PGPASSWORD"),
+          Map.entry("passfile", "PGPASSFILE"),
+          Map.entry("channel_binding", "PGCHANNELBINDING"),
+          Map.entry("connect_timeout", "PGCONNECT_TIMEOUT"),
+          Map.entry("dbname", "PGDATABASE"),
+          Map.entry("host", "PGHOST"),
+          Map.entry("hostaddr", "PGHOSTADDR"),
+          Map.entry("port", "PGPORT"),
+          Map.entry("client_encoding", "PGCLIENTENCODING"),
+          Map.entry("options", "PGOPTIONS"),
+          Map.entry("application_name", "PGAPPNAME"),
+          Map.entry("sslmode", "PGSSLMODE"),
+          Map.entry("sslnegotiation", "PGSSLNEGOTIATION"),
+          Map.entry("sslcompression", "PGSSLCOMPRESSION"),
+          Map.entry("sslcert", "PGSSLCERT"),
+          Map.entry("sslkey", "PGSSLKEY"),
+          Map.entry("sslcertmode", "PGSSLCERTMODE"),
+          Map.entry("sslrootcert", "PGSSLROOTCERT"),
+          Map.entry("sslcrl", "PGSSLCRL"),
+          Map.entry("sslcrldir", "PGSSLCRLDIR"),
+          Map.entry("sslsni", "PGSSLSNI"),
+          Map.entry("requirepeer", "PGREQUIREPEER"),
+          Map.entry("require_auth", "PGREQUIREAUTH"),
+          Map.entry("min_protocol_version", "PGMINPROTOCOLVERSION"),
+          Map.entry("max_protocol_version", "PGMAXPROTOCOLVERSION"),
+          Map.entry("ssl_min_protocol_version", "PGSSLMINPROTOCOLVERSION"),
+          Map.entry("ssl_max_protocol_version", "PGSSLMAXPROTOCOLVERSION"),
+          Map.entry("gssencmode", "PGGSSENCMODE"),
+          Map.entry("krbsrvname", "PGKRBSRVNAME"),
+          Map.entry("gsslib", "PGGSSLIB"),
+          Map.entry("gssdelegation", "PGGSSDELEGATION"),
+          Map.entry("target_session_attrs", "PGTARGETSESSIONATTRS"),
+          Map.entry("load_balance_hosts", "PGLOADBALANCEHOSTS"));
+
+  /**
+   * Keywords a PostgreSQL 13 standby's libpq refuses in {@code primary_conninfo} (added in 14
+   * or later).
+   */
+  private static final Set<String> UNKNOWN_TO_13 =
+      Set.of(
+          "servicefile", "sslnegotiation", "sslkeylogfile", "sslcertmode", "sslcrldir", "sslsni",
+          "require_auth", "min_protocol_version", "max_protocol_version",
+          "gssdelegation", "load_balance_hosts", "scram_client_key", "scram_server_key",
+          "oauth_issuer", "oauth_client_id", "oauth_client_secret", "oauth_scope");
+
+  /** What pg_basebackup leaves out of {@code primary_conninfo}: the walreceiver sets them. */
+  private static final Set<String> SET_BY_WALRECEIVER =
+      Set.of("replication", "dbname", "fallback_application_name");
+
+  /**
+   * The keywords {@code -R} writes into {@code primary_conninfo}, as pg_basebackup 18 renders
+   * libpq's {@code PQconninfo} for the same inputs, in libpq's keyword order: every keyword with
+   * a non-empty value from the command line, the conninfo, the service or the environment,
+   * except {@code replication}, {@code dbname} and {@code fallback_application_name}; {@code
+   * user}, {@code passfile} ({@code ~/.pgpass} only when no password is set), {@code
+   * channel_binding}, {@code sslmode} and {@code port} as libpq fills them in even when not
+   * given. {@code host} is written only when given (libpq keeps the default socket directory
+   * out of {@code PQconninfo}). Left out, unlike pg_basebackup: libpq's other compiled-in
+   * defaults ({@code sslcompression}, {@code sslsni}, {@code gssencmode}, ...) and every keyword
+   * a PostgreSQL 13 standby refuses, even when given (see docs/design-notes.md).
+   *
+   * @param args the command line's connection options
+   * @param dbname the database name to write (pg_basebackup 17+ writes an explicitly given one),
+   *     or null
+   * @param resolved what {@link #resolve} made of the same arguments
+   */
+  public static Map<String, String> primaryConninfo(
+      CommandLine args,
+      Map<String, String> env,
+      Path homeDir,
+      ConnectionConfig resolved,
+      String dbname) {
+    Map<String, String> given = explicitSettings(args, env, homeDir);
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String keyword : KEYWORDS) {
+      String value = given.get(keyword);
+      if (value == null && ENV_VARS.containsKey(keyword)) {
+        value = env.get(ENV_VARS.get(keyword));
+      }
+      switch (keyword) {
+        case "user" -> value = resolved.user();
+        case "passfile" -> value = resolved.passFile() == null ? null : resolved.passFile().toString();
+        case "channel_binding" -> value = resolved.channelBinding().keyword();
+        case "sslmode" -> value = resolved.sslMode().keyword();
+        case "port" -> value = value == null || value.isEmpty() ? Integer.toString(DEFAULT_PORT) : value;
+        case "dbname" -> value = dbname;
+        default -> {
+          if (SET_BY_WALRECEIVER.contains(keyword) || UNKNOWN_TO_13.contains(keyword)) {
+            value = null;
+          }
+        }
+      }
+      if (value != null && !value.isEmpty()) {
+        out.put(keyword, value);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * libpq's {@code pqGetHomeDirectory}: {@code $HOME} when it is set and not empty, else the home
+   * directory of the user's passwd entry (which is what Java's {@code user.home} holds); null
+   * when neither is known.
+   */
+  public static Path homeDirectory(Map<String, String> env) {
+    String home = nonEmpty(env.get("HOME"));
+    if (home == null) {
+      home = nonEmpty(System.getProperty("user.home"));
+    }
+    return home == null || home.equals("?") ? null : Path.of(home);
+  }
+
+  /**
+   * libpq's {@code parseServiceInfo}: when a service is named ({@code service=} or {@code
+   * PGSERVICE}), adds the keywords of its section to {@code given} where {@code given} has none.
+   * The user's file ({@code servicefile=}, {@code PGSERVICEFILE}, else {@code
+   * ~/.pg_service.conf} when it exists) is read first; the system file ({@code
+   * PGSYSCONFDIR/pg_service.conf}) only when the user's file has no such section.
+   */
+  private static void addService(
+      Map<String, String> given, Map<String, String> env, Path homeDir) {
+    String service = given.containsKey("service") ? given.get("service") : env.get("PGSERVICE");
+    if (service == null) {
+      return;
+    }
+    String named = given.containsKey("servicefile")
+        ? given.get("servicefile")
+        : env.get("PGSERVICEFILE");
+    Path userFile = null;
+    if (named != null) {
+      userFile = Path.of(named);
+    } else if (homeDir != null && Files.exists(homeDir.resolve(".pg_service.conf"))) {
+      userFile = homeDir.resolve(".pg_service.conf");
+    }
+    ServiceFile.Result result = null;
+    if (userFile != null) {
+      result = ServiceFile.read(userFile, service, KEYWORDS);
+    }
+    if (result == null || !result.found()) {
+      String sysconf = env.get("PGSYSCONFDIR");
+      Path systemFile = Path.of((sysconf != null ? sysconf : DEFAULT_SYSCONFDIR) + "/pg_service.conf");
+      if (Files.exists(systemFile)) {
+        result = ServiceFile.read(systemFile, service, KEYWORDS);
+      }
+    }
+    if (result == null || !result.found()) {
+      throw fail("definition of service \"" + service + "\" not found");
+    }
+    result.values().forEach(given::putIfAbsent);
+  }
+
+  /**
+   * libpq's {@code connectOptions2} checks of comma-separated lists: {@code hostaddr} needs as
+   * many elements as {@code host} when both are given, and {@code port}, when it has more than
+   * one, as many as there are hosts.
+   */
+  private static void checkListLengths(Map<String, String> given, Map<String, String> env) {
+    String hosts = setting(given, env, "host", "PGHOST");
+    String addresses = setting(given, env, "hostaddr", "PGHOSTADDR");
+    int hostCount = listLength(hosts);
+    int addressCount = listLength(addresses);
+    if (hostCount > 0 && addressCount > 0 && hostCount != addressCount) {
+      throw fail(
+          "could not match " + hostCount + " host names to " + addressCount + " hostaddr values");
+    }
+    int connections = Math.max(1, Math.max(hostCount, addressCount));
+    int portCount = listLength(setting(given, env, "port", "PGPORT"));
+    if (portCount > 1 && portCount != connections) {
+      throw fail("could not match " + portCount + " port numbers to " + connections + " hosts");
+    }
+  }
+
+  /** libpq's {@code count_comma_separated_elems}; 0 for an unset or empty value. */
+  private static int listLength(String value) {
+    if (value == null || value.isEmpty()) {
+      return 0;
+    }
+    return (int) value.chars().filter(c -> c == ',').count() + 1;
+  }
+
+  /**
+   * The keyword checks libpq's {@code connectOptions2} makes after the TLS ones ({@link
+   * TlsSettings}), in its order, for keywords jwalreceiver accepts but does not act on (it
+   * connects to one host): each must be one of libpq's values, or {@code invalid <keyword> value:
+   * "<value>"}.
+   */
+  private static void checkChoices(Map<String, String> given, Map<String, String> env) {
+    checkChoice(
+        "target_session_attrs",
+        setting(given, env, "target_session_attrs", "PGTARGETSESSIONATTRS"),
+        "any",
+        "read-write",
+        "read-only",
+        "primary",
+        "standby",
+        "prefer-standby");
+    checkChoice(
+        "load_balance_hosts",
+        setting(given, env, "load_balance_hosts", "PGLOADBALANCEHOSTS"),
+        "disable",
+        "random");
+  }
+
+  private static void checkChoice(String keyword, String value, String... allowed) {
+    if (value != null && !List.of(allowed).contains(value)) {
+      throw fail("invalid " + keyword + " value: \"" + value + "\"");
+    }
   }
 
   /**

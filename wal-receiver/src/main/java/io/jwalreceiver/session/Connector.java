@@ -76,7 +76,10 @@ final class Connector {
     }
     InetAddress[] addresses;
     try {
-      addresses = InetAddress.getAllByName(cfg.host());
+      // hostaddr: connect there; host stays the name for TLS and .pgpass (libpq).
+      addresses = cfg.hostAddr() != null
+          ? new InetAddress[] {numericAddress(cfg.hostAddr())}
+          : InetAddress.getAllByName(cfg.host());
     } catch (UnknownHostException e) {
       throw new PgException(
           SqlState.CONNECTION_UNABLE,
@@ -95,6 +98,31 @@ final class Connector {
       }
     }
     throw last;
+  }
+
+  /**
+   * A numeric IPv4 or IPv6 address, never looked up in DNS (libpq's {@code AI_NUMERICHOST}).
+   *
+   * @throws PgException 08001 {@code could not parse network address "%s": ...} for anything else
+   */
+  static InetAddress numericAddress(String text) {
+    int percent = text.indexOf('%');
+    String address = percent < 0 ? text : text.substring(0, percent);
+    String scope = percent < 0 ? "" : text.substring(percent + 1);
+    boolean ipv4 = !text.isEmpty() && text.chars().allMatch(c -> c == '.' || c >= '0' && c <= '9');
+    boolean ipv6 = address.indexOf(':') >= 0
+        && address.chars().allMatch(c -> c == ':' || c == '.' || c < 128 && Character.digit(c, 16) >= 0)
+        && scope.chars().allMatch(c -> c < 128 && Character.isLetterOrDigit(c));
+    if (ipv4 || ipv6) {
+      try {
+        return InetAddress.getByName(text);
+      } catch (UnknownHostException e) {
+        // reported below
+      }
+    }
+    throw new PgException(
+        SqlState.CONNECTION_UNABLE,
+        "could not parse network address \"" + text + "\": Name or service not known");
   }
 
   private static ReplicationConnection connectTcp(

@@ -380,8 +380,7 @@ class ConnInfoTest {
         arguments("dbname=cidb", env, "cidb"),
         arguments("dbname=''", env, "replication"),
         arguments("postgresql://h/uridb", env, "uridb"),
-        arguments("postgresql://h/", env, "replication"),
-        arguments("mydb", env, "mydb"));
+        arguments("postgresql://h/", env, "replication"));
   }
 
   @ParameterizedTest
@@ -440,6 +439,7 @@ class ConnInfoTest {
         Map.of("PGPASSWORD", "envpw", "PGPASSFILE", "/etc/envpass", "PGAPPNAME", "envapp");
     ConnectionConfig fromEnv = resolve(null, null, null, null, env);
     assertThat(fromEnv.password()).isEqualTo("envpw");
+    // An explicit password file is kept beside a password, as libpq keeps it.
     assertThat(fromEnv.passFile()).isEqualTo(Path.of("/etc/envpass"));
     assertThat(fromEnv.applicationName()).isEqualTo("envapp");
 
@@ -456,6 +456,14 @@ class ConnInfoTest {
     assertThat(empty.password()).isNull();
     assertThat(empty.passFile()).isEqualTo(HOME.resolve(".pgpass"));
     assertThat(empty.applicationName()).isNull();
+
+    // libpq names ~/.pgpass only when no password is set (connectOptions2).
+    assertThat(resolve(null, null, null, null, Map.of("PGPASSWORD", "pw")).passFile()).isNull();
+    assertThat(resolve("password=pw", null, null, null, Map.of()).passFile()).isNull();
+    assertThat(
+            ConnInfo.resolve(null, null, null, null, "typed", Map.of(), "osuser", HOME, "x", p -> false)
+                .passFile())
+        .isNull();
 
     ConnectionConfig homeless =
         ConnInfo.resolve(null, null, null, null, Map.of(), "osuser", null, "x", p -> true);
@@ -552,6 +560,9 @@ class ConnInfoTest {
   static Stream<Arguments> resolutionErrors() {
     return Stream.of(
         arguments("host=x foo", Map.of(), "missing \"=\" after \"foo\" in connection info string"),
+        // pg_basebackup and pg_receivewal hand -d to PQconninfoParse: never a bare database name.
+        arguments("mydb", Map.of(), "missing \"=\" after \"mydb\" in connection info string"),
+        arguments("host 'x'", Map.of(), "missing \"=\" after \"host\" in connection info string"),
         arguments("bogus=1", Map.of(), "invalid connection option \"bogus\""),
         arguments("postgresql://h?bogus=1", Map.of(), "invalid URI query parameter: \"bogus\""),
         arguments("port=abc", Map.of(), "invalid integer value \"abc\" for connection option \"port\""),
@@ -589,6 +600,24 @@ class ConnInfoTest {
             null,
             Map.of("PGCONNECT_TIMEOUT", ""),
             "invalid integer value \"\" for connection option \"connect_timeout\""),
+        // connectOptions2's list checks, before anything else.
+        arguments(
+            "host=a,b hostaddr=10.0.0.1 sslmode=x",
+            Map.of(),
+            "could not match 2 host names to 1 hostaddr values"),
+        arguments("host=a,b,c port=1,2", Map.of(), "could not match 2 port numbers to 3 hosts"),
+        arguments(
+            "hostaddr=10.0.0.1,10.0.0.2",
+            Map.of("PGPORT", "1,2,3"),
+            "could not match 3 port numbers to 2 hosts"),
+        arguments(null, Map.of("PGPORT", "1,2"), "could not match 2 port numbers to 1 hosts"),
+        // Checked after the TLS keywords, in libpq's order, for keywords nothing here acts on.
+        arguments(
+            "target_session_attrs=master",
+            Map.of(),
+            "invalid target_session_attrs value: \"master\""),
+        arguments("load_balance_hosts=on", Map.of(), "invalid load_balance_hosts value: \"on\""),
+        arguments("gssencmode=x sslmode=y", Map.of(), "invalid sslmode value: \"y\""),
         // libpq validates channel_binding before sslmode, and both before the port.
         arguments(
             "port=0 sslmode=x channel_binding=y", Map.of(), "invalid channel_binding value: \"y\""),
@@ -705,5 +734,57 @@ class ConnInfoTest {
     assertConnectionError(
         () -> resolve("port=5432", null, "x", null, Map.of()),
         "invalid integer value \"x\" for connection option \"port\"");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // primary_conninfo for -R
+
+  private static Map<String, String> primaryConninfo(
+      String conninfo, String password, Map<String, String> env, String dbname) {
+    ConnectionConfig cfg =
+        ConnInfo.resolve(conninfo, null, null, null, password, env, "osuser", HOME, "x", p -> true);
+    return ConnInfo.primaryConninfo(
+        new ConnInfo.CommandLine(conninfo, null, null, null, password), env, HOME, cfg, dbname);
+  }
+
+  @Test
+  void primaryConninfoNamesThePasswordFileOnlyWithoutAPassword() {
+    assertThat(primaryConninfo(null, null, Map.of(), null))
+        .containsExactly(
+            Map.entry("user", "osuser"),
+            Map.entry("passfile", "/home/alice/.pgpass"),
+            Map.entry("channel_binding", "prefer"),
+            Map.entry("port", "5432"),
+            Map.entry("sslmode", "prefer"));
+    assertThat(primaryConninfo(null, "typed", Map.of(), null))
+        .containsEntry("password", "typed")
+        .doesNotContainKey("passfile");
+    assertThat(primaryConninfo(null, null, Map.of("PGPASSWORD", "envpw"), null))
+        .containsEntry("password", "envpw")
+        .doesNotContainKey("passfile");
+    assertThat(primaryConninfo("passfile=/p", null, Map.of("PGPASSWORD", "envpw"), null))
+        .containsEntry("password", "envpw")
+        .containsEntry("passfile", "/p");
+  }
+
+  @Test
+  void primaryConninfoCarriesGivenOptionsInLibpqsOrder() {
+    Map<String, String> cfg =
+        primaryConninfo(
+            "sslsni=0 options='-c a=b' host=h1,h2 port=5433,5434 keepalives_idle=30"
+                + " sslrootcert=/ca.pem require_auth=scram-sha-256 dbname=db",
+            null,
+            Map.of("PGAPPNAME", "app", "PGTARGETSESSIONATTRS", "any", "PGSSLSNI", "1"),
+            "db");
+    assertThat(String.join(" ", cfg.keySet()))
+        .isEqualTo(
+            "user passfile channel_binding dbname host port options application_name"
+                + " keepalives_idle sslmode sslrootcert target_session_attrs");
+    assertThat(cfg)
+        .containsEntry("host", "h1,h2")
+        .containsEntry("port", "5433,5434")
+        .containsEntry("options", "-c a=b");
+    // The default ~/.postgresql/root.crt is found when connecting, not written.
+    assertThat(primaryConninfo(null, null, Map.of(), null)).doesNotContainKey("sslrootcert");
   }
 }
