@@ -142,6 +142,7 @@ public final class ManifestParser {
   private MessageDigest atPenultimateNewline;
   private long newlines;
   private boolean endsInNewline;
+  private final TrailingCommaGuard commaGuard = new TrailingCommaGuard();
 
   private ManifestParser(boolean keep, Consumer<FileEntry> onFile, long limit) {
     this.files = keep ? new ArrayList<>() : null;
@@ -229,8 +230,20 @@ public final class ManifestParser {
       return;
     }
     digestLines(data.duplicate());
+    int trailingComma = commaGuard.scan(data);
     try {
-      feeder.feedInput(data);
+      if (trailingComma >= 0) {
+        // Up to the brace first: an earlier error is reported as Jackson would report it.
+        feeder.feedInput(data.duplicate().limit(trailingComma));
+        drain();
+        if (json.getParsingContext().inObject()) {
+          throw ManifestErrors.parseFailure(TrailingCommaGuard.MESSAGE);
+        }
+        // In an array Jackson refuses the brace itself.
+        feeder.feedInput(data.duplicate().position(trailingComma));
+      } else {
+        feeder.feedInput(data);
+      }
       drain();
     } catch (IOException e) {
       throw jsonFailure(e);

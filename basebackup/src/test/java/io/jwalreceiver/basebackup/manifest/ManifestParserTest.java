@@ -11,6 +11,7 @@ import io.jwalreceiver.basebackup.manifest.BackupManifest.FileEntry;
 import io.jwalreceiver.basebackup.manifest.BackupManifest.WalRange;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
@@ -224,5 +225,53 @@ class ManifestParserTest {
         "could not parse backup manifest: unexpected array start");
     assertThatThrownBy(() -> ManifestParser.parse("{ \"a\" : tru }\n\n".getBytes(StandardCharsets.UTF_8)))
         .hasMessageStartingWith("could not parse backup manifest: ");
+  }
+
+  /**
+   * A trailing comma in a file entry is refused however the bytes arrive: jackson-core's
+   * non-blocking parser accepted it when a chunk ended right after the comma (found by
+   * ManifestParserFuzzTest; chunk sizes 1 and 11 accepted it before TrailingCommaGuard).
+   */
+  @Test
+  void trailingCommaInAnObjectIsRefusedWhateverTheChunking() {
+    byte[] manifest =
+        ManifestParserFuzzTest.withChecksum(
+            ("{ \"PostgreSQL-Backup-Manifest-Version\": 2,\n"
+                    + "\"System-Identifier\": 7441234567890123456,\n"
+                    + "\"Files\": [\n{ \"Path\": \"a\", \"Size\": 1, }\n],\n"
+                    + "\"WAL-Ranges\": [\n],\n")
+                .getBytes(StandardCharsets.US_ASCII));
+    String expected =
+        "could not parse backup manifest: Unexpected character ('}' (code 125)): "
+            + "was expecting double-quote to start field name";
+    for (int chunk = 1; chunk <= manifest.length; chunk++) {
+      ManifestParser p = ManifestParser.streaming(f -> {}, Long.MAX_VALUE);
+      int size = chunk;
+      assertThatThrownBy(
+              () -> {
+                for (int off = 0; off < manifest.length; off += size) {
+                  p.feed(ByteBuffer.wrap(manifest, off, Math.min(size, manifest.length - off)));
+                }
+                p.finish();
+              })
+          .as("chunks of %d bytes", chunk)
+          .isInstanceOf(PgException.class)
+          .hasMessage(expected);
+    }
+  }
+
+  /** A brace after a comma in an array is Jackson's own refusal, not the object message. */
+  @Test
+  void braceAfterACommaInAnArrayKeepsJacksonsMessage() {
+    byte[] manifest =
+        ManifestParserFuzzTest.withChecksum(
+            ("{ \"PostgreSQL-Backup-Manifest-Version\": 2,\n"
+                    + "\"System-Identifier\": 7441234567890123456,\n"
+                    + "\"Files\": [\n{ \"Path\": \"a\", \"Size\": 1 }, }\n")
+                .getBytes(StandardCharsets.US_ASCII));
+    assertThatThrownBy(() -> ManifestParser.parse(manifest))
+        .isInstanceOf(PgException.class)
+        .hasMessageStartingWith("could not parse backup manifest: Unexpected character ('}'")
+        .hasMessageNotContaining("field name");
   }
 }
