@@ -165,9 +165,8 @@ public final class ReceiveWalCommand implements Callable<Integer> {
     }
     Duration interval = Duration.ofSeconds(10);
     if (statusInterval != null) {
-      Integer secs = parseSeconds(statusInterval);
+      Integer secs = IntOption.parse(cli, statusInterval, "-s/--status-interval", 0, 2147483);
       if (secs == null) {
-        cli.error("invalid status interval \"" + statusInterval + "\"", null, null);
         return ExitCodes.ERROR;
       }
       interval = Duration.ofSeconds(secs);
@@ -320,16 +319,8 @@ public final class ReceiveWalCommand implements Callable<Integer> {
 
   private int usage(String message) {
     cli.error(message, null, null);
-    cli.err().println(Cli.PROGRAM + ": hint: Try \"jwalreceiver receivewal --help\" for more information.");
+    cli.tryHelp("receivewal");
     return ExitCodes.USAGE;
   }
 
-  private static Integer parseSeconds(String s) {
-    try {
-      int v = Integer.parseInt(s.trim());
-      return v < 0 ? null : v;
-    } catch (NumberFormatException e) {
-      return null;
-    }
-  }
 }
