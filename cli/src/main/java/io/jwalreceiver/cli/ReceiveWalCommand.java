@@ -248,13 +248,36 @@ public final class ReceiveWalCommand implements Callable<Integer> {
         return ExitCodes.ERROR;
       }
       Interrupts.onStop(receiver::requestStop);
-      receiver.run();
+      try {
+        receiver.run();
+      } catch (PgException e) {
+        if (!noLoop || !endsStreamLog(e)) {
+          throw e;
+        }
+        // pg_receivewal reports a failure of its streaming attempt, then, under --no-loop,
+        // that it is disconnected.
+        cli.error(null, e);
+        cli.error("disconnected", null, null);
+        return ExitCodes.forException(e);
+      }
     } finally {
       if (metrics != null) {
         metrics.close();
       }
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * Whether pg_receivewal would meet {@code e} inside its streaming attempt (StreamLog), after
+   * which it says "disconnected": a server error or a local one, but not a failure to connect,
+   * which it meets first in its own initial connection, and not its own "disconnected".
+   */
+  private static boolean endsStreamLog(PgException e) {
+    if (e.getMessage().equals("disconnected")) {
+      return false;
+    }
+    return e.fromServer() || !e.sqlState().classCode().equals("08");
   }
 
   /** Starts the metrics endpoint; false (after the error message) when it cannot. */
