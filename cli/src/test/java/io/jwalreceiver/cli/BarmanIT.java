@@ -158,8 +158,9 @@ class BarmanIT {
         .doesNotContain("FAILED");
 
     server.execute("CREATE TABLE barman_rows (n integer, at timestamptz DEFAULT clock_timestamp())");
+    server.execute("CREATE TABLE barman_ticks (n integer)");
     server.execute("INSERT INTO barman_rows (n) SELECT generate_series(1, 100)");
-    barmanOk("backup", "--wait", "pg");
+    backupWhileWalMoves(server);
 
     server.execute("INSERT INTO barman_rows (n) SELECT generate_series(101, 200)");
     String lsnAfter200 = server.queryString("SELECT pg_current_wal_insert_lsn()");
@@ -188,6 +189,27 @@ class BarmanIT {
     assertThat(recover(major, recoveries.resolve("time200"), "--target-time", timeAfter200))
         .isEqualTo("200");
     assertThat(lsnAfter300).isNotEmpty();
+  }
+
+  /**
+   * {@code barman backup --wait}, while the server keeps switching WAL files as a live one would.
+   * When the backup ends exactly at a segment boundary, PostgreSQL 17's pg_walfile_name_offset
+   * names the segment that starts there (older servers named the one before), and Barman waits
+   * for that segment to be archived, which on an idle server never happens.
+   */
+  private void backupWhileWalMoves(PostgresServer server) {
+    java.util.concurrent.CompletableFuture<Tools.Result> backup =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> barman("backup", "--wait", "pg"));
+    while (!backup.isDone()) {
+      io.jwalreceiver.testkit.Waits.sleep(3000);
+      if (!backup.isDone()) {
+        server.execute("INSERT INTO barman_ticks VALUES (1)");
+        server.switchWal();
+      }
+    }
+    Tools.Result r = backup.join();
+    assertThat(r.exitCode()).as("barman backup --wait: %s\nlog:\n%s", r.all(), barmanLog())
+        .isZero();
   }
 
   /** Recovers the latest backup into {@code dir}, starts it, returns its row count. */
