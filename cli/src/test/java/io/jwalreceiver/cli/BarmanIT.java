@@ -220,19 +220,31 @@ class BarmanIT {
     barmanOk(args.toArray(String[]::new));
     PostgresServer recovered = PostgresServer.startFromDataDir(dir, PostgresServer.Options.of(major));
     try {
-      awaitQueryable(recovered);
+      awaitRecovered(recovered);
       return recovered.queryString("SELECT count(*) FROM barman_rows");
     } finally {
       recovered.close();
     }
   }
 
-  private static void awaitQueryable(PostgresServer server) {
+  /**
+   * Waits until recovery is over: promoted (no target: recovered to the end of the archive) or
+   * paused at its target. Read-only connections are accepted earlier, at the consistent point,
+   * while WAL up to the target may still be replaying.
+   */
+  private static void awaitRecovered(PostgresServer server) {
     long deadline = System.nanoTime() + STEP.toNanos();
     while (true) {
       try {
-        server.queryString("SELECT 1");
-        return;
+        if (server.queryString(
+            "SELECT NOT pg_is_in_recovery() OR pg_is_wal_replay_paused()").equals("t")) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("recovery neither ended nor paused within " + STEP + "; log:\n"
+              + server.logTail(40));
+        }
+        io.jwalreceiver.testkit.Waits.sleep(200);
       } catch (RuntimeException e) {
         if (System.nanoTime() > deadline) {
           throw e;
