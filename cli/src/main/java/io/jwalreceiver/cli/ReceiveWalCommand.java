@@ -227,9 +227,6 @@ public final class ReceiveWalCommand implements Callable<Integer> {
           if (metrics != null) {
             metrics.attach(sink);
           }
-          // Shown without -v, as pg_receivewal shows it.
-          sink.onPartialLeft(name -> cli.info("not renaming \"" + name
-              + "\", segment is not complete"));
           if (verbose || metrics != null) {
             sink.onSegmentCompleted(seg -> {
               if (metrics != null) {

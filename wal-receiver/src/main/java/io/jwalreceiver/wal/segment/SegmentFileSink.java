@@ -277,7 +277,6 @@ public final class SegmentFileSink implements WalSink {
   private volatile LongConsumer durableListener = position -> {};
   private volatile SegmentListener segmentListener = segment -> {};
   private volatile SyncListener syncListener = nanos -> {};
-  private volatile java.util.function.Consumer<String> partialListener = name -> {};
 
   // ---- receive-thread state ----
   private TimelineId timeline;
@@ -389,17 +388,6 @@ public final class SegmentFileSink implements WalSink {
    */
   public void onSegmentCompleted(SegmentListener listener) {
     segmentListener = Objects.requireNonNull(listener, "listener");
-  }
-
-  /**
-   * Registers the callback run on the flusher when an incomplete segment is left under its
-   * {@code .partial} name (at close or a timeline switch) with the file's name: pg_receivewal's
-   * {@code not renaming "%s", segment is not complete}. Replaces an earlier one.
-   *
-   * @param listener the callback
-   */
-  public void onPartialLeft(java.util.function.Consumer<String> listener) {
-    partialListener = Objects.requireNonNull(listener, "listener");
   }
 
   /**
@@ -1010,8 +998,9 @@ public final class SegmentFileSink implements WalSink {
     }
     // A spare that was taken but never written into keeps its temporary name until Activate.
     syncDirectory(directory);
-    if (file.segment() != null && !file.path().getParent().equals(spareDirectory)) {
-      partialListener.accept(file.path().getFileName().toString());
+    if (LOG.isLoggable(Level.DEBUG)) {
+      LOG.log(Level.DEBUG, "not renaming \"" + file.path().getFileName()
+          + "\", segment is not complete");
     }
     publish(job.end, job.epoch);
   }
