@@ -230,15 +230,11 @@ public final class BaseBackupCommand implements Callable<Integer> {
     }
     Duration interval = Duration.ofSeconds(10);
     if (statusInterval != null) {
-      try {
-        int v = Integer.parseInt(statusInterval.trim());
-        if (v < 0 || v > 2147483) {
-          return error("-s/--status-interval must be in range 0..2147483");
-        }
-        interval = Duration.ofSeconds(v);
-      } catch (NumberFormatException e) {
-        return error("invalid value \"" + statusInterval + "\" for option -s/--status-interval");
+      Integer v = IntOption.parse(cli, statusInterval, "-s/--status-interval", 0, 2147483);
+      if (v == null) {
+        return ExitCodes.ERROR;
       }
+      interval = Duration.ofSeconds(v);
     }
     // Combinations pg_basebackup refuses, in its order and words.
     BackupCompression compression = BackupCompression.NONE;
@@ -414,7 +410,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
 
   private int usage(String message) {
     cli.error(message, null, null);
-    cli.err().println(Cli.PROGRAM + ": hint: Try \"jwalreceiver basebackup --help\" for more information.");
+    cli.tryHelp("basebackup");
     return ExitCodes.USAGE;
   }
 

@@ -142,8 +142,7 @@ public final class BenchBaseBackupCommand implements Callable<Integer> {
 
   private int usage(String message) {
     cli.error(message, null, null);
-    cli.err().println(Cli.PROGRAM
-        + ": hint: Try \"jwalreceiver bench basebackup --help\" for more information.");
+    cli.tryHelp("bench basebackup");
     return ExitCodes.USAGE;
   }
 

@@ -157,7 +157,7 @@ public final class BenchWalCommand implements Callable<Integer> {
     }
     if (result.bytes() == 0) {
       cli.warning("no WAL arrived during the run");
-      cli.err().println(Cli.PROGRAM + ": hint: Use --generate, or start from an older position"
+      cli.err().println(cli.program() + ": hint: Use --generate, or start from an older position"
           + " with -S or --start.");
     }
     BenchReport.WalLabels labels =
@@ -170,7 +170,7 @@ public final class BenchWalCommand implements Callable<Integer> {
 
   private int usage(String message) {
     cli.error(message, null, null);
-    cli.err().println(Cli.PROGRAM + ": hint: Try \"jwalreceiver bench wal --help\" for more information.");
+    cli.tryHelp("bench wal");
     return ExitCodes.USAGE;
   }
 }

@@ -21,17 +21,63 @@ import java.util.Properties;
  */
 public final class Cli {
 
-  /** The program name used as the message prefix. */
+  /** The program's own name, the message prefix unless it runs under a PostgreSQL tool's name. */
   public static final String PROGRAM = "jwalreceiver";
 
   private final PrintStream out;
   private final PrintStream err;
   private final Map<String, String> env;
+  private final String invokedAs;
+  private final ToolName tool;
 
   public Cli(PrintStream out, PrintStream err, Map<String, String> env) {
+    this(out, err, env, null);
+  }
+
+  /**
+   * A process context that knows the name the program was invoked as.
+   *
+   * @param invokedAs the command's {@code argv[0]} ({@code /usr/local/bin/pg_basebackup}); a
+   *     PostgreSQL tool's name makes this a run under that name; null for {@code jwalreceiver}
+   */
+  public Cli(PrintStream out, PrintStream err, Map<String, String> env, String invokedAs) {
     this.out = out;
     this.err = err;
     this.env = Map.copyOf(env);
+    this.tool = ToolName.of(invokedAs).orElse(null);
+    this.invokedAs = tool == null ? PROGRAM : invokedAs;
+  }
+
+  /**
+   * The program's {@code argv[0]} as invoked: getopt's messages ({@code unrecognized option})
+   * start with it, path included, where the tools' own messages use {@link #program()}.
+   */
+  public String invokedAs() {
+    return invokedAs;
+  }
+
+  /** The PostgreSQL tool this run stands in for, or null when it runs as {@code jwalreceiver}. */
+  public ToolName tool() {
+    return tool;
+  }
+
+  /** The name every message starts with: {@code pg_basebackup}, or {@code jwalreceiver}. */
+  public String program() {
+    return tool == null ? PROGRAM : tool.programName();
+  }
+
+  /**
+   * The command line that shows the help of {@code subcommand} ({@code "bench wal"}): {@code
+   * jwalreceiver bench wal}, or just the tool's name under a PostgreSQL tool's name.
+   */
+  public String commandLine(String subcommand) {
+    return tool == null ? PROGRAM + " " + subcommand : tool.programName();
+  }
+
+  /** The tools' usage hint: {@code prog: hint: Try "prog --help" for more information.} */
+  public void tryHelp(String subcommand) {
+    err.println(program() + ": hint: Try \"" + commandLine(subcommand)
+        + " --help\" for more information.");
   }
 
   /**
@@ -41,7 +87,7 @@ public final class Cli {
    * after the prefix is unchanged.
    */
   public Cli withTimestamps(InstantSource clock) {
-    return new Cli(out, new TimestampedStream(err, clock), env);
+    return new Cli(out, new TimestampedStream(err, clock), env, invokedAs);
   }
 
   /** Prefixes every line printed with {@code println(String)} by the time it was printed. */
@@ -77,24 +123,25 @@ public final class Cli {
     return env;
   }
 
-  /** {@code jwalreceiver: message}, the tools' informational line (shown with -v). */
+  /** {@code prog: message}, the tools' informational line (shown with -v). */
   public void info(String message) {
-    err.println(PROGRAM + ": " + message);
+    err.println(program() + ": " + message);
   }
 
-  /** {@code jwalreceiver: warning: message}. */
+  /** {@code prog: warning: message}. */
   public void warning(String message) {
-    err.println(PROGRAM + ": warning: " + message);
+    err.println(program() + ": warning: " + message);
   }
 
-  /** {@code jwalreceiver: error: message} with optional detail and hint lines. */
+  /** {@code prog: error: message} with optional detail and hint lines. */
   public void error(String message, String detail, String hint) {
-    err.println(PROGRAM + ": error: " + message);
+    String program = program();
+    err.println(program + ": error: " + message);
     if (detail != null) {
-      err.println(PROGRAM + ": detail: " + detail);
+      err.println(program + ": detail: " + detail);
     }
     if (hint != null) {
-      err.println(PROGRAM + ": hint: " + hint);
+      err.println(program + ": hint: " + hint);
     }
   }
 

@@ -67,8 +67,7 @@ public final class DemoCommand implements Callable<Integer> {
     if (!PgBinaries.VERSIONS.containsKey(pgVersion)) {
       cli.error("unsupported PostgreSQL version " + pgVersion + " for --pg-version (13 to 18)",
           null, null);
-      cli.err().println(Cli.PROGRAM
-          + ": hint: Try \"jwalreceiver demo --help\" for more information.");
+      cli.tryHelp("demo");
       return ExitCodes.USAGE;
     }
     return new Demo(cli, pgVersion, jarDirectories(), keep).run();

@@ -2,6 +2,7 @@
 package io.jwalreceiver.cli;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 
@@ -11,21 +12,44 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.exit(run(args, System.out, System.err, System.getenv()));
+    System.exit(run(System.getProperty(ToolName.INVOKED_AS_PROPERTY), args, System.out, System.err,
+        System.getenv()));
   }
 
   /**
-   * Runs one command line and returns its exit code (the tests call this in-process).
+   * Runs one command line as {@code jwalreceiver} and returns its exit code (the tests call this
+   * in-process).
    *
    * @param env the environment the connection options read ({@code PG*} variables)
    */
   public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
-    Cli cli = new Cli(out, err, env);
+    return run(null, args, out, err, env);
+  }
+
+  /**
+   * Runs one command line under the name it was invoked as: a PostgreSQL tool's name ({@code
+   * pg_basebackup -D dir} is {@code jwalreceiver basebackup -D dir} with that name in every
+   * message), or as {@code jwalreceiver} for any other name or null.
+   *
+   * @param invokedAs {@code argv[0]}, the launcher's {@code $0}
+   */
+  public static int run(
+      String invokedAs, String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
+    Cli cli = new Cli(out, err, env, invokedAs);
+    ToolName tool = cli.tool();
     CommandFactory factory = new CommandFactory(cli);
-    CommandLine cmd = new CommandLine(new RootCommand(), factory);
-    for (Class<?> sub : RootCommand.subcommandsFor(args)) {
-      cmd.addSubcommand(new CommandLine(sub, factory));
+    CommandLine cmd;
+    if (tool != null) {
+      cmd = new CommandLine(tool.command(), factory);
+      cmd.setCommandName(tool.programName());
+    } else {
+      cmd = new CommandLine(new RootCommand(), factory);
+      for (Class<?> sub : RootCommand.subcommandsFor(args)) {
+        cmd.addSubcommand(new CommandLine(sub, factory));
+      }
     }
+    // getopt lets a repeated option's last value win; picocli would refuse the repetition.
+    cmd.setOverwrittenOptionsAllowed(true);
     cmd.setOut(new java.io.PrintWriter(out, true));
     cmd.setErr(new java.io.PrintWriter(err, true));
     // A command's header is its one-line summary in the parent's command list; its own help
@@ -34,9 +58,14 @@ public final class Main {
     cmd.setParameterExceptionHandler(
         (ex, a) -> {
           CommandLine failed = ex.getCommandLine();
-          cli.error(usageMessage(ex), null, null);
-          cli.err().println(Cli.PROGRAM + ": hint: Try \"" + failed.getCommandSpec().qualifiedName()
-              + " --help\" for more information.");
+          String getopt = tool == null ? null : getoptMessage(ex, args);
+          if (getopt != null) {
+            cli.err().println(cli.invokedAs() + ": " + getopt);
+          } else {
+            cli.error(usageMessage(ex), null, null);
+          }
+          cli.err().println(cli.program() + ": hint: Try \""
+              + failed.getCommandSpec().qualifiedName() + " --help\" for more information.");
           return ExitCodes.USAGE;
         });
     cmd.setExecutionExceptionHandler(
@@ -48,6 +77,37 @@ public final class Main {
           throw ex;
         });
     return cmd.execute(args);
+  }
+
+  /**
+   * What glibc's getopt_long prints (after {@code argv[0]} and a colon, with no {@code error:}
+   * tag) for an unknown option or a missing argument, which the PostgreSQL tools leave to it;
+   * null for other mistakes.
+   */
+  private static String getoptMessage(CommandLine.ParameterException ex, String[] args) {
+    if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+      String first = u.getUnmatched().get(0);
+      if (first.startsWith("--")) {
+        return "unrecognized option '" + first + "'";
+      }
+      if (first.startsWith("-") && first.length() > 1) {
+        return "invalid option -- '" + first.charAt(1) + "'";
+      }
+      return null;
+    }
+    if (ex instanceof CommandLine.MissingParameterException m && m.getMissing() != null
+        && !m.getMissing().isEmpty()
+        && m.getMissing().get(0) instanceof CommandLine.Model.OptionSpec option) {
+      // The name as typed: the last argument that is one of the option's names.
+      for (int i = args.length - 1; i >= 0; i--) {
+        if (List.of(option.names()).contains(args[i])) {
+          return args[i].startsWith("--")
+              ? "option '" + args[i] + "' requires an argument"
+              : "option requires an argument -- '" + args[i].substring(1) + "'";
+        }
+      }
+    }
+    return null;
   }
 
   /** picocli's messages, reworded the way getopt-based PostgreSQL tools say them. */

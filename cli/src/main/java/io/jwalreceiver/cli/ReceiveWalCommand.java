@@ -165,9 +165,8 @@ public final class ReceiveWalCommand implements Callable<Integer> {
     }
     Duration interval = Duration.ofSeconds(10);
     if (statusInterval != null) {
-      Integer secs = parseSeconds(statusInterval);
+      Integer secs = IntOption.parse(cli, statusInterval, "-s/--status-interval", 0, 2147483);
       if (secs == null) {
-        cli.error("invalid status interval \"" + statusInterval + "\"", null, null);
         return ExitCodes.ERROR;
       }
       interval = Duration.ofSeconds(secs);
@@ -252,13 +251,36 @@ public final class ReceiveWalCommand implements Callable<Integer> {
         return ExitCodes.ERROR;
       }
       Interrupts.onStop(receiver::requestStop);
-      receiver.run();
+      try {
+        receiver.run();
+      } catch (PgException e) {
+        if (!noLoop || !endsStreamLog(e)) {
+          throw e;
+        }
+        // pg_receivewal reports a failure of its streaming attempt, then, under --no-loop,
+        // that it is disconnected.
+        cli.error(null, e);
+        cli.error("disconnected", null, null);
+        return ExitCodes.forException(e);
+      }
     } finally {
       if (metrics != null) {
         metrics.close();
       }
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * Whether pg_receivewal would meet {@code e} inside its streaming attempt (StreamLog), after
+   * which it says "disconnected": a server error or a local one, but not a failure to connect,
+   * which it meets first in its own initial connection, and not its own "disconnected".
+   */
+  private static boolean endsStreamLog(PgException e) {
+    if (e.getMessage().equals("disconnected")) {
+      return false;
+    }
+    return e.fromServer() || !e.sqlState().classCode().equals("08");
   }
 
   /** Starts the metrics endpoint; false (after the error message) when it cannot. */
@@ -323,16 +345,8 @@ public final class ReceiveWalCommand implements Callable<Integer> {
 
   private int usage(String message) {
     cli.error(message, null, null);
-    cli.err().println(Cli.PROGRAM + ": hint: Try \"jwalreceiver receivewal --help\" for more information.");
+    cli.tryHelp("receivewal");
     return ExitCodes.USAGE;
   }
 
-  private static Integer parseSeconds(String s) {
-    try {
-      int v = Integer.parseInt(s.trim());
-      return v < 0 ? null : v;
-    } catch (NumberFormatException e) {
-      return null;
-    }
-  }
 }

@@ -21,6 +21,8 @@ import picocli.CommandLine.Spec;
       "",
       "Connection options (-d, -h, -p, -U, -w, -W) and the PG* environment variables work as in",
       "pg_basebackup and pg_receivewal.",
+      "Run as pg_basebackup or pg_receivewal through links that \"jwalreceiver install-links DIR\"",
+      "creates, it is that command under that name.",
       "Report bugs in the project's issue tracker."
     })
 public final class RootCommand implements Runnable {
@@ -57,10 +59,22 @@ public final class RootCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  /** {@code --version}: the build's version and the server versions it speaks to. */
+  /**
+   * {@code --version}: the build's version and the server versions it speaks to; under a
+   * PostgreSQL tool's name, that tool's line ({@link ToolName#versionLine}).
+   */
   public static final class Version implements IVersionProvider {
+    private final Cli cli;
+
+    public Version(Cli cli) {
+      this.cli = cli;
+    }
+
     @Override
     public String[] getVersion() {
+      if (cli.tool() != null) {
+        return new String[] {cli.tool().versionLine()};
+      }
       return new String[] {Cli.PROGRAM + " " + Cli.version() + " (PostgreSQL 13 to 18)"};
     }
   }

@@ -74,7 +74,7 @@ public final class VerifyBackupCommand implements Callable<Integer> {
   public Integer call() {
     if (backupDir == null) {
       cli.error("no backup directory specified", null,
-          "Try \"" + Cli.PROGRAM + " verifybackup --help\" for more information.");
+          "Try \"" + cli.commandLine("verifybackup") + " --help\" for more information.");
       return ExitCodes.USAGE;
     }
     BackupVerifier.Builder builder = BackupVerifier.builder(backupDir)

@@ -162,6 +162,8 @@ public final class WalReceiver {
   private final ConnectionConfig config;
   private final Options options;
   private final SinkFactory sinkFactory;
+  /** pg_receivewal's "stopped log streaming at" line once the end position was passed. */
+  private String endReached;
   private final Function<WalSegmentSize, Optional<ResumePoint>> resumeScan;
   private final Listener listener;
   private final InstantSource clock;
@@ -333,9 +335,16 @@ public final class WalReceiver {
       // directory allows group access (initdb -g), owner-only otherwise.
       boolean groupAccess = "0750".equals(conn.show("data_directory_mode"));
       senderTimeout = StallGuard.parseTimeout(conn.show("wal_sender_timeout"));
+      boolean done;
+      endReached = null;
       try (WalSink sink = sinkFactory.open(size, groupAccess)) {
-        return streamTimelines(conn, sink, start.timeline, start.lsn, id.timeline());
+        done = streamTimelines(conn, sink, start.timeline, start.lsn, id.timeline());
       }
+      if (endReached != null) {
+        // pg_receivewal says it once more after closing its file (its stop callback runs again).
+        listener.info(endReached);
+      }
+      return done;
     }
   }
 
@@ -501,6 +510,8 @@ public final class WalReceiver {
             sink.requestFlush();
           }
           if (end != -1 && Long.compareUnsigned(expected, end) > 0) {
+            endReached = "stopped log streaming at " + Lsn.of(expected) + " (timeline " + tli + ")";
+            listener.info(endReached);
             stopCleanly(stream, sink, reportFlush);
             return Outcome.DONE;
           }

@@ -6,6 +6,7 @@ import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.wal.ResumePoint;
+import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.jwalreceiver.wal.segment.SegmentName;
 import io.jwalreceiver.wal.segment.SegmentName.ParsedWalFileName;
 import java.io.IOException;
@@ -142,7 +143,9 @@ public record ArchiveStatus(
         byTimeline
             .computeIfAbsent(p.segment().timeline(), t -> new Builder())
             .add(p, name, entry, size);
-      } else if (!historyNames.contains(name)) {
+      } else if (!historyNames.contains(name)
+          && !name.equals(SegmentFileSink.SPARE_DIRECTORY)) {
+        // The receiver's own hidden spare directory is not an archive anomaly.
         other.add(name);
       }
     }

@@ -48,6 +48,7 @@ class ArchiveStatusTest {
     file(seg(2, 7).fileName() + ".lz4.partial", 10);
     file("00000002.history", 42);
     file("xlogtemp.jwalreceiver", 0);
+    Files.createDirectory(dir.resolve(".jwalreceiver"));
 
     ArchiveStatus a = ArchiveStatus.scan(dir, MB1);
 

@@ -46,12 +46,16 @@ import java.util.function.LongConsumer;
  *
  * <h2>The spare file</h2>
  *
- * The next segment's file is zero-filled and forced ahead of time under the temporary name {@value
- * #SPARE_FILE_NAME}, which no WAL file scan recognises. It only becomes {@code <next>.partial}
- * after the previous segment has been renamed to its final name and that rename is durable. A
- * pre-created {@code <next>.partial} next to an incomplete {@code <current>.partial} would make
- * {@link io.jwalreceiver.wal.ResumePoint} resume after the gap after a crash, silently losing the
- * tail of the current segment.
+ * The next segment's file is zero-filled and forced ahead of time as {@value #SPARE_FILE_NAME} in
+ * the hidden subdirectory {@value #SPARE_DIRECTORY}, so that the output directory only ever holds
+ * what pg_receivewal leaves there: archive consumers (Barman's streaming archiver, for one) move
+ * or report whatever else they find in it, and a Python {@code glob("*")} or a shell {@code *}
+ * skips dot entries. The spare only becomes {@code <next>.partial} (a rename within the file
+ * system, after which both directories are forced) after the previous segment has been renamed
+ * to its final name and that rename is durable. A pre-created {@code <next>.partial} next to an
+ * incomplete {@code <current>.partial} would make {@link io.jwalreceiver.wal.ResumePoint} resume
+ * after the gap after a crash, silently losing the tail of the current segment. The sink touches
+ * no completed segment again, so other programs may move, compress or delete them meanwhile.
  *
  * <h2>Durable position</h2>
  *
@@ -80,11 +84,20 @@ import java.util.function.LongConsumer;
 public final class SegmentFileSink implements WalSink {
 
   /**
-   * The temporary name of the pre-zeroed spare segment file. It is deleted when the sink opens
-   * and when it closes; PostgreSQL removes {@code xlogtemp.*} files from {@code pg_wal} at startup
-   * too, so a leftover in a base backup's {@code pg_wal} is harmless.
+   * The hidden subdirectory of the output directory that holds the spare file. It is created for
+   * the first spare and removed, with the spare, when the sink closes; a leftover from a crash
+   * holds nothing PostgreSQL or an archive consumer reads.
    */
-  public static final String SPARE_FILE_NAME = "xlogtemp.jwalreceiver";
+  public static final String SPARE_DIRECTORY = ".jwalreceiver";
+
+  /**
+   * The name of the pre-zeroed spare segment file inside {@link #SPARE_DIRECTORY}. It is deleted
+   * when the sink opens and when it closes.
+   */
+  public static final String SPARE_FILE_NAME = "xlogtemp";
+
+  /** Where builds before the hidden directory kept the spare; removed on open. */
+  private static final String OLD_SPARE_FILE_NAME = "xlogtemp.jwalreceiver";
 
   /** The status directory of {@code .done} markers, relative to the WAL directory. */
   public static final String ARCHIVE_STATUS = "archive_status";
@@ -226,6 +239,7 @@ public final class SegmentFileSink implements WalSink {
   private final FileChannelFactory channels;
   private final FileAttribute<?>[] fileAttributes;
   private final FileAttribute<?>[] directoryAttributes;
+  private final Path spareDirectory;
   private final Path sparePath;
   private final Thread flusher;
 
@@ -302,7 +316,8 @@ public final class SegmentFileSink implements WalSink {
                       options.groupAccess() ? "rwxr-x---" : "rwx------"))
             }
             : new FileAttribute<?>[0];
-    this.sparePath = directory.resolve(SPARE_FILE_NAME);
+    this.spareDirectory = directory.resolve(SPARE_DIRECTORY);
+    this.sparePath = spareDirectory.resolve(SPARE_FILE_NAME);
     this.flusher = new Thread(this::runFlusher, "wal-flusher");
     this.flusher.setDaemon(true);
   }
@@ -343,11 +358,13 @@ public final class SegmentFileSink implements WalSink {
       throw new PgException(
           SqlState.IO_ERROR, "could not access directory \"" + directory + "\": not a directory");
     }
-    try {
-      // A spare left by a crash may be only partly zero-filled: never reuse it.
-      Files.deleteIfExists(sink.sparePath);
-    } catch (IOException e) {
-      throw ioError("could not remove file", sink.sparePath, e);
+    for (Path stale : new Path[] {sink.sparePath, directory.resolve(OLD_SPARE_FILE_NAME)}) {
+      try {
+        // A spare left by a crash may be only partly zero-filled: never reuse it.
+        Files.deleteIfExists(stale);
+      } catch (IOException e) {
+        throw ioError("could not remove file", stale, e);
+      }
     }
     sink.flusher.start();
     return sink;
@@ -749,10 +766,14 @@ public final class SegmentFileSink implements WalSink {
     spare = null;
     spareInProgress = null;
     jobs.clear();
-    try {
-      Files.deleteIfExists(sparePath);
-    } catch (IOException e) {
-      LOG.log(Level.WARNING, "could not remove file \"" + sparePath + "\": " + e.getMessage());
+    for (Path path : new Path[] {sparePath, spareDirectory}) {
+      try {
+        Files.deleteIfExists(path);
+      } catch (IOException e) {
+        // Another program's file in the hidden directory: leave both in place.
+        LOG.log(Level.WARNING, "could not remove \"" + path + "\": " + e.getMessage());
+        break;
+      }
     }
   }
 
@@ -949,9 +970,18 @@ public final class SegmentFileSink implements WalSink {
     // full size; replacing it by our zero-filled file gives the same result. Other sizes are the
     // same error as at a timeline start. A compressed one is rewritten from scratch anyway.
     checkReusableSize(target);
+    takeSpare(file, target);
+  }
+
+  /**
+   * Moves the spare into the output directory under {@code target}: rename, then force the
+   * directory it entered and the one it left (the file itself was forced when it was prepared).
+   */
+  private void takeSpare(SegmentFile file, Path target) {
     rename(file.path(), target);
     file.movedTo(target);
     syncDirectory(directory);
+    syncDirectory(spareDirectory);
   }
 
   private void closePartial(ClosePartial job) {
@@ -1024,8 +1054,7 @@ public final class SegmentFileSink implements WalSink {
         lock.unlock();
       }
       file.assign(job.segment);
-      rename(file.path(), partial);
-      file.movedTo(partial);
+      takeSpare(file, partial);
     }
     if (compressed) {
       try {
@@ -1127,6 +1156,10 @@ public final class SegmentFileSink implements WalSink {
   private void prepareSpareStep() {
     try {
       if (spareInProgress == null) {
+        if (!Files.isDirectory(spareDirectory)) {
+          Files.createDirectories(spareDirectory, directoryAttributes);
+          syncDirectory(directory);
+        }
         Files.deleteIfExists(sparePath);
         spareInProgress =
             new SegmentFile(channels.open(sparePath, CREATE_NEW, fileAttributes), sparePath, null);

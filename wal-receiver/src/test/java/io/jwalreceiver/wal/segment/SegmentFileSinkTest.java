@@ -491,17 +491,93 @@ class SegmentFileSinkTest {
     sink.close();
 
     assertThat(file("000000010000000000000002.partial")).exists();
-    assertThat(file(SegmentFileSink.SPARE_FILE_NAME)).doesNotExist();
+    assertThat(file(SegmentFileSink.SPARE_DIRECTORY)).doesNotExist();
+    assertThat(listing()).containsExactly("000000010000000000000002.partial");
     assertThatThrownBy(() -> sink.write(TLI_1, SEG_2 + 10, ByteBuffer.allocate(1)))
         .isInstanceOf(IllegalStateException.class);
   }
 
   @Test
   void removesAStaleSpareOnOpen() throws IOException {
-    Files.write(file(SegmentFileSink.SPARE_FILE_NAME), new byte[100]);
+    Files.createDirectory(file(SegmentFileSink.SPARE_DIRECTORY));
+    Files.write(spare(), new byte[100]);
+    // Where earlier builds kept the spare.
+    Files.write(file("xlogtemp.jwalreceiver"), new byte[100]);
     SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS);
     sink.startTimeline(TLI_1, SEG_2);
     assertThat(Files.size(file("000000010000000000000002.partial"))).isEqualTo(SEG);
+    assertThat(file("xlogtemp.jwalreceiver")).doesNotExist();
+  }
+
+  /**
+   * Barman's streaming archiver moves every entry of the directory that is not a WAL file name
+   * (Python's {@code glob("*")}, which skips dot entries) to its errors directory, and the
+   * completed segments to its archive, while the receiver runs. The spare must not be visible to
+   * such a scan, and moving completed segments away must not disturb the receiver.
+   */
+  @Test
+  void directoryHoldsOnlyWhatPgReceivewalLeavesWhileOthersMoveSegmentsAway() throws IOException {
+    SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS);
+    sink.startTimeline(TLI_1, SEG_2);
+    sink.write(TLI_1, SEG_2, ByteBuffer.allocate(10));
+    sink.flush();
+    // The spare for the next segment is prepared after the first segment is opened.
+    await(() -> Files.isRegularFile(spare()) && sizeOf(spare()) == SEG);
+    assertThat(listing()).containsExactly("000000010000000000000002.partial");
+
+    Path moved = Files.createDirectory(dir.resolve(".elsewhere"));
+    long position = SEG_2 + 10;
+    for (int segment = 2; segment < 6; segment++) {
+      byte[] wal = randomBytes(SEG, segment);
+      long end = SEG_2 + (segment - 1L) * SEG;
+      // To 10 bytes into the next segment, which opens its .partial.
+      sink.write(TLI_1, position, ByteBuffer.wrap(wal, 0, (int) (end + 10 - position)));
+      position = end + 10;
+      sink.flush();
+      String completed = name(TLI_1, end - SEG);
+      assertThat(listing()).containsExactly(completed, name(TLI_1, end) + ".partial");
+      // What an archiver does: take the completed segment away.
+      Files.move(file(completed), moved.resolve(completed));
+    }
+    sink.close();
+    assertThat(listing()).containsExactly(name(TLI_1, position - 10) + ".partial");
+    assertThat(file(SegmentFileSink.SPARE_DIRECTORY)).doesNotExist();
+  }
+
+  /** Taking the spare forces the directory it enters and the hidden one it leaves. */
+  @Test
+  void takingTheSpareForcesBothDirectories() {
+    ControlledChannels channels = new ControlledChannels();
+    SegmentFileSink sink = open(channels);
+    sink.startTimeline(TLI_1, SEG_2);
+    await(() -> Files.isRegularFile(spare()) && sizeOf(spare()) == SEG);
+    channels.forcedPaths.clear();
+
+    sink.write(TLI_1, SEG_2, ByteBuffer.allocate(SEG + 1));
+    sink.flush();
+
+    assertThat(channels.forcedPaths).contains(dir, file(SegmentFileSink.SPARE_DIRECTORY));
+    assertThat(file(name(TLI_1, SEG_2 + SEG) + ".partial")).exists();
+  }
+
+  private Path spare() {
+    return dir.resolve(SegmentFileSink.SPARE_DIRECTORY).resolve(SegmentFileSink.SPARE_FILE_NAME);
+  }
+
+  private static long sizeOf(Path path) {
+    try {
+      return Files.size(path);
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  /** The entries of the output directory a glob or a shell {@code *} sees (no dot entries). */
+  private List<String> listing() throws IOException {
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith(".")).sorted().toList();
+    }
   }
 
   @Test
@@ -561,6 +637,8 @@ class SegmentFileSinkTest {
     final AtomicInteger dataForces = new AtomicInteger();
     final AtomicInteger allForces = new AtomicInteger();
     final AtomicReference<SegmentFileSink> sink = new AtomicReference<>();
+    /** Every path forced, in order. */
+    final List<Path> forcedPaths = new CopyOnWriteArrayList<>();
     /** The written position read before a force started, once that force has returned. */
     final AtomicLong forcedUpTo = new AtomicLong();
     volatile CountDownLatch forceEntered = new CountDownLatch(1);
@@ -579,15 +657,18 @@ class SegmentFileSinkTest {
     public FileChannel open(
         Path path, Set<? extends OpenOption> options, FileAttribute<?>... attributes)
         throws IOException {
-      return new ControlledChannel(FileChannel.open(path, options, attributes));
+      return new ControlledChannel(FileChannel.open(path, options, attributes), path);
     }
 
     private final class ControlledChannel extends ForwardingFileChannel {
       private volatile boolean hasWal;
       private volatile long walEnd;
 
-      ControlledChannel(FileChannel delegate) {
+      private final Path path;
+
+      ControlledChannel(FileChannel delegate, Path path) {
         super(delegate);
+        this.path = path;
       }
 
       @Override
@@ -595,6 +676,7 @@ class SegmentFileSinkTest {
         SegmentFileSink s = sink.get();
         long before = s == null ? 0 : s.writtenPosition();
         allForces.incrementAndGet();
+        forcedPaths.add(path);
         IOException failure = forceFailure.get();
         if (failure != null && hasWal) {
           throw failure;
