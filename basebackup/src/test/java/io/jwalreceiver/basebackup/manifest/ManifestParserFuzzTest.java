@@ -27,7 +27,9 @@ import org.junit.jupiter.api.Test;
  * reaches the checks behind the checksum instead of failing on it. What must hold: the only
  * refusal is a {@link PgException} XX001 (pg_verifybackup's messages); and the whole-buffer
  * parse and the streaming parse fed in chunks of that size (as the bytes arrive in a backup)
- * agree: the same manifest and the same file entries, or the same message.
+ * agree: the same manifest and the same file entries, or both a refusal. The two refusals' texts
+ * may differ where Jackson words one error two ways (a byte 0xff between tokens is "code 65535"
+ * in one buffer and "code 255" across chunks); what is accepted may not.
  */
 class ManifestParserFuzzTest {
 
@@ -60,7 +62,7 @@ class ManifestParserFuzzTest {
       assertThat(s.walRanges()).isEqualTo(m.walRanges());
       assertThat(s.manifestChecksum()).isEqualTo(m.manifestChecksum());
     } else {
-      assertThat(chunked).isEqualTo(whole);
+      assertThat(chunked).as("refused whole with %s", whole).isInstanceOf(String.class);
     }
   }
 
