@@ -33,7 +33,7 @@ class BarmanIT {
   private static final Duration STEP = Duration.ofSeconds(180);
   private static final String BARMAN_USER = "barman";
 
-  private final List<Runnable> cleanups = new ArrayList<>();
+  private final Cleanups cleanups = new Cleanups();
   private Path base;
   private Path config;
 
@@ -43,13 +43,7 @@ class BarmanIT {
 
   @AfterEach
   void cleanUp() {
-    for (int i = cleanups.size() - 1; i >= 0; i--) {
-      try {
-        cleanups.get(i).run();
-      } catch (RuntimeException | AssertionError e) {
-        System.out.println("cleanup: " + e);
-      }
-    }
+    cleanups.runAll();
   }
 
   private Tools.Result barman(String... args) {
