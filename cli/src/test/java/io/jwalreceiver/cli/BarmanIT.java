@@ -2,6 +2,7 @@
 package io.jwalreceiver.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
@@ -97,8 +98,14 @@ class BarmanIT {
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource("versions")
   void backsUpAndRecoversThroughOurLinks(int major) throws IOException {
-    assertThat(Tools.installed("barman")).as("Debian's barman package (.ci/run installs it)")
-        .isTrue();
+    if (!Tools.installed("barman")) {
+      // CI must run it (.ci/run installs the package); elsewhere the README's test command works
+      // with only a JDK and Maven, so the test is skipped, as the PostgreSQL 15 oracles are.
+      assertThat(System.getenv("CI"))
+          .as("Debian's barman package is missing: .ci/run installs it (apt-get install barman)")
+          .isNotEqualTo("true");
+      assumeTrue(false, "barman is not installed (apt-get install barman)");
+    }
     base = Files.createTempDirectory(Path.of("/tmp"), "barman-it-",
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
     cleanups.add(() -> run("rm", "-rf", base.toString()));
