@@ -2,7 +2,9 @@
 package io.jwalreceiver.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +54,9 @@ class BaseBackupSignalIT {
   void endsAsPgBasebackupOnSignal(String signal) throws Exception {
     assertThat(JAR).as("the shaded jar is built in the package phase").exists();
     // pg_basebackup 15 refuses newer servers.
+    assumeTrue(PgVersions.selected().contains(15), "PostgreSQL 15 not selected");
+    assumeTrue(Files.isExecutable(Path.of("/usr/lib/postgresql/15/bin/pg_basebackup")),
+        "PostgreSQL 15's pg_basebackup is not installed");
     PostgresServer server = PostgresServer.shared(15);
     List<String> connection = List.of("-r", "32k", "-h", server.socketDir().toString(),
         "-p", Integer.toString(server.port()), "-U", PostgresServer.SUPERUSER);

@@ -2,6 +2,7 @@
 package io.jwalreceiver.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jwalreceiver.session.ConnInfo;
 import io.jwalreceiver.testkit.PgVersions;
@@ -88,6 +89,9 @@ class ConnectionOptionsIT {
   }
 
   private static List<String> pg15(String tool, String... args) {
+    // The oracle, as in VerifyBackupIT: skipped where PostgreSQL 15's client tools are absent.
+    assumeTrue(Files.isExecutable(PG15.resolve(tool)),
+        "PostgreSQL 15's " + tool + " is not installed");
     List<String> command = new ArrayList<>(List.of(PG15.resolve(tool).toString()));
     command.addAll(List.of(args));
     return command;
