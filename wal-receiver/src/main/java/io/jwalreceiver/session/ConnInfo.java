@@ -1130,11 +1130,8 @@ public final class ConnInfo {
   }
 
   private static Path defaultRootCert(Path homeDir, Predicate<Path> exists) {
-    if (homeDir == null) {
-      return null;
-    }
-    Path rootCrt = homeDir.resolve(".postgresql").resolve("root.crt");
-    return exists.test(rootCrt) ? rootCrt : null;
+    Path rootCrt = clientFile(null, homeDir, "root.crt");
+    return rootCrt != null && exists.test(rootCrt) ? rootCrt : null;
   }
 
   /** An explicit value (command line or conninfo) if given, else the environment variable. */
