@@ -53,10 +53,10 @@ import javax.net.ssl.SSLSocket;
  */
 final class Connector {
 
-  /** The reader's buffer: 4 MiB holds 32 of the walsender's largest (128 KiB) messages. */
   /** Most distinct ParameterStatus names accepted during startup (servers report about 20). */
   static final int MAX_PARAMETERS = 1000;
 
+  /** The reader's buffer: 4 MiB holds 32 of the walsender's largest (128 KiB) messages. */
   static final int RECEIVE_BUFFER_SIZE = 4 * 1024 * 1024;
 
   private Connector() {}
