@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.basebackup;
 
-import io.jwalreceiver.wal.segment.Compression;
+import io.jwalreceiver.compress.Compression;
 import java.util.Arrays;
 import java.util.Objects;
 

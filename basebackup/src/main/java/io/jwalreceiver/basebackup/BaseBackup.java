@@ -20,7 +20,7 @@ import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.CopyOutStream;
 import io.jwalreceiver.session.QueryResult;
 import io.jwalreceiver.session.ReplicationConnection;
-import io.jwalreceiver.wal.segment.Compression;
+import io.jwalreceiver.compress.Compression;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -28,6 +28,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
+import io.jwalreceiver.basebackup.stream.BackupListener;
+import io.jwalreceiver.basebackup.stream.BackupStreamDecoder;
 
 /**
  * One base backup, as pg_basebackup takes it (protocol-notes §6): BASE_BACKUP on one

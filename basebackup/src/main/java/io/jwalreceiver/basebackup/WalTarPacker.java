@@ -6,7 +6,7 @@ import io.jwalreceiver.SqlState;
 import io.jwalreceiver.basebackup.compress.ArchiveEncoder;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarWriter;
-import io.jwalreceiver.wal.segment.Compression;
+import io.jwalreceiver.compress.Compression;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jwalreceiver.PgException;
-import io.jwalreceiver.wal.segment.Compression;
-import io.jwalreceiver.wal.segment.Compression.Algorithm;
+import io.jwalreceiver.compress.Compression;
+import io.jwalreceiver.compress.Compression.Algorithm;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

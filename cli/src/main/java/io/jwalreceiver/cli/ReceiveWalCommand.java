@@ -9,7 +9,7 @@ import io.jwalreceiver.protocol.command.ReplicationCommand;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
-import io.jwalreceiver.wal.segment.Compression;
+import io.jwalreceiver.compress.Compression;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.jwalreceiver.wal.segment.SyncPolicy;
 import java.io.IOException;

@@ -9,7 +9,7 @@ import io.jwalreceiver.cli.status.ArchiveStatus.Gap;
 import io.jwalreceiver.cli.status.ArchiveStatus.TimelineArchive;
 import io.jwalreceiver.cli.status.ServerStatus;
 import io.jwalreceiver.session.ReplicationConnection;
-import io.jwalreceiver.wal.segment.SegmentName;
+import io.jwalreceiver.SegmentName;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;

@@ -17,7 +17,7 @@ import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Tools;
 import io.jwalreceiver.testkit.WalArchiveListing;
 import io.jwalreceiver.testkit.Waits;
-import io.jwalreceiver.wal.segment.SegmentName;
+import io.jwalreceiver.SegmentName;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;

@@ -22,7 +22,7 @@ import io.jwalreceiver.protocol.backend.BackendMessage.ParameterStatus;
 import io.jwalreceiver.protocol.backend.BackendMessage.ReadyForQuery;
 import io.jwalreceiver.protocol.backend.BackendMessage.RowDescription;
 import io.jwalreceiver.protocol.command.ReplicationCommand;
-import io.jwalreceiver.protocol.command.TimelineHistoryFile;
+import io.jwalreceiver.TimelineHistoryFile;
 import io.jwalreceiver.protocol.frontend.FrontendMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

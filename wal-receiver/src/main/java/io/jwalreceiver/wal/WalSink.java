@@ -2,7 +2,7 @@
 package io.jwalreceiver.wal;
 
 import io.jwalreceiver.TimelineId;
-import io.jwalreceiver.protocol.command.TimelineHistoryFile;
+import io.jwalreceiver.TimelineHistoryFile;
 import java.nio.ByteBuffer;
 import java.util.function.LongConsumer;
 

@@ -9,7 +9,7 @@ import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
-import io.jwalreceiver.protocol.command.TimelineHistoryFile;
+import io.jwalreceiver.TimelineHistoryFile;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.nio.charset.StandardCharsets;

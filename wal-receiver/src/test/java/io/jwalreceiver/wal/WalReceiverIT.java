@@ -14,7 +14,7 @@ import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.WalArchiveListing;
 import io.jwalreceiver.testkit.Waits;
-import io.jwalreceiver.wal.segment.SegmentName;
+import io.jwalreceiver.SegmentName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

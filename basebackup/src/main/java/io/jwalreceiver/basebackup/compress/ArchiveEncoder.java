@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.basebackup.compress;
 
-import io.jwalreceiver.wal.segment.Compression;
-import io.jwalreceiver.wal.segment.SegmentEncoder;
+import io.jwalreceiver.compress.Compression;
+import io.jwalreceiver.compress.SegmentEncoder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.basebackup.sink;
 
-import io.jwalreceiver.basebackup.BackupListener;
+import io.jwalreceiver.basebackup.stream.BackupListener;
 import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
 
 /**

@@ -3,12 +3,12 @@ package io.jwalreceiver.basebackup.sink;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
-import io.jwalreceiver.basebackup.StageTimes;
+import io.jwalreceiver.basebackup.stream.StageTimes;
 import io.jwalreceiver.basebackup.compress.ArchiveDecompressor;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarListener;
 import io.jwalreceiver.basebackup.tar.TarReader;
-import io.jwalreceiver.wal.segment.Compression;
+import io.jwalreceiver.compress.Compression;
 import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
 import java.io.IOException;
 import java.nio.ByteBuffer;

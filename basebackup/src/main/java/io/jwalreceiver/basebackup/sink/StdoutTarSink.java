@@ -8,7 +8,7 @@ import io.jwalreceiver.basebackup.compress.ArchiveEncoder;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarReader;
 import io.jwalreceiver.basebackup.tar.TarWriter;
-import io.jwalreceiver.wal.segment.Compression;
+import io.jwalreceiver.compress.Compression;
 import io.jwalreceiver.basebackup.manifest.ManifestParser;
 import java.io.IOException;
 import java.io.OutputStream;

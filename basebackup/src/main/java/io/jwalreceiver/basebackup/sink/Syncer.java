@@ -3,7 +3,7 @@ package io.jwalreceiver.basebackup.sink;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
-import io.jwalreceiver.basebackup.StageTimes;
+import io.jwalreceiver.basebackup.stream.StageTimes;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;

@@ -3,13 +3,13 @@ package io.jwalreceiver.basebackup.sink;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
-import io.jwalreceiver.basebackup.StageTimes;
+import io.jwalreceiver.basebackup.stream.StageTimes;
 import io.jwalreceiver.basebackup.compress.ArchiveDecompressor;
 import io.jwalreceiver.basebackup.compress.ArchiveEncoder;
 import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
 import io.jwalreceiver.basebackup.tar.TarReader;
 import io.jwalreceiver.basebackup.tar.TarWriter;
-import io.jwalreceiver.wal.segment.Compression;
+import io.jwalreceiver.compress.Compression;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

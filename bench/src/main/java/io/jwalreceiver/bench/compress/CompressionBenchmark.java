@@ -5,7 +5,7 @@ import io.jwalreceiver.basebackup.compress.ArchiveEncoder;
 import io.jwalreceiver.bench.support.DataBytes;
 import io.jwalreceiver.bench.support.HeapPages;
 import io.jwalreceiver.bench.support.SyntheticWal;
-import io.jwalreceiver.wal.segment.Compression;
+import io.jwalreceiver.compress.Compression;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.bench.support;
 
-import io.jwalreceiver.wal.segment.SegmentName;
+import io.jwalreceiver.SegmentName;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

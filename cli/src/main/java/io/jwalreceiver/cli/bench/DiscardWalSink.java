@@ -2,7 +2,7 @@
 package io.jwalreceiver.cli.bench;
 
 import io.jwalreceiver.TimelineId;
-import io.jwalreceiver.protocol.command.TimelineHistoryFile;
+import io.jwalreceiver.TimelineHistoryFile;
 import io.jwalreceiver.wal.WalSink;
 import java.nio.ByteBuffer;
 import java.util.function.LongConsumer;

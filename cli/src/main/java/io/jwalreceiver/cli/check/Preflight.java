@@ -12,7 +12,7 @@ import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.session.SlotPosition;
 import io.jwalreceiver.session.SystemIdentity;
 import io.jwalreceiver.wal.ResumePoint;
-import io.jwalreceiver.wal.segment.SegmentName;
+import io.jwalreceiver.SegmentName;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

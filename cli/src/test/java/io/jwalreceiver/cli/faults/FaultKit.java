@@ -16,7 +16,7 @@ import io.jwalreceiver.testkit.Waits;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
-import io.jwalreceiver.wal.segment.SegmentName;
+import io.jwalreceiver.SegmentName;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -9,7 +9,7 @@ import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.cli.status.ArchiveStatus.Gap;
 import io.jwalreceiver.cli.status.ArchiveStatus.TimelineArchive;
-import io.jwalreceiver.wal.segment.SegmentName;
+import io.jwalreceiver.SegmentName;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;

@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import io.jwalreceiver.SegmentName;
+import io.jwalreceiver.compress.Compression;
+import io.jwalreceiver.compress.SegmentEncoder;
 
 /**
  * One open segment file: the unit {@link SegmentFileSink} hands between the receive thread (which

@@ -6,7 +6,7 @@ import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
-import io.jwalreceiver.protocol.command.TimelineHistoryFile;
+import io.jwalreceiver.TimelineHistoryFile;
 import io.jwalreceiver.wal.WalSink;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -26,6 +26,9 @@ import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
+import io.jwalreceiver.SegmentName;
+import io.jwalreceiver.compress.Compression;
+import io.jwalreceiver.compress.SegmentEncoder;
 
 /**
  * The {@link WalSink} for a directory of uncompressed segment files, laid out exactly as {@code

@@ -11,7 +11,7 @@ import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.testkit.Tools;
 import io.jwalreceiver.wal.ResumePoint;
-import io.jwalreceiver.wal.segment.Compression.Algorithm;
+import io.jwalreceiver.compress.Compression.Algorithm;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,6 +33,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import io.jwalreceiver.SegmentName;
+import io.jwalreceiver.compress.Compression;
 
 /**
  * {@link SegmentFileSink} with gzip, LZ4 and zstd: names, contents (decompressed with the JDK and

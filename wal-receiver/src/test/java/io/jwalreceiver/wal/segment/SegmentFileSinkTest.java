@@ -9,8 +9,8 @@ import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
-import io.jwalreceiver.protocol.command.TimelineHistoryFile;
-import io.jwalreceiver.protocol.command.TimelineHistoryFile.Entry;
+import io.jwalreceiver.TimelineHistoryFile;
+import io.jwalreceiver.TimelineHistoryFile.Entry;
 import io.jwalreceiver.testkit.Waits;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -39,6 +39,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.jwalreceiver.SegmentName;
 
 class SegmentFileSinkTest {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.jwalreceiver.wal.segment;
+package io.jwalreceiver.compress;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;

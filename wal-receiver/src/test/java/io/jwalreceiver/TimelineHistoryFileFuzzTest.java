@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.jwalreceiver.protocol.command;
+package io.jwalreceiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,7 +7,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
-import io.jwalreceiver.protocol.command.TimelineHistoryFile.Entry;
+import io.jwalreceiver.TimelineHistoryFile.Entry;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 

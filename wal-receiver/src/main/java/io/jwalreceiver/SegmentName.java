@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.jwalreceiver.wal.segment;
+package io.jwalreceiver;
 
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;

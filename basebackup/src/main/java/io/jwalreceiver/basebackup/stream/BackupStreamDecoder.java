@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.jwalreceiver.basebackup;
+package io.jwalreceiver.basebackup.stream;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;

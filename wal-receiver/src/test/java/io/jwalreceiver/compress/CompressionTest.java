@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.jwalreceiver.wal.segment;
+package io.jwalreceiver.compress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
-import io.jwalreceiver.wal.segment.Compression.Algorithm;
+import io.jwalreceiver.compress.Compression.Algorithm;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

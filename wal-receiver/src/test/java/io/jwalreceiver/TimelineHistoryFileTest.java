@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.jwalreceiver.protocol.command;
+package io.jwalreceiver;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,7 +9,7 @@ import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
-import io.jwalreceiver.protocol.command.TimelineHistoryFile.Entry;
+import io.jwalreceiver.TimelineHistoryFile.Entry;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.jwalreceiver.wal.segment;
+package io.jwalreceiver.compress;
 
 import com.github.luben.zstd.EndDirective;
 import com.github.luben.zstd.Zstd;
@@ -66,7 +66,7 @@ public abstract class SegmentEncoder {
    *
    * @throws IOException when the stream header cannot be written
    */
-  static SegmentEncoder open(Compression compression, FileChannel channel) throws IOException {
+  public static SegmentEncoder open(Compression compression, FileChannel channel) throws IOException {
     return open(compression, (buffer, at) -> {
       long p = at;
       while (buffer.hasRemaining()) {
@@ -100,7 +100,7 @@ public abstract class SegmentEncoder {
    *
    * @throws PgException 0A000 {@code this build does not support compression with ZSTD}
    */
-  static void checkAvailable(Compression compression) {
+  public static void checkAvailable(Compression compression) {
     if (compression.algorithm() == Compression.Algorithm.ZSTD) {
       try {
         Zstd.defaultCompressionLevel();
@@ -127,18 +127,18 @@ public abstract class SegmentEncoder {
     }
   }
 
-  abstract void end() throws IOException;
+  public abstract void end() throws IOException;
 
   /** Frees native memory; no I/O. The encoder is unusable afterwards. */
   public abstract void release();
 
   /** Compressed bytes in the file so far. */
-  final long compressedSize() {
+  public final long compressedSize() {
     return position;
   }
 
   /** Appends {@code buffer} (position to limit), looping over short writes. */
-  final void append(ByteBuffer buffer) throws IOException {
+  public final void append(ByteBuffer buffer) throws IOException {
     int n = buffer.remaining();
     output.write(buffer, position);
     position += n;
@@ -206,7 +206,7 @@ public abstract class SegmentEncoder {
     }
 
     @Override
-    void end() throws IOException {
+    public void end() throws IOException {
       deflater.finish();
       while (!deflater.finished()) {
         deflater.deflate(out, Deflater.NO_FLUSH);
@@ -274,7 +274,7 @@ public abstract class SegmentEncoder {
     }
 
     @Override
-    void end() throws IOException {
+    public void end() throws IOException {
       frame.close();
     }
 
@@ -349,7 +349,7 @@ public abstract class SegmentEncoder {
     }
 
     @Override
-    void end() throws IOException {
+    public void end() throws IOException {
       staging.clear().flip();
       compress(staging, EndDirective.END);
     }

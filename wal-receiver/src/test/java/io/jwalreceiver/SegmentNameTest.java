@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.jwalreceiver.wal.segment;
+package io.jwalreceiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,7 +9,7 @@ import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
-import io.jwalreceiver.wal.segment.SegmentName.ParsedWalFileName;
+import io.jwalreceiver.SegmentName.ParsedWalFileName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
