@@ -4,7 +4,7 @@ package io.jwalreceiver.cli;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.cli.check.CheckReport;
 import io.jwalreceiver.cli.check.Preflight;
-import io.jwalreceiver.protocol.command.SqlText;
+import io.jwalreceiver.SqlText;
 import io.jwalreceiver.session.ConnectionConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,7 +5,7 @@ import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.WalSegmentSize;
-import io.jwalreceiver.protocol.command.SqlText;
+import io.jwalreceiver.SqlText;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.QueryResult;
 import io.jwalreceiver.session.ReplicationConnection;

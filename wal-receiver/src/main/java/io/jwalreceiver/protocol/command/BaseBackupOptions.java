@@ -3,6 +3,7 @@ package io.jwalreceiver.protocol.command;
 
 import java.util.ArrayList;
 import java.util.List;
+import io.jwalreceiver.SqlText;
 
 /**
  * The options of BASE_BACKUP (protocol-notes §2.8), rendered in the syntax the server speaks:

@@ -3,6 +3,7 @@ package io.jwalreceiver.protocol.command;
 
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.SqlText;
 
 /**
  * The replication commands (protocol-notes §2). Each renders its own text for a given server

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.jwalreceiver.protocol.command;
+package io.jwalreceiver;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
