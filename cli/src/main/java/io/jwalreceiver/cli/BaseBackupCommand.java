@@ -9,6 +9,7 @@ import io.jwalreceiver.basebackup.BackupProgress;
 import io.jwalreceiver.basebackup.BackupResult;
 import io.jwalreceiver.basebackup.BaseBackup;
 import io.jwalreceiver.basebackup.BaseBackupRequest;
+import io.jwalreceiver.basebackup.Destination;
 import io.jwalreceiver.basebackup.sink.TablespaceMapping;
 import io.jwalreceiver.session.ConnInfo;
 import io.jwalreceiver.session.ConnectionConfig;
@@ -228,7 +229,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
         return error(e.getMessage());
       }
     }
-    Duration interval = Duration.ofSeconds(10);
+    Duration interval = BaseBackupRequest.DEFAULT_STATUS_INTERVAL;
     if (statusInterval != null) {
       Integer v = IntOption.parse(cli, statusInterval, "-s/--status-interval", 0, 2147483);
       if (v == null) {
@@ -314,42 +315,48 @@ public final class BaseBackupCommand implements Callable<Integer> {
       // Path.of("") would be the current directory; pg_basebackup's mkdir("") fails.
       return error("could not create directory \"\": No such file or directory");
     }
-    String targetName = backupTarget;
-    String targetDetail = null;
-    if (backupTarget != null && backupTarget.indexOf(':') >= 0) {
-      targetName = backupTarget.substring(0, backupTarget.indexOf(':'));
-      targetDetail = backupTarget.substring(backupTarget.indexOf(':') + 1);
+    Destination destination;
+    if (backupTarget != null) {
+      int colon = backupTarget.indexOf(':');
+      destination = colon >= 0
+          ? new Destination.Server(backupTarget.substring(0, colon),
+              backupTarget.substring(colon + 1))
+          : new Destination.Server(backupTarget, null);
+    } else if (toStdout) {
+      destination = new Destination.Stdout(cli.out());
+    } else {
+      destination = new Destination.Directory(pgdata.toAbsolutePath());
     }
-    BaseBackupRequest request = new BaseBackupRequest(
-        pgdata == null || toStdout ? null : pgdata.toAbsolutePath(),
-        fmt,
-        wal,
-        slot,
-        createSlot,
-        !noSlot && slot == null,
-        writeRecoveryConf,
-        fast,
-        label == null ? "pg_basebackup base backup" : label,
-        !noEstimateSize,
-        rate,
-        mappings,
-        walDir,
-        !noSync,
-        noClean,
-        noManifest ? "no" : manifestForceEncode ? "force-encode" : "yes",
-        manifestChecksums,
-        !noVerifyChecksums,
-        interval,
-        writeRecoveryConf ? connection.primaryConninfo(cli, config, explicitDbname()) : null,
-        compression,
-        targetName,
-        targetDetail,
-        incremental);
+    BaseBackupRequest.Builder request = BaseBackupRequest.builder()
+        .destination(destination)
+        .format(fmt)
+        .walMethod(wal)
+        .slotName(slot)
+        .createSlot(createSlot)
+        .temporarySlot(!noSlot && slot == null)
+        .writeRecoveryConf(writeRecoveryConf)
+        .fastCheckpoint(fast)
+        .estimateSize(!noEstimateSize)
+        .maxRateKb(rate)
+        .tablespaceMappings(mappings)
+        .walDir(walDir)
+        .sync(!noSync)
+        .keepOnFailure(noClean)
+        .manifest(noManifest ? "no" : manifestForceEncode ? "force-encode" : "yes")
+        .manifestChecksums(manifestChecksums)
+        .verifyChecksums(!noVerifyChecksums)
+        .statusInterval(interval)
+        .recoveryConninfo(writeRecoveryConf
+            ? connection.primaryConninfo(cli, config, explicitDbname()) : null)
+        .compression(compression)
+        .incrementalManifest(incremental);
+    if (label != null) {
+      request.label(label);
+    }
     Progress progress = new Progress();
     BackupResult result;
     try {
-      result = new BaseBackup(config, request, progress, cli::notice)
-          .withStdout(toStdout ? cli.out() : null)
+      result = new BaseBackup(config, request.build(), progress, cli::notice)
           .withInlineVerification(!"off".equals(cli.env().get(INLINE_VERIFY_ENV)))
           .run();
     } catch (PgException e) {
