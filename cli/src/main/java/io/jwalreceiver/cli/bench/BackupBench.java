@@ -16,6 +16,7 @@ import io.jwalreceiver.basebackup.stream.StageTimes;
 import io.jwalreceiver.session.ConnectionConfig;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -134,7 +135,8 @@ public final class BackupBench {
     boolean disk = settings.sink() == SinkKind.DISK;
     // Prepared here (as before BaseBackup's own check, which then finds it empty) so that what
     // the bench created can be removed after a successful run: BaseBackup keeps a finished backup.
-    @Nullable OutputDirectory target = disk ? OutputDirectory.prepare(settings.directory()) : null;
+    @Nullable OutputDirectory target = disk ? OutputDirectory.prepare(
+        Objects.requireNonNull(settings.directory(), "--sink disk has a directory")) : null;
     BaseBackupRequest request = BaseBackupRequest.builder()
         .destination(target == null ? new Destination.Discard()
             : new Destination.Directory(target.path()))
