@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli;
 
-import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
-import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.basebackup.BackupCompression;
-import io.jwalreceiver.basebackup.BackupProgress;
 import io.jwalreceiver.basebackup.BackupResult;
 import io.jwalreceiver.basebackup.BaseBackup;
 import io.jwalreceiver.basebackup.BaseBackupRequest;
@@ -129,11 +126,9 @@ public final class BaseBackupCommand implements Callable<Integer> {
   @Option(names = {"-P", "--progress"}, description = "show progress information")
   boolean showProgress;
 
-  @Option(names = {"-S", "--slot"}, paramLabel = "SLOTNAME", description = "replication slot to use")
-  String slot;
+  @Mixin SlotOption slotOption;
 
-  @Option(names = {"-v", "--verbose"}, description = "output verbose messages")
-  boolean verbose;
+  @Mixin VerboseOption verboseOption;
 
   @Option(names = "--manifest-checksums", paramLabel = "SHA{224,256,384,512}|CRC32C|NONE",
       description = "use algorithm for manifest checksums")
@@ -171,6 +166,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    String slot = slotOption.slot;
     // pg_basebackup 17's --sync-method: fsync is what we do; syncfs(2) has no Java binding, so
     // we answer as a PostgreSQL build without it does.
     if (syncMethod != null && !"fsync".equals(syncMethod)) {
@@ -353,7 +349,8 @@ public final class BaseBackupCommand implements Callable<Integer> {
     if (label != null) {
       request.label(label);
     }
-    Progress progress = new Progress();
+    BaseBackupProgress progress = new BaseBackupProgress(cli, verboseOption.verbose, showProgress, !noSync,
+        !noManifest && pgdata != null && !toStdout);
     BackupResult result;
     try {
       result = new BaseBackup(config, request.build(), progress, cli::notice)
@@ -429,120 +426,5 @@ public final class BaseBackupCommand implements Callable<Integer> {
   private int error(String message) {
     cli.error(message, null, null);
     return ExitCodes.ERROR;
-  }
-
-  /** pg_basebackup's -v and -P output. */
-  private final class Progress implements BackupProgress {
-    private long lastPrint;
-    private boolean printedProgress;
-    private final boolean tty = System.console() != null;
-
-    @Override
-    public void waitingForCheckpoint() {
-      if (verbose || showProgress) {
-        cli.info("initiating base backup, waiting for checkpoint to complete");
-      }
-    }
-
-    @Override
-    public void started(Lsn start, TimelineId timeline) {
-      if (verbose || showProgress) {
-        cli.info("checkpoint completed");
-      }
-      if (verbose) {
-        cli.info("write-ahead log start point: " + start + " on timeline " + timeline);
-      }
-    }
-
-    @Override
-    public void streamerStarted(String slotName, boolean temporary) {
-      if (verbose) {
-        // The streamer itself reports the temporary slot it creates, with its name.
-        cli.info("starting background WAL receiver");
-      }
-    }
-
-    @Override
-    public void progress(long doneBytes, long totalBytes, int archive, int archives) {
-      if (!showProgress) {
-        return;
-      }
-      long now = System.nanoTime();
-      lastDone = doneBytes;
-      lastTotal = totalBytes;
-      lastArchive = archive;
-      lastArchives = archives;
-      if (printedProgress && now - lastPrint < 1_000_000_000L) {
-        return;
-      }
-      lastPrint = now;
-      print();
-    }
-
-    private long lastDone;
-    private long lastTotal;
-    private int lastArchive;
-    private int lastArchives;
-
-    private void print() {
-      long doneBytes = lastDone;
-      long totalBytes = lastTotal;
-      int archive = lastArchive;
-      int archives = lastArchives;
-      long doneKb = doneBytes / 1024;
-      long totalKb = Math.max(1, totalBytes / 1024);
-      int pct = (int) Math.min(100, doneKb * 100 / totalKb);
-      String width = "%" + Long.toString(totalKb).length() + "d";
-      String line = String.format(Locale.ROOT, width + "/%d kB (%d%%), %d/%d tablespace%s",
-          doneKb, totalKb, pct, archive, archives, archives == 1 ? "" : "s");
-      cli.err().print(line + (tty ? "\r" : "\n"));
-      cli.err().flush();
-      printedProgress = true;
-    }
-
-    @Override
-    public void dataDone(Lsn end, TimelineId timeline) {
-      if (showProgress && lastArchives > 0) {
-        // The final figures, as pg_basebackup prints them once the data is complete.
-        print();
-      }
-      endLine();
-      if (verbose) {
-        cli.info("write-ahead log end point: " + end);
-      }
-    }
-
-    @Override
-    public void waitingForWal() {
-      if (verbose) {
-        cli.info("waiting for background process to finish streaming ...");
-      }
-    }
-
-    @Override
-    public void info(String message) {
-      if (verbose) {
-        cli.info(message);
-      }
-    }
-
-    void endLine() {
-      if (printedProgress && tty) {
-        cli.err().println();
-      }
-      printedProgress = false;
-    }
-
-    void done(BackupResult result) {
-      if (verbose) {
-        if (!noSync) {
-          cli.info("syncing data to disk ...");
-        }
-        if (!noManifest && pgdata != null && !toStdout) {
-          cli.info("renaming backup_manifest.tmp to backup_manifest");
-        }
-        cli.info("base backup completed");
-      }
-    }
   }
 }
