@@ -4,6 +4,7 @@ package io.jwalreceiver.basebackup;
 import io.jwalreceiver.compress.Compression;
 import java.util.Arrays;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where and how a base backup is compressed: pg_basebackup 15+'s {@code -z} and {@code
@@ -32,8 +33,8 @@ import java.util.Objects;
 public record BackupCompression(
     Location location,
     Compression client,
-    String serverAlgorithm,
-    String serverDetail,
+    @Nullable String serverAlgorithm,
+    @Nullable String serverDetail,
     int gzipWorkers,
     boolean clientWorkersGiven) {
 

@@ -3,6 +3,7 @@ package io.jwalreceiver.basebackup;
 
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.TimelineId;
+import org.jspecify.annotations.Nullable;
 
 /** What the backup tells its caller while it runs (the CLI prints it for -v and -P). */
 public interface BackupProgress {
@@ -14,7 +15,7 @@ public interface BackupProgress {
   default void started(Lsn start, TimelineId timeline) {}
 
   /** The WAL streamer started, with this slot (or null). */
-  default void streamerStarted(String slotName, boolean temporary) {}
+  default void streamerStarted(@Nullable String slotName, boolean temporary) {}
 
   /**
    * Bytes received so far, against the server's estimate (0 when not estimated), in archive

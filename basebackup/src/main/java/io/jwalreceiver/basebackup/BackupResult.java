@@ -13,7 +13,8 @@ import io.jwalreceiver.TimelineId;
  * @param endTimeline the timeline at the end
  * @param tablespaces how many archives (tablespaces plus the data directory) were received
  * @param bytes archive bytes received
+ * @param serverVersion the server's {@code server_version}
  */
 public record BackupResult(
     Lsn start, TimelineId startTimeline, Lsn end, TimelineId endTimeline, int tablespaces,
-    long bytes) {}
+    long bytes, String serverVersion) {}

@@ -22,14 +22,16 @@ import io.jwalreceiver.session.QueryResult;
 import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.compress.Compression;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 import io.jwalreceiver.basebackup.stream.BackupListener;
 import io.jwalreceiver.basebackup.stream.BackupStreamDecoder;
+import io.jwalreceiver.basebackup.stream.StageTimes;
 
 /**
  * One base backup, as pg_basebackup takes it (protocol-notes §6): BASE_BACKUP on one
@@ -48,9 +50,18 @@ public final class BaseBackup {
   private final BaseBackupRequest request;
   private final BackupProgress progress;
   private final Consumer<ServerError> notices;
-  private OutputStream stdout;
   private boolean inlineVerification = true;
+  private StageTimes stageTimes = StageTimes.OFF;
+  private UnaryOperator<BackupListener> sinkTap = UnaryOperator.identity();
 
+  /**
+   * A backup ready to {@link #run}.
+   *
+   * @param config the replication connection's settings (a second connection streams the WAL)
+   * @param request what to back up, how and where
+   * @param progress told what happens as it happens
+   * @param notices the server's notices and warnings
+   */
   public BaseBackup(ConnectionConfig config, BaseBackupRequest request, BackupProgress progress,
       Consumer<ServerError> notices) {
     this.config = config;
@@ -60,20 +71,30 @@ public final class BaseBackup {
   }
 
   /**
-   * Where a {@code -D -} backup goes (the caller's standard output); required when {@link
-   * BaseBackupRequest#toStdout()}.
-   */
-  public BaseBackup withStdout(OutputStream out) {
-    this.stdout = out;
-    return this;
-  }
-
-  /**
    * Whether a plain-format backup is checked against its manifest as it is received (default on;
    * off only to measure what the check costs).
    */
   public BaseBackup withInlineVerification(boolean on) {
     this.inlineVerification = on;
+    return this;
+  }
+
+  /**
+   * Times decompression, extraction and fsync in the sinks that write to a directory into {@code
+   * times} (for {@code bench basebackup}); default {@link StageTimes#OFF}.
+   */
+  public BaseBackup withStageTimes(StageTimes times) {
+    this.stageTimes = times;
+    return this;
+  }
+
+  /**
+   * Passes the stream's events on their way to the sink through {@code tap.apply(sink)} (for
+   * {@code bench basebackup}, which counts the bytes and times the receive thread in the sink);
+   * default none.
+   */
+  public BaseBackup withSinkTap(UnaryOperator<BackupListener> tap) {
+    this.sinkTap = tap;
     return this;
   }
 
@@ -89,11 +110,12 @@ public final class BaseBackup {
         throw new PgException(FEATURE_NOT_SUPPORTED,
             "server does not support server-side compression");
       }
-      if (request.toTarget() && conn.serverVersionNum() < 150000) {
+      Destination destination = request.destination();
+      if (destination instanceof Destination.Server && conn.serverVersionNum() < 150000) {
         throw new PgException(FEATURE_NOT_SUPPORTED,
             "backup targets are not supported by this server version");
       }
-      if (request.toStdout() && request.compression().serverSide()
+      if (destination instanceof Destination.Stdout && request.compression().serverSide()
           && !"no".equals(request.manifest())) {
         throw new PgException(FEATURE_NOT_SUPPORTED,
             "cannot inject manifest into a compressed tar file", null,
@@ -108,27 +130,19 @@ public final class BaseBackup {
 
       // Directories we create get the source cluster's mode, as pg_basebackup does.
       boolean groupAccess = "0750".equals(conn.show("data_directory_mode"));
-      OutputDirectory target = request.targetDir() == null ? null
-          : OutputDirectory.prepare(request.targetDir(), groupAccess);
-      OutputDirectory walDir = null;
-      BackupSink sink = null;
-      WalStreamer streamer = null;
+      @Nullable OutputDirectory target = destination instanceof Destination.Directory d
+          ? OutputDirectory.prepare(d.path(), groupAccess)
+          : null;
+      @Nullable OutputDirectory walDir = null;
+      @Nullable BackupSink sink = null;
+      @Nullable WalStreamer streamer = null;
       try {
-        if (request.walDir() != null) {
-          walDir = OutputDirectory.prepare(request.walDir(), groupAccess);
-          Files.createSymbolicLink(target.path().resolve("pg_wal"), walDir.path());
+        Path walDirPath = request.walDir();
+        if (walDirPath != null) {
+          walDir = OutputDirectory.prepare(walDirPath, groupAccess);
+          Files.createSymbolicLink(directory(target).path().resolve("pg_wal"), walDir.path());
         }
-        sink = request.toTarget() ? new DiscardingSink()
-            : request.toStdout()
-            ? new StdoutTarSink(stdout, request.writeRecoveryConf() ? recoveryConf() : null,
-                request.compression().client(), request.compression().encoderThreads())
-            : request.format() == BaseBackupRequest.Format.PLAIN
-            ? new DirectoryBackupSink(target, request.tablespaceMappings(),
-                request.writeRecoveryConf() ? recoveryConf() : null, request.sync(),
-                request.keepOnFailure(), inlineChecksums())
-            : new TarFileBackupSink(target, request.writeRecoveryConf() ? recoveryConf() : null,
-                request.sync(), request.keepOnFailure(), request.compression().client(),
-                request.compression().encoderThreads()).verifying(inlineChecksums());
+        sink = sink(destination, target);
 
         if (request.slotName() != null && request.createSlot()) {
           progress.info("creating replication slot \"" + request.slotName() + "\"");
@@ -168,7 +182,7 @@ public final class BaseBackup {
         if (tablespaces.rows().isEmpty()) {
           throw new PgException(SqlState.PROTOCOL_VIOLATION, "no data returned from server");
         }
-        if (request.toStdout() && tablespaces.rows().size() > 1) {
+        if (destination instanceof Destination.Stdout && tablespaces.rows().size() > 1) {
           throw new PgException(FEATURE_NOT_SUPPORTED,
               "can only write single tablespace to stdout, database has "
                   + tablespaces.rows().size());
@@ -181,11 +195,11 @@ public final class BaseBackup {
         }
 
         if (request.walMethod() == BaseBackupRequest.WalMethod.STREAM) {
-          streamer = WalStreamer.start(config, request, streamRoot(target), segmentSize,
+          streamer = WalStreamer.start(config, request, streamRoot(directory(target)), segmentSize,
               startTli, start, progress);
         }
 
-        Counting counting = new Counting(sink, total, tablespaces.rows().size(),
+        Counting counting = new Counting(sinkTap.apply(sink), total, tablespaces.rows().size(),
             conn.serverVersionNum() >= 150000, streamer);
         BackupStreamDecoder.decode(stream, conn.serverVersionNum(), tablespaces,
             !"no".equals(request.manifest()), counting);
@@ -231,22 +245,24 @@ public final class BaseBackup {
                 request.compression().client().algorithm() == Compression.Algorithm.GZIP
                     ? request.compression().client()
                     : Compression.NONE;
-            WalTarPacker.pack(streamRoot(target).resolve("pg_wal"),
-                target.path().resolve("pg_wal.tar" + walCompression.extension()), request.sync(),
-                walCompression, request.compression().gzipWorkers(), target.groupAccess());
+            OutputDirectory dir = directory(target);
+            WalTarPacker.pack(streamRoot(dir).resolve("pg_wal"),
+                dir.path().resolve("pg_wal.tar" + walCompression.extension()), request.sync(),
+                walCompression, request.compression().gzipWorkers(), dir.groupAccess());
           }
         }
         sink.finish();
         return new BackupResult(start, startTli, end, endTli, tablespaces.rows().size(),
-            counting.done);
+            counting.done, conn.serverVersionString());
       } catch (RuntimeException | IOException e) {
         if (streamer != null) {
           streamer.abort();
         }
         if (sink != null && target != null) {
           sink.abort();
-        } else if (sink != null && request.targetDir() == null) {
-          // Standard output or a backup target: nothing of ours on disk, only streams to close.
+        } else if (sink != null && !(destination instanceof Destination.Directory)) {
+          // Standard output, a backup target or discarded: nothing of ours on disk, only streams
+          // to close.
           sink.abort();
         } else if (target != null && !request.keepOnFailure()) {
           target.cleanUp();
@@ -262,6 +278,37 @@ public final class BaseBackup {
     }
   }
 
+  /** The sink for {@code destination}; {@code target} is its directory, if it has one. */
+  private BackupSink sink(Destination destination, @Nullable OutputDirectory target) {
+    if (destination instanceof Destination.Server || destination instanceof Destination.Discard) {
+      return new DiscardingSink();
+    }
+    if (destination instanceof Destination.Stdout s) {
+      return new StdoutTarSink(s.out(), request.writeRecoveryConf() ? recoveryConf() : null,
+          request.compression().client(), request.compression().encoderThreads());
+    }
+    OutputDirectory dir = directory(target);
+    return request.format() == BaseBackupRequest.Format.PLAIN
+        ? new DirectoryBackupSink(dir, request.tablespaceMappings(),
+            request.writeRecoveryConf() ? recoveryConf() : null, request.sync(),
+            request.keepOnFailure(), inlineChecksums()).timed(stageTimes)
+        : new TarFileBackupSink(dir, request.writeRecoveryConf() ? recoveryConf() : null,
+            request.sync(), request.keepOnFailure(), request.compression().client(),
+            request.compression().encoderThreads()).verifying(inlineChecksums())
+            .timed(stageTimes);
+  }
+
+  /**
+   * The output directory, which a {@link Destination.Directory} always has (the request refuses
+   * streamed WAL elsewhere, and the CLI refuses {@code --waldir} and tar WAL elsewhere).
+   */
+  private static OutputDirectory directory(@Nullable OutputDirectory target) {
+    if (target == null) {
+      throw new IllegalStateException("this backup needs a destination directory");
+    }
+    return target;
+  }
+
   /** Where the streamer's pg_wal goes: the data directory, or (tar) a staging directory. */
   private Path streamRoot(OutputDirectory target) {
     return request.format() == BaseBackupRequest.Format.PLAIN
@@ -270,7 +317,7 @@ public final class BaseBackup {
   }
 
   /** The algorithm the manifest will use, for the inline check; null without a manifest. */
-  private ChecksumAlgorithm inlineChecksums() {
+  private @Nullable ChecksumAlgorithm inlineChecksums() {
     if ("no".equals(request.manifest()) || !inlineVerification) {
       return null;
     }
@@ -290,6 +337,8 @@ public final class BaseBackup {
   private BaseBackupOptions options() {
     boolean includeWal = request.walMethod() == BaseBackupRequest.WalMethod.FETCH;
     BackupCompression compression = request.compression();
+    Destination.@Nullable Server server =
+        request.destination() instanceof Destination.Server s ? s : null;
     return BaseBackupOptions.defaults()
         .withCompression(compression.serverSide() ? compression.serverAlgorithm() : null,
             compression.serverSide() ? compression.serverDetail() : null)
@@ -297,13 +346,15 @@ public final class BaseBackup {
         .withProgress(request.estimateSize())
         .withFastCheckpoint(request.fastCheckpoint())
         .withIncludeWal(includeWal)
-        .withWaitForArchive(request.walMethod() == BaseBackupRequest.WalMethod.NONE)
+        .withWaitForArchive(request.walMethod() == BaseBackupRequest.WalMethod.NONE
+            && request.waitForArchive())
         .withMaxRateKb(request.maxRateKb())
-        .withTablespaceMap(request.format() == BaseBackupRequest.Format.TAR || request.toTarget())
+        .withTablespaceMap(request.format() == BaseBackupRequest.Format.TAR
+            || request.destination() instanceof Destination.Server)
         .withVerifyChecksums(request.verifyChecksums())
         .withManifest(request.manifest())
         .withManifestChecksums(request.manifestChecksums())
-        .withTarget(request.target(), request.targetDetail())
+        .withTarget(server == null ? null : server.target(), server == null ? null : server.detail())
         .withIncremental(request.incrementalManifest() != null);
   }
 
@@ -340,18 +391,19 @@ public final class BaseBackup {
    * streamer has died, instead of after the last archive.
    */
   private final class Counting implements BackupListener {
-    private final BackupSink sink;
+    /** The sink, maybe behind a tap. */
+    private final BackupListener toSink;
     private final long total;
     private final int archives;
     private final boolean serverCounts;
-    private final WalStreamer streamer;
+    private final @Nullable WalStreamer streamer;
     /** Archives received whole. */
     private int archive;
     long done;
 
-    Counting(BackupSink sink, long total, int archives, boolean serverCounts,
-        WalStreamer streamer) {
-      this.sink = sink;
+    Counting(BackupListener toSink, long total, int archives, boolean serverCounts,
+        @Nullable WalStreamer streamer) {
+      this.toSink = toSink;
       this.total = total;
       this.archives = archives;
       this.serverCounts = serverCounts;
@@ -371,7 +423,7 @@ public final class BaseBackup {
 
     @Override
     public void archiveStart(String name, String tablespacePath, boolean terminated) {
-      sink.archiveStart(name, tablespacePath, terminated);
+      toSink.archiveStart(name, tablespacePath, terminated);
     }
 
     @Override
@@ -380,17 +432,17 @@ public final class BaseBackup {
         streamer.checkAlive();
       }
       if (serverCounts) {
-        sink.archiveData(data);
+        toSink.archiveData(data);
         return;
       }
       done += data.remaining();
-      sink.archiveData(data);
+      toSink.archiveData(data);
       progress.progress(done, Math.max(total, done), archive, archives);
     }
 
     @Override
     public void archiveEnd() {
-      sink.archiveEnd();
+      toSink.archiveEnd();
       // As pg_basebackup, the tablespace count is of those received whole: 0/1 during the first.
       archive++;
       progress.progress(done, Math.max(total, done), archive, archives);
@@ -398,17 +450,17 @@ public final class BaseBackup {
 
     @Override
     public void manifestStart() {
-      sink.manifestStart();
+      toSink.manifestStart();
     }
 
     @Override
     public void manifestData(ByteBuffer data) {
-      sink.manifestData(data);
+      toSink.manifestData(data);
     }
 
     @Override
     public void manifestEnd() {
-      sink.manifestEnd();
+      toSink.manifestEnd();
     }
   }
 }

@@ -5,6 +5,7 @@ import io.jwalreceiver.session.ConnInfo;
 import io.jwalreceiver.session.ConnectionConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The lines {@code -R} appends to {@code postgresql.auto.conf} (protocol-notes §6 step 13): a
@@ -55,7 +56,7 @@ public final class RecoveryConfig {
    * @param conninfo the {@code primary_conninfo} keywords, in order
    * @param slotName the permanent slot ({@code -S}), or null
    */
-  public static String render(Map<String, String> conninfo, String slotName) {
+  public static String render(Map<String, String> conninfo, @Nullable String slotName) {
     StringBuilder sb = new StringBuilder();
     sb.append("primary_conninfo = '").append(escapeConfigValue(ConnInfo.toConnInfoString(conninfo)))
         .append("'\n");

@@ -95,7 +95,7 @@ final class WalTarPacker {
     } catch (IOException e) {
       throw io("could not write file \"" + tarFile + "\"", e);
     }
-    delete(walDir.getParent());
+    delete(java.util.Objects.requireNonNull(walDir.getParent(), "pg_wal has a parent"));
   }
 
   private static void delete(Path dir) {

@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli;
 
-import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
-import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.basebackup.BackupCompression;
-import io.jwalreceiver.basebackup.BackupProgress;
 import io.jwalreceiver.basebackup.BackupResult;
 import io.jwalreceiver.basebackup.BaseBackup;
 import io.jwalreceiver.basebackup.BaseBackupRequest;
+import io.jwalreceiver.basebackup.Destination;
 import io.jwalreceiver.basebackup.sink.TablespaceMapping;
 import io.jwalreceiver.session.ConnInfo;
 import io.jwalreceiver.session.ConnectionConfig;
@@ -128,11 +126,9 @@ public final class BaseBackupCommand implements Callable<Integer> {
   @Option(names = {"-P", "--progress"}, description = "show progress information")
   boolean showProgress;
 
-  @Option(names = {"-S", "--slot"}, paramLabel = "SLOTNAME", description = "replication slot to use")
-  String slot;
+  @Mixin SlotOption slotOption;
 
-  @Option(names = {"-v", "--verbose"}, description = "output verbose messages")
-  boolean verbose;
+  @Mixin VerboseOption verboseOption;
 
   @Option(names = "--manifest-checksums", paramLabel = "SHA{224,256,384,512}|CRC32C|NONE",
       description = "use algorithm for manifest checksums")
@@ -170,6 +166,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    String slot = slotOption.slot;
     // pg_basebackup 17's --sync-method: fsync is what we do; syncfs(2) has no Java binding, so
     // we answer as a PostgreSQL build without it does.
     if (syncMethod != null && !"fsync".equals(syncMethod)) {
@@ -228,7 +225,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
         return error(e.getMessage());
       }
     }
-    Duration interval = Duration.ofSeconds(10);
+    Duration interval = BaseBackupRequest.DEFAULT_STATUS_INTERVAL;
     if (statusInterval != null) {
       Integer v = IntOption.parse(cli, statusInterval, "-s/--status-interval", 0, 2147483);
       if (v == null) {
@@ -314,42 +311,49 @@ public final class BaseBackupCommand implements Callable<Integer> {
       // Path.of("") would be the current directory; pg_basebackup's mkdir("") fails.
       return error("could not create directory \"\": No such file or directory");
     }
-    String targetName = backupTarget;
-    String targetDetail = null;
-    if (backupTarget != null && backupTarget.indexOf(':') >= 0) {
-      targetName = backupTarget.substring(0, backupTarget.indexOf(':'));
-      targetDetail = backupTarget.substring(backupTarget.indexOf(':') + 1);
+    Destination destination;
+    if (backupTarget != null) {
+      int colon = backupTarget.indexOf(':');
+      destination = colon >= 0
+          ? new Destination.Server(backupTarget.substring(0, colon),
+              backupTarget.substring(colon + 1))
+          : new Destination.Server(backupTarget, null);
+    } else if (toStdout) {
+      destination = new Destination.Stdout(cli.out());
+    } else {
+      destination = new Destination.Directory(pgdata.toAbsolutePath());
     }
-    BaseBackupRequest request = new BaseBackupRequest(
-        pgdata == null || toStdout ? null : pgdata.toAbsolutePath(),
-        fmt,
-        wal,
-        slot,
-        createSlot,
-        !noSlot && slot == null,
-        writeRecoveryConf,
-        fast,
-        label == null ? "pg_basebackup base backup" : label,
-        !noEstimateSize,
-        rate,
-        mappings,
-        walDir,
-        !noSync,
-        noClean,
-        noManifest ? "no" : manifestForceEncode ? "force-encode" : "yes",
-        manifestChecksums,
-        !noVerifyChecksums,
-        interval,
-        writeRecoveryConf ? connection.primaryConninfo(cli, config, explicitDbname()) : null,
-        compression,
-        targetName,
-        targetDetail,
-        incremental);
-    Progress progress = new Progress();
+    BaseBackupRequest.Builder request = BaseBackupRequest.builder()
+        .destination(destination)
+        .format(fmt)
+        .walMethod(wal)
+        .slotName(slot)
+        .createSlot(createSlot)
+        .temporarySlot(!noSlot && slot == null)
+        .writeRecoveryConf(writeRecoveryConf)
+        .fastCheckpoint(fast)
+        .estimateSize(!noEstimateSize)
+        .maxRateKb(rate)
+        .tablespaceMappings(mappings)
+        .walDir(walDir)
+        .sync(!noSync)
+        .keepOnFailure(noClean)
+        .manifest(noManifest ? "no" : manifestForceEncode ? "force-encode" : "yes")
+        .manifestChecksums(manifestChecksums)
+        .verifyChecksums(!noVerifyChecksums)
+        .statusInterval(interval)
+        .recoveryConninfo(writeRecoveryConf
+            ? connection.primaryConninfo(cli, config, explicitDbname()) : null)
+        .compression(compression)
+        .incrementalManifest(incremental);
+    if (label != null) {
+      request.label(label);
+    }
+    BaseBackupProgress progress = new BaseBackupProgress(cli, verboseOption.verbose, showProgress, !noSync,
+        !noManifest && pgdata != null && !toStdout);
     BackupResult result;
     try {
-      result = new BaseBackup(config, request, progress, cli::notice)
-          .withStdout(toStdout ? cli.out() : null)
+      result = new BaseBackup(config, request.build(), progress, cli::notice)
           .withInlineVerification(!"off".equals(cli.env().get(INLINE_VERIFY_ENV)))
           .run();
     } catch (PgException e) {
@@ -422,120 +426,5 @@ public final class BaseBackupCommand implements Callable<Integer> {
   private int error(String message) {
     cli.error(message, null, null);
     return ExitCodes.ERROR;
-  }
-
-  /** pg_basebackup's -v and -P output. */
-  private final class Progress implements BackupProgress {
-    private long lastPrint;
-    private boolean printedProgress;
-    private final boolean tty = System.console() != null;
-
-    @Override
-    public void waitingForCheckpoint() {
-      if (verbose || showProgress) {
-        cli.info("initiating base backup, waiting for checkpoint to complete");
-      }
-    }
-
-    @Override
-    public void started(Lsn start, TimelineId timeline) {
-      if (verbose || showProgress) {
-        cli.info("checkpoint completed");
-      }
-      if (verbose) {
-        cli.info("write-ahead log start point: " + start + " on timeline " + timeline);
-      }
-    }
-
-    @Override
-    public void streamerStarted(String slotName, boolean temporary) {
-      if (verbose) {
-        // The streamer itself reports the temporary slot it creates, with its name.
-        cli.info("starting background WAL receiver");
-      }
-    }
-
-    @Override
-    public void progress(long doneBytes, long totalBytes, int archive, int archives) {
-      if (!showProgress) {
-        return;
-      }
-      long now = System.nanoTime();
-      lastDone = doneBytes;
-      lastTotal = totalBytes;
-      lastArchive = archive;
-      lastArchives = archives;
-      if (printedProgress && now - lastPrint < 1_000_000_000L) {
-        return;
-      }
-      lastPrint = now;
-      print();
-    }
-
-    private long lastDone;
-    private long lastTotal;
-    private int lastArchive;
-    private int lastArchives;
-
-    private void print() {
-      long doneBytes = lastDone;
-      long totalBytes = lastTotal;
-      int archive = lastArchive;
-      int archives = lastArchives;
-      long doneKb = doneBytes / 1024;
-      long totalKb = Math.max(1, totalBytes / 1024);
-      int pct = (int) Math.min(100, doneKb * 100 / totalKb);
-      String width = "%" + Long.toString(totalKb).length() + "d";
-      String line = String.format(Locale.ROOT, width + "/%d kB (%d%%), %d/%d tablespace%s",
-          doneKb, totalKb, pct, archive, archives, archives == 1 ? "" : "s");
-      cli.err().print(line + (tty ? "\r" : "\n"));
-      cli.err().flush();
-      printedProgress = true;
-    }
-
-    @Override
-    public void dataDone(Lsn end, TimelineId timeline) {
-      if (showProgress && lastArchives > 0) {
-        // The final figures, as pg_basebackup prints them once the data is complete.
-        print();
-      }
-      endLine();
-      if (verbose) {
-        cli.info("write-ahead log end point: " + end);
-      }
-    }
-
-    @Override
-    public void waitingForWal() {
-      if (verbose) {
-        cli.info("waiting for background process to finish streaming ...");
-      }
-    }
-
-    @Override
-    public void info(String message) {
-      if (verbose) {
-        cli.info(message);
-      }
-    }
-
-    void endLine() {
-      if (printedProgress && tty) {
-        cli.err().println();
-      }
-      printedProgress = false;
-    }
-
-    void done(BackupResult result) {
-      if (verbose) {
-        if (!noSync) {
-          cli.info("syncing data to disk ...");
-        }
-        if (!noManifest && pgdata != null && !toStdout) {
-          cli.info("renaming backup_manifest.tmp to backup_manifest");
-        }
-        cli.info("base backup completed");
-      }
-    }
   }
 }

@@ -58,8 +58,7 @@ public final class BenchBaseBackupCommand implements Callable<Integer> {
       description = "leave the backup in -D (default: remove what the bench created)")
   boolean keep;
 
-  @Option(names = "--json", description = "print the report as one JSON document")
-  boolean json;
+  @Mixin JsonOption jsonOption;
 
   @Mixin ConnectionOptions connection;
 
@@ -134,7 +133,7 @@ public final class BenchBaseBackupCommand implements Callable<Integer> {
     BenchReport.BackupLabels labels = new BenchReport.BackupLabels(
         kind.name().toLowerCase(Locale.ROOT), tar ? "tar" : "plain", fetch ? "fetch" : "none",
         compress == null ? "none" : compress);
-    cli.out().print(json ? BenchReport.backupJson(result, labels) + "\n"
+    cli.out().print(jsonOption.json ? BenchReport.backupJson(result, labels) + "\n"
         : BenchReport.backupText(result, labels));
     cli.out().flush();
     return ExitCodes.OK;

@@ -79,8 +79,7 @@ public final class BenchWalCommand implements Callable<Integer> {
           "ahead of the receiver"})
   boolean generate;
 
-  @Option(names = "--json", description = "print the report as one JSON document")
-  boolean json;
+  @Mixin JsonOption jsonOption;
 
   @Mixin ConnectionOptions connection;
 
@@ -162,7 +161,7 @@ public final class BenchWalCommand implements Callable<Integer> {
     }
     BenchReport.WalLabels labels =
         new BenchReport.WalLabels(kind.name().toLowerCase(java.util.Locale.ROOT), synchronous);
-    cli.out().print(json ? BenchReport.walJson(result, labels) + "\n"
+    cli.out().print(jsonOption.json ? BenchReport.walJson(result, labels) + "\n"
         : BenchReport.walText(result, labels));
     cli.out().flush();
     return ExitCodes.OK;

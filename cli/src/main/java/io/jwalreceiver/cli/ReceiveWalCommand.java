@@ -72,15 +72,13 @@ public final class ReceiveWalCommand implements Callable<Integer> {
       description = "time between status packets sent to server (default: 10)")
   String statusInterval;
 
-  @Option(names = {"-S", "--slot"}, paramLabel = "SLOTNAME", description = "replication slot to use")
-  String slot;
+  @Mixin SlotOption slotOption;
 
   @Option(names = "--synchronous",
       description = "flush write-ahead log immediately after writing")
   boolean synchronous;
 
-  @Option(names = {"-v", "--verbose"}, description = "output verbose messages")
-  boolean verbose;
+  @Mixin VerboseOption verboseOption;
 
   @Option(names = {"-Z", "--compress"}, paramLabel = "METHOD[:DETAIL]",
       description = {"compress as specified (none, gzip, lz4, or zstd, our addition to",
@@ -135,10 +133,10 @@ public final class ReceiveWalCommand implements Callable<Integer> {
     if (createSlot && dropSlot) {
       return usage("cannot use --create-slot together with --drop-slot");
     }
-    if (createSlot && slot == null) {
+    if (createSlot && slotOption.slot == null) {
       return usage("--create-slot needs a slot to be specified using --slot");
     }
-    if (dropSlot && slot == null) {
+    if (dropSlot && slotOption.slot == null) {
       return usage("--drop-slot needs a slot to be specified using --slot");
     }
     if (synchronous && noSync) {
@@ -178,20 +176,20 @@ public final class ReceiveWalCommand implements Callable<Integer> {
     ConnectionConfig config = connection.resolve(cli, FALLBACK_APPLICATION_NAME);
 
     if (dropSlot) {
-      if (verbose) {
-        cli.info("dropping replication slot \"" + slot + "\"");
+      if (verboseOption.verbose) {
+        cli.info("dropping replication slot \"" + slotOption.slot + "\"");
       }
-      return runSlotCommand(config, new ReplicationCommand.DropReplicationSlot(slot, false), false);
+      return runSlotCommand(config, new ReplicationCommand.DropReplicationSlot(slotOption.slot, false), false);
     }
     if (createSlot) {
-      if (verbose) {
-        cli.info("creating replication slot \"" + slot + "\"");
+      if (verboseOption.verbose) {
+        cli.info("creating replication slot \"" + slotOption.slot + "\"");
       }
       // pg_receivewal creates the slot without RESERVE_WAL (restart_lsn stays NULL until the
       // first stream).
       // Like pg_receivewal, --create-slot only creates the slot and exits.
       return runSlotCommand(
-          config, new ReplicationCommand.CreateReplicationSlot(slot, false, false), ifNotExists);
+          config, new ReplicationCommand.CreateReplicationSlot(slotOption.slot, false, false), ifNotExists);
     }
 
     if (metricsAddress != null && metricsPort == null) {
@@ -211,7 +209,7 @@ public final class ReceiveWalCommand implements Callable<Integer> {
     }
 
     WalReceiver.Options options = WalReceiver.Options.defaults()
-        .withSlotName(slot)
+        .withSlotName(slotOption.slot)
         .withStatusInterval(interval)
         .withSynchronous(synchronous)
         .withEndPosition(end)
@@ -230,12 +228,12 @@ public final class ReceiveWalCommand implements Callable<Integer> {
           if (metrics != null) {
             metrics.attach(sink);
           }
-          if (verbose || metrics != null) {
+          if (verboseOption.verbose || metrics != null) {
             sink.onSegmentCompleted(seg -> {
               if (metrics != null) {
                 metrics.segmentCompleted();
               }
-              if (verbose) {
+              if (verboseOption.verbose) {
                 cli.info("finished segment at " + seg.endLsn() + " (timeline " + seg.timeline()
                     + ")");
               }
@@ -296,7 +294,7 @@ public final class ReceiveWalCommand implements Callable<Integer> {
     }
     try {
       int port = metrics.serve(address, metricsPort);
-      if (verbose) {
+      if (verboseOption.verbose) {
         cli.info("serving metrics at http://" + hostForUrl(address) + ":" + port + "/metrics");
       }
       return true;
@@ -316,14 +314,14 @@ public final class ReceiveWalCommand implements Callable<Integer> {
   private final class Messages implements WalReceiver.Listener {
     @Override
     public void info(String message) {
-      if (verbose) {
+      if (verboseOption.verbose) {
         cli.info(message);
       }
     }
 
     @Override
     public void timelineSwitched(TimelineId from, TimelineId to, Lsn start) {
-      if (verbose) {
+      if (verboseOption.verbose) {
         cli.info("switched to timeline " + to + " at " + start);
       }
     }
@@ -340,7 +338,7 @@ public final class ReceiveWalCommand implements Callable<Integer> {
   private int runSlotCommand(ConnectionConfig config, ReplicationCommand command, boolean tolerateExisting) {
     return SlotCommands.run(cli, config, command,
         tolerateExisting ? SqlState.DUPLICATE_OBJECT : null,
-        verbose ? "replication slot \"" + slot + "\" already exists" : null);
+        verboseOption.verbose ? "replication slot \"" + slotOption.slot + "\" already exists" : null);
   }
 
   private int usage(String message) {

@@ -15,6 +15,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decompresses a server-compressed archive ({@code base.tar.gz}, {@code .tar.lz4}, {@code
@@ -52,8 +53,8 @@ public final class ArchiveDecompressor {
   private final Thread worker;
   private final StageTimes times;
 
-  private Chunk filling;
-  private volatile Throwable failure;
+  private @Nullable Chunk filling;
+  private volatile @Nullable Throwable failure;
   private volatile boolean aborted;
   private boolean finished;
 
@@ -104,7 +105,7 @@ public final class ArchiveDecompressor {
    * @return {@code NONE} for {@code .tar}, the algorithm for {@code .tar.gz}, {@code .tar.lz4},
    *     {@code .tar.zst}, or null when the name is none of these (not a tar archive)
    */
-  public static Compression.Algorithm algorithmOf(String archiveName) {
+  public static Compression.@Nullable Algorithm algorithmOf(String archiveName) {
     if (archiveName.length() > 4 && archiveName.endsWith(".tar")) {
       return Compression.Algorithm.NONE;
     }
@@ -280,7 +281,7 @@ public final class ArchiveDecompressor {
 
   /** The queue as an InputStream, recycling each chunk once read. */
   private final class QueueInput extends InputStream {
-    private Chunk current;
+    private @Nullable Chunk current;
     private int position;
     private boolean end;
     /** Nanoseconds spent waiting for compressed input (only when timing). */

@@ -9,6 +9,7 @@ import java.util.Objects;
 import net.jpountz.xxhash.StreamingXXHash32;
 import net.jpountz.xxhash.XXHash32;
 import net.jpountz.xxhash.XXHashFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads the LZ4 frame format (lz4 {@code doc/lz4_Frame_format.md}), including <em>linked</em>
@@ -39,7 +40,7 @@ public final class Lz4FrameDecoder extends InputStream {
   private boolean blockChecksum;
   private boolean contentChecksum;
   private int maxBlock;
-  private StreamingXXHash32 contentHash;
+  private @Nullable StreamingXXHash32 contentHash;
 
   private byte[] compressed = new byte[0];
   /** Output: up to 64 KiB of history, then the current block's bytes. */
@@ -105,7 +106,7 @@ public final class Lz4FrameDecoder extends InputStream {
       if (size == 0) {
         if (contentChecksum) {
           int expected = readIntLe();
-          if (contentHash.getValue() != expected) {
+          if (Objects.requireNonNull(contentHash).getValue() != expected) {
             throw new IOException("LZ4 content checksum mismatch");
           }
         }
@@ -135,7 +136,7 @@ public final class Lz4FrameDecoder extends InputStream {
         n = decodeBlock(compressed, size, window, historyEnd, maxBlock);
       }
       if (contentChecksum) {
-        contentHash.update(window, historyEnd, n);
+        Objects.requireNonNull(contentHash).update(window, historyEnd, n);
       }
       position = historyEnd;
       limit = historyEnd + n;

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.basebackup.compress;
 
+import java.util.Objects;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.util.ArrayDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The pipeline {@link ParallelGzipEncoder} and {@link ParallelLz4Encoder} share: the caller's
@@ -31,7 +33,7 @@ abstract class ParallelBlockEncoder<B extends ParallelBlockEncoder.Block> extend
   static class Block {
     final byte[] in;
     int inLength;
-    Future<?> done;
+    @Nullable Future<?> done;
 
     Block(int size) {
       in = new byte[size];
@@ -40,7 +42,7 @@ abstract class ParallelBlockEncoder<B extends ParallelBlockEncoder.Block> extend
 
   private final String algorithm;
   private final int blockSize;
-  private final ExecutorService pool;
+  private final @Nullable ExecutorService pool;
   private final int maxPending;
   private final int maxBlocks;
 
@@ -49,7 +51,7 @@ abstract class ParallelBlockEncoder<B extends ParallelBlockEncoder.Block> extend
   private int allocated;
 
   /** The block being filled, or null. */
-  private B current;
+  private @Nullable B current;
 
   /**
    * @param algorithm names the worker threads and errors
@@ -148,7 +150,7 @@ abstract class ParallelBlockEncoder<B extends ParallelBlockEncoder.Block> extend
   }
 
   private void submit(boolean last) throws IOException {
-    B b = current;
+    B b = Objects.requireNonNull(current, "a block is being filled");
     current = null;
     prepare(b, last);
     if (pool == null) {
@@ -165,8 +167,8 @@ abstract class ParallelBlockEncoder<B extends ParallelBlockEncoder.Block> extend
 
   /** Waits for the oldest pending block and writes its output. */
   private void writeOldest() throws IOException {
-    B b = pending.poll();
-    CompressionThreads.await(b.done, algorithm);
+    B b = Objects.requireNonNull(pending.poll(), "a block is pending");
+    CompressionThreads.await(Objects.requireNonNull(b.done), algorithm);
     written(b);
   }
 }

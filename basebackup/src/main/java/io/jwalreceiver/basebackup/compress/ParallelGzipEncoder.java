@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
+import org.jspecify.annotations.Nullable;
 
 /**
  * gzip on several threads, the way pigz does it, producing one ordinary gzip member (RFC 1952)
@@ -60,9 +61,9 @@ final class ParallelGzipEncoder extends ParallelBlockEncoder<ParallelGzipEncoder
   private boolean headerWritten;
 
   /** The last block submitted: the next one's dictionary. */
-  private Block previous;
+  private @Nullable Block previous;
   /** The last block written out: recycled once its successor is written. */
-  private Block lastWritten;
+  private @Nullable Block lastWritten;
 
   /** One block: its input, and (once compressed) its output. */
   static final class Block extends ParallelBlockEncoder.Block {
@@ -70,7 +71,7 @@ final class ParallelGzipEncoder extends ParallelBlockEncoder<ParallelGzipEncoder
     int outLength;
     /** CRC-32 of {@code in[0, inLength)}, set by the worker. */
     int crc;
-    Block dictionary;
+    @Nullable Block dictionary;
     boolean last;
 
     Block(int size) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A parsed {@code backup_manifest} (protocol-notes §7.1): what {@link ManifestParser} read and
@@ -61,7 +62,7 @@ public record BackupManifest(
       String path,
       boolean encodedPath,
       long size,
-      String lastModified,
+      @Nullable String lastModified,
       ChecksumAlgorithm algorithm,
       String checksum) {
 

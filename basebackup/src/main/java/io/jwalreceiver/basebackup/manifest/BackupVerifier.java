@@ -23,11 +23,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks a plain-format backup against its {@code backup_manifest} as {@code pg_verifybackup}
@@ -162,7 +159,7 @@ public final class BackupVerifier {
     try {
       manifest = ManifestParser.read(manifestFile);
     } catch (PgException e) {
-      reporter.fatal(e.getMessage());
+      reporter.fatal(String.valueOf(e.getMessage()));
       return;
     }
     if (manifest.systemIdentifier().isPresent()) {
@@ -287,103 +284,19 @@ public final class BackupVerifier {
     return false;
   }
 
-  /**
-   * Checksums the files on {@link #threads} threads. Workers take files in sorted order; with
-   * exit-on-error they stop taking new ones after the first failure, so every file before it
-   * has been checked and the first error reported is the same on every run.
-   */
+  /** Checksums the files ({@link FileChecksums}) and reports each mismatch, in file order. */
   private void verifyChecksums(List<FileEntry> files, Reporter reporter) {
-    if (files.isEmpty()) {
+    List<String> problems;
+    try {
+      problems = new FileChecksums(backupDir, threads, exitOnError).problems(files);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      reporter.fatal("interrupted while verifying checksums");
       return;
     }
-    String[] results = new String[files.size()];
-    AtomicInteger next = new AtomicInteger();
-    AtomicInteger firstFailure = new AtomicInteger(Integer.MAX_VALUE);
-    int workers = Math.max(1, Math.min(threads, files.size()));
-    Runnable worker = () -> {
-      byte[] buffer = new byte[BUFFER_SIZE];
-      int i;
-      while ((i = next.getAndIncrement()) < files.size()) {
-        if (exitOnError && i > firstFailure.get()) {
-          return;
-        }
-        String problem = checksumProblem(files.get(i), buffer);
-        results[i] = problem;
-        if (problem != null) {
-          firstFailure.accumulateAndGet(i, Math::min);
-        }
-      }
-    };
-    if (workers == 1) {
-      worker.run();
-    } else {
-      ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
-        Thread t = new Thread(r, "verifybackup-checksum");
-        t.setDaemon(true);
-        return t;
-      });
-      try {
-        List<Future<?>> futures = new ArrayList<>();
-        for (int w = 0; w < workers; w++) {
-          futures.add(pool.submit(worker));
-        }
-        for (Future<?> f : futures) {
-          f.get();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        reporter.fatal("interrupted while verifying checksums");
-      } catch (java.util.concurrent.ExecutionException e) {
-        throw new IllegalStateException("checksum worker failed", e.getCause());
-      } finally {
-        pool.shutdownNow();
-      }
+    for (String problem : problems) {
+      reporter.error(problem);
     }
-    for (String problem : results) {
-      if (problem != null) {
-        reporter.error(problem);
-      }
-    }
-  }
-
-  /** The error for one file, or null when its checksum matches. */
-  private String checksumProblem(FileEntry entry, byte[] buffer) {
-    Path file = resolve(entry.path());
-    ManifestChecksum checksum = ManifestChecksum.create(entry.algorithm());
-    long read = 0;
-    try (InputStream in = Files.newInputStream(file)) {
-      int n;
-      while ((n = in.read(buffer, 0, buffer.length)) > 0) {
-        checksum.update(buffer, 0, n);
-        read += n;
-      }
-    } catch (java.nio.file.NoSuchFileException | java.nio.file.AccessDeniedException e) {
-      return "could not open file \"" + entry.path() + "\": " + ManifestErrors.reason(e);
-    } catch (IOException e) {
-      return "could not read file \"" + entry.path() + "\": " + ManifestErrors.reason(e);
-    }
-    if (read != entry.size()) {
-      return "file \"" + entry.path() + "\" should contain " + entry.size()
-          + " bytes, but read " + read + " bytes";
-    }
-    String actual = checksum.finishHex();
-    int expectedLength = entry.checksum().length() / 2;
-    if (expectedLength != entry.algorithm().digestLength()) {
-      return "file \"" + entry.path() + "\" has checksum of length " + expectedLength
-          + ", but expected " + entry.algorithm().digestLength();
-    }
-    if (!actual.equals(entry.checksum())) {
-      return "checksum mismatch for file \"" + entry.path() + "\"";
-    }
-    return null;
-  }
-
-  private Path resolve(String rel) {
-    Path p = backupDir;
-    for (String part : rel.split("/")) {
-      p = p.resolve(part);
-    }
-    return p;
   }
 
   /**
@@ -456,8 +369,8 @@ public final class BackupVerifier {
   /** Options for {@link BackupVerifier}; see the setters for pg_verifybackup's equivalents. */
   public static final class Builder {
     private final Path backupDir;
-    private Path manifestFile;
-    private Path walDir;
+    private @Nullable Path manifestFile;
+    private @Nullable Path walDir;
     private final List<String> ignored = new ArrayList<>(DEFAULT_IGNORED);
     private boolean skipChecksums;
     private boolean skipWal;

@@ -3,6 +3,7 @@ package io.jwalreceiver.basebackup.manifest;
 
 import java.util.Locale;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The per-file checksum algorithms a {@code backup_manifest} can name in {@code
@@ -23,9 +24,9 @@ public enum ChecksumAlgorithm {
   SHA512(64, "SHA-512");
 
   private final int digestLength;
-  private final String jcaName;
+  private final @Nullable String jcaName;
 
-  ChecksumAlgorithm(int digestLength, String jcaName) {
+  ChecksumAlgorithm(int digestLength, @Nullable String jcaName) {
     this.digestLength = digestLength;
     this.jcaName = jcaName;
   }
@@ -36,7 +37,7 @@ public enum ChecksumAlgorithm {
   }
 
   /** The JCA {@code MessageDigest} name, or null for NONE and CRC32C. */
-  String jcaName() {
+  @Nullable String jcaName() {
     return jcaName;
   }
 

@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
 import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A running checksum of one file, computed the way the server computes the {@code Checksum} of a
@@ -25,8 +26,8 @@ public final class ManifestChecksum {
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
   private final ChecksumAlgorithm algorithm;
-  private final CRC32C crc;
-  private final MessageDigest digest;
+  private final @Nullable CRC32C crc;
+  private final @Nullable MessageDigest digest;
 
   private ManifestChecksum(ChecksumAlgorithm algorithm) {
     this.algorithm = algorithm;
@@ -120,7 +121,7 @@ public final class ManifestChecksum {
    *
    * @return the bytes, or null when the length is odd or a character is not a hex digit
    */
-  public static byte[] unhex(String text) {
+  public static byte @Nullable [] unhex(String text) {
     if (text.length() % 2 != 0) {
       return null;
     }

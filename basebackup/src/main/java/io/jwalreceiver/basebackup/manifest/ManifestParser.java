@@ -8,23 +8,20 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.async.ByteBufferFeeder;
 import com.fasterxml.jackson.core.io.JsonEOFException;
-import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
-import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.basebackup.manifest.BackupManifest.FileEntry;
 import io.jwalreceiver.basebackup.manifest.BackupManifest.WalRange;
+import java.util.Objects;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a {@code backup_manifest} with jackson-core's streaming parser and checks it the way
@@ -106,24 +103,24 @@ public final class ManifestParser {
 
   private State state = State.TOPLEVEL_START;
   private int version;
-  private String systemIdentifier;
-  private String manifestChecksum;
+  private @Nullable String systemIdentifier;
+  private @Nullable String manifestChecksum;
 
-  private FileField fileField;
-  private String path;
-  private String encodedPath;
-  private String size;
-  private String lastModified;
-  private String algorithm;
-  private String checksum;
+  private @Nullable FileField fileField;
+  private @Nullable String path;
+  private @Nullable String encodedPath;
+  private @Nullable String size;
+  private @Nullable String lastModified;
+  private @Nullable String algorithm;
+  private @Nullable String checksum;
 
-  private WalRangeField walRangeField;
-  private String timeline;
-  private String startLsn;
-  private String endLsn;
+  private @Nullable WalRangeField walRangeField;
+  private @Nullable String timeline;
+  private @Nullable String startLsn;
+  private @Nullable String endLsn;
 
   /** The entries, when they are kept ({@link #read}, {@link #parse}); else null. */
-  private final List<FileEntry> files;
+  private final @Nullable List<FileEntry> files;
   /** Every path so far, for the duplicate check. */
   private final java.util.Set<String> paths = new java.util.HashSet<>();
   private final List<WalRange> walRanges = new ArrayList<>();
@@ -135,13 +132,7 @@ public final class ManifestParser {
   private long received;
   private boolean finished;
 
-  // Manifest-Checksum covers everything up to and including the second-to-last newline: the
-  // digest is copied at every newline, so no line (however long) needs to be kept.
-  private final MessageDigest running = sha256();
-  private MessageDigest atLastNewline;
-  private MessageDigest atPenultimateNewline;
-  private long newlines;
-  private boolean endsInNewline;
+  private final ManifestLineDigest lines = new ManifestLineDigest();
   private final TrailingCommaGuard commaGuard = new TrailingCommaGuard();
 
   private ManifestParser(boolean keep, Consumer<FileEntry> onFile, long limit) {
@@ -229,7 +220,7 @@ public final class ManifestParser {
     if (!data.hasRemaining()) {
       return;
     }
-    digestLines(data.duplicate());
+    lines.update(data.duplicate());
     int trailingComma = commaGuard.scan(data);
     try {
       if (trailingComma >= 0) {
@@ -270,13 +261,13 @@ public final class ManifestParser {
     if (version != 1 && systemIdentifier == null) {
       throw ManifestErrors.parseFailure("expected system identifier");
     }
-    verifyManifestChecksum();
+    String checksum = lines.verify(manifestChecksum);
     OptionalLong sysid =
         systemIdentifier == null
             ? OptionalLong.empty()
             : OptionalLong.of(Long.parseUnsignedLong(systemIdentifier));
     return new BackupManifest(version, sysid, files == null ? List.of() : files, walRanges,
-        manifestChecksum);
+        checksum);
   }
 
   /**
@@ -316,41 +307,6 @@ public final class ManifestParser {
       return ManifestErrors.parseFailure(j.getOriginalMessage());
     }
     return ManifestErrors.parseFailure(String.valueOf(e.getMessage()));
-  }
-
-  /** Advances the line digests over {@code data}. */
-  private void digestLines(ByteBuffer data) {
-    int from = data.position();
-    int end = data.limit();
-    for (int i = from; i < end; i++) {
-      if (data.get(i) == '\n') {
-        running.update(data.duplicate().position(from).limit(i + 1));
-        from = i + 1;
-        newlines++;
-        atPenultimateNewline = atLastNewline;
-        atLastNewline = copy(running);
-      }
-    }
-    if (from < end) {
-      running.update(data.duplicate().position(from).limit(end));
-    }
-    endsInNewline = data.get(end - 1) == '\n';
-  }
-
-  private static MessageDigest copy(MessageDigest d) {
-    try {
-      return (MessageDigest) d.clone();
-    } catch (CloneNotSupportedException e) {
-      throw new IllegalStateException("SHA-256 digest cannot be copied", e);
-    }
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private void objectStart() {
@@ -453,7 +409,7 @@ public final class ManifestParser {
   }
 
   /** A scalar value; {@code text} is null for JSON null. */
-  private void scalar(String text) {
+  private void scalar(@Nullable String text) {
     String value = text == null ? "null" : text;
     switch (state) {
       case VERSION_VALUE -> {
@@ -467,30 +423,30 @@ public final class ManifestParser {
         state = State.TOPLEVEL_FIELD;
       }
       case SYSTEM_IDENTIFIER_VALUE -> {
-        if (!isUnsigned64(value)) {
+        if (!ManifestValues.isUnsigned64(value)) {
           throw ManifestErrors.parseFailure("manifest system identifier not an integer");
         }
         systemIdentifier = value;
         state = State.TOPLEVEL_FIELD;
       }
       case THIS_FILE_VALUE -> {
-        switch (fileField) {
+        switch (Objects.requireNonNull(fileField)) {
           case PATH -> path = value;
           case ENCODED_PATH -> encodedPath = value;
           case SIZE -> size = value;
           case LAST_MODIFIED -> lastModified = value;
           case CHECKSUM_ALGORITHM -> algorithm = value;
           case CHECKSUM -> checksum = value;
-          default -> throw new IllegalStateException(fileField.toString());
+          default -> throw new IllegalStateException(String.valueOf(fileField));
         }
         state = State.THIS_FILE_FIELD;
       }
       case THIS_WAL_RANGE_VALUE -> {
-        switch (walRangeField) {
+        switch (Objects.requireNonNull(walRangeField)) {
           case TIMELINE -> timeline = value;
           case START_LSN -> startLsn = value;
           case END_LSN -> endLsn = value;
-          default -> throw new IllegalStateException(walRangeField.toString());
+          default -> throw new IllegalStateException(String.valueOf(walRangeField));
         }
         state = State.THIS_WAL_RANGE_FIELD;
       }
@@ -503,50 +459,11 @@ public final class ManifestParser {
   }
 
   private void finishFile() {
-    if (path == null && encodedPath == null) {
-      throw ManifestErrors.parseFailure("missing path name");
-    }
-    if (path != null && encodedPath != null) {
-      throw ManifestErrors.parseFailure("both path name and encoded path name");
-    }
-    if (size == null) {
-      throw ManifestErrors.parseFailure("missing size");
-    }
-    if (algorithm == null && checksum != null) {
-      throw ManifestErrors.parseFailure("checksum without algorithm");
-    }
-    String name = path;
-    if (encodedPath != null) {
-      byte[] raw = ManifestChecksum.unhex(encodedPath);
-      if (raw == null) {
-        throw ManifestErrors.parseFailure("could not decode file name");
-      }
-      name = new String(raw, StandardCharsets.UTF_8);
-    }
-    if (!isDigits(size, 19)) {
-      throw ManifestErrors.parseFailure("file size is not an integer");
-    }
-    long bytes = Long.parseLong(size);
-    ChecksumAlgorithm type = ChecksumAlgorithm.NONE;
-    if (algorithm != null) {
-      type =
-          ChecksumAlgorithm.parse(algorithm)
-              .orElseThrow(
-                  () ->
-                      ManifestErrors.corrupted(
-                          "unrecognized checksum algorithm: \"" + algorithm + "\""));
-    }
-    String hex = "";
-    if (checksum != null && !checksum.isEmpty()) {
-      if (ManifestChecksum.unhex(checksum) == null) {
-        throw ManifestErrors.corrupted(
-            "invalid checksum for file \"" + name + "\": \"" + checksum + "\"");
-      }
-      hex = checksum.toLowerCase(java.util.Locale.ROOT);
-    }
-    FileEntry entry = new FileEntry(name, encodedPath != null, bytes, lastModified, type, hex);
-    if (!paths.add(name)) {
-      throw ManifestErrors.corrupted("duplicate path name in backup manifest: \"" + name + "\"");
+    FileEntry entry =
+        ManifestValues.file(path, encodedPath, size, lastModified, algorithm, checksum);
+    if (!paths.add(entry.path())) {
+      throw ManifestErrors.corrupted(
+          "duplicate path name in backup manifest: \"" + entry.path() + "\"");
     }
     if (files != null) {
       files.add(entry);
@@ -555,84 +472,6 @@ public final class ManifestParser {
   }
 
   private void finishWalRange() {
-    if (timeline == null) {
-      throw ManifestErrors.parseFailure("missing timeline");
-    }
-    if (startLsn == null) {
-      throw ManifestErrors.parseFailure("missing start LSN");
-    }
-    if (endLsn == null) {
-      throw ManifestErrors.parseFailure("missing end LSN");
-    }
-    TimelineId tli;
-    try {
-      if (!isDigits(timeline, 10)) {
-        throw ManifestErrors.parseFailure("timeline is not an integer");
-      }
-      tli = TimelineId.of(Long.parseLong(timeline));
-    } catch (PgException e) {
-      throw ManifestErrors.parseFailure("timeline is not an integer");
-    }
-    Lsn start = parseLsn(startLsn, "could not parse start LSN");
-    Lsn end = parseLsn(endLsn, "could not parse end LSN");
-    walRanges.add(new WalRange(tli, start, end));
-  }
-
-  private static Lsn parseLsn(String text, String failure) {
-    try {
-      return Lsn.parse(text);
-    } catch (PgException e) {
-      throw ManifestErrors.parseFailure(failure);
-    }
-  }
-
-  /**
-   * Checks {@code Manifest-Checksum}: the SHA-256 of everything up to and including the
-   * second-to-last newline, which must be the one ending the line before the checksum line.
-   */
-  private void verifyManifestChecksum() {
-    if (newlines < 2) {
-      throw ManifestErrors.parseFailure("expected at least 2 lines");
-    }
-    if (!endsInNewline) {
-      throw ManifestErrors.parseFailure("last line not newline-terminated");
-    }
-    byte[] actual = atPenultimateNewline.digest();
-    if (manifestChecksum == null) {
-      throw ManifestErrors.corrupted("manifest has no checksum");
-    }
-    byte[] expected = ManifestChecksum.unhex(manifestChecksum);
-    if (expected == null || expected.length != actual.length) {
-      throw ManifestErrors.corrupted("invalid manifest checksum: \"" + manifestChecksum + "\"");
-    }
-    if (!MessageDigest.isEqual(actual, expected)) {
-      throw ManifestErrors.corrupted("manifest checksum mismatch");
-    }
-  }
-
-  private static boolean isDigits(String s, int maxLength) {
-    if (s.isEmpty() || s.length() > maxLength) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < '0' || c > '9') {
-        return false;
-      }
-    }
-    return s.length() < 19 || s.compareTo("9223372036854775807") <= 0;
-  }
-
-  private static boolean isUnsigned64(String s) {
-    if (s.isEmpty() || s.length() > 20) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < '0' || c > '9') {
-        return false;
-      }
-    }
-    return s.length() < 20 || s.compareTo("18446744073709551615") <= 0;
+    walRanges.add(ManifestValues.walRange(timeline, startLsn, endLsn));
   }
 }

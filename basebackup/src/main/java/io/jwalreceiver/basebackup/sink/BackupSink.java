@@ -3,6 +3,7 @@ package io.jwalreceiver.basebackup.sink;
 
 import io.jwalreceiver.basebackup.stream.BackupListener;
 import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where the archives of a base backup go. Receives the stream's events; {@link #finish} runs after
@@ -28,7 +29,7 @@ public interface BackupSink extends BackupListener {
   }
 
   /** The checksum algorithm of that check, or null without one. */
-  default ChecksumAlgorithm verifiedWith() {
+  default @Nullable ChecksumAlgorithm verifiedWith() {
     return null;
   }
 }

@@ -22,7 +22,9 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Plain format ({@code -F p}): extracts each archive into its directory — {@code base.tar} into
@@ -36,29 +38,23 @@ import java.util.Set;
  * {@code .tar.zst}) are decompressed on the fly by an {@link ArchiveDecompressor}, whose worker
  * thread then runs the tar reader and writes the files while the next chunks arrive.
  */
-public final class DirectoryBackupSink implements BackupSink {
+public final class DirectoryBackupSink extends DiskSink {
 
-  private final OutputDirectory target;
   private final List<TablespaceMapping> mappings;
-  private final String recoveryConf;
-  private final boolean keepOnFailure;
-  private final Syncer syncer;
-  private final ManifestFile manifest;
+  private final @Nullable String recoveryConf;
   private final List<OutputDirectory> tablespaceDirs = new ArrayList<>();
-  private final InlineVerifier verifier;
   private final ExtractionGuard guard;
   /** {@code pg_tblspc/<oid>/} for a tablespace archive, empty for base.tar. */
-  private String manifestPrefix;
+  private @Nullable String manifestPrefix;
 
-  private Path archiveRoot;
-  private TarReader reader;
-  private ArchiveDecompressor decompressor;
-  private FileChannel currentFile;
-  private Path currentPath;
+  private @Nullable Path archiveRoot;
+  private @Nullable TarReader reader;
+  private @Nullable ArchiveDecompressor decompressor;
+  private @Nullable FileChannel currentFile;
+  private @Nullable Path currentPath;
   private long position;
   private boolean mainArchive;
   private long bytesWritten;
-  private StageTimes times = StageTimes.OFF;
 
   /**
    * @param target the prepared target directory
@@ -69,7 +65,7 @@ public final class DirectoryBackupSink implements BackupSink {
    * @param keepOnFailure {@code -n}: leave what was written after a failure
    */
   public DirectoryBackupSink(OutputDirectory target, List<TablespaceMapping> mappings,
-      String recoveryConf, boolean sync, boolean keepOnFailure) {
+      @Nullable String recoveryConf, boolean sync, boolean keepOnFailure) {
     this(target, mappings, recoveryConf, sync, keepOnFailure, null);
   }
 
@@ -80,14 +76,11 @@ public final class DirectoryBackupSink implements BackupSink {
    * @param verifyWith the manifest's checksum algorithm, or null not to check (no manifest)
    */
   public DirectoryBackupSink(OutputDirectory target, List<TablespaceMapping> mappings,
-      String recoveryConf, boolean sync, boolean keepOnFailure, ChecksumAlgorithm verifyWith) {
-    this.verifier = verifyWith == null ? null : new InlineVerifier(verifyWith);
-    this.target = target;
+      @Nullable String recoveryConf, boolean sync, boolean keepOnFailure,
+      @Nullable ChecksumAlgorithm verifyWith) {
+    super(target, sync, keepOnFailure, verifyWith);
     this.mappings = List.copyOf(mappings);
     this.recoveryConf = recoveryConf;
-    this.keepOnFailure = keepOnFailure;
-    this.syncer = new Syncer(sync);
-    this.manifest = new ManifestFile(target, syncer);
     // The target was empty when prepared; a link in it now is the pg_wal link to --waldir that
     // BaseBackup made before the stream began, the only link we may write through.
     Path walLink = target.path().resolve("pg_wal");
@@ -120,8 +113,7 @@ public final class DirectoryBackupSink implements BackupSink {
    * before the first archive.
    */
   public DirectoryBackupSink timed(StageTimes t) {
-    this.times = t;
-    syncer.timed(t);
+    timeInto(t);
     return this;
   }
 
@@ -174,7 +166,7 @@ public final class DirectoryBackupSink implements BackupSink {
   /** Tar bytes into files (on the receive thread, or on the decompressor's worker). */
   private void extract(ByteBuffer data) {
     long t = times.start();
-    reader.feed(data);
+    Objects.requireNonNull(reader, "an archive is open").feed(data);
     times.end(StageTimes.Stage.EXTRACTION, t);
   }
 
@@ -185,55 +177,11 @@ public final class DirectoryBackupSink implements BackupSink {
       decompressor.finish();
       decompressor = null;
     }
-    reader.finish();
+    Objects.requireNonNull(reader, "an archive is open").finish();
     reader = null;
     if (mainArchive && recoveryConf != null) {
-      writeRecoveryConfig();
+      writeRecoveryConfig(recoveryConf);
     }
-  }
-
-  @Override
-  public void manifestStart() {
-    manifest.start();
-    if (verifier != null) {
-      verifier.manifestStart();
-    }
-  }
-
-  @Override
-  public void manifestData(ByteBuffer data) {
-    if (verifier != null) {
-      verifier.manifestData(data);
-    }
-    manifest.data(data);
-  }
-
-  @Override
-  public void manifestEnd() {
-    manifest.end();
-    if (verifier != null) {
-      verifier.manifestEnd();
-    }
-  }
-
-  /**
-   * How many manifest entries the received files were checked against, or -1 when no check ran
-   * (no manifest).
-   */
-  @Override
-  public int verifiedFiles() {
-    return verifier == null ? -1 : verifier.verified();
-  }
-
-  @Override
-  public ChecksumAlgorithm verifiedWith() {
-    return verifier == null ? null : verifier.algorithm();
-  }
-
-  @Override
-  public void finish() {
-    syncer.finish();
-    manifest.publish();
   }
 
   @Override
@@ -243,14 +191,10 @@ public final class DirectoryBackupSink implements BackupSink {
       decompressor.abort();
     }
     closeQuietly(currentFile);
-    manifest.closeQuietly();
-    syncer.abort();
-    if (!keepOnFailure) {
-      target.cleanUp();
-    }
+    abandon();
   }
 
-  private void writeRecoveryConfig() {
+  private void writeRecoveryConfig(String recoveryConf) {
     Path auto = target.path().resolve("postgresql.auto.conf");
     Path signal = target.path().resolve("standby.signal");
     for (Path p : new Path[] {auto, signal}) {
@@ -299,7 +243,7 @@ public final class DirectoryBackupSink implements BackupSink {
     }
   }
 
-  private static void closeQuietly(FileChannel ch) {
+  private static void closeQuietly(@Nullable FileChannel ch) {
     if (ch != null) {
       try {
         ch.close();
@@ -311,6 +255,7 @@ public final class DirectoryBackupSink implements BackupSink {
 
   /** The archive root joined with a member name, refusing names that escape it. */
   private Path resolve(String name) {
+    Path archiveRoot = root();
     String n = InlineVerifier.memberPath(name);
     if (n.isEmpty() || n.equals(".")) {
       return archiveRoot;
@@ -325,6 +270,11 @@ public final class DirectoryBackupSink implements BackupSink {
       }
     }
     return archiveRoot.resolve(rel);
+  }
+
+  /** The directory the current archive is extracted into. */
+  private Path root() {
+    return Objects.requireNonNull(archiveRoot, "an archive is open");
   }
 
   private static PgException badName(String name) {
@@ -359,7 +309,7 @@ public final class DirectoryBackupSink implements BackupSink {
       Path path = resolve(h.name());
       // Nothing is created or written through a link the archive made (or anything else we did
       // not make ourselves), whatever the member's type.
-      guard.check(archiveRoot, path, h.name());
+      guard.check(root(), path, h.name());
       try {
         if (h.isDirectory()) {
           if (!Files.isDirectory(path)) {
@@ -372,13 +322,13 @@ public final class DirectoryBackupSink implements BackupSink {
           syncer.directory(path);
         } else if (h.isSymlink()) {
           Files.createSymbolicLink(path, linkTarget(h));
-          syncer.directory(path.getParent());
+          syncer.directory(java.util.Objects.requireNonNull(path.getParent()));
         } else if (h.isRegularFile()) {
           if (verifier != null) {
             verifier.fileStart(manifestPrefix + InlineVerifier.memberPath(h.name()));
             inFile = true;
           }
-          if (mainArchive && recoveryConf != null && archiveRoot.relativize(path).toString().equals("standby.signal")) {
+          if (mainArchive && recoveryConf != null && root().relativize(path).toString().equals("standby.signal")) {
             // -R writes its own standby.signal; drop the server's.
             currentFile = null;
             return;
@@ -443,17 +393,19 @@ public final class DirectoryBackupSink implements BackupSink {
         verifier.fileEnd();
         inFile = false;
       }
-      if (currentFile == null) {
+      FileChannel file = currentFile;
+      if (file == null) {
         return;
       }
+      Path currentPath = Objects.requireNonNull(DirectoryBackupSink.this.currentPath, "a file is open");
       try {
         Files.setPosixFilePermissions(currentPath, permissions(h.mode()));
       } catch (IOException e) {
         throw OutputDirectory.ioError("could not set permissions of file \"" + currentPath + "\"", e);
       }
-      syncer.fileDone(currentPath, currentFile);
+      syncer.fileDone(currentPath, file);
       currentFile = null;
-      currentPath = null;
+      DirectoryBackupSink.this.currentPath = null;
     }
   }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashSet;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps what the server's archives name inside the directories they are extracted into: no path
@@ -109,7 +110,7 @@ final class ExtractionGuard {
   }
 
   /** The symbolic link's own attributes, or null when nothing is there. */
-  private static BasicFileAttributes attributes(Path p) {
+  private static @Nullable BasicFileAttributes attributes(Path p) {
     try {
       return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (IOException e) {

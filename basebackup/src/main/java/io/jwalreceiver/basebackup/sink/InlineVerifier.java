@@ -10,10 +10,12 @@ import io.jwalreceiver.basebackup.manifest.ManifestParser;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarListener;
 import java.nio.ByteBuffer;
+import java.util.Objects;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks a backup against its manifest while it is received, which pg_basebackup does not do:
@@ -37,18 +39,18 @@ final class InlineVerifier {
   private final ChecksumAlgorithm algorithm;
   private final ManifestChecksum checksum;
   private final Map<String, Received> received = new HashMap<>();
-  private String currentPath;
+  private @Nullable String currentPath;
   private long currentSize;
   /** Bytes a manifest may have whatever the backup holds. */
   static final long MANIFEST_BASE = 1 << 20;
   /** Bytes a manifest may have per file received. */
   static final long MANIFEST_PER_FILE = 4096;
 
-  private ManifestParser parser;
-  private Set<String> matched;
+  private @Nullable ManifestParser parser;
+  private @Nullable Set<String> matched;
   private int entries;
   private int problems;
-  private String firstProblem;
+  private @Nullable String firstProblem;
   private int verified = -1;
 
   /**
@@ -166,7 +168,7 @@ final class InlineVerifier {
 
   /** Bytes of the manifest; {@code data}'s position is left where it was. */
   void manifestData(ByteBuffer data) {
-    parser.feed(data.duplicate());
+    Objects.requireNonNull(parser, "the manifest started").feed(data.duplicate());
   }
 
   /**
@@ -176,14 +178,15 @@ final class InlineVerifier {
    * @throws PgException XX001 naming the first mismatching file (and how many there are)
    */
   void manifestEnd() {
-    parser.finish();
+    Objects.requireNonNull(parser, "the manifest started").finish();
     parser = null;
+    Set<String> matched = Objects.requireNonNull(this.matched);
     for (String path : received.keySet()) {
       if (!matched.contains(path) && !path.startsWith("pg_wal/")) {
         problem("\"" + path + "\" was received but is not in the manifest");
       }
     }
-    matched = null;
+    this.matched = null;
     if (problems > 0) {
       String more = problems == 1 ? null
           : (problems - 1) + " more mismatch" + (problems == 2 ? "" : "es")
@@ -208,7 +211,7 @@ final class InlineVerifier {
       problem("\"" + e.path() + "\" is present in the manifest but was not received");
       return;
     }
-    matched.add(e.path());
+    Objects.requireNonNull(matched, "the manifest started").add(e.path());
     if (r.size() != e.size()) {
       problem("\"" + e.path() + "\" has size " + r.size() + " as received but size "
           + e.size() + " in the manifest");

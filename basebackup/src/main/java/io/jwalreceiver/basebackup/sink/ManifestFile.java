@@ -8,6 +8,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code backup_manifest} of a backup, stored byte for byte as the server sent it: written
@@ -30,7 +32,7 @@ final class ManifestFile {
   private final Syncer syncer;
   private final OutputDirectory directory;
   private final long limit;
-  private FileChannel channel;
+  private @Nullable FileChannel channel;
   private long written;
 
   ManifestFile(OutputDirectory directory, Syncer syncer) {
@@ -58,6 +60,7 @@ final class ManifestFile {
     if (written > limit) {
       throw ManifestParser.tooLarge(limit);
     }
+    FileChannel channel = Objects.requireNonNull(this.channel, "the manifest started");
     try {
       while (data.hasRemaining()) {
         channel.write(data);
@@ -69,7 +72,7 @@ final class ManifestFile {
 
   /** The manifest is complete: its fsync joins the backup's. */
   void end() {
-    syncer.fileDone(tmp, channel);
+    syncer.fileDone(tmp, Objects.requireNonNull(channel, "the manifest started"));
     channel = null;
   }
 
@@ -83,7 +86,7 @@ final class ManifestFile {
     } catch (IOException e) {
       throw OutputDirectory.ioError("could not rename file \"" + tmp + "\"", e);
     }
-    syncer.directory(tmp.getParent());
+    syncer.directory(java.util.Objects.requireNonNull(tmp.getParent()));
     syncer.finish();
   }
 

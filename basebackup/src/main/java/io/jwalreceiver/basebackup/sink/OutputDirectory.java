@@ -12,6 +12,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A directory the backup writes into, with pg_basebackup's safety rules: it must be absent or
@@ -95,7 +96,7 @@ public final class OutputDirectory {
    * follows symbolic links out of it (a tablespace link is removed, not its target). Never
    * throws: failures are returned as a message, null when all went well.
    */
-  public String cleanUp() {
+  public @Nullable String cleanUp() {
     try {
       if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
         return null;

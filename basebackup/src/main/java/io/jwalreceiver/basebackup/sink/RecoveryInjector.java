@@ -6,6 +6,8 @@ import io.jwalreceiver.basebackup.tar.TarListener;
 import io.jwalreceiver.basebackup.tar.TarWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Re-emits the members of {@code base.tar} into a {@link TarWriter}, with {@code -R}'s changes
@@ -17,7 +19,7 @@ import java.nio.charset.StandardCharsets;
 final class RecoveryInjector implements TarListener {
 
   private final TarWriter writer;
-  private final String recoveryConf;
+  private final @Nullable String recoveryConf;
   private boolean skip;
   private boolean sawAutoConf;
   /** Inside the server's postgresql.auto.conf: our lines follow its bytes. */
@@ -29,7 +31,7 @@ final class RecoveryInjector implements TarListener {
    * @param writer where the members go
    * @param recoveryConf the {@code -R} lines, or null to copy the members unchanged
    */
-  RecoveryInjector(TarWriter writer, String recoveryConf) {
+  RecoveryInjector(TarWriter writer, @Nullable String recoveryConf) {
     this.writer = writer;
     this.recoveryConf = recoveryConf;
   }
@@ -75,7 +77,8 @@ final class RecoveryInjector implements TarListener {
   }
 
   private byte[] conf() {
-    return recoveryConf.getBytes(StandardCharsets.UTF_8);
+    return Objects.requireNonNull(recoveryConf, "writing the recovery configuration")
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   /**

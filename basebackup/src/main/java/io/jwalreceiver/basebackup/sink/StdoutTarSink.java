@@ -19,6 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.channels.WritableByteChannel;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code -F t -D -}: the one archive ({@code base.tar}) written to standard output, as
@@ -34,19 +36,19 @@ public final class StdoutTarSink implements BackupSink {
   private static final String NAME = "-";
 
   private final OutputStream stdout;
-  private final String recoveryConf;
+  private final @Nullable String recoveryConf;
   private final Compression compression;
   private final int gzipWorkers;
 
-  private WritableByteChannel output;
-  private ArchiveEncoder encoder;
-  private TarWriter writer;
-  private TarReader reader;
-  private RecoveryInjector injector;
+  private @Nullable WritableByteChannel output;
+  private @Nullable ArchiveEncoder encoder;
+  private @Nullable TarWriter writer;
+  private @Nullable TarReader reader;
+  private @Nullable RecoveryInjector injector;
   private boolean raw;
   /** The manifest, spooled to a temporary file until its size (for the member header) is known. */
-  private Path manifest;
-  private FileChannel manifestChannel;
+  private @Nullable Path manifest;
+  private @Nullable FileChannel manifestChannel;
   private long manifestSize;
   private boolean archiveSeen;
 
@@ -56,7 +58,7 @@ public final class StdoutTarSink implements BackupSink {
    * @param compression client-side compression of the stream, or {@link Compression#NONE}
    * @param gzipWorkers threads for gzip (0 = on the receiving thread)
    */
-  public StdoutTarSink(OutputStream stdout, String recoveryConf, Compression compression,
+  public StdoutTarSink(OutputStream stdout, @Nullable String recoveryConf, Compression compression,
       int gzipWorkers) {
     this.stdout = stdout;
     this.recoveryConf = recoveryConf;
@@ -87,8 +89,10 @@ public final class StdoutTarSink implements BackupSink {
       raw = true;
       return;
     }
-    writer = new TarWriter(output, NAME);
-    injector = new RecoveryInjector(writer, recoveryConf).deferTrailer();
+    TarWriter writer = new TarWriter(Objects.requireNonNull(output, "output is open"), NAME);
+    RecoveryInjector injector = new RecoveryInjector(writer, recoveryConf).deferTrailer();
+    this.writer = writer;
+    this.injector = injector;
     reader = new TarReader(injector);
   }
 
@@ -97,7 +101,7 @@ public final class StdoutTarSink implements BackupSink {
     if (raw) {
       write(data);
     } else {
-      reader.feed(data);
+      Objects.requireNonNull(reader, "an archive is open").feed(data);
     }
   }
 
@@ -128,6 +132,8 @@ public final class StdoutTarSink implements BackupSink {
     if (manifestSize > ManifestFile.MAX_SIZE) {
       throw ManifestParser.tooLarge(ManifestFile.MAX_SIZE);
     }
+    FileChannel manifestChannel =
+        Objects.requireNonNull(this.manifestChannel, "the manifest started");
     try {
       while (data.hasRemaining()) {
         manifestChannel.write(data);
@@ -139,13 +145,17 @@ public final class StdoutTarSink implements BackupSink {
 
   @Override
   public void manifestEnd() {
-    if (writer == null) {
+    TarWriter writer = this.writer;
+    RecoveryInjector injector = this.injector;
+    FileChannel manifestChannel = this.manifestChannel;
+    if (writer == null || injector == null) {
       throw new PgException(SqlState.PROTOCOL_VIOLATION,
           "cannot inject manifest into a compressed tar file");
     }
     writer.startEntry(TarHeader.regularFile("backup_manifest", manifestSize, 0600, 0, 0,
         System.currentTimeMillis() / 1000));
     try {
+      Objects.requireNonNull(manifestChannel, "the manifest started");
       ByteBuffer block = ByteBuffer.allocate(64 * 1024);
       long at = 0;
       while (at < manifestSize) {
@@ -168,7 +178,7 @@ public final class StdoutTarSink implements BackupSink {
   @Override
   public void finish() {
     if (writer != null) {
-      injector.writeTrailer();
+      Objects.requireNonNull(injector).writeTrailer();
       writer.finish();
     }
     try {
@@ -211,7 +221,7 @@ public final class StdoutTarSink implements BackupSink {
   private void write(ByteBuffer data) {
     try {
       while (data.hasRemaining()) {
-        output.write(data);
+        Objects.requireNonNull(output, "output is open").write(data);
       }
     } catch (IOException e) {
       throw OutputDirectory.ioError("could not write to standard output", e);

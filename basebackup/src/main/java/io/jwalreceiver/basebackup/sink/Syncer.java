@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Makes a backup durable while it is still arriving: finished files are handed over with their
@@ -29,8 +30,8 @@ final class Syncer {
   private final Condition changed = lock.newCondition();
   private final ArrayDeque<Item> queue = new ArrayDeque<>();
   private final Set<Path> directories = new LinkedHashSet<>();
-  private Thread thread;
-  private PgException failure;
+  private @Nullable Thread thread;
+  private @Nullable PgException failure;
   private boolean busy;
   private boolean stopped;
   private StageTimes times = StageTimes.OFF;

@@ -15,6 +15,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Tar format ({@code -F t}): each archive stored as {@code <target>/<name>} as the server sent it;
@@ -27,34 +29,28 @@ import java.nio.file.Path;
  * server-compressed {@code base.tar.*} that {@code -R} must rewrite is decompressed, rewritten and
  * compressed again with the same algorithm at its default level (pg_basebackup 15 cannot do this).
  */
-public final class TarFileBackupSink implements BackupSink {
+public final class TarFileBackupSink extends DiskSink {
 
-  private final OutputDirectory target;
-  private final String recoveryConf;
-  private final boolean keepOnFailure;
-  private final Syncer syncer;
-  private final ManifestFile manifest;
+  private final @Nullable String recoveryConf;
   private final Compression compression;
   private final int gzipWorkers;
 
-  private FileChannel file;
+  private @Nullable FileChannel file;
   /** Where the archive's (tar) bytes go: the file, or an encoder writing into it. */
-  private WritableByteChannel output;
-  private ArchiveEncoder encoder;
-  private ArchiveDecompressor decompressor;
-  private Path filePath;
+  private @Nullable WritableByteChannel output;
+  private @Nullable ArchiveEncoder encoder;
+  private @Nullable ArchiveDecompressor decompressor;
+  private @Nullable Path filePath;
   private boolean terminated;
-  private TarReader rewriter;
-  private TarWriter writer;
-  private StageTimes times = StageTimes.OFF;
-  private InlineVerifier verifier;
+  private @Nullable TarReader rewriter;
+  private @Nullable TarWriter writer;
   /** Parses the archive as stored, for the verifier; null when not verifying. */
-  private TarReader checker;
+  private @Nullable TarReader checker;
 
   /**
    * @param recoveryConf the {@code -R} lines, or null
    */
-  public TarFileBackupSink(OutputDirectory target, String recoveryConf, boolean sync,
+  public TarFileBackupSink(OutputDirectory target, @Nullable String recoveryConf, boolean sync,
       boolean keepOnFailure) {
     this(target, recoveryConf, sync, keepOnFailure, Compression.NONE, 0);
   }
@@ -69,15 +65,12 @@ public final class TarFileBackupSink implements BackupSink {
    * @param compression client-side compression, or {@link Compression#NONE}
    * @param gzipWorkers threads for gzip (0 = on the receiving thread)
    */
-  public TarFileBackupSink(OutputDirectory target, String recoveryConf, boolean sync,
+  public TarFileBackupSink(OutputDirectory target, @Nullable String recoveryConf, boolean sync,
       boolean keepOnFailure, Compression compression, int gzipWorkers) {
+    super(target, sync, keepOnFailure, null);
     this.compression = compression;
     this.gzipWorkers = gzipWorkers;
-    this.target = target;
     this.recoveryConf = recoveryConf;
-    this.keepOnFailure = keepOnFailure;
-    this.syncer = new Syncer(sync);
-    this.manifest = new ManifestFile(target, syncer);
     syncer.directory(target.path());
   }
 
@@ -127,8 +120,7 @@ public final class TarFileBackupSink implements BackupSink {
    * basebackup}); call before the first archive.
    */
   public TarFileBackupSink timed(StageTimes t) {
-    this.times = t;
-    syncer.timed(t);
+    timeInto(t);
     return this;
   }
 
@@ -139,20 +131,11 @@ public final class TarFileBackupSink implements BackupSink {
    *
    * @param algorithm the manifest's checksum algorithm, or null not to check
    */
-  public TarFileBackupSink verifying(ChecksumAlgorithm algorithm) {
+  public TarFileBackupSink verifying(@Nullable ChecksumAlgorithm algorithm) {
     this.verifier = algorithm == null ? null : new InlineVerifier(algorithm);
     return this;
   }
 
-  @Override
-  public int verifiedFiles() {
-    return verifier == null ? -1 : verifier.verified();
-  }
-
-  @Override
-  public ChecksumAlgorithm verifiedWith() {
-    return verifier == null ? null : verifier.algorithm();
-  }
 
   @Override
   public void archiveData(ByteBuffer data) {
@@ -165,7 +148,7 @@ public final class TarFileBackupSink implements BackupSink {
       rewriter.feed(data);
     } else {
       long t = times.start();
-      write(output, data, filePath);
+      write(output(), data, path());
       times.end(StageTimes.Stage.EXTRACTION, t);
     }
   }
@@ -184,12 +167,12 @@ public final class TarFileBackupSink implements BackupSink {
       // finish() reports the end (once) whether or not the server sent end blocks; the
       // injector appends the recovery members then.
       rewriter.finish();
-      writer.finish();
+      Objects.requireNonNull(writer, "rewriting").finish();
       rewriter = null;
       writer = null;
     } else if (!terminated) {
       // 13/14 servers leave out the end-of-archive blocks; a tar file needs them.
-      write(output, TarWriter.endOfArchive(), filePath);
+      write(output(), TarWriter.endOfArchive(), path());
     }
     if (encoder != null) {
       try {
@@ -202,38 +185,18 @@ public final class TarFileBackupSink implements BackupSink {
       encoder = null;
     }
     output = null;
-    syncer.fileDone(filePath, file);
+    syncer.fileDone(path(), Objects.requireNonNull(file, "an archive is open"));
     file = null;
   }
 
-  @Override
-  public void manifestStart() {
-    manifest.start();
-    if (verifier != null) {
-      verifier.manifestStart();
-    }
+  /** Where the current archive's bytes go. */
+  private WritableByteChannel output() {
+    return Objects.requireNonNull(output, "an archive is open");
   }
 
-  @Override
-  public void manifestData(ByteBuffer data) {
-    if (verifier != null) {
-      verifier.manifestData(data);
-    }
-    manifest.data(data);
-  }
-
-  @Override
-  public void manifestEnd() {
-    manifest.end();
-    if (verifier != null) {
-      verifier.manifestEnd();
-    }
-  }
-
-  @Override
-  public void finish() {
-    syncer.finish();
-    manifest.publish();
+  /** The current archive's file. */
+  private Path path() {
+    return Objects.requireNonNull(filePath, "an archive is open");
   }
 
   @Override
@@ -244,7 +207,6 @@ public final class TarFileBackupSink implements BackupSink {
     if (encoder != null) {
       encoder.close();
     }
-    manifest.closeQuietly();
     if (file != null) {
       try {
         file.close();
@@ -252,10 +214,7 @@ public final class TarFileBackupSink implements BackupSink {
         // Failing anyway.
       }
     }
-    syncer.abort();
-    if (!keepOnFailure) {
-      target.cleanUp();
-    }
+    abandon();
   }
 
   private FileChannel open(Path p) {

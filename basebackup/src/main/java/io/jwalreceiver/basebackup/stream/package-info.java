@@ -5,4 +5,7 @@
  * io.jwalreceiver.basebackup.stream.BackupListener} calls, and the per-stage timers the sinks
  * report into. It sits below the sinks and the orchestrator, which both use it.
  */
+@NullMarked
 package io.jwalreceiver.basebackup.stream;
+
+import org.jspecify.annotations.NullMarked;

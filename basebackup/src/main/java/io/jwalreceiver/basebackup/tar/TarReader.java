@@ -6,8 +6,8 @@ import static io.jwalreceiver.basebackup.tar.TarHeader.violation;
 
 import io.jwalreceiver.PgException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A push parser for a tar stream (protocol-notes §5.4) that accepts the archive in chunks cut
@@ -79,7 +79,7 @@ public final class TarReader {
   private long offset;
 
   /** The member whose data or padding is being read, and where its header started. */
-  private TarHeader current;
+  private @Nullable TarHeader current;
 
   private long currentOffset;
   private long dataRemaining;
@@ -88,19 +88,13 @@ public final class TarReader {
   private boolean extensionPadding;
 
   /** The extension member being collected. */
-  private TarHeader extension;
+  private @Nullable TarHeader extension;
 
   private byte[] extensionData = new byte[0];
   private int extensionFill;
 
-  // Overrides from extension members, applied to the next real header; null/-1 when unset.
-  private String pendingName;
-  private String pendingLink;
-  private long pendingSize = -1;
-  private long pendingUid = -1;
-  private long pendingGid = -1;
-  private Long pendingMtime;
-  private long pendingOffset = -1;
+  /** Overrides from extension members, applied to the next real header. */
+  private final TarOverrides pending = new TarOverrides();
 
   /** A reader that reports to {@code listener}. */
   public TarReader(TarListener listener) {
@@ -159,10 +153,10 @@ public final class TarReader {
                   + headerFill
                   + " of 512 bytes");
         }
-        if (pendingOffset >= 0) {
+        if (pending.offset() >= 0) {
           throw violation(
               "tar stream ended after the extended header at offset "
-                  + pendingOffset
+                  + pending.offset()
                   + ", before the member it describes");
         }
         reportEnd();
@@ -170,18 +164,18 @@ public final class TarReader {
       case DATA ->
           throw violation(
               "tar stream ended in the middle of an entry: \""
-                  + current.name()
+                  + current().name()
                   + "\" at offset "
                   + currentOffset
                   + " is missing "
                   + dataRemaining
                   + " of "
-                  + current.size()
+                  + current().size()
                   + " data bytes");
       case PADDING ->
           throw violation(
               "tar stream ended in the middle of an entry: the padding of "
-                  + (extensionPadding ? "the extended header" : "\"" + current.name() + "\"")
+                  + (extensionPadding ? "the extended header" : "\"" + current().name() + "\"")
                   + " at offset "
                   + currentOffset
                   + " is missing "
@@ -217,7 +211,7 @@ public final class TarReader {
    */
   public boolean atMemberBoundary() {
     return switch (state) {
-      case HEADER, AFTER_ZERO -> headerFill == 0 && pendingOffset < 0;
+      case HEADER, AFTER_ZERO -> headerFill == 0 && pending.offset() < 0;
       case ENDED -> true;
       default -> false;
     };
@@ -261,12 +255,12 @@ public final class TarReader {
   /** One complete 512-byte block at {@code block}'s position, read while expecting a header. */
   private void block(ByteBuffer block, long at) {
     if (TarHeader.isZeroBlock(block)) {
-      if (pendingOffset >= 0) {
+      if (pending.offset() >= 0) {
         throw violation(
             "invalid tar stream: zero block at offset "
                 + at
                 + " follows the extended header at offset "
-                + pendingOffset);
+                + pending.offset());
       }
       if (state == State.AFTER_ZERO) {
         state = State.ENDED;
@@ -287,7 +281,7 @@ public final class TarReader {
       startExtension(h, at);
       return;
     }
-    h = applyOverrides(h);
+    h = pending.apply(h);
     current = h;
     dataRemaining = h.size();
     paddingRemaining = h.padding();
@@ -311,7 +305,7 @@ public final class TarReader {
     if (dataRemaining == 0) {
       state = paddingRemaining > 0 ? State.PADDING : State.HEADER;
       extensionPadding = false;
-      listener.entryEnd(current);
+      listener.entryEnd(current());
     }
   }
 
@@ -371,148 +365,27 @@ public final class TarReader {
     }
   }
 
+  /** The member whose data or padding is being read. */
+  private TarHeader current() {
+    return Objects.requireNonNull(current, "a member is open");
+  }
+
   private void endExtension() {
     byte[] d = extensionData;
     long at = currentOffset;
+    TarHeader extension = Objects.requireNonNull(this.extension, "an extension is open");
     switch (extension.typeflag()) {
-      case TarHeader.PAX_EXTENDED -> parsePax(d, at, false);
-      case TarHeader.PAX_GLOBAL -> parsePax(d, at, true);
-      case TarHeader.GNU_LONG_NAME -> pendingName = cString(d);
-      case TarHeader.GNU_LONG_LINK -> pendingLink = cString(d);
+      case TarHeader.PAX_EXTENDED -> pending.pax(d, at, false);
+      case TarHeader.PAX_GLOBAL -> pending.pax(d, at, true);
+      case TarHeader.GNU_LONG_NAME -> pending.longName(d);
+      case TarHeader.GNU_LONG_LINK -> pending.longLink(d);
       default -> throw new IllegalStateException("not an extension: " + extension);
     }
-    if (extension.typeflag() != TarHeader.PAX_GLOBAL && pendingOffset < 0) {
-      pendingOffset = at;
+    if (extension.typeflag() != TarHeader.PAX_GLOBAL) {
+      pending.describedFrom(at);
     }
     extensionData = new byte[0];
     state = paddingRemaining > 0 ? State.PADDING : State.HEADER;
     extensionPadding = true;
-  }
-
-  private static String cString(byte[] d) {
-    int n = 0;
-    while (n < d.length && d[n] != 0) {
-      n++;
-    }
-    return new String(d, 0, n, StandardCharsets.UTF_8);
-  }
-
-  /**
-   * Pax records, each {@code "<len> <keyword>=<value>\n"} where len counts the whole record in
-   * decimal, its own digits included. An empty value cancels the keyword.
-   */
-  private void parsePax(byte[] d, long at, boolean global) {
-    int i = 0;
-    while (i < d.length) {
-      if (d[i] == 0) {
-        // Some writers pad the extension data with NULs.
-        break;
-      }
-      int start = i;
-      long len = 0;
-      while (i < d.length && d[i] >= '0' && d[i] <= '9' && len <= d.length) {
-        len = len * 10 + (d[i] - '0');
-        i++;
-      }
-      if (i == start || i >= d.length || d[i] != ' ' || len > d.length - start) {
-        throw badPax(at, start, "bad record length");
-      }
-      int end = start + (int) len - 1;
-      if (end <= i || d[end] != '\n') {
-        throw badPax(at, start, "record does not end in a newline");
-      }
-      int eq = i + 1;
-      while (eq < end && d[eq] != '=') {
-        eq++;
-      }
-      if (eq == end || eq == i + 1) {
-        throw badPax(at, start, "record has no keyword=value");
-      }
-      String key = new String(d, i + 1, eq - i - 1, StandardCharsets.UTF_8);
-      String value = new String(d, eq + 1, end - eq - 1, StandardCharsets.UTF_8);
-      if (!global) {
-        paxRecord(key, value, at, start);
-      }
-      i = end + 1;
-    }
-  }
-
-  private void paxRecord(String key, String value, long at, int recordOffset) {
-    boolean unset = value.isEmpty();
-    switch (key) {
-      case "path" -> pendingName = unset ? null : value;
-      case "linkpath" -> pendingLink = unset ? null : value;
-      case "size" -> pendingSize = unset ? -1 : paxNumber(key, value, at, recordOffset);
-      case "uid" -> pendingUid = unset ? -1 : paxNumber(key, value, at, recordOffset);
-      case "gid" -> pendingGid = unset ? -1 : paxNumber(key, value, at, recordOffset);
-      case "mtime" -> pendingMtime = unset ? null : paxTime(value, at, recordOffset);
-      default -> {
-        // atime, ctime, uname, gname, charset, comment, SCHILY.*, LIBARCHIVE.*: not needed.
-      }
-    }
-  }
-
-  private static long paxNumber(String key, String value, long at, int recordOffset) {
-    try {
-      long v = Long.parseLong(value);
-      if (v >= 0 && value.charAt(0) != '+') {
-        return v;
-      }
-    } catch (NumberFormatException e) {
-      // fall through to the error below
-    }
-    throw badPax(at, recordOffset, "bad " + key + " value \"" + value + "\"");
-  }
-
-  /** Pax times are decimal seconds with an optional fraction; the whole seconds are kept. */
-  private static long paxTime(String value, long at, int recordOffset) {
-    int dot = value.indexOf('.');
-    String whole = dot < 0 ? value : value.substring(0, dot);
-    try {
-      long v = Long.parseLong(whole);
-      // Keep floor semantics for negative times: -1.5 is 2 seconds before 0, not 1.
-      boolean negativeFraction =
-          dot >= 0
-              && whole.startsWith("-")
-              && value.substring(dot + 1).chars().anyMatch(c -> c != '0');
-      return negativeFraction ? v - 1 : v;
-    } catch (NumberFormatException e) {
-      throw badPax(at, recordOffset, "bad mtime value \"" + value + "\"");
-    }
-  }
-
-  private static PgException badPax(long at, int recordOffset, String why) {
-    return violation(
-        "invalid pax extended header at offset "
-            + at
-            + ": "
-            + why
-            + " at byte "
-            + recordOffset
-            + " of its data");
-  }
-
-  private TarHeader applyOverrides(TarHeader h) {
-    if (pendingOffset < 0) {
-      return h;
-    }
-    TarHeader merged =
-        new TarHeader(
-            pendingName != null ? pendingName : h.name(),
-            h.mode(),
-            pendingUid >= 0 ? pendingUid : h.uid(),
-            pendingGid >= 0 ? pendingGid : h.gid(),
-            pendingSize >= 0 ? pendingSize : h.size(),
-            pendingMtime != null ? pendingMtime : h.mtime(),
-            h.typeflag(),
-            pendingLink != null ? pendingLink : h.linkname());
-    pendingName = null;
-    pendingLink = null;
-    pendingSize = -1;
-    pendingUid = -1;
-    pendingGid = -1;
-    pendingMtime = null;
-    pendingOffset = -1;
-    return merged;
   }
 }

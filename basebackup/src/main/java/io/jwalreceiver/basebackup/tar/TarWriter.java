@@ -13,6 +13,7 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes a tar stream in the server's format (protocol-notes §5.4): headers from {@link
@@ -42,7 +43,7 @@ public final class TarWriter {
   private final ByteBuffer headerBuffer = ByteBuffer.allocate(BLOCK_SIZE);
 
   private long position;
-  private TarHeader current;
+  private @Nullable TarHeader current;
   private long dataRemaining;
   private boolean finished;
 

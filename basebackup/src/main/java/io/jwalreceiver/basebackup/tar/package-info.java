@@ -11,4 +11,7 @@
  *                                                        (PostgreSQL 15+ only)
  * </pre>
  */
+@NullMarked
 package io.jwalreceiver.basebackup.tar;
+
+import org.jspecify.annotations.NullMarked;

@@ -4,6 +4,7 @@ package io.jwalreceiver.cli.bench;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Acknowledgement latency for {@code bench wal --synchronous}: for every XLogData message, the time
@@ -63,7 +64,7 @@ final class AckLatency {
   }
 
   /** The percentiles so far (milliseconds), or null when nothing was acknowledged. */
-  Summary summary() {
+  @Nullable Summary summary() {
     lock.lock();
     try {
       if (micros.getTotalCount() == 0) {

@@ -2,28 +2,23 @@
 package io.jwalreceiver.cli.bench;
 
 import io.jwalreceiver.Lsn;
-import io.jwalreceiver.PgException;
 import io.jwalreceiver.ServerError;
-import io.jwalreceiver.SqlState;
+import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.basebackup.BackupCompression;
-import io.jwalreceiver.basebackup.stream.BackupListener;
-import io.jwalreceiver.basebackup.stream.BackupStreamDecoder;
+import io.jwalreceiver.basebackup.BackupProgress;
+import io.jwalreceiver.basebackup.BackupResult;
 import io.jwalreceiver.basebackup.BaseBackup;
-import io.jwalreceiver.basebackup.stream.StageTimes;
-import io.jwalreceiver.basebackup.sink.BackupSink;
-import io.jwalreceiver.basebackup.sink.DiscardingSink;
-import io.jwalreceiver.basebackup.sink.DirectoryBackupSink;
+import io.jwalreceiver.basebackup.BaseBackupRequest;
+import io.jwalreceiver.basebackup.Destination;
 import io.jwalreceiver.basebackup.sink.OutputDirectory;
-import io.jwalreceiver.basebackup.sink.TarFileBackupSink;
-import io.jwalreceiver.protocol.command.BaseBackupOptions;
+import io.jwalreceiver.basebackup.stream.BackupListener;
+import io.jwalreceiver.basebackup.stream.StageTimes;
 import io.jwalreceiver.session.ConnectionConfig;
-import io.jwalreceiver.session.CopyOutStream;
-import io.jwalreceiver.session.QueryResult;
-import io.jwalreceiver.session.ReplicationConnection;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.Objects;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code jwalreceiver bench basebackup}: one BASE_BACKUP into a discarding sink (the bytes cross
@@ -66,7 +61,7 @@ public final class BackupBench {
   public record Settings(
       ConnectionConfig config,
       SinkKind sink,
-      Path directory,
+      @Nullable Path directory,
       boolean tar,
       boolean fetchWal,
       BackupCompression compression,
@@ -103,13 +98,15 @@ public final class BackupBench {
       double fsyncSeconds,
       double finishSeconds,
       double cpuSeconds,
-      Path directory,
+      @Nullable Path directory,
       boolean kept) {}
 
   private final Settings settings;
   private final Consumer<ServerError> notices;
   private volatile long bytes;
   private volatile long dataStartNanos;
+  /** The receive thread's time in the sink. */
+  private long sinkNanos;
 
   public BackupBench(Settings settings, Consumer<ServerError> notices) {
     this.settings = settings;
@@ -127,86 +124,99 @@ public final class BackupBench {
     return t == 0 ? 0 : (System.nanoTime() - t) / 1e9;
   }
 
-  /** Runs one backup. */
+  /**
+   * Runs one backup, through {@link BaseBackup} as {@code basebackup} takes it: fast checkpoint,
+   * no size estimate, no inline manifest check, and with {@code -X none} no wait for the WAL
+   * archive.
+   */
   public Result run() {
     CpuClock cpu = new CpuClock();
     StageTimes times = StageTimes.create();
-    try (ReplicationConnection conn = ReplicationConnection.open(settings.config(), notices)) {
-      int version = conn.serverVersionNum();
-      if (version < BaseBackup.MIN_SERVER_VERSION) {
-        throw new PgException(SqlState.CONNECTION_UNABLE,
-            "incompatible server version " + conn.serverVersionString());
+    boolean disk = settings.sink() == SinkKind.DISK;
+    // Prepared here (as before BaseBackup's own check, which then finds it empty) so that what
+    // the bench created can be removed after a successful run: BaseBackup keeps a finished backup.
+    @Nullable OutputDirectory target = disk ? OutputDirectory.prepare(
+        Objects.requireNonNull(settings.directory(), "--sink disk has a directory")) : null;
+    BaseBackupRequest request = BaseBackupRequest.builder()
+        .destination(target == null ? new Destination.Discard()
+            : new Destination.Directory(target.path()))
+        .format(settings.tar() ? BaseBackupRequest.Format.TAR : BaseBackupRequest.Format.PLAIN)
+        .walMethod(settings.fetchWal() ? BaseBackupRequest.WalMethod.FETCH
+            : BaseBackupRequest.WalMethod.NONE)
+        .waitForArchive(false)
+        .label("jwalreceiver bench")
+        .estimateSize(false)
+        .fastCheckpoint(true)
+        .compression(settings.compression())
+        .build();
+    Clock clock = new Clock(cpu);
+    boolean ok = false;
+    try {
+      BackupResult result = new BaseBackup(settings.config(), request, clock, notices)
+          .withInlineVerification(false)
+          .withStageTimes(times)
+          .withSinkTap(Timed::new)
+          .run();
+      long t2 = System.nanoTime();
+      double cpuSeconds = cpu.secondsSinceMark();
+      ok = true;
+      long t0 = clock.dataStart;
+      long t1 = clock.dataDone;
+      boolean serverCompressed = settings.compression().serverSide();
+      return new Result(result.serverVersion(), result.start(), result.end(), bytes,
+          (t0 - clock.requested) / 1e9,
+          (t2 - t0) / 1e9,
+          ((t1 - t0) - sinkNanos) / 1e9,
+          disk && serverCompressed && !settings.tar()
+              ? times.nanos(StageTimes.Stage.DECOMPRESSION) / 1e9 : -1,
+          disk ? times.nanos(StageTimes.Stage.EXTRACTION) / 1e9 : -1,
+          disk ? times.nanos(StageTimes.Stage.FSYNC) / 1e9 : -1,
+          (t2 - t1) / 1e9,
+          cpuSeconds,
+          target == null ? null : target.path(),
+          disk && settings.keep());
+    } finally {
+      // BaseBackup removed the contents after a failure; what is left is the directory, if ours.
+      if (target != null && (!ok || !settings.keep())) {
+        target.cleanUp();
       }
-      BackupCompression compression = settings.compression();
-      if (compression.serverSide() && version < 150000) {
-        throw new PgException(new SqlState("0A000"),
-            "server does not support server-side compression");
-      }
-      OutputDirectory target = settings.sink() == SinkKind.DISK
-          ? OutputDirectory.prepare(settings.directory())
-          : null;
-      BackupSink sink = target == null
-          ? new DiscardingSink()
-          : settings.tar()
-              ? new TarFileBackupSink(target, null, true, false, compression.client(),
-                  compression.encoderThreads()).timed(times)
-              : new DirectoryBackupSink(target, List.of(), null, true, false).timed(times);
-      boolean ok = false;
-      try {
-        BaseBackupOptions options = BaseBackupOptions.defaults()
-            .withCompression(compression.serverSide() ? compression.serverAlgorithm() : null,
-                compression.serverSide() ? compression.serverDetail() : null)
-            .withLabel("jwalreceiver bench")
-            .withProgress(false)
-            .withFastCheckpoint(true)
-            .withIncludeWal(settings.fetchWal())
-            .withWaitForArchive(false)
-            .withTablespaceMap(settings.tar());
-        long requested = System.nanoTime();
-        CopyOutStream stream = conn.baseBackup(options);
-        Lsn start = Lsn.parse(stream.nextResultSet().singleRow("initiate base backup", 2).get(0));
-        QueryResult tablespaces = stream.nextResultSet();
-        long t0 = System.nanoTime();
-        dataStartNanos = t0;
-        cpu.mark();
-        Timed timed = new Timed(sink);
-        BackupStreamDecoder.decode(stream, version, tablespaces, true, timed);
-        List<String> endRow = stream.nextResultSet().singleRow("end base backup", 2);
-        stream.complete();
-        long t1 = System.nanoTime();
-        sink.finish();
-        long t2 = System.nanoTime();
-        double cpuSeconds = cpu.secondsSinceMark();
-        ok = true;
-        boolean disk = target != null;
-        return new Result(conn.serverVersionString(), start, Lsn.parse(endRow.get(0)), bytes,
-            (t0 - requested) / 1e9,
-            (t2 - t0) / 1e9,
-            ((t1 - t0) - timed.sinkNanos) / 1e9,
-            disk && compression.serverSide() && !settings.tar()
-                ? times.nanos(StageTimes.Stage.DECOMPRESSION) / 1e9 : -1,
-            disk ? times.nanos(StageTimes.Stage.EXTRACTION) / 1e9 : -1,
-            disk ? times.nanos(StageTimes.Stage.FSYNC) / 1e9 : -1,
-            (t2 - t1) / 1e9,
-            cpuSeconds,
-            disk ? target.path() : null,
-            disk && settings.keep());
-      } finally {
-        if (!ok) {
-          sink.abort();
-        } else if (target != null && !settings.keep()) {
-          target.cleanUp();
-        }
-      }
+    }
+  }
+
+  /** The moments the bench measures between, from the backup's progress events. */
+  private final class Clock implements BackupProgress {
+    private final CpuClock cpu;
+    long requested;
+    long dataStart;
+    long dataDone;
+
+    Clock(CpuClock cpu) {
+      this.cpu = cpu;
+    }
+
+    @Override
+    public void waitingForCheckpoint() {
+      requested = System.nanoTime();
+    }
+
+    @Override
+    public void started(Lsn start, TimelineId timeline) {
+      dataStart = System.nanoTime();
+      dataStartNanos = dataStart;
+      cpu.mark();
+    }
+
+    @Override
+    public void dataDone(Lsn end, TimelineId timeline) {
+      dataDone = System.nanoTime();
     }
   }
 
   /** Passes every event to the sink, counting bytes and the receive thread's time in the sink. */
   private final class Timed implements BackupListener {
-    private final BackupSink sink;
-    long sinkNanos;
+    private final BackupListener sink;
 
-    Timed(BackupSink sink) {
+    Timed(BackupListener sink) {
       this.sink = sink;
     }
 

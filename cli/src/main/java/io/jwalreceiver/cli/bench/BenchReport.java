@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The bench reports: a few aligned lines for people, or one JSON document for scripts. MB and GB
@@ -172,7 +173,7 @@ public final class BenchReport {
         + show(rate(bytes / (double) Quantities.MB, seconds)) + " MB/s)");
   }
 
-  private static void directory(JsonGenerator g, String dir, boolean kept) throws IOException {
+  private static void directory(JsonGenerator g, @Nullable String dir, boolean kept) throws IOException {
     if (dir == null) {
       g.writeNullField("directory");
     } else {
@@ -181,7 +182,7 @@ public final class BenchReport {
     g.writeBooleanField("kept", kept);
   }
 
-  private static void number(JsonGenerator g, String name, Double v) throws IOException {
+  private static void number(JsonGenerator g, String name, @Nullable Double v) throws IOException {
     if (v == null) {
       g.writeNullField(name);
     } else {
@@ -189,7 +190,7 @@ public final class BenchReport {
     }
   }
 
-  private static String sinkText(String sink, String dir, boolean kept) {
+  private static String sinkText(String sink, @Nullable String dir, boolean kept) {
     return dir == null ? sink : sink + " (" + dir + (kept ? ", kept" : ", removed") + ")";
   }
 
@@ -198,11 +199,11 @@ public final class BenchReport {
   }
 
   /** {@code amount / seconds}, rounded, or null when no time was measured. */
-  static Double rate(double amount, double seconds) {
+  static @Nullable Double rate(double amount, double seconds) {
     return seconds <= 0 ? null : round(amount / seconds);
   }
 
-  static Double cpuPerGb(double cpuSeconds, long bytes) {
+  static @Nullable Double cpuPerGb(double cpuSeconds, long bytes) {
     return cpuSeconds < 0 || bytes <= 0 ? null : round(cpuSeconds / (bytes / (double) Quantities.GB));
   }
 
@@ -214,7 +215,7 @@ public final class BenchReport {
     return fmt(bytes / (double) Quantities.MB);
   }
 
-  private static String show(Double v) {
+  private static String show(@Nullable Double v) {
     return v == null ? "-" : fmt(v);
   }
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The byte counts and durations of the bench options, with PostgreSQL's units: {@code 32MB},
@@ -56,7 +57,7 @@ public final class Quantities {
    *
    * @return the duration, or null when {@code s} is not a positive duration with a known unit
    */
-  public static Duration parseDuration(String s) {
+  public static @Nullable Duration parseDuration(String s) {
     Matcher m = NUMBER_UNIT.matcher(s);
     if (!m.matches()) {
       return null;

@@ -18,9 +18,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code jwalreceiver bench wal}: streams WAL with the library's {@link WalReceiver} into a
@@ -59,12 +61,12 @@ public final class WalBench {
   public record Settings(
       ConnectionConfig replication,
       ConnectionConfig sql,
-      String slot,
-      Lsn start,
-      Duration duration,
+      @Nullable String slot,
+      @Nullable Lsn start,
+      @Nullable Duration duration,
       long bytes,
       SinkKind sink,
-      Path directory,
+      @Nullable Path directory,
       boolean keep,
       boolean synchronous,
       boolean generate) {}
@@ -92,16 +94,16 @@ public final class WalBench {
       long messages,
       double seconds,
       double cpuSeconds,
-      AckLatency.Summary latency,
+      AckLatency.@Nullable Summary latency,
       long generatedBytes,
-      Path directory,
+      @Nullable Path directory,
       boolean kept) {}
 
   private final Settings settings;
   private final Consumer<ServerError> notices;
   private final CpuClock cpu = new CpuClock();
-  private volatile WalReceiver receiver;
-  private volatile WalGenerator filling;
+  private volatile @Nullable WalReceiver receiver;
+  private volatile @Nullable WalGenerator filling;
   private volatile boolean stopRequested;
   private volatile long startLsn;
   private volatile long receivedEnd;
@@ -158,7 +160,8 @@ public final class WalBench {
       start = slotRestartLsn(settings.slot());
     }
     OutputDirectory dir = settings.sink() == SinkKind.DISK
-        ? OutputDirectory.prepare(settings.directory())
+        ? OutputDirectory.prepare(
+            Objects.requireNonNull(settings.directory(), "--sink disk has a directory"))
         : null;
     AckLatency latency = settings.synchronous() ? new AckLatency() : null;
     WalReceiver.Options options = WalReceiver.Options.defaults()
@@ -238,14 +241,14 @@ public final class WalBench {
     }
   }
 
-  private WalReceiver newReceiver(WalReceiver.Options options, OutputDirectory dir,
-      AckLatency latency) {
+  private WalReceiver newReceiver(WalReceiver.Options options, @Nullable OutputDirectory dir,
+      @Nullable AckLatency latency) {
     return new WalReceiver(
         settings.replication(),
         options,
         (size, groupAccess) -> settings.sink() == SinkKind.DISCARD
             ? new DiscardWalSink()
-            : SegmentFileSink.open(dir.path(), size, SegmentFileSink.Options.DEFAULTS
+            : SegmentFileSink.open(Objects.requireNonNull(dir, "--sink disk").path(), size, SegmentFileSink.Options.DEFAULTS
                 .withSyncPolicy(SyncPolicy.ON_REQUEST)
                 .withGroupAccess(groupAccess)),
         size -> Optional.empty(),
@@ -306,10 +309,10 @@ public final class WalBench {
 
   /** Counts what arrives, stops at the byte count, feeds the latency tracker. */
   private final class Measure implements WalReceiver.Listener {
-    private final AckLatency latency;
+    private final @Nullable AckLatency latency;
     private long count;
 
-    Measure(AckLatency latency) {
+    Measure(@Nullable AckLatency latency) {
       this.latency = latency;
     }
 

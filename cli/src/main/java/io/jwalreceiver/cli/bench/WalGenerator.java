@@ -7,6 +7,7 @@ import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.ReplicationConnection;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code bench wal --generate}: makes WAL on the server from a plain SQL session, with {@code
@@ -36,7 +37,7 @@ final class WalGenerator {
   private final long first;
   private volatile long last;
   private volatile boolean stopped;
-  private Thread thread;
+  private @Nullable Thread thread;
 
   private WalGenerator(ReplicationConnection conn) {
     this.conn = conn;

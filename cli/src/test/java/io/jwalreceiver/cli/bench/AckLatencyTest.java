@@ -3,6 +3,7 @@ package io.jwalreceiver.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Objects;
 import org.junit.jupiter.api.Test;
 
 class AckLatencyTest {
@@ -25,13 +26,13 @@ class AckLatencyTest {
     a.arrived(300, 2 * MS);
     // Flush 200 covers the first two messages, not the third.
     a.acknowledged(200, 4 * MS);
-    AckLatency.Summary s = a.summary();
+    AckLatency.Summary s = Objects.requireNonNull(a.summary());
     assertThat(s.count()).isEqualTo(2);
     assertThat(s.maxMs()).isBetween(3.99, 4.01);
     assertThat(s.unmeasured()).isEqualTo(1);
     // A later update with a higher flush covers the third; the first two are not counted again.
     a.acknowledged(300, 12 * MS);
-    s = a.summary();
+    s = Objects.requireNonNull(a.summary());
     assertThat(s.count()).isEqualTo(3);
     assertThat(s.maxMs()).isBetween(9.99, 10.01);
     assertThat(s.p50Ms()).isBetween(3.99, 4.01); // of 4, 3 and 10 ms
@@ -45,7 +46,7 @@ class AckLatencyTest {
       a.arrived(i, i);
     }
     a.acknowledged(Long.MAX_VALUE, AckLatency.CAPACITY + 20);
-    AckLatency.Summary s = a.summary();
+    AckLatency.Summary s = Objects.requireNonNull(a.summary());
     assertThat(s.count()).isEqualTo(AckLatency.CAPACITY);
     assertThat(s.unmeasured()).isEqualTo(10);
   }
