@@ -10,6 +10,7 @@ import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.compress.Compression;
+import io.jwalreceiver.wal.segment.SegmentFileOptions;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.jwalreceiver.wal.segment.SyncPolicy;
 import java.io.IOException;
@@ -216,7 +217,7 @@ public final class ReceiveWalCommand implements Callable<Integer> {
         .withSynchronous(synchronous)
         .withEndPosition(end)
         .withLoop(!noLoop);
-    SegmentFileSink.Options sinkOptions = SegmentFileSink.Options.DEFAULTS
+    SegmentFileOptions sinkOptions = SegmentFileOptions.DEFAULTS
         .withSyncPolicy(noSync ? SyncPolicy.NEVER : SyncPolicy.ON_REQUEST)
         .withCompression(compression);
     ReceiveWalMetrics metrics =
