@@ -255,9 +255,9 @@ public final class WalReceiver {
 
   /** Opens the replication connection; tests substitute a scripted one. */
   @FunctionalInterface
-  interface Connector {
+  interface ConnectionOpener {
     /** The production value. */
-    Connector REAL = ReplicationConnection::open;
+    ConnectionOpener REAL = ReplicationConnection::open;
 
     ReplicationConnection open(ConnectionConfig config, Consumer<ServerError> notices);
   }
@@ -268,7 +268,7 @@ public final class WalReceiver {
   private final Function<WalSegmentSize, Optional<ResumePoint>> resumeScan;
   private final Listener listener;
   private final InstantSource clock;
-  private final Connector connector;
+  private final ConnectionOpener connector;
   private final StopSignals signals = new StopSignals();
   private @Nullable String systemId;
   private @Nullable WalSegmentSize segmentSize;
@@ -291,7 +291,7 @@ public final class WalReceiver {
       Function<WalSegmentSize, Optional<ResumePoint>> resumeScan,
       Listener listener,
       InstantSource clock) {
-    this(config, options, sinkFactory, resumeScan, listener, clock, Connector.REAL);
+    this(config, options, sinkFactory, resumeScan, listener, clock, ConnectionOpener.REAL);
   }
 
   WalReceiver(
@@ -301,7 +301,7 @@ public final class WalReceiver {
       Function<WalSegmentSize, Optional<ResumePoint>> resumeScan,
       Listener listener,
       InstantSource clock,
-      Connector connector) {
+      ConnectionOpener connector) {
     this.config = config;
     this.options = options;
     this.sinkFactory = sinkFactory;
