@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver;
 
+import org.jspecify.annotations.Nullable;
 import java.util.Objects;
 
 /**
@@ -13,9 +14,9 @@ public class PgException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final SqlState sqlState;
-  private final transient ServerError serverError;
-  private final String detail;
-  private final String hint;
+  private final transient @Nullable ServerError serverError;
+  private final @Nullable String detail;
+  private final @Nullable String hint;
   private final String prefix;
 
   /** A client-side failure. */
@@ -24,13 +25,17 @@ public class PgException extends RuntimeException {
   }
 
   /** A client-side failure with a cause. */
-  public PgException(SqlState sqlState, String message, Throwable cause) {
+  public PgException(SqlState sqlState, String message, @Nullable Throwable cause) {
     this(sqlState, message, null, null, cause);
   }
 
   /** A client-side failure with detail and hint lines (either may be null). */
   public PgException(
-      SqlState sqlState, String message, String detail, String hint, Throwable cause) {
+      SqlState sqlState,
+      String message,
+      @Nullable String detail,
+      @Nullable String hint,
+      @Nullable Throwable cause) {
     super(Objects.requireNonNull(message, "message"), cause);
     this.sqlState = Objects.requireNonNull(sqlState, "sqlState");
     this.serverError = null;
@@ -63,17 +68,17 @@ public class PgException extends RuntimeException {
   }
 
   /** The server's error fields, or null for a client-side failure. */
-  public ServerError serverError() {
+  public @Nullable ServerError serverError() {
     return serverError;
   }
 
   /** The detail line, or null. */
-  public String detail() {
+  public @Nullable String detail() {
     return detail;
   }
 
   /** The hint line, or null. */
-  public String hint() {
+  public @Nullable String hint() {
     return hint;
   }
 
@@ -87,6 +92,7 @@ public class PgException extends RuntimeException {
    * ERROR:  message} plus DETAIL/HINT lines), or the client-side message alone.
    */
   public String render() {
-    return serverError != null ? prefix + serverError.render() : getMessage();
+    ServerError server = serverError;
+    return server != null ? prefix + server.render() : String.valueOf(getMessage());
   }
 }

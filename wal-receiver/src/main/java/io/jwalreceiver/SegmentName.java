@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver;
 
+import org.jspecify.annotations.Nullable;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
@@ -144,7 +145,7 @@ public record SegmentName(TimelineId timeline, long segmentNumber, WalSegmentSiz
   }
 
   /** The segment for a 24-digit name, or null when the name is not valid for {@code size}. */
-  private static SegmentName parseOrNull(String name, WalSegmentSize size) {
+  private static @Nullable SegmentName parseOrNull(String name, WalSegmentSize size) {
     if (!isSegmentFileName(name)) {
       return null;
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver;
 
+import org.jspecify.annotations.Nullable;
 import java.util.Map;
 
 /**
@@ -17,8 +18,8 @@ public record ServerError(
     String severity,
     SqlState sqlState,
     String message,
-    String detail,
-    String hint,
+    @Nullable String detail,
+    @Nullable String hint,
     Map<Character, String> fields) {
 
   public ServerError {
@@ -45,7 +46,7 @@ public record ServerError(
   }
 
   /** The field {@code W} (context), or null. */
-  public String where() {
+  public @Nullable String where() {
     return fields.get('W');
   }
 

@@ -56,7 +56,7 @@ class TimelineHistoryFileFuzzTest {
     assertThat(file.parent()).isEqualTo(
         file.entries().isEmpty()
             ? java.util.Optional.empty()
-            : java.util.Optional.of(previous));
+            : java.util.Optional.of(java.util.Objects.requireNonNull(previous)));
 
     boolean writable = file.entries().stream().noneMatch(e -> e.reason().indexOf('\r') >= 0);
     if (writable) {

@@ -21,6 +21,7 @@ import io.jwalreceiver.session.CopyOutStream;
 import io.jwalreceiver.session.QueryResult;
 import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.compress.Compression;
+import java.util.Objects;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -379,7 +380,7 @@ public final class BaseBackup {
 
   private static PgException context(String what, PgException e) {
     if (e.fromServer()) {
-      return new PgException(what + ": ", e.serverError());
+      return new PgException(what + ": ", Objects.requireNonNull(e.serverError(), "serverError"));
     }
     return new PgException(e.sqlState(), what + ": " + e.getMessage(), e.detail(), e.hint(), e);
   }

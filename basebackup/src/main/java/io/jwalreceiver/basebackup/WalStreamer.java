@@ -8,6 +8,7 @@ import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.wal.WalReceiver;
+import io.jwalreceiver.wal.segment.SegmentFileOptions;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.jwalreceiver.wal.segment.SyncPolicy;
 import java.io.IOException;
@@ -60,7 +61,7 @@ final class WalStreamer {
         .withStatusInterval(request.statusInterval())
         .withLoop(false)
         .withStart(timeline, start.segmentStart(size));
-    SegmentFileSink.Options sinkOptions = SegmentFileSink.Options.DEFAULTS
+    SegmentFileOptions sinkOptions = SegmentFileOptions.DEFAULTS
         .withSyncPolicy(request.sync() ? SyncPolicy.ON_REQUEST : SyncPolicy.NEVER)
         .withMarkDone(true)
         .withPartialSuffix(false);

@@ -7,10 +7,9 @@ import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.protocol.command.ReplicationCommand;
 import io.jwalreceiver.session.ConnectionConfig;
-import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.compress.Compression;
-import io.jwalreceiver.wal.segment.SegmentFileSink;
+import io.jwalreceiver.wal.segment.WalArchiver;
 import io.jwalreceiver.wal.segment.SyncPolicy;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -208,23 +207,19 @@ public final class ReceiveWalCommand implements Callable<Integer> {
       return ExitCodes.ERROR;
     }
 
-    WalReceiver.Options options = WalReceiver.Options.defaults()
-        .withSlotName(slotOption.slot)
-        .withStatusInterval(interval)
-        .withSynchronous(synchronous)
-        .withEndPosition(end)
-        .withLoop(!noLoop);
-    SegmentFileSink.Options sinkOptions = SegmentFileSink.Options.DEFAULTS
-        .withSyncPolicy(noSync ? SyncPolicy.NEVER : SyncPolicy.ON_REQUEST)
-        .withCompression(compression);
     ReceiveWalMetrics metrics =
         metricsPort == null ? null : new ReceiveWalMetrics(new Messages(), clock);
-    WalReceiver receiver = new WalReceiver(
-        config,
-        options,
-        (size, groupAccess) -> {
-          SegmentFileSink sink =
-              SegmentFileSink.open(directory, size, sinkOptions.withGroupAccess(groupAccess));
+    WalReceiver receiver = WalArchiver.builder(config)
+        .options(WalReceiver.Options.defaults()
+            .withSlotName(slotOption.slot)
+            .withStatusInterval(interval)
+            .withSynchronous(synchronous)
+            .withEndPosition(end)
+            .withLoop(!noLoop))
+        .target(directory)
+        .sync(noSync ? SyncPolicy.NEVER : SyncPolicy.ON_REQUEST)
+        .compression(compression)
+        .onSinkOpened(sink -> {
           if (metrics != null) {
             metrics.attach(sink);
           }
@@ -239,11 +234,11 @@ public final class ReceiveWalCommand implements Callable<Integer> {
               }
             });
           }
-          return sink;
-        },
-        size -> ResumePoint.scan(directory, size, cli::warning),
-        metrics == null ? new Messages() : metrics,
-        clock);
+        })
+        .warnings(cli::warning)
+        .listener(metrics == null ? new Messages() : metrics)
+        .clock(clock)
+        .build();
     try {
       if (metrics != null && !serveMetrics(metrics)) {
         return ExitCodes.ERROR;

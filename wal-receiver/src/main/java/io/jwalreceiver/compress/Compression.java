@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.compress;
 
+import org.jspecify.annotations.Nullable;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import java.util.Locale;
@@ -129,7 +130,7 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
   public static Compression parse(String option) {
     Objects.requireNonNull(option, "option");
     String algorithmName;
-    String detail;
+    @Nullable String detail;
     Strtol bare = Strtol.parse(option);
     if (bare.end() == option.length()) {
       // Backward compatibility with 13/14's -Z 0..9; like strtol, "" parses as 0.
@@ -140,7 +141,7 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
       algorithmName = colon < 0 ? option : option.substring(0, colon);
       detail = colon < 0 ? null : option.substring(colon + 1);
     }
-    Algorithm algorithm = null;
+    @Nullable Algorithm algorithm = null;
     for (Algorithm a : Algorithm.values()) {
       if (a.toolName.equals(algorithmName)) {
         algorithm = a;
@@ -160,7 +161,7 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
    * @param algorithm the algorithm name as written ({@code gzip}, {@code extrasquishy}, …)
    * @param detail the text after the first colon, the whole option for a bare integer, or null
    */
-  public record Spec(String algorithm, String detail) {}
+  public record Spec(String algorithm, @Nullable String detail) {}
 
   /**
    * Splits a {@code -Z/--compress} value as PostgreSQL's {@code parse_compress_options} does,
@@ -183,7 +184,7 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
   }
 
   /** {@code parse_compress_specification} followed by {@code validate_compress_specification}. */
-  private static Compression parseDetail(Algorithm algorithm, String detail) {
+  private static Compression parseDetail(Algorithm algorithm, @Nullable String detail) {
     int level = defaultLevel(algorithm);
     int workers = 0;
     boolean workersGiven = false;
@@ -203,7 +204,7 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
           keywordEnd++;
         }
         String keyword = detail.substring(start, keywordEnd);
-        String value = null;
+        @Nullable String value = null;
         int end = keywordEnd;
         if (keywordEnd < detail.length() && detail.charAt(keywordEnd) == '=') {
           end = detail.indexOf(',', keywordEnd + 1);
@@ -316,7 +317,7 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
     }
   }
 
-  private static int integerValue(String keyword, String value) {
+  private static int integerValue(String keyword, @Nullable String value) {
     if (value == null) {
       throw invalidSpec("compression option \"" + keyword + "\" requires a value");
     }
@@ -327,7 +328,7 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
     return parsed.value();
   }
 
-  private static boolean booleanValue(String keyword, String value) {
+  private static boolean booleanValue(String keyword, @Nullable String value) {
     if (value == null) {
       return true;
     }

@@ -5,4 +5,7 @@
  * encoder that writes one compressed file ({@link io.jwalreceiver.compress.SegmentEncoder}). It sits
  * below {@code wal.segment} and {@code basebackup}, so neither imports the other for it.
  */
+@NullMarked
 package io.jwalreceiver.compress;
+
+import org.jspecify.annotations.NullMarked;

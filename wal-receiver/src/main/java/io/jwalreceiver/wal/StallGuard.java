@@ -3,10 +3,12 @@ package io.jwalreceiver.wal;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps the server from dropping the connection for {@code wal_sender_timeout} while the receive
@@ -31,14 +33,14 @@ final class StallGuard implements AutoCloseable {
   private static final StallGuard DISABLED = new StallGuard(0, null);
 
   private final long periodNanos;
-  private final Runnable sendStatus;
-  private final Thread thread;
+  private final @Nullable Runnable sendStatus;
+  private final @Nullable Thread thread;
   private volatile boolean inside;
   /** Written only by the receive thread. */
   private volatile long writes;
   private volatile boolean closed;
 
-  private StallGuard(long periodNanos, Runnable sendStatus) {
+  private StallGuard(long periodNanos, @Nullable Runnable sendStatus) {
     this.periodNanos = periodNanos;
     this.sendStatus = sendStatus;
     if (sendStatus == null) {
@@ -61,7 +63,7 @@ final class StallGuard implements AutoCloseable {
     }
     StallGuard guard =
         new StallGuard(Math.max(MIN_PERIOD_NANOS, senderTimeout.toNanos() / 4), sendStatus);
-    guard.thread.start();
+    Objects.requireNonNull(guard.thread).start();
     return guard;
   }
 
@@ -77,6 +79,7 @@ final class StallGuard implements AutoCloseable {
   }
 
   private void watch() {
+    Runnable send = Objects.requireNonNull(sendStatus);
     long seen = -1;
     while (!closed) {
       LockSupport.parkNanos(this, periodNanos);
@@ -86,7 +89,7 @@ final class StallGuard implements AutoCloseable {
       long now = writes;
       if (inside && now == seen) {
         try {
-          sendStatus.run();
+          send.run();
         } catch (RuntimeException e) {
           // The connection is failing; the receive thread will see it.
           return;
@@ -99,8 +102,9 @@ final class StallGuard implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    if (thread != null) {
-      LockSupport.unpark(thread);
+    Thread t = thread;
+    if (t != null) {
+      LockSupport.unpark(t);
     }
   }
 
@@ -109,7 +113,7 @@ final class StallGuard implements AutoCloseable {
    * (disabled). A bare number is milliseconds, the setting's unit. Text we cannot read gives the
    * server's default, 60 s.
    */
-  static Duration parseTimeout(String text) {
+  static Duration parseTimeout(@Nullable String text) {
     Matcher m = SETTING.matcher(text == null ? "" : text.trim());
     if (!m.matches()) {
       return FALLBACK_TIMEOUT;

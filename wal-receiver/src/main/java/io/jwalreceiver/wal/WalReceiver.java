@@ -3,24 +3,21 @@ package io.jwalreceiver.wal;
 
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
+import io.jwalreceiver.ServerError;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
-import io.jwalreceiver.protocol.replication.PgTimestamp;
-import io.jwalreceiver.protocol.replication.ReplicationDecoder;
 import io.jwalreceiver.session.ConnectionConfig;
-import io.jwalreceiver.session.CopyBothStream;
-import io.jwalreceiver.session.NextTimeline;
 import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.session.SlotPosition;
 import io.jwalreceiver.session.SystemIdentity;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The WAL streaming loop of pg_receivewal (protocol-notes §4): decides where to start, streams
@@ -30,6 +27,12 @@ import java.util.function.Function;
  *
  * <p>The receive thread never waits for a disk flush: the sink flushes on its own thread, and the
  * flush position reported to the server is always the sink's {@link WalSink#durablePosition()}.
+ *
+ * <p>Embedders that archive into a directory start with {@code
+ * io.jwalreceiver.wal.segment.WalArchiver.builder(config)}, which builds a receiver with a
+ * segment-file sink and the directory's resume point. The parts are {@code StartPosition} (where
+ * to start), {@code StatusSchedule} (when feedback is due), {@link StopCondition} (when to stop)
+ * and the per-connection {@code ReceiveLoop}.
  */
 public final class WalReceiver {
 
@@ -40,7 +43,7 @@ public final class WalReceiver {
    * @param statusInterval how often to send status updates; zero = only when the server asks
    * @param synchronous acknowledge every write batch as soon as it is flushed (a synchronous
    *     standby); otherwise flush at segment ends, on status updates and when the server asks
-   * @param endPosition stop once WAL beyond this position has been received, or null
+   * @param stopCondition when to stop on its own ({@link StopCondition#onRequest()} by default)
    * @param loop reconnect after a lost connection or a server error (pg_receivewal without
    *     {@code --no-loop})
    * @param retryDelay how long to wait before reconnecting
@@ -51,61 +54,151 @@ public final class WalReceiver {
    *     the streaming connection and use it (pg_basebackup's default); or null
    */
   public record Options(
-      String slotName,
+      @Nullable String slotName,
       Duration statusInterval,
       boolean synchronous,
-      Lsn endPosition,
+      StopCondition stopCondition,
       boolean loop,
       Duration retryDelay,
-      TimelineId startTimeline,
-      Lsn startPosition,
-      String temporarySlotPrefix) {
+      @Nullable TimelineId startTimeline,
+      @Nullable Lsn startPosition,
+      @Nullable String temporarySlotPrefix) {
 
-    /** pg_receivewal's defaults: no slot, status every 10 s, loop, retry after 5 s. */
+    /**
+     * Checks for nulls.
+     *
+     * @param slotName the physical slot, or null
+     * @param statusInterval how often to send status updates
+     * @param synchronous acknowledge every write batch
+     * @param stopCondition when to stop on its own
+     * @param loop reconnect after failures
+     * @param retryDelay how long to wait before reconnecting
+     * @param startTimeline explicit start timeline, or null
+     * @param startPosition explicit start position, or null
+     * @param temporarySlotPrefix temporary slot prefix, or null
+     */
+    public Options {
+      Objects.requireNonNull(statusInterval, "statusInterval");
+      Objects.requireNonNull(stopCondition, "stopCondition");
+      Objects.requireNonNull(retryDelay, "retryDelay");
+    }
+
+    /**
+     * pg_receivewal's defaults: no slot, status every 10 s, loop, retry after 5 s.
+     *
+     * @return the defaults
+     */
     public static Options defaults() {
-      return new Options(null, Duration.ofSeconds(10), false, null, true, Duration.ofSeconds(5),
-          null, null, null);
+      return new Options(null, Duration.ofSeconds(10), false, StopCondition.onRequest(), true,
+          Duration.ofSeconds(5), null, null, null);
     }
 
-    public Options withSlotName(String name) {
-      return new Options(name, statusInterval, synchronous, endPosition, loop, retryDelay,
+    /**
+     * The end position of {@link StopCondition.AtLsn}, or null for any other condition.
+     *
+     * @return pg_receivewal's {@code --endpos}, or null
+     */
+    public @Nullable Lsn endPosition() {
+      return stopCondition instanceof StopCondition.AtLsn at ? at.end() : null;
+    }
+
+    /**
+     * These options with another slot.
+     *
+     * @param name the physical slot, or null for none
+     * @return the changed options
+     */
+    public Options withSlotName(@Nullable String name) {
+      return new Options(name, statusInterval, synchronous, stopCondition, loop, retryDelay,
           startTimeline, startPosition, temporarySlotPrefix);
     }
 
+    /**
+     * These options with another status interval.
+     *
+     * @param d the interval; zero = only when the server asks
+     * @return the changed options
+     */
     public Options withStatusInterval(Duration d) {
-      return new Options(slotName, d, synchronous, endPosition, loop, retryDelay,
+      return new Options(slotName, d, synchronous, stopCondition, loop, retryDelay,
           startTimeline, startPosition, temporarySlotPrefix);
     }
 
+    /**
+     * These options with synchronous mode on or off.
+     *
+     * @param on whether to acknowledge every write batch once flushed
+     * @return the changed options
+     */
     public Options withSynchronous(boolean on) {
-      return new Options(slotName, statusInterval, on, endPosition, loop, retryDelay,
+      return new Options(slotName, statusInterval, on, stopCondition, loop, retryDelay,
           startTimeline, startPosition, temporarySlotPrefix);
     }
 
-    public Options withEndPosition(Lsn lsn) {
-      return new Options(slotName, statusInterval, synchronous, lsn, loop, retryDelay,
+    /**
+     * These options stopping once WAL beyond {@code lsn} was received, or only on request when
+     * null.
+     *
+     * @param lsn pg_receivewal's {@code --endpos}, or null
+     * @return the changed options
+     */
+    public Options withEndPosition(@Nullable Lsn lsn) {
+      return withStopCondition(lsn == null ? StopCondition.onRequest() : StopCondition.atLsn(lsn));
+    }
+
+    /**
+     * These options with another stop condition.
+     *
+     * @param condition when to stop on its own
+     * @return the changed options
+     */
+    public Options withStopCondition(StopCondition condition) {
+      return new Options(slotName, statusInterval, synchronous, condition, loop, retryDelay,
           startTimeline, startPosition, temporarySlotPrefix);
     }
 
+    /**
+     * These options with reconnecting on or off.
+     *
+     * @param on whether to reconnect after failures
+     * @return the changed options
+     */
     public Options withLoop(boolean on) {
-      return new Options(slotName, statusInterval, synchronous, endPosition, on, retryDelay,
+      return new Options(slotName, statusInterval, synchronous, stopCondition, on, retryDelay,
           startTimeline, startPosition, temporarySlotPrefix);
     }
 
+    /**
+     * These options with another retry delay.
+     *
+     * @param d how long to wait before reconnecting
+     * @return the changed options
+     */
     public Options withRetryDelay(Duration d) {
-      return new Options(slotName, statusInterval, synchronous, endPosition, loop, d,
+      return new Options(slotName, statusInterval, synchronous, stopCondition, loop, d,
           startTimeline, startPosition, temporarySlotPrefix);
     }
 
-    /** Starts at this timeline and (segment-aligned) position. */
+    /**
+     * Starts at this timeline and (segment-aligned) position.
+     *
+     * @param timeline the timeline
+     * @param position the position, rounded down to its segment start
+     * @return the changed options
+     */
     public Options withStart(TimelineId timeline, Lsn position) {
-      return new Options(slotName, statusInterval, synchronous, endPosition, loop, retryDelay,
+      return new Options(slotName, statusInterval, synchronous, stopCondition, loop, retryDelay,
           timeline, position, temporarySlotPrefix);
     }
 
-    /** Streams through a temporary slot {@code <prefix>_<pid>}, or none when null. */
-    public Options withTemporarySlot(String prefix) {
-      return new Options(slotName, statusInterval, synchronous, endPosition, loop, retryDelay,
+    /**
+     * Streams through a temporary slot {@code <prefix>_<pid>}, or none when null.
+     *
+     * @param prefix the slot name prefix, or null
+     * @return the changed options
+     */
+    public Options withTemporarySlot(@Nullable String prefix) {
+      return new Options(slotName, statusInterval, synchronous, stopCondition, loop, retryDelay,
           startTimeline, startPosition, prefix);
     }
 
@@ -119,9 +212,12 @@ public final class WalReceiver {
   @FunctionalInterface
   public interface SinkFactory {
     /**
+     * Opens the sink.
+     *
      * @param segmentSize the server's WAL segment size
      * @param groupAccess whether the server's data directory is group-readable ({@code SHOW
      *     data_directory_mode} = 0750): files are then created 0640 instead of 0600
+     * @return the sink, closed by the receiver when the connection ends
      */
     WalSink open(WalSegmentSize segmentSize, boolean groupAccess);
   }
@@ -157,34 +253,36 @@ public final class WalReceiver {
     default void info(String message) {}
   }
 
-  private static final long POLL_SLICE_MILLIS = 500;
+  /** Opens the replication connection; tests substitute a scripted one. */
+  @FunctionalInterface
+  interface ConnectionOpener {
+    /** The production value. */
+    ConnectionOpener REAL = ReplicationConnection::open;
+
+    ReplicationConnection open(ConnectionConfig config, Consumer<ServerError> notices);
+  }
 
   private final ConnectionConfig config;
   private final Options options;
   private final SinkFactory sinkFactory;
-  /** pg_receivewal's "stopped log streaming at" line once the end position was passed. */
-  private String endReached;
   private final Function<WalSegmentSize, Optional<ResumePoint>> resumeScan;
   private final Listener listener;
   private final InstantSource clock;
-  private final ReentrantLock stopLock = new ReentrantLock();
-  private final Condition stopSignal = stopLock.newCondition();
-  private volatile boolean stopRequested;
-  /** pg_basebackup's stop point: stop once everything before it was written; -1 = none. */
-  private volatile long stopAt = -1;
-  /** The stream being read, woken by a stop so that the loop sees it at once; or null. */
-  private volatile CopyBothStream current;
-  /** The slot used by this connection (the configured one, or the temporary one). */
-  private String activeSlot;
-  private String systemId;
-  private WalSegmentSize segmentSize;
-  /** The server's wal_sender_timeout; zero when disabled. */
-  private Duration senderTimeout = Duration.ZERO;
+  private final ConnectionOpener connector;
+  private final StopSignals signals = new StopSignals();
+  private @Nullable String systemId;
+  private @Nullable WalSegmentSize segmentSize;
 
   /**
+   * A receiver into any sink.
+   *
+   * @param config where to connect
+   * @param options how to stream
    * @param sinkFactory opens the sink once the segment size and the server's data directory mode
    *     are known (once per connection)
    * @param resumeScan where the stored WAL says to resume (pg_receivewal's directory scan)
+   * @param listener what happens
+   * @param clock the clock of status updates and time limits
    */
   public WalReceiver(
       ConnectionConfig config,
@@ -193,59 +291,48 @@ public final class WalReceiver {
       Function<WalSegmentSize, Optional<ResumePoint>> resumeScan,
       Listener listener,
       InstantSource clock) {
+    this(config, options, sinkFactory, resumeScan, listener, clock, ConnectionOpener.REAL);
+  }
+
+  WalReceiver(
+      ConnectionConfig config,
+      Options options,
+      SinkFactory sinkFactory,
+      Function<WalSegmentSize, Optional<ResumePoint>> resumeScan,
+      Listener listener,
+      InstantSource clock,
+      ConnectionOpener connector) {
     this.config = config;
     this.options = options;
     this.sinkFactory = sinkFactory;
     this.resumeScan = resumeScan;
     this.listener = listener;
     this.clock = clock;
+    this.connector = connector;
   }
 
   /** Asks the loop to stop: flush, report the final position and return. Thread-safe. */
   public void requestStop() {
-    stopLock.lock();
-    try {
-      stopRequested = true;
-      stopSignal.signalAll();
-    } finally {
-      stopLock.unlock();
-    }
-    wakeStream();
+    signals.requestStop();
   }
 
   /**
    * Stops the loop once WAL up to {@code lsn} (exclusive) has been written and flushed: the end
    * of a base backup, learned while streaming is under way. Thread-safe.
+   *
+   * @param lsn the end position
    */
   public void stopAt(Lsn lsn) {
-    stopAt = lsn.value();
-    stopLock.lock();
-    try {
-      stopSignal.signalAll();
-    } finally {
-      stopLock.unlock();
-    }
-    wakeStream();
+    signals.stopAt(lsn);
   }
 
   /**
-   * Ends the wait of the receive loop's poll (up to {@value #POLL_SLICE_MILLIS} ms otherwise):
-   * a base backup's streamer stops as soon as its end position is known and written.
-   */
-  private void wakeStream() {
-    CopyBothStream s = current;
-    if (s != null) {
-      s.wakeup();
-    }
-  }
-
-  /**
-   * Streams until the end position, a stop request, or (without looping) the first failure.
+   * Streams until the stop condition, a stop request, or (without looping) the first failure.
    *
    * @throws PgException a failure when looping is off, or one that retrying cannot fix
    */
   public void run() {
-    while (!stopRequested) {
+    while (!signals.requested() && !options.stopCondition().reachedAt(clock)) {
       try {
         if (streamOnce()) {
           return;
@@ -254,7 +341,8 @@ public final class WalReceiver {
           throw new PgException(SqlState.CONNECTION_FAILURE, "disconnected");
         }
         listener.disconnected(
-            new PgException(SqlState.CONNECTION_FAILURE, "replication stream was terminated before stop point"),
+            new PgException(
+                SqlState.CONNECTION_FAILURE, "replication stream was terminated before stop point"),
             options.retryDelay());
       } catch (PgException e) {
         if (!options.loop() || !retryable(e)) {
@@ -262,7 +350,7 @@ public final class WalReceiver {
         }
         listener.disconnected(e, options.retryDelay());
       }
-      sleepUnlessStopped(options.retryDelay());
+      signals.sleepUnlessStopped(options.retryDelay());
     }
   }
 
@@ -272,21 +360,6 @@ public final class WalReceiver {
     return e.fromServer() || c.equals("08") || c.equals("53") || c.equals("58") || c.equals("57");
   }
 
-  private void sleepUnlessStopped(Duration d) {
-    stopLock.lock();
-    try {
-      long nanos = d.toNanos();
-      while (!stopRequested && nanos > 0) {
-        nanos = stopSignal.awaitNanos(nanos);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      stopRequested = true;
-    } finally {
-      stopLock.unlock();
-    }
-  }
-
   /**
    * One connection's worth of streaming.
    *
@@ -294,7 +367,7 @@ public final class WalReceiver {
    *     the stream and we should reconnect
    */
   private boolean streamOnce() {
-    try (ReplicationConnection conn = ReplicationConnection.open(config, n -> listener.info(n.render()))) {
+    try (ReplicationConnection conn = connector.open(config, n -> listener.info(n.render()))) {
       SystemIdentity id = conn.identifySystem();
       if (id.database() != null) {
         throw new PgException(
@@ -302,44 +375,51 @@ public final class WalReceiver {
             "replication connection using slot \"" + options.slotName()
                 + "\" is unexpectedly database specific");
       }
-      if (systemId != null && !systemId.equals(id.systemId())) {
+      String previousId = systemId;
+      if (previousId != null && !previousId.equals(id.systemId())) {
         throw new PgException(
             SqlState.INVALID_PARAMETER_VALUE,
             "system identifier does not match between the archive and the server",
-            "The server's is " + id.systemId() + ", it was " + systemId + " before.",
+            "The server's is " + id.systemId() + ", it was " + previousId + " before.",
             null,
             null);
       }
       systemId = id.systemId();
       WalSegmentSize size = conn.walSegmentSize();
-      if (segmentSize != null && !segmentSize.equals(size)) {
+      WalSegmentSize previousSize = segmentSize;
+      if (previousSize != null && !previousSize.equals(size)) {
         throw new PgException(
             SqlState.INVALID_PARAMETER_VALUE,
-            "WAL segment size changed from " + segmentSize + " to " + size);
+            "WAL segment size changed from " + previousSize + " to " + size);
       }
       segmentSize = size;
-      activeSlot = options.slotName();
-      if (options.temporarySlotPrefix() != null) {
-        activeSlot = options.temporarySlotPrefix() + "_" + conn.backendPid();
+      String activeSlot = options.slotName();
+      String temporaryPrefix = options.temporarySlotPrefix();
+      if (temporaryPrefix != null) {
+        activeSlot = temporaryPrefix + "_" + conn.backendPid();
         conn.createPhysicalSlot(activeSlot, true, true);
         listener.info("created temporary replication slot \"" + activeSlot + "\"");
       }
 
-      StartPoint start = decideStart(conn, id, size);
-      if (options.endPosition() != null
-          && Long.compareUnsigned(start.lsn.value(), options.endPosition().value()) > 0) {
+      StartPosition start =
+          StartPosition.decide(options, () -> resumeScan.apply(size), () -> readSlot(conn), id,
+              size);
+      if (options.stopCondition().passedBefore(start.lsn())) {
         // Already past the end position: nothing to do (pg_receivewal checks this before START).
         return true;
       }
       // The tools create files as the cluster does: group-readable when the server's data
       // directory allows group access (initdb -g), owner-only otherwise.
       boolean groupAccess = "0750".equals(conn.show("data_directory_mode"));
-      senderTimeout = StallGuard.parseTimeout(conn.show("wal_sender_timeout"));
+      Duration senderTimeout = StallGuard.parseTimeout(conn.show("wal_sender_timeout"));
       boolean done;
-      endReached = null;
+      ReceiveLoop loop;
       try (WalSink sink = sinkFactory.open(size, groupAccess)) {
-        done = streamTimelines(conn, sink, start.timeline, start.lsn, id.timeline());
+        loop = new ReceiveLoop(
+            conn, sink, options, listener, clock, signals, size, activeSlot, senderTimeout);
+        done = loop.streamTimelines(start.timeline(), start.lsn());
       }
+      String endReached = loop.endReached();
       if (endReached != null) {
         // pg_receivewal says it once more after closing its file (its stop callback runs again).
         listener.info(endReached);
@@ -348,231 +428,17 @@ public final class WalReceiver {
     }
   }
 
-  private record StartPoint(TimelineId timeline, Lsn lsn) {}
-
-  /** protocol-notes §4.3: archive, else slot (15+), else the server's position. */
-  private StartPoint decideStart(ReplicationConnection conn, SystemIdentity id, WalSegmentSize size) {
-    if (options.startPosition() != null) {
-      return new StartPoint(options.startTimeline(), options.startPosition().segmentStart(size));
+  /** READ_REPLICATION_SLOT of the configured slot on 15+; empty without a slot or before 15. */
+  private Optional<SlotPosition> readSlot(ReplicationConnection conn) {
+    String slot = options.slotName();
+    if (slot == null || conn.serverVersionNum() < 150000) {
+      return Optional.empty();
     }
-    Optional<ResumePoint> fromArchive = resumeScan.apply(size);
-    Optional<SlotPosition> slot = Optional.empty();
-    if (options.slotName() != null && conn.serverVersionNum() >= 150000) {
-      slot = conn.readReplicationSlot(options.slotName());
-      if (slot.isEmpty()) {
-        throw new PgException(
-            SqlState.UNDEFINED_OBJECT,
-            "replication slot \"" + options.slotName() + "\" does not exist");
-      }
-    }
-    StartPoint start;
-    if (fromArchive.isPresent()) {
-      ResumePoint r = fromArchive.get();
-      start = new StartPoint(r.timeline(), r.start());
-      // Resuming below the slot's reservation would leave WAL that the server may already have
-      // removed between what we have and what the slot still keeps: never do that silently.
-      if (slot.isPresent() && slot.get().restartLsn() != null
-          && Long.compareUnsigned(
-                  r.start().value(), slot.get().restartLsn().segmentStart(size).value()) < 0) {
-        throw new PgException(
-            SqlState.INVALID_PARAMETER_VALUE,
-            "the archive ends at " + r.start() + " but replication slot \"" + options.slotName()
-                + "\" only keeps WAL from " + slot.get().restartLsn(),
-            "WAL between " + r.start() + " and " + slot.get().restartLsn() + " may be missing;"
-                + " the archive would have a gap.",
-            "Check whether another client used the slot; archive into an empty directory to"
-                + " start afresh.",
-            null);
-      }
-    } else if (slot.isPresent() && slot.get().restartLsn() != null) {
-      start = new StartPoint(slot.get().restartTimeline(), slot.get().restartLsn());
-    } else {
-      start = new StartPoint(id.timeline(), id.xlogPosition());
-    }
-    Lsn aligned = start.lsn.segmentStart(size);
-    if (Long.compareUnsigned(start.timeline.value(), id.timeline().value()) > 0) {
+    Optional<SlotPosition> position = conn.readReplicationSlot(slot);
+    if (position.isEmpty()) {
       throw new PgException(
-          SqlState.INVALID_PARAMETER_VALUE,
-          "starting timeline " + start.timeline + " is not present in the server");
+          SqlState.UNDEFINED_OBJECT, "replication slot \"" + slot + "\" does not exist");
     }
-    return new StartPoint(start.timeline, aligned);
-  }
-
-  /** Streams from {@code tli}/{@code start}, following timeline switches. */
-  private boolean streamTimelines(
-      ReplicationConnection conn, WalSink sink, TimelineId tli, Lsn start, TimelineId serverTli) {
-    while (true) {
-      if (tli.value() > 1 && !sink.hasHistoryFile(tli)) {
-        sink.writeHistoryFile(conn.timelineHistory(tli));
-      }
-      listener.info("starting log streaming at " + start + " (timeline " + tli + ")");
-      listener.streamingStarted(tli, start);
-      // Prepare the first segment file before asking for WAL: a bad .partial fails here, and
-      // zero-filling does not hold up the stream.
-      sink.startTimeline(tli, start.value());
-      CopyBothStream stream = conn.startReplication(activeSlot, start, tli);
-      Outcome outcome;
-      current = stream;
-      try {
-        // A stop that came before the stream existed is seen by the loop's first check.
-        outcome = stream(stream, sink, tli, start.value());
-      } finally {
-        current = null;
-      }
-      switch (outcome) {
-        case DONE:
-          return true;
-        case SERVER_ENDED:
-          return false;
-        case END_OF_TIMELINE:
-        default:
-          NextTimeline next = stream.endOfTimeline();
-          long received = sink.writtenPosition();
-          if (Long.compareUnsigned(next.timeline().value(), tli.value()) <= 0) {
-            throw new PgException(
-                SqlState.PROTOCOL_VIOLATION,
-                "server reported unexpected next timeline " + next.timeline()
-                    + ", following timeline " + tli);
-          }
-          if (received != 0 && Long.compareUnsigned(next.startPosition().value(), received) > 0) {
-            throw new PgException(
-                SqlState.PROTOCOL_VIOLATION,
-                "server stopped streaming timeline " + tli + " at " + Lsn.of(received)
-                    + ", but reported next timeline " + next.timeline() + " to begin at "
-                    + next.startPosition());
-          }
-          listener.timelineSwitched(tli, next.timeline(), next.startPosition());
-          tli = next.timeline();
-          start = next.startPosition().segmentStart(segmentSize);
-          if (options.endPosition() != null
-              && Long.compareUnsigned(start.value(), options.endPosition().value()) > 0) {
-            return true;
-          }
-      }
-    }
-  }
-
-  private enum Outcome {
-    DONE,
-    END_OF_TIMELINE,
-    SERVER_ENDED
-  }
-
-  /** The receive loop for one START_REPLICATION. Hot: no allocation per message. */
-  private Outcome stream(CopyBothStream stream, WalSink sink, TimelineId tli, long start) {
-    boolean reportFlush = options.reportsFlush();
-    if (options.synchronous()) {
-      // Acknowledge the moment a flush completes: from the flusher's thread, under the stream's
-      // send lock.
-      sink.onDurable(durable -> sendStatus(stream, sink, reportFlush, false));
-    } else {
-      sink.onDurable(durable -> {});
-    }
-    // The first update tells the server where we are (write position, and the flush position
-    // the slot may advance to).
-    sendStatus(stream, sink, reportFlush, false);
-    try (StallGuard guard = StallGuard.start(senderTimeout,
-        () -> sendStatus(stream, sink, reportFlush, false))) {
-      return receive(stream, sink, tli, start, reportFlush, guard);
-    }
-  }
-
-  /** The loop of {@link #stream}, with the stall guard around the sink's writes. */
-  private Outcome receive(CopyBothStream stream, WalSink sink, TimelineId tli, long start,
-      boolean reportFlush, StallGuard guard) {
-    long expected = start;
-    long intervalMillis = options.statusInterval().toMillis();
-    long nextStatus = intervalMillis > 0 ? clock.millis() + intervalMillis : Long.MAX_VALUE;
-    long end = options.endPosition() == null ? -1 : options.endPosition().value();
-    while (true) {
-      if (stopRequested || reachedStopAt(sink.writtenPosition())) {
-        stopCleanly(stream, sink, reportFlush);
-        return Outcome.DONE;
-      }
-      long now = clock.millis();
-      long wait = Math.max(1, Math.min(POLL_SLICE_MILLIS, nextStatus - now));
-      CopyBothStream.Event ev = stream.poll(wait);
-      switch (ev) {
-        case XLOG_DATA: {
-          ReplicationDecoder m = stream.message();
-          if (m.dataStart() != expected) {
-            throw gotUnexpectedOffset(m.dataStart(), expected);
-          }
-          listener.serverWalEnd(m.walEnd());
-          ByteBuffer payload = m.payload();
-          int len = payload.remaining();
-          guard.enter();
-          sink.write(tli, expected, payload);
-          guard.exit();
-          expected += len;
-          listener.received(expected);
-          if (options.synchronous()) {
-            sink.requestFlush();
-          }
-          if (end != -1 && Long.compareUnsigned(expected, end) > 0) {
-            endReached = "stopped log streaming at " + Lsn.of(expected) + " (timeline " + tli + ")";
-            listener.info(endReached);
-            stopCleanly(stream, sink, reportFlush);
-            return Outcome.DONE;
-          }
-          break;
-        }
-        case KEEPALIVE:
-          listener.serverWalEnd(stream.message().walEnd());
-          if (stream.message().replyRequested()) {
-            // Answer at once with what is true now; let the flusher catch up for the next one.
-            sendStatus(stream, sink, reportFlush, false);
-            if (reportFlush) {
-              sink.requestFlush();
-            }
-            nextStatus = intervalMillis > 0 ? clock.millis() + intervalMillis : Long.MAX_VALUE;
-          }
-          break;
-        case END_OF_TIMELINE:
-          sink.flush();
-          return Outcome.END_OF_TIMELINE;
-        case END_OF_STREAM:
-          sink.flush();
-          return Outcome.SERVER_ENDED;
-        case TIMEOUT:
-        default:
-          break;
-      }
-      if (intervalMillis > 0 && clock.millis() >= nextStatus) {
-        sendStatus(stream, sink, reportFlush, false);
-        if (reportFlush) {
-          sink.requestFlush();
-        }
-        nextStatus = clock.millis() + intervalMillis;
-      }
-    }
-  }
-
-  private boolean reachedStopAt(long written) {
-    long at = stopAt;
-    return at != -1 && written != 0 && Long.compareUnsigned(written, at) >= 0;
-  }
-
-  private static PgException gotUnexpectedOffset(long got, long expected) {
-    return new PgException(
-        SqlState.PROTOCOL_VIOLATION,
-        String.format("got WAL data offset %s, expected %s", Lsn.of(got), Lsn.of(expected)));
-  }
-
-  /** Flush, report the final positions, then end the COPY (pg_receivewal on SIGINT / endpos). */
-  private void stopCleanly(CopyBothStream stream, WalSink sink, boolean reportFlush) {
-    sink.flush();
-    sendStatus(stream, sink, reportFlush, false);
-    NextTimeline next = stream.finish();
-    if (next != null) {
-      listener.info("server ended timeline while stopping; next timeline " + next.timeline());
-    }
-  }
-
-  private void sendStatus(CopyBothStream stream, WalSink sink, boolean reportFlush, boolean reply) {
-    long write = sink.writtenPosition();
-    long flush = reportFlush ? sink.durablePosition() : 0;
-    stream.sendStatus(write, flush, 0, PgTimestamp.toMicros(clock.instant()), reply);
-    listener.statusSent(write, flush);
+    return position;
   }
 }

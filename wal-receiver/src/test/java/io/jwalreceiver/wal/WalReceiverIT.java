@@ -253,7 +253,7 @@ class WalReceiverIT {
             commit.get(20, TimeUnit.SECONDS);
             // The commit returned: the server saw a flush position at or past the commit
             // record, which lies after beforeCommit; that position was durable here.
-            long durable = r.sink.get().durablePosition();
+            long durable = java.util.Objects.requireNonNull(r.sink.get()).durablePosition();
             assertThat(Long.compareUnsigned(durable, beforeCommit.value()))
                 .as("durable %s must cover the commit after %s", Lsn.of(durable), beforeCommit)
                 .isGreaterThan(0);

@@ -4,6 +4,7 @@ package io.jwalreceiver.basebackup.sink;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.basebackup.stream.StageTimes;
+import java.util.Objects;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -161,7 +162,7 @@ final class Syncer {
 
   private void rethrow() {
     if (failure != null) {
-      throw new PgException(failure.sqlState(), failure.getMessage(), failure);
+      throw new PgException(failure.sqlState(), Objects.requireNonNullElse(failure.getMessage(), ""), failure);
     }
   }
 

@@ -9,6 +9,7 @@ import io.jwalreceiver.bench.support.SyntheticWal;
 import io.jwalreceiver.bench.support.WalBytes;
 import io.jwalreceiver.protocol.MessageReader;
 import io.jwalreceiver.protocol.replication.ReplicationDecoder;
+import io.jwalreceiver.wal.segment.SegmentFileOptions;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.jwalreceiver.wal.segment.SyncPolicy;
 import java.nio.ByteBuffer;
@@ -79,7 +80,7 @@ public class ReceiveLoopBenchmark {
         SegmentFileSink.open(
             dir.path(),
             new WalSegmentSize(SEGMENT),
-            SegmentFileSink.Options.DEFAULTS.withSyncPolicy(syncPolicy));
+            SegmentFileOptions.DEFAULTS.withSyncPolicy(syncPolicy));
     sink.onSegmentCompleted(dir::deleteCompleted);
     sink.startTimeline(TimelineId.FIRST, streamStart);
     expected = streamStart;

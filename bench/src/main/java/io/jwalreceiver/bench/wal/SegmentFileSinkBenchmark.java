@@ -6,6 +6,7 @@ import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.bench.support.BenchDirectory;
 import io.jwalreceiver.bench.support.SyntheticWal;
 import io.jwalreceiver.bench.support.WalBytes;
+import io.jwalreceiver.wal.segment.SegmentFileOptions;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.jwalreceiver.wal.segment.SyncPolicy;
 import java.nio.ByteBuffer;
@@ -79,7 +80,7 @@ public class SegmentFileSinkBenchmark {
         SegmentFileSink.open(
             dir.path(),
             new WalSegmentSize(SEGMENT),
-            SegmentFileSink.Options.DEFAULTS.withSyncPolicy(syncPolicy));
+            SegmentFileOptions.DEFAULTS.withSyncPolicy(syncPolicy));
     sink.onSegmentCompleted(dir::deleteCompleted);
     lsn = wal.startLsn();
     sink.startTimeline(TimelineId.FIRST, lsn);

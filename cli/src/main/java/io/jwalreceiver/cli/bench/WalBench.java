@@ -12,6 +12,7 @@ import io.jwalreceiver.session.QueryResult;
 import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.session.SystemIdentity;
 import io.jwalreceiver.wal.WalReceiver;
+import io.jwalreceiver.wal.segment.SegmentFileOptions;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.jwalreceiver.wal.segment.SyncPolicy;
 import java.nio.file.Path;
@@ -248,7 +249,7 @@ public final class WalBench {
         options,
         (size, groupAccess) -> settings.sink() == SinkKind.DISCARD
             ? new DiscardWalSink()
-            : SegmentFileSink.open(Objects.requireNonNull(dir, "--sink disk").path(), size, SegmentFileSink.Options.DEFAULTS
+            : SegmentFileSink.open(Objects.requireNonNull(dir, "--sink disk").path(), size, SegmentFileOptions.DEFAULTS
                 .withSyncPolicy(SyncPolicy.ON_REQUEST)
                 .withGroupAccess(groupAccess)),
         size -> Optional.empty(),

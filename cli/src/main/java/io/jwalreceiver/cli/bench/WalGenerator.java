@@ -5,6 +5,7 @@ import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.ReplicationConnection;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
@@ -145,7 +146,7 @@ final class WalGenerator {
 
   private static PgException failed(PgException e) {
     if (e.fromServer()) {
-      return new PgException("could not generate WAL: ", e.serverError());
+      return new PgException("could not generate WAL: ", Objects.requireNonNull(e.serverError(), "serverError"));
     }
     return new PgException(e.sqlState(), "could not generate WAL: " + e.getMessage(), e);
   }

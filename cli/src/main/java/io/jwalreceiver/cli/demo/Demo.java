@@ -18,6 +18,7 @@ import io.jwalreceiver.testkit.PostgresServerException;
 import io.jwalreceiver.testkit.ServerUser;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
+import io.jwalreceiver.wal.segment.SegmentFileOptions;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -366,7 +367,7 @@ public final class Demo {
         config,
         WalReceiver.Options.defaults().withSlotName(ARCHIVE_SLOT).withLoop(false),
         (size, groupAccess) -> SegmentFileSink.open(archive, size,
-            SegmentFileSink.Options.DEFAULTS.withGroupAccess(groupAccess)),
+            SegmentFileOptions.DEFAULTS.withGroupAccess(groupAccess)),
         size -> ResumePoint.scan(archive, size, cli::warning),
         new WalReceiver.Listener() {
           @Override

@@ -15,6 +15,7 @@ import io.jwalreceiver.testkit.Tools;
 import io.jwalreceiver.testkit.Waits;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
+import io.jwalreceiver.wal.segment.SegmentFileOptions;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.jwalreceiver.SegmentName;
 import java.io.ByteArrayOutputStream;
@@ -157,7 +158,7 @@ final class FaultKit {
         config,
         options,
         (size, groupAccess) -> SegmentFileSink.open(
-            dir, size, SegmentFileSink.Options.DEFAULTS.withGroupAccess(groupAccess)),
+            dir, size, SegmentFileOptions.DEFAULTS.withGroupAccess(groupAccess)),
         size -> ResumePoint.scan(dir, size, warning -> {}),
         listener,
         InstantSource.system());

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import io.jwalreceiver.SegmentName;
 import io.jwalreceiver.compress.Compression;
 import io.jwalreceiver.compress.SegmentEncoder;
+import java.lang.System.Logger.Level;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One open segment file: the unit {@link SegmentFileSink} hands between the receive thread (which
@@ -23,19 +25,25 @@ import io.jwalreceiver.compress.SegmentEncoder;
  */
 final class SegmentFile {
 
+  private static final System.Logger LOG = System.getLogger(SegmentFileSink.class.getName());
+
   private final FileChannel channel;
   private Path path;
-  private SegmentName segment;
+  private @Nullable SegmentName segment;
   private long startLsn;
   /** Null for an uncompressed file. */
-  private SegmentEncoder encoder;
+  private @Nullable SegmentEncoder encoder;
 
-  SegmentFile(FileChannel channel, Path path, SegmentName segment) {
+  /** A spare file, not yet assigned to a segment. */
+  SegmentFile(FileChannel channel, Path path) {
     this.channel = channel;
     this.path = path;
-    if (segment != null) {
-      assign(segment);
-    }
+  }
+
+  /** An existing file of {@code segment}. */
+  SegmentFile(FileChannel channel, Path path, SegmentName segment) {
+    this(channel, path);
+    assign(segment);
   }
 
   /** Binds a spare file to the segment that will be written into it. */
@@ -44,9 +52,17 @@ final class SegmentFile {
     this.startLsn = name.startLsn().value();
   }
 
-  /** The segment, or null for a spare that is not yet assigned. */
+  /**
+   * The segment.
+   *
+   * @throws IllegalStateException for a spare that is not yet assigned
+   */
   SegmentName segment() {
-    return segment;
+    SegmentName name = segment;
+    if (name == null) {
+      throw new IllegalStateException("spare file " + path + " is not assigned to a segment");
+    }
+    return name;
   }
 
   /** The LSN of the segment's first byte. */
@@ -81,9 +97,10 @@ final class SegmentFile {
    * A compressed file ignores {@code offset}: the payload is compressed and appended.
    */
   void write(ByteBuffer src, long offset) throws IOException {
-    if (encoder != null) {
+    SegmentEncoder e = encoder;
+    if (e != null) {
       // Sequential by construction: the sink writes each segment from its start, in order.
-      encoder.write(src);
+      e.write(src);
       return;
     }
     long position = offset;
@@ -105,15 +122,17 @@ final class SegmentFile {
    * the next {@link #force} covers it. Uncompressed: nothing to do.
    */
   void syncFlush() throws IOException {
-    if (encoder != null) {
-      encoder.flush();
+    SegmentEncoder e = encoder;
+    if (e != null) {
+      e.flush();
     }
   }
 
   /** Compressed: ends the compressed stream (trailer). Idempotent; nothing to do uncompressed. */
   void finish() throws IOException {
-    if (encoder != null) {
-      encoder.finish();
+    SegmentEncoder e = encoder;
+    if (e != null) {
+      e.finish();
     }
   }
 
@@ -122,8 +141,20 @@ final class SegmentFile {
     try {
       channel.close();
     } finally {
-      if (encoder != null) {
-        encoder.release();
+      SegmentEncoder e = encoder;
+      if (e != null) {
+        e.release();
+      }
+    }
+  }
+
+  /** Closes {@code file}, if any, logging a failure at debug level. */
+  static void closeQuietly(@Nullable SegmentFile file) {
+    if (file != null) {
+      try {
+        file.close();
+      } catch (IOException e) {
+        LOG.log(Level.DEBUG, "could not close file \"" + file + "\": " + e.getMessage());
       }
     }
   }

@@ -77,7 +77,7 @@ class CompressedSegmentFileSinkTest {
   private SegmentFileSink open(Compression compression) {
     SegmentFileSink sink =
         SegmentFileSink.open(
-            dir, SIZE, SegmentFileSink.Options.DEFAULTS.withCompression(compression));
+            dir, SIZE, SegmentFileOptions.DEFAULTS.withCompression(compression));
     opened.add(sink);
     return sink;
   }
@@ -302,7 +302,7 @@ class CompressedSegmentFileSinkTest {
         SegmentFileSink.open(
             dir,
             SIZE,
-            SegmentFileSink.Options.DEFAULTS
+            SegmentFileOptions.DEFAULTS
                 .withSyncPolicy(SyncPolicy.NEVER)
                 .withCompression(Compression.of(Algorithm.GZIP)));
     opened.add(sink);

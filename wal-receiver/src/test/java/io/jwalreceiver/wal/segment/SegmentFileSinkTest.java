@@ -39,6 +39,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jspecify.annotations.Nullable;
 import io.jwalreceiver.SegmentName;
 
 class SegmentFileSinkTest {
@@ -65,12 +66,12 @@ class SegmentFileSinkTest {
     }
   }
 
-  private SegmentFileSink open(SegmentFileSink.Options options) {
+  private SegmentFileSink open(SegmentFileOptions options) {
     return track(SegmentFileSink.open(dir, SIZE, options));
   }
 
   private SegmentFileSink open(ControlledChannels channels) {
-    return track(SegmentFileSink.open(dir, SIZE, SegmentFileSink.Options.DEFAULTS, channels));
+    return track(SegmentFileSink.open(dir, SIZE, SegmentFileOptions.DEFAULTS, channels));
   }
 
   private SegmentFileSink track(SegmentFileSink sink) {
@@ -100,7 +101,7 @@ class SegmentFileSinkTest {
 
   @Test
   void reportsEachForceOfWalToTheSyncListener() throws Exception {
-    SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS);
+    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
     List<Long> forces = java.util.Collections.synchronizedList(new ArrayList<>());
     sink.onSync(forces::add);
     sink.startTimeline(TLI_1, SEG_2);
@@ -116,7 +117,7 @@ class SegmentFileSinkTest {
   @Test
   void reportsNoForceWithoutSync() {
     SegmentFileSink sink =
-        open(SegmentFileSink.Options.DEFAULTS.withSyncPolicy(SyncPolicy.NEVER));
+        open(SegmentFileOptions.DEFAULTS.withSyncPolicy(SyncPolicy.NEVER));
     List<Long> forces = java.util.Collections.synchronizedList(new ArrayList<>());
     sink.onSync(forces::add);
     sink.startTimeline(TLI_1, SEG_2);
@@ -127,7 +128,7 @@ class SegmentFileSinkTest {
 
   @Test
   void writesAcrossSegmentBoundariesIntoExactSegmentFiles() throws IOException {
-    SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS);
+    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
     byte[] wal = randomBytes(2 * SEG + SEG / 2, 42);
     sink.startTimeline(TLI_1, SEG_2);
 
@@ -167,7 +168,7 @@ class SegmentFileSinkTest {
 
   @Test
   void createsPreZeroedPartialThatIsRenamedWhenComplete() throws IOException {
-    SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS);
+    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
     sink.startTimeline(TLI_1, SEG_2);
     Path partial = file("000000010000000000000002.partial");
     Path complete = file("000000010000000000000002");
@@ -192,13 +193,13 @@ class SegmentFileSinkTest {
 
   @Test
   void createsFilesOwnerOnlyOrGroupReadable() throws IOException {
-    SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS);
+    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
     sink.startTimeline(TLI_1, SEG_2);
     assertThat(Files.getPosixFilePermissions(file("000000010000000000000002.partial")))
         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     sink.close();
 
-    SegmentFileSink group = open(SegmentFileSink.Options.DEFAULTS.withGroupAccess(true));
+    SegmentFileSink group = open(SegmentFileOptions.DEFAULTS.withGroupAccess(true));
     group.startTimeline(TLI_1, 3L * SEG);
     Set<PosixFilePermission> mode =
         Files.getPosixFilePermissions(file("000000010000000000000003.partial"));
@@ -211,7 +212,7 @@ class SegmentFileSinkTest {
   void reusesEmptyPartialAndZeroFillsIt() throws IOException {
     Path partial = file("000000010000000000000002.partial");
     Files.createFile(partial);
-    SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS);
+    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
 
     sink.startTimeline(TLI_1, SEG_2);
 
@@ -224,7 +225,7 @@ class SegmentFileSinkTest {
     Path partial = file("000000010000000000000002.partial");
     byte[] old = randomBytes(SEG, 1);
     Files.write(partial, old);
-    SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS);
+    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
 
     sink.startTimeline(TLI_1, SEG_2);
     assertThat(sink.writtenPosition()).isEqualTo(SEG_2);
@@ -243,7 +244,7 @@ class SegmentFileSinkTest {
   @Test
   void rejectsPartialOfAnyOtherSize() throws IOException {
     Files.write(file("000000010000000000000002.partial"), new byte[12345]);
-    SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS);
+    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
 
     assertThatThrownBy(() -> sink.startTimeline(TLI_1, SEG_2))
         .isInstanceOfSatisfying(
@@ -259,7 +260,7 @@ class SegmentFileSinkTest {
 
   @Test
   void rejectsWritesThatDoNotContinueThePreviousOne() {
-    SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS);
+    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
     assertThatThrownBy(() -> sink.write(TLI_1, SEG_2, ByteBuffer.allocate(1)))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("startTimeline");
@@ -374,7 +375,8 @@ class SegmentFileSinkTest {
             return true;
           }
         });
-    assertThat(thrown.get().sqlState()).isEqualTo(SqlState.IO_ERROR);
+    assertThat(java.util.Objects.requireNonNull(thrown.get()).sqlState())
+        .isEqualTo(SqlState.IO_ERROR);
     assertThat(thrown.get())
         .hasMessageContaining("could not fsync file")
         .hasMessageContaining("000000010000000000000002.partial")
@@ -428,7 +430,7 @@ class SegmentFileSinkTest {
 
   @Test
   void writesHistoryFileAtomically() throws IOException {
-    SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS.withMarkDone(true));
+    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS.withMarkDone(true));
     TimelineHistoryFile history =
         TimelineHistoryFile.of(
             TLI_2, List.of(new Entry(TLI_1, Lsn.parse("0/2000158"), "no recovery target")));
@@ -444,7 +446,7 @@ class SegmentFileSinkTest {
 
   @Test
   void marksCompletedSegmentsDoneAndTellsTheListener() throws IOException {
-    SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS.withMarkDone(true));
+    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS.withMarkDone(true));
     List<SegmentName> completed = new CopyOnWriteArrayList<>();
     sink.onSegmentCompleted(completed::add);
     sink.startTimeline(TLI_1, SEG_2);
@@ -459,7 +461,7 @@ class SegmentFileSinkTest {
 
   @Test
   void startTimelineLeavesTheOldSegmentPartial() throws IOException {
-    SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS);
+    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
     sink.startTimeline(TLI_1, SEG_2);
     byte[] old = randomBytes(1000, 5);
     sink.write(TLI_1, SEG_2, ByteBuffer.wrap(old));
@@ -484,7 +486,7 @@ class SegmentFileSinkTest {
 
   @Test
   void closeIsIdempotentAndLeavesNoSpare() throws IOException {
-    SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS);
+    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
     sink.startTimeline(TLI_1, SEG_2);
     sink.write(TLI_1, SEG_2, ByteBuffer.allocate(10));
 
@@ -504,7 +506,7 @@ class SegmentFileSinkTest {
     Files.write(spare(), new byte[100]);
     // Where earlier builds kept the spare.
     Files.write(file("xlogtemp.jwalreceiver"), new byte[100]);
-    SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS);
+    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
     sink.startTimeline(TLI_1, SEG_2);
     assertThat(Files.size(file("000000010000000000000002.partial"))).isEqualTo(SEG);
     assertThat(file("xlogtemp.jwalreceiver")).doesNotExist();
@@ -518,7 +520,7 @@ class SegmentFileSinkTest {
    */
   @Test
   void directoryHoldsOnlyWhatPgReceivewalLeavesWhileOthersMoveSegmentsAway() throws IOException {
-    SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS);
+    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
     sink.startTimeline(TLI_1, SEG_2);
     sink.write(TLI_1, SEG_2, ByteBuffer.allocate(10));
     sink.flush();
@@ -589,7 +591,7 @@ class SegmentFileSinkTest {
             SegmentFileSink.open(
                 dir,
                 SIZE,
-                SegmentFileSink.Options.DEFAULTS.withSyncPolicy(SyncPolicy.NEVER),
+                SegmentFileOptions.DEFAULTS.withSyncPolicy(SyncPolicy.NEVER),
                 channels));
     sink.startTimeline(TLI_1, SEG_2);
     sink.write(TLI_1, SEG_2, ByteBuffer.allocate(SEG + 5));
@@ -604,7 +606,7 @@ class SegmentFileSinkTest {
   @Test
   void steadyStateWritesDoNotAllocate() {
     var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    SegmentFileSink sink = open(SegmentFileSink.Options.DEFAULTS);
+    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
     sink.startTimeline(TLI_1, SEG_2);
     ByteBuffer payload = ByteBuffer.allocateDirect(100);
     long position = SEG_2;
@@ -643,7 +645,7 @@ class SegmentFileSinkTest {
     /** The written position read before a force started, once that force has returned. */
     final AtomicLong forcedUpTo = new AtomicLong();
     volatile CountDownLatch forceEntered = new CountDownLatch(1);
-    private volatile CountDownLatch gate;
+    private volatile @Nullable CountDownLatch gate;
 
     void blockDataForces() {
       forceEntered = new CountDownLatch(1);
@@ -651,7 +653,10 @@ class SegmentFileSinkTest {
     }
 
     void releaseForces() {
-      gate.countDown();
+      CountDownLatch g = gate;
+      if (g != null) {
+        g.countDown();
+      }
     }
 
     @Override

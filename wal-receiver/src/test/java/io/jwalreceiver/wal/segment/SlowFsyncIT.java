@@ -77,7 +77,7 @@ class SlowFsyncIT {
           WalReceiver.Options.defaults().withSlotName("slow").withRetryDelay(Duration.ofMillis(200)),
           (size, groupAccess) -> {
             SegmentFileSink sink =
-                SegmentFileSink.open(dir, size, SegmentFileSink.Options.DEFAULTS, channels);
+                SegmentFileSink.open(dir, size, SegmentFileOptions.DEFAULTS, channels);
             channels.sink.set(sink);
             return sink;
           },
@@ -133,7 +133,7 @@ class SlowFsyncIT {
           Thread.sleep(250);
           assertThat(server.queryString(pidQuery)).as("the same walsender").isEqualTo(pid);
         }
-        long end = io.jwalreceiver.Lsn.parse(target).value();
+        long end = io.jwalreceiver.Lsn.parse(java.util.Objects.requireNonNull(target)).value();
         Waits.await(WAIT, () -> Long.compareUnsigned(received.get(), end) >= 0,
             "WAL up to " + target);
         // And an acknowledgement beyond the start, so the fsync check below has teeth.
