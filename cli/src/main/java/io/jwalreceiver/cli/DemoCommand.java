@@ -2,7 +2,7 @@
 package io.jwalreceiver.cli;
 
 import io.jwalreceiver.cli.demo.Demo;
-import io.jwalreceiver.testkit.PgBinaries;
+import io.jwalreceiver.embedded.PgBinaries;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.testkit;
 
+import io.jwalreceiver.embedded.Commands;
+import io.jwalreceiver.embedded.FileTrees;
+import io.jwalreceiver.embedded.PgCtl;
+import io.jwalreceiver.embedded.PostgresServerException;
+import io.jwalreceiver.embedded.ServerUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -43,9 +48,10 @@ import java.util.stream.Stream;
 /**
  * A real PostgreSQL server (13–18) for integration tests.
  *
- * <p>Binaries come from {@link PgBinaries}. Each server gets its own directory under one per-JVM
- * base directory ({@code ${java.io.tmpdir}/jwalreceiver-it-<pid>/}, mode 0755): {@code data/} (the
- * cluster, 0700), {@code sock/} (the Unix socket, 0700) and {@code server.log}. When the JVM runs
+ * <p>Binaries come from {@link io.jwalreceiver.embedded.PgBinaries}. Each server gets its own
+ * directory under one per-JVM base directory ({@code ${java.io.tmpdir}/jwalreceiver-it-<pid>/},
+ * mode 0755): {@code data/} (the cluster, 0700), {@code sock/} (the Unix socket, 0700) and {@code
+ * server.log}. When the JVM runs
  * as root, initdb, pg_ctl and postgres run as an unprivileged user ({@code postgres}, else a
  * created system user {@code jwalreceiver-pg}) and those directories belong to it; root can still
  * connect and read everything.

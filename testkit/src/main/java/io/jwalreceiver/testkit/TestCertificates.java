@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.testkit;
 
+import io.jwalreceiver.embedded.PostgresServerException;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;

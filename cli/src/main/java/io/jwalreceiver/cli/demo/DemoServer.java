@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli.demo;
 
+import io.jwalreceiver.embedded.Commands;
+import io.jwalreceiver.embedded.PgCtl;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.QueryResult;
 import io.jwalreceiver.session.ReplicationConnection;
-import io.jwalreceiver.testkit.Commands;
-import io.jwalreceiver.testkit.PgCtl;
 import java.nio.file.Path;
 import java.time.Duration;
 

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.jwalreceiver.testkit;
+package io.jwalreceiver.embedded;
 
-/** A test server could not be set up, started, stopped or queried. */
+/**
+ * An embedded server (a test server or one of the demo's) could not be set up, started, stopped
+ * or queried, or its binaries could not be found.
+ */
 public final class PostgresServerException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
