@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -84,7 +85,7 @@ public final class PgVersions {
    * @return the majors, ascending and without duplicates
    * @throws IllegalArgumentException on a malformed or unsupported version
    */
-  static List<Integer> parse(String value) {
+  static List<Integer> parse(@Nullable String value) {
     if (value == null || value.isBlank()) {
       return SUPPORTED;
     }

@@ -4,7 +4,9 @@
  *
  * <ul>
  *   <li>{@link io.jwalreceiver.testkit.PostgresServer}: start, stop, standby pairs, promotion, WAL
- *       generation, TLS, test roles; {@code shared(major)} for a JVM-wide server per version;
+ *       generation, TLS, test roles; {@code shared(major)} for a JVM-wide server per version (its
+ *       process side, SQL helpers, creation, configuration files and directories live in
+ *       package-private classes beside it);
  *   <li>{@link io.jwalreceiver.testkit.PgVersions}: the versions selected by {@code
  *       -Dpg.versions} / {@code -Dpg.bin}, for {@code @MethodSource}, and version assumptions;
  *   <li>the process plumbing (binaries, initdb/pg_ctl as an unprivileged user when root, commands,
@@ -16,4 +18,7 @@
  *       WAL archive directory.
  * </ul>
  */
+@NullMarked
 package io.jwalreceiver.testkit;
+
+import org.jspecify.annotations.NullMarked;
