@@ -97,7 +97,11 @@ public final class Commands {
    * @return what the run produced
    */
   public static Captured capture(
-      List<String> command, @Nullable Path workDir, boolean cleanEnv, boolean merge, Duration timeout) {
+      List<String> command,
+      @Nullable Path workDir,
+      boolean cleanEnv,
+      boolean merge,
+      Duration timeout) {
     Path out = null;
     @Nullable Path err = null;
     try {
