@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli;
 
+import io.jwalreceiver.PgException;
 import io.jwalreceiver.cli.demo.Demo;
-import io.jwalreceiver.testkit.PgBinaries;
+import io.jwalreceiver.cli.demo.DemoHost;
+import io.jwalreceiver.embedded.PgBinaries;
+import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -70,7 +74,49 @@ public final class DemoCommand implements Callable<Integer> {
       cli.tryHelp("demo");
       return ExitCodes.USAGE;
     }
-    return new Demo(cli, pgVersion, jarDirectories(), keep).run();
+    return new Demo(new Host(cli), pgVersion, jarDirectories(), keep).run()
+        ? ExitCodes.OK
+        : ExitCodes.ERROR;
+  }
+
+  /** What the demo needs from the command line: our streams, reports, and {@link Main#run}. */
+  private static final class Host implements DemoHost {
+
+    private final Cli cli;
+
+    Host(Cli cli) {
+      this.cli = cli;
+    }
+
+    @Override
+    public String program() {
+      return Cli.PROGRAM;
+    }
+
+    @Override
+    public PrintStream out() {
+      return cli.out();
+    }
+
+    @Override
+    public void error(String message) {
+      cli.error(message, null, null);
+    }
+
+    @Override
+    public void error(String context, PgException e) {
+      cli.error(context, e);
+    }
+
+    @Override
+    public void warning(String message) {
+      cli.warning(message);
+    }
+
+    @Override
+    public int run(List<String> args, Map<String, String> env) {
+      return Main.run(args.toArray(String[]::new), cli.out(), cli.err(), env);
+    }
   }
 
   /**

@@ -3,12 +3,12 @@ package io.jwalreceiver.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jwalreceiver.embedded.ServerUser;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.session.SslMode;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
-import io.jwalreceiver.testkit.ServerUser;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.InetAddress;

@@ -4,9 +4,9 @@ package io.jwalreceiver.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jwalreceiver.cli.demo.Demo;
-import io.jwalreceiver.testkit.Commands;
-import io.jwalreceiver.testkit.FileTrees;
-import io.jwalreceiver.testkit.PgCtl;
+import io.jwalreceiver.embedded.Commands;
+import io.jwalreceiver.embedded.FileTrees;
+import io.jwalreceiver.embedded.PgCtl;
 import io.jwalreceiver.testkit.PgVersions;
 import java.io.IOException;
 import java.nio.file.Path;

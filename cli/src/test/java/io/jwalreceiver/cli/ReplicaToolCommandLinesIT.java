@@ -3,9 +3,9 @@ package io.jwalreceiver.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jwalreceiver.embedded.ServerUser;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
-import io.jwalreceiver.testkit.ServerUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

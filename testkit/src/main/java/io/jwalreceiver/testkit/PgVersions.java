@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.testkit;
 
+import io.jwalreceiver.embedded.PgBinaries;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -39,9 +39,7 @@ public final class PgVersions {
   public static final String VERSIONS_PROPERTY = "pg.versions";
 
   /** System property naming a local installation's {@code bin} directory. */
-  public static final String BIN_PROPERTY = "pg.bin";
-
-  private static final Pattern VERSION_OUTPUT = Pattern.compile("\\(PostgreSQL\\)\\s+(\\d+)");
+  public static final String BIN_PROPERTY = PgBinaries.BIN_PROPERTY;
 
   private PgVersions() {}
 
@@ -87,7 +85,7 @@ public final class PgVersions {
    * @return the majors, ascending and without duplicates
    * @throws IllegalArgumentException on a malformed or unsupported version
    */
-  static List<Integer> parse(String value) {
+  static List<Integer> parse(@Nullable String value) {
     if (value == null || value.isBlank()) {
       return SUPPORTED;
     }
@@ -134,22 +132,6 @@ public final class PgVersions {
               + ")");
     }
     return major;
-  }
-
-  /**
-   * Parses the output of {@code postgres --version}, e.g. {@code postgres (PostgreSQL) 15.14
-   * (Debian 15.14-0+deb12u1)}.
-   *
-   * @param output the command's output
-   * @return the major version
-   * @throws IllegalArgumentException if no version is found
-   */
-  static int majorFromVersionOutput(String output) {
-    Matcher m = VERSION_OUTPUT.matcher(output);
-    if (!m.find()) {
-      throw new IllegalArgumentException("cannot read a PostgreSQL version from: " + output);
-    }
-    return Integer.parseInt(m.group(1));
   }
 
   /**

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.testkit;
 
+import io.jwalreceiver.embedded.PostgresServerException;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -40,6 +41,7 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Test certificates made with BouncyCastle: one self-signed CA per JVM and server certificates it
@@ -57,11 +59,11 @@ final class TestCertificates {
 
   private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
-  private static Authority authority;
-  private static Authority clientAuthority;
-  private static Issued validServer;
-  private static Pem wrongHostServer;
-  private static Pem localhostOnlyServer;
+  private static @Nullable Authority authority;
+  private static @Nullable Authority clientAuthority;
+  private static @Nullable Issued validServer;
+  private static @Nullable Pem wrongHostServer;
+  private static @Nullable Pem localhostOnlyServer;
   private static final Map<String, Pem> CLIENTS = new HashMap<>();
 
   private TestCertificates() {}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.testkit;
 
+import io.jwalreceiver.embedded.Commands;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,19 +4,21 @@
  *
  * <ul>
  *   <li>{@link io.jwalreceiver.testkit.PostgresServer}: start, stop, standby pairs, promotion, WAL
- *       generation, TLS, test roles; {@code shared(major)} for a JVM-wide server per version;
+ *       generation, TLS, test roles; {@code shared(major)} for a JVM-wide server per version (its
+ *       process side, SQL helpers, creation, configuration files and directories live in
+ *       package-private classes beside it);
  *   <li>{@link io.jwalreceiver.testkit.PgVersions}: the versions selected by {@code
  *       -Dpg.versions} / {@code -Dpg.bin}, for {@code @MethodSource}, and version assumptions;
- *   <li>{@link io.jwalreceiver.testkit.PgBinaries}: where the server binaries come from;
- *   <li>{@link io.jwalreceiver.testkit.PgCtl}, {@link io.jwalreceiver.testkit.ServerUser}, {@link
- *       io.jwalreceiver.testkit.Commands}, {@link io.jwalreceiver.testkit.FileTrees}: initdb and
- *       pg_ctl run as an unprivileged user when root; also used at run time by {@code jwalreceiver
- *       demo} (the cli depends on this module without JUnit and Bouncy Castle, so nothing here
- *       that the demo uses may need them);
+ *   <li>the process plumbing (binaries, initdb/pg_ctl as an unprivileged user when root, commands,
+ *       file trees) is the {@code embedded} module's {@link io.jwalreceiver.embedded}, which the
+ *       command line's {@code jwalreceiver demo} uses too;
  *   <li>{@link io.jwalreceiver.testkit.TcpProxy}: a fault-injecting TCP forwarder;
  *   <li>{@link io.jwalreceiver.testkit.Tools}, {@link io.jwalreceiver.testkit.Waits}, {@link
  *       io.jwalreceiver.testkit.WalArchiveListing}: running oracle programs, waiting, listing a
  *       WAL archive directory.
  * </ul>
  */
+@NullMarked
 package io.jwalreceiver.testkit;
+
+import org.jspecify.annotations.NullMarked;

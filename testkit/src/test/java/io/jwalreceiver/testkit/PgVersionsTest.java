@@ -4,6 +4,7 @@ package io.jwalreceiver.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jwalreceiver.embedded.PgBinaries;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -39,17 +40,6 @@ class PgVersionsTest {
     assertThatThrownBy(() -> PgVersions.parse("latest"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'latest'");
-  }
-
-  @Test
-  void readsMajorFromPostgresVersionOutput() {
-    assertThat(PgVersions.majorFromVersionOutput("postgres (PostgreSQL) 18.2\n")).isEqualTo(18);
-    assertThat(
-            PgVersions.majorFromVersionOutput(
-                "postgres (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)\n"))
-        .isEqualTo(15);
-    assertThatThrownBy(() -> PgVersions.majorFromVersionOutput("bash: postgres: not found"))
-        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

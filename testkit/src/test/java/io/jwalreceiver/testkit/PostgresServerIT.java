@@ -4,14 +4,9 @@ package io.jwalreceiver.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jwalreceiver.embedded.PostgresServerException;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -197,7 +192,7 @@ class PostgresServerIT {
       primary.stop();
       assertThat(primary.isRunning()).isFalse();
       Path copy = tmp.resolve("copy");
-      copyTree(primary.dataDir(), copy);
+      ServerDirectories.copyDataDir(primary.dataDir(), copy);
       try (PostgresServer restored = PostgresServer.startFromDataDir(copy)) {
         assertThat(restored.port()).isNotEqualTo(port);
         assertThat(restored.dataDir()).isEqualTo(copy.toAbsolutePath());
@@ -253,29 +248,5 @@ class PostgresServerIT {
     props.setProperty("gssEncMode", "disable");
     return DriverManager.getConnection(
         "jdbc:postgresql://" + server.host() + ":" + server.port() + "/postgres", props);
-  }
-
-  private static void copyTree(Path from, Path to) throws IOException {
-    Files.walkFileTree(
-        from,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
-              throws IOException {
-            Files.createDirectories(to.resolve(from.relativize(dir).toString()));
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-              throws IOException {
-            Files.copy(
-                file,
-                to.resolve(from.relativize(file).toString()),
-                StandardCopyOption.COPY_ATTRIBUTES,
-                LinkOption.NOFOLLOW_LINKS);
-            return FileVisitResult.CONTINUE;
-          }
-        });
   }
 }

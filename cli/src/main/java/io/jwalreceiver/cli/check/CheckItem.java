@@ -2,6 +2,7 @@
 package io.jwalreceiver.cli.check;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One line of the preflight: what was checked, how it came out, and for a failure the change that
@@ -13,7 +14,7 @@ import java.util.Objects;
  * @param fix the exact configuration line or SQL that fixes it (lines separated by {@code \n}), or
  *     null when there is nothing to fix
  */
-public record CheckItem(String name, Status status, String message, String fix) {
+public record CheckItem(String name, Status status, String message, @Nullable String fix) {
 
   /** The verdict of one item. Only {@link #FAIL} makes the command exit non-zero. */
   public enum Status {
@@ -22,6 +23,7 @@ public record CheckItem(String name, Status status, String message, String fix) 
     FAIL
   }
 
+  /** Requires the name, the status and the message. */
   public CheckItem {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(status, "status");
@@ -40,7 +42,7 @@ public record CheckItem(String name, Status status, String message, String fix) 
     return new CheckItem(name, Status.WARN, message, fix);
   }
 
-  static CheckItem fail(String name, String message, String fix) {
+  static CheckItem fail(String name, String message, @Nullable String fix) {
     return new CheckItem(name, Status.FAIL, message, fix);
   }
 

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli.demo;
 
+import io.jwalreceiver.embedded.Commands;
+import io.jwalreceiver.embedded.PgCtl;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.QueryResult;
 import io.jwalreceiver.session.ReplicationConnection;
-import io.jwalreceiver.testkit.Commands;
-import io.jwalreceiver.testkit.PgCtl;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.List;
 
 /** One server the demo runs: its data directory, port and log, started and stopped with pg_ctl. */
 final class DemoServer {
@@ -85,18 +91,36 @@ final class DemoServer {
   }
 
   /** Runs SQL statements, one simple query each, as the superuser; returns the last result. */
-  QueryResult sql(String database, String... statements) {
+  QueryResult sql(String database, String statement, String... more) {
     ConnectionConfig config = ConnectionConfig.of(HOST, port, SUPERUSER)
         .withReplication(null)
         .withDatabase(database)
         .withFallbackApplicationName("jwalreceiver demo")
         .withConnectTimeout(Duration.ofSeconds(10));
     try (ReplicationConnection c = ReplicationConnection.open(config)) {
-      QueryResult last = null;
-      for (String sql : statements) {
+      QueryResult last = c.query(statement);
+      for (String sql : more) {
         last = c.query(sql);
       }
       return last;
+    }
+  }
+
+  /** psql's connection options for this server as the superuser, as the transcript shows them. */
+  String connect(String database) {
+    return "-h " + HOST + " -p " + port + " -U " + SUPERUSER
+        + (database.equals("postgres") ? "" : " -d " + database);
+  }
+
+  /** Appends settings to the server's {@code postgresql.conf}, under a comment naming the demo. */
+  void appendConf(List<String> lines) {
+    Path file = dataDir.resolve("postgresql.conf");
+    StringBuilder text = new StringBuilder("\n# added by jwalreceiver demo\n");
+    lines.forEach(l -> text.append(l).append('\n'));
+    try {
+      Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
     }
   }
 

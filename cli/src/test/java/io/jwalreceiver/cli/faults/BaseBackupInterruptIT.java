@@ -5,9 +5,9 @@ import static io.jwalreceiver.cli.faults.FaultKit.JAR;
 import static io.jwalreceiver.cli.faults.FaultKit.TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jwalreceiver.testkit.FileTrees;
-import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.embedded.FileTrees;
 import io.jwalreceiver.testkit.PostgresServer.StopMode;
+import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Waits;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.jwalreceiver.testkit;
+package io.jwalreceiver.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The operating-system user the PostgreSQL processes run as.
@@ -30,7 +31,7 @@ import java.util.stream.Stream;
  * jwalreceiver-pg} created on first use. Otherwise commands run as the current user and nothing
  * changes hands.
  *
- * <p>Public for the command line's {@code demo}, which runs its servers the same way.
+ * <p>Used by the testkit's servers and the command line's {@code demo} alike.
  */
 public final class ServerUser {
 
@@ -43,7 +44,7 @@ public final class ServerUser {
   private static final Set<PosixFilePermission> PRIVATE_FILE =
       PosixFilePermissions.fromString("rw-------");
 
-  private static volatile ServerUser current;
+  private static volatile @Nullable ServerUser current;
 
   private final boolean root;
   private final String name;
@@ -183,7 +184,7 @@ public final class ServerUser {
    * the server user can reach a directory created under, say, a JUnit {@code @TempDir} (0700, owned
    * by root).
    */
-  private static void makeAncestorsTraversable(Path start) throws IOException {
+  private static void makeAncestorsTraversable(@Nullable Path start) throws IOException {
     for (Path dir = start; dir != null && dir.getParent() != null; dir = dir.getParent()) {
       Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
       if (!perms.contains(PosixFilePermission.OTHERS_EXECUTE)) {

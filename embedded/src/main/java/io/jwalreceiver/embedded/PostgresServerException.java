@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.jwalreceiver.testkit;
+package io.jwalreceiver.embedded;
 
-/** A test server could not be set up, started, stopped or queried. */
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An embedded server (a test server or one of the demo's) could not be set up, started, stopped
+ * or queried, or its binaries could not be found.
+ */
 public final class PostgresServerException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
@@ -19,9 +24,9 @@ public final class PostgresServerException extends RuntimeException {
    * Creates the exception.
    *
    * @param message what failed
-   * @param cause the underlying failure
+   * @param cause the underlying failure, if any
    */
-  public PostgresServerException(String message, Throwable cause) {
+  public PostgresServerException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.jwalreceiver.testkit;
+package io.jwalreceiver.embedded;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
@@ -28,6 +29,17 @@ class PgBinariesTest {
       restore("maven.repo.local", savedRepo);
       restore(PgBinaries.BINARIES_DIR_PROPERTY, savedDir);
     }
+  }
+
+  @Test
+  void readsMajorFromPostgresVersionOutput() {
+    assertThat(PgBinaries.majorFromVersionOutput("postgres (PostgreSQL) 18.2\n")).isEqualTo(18);
+    assertThat(
+            PgBinaries.majorFromVersionOutput(
+                "postgres (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)\n"))
+        .isEqualTo(15);
+    assertThatThrownBy(() -> PgBinaries.majorFromVersionOutput("bash: postgres: not found"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   private static void restore(String key, String value) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.jwalreceiver.testkit;
+package io.jwalreceiver.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code initdb} and {@code pg_ctl} of one PostgreSQL installation, run as the {@link ServerUser}:
- * the process plumbing under {@link PostgresServer}, also used by the command line's {@code demo}.
+ * the process plumbing under the testkit's {@code PostgresServer} and the command line's {@code
+ * demo}.
  * Every method returns the command's {@link Commands.Result}; none throws on a failed command.
  */
 public final class PgCtl {

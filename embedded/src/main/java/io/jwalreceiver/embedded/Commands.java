@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.jwalreceiver.testkit;
+package io.jwalreceiver.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,10 +10,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs external commands with a clean environment, a deadline and captured output. Used for
- * initdb and pg_ctl by the test fixture and by the command line's {@code demo}.
+ * initdb and pg_ctl by {@link PgCtl} (so by the testkit's fixture and the command line's {@code
+ * demo}), and through {@link #capture} by the testkit's runner of oracle programs.
  */
 public final class Commands {
 
@@ -80,12 +82,12 @@ public final class Commands {
    * @param stdout standard output, or both streams interleaved when they were merged
    * @param stderr standard error, or empty when merged
    */
-  record Captured(int exitCode, boolean killed, String stdout, String stderr) {}
+  public record Captured(int exitCode, boolean killed, String stdout, String stderr) {}
 
   /**
    * Runs a command with stdin from {@code /dev/null} and output into temporary files (never
    * pipes, so a daemon left behind cannot keep us waiting for end of stream); kills it and its
-   * descendants at the deadline. Shared by {@link #run} and {@link Tools#run}.
+   * descendants at the deadline. Shared by {@link #run} and the testkit's {@code Tools.run}.
    *
    * @param command the program and its arguments
    * @param workDir the working directory, or null for the current one
@@ -94,10 +96,14 @@ public final class Commands {
    * @param timeout how long to wait before killing it
    * @return what the run produced
    */
-  static Captured capture(
-      List<String> command, Path workDir, boolean cleanEnv, boolean merge, Duration timeout) {
+  public static Captured capture(
+      List<String> command,
+      @Nullable Path workDir,
+      boolean cleanEnv,
+      boolean merge,
+      Duration timeout) {
     Path out = null;
-    Path err = null;
+    @Nullable Path err = null;
     try {
       out = Files.createTempFile("jwalreceiver-cmd-", ".out");
       err = merge ? null : Files.createTempFile("jwalreceiver-cmd-", ".err");
@@ -108,7 +114,7 @@ public final class Commands {
       if (cleanEnv) {
         cleanEnvironment(pb.environment());
       }
-      if (merge) {
+      if (err == null) {
         pb.redirectErrorStream(true);
       } else {
         pb.redirectError(err.toFile());
@@ -137,7 +143,7 @@ public final class Commands {
     }
   }
 
-  private static void deleteQuietly(Path file) {
+  private static void deleteQuietly(@Nullable Path file) {
     if (file != null) {
       try {
         Files.deleteIfExists(file);

