@@ -181,7 +181,7 @@ class BackendDecoderTest {
     assertThat(params.get("server_version")).startsWith("15.18");
     BackendKeyData key = (BackendKeyData) messages.get(messages.size() - 2);
     assertThat(key.processId()).isEqualTo(0x0000_2067);
-    assertThat(key.secretKey()).isEqualTo(hex("3CB373AC"));
+    assertThat(key.secretKey().toArray()).isEqualTo(hex("3CB373AC"));
     assertThat(messages.get(messages.size() - 1)).isEqualTo(new ReadyForQuery('I'));
   }
 
