@@ -14,6 +14,11 @@
  *       demo} (the cli depends on this module without JUnit and Bouncy Castle, so nothing here
  *       that the demo uses may need them);
  *   <li>{@link io.jwalreceiver.testkit.TcpProxy}: a fault-injecting TCP forwarder;
+ *   <li>{@link io.jwalreceiver.testkit.ScriptedBackend}, {@link
+ *       io.jwalreceiver.testkit.BackendBytes}: the one scripted fake server (a loopback socket
+ *       speaking the backend protocol byte by byte) and the frames its scripts write;
+ *   <li>{@link io.jwalreceiver.testkit.GoldenFiles}: golden byte files under {@code /golden/} and
+ *       hex-written bytes;
  *   <li>{@link io.jwalreceiver.testkit.Tools}, {@link io.jwalreceiver.testkit.Waits}, {@link
  *       io.jwalreceiver.testkit.WalArchiveListing}: running oracle programs, waiting, listing a
  *       WAL archive directory.
