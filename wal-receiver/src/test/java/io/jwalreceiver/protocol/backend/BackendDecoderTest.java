@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.protocol.backend;
 
+import static io.jwalreceiver.PgAssertions.assertPgException;
 import static io.jwalreceiver.protocol.WireBytes.hex;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.jwalreceiver.PgException;
@@ -559,14 +559,8 @@ class BackendDecoderTest {
 
   @Test
   void rejectsTrailingBytesAfterBodilessMessages() {
-    assertThatThrownBy(() -> decode('c', hex("00")))
-        .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION));
-    assertThatThrownBy(() -> decode('I', hex("00")))
-        .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION));
+    assertPgException(() -> decode('c', hex("00")), SqlState.PROTOCOL_VIOLATION);
+    assertPgException(() -> decode('I', hex("00")), SqlState.PROTOCOL_VIOLATION);
   }
 
   static Stream<Arguments> hostileCounts() {
