@@ -29,7 +29,7 @@ public record ServerError(
   /** Builds the record from raw field codes, tolerating missing fields. */
   public static ServerError of(Map<Character, String> fields) {
     String severity = fields.getOrDefault('V', fields.getOrDefault('S', "ERROR"));
-    String code = fields.getOrDefault('C', "XX000");
+    String code = fields.getOrDefault('C', SqlState.INTERNAL_ERROR.code());
     SqlState state;
     try {
       state = new SqlState(code);

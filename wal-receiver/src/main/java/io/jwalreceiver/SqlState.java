@@ -38,6 +38,16 @@ public record SqlState(String code) {
   public static final SqlState QUERY_CANCELED = new SqlState("57014");
   /** XX000: internal error. */
   public static final SqlState INTERNAL_ERROR = new SqlState("XX000");
+  /** XX001: data corrupted (a backup manifest or a file that does not match it). */
+  public static final SqlState DATA_CORRUPTED = new SqlState("XX001");
+  /** 0A000: the feature is not supported (by this server version or this build). */
+  public static final SqlState FEATURE_NOT_SUPPORTED = new SqlState("0A000");
+  /** 42501: insufficient privilege (for example a role without REPLICATION). */
+  public static final SqlState INSUFFICIENT_PRIVILEGE = new SqlState("42501");
+  /** 53300: too many connections (max_connections or max_wal_senders reached). */
+  public static final SqlState TOO_MANY_CONNECTIONS = new SqlState("53300");
+  /** 57P03: the server cannot accept connections now (starting up, shutting down, in recovery). */
+  public static final SqlState CANNOT_CONNECT_NOW = new SqlState("57P03");
 
   public SqlState {
     Objects.requireNonNull(code, "code");

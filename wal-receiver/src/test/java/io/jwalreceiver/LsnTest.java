@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver;
 
+import static io.jwalreceiver.PgAssertions.assertPgException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -80,10 +81,7 @@ class LsnTest {
         "0\\0",
       })
   void rejectsMalformedText(String text) {
-    assertThatThrownBy(() -> Lsn.parse(text))
-        .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.INVALID_PARAMETER_VALUE))
+    assertPgException(() -> Lsn.parse(text), SqlState.INVALID_PARAMETER_VALUE)
         .hasMessage("invalid WAL location: \"" + text + "\"");
   }
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver;
 
+import static io.jwalreceiver.PgAssertions.assertPgException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jwalreceiver.Lsn;
-import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
@@ -231,10 +231,7 @@ class SegmentNameTest {
   }
 
   private static void assertRejectedName(String name, WalSegmentSize size) {
-    assertThatThrownBy(() -> SegmentName.parse(name, size))
-        .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.INVALID_PARAMETER_VALUE))
+    assertPgException(() -> SegmentName.parse(name, size), SqlState.INVALID_PARAMETER_VALUE)
         .hasMessage(
             "invalid WAL segment file name for segment size " + size + ": \"" + name + "\"");
   }

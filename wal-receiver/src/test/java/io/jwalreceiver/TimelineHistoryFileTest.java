@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver;
 
+import static io.jwalreceiver.PgAssertions.assertPgException;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -135,10 +136,7 @@ class TimelineHistoryFileTest {
   void rejectsUnexpectedFileName(String fileName, long tli) {
     TimelineId timeline = TimelineId.of(tli);
 
-    assertThatThrownBy(() -> TimelineHistoryFile.parse(timeline, fileName, new byte[0]))
-        .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION))
+    assertPgException(() -> TimelineHistoryFile.parse(timeline, fileName, new byte[0]), SqlState.PROTOCOL_VIOLATION)
         .hasMessage(
             "server reported unexpected history file name for timeline "
                 + tli
@@ -173,10 +171,7 @@ class TimelineHistoryFileTest {
     TimelineId timeline = TimelineId.of(tli);
 
     assertThat(file.contains(timeline)).isFalse();
-    assertThatThrownBy(() -> file.switchPointOf(timeline))
-        .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.INVALID_PARAMETER_VALUE))
+    assertPgException(() -> file.switchPointOf(timeline), SqlState.INVALID_PARAMETER_VALUE)
         .hasMessage("timeline " + tli + " is not in the history of timeline 3");
   }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver;
 
+import static io.jwalreceiver.PgAssertions.assertPgException;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -60,29 +60,20 @@ class TimelineIdTest {
         "１",
       })
   void rejectsMalformedText(String text) {
-    assertThatThrownBy(() -> TimelineId.parse(text))
-        .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.INVALID_PARAMETER_VALUE))
+    assertPgException(() -> TimelineId.parse(text), SqlState.INVALID_PARAMETER_VALUE)
         .hasMessage("invalid timeline ID: \"" + text + "\"");
   }
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(longs = {0L, -1L, 0x1_0000_0000L, Long.MAX_VALUE, Long.MIN_VALUE})
   void rejectsOutOfRangeNumber(long value) {
-    assertThatThrownBy(() -> TimelineId.of(value))
-        .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.INVALID_PARAMETER_VALUE))
+    assertPgException(() -> TimelineId.of(value), SqlState.INVALID_PARAMETER_VALUE)
         .hasMessage("invalid timeline " + value);
   }
 
   @Test
   void rejectsTimelineZero() {
-    assertThatThrownBy(() -> new TimelineId(0))
-        .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.INVALID_PARAMETER_VALUE))
+    assertPgException(() -> new TimelineId(0), SqlState.INVALID_PARAMETER_VALUE)
         .hasMessage("invalid timeline 0");
   }
 

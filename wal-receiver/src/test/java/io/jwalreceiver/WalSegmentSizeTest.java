@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver;
 
+import static io.jwalreceiver.PgAssertions.assertPgException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -97,10 +98,7 @@ class WalSegmentSizeTest {
         "１６MB",
       })
   void rejectsUnparseableShowOutput(String text) {
-    assertThatThrownBy(() -> WalSegmentSize.parseShow(text))
-        .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION))
+    assertPgException(() -> WalSegmentSize.parseShow(text), SqlState.PROTOCOL_VIOLATION)
         .hasMessage("WAL segment size could not be parsed: \"" + text + "\"");
   }
 

@@ -53,10 +53,19 @@ final class BackupTestSupport {
   }
 
   static Map<String, String> env(String host, int port) {
+    return env(host, port, PostgresServer.REPL_TRUST);
+  }
+
+  /** {@code user} (trust, no password) connecting over TCP without TLS. */
+  static Map<String, String> env(PostgresServer server, String user) {
+    return env(server.host(), server.port(), user);
+  }
+
+  private static Map<String, String> env(String host, int port, String user) {
     Map<String, String> env = new HashMap<>();
     env.put("PGHOST", host);
     env.put("PGPORT", Integer.toString(port));
-    env.put("PGUSER", PostgresServer.REPL_TRUST);
+    env.put("PGUSER", user);
     env.put("PGSSLMODE", "disable");
     env.put("PGCONNECT_TIMEOUT", "20");
     return env;

@@ -38,10 +38,6 @@ class BarmanIT {
   private Path base;
   private Path config;
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   @AfterEach
   void cleanUp() {
     cleanups.runAll();
@@ -96,7 +92,7 @@ class BarmanIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void backsUpAndRecoversThroughOurLinks(int major) throws IOException {
     if (!Tools.installed("barman")) {
       // CI must run it (.ci/run installs the package); elsewhere the README's test command works

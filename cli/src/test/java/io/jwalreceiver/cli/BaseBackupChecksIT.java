@@ -26,16 +26,12 @@ class BaseBackupChecksIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   private String s(String name) {
     return tmp.resolve(name).toString();
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void plainBackupsPassTheInlineManifestCheck(int major) {
     Map<String, String> env = env(PostgresServer.shared(major));
     CliRun crc = bb(env, "-D", s("crc"), "-X", "fetch", "-v");
@@ -62,7 +58,7 @@ class BaseBackupChecksIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void aMissingSlotFailsBeforeTheDataIsTransferred(int major) {
     Map<String, String> env = env(PostgresServer.shared(major));
     CliRun r = bb(env, "-D", s("noslot"), "-X", "stream", "-S", "no_such_slot", "-P");
@@ -75,7 +71,7 @@ class BaseBackupChecksIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void progressWithServerCompressionCountsWhatTheServerSent(int major) {
     PgVersions.assumeAtLeast(major, 15);
     Map<String, String> env = env(PostgresServer.shared(major));
@@ -87,7 +83,7 @@ class BaseBackupChecksIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void progressCountsTheTablespacesReceivedWhole(int major) {
     Map<String, String> env = env(PostgresServer.shared(major));
     CliRun r = bb(env, "-D", s("progress"), "-X", "none", "-P");

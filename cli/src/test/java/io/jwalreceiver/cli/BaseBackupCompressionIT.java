@@ -53,10 +53,6 @@ class BaseBackupCompressionIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   /** Items 12–31: the spec, and the message both the client and (15+) the server give. */
   static List<String[]> specifications() {
     return List.of(
@@ -97,13 +93,7 @@ class BaseBackupCompressionIT {
   // ---- helpers ------------------------------------------------------------------------------
 
   private static Map<String, String> env(PostgresServer server) {
-    Map<String, String> env = new HashMap<>();
-    env.put("PGHOST", server.host());
-    env.put("PGPORT", Integer.toString(server.port()));
-    env.put("PGUSER", PostgresServer.REPL_TRUST);
-    env.put("PGSSLMODE", "disable");
-    env.put("PGCONNECT_TIMEOUT", "20");
-    return env;
+    return BackupTestSupport.env(server);
   }
 
   /** Upstream's {@code bb}: {@code basebackup --no-sync -c fast <args>}, with a time limit. */
@@ -254,7 +244,7 @@ class BaseBackupCompressionIT {
   // ---- items 12-31: server-side parsing -----------------------------------------------------
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void serverSideSpecificationsAreParsedByTheServer(int major) {
     PostgresServer server = PostgresServer.shared(major);
     Map<String, String> env = env(server);
@@ -278,7 +268,7 @@ class BaseBackupCompressionIT {
   // ---- items 97-101 and client-side LZ4 / zstd ----------------------------------------------
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void gzipVariantsWriteBaseAndWalGzipped(int major) throws Exception {
     Map<String, String> env = env(PostgresServer.shared(major));
     List<Path> gzFiles = new ArrayList<>();
@@ -307,7 +297,7 @@ class BaseBackupCompressionIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void lz4AndZstdTarBackupsHoldValidTars(int major) throws Exception {
     Map<String, String> env = env(PostgresServer.shared(major));
 

@@ -33,10 +33,6 @@ class BaseBackupContentIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   private static String s(Path p) {
     return p.toString();
   }
@@ -51,7 +47,7 @@ class BaseBackupContentIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void fixtureC(int major) throws IOException {
     try (PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major))) {
       Path pgdata = server.dataDir();

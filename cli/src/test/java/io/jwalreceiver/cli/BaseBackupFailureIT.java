@@ -44,16 +44,12 @@ class BaseBackupFailureIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   private static String s(Path p) {
     return p.toString();
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void refusedNonEmptyAndChecksumFailures(int major) throws IOException {
     PostgresServer.Options options = PostgresServer.Options.of(major)
         .withInitdbArgs("--data-checksums")
@@ -144,7 +140,7 @@ class BaseBackupFailureIT {
   // ------------------------------------------------------------------ connection cut
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void connectionCutMidBackupRemovesWhatWasCreated(int major) throws Exception {
     PostgresServer server = PostgresServer.shared(major);
     Path target = tmp.resolve("cut").resolve("backup");
@@ -154,7 +150,7 @@ class BaseBackupFailureIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void connectionCutMidBackupEmptiesAPreExistingEmptyTarget(int major) throws Exception {
     PostgresServer server = PostgresServer.shared(major);
     Path target = Files.createDirectories(tmp.resolve("empty"));
@@ -186,7 +182,7 @@ class BaseBackupFailureIT {
   // ------------------------------------------------------------------ disk full
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void diskFullIsReportedAndCleanedUp(int major) throws IOException {
     Path mnt = Files.createDirectories(tmp.resolve("small"));
     Tools.Result mount = Tools.run(List.of("mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", s(mnt)));

@@ -41,10 +41,6 @@ class BaseBackupFixtureDIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   private static String s(Path p) {
     return p.toString();
   }
@@ -55,7 +51,7 @@ class BaseBackupFixtureDIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void fixtureD(int major) throws IOException {
     // Fixture D: group access (initdb -g gives the 0750/0640 upstream's chmod sets), pg_replslot a
     // symbolic link to a directory outside the data directory, a tablespace at a short path.
@@ -194,7 +190,7 @@ class BaseBackupFixtureDIT {
    * rate-limited backup runs; the backup fails with pg_basebackup's message.
    */
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void walStreamerTerminated(int major) {
     PgVersions.assumeAtLeast(major, 15);
     try (PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major))) {

@@ -55,10 +55,6 @@ class BaseBackupIT {
   /** A server with checksums and tablespace {@code ts1} at {@code tsDir} holding {@code ts_table}. */
   record Fixture(PostgresServer server, Path tsDir, String tsOid) {}
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   static List<Integer> version15() {
     return PgVersions.selected().stream().filter(v -> v == 15).toList();
   }
@@ -94,7 +90,7 @@ class BaseBackupIT {
   // ------------------------------------------------------------------ the done-when
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void plainWithTablespaceMappingAndTarPassVerification(int major) throws IOException {
     Fixture f = fixture(major);
     Map<String, String> env = env(f.server());
@@ -164,7 +160,7 @@ class BaseBackupIT {
 
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void standbyFromBackupStreamsAndShowsNewRows(int major) {
     Fixture f = fixture(major);
     PostgresServer primary = f.server();
@@ -245,7 +241,7 @@ class BaseBackupIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void recoveryConfigAndWalMethods(int major) {
     Fixture f = fixture(major);
     Map<String, String> env = env(f.server());
@@ -309,7 +305,7 @@ class BaseBackupIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void slots(int major) {
     Fixture f = fixture(major);
     PostgresServer server = f.server();
@@ -372,7 +368,7 @@ class BaseBackupIT {
 
   /** 103 and 011_in_place_tablespace.pl (105, 106): in-place tablespaces, 16+. */
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void inPlaceTablespace(int major) throws SQLException {
     PgVersions.assumeAtLeast(major, 16);
     Fixture f = fixture(major);

@@ -12,7 +12,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Tag;
@@ -33,16 +32,12 @@ class BaseBackupIncrementalIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   private String s(String name) {
     return tmp.resolve(name).toString();
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void errorsAsPgBasebackup(int major) {
     PostgresServer shared = PostgresServer.shared(major);
     Map<String, String> env = env(shared);
@@ -77,7 +72,7 @@ class BaseBackupIncrementalIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void incrementalBackupAfterNewRows(int major) {
     PgVersions.assumeAtLeast(major, 17);
     try (PostgresServer server = PostgresServer.start(

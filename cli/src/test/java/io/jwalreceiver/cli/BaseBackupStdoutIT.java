@@ -43,10 +43,6 @@ class BaseBackupStdoutIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   static PostgresServer server(int major) {
     return SERVERS.get(major);
   }
@@ -104,7 +100,7 @@ class BaseBackupStdoutIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void tarOnStandardOutputWithManifestInside(int major) throws IOException {
     PostgresServer server = server(major);
     Map<String, String> env = env(server);
@@ -160,7 +156,7 @@ class BaseBackupStdoutIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void refusalsAsPgBasebackup(int major) {
     PostgresServer server = server(major);
     Map<String, String> env = env(server);

@@ -11,7 +11,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
@@ -32,10 +31,6 @@ class BaseBackupTargetIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   static PostgresServer server(int major) {
     return SERVERS.get(major);
   }
@@ -50,7 +45,7 @@ class BaseBackupTargetIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void optionRulesAsPgBasebackup(int major) {
     Map<String, String> env = env(server(major));
     Path dir = tmp.resolve("blackhole");
@@ -77,7 +72,7 @@ class BaseBackupTargetIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void blackholeAndServerTargets(int major) {
     PostgresServer server = server(major);
     Map<String, String> env = env(server);

@@ -12,8 +12,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
@@ -34,24 +32,14 @@ class BenchCommandIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   static PostgresServer server(int major) {
     return PostgresServer.shared(major);
   }
 
   static Map<String, String> env(PostgresServer server) {
-    Map<String, String> env = new HashMap<>();
-    env.put("PGHOST", server.host());
-    env.put("PGPORT", Integer.toString(server.port()));
     // Trusted for replication and for the plain session (slot lookup, --generate) on every
     // version (the REPLICATION roles need SCRAM for SQL, which 13's md5 passwords cannot do).
-    env.put("PGUSER", PostgresServer.SUPERUSER);
-    env.put("PGSSLMODE", "disable");
-    env.put("PGCONNECT_TIMEOUT", "20");
-    return env;
+    return BackupTestSupport.env(server, PostgresServer.SUPERUSER);
   }
 
   static CliRun run(PostgresServer server, String... args) {
@@ -73,7 +61,7 @@ class BenchCommandIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void walToDiscardWithGeneratedWal(int major) {
     PostgresServer server = server(major);
     Map<String, Object> j = ok(run(server, "bench", "wal", "--generate", "--bytes", "32MB", "--json"));
@@ -98,7 +86,7 @@ class BenchCommandIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void walToDiskSynchronousReportsLatencyAndRemovesItsFiles(int major) {
     PostgresServer server = server(major);
     Path dir = tmp.resolve("wal-" + major);
@@ -124,7 +112,7 @@ class BenchCommandIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void walToDiskWithKeepLeavesSegmentFiles(int major) throws IOException {
     PostgresServer server = server(major);
     Path dir = Files.createDirectory(tmp.resolve("keep-" + major));
@@ -141,7 +129,7 @@ class BenchCommandIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void walFromASlotStartsAtItsRestartLsnAndLeavesItAlone(int major) {
     PostgresServer server = server(major);
     String slot = "bench_slot_" + major;
@@ -167,7 +155,7 @@ class BenchCommandIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void walForADurationStopsAfterIt(int major) {
     PostgresServer server = server(major);
     // WAL already flushed in the current segment: the run starts at that segment's beginning, so
@@ -185,7 +173,7 @@ class BenchCommandIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void walErrors(int major) throws IOException {
     PostgresServer server = server(major);
     fails(run(server, "bench", "wal", "-S", "no_such_slot"),
@@ -205,7 +193,7 @@ class BenchCommandIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void basebackupToDiscard(int major) {
     PostgresServer server = server(major);
     Map<String, Object> j = ok(run(server, "bench", "basebackup", "--json"));
@@ -224,7 +212,7 @@ class BenchCommandIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void basebackupToDiskPlainKeptAndRemoved(int major) {
     PostgresServer server = server(major);
     Path kept = tmp.resolve("bb-keep-" + major);
@@ -247,7 +235,7 @@ class BenchCommandIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void basebackupServerCompressedTimesDecompression(int major) {
     assumeTrue(major >= 15, "server-side compression needs 15+");
     PostgresServer server = server(major);
@@ -262,7 +250,7 @@ class BenchCommandIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void basebackupErrors(int major) throws IOException {
     PostgresServer server = server(major);
     Path full = Files.createDirectory(tmp.resolve("bbfull-" + major));

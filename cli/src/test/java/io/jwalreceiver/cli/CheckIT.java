@@ -41,10 +41,6 @@ class CheckIT {
   private static final Pattern LINE = Pattern.compile("^(OK|WARN|FAIL) {1,4}(.*)$");
   private static final Pattern NOT_CHECKED = Pattern.compile("^(\\w+): could not check: ");
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   private static Map<String, String> env(PostgresServer server, String user) {
     return CliIT.env(server, user);
   }
@@ -52,7 +48,7 @@ class CheckIT {
   // ---------------------------------------------------------------- a ready primary
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void readyPrimaryPassesEveryItem(int major, @TempDir Path archive) throws IOException {
     PostgresServer server = PostgresServer.shared(major);
     String slot = "check_ok_" + major;
@@ -92,7 +88,7 @@ class CheckIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void archiveBehindTheSlotWouldLeaveAGap(int major, @TempDir Path archive) throws IOException {
     PostgresServer server = PostgresServer.shared(major);
     // Put the slot's reservation at least two segments past segment 1. A new slot reserves from
@@ -123,7 +119,7 @@ class CheckIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void archiveWithoutSlotNeedsPgMonitorToCheckTheGap(int major, @TempDir Path archive)
       throws IOException {
     PostgresServer server = PostgresServer.shared(major);
@@ -148,7 +144,7 @@ class CheckIT {
   // ---------------------------------------------------------------- one test per FAIL
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void walLevelMinimalAndNoWalSendersFail(int major) throws IOException {
     // max_wal_senders must be 0 for wal_level=minimal: the server refuses to start otherwise.
     try (PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major)
@@ -193,7 +189,7 @@ class CheckIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void roleWithoutReplicationFails(int major) {
     PostgresServer server = PostgresServer.shared(major);
     CliRun r = CliRun.of(env(server, PostgresServer.NOREPL), "check");
@@ -208,7 +204,7 @@ class CheckIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void missingPgHbaReplicationLineFails(int major) {
     PostgresServer server = PostgresServer.shared(major);
     CliRun r = CliRun.of(env(server, PostgresServer.NOHBA), "check");
@@ -224,7 +220,7 @@ class CheckIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void missingSlotFailsAndItsFixWorks(int major) {
     PostgresServer server = PostgresServer.shared(major);
     String slot = "check_missing_" + major;
@@ -253,7 +249,7 @@ class CheckIT {
    * the gap check without a slot, and a pg_hba.conf fix applied for real.
    */
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void slotWhoseWalWasRemovedFails(int major, @TempDir Path archive) throws IOException {
     try (PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major)
         .withSetting("max_slot_wal_keep_size", "1MB")
@@ -307,7 +303,7 @@ class CheckIT {
    * replication connection; senders held by other clients show as a WARN, then as a FAIL.
    */
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void degradesWithoutSqlAndCountsFreeSenders(int major) {
     try (PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major)
         .withSetting("max_wal_senders", "2")
@@ -380,7 +376,7 @@ class CheckIT {
   // ---------------------------------------------------------------- shape and errors
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void jsonHasOneItemPerCheck(int major) throws IOException {
     PostgresServer server = PostgresServer.shared(major);
     CliRun r = CliRun.of(env(server, PostgresServer.NOREPL), "check", "--json", "-v");

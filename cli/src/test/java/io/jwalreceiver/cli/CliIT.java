@@ -10,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -23,10 +22,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Tag("postgres")
 class CliIT {
-
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
 
   /** The environment of a user connecting to {@code server} as {@code user} over TCP. */
   static Map<String, String> env(PostgresServer server, String user) {
@@ -47,7 +42,7 @@ class CliIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void identifyPrintsTheSystem(int major) {
     PostgresServer server = PostgresServer.shared(major);
     CliRun r = CliRun.of(env(server, PostgresServer.REPL_SCRAM), "identify");
@@ -61,7 +56,7 @@ class CliIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void identifyConnectsOverTheUnixSocket(int major) {
     PostgresServer server = PostgresServer.shared(major);
     CliRun r = CliRun.of(Map.of(), "identify", "-h", server.socketDir().toString(),
@@ -71,7 +66,7 @@ class CliIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void connectsWithScramPlusOverVerifyFull(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
     Map<String, String> env = env(server, PostgresServer.REPL_TLS);
@@ -83,7 +78,7 @@ class CliIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void slotCommandsCreateListAndDrop(int major) {
     PostgresServer server = PostgresServer.shared(major);
     Map<String, String> env = env(server, PostgresServer.REPL_MD5);
@@ -119,7 +114,7 @@ class CliIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void slotCreateWithoutReservationLeavesRestartLsnEmpty(int major) {
     PostgresServer server = PostgresServer.shared(major);
     String slot = "cli_lazy_" + major;
@@ -133,7 +128,7 @@ class CliIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void reportsAWrongPassword(int major) {
     PostgresServer server = PostgresServer.shared(major);
     Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
@@ -143,7 +138,7 @@ class CliIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void reportsARoleWithoutReplication(int major) {
     PostgresServer server = PostgresServer.shared(major);
     CliRun r = CliRun.of(env(server, PostgresServer.NOREPL), "identify");
@@ -154,7 +149,7 @@ class CliIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void reportsAMissingPgHbaLine(int major) {
     PostgresServer server = PostgresServer.shared(major);
     assertFails(CliRun.of(env(server, PostgresServer.NOHBA), "identify"),
@@ -163,7 +158,7 @@ class CliIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void reportsRequiredTlsAgainstAServerWithout(int major) {
     PostgresServer server = PostgresServer.shared(major);
     Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
@@ -173,7 +168,7 @@ class CliIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void reportsAHostNameMismatchUnderVerifyFull(int major) {
     PostgresServer server = PostgresServer.shared(
         PostgresServer.Options.of(major).withTlsWrongHostname());

@@ -39,10 +39,6 @@ class ConnectionOptionsIT {
 
   @TempDir Path dir;
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   /** An environment with nothing of the machine's: no PG* variables, HOME and PGSYSCONFDIR here. */
   private Map<String, String> env(String... kv) throws IOException {
     Map<String, String> env = new HashMap<>();
@@ -123,7 +119,7 @@ class ConnectionOptionsIT {
   // Service files
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void everyCommandReadsServiceFiles(int major) throws Exception {
     PostgresServer server = PostgresServer.shared(major);
     Path services = dir.resolve("services.conf");
@@ -189,7 +185,7 @@ class ConnectionOptionsIT {
   // hostaddr
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void connectsToHostaddrAndKeysThePasswordFileOnHost(int major) throws Exception {
     PostgresServer server = PostgresServer.shared(major);
     writePgpass("db.invalid:" + server.port() + ":*");
@@ -210,7 +206,7 @@ class ConnectionOptionsIT {
   // Password file: $HOME, permissions, -R
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void readsThePasswordFileInHomeAndWarnsAboutOpenPermissions(int major) throws Exception {
     PostgresServer server = PostgresServer.shared(major);
     Path pgpass = writePgpass("*:*:*");
@@ -249,7 +245,7 @@ class ConnectionOptionsIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void recoveryConfigNamesAPasswordFileOnlyWithoutAPassword(int major) throws Exception {
     PostgresServer server = PostgresServer.shared(major);
     Map<String, String> env = env("PGHOST", server.host(), "PGPORT", Integer.toString(server.port()),

@@ -4,6 +4,7 @@ package io.jwalreceiver.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Tools;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
@@ -32,10 +33,6 @@ class PgToolNamesIT {
   private static final Path PG15_BIN = ReceiveWalIT.PG15_BIN;
 
   @TempDir Path tmp;
-
-  static List<Integer> versions() {
-    return ReceiveWalIT.versions();
-  }
 
   private static CliRun as(String tool, Map<String, String> env, String... args) {
     return assertTimeoutPreemptively(ReceiveWalIT.RUN_TIMEOUT,
@@ -69,7 +66,7 @@ class PgToolNamesIT {
 
   /** Upstream 117 under the name: its -v lines, and a directory as pg_receivewal leaves it. */
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void receivewalVerboseLinesCarryItsName(int major) throws IOException {
     PostgresServer server = ReceiveWalIT.server(major);
     ReceiveWalIT.ensureTable(server);
@@ -106,7 +103,7 @@ class PgToolNamesIT {
 
   /** Upstream 129, 115, 116 and a second --create-slot, under pg_receivewal's name. */
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void receivewalSlotMessagesCarryItsName(int major) throws IOException {
     PostgresServer server = ReceiveWalIT.server(major);
     ReceiveWalIT.ensureTable(server);
@@ -156,7 +153,7 @@ class PgToolNamesIT {
 
   /** Upstream 82 and a -v backup under pg_basebackup's name. */
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void basebackupMessagesCarryItsName(int major) {
     PostgresServer server = ReceiveWalIT.server(major);
     Map<String, String> env = ReceiveWalIT.env(server);

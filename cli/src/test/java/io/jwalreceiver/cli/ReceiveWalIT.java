@@ -27,7 +27,6 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -52,10 +51,6 @@ class ReceiveWalIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   /** READ_REPLICATION_SLOT (start from the slot) needs a 15+ server. */
   static List<Integer> versionsFrom15() {
     return PgVersions.selected().stream().filter(v -> v >= 15).toList();
@@ -75,13 +70,7 @@ class ReceiveWalIT {
   }
 
   static Map<String, String> env(PostgresServer server) {
-    Map<String, String> env = new HashMap<>();
-    env.put("PGHOST", server.host());
-    env.put("PGPORT", Integer.toString(server.port()));
-    env.put("PGUSER", PostgresServer.REPL_TRUST);
-    env.put("PGSSLMODE", "disable");
-    env.put("PGCONNECT_TIMEOUT", "20");
-    return env;
+    return BackupTestSupport.env(server);
   }
 
   /** One CLI run that must end by itself within {@link #RUN_TIMEOUT}. */
@@ -213,7 +202,7 @@ class ReceiveWalIT {
   // ------------------------------------------------------------------------------------------
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void createsAndDropsASlotWithoutReservingWal(int major) {
     PostgresServer server = server(major);
     try {
@@ -236,7 +225,7 @@ class ReceiveWalIT {
   // ------------------------------------------------------------------------------------------
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void stopsAfterTheEndPosition(int major) throws IOException {
     PostgresServer server = server(major);
     ensureTable(server);
@@ -268,7 +257,7 @@ class ReceiveWalIT {
   // ------------------------------------------------------------------------------------------
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void resumesFromThePartialSegmentWithoutAGap(int major) throws IOException {
     PostgresServer server = server(major);
     ensureTable(server);
@@ -318,7 +307,7 @@ class ReceiveWalIT {
   // ------------------------------------------------------------------------------------------
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void refusesASlotThatDoesNotExist(int major) throws IOException {
     PostgresServer server = server(major);
     ensureTable(server);

@@ -47,12 +47,8 @@ class ReceiveWalMetricsIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void figuresMoveAsWalArrives(int major) throws Exception {
     PostgresServer server = PostgresServer.shared(ReceiveWalIT.smallSegments(major));
     String slot = "metrics_slot";

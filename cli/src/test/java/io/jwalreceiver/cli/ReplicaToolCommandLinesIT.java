@@ -82,10 +82,6 @@ class ReplicaToolCommandLinesIT {
 
   private final Cleanups cleanups = new Cleanups();
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   @BeforeAll
   static void installLinks() throws IOException {
     // Readable by the server user: the standby's pgpass file lives here.
@@ -235,7 +231,7 @@ class ReplicaToolCommandLinesIT {
    * in the pgpass file named by {@code PGPASSFILE}, as Patroni arranges it.
    */
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void patroniBasebackupMethod(int major) throws IOException {
     PostgresServer primary = primary(major);
     Path data = freshDir("patroni_" + major);
@@ -274,7 +270,7 @@ class ReplicaToolCommandLinesIT {
    * wrote, so they must carry the connection string's {@code application_name}.
    */
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void patroniListOptionsWithRecoveryConf(int major) throws IOException {
     PostgresServer primary = primary(major);
     Path data = freshDir("patroni_list_" + major);
@@ -309,7 +305,7 @@ class ReplicaToolCommandLinesIT {
    * the whole string through {@code sh -c}, as {@code system()} runs it.
    */
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void repmgrCloneWithSlot(int major) throws IOException {
     PostgresServer primary = primary(major);
     Path data = freshDir("repmgr_" + major);
@@ -347,7 +343,7 @@ class ReplicaToolCommandLinesIT {
    * and {@code pg_basebackup_options='--no-slot --max-rate=100M'}.
    */
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void repmgrCloneWithConninfoNoSlot(int major) throws IOException {
     PostgresServer primary = primary(major);
     Path data = freshDir("repmgr_conninfo_" + major);

@@ -33,10 +33,6 @@ class StatusIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   /** receivewal's test environment, as the superuser (who sees every pg_stat_replication field). */
   static Map<String, String> env(PostgresServer server) {
     Map<String, String> env = new HashMap<>(ReceiveWalIT.env(server));
@@ -45,7 +41,7 @@ class StatusIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void showsStandbySlotsAndArchiveGap(int major) throws IOException {
     try (PostgresServer primary = PostgresServer.start(ReceiveWalIT.smallSegments(major))) {
       primary.execute("SELECT pg_create_physical_replication_slot('" + SLOT + "', true)");
@@ -139,7 +135,7 @@ class StatusIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void directoryAloneNeedsNoServer(int major) throws IOException {
     PostgresServer server = PostgresServer.shared(ReceiveWalIT.smallSegments(major));
     Path archive = makeArchive(server);

@@ -33,10 +33,6 @@ class VerifyBackupIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   /** {@code jwalreceiver basebackup -D dir -c fast} over the server's Unix socket, as postgres. */
   private static Path backup(PostgresServer server, Path dir, String... extra) {
     List<String> args = new ArrayList<>(List.of("basebackup", "-D", dir.toString(),
@@ -77,7 +73,7 @@ class VerifyBackupIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void verifiesOurBackupAndCatchesACorruptedByte(int major) throws IOException {
     PostgresServer server = PostgresServer.shared(major);
     Path dir = backup(server, tmp.resolve("pg" + major));
@@ -97,7 +93,7 @@ class VerifyBackupIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void verifiesSha512AndEncodedPaths(int major) throws IOException {
     PostgresServer server = PostgresServer.shared(major);
     Path dir = backup(server, tmp.resolve("enc" + major),
@@ -127,7 +123,7 @@ class VerifyBackupIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void reportsEveryProblemThenFailsAndStopsAtTheFirstWithExitOnError(int major)
       throws IOException {
     PostgresServer server = PostgresServer.shared(major);
@@ -150,7 +146,7 @@ class VerifyBackupIT {
   /** The checks pg_verifybackup 15 makes must come out the same on the same directories. */
   @Test
   void agreesWithPgVerifybackup15() throws IOException {
-    assumeTrue(versions().contains(15), "PostgreSQL 15 not selected");
+    assumeTrue(PgVersions.selected().contains(15), "PostgreSQL 15 not selected");
     assumeTrue(Files.isExecutable(PG_VERIFYBACKUP_15), PG_VERIFYBACKUP_15 + " not installed");
     PostgresServer server = PostgresServer.shared(15);
     Path good = backup(server, tmp.resolve("good"));

@@ -2,6 +2,7 @@
 package io.jwalreceiver.testkit;
 
 import io.jwalreceiver.embedded.PgBinaries;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -24,9 +25,7 @@ import org.junit.jupiter.api.Assumptions;
  * <p>Typical use in a parameterised test:
  *
  * <pre>{@code
- * static List<Integer> versions() { return PgVersions.selected(); }
- *
- * @ParameterizedTest @MethodSource("versions")
+ * @ParameterizedTest @MethodSource(PgVersions.SELECTED)
  * void streams(int major) { PostgresServer server = PostgresServer.shared(major); ... }
  * }</pre>
  */
@@ -40,6 +39,19 @@ public final class PgVersions {
 
   /** System property naming a local installation's {@code bin} directory. */
   public static final String BIN_PROPERTY = PgBinaries.BIN_PROPERTY;
+
+  /**
+   * The fully qualified name of {@link #selected()}, for {@code @MethodSource(PgVersions.SELECTED)}
+   * on a test parameterised by major version.
+   */
+  public static final String SELECTED = "io.jwalreceiver.testkit.PgVersions#selected";
+
+  /**
+   * The fully qualified name of {@link #only15()}, for {@code @MethodSource(PgVersions.ONLY_15)} on
+   * a test that runs on the default version alone.
+   */
+  public static final String ONLY_15 = "io.jwalreceiver.testkit.PgVersions#only15";
+
 
   private PgVersions() {}
 
@@ -57,6 +69,28 @@ public final class PgVersions {
       return List.of(local.get().major());
     }
     return parse(System.getProperty(VERSIONS_PROPERTY));
+  }
+
+  /**
+   * The selected versions among the given ones.
+   *
+   * @param majors the versions a test is meant for
+   * @return those of {@code majors} that are {@linkplain #selected() selected}, ascending (empty
+   *     when none is)
+   */
+  public static List<Integer> selectedAmong(int... majors) {
+    List<Integer> wanted = Arrays.stream(majors).boxed().toList();
+    return selected().stream().filter(wanted::contains).toList();
+  }
+
+  /**
+   * PostgreSQL 15 when it is selected, otherwise nothing: the default version of the tests that
+   * run on one version only (its client tools serve as oracles).
+   *
+   * @return {@code [15]} or an empty list
+   */
+  public static List<Integer> only15() {
+    return selectedAmong(15);
   }
 
   /**

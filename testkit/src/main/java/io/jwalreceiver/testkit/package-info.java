@@ -13,6 +13,11 @@
  *       file trees) is the {@code embedded} module's {@link io.jwalreceiver.embedded}, which the
  *       command line's {@code jwalreceiver demo} uses too;
  *   <li>{@link io.jwalreceiver.testkit.TcpProxy}: a fault-injecting TCP forwarder;
+ *   <li>{@link io.jwalreceiver.testkit.ScriptedBackend}, {@link
+ *       io.jwalreceiver.testkit.BackendBytes}: the one scripted fake server (a loopback socket
+ *       speaking the backend protocol byte by byte) and the frames its scripts write;
+ *   <li>{@link io.jwalreceiver.testkit.GoldenFiles}: golden byte files under {@code /golden/} and
+ *       hex-written bytes;
  *   <li>{@link io.jwalreceiver.testkit.Tools}, {@link io.jwalreceiver.testkit.Waits}, {@link
  *       io.jwalreceiver.testkit.WalArchiveListing}: running oracle programs, waiting, listing a
  *       WAL archive directory.

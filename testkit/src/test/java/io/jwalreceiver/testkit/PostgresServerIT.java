@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.testkit;
 
+import io.jwalreceiver.testkit.PgVersions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,10 +26,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("postgres")
 class PostgresServerIT {
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   /** The standby tests run on the highest selected version, plus 13 when selected. */
   static List<Integer> standbyVersions() {
     List<Integer> versions = new ArrayList<>();
@@ -42,7 +39,7 @@ class PostgresServerIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void runsTheRequestedVersion(int major) {
     PostgresServer server = PostgresServer.shared(major);
     assertThat(server.queryString("SELECT version()")).contains("PostgreSQL " + major + ".");
@@ -57,7 +54,7 @@ class PostgresServerIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void createsTheTestRoles(int major) {
     PostgresServer server = PostgresServer.shared(major);
     for (String role : PostgresServer.TEST_ROLES) {
@@ -72,7 +69,7 @@ class PostgresServerIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void authenticatesReplicationRolesPerHbaLine(int major) throws SQLException {
     PostgresServer server = PostgresServer.shared(major);
     for (String role :
@@ -98,7 +95,7 @@ class PostgresServerIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void tlsServerPassesVerifyFull(int major) throws SQLException {
     PostgresServer server = PostgresServer.sharedTls(major);
     try (Connection c =
@@ -138,7 +135,7 @@ class PostgresServerIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void generatesAndSwitchesWal(int major) {
     PostgresServer server = PostgresServer.shared(major);
     String before = server.currentWalLsn();

@@ -44,10 +44,6 @@ public abstract class SegmentEncoder {
     void write(ByteBuffer buffer, long position) throws IOException;
   }
 
-
-  /** SQLSTATE feature_not_supported. */
-  private static final SqlState FEATURE_NOT_SUPPORTED = new SqlState("0A000");
-
   /** Output buffer size, and the chunk in which non-direct input is staged for native code. */
   static final int CHUNK = 128 * 1024;
 
@@ -106,7 +102,7 @@ public abstract class SegmentEncoder {
         Zstd.defaultCompressionLevel();
       } catch (LinkageError e) {
         throw new PgException(
-            FEATURE_NOT_SUPPORTED,
+            SqlState.FEATURE_NOT_SUPPORTED,
             "this build does not support compression with ZSTD: " + e.getMessage(),
             e);
       }

@@ -112,7 +112,7 @@ final class Authenticator {
       case RequireAuth.AUTH_MD5: {
         String p = password();
         clientFinishedAuth = true;
-        byte[] salt = ((AuthenticationMd5Password) request).salt();
+        byte[] salt = ((AuthenticationMd5Password) request).salt().toArray();
         return List.of(new FrontendMessage.PasswordMessage(md5Hash(p, cfg.user(), salt)));
       }
       case RequireAuth.AUTH_SASL:

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.compress;
 
+import static io.jwalreceiver.PgAssertions.assertPgException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -120,10 +121,7 @@ class CompressionTest {
   @ParameterizedTest(name = "\"{0}\"")
   @MethodSource("rejected")
   void rejectsWithThePostgresMessage(String option, String message) {
-    assertThatThrownBy(() -> Compression.parse(option))
-        .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.INVALID_PARAMETER_VALUE))
+    assertPgException(() -> Compression.parse(option), SqlState.INVALID_PARAMETER_VALUE)
         .hasMessage(message);
   }
 

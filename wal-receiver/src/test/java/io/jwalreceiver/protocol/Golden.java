@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.protocol;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import io.jwalreceiver.testkit.GoldenFiles;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,14 +32,7 @@ public final class Golden {
 
   /** The bytes of one golden file. */
   public static byte[] load(String name) {
-    try (InputStream in = Golden.class.getResourceAsStream("/golden/" + name)) {
-      if (in == null) {
-        throw new IllegalArgumentException("no golden file " + name);
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return GoldenFiles.load(name);
   }
 
   /** One frame: its type byte and a copy of its body. */

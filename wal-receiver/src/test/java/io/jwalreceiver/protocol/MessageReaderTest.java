@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.protocol;
 
+import static io.jwalreceiver.PgAssertions.assertPgException;
 import static io.jwalreceiver.protocol.WireBytes.frame;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -191,10 +192,7 @@ class MessageReaderTest {
     byte[] header = WireBytes.create().int8('D').int32(101 + 4).toArray();
     MessageReader reader = new MessageReader(ScriptedTransport.of(header), 100);
 
-    assertThatThrownBy(reader::next)
-        .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION));
+    assertPgException(reader::next, SqlState.PROTOCOL_VIOLATION);
   }
 
   @Test
@@ -222,10 +220,7 @@ class MessageReaderTest {
     MessageReader reader =
         new MessageReader(ScriptedTransport.of(header), MessageReader.MAX_FRAME_LIMIT);
 
-    assertThatThrownBy(reader::next)
-        .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION));
+    assertPgException(reader::next, SqlState.PROTOCOL_VIOLATION);
   }
 
   @ParameterizedTest(name = "length {0}")
@@ -264,10 +259,7 @@ class MessageReaderTest {
     MessageReader reader =
         new MessageReader(ScriptedTransport.of(truncated, Chunking.oneByteAtATime()), LIMIT);
 
-    assertThatThrownBy(reader::next)
-        .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.CONNECTION_FAILURE));
+    assertPgException(reader::next, SqlState.CONNECTION_FAILURE);
   }
 
   @Test
@@ -280,10 +272,7 @@ class MessageReaderTest {
     reader.next();
     assertThat(reader.type()).isEqualTo((byte) 'Z');
 
-    assertThatThrownBy(reader::next)
-        .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.CONNECTION_FAILURE));
+    assertPgException(reader::next, SqlState.CONNECTION_FAILURE);
   }
 
   @Test

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.protocol;
 
+import io.jwalreceiver.testkit.GoldenFiles;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.HexFormat;
 
 /** Builds wire bytes by hand for tests: big-endian integers, C-strings and raw bytes. */
 public final class WireBytes {
@@ -18,7 +18,7 @@ public final class WireBytes {
 
   /** Bytes from hex digits; blanks are ignored ({@code "00 00 00 08"}). */
   public static byte[] hex(String digits) {
-    return HexFormat.of().parseHex(digits.replaceAll("\\s+", ""));
+    return GoldenFiles.hex(digits);
   }
 
   /** A whole frame: type byte, Int32 length (body + 4), body. */

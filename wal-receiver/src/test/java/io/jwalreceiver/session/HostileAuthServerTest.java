@@ -9,22 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.protocol.WireBytes;
+import io.jwalreceiver.testkit.ScriptedBackend;
 import io.jwalreceiver.testkit.TestTls;
-import java.io.DataInputStream;
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,6 +23,9 @@ import org.junit.jupiter.api.Test;
 class HostileAuthServerTest {
 
   private static final Duration HANG_GUARD = Duration.ofSeconds(30);
+
+  /** How long the client may take to close the connection after refusing. */
+  private static final Duration CLIENT_GONE = Duration.ofSeconds(20);
 
   /** AuthenticationOk, the parameters a walsender reports, BackendKeyData, ReadyForQuery. */
   private static byte[] okAndReady() {
@@ -56,7 +46,10 @@ class HostileAuthServerTest {
     // client authenticated: no server-first, no server-final, no signature.
     byte[] offer = frame('R', WireBytes.create().int32(10)
         .cString("SCRAM-SHA-256-PLUS").cString("SCRAM-SHA-256").int8(0).toArray());
-    try (FakeServer server = new FakeServer(true, offer, okAndReady())) {
+    try (ScriptedBackend server = new ScriptedBackend(TestTls.serverContext())
+        .onStartup((command, out) -> out.write(offer))
+        .onMessage('p', (command, out) -> out.write(okAndReady()))
+        .start()) {
       ConnectionConfig cfg = ConnectionConfig.of("127.0.0.1", server.port(), "repl")
           .withPassword("pw")
           .withSslMode(SslMode.REQUIRE)
@@ -75,17 +68,20 @@ class HostileAuthServerTest {
           + server.port() + " failed: channel binding required, but server authenticated client"
           + " without channel binding");
       assertThat(e.sqlState()).isEqualTo(SqlState.INVALID_AUTHORIZATION);
-      server.awaitClientGone();
+      server.awaitClientGone(CLIENT_GONE);
       // The SASLInitialResponse went out (the server offered PLUS); nothing after AuthenticationOk.
       assertThat(server.received()).containsExactly('p');
-      assertThat(server.tls()).isTrue();
+      assertThat(server.tlsHandshaken()).isTrue();
     }
   }
 
   @Test
   void requireAuthScramSendsNoCleartextPassword() throws Exception {
     byte[] askCleartext = frame('R', WireBytes.create().int32(3).toArray());
-    try (FakeServer server = new FakeServer(false, askCleartext, okAndReady())) {
+    try (ScriptedBackend server = new ScriptedBackend()
+        .onStartup((command, out) -> out.write(askCleartext))
+        .onMessage('p', (command, out) -> out.write(okAndReady()))
+        .start()) {
       ConnectionConfig cfg = ConnectionConfig.of("127.0.0.1", server.port(), "repl")
           .withPassword("the-password")
           .withSslMode(SslMode.DISABLE)
@@ -99,107 +95,8 @@ class HostileAuthServerTest {
       assertThat(e.getMessage()).isEqualTo("connection to server at \"127.0.0.1\", port "
           + server.port() + " failed: authentication method requirement \"scram-sha-256\""
           + " failed: server requested a cleartext password");
-      server.awaitClientGone();
+      server.awaitClientGone(CLIENT_GONE);
       assertThat(server.received()).isEmpty();
-    }
-  }
-
-  /**
-   * Accepts one connection: optionally answers SSLRequest with 'S' and a TLS handshake, reads the
-   * startup packet, sends {@code challenge}, and after the client's first answer (if any) sends
-   * {@code afterAnswer}. Records the type of every frontend message after the startup packet.
-   */
-  private static final class FakeServer implements AutoCloseable {
-    private final ServerSocket listener;
-    private final boolean tls;
-    private final byte[] challenge;
-    private final byte[] afterAnswer;
-    private final Thread thread;
-    private final List<Character> received = new CopyOnWriteArrayList<>();
-    private final CountDownLatch done = new CountDownLatch(1);
-    private volatile boolean handshaken;
-
-    FakeServer(boolean tls, byte[] challenge, byte[] afterAnswer) throws IOException {
-      this.tls = tls;
-      this.challenge = challenge;
-      this.afterAnswer = afterAnswer;
-      listener = new ServerSocket();
-      listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      thread = new Thread(this::serve, "hostile-auth-server");
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    int port() {
-      return listener.getLocalPort();
-    }
-
-    List<Character> received() {
-      return received;
-    }
-
-    boolean tls() {
-      return handshaken;
-    }
-
-    void awaitClientGone() throws InterruptedException {
-      assertThat(done.await(20, TimeUnit.SECONDS)).as("the client closes the connection").isTrue();
-    }
-
-    private void serve() {
-      try (Socket plain = listener.accept()) {
-        plain.setSoTimeout(15_000);
-        Socket s = plain;
-        if (tls) {
-          DataInputStream in = new DataInputStream(plain.getInputStream());
-          in.readFully(new byte[8]); // SSLRequest
-          plain.getOutputStream().write('S');
-          SSLSocket t = (SSLSocket) TestTls.serverContext().getSocketFactory()
-              .createSocket(plain, null, plain.getPort(), false);
-          t.setUseClientMode(false);
-          t.startHandshake();
-          handshaken = true;
-          s = t;
-        }
-        converse(new DataInputStream(s.getInputStream()), s.getOutputStream());
-      } catch (IOException e) {
-        // The client went away, or the listener was closed.
-      } finally {
-        done.countDown();
-      }
-    }
-
-    private void converse(DataInputStream in, OutputStream out) throws IOException {
-      int length = in.readInt();
-      in.readFully(new byte[length - 4]); // protocol version and parameters
-      out.write(challenge);
-      out.flush();
-      boolean answered = false;
-      while (true) {
-        int type;
-        try {
-          type = in.readUnsignedByte();
-        } catch (EOFException | SocketTimeoutException e) {
-          return;
-        }
-        received.add((char) type);
-        in.readFully(new byte[in.readInt() - 4]);
-        if (!answered) {
-          answered = true;
-          out.write(afterAnswer);
-          out.flush();
-        }
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      listener.close();
-      try {
-        thread.join(5_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 }

@@ -25,10 +25,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("postgres")
 class ReplicationConnectionIT {
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   private static ConnectionConfig tcp(PostgresServer server, String user) {
     return ConnectionConfig.of(server.host(), server.port(), user)
         .withSslMode(SslMode.DISABLE)
@@ -41,7 +37,7 @@ class ReplicationConnectionIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void authenticatesWithTrust(int major) {
     PostgresServer server = PostgresServer.shared(major);
     try (ReplicationConnection c = ReplicationConnection.open(tcp(server, PostgresServer.REPL_TRUST))) {
@@ -51,7 +47,7 @@ class ReplicationConnectionIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void authenticatesWithCleartextPassword(int major) {
     PostgresServer server = PostgresServer.shared(major);
     try (ReplicationConnection c = ReplicationConnection.open(
@@ -61,7 +57,7 @@ class ReplicationConnectionIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void authenticatesWithMd5(int major) {
     PostgresServer server = PostgresServer.shared(major);
     try (ReplicationConnection c = ReplicationConnection.open(
@@ -71,7 +67,7 @@ class ReplicationConnectionIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void authenticatesWithScram(int major) {
     PostgresServer server = PostgresServer.shared(major);
     try (ReplicationConnection c = ReplicationConnection.open(
@@ -82,7 +78,7 @@ class ReplicationConnectionIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void bindsScramToTheTlsChannelWithVerifyFull(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
     ConnectionConfig cfg = ConnectionConfig.of(server.host(), server.port(), PostgresServer.REPL_TLS)
@@ -98,7 +94,7 @@ class ReplicationConnectionIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void prefersTlsWhenTheServerOffersIt(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
     ConnectionConfig cfg = ConnectionConfig.of(server.host(), server.port(), PostgresServer.REPL_SCRAM)
@@ -110,7 +106,7 @@ class ReplicationConnectionIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void refusesChannelBindingRequireWithoutTls(int major) {
     PostgresServer server = PostgresServer.shared(major);
     ConnectionConfig cfg = tcp(server, PostgresServer.REPL_SCRAM)
@@ -123,7 +119,7 @@ class ReplicationConnectionIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void connectsOverTheUnixSocket(int major) {
     PostgresServer server = PostgresServer.shared(major);
     ConnectionConfig cfg = ConnectionConfig.of(
@@ -135,7 +131,7 @@ class ReplicationConnectionIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void identifiesTheSystem(int major) {
     PostgresServer server = PostgresServer.shared(major);
     String systemId = server.queryString("SELECT system_identifier::text FROM pg_control_system()");
@@ -151,7 +147,7 @@ class ReplicationConnectionIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void createsReadsAndDropsSlots(int major) {
     PostgresServer server = PostgresServer.shared(major);
     String reserved = "it_reserved_" + major;
@@ -200,7 +196,7 @@ class ReplicationConnectionIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void dropsTemporarySlotsWithTheSession(int major) {
     PostgresServer server = PostgresServer.shared(major);
     String slot = "it_temp_" + major;
@@ -221,7 +217,7 @@ class ReplicationConnectionIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void fetchesTheHistoryOfTheNewTimelineAfterPromotion(int major) {
     try (PostgresServer primary = PostgresServer.start(major);
         PostgresServer standby = primary.createStandby()) {
@@ -241,7 +237,7 @@ class ReplicationConnectionIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void deliversNoticesAndKeepsServerErrorFields(int major) {
     PostgresServer server = PostgresServer.shared(major);
     List<String> notices = new ArrayList<>();

@@ -8,7 +8,6 @@ import io.jwalreceiver.PgException;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.time.Duration;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,10 +21,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Tag("postgres")
 class RequireAuthIT {
-
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
 
   private static ConnectionConfig tcp(PostgresServer server, String user, String requireAuth) {
     return ConnectionConfig.of(server.host(), server.port(), user)
@@ -68,7 +63,7 @@ class RequireAuthIT {
       {"oauth", SCRAM, "server requested SCRAM-SHA-256 authentication"},
       {"oauth", PASSWORD, cleartext},
     };
-    return versions().stream()
+    return PgVersions.selected().stream()
         .flatMap(v -> Stream.of(table).map(row -> Arguments.of(v, row[0], row[1], row[2])));
   }
 
@@ -93,7 +88,7 @@ class RequireAuthIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void channelBindingRequireWithScramPlusAndRequireAuthOverVerifyFull(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
     ConnectionConfig cfg = verifyFull(server, PostgresServer.REPL_TLS).withRequireAuth("scram-sha-256");
@@ -105,7 +100,7 @@ class RequireAuthIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void channelBindingRequireRefusesNonScramMethodsOverTls(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
     String where = "connection to server at \"localhost\" (" + server.host() + "), port "

@@ -36,10 +36,6 @@ class TlsIT {
 
   @TempDir Path dir;
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   /** A server whose certificate names only localhost and that speaks TLS 1.3 only. */
   private static PostgresServer localhostOnlyTls13(int major) {
     return PostgresServer.shared(
@@ -65,7 +61,7 @@ class TlsIT {
   // ------------------------------------------------------------------------- verify-full names
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void verifyFullRefusesACertificateThatDoesNotNameTheAddress(int major) {
     PostgresServer server = localhostOnlyTls13(major);
     PgException e = refusal(verifyFull(server, "127.0.0.1", PostgresServer.REPL_TLS));
@@ -77,7 +73,7 @@ class TlsIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void verifyFullAcceptsTheNameTheCertificateGives(int major) {
     PostgresServer server = localhostOnlyTls13(major);
     try (ReplicationConnection c =
@@ -119,7 +115,7 @@ class TlsIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void logsInWithAClientCertificateInEveryKeyFormat(int major) throws Exception {
     PostgresServer server = PostgresServer.sharedTls(major);
     Path cert = certFile();
@@ -139,7 +135,7 @@ class TlsIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void certAuthenticationNeedsTheCertificate(int major) throws Exception {
     PostgresServer server = PostgresServer.sharedTls(major);
     PgException e = refusal(withClientCert(server, dir.resolve("none.crt"), null, null));
@@ -148,7 +144,7 @@ class TlsIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void refusesAWorldReadableKey(int major) throws Exception {
     PostgresServer server = PostgresServer.sharedTls(major);
     Path key = keyFile("open.key",
@@ -162,7 +158,7 @@ class TlsIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void preferGoesOnWithoutTlsWhenTheClientKeyCannotBeUsed(int major) throws Exception {
     PostgresServer server = PostgresServer.sharedTls(major);
     Path key = keyFile("open.key",
@@ -177,7 +173,7 @@ class TlsIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void refusesAWrongKeyPassword(int major) throws Exception {
     PostgresServer server = PostgresServer.sharedTls(major);
     byte[] encoded = ClientKeyMaterialTest.encode(clientKey(), "rsa-pkcs8-encrypted");
@@ -188,7 +184,7 @@ class TlsIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void refusesAMissingKey(int major) throws Exception {
     PostgresServer server = PostgresServer.sharedTls(major);
     Path key = dir.resolve("missing.key");
@@ -198,7 +194,7 @@ class TlsIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void systemRootsDoNotTrustThePrivateTestCa(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
     ConnectionConfig cfg = verifyFull(server, "localhost", PostgresServer.REPL_TLS)
@@ -215,7 +211,7 @@ class TlsIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void refusesARevokedServerCertificate(int major) throws Exception {
     PostgresServer server = PostgresServer.sharedTls(major);
     Path good = Files.writeString(dir.resolve("good.crl"), PostgresServer.serverCrl(false));
@@ -229,7 +225,7 @@ class TlsIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void refusesARevokedServerCertificateFromAHashedCrlDirectory(int major) throws Exception {
     PostgresServer server = PostgresServer.sharedTls(major);
     Path crls = Files.createDirectory(dir.resolve("crls"));
@@ -253,7 +249,7 @@ class TlsIT {
   // ------------------------------------------------------------------------ protocol versions
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void refusesWhenTheServerNeedsANewerProtocolThanTheMaximum(int major) {
     PostgresServer server = localhostOnlyTls13(major);
     ConnectionConfig cfg = verifyFull(server, "localhost", PostgresServer.REPL_TLS)
@@ -267,7 +263,7 @@ class TlsIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void allowConnectsWithTlsWhenThePlainAttemptIsRefused(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
     ConnectionConfig cfg =

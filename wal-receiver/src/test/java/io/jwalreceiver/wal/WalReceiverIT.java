@@ -49,10 +49,6 @@ class WalReceiverIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return PgVersions.selected();
-  }
-
   /** The highest selected version, and 13 as well when it is selected. */
   static List<Integer> syncVersions() {
     List<Integer> all = PgVersions.selected();
@@ -85,7 +81,7 @@ class WalReceiverIT {
   // ------------------------------------------------------------------------------------------
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void archivesEveryCompletedSegmentByteForByte(int major) throws IOException {
     PostgresServer server = PostgresServer.shared(smallSegments(major));
     String slot = "wr_archive";
@@ -145,7 +141,7 @@ class WalReceiverIT {
   // ------------------------------------------------------------------------------------------
 
   @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource("versions")
+  @MethodSource(PgVersions.SELECTED)
   void followsThePromotionOfTheStandbyItStreamsFrom(int major) throws IOException {
     Path dir = Files.createDirectory(tmp.resolve("timeline_wal"));
     try (PostgresServer primary = PostgresServer.start(smallSegments(major));

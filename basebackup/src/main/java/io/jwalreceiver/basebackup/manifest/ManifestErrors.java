@@ -13,19 +13,16 @@ import java.nio.file.NotDirectoryException;
 /** The error values and texts shared by the parser and the verifier. */
 final class ManifestErrors {
 
-  /** {@code data_corrupted}: the manifest or the backup does not hold what it should. */
-  static final SqlState DATA_CORRUPTED = new SqlState("XX001");
-
   private ManifestErrors() {}
 
   /** {@code could not parse backup manifest: <what>}, as pg_verifybackup words parse failures. */
   static PgException parseFailure(String what) {
-    return new PgException(DATA_CORRUPTED, "could not parse backup manifest: " + what);
+    return new PgException(SqlState.DATA_CORRUPTED, "could not parse backup manifest: " + what);
   }
 
   /** A manifest error worded without the {@code could not parse} prefix. */
   static PgException corrupted(String message) {
-    return new PgException(DATA_CORRUPTED, message);
+    return new PgException(SqlState.DATA_CORRUPTED, message);
   }
 
   /** {@code <context>: <strerror-like reason>}, the %m of the C tools. */

@@ -30,9 +30,6 @@ import org.jspecify.annotations.Nullable;
  */
 final class InlineVerifier {
 
-  /** SQLSTATE data_corrupted. */
-  static final SqlState DATA_CORRUPTED = new SqlState("XX001");
-
   /** What was received of one file. */
   record Received(long size, String checksum) {}
 
@@ -191,7 +188,7 @@ final class InlineVerifier {
       String more = problems == 1 ? null
           : (problems - 1) + " more mismatch" + (problems == 2 ? "" : "es")
               + " between the manifest and the received files";
-      throw new PgException(DATA_CORRUPTED,
+      throw new PgException(SqlState.DATA_CORRUPTED,
           "backup manifest does not match the received data: " + firstProblem, more, null,
           null);
     }

@@ -4,12 +4,9 @@ package io.jwalreceiver.basebackup.sink;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -101,21 +98,7 @@ public final class OutputDirectory {
       if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
         return null;
       }
-      Files.walkFileTree(path, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.delete(file);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-          if (!dir.equals(path) || createdByUs) {
-            Files.delete(dir);
-          }
-          return FileVisitResult.CONTINUE;
-        }
-      });
+      DirectoryTree.delete(path, !createdByUs);
       return null;
     } catch (IOException e) {
       return "could not remove \"" + path + "\": " + reason(e);

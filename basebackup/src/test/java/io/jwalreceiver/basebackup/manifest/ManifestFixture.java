@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.basebackup.manifest;
 
+import io.jwalreceiver.testkit.GoldenFiles;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,14 +20,7 @@ final class ManifestFixture {
   private ManifestFixture() {}
 
   static byte[] resource(String name) {
-    try (InputStream in = ManifestFixture.class.getResourceAsStream("/golden/" + name)) {
-      if (in == null) {
-        throw new IllegalStateException("missing test resource " + name);
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return GoldenFiles.load(name);
   }
 
   /** Copies the real backup's files and its (trimmed) manifest into {@code dir}. */

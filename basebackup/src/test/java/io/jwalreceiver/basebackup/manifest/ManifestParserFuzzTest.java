@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
-import java.io.InputStream;
 import io.jwalreceiver.PgException;
+import io.jwalreceiver.SqlState;
 import io.jwalreceiver.basebackup.manifest.BackupManifest.FileEntry;
+import io.jwalreceiver.testkit.GoldenFiles;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -69,10 +70,7 @@ class ManifestParserFuzzTest {
   /** The checksum line the target appends is the one PostgreSQL wrote (golden manifest, 15). */
   @Test
   void appendedChecksumLineIsPostgresqls() throws IOException {
-    byte[] golden;
-    try (InputStream in = getClass().getResourceAsStream("/golden/manifest/backup_manifest")) {
-      golden = in.readAllBytes();
-    }
+    byte[] golden = GoldenFiles.load("manifest/backup_manifest");
     String text = new String(golden, StandardCharsets.US_ASCII);
     byte[] body = Arrays.copyOf(golden, text.lastIndexOf("\"Manifest-Checksum\""));
     assertThat(withChecksum(body)).isEqualTo(golden);
@@ -84,7 +82,7 @@ class ManifestParserFuzzTest {
     try {
       return parse.get();
     } catch (PgException e) {
-      assertThat(e.sqlState()).isEqualTo(ManifestErrors.DATA_CORRUPTED);
+      assertThat(e.sqlState()).isEqualTo(SqlState.DATA_CORRUPTED);
       return e.getMessage();
     }
   }

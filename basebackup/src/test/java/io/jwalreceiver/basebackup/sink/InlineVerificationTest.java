@@ -9,10 +9,8 @@ import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
 import io.jwalreceiver.basebackup.manifest.ManifestChecksum;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarWriter;
+import io.jwalreceiver.testkit.GoldenFiles;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -36,14 +34,7 @@ class InlineVerificationTest {
   @TempDir Path tmp;
 
   private static byte[] golden(String name) {
-    try (InputStream in = InlineVerificationTest.class.getResourceAsStream("/golden/manifest/" + name)) {
-      if (in == null) {
-        throw new IllegalStateException("missing test resource " + name);
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return GoldenFiles.load("manifest/" + name);
   }
 
   /** base.tar holding {@code files}, with {@code corrupt} (if not null) having a changed byte. */

@@ -3,10 +3,8 @@ package io.jwalreceiver.basebackup.tar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jwalreceiver.testkit.GoldenFiles;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -28,12 +26,7 @@ final class TarFixtures {
   private TarFixtures() {}
 
   static byte[] golden(String name) {
-    try (InputStream in = TarFixtures.class.getResourceAsStream("/golden/" + name)) {
-      assertThat(in).as("golden file %s", name).isNotNull();
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return GoldenFiles.load(name);
   }
 
   /** The archive without its last 1024 bytes: the shape PostgreSQL 13 and 14 send. */

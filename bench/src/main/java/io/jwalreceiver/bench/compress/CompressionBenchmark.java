@@ -5,24 +5,16 @@ import io.jwalreceiver.basebackup.compress.ArchiveEncoder;
 import io.jwalreceiver.bench.support.DataBytes;
 import io.jwalreceiver.bench.support.HeapPages;
 import io.jwalreceiver.bench.support.SyntheticWal;
+import io.jwalreceiver.bench.support.ThroughputBenchmark;
 import io.jwalreceiver.compress.Compression;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Client-side compression per codec and level, as basebackup's tar output and receivewal's
@@ -43,13 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code zstd:L} on the calling thread, {@code zstd-2t:L} zstd with {@code workers=2}. The encoder (and its thread
  * pool) is created per operation, as per archive in a backup.
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@State(Scope.Thread)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-public class CompressionBenchmark {
+public class CompressionBenchmark extends ThroughputBenchmark {
 
   @Param({
     "gzip-2t:1", "gzip-2t:6", "gzip-1t:6", "jdk-gzip:1", "jdk-gzip:6",

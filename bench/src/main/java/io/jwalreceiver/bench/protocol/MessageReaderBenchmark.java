@@ -3,22 +3,14 @@ package io.jwalreceiver.bench.protocol;
 
 import io.jwalreceiver.bench.support.ReplayTransport;
 import io.jwalreceiver.bench.support.SyntheticWal;
+import io.jwalreceiver.bench.support.ThroughputBenchmark;
 import io.jwalreceiver.bench.support.WalBytes;
 import io.jwalreceiver.protocol.MessageReader;
 import io.jwalreceiver.protocol.replication.ReplicationDecoder;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -31,13 +23,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * <p>Primary result: frames/s; {@code ·walBytes}: WAL payload bytes/s. With {@code -prof gc}
  * the target is {@code gc.alloc.rate.norm} ≈ 0 B/op.
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@State(Scope.Thread)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-public class MessageReaderBenchmark {
+public class MessageReaderBenchmark extends ThroughputBenchmark {
 
   /** WAL payload per XLogData message: one page, or the walsender's 128 KiB maximum. */
   @Param({"8192", "131072"})

@@ -5,6 +5,7 @@ import io.jwalreceiver.Lsn;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.bench.support.FakeWalSender;
 import io.jwalreceiver.bench.support.SyntheticWal;
+import io.jwalreceiver.bench.support.ThroughputBenchmark;
 import io.jwalreceiver.bench.support.WalBytes;
 import io.jwalreceiver.protocol.replication.ReplicationDecoder;
 import io.jwalreceiver.session.ConnectionConfig;
@@ -16,20 +17,11 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
@@ -50,13 +42,7 @@ import org.postgresql.replication.PGReplicationStream;
  * bytes/s; with {@code -prof gc}, {@code gc.alloc.rate.norm} is the allocation per message.
  * The fake server's thread shares the machine with the client, the same for both.
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@State(Scope.Thread)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-public class ReplicationStreamBenchmark {
+public class ReplicationStreamBenchmark extends ThroughputBenchmark {
 
   @Param({"8192", "131072"})
   public int messageSize;

@@ -2,13 +2,17 @@
 package io.jwalreceiver.bench.support;
 
 import io.jwalreceiver.SegmentName;
+import io.jwalreceiver.WalSegmentSize;
+import io.jwalreceiver.basebackup.sink.DirectoryTree;
+import io.jwalreceiver.wal.segment.SegmentFileOptions;
+import io.jwalreceiver.wal.segment.SegmentFileSink;
+import io.jwalreceiver.wal.segment.SyncPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.Comparator;
-import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A throwaway output directory for sink benchmarks, on tmpfs ({@code shm}: {@code /dev/shm}) or
@@ -19,6 +23,7 @@ import java.util.stream.Stream;
 public final class BenchDirectory implements AutoCloseable {
 
   private final Path path;
+  private @Nullable SegmentFileSink sink;
 
   private BenchDirectory(Path path) {
     this.path = path;
@@ -65,15 +70,38 @@ public final class BenchDirectory implements AutoCloseable {
     }
   }
 
-  /** Deletes the directory and everything in it. */
+  /**
+   * Opens a {@link SegmentFileSink} of {@linkplain SyntheticWal#DEFAULT_SEGMENT_SIZE default-size}
+   * segments in this directory, with default options but {@code syncPolicy}; each completed segment
+   * is {@linkplain #deleteCompleted deleted} at once. {@link #close()} closes it.
+   *
+   * @param syncPolicy when the sink forces written WAL to disk
+   * @return the open sink, before any timeline was started
+   */
+  public SegmentFileSink openSink(SyncPolicy syncPolicy) {
+    SegmentFileSink opened =
+        SegmentFileSink.open(
+            path,
+            new WalSegmentSize(SyntheticWal.DEFAULT_SEGMENT_SIZE),
+            SegmentFileOptions.DEFAULTS.withSyncPolicy(syncPolicy));
+    opened.onSegmentCompleted(this::deleteCompleted);
+    sink = opened;
+    return opened;
+  }
+
+  /** Closes the {@linkplain #openSink sink} if one was opened, then deletes the directory. */
   @Override
   public void close() {
-    try (Stream<Path> files = Files.walk(path)) {
-      for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
+    try {
+      if (sink != null) {
+        sink.close();
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    } finally {
+      try {
+        DirectoryTree.delete(path, false);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 }

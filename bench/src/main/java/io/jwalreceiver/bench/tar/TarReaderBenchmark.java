@@ -7,21 +7,13 @@ import io.jwalreceiver.basebackup.tar.TarReader;
 import io.jwalreceiver.basebackup.tar.TarWriter;
 import io.jwalreceiver.bench.support.DataBytes;
 import io.jwalreceiver.bench.support.HeapPages;
+import io.jwalreceiver.bench.support.ThroughputBenchmark;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -37,13 +29,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * {@code gc.alloc.rate.norm} ÷ {@link #members} is the allocation per member (the header
  * record and its name).
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@State(Scope.Thread)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-public class TarReaderBenchmark {
+public class TarReaderBenchmark extends ThroughputBenchmark {
 
   /** Bytes per {@link TarReader#feed} call. */
   @Param({"32768", "1048576"})

@@ -2,10 +2,10 @@
 package io.jwalreceiver.bench.wal;
 
 import io.jwalreceiver.TimelineId;
-import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.bench.support.BenchDirectory;
 import io.jwalreceiver.bench.support.ReplayTransport;
 import io.jwalreceiver.bench.support.SyntheticWal;
+import io.jwalreceiver.bench.support.ThroughputBenchmark;
 import io.jwalreceiver.bench.support.WalBytes;
 import io.jwalreceiver.protocol.MessageReader;
 import io.jwalreceiver.protocol.replication.ReplicationDecoder;
@@ -13,20 +13,11 @@ import io.jwalreceiver.wal.segment.SegmentFileOptions;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.jwalreceiver.wal.segment.SyncPolicy;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The WAL receive path without a server (DESIGN.md, "The two hot paths"): an in-memory transport
@@ -39,13 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>One operation is one frame; {@code ·walBytes} is WAL bytes/s. What the status-update
  * writes to the socket would cost is not included.
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@State(Scope.Thread)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-public class ReceiveLoopBenchmark {
+public class ReceiveLoopBenchmark extends ThroughputBenchmark {
 
   private static final int SEGMENT = SyntheticWal.DEFAULT_SEGMENT_SIZE;
 
@@ -76,23 +61,14 @@ public class ReceiveLoopBenchmark {
     reader = new MessageReader(new ReplayTransport(stream.bytes(), 64 * 1024), 1 << 20);
     streamStart = stream.startLsn();
     dir = BenchDirectory.create(fs);
-    sink =
-        SegmentFileSink.open(
-            dir.path(),
-            new WalSegmentSize(SEGMENT),
-            SegmentFileOptions.DEFAULTS.withSyncPolicy(syncPolicy));
-    sink.onSegmentCompleted(dir::deleteCompleted);
+    sink = dir.openSink(syncPolicy);
     sink.startTimeline(TimelineId.FIRST, streamStart);
     expected = streamStart;
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    try {
-      sink.close();
-    } finally {
-      dir.close();
-    }
+    dir.close();
   }
 
   /** One frame through the receive path. */

@@ -2,28 +2,19 @@
 package io.jwalreceiver.bench.wal;
 
 import io.jwalreceiver.TimelineId;
-import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.bench.support.BenchDirectory;
 import io.jwalreceiver.bench.support.SyntheticWal;
+import io.jwalreceiver.bench.support.ThroughputBenchmark;
 import io.jwalreceiver.bench.support.WalBytes;
 import io.jwalreceiver.wal.segment.SegmentFileOptions;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.jwalreceiver.wal.segment.SyncPolicy;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * {@link SegmentFileSink#write} on the receive thread, with the real flusher behind it: segment
@@ -38,13 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code fs=shm} writes to {@code /dev/shm} (tmpfs), {@code fs=cwd} to the working directory;
  * record {@code df -T} of both with the results.
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@State(Scope.Thread)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-public class SegmentFileSinkBenchmark {
+public class SegmentFileSinkBenchmark extends ThroughputBenchmark {
 
   private static final int SEGMENT = SyntheticWal.DEFAULT_SEGMENT_SIZE;
 
@@ -76,12 +61,7 @@ public class SegmentFileSinkBenchmark {
     byte[] segmentBytes = wal.walBytes(wal.startLsn(), SEGMENT);
     view = ByteBuffer.wrap(segmentBytes);
     dir = BenchDirectory.create(fs);
-    sink =
-        SegmentFileSink.open(
-            dir.path(),
-            new WalSegmentSize(SEGMENT),
-            SegmentFileOptions.DEFAULTS.withSyncPolicy(syncPolicy));
-    sink.onSegmentCompleted(dir::deleteCompleted);
+    sink = dir.openSink(syncPolicy);
     lsn = wal.startLsn();
     sink.startTimeline(TimelineId.FIRST, lsn);
     flushEvery = (long) flushEveryMiB << 20;
@@ -89,11 +69,7 @@ public class SegmentFileSinkBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    try {
-      sink.close();
-    } finally {
-      dir.close();
-    }
+    dir.close();
   }
 
   /** One positional write; the payload cycles through one pre-generated segment of WAL. */

@@ -6,6 +6,7 @@ import static io.jwalreceiver.cli.faults.FaultKit.TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jwalreceiver.embedded.FileTrees;
+import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer.StopMode;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Waits;
@@ -36,17 +37,13 @@ class BaseBackupInterruptIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return FaultKit.defaultVersion();
-  }
-
   /**
    * A killed client cannot clean up: the target stays as it was left, the server ends the
    * backup and drops its temporary slot by itself, a rerun into the same directory refuses to
    * touch it (pg_basebackup's "exists but is not empty"), and a rerun after removing it succeeds.
    */
   @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource("versions")
+  @MethodSource(PgVersions.ONLY_15)
   void killedClientLeavesTheServerCleanAndARerunSucceeds(int major) throws Exception {
     assertThat(JAR).as("the shaded jar is built in the package phase").exists();
     Random random = FaultKit.random("basebackup-kill-" + major);
@@ -102,7 +99,7 @@ class BaseBackupInterruptIT {
    * emptied (an existing empty one), and a rerun succeeds.
    */
   @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource("versions")
+  @MethodSource(PgVersions.ONLY_15)
   void serverRestartMidBackupIsAClearErrorAndCleanedUp(int major) throws Exception {
     int restarts = 0;
     try (PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major))) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Tools;
 import java.io.IOException;
@@ -18,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,12 +40,8 @@ class DiskFullIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return FaultKit.defaultVersion();
-  }
-
   @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource("versions")
+  @MethodSource(PgVersions.ONLY_15)
   void stopsAcknowledgingWhenFullAndResumesWhenSpaceReturns(int major) throws Exception {
     int cycles = FaultKit.count("diskfull", 2, 5);
     Path mnt = Files.createDirectories(tmp.resolve("small"));
@@ -62,12 +58,9 @@ class DiskFullIT {
     long checked = 0;
     String firstError = null;
     try {
-      // A physical slot reserves WAL from the last checkpoint's redo point: make that now.
-    server.execute("CHECKPOINT");
-    server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
-      try (FaultKit.Running archiver = new FaultKit.Running(FaultKit.archiver(
-              FaultKit.replication(server.host(), server.port(), app), dir, slot,
-              Duration.ofMillis(200), events), "archiver-diskfull");
+      FaultKit.createSlot(server, slot);
+      try (FaultKit.Running archiver = FaultKit.startArchiver(
+              server.host(), server.port(), app, dir, slot, events, "archiver-diskfull");
           FaultKit.Load load = new FaultKit.Load(server, 20);
           FaultKit.FlushSampler sampler = new FaultKit.FlushSampler(server, app)) {
         for (int cycle = 1; cycle <= cycles; cycle++) {

@@ -81,13 +81,11 @@ final class FaultKit {
 
   /** The kill and cut loops run on 13, 15 and 18, as far as they are selected. */
   static List<Integer> loopVersions() {
-    return PgVersions.selected().stream().filter(v -> v == 13 || v == 15 || v == 18).toList();
+    return PgVersions.selectedAmong(13, 15, 18);
   }
 
-  /** The other faults run on the default version, 15 (its pg_waldump is an oracle). */
-  static List<Integer> defaultVersion() {
-    return PgVersions.selected().stream().filter(v -> v == 15).toList();
-  }
+  /** The fully qualified name of {@link #loopVersions()}, for {@code @MethodSource}. */
+  static final String LOOP_VERSIONS = "io.jwalreceiver.cli.faults.FaultKit#loopVersions";
 
   /**
    * 1 MiB segments, so that a short run crosses many segment boundaries; {@code wal_keep_size}
@@ -162,6 +160,25 @@ final class FaultKit {
         size -> ResumePoint.scan(dir, size, warning -> {}),
         listener,
         InstantSource.system());
+  }
+
+  /**
+   * {@link #archiver} over {@link #replication} with the 200 ms retry delay of the loops, running
+   * on a thread called {@code name}.
+   */
+  static Running startArchiver(
+      String host, int port, String app, Path dir, String slot, Events events, String name) {
+    return new Running(
+        archiver(replication(host, port, app), dir, slot, Duration.ofMillis(200), events), name);
+  }
+
+  /**
+   * Creates the physical slot {@code slot}, reserving WAL at once. A physical slot reserves WAL
+   * from the last checkpoint's redo point: this makes that checkpoint now.
+   */
+  static void createSlot(PostgresServer server, String slot) {
+    server.execute("CHECKPOINT");
+    server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
   }
 
   /** Runs {@link WalReceiver#run()} on a thread and keeps what it threw. */

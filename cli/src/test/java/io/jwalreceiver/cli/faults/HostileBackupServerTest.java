@@ -9,6 +9,7 @@ import io.jwalreceiver.basebackup.manifest.ManifestChecksum;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarWriter;
 import io.jwalreceiver.cli.Main;
+import io.jwalreceiver.testkit.ScriptedBackend;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code basebackup} against a {@link ScriptedReplicationServer} that sends a PostgreSQL 15
+ * {@code basebackup} against a {@link ScriptedBackend} that sends a PostgreSQL 15
  * backup of its choosing: a well-formed one is extracted and checked; one whose tar stream plants
  * symbolic links to write outside the target, or whose manifest never ends, fails with one error
  * line and exit 1, nothing outside the target changes, and the target is removed.
@@ -94,7 +95,7 @@ class HostileBackupServerTest {
   }
 
   /** Runs {@code basebackup -D <tmp>/backup -X none} plus {@code more}; exit code and stderr. */
-  private Object[] basebackup(ScriptedReplicationServer server, String... more) {
+  private Object[] basebackup(ScriptedBackend server, String... more) {
     List<String> args = new ArrayList<>(List.of("basebackup", "-D",
         tmp.resolve("backup").toString(), "-X", "none", "--no-sync"));
     args.addAll(List.of(more));
@@ -109,15 +110,15 @@ class HostileBackupServerTest {
     return new Object[] {code, err.toString(StandardCharsets.UTF_8)};
   }
 
-  static Map<String, String> env(ScriptedReplicationServer server) {
+  static Map<String, String> env(ScriptedBackend server) {
     return Map.of("PGHOST", "127.0.0.1", "PGPORT", Integer.toString(server.port()),
         "PGUSER", "fake", "PGSSLMODE", "disable", "PGCONNECT_TIMEOUT", "5");
   }
 
-  private static ScriptedReplicationServer serving(byte[] baseTar, byte[] manifest)
+  private static ScriptedBackend serving(byte[] baseTar, byte[] manifest)
       throws IOException {
-    return new ScriptedReplicationServer().on("BASE_BACKUP", (command, out) -> {
-      var w = new ScriptedReplicationServer.BaseBackupWriter(out).begin()
+    return new ScriptedBackend().on("BASE_BACKUP", (command, out) -> {
+      var w = new ScriptedBackend.BaseBackupWriter(out).begin()
           .archive("base.tar", "").data(baseTar);
       if (manifest != null) {
         w.manifest().data(manifest);
@@ -144,7 +145,7 @@ class HostileBackupServerTest {
     Map<String, byte[]> files = cluster();
     byte[] base = tar(w -> files.forEach((n, c) -> file(w, n, c)));
     byte[] manifest = manifest(files);
-    try (ScriptedReplicationServer server = serving(base, manifest)) {
+    try (ScriptedBackend server = serving(base, manifest)) {
       Object[] run = basebackup(server);
       assertThat(run[0]).as((String) run[1]).isEqualTo(0);
       assertThat(tmp.resolve("backup/PG_VERSION")).hasContent("15\n");
@@ -158,7 +159,7 @@ class HostileBackupServerTest {
       link(w, "rel", "../victim");
       file(w, "rel/planted", new byte[3]);
     });
-    try (ScriptedReplicationServer server = serving(base, null)) {
+    try (ScriptedBackend server = serving(base, null)) {
       assertRefused(basebackup(server, "--no-manifest"),
           "link target has unsafe path name: \"../victim\"");
     }
@@ -170,7 +171,7 @@ class HostileBackupServerTest {
       link(w, "abs", victim.toString());
       file(w, "abs", "overwritten".getBytes(StandardCharsets.UTF_8));
     });
-    try (ScriptedReplicationServer server = serving(base, null)) {
+    try (ScriptedBackend server = serving(base, null)) {
       assertRefused(basebackup(server, "--no-manifest"),
           "refusing to extract archive member \"abs\" over symbolic link \""
               + tmp.resolve("backup/abs") + "\"");
@@ -180,7 +181,7 @@ class HostileBackupServerTest {
   @Test
   void aLinkedPostgresqlAutoConfIsNotWrittenByMinusR() throws Exception {
     byte[] base = tar(w -> link(w, "postgresql.auto.conf", victim.toString()));
-    try (ScriptedReplicationServer server = serving(base, null)) {
+    try (ScriptedBackend server = serving(base, null)) {
       assertRefused(basebackup(server, "--no-manifest", "-R"),
           "refusing to write recovery configuration through symbolic link \""
               + tmp.resolve("backup/postgresql.auto.conf") + "\"");
@@ -191,9 +192,9 @@ class HostileBackupServerTest {
   void aManifestThatNeverEndsIsRefused() throws Exception {
     Map<String, byte[]> files = cluster();
     byte[] base = tar(w -> files.forEach((n, c) -> file(w, n, c)));
-    try (ScriptedReplicationServer server = new ScriptedReplicationServer()
+    try (ScriptedBackend server = new ScriptedBackend()
         .on("BASE_BACKUP", (command, out) -> {
-          var w = new ScriptedReplicationServer.BaseBackupWriter(out).begin()
+          var w = new ScriptedBackend.BaseBackupWriter(out).begin()
               .archive("base.tar", "").data(base).manifest()
               .data("{ \"PostgreSQL-Backup-Manifest-Version\": 1, \"Files\": [\n"
                   .getBytes(StandardCharsets.UTF_8));

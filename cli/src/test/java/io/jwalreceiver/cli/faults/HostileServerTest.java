@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli.faults;
 
+import static io.jwalreceiver.testkit.BackendBytes.concat;
+import static io.jwalreceiver.testkit.BackendBytes.frame;
+import static io.jwalreceiver.testkit.BackendBytes.frameHeader;
+import static io.jwalreceiver.testkit.BackendBytes.int16;
+import static io.jwalreceiver.testkit.BackendBytes.int32;
+import static io.jwalreceiver.testkit.BackendBytes.parameterStatus;
+import static io.jwalreceiver.testkit.BackendBytes.result;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
-import static io.jwalreceiver.cli.faults.FakeWire.concat;
-import static io.jwalreceiver.cli.faults.FakeWire.frame;
-import static io.jwalreceiver.cli.faults.FakeWire.frameHeader;
-import static io.jwalreceiver.cli.faults.FakeWire.int16;
-import static io.jwalreceiver.cli.faults.FakeWire.int32;
-import static io.jwalreceiver.cli.faults.FakeWire.parameterStatus;
-import static io.jwalreceiver.cli.faults.FakeWire.result;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.jwalreceiver.PgException;
@@ -17,6 +17,7 @@ import io.jwalreceiver.SqlState;
 import io.jwalreceiver.cli.Main;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.SslMode;
+import io.jwalreceiver.testkit.ScriptedBackend;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
@@ -180,11 +181,11 @@ class HostileServerTest {
 
   /** A well-behaved server up to the hostile stage, then the hostile bytes. */
   private static final class FakeServer implements AutoCloseable {
-    private final ScriptedReplicationServer server = new ScriptedReplicationServer();
+    private final ScriptedBackend server = new ScriptedBackend();
     private final List<Stage> reached = new CopyOnWriteArrayList<>();
 
     FakeServer(Stage stage, byte[] hostile, boolean closeAfter) throws IOException {
-      ScriptedReplicationServer.Script attack = (command, out) -> {
+      ScriptedBackend.Script attack = (command, out) -> {
         reached.add(stage);
         out.write(hostile);
         out.flush();

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli.faults;
 
-import static io.jwalreceiver.cli.faults.FakeWire.frameHeader;
-import static io.jwalreceiver.cli.faults.FakeWire.result;
+import static io.jwalreceiver.testkit.BackendBytes.frameHeader;
+import static io.jwalreceiver.testkit.BackendBytes.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.cli.Main;
+import io.jwalreceiver.testkit.ScriptedBackend;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Memory stays bounded whatever a server sends: the command line runs in a JVM of its own with a
- * 32 MB heap against a {@link ScriptedReplicationServer} that sends more than any bound — a
+ * 32 MB heap against a {@link ScriptedBackend} that sends more than any bound — a
  * manifest that never ends, a CopyData length of 48 MiB, a pax header that claims a gigabyte, a
  * 40 MiB timeline history file. Each run must end by itself with one error line and exit 1,
  * without OutOfMemoryError or a stack trace, and leave no target directory behind.
@@ -32,7 +33,7 @@ class MemoryBoundsTest {
   @TempDir Path tmp;
 
   /** Runs {@code Main} in a fresh {@code java -Xmx32m} against the server. */
-  private Run fork(ScriptedReplicationServer server, String... args) throws Exception {
+  private Run fork(ScriptedBackend server, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -64,7 +65,7 @@ class MemoryBoundsTest {
   }
 
   /** basebackup into {@code <tmp>/backup}, which must be gone afterwards. */
-  private Run basebackup(ScriptedReplicationServer server) throws Exception {
+  private Run basebackup(ScriptedBackend server) throws Exception {
     Run run = fork(server, "basebackup", "-D", tmp.resolve("backup").toString(), "-X", "none",
         "--no-sync");
     assertThat(tmp.resolve("backup")).as(run.stderr()).doesNotExist();
@@ -72,9 +73,9 @@ class MemoryBoundsTest {
   }
 
   /** A server whose BASE_BACKUP answer starts well, then {@code hostile} writes forever. */
-  private static ScriptedReplicationServer backupThen(Hostile hostile) throws IOException {
-    return new ScriptedReplicationServer().on("BASE_BACKUP", (command, out) -> {
-      var w = new ScriptedReplicationServer.BaseBackupWriter(out).begin()
+  private static ScriptedBackend backupThen(Hostile hostile) throws IOException {
+    return new ScriptedBackend().on("BASE_BACKUP", (command, out) -> {
+      var w = new ScriptedBackend.BaseBackupWriter(out).begin()
           .archive("base.tar", "");
       hostile.send(w, out);
     }).start();
@@ -82,7 +83,7 @@ class MemoryBoundsTest {
 
   @FunctionalInterface
   private interface Hostile {
-    void send(ScriptedReplicationServer.BaseBackupWriter w, OutputStream out) throws IOException;
+    void send(ScriptedBackend.BaseBackupWriter w, OutputStream out) throws IOException;
   }
 
   /** Writes {@code block} until the client hangs up. */
@@ -96,7 +97,7 @@ class MemoryBoundsTest {
   void aManifestThatNeverEnds() throws Exception {
     byte[] base = HostileBackupServerTest.tar(w -> HostileBackupServerTest.cluster()
         .forEach((n, c) -> HostileBackupServerTest.file(w, n, c)));
-    try (ScriptedReplicationServer server = backupThen((w, out) -> {
+    try (ScriptedBackend server = backupThen((w, out) -> {
       w.data(base).manifest().data("{ \"PostgreSQL-Backup-Manifest-Version\": 1, \"Files\": [\n"
           .getBytes(StandardCharsets.UTF_8));
       for (int i = 0; ; i += 1000) {
@@ -114,7 +115,7 @@ class MemoryBoundsTest {
 
   @Test
   void aCopyDataOf48MiB() throws Exception {
-    try (ScriptedReplicationServer server = backupThen((w, out) -> {
+    try (ScriptedBackend server = backupThen((w, out) -> {
       out.write(frameHeader('d', 48 * 1024 * 1024 + 4));
       out.write('d');
       forever(out, new byte[64 * 1024]);
@@ -127,7 +128,7 @@ class MemoryBoundsTest {
   void aPaxHeaderThatClaimsAGigabyte() throws Exception {
     TarHeader pax = new TarHeader("././@PaxHeader", 0644, 0, 0, 1L << 30, 0,
         TarHeader.PAX_EXTENDED, "");
-    try (ScriptedReplicationServer server = backupThen((w, out) -> {
+    try (ScriptedBackend server = backupThen((w, out) -> {
       w.data(pax.encode());
       byte[] records = "1000000 path=".concat("a".repeat(64 * 1024 - 13))
           .getBytes(StandardCharsets.UTF_8);
@@ -144,7 +145,7 @@ class MemoryBoundsTest {
     String line = "# " + "x".repeat(97) + "\n";
     String history = line.repeat(40 * 1024 * 1024 / line.length())
         + "1\t0/3000000\tno recovery target specified\n";
-    try (ScriptedReplicationServer server = new ScriptedReplicationServer().timeline(2)
+    try (ScriptedBackend server = new ScriptedBackend().timeline(2)
         .on("TIMELINE_HISTORY", (command, out) -> out.write(result(
             List.of("filename", "content"), List.of("00000002.history", history),
             "TIMELINE_HISTORY")))

@@ -7,10 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Tag;
@@ -32,12 +32,8 @@ class PromotionIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return FaultKit.defaultVersion();
-  }
-
   @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource("versions")
+  @MethodSource(PgVersions.ONLY_15)
   void followsThePromotedStandbysNewTimeline(int major) throws Exception {
     String slot = "faults_promote";
     String app = "faults_promote";
@@ -46,9 +42,8 @@ class PromotionIT {
     try (PostgresServer primary = PostgresServer.start(FaultKit.options(major));
         PostgresServer standby = primary.createStandby()) {
       standby.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
-      try (FaultKit.Running archiver = new FaultKit.Running(FaultKit.archiver(
-          FaultKit.replication(standby.host(), standby.port(), app), dir, slot,
-          Duration.ofMillis(200), events), "archiver-promote")) {
+      try (FaultKit.Running archiver = FaultKit.startArchiver(
+              standby.host(), standby.port(), app, dir, slot, events, "archiver-promote")) {
         // Mid-stream on timeline 1: a segment and a half of WAL, replayed and archived.
         String before = primary.generateWal(SEGMENT.bytes() + SEGMENT.bytes() / 2);
         standby.awaitReplay(before, TIMEOUT);
@@ -95,9 +90,8 @@ class PromotionIT {
       Path oldPartial = dir.resolve(old.lastEntry().getValue());
       byte[] oldContent = Files.readAllBytes(oldPartial);
       FaultKit.Events again = new FaultKit.Events();
-      try (FaultKit.Running archiver = new FaultKit.Running(FaultKit.archiver(
-          FaultKit.replication(standby.host(), standby.port(), app), dir, slot,
-          Duration.ofMillis(200), again), "archiver-promote-2")) {
+      try (FaultKit.Running archiver = FaultKit.startArchiver(
+              standby.host(), standby.port(), app, dir, slot, again, "archiver-promote-2")) {
         String more = standby.generateWal(SEGMENT.bytes());
         FaultKit.await(TIMEOUT,
             () -> Long.compareUnsigned(again.received.get(), FaultKit.lsn(more)) >= 0,

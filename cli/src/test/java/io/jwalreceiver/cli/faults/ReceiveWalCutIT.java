@@ -12,8 +12,6 @@ import io.jwalreceiver.testkit.TcpProxy;
 import io.jwalreceiver.testkit.Waits;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,29 +33,22 @@ class ReceiveWalCutIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return FaultKit.loopVersions();
-  }
-
   @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource("versions")
+  @MethodSource(FaultKit.LOOP_VERSIONS)
   void reconnectsAfterEveryCutWithoutAGap(int major) throws Exception {
     int cuts = FaultKit.count("cuts", 20, 200);
     Random random = FaultKit.random("cut-" + major);
     PostgresServer server = PostgresServer.shared(FaultKit.options(major));
     String slot = "faults_cut";
     String app = "faults_cut_" + major;
-    // A physical slot reserves WAL from the last checkpoint's redo point: make that now.
-    server.execute("CHECKPOINT");
-    server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
+    FaultKit.createSlot(server, slot);
     Path dir = Files.createDirectory(tmp.resolve("archive"));
     FaultKit.Events events = new FaultKit.Events();
     int cutConnections = 0;
     long relayed;
     try (TcpProxy proxy = TcpProxy.to(server)) {
-      try (FaultKit.Running archiver = new FaultKit.Running(FaultKit.archiver(
-              FaultKit.replication(proxy.host(), proxy.port(), app), dir, slot,
-              Duration.ofMillis(200), events), "archiver-cut");
+      try (FaultKit.Running archiver = FaultKit.startArchiver(
+              proxy.host(), proxy.port(), app, dir, slot, events, "archiver-cut");
           FaultKit.Load load = new FaultKit.Load(server, 10)) {
         for (int i = 1; i <= cuts; i++) {
           final int round = i;

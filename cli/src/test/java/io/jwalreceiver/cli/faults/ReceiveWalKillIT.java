@@ -37,12 +37,8 @@ class ReceiveWalKillIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return FaultKit.loopVersions();
-  }
-
   @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource("versions")
+  @MethodSource(FaultKit.LOOP_VERSIONS)
   void nothingAcknowledgedIsLostAcrossKills(int major) throws Exception {
     assertThat(JAR).as("the shaded jar is built in the package phase").exists();
     int kills = FaultKit.count("kills", 20, 200);
@@ -50,9 +46,7 @@ class ReceiveWalKillIT {
     PostgresServer server = PostgresServer.shared(FaultKit.options(major));
     String slot = "faults_kill";
     String app = "faults_kill_" + major;
-    // A physical slot reserves WAL from the last checkpoint's redo point: make that now.
-    server.execute("CHECKPOINT");
-    server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
+    FaultKit.createSlot(server, slot);
     Path dir = Files.createDirectory(tmp.resolve("archive"));
     Path log = tmp.resolve("receivewal.log");
     long checked = 0;

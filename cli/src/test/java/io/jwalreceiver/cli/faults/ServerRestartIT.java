@@ -6,13 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.PostgresServer.StopMode;
 import io.jwalreceiver.testkit.Waits;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,12 +29,8 @@ class ServerRestartIT {
 
   @TempDir Path tmp;
 
-  static List<Integer> versions() {
-    return FaultKit.defaultVersion();
-  }
-
   @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource("versions")
+  @MethodSource(PgVersions.ONLY_15)
   void resumesAfterFastAndImmediateRestarts(int major) throws Exception {
     int restarts = FaultKit.count("restarts", 4, 20);
     Random random = FaultKit.random("restart-" + major);
@@ -47,12 +42,9 @@ class ServerRestartIT {
     int immediate = 0;
     long checked = 0;
     try (PostgresServer server = PostgresServer.start(FaultKit.options(major))) {
-      // A physical slot reserves WAL from the last checkpoint's redo point: make that now.
-    server.execute("CHECKPOINT");
-    server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
-      try (FaultKit.Running archiver = new FaultKit.Running(FaultKit.archiver(
-              FaultKit.replication(server.host(), server.port(), app), dir, slot,
-              Duration.ofMillis(200), events), "archiver-restart");
+      FaultKit.createSlot(server, slot);
+      try (FaultKit.Running archiver = FaultKit.startArchiver(
+              server.host(), server.port(), app, dir, slot, events, "archiver-restart");
           FaultKit.Load load = new FaultKit.Load(server, 10);
           FaultKit.FlushSampler sampler = new FaultKit.FlushSampler(server, app)) {
         for (int i = 1; i <= restarts; i++) {

@@ -2,6 +2,7 @@
 package io.jwalreceiver.protocol.backend;
 
 import io.jwalreceiver.ServerError;
+import io.jwalreceiver.protocol.ByteString;
 import io.jwalreceiver.protocol.Wire;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -65,29 +66,9 @@ public sealed interface BackendMessage {
   record AuthenticationCleartextPassword() implements AuthenticationRequest {}
 
   /** The server asks for an MD5 hash of the password with this salt. */
-  record AuthenticationMd5Password(byte[] salt) implements AuthenticationRequest {
-    public AuthenticationMd5Password {
-      salt = salt.clone();
-    }
-
-    @Override
-    public byte[] salt() {
-      return salt.clone();
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof AuthenticationMd5Password m && Arrays.equals(m.salt, salt);
-    }
-
-    @Override
-    public int hashCode() {
-      return Arrays.hashCode(salt);
-    }
-
-    @Override
-    public String toString() {
-      return "AuthenticationMd5Password";
+  record AuthenticationMd5Password(ByteString salt) implements AuthenticationRequest {
+    public AuthenticationMd5Password(byte[] salt) {
+      this(ByteString.copyOf(salt));
     }
   }
 
@@ -99,56 +80,26 @@ public sealed interface BackendMessage {
   }
 
   /** A SASL challenge. */
-  record AuthenticationSaslContinue(byte[] data) implements AuthenticationRequest {
-    public AuthenticationSaslContinue {
-      data = data.clone();
+  record AuthenticationSaslContinue(ByteString payload) implements AuthenticationRequest {
+    public AuthenticationSaslContinue(byte[] data) {
+      this(ByteString.copyOf(data));
     }
 
-    @Override
+    /** A copy of the challenge's bytes. */
     public byte[] data() {
-      return data.clone();
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof AuthenticationSaslContinue m && Arrays.equals(m.data, data);
-    }
-
-    @Override
-    public int hashCode() {
-      return Arrays.hashCode(data);
-    }
-
-    @Override
-    public String toString() {
-      return "AuthenticationSaslContinue[" + data.length + " bytes]";
+      return payload.toArray();
     }
   }
 
   /** The SASL outcome from the server (for SCRAM: its signature). */
-  record AuthenticationSaslFinal(byte[] data) implements AuthenticationRequest {
-    public AuthenticationSaslFinal {
-      data = data.clone();
+  record AuthenticationSaslFinal(ByteString payload) implements AuthenticationRequest {
+    public AuthenticationSaslFinal(byte[] data) {
+      this(ByteString.copyOf(data));
     }
 
-    @Override
+    /** A copy of the outcome's bytes. */
     public byte[] data() {
-      return data.clone();
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof AuthenticationSaslFinal m && Arrays.equals(m.data, data);
-    }
-
-    @Override
-    public int hashCode() {
-      return Arrays.hashCode(data);
-    }
-
-    @Override
-    public String toString() {
-      return "AuthenticationSaslFinal[" + data.length + " bytes]";
+      return payload.toArray();
     }
   }
 
@@ -163,36 +114,14 @@ public sealed interface BackendMessage {
   }
 
   /** BackendKeyData {@code 'K'}: {@code Int32 pid | Byte[n] secret key} (4 bytes in 3.0). */
-  record BackendKeyData(int processId, byte[] secretKey) implements BackendMessage {
-    public BackendKeyData {
-      secretKey = secretKey.clone();
+  record BackendKeyData(int processId, ByteString secretKey) implements BackendMessage {
+    public BackendKeyData(int processId, byte[] secretKey) {
+      this(processId, ByteString.copyOf(secretKey));
     }
 
     static BackendKeyData decode(ByteBuffer b) {
       int pid = Wire.int32(b, "BackendKeyData process id");
       return new BackendKeyData(pid, Wire.rest(b));
-    }
-
-    @Override
-    public byte[] secretKey() {
-      return secretKey.clone();
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof BackendKeyData k
-          && k.processId == processId
-          && Arrays.equals(k.secretKey, secretKey);
-    }
-
-    @Override
-    public int hashCode() {
-      return processId;
-    }
-
-    @Override
-    public String toString() {
-      return "BackendKeyData[pid=" + processId + "]";
     }
   }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.protocol.frontend;
 
+import io.jwalreceiver.protocol.ByteString;
 import io.jwalreceiver.protocol.MessageWriter;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -113,30 +114,20 @@ public sealed interface FrontendMessage {
   }
 
   /** SASLResponse {@code 'p'}: the raw mechanism data, no inner length. */
-  record SaslResponse(byte[] data) implements FrontendMessage {
-    public SaslResponse {
-      data = data.clone();
+  record SaslResponse(ByteString payload) implements FrontendMessage {
+    public SaslResponse(byte[] data) {
+      this(ByteString.copyOf(data));
+    }
+
+    /** A copy of the response's bytes. */
+    public byte[] data() {
+      return payload.toArray();
     }
 
     @Override
     public void encode(MessageWriter w) {
       w.beginFrame((byte) 'p');
-      w.putBytes(data);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof SaslResponse r && Arrays.equals(r.data, data);
-    }
-
-    @Override
-    public int hashCode() {
-      return Arrays.hashCode(data);
-    }
-
-    @Override
-    public String toString() {
-      return "SaslResponse[" + data.length + " bytes]";
+      w.putBytes(payload.view());
     }
   }
 

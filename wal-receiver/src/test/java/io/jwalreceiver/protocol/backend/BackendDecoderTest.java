@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.protocol.backend;
 
+import static io.jwalreceiver.PgAssertions.assertPgException;
 import static io.jwalreceiver.protocol.WireBytes.hex;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.jwalreceiver.PgException;
@@ -181,7 +181,7 @@ class BackendDecoderTest {
     assertThat(params.get("server_version")).startsWith("15.18");
     BackendKeyData key = (BackendKeyData) messages.get(messages.size() - 2);
     assertThat(key.processId()).isEqualTo(0x0000_2067);
-    assertThat(key.secretKey()).isEqualTo(hex("3CB373AC"));
+    assertThat(key.secretKey().toArray()).isEqualTo(hex("3CB373AC"));
     assertThat(messages.get(messages.size() - 1)).isEqualTo(new ReadyForQuery('I'));
   }
 
@@ -559,14 +559,8 @@ class BackendDecoderTest {
 
   @Test
   void rejectsTrailingBytesAfterBodilessMessages() {
-    assertThatThrownBy(() -> decode('c', hex("00")))
-        .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION));
-    assertThatThrownBy(() -> decode('I', hex("00")))
-        .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION));
+    assertPgException(() -> decode('c', hex("00")), SqlState.PROTOCOL_VIOLATION);
+    assertPgException(() -> decode('I', hex("00")), SqlState.PROTOCOL_VIOLATION);
   }
 
   static Stream<Arguments> hostileCounts() {

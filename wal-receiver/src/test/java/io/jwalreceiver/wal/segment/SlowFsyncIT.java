@@ -49,12 +49,8 @@ class SlowFsyncIT {
 
   @TempDir Path dir;
 
-  static List<Integer> versions() {
-    return PgVersions.selected().stream().filter(v -> v == 15).toList();
-  }
-
   @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource("versions")
+  @MethodSource(PgVersions.ONLY_15)
   void keepalivesAreAnsweredWhileFsyncStalls(int major) throws Exception {
     SlowChannels channels = new SlowChannels();
     AtomicLong statusesChecked = new AtomicLong();
