@@ -42,7 +42,6 @@ import io.jwalreceiver.basebackup.stream.StageTimes;
 public final class BaseBackup {
 
   /** SQLSTATE feature_not_supported. */
-  private static final SqlState FEATURE_NOT_SUPPORTED = new SqlState("0A000");
 
   /** The oldest server we speak BASE_BACKUP with. */
   public static final int MIN_SERVER_VERSION = 130000;
@@ -108,17 +107,17 @@ public final class BaseBackup {
             "jwalreceiver supports PostgreSQL 13 and later.", null);
       }
       if (request.compression().serverSide() && conn.serverVersionNum() < 150000) {
-        throw new PgException(FEATURE_NOT_SUPPORTED,
+        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
             "server does not support server-side compression");
       }
       Destination destination = request.destination();
       if (destination instanceof Destination.Server && conn.serverVersionNum() < 150000) {
-        throw new PgException(FEATURE_NOT_SUPPORTED,
+        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
             "backup targets are not supported by this server version");
       }
       if (destination instanceof Destination.Stdout && request.compression().serverSide()
           && !"no".equals(request.manifest())) {
-        throw new PgException(FEATURE_NOT_SUPPORTED,
+        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
             "cannot inject manifest into a compressed tar file", null,
             "Use client-side compression, send the output to a directory rather than standard "
                 + "output, or use --no-manifest.", null);
@@ -184,7 +183,7 @@ public final class BaseBackup {
           throw new PgException(SqlState.PROTOCOL_VIOLATION, "no data returned from server");
         }
         if (destination instanceof Destination.Stdout && tablespaces.rows().size() > 1) {
-          throw new PgException(FEATURE_NOT_SUPPORTED,
+          throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
               "can only write single tablespace to stdout, database has "
                   + tablespaces.rows().size());
         }
@@ -226,7 +225,7 @@ public final class BaseBackup {
         try {
           stream.complete();
         } catch (PgException e) {
-          if (e.sqlState().code().equals("XX001")) {
+          if (e.sqlState().equals(SqlState.DATA_CORRUPTED)) {
             // pg_basebackup keeps what it wrote after a checksum failure: the data may be wanted.
             target = null;
             throw new PgException(e.sqlState(), "checksum error occurred", e);
@@ -365,7 +364,7 @@ public final class BaseBackup {
    */
   private void uploadManifest(ReplicationConnection conn) {
     if (conn.serverVersionNum() < 170000) {
-      throw new PgException(FEATURE_NOT_SUPPORTED, "server does not support incremental backup");
+      throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "server does not support incremental backup");
     }
     Path file = request.incrementalManifest();
     byte[] manifest;

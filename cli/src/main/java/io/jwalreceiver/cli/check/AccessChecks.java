@@ -101,7 +101,7 @@ final class AccessChecks {
               + "\nSQL (as a superuser): ALTER ROLE " + sqlIdentifier(user)
               + " PASSWORD 'new password';");
     }
-    if (state.code().equals("53300")) {
+    if (state.equals(SqlState.TOO_MANY_CONNECTIONS)) {
       // "number of requested standby connections exceeds max_wal_senders" (or max_connections).
       Setting s = c.settings.get("max_wal_senders");
       int now = s == null ? 0 : Integer.parseInt(s.value());
@@ -114,7 +114,7 @@ final class AccessChecks {
   private static boolean lacksReplication(@Nullable PgException e) {
     // 42501: "must be superuser or replication role to start walsender" (13-15), "permission
     // denied to start WAL sender" (16+).
-    return e != null && e.fromServer() && e.sqlState().code().equals("42501");
+    return e != null && e.fromServer() && e.sqlState().equals(SqlState.INSUFFICIENT_PRIVILEGE);
   }
 
   /** The pg_hba.conf line that admits this user's replication connection from where it came. */
