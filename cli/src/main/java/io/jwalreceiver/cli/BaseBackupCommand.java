@@ -6,7 +6,6 @@ import io.jwalreceiver.PgException;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.basebackup.BackupCompression;
 import io.jwalreceiver.basebackup.BackupProgress;
-import io.jwalreceiver.basebackup.BackupResult;
 import io.jwalreceiver.basebackup.BaseBackup;
 import io.jwalreceiver.basebackup.BaseBackupRequest;
 import io.jwalreceiver.basebackup.sink.TablespaceMapping;
@@ -23,6 +22,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jwalreceiver basebackup}: pg_basebackup's options, messages and output layout. */
+/** {@code jwalreceiver basebackup}: a base backup of a running server, as pg_basebackup. */
 @Command(
     name = "basebackup",
     header = "Takes a base backup of a running server (pg_basebackup).",
@@ -346,9 +346,8 @@ public final class BaseBackupCommand implements Callable<Integer> {
         targetDetail,
         incremental);
     Progress progress = new Progress();
-    BackupResult result;
     try {
-      result = new BaseBackup(config, request, progress, cli::notice)
+      new BaseBackup(config, request, progress, cli::notice)
           .withStdout(toStdout ? cli.out() : null)
           .withInlineVerification(!"off".equals(cli.env().get(INLINE_VERIFY_ENV)))
           .run();
@@ -357,7 +356,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
       cli.error(null, e);
       return ExitCodes.ERROR;
     }
-    progress.done(result);
+    progress.done();
     return ExitCodes.OK;
   }
 
@@ -428,7 +427,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
   private final class Progress implements BackupProgress {
     private long lastPrint;
     private boolean printedProgress;
-    private final boolean tty = System.console() != null;
+    private final boolean tty = Terminal.interactive();
 
     @Override
     public void waitingForCheckpoint() {
@@ -526,7 +525,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
       printedProgress = false;
     }
 
-    void done(BackupResult result) {
+    void done() {
       if (verbose) {
         if (!noSync) {
           cli.info("syncing data to disk ...");

@@ -164,7 +164,6 @@ public final class PostgresServer implements AutoCloseable {
   private final PgCtl pgCtl;
   private final Path serverDir;
   private final Path dataDir;
-  private final boolean ownsDataDir;
   private final Path socketDir;
   private final Path logFile;
   private final Map<String, String> instanceSettings = new LinkedHashMap<>();
@@ -355,12 +354,11 @@ public final class PostgresServer implements AutoCloseable {
     }
   }
 
-  private PostgresServer(Options options, Path serverDir, Path dataDir, boolean ownsDataDir) {
+  private PostgresServer(Options options, Path serverDir, Path dataDir) {
     this.options = options;
     this.pgCtl = PgCtl.of(options.major());
     this.serverDir = serverDir;
     this.dataDir = dataDir;
-    this.ownsDataDir = ownsDataDir;
     this.socketDir = serverDir.resolve("sock");
     this.logFile = serverDir.resolve("server.log");
     ServerUser.get().createPrivateDir(socketDir);
@@ -389,7 +387,7 @@ public final class PostgresServer implements AutoCloseable {
    */
   public static PostgresServer start(Options options) {
     Path dir = newServerDir(options.major(), "primary");
-    PostgresServer server = new PostgresServer(options, dir, dir.resolve("data"), true);
+    PostgresServer server = new PostgresServer(options, dir, dir.resolve("data"));
     try {
       server.initdb();
       server.writeConfiguration();
@@ -422,7 +420,7 @@ public final class PostgresServer implements AutoCloseable {
     }
     handOver(data);
     PostgresServer server =
-        new PostgresServer(options, newServerDir(options.major(), "restored"), data, false);
+        new PostgresServer(options, newServerDir(options.major(), "restored"), data);
     try {
       server.writeTlsFiles();
       server.startOnFreePort();
@@ -914,7 +912,7 @@ public final class PostgresServer implements AutoCloseable {
     }
     handOver(copy);
     ServerUser.get().writeFile(copy.resolve("standby.signal"), "", false);
-    PostgresServer standby = new PostgresServer(options, dir, copy, true);
+    PostgresServer standby = new PostgresServer(options, dir, copy);
     standby.initdbOutput = "(copy of " + dataDir + ")";
     standby.instanceSettings.put(
         "primary_conninfo",

@@ -119,6 +119,8 @@ public final class WalReceiver {
   @FunctionalInterface
   public interface SinkFactory {
     /**
+     * Opens the sink for a server with these properties.
+     *
      * @param segmentSize the server's WAL segment size
      * @param groupAccess whether the server's data directory is group-readable ({@code SHOW
      *     data_directory_mode} = 0750): files are then created 0640 instead of 0600
@@ -338,7 +340,7 @@ public final class WalReceiver {
       boolean done;
       endReached = null;
       try (WalSink sink = sinkFactory.open(size, groupAccess)) {
-        done = streamTimelines(conn, sink, start.timeline, start.lsn, id.timeline());
+        done = streamTimelines(conn, sink, start.timeline, start.lsn);
       }
       if (endReached != null) {
         // pg_receivewal says it once more after closing its file (its stop callback runs again).
@@ -400,7 +402,7 @@ public final class WalReceiver {
 
   /** Streams from {@code tli}/{@code start}, following timeline switches. */
   private boolean streamTimelines(
-      ReplicationConnection conn, WalSink sink, TimelineId tli, Lsn start, TimelineId serverTli) {
+      ReplicationConnection conn, WalSink sink, TimelineId tli, Lsn start) {
     while (true) {
       if (tli.value() > 1 && !sink.hasHistoryFile(tli)) {
         sink.writeHistoryFile(conn.timelineHistory(tli));

@@ -134,7 +134,7 @@ public final class Demo {
           "psql " + connect(primary.port(), "postgres")
               + " -c \"SELECT pg_create_physical_replication_slot('" + SLOT + "', true)\"",
           "slot", "create", SLOT);
-      DemoServer standby = createStandby(primary, standbyPort);
+      DemoServer standby = createStandby(standbyPort);
       awaitStreaming(primary);
       String lsn = writeOnPrimary(primary);
       readBackOnStandby(primary, standby, lsn);
@@ -264,7 +264,7 @@ public final class Demo {
     user.writeFile(passFile, line + password + "\n", true);
   }
 
-  private DemoServer createStandby(DemoServer primary, int port) {
+  private DemoServer createStandby(int port) {
     DemoServer standby = new DemoServer("standby", pgCtl, dir.resolve("standby"), dir, port);
     tool("Taking a base backup into the standby's directory, with its standby configuration (-R)",
         null,

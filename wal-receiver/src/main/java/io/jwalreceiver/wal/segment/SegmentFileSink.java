@@ -806,7 +806,8 @@ public final class SegmentFileSink implements WalSink {
     }
   }
 
-  /** Waits on {@link #progress}; the caller holds the lock. */
+  /** Waits on {@link #progress}; the caller holds the lock and loops on its condition. */
+  @SuppressWarnings("WaitNotInLoop") // every caller re-checks its condition around this call
   private void awaitProgress(String what) {
     try {
       progress.await();
