@@ -15,8 +15,10 @@ import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -68,12 +70,12 @@ public class ReplicationStreamBenchmark {
   private FakeWalSender server;
 
   // pgjdbc
-  private Connection jdbc;
-  private PGReplicationStream pgStream;
+  private @Nullable Connection jdbc;
+  private @Nullable PGReplicationStream pgStream;
 
   // ours
-  private ReplicationConnection connection;
-  private CopyBothStream stream;
+  private @Nullable ReplicationConnection connection;
+  private @Nullable CopyBothStream stream;
   private long received;
 
   @Setup(Level.Trial)
@@ -115,7 +117,7 @@ public class ReplicationStreamBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
     try {
-      if (pgStream != null) {
+      if (jdbc != null) {
         // Not close(): that waits for the server's CopyDone, which the fake server never sends.
         jdbc.close();
       }
@@ -128,15 +130,17 @@ public class ReplicationStreamBenchmark {
   /** One XLogData message. */
   @Benchmark
   public void receive(WalBytes counter, Blackhole bh) throws Exception {
-    if (pgStream != null) {
-      ByteBuffer payload = pgStream.read();
+    PGReplicationStream pg = pgStream;
+    if (pg != null) {
+      ByteBuffer payload = pg.read();
       counter.walBytes += payload.remaining();
       bh.consume(payload);
       return;
     }
+    CopyBothStream copyBoth = Objects.requireNonNull(stream, "stream");
     while (true) {
-      CopyBothStream.Event e = stream.poll(0);
-      ReplicationDecoder m = stream.message();
+      CopyBothStream.Event e = copyBoth.poll(0);
+      ReplicationDecoder m = copyBoth.message();
       if (e == CopyBothStream.Event.XLOG_DATA) {
         received = m.dataStart() + m.payload().remaining();
         counter.walBytes += m.payload().remaining();
@@ -147,7 +151,7 @@ public class ReplicationStreamBenchmark {
         throw new IllegalStateException("unexpected " + e);
       }
       if (m.replyRequested()) {
-        stream.sendStatus(received, 0, 0, 0, false);
+        copyBoth.sendStatus(received, 0, 0, 0, false);
       }
     }
   }
