@@ -162,7 +162,7 @@ public record SegmentName(TimelineId timeline, long segmentNumber, WalSegmentSiz
   private static boolean isUpperHex(String s, int from, int to) {
     for (int i = from; i < to; i++) {
       char c = s.charAt(i);
-      if (!(c >= '0' && c <= '9' || c >= 'A' && c <= 'F')) {
+      if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'))) {
         return false;
       }
     }

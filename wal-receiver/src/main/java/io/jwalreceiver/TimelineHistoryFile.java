@@ -109,7 +109,7 @@ public record TimelineHistoryFile(
       String reason = e.reason();
       if (reason.indexOf('\n') >= 0
           || reason.indexOf('\r') >= 0
-          || !reason.isEmpty() && isBlank(reason.charAt(0))) {
+          || (!reason.isEmpty() && isBlank(reason.charAt(0)))) {
         throw new IllegalArgumentException("reason cannot be written to a history file: " + e);
       }
       text.append(e.parent()).append('\t').append(e.switchPoint()).append('\t');

@@ -53,6 +53,8 @@ public final class RecoveryConfig {
   }
 
   /**
+   * The settings -R writes: {@code primary_conninfo} and, with a slot, {@code primary_slot_name}.
+   *
    * @param conninfo the {@code primary_conninfo} keywords, in order
    * @param slotName the permanent slot ({@code -S}), or null
    */

@@ -3,7 +3,6 @@ package io.jwalreceiver.cli;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.basebackup.BackupCompression;
-import io.jwalreceiver.basebackup.BackupResult;
 import io.jwalreceiver.basebackup.BaseBackup;
 import io.jwalreceiver.basebackup.BaseBackupRequest;
 import io.jwalreceiver.basebackup.Destination;
@@ -21,6 +20,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jwalreceiver basebackup}: pg_basebackup's options, messages and output layout. */
+/** {@code jwalreceiver basebackup}: a base backup of a running server, as pg_basebackup. */
 @Command(
     name = "basebackup",
     header = "Takes a base backup of a running server (pg_basebackup).",
@@ -351,9 +351,8 @@ public final class BaseBackupCommand implements Callable<Integer> {
     }
     BaseBackupProgress progress = new BaseBackupProgress(cli, verboseOption.verbose, showProgress, !noSync,
         !noManifest && pgdata != null && !toStdout);
-    BackupResult result;
     try {
-      result = new BaseBackup(config, request.build(), progress, cli::notice)
+      new BaseBackup(config, request.build(), progress, cli::notice)
           .withInlineVerification(!"off".equals(cli.env().get(INLINE_VERIFY_ENV)))
           .run();
     } catch (PgException e) {
@@ -361,7 +360,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
       cli.error(null, e);
       return ExitCodes.ERROR;
     }
-    progress.done(result);
+    progress.done();
     return ExitCodes.OK;
   }
 

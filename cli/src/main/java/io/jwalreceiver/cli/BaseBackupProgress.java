@@ -4,7 +4,6 @@ package io.jwalreceiver.cli;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.basebackup.BackupProgress;
-import io.jwalreceiver.basebackup.BackupResult;
 import java.util.Locale;
 
 /** pg_basebackup's -v and -P output, for {@code jwalreceiver basebackup}. */
@@ -17,7 +16,7 @@ final class BaseBackupProgress implements BackupProgress {
   private final boolean manifestRenamed;
   private long lastPrint;
   private boolean printedProgress;
-  private final boolean tty = System.console() != null;
+  private final boolean tty = Terminal.interactive();
 
   /**
    * @param verbose {@code -v}
@@ -130,7 +129,7 @@ final class BaseBackupProgress implements BackupProgress {
     printedProgress = false;
   }
 
-  void done(BackupResult result) {
+  void done() {
     if (verbose) {
       if (sync) {
         cli.info("syncing data to disk ...");

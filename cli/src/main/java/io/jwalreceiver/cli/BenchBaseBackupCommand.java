@@ -16,6 +16,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jwalreceiver bench basebackup}: base backup throughput, per pipeline stage. */
+/** {@code jwalreceiver bench basebackup}: measures base backup throughput per stage. */
 @Command(
     name = "basebackup",
     header = "Measures base backup throughput per stage against a server.",
@@ -125,7 +126,7 @@ public final class BenchBaseBackupCommand implements Callable<Integer> {
     BackupBench.Result result;
     try {
       result = ProgressLine.around(cli.err(), "bench basebackup", bench::bytesSoFar,
-          bench::secondsSoFar, System.console() != null, bench::run);
+          bench::secondsSoFar, Terminal.interactive(), bench::run);
     } catch (PgException e) {
       cli.error(null, e);
       return ExitCodes.ERROR;

@@ -7,6 +7,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code jwalreceiver bench}: replication throughput against the user's own server. */
+/** {@code jwalreceiver bench}: the parent of the WAL and base backup throughput benchmarks. */
 @Command(
     name = "bench",
     header = "Measures WAL streaming and base backup throughput against a server.",

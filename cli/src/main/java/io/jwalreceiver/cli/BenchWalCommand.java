@@ -16,6 +16,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jwalreceiver bench wal}: WAL streaming throughput and acknowledgement latency. */
+/** {@code jwalreceiver bench wal}: measures WAL streaming throughput and ack latency. */
 @Command(
     name = "wal",
     header = "Measures WAL streaming throughput (and ack latency) against a server.",
@@ -149,7 +150,7 @@ public final class BenchWalCommand implements Callable<Integer> {
     WalBench.Result result;
     try {
       result = ProgressLine.around(cli.err(), "bench wal", bench::bytesSoFar, bench::secondsSoFar,
-          System.console() != null, bench::run);
+          Terminal.interactive(), bench::run);
     } catch (PgException e) {
       cli.error(null, e);
       return ExitCodes.ERROR;

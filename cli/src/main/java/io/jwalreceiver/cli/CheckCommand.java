@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
  * {@code jwalreceiver check}: the preflight of a primary ({@link Preflight}), one line per item,
  * exit 1 when any item failed.
  */
+/** {@code jwalreceiver check}: preflight checks that a server is ready to stream WAL to us. */
 @Command(
     name = "check",
     header = "Preflight: checks a server is ready to stream WAL to this user and host.",

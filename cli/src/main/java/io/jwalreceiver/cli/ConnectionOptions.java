@@ -112,7 +112,7 @@ public final class ConnectionOptions {
 
   /** Asks on the terminal, as the tools do; null when there is no terminal. */
   private static String ask() {
-    Console console = System.console();
+    Console console = Terminal.console();
     if (console == null) {
       return null;
     }

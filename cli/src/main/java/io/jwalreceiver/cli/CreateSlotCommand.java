@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code jwalreceiver slot create NAME}: CREATE_REPLICATION_SLOT … PHYSICAL. */
+/** {@code jwalreceiver slot create}: creates a physical replication slot. */
 @Command(
     name = "create",
     header = "Creates a physical replication slot.",

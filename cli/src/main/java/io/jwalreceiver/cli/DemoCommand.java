@@ -18,6 +18,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jwalreceiver demo}: embedded primary → backup → standby → replicated row. */
+/** {@code jwalreceiver demo}: builds a streaming standby on embedded servers, step by step. */
 @Command(
     name = "demo",
     header = "Builds a streaming standby on embedded servers, showing each manual step.",

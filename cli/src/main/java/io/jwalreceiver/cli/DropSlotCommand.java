@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code jwalreceiver slot drop NAME}: DROP_REPLICATION_SLOT. */
+/** {@code jwalreceiver slot drop}: drops a physical replication slot. */
 @Command(
     name = "drop",
     header = "Drops a physical replication slot.",

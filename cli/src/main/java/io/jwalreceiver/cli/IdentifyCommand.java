@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code jwalreceiver identify}: IDENTIFY_SYSTEM and the facts a replication client needs. */
+/** {@code jwalreceiver identify}: shows what IDENTIFY_SYSTEM and the server report. */
 @Command(
     name = "identify",
     header = "Shows system identifier, timeline, WAL position, version (IDENTIFY_SYSTEM).",

@@ -53,7 +53,7 @@ final class Interrupts {
           handle.invoke(null, signal, handler);
           any = true;
         } catch (ReflectiveOperationException | RuntimeException e) {
-          continue;
+          // this JVM cannot handle that signal; the others may still be handled
         }
       }
       return any;

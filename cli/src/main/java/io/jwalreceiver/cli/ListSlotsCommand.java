@@ -13,6 +13,7 @@ import picocli.CommandLine.Mixin;
  * refuses SQL, so this opens a plain session (same host, user, TLS and password rules) to the
  * conninfo's database, or {@code postgres} when none is given.
  */
+/** {@code jwalreceiver slot list}: lists the physical replication slots. */
 @Command(
     name = "list",
     header = "Lists physical replication slots (pg_replication_slots).",

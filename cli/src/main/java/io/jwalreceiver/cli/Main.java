@@ -33,6 +33,9 @@ public final class Main {
    *
    * @param invokedAs {@code argv[0]}, the launcher's {@code $0}
    */
+  // DefaultCharset: picocli's help and errors are written in the charset the PrintWriter takes
+  // from the stream (the platform's, or the PrintStream's own on JDK 18+), as the tools do.
+  @SuppressWarnings("DefaultCharset")
   public static int run(
       String invokedAs, String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
     Cli cli = new Cli(out, err, env, invokedAs);

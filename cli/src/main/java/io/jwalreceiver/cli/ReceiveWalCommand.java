@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
  * {@code jwalreceiver receivewal}: pg_receivewal's options, messages and on-disk layout, on the
  * {@link WalReceiver} library loop.
  */
+/** {@code jwalreceiver receivewal}: archives streamed WAL into a directory (pg_receivewal). */
 @Command(
     name = "receivewal",
     header = "Archives streamed WAL into a directory (pg_receivewal).",

@@ -9,6 +9,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code jwalreceiver}: the command group. */
+/** {@code jwalreceiver}: the top-level command, its subcommands and version. */
 @Command(
     name = "jwalreceiver",
     versionProvider = RootCommand.Version.class,

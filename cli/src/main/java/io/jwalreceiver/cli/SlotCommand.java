@@ -7,6 +7,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code jwalreceiver slot}: physical replication slot management. */
+/** {@code jwalreceiver slot}: the parent of the slot create, drop and list commands. */
 @Command(
     name = "slot",
     header = "Creates, drops and lists physical replication slots.",

@@ -33,6 +33,7 @@ import picocli.CommandLine.Option;
  * (segments per timeline, the newest complete one, the {@code .partial}, history files, gaps).
  * {@code -D} without any connection option on the command line reads only the directory.
  */
+/** {@code jwalreceiver status}: standbys, slots and lag on a server, an archive's state. */
 @Command(
     name = "status",
     header = "Shows standbys, slots and lag on a server, and an archive directory's state.",

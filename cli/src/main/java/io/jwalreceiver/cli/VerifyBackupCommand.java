@@ -17,6 +17,7 @@ import picocli.CommandLine.Parameters;
  * jwalreceiver: error: …} lines, all of them unless {@code -e}; the exit code is 1 when there was
  * any.
  */
+/** {@code jwalreceiver verifybackup}: checks a plain backup against its manifest. */
 @Command(
     name = "verifybackup",
     header = "Verifies a plain backup against its backup_manifest (pg_verifybackup).",

@@ -18,13 +18,14 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /** What the {@code jwalreceiver basebackup} integration tests share. */
 final class BackupTestSupport {
 
-  static final Duration RUN_TIMEOUT = Duration.ofSeconds(180);
+  static final Duration RUN_TIMEOUT = Duration.ofMinutes(3);
   static final Path PG15_BIN = Path.of("/usr/lib/postgresql/15/bin");
 
   private BackupTestSupport() {}
@@ -150,7 +151,7 @@ final class BackupTestSupport {
   }
 
   /** Every path under {@code root}, relative, directories with a trailing slash. */
-  static TreeSet<String> listing(Path root) {
+  static NavigableSet<String> listing(Path root) {
     TreeSet<String> names = new TreeSet<>();
     try (Stream<Path> s = Files.walk(root)) {
       s.filter(p -> !p.equals(root)).forEach(p -> {

@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("postgres")
 class BarmanIT {
 
-  private static final Duration STEP = Duration.ofSeconds(180);
+  private static final Duration STEP = Duration.ofMinutes(3);
   private static final String BARMAN_USER = "barman";
 
   private final Cleanups cleanups = new Cleanups();

@@ -47,7 +47,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("postgres")
 class BaseBackupCompressionIT {
 
-  private static final Duration RUN_TIMEOUT = Duration.ofSeconds(180);
+  private static final Duration RUN_TIMEOUT = Duration.ofMinutes(3);
   private static final Path PG15_BIN = Path.of("/usr/lib/postgresql/15/bin");
   private static final String SPEC = "invalid compression specification: ";
 

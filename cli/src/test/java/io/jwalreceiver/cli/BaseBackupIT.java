@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
@@ -425,7 +426,7 @@ class BaseBackupIT {
   }
 
   /** A listing without what depends on timing: the label, the manifest, WAL files. */
-  private static TreeSet<String> comparable(TreeSet<String> names) {
+  private static NavigableSet<String> comparable(NavigableSet<String> names) {
     TreeSet<String> kept = new TreeSet<>(names);
     kept.removeIf(n -> n.equals("backup_label") || n.equals("backup_manifest")
         || (n.startsWith("pg_wal/") && !n.equals("pg_wal/") && !n.equals("pg_wal/archive_status/")));

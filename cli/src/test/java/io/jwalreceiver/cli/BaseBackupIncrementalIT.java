@@ -13,7 +13,7 @@ import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.TreeSet;
+import java.util.NavigableSet;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -92,7 +92,7 @@ class BaseBackupIncrementalIT {
       String label = read(backup.resolve("backup_label"));
       assertThat(label).containsPattern("(?m)^INCREMENTAL FROM LSN: [0-9A-F]+/[0-9A-F]+$")
           .containsPattern("(?m)^INCREMENTAL FROM TLI: 1$");
-      TreeSet<String> files = listing(backup);
+      NavigableSet<String> files = listing(backup);
       assertThat(files).anyMatch(f -> f.matches("base/\\d+/INCREMENTAL\\.\\d+"));
       // The new table did not exist in the full backup: sent whole.
       String newRel = server.queryString("SELECT pg_relation_filepath('inc_new')");

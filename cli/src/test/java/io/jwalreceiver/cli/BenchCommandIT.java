@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("postgres")
 class BenchCommandIT {
 
-  static final Duration RUN_TIMEOUT = Duration.ofSeconds(180);
+  static final Duration RUN_TIMEOUT = Duration.ofMinutes(3);
   static final long MB = 1024 * 1024;
 
   @TempDir Path tmp;

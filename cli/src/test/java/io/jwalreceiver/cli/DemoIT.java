@@ -82,7 +82,7 @@ class DemoIT {
           .contains("pg_ctl -D " + dir.resolve("standby") + " stop")
           .endsWith("rm -rf " + dir);
       Commands.Result stopped =
-          Commands.run(List.of("bash", "-c", stop.group(1)), Path.of("/"), Duration.ofSeconds(120));
+          Commands.run(List.of("bash", "-c", stop.group(1)), Path.of("/"), Duration.ofMinutes(2));
       assertThat(stopped.ok()).as(stopped.output()).isTrue();
       assertThat(postmastersIn(dir)).isEmpty();
       assertThat(dir).doesNotExist();

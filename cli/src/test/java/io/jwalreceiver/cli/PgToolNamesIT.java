@@ -50,7 +50,7 @@ class PgToolNamesIT {
     env.forEach((k, v) -> command.add(k + "=" + v));
     command.add(real.toString());
     command.addAll(List.of(args));
-    return Tools.run(Duration.ofSeconds(120), command);
+    return Tools.run(Duration.ofMinutes(2), command);
   }
 
   /** Positions and WAL file names vary from run to run; the words must not. */

@@ -36,7 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ReceiveWalCompressionIT {
 
   private static final int SEGMENT = 1 << 20;
-  private static final Duration RUN_TIMEOUT = Duration.ofSeconds(120);
+  private static final Duration RUN_TIMEOUT = Duration.ofMinutes(2);
   private static final String SLOT = "compression_it_keep";
 
   @TempDir Path tmp;

@@ -46,7 +46,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ReceiveWalIT {
 
   static final WalSegmentSize SEGMENT = new WalSegmentSize(1 << 20);
-  static final Duration RUN_TIMEOUT = Duration.ofSeconds(120);
+  static final Duration RUN_TIMEOUT = Duration.ofMinutes(2);
   static final Path PG15_BIN = Path.of("/usr/lib/postgresql/15/bin");
 
   @TempDir Path tmp;

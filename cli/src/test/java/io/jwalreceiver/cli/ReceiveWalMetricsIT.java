@@ -116,13 +116,15 @@ class ReceiveWalMetricsIT {
       Map<String, Double> third = await(http, url,
           m -> m.get("jwalreceiver_reconnects_total") == 1 && m.get("jwalreceiver_streaming") == 1);
       assertThat(third.get("jwalreceiver_last_error_timestamp_seconds"))
-          .isGreaterThanOrEqualTo(before);
+          .isGreaterThanOrEqualTo((double) before);
 
       // Past the end position: receivewal stops, and the endpoint with it.
       while (Lsn.parse(server.currentWalLsn()).isBefore(end.plus(1))) {
         server.generateWal(SEGMENT);
       }
-      assertThat(run.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as(err.toString()).isZero();
+      assertThat(run.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+          .as(err.toString(StandardCharsets.UTF_8))
+          .isZero();
       assertThatThrownBy(() -> http.send(HttpRequest.newBuilder(URI.create(url)).build(),
           HttpResponse.BodyHandlers.ofString()))
           .isInstanceOf(ConnectException.class);

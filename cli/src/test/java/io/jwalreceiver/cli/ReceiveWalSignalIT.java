@@ -96,7 +96,7 @@ class ReceiveWalSignalIT {
         new java.io.InputStreamReader(shell.getInputStream(), StandardCharsets.UTF_8));
     long pid = Long.parseLong(out.readLine().trim());
     try {
-      awaitLogLine(log, "starting log streaming at", Duration.ofSeconds(120));
+      awaitLogLine(log, "starting log streaming at", Duration.ofMinutes(2));
       new ProcessBuilder("kill", "-INT", Long.toString(pid)).inheritIO().start().waitFor();
       boolean stopped = ProcessHandle.of(pid).map(h -> {
         try {

@@ -75,7 +75,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("postgres")
 class ReplicaToolCommandLinesIT {
 
-  private static final Duration STEP = Duration.ofSeconds(180);
+  private static final Duration STEP = Duration.ofMinutes(3);
   private static final Map<Integer, PostgresServer> PRIMARIES = new HashMap<>();
   private static Path base;
   private static Path links;

@@ -208,7 +208,7 @@ class VerifyBackupIT {
     List<String> cmd = new ArrayList<>(List.of(PG_VERIFYBACKUP_15.toString()));
     cmd.addAll(Arrays.asList(options));
     cmd.add(dir.toString());
-    Tools.Result r = Tools.run(Duration.ofSeconds(120), cmd);
+    Tools.Result r = Tools.run(Duration.ofMinutes(2), cmd);
     System.out.println("pg_verifybackup " + dir.getFileName() + ": " + r.all().strip());
     return r.exitCode();
   }

@@ -83,6 +83,8 @@ public final class PgBinaries {
 
   private static final ReentrantLock UNPACK_LOCK = new ReentrantLock();
   private static final Map<Integer, Path> BIN_DIRS = new ConcurrentHashMap<>();
+  // null: not looked up yet; empty: looked up, no local installation configured.
+  @SuppressWarnings("NullableOptional")
   private static volatile @Nullable Optional<LocalInstall> localInstall;
 
   private PgBinaries() {}

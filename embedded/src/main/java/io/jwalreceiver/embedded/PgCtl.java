@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 public final class PgCtl {
 
   /** How long {@code initdb} and {@code pg_ctl start} may take. */
-  public static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+  public static final Duration START_TIMEOUT = Duration.ofMinutes(2);
 
   /** How long {@code pg_ctl stop} waits for the server to shut down. */
   public static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);

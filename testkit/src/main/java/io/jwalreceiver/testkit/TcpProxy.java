@@ -69,7 +69,7 @@ public final class TcpProxy implements AutoCloseable {
     this.targetPort = targetPort;
     try {
       listener = new ServerSocket();
-      listener.bind(new InetSocketAddress(InetAddress.getByName(PostgresServer.HOST), 0), 50);
+      listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen for the proxy", e);
     }

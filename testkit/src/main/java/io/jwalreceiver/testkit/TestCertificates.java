@@ -125,6 +125,7 @@ final class TestCertificates {
    * @param revokeServer whether it lists the valid server certificate ({@link #server(boolean)
    *     server(false)}) as revoked
    */
+  @SuppressWarnings("JavaUtilDate") // Bouncy Castle's CRL builder takes java.util.Date
   static synchronized String serverCrl(boolean revokeServer) {
     Authority ca = authority();
     Date now = new Date();

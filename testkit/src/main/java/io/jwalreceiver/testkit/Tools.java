@@ -22,7 +22,7 @@ import java.util.Optional;
 public final class Tools {
 
   /** The deadline {@link #run(List)} gives a program. */
-  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(180);
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(3);
 
   private Tools() {}
 

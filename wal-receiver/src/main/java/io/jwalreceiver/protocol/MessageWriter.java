@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.protocol;
 
-import io.jwalreceiver.protocol.frontend.FrontendMessage;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -21,7 +20,7 @@ public final class MessageWriter {
   }
 
   /** Encodes one message and writes it out at once. */
-  public void send(FrontendMessage message) {
+  public void send(Encodable message) {
     begin();
     message.encode(this);
     flush();

@@ -109,9 +109,11 @@ final class Connector {
     int percent = text.indexOf('%');
     String address = percent < 0 ? text : text.substring(0, percent);
     String scope = percent < 0 ? "" : text.substring(percent + 1);
-    boolean ipv4 = !text.isEmpty() && text.chars().allMatch(c -> c == '.' || c >= '0' && c <= '9');
+    boolean ipv4 =
+        !text.isEmpty() && text.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
     boolean ipv6 = address.indexOf(':') >= 0
-        && address.chars().allMatch(c -> c == ':' || c == '.' || c < 128 && Character.digit(c, 16) >= 0)
+        && address.chars()
+            .allMatch(c -> c == ':' || c == '.' || (c < 128 && Character.digit(c, 16) >= 0))
         && scope.chars().allMatch(c -> c < 128 && Character.isLetterOrDigit(c));
     if (ipv4 || ipv6) {
       try {
@@ -386,7 +388,6 @@ final class Connector {
         notices.accept(n.notice());
       } else if (m instanceof NegotiateProtocolVersion) {
         // We ask for 3.0 without _pq_ options, so there is nothing to downgrade; ignore.
-        continue;
       } else if (m instanceof ErrorResponse e) {
         throw new PgException(where, e.error());
       } else if (m instanceof ReadyForQuery && auth.authenticated()) {

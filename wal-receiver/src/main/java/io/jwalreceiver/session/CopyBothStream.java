@@ -175,7 +175,7 @@ public final class CopyBothStream {
       if (m instanceof DataRow row) {
         next = parseNextTimeline(row);
       } else if (m instanceof CommandComplete) {
-        continue;
+        // the end of the result; ReadyForQuery follows
       } else if (m instanceof ErrorResponse e) {
         throw new PgException(e.error());
       } else if (m instanceof ReadyForQuery) {

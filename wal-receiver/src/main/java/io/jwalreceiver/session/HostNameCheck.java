@@ -249,7 +249,7 @@ final class HostNameCheck {
       }
       break;
     }
-    if (i < n && !Character.isWhitespace(s.charAt(i)) || i < n && s.charAt(i) > 127) {
+    if ((i < n && !Character.isWhitespace(s.charAt(i))) || (i < n && s.charAt(i) > 127)) {
       return null;
     }
     long address;
@@ -374,7 +374,7 @@ final class HostNameCheck {
     for (int k = 0; k < 4; k++) {
       String p = parts[k];
       if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9')
-          || p.length() > 1 && p.charAt(0) == '0') {
+          || (p.length() > 1 && p.charAt(0) == '0')) {
         return null;
       }
       int v = Integer.parseInt(p);
@@ -425,7 +425,7 @@ final class HostNameCheck {
       if (k != 0) {
         out.append(':');
       }
-      if (k == 6 && bestStart == 0 && (bestLen == 6 || bestLen == 5 && words[5] == 0xFFFF)) {
+      if (k == 6 && bestStart == 0 && (bestLen == 6 || (bestLen == 5 && words[5] == 0xFFFF))) {
         out.append(a[12] & 0xFF).append('.').append(a[13] & 0xFF).append('.')
             .append(a[14] & 0xFF).append('.').append(a[15] & 0xFF);
         break;

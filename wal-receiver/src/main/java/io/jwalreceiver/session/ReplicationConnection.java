@@ -265,7 +265,7 @@ public final class ReplicationConnection implements AutoCloseable {
         // pg_receivewal's wording, so the failing command is in the message.
         error = new PgException("could not send replication command \"" + text + "\": ", er.error());
       } else if (m instanceof RowDescription || m instanceof CommandComplete) {
-        continue;
+        // framing around the rows; nothing to keep
       } else if (m instanceof DataRow dr) {
         next = CopyBothStream.parseNextTimeline(dr);
       } else if (m instanceof ReadyForQuery) {
@@ -323,7 +323,7 @@ public final class ReplicationConnection implements AutoCloseable {
         error = new PgException(sent ? "could not upload manifest: "
             : "could not send replication command \"UPLOAD_MANIFEST\": ", er.error());
       } else if (m instanceof CommandComplete) {
-        continue;
+        // the upload is done; ReadyForQuery follows
       } else if (m instanceof ReadyForQuery) {
         state = State.READY;
         if (error != null) {
@@ -423,7 +423,6 @@ public final class ReplicationConnection implements AutoCloseable {
       } else if (m instanceof ParameterStatus) {
         // Parameters reported after startup (e.g. in_hot_standby after promotion) change nothing
         // the connection relies on.
-        continue;
       } else {
         return m;
       }

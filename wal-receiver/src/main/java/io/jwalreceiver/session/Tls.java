@@ -137,7 +137,7 @@ final class Tls {
     if (host == null || host.isEmpty() || host.contains(":")) {
       return false;
     }
-    return !host.chars().allMatch(c -> c == '.' || c >= '0' && c <= '9');
+    return !host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
   }
 
   /**

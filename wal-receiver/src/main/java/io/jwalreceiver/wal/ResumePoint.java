@@ -289,7 +289,7 @@ public record ResumePoint(TimelineId timeline, Lsn start, String fromFile) {
   private static boolean isUpperHex(String s, int length) {
     for (int i = 0; i < length; i++) {
       char c = s.charAt(i);
-      if (!(c >= '0' && c <= '9' || c >= 'A' && c <= 'F')) {
+      if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'))) {
         return false;
       }
     }

@@ -68,6 +68,7 @@ final class StallGuard implements AutoCloseable {
   }
 
   /** The receive thread is about to call into the sink. */
+  @SuppressWarnings("NonAtomicVolatileUpdate") // one writer, the receive thread; the guard reads
   void enter() {
     writes++; // single writer: the receive thread
     inside = true;

@@ -447,9 +447,9 @@ class MessageReaderTest {
     static ThreadAllocation start() {
       java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
       assumeTrue(
-          bean instanceof com.sun.management.ThreadMXBean
-              && ((com.sun.management.ThreadMXBean) bean).isThreadAllocatedMemorySupported()
-              && ((com.sun.management.ThreadMXBean) bean).isThreadAllocatedMemoryEnabled(),
+          bean instanceof com.sun.management.ThreadMXBean threadMXBean
+              && threadMXBean.isThreadAllocatedMemorySupported()
+              && threadMXBean.isThreadAllocatedMemoryEnabled(),
           "per-thread allocation counters are not available");
       return new ThreadAllocation((com.sun.management.ThreadMXBean) bean);
     }

@@ -74,7 +74,7 @@ class TlsSniTest {
 
   /** Connects as {@code host} with the given sslsni and returns the names the server saw. */
   private static List<String> serverNamesSeen(String host, String sni) throws Exception {
-    try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+    try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       CompletableFuture<List<String>> seen =
           CompletableFuture.supplyAsync(
               () -> {

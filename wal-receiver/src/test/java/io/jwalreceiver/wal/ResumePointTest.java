@@ -188,7 +188,7 @@ class ResumePointTest {
             "zst of the wrong uncompressed size is skipped",
             List.of(
                 zstd("000000010000000000000005.zst", SEG),
-                zstd("000000010000000000000006.zst", 2 * SEG)),
+                zstd("000000010000000000000006.zst", 2L * SEG)),
             1L,
             "0/600000",
             "000000010000000000000005.zst",

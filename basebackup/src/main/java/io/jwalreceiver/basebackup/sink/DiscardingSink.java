@@ -10,6 +10,9 @@ import java.nio.ByteBuffer;
  */
 public final class DiscardingSink implements BackupSink {
 
+  /** A sink that keeps nothing. */
+  public DiscardingSink() {}
+
   @Override
   public void archiveStart(String name, String tablespacePath, boolean terminated) {}
 

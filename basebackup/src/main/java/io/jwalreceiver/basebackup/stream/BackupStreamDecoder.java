@@ -90,7 +90,7 @@ public final class BackupStreamDecoder {
           String name = Wire.cString(msg);
           String path = Wire.cString(msg);
           if (msg.hasRemaining()) {
-            throw malformed("malformed COPY message of type " + type + ", length " + (msg.limit()));
+            throw malformed("malformed COPY message of type " + type + ", length " +  msg.limit());
           }
           checkArchiveName(name);
           if (inArchive) {

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * basebackup}. Cheap enough for the hot path: two {@link System#nanoTime} calls and one atomic
  * add per timed call, no allocation. The {@link #OFF} instance does nothing.
  */
+@SuppressWarnings("EnumOrdinal") // the stages index one AtomicLongArray: EnumMap's idiom, lock-free
 public final class StageTimes {
 
   /** The stages that can be timed inside the sinks. */

@@ -20,6 +20,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -45,7 +46,7 @@ class ArchiveCompressionTest {
   /** A small data directory as a tar: PG_VERSION, a relation file, a directory. */
   private static Map<String, byte[]> files() {
     Map<String, byte[]> files = new LinkedHashMap<>();
-    files.put("PG_VERSION", "15\n".getBytes());
+    files.put("PG_VERSION", "15\n".getBytes(StandardCharsets.UTF_8));
     files.put("base/5/16384", compressible(1_500_000, 1));
     files.put("base/5/16385", random(300_000, 2));
     files.put("global/pg_control", random(8192, 3));

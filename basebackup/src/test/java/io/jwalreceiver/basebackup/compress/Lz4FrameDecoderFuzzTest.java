@@ -51,6 +51,7 @@ class Lz4FrameDecoderFuzzTest {
    * size, content checksum); the rest is the content.
    */
   @FuzzTest
+  @SuppressWarnings("EnumOrdinal") // the first fuzz byte picks a block size by its index
   void roundTrip(byte[] data) throws IOException {
     if (data.length < 1) {
       return;

@@ -16,7 +16,9 @@ import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Objects;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
@@ -54,12 +56,12 @@ public class ReplicationStreamBenchmark extends ThroughputBenchmark {
   private FakeWalSender server;
 
   // pgjdbc
-  private Connection jdbc;
-  private PGReplicationStream pgStream;
+  private @Nullable Connection jdbc;
+  private @Nullable PGReplicationStream pgStream;
 
   // ours
-  private ReplicationConnection connection;
-  private CopyBothStream stream;
+  private @Nullable ReplicationConnection connection;
+  private @Nullable CopyBothStream stream;
   private long received;
 
   @Setup(Level.Trial)
@@ -101,7 +103,7 @@ public class ReplicationStreamBenchmark extends ThroughputBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
     try {
-      if (pgStream != null) {
+      if (jdbc != null) {
         // Not close(): that waits for the server's CopyDone, which the fake server never sends.
         jdbc.close();
       }
@@ -114,15 +116,17 @@ public class ReplicationStreamBenchmark extends ThroughputBenchmark {
   /** One XLogData message. */
   @Benchmark
   public void receive(WalBytes counter, Blackhole bh) throws Exception {
-    if (pgStream != null) {
-      ByteBuffer payload = pgStream.read();
+    PGReplicationStream pg = pgStream;
+    if (pg != null) {
+      ByteBuffer payload = pg.read();
       counter.walBytes += payload.remaining();
       bh.consume(payload);
       return;
     }
+    CopyBothStream copyBoth = Objects.requireNonNull(stream, "stream");
     while (true) {
-      CopyBothStream.Event e = stream.poll(0);
-      ReplicationDecoder m = stream.message();
+      CopyBothStream.Event e = copyBoth.poll(0);
+      ReplicationDecoder m = copyBoth.message();
       if (e == CopyBothStream.Event.XLOG_DATA) {
         received = m.dataStart() + m.payload().remaining();
         counter.walBytes += m.payload().remaining();
@@ -133,7 +137,7 @@ public class ReplicationStreamBenchmark extends ThroughputBenchmark {
         throw new IllegalStateException("unexpected " + e);
       }
       if (m.replyRequested()) {
-        stream.sendStatus(received, 0, 0, 0, false);
+        copyBoth.sendStatus(received, 0, 0, 0, false);
       }
     }
   }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import org.jfree.data.category.DefaultCategoryDataset;
 
@@ -69,23 +70,25 @@ public final class SideBySideReport {
           doc = p;
         }
       } else {
-        fail("unknown argument " + a + "; usage: SideBySideReport --results DIR --doc FILE");
+        throw fail("unknown argument " + a + "; usage: SideBySideReport --results DIR --doc FILE");
       }
     }
     if (results == null || doc == null) {
-      fail("usage: SideBySideReport --results DIR --doc FILE");
+      throw fail("usage: SideBySideReport --results DIR --doc FILE");
     }
     SideBySideReport report = new SideBySideReport(results, doc);
     if (report.sections.isEmpty()) {
-      fail("no side-by-side-*.csv in " + results + ": run bench/side-by-side.sh first");
+      throw fail("no side-by-side-*.csv in " + results + ": run bench/side-by-side.sh first");
     }
     report.write();
     System.out.println("side-by-side: charts in " + results + ", section rewritten in " + doc);
   }
 
-  private static void fail(String message) {
+  /** Prints the error and exits 1; the exception it returns is never reached. */
+  private static IllegalStateException fail(String message) {
     System.err.println("side-by-side report: error: " + message);
     System.exit(1);
+    return new IllegalStateException(message);
   }
 
   /** Draws the charts and rewrites the generated section of the document. */
@@ -256,7 +259,7 @@ public final class SideBySideReport {
             + "the synchronous standby jwalreceiver's median TPS ÷ pg_receivewal's.\n\n");
     md.append("| comparison | ratio | target | runs |\n|---|---|---|---|\n");
     for (Comparison c : comparisons) {
-      Section s = sections.get(c.section());
+      Section s = Objects.requireNonNull(sections.get(c.section()), c.section());
       md.append("| ")
           .append(c.label())
           .append(" | **")
@@ -408,7 +411,7 @@ public final class SideBySideReport {
 
   /** {@code p} relative to the document's directory, with forward slashes. */
   private String relative(Path p) {
-    Path base = doc.toAbsolutePath().normalize().getParent();
+    Path base = Objects.requireNonNull(doc.toAbsolutePath().normalize().getParent(), "doc");
     Path target = p.toAbsolutePath().normalize();
     return base.relativize(target).toString().replace('\\', '/');
   }

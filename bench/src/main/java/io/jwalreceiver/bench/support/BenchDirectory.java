@@ -92,16 +92,25 @@ public final class BenchDirectory implements AutoCloseable {
   /** Closes the {@linkplain #openSink sink} if one was opened, then deletes the directory. */
   @Override
   public void close() {
-    try {
-      if (sink != null) {
-        sink.close();
-      }
-    } finally {
+    RuntimeException failure = null;
+    if (sink != null) {
       try {
-        DirectoryTree.delete(path, false);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+        sink.close();
+      } catch (RuntimeException e) {
+        failure = e;
       }
+    }
+    try {
+      DirectoryTree.delete(path, false);
+    } catch (IOException e) {
+      UncheckedIOException deleteFailure = new UncheckedIOException(e);
+      if (failure == null) {
+        throw deleteFailure;
+      }
+      failure.addSuppressed(deleteFailure);
+    }
+    if (failure != null) {
+      throw failure;
     }
   }
 }

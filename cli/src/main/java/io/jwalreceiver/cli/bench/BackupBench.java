@@ -213,6 +213,8 @@ public final class BackupBench {
   }
 
   /** Passes every event to the sink, counting bytes and the receive thread's time in the sink. */
+  // NonAtomicVolatileUpdate: bytes has one writer, the backup thread; the progress line reads it.
+  @SuppressWarnings("NonAtomicVolatileUpdate")
   private final class Timed implements BackupListener {
     private final BackupListener sink;
 

@@ -39,7 +39,7 @@ public final class BenchReport {
       g.writeNumberField("messages", r.messages());
       g.writeNumberField("seconds", round(r.seconds()));
       number(g, "mb_per_s", rate(r.bytes() / (double) Quantities.MB, r.seconds()));
-      number(g, "messages_per_s", rate(r.messages(), r.seconds()));
+      number(g, "messages_per_s", rate((double) r.messages(), r.seconds()));
       number(g, "cpu_seconds", r.cpuSeconds() < 0 ? null : round(r.cpuSeconds()));
       number(g, "cpu_seconds_per_gb", cpuPerGb(r.cpuSeconds(), r.bytes()));
       AckLatency.Summary s = r.latency();
@@ -74,7 +74,7 @@ public final class BenchReport {
     line(b, "received", mb(r.bytes()) + " MB, " + r.messages() + " messages in "
         + fmt(r.seconds()) + " s");
     line(b, "throughput", show(rate(r.bytes() / (double) Quantities.MB, r.seconds())) + " MB/s, "
-        + show(rate(r.messages(), r.seconds())) + " messages/s");
+        + show(rate((double) r.messages(), r.seconds())) + " messages/s");
     line(b, "CPU", (r.cpuSeconds() < 0 ? "-" : fmt(r.cpuSeconds())) + " s ("
         + show(cpuPerGb(r.cpuSeconds(), r.bytes())) + " s per GB)");
     AckLatency.Summary s = r.latency();

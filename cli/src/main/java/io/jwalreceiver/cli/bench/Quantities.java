@@ -46,7 +46,7 @@ public final class Quantities {
       }
     }
     double v = Double.parseDouble(m.group(1)) * factor;
-    if (v < 1 || v > Long.MAX_VALUE / 2) {
+    if (v < 1 || v > Long.MAX_VALUE / 2.0) {
       return -1;
     }
     return (long) v;

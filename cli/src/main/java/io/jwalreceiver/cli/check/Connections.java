@@ -66,6 +66,8 @@ final class Connections {
   /** {@code inet_client_addr()} of the SQL session, when the server check read it. */
   @Nullable String clientAddress;
 
+  // null: not read yet; empty: read, no such slot.
+  @SuppressWarnings("NullableOptional")
   private @Nullable Optional<Slot> slot;
   private @Nullable PgException slotError;
 
@@ -172,7 +174,7 @@ final class Connections {
     return found;
   }
 
-  /** Why the slot could not be read, once {@link #readSlot()} ran; null when it could. */
+  /** Why the slot could not be read, once {@link #readSlot(String)} ran; null when it could. */
   @Nullable PgException slotError() {
     return slotError;
   }

@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a WAL archive directory (pg_receivewal's layout) holds: per timeline the completed
@@ -116,17 +117,17 @@ public record ArchiveStatus(
    * @return what is in it
    * @throws PgException 58030 when the directory cannot be read
    */
-  public static ArchiveStatus scan(Path directory, WalSegmentSize segmentSize) {
+  public static ArchiveStatus scan(Path directory, @Nullable WalSegmentSize segmentSize) {
     Objects.requireNonNull(directory, "directory");
     List<Path> entries = entries(directory);
     String source = "server";
-    WalSegmentSize size = segmentSize;
-    if (size == null) {
-      size = sizeFromFiles(entries);
-      source = size == null ? "default" : "files";
-      if (size == null) {
-        size = DEFAULT_SEGMENT_SIZE;
-      }
+    WalSegmentSize size;
+    if (segmentSize != null) {
+      size = segmentSize;
+    } else {
+      WalSegmentSize found = sizeFromFiles(entries);
+      source = found == null ? "default" : "files";
+      size = found == null ? DEFAULT_SEGMENT_SIZE : found;
     }
     Map<TimelineId, Builder> byTimeline = new TreeMap<>();
     List<TimelineId> history = ResumePoint.historyFiles(directory);
@@ -218,7 +219,7 @@ public record ArchiveStatus(
   }
 
   /** The size of the first uncompressed segment-named file whose size is a valid segment size. */
-  private static WalSegmentSize sizeFromFiles(List<Path> entries) {
+  private static @Nullable WalSegmentSize sizeFromFiles(List<Path> entries) {
     for (Path entry : entries) {
       String name = entry.getFileName().toString();
       String base = name.endsWith(".partial") ? name.substring(0, name.length() - 8) : name;

@@ -6,6 +6,7 @@ import io.jwalreceiver.session.QueryResult;
 import io.jwalreceiver.session.ReplicationConnection;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A server's replication state, read over a plain SQL session: who streams from it ({@code
@@ -26,7 +27,7 @@ public record ServerStatus(
     boolean inRecovery,
     String version,
     String walPosition,
-    String replayPosition,
+    @Nullable String replayPosition,
     WalSegmentSize segmentSize,
     List<Standby> standbys,
     List<Slot> slots) {
@@ -60,20 +61,20 @@ public record ServerStatus(
   public record Standby(
       int pid,
       String applicationName,
-      String clientAddr,
+      @Nullable String clientAddr,
       String state,
       String syncState,
-      String sentLsn,
-      String writeLsn,
-      String flushLsn,
-      String replayLsn,
-      Long sentLagBytes,
-      Long writeLagBytes,
-      Long flushLagBytes,
-      Long replayLagBytes,
-      Double writeLagSeconds,
-      Double flushLagSeconds,
-      Double replayLagSeconds) {}
+      @Nullable String sentLsn,
+      @Nullable String writeLsn,
+      @Nullable String flushLsn,
+      @Nullable String replayLsn,
+      @Nullable Long sentLagBytes,
+      @Nullable Long writeLagBytes,
+      @Nullable Long flushLagBytes,
+      @Nullable Long replayLagBytes,
+      @Nullable Double writeLagSeconds,
+      @Nullable Double flushLagSeconds,
+      @Nullable Double replayLagSeconds) {}
 
   /**
    * One replication slot.
@@ -95,11 +96,11 @@ public record ServerStatus(
       String type,
       boolean temporary,
       boolean active,
-      Integer activePid,
-      String restartLsn,
-      String walStatus,
-      Long safeWalSize,
-      Long retainedBytes) {}
+      @Nullable Integer activePid,
+      @Nullable String restartLsn,
+      @Nullable String walStatus,
+      @Nullable Long safeWalSize,
+      @Nullable Long retainedBytes) {}
 
   /** The position lags are measured against, as SQL. */
   private static final String POSITION =
@@ -186,11 +187,11 @@ public record ServerStatus(
         slots);
   }
 
-  private static Long toLong(String v) {
+  private static @Nullable Long toLong(@Nullable String v) {
     return v == null ? null : Long.valueOf(v);
   }
 
-  private static Double toDouble(String v) {
+  private static @Nullable Double toDouble(@Nullable String v) {
     return v == null ? null : Double.valueOf(v);
   }
 }

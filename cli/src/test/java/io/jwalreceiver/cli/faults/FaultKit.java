@@ -33,6 +33,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -311,7 +312,10 @@ final class FaultKit {
         + " WHERE state = 'streaming' AND application_name = '" + applicationName + "'"));
   }
 
-  /** Polls pg_stat_replication.flush_lsn and keeps the highest value seen since {@link #reset}. */
+  /**
+   * Polls pg_stat_replication.flush_lsn and keeps the highest value seen since the last {@link
+   * FlushSampler#takeMax}.
+   */
   static final class FlushSampler implements AutoCloseable {
     private final AtomicLong max = new AtomicLong();
     private final AtomicLong samples = new AtomicLong();
@@ -361,7 +365,7 @@ final class FaultKit {
   }
 
   /** Archive file names on one timeline: segment number to file name. */
-  static TreeMap<Long, String> segments(Path dir, TimelineId tli) {
+  static NavigableMap<Long, String> segments(Path dir, TimelineId tli) {
     TreeMap<Long, String> found = new TreeMap<>();
     try (Stream<Path> files = Files.list(dir)) {
       files.map(p -> p.getFileName().toString())
@@ -390,7 +394,7 @@ final class FaultKit {
    */
   static long assertHoldsUpTo(Path dir, PostgresServer server, TimelineId tli, long upTo,
       String context) throws IOException {
-    TreeMap<Long, String> files = segments(dir, tli);
+    NavigableMap<Long, String> files = segments(dir, tli);
     assertThat(files).as("archive %s empty while %s was acknowledged (%s)", dir, text(upTo),
         context).isNotEmpty();
     long last = SEGMENT.segmentNumber(Lsn.of(upTo - 1));
@@ -435,7 +439,7 @@ final class FaultKit {
    */
   static long assertArchiveIntact(Path dir, PostgresServer server, TimelineId tli)
       throws Exception {
-    TreeMap<Long, String> files = segments(dir, tli);
+    NavigableMap<Long, String> files = segments(dir, tli);
     assertThat(files).as("segments in %s", dir).isNotEmpty();
     long expected = files.firstKey();
     long bytes = 0;

@@ -12,7 +12,7 @@ import io.jwalreceiver.testkit.PostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.TreeMap;
+import java.util.NavigableMap;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -73,7 +73,7 @@ class PromotionIT {
 
       // Timeline 1: complete segments identical to the old primary's, then the .partial of the
       // segment the timeline ends in, holding everything below the switch point.
-      TreeMap<Long, String> old = FaultKit.segments(dir, TimelineId.FIRST);
+      NavigableMap<Long, String> old = FaultKit.segments(dir, TimelineId.FIRST);
       long switchSegment = SEGMENT.segmentNumber(Lsn.of(switchPoint));
       assertThat(old.lastKey()).isEqualTo(switchSegment);
       assertThat(old.lastEntry().getValue()).endsWith(".partial");
@@ -82,7 +82,7 @@ class PromotionIT {
           "old timeline up to the switch point");
 
       // Timeline 2 starts with the switch point's segment (holding timeline 1's WAL below it).
-      TreeMap<Long, String> next = FaultKit.segments(dir, TLI2);
+      NavigableMap<Long, String> next = FaultKit.segments(dir, TLI2);
       assertThat(next.firstKey()).isEqualTo(switchSegment);
       bytes += FaultKit.assertArchiveIntact(dir, standby, TLI2);
 

@@ -2,6 +2,7 @@
 package io.jwalreceiver.protocol.frontend;
 
 import io.jwalreceiver.protocol.ByteString;
+import io.jwalreceiver.protocol.Encodable;
 import io.jwalreceiver.protocol.MessageWriter;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -12,9 +13,10 @@ import java.util.Map;
  * Messages the client sends (protocol-notes §1.2–§1.7). Each record encodes itself; {@link
  * MessageWriter} frames it.
  */
-public sealed interface FrontendMessage {
+public sealed interface FrontendMessage extends Encodable {
 
   /** Writes the message, including its type byte and length, into the writer. */
+  @Override
   void encode(MessageWriter w);
 
   /**

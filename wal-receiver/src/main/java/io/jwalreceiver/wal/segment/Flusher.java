@@ -305,7 +305,8 @@ final class Flusher {
     }
   }
 
-  /** Waits on {@link #progress}; the caller holds the lock. */
+  /** Waits on {@link #progress}; the caller holds the lock and loops on its condition. */
+  @SuppressWarnings("WaitNotInLoop") // every caller re-checks its condition around this call
   private void awaitProgress(String what) {
     try {
       progress.await();

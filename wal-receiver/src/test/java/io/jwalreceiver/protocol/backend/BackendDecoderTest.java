@@ -40,6 +40,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -498,8 +499,9 @@ class BackendDecoderTest {
     Throwable t = catchThrowable(() -> BackendDecoder.decode(type, ByteBuffer.allocate(0)));
 
     assertProtocolViolation(t);
-    String name =
-        type >= 0x20 && type < 0x7f ? "'" + (char) type + "'" : "0x" + typeHex.toLowerCase();
+    String name = type >= 0x20 && type < 0x7f
+        ? "'" + (char) type + "'"
+        : "0x" + typeHex.toLowerCase(Locale.ROOT);
     assertThat(t).hasMessageContaining("unexpected message type " + name);
   }
 
