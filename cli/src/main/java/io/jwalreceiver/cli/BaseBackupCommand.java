@@ -10,7 +10,6 @@ import io.jwalreceiver.basebackup.BackupResult;
 import io.jwalreceiver.basebackup.BaseBackup;
 import io.jwalreceiver.basebackup.BaseBackupRequest;
 import io.jwalreceiver.basebackup.sink.TablespaceMapping;
-import io.jwalreceiver.session.ConnInfo;
 import io.jwalreceiver.session.ConnectionConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -340,7 +339,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
         manifestChecksums,
         !noVerifyChecksums,
         interval,
-        writeRecoveryConf ? connection.primaryConninfo(cli, config, explicitDbname()) : null,
+        writeRecoveryConf ? connection.primaryConninfo(cli, config, config.explicitDatabase()) : null,
         compression,
         targetName,
         targetDetail,
@@ -359,17 +358,6 @@ public final class BaseBackupCommand implements Callable<Integer> {
     }
     progress.done(result);
     return ExitCodes.OK;
-  }
-
-  /** The database named explicitly (-d dbname=… or PGDATABASE); 17+ writes it with -R. */
-  private String explicitDbname() {
-    String db = null;
-    if (connection.dbname != null) {
-      db = ConnInfo.parse(connection.dbname).get("dbname");
-    } else {
-      db = cli.env().get("PGDATABASE");
-    }
-    return db == null || db.isEmpty() || db.equals("replication") ? null : db;
   }
 
   /** pg_basebackup's -r parsing: kB/s, suffix k (no-op) or M (×1024), 32 kB/s … 1 GB/s. */

@@ -670,6 +670,10 @@ public final class ConnInfo {
         explicitSettings(
             new CommandLine(dbnameOrConninfo, host, port, user, password), env, homeDir);
     String database = dbnameOrConninfo != null ? given.get("dbname") : null;
+    // What pg_basebackup 17+ writes with -R: the conninfo's dbname with -d, else PGDATABASE
+    // (with -d, given.get("dbname") is "replication" when the conninfo names none).
+    String named = nonEmpty(dbnameOrConninfo != null ? database : env.get("PGDATABASE"));
+    String explicitDatabase = REPLICATION_DATABASE.equals(named) ? null : named;
     if (database == null) {
       database = nonEmpty(setting(given, env, "dbname", "PGDATABASE"));
       if (database == null) {
@@ -778,25 +782,25 @@ public final class ConnInfo {
     String requireAuth = nonEmpty(setting(given, env, "require_auth", "PGREQUIREAUTH"));
     RequireAuth.parse(requireAuth); // libpq rejects a bad list with the options, before connecting
 
-    return new ConnectionConfig(
-        hostValue,
-        portNumber,
-        userValue,
-        database,
-        applicationName,
-        fallback,
-        passwordValue,
-        passFile,
-        null,
-        sslMode,
-        sslRootCert,
-        channelBinding,
-        connectTimeout,
-        "true",
-        hostAddrValue,
-        tls,
-        requireAuth,
-        nonEmpty(gssEncMode));
+    return ConnectionConfig.builder()
+        .host(hostValue)
+        .port(portNumber)
+        .user(userValue)
+        .database(database)
+        .applicationName(applicationName)
+        .fallbackApplicationName(fallback)
+        .password(passwordValue)
+        .passFile(passFile)
+        .sslMode(sslMode)
+        .sslRootCert(sslRootCert)
+        .channelBinding(channelBinding)
+        .connectTimeout(connectTimeout)
+        .hostAddr(hostAddrValue)
+        .tls(tls)
+        .requireAuth(requireAuth)
+        .gssEncMode(nonEmpty(gssEncMode))
+        .explicitDatabase(explicitDatabase)
+        .build();
   }
 
   /**

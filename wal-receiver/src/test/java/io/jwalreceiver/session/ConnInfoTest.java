@@ -390,6 +390,32 @@ class ConnInfoTest {
     assertThat(resolve(dbname, null, null, null, env).database()).isEqualTo(expected);
   }
 
+  static Stream<Arguments> explicitDatabases() {
+    Map<String, String> env = Map.of("PGDATABASE", "envdb");
+    return Stream.of(
+        arguments(null, Map.of(), null),
+        arguments(null, env, "envdb"),
+        arguments(null, Map.of("PGDATABASE", ""), null),
+        arguments(null, Map.of("PGDATABASE", "replication"), null),
+        arguments("host=h", env, null),
+        arguments("", env, null),
+        arguments("dbname=cidb", env, "cidb"),
+        arguments("dbname=replication", env, null),
+        arguments("dbname=''", env, null),
+        arguments("postgresql://h/uridb", env, "uridb"));
+  }
+
+  /**
+   * The database pg_basebackup 17+ writes with -R: the -d conninfo's dbname, else (without -d)
+   * PGDATABASE; never replication. Resolution records it so the command need not parse -d again.
+   */
+  @ParameterizedTest
+  @MethodSource("explicitDatabases")
+  void recordsTheDatabaseNamedExplicitly(
+      String dbname, Map<String, String> env, String expected) {
+    assertThat(resolve(dbname, null, null, null, env).explicitDatabase()).isEqualTo(expected);
+  }
+
   @Test
   void alwaysAsksForPhysicalReplication() {
     ConnectionConfig cfg =

@@ -57,11 +57,11 @@ class HostileAuthServerTest {
     byte[] offer = frame('R', WireBytes.create().int32(10)
         .cString("SCRAM-SHA-256-PLUS").cString("SCRAM-SHA-256").int8(0).toArray());
     try (FakeServer server = new FakeServer(true, offer, okAndReady())) {
-      ConnectionConfig cfg = ConnectionConfig.of("127.0.0.1", server.port(), "repl")
-          .withPassword("pw")
-          .withSslMode(SslMode.REQUIRE)
-          .withChannelBinding(ChannelBinding.REQUIRE)
-          .withConnectTimeout(Duration.ofSeconds(10));
+      ConnectionConfig cfg = ConnectionConfig.builder()
+          .host("127.0.0.1").port(server.port()).user("repl").password("pw")
+          .sslMode(SslMode.REQUIRE)
+          .channelBinding(ChannelBinding.REQUIRE)
+          .connectTimeout(Duration.ofSeconds(10)).build();
 
       PgException e = assertTimeoutPreemptively(HANG_GUARD, () -> catchThrowableOfType(
           PgException.class, () -> {
@@ -86,11 +86,11 @@ class HostileAuthServerTest {
   void requireAuthScramSendsNoCleartextPassword() throws Exception {
     byte[] askCleartext = frame('R', WireBytes.create().int32(3).toArray());
     try (FakeServer server = new FakeServer(false, askCleartext, okAndReady())) {
-      ConnectionConfig cfg = ConnectionConfig.of("127.0.0.1", server.port(), "repl")
-          .withPassword("the-password")
-          .withSslMode(SslMode.DISABLE)
-          .withRequireAuth("scram-sha-256")
-          .withConnectTimeout(Duration.ofSeconds(10));
+      ConnectionConfig cfg = ConnectionConfig.builder()
+          .host("127.0.0.1").port(server.port()).user("repl").password("the-password")
+          .sslMode(SslMode.DISABLE)
+          .requireAuth("scram-sha-256")
+          .connectTimeout(Duration.ofSeconds(10)).build();
 
       PgException e = assertTimeoutPreemptively(HANG_GUARD, () -> catchThrowableOfType(
           PgException.class, () -> ReplicationConnection.open(cfg).close()));

@@ -30,9 +30,9 @@ class ReplicationConnectionIT {
   }
 
   private static ConnectionConfig tcp(PostgresServer server, String user) {
-    return ConnectionConfig.of(server.host(), server.port(), user)
-        .withSslMode(SslMode.DISABLE)
-        .withConnectTimeout(Duration.ofSeconds(20));
+    return ConnectionConfig.builder()
+        .host(server.host()).port(server.port()).user(user).sslMode(SslMode.DISABLE)
+        .connectTimeout(Duration.ofSeconds(20)).build();
   }
 
   private static void assertUsable(ReplicationConnection c, int major) {
@@ -55,7 +55,8 @@ class ReplicationConnectionIT {
   void authenticatesWithCleartextPassword(int major) {
     PostgresServer server = PostgresServer.shared(major);
     try (ReplicationConnection c = ReplicationConnection.open(
-        tcp(server, PostgresServer.REPL_PASSWORD).withPassword(PostgresServer.PASSWORD))) {
+        tcp(server, PostgresServer.REPL_PASSWORD).toBuilder().password(PostgresServer.PASSWORD)
+            .build())) {
       assertUsable(c, major);
     }
   }
@@ -65,7 +66,8 @@ class ReplicationConnectionIT {
   void authenticatesWithMd5(int major) {
     PostgresServer server = PostgresServer.shared(major);
     try (ReplicationConnection c = ReplicationConnection.open(
-        tcp(server, PostgresServer.REPL_MD5).withPassword(PostgresServer.PASSWORD))) {
+        tcp(server, PostgresServer.REPL_MD5).toBuilder().password(PostgresServer.PASSWORD)
+            .build())) {
       assertUsable(c, major);
     }
   }
@@ -75,7 +77,8 @@ class ReplicationConnectionIT {
   void authenticatesWithScram(int major) {
     PostgresServer server = PostgresServer.shared(major);
     try (ReplicationConnection c = ReplicationConnection.open(
-        tcp(server, PostgresServer.REPL_SCRAM).withPassword(PostgresServer.PASSWORD))) {
+        tcp(server, PostgresServer.REPL_SCRAM).toBuilder().password(PostgresServer.PASSWORD)
+            .build())) {
       assertUsable(c, major);
       assertThat(c.isChannelBound()).isFalse();
     }
@@ -85,11 +88,12 @@ class ReplicationConnectionIT {
   @MethodSource("versions")
   void bindsScramToTheTlsChannelWithVerifyFull(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
-    ConnectionConfig cfg = ConnectionConfig.of(server.host(), server.port(), PostgresServer.REPL_TLS)
-        .withPassword(PostgresServer.PASSWORD)
-        .withSslMode(SslMode.VERIFY_FULL)
-        .withSslRootCert(server.caCertFile())
-        .withChannelBinding(ChannelBinding.REQUIRE);
+    ConnectionConfig cfg = ConnectionConfig.builder()
+        .host(server.host()).port(server.port()).user(PostgresServer.REPL_TLS)
+        .password(PostgresServer.PASSWORD)
+        .sslMode(SslMode.VERIFY_FULL)
+        .sslRootCert(server.caCertFile())
+        .channelBinding(ChannelBinding.REQUIRE).build();
     try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
       assertUsable(c, major);
       assertThat(c.isTls()).isTrue();
@@ -101,8 +105,9 @@ class ReplicationConnectionIT {
   @MethodSource("versions")
   void prefersTlsWhenTheServerOffersIt(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
-    ConnectionConfig cfg = ConnectionConfig.of(server.host(), server.port(), PostgresServer.REPL_SCRAM)
-        .withPassword(PostgresServer.PASSWORD);
+    ConnectionConfig cfg = ConnectionConfig.builder()
+        .host(server.host()).port(server.port()).user(PostgresServer.REPL_SCRAM)
+        .password(PostgresServer.PASSWORD).build();
     try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
       assertThat(c.isTls()).isTrue();
       assertThat(c.isChannelBound()).isTrue();
@@ -114,8 +119,8 @@ class ReplicationConnectionIT {
   void refusesChannelBindingRequireWithoutTls(int major) {
     PostgresServer server = PostgresServer.shared(major);
     ConnectionConfig cfg = tcp(server, PostgresServer.REPL_SCRAM)
-        .withPassword(PostgresServer.PASSWORD)
-        .withChannelBinding(ChannelBinding.REQUIRE);
+        .toBuilder().password(PostgresServer.PASSWORD)
+        .channelBinding(ChannelBinding.REQUIRE).build();
     assertThatThrownBy(() -> ReplicationConnection.open(cfg).close())
         .isInstanceOf(PgException.class)
         .hasMessage("connection to server at \"" + server.host() + "\", port " + server.port()

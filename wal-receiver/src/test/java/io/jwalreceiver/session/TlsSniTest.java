@@ -99,10 +99,10 @@ class TlsSniTest {
                 }
               });
       ConnectionConfig cfg =
-          ConnectionConfig.of(host, listener.getLocalPort(), "nobody")
-              .withSslMode(SslMode.REQUIRE)
-              .withConnectTimeout(Duration.ofSeconds(10))
-              .withTls(new TlsOptions(null, null, null, null, null, null, null, sni, null));
+          ConnectionConfig.builder()
+              .host(host).port(listener.getLocalPort()).user("nobody").sslMode(SslMode.REQUIRE)
+              .connectTimeout(Duration.ofSeconds(10))
+              .tls(new TlsOptions(null, null, null, null, null, null, null, sni, null)).build();
       try {
         ReplicationConnection.open(cfg).close();
       } catch (RuntimeException expected) {

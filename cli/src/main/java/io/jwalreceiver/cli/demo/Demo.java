@@ -357,9 +357,9 @@ public final class Demo {
     say.say("the same with jwalreceiver (running here in the background):");
     say.command(Cli.PROGRAM + " receivewal " + String.join(" ", args));
 
-    ConnectionConfig config = ConnectionConfig.of(DemoServer.HOST, primary.port(), ROLE)
-        .withPassFile(passFile)
-        .withFallbackApplicationName("pg_receivewal");
+    ConnectionConfig config = ConnectionConfig.builder()
+        .host(DemoServer.HOST).port(primary.port()).user(ROLE).passFile(passFile)
+        .fallbackApplicationName("pg_receivewal").build();
     CountDownLatch streaming = new CountDownLatch(1);
     AtomicReference<RuntimeException> failure = new AtomicReference<>();
     WalReceiver receiver = new WalReceiver(

@@ -86,11 +86,11 @@ final class DemoServer {
 
   /** Runs SQL statements, one simple query each, as the superuser; returns the last result. */
   QueryResult sql(String database, String... statements) {
-    ConnectionConfig config = ConnectionConfig.of(HOST, port, SUPERUSER)
-        .withReplication(null)
-        .withDatabase(database)
-        .withFallbackApplicationName("jwalreceiver demo")
-        .withConnectTimeout(Duration.ofSeconds(10));
+    ConnectionConfig config = ConnectionConfig.builder()
+        .host(HOST).port(port).user(SUPERUSER).replication(null)
+        .database(database)
+        .fallbackApplicationName("jwalreceiver demo")
+        .connectTimeout(Duration.ofSeconds(10)).build();
     try (ReplicationConnection c = ReplicationConnection.open(config)) {
       QueryResult last = null;
       for (String sql : statements) {
