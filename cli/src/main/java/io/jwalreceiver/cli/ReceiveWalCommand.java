@@ -4,9 +4,10 @@ package io.jwalreceiver.cli;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
+import io.jwalreceiver.SqlText;
 import io.jwalreceiver.TimelineId;
-import io.jwalreceiver.protocol.command.ReplicationCommand;
 import io.jwalreceiver.session.ConnectionConfig;
+import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.compress.Compression;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -181,7 +183,8 @@ public final class ReceiveWalCommand implements Callable<Integer> {
       if (verbose) {
         cli.info("dropping replication slot \"" + slot + "\"");
       }
-      return runSlotCommand(config, new ReplicationCommand.DropReplicationSlot(slot, false), false);
+      SqlText.validateSlotName(slot);
+      return runSlotCommand(config, c -> c.dropSlot(slot, false), false);
     }
     if (createSlot) {
       if (verbose) {
@@ -190,8 +193,8 @@ public final class ReceiveWalCommand implements Callable<Integer> {
       // pg_receivewal creates the slot without RESERVE_WAL (restart_lsn stays NULL until the
       // first stream).
       // Like pg_receivewal, --create-slot only creates the slot and exits.
-      return runSlotCommand(
-          config, new ReplicationCommand.CreateReplicationSlot(slot, false, false), ifNotExists);
+      SqlText.validateSlotName(slot);
+      return runSlotCommand(config, c -> c.createPhysicalSlot(slot, false, false), ifNotExists);
     }
 
     if (metricsAddress != null && metricsPort == null) {
@@ -337,7 +340,8 @@ public final class ReceiveWalCommand implements Callable<Integer> {
     }
   }
 
-  private int runSlotCommand(ConnectionConfig config, ReplicationCommand command, boolean tolerateExisting) {
+  private int runSlotCommand(
+      ConnectionConfig config, Consumer<ReplicationConnection> command, boolean tolerateExisting) {
     return SlotCommands.run(cli, config, command,
         tolerateExisting ? SqlState.DUPLICATE_OBJECT : null,
         verbose ? "replication slot \"" + slot + "\" already exists" : null);

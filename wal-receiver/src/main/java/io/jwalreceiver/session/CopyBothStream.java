@@ -243,6 +243,44 @@ public final class CopyBothStream {
     }
   }
 
+  /**
+   * Reads START_REPLICATION's answer (already sent as {@code text}): CopyBothResponse enters the
+   * stream; a result row naming the next timeline (the start was the end of an older timeline)
+   * gives a stream that reports {@link Event#END_OF_TIMELINE} at once.
+   *
+   * @throws PgException the server's refusal, worded {@code could not send replication command
+   *     "…": …} as pg_receivewal words it
+   */
+  static CopyBothStream enter(ReplicationConnection connection, String text) {
+    PgException error = null;
+    NextTimeline next = null;
+    while (true) {
+      BackendMessage m = connection.nextMessage();
+      if (m instanceof BackendMessage.CopyResponse cr && cr.direction() == 'W' && error == null) {
+        return new CopyBothStream(connection, null);
+      } else if (m instanceof ErrorResponse er) {
+        error = new PgException("could not send replication command \"" + text + "\": ", er.error());
+      } else if (m instanceof RowDescription || m instanceof CommandComplete) {
+        continue;
+      } else if (m instanceof DataRow dr) {
+        next = parseNextTimeline(dr);
+      } else if (m instanceof ReadyForQuery) {
+        if (error != null) {
+          connection.markReady();
+          throw error;
+        }
+        if (next == null) {
+          connection.markReady();
+          throw Wire.violation("START_REPLICATION completed without streaming");
+        }
+        // The connection stays busy: the stream reports the end of the timeline first.
+        return new CopyBothStream(connection, next);
+      } else {
+        throw ReplicationConnection.unexpected(m, "START_REPLICATION");
+      }
+    }
+  }
+
   static NextTimeline parseNextTimeline(DataRow row) {
     if (row.values().size() < 2 || row.values().get(0) == null || row.values().get(1) == null) {
       throw new PgException(

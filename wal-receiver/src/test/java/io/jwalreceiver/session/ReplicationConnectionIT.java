@@ -162,8 +162,17 @@ class ReplicationConnectionIT {
     String reserved = "it_reserved_" + major;
     String lazy = "it_lazy_" + major;
     try (ReplicationConnection c = ReplicationConnection.open(tcp(server, PostgresServer.REPL_TRUST))) {
-      c.createPhysicalSlot(reserved, false, true);
-      c.createPhysicalSlot(lazy, false, false);
+      CreatedSlot created = c.createPhysicalSlot(reserved, false, true);
+      assertThat(c.lastCommand()).isEqualTo("CREATE_REPLICATION_SLOT \"" + reserved + "\" PHYSICAL"
+          + (major >= 15 ? " (RESERVE_WAL)" : " RESERVE_WAL"));
+      assertThat(created.slotName()).isEqualTo(reserved);
+      assertThat(created.consistentPoint()).isNotNull();
+      assertThat(created.snapshotName()).isNull();
+      assertThat(created.outputPlugin()).isNull();
+      CreatedSlot lazyCreated = c.createPhysicalSlot(lazy, false, false);
+      assertThat(lazyCreated.slotName()).isEqualTo(lazy);
+      // Without RESERVE_WAL the server reports 0/0: nothing is reserved yet.
+      assertThat(lazyCreated.consistentPoint()).isEqualTo(Lsn.parse("0/0"));
       assertThat(server.queryString(
               "SELECT restart_lsn IS NOT NULL FROM pg_replication_slots WHERE slot_name = '"
                   + reserved + "'"))
@@ -192,6 +201,7 @@ class ReplicationConnectionIT {
           .hasMessageContaining("already exists");
       c.dropSlot(reserved, false);
       c.dropSlot(lazy, true);
+      assertThat(c.lastCommand()).isEqualTo("DROP_REPLICATION_SLOT \"" + lazy + "\" WAIT");
       assertThatThrownBy(() -> c.dropSlot(reserved, false))
           .isInstanceOf(PgException.class)
           .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.UNDEFINED_OBJECT))
