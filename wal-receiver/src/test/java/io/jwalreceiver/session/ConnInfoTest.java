@@ -212,7 +212,7 @@ class ConnInfoTest {
   @Test
   void uriParserRejectsStringsWithoutAUriPrefix() {
     assertConnectionError(
-        () -> ConnInfo.parseUri("host=x"),
+        () -> ConnInfoParser.parseUri("host=x"),
         "invalid URI propagated to internal parser routine: \"host=x\"");
   }
 
