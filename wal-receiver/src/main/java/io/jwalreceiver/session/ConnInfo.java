@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * libpq-compatible connection settings: parses conninfo strings ({@code host=h port=5432}) and
@@ -180,13 +181,13 @@ public final class ConnInfo {
    * checking the file system with {@link Files#exists}.
    */
   public static ConnectionConfig resolve(
-      String dbnameOrConninfo,
-      String host,
-      String port,
-      String user,
+      @Nullable String dbnameOrConninfo,
+      @Nullable String host,
+      @Nullable String port,
+      @Nullable String user,
       Map<String, String> env,
       String osUserName,
-      Path homeDir,
+      @Nullable Path homeDir,
       String fallbackApplicationName) {
     return resolve(
         dbnameOrConninfo, host, port, user, env, osUserName, homeDir, fallbackApplicationName,
@@ -196,14 +197,14 @@ public final class ConnInfo {
   /** As {@link #resolve(String, String, String, String, String, Map, String, Path, String,
    * Predicate)} without a password from the command line. */
   public static ConnectionConfig resolve(
-      String dbnameOrConninfo,
-      String host,
-      String port,
-      String user,
+      @Nullable String dbnameOrConninfo,
+      @Nullable String host,
+      @Nullable String port,
+      @Nullable String user,
       Map<String, String> env,
       String osUserName,
-      Path homeDir,
-      String fallbackApplicationName,
+      @Nullable Path homeDir,
+      @Nullable String fallbackApplicationName,
       Predicate<Path> exists) {
     return resolve(
         dbnameOrConninfo,
@@ -291,15 +292,15 @@ public final class ConnInfo {
    *     target_session_attrs or load_balance_hosts (see {@link TlsSettings})
    */
   public static ConnectionConfig resolve(
-      String dbnameOrConninfo,
-      String host,
-      String port,
-      String user,
-      String password,
+      @Nullable String dbnameOrConninfo,
+      @Nullable String host,
+      @Nullable String port,
+      @Nullable String user,
+      @Nullable String password,
       Map<String, String> env,
       String osUserName,
-      Path homeDir,
-      String fallbackApplicationName,
+      @Nullable Path homeDir,
+      @Nullable String fallbackApplicationName,
       Predicate<Path> exists) {
     return ConnInfoResolver.resolve(
         new CommandLine(dbnameOrConninfo, host, port, user, password), env, osUserName, homeDir,
@@ -316,7 +317,11 @@ public final class ConnInfo {
    * @param password the password typed for {@code -W}, or null
    */
   public record CommandLine(
-      String dbnameOrConninfo, String host, String port, String user, String password) {}
+      @Nullable String dbnameOrConninfo,
+      @Nullable String host,
+      @Nullable String port,
+      @Nullable String user,
+      @Nullable String password) {}
 
   /**
    * The keywords {@code -R} writes into {@code primary_conninfo}, as pg_basebackup 18 renders
@@ -338,9 +343,9 @@ public final class ConnInfo {
   public static Map<String, String> primaryConninfo(
       CommandLine args,
       Map<String, String> env,
-      Path homeDir,
+      @Nullable Path homeDir,
       ConnectionConfig resolved,
-      String dbname) {
+      @Nullable String dbname) {
     return PrimaryConninfo.render(args, env, homeDir, resolved, dbname);
   }
 
@@ -349,7 +354,7 @@ public final class ConnInfo {
    * directory of the user's passwd entry (which is what Java's {@code user.home} holds); null
    * when neither is known.
    */
-  public static Path homeDirectory(Map<String, String> env) {
+  public static @Nullable Path homeDirectory(Map<String, String> env) {
     String home = ConnInfoResolver.nonEmpty(env.get("HOME"));
     if (home == null) {
       home = ConnInfoResolver.nonEmpty(System.getProperty("user.home"));

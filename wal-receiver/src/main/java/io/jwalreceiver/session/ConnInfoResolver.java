@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * From the command line's connection options, the {@code -d} conninfo (through {@link
@@ -29,7 +30,8 @@ final class ConnInfoResolver {
    * Predicate)}.
    */
   static ConnectionConfig resolve(ConnInfo.CommandLine args, Map<String, String> env,
-      String osUserName, Path homeDir, String fallbackApplicationName, Predicate<Path> exists) {
+      String osUserName, @Nullable Path homeDir, @Nullable String fallbackApplicationName,
+      Predicate<Path> exists) {
     Objects.requireNonNull(env, "env");
     Objects.requireNonNull(osUserName, "osUserName");
     Objects.requireNonNull(exists, "exists");
@@ -179,7 +181,7 @@ final class ConnInfoResolver {
    * given.
    */
   static Map<String, String> explicitSettings(
-      ConnInfo.CommandLine args, Map<String, String> env, Path homeDir) {
+      ConnInfo.CommandLine args, Map<String, String> env, @Nullable Path homeDir) {
     Map<String, String> given = new LinkedHashMap<>();
     if (args.dbnameOrConninfo() != null) {
       given.put("dbname", ConnInfo.REPLICATION_DATABASE);
@@ -201,7 +203,7 @@ final class ConnInfoResolver {
    * PGSYSCONFDIR/pg_service.conf}) only when the user's file has no such section.
    */
   private static void addService(
-      Map<String, String> given, Map<String, String> env, Path homeDir) {
+      Map<String, String> given, Map<String, String> env, @Nullable Path homeDir) {
     String service = given.containsKey("service") ? given.get("service") : env.get("PGSERVICE");
     if (service == null) {
       return;
@@ -254,7 +256,7 @@ final class ConnInfoResolver {
   }
 
   /** libpq's {@code count_comma_separated_elems}; 0 for an unset or empty value. */
-  private static int listLength(String value) {
+  private static int listLength(@Nullable String value) {
     if (value == null || value.isEmpty()) {
       return 0;
     }
@@ -284,7 +286,7 @@ final class ConnInfoResolver {
         "random");
   }
 
-  private static void checkChoice(String keyword, String value, String... allowed) {
+  private static void checkChoice(String keyword, @Nullable String value, String... allowed) {
     if (value != null && !List.of(allowed).contains(value)) {
       throw fail("invalid " + keyword + " value: \"" + value + "\"");
     }
@@ -352,33 +354,35 @@ final class ConnInfoResolver {
    * postgresql.crt}, {@code postgresql.key}, {@code root.crl}; used only if it exists when
    * connecting, as libpq skips a missing certificate or CRL), or null without a home directory.
    */
-  static Path clientFile(String value, Path homeDir, String defaultName) {
+  static @Nullable Path clientFile(
+      @Nullable String value, @Nullable Path homeDir, String defaultName) {
     if (value != null && !value.isEmpty()) {
       return Path.of(value);
     }
     return homeDir == null ? null : homeDir.resolve(".postgresql").resolve(defaultName);
   }
 
-  private static Path defaultRootCert(Path homeDir, Predicate<Path> exists) {
+  private static @Nullable Path defaultRootCert(@Nullable Path homeDir, Predicate<Path> exists) {
     Path rootCrt = clientFile(null, homeDir, "root.crt");
     return rootCrt != null && exists.test(rootCrt) ? rootCrt : null;
   }
 
   /** An explicit value (command line or conninfo) if given, else the environment variable. */
-  private static String setting(
+  private static @Nullable String setting(
       Map<String, String> given, Map<String, String> env, String keyword, String envVar) {
     String value = given.get(keyword);
     return value != null ? value : env.get(envVar);
   }
 
   /** Records an explicit keyword; empty values are dropped, as the tools drop them. */
-  private static void putGiven(Map<String, String> given, String keyword, String value) {
+  private static void putGiven(
+      Map<String, String> given, String keyword, @Nullable String value) {
     if (value != null && !value.isEmpty()) {
       given.put(keyword, value);
     }
   }
 
-  private static String firstListElement(String value) {
+  private static @Nullable String firstListElement(@Nullable String value) {
     if (value == null) {
       return null;
     }
@@ -386,11 +390,11 @@ final class ConnInfoResolver {
     return comma < 0 ? value : value.substring(0, comma);
   }
 
-  private static Path pathOrNull(String value) {
+  private static @Nullable Path pathOrNull(@Nullable String value) {
     return value == null || value.isEmpty() ? null : Path.of(value);
   }
 
-  static String nonEmpty(String value) {
+  static @Nullable String nonEmpty(@Nullable String value) {
     return value == null || value.isEmpty() ? null : value;
   }
 }

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSocket;
@@ -130,7 +131,7 @@ final class Connector {
 
   private static boolean isTlsFailure(PgException e) {
     return !e.fromServer()
-        && (e.getMessage().contains("SSL error") || e.getCause() instanceof Tls.SetupFailure);
+        && (String.valueOf(e.getMessage()).contains("SSL error") || e.getCause() instanceof Tls.SetupFailure);
   }
 
   private static ReplicationConnection attempt(
@@ -152,7 +153,7 @@ final class Connector {
   private static ReplicationConnection startup(
       ConnectionConfig cfg,
       Transport transport,
-      SSLSocket tls,
+      @Nullable SSLSocket tls,
       long deadline,
       String where,
       Consumer<ServerError> notices) {
@@ -175,7 +176,8 @@ final class Connector {
     writer.send(new FrontendMessage.StartupMessage(params));
 
     Authenticator auth =
-        new Authenticator(cfg, tls != null, () -> tlsServerEndPoint(tls));
+        new Authenticator(
+            cfg, tls != null, () -> tlsServerEndPoint(Objects.requireNonNull(tls, "tls")));
     Map<String, String> parameters = new LinkedHashMap<>();
     int pid = 0;
     while (true) {

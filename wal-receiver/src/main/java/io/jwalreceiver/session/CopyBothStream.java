@@ -21,6 +21,7 @@ import io.jwalreceiver.protocol.replication.ReplicationDecoder;
 import io.jwalreceiver.protocol.replication.StandbyStatusUpdate;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The COPY BOTH phase after START_REPLICATION: WAL and keepalives in, status updates out.
@@ -55,12 +56,12 @@ public final class CopyBothStream {
   private final MessageWriter writer;
   private final ReentrantLock sendLock = new ReentrantLock();
   private final ReplicationDecoder decoder = new ReplicationDecoder();
-  private NextTimeline immediateNext;
+  private @Nullable NextTimeline immediateNext;
   private boolean serverCopyDone;
   private boolean clientCopyDone;
   private boolean finished;
 
-  CopyBothStream(ReplicationConnection connection, NextTimeline immediateNext) {
+  CopyBothStream(ReplicationConnection connection, @Nullable NextTimeline immediateNext) {
     this.connection = connection;
     this.reader = connection.reader();
     this.writer = connection.writer();
@@ -195,7 +196,7 @@ public final class CopyBothStream {
    * what the server still sends until it completes the command. Returns the next timeline if the
    * server happened to end the timeline at the same time, else null.
    */
-  public NextTimeline finish() {
+  public @Nullable NextTimeline finish() {
     if (finished) {
       return null;
     }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What {@code -R} writes into {@code primary_conninfo}: pg_basebackup 18's rendering of libpq's
@@ -75,9 +76,9 @@ final class PrimaryConninfo {
   static Map<String, String> render(
       ConnInfo.CommandLine args,
       Map<String, String> env,
-      Path homeDir,
+      @Nullable Path homeDir,
       ConnectionConfig resolved,
-      String dbname) {
+      @Nullable String dbname) {
     Map<String, String> given = ConnInfoResolver.explicitSettings(args, env, homeDir);
     Map<String, String> out = new LinkedHashMap<>();
     for (String keyword : ConnInfo.KEYWORDS) {

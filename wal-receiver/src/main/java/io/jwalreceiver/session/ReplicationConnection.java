@@ -397,7 +397,7 @@ public final class ReplicationConnection implements AutoCloseable {
    * {@code server_version} to {@code server_version_num}: {@code 16.2} → 160002, {@code 13.18
    * (Debian …)} → 130018, {@code 18beta1} → 180000.
    */
-  static int parseServerVersion(String v) {
+  static int parseServerVersion(@Nullable String v) {
     if (v == null) {
       throw Wire.violation("server did not report server_version");
     }

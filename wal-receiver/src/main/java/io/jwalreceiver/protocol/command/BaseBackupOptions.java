@@ -4,6 +4,7 @@ package io.jwalreceiver.protocol.command;
 import java.util.ArrayList;
 import java.util.List;
 import io.jwalreceiver.SqlText;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The options of BASE_BACKUP (protocol-notes §2.8), rendered in the syntax the server speaks:
@@ -36,11 +37,11 @@ public record BaseBackupOptions(
     boolean tablespaceMap,
     boolean verifyChecksums,
     String manifest,
-    String manifestChecksums,
-    String target,
-    String targetDetail,
-    String compression,
-    String compressionDetail,
+    @Nullable String manifestChecksums,
+    @Nullable String target,
+    @Nullable String targetDetail,
+    @Nullable String compression,
+    @Nullable String compressionDetail,
     boolean incremental) {
 
   /** pg_basebackup's defaults (plain format, {@code -X stream}). */
