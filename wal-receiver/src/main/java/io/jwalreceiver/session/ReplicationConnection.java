@@ -249,7 +249,8 @@ public final class ReplicationConnection implements AutoCloseable {
    *
    * @param slotName the slot, or null to stream without one
    */
-  public CopyBothStream startReplication(String slotName, Lsn start, TimelineId timeline) {
+  public CopyBothStream startReplication(
+      @Nullable String slotName, Lsn start, TimelineId timeline) {
     String text = new ReplicationCommand.StartReplication(slotName, start, timeline)
         .text(serverVersionNum);
     send(text);

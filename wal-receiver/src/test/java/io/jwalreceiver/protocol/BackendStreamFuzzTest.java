@@ -11,6 +11,7 @@ import io.jwalreceiver.protocol.backend.BackendMessage;
 import io.jwalreceiver.protocol.replication.ReplicationDecoder;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Fuzz targets for what a server (or anything pretending to be one) sends: the frame reader and
@@ -128,8 +129,9 @@ class BackendStreamFuzzTest {
       assertThat(replication.dataStart()).isEqualTo(data.getLong(start + 1));
       assertThat(replication.walEnd()).isEqualTo(data.getLong(start + 9));
       assertThat(replication.sendTime()).isEqualTo(data.getLong(start + 17));
-      assertThat(replication.payload().position()).isEqualTo(start + 25);
-      assertThat(replication.payload().limit()).isEqualTo(end);
+      ByteBuffer payload = Objects.requireNonNull(replication.payload(), "XLogData payload");
+      assertThat(payload.position()).isEqualTo(start + 25);
+      assertThat(payload.limit()).isEqualTo(end);
     } else {
       assertThat(kind).isEqualTo(ReplicationDecoder.PRIMARY_KEEPALIVE);
       assertThat(end - start).isGreaterThanOrEqualTo(18);

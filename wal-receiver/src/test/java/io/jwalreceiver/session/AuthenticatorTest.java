@@ -26,6 +26,7 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The authenticator alone: backend authentication requests in, frontend messages out. SCRAM is
@@ -48,7 +49,7 @@ class AuthenticatorTest {
   /** Stand-in tls-server-end-point data (a SHA-256 hash is 32 bytes). */
   private static final byte[] END_POINT = new byte[32];
 
-  private static ConnectionConfig cfg(ChannelBinding binding, String requireAuth) {
+  private static ConnectionConfig cfg(ChannelBinding binding, @Nullable String requireAuth) {
     return ConnectionConfig.builder()
         .host("db.example").port(5432).user("user").password("pencil")
         .channelBinding(binding)
@@ -59,7 +60,7 @@ class AuthenticatorTest {
     return new Authenticator(cfg, tls, () -> END_POINT.clone(), () -> RFC_NONCE, "user");
   }
 
-  private static Authenticator rfc(ChannelBinding binding, String requireAuth) {
+  private static Authenticator rfc(ChannelBinding binding, @Nullable String requireAuth) {
     return rfc(cfg(binding, requireAuth), false);
   }
 
