@@ -71,7 +71,7 @@ final class Tls {
     private static final long serialVersionUID = 1L;
 
     SetupFailure(PgException e) {
-      super(e.sqlState(), e.getMessage(), e.detail(), e.hint(), e);
+      super(e.sqlState(), String.valueOf(e.getMessage()), e.detail(), e.hint(), e);
     }
   }
 

@@ -231,7 +231,7 @@ class ReplicationConnectionIT {
     do {
       count = server.queryString(
           "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
-    } while (!count.equals("0") && System.nanoTime() < deadline);
+    } while (!"0".equals(count) && System.nanoTime() < deadline);
     assertThat(count).isEqualTo("0");
   }
 

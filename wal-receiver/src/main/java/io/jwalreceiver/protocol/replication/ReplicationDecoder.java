@@ -91,8 +91,16 @@ public final class ReplicationDecoder {
     return replyRequested;
   }
 
-  /** XLogData: the WAL bytes, borrowed (see the class comment); null after a keepalive. */
-  public @Nullable ByteBuffer payload() {
-    return payload;
+  /**
+   * XLogData: the WAL bytes, borrowed (see the class comment).
+   *
+   * @throws IllegalStateException when the last message decoded was not XLogData
+   */
+  public ByteBuffer payload() {
+    ByteBuffer p = payload;
+    if (p == null) {
+      throw new IllegalStateException("no XLogData payload: the last message was a keepalive");
+    }
+    return p;
   }
 }
