@@ -185,19 +185,19 @@ public record BaseBackupOptions(
         targetDetail, compression, compressionDetail, incremental);
   }
 
-  public BaseBackupOptions withManifestChecksums(String v) {
+  public BaseBackupOptions withManifestChecksums(@Nullable String v) {
     return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
         maxRateKb, tablespaceMap, verifyChecksums, manifest, v, target,
         targetDetail, compression, compressionDetail, incremental);
   }
 
-  public BaseBackupOptions withTarget(String v, String detail) {
+  public BaseBackupOptions withTarget(@Nullable String v, @Nullable String detail) {
     return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
         maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, v,
         detail, compression, compressionDetail, incremental);
   }
 
-  public BaseBackupOptions withCompression(String v, String detail) {
+  public BaseBackupOptions withCompression(@Nullable String v, @Nullable String detail) {
     return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
         maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, target,
         targetDetail, v, detail, incremental);
