@@ -7,7 +7,6 @@ import io.jwalreceiver.basebackup.BaseBackup;
 import io.jwalreceiver.basebackup.BaseBackupRequest;
 import io.jwalreceiver.basebackup.Destination;
 import io.jwalreceiver.basebackup.sink.TablespaceMapping;
-import io.jwalreceiver.session.ConnInfo;
 import io.jwalreceiver.session.ConnectionConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -343,7 +342,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
         .verifyChecksums(!noVerifyChecksums)
         .statusInterval(interval)
         .recoveryConninfo(writeRecoveryConf
-            ? connection.primaryConninfo(cli, config, explicitDbname()) : null)
+            ? connection.primaryConninfo(cli, config, config.explicitDatabase()) : null)
         .compression(compression)
         .incrementalManifest(incremental);
     if (label != null) {
@@ -362,17 +361,6 @@ public final class BaseBackupCommand implements Callable<Integer> {
     }
     progress.done();
     return ExitCodes.OK;
-  }
-
-  /** The database named explicitly (-d dbname=… or PGDATABASE); 17+ writes it with -R. */
-  private String explicitDbname() {
-    String db = null;
-    if (connection.dbname != null) {
-      db = ConnInfo.parse(connection.dbname).get("dbname");
-    } else {
-      db = cli.env().get("PGDATABASE");
-    }
-    return db == null || db.isEmpty() || db.equals("replication") ? null : db;
   }
 
   /** pg_basebackup's -r parsing: kB/s, suffix k (no-op) or M (×1024), 32 kB/s … 1 GB/s. */

@@ -92,7 +92,7 @@ public final class CheckCommand implements Callable<Integer> {
   private static ConnectionConfig askOnce(ConnectionConfig config) {
     return config.passwordPrompt() == null
         ? config
-        : config.withPasswordPrompt(new OncePrompt(config.passwordPrompt()));
+        : config.toBuilder().passwordPrompt(new OncePrompt(config.passwordPrompt())).build();
   }
 
   /** Asks the first time only and then repeats that answer (null included). */

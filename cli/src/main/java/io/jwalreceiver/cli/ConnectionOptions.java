@@ -88,7 +88,7 @@ public final class ConnectionOptions {
           cfg.passFile(), cfg.host(), cfg.port(), cfg.database(), cfg.user(), cli.err()::println);
     }
     if (!forcePassword && !noPassword) {
-      cfg = cfg.withPasswordPrompt(ConnectionOptions::ask);
+      cfg = cfg.toBuilder().passwordPrompt(ConnectionOptions::ask).build();
     }
     return cfg;
   }
@@ -103,9 +103,9 @@ public final class ConnectionOptions {
    * and database {@code postgres} unless the conninfo named one.
    */
   static ConnectionConfig asSqlSession(ConnectionConfig replication) {
-    ConnectionConfig cfg = replication.withReplication(null);
+    ConnectionConfig cfg = replication.toBuilder().replication(null).build();
     if ("replication".equals(cfg.database())) {
-      cfg = cfg.withDatabase("postgres");
+      cfg = cfg.toBuilder().database("postgres").build();
     }
     return cfg;
   }

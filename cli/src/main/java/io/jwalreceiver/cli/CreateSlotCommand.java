@@ -2,7 +2,7 @@
 package io.jwalreceiver.cli;
 
 import io.jwalreceiver.SqlState;
-import io.jwalreceiver.protocol.command.ReplicationCommand;
+import io.jwalreceiver.SqlText;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -56,12 +56,12 @@ public final class CreateSlotCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ReplicationCommand.CreateReplicationSlot command =
-        new ReplicationCommand.CreateReplicationSlot(slotName, false, reserveWal);
+    SqlText.validateSlotName(slotName);
     if (verbose) {
       cli.info("creating replication slot \"" + slotName + "\"");
     }
-    return SlotCommands.run(cli, connection.resolve(cli, Cli.PROGRAM), command,
+    return SlotCommands.run(cli, connection.resolve(cli, Cli.PROGRAM),
+        c -> c.createPhysicalSlot(slotName, false, reserveWal),
         ifNotExists ? SqlState.DUPLICATE_OBJECT : null,
         "replication slot \"" + slotName + "\" already exists");
   }

@@ -2,7 +2,7 @@
 package io.jwalreceiver.cli;
 
 import io.jwalreceiver.SqlState;
-import io.jwalreceiver.protocol.command.ReplicationCommand;
+import io.jwalreceiver.SqlText;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,12 +45,12 @@ public final class DropSlotCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ReplicationCommand.DropReplicationSlot command =
-        new ReplicationCommand.DropReplicationSlot(slotName, waitWhileActive);
+    SqlText.validateSlotName(slotName);
     if (verbose) {
       cli.info("dropping replication slot \"" + slotName + "\"");
     }
-    return SlotCommands.run(cli, connection.resolve(cli, Cli.PROGRAM), command,
+    return SlotCommands.run(cli, connection.resolve(cli, Cli.PROGRAM),
+        c -> c.dropSlot(slotName, waitWhileActive),
         ifExists ? SqlState.UNDEFINED_OBJECT : null,
         "replication slot \"" + slotName + "\" does not exist, skipping");
   }

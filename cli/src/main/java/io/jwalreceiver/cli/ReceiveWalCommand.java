@@ -4,9 +4,10 @@ package io.jwalreceiver.cli;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
+import io.jwalreceiver.SqlText;
 import io.jwalreceiver.TimelineId;
-import io.jwalreceiver.protocol.command.ReplicationCommand;
 import io.jwalreceiver.session.ConnectionConfig;
+import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.compress.Compression;
 import io.jwalreceiver.wal.segment.WalArchiver;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -179,7 +181,8 @@ public final class ReceiveWalCommand implements Callable<Integer> {
       if (verboseOption.verbose) {
         cli.info("dropping replication slot \"" + slotOption.slot + "\"");
       }
-      return runSlotCommand(config, new ReplicationCommand.DropReplicationSlot(slotOption.slot, false), false);
+      SqlText.validateSlotName(slotOption.slot);
+      return runSlotCommand(config, c -> c.dropSlot(slotOption.slot, false), false);
     }
     if (createSlot) {
       if (verboseOption.verbose) {
@@ -188,8 +191,8 @@ public final class ReceiveWalCommand implements Callable<Integer> {
       // pg_receivewal creates the slot without RESERVE_WAL (restart_lsn stays NULL until the
       // first stream).
       // Like pg_receivewal, --create-slot only creates the slot and exits.
-      return runSlotCommand(
-          config, new ReplicationCommand.CreateReplicationSlot(slotOption.slot, false, false), ifNotExists);
+      SqlText.validateSlotName(slotOption.slot);
+      return runSlotCommand(config, c -> c.createPhysicalSlot(slotOption.slot, false, false), ifNotExists);
     }
 
     if (metricsAddress != null && metricsPort == null) {
@@ -331,7 +334,8 @@ public final class ReceiveWalCommand implements Callable<Integer> {
     }
   }
 
-  private int runSlotCommand(ConnectionConfig config, ReplicationCommand command, boolean tolerateExisting) {
+  private int runSlotCommand(
+      ConnectionConfig config, Consumer<ReplicationConnection> command, boolean tolerateExisting) {
     return SlotCommands.run(cli, config, command,
         tolerateExisting ? SqlState.DUPLICATE_OBJECT : null,
         verboseOption.verbose ? "replication slot \"" + slotOption.slot + "\" already exists" : null);

@@ -3,9 +3,9 @@ package io.jwalreceiver.cli;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
-import io.jwalreceiver.protocol.command.ReplicationCommand;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.ReplicationConnection;
+import java.util.function.Consumer;
 
 /** Runs one slot command the way the PostgreSQL tools report it; shared by the slot commands. */
 final class SlotCommands {
@@ -13,19 +13,20 @@ final class SlotCommands {
   private SlotCommands() {}
 
   /**
-   * Connects, runs {@code command}, and reports a failure as {@code could not send replication
-   * command "…": ERROR:  …}.
+   * Connects, runs {@code command} (one typed call such as {@link
+   * ReplicationConnection#createPhysicalSlot}), and reports a failure as {@code could not send
+   * replication command "…": ERROR:  …}.
    *
    * @param tolerated a SQLSTATE that is not a failure (42710 for --if-not-exists, 42704 for
    *     --if-exists), or null
    * @param toleratedMessage what to print (as an info line) when the tolerated error happens, or
    *     null for nothing
    */
-  static int run(Cli cli, ConnectionConfig config, ReplicationCommand command,
+  static int run(Cli cli, ConnectionConfig config, Consumer<ReplicationConnection> command,
       SqlState tolerated, String toleratedMessage) {
     try (ReplicationConnection c = ReplicationConnection.open(config, cli::notice)) {
       try {
-        c.run(command);
+        command.accept(c);
       } catch (PgException e) {
         if (tolerated != null && e.sqlState().equals(tolerated)) {
           if (toleratedMessage != null) {
@@ -33,7 +34,7 @@ final class SlotCommands {
           }
           return ExitCodes.OK;
         }
-        cli.error("could not send replication command \"" + command.text(c.serverVersionNum()) + "\"", e);
+        cli.error("could not send replication command \"" + c.lastCommand() + "\"", e);
         return ExitCodes.ERROR;
       }
     }

@@ -342,8 +342,9 @@ class CheckIT {
           .containsEntry("replication_connection", "OK");
 
       Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
-      ConnectionConfig other = ConnectionConfig.of(server.host(), server.port(),
-          PostgresServer.REPL_TRUST).withSslMode(SslMode.DISABLE);
+      ConnectionConfig other = ConnectionConfig.builder()
+          .host(server.host()).port(server.port()).user(PostgresServer.REPL_TRUST)
+          .sslMode(SslMode.DISABLE).build();
       // A closed replication connection's walsender leaves a moment later.
       awaitWalSenders(server, 0);
       try (ReplicationConnection first = ReplicationConnection.open(other)) {

@@ -367,9 +367,10 @@ class ReceiveWalIT {
     try (PostgresServer primary = PostgresServer.start(smallSegments(major));
         PostgresServer standby = primary.createStandby()) {
       ConnectionConfig replication =
-          ConnectionConfig.of(standby.host(), standby.port(), PostgresServer.REPL_TRUST)
-              .withSslMode(SslMode.DISABLE)
-              .withConnectTimeout(Duration.ofSeconds(20));
+          ConnectionConfig.builder()
+              .host(standby.host()).port(standby.port()).user(PostgresServer.REPL_TRUST)
+              .sslMode(SslMode.DISABLE)
+              .connectTimeout(Duration.ofSeconds(20)).build();
       try (ReplicationConnection c = ReplicationConnection.open(replication)) {
         c.createPhysicalSlot("archive_slot", false, true);
       }

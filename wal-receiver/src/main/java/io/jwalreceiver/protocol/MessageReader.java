@@ -4,6 +4,7 @@ package io.jwalreceiver.protocol;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import java.nio.ByteBuffer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Pulls one backend frame at a time from a {@link Transport} into one reusable buffer.
@@ -44,7 +45,7 @@ public final class MessageReader {
   private int start;
 
   private byte type;
-  private ByteBuffer body;
+  private @Nullable ByteBuffer body;
   /**
    * The one view object handed out as {@link #body()}, re-pointed at each frame so reading a
    * frame allocates nothing; replaced only when {@link #buf} grows.
@@ -186,6 +187,9 @@ public final class MessageReader {
    * call to {@link #next}.
    */
   public ByteBuffer body() {
+    if (body == null) {
+      throw new IllegalStateException("no current frame: call next() first");
+    }
     return body;
   }
 

@@ -19,9 +19,11 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The client side of the authentication exchange, without a socket: each backend authentication
@@ -43,14 +45,14 @@ final class Authenticator {
   private static final int RAW_NONCE_LENGTH = 18;
 
   private final ConnectionConfig cfg;
-  private final RequireAuth requireAuth;
+  private final @Nullable RequireAuth requireAuth;
   private final boolean tls;
   private final Supplier<byte[]> tlsServerEndPoint;
   private final Supplier<String> nonces;
   private final String saslUser;
 
-  private String password;
-  private ScramSha256 scram;
+  private @Nullable String password;
+  private @Nullable ScramSha256 scram;
   private boolean clientFinishedAuth;
   private boolean authenticated;
 
@@ -223,13 +225,15 @@ final class Authenticator {
     boolean plus = selected.equals(ScramSha256.MECHANISM_PLUS);
     String p = password();
     byte[] endPoint = plus ? tlsServerEndPoint.get() : null;
-    scram = new ScramSha256(
+    ScramSha256 scram = new ScramSha256(
         plus, tls && cfg.channelBinding() != ChannelBinding.DISABLE, endPoint, p, saslUser,
         nonces.get());
+    this.scram = scram;
     return new FrontendMessage.SaslInitialResponse(scram.mechanism(), scram.clientFirst());
   }
 
   private List<FrontendMessage> saslContinue(byte[] data, boolean last) {
+    ScramSha256 scram = this.scram;
     if (scram == null) {
       throw protocol("fe_sendauth: invalid authentication request from server:"
           + " AUTH_REQ_SASL_CONT without AUTH_REQ_SASL");
@@ -252,15 +256,17 @@ final class Authenticator {
       return password;
     }
     String p = cfg.password();
-    if (p == null && cfg.passFile() != null) {
+    Path passFile = cfg.passFile();
+    if (p == null && passFile != null) {
       // PgPassFile maps the default socket directory to "localhost", as libpq does.
       p = PgPassFile.lookup(
-              cfg.passFile(), cfg.host(), cfg.port(),
+              passFile, cfg.host(), cfg.port(),
               cfg.database() == null ? cfg.user() : cfg.database(), cfg.user(), w -> {})
           .orElse(null);
     }
-    if (p == null && cfg.passwordPrompt() != null) {
-      p = cfg.passwordPrompt().ask();
+    ConnectionConfig.PasswordPrompt prompt = cfg.passwordPrompt();
+    if (p == null && prompt != null) {
+      p = prompt.ask();
     }
     if (p == null || p.isEmpty()) {
       throw new PgException(
@@ -275,8 +281,8 @@ final class Authenticator {
   }
 
   private PgException requirementFailed(String reason) {
-    return refusal(
-        "authentication method requirement \"" + requireAuth.raw() + "\" failed: " + reason);
+    String raw = requireAuth == null ? "" : requireAuth.raw();
+    return refusal("authentication method requirement \"" + raw + "\" failed: " + reason);
   }
 
   private static PgException refusal(String message) {

@@ -54,6 +54,7 @@ import org.bouncycastle.openssl.jcajce.JcePEMDecryptorProviderBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 import org.bouncycastle.pkcs.PKCSException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The client certificate libpq sends ({@code sslcert}, {@code sslkey}, {@code sslpassword}),
@@ -97,7 +98,7 @@ final class ClientKeyMaterial {
    * @throws PgException 08001 with libpq's message for an unreadable certificate, a missing,
    *     unprotected or unreadable key, a wrong password, or a key of another certificate
    */
-  static ClientKeyMaterial load(TlsOptions options) {
+  static @Nullable ClientKeyMaterial load(TlsOptions options) {
     Path certFile = options.sslCert();
     if (certFile == null || "disable".equals(options.certMode())) {
       return null;
@@ -156,22 +157,22 @@ final class ClientKeyMaterial {
       }
 
       @Override
-      public X509Certificate[] getCertificateChain(String alias) {
+      public X509Certificate @Nullable [] getCertificateChain(String alias) {
         return ALIAS.equals(alias) ? chain.clone() : null;
       }
 
       @Override
-      public PrivateKey getPrivateKey(String alias) {
+      public @Nullable PrivateKey getPrivateKey(String alias) {
         return ALIAS.equals(alias) ? key : null;
       }
 
       @Override
-      public String[] getServerAliases(String keyType, Principal[] issuers) {
+      public String @Nullable [] getServerAliases(String keyType, Principal[] issuers) {
         return null;
       }
 
       @Override
-      public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+      public @Nullable String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
         return null;
       }
     };
@@ -196,7 +197,7 @@ final class ClientKeyMaterial {
     return certs.toArray(new X509Certificate[0]);
   }
 
-  private static PrivateKey readKey(Path file, String password) {
+  private static PrivateKey readKey(Path file, @Nullable String password) {
     PosixFileAttributes attrs;
     try {
       attrs = Files.readAttributes(file, PosixFileAttributes.class);
@@ -275,7 +276,7 @@ final class ClientKeyMaterial {
   }
 
   /** The key in PEM (any of the forms above) or DER PKCS#8, or null when none is found. */
-  static PrivateKey parseKey(byte[] bytes, String password)
+  static @Nullable PrivateKey parseKey(byte[] bytes, @Nullable String password)
       throws IOException, GeneralSecurityException, BadPassword {
     char[] pass = password == null ? new char[0] : password.toCharArray();
     JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
@@ -327,7 +328,7 @@ final class ClientKeyMaterial {
    * A DER key as OpenSSL's {@code d2i_AutoPrivateKey} takes it: PKCS#8, encrypted PKCS#8, or the
    * traditional RSA (PKCS#1) and EC (SEC1, with its curve) structures.
    */
-  private static PrivateKeyInfo derKey(ASN1Sequence seq, char[] pass)
+  private static @Nullable PrivateKeyInfo derKey(ASN1Sequence seq, char[] pass)
       throws BadPassword, IOException {
     if (seq.size() == 2 && seq.getObjectAt(1) instanceof ASN1OctetString) {
       try {

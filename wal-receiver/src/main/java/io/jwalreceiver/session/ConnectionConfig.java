@@ -4,6 +4,7 @@ package io.jwalreceiver.session;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything needed to open one replication connection, already resolved from conninfo strings,
@@ -37,34 +38,40 @@ import java.util.Objects;
  * @param requireAuth libpq 16+'s {@code require_auth} as given (checked by {@link ConnInfo} when
  *     resolved and enforced by {@link Authenticator}), or null for no requirement
  * @param gssEncMode libpq's {@code gssencmode} as given, or null for the default ({@code prefer})
+ * @param explicitDatabase the database the user named, other than {@code replication}: the
+ *     {@code dbname} of the {@code -d} conninfo, or {@code PGDATABASE} without {@code -d}
+ *     (pg_basebackup 17+ writes it into {@code primary_conninfo} with {@code -R}); null when none
+ *     was named. {@link ConnInfo#resolve} records it so that nobody has to parse the conninfo again
  */
 public record ConnectionConfig(
     String host,
     int port,
     String user,
-    String database,
-    String applicationName,
-    String fallbackApplicationName,
-    String password,
-    Path passFile,
-    PasswordPrompt passwordPrompt,
+    @Nullable String database,
+    @Nullable String applicationName,
+    @Nullable String fallbackApplicationName,
+    @Nullable String password,
+    @Nullable Path passFile,
+    @Nullable PasswordPrompt passwordPrompt,
     SslMode sslMode,
-    Path sslRootCert,
+    @Nullable Path sslRootCert,
     ChannelBinding channelBinding,
     Duration connectTimeout,
-    String replication,
-    String hostAddr,
+    @Nullable String replication,
+    @Nullable String hostAddr,
     TlsOptions tls,
-    String requireAuth,
-    String gssEncMode) {
+    @Nullable String requireAuth,
+    @Nullable String gssEncMode,
+    @Nullable String explicitDatabase) {
 
   /** Asks the user for a password (pg tools: {@code Password: } on the terminal). */
   @FunctionalInterface
   public interface PasswordPrompt {
     /** Returns the password typed, or null when none can be asked for. */
-    String ask();
+    @Nullable String ask();
   }
 
+  /** Checks the required components and the port range. */
   public ConnectionConfig {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(user, "user");
@@ -79,25 +86,49 @@ public record ConnectionConfig(
 
   /** A physical replication connection with libpq's defaults for everything else. */
   public static ConnectionConfig of(String host, int port, String user) {
-    return new ConnectionConfig(
-        host,
-        port,
-        user,
-        "replication",
-        null,
-        "jwalreceiver",
-        null,
-        null,
-        null,
-        SslMode.PREFER,
-        null,
-        ChannelBinding.PREFER,
-        Duration.ZERO,
-        "true",
-        null,
-        TlsOptions.DEFAULTS,
-        null,
-        null);
+    return builder().host(host).port(port).user(user).build();
+  }
+
+  /**
+   * A builder holding the defaults of a physical replication connection: port 5432, database
+   * {@code replication}, {@code replication=true}, sslmode and channel_binding {@code prefer},
+   * no connect timeout, {@link TlsOptions#DEFAULTS}, fallback application name {@code
+   * jwalreceiver}. {@link Builder#host} and {@link Builder#user} have no default.
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder starting from this configuration's values. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.host = host;
+    b.port = port;
+    b.user = user;
+    b.database = database;
+    b.applicationName = applicationName;
+    b.fallbackApplicationName = fallbackApplicationName;
+    b.password = password;
+    b.passFile = passFile;
+    b.passwordPrompt = passwordPrompt;
+    b.sslMode = sslMode;
+    b.sslRootCert = sslRootCert;
+    b.channelBinding = channelBinding;
+    b.connectTimeout = connectTimeout;
+    b.replication = replication;
+    b.hostAddr = hostAddr;
+    b.tls = tls;
+    b.requireAuth = requireAuth;
+    b.gssEncMode = gssEncMode;
+    b.explicitDatabase = explicitDatabase;
+    return b;
+  }
+
+  /**
+   * As {@link Builder#fallbackApplicationName}, for callers that change only the program name.
+   */
+  public ConnectionConfig withFallbackApplicationName(@Nullable String value) {
+    return toBuilder().fallbackApplicationName(value).build();
   }
 
   /** True when {@link #host} names a Unix socket directory. */
@@ -106,134 +137,179 @@ public record ConnectionConfig(
   }
 
   /** The application name sent to the server. */
-  public String effectiveApplicationName() {
+  public @Nullable String effectiveApplicationName() {
     return applicationName != null ? applicationName : fallbackApplicationName;
   }
 
-  public ConnectionConfig withHost(String value) {
-    return new ConnectionConfig(
-        value, port, user, database, applicationName, fallbackApplicationName, password, passFile,
-        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
-        hostAddr, tls, requireAuth, gssEncMode);
-  }
+  /**
+   * Builds a {@link ConnectionConfig}; each setter names the record component it sets. Start from
+   * {@link ConnectionConfig#builder()} (the defaults) or {@link ConnectionConfig#toBuilder()}.
+   */
+  public static final class Builder {
+    private @Nullable String host;
+    private int port = ConnInfo.DEFAULT_PORT;
+    private @Nullable String user;
+    private @Nullable String database = ConnInfo.REPLICATION_DATABASE;
+    private @Nullable String applicationName;
+    private @Nullable String fallbackApplicationName = "jwalreceiver";
+    private @Nullable String password;
+    private @Nullable Path passFile;
+    private @Nullable PasswordPrompt passwordPrompt;
+    private SslMode sslMode = SslMode.PREFER;
+    private @Nullable Path sslRootCert;
+    private ChannelBinding channelBinding = ChannelBinding.PREFER;
+    private Duration connectTimeout = Duration.ZERO;
+    private @Nullable String replication = "true";
+    private @Nullable String hostAddr;
+    private TlsOptions tls = TlsOptions.DEFAULTS;
+    private @Nullable String requireAuth;
+    private @Nullable String gssEncMode;
+    private @Nullable String explicitDatabase;
 
-  public ConnectionConfig withPort(int value) {
-    return new ConnectionConfig(
-        host, value, user, database, applicationName, fallbackApplicationName, password, passFile,
-        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
-        hostAddr, tls, requireAuth, gssEncMode);
-  }
+    private Builder() {}
 
-  public ConnectionConfig withUser(String value) {
-    return new ConnectionConfig(
-        host, port, value, database, applicationName, fallbackApplicationName, password, passFile,
-        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
-        hostAddr, tls, requireAuth, gssEncMode);
-  }
+    /** Sets {@link ConnectionConfig#host()}. */
+    public Builder host(String value) {
+      this.host = value;
+      return this;
+    }
 
-  public ConnectionConfig withDatabase(String value) {
-    return new ConnectionConfig(
-        host, port, user, value, applicationName, fallbackApplicationName, password, passFile,
-        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
-        hostAddr, tls, requireAuth, gssEncMode);
-  }
+    /** Sets {@link ConnectionConfig#port()}. */
+    public Builder port(int value) {
+      this.port = value;
+      return this;
+    }
 
-  public ConnectionConfig withApplicationName(String value) {
-    return new ConnectionConfig(
-        host, port, user, database, value, fallbackApplicationName, password, passFile,
-        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
-        hostAddr, tls, requireAuth, gssEncMode);
-  }
+    /** Sets {@link ConnectionConfig#user()}. */
+    public Builder user(String value) {
+      this.user = value;
+      return this;
+    }
 
-  public ConnectionConfig withFallbackApplicationName(String value) {
-    return new ConnectionConfig(
-        host, port, user, database, applicationName, value, password, passFile, passwordPrompt,
-        sslMode, sslRootCert, channelBinding, connectTimeout, replication, hostAddr, tls,
-        requireAuth, gssEncMode);
-  }
+    /** Sets {@link ConnectionConfig#database()}. */
+    public Builder database(@Nullable String value) {
+      this.database = value;
+      return this;
+    }
 
-  public ConnectionConfig withPassword(String value) {
-    return new ConnectionConfig(
-        host, port, user, database, applicationName, fallbackApplicationName, value, passFile,
-        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
-        hostAddr, tls, requireAuth, gssEncMode);
-  }
+    /** Sets {@link ConnectionConfig#applicationName()}. */
+    public Builder applicationName(@Nullable String value) {
+      this.applicationName = value;
+      return this;
+    }
 
-  public ConnectionConfig withPassFile(Path value) {
-    return new ConnectionConfig(
-        host, port, user, database, applicationName, fallbackApplicationName, password, value,
-        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
-        hostAddr, tls, requireAuth, gssEncMode);
-  }
+    /** Sets {@link ConnectionConfig#fallbackApplicationName()}. */
+    public Builder fallbackApplicationName(@Nullable String value) {
+      this.fallbackApplicationName = value;
+      return this;
+    }
 
-  public ConnectionConfig withPasswordPrompt(PasswordPrompt value) {
-    return new ConnectionConfig(
-        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
-        value, sslMode, sslRootCert, channelBinding, connectTimeout, replication, hostAddr, tls,
-        requireAuth, gssEncMode);
-  }
+    /** Sets {@link ConnectionConfig#password()}. */
+    public Builder password(@Nullable String value) {
+      this.password = value;
+      return this;
+    }
 
-  public ConnectionConfig withSslMode(SslMode value) {
-    return new ConnectionConfig(
-        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
-        passwordPrompt, value, sslRootCert, channelBinding, connectTimeout, replication, hostAddr,
-        tls, requireAuth, gssEncMode);
-  }
+    /** Sets {@link ConnectionConfig#passFile()}. */
+    public Builder passFile(@Nullable Path value) {
+      this.passFile = value;
+      return this;
+    }
 
-  public ConnectionConfig withSslRootCert(Path value) {
-    return new ConnectionConfig(
-        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
-        passwordPrompt, sslMode, value, channelBinding, connectTimeout, replication, hostAddr,
-        tls, requireAuth, gssEncMode);
-  }
+    /** Sets {@link ConnectionConfig#passwordPrompt()}. */
+    public Builder passwordPrompt(@Nullable PasswordPrompt value) {
+      this.passwordPrompt = value;
+      return this;
+    }
 
-  public ConnectionConfig withChannelBinding(ChannelBinding value) {
-    return new ConnectionConfig(
-        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
-        passwordPrompt, sslMode, sslRootCert, value, connectTimeout, replication, hostAddr, tls,
-        requireAuth, gssEncMode);
-  }
+    /** Sets {@link ConnectionConfig#sslMode()}. */
+    public Builder sslMode(SslMode value) {
+      this.sslMode = value;
+      return this;
+    }
 
-  public ConnectionConfig withConnectTimeout(Duration value) {
-    return new ConnectionConfig(
-        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
-        passwordPrompt, sslMode, sslRootCert, channelBinding, value, replication, hostAddr, tls,
-        requireAuth, gssEncMode);
-  }
+    /** Sets {@link ConnectionConfig#sslRootCert()}. */
+    public Builder sslRootCert(@Nullable Path value) {
+      this.sslRootCert = value;
+      return this;
+    }
 
-  public ConnectionConfig withReplication(String value) {
-    return new ConnectionConfig(
-        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
-        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, value, hostAddr,
-        tls, requireAuth, gssEncMode);
-  }
+    /** Sets {@link ConnectionConfig#channelBinding()}. */
+    public Builder channelBinding(ChannelBinding value) {
+      this.channelBinding = value;
+      return this;
+    }
 
-  public ConnectionConfig withHostAddr(String value) {
-    return new ConnectionConfig(
-        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
-        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication, value,
-        tls, requireAuth, gssEncMode);
-  }
+    /** Sets {@link ConnectionConfig#connectTimeout()}. */
+    public Builder connectTimeout(Duration value) {
+      this.connectTimeout = value;
+      return this;
+    }
 
-  public ConnectionConfig withTls(TlsOptions value) {
-    return new ConnectionConfig(
-        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
-        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
-        hostAddr, value, requireAuth, gssEncMode);
-  }
+    /** Sets {@link ConnectionConfig#replication()}. */
+    public Builder replication(@Nullable String value) {
+      this.replication = value;
+      return this;
+    }
 
-  public ConnectionConfig withRequireAuth(String value) {
-    return new ConnectionConfig(
-        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
-        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
-        hostAddr, tls, value, gssEncMode);
-  }
+    /** Sets {@link ConnectionConfig#hostAddr()}. */
+    public Builder hostAddr(@Nullable String value) {
+      this.hostAddr = value;
+      return this;
+    }
 
-  public ConnectionConfig withGssEncMode(String value) {
-    return new ConnectionConfig(
-        host, port, user, database, applicationName, fallbackApplicationName, password, passFile,
-        passwordPrompt, sslMode, sslRootCert, channelBinding, connectTimeout, replication,
-        hostAddr, tls, requireAuth, value);
+    /** Sets {@link ConnectionConfig#tls()}. */
+    public Builder tls(TlsOptions value) {
+      this.tls = value;
+      return this;
+    }
+
+    /** Sets {@link ConnectionConfig#requireAuth()}. */
+    public Builder requireAuth(@Nullable String value) {
+      this.requireAuth = value;
+      return this;
+    }
+
+    /** Sets {@link ConnectionConfig#gssEncMode()}. */
+    public Builder gssEncMode(@Nullable String value) {
+      this.gssEncMode = value;
+      return this;
+    }
+
+    /** Sets {@link ConnectionConfig#explicitDatabase()}. */
+    public Builder explicitDatabase(@Nullable String value) {
+      this.explicitDatabase = value;
+      return this;
+    }
+
+    /**
+     * The configuration.
+     *
+     * @throws NullPointerException when host or user is not set
+     * @throws IllegalArgumentException for a port outside 1 … 65535
+     */
+    public ConnectionConfig build() {
+      return new ConnectionConfig(
+          Objects.requireNonNull(host, "host"),
+          port,
+          Objects.requireNonNull(user, "user"),
+          database,
+          applicationName,
+          fallbackApplicationName,
+          password,
+          passFile,
+          passwordPrompt,
+          sslMode,
+          sslRootCert,
+          channelBinding,
+          connectTimeout,
+          replication,
+          hostAddr,
+          tls,
+          requireAuth,
+          gssEncMode,
+          explicitDatabase);
+    }
   }
 
   /** Passwords never appear in logs: this prints everything else. */

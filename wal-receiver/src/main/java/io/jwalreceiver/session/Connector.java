@@ -18,20 +18,8 @@ import io.jwalreceiver.protocol.backend.BackendMessage.NoticeResponse;
 import io.jwalreceiver.protocol.backend.BackendMessage.ParameterStatus;
 import io.jwalreceiver.protocol.backend.BackendMessage.ReadyForQuery;
 import io.jwalreceiver.protocol.frontend.FrontendMessage;
-import java.io.IOException;
-import java.net.ConnectException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.NoRouteToHostException;
-import java.net.Socket;
-import java.net.StandardSocketOptions;
-import java.net.SocketTimeoutException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Path;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.AbstractMap.SimpleEntry;
@@ -39,14 +27,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSocket;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Establishes a {@link ReplicationConnection}: transport, TLS negotiation per sslmode, the
- * StartupMessage, authentication (trust, cleartext, MD5, SCRAM-SHA-256[-PLUS]) and the
- * ParameterStatus/BackendKeyData exchange up to ReadyForQuery.
+ * Establishes a {@link ReplicationConnection}: which addresses to try and, per sslmode, whether
+ * with TLS and whether to retry the other way; then, on the stream {@link SocketOpener} opened,
+ * the StartupMessage, authentication ({@link Authenticator}: trust, cleartext, MD5,
+ * SCRAM-SHA-256[-PLUS]) and the ParameterStatus/BackendKeyData exchange up to ReadyForQuery.
  *
  * <p>Failures carry libpq's wording: {@code connection to server at "h", port p failed: …} or
  * {@code connection to server on socket "/dir/.s.PGSQL.p" failed: …}.
@@ -66,7 +57,7 @@ final class Connector {
       if (cfg.sslMode() == SslMode.REQUIRE || cfg.sslMode().verifiesChain()) {
         throw new PgException(
             SqlState.CONNECTION_UNABLE,
-            where(cfg, null) + "sslmode=" + cfg.sslMode().keyword()
+            SocketOpener.where(cfg, null) + "sslmode=" + cfg.sslMode().keyword()
                 + " cannot be used over a Unix-domain socket",
             null,
             "Connect over TCP (-h with a host name or address) or use sslmode=disable or prefer.",
@@ -78,7 +69,7 @@ final class Connector {
     try {
       // hostaddr: connect there; host stays the name for TLS and .pgpass (libpq).
       addresses = cfg.hostAddr() != null
-          ? new InetAddress[] {numericAddress(cfg.hostAddr())}
+          ? new InetAddress[] {SocketOpener.numericAddress(cfg.hostAddr())}
           : InetAddress.getAllByName(cfg.host());
     } catch (UnknownHostException e) {
       throw new PgException(
@@ -98,33 +89,6 @@ final class Connector {
       }
     }
     throw last;
-  }
-
-  /**
-   * A numeric IPv4 or IPv6 address, never looked up in DNS (libpq's {@code AI_NUMERICHOST}).
-   *
-   * @throws PgException 08001 {@code could not parse network address "%s": ...} for anything else
-   */
-  static InetAddress numericAddress(String text) {
-    int percent = text.indexOf('%');
-    String address = percent < 0 ? text : text.substring(0, percent);
-    String scope = percent < 0 ? "" : text.substring(percent + 1);
-    boolean ipv4 =
-        !text.isEmpty() && text.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
-    boolean ipv6 = address.indexOf(':') >= 0
-        && address.chars()
-            .allMatch(c -> c == ':' || c == '.' || (c < 128 && Character.digit(c, 16) >= 0))
-        && scope.chars().allMatch(c -> c < 128 && Character.isLetterOrDigit(c));
-    if (ipv4 || ipv6) {
-      try {
-        return InetAddress.getByName(text);
-      } catch (UnknownHostException e) {
-        // reported below
-      }
-    }
-    throw new PgException(
-        SqlState.CONNECTION_UNABLE,
-        "could not parse network address \"" + text + "\": Name or service not known");
   }
 
   private static ReplicationConnection connectTcp(
@@ -167,178 +131,29 @@ final class Connector {
 
   private static boolean isTlsFailure(PgException e) {
     return !e.fromServer()
-        && (e.getMessage().contains("SSL error") || e.getCause() instanceof Tls.SetupFailure);
-  }
-
-  /** libpq's prefix for a failure of this attempt. */
-  static String where(ConnectionConfig cfg, InetAddress address) {
-    if (cfg.isUnixSocket()) {
-      return "connection to server on socket \"" + socketPath(cfg) + "\" failed: ";
-    }
-    String host = cfg.host();
-    String shown = address != null && !address.getHostAddress().equals(host)
-        ? "\"" + host + "\" (" + address.getHostAddress() + ")"
-        : "\"" + host + "\"";
-    return "connection to server at " + shown + ", port " + cfg.port() + " failed: ";
-  }
-
-  private static Path socketPath(ConnectionConfig cfg) {
-    return Path.of(cfg.host(), ".s.PGSQL." + cfg.port());
+        && (String.valueOf(e.getMessage()).contains("SSL error") || e.getCause() instanceof Tls.SetupFailure);
   }
 
   private static ReplicationConnection attempt(
-      ConnectionConfig cfg, InetAddress address, boolean tryTls, Consumer<ServerError> notices) {
+      ConnectionConfig cfg, @Nullable InetAddress address, boolean tryTls,
+      Consumer<ServerError> notices) {
     long deadline = cfg.connectTimeout().isZero()
         ? 0
         : System.nanoTime() + Math.max(2000, cfg.connectTimeout().toMillis()) * 1_000_000L;
-    String where = where(cfg, address);
-    Transport transport;
-    SSLSocket tls = null;
-    if (cfg.isUnixSocket()) {
-      transport = new ChannelTransport(openUnix(cfg, where));
-    } else {
-      SocketChannel ch = openTcp(cfg, address, deadline, where);
-      try {
-        tls = tryTls ? negotiateTls(ch, cfg, deadline, where) : null;
-        // TLS needs the stream-based socket; plain TCP keeps the channel (direct buffers).
-        transport = tls != null ? new SocketTransport(tls) : new ChannelTransport(ch);
-      } catch (RuntimeException e) {
-        closeQuietly(ch);
-        throw e;
-      }
-    }
+    String where = SocketOpener.where(cfg, address);
+    SocketOpener.Opened opened = SocketOpener.open(cfg, address, tryTls, deadline, where);
     try {
-      return startup(cfg, transport, tls, deadline, where, notices);
+      return startup(cfg, opened.transport(), opened.tls(), deadline, where, notices);
     } catch (RuntimeException e) {
-      transport.close();
+      opened.transport().close();
       throw e;
-    }
-  }
-
-  private static SocketChannel openUnix(ConnectionConfig cfg, String where) {
-    Path path = socketPath(cfg);
-    try {
-      SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-      try {
-        ch.connect(UnixDomainSocketAddress.of(path));
-      } catch (IOException e) {
-        ch.close();
-        throw e;
-      }
-      return ch;
-    } catch (IOException e) {
-      String reason = e.getMessage() == null ? e.toString() : e.getMessage();
-      if (reason.contains("No such file") || reason.contains("Connection refused")) {
-        reason = reason.contains("No such file") ? "No such file or directory" : "Connection refused";
-      }
-      throw new PgException(
-          SqlState.CONNECTION_UNABLE,
-          where + reason,
-          null,
-          "Is the server running locally and accepting connections on that socket?",
-          e);
-    }
-  }
-
-  /** A connected, still blocking TCP channel. */
-  private static SocketChannel openTcp(
-      ConnectionConfig cfg, InetAddress address, long deadline, String where) {
-    SocketChannel ch = null;
-    try {
-      ch = SocketChannel.open();
-      ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-      ch.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
-      int timeout = deadline == 0 ? 0 : (int) Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-      ch.socket().connect(new InetSocketAddress(address, cfg.port()), timeout);
-      return ch;
-    } catch (SocketTimeoutException e) {
-      closeQuietly(ch);
-      throw new PgException(SqlState.CONNECTION_UNABLE, where + "timeout expired", e);
-    } catch (ConnectException e) {
-      closeQuietly(ch);
-      throw new PgException(
-          SqlState.CONNECTION_UNABLE,
-          where + "Connection refused",
-          null,
-          "Is the server running on that host and accepting TCP/IP connections?",
-          e);
-    } catch (NoRouteToHostException e) {
-      closeQuietly(ch);
-      throw new PgException(SqlState.CONNECTION_UNABLE, where + "No route to host", e);
-    } catch (IOException e) {
-      closeQuietly(ch);
-      throw new PgException(SqlState.CONNECTION_UNABLE, where + e.getMessage(), e);
-    }
-  }
-
-  private static void closeQuietly(SocketChannel ch) {
-    if (ch == null) {
-      return;
-    }
-    try {
-      ch.close();
-    } catch (IOException ignored) {
-      // Best effort.
-    }
-  }
-
-  /**
-   * SSLRequest, exactly one byte of answer, then the handshake (protocol-notes §1.2).
-   *
-   * @return the TLS socket, or null when the server declined and sslmode allows plain text
-   */
-  private static SSLSocket negotiateTls(
-      SocketChannel ch, ConnectionConfig cfg, long deadline, String where) {
-    int answer;
-    try {
-      ByteBuffer request = ByteBuffer.allocate(8).putInt(8).putInt(FrontendMessage.SslRequest.CODE);
-      request.flip();
-      while (request.hasRemaining()) {
-        ch.write(request);
-      }
-      Socket socket = ch.socket();
-      socket.setSoTimeout(
-          deadline == 0 ? 0 : (int) Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
-      // One byte only: anything read beyond it before the handshake could be injected
-      // (CVE-2021-23222).
-      answer = socket.getInputStream().read();
-      socket.setSoTimeout(0);
-    } catch (SocketTimeoutException e) {
-      throw new PgException(SqlState.CONNECTION_UNABLE, where + "timeout expired", e);
-    } catch (IOException e) {
-      throw new PgException(SqlState.CONNECTION_UNABLE, where + "connection lost: " + e.getMessage(), e);
-    }
-    if (answer < 0) {
-      throw new PgException(SqlState.CONNECTION_UNABLE, where + "server closed the connection unexpectedly");
-    }
-    if (answer == 'N') {
-      if (cfg.sslMode() == SslMode.PREFER || cfg.sslMode() == SslMode.ALLOW) {
-        return null;
-      }
-      throw new PgException(
-          SqlState.CONNECTION_UNABLE,
-          where + "server does not support SSL, but SSL was required",
-          null,
-          "Enable ssl on the server, or connect with sslmode=prefer or disable.",
-          null);
-    }
-    if (answer != 'S') {
-      // An 'E' here comes from a server that predates SSL; never show unauthenticated text.
-      throw new PgException(
-          SqlState.PROTOCOL_VIOLATION,
-          where + "received invalid response to SSL negotiation: " + Wire.typeName((byte) answer));
-    }
-    try {
-      return Tls.handshake(ch.socket(), cfg);
-    } catch (PgException e) {
-      throw new PgException(e.sqlState(), where + e.getMessage(), e.detail(), e.hint(), e);
     }
   }
 
   private static ReplicationConnection startup(
       ConnectionConfig cfg,
       Transport transport,
-      SSLSocket tls,
+      @Nullable SSLSocket tls,
       long deadline,
       String where,
       Consumer<ServerError> notices) {
@@ -361,7 +176,8 @@ final class Connector {
     writer.send(new FrontendMessage.StartupMessage(params));
 
     Authenticator auth =
-        new Authenticator(cfg, tls != null, () -> tlsServerEndPoint(tls));
+        new Authenticator(
+            cfg, tls != null, () -> tlsServerEndPoint(Objects.requireNonNull(tls, "tls")));
     Map<String, String> parameters = new LinkedHashMap<>();
     int pid = 0;
     while (true) {
@@ -371,7 +187,7 @@ final class Connector {
         try {
           replies = auth.handle(req);
         } catch (PgException e) {
-          throw new PgException(e.sqlState(), where + e.getMessage(), e.detail(), e.hint(), e);
+          throw SocketOpener.prefixed(where, e);
         }
         for (FrontendMessage reply : replies) {
           writer.send(reply);

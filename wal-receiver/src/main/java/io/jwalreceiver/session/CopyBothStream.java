@@ -21,6 +21,7 @@ import io.jwalreceiver.protocol.replication.ReplicationDecoder;
 import io.jwalreceiver.protocol.replication.StandbyStatusUpdate;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The COPY BOTH phase after START_REPLICATION: WAL and keepalives in, status updates out.
@@ -55,12 +56,12 @@ public final class CopyBothStream {
   private final MessageWriter writer;
   private final ReentrantLock sendLock = new ReentrantLock();
   private final ReplicationDecoder decoder = new ReplicationDecoder();
-  private NextTimeline immediateNext;
+  private @Nullable NextTimeline immediateNext;
   private boolean serverCopyDone;
   private boolean clientCopyDone;
   private boolean finished;
 
-  CopyBothStream(ReplicationConnection connection, NextTimeline immediateNext) {
+  CopyBothStream(ReplicationConnection connection, @Nullable NextTimeline immediateNext) {
     this.connection = connection;
     this.reader = connection.reader();
     this.writer = connection.writer();
@@ -195,7 +196,7 @@ public final class CopyBothStream {
    * what the server still sends until it completes the command. Returns the next timeline if the
    * server happened to end the timeline at the same time, else null.
    */
-  public NextTimeline finish() {
+  public @Nullable NextTimeline finish() {
     if (finished) {
       return null;
     }
@@ -240,6 +241,44 @@ public final class CopyBothStream {
       }
     } finally {
       sendLock.unlock();
+    }
+  }
+
+  /**
+   * Reads START_REPLICATION's answer (already sent as {@code text}): CopyBothResponse enters the
+   * stream; a result row naming the next timeline (the start was the end of an older timeline)
+   * gives a stream that reports {@link Event#END_OF_TIMELINE} at once.
+   *
+   * @throws PgException the server's refusal, worded {@code could not send replication command
+   *     "…": …} as pg_receivewal words it
+   */
+  static CopyBothStream enter(ReplicationConnection connection, String text) {
+    PgException error = null;
+    NextTimeline next = null;
+    while (true) {
+      BackendMessage m = connection.nextMessage();
+      if (m instanceof BackendMessage.CopyResponse cr && cr.direction() == 'W' && error == null) {
+        return new CopyBothStream(connection, null);
+      } else if (m instanceof ErrorResponse er) {
+        error = new PgException("could not send replication command \"" + text + "\": ", er.error());
+      } else if (m instanceof RowDescription || m instanceof CommandComplete) {
+        // framing around the rows; nothing to keep
+      } else if (m instanceof DataRow dr) {
+        next = parseNextTimeline(dr);
+      } else if (m instanceof ReadyForQuery) {
+        if (error != null) {
+          connection.markReady();
+          throw error;
+        }
+        if (next == null) {
+          connection.markReady();
+          throw Wire.violation("START_REPLICATION completed without streaming");
+        }
+        // The connection stays busy: the stream reports the end of the timeline first.
+        return new CopyBothStream(connection, next);
+      } else {
+        throw ReplicationConnection.unexpected(m, "START_REPLICATION");
+      }
     }
   }
 

@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The response to a command that mixes result sets and COPY OUT phases (BASE_BACKUP,
@@ -41,7 +42,7 @@ public final class CopyOutStream {
   private final ReplicationConnection connection;
   private final MessageReader reader;
   private final String commandTag;
-  private BackendMessage pending;
+  private @Nullable BackendMessage pending;
   private boolean inCopy;
   private boolean done;
 
@@ -110,7 +111,7 @@ public final class CopyOutStream {
    * The next CopyData payload of the current COPY phase, or null at its CopyDone. Borrowed: valid
    * until the next call.
    */
-  public ByteBuffer nextCopyData() {
+  public @Nullable ByteBuffer nextCopyData() {
     if (!inCopy) {
       throw new IllegalStateException("not in a COPY phase");
     }
@@ -167,10 +168,12 @@ public final class CopyOutStream {
   }
 
   private BackendMessage pending() {
-    if (pending == null) {
-      pending = readNonCopy();
+    BackendMessage m = pending;
+    if (m == null) {
+      m = readNonCopy();
+      pending = m;
     }
-    return pending;
+    return m;
   }
 
   private BackendMessage take() {

@@ -18,6 +18,7 @@ import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.jspecify.annotations.Nullable;
 
 /**
  * libpq's {@code sslmode=verify-full} host check (libpq 18, OpenSSL build), done on the
@@ -169,7 +170,7 @@ final class HostNameCheck {
     }
   }
 
-  private static String firstCommonName(X509Certificate cert) {
+  private static @Nullable String firstCommonName(X509Certificate cert) {
     X500Name subject = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
     for (RDN rdn : subject.getRDNs()) {
       for (AttributeTypeAndValue atv : rdn.getTypesAndValues()) {
@@ -204,7 +205,7 @@ final class HostNameCheck {
    * 0) or hexadecimal (0x), the last part filling the remaining bytes; text after the address is
    * accepted only after white space.
    */
-  static byte[] parseIpv4(String s) {
+  static byte @Nullable [] parseIpv4(String s) {
     long[] parts = new long[4];
     int count = 0;
     int i = 0;
@@ -290,7 +291,7 @@ final class HostNameCheck {
    * of zero groups, and optionally a dotted-quad IPv4 address (strictly four decimal parts) as the
    * last 32 bits. No brackets, no zone.
    */
-  static byte[] parseIpv6(String s) {
+  static byte @Nullable [] parseIpv6(String s) {
     if (s.indexOf(':') < 0) {
       return null;
     }
@@ -365,7 +366,7 @@ final class HostNameCheck {
   }
 
   /** Four decimal parts of 0–255, as inet_pton's IPv4 tail wants (no leading zeros). */
-  private static byte[] strictIpv4(String s) {
+  private static byte @Nullable [] strictIpv4(String s) {
     String[] parts = s.split("\\.", -1);
     if (parts.length != 4) {
       return null;

@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The password file ({@code ~/.pgpass}, {@code PGPASSFILE}, {@code passfile=}) read the way
@@ -55,7 +56,12 @@ public final class PgPassFile {
    * @see #lookup(Path, String, int, String, String, String, Consumer)
    */
   public static Optional<String> lookup(
-      Path file, String host, int port, String database, String user, Consumer<String> warnings) {
+      Path file,
+      @Nullable String host,
+      int port,
+      @Nullable String database,
+      @Nullable String user,
+      Consumer<String> warnings) {
     return lookup(
         file, host, port, database, user, ConnInfo.defaultSocketDir(Files::exists), warnings);
   }
@@ -74,10 +80,10 @@ public final class PgPassFile {
    */
   public static Optional<String> lookup(
       Path file,
-      String host,
+      @Nullable String host,
       int port,
-      String database,
-      String user,
+      @Nullable String database,
+      @Nullable String user,
       String defaultSocketDir,
       Consumer<String> warnings) {
     Objects.requireNonNull(file, "file");

@@ -6,17 +6,20 @@ import io.jwalreceiver.SqlState;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The result of one simple-protocol command: column names, rows of text values (null for SQL
  * NULL) and the command tag.
  */
-public record QueryResult(List<String> columns, List<List<String>> rows, String commandTag) {
+public record QueryResult(
+    List<String> columns, List<List<@Nullable String>> rows, @Nullable String commandTag) {
 
+  /** Copies the lists, so the result is immutable. */
   public QueryResult {
     columns = List.copyOf(columns);
-    List<List<String>> copy = new ArrayList<>(rows.size());
-    for (List<String> r : rows) {
+    List<List<@Nullable String>> copy = new ArrayList<>(rows.size());
+    for (List<@Nullable String> r : rows) {
       copy.add(Collections.unmodifiableList(new ArrayList<>(r)));
     }
     rows = Collections.unmodifiableList(copy);
@@ -34,7 +37,7 @@ public record QueryResult(List<String> columns, List<List<String>> rows, String 
     static final int ROW_OVERHEAD = 64;
     private long used;
 
-    void charge(List<byte[]> values) {
+    void charge(List<byte @Nullable []> values) {
       used += ROW_OVERHEAD;
       for (byte[] v : values) {
         used += v == null ? 0 : v.length;
@@ -47,7 +50,7 @@ public record QueryResult(List<String> columns, List<List<String>> rows, String 
   }
 
   /** The single row of a command that always returns one, or a protocol error naming it. */
-  public List<String> singleRow(String command, int minColumns) {
+  public List<@Nullable String> singleRow(String command, int minColumns) {
     if (rows.size() != 1 || columns.size() < minColumns) {
       throw new PgException(
           SqlState.PROTOCOL_VIOLATION,

@@ -13,25 +13,19 @@ import io.jwalreceiver.protocol.Transport;
 import io.jwalreceiver.protocol.Wire;
 import io.jwalreceiver.protocol.backend.BackendDecoder;
 import io.jwalreceiver.protocol.backend.BackendMessage;
-import io.jwalreceiver.protocol.backend.BackendMessage.CommandComplete;
-import io.jwalreceiver.protocol.backend.BackendMessage.DataRow;
-import io.jwalreceiver.protocol.backend.BackendMessage.EmptyQueryResponse;
-import io.jwalreceiver.protocol.backend.BackendMessage.ErrorResponse;
 import io.jwalreceiver.protocol.backend.BackendMessage.NoticeResponse;
 import io.jwalreceiver.protocol.backend.BackendMessage.ParameterStatus;
-import io.jwalreceiver.protocol.backend.BackendMessage.ReadyForQuery;
-import io.jwalreceiver.protocol.backend.BackendMessage.RowDescription;
 import io.jwalreceiver.protocol.command.ReplicationCommand;
 import io.jwalreceiver.TimelineHistoryFile;
 import io.jwalreceiver.protocol.frontend.FrontendMessage;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One replication connection: startup, authentication, and the replication commands of
@@ -57,9 +51,6 @@ public final class ReplicationConnection implements AutoCloseable {
    */
   public static final int MAX_HISTORY_FILE = 1024 * 1024;
 
-  /** CopyData size for UPLOAD_MANIFEST (what pg_basebackup reads per call). */
-  private static final int UPLOAD_CHUNK = 128 * 1024;
-
   /** Where the connection is in its life. */
   enum State {
     READY,
@@ -78,6 +69,7 @@ public final class ReplicationConnection implements AutoCloseable {
   private final boolean tls;
   private final boolean channelBound;
   private State state = State.READY;
+  private @Nullable String lastCommand;
 
   ReplicationConnection(
       ConnectionConfig config,
@@ -178,7 +170,8 @@ public final class ReplicationConnection implements AutoCloseable {
   /** TIMELINE_HISTORY tli: the history file of a timeline after the first. */
   public TimelineHistoryFile timelineHistory(TimelineId timeline) {
     // The content column is the file's raw bytes: keep them undecoded.
-    RawResult r = queryRaw(new ReplicationCommand.TimelineHistory(timeline).text(serverVersionNum));
+    SimpleQuery.RawResult r =
+        SimpleQuery.run(this, new ReplicationCommand.TimelineHistory(timeline).text(serverVersionNum));
     if (r.rows().size() != 1 || r.columns().size() != 2) {
       throw new PgException(
           SqlState.PROTOCOL_VIOLATION,
@@ -198,17 +191,24 @@ public final class ReplicationConnection implements AutoCloseable {
   }
 
   /**
-   * CREATE_REPLICATION_SLOT for a physical slot, in the syntax the server speaks.
+   * CREATE_REPLICATION_SLOT for a physical slot, in the syntax the server speaks ({@code
+   * (RESERVE_WAL)} on 15+, the keyword form before).
    *
-   * @return the slot's consistent point as the server reports it
+   * @return the slot as the server reports it
+   * @throws PgException 42710 when the slot exists, 42602 for an invalid name (before sending)
    */
-  public Lsn createPhysicalSlot(String slotName, boolean temporary, boolean reserveWal) {
+  public CreatedSlot createPhysicalSlot(String slotName, boolean temporary, boolean reserveWal) {
     QueryResult r = run(new ReplicationCommand.CreateReplicationSlot(slotName, temporary, reserveWal));
-    List<String> row = r.singleRow("create replication slot \"" + slotName + "\"", 2);
-    return row.get(1) == null ? Lsn.INVALID : Lsn.parse(row.get(1));
+    return CreatedSlot.of(
+        slotName, r.singleRow("create replication slot \"" + slotName + "\"", 2));
   }
 
-  /** DROP_REPLICATION_SLOT, optionally waiting while the slot is active. */
+  /**
+   * DROP_REPLICATION_SLOT, optionally waiting while the slot is active.
+   *
+   * @throws PgException 42704 when no such slot exists, 55006 when it is active and {@code
+   *     waitWhileActive} is false, 42602 for an invalid name (before sending)
+   */
   public void dropSlot(String slotName, boolean waitWhileActive) {
     run(new ReplicationCommand.DropReplicationSlot(slotName, waitWhileActive));
   }
@@ -249,39 +249,12 @@ public final class ReplicationConnection implements AutoCloseable {
    *
    * @param slotName the slot, or null to stream without one
    */
-  public CopyBothStream startReplication(String slotName, Lsn start, TimelineId timeline) {
+  public CopyBothStream startReplication(
+      @Nullable String slotName, Lsn start, TimelineId timeline) {
     String text = new ReplicationCommand.StartReplication(slotName, start, timeline)
         .text(serverVersionNum);
-    ensureReady();
-    state = State.BUSY;
-    writer.send(new FrontendMessage.Query(text));
-    PgException error = null;
-    NextTimeline next = null;
-    while (true) {
-      BackendMessage m = nextMessage();
-      if (m instanceof BackendMessage.CopyResponse cr && cr.direction() == 'W' && error == null) {
-        return new CopyBothStream(this, null);
-      } else if (m instanceof ErrorResponse er) {
-        // pg_receivewal's wording, so the failing command is in the message.
-        error = new PgException("could not send replication command \"" + text + "\": ", er.error());
-      } else if (m instanceof RowDescription || m instanceof CommandComplete) {
-        // framing around the rows; nothing to keep
-      } else if (m instanceof DataRow dr) {
-        next = CopyBothStream.parseNextTimeline(dr);
-      } else if (m instanceof ReadyForQuery) {
-        state = State.READY;
-        if (error != null) {
-          throw error;
-        }
-        if (next == null) {
-          throw Wire.violation("START_REPLICATION completed without streaming");
-        }
-        state = State.BUSY;
-        return new CopyBothStream(this, next);
-      } else {
-        throw unexpected(m, "START_REPLICATION");
-      }
-    }
+    send(text);
+    return CopyBothStream.enter(this, text);
   }
 
   /**
@@ -289,9 +262,7 @@ public final class ReplicationConnection implements AutoCloseable {
    * position, tablespaces, archives, manifest, end position; protocol-notes §5).
    */
   public CopyOutStream baseBackup(io.jwalreceiver.protocol.command.BaseBackupOptions options) {
-    ensureReady();
-    state = State.BUSY;
-    writer.send(new FrontendMessage.Query(options.text(serverVersionNum)));
+    send(options.text(serverVersionNum));
     return new CopyOutStream(this, "BASE_BACKUP");
   }
 
@@ -305,38 +276,8 @@ public final class ReplicationConnection implements AutoCloseable {
    *     manifest
    */
   public void uploadManifest(byte[] manifest) {
-    ensureReady();
-    state = State.BUSY;
-    writer.send(new FrontendMessage.Query("UPLOAD_MANIFEST"));
-    PgException error = null;
-    boolean sent = false;
-    while (true) {
-      BackendMessage m = nextMessage();
-      if (m instanceof BackendMessage.CopyResponse cr && cr.direction() == 'G' && !sent) {
-        for (int off = 0; off < manifest.length; off += UPLOAD_CHUNK) {
-          int n = Math.min(UPLOAD_CHUNK, manifest.length - off);
-          writer.send(new FrontendMessage.CopyData(java.nio.ByteBuffer.wrap(manifest, off, n)));
-        }
-        writer.send(new FrontendMessage.CopyDone());
-        sent = true;
-      } else if (m instanceof ErrorResponse er) {
-        error = new PgException(sent ? "could not upload manifest: "
-            : "could not send replication command \"UPLOAD_MANIFEST\": ", er.error());
-      } else if (m instanceof CommandComplete) {
-        // the upload is done; ReadyForQuery follows
-      } else if (m instanceof ReadyForQuery) {
-        state = State.READY;
-        if (error != null) {
-          throw error;
-        }
-        if (!sent) {
-          throw Wire.violation("UPLOAD_MANIFEST completed without COPY IN");
-        }
-        return;
-      } else {
-        throw unexpected(m, "UPLOAD_MANIFEST");
-      }
-    }
+    send("UPLOAD_MANIFEST");
+    ManifestUpload.copyIn(this, manifest);
   }
 
   /** The server's version string as reported ({@code 16.2}). */
@@ -345,7 +286,7 @@ public final class ReplicationConnection implements AutoCloseable {
   }
 
   /** Runs one replication command and collects its result. */
-  public QueryResult run(ReplicationCommand command) {
+  QueryResult run(ReplicationCommand command) {
     return query(command.text(serverVersionNum));
   }
 
@@ -355,59 +296,24 @@ public final class ReplicationConnection implements AutoCloseable {
    * the connection stays usable.
    */
   public QueryResult query(String text) {
-    RawResult raw = queryRaw(text);
-    List<List<String>> rows = new ArrayList<>(raw.rows().size());
-    for (List<byte[]> r : raw.rows()) {
-      List<String> row = new ArrayList<>(r.size());
-      for (byte[] v : r) {
-        row.add(v == null ? null : new String(v, StandardCharsets.UTF_8));
-      }
-      rows.add(row);
-    }
-    return new QueryResult(raw.columns(), rows, raw.commandTag());
+    return SimpleQuery.run(this, text).decode();
   }
 
-  /** A result with its values as the server sent them (text format bytes, null for NULL). */
-  private record RawResult(List<String> columns, List<List<byte[]>> rows, String commandTag) {}
+  /**
+   * The text of the last command sent on this connection (such as {@code
+   * CREATE_REPLICATION_SLOT "s" PHYSICAL (RESERVE_WAL)}), or null before the first: what the
+   * PostgreSQL tools quote in {@code could not send replication command "…"}.
+   */
+  public @Nullable String lastCommand() {
+    return lastCommand;
+  }
 
-  private RawResult queryRaw(String text) {
+  /** Sends one simple-protocol command; the connection is busy until its ReadyForQuery. */
+  void send(String text) {
     ensureReady();
     state = State.BUSY;
+    lastCommand = text;
     writer.send(new FrontendMessage.Query(text));
-    List<String> columns = new ArrayList<>();
-    List<List<byte[]>> rows = new ArrayList<>();
-    QueryResult.Budget budget = new QueryResult.Budget();
-    String tag = null;
-    PgException error = null;
-    while (true) {
-      BackendMessage m = nextMessage();
-      if (m instanceof RowDescription rd) {
-        columns.clear();
-        rd.fields().forEach(f -> columns.add(f.name()));
-      } else if (m instanceof DataRow dr) {
-        budget.charge(dr.values());
-        rows.add(dr.values());
-      } else if (m instanceof CommandComplete cc) {
-        tag = cc.tag();
-      } else if (m instanceof EmptyQueryResponse) {
-        tag = "";
-      } else if (m instanceof ErrorResponse er) {
-        error = new PgException(er.error());
-      } else if (m instanceof ReadyForQuery) {
-        state = State.READY;
-        if (error != null) {
-          throw error;
-        }
-        return new RawResult(columns, rows, tag);
-      } else if (m instanceof BackendMessage.CopyResponse cr) {
-        // A command that enters COPY is not for query(); leave the connection unusable.
-        state = State.CLOSED;
-        close();
-        throw Wire.violation("unexpected COPY response " + cr.direction() + " to \"" + text + "\"");
-      } else {
-        throw unexpected(m, "command \"" + text + "\"");
-      }
-    }
   }
 
   /**
@@ -491,7 +397,7 @@ public final class ReplicationConnection implements AutoCloseable {
    * {@code server_version} to {@code server_version_num}: {@code 16.2} → 160002, {@code 13.18
    * (Debian …)} → 130018, {@code 18beta1} → 180000.
    */
-  static int parseServerVersion(String v) {
+  static int parseServerVersion(@Nullable String v) {
     if (v == null) {
       throw Wire.violation("server did not report server_version");
     }

@@ -5,6 +5,7 @@ import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import java.util.EnumSet;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * libpq 16+'s {@code require_auth}, parsed as libpq 18 parses it: a comma-separated list of
@@ -54,7 +55,7 @@ final class RequireAuth {
    * Parses a require_auth value; null or empty means no requirement (returns null). Errors carry
    * libpq's connection-option texts.
    */
-  static RequireAuth parse(String value) {
+  static @Nullable RequireAuth parse(@Nullable String value) {
     if (value == null || value.isEmpty()) {
       return null;
     }

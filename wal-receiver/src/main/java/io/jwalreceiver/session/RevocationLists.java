@@ -13,6 +13,7 @@ import java.security.cert.X509CRL;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The certificate revocation lists of {@code sslcrl} and {@code sslcrldir}, found the way libpq's
@@ -31,7 +32,7 @@ final class RevocationLists {
    * the locations and libpq silently goes on without CRLs). A directory that is missing or has no
    * CRL for an issuer still turns checking on, so the chain then fails to verify.
    */
-  static List<X509CRL> load(Path file, Path dir) {
+  static @Nullable List<X509CRL> load(@Nullable Path file, @Nullable Path dir) {
     if (file == null && dir == null) {
       return null;
     }
@@ -60,7 +61,7 @@ final class RevocationLists {
     return crls;
   }
 
-  private static List<X509CRL> read(Path file) {
+  private static @Nullable List<X509CRL> read(Path file) {
     try (InputStream in = Files.newInputStream(file)) {
       List<X509CRL> out = new ArrayList<>();
       for (CRL crl : CertificateFactory.getInstance("X.509").generateCRLs(in)) {

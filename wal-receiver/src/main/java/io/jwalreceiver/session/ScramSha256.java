@@ -12,8 +12,10 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Objects;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The client side of SCRAM-SHA-256 and SCRAM-SHA-256-PLUS (RFC 5802, RFC 7677) as PostgreSQL
@@ -42,16 +44,16 @@ final class ScramSha256 {
 
   private final boolean plus;
   private final String gs2Header;
-  private final byte[] channelBindingData;
+  private final byte @Nullable [] channelBindingData;
   private final byte[] password;
   private final String user;
   private final String clientNonce;
 
   private State state = State.INIT;
-  private String clientFirstBare;
-  private String clientFinalWithoutProof;
-  private String serverFirst;
-  private byte[] saltedPassword;
+  private @Nullable String clientFirstBare;
+  private @Nullable String clientFinalWithoutProof;
+  private @Nullable String serverFirst;
+  private byte @Nullable [] saltedPassword;
 
   /**
    * @param plus SCRAM-SHA-256-PLUS (channel binding) rather than SCRAM-SHA-256
@@ -66,13 +68,14 @@ final class ScramSha256 {
   ScramSha256(
       boolean plus,
       boolean clientSupportsBinding,
-      byte[] channelBindingData,
+      byte @Nullable [] channelBindingData,
       String password,
       String user,
       String clientNonce) {
     this.plus = plus;
     this.gs2Header = plus ? CBIND_HEADER : clientSupportsBinding ? "y,," : "n,,";
-    this.channelBindingData = plus ? channelBindingData.clone() : null;
+    this.channelBindingData =
+        plus ? Objects.requireNonNull(channelBindingData, "channelBindingData").clone() : null;
     this.password = prepare(password);
     this.user = user;
     this.clientNonce = clientNonce;
@@ -107,7 +110,7 @@ final class ScramSha256 {
    * @return the client-final-message after the server-first-message; null after a verified
    *     server-final-message
    */
-  byte[] receive(byte[] input) {
+  byte @Nullable [] receive(byte[] input) {
     if (state == State.INIT || state == State.FINISHED) {
       throw failure("invalid SCRAM exchange state");
     }
@@ -158,7 +161,9 @@ final class ScramSha256 {
     // libpq notes trailing extensions in its error buffer but carries on; so do we.
     serverFirst = message;
     saltedPassword = hi(password, salt, iterations);
-    String cbind = plus ? b64(concat(ascii(CBIND_HEADER), channelBindingData)) : b64(ascii(gs2Header));
+    String cbind = plus
+        ? b64(concat(ascii(CBIND_HEADER), Objects.requireNonNull(channelBindingData)))
+        : b64(ascii(gs2Header));
     clientFinalWithoutProof = "c=" + cbind + ",r=" + nonce;
   }
 
@@ -179,7 +184,7 @@ final class ScramSha256 {
     if (signature.length != KEY_LENGTH) {
       throw malformed("invalid server signature");
     }
-    byte[] serverKey = hmac(saltedPassword, ascii("Server Key"));
+    byte[] serverKey = hmac(Objects.requireNonNull(saltedPassword), ascii("Server Key"));
     byte[] expected = hmac(serverKey, authMessage());
     if (!MessageDigest.isEqual(expected, signature)) {
       throw new PgException(SqlState.INVALID_AUTHORIZATION, "incorrect server signature");
@@ -187,7 +192,7 @@ final class ScramSha256 {
   }
 
   private byte[] clientProof() {
-    byte[] clientKey = hmac(saltedPassword, ascii("Client Key"));
+    byte[] clientKey = hmac(Objects.requireNonNull(saltedPassword), ascii("Client Key"));
     byte[] storedKey = sha256(clientKey);
     byte[] signature = hmac(storedKey, authMessage());
     byte[] proof = new byte[KEY_LENGTH];

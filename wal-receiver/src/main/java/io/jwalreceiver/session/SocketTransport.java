@@ -76,7 +76,10 @@ final class SocketTransport implements Transport {
   }
 
   static PgException lost(IOException e) {
-    String why = e instanceof EOFException ? e.getMessage() : "connection lost: " + e.getMessage();
+    String message = e.getMessage();
+    String why = e instanceof EOFException && message != null
+        ? message
+        : "connection lost: " + message;
     return new PgException(SqlState.CONNECTION_FAILURE, why, e);
   }
 }

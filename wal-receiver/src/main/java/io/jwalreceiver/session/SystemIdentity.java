@@ -3,6 +3,7 @@ package io.jwalreceiver.session;
 
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.TimelineId;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The answer to IDENTIFY_SYSTEM.
@@ -12,4 +13,5 @@ import io.jwalreceiver.TimelineId;
  * @param xlogPosition the current WAL flush position
  * @param database the database of a logical connection, null for physical ones
  */
-public record SystemIdentity(String systemId, TimelineId timeline, Lsn xlogPosition, String database) {}
+public record SystemIdentity(
+    String systemId, TimelineId timeline, Lsn xlogPosition, @Nullable String database) {}

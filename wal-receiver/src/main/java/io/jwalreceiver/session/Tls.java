@@ -33,6 +33,7 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The TLS side of libpq's connection options: which certificates are trusted, what the client
@@ -70,7 +71,7 @@ final class Tls {
     private static final long serialVersionUID = 1L;
 
     SetupFailure(PgException e) {
-      super(e.sqlState(), e.getMessage(), e.detail(), e.hint(), e);
+      super(e.sqlState(), String.valueOf(e.getMessage()), e.detail(), e.hint(), e);
     }
   }
 
@@ -197,7 +198,7 @@ final class Tls {
     }
   }
 
-  private static String rootMessage(Throwable e) {
+  private static @Nullable String rootMessage(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null && t.getCause() != t) {
       t = t.getCause();
@@ -205,7 +206,8 @@ final class Tls {
     return t.getMessage() != null ? t.getMessage() : e.getMessage();
   }
 
-  private static TrustManager[] trustManagers(Path rootCert, boolean system, TlsOptions options)
+  private static TrustManager[] trustManagers(
+      @Nullable Path rootCert, boolean system, TlsOptions options)
       throws GeneralSecurityException, IOException {
     TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
     if (system) {

@@ -2,6 +2,7 @@
 package io.jwalreceiver.session;
 
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 /**
  * libpq's TLS connection options beyond {@code sslmode} and {@code sslrootcert}, as resolved from
@@ -27,15 +28,15 @@ import java.nio.file.Path;
  *     exists; {@code allow}, the default, sends it when the server asks), or null
  */
 public record TlsOptions(
-    Path sslCert,
-    Path sslKey,
-    String sslPassword,
-    Path sslCrl,
-    Path sslCrlDir,
-    String minProtocolVersion,
-    String maxProtocolVersion,
-    String sni,
-    String certMode) {
+    @Nullable Path sslCert,
+    @Nullable Path sslKey,
+    @Nullable String sslPassword,
+    @Nullable Path sslCrl,
+    @Nullable Path sslCrlDir,
+    @Nullable String minProtocolVersion,
+    @Nullable String maxProtocolVersion,
+    @Nullable String sni,
+    @Nullable String certMode) {
 
   /** No client certificate, no CRL, libpq's protocol defaults, SNI on. */
   public static final TlsOptions DEFAULTS =

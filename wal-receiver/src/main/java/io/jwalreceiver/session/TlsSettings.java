@@ -6,6 +6,7 @@ import io.jwalreceiver.SqlState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * libpq 18's checks of the TLS-related connection options that take a fixed set of values, with
@@ -28,7 +29,7 @@ final class TlsSettings {
    * {@code direct} with sslmode require or stronger; jwalreceiver does not implement direct TLS
    * and says so.
    */
-  static void checkNegotiation(String value, SslMode sslMode) {
+  static void checkNegotiation(@Nullable String value, SslMode sslMode) {
     if (value == null || value.equals("postgres")) {
       return;
     }
@@ -48,7 +49,7 @@ final class TlsSettings {
   }
 
   /** {@code ssl_min_protocol_version} and {@code ssl_max_protocol_version}, then their range. */
-  static void checkProtocolRange(String min, String max) {
+  static void checkProtocolRange(@Nullable String min, @Nullable String max) {
     if (!validVersion(min)) {
       throw fail("invalid \"ssl_min_protocol_version\" value: \"" + min + "\"");
     }
@@ -65,7 +66,7 @@ final class TlsSettings {
   }
 
   /** {@code sslcertmode}: {@code disable}, {@code allow} (the default) or {@code require}. */
-  static void checkCertMode(String value) {
+  static void checkCertMode(@Nullable String value) {
     if (value == null) {
       return;
     }
@@ -85,7 +86,7 @@ final class TlsSettings {
    * {@code gssencmode} as libpq built without GSSAPI takes it: {@code disable} and {@code prefer}
    * go on without GSSAPI encryption, {@code require} cannot be met.
    */
-  static void checkGssEncMode(String value) {
+  static void checkGssEncMode(@Nullable String value) {
     if (value == null) {
       return;
     }
@@ -100,7 +101,7 @@ final class TlsSettings {
    * The JSSE protocols to enable for libpq's (already checked) bounds: from the minimum ({@link
    * #DEFAULT_MIN_PROTOCOL} when absent, no bound when empty) to the maximum (none when absent).
    */
-  static String[] protocols(String min, String max) {
+  static String[] protocols(@Nullable String min, @Nullable String max) {
     String low = min == null ? DEFAULT_MIN_PROTOCOL : min;
     int from = low.isEmpty() ? 0 : index(low);
     int to = max == null || max.isEmpty() ? VERSIONS.size() - 1 : index(max);
@@ -118,7 +119,7 @@ final class TlsSettings {
     }
   }
 
-  private static boolean validVersion(String value) {
+  private static boolean validVersion(@Nullable String value) {
     return value == null || value.isEmpty() || index(value) >= 0;
   }
 

@@ -8,6 +8,7 @@ import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.session.SlotPosition;
 import io.jwalreceiver.session.SystemIdentity;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -68,7 +69,9 @@ record StartPosition(TimelineId timeline, Lsn lsn) {
             null);
       }
     } else if (restart != null) {
-      start = new StartPosition(fromSlot.get().restartTimeline(), restart);
+      start = new StartPosition(
+          Objects.requireNonNull(fromSlot.get().restartTimeline(), "restart_tli with restart_lsn"),
+          restart);
     } else {
       start = new StartPosition(server.timeline(), server.xlogPosition());
     }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An in-memory {@link Transport} playing a scripted server: it hands out prepared bytes in
@@ -37,10 +38,10 @@ public final class ScriptedTransport implements Transport {
 
   /** A chunk of bytes, or a pause when {@code bytes} is null. */
   private static final class Step {
-    final byte[] bytes;
+    final byte @Nullable [] bytes;
     int offset;
 
-    Step(byte[] bytes) {
+    Step(byte @Nullable [] bytes) {
       this.bytes = bytes;
     }
   }

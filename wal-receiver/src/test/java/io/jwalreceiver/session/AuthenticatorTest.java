@@ -26,6 +26,7 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The authenticator alone: backend authentication requests in, frontend messages out. SCRAM is
@@ -48,18 +49,18 @@ class AuthenticatorTest {
   /** Stand-in tls-server-end-point data (a SHA-256 hash is 32 bytes). */
   private static final byte[] END_POINT = new byte[32];
 
-  private static ConnectionConfig cfg(ChannelBinding binding, String requireAuth) {
-    return ConnectionConfig.of("db.example", 5432, "user")
-        .withPassword("pencil")
-        .withChannelBinding(binding)
-        .withRequireAuth(requireAuth);
+  private static ConnectionConfig cfg(ChannelBinding binding, @Nullable String requireAuth) {
+    return ConnectionConfig.builder()
+        .host("db.example").port(5432).user("user").password("pencil")
+        .channelBinding(binding)
+        .requireAuth(requireAuth).build();
   }
 
   private static Authenticator rfc(ConnectionConfig cfg, boolean tls) {
     return new Authenticator(cfg, tls, () -> END_POINT.clone(), () -> RFC_NONCE, "user");
   }
 
-  private static Authenticator rfc(ChannelBinding binding, String requireAuth) {
+  private static Authenticator rfc(ChannelBinding binding, @Nullable String requireAuth) {
     return rfc(cfg(binding, requireAuth), false);
   }
 
@@ -114,7 +115,8 @@ class AuthenticatorTest {
     // SASLprep maps U+00AD (soft hyphen) to nothing and U+00A0 to a space: "pen\u00ADcil" is
     // "pencil", so the RFC 7677 proof and server signature hold.
     Authenticator a = new Authenticator(
-        cfg(ChannelBinding.PREFER, null).withPassword("pen\u00ADcil"), false, () -> END_POINT,
+        cfg(ChannelBinding.PREFER, null).toBuilder().password("pen\u00ADcil")
+            .build(), false, () -> END_POINT,
         () -> RFC_NONCE, "user");
     a.handle(sasl("SCRAM-SHA-256"));
     assertThat(text(a.handle(cont(RFC_SERVER_FIRST)).get(0))).isEqualTo(RFC_CLIENT_FINAL);
@@ -422,7 +424,8 @@ class AuthenticatorTest {
   @Test
   void md5AnswersWithTheSaltedHash() {
     // The vector of Md5HashTest, computed with Python's hashlib.
-    ConnectionConfig c = ConnectionConfig.of("db.example", 5432, "repl_md5").withPassword("pw");
+    ConnectionConfig c = ConnectionConfig.builder().host("db.example").port(5432).user("repl_md5")
+        .password("pw").build();
     Authenticator a = new Authenticator(c, false, () -> END_POINT);
     assertThat(a.handle(new AuthenticationMd5Password(hex("01020304"))))
         .containsExactly(new PasswordMessage("md5a3754db2c0c0fbb3faf84b7116b780cd"));

@@ -20,6 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.jspecify.annotations.Nullable;
 
 class ConnInfoTest {
 
@@ -27,7 +28,7 @@ class ConnInfoTest {
   private static final Path ROOT_CRT = HOME.resolve(".postgresql/root.crt");
 
   /** Builds an ordered map from alternating keys and values. */
-  private static Map<String, String> map(String... keysAndValues) {
+  private static Map<String, String> map(@Nullable String... keysAndValues) {
     Map<String, String> m = new LinkedHashMap<>();
     for (int i = 0; i < keysAndValues.length; i += 2) {
       m.put(keysAndValues[i], keysAndValues[i + 1]);
@@ -212,7 +213,7 @@ class ConnInfoTest {
   @Test
   void uriParserRejectsStringsWithoutAUriPrefix() {
     assertConnectionError(
-        () -> ConnInfo.parseUri("host=x"),
+        () -> ConnInfoParser.parseUri("host=x"),
         "invalid URI propagated to internal parser routine: \"host=x\"");
   }
 
@@ -281,15 +282,19 @@ class ConnInfoTest {
   // Resolution
 
   private static ConnectionConfig resolve(
-      String dbname, String host, String port, String user, Map<String, String> env) {
+      @Nullable String dbname,
+      @Nullable String host,
+      @Nullable String port,
+      @Nullable String user,
+      Map<String, String> env) {
     return resolve(dbname, host, port, user, env, Set.of());
   }
 
   private static ConnectionConfig resolve(
-      String dbname,
-      String host,
-      String port,
-      String user,
+      @Nullable String dbname,
+      @Nullable String host,
+      @Nullable String port,
+      @Nullable String user,
       Map<String, String> env,
       Set<Path> existing) {
     Predicate<Path> exists = existing::contains;
@@ -388,6 +393,32 @@ class ConnInfoTest {
   void choosesTheDatabaseLikePgBasebackup(
       String dbname, Map<String, String> env, String expected) {
     assertThat(resolve(dbname, null, null, null, env).database()).isEqualTo(expected);
+  }
+
+  static Stream<Arguments> explicitDatabases() {
+    Map<String, String> env = Map.of("PGDATABASE", "envdb");
+    return Stream.of(
+        arguments(null, Map.of(), null),
+        arguments(null, env, "envdb"),
+        arguments(null, Map.of("PGDATABASE", ""), null),
+        arguments(null, Map.of("PGDATABASE", "replication"), null),
+        arguments("host=h", env, null),
+        arguments("", env, null),
+        arguments("dbname=cidb", env, "cidb"),
+        arguments("dbname=replication", env, null),
+        arguments("dbname=''", env, null),
+        arguments("postgresql://h/uridb", env, "uridb"));
+  }
+
+  /**
+   * The database pg_basebackup 17+ writes with -R: the -d conninfo's dbname, else (without -d)
+   * PGDATABASE; never replication. Resolution records it so the command need not parse -d again.
+   */
+  @ParameterizedTest
+  @MethodSource("explicitDatabases")
+  void recordsTheDatabaseNamedExplicitly(
+      String dbname, Map<String, String> env, String expected) {
+    assertThat(resolve(dbname, null, null, null, env).explicitDatabase()).isEqualTo(expected);
   }
 
   @Test
@@ -740,7 +771,10 @@ class ConnInfoTest {
   // primary_conninfo for -R
 
   private static Map<String, String> primaryConninfo(
-      String conninfo, String password, Map<String, String> env, String dbname) {
+      @Nullable String conninfo,
+      @Nullable String password,
+      Map<String, String> env,
+      @Nullable String dbname) {
     ConnectionConfig cfg =
         ConnInfo.resolve(conninfo, null, null, null, password, env, "osuser", HOME, "x", p -> true);
     return ConnInfo.primaryConninfo(

@@ -50,11 +50,12 @@ class HostileAuthServerTest {
         .onStartup((command, out) -> out.write(offer))
         .onMessage('p', (command, out) -> out.write(okAndReady()))
         .start()) {
-      ConnectionConfig cfg = ConnectionConfig.of("127.0.0.1", server.port(), "repl")
-          .withPassword("pw")
-          .withSslMode(SslMode.REQUIRE)
-          .withChannelBinding(ChannelBinding.REQUIRE)
-          .withConnectTimeout(Duration.ofSeconds(10));
+      ConnectionConfig cfg = ConnectionConfig.of("127.0.0.1", server.port(), "repl").toBuilder()
+          .password("pw")
+          .sslMode(SslMode.REQUIRE)
+          .channelBinding(ChannelBinding.REQUIRE)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
 
       PgException e = assertTimeoutPreemptively(HANG_GUARD, () -> catchThrowableOfType(
           PgException.class, () -> {
@@ -82,11 +83,12 @@ class HostileAuthServerTest {
         .onStartup((command, out) -> out.write(askCleartext))
         .onMessage('p', (command, out) -> out.write(okAndReady()))
         .start()) {
-      ConnectionConfig cfg = ConnectionConfig.of("127.0.0.1", server.port(), "repl")
-          .withPassword("the-password")
-          .withSslMode(SslMode.DISABLE)
-          .withRequireAuth("scram-sha-256")
-          .withConnectTimeout(Duration.ofSeconds(10));
+      ConnectionConfig cfg = ConnectionConfig.of("127.0.0.1", server.port(), "repl").toBuilder()
+          .password("the-password")
+          .sslMode(SslMode.DISABLE)
+          .requireAuth("scram-sha-256")
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
 
       PgException e = assertTimeoutPreemptively(HANG_GUARD, () -> catchThrowableOfType(
           PgException.class, () -> ReplicationConnection.open(cfg).close()));

@@ -26,9 +26,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ReplicationConnectionIT {
 
   private static ConnectionConfig tcp(PostgresServer server, String user) {
-    return ConnectionConfig.of(server.host(), server.port(), user)
-        .withSslMode(SslMode.DISABLE)
-        .withConnectTimeout(Duration.ofSeconds(20));
+    return ConnectionConfig.builder()
+        .host(server.host()).port(server.port()).user(user).sslMode(SslMode.DISABLE)
+        .connectTimeout(Duration.ofSeconds(20)).build();
   }
 
   private static void assertUsable(ReplicationConnection c, int major) {
@@ -51,7 +51,8 @@ class ReplicationConnectionIT {
   void authenticatesWithCleartextPassword(int major) {
     PostgresServer server = PostgresServer.shared(major);
     try (ReplicationConnection c = ReplicationConnection.open(
-        tcp(server, PostgresServer.REPL_PASSWORD).withPassword(PostgresServer.PASSWORD))) {
+        tcp(server, PostgresServer.REPL_PASSWORD).toBuilder().password(PostgresServer.PASSWORD)
+            .build())) {
       assertUsable(c, major);
     }
   }
@@ -61,7 +62,8 @@ class ReplicationConnectionIT {
   void authenticatesWithMd5(int major) {
     PostgresServer server = PostgresServer.shared(major);
     try (ReplicationConnection c = ReplicationConnection.open(
-        tcp(server, PostgresServer.REPL_MD5).withPassword(PostgresServer.PASSWORD))) {
+        tcp(server, PostgresServer.REPL_MD5).toBuilder().password(PostgresServer.PASSWORD)
+            .build())) {
       assertUsable(c, major);
     }
   }
@@ -71,7 +73,8 @@ class ReplicationConnectionIT {
   void authenticatesWithScram(int major) {
     PostgresServer server = PostgresServer.shared(major);
     try (ReplicationConnection c = ReplicationConnection.open(
-        tcp(server, PostgresServer.REPL_SCRAM).withPassword(PostgresServer.PASSWORD))) {
+        tcp(server, PostgresServer.REPL_SCRAM).toBuilder().password(PostgresServer.PASSWORD)
+            .build())) {
       assertUsable(c, major);
       assertThat(c.isChannelBound()).isFalse();
     }
@@ -81,11 +84,12 @@ class ReplicationConnectionIT {
   @MethodSource(PgVersions.SELECTED)
   void bindsScramToTheTlsChannelWithVerifyFull(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
-    ConnectionConfig cfg = ConnectionConfig.of(server.host(), server.port(), PostgresServer.REPL_TLS)
-        .withPassword(PostgresServer.PASSWORD)
-        .withSslMode(SslMode.VERIFY_FULL)
-        .withSslRootCert(server.caCertFile())
-        .withChannelBinding(ChannelBinding.REQUIRE);
+    ConnectionConfig cfg = ConnectionConfig.builder()
+        .host(server.host()).port(server.port()).user(PostgresServer.REPL_TLS)
+        .password(PostgresServer.PASSWORD)
+        .sslMode(SslMode.VERIFY_FULL)
+        .sslRootCert(server.caCertFile())
+        .channelBinding(ChannelBinding.REQUIRE).build();
     try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
       assertUsable(c, major);
       assertThat(c.isTls()).isTrue();
@@ -97,8 +101,9 @@ class ReplicationConnectionIT {
   @MethodSource(PgVersions.SELECTED)
   void prefersTlsWhenTheServerOffersIt(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
-    ConnectionConfig cfg = ConnectionConfig.of(server.host(), server.port(), PostgresServer.REPL_SCRAM)
-        .withPassword(PostgresServer.PASSWORD);
+    ConnectionConfig cfg = ConnectionConfig.builder()
+        .host(server.host()).port(server.port()).user(PostgresServer.REPL_SCRAM)
+        .password(PostgresServer.PASSWORD).build();
     try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
       assertThat(c.isTls()).isTrue();
       assertThat(c.isChannelBound()).isTrue();
@@ -110,8 +115,8 @@ class ReplicationConnectionIT {
   void refusesChannelBindingRequireWithoutTls(int major) {
     PostgresServer server = PostgresServer.shared(major);
     ConnectionConfig cfg = tcp(server, PostgresServer.REPL_SCRAM)
-        .withPassword(PostgresServer.PASSWORD)
-        .withChannelBinding(ChannelBinding.REQUIRE);
+        .toBuilder().password(PostgresServer.PASSWORD)
+        .channelBinding(ChannelBinding.REQUIRE).build();
     assertThatThrownBy(() -> ReplicationConnection.open(cfg).close())
         .isInstanceOf(PgException.class)
         .hasMessage("connection to server at \"" + server.host() + "\", port " + server.port()
@@ -153,8 +158,17 @@ class ReplicationConnectionIT {
     String reserved = "it_reserved_" + major;
     String lazy = "it_lazy_" + major;
     try (ReplicationConnection c = ReplicationConnection.open(tcp(server, PostgresServer.REPL_TRUST))) {
-      c.createPhysicalSlot(reserved, false, true);
-      c.createPhysicalSlot(lazy, false, false);
+      CreatedSlot created = c.createPhysicalSlot(reserved, false, true);
+      assertThat(c.lastCommand()).isEqualTo("CREATE_REPLICATION_SLOT \"" + reserved + "\" PHYSICAL"
+          + (major >= 15 ? " (RESERVE_WAL)" : " RESERVE_WAL"));
+      assertThat(created.slotName()).isEqualTo(reserved);
+      assertThat(created.consistentPoint()).isNotNull();
+      assertThat(created.snapshotName()).isNull();
+      assertThat(created.outputPlugin()).isNull();
+      CreatedSlot lazyCreated = c.createPhysicalSlot(lazy, false, false);
+      assertThat(lazyCreated.slotName()).isEqualTo(lazy);
+      // Without RESERVE_WAL the server reports 0/0: nothing is reserved yet.
+      assertThat(lazyCreated.consistentPoint()).isEqualTo(Lsn.parse("0/0"));
       assertThat(server.queryString(
               "SELECT restart_lsn IS NOT NULL FROM pg_replication_slots WHERE slot_name = '"
                   + reserved + "'"))
@@ -183,6 +197,7 @@ class ReplicationConnectionIT {
           .hasMessageContaining("already exists");
       c.dropSlot(reserved, false);
       c.dropSlot(lazy, true);
+      assertThat(c.lastCommand()).isEqualTo("DROP_REPLICATION_SLOT \"" + lazy + "\" WAIT");
       assertThatThrownBy(() -> c.dropSlot(reserved, false))
           .isInstanceOf(PgException.class)
           .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.UNDEFINED_OBJECT))
@@ -212,7 +227,7 @@ class ReplicationConnectionIT {
     do {
       count = server.queryString(
           "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
-    } while (!count.equals("0") && System.nanoTime() < deadline);
+    } while (!"0".equals(count) && System.nanoTime() < deadline);
     assertThat(count).isEqualTo("0");
   }
 

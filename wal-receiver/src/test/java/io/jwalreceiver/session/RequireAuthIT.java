@@ -23,11 +23,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RequireAuthIT {
 
   private static ConnectionConfig tcp(PostgresServer server, String user, String requireAuth) {
-    return ConnectionConfig.of(server.host(), server.port(), user)
-        .withPassword(PostgresServer.PASSWORD)
-        .withSslMode(SslMode.DISABLE)
-        .withRequireAuth(requireAuth)
-        .withConnectTimeout(Duration.ofSeconds(20));
+    return ConnectionConfig.builder()
+        .host(server.host()).port(server.port()).user(user).password(PostgresServer.PASSWORD)
+        .sslMode(SslMode.DISABLE)
+        .requireAuth(requireAuth)
+        .connectTimeout(Duration.ofSeconds(20)).build();
   }
 
   private static final String TRUST = PostgresServer.REPL_TRUST;
@@ -91,7 +91,8 @@ class RequireAuthIT {
   @MethodSource(PgVersions.SELECTED)
   void channelBindingRequireWithScramPlusAndRequireAuthOverVerifyFull(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
-    ConnectionConfig cfg = verifyFull(server, PostgresServer.REPL_TLS).withRequireAuth("scram-sha-256");
+    ConnectionConfig cfg = verifyFull(server, PostgresServer.REPL_TLS).toBuilder()
+        .requireAuth("scram-sha-256").build();
     try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
       assertThat(c.isTls()).isTrue();
       assertThat(c.isChannelBound()).isTrue();
@@ -117,11 +118,11 @@ class RequireAuthIT {
   }
 
   private static ConnectionConfig verifyFull(PostgresServer server, String user) {
-    return ConnectionConfig.of("localhost", server.port(), user)
-        .withPassword(PostgresServer.PASSWORD)
-        .withSslMode(SslMode.VERIFY_FULL)
-        .withSslRootCert(server.caCertFile())
-        .withChannelBinding(ChannelBinding.REQUIRE)
-        .withConnectTimeout(Duration.ofSeconds(20));
+    return ConnectionConfig.builder()
+        .host("localhost").port(server.port()).user(user).password(PostgresServer.PASSWORD)
+        .sslMode(SslMode.VERIFY_FULL)
+        .sslRootCert(server.caCertFile())
+        .channelBinding(ChannelBinding.REQUIRE)
+        .connectTimeout(Duration.ofSeconds(20)).build();
   }
 }

@@ -26,11 +26,15 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.jspecify.annotations.NullUnmarked;
 
 /**
  * libpq's TLS options against real servers: the verify-full host check, client certificates with
  * {@code cert} authentication, revocation lists and protocol versions.
  */
+// Test code: asserts on results that may be null (a null fails the test) and passes null on
+// purpose to probe the documented null handling, so NullAway does not check this class.
+@NullUnmarked
 @Tag("postgres")
 class TlsIT {
 
@@ -45,11 +49,11 @@ class TlsIT {
   }
 
   private static ConnectionConfig verifyFull(PostgresServer server, String host, String user) {
-    return ConnectionConfig.of(host, server.port(), user)
-        .withPassword(PostgresServer.PASSWORD)
-        .withSslMode(SslMode.VERIFY_FULL)
-        .withSslRootCert(server.caCertFile())
-        .withConnectTimeout(Duration.ofSeconds(20));
+    return ConnectionConfig.builder()
+        .host(host).port(server.port()).user(user).password(PostgresServer.PASSWORD)
+        .sslMode(SslMode.VERIFY_FULL)
+        .sslRootCert(server.caCertFile())
+        .connectTimeout(Duration.ofSeconds(20)).build();
   }
 
   private static PgException refusal(ConnectionConfig cfg) {
@@ -106,8 +110,8 @@ class TlsIT {
   private static ConnectionConfig withClientCert(
       PostgresServer server, Path cert, Path key, String password) {
     return verifyFull(server, "localhost", PostgresServer.REPL_CERT)
-        .withPassword(null)
-        .withTls(new TlsOptions(cert, key, password, null, null, null, null, null, null));
+        .toBuilder().password(null)
+        .tls(new TlsOptions(cert, key, password, null, null, null, null, null, null)).build();
   }
 
   static List<String> keyFormats() {
@@ -164,9 +168,10 @@ class TlsIT {
     Path key = keyFile("open.key",
         PostgresServer.clientCertificate(PostgresServer.REPL_CERT).privateKey(), "rw-r--r--");
     ConnectionConfig cfg =
-        ConnectionConfig.of(server.host(), server.port(), PostgresServer.REPL_SCRAM)
-        .withPassword(PostgresServer.PASSWORD)
-        .withTls(new TlsOptions(certFile(), key, null, null, null, null, null, null, null));
+        ConnectionConfig.builder()
+        .host(server.host()).port(server.port()).user(PostgresServer.REPL_SCRAM)
+        .password(PostgresServer.PASSWORD)
+        .tls(new TlsOptions(certFile(), key, null, null, null, null, null, null, null)).build();
     try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
       assertThat(c.isTls()).isFalse();
     }
@@ -198,7 +203,7 @@ class TlsIT {
   void systemRootsDoNotTrustThePrivateTestCa(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
     ConnectionConfig cfg = verifyFull(server, "localhost", PostgresServer.REPL_TLS)
-        .withSslRootCert(Path.of("system"));
+        .toBuilder().sslRootCert(Path.of("system")).build();
     PgException e = refusal(cfg);
     assertThat(e.getMessage()).endsWith("failed: SSL error: certificate verify failed");
   }
@@ -207,7 +212,8 @@ class TlsIT {
 
   private static ConnectionConfig withCrl(PostgresServer server, Path crl, Path crlDir) {
     return verifyFull(server, "localhost", PostgresServer.REPL_TLS)
-        .withTls(new TlsOptions(null, null, null, crl, crlDir, null, null, null, null));
+        .toBuilder().tls(new TlsOptions(null, null, null, crl, crlDir, null, null, null, null))
+        .build();
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
@@ -253,7 +259,8 @@ class TlsIT {
   void refusesWhenTheServerNeedsANewerProtocolThanTheMaximum(int major) {
     PostgresServer server = localhostOnlyTls13(major);
     ConnectionConfig cfg = verifyFull(server, "localhost", PostgresServer.REPL_TLS)
-        .withTls(new TlsOptions(null, null, null, null, null, null, "TLSv1.2", null, null));
+        .toBuilder().tls(new TlsOptions(null, null, null, null, null, null, "TLSv1.2", null, null))
+        .build();
     PgException e = refusal(cfg);
     assertThat(e.getMessage()).endsWith("failed: SSL error: tlsv1 alert protocol version");
     assertThat(e.hint())
@@ -267,14 +274,16 @@ class TlsIT {
   void allowConnectsWithTlsWhenThePlainAttemptIsRefused(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
     ConnectionConfig cfg =
-        ConnectionConfig.of(server.host(), server.port(), PostgresServer.REPL_TLS)
-        .withPassword(PostgresServer.PASSWORD)
-        .withSslMode(SslMode.ALLOW);
+        ConnectionConfig.builder()
+        .host(server.host()).port(server.port()).user(PostgresServer.REPL_TLS)
+        .password(PostgresServer.PASSWORD)
+        .sslMode(SslMode.ALLOW).build();
     try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
       assertThat(c.isTls()).isTrue();
     }
     assertThatThrownBy(
-            () -> ReplicationConnection.open(cfg.withSslMode(SslMode.DISABLE)).close())
+            () -> ReplicationConnection.open(cfg.toBuilder().sslMode(SslMode.DISABLE)
+                .build()).close())
         .isInstanceOf(PgException.class)
         .hasMessageContaining("no pg_hba.conf entry");
   }

@@ -65,9 +65,10 @@ class WalReceiverIT {
   }
 
   static ConnectionConfig tcp(PostgresServer server) {
-    return ConnectionConfig.of(server.host(), server.port(), PostgresServer.REPL_TRUST)
-        .withSslMode(SslMode.DISABLE)
-        .withConnectTimeout(Duration.ofSeconds(20));
+    return ConnectionConfig.builder()
+        .host(server.host()).port(server.port()).user(PostgresServer.REPL_TRUST)
+        .sslMode(SslMode.DISABLE)
+        .connectTimeout(Duration.ofSeconds(20)).build();
   }
 
   static WalReceiver.Options noLoop() {
@@ -230,7 +231,7 @@ class WalReceiverIT {
       server.execute("ALTER SYSTEM SET synchronous_commit = 'on'");
       server.queryString("SELECT pg_reload_conf()");
       try {
-        ConnectionConfig config = tcp(server).withApplicationName("jwal_sync");
+        ConnectionConfig config = tcp(server).toBuilder().applicationName("jwal_sync").build();
         try (ReceiverThread r =
             ReceiverThread.start(config, noLoop().withSynchronous(true), dir)) {
           r.await("sync_state = sync", WAIT, () -> "sync".equals(server.queryString(

@@ -93,7 +93,8 @@ public class ReplicationStreamBenchmark extends ThroughputBenchmark {
     } else if (client.equals("jwalreceiver")) {
       connection =
           ReplicationConnection.open(
-              ConnectionConfig.of("127.0.0.1", server.port(), "bench").withSslMode(SslMode.DISABLE));
+              ConnectionConfig.builder().host("127.0.0.1").port(server.port()).user("bench")
+                  .sslMode(SslMode.DISABLE).build());
       stream = connection.startReplication(null, Lsn.of(0x1000000L), TimelineId.FIRST);
     } else {
       throw new IllegalArgumentException("client " + client);

@@ -65,9 +65,10 @@ final class DemoArchiver {
    * @param passFile the password file with the role's password
    */
   void archive(DemoServer primary, String slot, String role, Path passFile) {
-    ConnectionConfig config = ConnectionConfig.of(DemoServer.HOST, primary.port(), role)
-        .withPassFile(passFile)
-        .withFallbackApplicationName("pg_receivewal");
+    ConnectionConfig config = ConnectionConfig.of(DemoServer.HOST, primary.port(), role).toBuilder()
+        .passFile(passFile)
+        .fallbackApplicationName("pg_receivewal")
+        .build();
     CountDownLatch streaming = new CountDownLatch(1);
     AtomicReference<@Nullable RuntimeException> failure = new AtomicReference<>();
     WalReceiver r = new WalReceiver(

@@ -92,11 +92,12 @@ final class DemoServer {
 
   /** Runs SQL statements, one simple query each, as the superuser; returns the last result. */
   QueryResult sql(String database, String statement, String... more) {
-    ConnectionConfig config = ConnectionConfig.of(HOST, port, SUPERUSER)
-        .withReplication(null)
-        .withDatabase(database)
-        .withFallbackApplicationName("jwalreceiver demo")
-        .withConnectTimeout(Duration.ofSeconds(10));
+    ConnectionConfig config = ConnectionConfig.of(HOST, port, SUPERUSER).toBuilder()
+        .replication(null)
+        .database(database)
+        .fallbackApplicationName("jwalreceiver demo")
+        .connectTimeout(Duration.ofSeconds(10))
+        .build();
     try (ReplicationConnection c = ReplicationConnection.open(config)) {
       QueryResult last = c.query(statement);
       for (String sql : more) {

@@ -100,10 +100,10 @@ final class FaultKit {
   }
 
   static ConnectionConfig replication(String host, int port, String applicationName) {
-    return ConnectionConfig.of(host, port, PostgresServer.REPL_TRUST)
-        .withSslMode(SslMode.DISABLE)
-        .withApplicationName(applicationName)
-        .withConnectTimeout(Duration.ofSeconds(10));
+    return ConnectionConfig.builder()
+        .host(host).port(port).user(PostgresServer.REPL_TRUST).sslMode(SslMode.DISABLE)
+        .applicationName(applicationName)
+        .connectTimeout(Duration.ofSeconds(10)).build();
   }
 
   /** libpq environment for a CLI run against {@code host:port}. */

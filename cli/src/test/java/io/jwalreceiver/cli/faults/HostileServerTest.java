@@ -134,9 +134,9 @@ class HostileServerTest {
       throws Exception {
     try (FakeServer server = new FakeServer(stage, hostile, closeAfter)) {
       WalReceiver receiver = new WalReceiver(
-          ConnectionConfig.of("127.0.0.1", server.port(), "fake")
-              .withSslMode(SslMode.DISABLE)
-              .withConnectTimeout(Duration.ofSeconds(5)),
+          ConnectionConfig.builder()
+              .host("127.0.0.1").port(server.port()).user("fake").sslMode(SslMode.DISABLE)
+              .connectTimeout(Duration.ofSeconds(5)).build(),
           WalReceiver.Options.defaults().withLoop(false),
           (size, groupAccess) -> SegmentFileSink.open(dir, size),
           size -> ResumePoint.scan(dir, size, w -> {}),

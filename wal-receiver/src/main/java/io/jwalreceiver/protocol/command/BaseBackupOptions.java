@@ -4,6 +4,7 @@ package io.jwalreceiver.protocol.command;
 import java.util.ArrayList;
 import java.util.List;
 import io.jwalreceiver.SqlText;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The options of BASE_BACKUP (protocol-notes §2.8), rendered in the syntax the server speaks:
@@ -36,11 +37,11 @@ public record BaseBackupOptions(
     boolean tablespaceMap,
     boolean verifyChecksums,
     String manifest,
-    String manifestChecksums,
-    String target,
-    String targetDetail,
-    String compression,
-    String compressionDetail,
+    @Nullable String manifestChecksums,
+    @Nullable String target,
+    @Nullable String targetDetail,
+    @Nullable String compression,
+    @Nullable String compressionDetail,
     boolean incremental) {
 
   /** pg_basebackup's defaults (plain format, {@code -X stream}). */
@@ -184,19 +185,19 @@ public record BaseBackupOptions(
         targetDetail, compression, compressionDetail, incremental);
   }
 
-  public BaseBackupOptions withManifestChecksums(String v) {
+  public BaseBackupOptions withManifestChecksums(@Nullable String v) {
     return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
         maxRateKb, tablespaceMap, verifyChecksums, manifest, v, target,
         targetDetail, compression, compressionDetail, incremental);
   }
 
-  public BaseBackupOptions withTarget(String v, String detail) {
+  public BaseBackupOptions withTarget(@Nullable String v, @Nullable String detail) {
     return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
         maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, v,
         detail, compression, compressionDetail, incremental);
   }
 
-  public BaseBackupOptions withCompression(String v, String detail) {
+  public BaseBackupOptions withCompression(@Nullable String v, @Nullable String detail) {
     return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
         maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, target,
         targetDetail, v, detail, incremental);

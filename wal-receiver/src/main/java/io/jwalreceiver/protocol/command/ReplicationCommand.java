@@ -4,6 +4,7 @@ package io.jwalreceiver.protocol.command;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.SqlText;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The replication commands (protocol-notes §2). Each renders its own text for a given server
@@ -100,7 +101,7 @@ public sealed interface ReplicationCommand {
    *
    * @param slotName the slot, or null
    */
-  record StartReplication(String slotName, Lsn start, TimelineId timeline)
+  record StartReplication(@Nullable String slotName, Lsn start, TimelineId timeline)
       implements ReplicationCommand {
     public StartReplication {
       if (slotName != null) {

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Messages the client sends (protocol-notes §1.2–§1.7). Each record encodes itself; {@link
@@ -80,7 +81,7 @@ public sealed interface FrontendMessage extends Encodable {
    * String mechanism | Int32 length of data (-1 if none) | Byte[n] data
    * </pre>
    */
-  record SaslInitialResponse(String mechanism, byte[] data) implements FrontendMessage {
+  record SaslInitialResponse(String mechanism, byte @Nullable [] data) implements FrontendMessage {
     public SaslInitialResponse {
       data = data == null ? null : data.clone();
     }

@@ -3,6 +3,7 @@ package io.jwalreceiver.protocol.replication;
 
 import io.jwalreceiver.protocol.Wire;
 import java.nio.ByteBuffer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decodes the messages the walsender sends inside CopyData (protocol-notes §4.1), into this
@@ -32,7 +33,7 @@ public final class ReplicationDecoder {
   private long walEnd;
   private long sendTime;
   private boolean replyRequested;
-  private ByteBuffer payload;
+  private @Nullable ByteBuffer payload;
 
   /**
    * Decodes one CopyData body.
@@ -90,8 +91,16 @@ public final class ReplicationDecoder {
     return replyRequested;
   }
 
-  /** XLogData: the WAL bytes, borrowed (see the class comment). */
+  /**
+   * XLogData: the WAL bytes, borrowed (see the class comment).
+   *
+   * @throws IllegalStateException when the last message decoded was not XLogData
+   */
   public ByteBuffer payload() {
-    return payload;
+    ByteBuffer p = payload;
+    if (p == null) {
+      throw new IllegalStateException("no XLogData payload: the last message was a keepalive");
+    }
+    return p;
   }
 }

@@ -49,6 +49,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.jspecify.annotations.Nullable;
 
 class BackendDecoderTest {
 
@@ -81,7 +82,7 @@ class BackendDecoderTest {
     return new Field(name, 0, (short) 0, TEXT, (short) -1, -1, (short) 0);
   }
 
-  private static DataRow row(String... values) {
+  private static DataRow row(@Nullable String... values) {
     List<byte[]> v = new ArrayList<>();
     for (String s : values) {
       v.add(s == null ? null : s.getBytes(US_ASCII));

@@ -66,9 +66,10 @@ class SlowFsyncIT {
         .withSetting("wal_sender_timeout", "2s"))) {
       server.execute("SELECT pg_create_physical_replication_slot('slow', true)");
       WalReceiver receiver = new WalReceiver(
-          ConnectionConfig.of(server.host(), server.port(), PostgresServer.REPL_TRUST)
-              .withSslMode(SslMode.DISABLE)
-              .withApplicationName(app),
+          ConnectionConfig.builder()
+              .host(server.host()).port(server.port()).user(PostgresServer.REPL_TRUST)
+              .sslMode(SslMode.DISABLE)
+              .applicationName(app).build(),
           // The default 10 s status interval: only keepalive replies keep the connection alive.
           WalReceiver.Options.defaults().withSlotName("slow").withRetryDelay(Duration.ofMillis(200)),
           (size, groupAccess) -> {
