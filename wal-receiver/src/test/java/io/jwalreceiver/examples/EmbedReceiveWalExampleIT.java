@@ -48,7 +48,7 @@ class EmbedReceiveWalExampleIT {
     Lsn end = Lsn.parse(server.generateWal(3L * (1 << 20) + (1 << 19)));
     try {
       // README-BEGIN receivewal
-      ConnectionConfig config = ConnectionConfig.of(host, port, user); // .withPassword(...)
+      ConnectionConfig config = ConnectionConfig.of(host, port, user); // .toBuilder().password(...).build()
       WalReceiver receiver = WalArchiver.builder(config)
           .slot("archive")                          // a physical slot: no WAL is lost in between
           .target(archive)                          // an existing directory
