@@ -22,7 +22,6 @@ module io.jwalreceiver.walreceiver {
   exports io.jwalreceiver.session;
   exports io.jwalreceiver.wal;
   exports io.jwalreceiver.wal.segment;
-
   exports io.jwalreceiver.protocol to
       io.jwalreceiver.basebackup;
   exports io.jwalreceiver.protocol.backend to

@@ -30,10 +30,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The layering of style.md §2 and §3.8 as a build gate, over the main classes of every product
- * module (cli's test class path sees them all): no package cycles, the layers point down, cli
- * never talks the wire protocol, the wal-receiver module knows nothing of basebackup or cli, every
- * public top-level type has javadoc, and every package of a JPMS module is named in its
- * {@code module-info.java}.
+ * module (cli's test class path sees them all): no package cycles, the layers point down, cli never
+ * talks the wire protocol, the wal-receiver module knows nothing of basebackup or cli, every public
+ * top-level type has javadoc, and every package of a JPMS module is named in its {@code
+ * module-info.java}.
  */
 class ArchitectureTest {
 
@@ -42,9 +42,13 @@ class ArchitectureTest {
    * libraries.
    */
   private static final ImportOption PRODUCT_MAIN_CLASSES =
-      location -> !location.contains("/test-classes/") && !location.contains("/testkit/")
-          && (location.contains("/wal-receiver") || location.contains("/basebackup")
-              || location.contains("/embedded") || location.contains("/cli/"));
+      location ->
+          !location.contains("/test-classes/")
+              && !location.contains("/testkit/")
+              && (location.contains("/wal-receiver")
+                  || location.contains("/basebackup")
+                  || location.contains("/embedded")
+                  || location.contains("/cli/"));
 
   private static JavaClasses classes;
 
@@ -56,8 +60,12 @@ class ArchitectureTest {
             .importPackages("io.jwalreceiver");
     // Guards the import itself: a rule over no classes passes vacuously.
     assertThat(classes.stream().map(c -> c.getPackageName()).collect(Collectors.toSet()))
-        .contains("io.jwalreceiver", "io.jwalreceiver.wal", "io.jwalreceiver.basebackup",
-            "io.jwalreceiver.embedded", "io.jwalreceiver.cli");
+        .contains(
+            "io.jwalreceiver",
+            "io.jwalreceiver.wal",
+            "io.jwalreceiver.basebackup",
+            "io.jwalreceiver.embedded",
+            "io.jwalreceiver.cli");
   }
 
   /** No two packages depend on each other, directly or around a circle. */
@@ -68,53 +76,90 @@ class ArchitectureTest {
 
   /**
    * vocabulary ← compress ← protocol ← session ← wal ← wal.segment; basebackup.{tar, manifest,
-   * compress, stream} ← basebackup.sink ← basebackup; the embedded-server runtime on its own;
-   * cli above all. A lower layer never uses a
-   * higher one, and a class in a package that is in no layer fails the rule, so a new package is
-   * placed on purpose.
+   * compress, stream} ← basebackup.sink ← basebackup; the embedded-server runtime on its own; cli
+   * above all. A lower layer never uses a higher one, and a class in a package that is in no layer
+   * fails the rule, so a new package is placed on purpose.
    */
   @Test
   void layersPointDown() {
     layeredArchitecture()
         .consideringOnlyDependenciesInLayers()
         .ensureAllClassesAreContainedInArchitecture()
-        .layer("vocabulary").definedBy("io.jwalreceiver")
-        .layer("compress").definedBy("io.jwalreceiver.compress..")
-        .layer("protocol").definedBy("io.jwalreceiver.protocol..")
-        .layer("session").definedBy("io.jwalreceiver.session..")
-        .layer("wal").definedBy("io.jwalreceiver.wal")
-        .layer("wal.segment").definedBy("io.jwalreceiver.wal.segment..")
-        .layer("basebackup parts").definedBy("io.jwalreceiver.basebackup.tar..",
-            "io.jwalreceiver.basebackup.manifest..", "io.jwalreceiver.basebackup.compress..",
+        .layer("vocabulary")
+        .definedBy("io.jwalreceiver")
+        .layer("compress")
+        .definedBy("io.jwalreceiver.compress..")
+        .layer("protocol")
+        .definedBy("io.jwalreceiver.protocol..")
+        .layer("session")
+        .definedBy("io.jwalreceiver.session..")
+        .layer("wal")
+        .definedBy("io.jwalreceiver.wal")
+        .layer("wal.segment")
+        .definedBy("io.jwalreceiver.wal.segment..")
+        .layer("basebackup parts")
+        .definedBy(
+            "io.jwalreceiver.basebackup.tar..",
+            "io.jwalreceiver.basebackup.manifest..",
+            "io.jwalreceiver.basebackup.compress..",
             "io.jwalreceiver.basebackup.stream..")
-        .layer("basebackup.sink").definedBy("io.jwalreceiver.basebackup.sink..")
-        .layer("basebackup").definedBy("io.jwalreceiver.basebackup")
-        .layer("embedded").definedBy("io.jwalreceiver.embedded..")
-        .layer("cli").definedBy("io.jwalreceiver.cli..")
-        .whereLayer("compress").mayOnlyBeAccessedByLayers("protocol", "session", "wal",
+        .layer("basebackup.sink")
+        .definedBy("io.jwalreceiver.basebackup.sink..")
+        .layer("basebackup")
+        .definedBy("io.jwalreceiver.basebackup")
+        .layer("embedded")
+        .definedBy("io.jwalreceiver.embedded..")
+        .layer("cli")
+        .definedBy("io.jwalreceiver.cli..")
+        .whereLayer("compress")
+        .mayOnlyBeAccessedByLayers(
+            "protocol",
+            "session",
+            "wal",
+            "wal.segment",
+            "basebackup parts",
+            "basebackup.sink",
+            "basebackup",
+            "cli")
+        .whereLayer("protocol")
+        .mayOnlyBeAccessedByLayers(
+            "session",
+            "wal",
+            "wal.segment",
+            "basebackup parts",
+            "basebackup.sink",
+            "basebackup",
+            "cli")
+        .whereLayer("session")
+        .mayOnlyBeAccessedByLayers(
+            "wal", "wal.segment", "basebackup parts", "basebackup.sink", "basebackup", "cli")
+        .whereLayer("wal")
+        .mayOnlyBeAccessedByLayers(
             "wal.segment", "basebackup parts", "basebackup.sink", "basebackup", "cli")
-        .whereLayer("protocol").mayOnlyBeAccessedByLayers("session", "wal", "wal.segment",
-            "basebackup parts", "basebackup.sink", "basebackup", "cli")
-        .whereLayer("session").mayOnlyBeAccessedByLayers("wal", "wal.segment",
-            "basebackup parts", "basebackup.sink", "basebackup", "cli")
-        .whereLayer("wal").mayOnlyBeAccessedByLayers("wal.segment",
-            "basebackup parts", "basebackup.sink", "basebackup", "cli")
-        .whereLayer("wal.segment").mayOnlyBeAccessedByLayers(
-            "basebackup parts", "basebackup.sink", "basebackup", "cli")
-        .whereLayer("basebackup parts").mayOnlyBeAccessedByLayers(
-            "basebackup.sink", "basebackup", "cli")
-        .whereLayer("basebackup.sink").mayOnlyBeAccessedByLayers("basebackup", "cli")
-        .whereLayer("basebackup").mayOnlyBeAccessedByLayers("cli")
-        .whereLayer("embedded").mayOnlyBeAccessedByLayers("cli")
-        .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+        .whereLayer("wal.segment")
+        .mayOnlyBeAccessedByLayers("basebackup parts", "basebackup.sink", "basebackup", "cli")
+        .whereLayer("basebackup parts")
+        .mayOnlyBeAccessedByLayers("basebackup.sink", "basebackup", "cli")
+        .whereLayer("basebackup.sink")
+        .mayOnlyBeAccessedByLayers("basebackup", "cli")
+        .whereLayer("basebackup")
+        .mayOnlyBeAccessedByLayers("cli")
+        .whereLayer("embedded")
+        .mayOnlyBeAccessedByLayers("cli")
+        .whereLayer("cli")
+        .mayNotBeAccessedByAnyLayer()
         .check(classes);
   }
 
   /** cli goes through the session's typed calls; the wire codec is not its business. */
   @Test
   void cliNeverImportsTheProtocol() {
-    noClasses().that().resideInAPackage("io.jwalreceiver.cli..")
-        .should().dependOnClassesThat().resideInAPackage("io.jwalreceiver.protocol..")
+    noClasses()
+        .that()
+        .resideInAPackage("io.jwalreceiver.cli..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.jwalreceiver.protocol..")
         .check(classes);
   }
 
@@ -122,11 +167,16 @@ class ArchitectureTest {
   @Test
   void walReceiverModuleUsesNeitherBasebackupNorCli() {
     DescribedPredicate<JavaClass> inWalReceiverModule =
-        DescribedPredicate.describe("are in the wal-receiver module",
-            c -> c.getSource().map(s -> Location.of(s.getUri()).contains("/wal-receiver"))
-                .orElse(false));
-    noClasses().that(inWalReceiverModule)
-        .should().dependOnClassesThat()
+        DescribedPredicate.describe(
+            "are in the wal-receiver module",
+            c ->
+                c.getSource()
+                    .map(s -> Location.of(s.getUri()).contains("/wal-receiver"))
+                    .orElse(false));
+    noClasses()
+        .that(inWalReceiverModule)
+        .should()
+        .dependOnClassesThat()
         .resideInAnyPackage("io.jwalreceiver.basebackup..", "io.jwalreceiver.cli..")
         .check(classes);
   }
@@ -134,10 +184,11 @@ class ArchitectureTest {
   // ---------------------------------------------------------------------------------------
   // Source scans
 
-  private static final Pattern PUBLIC_TOP_LEVEL_TYPE = Pattern.compile(
-      "^public\\s+(?:(?:final|abstract|sealed|non-sealed|static|strictfp)\\s+)*"
-          + "(?:class|interface|enum|record|@interface)\\s+(\\w+)",
-      Pattern.MULTILINE);
+  private static final Pattern PUBLIC_TOP_LEVEL_TYPE =
+      Pattern.compile(
+          "^public\\s+(?:(?:final|abstract|sealed|non-sealed|static|strictfp)\\s+)*"
+              + "(?:class|interface|enum|record|@interface)\\s+(\\w+)",
+          Pattern.MULTILINE);
 
   /** style.md §3.12: public API is documented. */
   @Test
@@ -162,15 +213,17 @@ class ArchitectureTest {
     for (String module : List.of("wal-receiver", "basebackup")) {
       Path src = root().resolve(module).resolve("src/main/java");
       Set<String> exported = new TreeSet<>();
-      Matcher m = Pattern.compile("\\bexports\\s+([\\w.]+)")
-          .matcher(read(src.resolve("module-info.java")));
+      Matcher m =
+          Pattern.compile("\\bexports\\s+([\\w.]+)").matcher(read(src.resolve("module-info.java")));
       while (m.find()) {
         exported.add(m.group(1));
       }
       Set<String> packages = packagesUnder(src);
       assertThat(exported)
-          .as("packages of %s that its module-info.java does not export (add an exports line,"
-              + " or 'exports ... to' for internals)", module)
+          .as(
+              "packages of %s that its module-info.java does not export (add an exports line,"
+                  + " or 'exports ... to' for internals)",
+              module)
           .containsAll(packages);
     }
   }

@@ -110,8 +110,7 @@ public record Lsn(long value) implements Comparable<Lsn> {
     }
     long sum = value + bytes;
     if (Long.compareUnsigned(sum, value) < 0) {
-      throw new ArithmeticException(
-          "WAL location overflow: " + this + " plus " + bytes + " bytes");
+      throw new ArithmeticException("WAL location overflow: " + this + " plus " + bytes + " bytes");
     }
     return of(sum);
   }

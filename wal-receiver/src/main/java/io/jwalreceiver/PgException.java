@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver;
 
-import org.jspecify.annotations.Nullable;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The one error type of jwalreceiver. It carries a {@link SqlState}: the server's, when the
- * server reported the error (then {@link #serverError()} has every field), or a client-side
- * code (08001, 08006, 08P01, 58030, 53100 …) for failures detected here.
+ * The one error type of jwalreceiver. It carries a {@link SqlState}: the server's, when the server
+ * reported the error (then {@link #serverError()} has every field), or a client-side code (08001,
+ * 08006, 08P01, 58030, 53100 …) for failures detected here.
  */
 public class PgException extends RuntimeException {
 
@@ -89,7 +89,7 @@ public class PgException extends RuntimeException {
 
   /**
    * The message as the PostgreSQL tools print it: the server's text rendered like libpq ({@code
-   * ERROR:  message} plus DETAIL/HINT lines), or the client-side message alone.
+   * ERROR: message} plus DETAIL/HINT lines), or the client-side message alone.
    */
   public String render() {
     ServerError server = serverError;

@@ -1,15 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver;
 
-import org.jspecify.annotations.Nullable;
-import io.jwalreceiver.Lsn;
-import io.jwalreceiver.PgException;
-import io.jwalreceiver.SqlState;
-import io.jwalreceiver.TimelineId;
-import io.jwalreceiver.WalSegmentSize;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One WAL segment file of one timeline, and its 24-digit file name (protocol-notes §3).
@@ -87,8 +82,8 @@ public record SegmentName(TimelineId timeline, long segmentNumber, WalSegmentSiz
   }
 
   /**
-   * Whether {@code name} has the shape of a segment file name: exactly 24 upper-case hex digits,
-   * as PostgreSQL's {@code IsXLogFileName} checks. Timeline and range are not checked.
+   * Whether {@code name} has the shape of a segment file name: exactly 24 upper-case hex digits, as
+   * PostgreSQL's {@code IsXLogFileName} checks. Timeline and range are not checked.
    *
    * @param name a file name
    * @return true for names like {@code 000000010000000000000005}
@@ -99,17 +94,16 @@ public record SegmentName(TimelineId timeline, long segmentNumber, WalSegmentSiz
 
   /**
    * Recognises the names {@code pg_receivewal} gives WAL segment files: the 24-digit name, then
-   * optionally a compression extension ({@code .gz}, {@code .lz4} or {@code .zst}), then
-   * optionally {@code .partial}. History files, backup history files, status files and anything
-   * else give an empty result, as do names of timeline 0 and names whose last part is too large
-   * for {@code size}.
+   * optionally a compression extension ({@code .gz}, {@code .lz4} or {@code .zst}), then optionally
+   * {@code .partial}. History files, backup history files, status files and anything else give an
+   * empty result, as do names of timeline 0 and names whose last part is too large for {@code
+   * size}.
    *
    * @param fileName a file name without directory
    * @param size the server's segment size
    * @return the segment, its compression and whether it is partial; empty when not recognised
    */
-  public static Optional<ParsedWalFileName> parseArchiveName(
-      String fileName, WalSegmentSize size) {
+  public static Optional<ParsedWalFileName> parseArchiveName(String fileName, WalSegmentSize size) {
     Objects.requireNonNull(fileName, "fileName");
     Objects.requireNonNull(size, "size");
     if (fileName.length() < NAME_LENGTH) {
@@ -170,8 +164,8 @@ public record SegmentName(TimelineId timeline, long segmentNumber, WalSegmentSiz
   }
 
   /**
-   * The file name: {@code %08X%08X%08X} of timeline, {@code segmentNumber / segmentsPerXLogId}
-   * and {@code segmentNumber % segmentsPerXLogId}.
+   * The file name: {@code %08X%08X%08X} of timeline, {@code segmentNumber / segmentsPerXLogId} and
+   * {@code segmentNumber % segmentsPerXLogId}.
    *
    * @return for example {@code 000000010000000000000005}
    */
@@ -195,8 +189,8 @@ public record SegmentName(TimelineId timeline, long segmentNumber, WalSegmentSiz
   }
 
   /**
-   * The position just past the segment's last byte, which is the next segment's start; for the
-   * very last segment of the address space this wraps to {@code 0/0}.
+   * The position just past the segment's last byte, which is the next segment's start; for the very
+   * last segment of the address space this wraps to {@code 0/0}.
    *
    * @return {@code (segmentNumber + 1) * size}
    */
@@ -246,18 +240,21 @@ public record SegmentName(TimelineId timeline, long segmentNumber, WalSegmentSiz
    * holds, how it is compressed and whether it is still being written.
    *
    * @param segment the segment
-   * @param compression the compression extension without dot: {@code ""} (none), {@code gz},
-   *     {@code lz4} or {@code zst}
+   * @param compression the compression extension without dot: {@code ""} (none), {@code gz}, {@code
+   *     lz4} or {@code zst}
    * @param partial whether the name ends in {@code .partial}
    */
   public record ParsedWalFileName(SegmentName segment, String compression, boolean partial) {
 
     /** No compression: the file holds the raw segment. */
     public static final String UNCOMPRESSED = "";
+
     /** gzip, extension {@code .gz}. */
     public static final String GZIP = "gz";
+
     /** LZ4 frame format, extension {@code .lz4}. */
     public static final String LZ4 = "lz4";
+
     /** Zstandard, extension {@code .zst}. */
     public static final String ZSTD = "zst";
 
@@ -276,8 +273,7 @@ public record SegmentName(TimelineId timeline, long segmentNumber, WalSegmentSiz
           && !compression.equals(GZIP)
           && !compression.equals(LZ4)
           && !compression.equals(ZSTD)) {
-        throw new IllegalArgumentException(
-            "unknown WAL file compression: \"" + compression + "\"");
+        throw new IllegalArgumentException("unknown WAL file compression: \"" + compression + "\"");
       }
     }
 

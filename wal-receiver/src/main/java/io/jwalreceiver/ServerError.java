@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver;
 
-import org.jspecify.annotations.Nullable;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The fields of an ErrorResponse or NoticeResponse (protocol-notes §1.6).
@@ -37,12 +37,7 @@ public record ServerError(
       state = SqlState.INTERNAL_ERROR;
     }
     return new ServerError(
-        severity,
-        state,
-        fields.getOrDefault('M', ""),
-        fields.get('D'),
-        fields.get('H'),
-        fields);
+        severity, state, fields.getOrDefault('M', ""), fields.get('D'), fields.get('H'), fields);
   }
 
   /** The field {@code W} (context), or null. */
@@ -51,8 +46,8 @@ public record ServerError(
   }
 
   /**
-   * The text as libpq renders it: {@code SEVERITY:  message}, then {@code DETAIL:  …} and
-   * {@code HINT:  …} lines.
+   * The text as libpq renders it: {@code SEVERITY: message}, then {@code DETAIL: …} and {@code
+   * HINT: …} lines.
    */
   public String render() {
     StringBuilder sb = new StringBuilder();

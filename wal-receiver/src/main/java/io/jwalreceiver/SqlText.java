@@ -1,12 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver;
 
-import io.jwalreceiver.PgException;
-import io.jwalreceiver.SqlState;
-
-/**
- * Quoting for replication-command text: the only place where command strings take user input.
- */
+/** Quoting for replication-command text: the only place where command strings take user input. */
 public final class SqlText {
 
   /** NAMEDATALEN - 1: the longest identifier the server keeps. */

@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver;
 
-import io.jwalreceiver.Lsn;
-import io.jwalreceiver.PgException;
-import io.jwalreceiver.SqlState;
-import io.jwalreceiver.TimelineId;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,8 +21,8 @@ import java.util.Optional;
  *   └─ parent timeline (decimal), strictly increasing, below the file's own timeline
  * </pre>
  *
- * The server separates the fields with tabs ({@code "%u\t%X/%X\t%s\n"}); blanks are accepted
- * too. Each line names an ancestor of {@link #timeline()}, oldest first; the line's switch point is
+ * The server separates the fields with tabs ({@code "%u\t%X/%X\t%s\n"}); blanks are accepted too.
+ * Each line names an ancestor of {@link #timeline()}, oldest first; the line's switch point is
  * where that ancestor ended. The last ancestor's child is {@link #timeline()} itself, which has not
  * ended. Timeline 1 has no history file.
  *
@@ -117,9 +113,7 @@ public record TimelineHistoryFile(
     }
     TimelineHistoryFile file =
         parse(
-            timeline,
-            timeline.historyFileName(),
-            text.toString().getBytes(StandardCharsets.UTF_8));
+            timeline, timeline.historyFileName(), text.toString().getBytes(StandardCharsets.UTF_8));
     if (!file.entries().equals(expected)) {
       throw new IllegalArgumentException(
           "entries cannot be written as a history file unchanged: " + expected);
@@ -129,9 +123,9 @@ public record TimelineHistoryFile(
 
   /**
    * Parses the lines as PostgreSQL's {@code readTimeLineHistory} does, but stricter about numbers:
-   * leading blanks are skipped, empty lines and {@code #} comments are ignored, the parent
-   * timeline is plain decimal and the switch point a valid {@link Lsn}, separated by blanks or
-   * tabs; what follows the switch point after a blank or tab is the reason.
+   * leading blanks are skipped, empty lines and {@code #} comments are ignored, the parent timeline
+   * is plain decimal and the switch point a valid {@link Lsn}, separated by blanks or tabs; what
+   * follows the switch point after a blank or tab is the reason.
    */
   private static List<Entry> parseEntries(TimelineId timeline, String fileName, byte[] content) {
     // Only ASCII matters to the parser and UTF-8 keeps it intact; the reason is informational.
@@ -253,9 +247,9 @@ public record TimelineHistoryFile(
   }
 
   /**
-   * Where {@code tli} ends on the path to this file's timeline: the switch point at which its
-   * child on that path begins. Use this to decide how far to stream {@code tli} before following
-   * the switch.
+   * Where {@code tli} ends on the path to this file's timeline: the switch point at which its child
+   * on that path begins. Use this to decide how far to stream {@code tli} before following the
+   * switch.
    *
    * @param tli this file's timeline or one of its ancestors
    * @return the end of {@code tli}; empty when {@code tli} is this file's timeline, which has not

@@ -34,8 +34,8 @@ public record TimelineId(int value) implements Comparable<TimelineId> {
   }
 
   /**
-   * The timeline with the given ID, for values read as a 64-bit number (IDENTIFY_SYSTEM reports
-   * the timeline as {@code int8} from PostgreSQL 16).
+   * The timeline with the given ID, for values read as a 64-bit number (IDENTIFY_SYSTEM reports the
+   * timeline as {@code int8} from PostgreSQL 16).
    *
    * @param value between 1 and {@code 2^32 - 1}
    * @return the timeline

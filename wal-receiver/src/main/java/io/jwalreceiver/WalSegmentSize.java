@@ -7,9 +7,8 @@ import java.util.Objects;
  * The size of one WAL segment file, as the server reports it (protocol-notes §2.2, §3).
  *
  * <p>A power of two between 1 MiB and 1 GiB, chosen at {@code initdb} time. It always comes from
- * the server ({@code SHOW wal_segment_size}, see {@link #parseShow(String)}); there is
- * deliberately no default. It maps an {@link Lsn} to a segment number and an offset inside that
- * segment.
+ * the server ({@code SHOW wal_segment_size}, see {@link #parseShow(String)}); there is deliberately
+ * no default. It maps an {@link Lsn} to a segment number and an offset inside that segment.
  *
  * @param bytes the segment size in bytes
  */
@@ -34,9 +33,9 @@ public record WalSegmentSize(int bytes) {
   }
 
   /**
-   * Parses the output of {@code SHOW wal_segment_size}: a decimal number followed by a unit
-   * ({@code 16MB}, {@code 1GB}). {@code B}, {@code kB} and {@code TB} and a bare number of bytes
-   * are accepted too, although servers print sizes in {@code MB} or {@code GB}. Units are
+   * Parses the output of {@code SHOW wal_segment_size}: a decimal number followed by a unit ({@code
+   * 16MB}, {@code 1GB}). {@code B}, {@code kB} and {@code TB} and a bare number of bytes are
+   * accepted too, although servers print sizes in {@code MB} or {@code GB}. Units are
    * case-sensitive, as in PostgreSQL's configuration syntax.
    *
    * @param text the value of the only column of the result row

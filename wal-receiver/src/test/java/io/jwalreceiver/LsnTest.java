@@ -208,7 +208,6 @@ class LsnTest {
     "0/0,                 1GB,    0/0",
   })
   void roundsDownToSegmentStart(String lsn, String size, String expected) {
-    assertThat(Lsn.parse(lsn).segmentStart(WalSegmentSize.parseShow(size)))
-        .hasToString(expected);
+    assertThat(Lsn.parse(lsn).segmentStart(WalSegmentSize.parseShow(size))).hasToString(expected);
   }
 }

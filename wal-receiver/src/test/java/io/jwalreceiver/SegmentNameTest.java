@@ -5,10 +5,6 @@ import static io.jwalreceiver.PgAssertions.assertPgException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jwalreceiver.Lsn;
-import io.jwalreceiver.SqlState;
-import io.jwalreceiver.TimelineId;
-import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.SegmentName.ParsedWalFileName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -79,8 +75,7 @@ class SegmentNameTest {
 
     assertThat(last.next().fileName()).isEqualTo("000000010000000100000000");
     assertThat(last.next().startLsn()).isEqualTo(last.endLsn());
-    assertThat(last.onTimeline(new TimelineId(2)).fileName())
-        .isEqualTo("0000000200000000000000FF");
+    assertThat(last.onTimeline(new TimelineId(2)).fileName()).isEqualTo("0000000200000000000000FF");
   }
 
   @Test

@@ -4,16 +4,13 @@ package io.jwalreceiver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.jwalreceiver.PgException;
-import io.jwalreceiver.SqlState;
-import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.TimelineHistoryFile.Entry;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * Fuzz target for {@link TimelineHistoryFile#parse}: the {@code TIMELINE_HISTORY} content a
- * server sends (see docs/fuzzing.md).
+ * Fuzz target for {@link TimelineHistoryFile#parse}: the {@code TIMELINE_HISTORY} content a server
+ * sends (see docs/fuzzing.md).
  *
  * <p>What must hold: a file is either rejected with 08P01 or parsed into entries with strictly
  * increasing parents below the file's timeline; the content is kept byte for byte; writing the
@@ -23,8 +20,8 @@ import java.util.Arrays;
 class TimelineHistoryFileFuzzTest {
 
   /**
-   * The last four bytes (big-endian, unsigned; 0 read as 1) are the timeline asked for; the rest
-   * is the file.
+   * The last four bytes (big-endian, unsigned; 0 read as 1) are the timeline asked for; the rest is
+   * the file.
    */
   @FuzzTest
   void parse(byte[] data) {
@@ -53,17 +50,18 @@ class TimelineHistoryFileFuzzTest {
       assertThat(file.switchPointOf(e.parent())).contains(e.switchPoint());
     }
     assertThat(file.switchPointOf(timeline)).isEmpty();
-    assertThat(file.parent()).isEqualTo(
-        file.entries().isEmpty()
-            ? java.util.Optional.empty()
-            : java.util.Optional.of(java.util.Objects.requireNonNull(previous)));
+    assertThat(file.parent())
+        .isEqualTo(
+            file.entries().isEmpty()
+                ? java.util.Optional.empty()
+                : java.util.Optional.of(java.util.Objects.requireNonNull(previous)));
 
     boolean writable = file.entries().stream().noneMatch(e -> e.reason().indexOf('\r') >= 0);
     if (writable) {
       TimelineHistoryFile written = TimelineHistoryFile.of(timeline, file.entries());
       assertThat(written.entries()).isEqualTo(file.entries());
-      assertThat(TimelineHistoryFile.parse(timeline, timeline.historyFileName(),
-          written.content())).isEqualTo(written);
+      assertThat(TimelineHistoryFile.parse(timeline, timeline.historyFileName(), written.content()))
+          .isEqualTo(written);
     }
   }
 }

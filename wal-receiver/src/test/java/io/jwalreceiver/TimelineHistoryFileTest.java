@@ -6,10 +6,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jwalreceiver.Lsn;
-import io.jwalreceiver.PgException;
-import io.jwalreceiver.SqlState;
-import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.TimelineHistoryFile.Entry;
 import java.util.List;
 import java.util.stream.Stream;
@@ -136,12 +132,11 @@ class TimelineHistoryFileTest {
   void rejectsUnexpectedFileName(String fileName, long tli) {
     TimelineId timeline = TimelineId.of(tli);
 
-    assertPgException(() -> TimelineHistoryFile.parse(timeline, fileName, new byte[0]), SqlState.PROTOCOL_VIOLATION)
+    assertPgException(
+            () -> TimelineHistoryFile.parse(timeline, fileName, new byte[0]),
+            SqlState.PROTOCOL_VIOLATION)
         .hasMessage(
-            "server reported unexpected history file name for timeline "
-                + tli
-                + ": "
-                + fileName);
+            "server reported unexpected history file name for timeline " + tli + ": " + fileName);
   }
 
   @ParameterizedTest(name = "timeline {0} ends at {1}")

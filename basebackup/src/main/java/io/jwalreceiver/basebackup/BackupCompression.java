@@ -11,9 +11,9 @@ import org.jspecify.annotations.Nullable;
  * -Z/--compress=[{client|server}-]METHOD[:DETAIL]}.
  *
  * <p>Client-side settings are parsed and validated here, with PostgreSQL's messages ({@link
- * Compression#parse}). Server-side settings are passed through unvalidated, as pg_basebackup
- * does: the server parses them and reports errors ({@code COMPRESSION 'gzip'}, {@code
- * COMPRESSION_DETAIL 'level=5'}).
+ * Compression#parse}). Server-side settings are passed through unvalidated, as pg_basebackup does:
+ * the server parses them and reports errors ({@code COMPRESSION 'gzip'}, {@code COMPRESSION_DETAIL
+ * 'level=5'}).
  *
  * <pre>
  *   -Z 5                 client gzip level 5        -Z server-gzip:5   server gzip level 5
@@ -25,10 +25,10 @@ import org.jspecify.annotations.Nullable;
  * @param client the client-side settings; {@link Compression#NONE} for server-side compression
  * @param serverAlgorithm the algorithm name sent as {@code COMPRESSION}, or null
  * @param serverDetail the text sent as {@code COMPRESSION_DETAIL}, or null
- * @param gzipWorkers threads for client-side gzip and LZ4, and zstd's workers when {@code -Z}
- *     gives no {@code workers=} (0 = compress on the receiving thread)
- * @param clientWorkersGiven whether the client-side settings name {@code workers=} (then zstd
- *     uses exactly that, {@code workers=0} included, whatever {@code gzipWorkers} says)
+ * @param gzipWorkers threads for client-side gzip and LZ4, and zstd's workers when {@code -Z} gives
+ *     no {@code workers=} (0 = compress on the receiving thread)
+ * @param clientWorkersGiven whether the client-side settings name {@code workers=} (then zstd uses
+ *     exactly that, {@code workers=0} included, whatever {@code gzipWorkers} says)
  */
 public record BackupCompression(
     Location location,
@@ -59,8 +59,7 @@ public record BackupCompression(
   public BackupCompression {
     Objects.requireNonNull(location, "location");
     Objects.requireNonNull(client, "client");
-    if (location == Location.SERVER
-        && (serverAlgorithm == null || client.compressed())) {
+    if (location == Location.SERVER && (serverAlgorithm == null || client.compressed())) {
       throw new IllegalArgumentException("server-side compression needs only a server algorithm");
     }
     if (gzipWorkers < 0) {
@@ -98,13 +97,20 @@ public record BackupCompression(
     if (option.startsWith("server-") || (!prefixed && defaultLocation == Location.SERVER)) {
       String rest = prefixed ? option.substring("server-".length()) : option;
       Compression.Spec spec = Compression.split(rest);
-      return new BackupCompression(Location.SERVER, Compression.NONE, spec.algorithm(),
-          spec.detail(), defaultWorkers(), false);
+      return new BackupCompression(
+          Location.SERVER,
+          Compression.NONE,
+          spec.algorithm(),
+          spec.detail(),
+          defaultWorkers(),
+          false);
     }
     String rest = option.startsWith("client-") ? option.substring("client-".length()) : option;
     String detail = Compression.split(rest).detail();
-    boolean workersGiven = detail != null && Arrays.stream(detail.split(","))
-        .anyMatch(item -> item.split("=", 2)[0].trim().equals("workers"));
+    boolean workersGiven =
+        detail != null
+            && Arrays.stream(detail.split(","))
+                .anyMatch(item -> item.split("=", 2)[0].trim().equals("workers"));
     return new BackupCompression(
         Location.CLIENT, Compression.parse(rest), null, null, defaultWorkers(), workersGiven);
   }
@@ -115,8 +121,13 @@ public record BackupCompression(
    * @return the settings
    */
   public static BackupCompression gzip() {
-    return new BackupCompression(Location.CLIENT, Compression.of(Compression.Algorithm.GZIP), null,
-        null, defaultWorkers(), false);
+    return new BackupCompression(
+        Location.CLIENT,
+        Compression.of(Compression.Algorithm.GZIP),
+        null,
+        null,
+        defaultWorkers(),
+        false);
   }
 
   /**

@@ -18,8 +18,8 @@ public interface BackupProgress {
   default void streamerStarted(@Nullable String slotName, boolean temporary) {}
 
   /**
-   * Bytes received so far, against the server's estimate (0 when not estimated), in archive
-   * {@code archive} of {@code archives}.
+   * Bytes received so far, against the server's estimate (0 when not estimated), in archive {@code
+   * archive} of {@code archives}.
    */
   default void progress(long doneBytes, long totalBytes, int archive, int archives) {}
 

@@ -16,5 +16,10 @@ import io.jwalreceiver.TimelineId;
  * @param serverVersion the server's {@code server_version}
  */
 public record BackupResult(
-    Lsn start, TimelineId startTimeline, Lsn end, TimelineId endTimeline, int tablespaces,
-    long bytes, String serverVersion) {}
+    Lsn start,
+    TimelineId startTimeline,
+    Lsn end,
+    TimelineId endTimeline,
+    int tablespaces,
+    long bytes,
+    String serverVersion) {}

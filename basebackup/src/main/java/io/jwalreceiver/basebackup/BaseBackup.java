@@ -11,33 +11,33 @@ import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
 import io.jwalreceiver.basebackup.sink.BackupSink;
 import io.jwalreceiver.basebackup.sink.DirectoryBackupSink;
 import io.jwalreceiver.basebackup.sink.DiscardingSink;
-import io.jwalreceiver.basebackup.sink.StdoutTarSink;
 import io.jwalreceiver.basebackup.sink.OutputDirectory;
+import io.jwalreceiver.basebackup.sink.StdoutTarSink;
 import io.jwalreceiver.basebackup.sink.TarFileBackupSink;
+import io.jwalreceiver.basebackup.stream.BackupListener;
+import io.jwalreceiver.basebackup.stream.BackupStreamDecoder;
+import io.jwalreceiver.basebackup.stream.StageTimes;
+import io.jwalreceiver.compress.Compression;
 import io.jwalreceiver.protocol.command.BaseBackupOptions;
 import io.jwalreceiver.protocol.command.ReplicationCommand;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.CopyOutStream;
 import io.jwalreceiver.session.QueryResult;
 import io.jwalreceiver.session.ReplicationConnection;
-import io.jwalreceiver.compress.Compression;
-import java.util.Objects;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
-import io.jwalreceiver.basebackup.stream.BackupListener;
-import io.jwalreceiver.basebackup.stream.BackupStreamDecoder;
-import io.jwalreceiver.basebackup.stream.StageTimes;
 
 /**
- * One base backup, as pg_basebackup takes it (protocol-notes §6): BASE_BACKUP on one
- * connection, WAL streamed alongside on a second ({@code -X stream}), archives extracted (plain)
- * or stored (tar), manifest last, everything synced, and on failure only what we created removed.
+ * One base backup, as pg_basebackup takes it (protocol-notes §6): BASE_BACKUP on one connection,
+ * WAL streamed alongside on a second ({@code -X stream}), archives extracted (plain) or stored
+ * (tar), manifest last, everything synced, and on failure only what we created removed.
  */
 public final class BaseBackup {
 
@@ -62,7 +62,10 @@ public final class BaseBackup {
    * @param progress told what happens as it happens
    * @param notices the server's notices and warnings
    */
-  public BaseBackup(ConnectionConfig config, BaseBackupRequest request, BackupProgress progress,
+  public BaseBackup(
+      ConnectionConfig config,
+      BaseBackupRequest request,
+      BackupProgress progress,
       Consumer<ServerError> notices) {
     this.config = config;
     this.request = request;
@@ -89,38 +92,48 @@ public final class BaseBackup {
   }
 
   /**
-   * Passes the stream's events on their way to the sink through {@code tap.apply(sink)} (for
-   * {@code bench basebackup}, which counts the bytes and times the receive thread in the sink);
-   * default none.
+   * Passes the stream's events on their way to the sink through {@code tap.apply(sink)} (for {@code
+   * bench basebackup}, which counts the bytes and times the receive thread in the sink); default
+   * none.
    */
   public BaseBackup withSinkTap(UnaryOperator<BackupListener> tap) {
     this.sinkTap = tap;
     return this;
   }
 
-  /** Runs the backup; on failure the target is cleaned up (unless {@code -n}) and the error thrown. */
+  /**
+   * Runs the backup; on failure the target is cleaned up (unless {@code -n}) and the error thrown.
+   */
   public BackupResult run() {
     try (ReplicationConnection conn = ReplicationConnection.open(config, notices)) {
       if (conn.serverVersionNum() < MIN_SERVER_VERSION) {
-        throw new PgException(SqlState.CONNECTION_UNABLE,
-            "incompatible server version " + conn.serverVersionString(), null,
-            "jwalreceiver supports PostgreSQL 13 and later.", null);
+        throw new PgException(
+            SqlState.CONNECTION_UNABLE,
+            "incompatible server version " + conn.serverVersionString(),
+            null,
+            "jwalreceiver supports PostgreSQL 13 and later.",
+            null);
       }
       if (request.compression().serverSide() && conn.serverVersionNum() < 150000) {
-        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
-            "server does not support server-side compression");
+        throw new PgException(
+            SqlState.FEATURE_NOT_SUPPORTED, "server does not support server-side compression");
       }
       Destination destination = request.destination();
       if (destination instanceof Destination.Server && conn.serverVersionNum() < 150000) {
-        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
+        throw new PgException(
+            SqlState.FEATURE_NOT_SUPPORTED,
             "backup targets are not supported by this server version");
       }
-      if (destination instanceof Destination.Stdout && request.compression().serverSide()
+      if (destination instanceof Destination.Stdout
+          && request.compression().serverSide()
           && !"no".equals(request.manifest())) {
-        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
-            "cannot inject manifest into a compressed tar file", null,
+        throw new PgException(
+            SqlState.FEATURE_NOT_SUPPORTED,
+            "cannot inject manifest into a compressed tar file",
+            null,
             "Use client-side compression, send the output to a directory rather than standard "
-                + "output, or use --no-manifest.", null);
+                + "output, or use --no-manifest.",
+            null);
       }
       WalSegmentSize segmentSize = conn.walSegmentSize();
       var identity = conn.identifySystem();
@@ -130,9 +143,10 @@ public final class BaseBackup {
 
       // Directories we create get the source cluster's mode, as pg_basebackup does.
       boolean groupAccess = "0750".equals(conn.show("data_directory_mode"));
-      @Nullable OutputDirectory target = destination instanceof Destination.Directory d
-          ? OutputDirectory.prepare(d.path(), groupAccess)
-          : null;
+      @Nullable OutputDirectory target =
+          destination instanceof Destination.Directory d
+              ? OutputDirectory.prepare(d.path(), groupAccess)
+              : null;
       @Nullable OutputDirectory walDir = null;
       @Nullable BackupSink sink = null;
       @Nullable WalStreamer streamer = null;
@@ -150,9 +164,12 @@ public final class BaseBackup {
             conn.createPhysicalSlot(request.slotName(), false, true);
           } catch (PgException e) {
             // pg_basebackup's wording: the failing command, then the server's error.
-            throw context("could not send replication command \""
-                + new ReplicationCommand.CreateReplicationSlot(request.slotName(), false, true)
-                    .text(conn.serverVersionNum()) + "\"", e);
+            throw context(
+                "could not send replication command \""
+                    + new ReplicationCommand.CreateReplicationSlot(request.slotName(), false, true)
+                        .text(conn.serverVersionNum())
+                    + "\"",
+                e);
           }
         }
 
@@ -170,7 +187,8 @@ public final class BaseBackup {
         TimelineId startTli = TimelineId.parse(startRow.get(1));
         progress.started(start, startTli);
         if (!identity.timeline().equals(startTli)) {
-          progress.info("timeline changed during start: " + identity.timeline() + " -> " + startTli);
+          progress.info(
+              "timeline changed during start: " + identity.timeline() + " -> " + startTli);
         }
 
         QueryResult tablespaces;
@@ -183,7 +201,8 @@ public final class BaseBackup {
           throw new PgException(SqlState.PROTOCOL_VIOLATION, "no data returned from server");
         }
         if (destination instanceof Destination.Stdout && tablespaces.rows().size() > 1) {
-          throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
+          throw new PgException(
+              SqlState.FEATURE_NOT_SUPPORTED,
               "can only write single tablespace to stdout, database has "
                   + tablespaces.rows().size());
         }
@@ -195,19 +214,41 @@ public final class BaseBackup {
         }
 
         if (request.walMethod() == BaseBackupRequest.WalMethod.STREAM) {
-          streamer = WalStreamer.start(config, request, streamRoot(directory(target)), segmentSize,
-              startTli, start, progress);
+          streamer =
+              WalStreamer.start(
+                  config,
+                  request,
+                  streamRoot(directory(target)),
+                  segmentSize,
+                  startTli,
+                  start,
+                  progress);
         }
 
-        Counting counting = new Counting(sinkTap.apply(sink), total, tablespaces.rows().size(),
-            conn.serverVersionNum() >= 150000, streamer);
-        BackupStreamDecoder.decode(stream, conn.serverVersionNum(), tablespaces,
-            !"no".equals(request.manifest()), counting);
+        Counting counting =
+            new Counting(
+                sinkTap.apply(sink),
+                total,
+                tablespaces.rows().size(),
+                conn.serverVersionNum() >= 150000,
+                streamer);
+        BackupStreamDecoder.decode(
+            stream,
+            conn.serverVersionNum(),
+            tablespaces,
+            !"no".equals(request.manifest()),
+            counting);
 
         if (sink.verifiedFiles() >= 0) {
-          progress.info("checked " + sink.verifiedFiles() + " files against the backup manifest "
-              + "as they were received: sizes" + (sink.verifiedWith() == ChecksumAlgorithm.NONE
-                  ? "" : " and " + sink.verifiedWith() + " checksums") + " match");
+          progress.info(
+              "checked "
+                  + sink.verifiedFiles()
+                  + " files against the backup manifest "
+                  + "as they were received: sizes"
+                  + (sink.verifiedWith() == ChecksumAlgorithm.NONE
+                      ? ""
+                      : " and " + sink.verifiedWith() + " checksums")
+                  + " match");
         }
 
         QueryResult endSet;
@@ -217,8 +258,8 @@ public final class BaseBackup {
           throw context("backup failed", e);
         }
         if (endSet.rows().isEmpty()) {
-          throw new PgException(SqlState.PROTOCOL_VIOLATION,
-              "no write-ahead log end position returned from server");
+          throw new PgException(
+              SqlState.PROTOCOL_VIOLATION, "no write-ahead log end position returned from server");
         }
         Lsn end = Lsn.parse(endSet.rows().get(0).get(0));
         TimelineId endTli = TimelineId.parse(endSet.rows().get(0).get(1));
@@ -246,14 +287,24 @@ public final class BaseBackup {
                     ? request.compression().client()
                     : Compression.NONE;
             OutputDirectory dir = directory(target);
-            WalTarPacker.pack(streamRoot(dir).resolve("pg_wal"),
-                dir.path().resolve("pg_wal.tar" + walCompression.extension()), request.sync(),
-                walCompression, request.compression().gzipWorkers(), dir.groupAccess());
+            WalTarPacker.pack(
+                streamRoot(dir).resolve("pg_wal"),
+                dir.path().resolve("pg_wal.tar" + walCompression.extension()),
+                request.sync(),
+                walCompression,
+                request.compression().gzipWorkers(),
+                dir.groupAccess());
           }
         }
         sink.finish();
-        return new BackupResult(start, startTli, end, endTli, tablespaces.rows().size(),
-            counting.done, conn.serverVersionString());
+        return new BackupResult(
+            start,
+            startTli,
+            end,
+            endTli,
+            tablespaces.rows().size(),
+            counting.done,
+            conn.serverVersionString());
       } catch (RuntimeException | IOException e) {
         if (streamer != null) {
           streamer.abort();
@@ -271,7 +322,8 @@ public final class BaseBackup {
           walDir.cleanUp();
         }
         if (e instanceof IOException io) {
-          throw new PgException(SqlState.IO_ERROR, "could not set up the target directory: " + io.getMessage(), io);
+          throw new PgException(
+              SqlState.IO_ERROR, "could not set up the target directory: " + io.getMessage(), io);
         }
         throw (RuntimeException) e;
       }
@@ -284,17 +336,30 @@ public final class BaseBackup {
       return new DiscardingSink();
     }
     if (destination instanceof Destination.Stdout s) {
-      return new StdoutTarSink(s.out(), request.writeRecoveryConf() ? recoveryConf() : null,
-          request.compression().client(), request.compression().encoderThreads());
+      return new StdoutTarSink(
+          s.out(),
+          request.writeRecoveryConf() ? recoveryConf() : null,
+          request.compression().client(),
+          request.compression().encoderThreads());
     }
     OutputDirectory dir = directory(target);
     return request.format() == BaseBackupRequest.Format.PLAIN
-        ? new DirectoryBackupSink(dir, request.tablespaceMappings(),
-            request.writeRecoveryConf() ? recoveryConf() : null, request.sync(),
-            request.keepOnFailure(), inlineChecksums()).timed(stageTimes)
-        : new TarFileBackupSink(dir, request.writeRecoveryConf() ? recoveryConf() : null,
-            request.sync(), request.keepOnFailure(), request.compression().client(),
-            request.compression().encoderThreads()).verifying(inlineChecksums())
+        ? new DirectoryBackupSink(
+                dir,
+                request.tablespaceMappings(),
+                request.writeRecoveryConf() ? recoveryConf() : null,
+                request.sync(),
+                request.keepOnFailure(),
+                inlineChecksums())
+            .timed(stageTimes)
+        : new TarFileBackupSink(
+                dir,
+                request.writeRecoveryConf() ? recoveryConf() : null,
+                request.sync(),
+                request.keepOnFailure(),
+                request.compression().client(),
+                request.compression().encoderThreads())
+            .verifying(inlineChecksums())
             .timed(stageTimes);
   }
 
@@ -340,21 +405,24 @@ public final class BaseBackup {
     Destination.@Nullable Server server =
         request.destination() instanceof Destination.Server s ? s : null;
     return BaseBackupOptions.defaults()
-        .withCompression(compression.serverSide() ? compression.serverAlgorithm() : null,
+        .withCompression(
+            compression.serverSide() ? compression.serverAlgorithm() : null,
             compression.serverSide() ? compression.serverDetail() : null)
         .withLabel(request.label())
         .withProgress(request.estimateSize())
         .withFastCheckpoint(request.fastCheckpoint())
         .withIncludeWal(includeWal)
-        .withWaitForArchive(request.walMethod() == BaseBackupRequest.WalMethod.NONE
-            && request.waitForArchive())
+        .withWaitForArchive(
+            request.walMethod() == BaseBackupRequest.WalMethod.NONE && request.waitForArchive())
         .withMaxRateKb(request.maxRateKb())
-        .withTablespaceMap(request.format() == BaseBackupRequest.Format.TAR
-            || request.destination() instanceof Destination.Server)
+        .withTablespaceMap(
+            request.format() == BaseBackupRequest.Format.TAR
+                || request.destination() instanceof Destination.Server)
         .withVerifyChecksums(request.verifyChecksums())
         .withManifest(request.manifest())
         .withManifestChecksums(request.manifestChecksums())
-        .withTarget(server == null ? null : server.target(), server == null ? null : server.detail())
+        .withTarget(
+            server == null ? null : server.target(), server == null ? null : server.detail())
         .withIncremental(request.incrementalManifest() != null);
   }
 
@@ -364,15 +432,18 @@ public final class BaseBackup {
    */
   private void uploadManifest(ReplicationConnection conn) {
     if (conn.serverVersionNum() < 170000) {
-      throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "server does not support incremental backup");
+      throw new PgException(
+          SqlState.FEATURE_NOT_SUPPORTED, "server does not support incremental backup");
     }
     Path file = request.incrementalManifest();
     byte[] manifest;
     try {
       manifest = Files.readAllBytes(file);
     } catch (IOException e) {
-      throw new PgException(SqlState.IO_ERROR, "could not open file \"" + file + "\": "
-          + OutputDirectory.describe(e), e);
+      throw new PgException(
+          SqlState.IO_ERROR,
+          "could not open file \"" + file + "\": " + OutputDirectory.describe(e),
+          e);
     }
     conn.uploadManifest(manifest);
   }
@@ -386,22 +457,29 @@ public final class BaseBackup {
 
   /**
    * Passes every event on to the sink while tracking progress as pg_basebackup does: on 15+ the
-   * server's own count (uncompressed bytes it has sent, also right with server-side compression
-   * and backup targets), on 13/14 the bytes received. Also fails the transfer as soon as the WAL
+   * server's own count (uncompressed bytes it has sent, also right with server-side compression and
+   * backup targets), on 13/14 the bytes received. Also fails the transfer as soon as the WAL
    * streamer has died, instead of after the last archive.
    */
   private final class Counting implements BackupListener {
     /** The sink, maybe behind a tap. */
     private final BackupListener toSink;
+
     private final long total;
     private final int archives;
     private final boolean serverCounts;
     private final @Nullable WalStreamer streamer;
+
     /** Archives received whole. */
     private int archive;
+
     long done;
 
-    Counting(BackupListener toSink, long total, int archives, boolean serverCounts,
+    Counting(
+        BackupListener toSink,
+        long total,
+        int archives,
+        boolean serverCounts,
         @Nullable WalStreamer streamer) {
       this.toSink = toSink;
       this.total = total;

@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * What the user asked pg_basebackup (or {@code jwalreceiver basebackup}) for.
  *
- * <p>Build one with {@link #builder()}: every field starts at pg_basebackup's default, and only
- * the {@link Destination} is required.
+ * <p>Build one with {@link #builder()}: every field starts at pg_basebackup's default, and only the
+ * {@link Destination} is required.
  *
  * @param destination {@code -D DIR}, {@code -D -} or {@code -t}: where the backup goes
  * @param format plain or tar
@@ -38,11 +38,11 @@ import org.jspecify.annotations.Nullable;
  *     ({@code ConnInfo.primaryConninfo}), or null to derive them from the connection ({@link
  *     RecoveryConfig#keywordsOf})
  * @param compression {@code -z}/{@code -Z}: where and how archives are compressed
- * @param incrementalManifest {@code -i}: the manifest of the backup this one is incremental to,
- *     or null
- * @param waitForArchive with {@code -X none}, whether the server waits at the end for the WAL to
- *     be archived (pg_basebackup always asks it to; the bench does not); with {@code fetch} or
- *     {@code stream} it never waits
+ * @param incrementalManifest {@code -i}: the manifest of the backup this one is incremental to, or
+ *     null
+ * @param waitForArchive with {@code -X none}, whether the server waits at the end for the WAL to be
+ *     archived (pg_basebackup always asks it to; the bench does not); with {@code fetch} or {@code
+ *     stream} it never waits
  */
 public record BaseBackupRequest(
     Destination destination,
@@ -102,8 +102,8 @@ public record BaseBackupRequest(
     STREAM;
 
     /**
-     * A {@code -X} value as pg_basebackup reads it: {@code n}/{@code none}, {@code f}/{@code
-     * fetch} or {@code s}/{@code stream}.
+     * A {@code -X} value as pg_basebackup reads it: {@code n}/{@code none}, {@code f}/{@code fetch}
+     * or {@code s}/{@code stream}.
      *
      * @return the method, or null for anything else
      */
@@ -143,8 +143,8 @@ public record BaseBackupRequest(
 
   /**
    * Builds a {@link BaseBackupRequest}; every setter returns the builder. The defaults are
-   * pg_basebackup's: plain format, {@code -X stream} with a temporary slot, spread checkpoint,
-   * size estimate, manifest with the server's checksums, fsync at the end, clean-up on failure.
+   * pg_basebackup's: plain format, {@code -X stream} with a temporary slot, spread checkpoint, size
+   * estimate, manifest with the server's checksums, fsync at the end, clean-up on failure.
    */
   public static final class Builder {
     private @Nullable Destination destination;
@@ -344,11 +344,30 @@ public record BaseBackupRequest(
      * @throws IllegalArgumentException as {@link BaseBackupRequest#BaseBackupRequest}
      */
     public BaseBackupRequest build() {
-      return new BaseBackupRequest(Objects.requireNonNull(destination, "destination"), format,
-          walMethod, slotName, createSlot, temporarySlot, writeRecoveryConf, fastCheckpoint,
-          label, estimateSize, maxRateKb, tablespaceMappings, walDir, sync, keepOnFailure,
-          manifest, manifestChecksums, verifyChecksums, statusInterval, recoveryConninfo,
-          compression, incrementalManifest, waitForArchive);
+      return new BaseBackupRequest(
+          Objects.requireNonNull(destination, "destination"),
+          format,
+          walMethod,
+          slotName,
+          createSlot,
+          temporarySlot,
+          writeRecoveryConf,
+          fastCheckpoint,
+          label,
+          estimateSize,
+          maxRateKb,
+          tablespaceMappings,
+          walDir,
+          sync,
+          keepOnFailure,
+          manifest,
+          manifestChecksums,
+          verifyChecksums,
+          statusInterval,
+          recoveryConninfo,
+          compression,
+          incrementalManifest,
+          waitForArchive);
     }
   }
 }

@@ -7,8 +7,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Where a base backup goes: a directory on this machine ({@code -D DIR}), the caller's standard
- * output ({@code -F tar -D -}), the server itself ({@code -t server:DIR}, {@code -t blackhole}),
- * or nowhere after crossing the network ({@code bench basebackup --sink discard}).
+ * output ({@code -F tar -D -}), the server itself ({@code -t server:DIR}, {@code -t blackhole}), or
+ * nowhere after crossing the network ({@code bench basebackup --sink discard}).
  */
 public sealed interface Destination {
 
@@ -32,14 +32,13 @@ public sealed interface Destination {
    * ({@code blackhole}); only markers and progress cross the network.
    *
    * @param target {@code server}, {@code blackhole} or an extension's target
-   * @param detail the part after the first colon (the server directory for {@code server}), or
-   *     null
+   * @param detail the part after the first colon (the server directory for {@code server}), or null
    */
   record Server(String target, @Nullable String detail) implements Destination {}
 
   /**
-   * The archives and manifest are received and dropped on this side (the bench's discard sink:
-   * the bytes cross the network, unlike {@code -t blackhole}); no streamed WAL.
+   * The archives and manifest are received and dropped on this side (the bench's discard sink: the
+   * bytes cross the network, unlike {@code -t blackhole}); no streamed WAL.
    */
   record Discard() implements Destination {}
 }

@@ -14,8 +14,8 @@ import org.jspecify.annotations.Nullable;
  * fallback_application_name}, and without empty values) and {@code primary_slot_name} when a
  * permanent slot was named.
  *
- * <p>Like pg_basebackup, the password is written when the connection used one: the standby
- * needs it to connect. Keep the backup's {@code postgresql.auto.conf} as private as the data.
+ * <p>Like pg_basebackup, the password is written when the connection used one: the standby needs it
+ * to connect. Keep the backup's {@code postgresql.auto.conf} as private as the data.
  */
 public final class RecoveryConfig {
 
@@ -60,7 +60,8 @@ public final class RecoveryConfig {
    */
   public static String render(Map<String, String> conninfo, @Nullable String slotName) {
     StringBuilder sb = new StringBuilder();
-    sb.append("primary_conninfo = '").append(escapeConfigValue(ConnInfo.toConnInfoString(conninfo)))
+    sb.append("primary_conninfo = '")
+        .append(escapeConfigValue(ConnInfo.toConnInfoString(conninfo)))
         .append("'\n");
     if (slotName != null) {
       sb.append("primary_slot_name = '").append(escapeConfigValue(slotName)).append("'\n");

@@ -21,10 +21,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * {@code -X stream}: the WAL receiver on a second connection, in a background thread, writing
- * into the backup's {@code pg_wal} the way pg_basebackup's streamer does — segment files without
- * the {@code .partial} suffix, {@code archive_status/<segment>.done} markers — from the backup's
- * start position until the end position the main connection learns last.
+ * {@code -X stream}: the WAL receiver on a second connection, in a background thread, writing into
+ * the backup's {@code pg_wal} the way pg_basebackup's streamer does — segment files without the
+ * {@code .partial} suffix, {@code archive_status/<segment>.done} markers — from the backup's start
+ * position until the end position the main connection learns last.
  */
 final class WalStreamer {
 
@@ -33,6 +33,7 @@ final class WalStreamer {
   private final WalReceiver receiver;
   private final Thread thread;
   private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+
   /** Open once the first WAL arrived or the streamer failed (e.g. at START_REPLICATION). */
   private final CountDownLatch started = new CountDownLatch(1);
 
@@ -46,48 +47,66 @@ final class WalStreamer {
    * Starts streaming into {@code <target>/pg_wal} (plain format; for tar format the caller packs
    * the directory afterwards).
    */
-  static WalStreamer start(ConnectionConfig config, BaseBackupRequest request, Path target,
-      WalSegmentSize size, TimelineId timeline, Lsn start, BackupProgress progress) {
+  static WalStreamer start(
+      ConnectionConfig config,
+      BaseBackupRequest request,
+      Path target,
+      WalSegmentSize size,
+      TimelineId timeline,
+      Lsn start,
+      BackupProgress progress) {
     Path walDir = target.resolve("pg_wal");
     try {
       Files.createDirectories(walDir.resolve("archive_status"));
     } catch (IOException e) {
-      throw new PgException(SqlState.IO_ERROR,
-          "could not create directory \"" + walDir.resolve("archive_status") + "\": " + e.getMessage(), e);
+      throw new PgException(
+          SqlState.IO_ERROR,
+          "could not create directory \""
+              + walDir.resolve("archive_status")
+              + "\": "
+              + e.getMessage(),
+          e);
     }
-    WalReceiver.Options options = WalReceiver.Options.defaults()
-        .withSlotName(request.temporarySlot() ? null : request.slotName())
-        .withTemporarySlot(request.temporarySlot() && request.slotName() == null ? "pg_basebackup" : null)
-        .withStatusInterval(request.statusInterval())
-        .withLoop(false)
-        .withStart(timeline, start.segmentStart(size));
-    SegmentFileOptions sinkOptions = SegmentFileOptions.DEFAULTS
-        .withSyncPolicy(request.sync() ? SyncPolicy.ON_REQUEST : SyncPolicy.NEVER)
-        .withMarkDone(true)
-        .withPartialSuffix(false);
+    WalReceiver.Options options =
+        WalReceiver.Options.defaults()
+            .withSlotName(request.temporarySlot() ? null : request.slotName())
+            .withTemporarySlot(
+                request.temporarySlot() && request.slotName() == null ? "pg_basebackup" : null)
+            .withStatusInterval(request.statusInterval())
+            .withLoop(false)
+            .withStart(timeline, start.segmentStart(size));
+    SegmentFileOptions sinkOptions =
+        SegmentFileOptions.DEFAULTS
+            .withSyncPolicy(request.sync() ? SyncPolicy.ON_REQUEST : SyncPolicy.NEVER)
+            .withMarkDone(true)
+            .withPartialSuffix(false);
     WalStreamer[] streamer = new WalStreamer[1];
-    WalReceiver receiver = new WalReceiver(config.withFallbackApplicationName("pg_basebackup"),
-        options,
-        (s, groupAccess) -> SegmentFileSink.open(walDir, s, sinkOptions.withGroupAccess(groupAccess)),
-        s -> Optional.empty(),
-        new WalReceiver.Listener() {
-          @Override
-          public void info(String message) {
-            // pg_receivewal's line, which pg_basebackup's streamer does not print.
-            if (!message.startsWith("starting log streaming at ")) {
-              progress.info(message);
-            }
-          }
+    WalReceiver receiver =
+        new WalReceiver(
+            config.withFallbackApplicationName("pg_basebackup"),
+            options,
+            (s, groupAccess) ->
+                SegmentFileSink.open(walDir, s, sinkOptions.withGroupAccess(groupAccess)),
+            s -> Optional.empty(),
+            new WalReceiver.Listener() {
+              @Override
+              public void info(String message) {
+                // pg_receivewal's line, which pg_basebackup's streamer does not print.
+                if (!message.startsWith("starting log streaming at ")) {
+                  progress.info(message);
+                }
+              }
 
-          @Override
-          public void received(long end) {
-            streamer[0].started.countDown();
-          }
-        },
-        InstantSource.system());
+              @Override
+              public void received(long end) {
+                streamer[0].started.countDown();
+              }
+            },
+            InstantSource.system());
     streamer[0] = new WalStreamer(receiver);
     streamer[0].thread.start();
-    progress.streamerStarted(request.slotName(), request.temporarySlot() && request.slotName() == null);
+    progress.streamerStarted(
+        request.slotName(), request.temporarySlot() && request.slotName() == null);
     // As pg_basebackup, whose streamer fails at START_REPLICATION (a missing slot, say) before
     // the data is transferred: wait for the first WAL, which the server has (the backup's start
     // checkpoint is in it), or the streamer's failure.
@@ -131,8 +150,12 @@ final class WalStreamer {
   }
 
   private static PgException terminated(RuntimeException e) {
-    return new PgException(SqlState.CONNECTION_FAILURE, "background process terminated unexpectedly",
-        e instanceof PgException pe ? pe.getMessage() : e.toString(), null, e);
+    return new PgException(
+        SqlState.CONNECTION_FAILURE,
+        "background process terminated unexpectedly",
+        e instanceof PgException pe ? pe.getMessage() : e.toString(),
+        null,
+        e);
   }
 
   /** Tells the streamer where the backup ends: it stops once it has written up to there. */
@@ -147,7 +170,8 @@ final class WalStreamer {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       receiver.requestStop();
-      throw new PgException(SqlState.QUERY_CANCELED, "interrupted while waiting for the WAL streamer");
+      throw new PgException(
+          SqlState.QUERY_CANCELED, "interrupted while waiting for the WAL streamer");
     }
     checkAlive();
   }

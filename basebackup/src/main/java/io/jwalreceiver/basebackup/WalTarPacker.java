@@ -27,8 +27,8 @@ import java.util.stream.Stream;
  * (pg_basebackup compresses pg_wal.tar only for gzip).
  *
  * <p>pg_basebackup writes the tar while streaming; staging the (usually few) segments in a
- * directory first reuses the segment writer and its durability rules, at the cost of one extra
- * copy of the streamed WAL.
+ * directory first reuses the segment writer and its durability rules, at the cost of one extra copy
+ * of the streamed WAL.
  */
 final class WalTarPacker {
 
@@ -39,8 +39,13 @@ final class WalTarPacker {
    *
    * @param gzipWorkers threads for gzip
    */
-  static void pack(Path walDir, Path tarFile, boolean sync, Compression compression,
-      int gzipWorkers, boolean groupAccess) {
+  static void pack(
+      Path walDir,
+      Path tarFile,
+      boolean sync,
+      Compression compression,
+      int gzipWorkers,
+      boolean groupAccess) {
     List<Path> members = new ArrayList<>();
     try (Stream<Path> files = Files.list(walDir)) {
       files.filter(Files::isRegularFile).sorted().forEach(members::add);
@@ -60,8 +65,8 @@ final class WalTarPacker {
         io.jwalreceiver.basebackup.sink.OutputDirectory.createFile(tarFile, groupAccess)) {
       ArchiveEncoder encoder =
           compression.compressed() ? ArchiveEncoder.open(compression, out, gzipWorkers) : null;
-      TarWriter writer = new TarWriter(encoder != null ? encoder : out,
-          tarFile.getFileName().toString());
+      TarWriter writer =
+          new TarWriter(encoder != null ? encoder : out, tarFile.getFileName().toString());
       ByteBuffer buf = ByteBuffer.allocate(1024 * 1024);
       for (Path p : members) {
         String name = walDir.relativize(p).toString();

@@ -24,28 +24,32 @@ class BackupCompressionTest {
   /** Items 5–6 and 12–31: the spec and pg_basebackup's client-side message. */
   static Stream<Arguments> rejected() {
     return Stream.of(
-        Arguments.of("none:1",
-            SPEC + "compression algorithm \"none\" does not accept a compression level"),
+        Arguments.of(
+            "none:1", SPEC + "compression algorithm \"none\" does not accept a compression level"),
         Arguments.of("none+", "unrecognized compression algorithm: \"none+\""),
         Arguments.of("extrasquishy", "unrecognized compression algorithm: \"extrasquishy\""),
-        Arguments.of("gzip:",
-            SPEC + "found empty string where a compression option was expected"),
+        Arguments.of("gzip:", SPEC + "found empty string where a compression option was expected"),
         Arguments.of("gzip:thunk", SPEC + "unrecognized compression option: \"thunk\""),
         Arguments.of("gzip:level", SPEC + "compression option \"level\" requires a value"),
-        Arguments.of("gzip:level=",
-            SPEC + "value for compression option \"level\" must be an integer"),
-        Arguments.of("gzip:level=high",
-            SPEC + "value for compression option \"level\" must be an integer"),
-        Arguments.of("gzip:level=236",
-            SPEC + "compression algorithm \"gzip\" expects a compression level between 1 and 9"
+        Arguments.of(
+            "gzip:level=", SPEC + "value for compression option \"level\" must be an integer"),
+        Arguments.of(
+            "gzip:level=high", SPEC + "value for compression option \"level\" must be an integer"),
+        Arguments.of(
+            "gzip:level=236",
+            SPEC
+                + "compression algorithm \"gzip\" expects a compression level between 1 and 9"
                 + " (default at -1)"),
-        Arguments.of("gzip:level=9,",
-            SPEC + "found empty string where a compression option was expected"),
-        Arguments.of("gzip:workers=3",
+        Arguments.of(
+            "gzip:level=9,", SPEC + "found empty string where a compression option was expected"),
+        Arguments.of(
+            "gzip:workers=3",
             SPEC + "compression algorithm \"gzip\" does not accept a worker count"),
-        Arguments.of("gzip:long",
+        Arguments.of(
+            "gzip:long",
             SPEC + "compression algorithm \"gzip\" does not support long-distance mode"),
-        Arguments.of("lz4:long=maybe",
+        Arguments.of(
+            "lz4:long=maybe",
             SPEC + "value for compression option \"long\" must be a Boolean value"));
   }
 
@@ -135,6 +139,7 @@ class BackupCompressionTest {
     assertThatThrownBy(() -> BackupCompression.gzip().withGzipWorkers(-1))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
   @Test
   void zstdWorkersGivenInTheOptionAreUsedAsGivenEvenZero() {
     int cores = Runtime.getRuntime().availableProcessors();

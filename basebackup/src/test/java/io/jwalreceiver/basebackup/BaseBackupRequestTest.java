@@ -47,31 +47,32 @@ class BaseBackupRequestTest {
 
   @Test
   void toBuilderKeepsEveryField() {
-    BaseBackupRequest r = BaseBackupRequest.builder()
-        .destination(new Destination.Directory(Path.of("/b")))
-        .format(BaseBackupRequest.Format.TAR)
-        .walMethod(BaseBackupRequest.WalMethod.FETCH)
-        .slotName("s")
-        .createSlot(true)
-        .temporarySlot(false)
-        .writeRecoveryConf(true)
-        .fastCheckpoint(true)
-        .label("l")
-        .estimateSize(false)
-        .maxRateKb(64)
-        .tablespaceMappings(List.of(TablespaceMapping.parse("/a=/b")))
-        .walDir(Path.of("/w"))
-        .sync(false)
-        .keepOnFailure(true)
-        .manifest("force-encode")
-        .manifestChecksums("SHA256")
-        .verifyChecksums(false)
-        .statusInterval(Duration.ofSeconds(3))
-        .recoveryConninfo(Map.of("user", "u"))
-        .compression(BackupCompression.parse("gzip"))
-        .incrementalManifest(Path.of("/m"))
-        .waitForArchive(false)
-        .build();
+    BaseBackupRequest r =
+        BaseBackupRequest.builder()
+            .destination(new Destination.Directory(Path.of("/b")))
+            .format(BaseBackupRequest.Format.TAR)
+            .walMethod(BaseBackupRequest.WalMethod.FETCH)
+            .slotName("s")
+            .createSlot(true)
+            .temporarySlot(false)
+            .writeRecoveryConf(true)
+            .fastCheckpoint(true)
+            .label("l")
+            .estimateSize(false)
+            .maxRateKb(64)
+            .tablespaceMappings(List.of(TablespaceMapping.parse("/a=/b")))
+            .walDir(Path.of("/w"))
+            .sync(false)
+            .keepOnFailure(true)
+            .manifest("force-encode")
+            .manifestChecksums("SHA256")
+            .verifyChecksums(false)
+            .statusInterval(Duration.ofSeconds(3))
+            .recoveryConninfo(Map.of("user", "u"))
+            .compression(BackupCompression.parse("gzip"))
+            .incrementalManifest(Path.of("/m"))
+            .waitForArchive(false)
+            .build();
     assertThat(r.toBuilder().build()).isEqualTo(r);
     assertThat(r.toBuilder().label("other").build().label()).isEqualTo("other");
   }
@@ -85,14 +86,22 @@ class BaseBackupRequestTest {
 
   @Test
   void walIsStreamedOnlyIntoADirectory() {
-    List<Destination> elsewhere = List.of(new Destination.Stdout(new ByteArrayOutputStream()),
-        new Destination.Server("blackhole", null), new Destination.Discard());
+    List<Destination> elsewhere =
+        List.of(
+            new Destination.Stdout(new ByteArrayOutputStream()),
+            new Destination.Server("blackhole", null),
+            new Destination.Discard());
     for (Destination d : elsewhere) {
       assertThatThrownBy(() -> BaseBackupRequest.builder().destination(d).build())
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage("WAL can only be streamed into a directory");
-      assertThat(BaseBackupRequest.builder().destination(d)
-          .walMethod(BaseBackupRequest.WalMethod.NONE).build().destination()).isEqualTo(d);
+      assertThat(
+              BaseBackupRequest.builder()
+                  .destination(d)
+                  .walMethod(BaseBackupRequest.WalMethod.NONE)
+                  .build()
+                  .destination())
+          .isEqualTo(d);
     }
   }
 }

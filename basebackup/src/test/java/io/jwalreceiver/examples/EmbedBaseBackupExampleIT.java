@@ -19,9 +19,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The README's example of embedding a base backup: a request built from pg_basebackup's defaults,
- * a directory as its destination, one run, the result. Compiled and run against a real server so
- * that the example cannot rot.
+ * The README's example of embedding a base backup: a request built from pg_basebackup's defaults, a
+ * directory as its destination, one run, the result. Compiled and run against a real server so that
+ * the example cannot rot.
  */
 @Tag("postgres")
 class EmbedBaseBackupExampleIT {
@@ -42,16 +42,26 @@ class EmbedBaseBackupExampleIT {
     ConnectionConfig config = ConnectionConfig.of(host, port, "repl_trust");
     // Every field starts at pg_basebackup's default (plain format, WAL streamed alongside,
     // manifest, fsync at the end); only the destination is required.
-    BaseBackupRequest request = BaseBackupRequest.builder()
-        .destination(new Destination.Directory(dataDir)) // new or empty
-        .fastCheckpoint(true) // -c fast
-        .build();
+    BaseBackupRequest request =
+        BaseBackupRequest.builder()
+            .destination(new Destination.Directory(dataDir)) // new or empty
+            .fastCheckpoint(true) // -c fast
+            .build();
     BackupProgress progress = new BackupProgress() {}; // -v / -P messages: override to print
-    BackupResult result = new BaseBackup(config, request, progress,
-            notice -> System.err.println(notice.severity() + ": " + notice.message()))
-        .run(); // throws PgException on failure, after removing what it created
-    System.out.println("backed up " + result.start() + " .. " + result.end()
-        + " on timeline " + result.endTimeline());
+    BackupResult result =
+        new BaseBackup(
+                config,
+                request,
+                progress,
+                notice -> System.err.println(notice.severity() + ": " + notice.message()))
+            .run(); // throws PgException on failure, after removing what it created
+    System.out.println(
+        "backed up "
+            + result.start()
+            + " .. "
+            + result.end()
+            + " on timeline "
+            + result.endTimeline());
     // README-END basebackup
 
     assertThat(dataDir.resolve("PG_VERSION")).exists();

@@ -41,8 +41,8 @@ public final class BaseBackupCommand implements Callable<Integer> {
   static final String GZIP_WORKERS_ENV = "JWALRECEIVER_GZIP_WORKERS";
 
   /**
-   * {@code off}: skip the check of a plain backup's files against its manifest as they are
-   * received (for measuring what it costs).
+   * {@code off}: skip the check of a plain backup's files against its manifest as they are received
+   * (for measuring what it costs).
    */
   static final String INLINE_VERIFY_ENV = "JWALRECEIVER_INLINE_VERIFY";
 
@@ -50,95 +50,133 @@ public final class BaseBackupCommand implements Callable<Integer> {
 
   @Mixin HelpOptions helpOptions;
 
-  @Option(names = {"-D", "--pgdata"}, paramLabel = "DIRECTORY",
+  @Option(
+      names = {"-D", "--pgdata"},
+      paramLabel = "DIRECTORY",
       description = "receive base backup into directory")
   Path pgdata;
 
-  @Option(names = {"-F", "--format"}, paramLabel = "p|t",
+  @Option(
+      names = {"-F", "--format"},
+      paramLabel = "p|t",
       description = "output format (plain (default), tar)")
   String format;
 
-  @Option(names = {"-i", "--incremental"}, paramLabel = "OLDMANIFEST",
+  @Option(
+      names = {"-i", "--incremental"},
+      paramLabel = "OLDMANIFEST",
       description = "take incremental backup")
   Path incremental;
 
-  @Option(names = {"-r", "--max-rate"}, paramLabel = "RATE",
-      description = "maximum transfer rate to transfer data directory (in kB/s, or use suffix \"k\" or \"M\")")
+  @Option(
+      names = {"-r", "--max-rate"},
+      paramLabel = "RATE",
+      description =
+          "maximum transfer rate to transfer data directory (in kB/s, or use suffix \"k\" or \"M\")")
   String maxRate;
 
-  @Option(names = {"-R", "--write-recovery-conf"},
+  @Option(
+      names = {"-R", "--write-recovery-conf"},
       description = "write configuration for replication")
   boolean writeRecoveryConf;
 
-  @Option(names = {"-t", "--target"}, paramLabel = "TARGET[:DETAIL]",
+  @Option(
+      names = {"-t", "--target"},
+      paramLabel = "TARGET[:DETAIL]",
       description = "backup target (if other than client)")
   String target;
 
-  @Option(names = {"-T", "--tablespace-mapping"}, paramLabel = "OLDDIR=NEWDIR",
+  @Option(
+      names = {"-T", "--tablespace-mapping"},
+      paramLabel = "OLDDIR=NEWDIR",
       description = "relocate tablespace in OLDDIR to NEWDIR")
   List<String> tablespaceMappings = new ArrayList<>();
 
-  @Option(names = "--waldir", paramLabel = "WALDIR",
+  @Option(
+      names = "--waldir",
+      paramLabel = "WALDIR",
       description = "location for the write-ahead log directory")
   Path walDir;
 
-  @Option(names = {"-X", "--wal-method"}, paramLabel = "none|fetch|stream",
+  @Option(
+      names = {"-X", "--wal-method"},
+      paramLabel = "none|fetch|stream",
       description = "include required WAL files with specified method")
   String walMethod;
 
   /** The last of {@code -z} / {@code -Z} given (pg_basebackup: the last one wins), or null. */
   String compress;
 
-  @Option(names = {"-z", "--gzip"}, description = "compress tar output")
+  @Option(
+      names = {"-z", "--gzip"},
+      description = "compress tar output")
   void gzip(boolean on) {
     compress = "gzip";
   }
 
-  @Option(names = {"-Z", "--compress"}, paramLabel = "[{client|server}-]METHOD[:DETAIL]",
-      description = {"compress on client or server as specified;",
-          "none: do not compress tar output"})
+  @Option(
+      names = {"-Z", "--compress"},
+      paramLabel = "[{client|server}-]METHOD[:DETAIL]",
+      description = {
+        "compress on client or server as specified;",
+        "none: do not compress tar output"
+      })
   void compress(String value) {
     compress = value;
   }
 
-  @Option(names = {"-c", "--checkpoint"}, paramLabel = "fast|spread",
+  @Option(
+      names = {"-c", "--checkpoint"},
+      paramLabel = "fast|spread",
       description = "set fast or spread (default) checkpointing")
   String checkpoint;
 
-  @Option(names = {"-C", "--create-slot"}, description = "create replication slot")
+  @Option(
+      names = {"-C", "--create-slot"},
+      description = "create replication slot")
   boolean createSlot;
 
-  @Option(names = {"-l", "--label"}, paramLabel = "LABEL", description = "set backup label")
+  @Option(
+      names = {"-l", "--label"},
+      paramLabel = "LABEL",
+      description = "set backup label")
   String label;
 
-  @Option(names = {"-n", "--no-clean"}, description = "do not clean up after errors")
+  @Option(
+      names = {"-n", "--no-clean"},
+      description = "do not clean up after errors")
   boolean noClean;
 
-  @Option(names = {"-N", "--no-sync"},
+  @Option(
+      names = {"-N", "--no-sync"},
       description = "do not wait for changes to be written safely to disk")
   boolean noSync;
 
-  @Option(names = "--sync-method", paramLabel = "METHOD",
+  @Option(
+      names = "--sync-method",
+      paramLabel = "METHOD",
       description = "set method for syncing files to disk (fsync; syncfs is not available)")
   String syncMethod;
 
-  @Option(names = {"-P", "--progress"}, description = "show progress information")
+  @Option(
+      names = {"-P", "--progress"},
+      description = "show progress information")
   boolean showProgress;
 
   @Mixin SlotOption slotOption;
 
   @Mixin VerboseOption verboseOption;
 
-  @Option(names = "--manifest-checksums", paramLabel = "SHA{224,256,384,512}|CRC32C|NONE",
+  @Option(
+      names = "--manifest-checksums",
+      paramLabel = "SHA{224,256,384,512}|CRC32C|NONE",
       description = "use algorithm for manifest checksums")
   String manifestChecksums;
 
-  @Option(names = "--manifest-force-encode",
-      description = "hex encode all file names in manifest")
+  @Option(names = "--manifest-force-encode", description = "hex encode all file names in manifest")
   boolean manifestForceEncode;
 
-  @Option(names = "--no-estimate-size",
-      description = "do not estimate backup size in server side")
+  @Option(names = "--no-estimate-size", description = "do not estimate backup size in server side")
   boolean noEstimateSize;
 
   @Option(names = "--no-manifest", description = "suppress generation of backup manifest")
@@ -150,7 +188,9 @@ public final class BaseBackupCommand implements Callable<Integer> {
   @Option(names = "--no-verify-checksums", description = "do not verify checksums")
   boolean noVerifyChecksums;
 
-  @Option(names = {"-s", "--status-interval"}, paramLabel = "INTERVAL",
+  @Option(
+      names = {"-s", "--status-interval"},
+      paramLabel = "INTERVAL",
       description = "time between status packets sent to server (in seconds)")
   String statusInterval;
 
@@ -169,9 +209,10 @@ public final class BaseBackupCommand implements Callable<Integer> {
     // pg_basebackup 17's --sync-method: fsync is what we do; syncfs(2) has no Java binding, so
     // we answer as a PostgreSQL build without it does.
     if (syncMethod != null && !"fsync".equals(syncMethod)) {
-      return error("syncfs".equals(syncMethod)
-          ? "this build does not support sync method \"syncfs\""
-          : "unrecognized sync method: " + syncMethod);
+      return error(
+          "syncfs".equals(syncMethod)
+              ? "this build does not support sync method \"syncfs\""
+              : "unrecognized sync method: " + syncMethod);
     }
     // pg_basebackup: "client" is the same as no target.
     String backupTarget = "client".equals(target) ? null : target;
@@ -195,8 +236,10 @@ public final class BaseBackupCommand implements Callable<Integer> {
     if (walMethod != null) {
       wal = BaseBackupRequest.WalMethod.parse(walMethod);
       if (wal == null) {
-        return error("invalid wal-method option \"" + walMethod
-            + "\", must be \"fetch\", \"stream\", or \"none\"");
+        return error(
+            "invalid wal-method option \""
+                + walMethod
+                + "\", must be \"fetch\", \"stream\", or \"none\"");
       }
     }
     boolean fast = false;
@@ -205,7 +248,8 @@ public final class BaseBackupCommand implements Callable<Integer> {
       if (c.equals("fast")) {
         fast = true;
       } else if (!c.equals("spread")) {
-        return error("invalid checkpoint argument \"" + checkpoint + "\", must be \"fast\" or \"spread\"");
+        return error(
+            "invalid checkpoint argument \"" + checkpoint + "\", must be \"fast\" or \"spread\"");
       }
     }
     int rate = 0;
@@ -237,8 +281,12 @@ public final class BaseBackupCommand implements Callable<Integer> {
     if (compress != null) {
       try {
         // With a target only the server can compress; without a prefix, it does.
-        compression = BackupCompression.parse(compress, backupTarget == null
-            ? BackupCompression.Location.CLIENT : BackupCompression.Location.SERVER);
+        compression =
+            BackupCompression.parse(
+                compress,
+                backupTarget == null
+                    ? BackupCompression.Location.CLIENT
+                    : BackupCompression.Location.SERVER);
       } catch (PgException e) {
         return error(e.getMessage());
       }
@@ -257,8 +305,8 @@ public final class BaseBackupCommand implements Callable<Integer> {
         return error("invalid value \"" + workers + "\" for " + GZIP_WORKERS_ENV);
       }
     }
-    toStdout = pgdata != null && pgdata.toString().equals("-")
-        && fmt == BaseBackupRequest.Format.TAR;
+    toStdout =
+        pgdata != null && pgdata.toString().equals("-") && fmt == BaseBackupRequest.Format.TAR;
     if (backupTarget != null && wal == BaseBackupRequest.WalMethod.STREAM) {
       return usage("WAL cannot be streamed when a backup target is specified");
     }
@@ -313,43 +361,52 @@ public final class BaseBackupCommand implements Callable<Integer> {
     Destination destination;
     if (backupTarget != null) {
       int colon = backupTarget.indexOf(':');
-      destination = colon >= 0
-          ? new Destination.Server(backupTarget.substring(0, colon),
-              backupTarget.substring(colon + 1))
-          : new Destination.Server(backupTarget, null);
+      destination =
+          colon >= 0
+              ? new Destination.Server(
+                  backupTarget.substring(0, colon), backupTarget.substring(colon + 1))
+              : new Destination.Server(backupTarget, null);
     } else if (toStdout) {
       destination = new Destination.Stdout(cli.out());
     } else {
       destination = new Destination.Directory(pgdata.toAbsolutePath());
     }
-    BaseBackupRequest.Builder request = BaseBackupRequest.builder()
-        .destination(destination)
-        .format(fmt)
-        .walMethod(wal)
-        .slotName(slot)
-        .createSlot(createSlot)
-        .temporarySlot(!noSlot && slot == null)
-        .writeRecoveryConf(writeRecoveryConf)
-        .fastCheckpoint(fast)
-        .estimateSize(!noEstimateSize)
-        .maxRateKb(rate)
-        .tablespaceMappings(mappings)
-        .walDir(walDir)
-        .sync(!noSync)
-        .keepOnFailure(noClean)
-        .manifest(noManifest ? "no" : manifestForceEncode ? "force-encode" : "yes")
-        .manifestChecksums(manifestChecksums)
-        .verifyChecksums(!noVerifyChecksums)
-        .statusInterval(interval)
-        .recoveryConninfo(writeRecoveryConf
-            ? connection.primaryConninfo(cli, config, config.explicitDatabase()) : null)
-        .compression(compression)
-        .incrementalManifest(incremental);
+    BaseBackupRequest.Builder request =
+        BaseBackupRequest.builder()
+            .destination(destination)
+            .format(fmt)
+            .walMethod(wal)
+            .slotName(slot)
+            .createSlot(createSlot)
+            .temporarySlot(!noSlot && slot == null)
+            .writeRecoveryConf(writeRecoveryConf)
+            .fastCheckpoint(fast)
+            .estimateSize(!noEstimateSize)
+            .maxRateKb(rate)
+            .tablespaceMappings(mappings)
+            .walDir(walDir)
+            .sync(!noSync)
+            .keepOnFailure(noClean)
+            .manifest(noManifest ? "no" : manifestForceEncode ? "force-encode" : "yes")
+            .manifestChecksums(manifestChecksums)
+            .verifyChecksums(!noVerifyChecksums)
+            .statusInterval(interval)
+            .recoveryConninfo(
+                writeRecoveryConf
+                    ? connection.primaryConninfo(cli, config, config.explicitDatabase())
+                    : null)
+            .compression(compression)
+            .incrementalManifest(incremental);
     if (label != null) {
       request.label(label);
     }
-    BaseBackupProgress progress = new BaseBackupProgress(cli, verboseOption.verbose, showProgress, !noSync,
-        !noManifest && pgdata != null && !toStdout);
+    BaseBackupProgress progress =
+        new BaseBackupProgress(
+            cli,
+            verboseOption.verbose,
+            showProgress,
+            !noSync,
+            !noManifest && pgdata != null && !toStdout);
     try {
       new BaseBackup(config, request.build(), progress, cli::notice)
           .withInlineVerification(!"off".equals(cli.env().get(INLINE_VERIFY_ENV)))

@@ -12,8 +12,10 @@ final class BaseBackupProgress implements BackupProgress {
   private final boolean verbose;
   private final boolean showProgress;
   private final boolean sync;
+
   /** Whether a manifest is renamed into place at the end (a directory with a manifest). */
   private final boolean manifestRenamed;
+
   private long lastPrint;
   private boolean printedProgress;
   private final boolean tty = Terminal.interactive();
@@ -24,8 +26,8 @@ final class BaseBackupProgress implements BackupProgress {
    * @param sync false with {@code -N}
    * @param manifestRenamed whether {@code backup_manifest.tmp} is renamed at the end
    */
-  BaseBackupProgress(Cli cli, boolean verbose, boolean showProgress, boolean sync,
-      boolean manifestRenamed) {
+  BaseBackupProgress(
+      Cli cli, boolean verbose, boolean showProgress, boolean sync, boolean manifestRenamed) {
     this.cli = cli;
     this.verbose = verbose;
     this.showProgress = showProgress;
@@ -89,8 +91,16 @@ final class BaseBackupProgress implements BackupProgress {
     long totalKb = Math.max(1, totalBytes / 1024);
     int pct = (int) Math.min(100, doneKb * 100 / totalKb);
     String width = "%" + Long.toString(totalKb).length() + "d";
-    String line = String.format(Locale.ROOT, width + "/%d kB (%d%%), %d/%d tablespace%s",
-        doneKb, totalKb, pct, archive, archives, archives == 1 ? "" : "s");
+    String line =
+        String.format(
+            Locale.ROOT,
+            width + "/%d kB (%d%%), %d/%d tablespace%s",
+            doneKb,
+            totalKb,
+            pct,
+            archive,
+            archives,
+            archives == 1 ? "" : "s");
     cli.err().print(line + (tty ? "\r" : "\n"));
     cli.err().flush();
     printedProgress = true;

@@ -35,27 +35,38 @@ public final class BenchBaseBackupCommand implements Callable<Integer> {
 
   @Mixin HelpOptions helpOptions;
 
-  @Option(names = "--sink", paramLabel = "discard|disk",
+  @Option(
+      names = "--sink",
+      paramLabel = "discard|disk",
       description = "drop the archives (default), or write the backup into -D")
   String sink;
 
-  @Option(names = {"-D", "--pgdata"}, paramLabel = "DIRECTORY",
+  @Option(
+      names = {"-D", "--pgdata"},
+      paramLabel = "DIRECTORY",
       description = "for --sink disk: a new or empty directory")
   Path directory;
 
-  @Option(names = {"-F", "--format"}, paramLabel = "p|t",
+  @Option(
+      names = {"-F", "--format"},
+      paramLabel = "p|t",
       description = "output format for --sink disk (plain (default), tar)")
   String format;
 
-  @Option(names = {"-X", "--wal-method"}, paramLabel = "none|fetch",
+  @Option(
+      names = {"-X", "--wal-method"},
+      paramLabel = "none|fetch",
       description = "include the WAL in the backup (fetch) or not (none, default)")
   String walMethod;
 
-  @Option(names = {"-Z", "--compress"}, paramLabel = "[{client|server}-]METHOD[:DETAIL]",
+  @Option(
+      names = {"-Z", "--compress"},
+      paramLabel = "[{client|server}-]METHOD[:DETAIL]",
       description = "compression as basebackup -Z (client-side: tar format on disk only)")
   String compress;
 
-  @Option(names = "--keep",
+  @Option(
+      names = "--keep",
       description = "leave the backup in -D (default: remove what the bench created)")
   boolean keep;
 
@@ -84,8 +95,9 @@ public final class BenchBaseBackupCommand implements Callable<Integer> {
       return usage("--sink disk needs a directory (-D)");
     }
     if (!disk && (directory != null || keep || format != null)) {
-      return usage((directory != null ? "-D" : keep ? "--keep" : "-F")
-          + " can only be used with --sink disk");
+      return usage(
+          (directory != null ? "-D" : keep ? "--keep" : "-F")
+              + " can only be used with --sink disk");
     }
     boolean tar = false;
     if (format != null) {
@@ -99,8 +111,8 @@ public final class BenchBaseBackupCommand implements Callable<Integer> {
     if (walMethod != null) {
       BaseBackupRequest.WalMethod m = BaseBackupRequest.WalMethod.parse(walMethod);
       if (m == null) {
-        return error("invalid wal-method option \"" + walMethod
-            + "\", must be \"fetch\" or \"none\"");
+        return error(
+            "invalid wal-method option \"" + walMethod + "\", must be \"fetch\" or \"none\"");
       }
       if (m == BaseBackupRequest.WalMethod.STREAM) {
         return usage("the bench does not stream WAL; use -X none or -X fetch");
@@ -120,22 +132,42 @@ public final class BenchBaseBackupCommand implements Callable<Integer> {
     }
 
     ConnectionConfig config = connection.resolve(cli, BenchCommand.FALLBACK_APPLICATION_NAME);
-    BackupBench bench = new BackupBench(new BackupBench.Settings(config, kind,
-        directory == null ? null : directory.toAbsolutePath(), tar, fetch, compression, keep),
-        cli::notice);
+    BackupBench bench =
+        new BackupBench(
+            new BackupBench.Settings(
+                config,
+                kind,
+                directory == null ? null : directory.toAbsolutePath(),
+                tar,
+                fetch,
+                compression,
+                keep),
+            cli::notice);
     BackupBench.Result result;
     try {
-      result = ProgressLine.around(cli.err(), "bench basebackup", bench::bytesSoFar,
-          bench::secondsSoFar, Terminal.interactive(), bench::run);
+      result =
+          ProgressLine.around(
+              cli.err(),
+              "bench basebackup",
+              bench::bytesSoFar,
+              bench::secondsSoFar,
+              Terminal.interactive(),
+              bench::run);
     } catch (PgException e) {
       cli.error(null, e);
       return ExitCodes.ERROR;
     }
-    BenchReport.BackupLabels labels = new BenchReport.BackupLabels(
-        kind.name().toLowerCase(Locale.ROOT), tar ? "tar" : "plain", fetch ? "fetch" : "none",
-        compress == null ? "none" : compress);
-    cli.out().print(jsonOption.json ? BenchReport.backupJson(result, labels) + "\n"
-        : BenchReport.backupText(result, labels));
+    BenchReport.BackupLabels labels =
+        new BenchReport.BackupLabels(
+            kind.name().toLowerCase(Locale.ROOT),
+            tar ? "tar" : "plain",
+            fetch ? "fetch" : "none",
+            compress == null ? "none" : compress);
+    cli.out()
+        .print(
+            jsonOption.json
+                ? BenchReport.backupJson(result, labels) + "\n"
+                : BenchReport.backupText(result, labels));
     cli.out().flush();
     return ExitCodes.OK;
   }

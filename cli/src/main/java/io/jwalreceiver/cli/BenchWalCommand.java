@@ -39,45 +39,64 @@ public final class BenchWalCommand implements Callable<Integer> {
 
   @Mixin HelpOptions helpOptions;
 
-  @Option(names = {"-S", "--slot"}, paramLabel = "SLOTNAME",
+  @Option(
+      names = {"-S", "--slot"},
+      paramLabel = "SLOTNAME",
       description = "start at this physical slot's restart_lsn (the slot is left as it is)")
   String slot;
 
-  @Option(names = "--start", paramLabel = "LSN",
+  @Option(
+      names = "--start",
+      paramLabel = "LSN",
       description = "start at this WAL position (default: the server's current position)")
   String start;
 
-  @Option(names = "--duration", paramLabel = "DURATION",
+  @Option(
+      names = "--duration",
+      paramLabel = "DURATION",
       description = "stop after this long: 500ms, 30s, 5min, 1h (default 10s unless --bytes)")
   String duration;
 
-  @Option(names = "--bytes", paramLabel = "SIZE",
+  @Option(
+      names = "--bytes",
+      paramLabel = "SIZE",
       description = "stop after this much WAL: 32MB, 1GB (1024-based, as in PostgreSQL)")
   String bytes;
 
-  @Option(names = "--sink", paramLabel = "discard|disk",
+  @Option(
+      names = "--sink",
+      paramLabel = "discard|disk",
       description = "drop the WAL (default), or write segment files into -D with fsync")
   String sink;
 
-  @Option(names = {"-D", "--directory"}, paramLabel = "DIR",
+  @Option(
+      names = {"-D", "--directory"},
+      paramLabel = "DIR",
       description = "for --sink disk: a new or empty directory")
   Path directory;
 
-  @Option(names = "--keep",
+  @Option(
+      names = "--keep",
       description = "leave the segment files in -D (default: remove what the bench created)")
   boolean keep;
 
-  @Option(names = "--synchronous",
-      description = {"flush and acknowledge every write, as receivewal --synchronous, and",
-          "report acknowledgement latency percentiles (needs --sink disk)"})
+  @Option(
+      names = "--synchronous",
+      description = {
+        "flush and acknowledge every write, as receivewal --synchronous, and",
+        "report acknowledgement latency percentiles (needs --sink disk)"
+      })
   boolean synchronous;
 
-  @Option(names = "--generate",
-      description = {"make WAL on the server with pg_logical_emit_message",
-          "(writes WAL on your server, creates no tables; a temporary",
-          "slot holds it until streamed): with --bytes, all of it first,",
-          "then streamed (catch-up); else during the run, at most 256 MB",
-          "ahead of the receiver"})
+  @Option(
+      names = "--generate",
+      description = {
+        "make WAL on the server with pg_logical_emit_message",
+        "(writes WAL on your server, creates no tables; a temporary",
+        "slot holds it until streamed): with --bytes, all of it first,",
+        "then streamed (catch-up); else during the run, at most 256 MB",
+        "ahead of the receiver"
+      })
   boolean generate;
 
   @Mixin JsonOption jsonOption;
@@ -140,30 +159,55 @@ public final class BenchWalCommand implements Callable<Integer> {
 
     ConnectionConfig config = connection.resolve(cli, BenchCommand.FALLBACK_APPLICATION_NAME);
     ConnectionConfig sql = connection.resolveSql(cli, BenchCommand.FALLBACK_APPLICATION_NAME);
-    WalBench bench = new WalBench(new WalBench.Settings(config, sql, slot, startLsn, runFor,
-        byteCount, kind, directory == null ? null : directory.toAbsolutePath(), keep, synchronous,
-        generate), cli::notice);
+    WalBench bench =
+        new WalBench(
+            new WalBench.Settings(
+                config,
+                sql,
+                slot,
+                startLsn,
+                runFor,
+                byteCount,
+                kind,
+                directory == null ? null : directory.toAbsolutePath(),
+                keep,
+                synchronous,
+                generate),
+            cli::notice);
     Interrupts.onStop(bench::stop);
     if (generate && byteCount > 0) {
-      cli.info("bench wal: making " + bytes + " of WAL on the server, then streaming it (catch-up)");
+      cli.info(
+          "bench wal: making " + bytes + " of WAL on the server, then streaming it (catch-up)");
     }
     WalBench.Result result;
     try {
-      result = ProgressLine.around(cli.err(), "bench wal", bench::bytesSoFar, bench::secondsSoFar,
-          Terminal.interactive(), bench::run);
+      result =
+          ProgressLine.around(
+              cli.err(),
+              "bench wal",
+              bench::bytesSoFar,
+              bench::secondsSoFar,
+              Terminal.interactive(),
+              bench::run);
     } catch (PgException e) {
       cli.error(null, e);
       return ExitCodes.ERROR;
     }
     if (result.bytes() == 0) {
       cli.warning("no WAL arrived during the run");
-      cli.err().println(cli.program() + ": hint: Use --generate, or start from an older position"
-          + " with -S or --start.");
+      cli.err()
+          .println(
+              cli.program()
+                  + ": hint: Use --generate, or start from an older position"
+                  + " with -S or --start.");
     }
     BenchReport.WalLabels labels =
         new BenchReport.WalLabels(kind.name().toLowerCase(java.util.Locale.ROOT), synchronous);
-    cli.out().print(jsonOption.json ? BenchReport.walJson(result, labels) + "\n"
-        : BenchReport.walText(result, labels));
+    cli.out()
+        .print(
+            jsonOption.json
+                ? BenchReport.walJson(result, labels) + "\n"
+                : BenchReport.walText(result, labels));
     cli.out().flush();
     return ExitCodes.OK;
   }

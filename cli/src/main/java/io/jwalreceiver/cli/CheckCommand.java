@@ -2,9 +2,9 @@
 package io.jwalreceiver.cli;
 
 import io.jwalreceiver.PgException;
+import io.jwalreceiver.SqlText;
 import io.jwalreceiver.cli.check.CheckReport;
 import io.jwalreceiver.cli.check.Preflight;
-import io.jwalreceiver.SqlText;
 import io.jwalreceiver.session.ConnectionConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,18 +38,24 @@ public final class CheckCommand implements Callable<Integer> {
 
   private final Cli cli;
 
-  @Option(names = {"-S", "--slot"}, paramLabel = "SLOTNAME",
+  @Option(
+      names = {"-S", "--slot"},
+      paramLabel = "SLOTNAME",
       description = "replication slot to check")
   String slot;
 
-  @Option(names = {"-D", "--directory"}, paramLabel = "DIR",
+  @Option(
+      names = {"-D", "--directory"},
+      paramLabel = "DIR",
       description = "WAL archive directory (as for receivewal) to check resuming from")
   Path directory;
 
   @Option(names = "--json", description = "print one JSON document instead of lines")
   boolean json;
 
-  @Option(names = {"-v", "--verbose"}, description = "output verbose messages")
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "output verbose messages")
   boolean verbose;
 
   @Mixin ConnectionOptions connection;
@@ -69,20 +75,26 @@ public final class CheckCommand implements Callable<Integer> {
       }
     }
     if (directory != null && !Files.isDirectory(directory)) {
-      cli.error("could not open directory \"" + directory + "\": "
-          + (Files.exists(directory) ? "Not a directory" : "No such file or directory"), null, null);
+      cli.error(
+          "could not open directory \""
+              + directory
+              + "\": "
+              + (Files.exists(directory) ? "Not a directory" : "No such file or directory"),
+          null,
+          null);
       return ExitCodes.ERROR;
     }
     ConnectionConfig replication = askOnce(connection.resolve(cli, Cli.PROGRAM));
     ConnectionConfig sql = ConnectionOptions.asSqlSession(replication);
-    CheckReport report = Preflight.run(
-        new Preflight.Request(replication, sql, slot, directory),
-        line -> {
-          if (verbose) {
-            cli.info(line);
-          }
-        },
-        cli::warning);
+    CheckReport report =
+        Preflight.run(
+            new Preflight.Request(replication, sql, slot, directory),
+            line -> {
+              if (verbose) {
+                cli.info(line);
+              }
+            },
+            cli::warning);
     cli.out().print(json ? report.toJson() : report.toText());
     cli.out().flush();
     return report.failed() ? ExitCodes.ERROR : ExitCodes.OK;

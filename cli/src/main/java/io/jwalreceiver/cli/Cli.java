@@ -16,8 +16,8 @@ import java.util.Properties;
 
 /**
  * What a command needs from its process: the streams, the environment and the program name.
- * Commands print only through here, so the output conventions of the PostgreSQL tools
- * ({@code prog: error: …}, {@code prog: detail: …}, {@code prog: hint: …}) live in one place.
+ * Commands print only through here, so the output conventions of the PostgreSQL tools ({@code prog:
+ * error: …}, {@code prog: detail: …}, {@code prog: hint: …}) live in one place.
  */
 public final class Cli {
 
@@ -49,8 +49,8 @@ public final class Cli {
   }
 
   /**
-   * The program's {@code argv[0]} as invoked: getopt's messages ({@code unrecognized option})
-   * start with it, path included, where the tools' own messages use {@link #program()}.
+   * The program's {@code argv[0]} as invoked: getopt's messages ({@code unrecognized option}) start
+   * with it, path included, where the tools' own messages use {@link #program()}.
    */
   public String invokedAs() {
     return invokedAs;
@@ -76,15 +76,15 @@ public final class Cli {
 
   /** The tools' usage hint: {@code prog: hint: Try "prog --help" for more information.} */
   public void tryHelp(String subcommand) {
-    err.println(program() + ": hint: Try \"" + commandLine(subcommand)
-        + " --help\" for more information.");
+    err.println(
+        program() + ": hint: Try \"" + commandLine(subcommand) + " --help\" for more information.");
   }
 
   /**
    * The same process context whose messages on standard error start with a timestamp, as
-   * PostgreSQL's {@code log_line_prefix = '%m '} writes it in UTC ({@code 2026-11-27
-   * 19:50:01.123 UTC jwalreceiver: …}), for a daemon whose output goes to a file. The message
-   * after the prefix is unchanged.
+   * PostgreSQL's {@code log_line_prefix = '%m '} writes it in UTC ({@code 2026-11-27 19:50:01.123
+   * UTC jwalreceiver: …}), for a daemon whose output goes to a file. The message after the prefix
+   * is unchanged.
    */
   public Cli withTimestamps(InstantSource clock) {
     return new Cli(out, new TimestampedStream(err, clock), env, invokedAs);
@@ -147,10 +147,9 @@ public final class Cli {
 
   /**
    * Reports a failure: the context, then the error rendered as libpq renders it (server text as
-   * {@code ERROR:  message}), then detail and hint lines.
+   * {@code ERROR: message}), then detail and hint lines.
    *
-   * @param context what was being done, e.g. {@code could not create replication slot "s"}, or
-   *     null
+   * @param context what was being done, e.g. {@code could not create replication slot "s"}, or null
    */
   public void error(String context, PgException e) {
     String text = e.getMessage();

@@ -57,11 +57,13 @@ public final class ConnectionOptions {
    * What {@code -R} writes into {@code primary_conninfo} for the connection {@link #resolve}
    * returned ({@link ConnInfo#primaryConninfo}).
    */
-  Map<String, String> primaryConninfo(
-      Cli cli, ConnectionConfig resolved, String recoveryDbname) {
+  Map<String, String> primaryConninfo(Cli cli, ConnectionConfig resolved, String recoveryDbname) {
     return ConnInfo.primaryConninfo(
-        new ConnInfo.CommandLine(dbname, host, port, username, typed), cli.env(),
-        ConnInfo.homeDirectory(cli.env()), resolved, recoveryDbname);
+        new ConnInfo.CommandLine(dbname, host, port, username, typed),
+        cli.env(),
+        ConnInfo.homeDirectory(cli.env()),
+        resolved,
+        recoveryDbname);
   }
 
   /** The replication connection these options and the environment describe. */
@@ -69,17 +71,18 @@ public final class ConnectionOptions {
     // -W asks before connecting, and the tools pass the answer as the password keyword: libpq
     // then names no ~/.pgpass (and -R writes the password, not a passfile).
     typed = forcePassword ? ask() : null;
-    ConnectionConfig cfg = ConnInfo.resolve(
-        dbname,
-        host,
-        port,
-        username,
-        typed,
-        cli.env(),
-        System.getProperty("user.name"),
-        ConnInfo.homeDirectory(cli.env()),
-        programName,
-        Files::exists);
+    ConnectionConfig cfg =
+        ConnInfo.resolve(
+            dbname,
+            host,
+            port,
+            username,
+            typed,
+            cli.env(),
+            System.getProperty("user.name"),
+            ConnInfo.homeDirectory(cli.env()),
+            programName,
+            Files::exists);
     if (cfg.password() == null && cfg.passFile() != null) {
       // libpq reads the password file while it sets the connection up, whatever the server will
       // ask, and prints its warnings (group or world access, not a plain file) to stderr then.
@@ -99,8 +102,8 @@ public final class ConnectionOptions {
   }
 
   /**
-   * A resolved replication connection as a plain SQL session: no {@code replication} parameter,
-   * and database {@code postgres} unless the conninfo named one.
+   * A resolved replication connection as a plain SQL session: no {@code replication} parameter, and
+   * database {@code postgres} unless the conninfo named one.
    */
   static ConnectionConfig asSqlSession(ConnectionConfig replication) {
     ConnectionConfig cfg = replication.toBuilder().replication(null).build();

@@ -31,9 +31,7 @@ public final class CreateSlotCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SLOTNAME", description = "name of the slot to create")
   String slotName;
 
-  @Option(
-      names = "--if-not-exists",
-      description = "do not error if the slot already exists")
+  @Option(names = "--if-not-exists", description = "do not error if the slot already exists")
   boolean ifNotExists;
 
   @Option(
@@ -41,11 +39,14 @@ public final class CreateSlotCommand implements Callable<Integer> {
       negatable = true,
       defaultValue = "true",
       fallbackValue = "true",
-      description = "reserve WAL immediately (default; --no-reserve-wal leaves restart_lsn"
-          + " empty until a client streams, as pg_receivewal --create-slot does)")
+      description =
+          "reserve WAL immediately (default; --no-reserve-wal leaves restart_lsn"
+              + " empty until a client streams, as pg_receivewal --create-slot does)")
   boolean reserveWal;
 
-  @Option(names = {"-v", "--verbose"}, description = "output verbose messages")
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "output verbose messages")
   boolean verbose;
 
   @Mixin ConnectionOptions connection;
@@ -60,7 +61,9 @@ public final class CreateSlotCommand implements Callable<Integer> {
     if (verbose) {
       cli.info("creating replication slot \"" + slotName + "\"");
     }
-    return SlotCommands.run(cli, connection.resolve(cli, Cli.PROGRAM),
+    return SlotCommands.run(
+        cli,
+        connection.resolve(cli, Cli.PROGRAM),
         c -> c.createPhysicalSlot(slotName, false, reserveWal),
         ifNotExists ? SqlState.DUPLICATE_OBJECT : null,
         "replication slot \"" + slotName + "\" already exists");

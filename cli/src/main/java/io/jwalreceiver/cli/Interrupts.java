@@ -6,11 +6,11 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 
 /**
- * Turns SIGINT and SIGTERM into a graceful stop, so a daemon can flush, send its last status
- * update and exit 0 as pg_receivewal does. A JVM shutdown hook cannot do that (the exit status of
- * a signalled JVM is 128 + the signal), so this installs handlers through {@code
- * sun.misc.Signal} from the {@code jdk.unsupported} module, by reflection to keep the build free
- * of internal-API warnings. Where that API is missing, the default behaviour stays.
+ * Turns SIGINT and SIGTERM into a graceful stop, so a daemon can flush, send its last status update
+ * and exit 0 as pg_receivewal does. A JVM shutdown hook cannot do that (the exit status of a
+ * signalled JVM is 128 + the signal), so this installs handlers through {@code sun.misc.Signal}
+ * from the {@code jdk.unsupported} module, by reflection to keep the build free of internal-API
+ * warnings. Where that API is missing, the default behaviour stays.
  */
 final class Interrupts {
 
@@ -25,24 +25,26 @@ final class Interrupts {
     try {
       Class<?> signalClass = Class.forName("sun.misc.Signal");
       Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
-      InvocationHandler ih = (Object proxy, Method method, Object[] args) -> {
-        if (method.getName().equals("handle")) {
-          onSignal.run();
-          return null;
-        }
-        if (method.getName().equals("toString")) {
-          return "jwalreceiver stop handler";
-        }
-        if (method.getName().equals("hashCode")) {
-          return System.identityHashCode(proxy);
-        }
-        if (method.getName().equals("equals")) {
-          return proxy == args[0];
-        }
-        return null;
-      };
-      Object handler = Proxy.newProxyInstance(
-          Interrupts.class.getClassLoader(), new Class<?>[] {handlerClass}, ih);
+      InvocationHandler ih =
+          (Object proxy, Method method, Object[] args) -> {
+            if (method.getName().equals("handle")) {
+              onSignal.run();
+              return null;
+            }
+            if (method.getName().equals("toString")) {
+              return "jwalreceiver stop handler";
+            }
+            if (method.getName().equals("hashCode")) {
+              return System.identityHashCode(proxy);
+            }
+            if (method.getName().equals("equals")) {
+              return proxy == args[0];
+            }
+            return null;
+          };
+      Object handler =
+          Proxy.newProxyInstance(
+              Interrupts.class.getClassLoader(), new Class<?>[] {handlerClass}, ih);
       Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
       boolean any = false;
       for (String name : new String[] {"INT", "TERM"}) {

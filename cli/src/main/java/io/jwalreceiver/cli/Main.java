@@ -12,8 +12,13 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.exit(run(System.getProperty(ToolName.INVOKED_AS_PROPERTY), args, System.out, System.err,
-        System.getenv()));
+    System.exit(
+        run(
+            System.getProperty(ToolName.INVOKED_AS_PROPERTY),
+            args,
+            System.out,
+            System.err,
+            System.getenv()));
   }
 
   /**
@@ -67,8 +72,12 @@ public final class Main {
           } else {
             cli.error(usageMessage(ex), null, null);
           }
-          cli.err().println(cli.program() + ": hint: Try \""
-              + failed.getCommandSpec().qualifiedName() + " --help\" for more information.");
+          cli.err()
+              .println(
+                  cli.program()
+                      + ": hint: Try \""
+                      + failed.getCommandSpec().qualifiedName()
+                      + " --help\" for more information.");
           return ExitCodes.USAGE;
         });
     cmd.setExecutionExceptionHandler(
@@ -83,9 +92,9 @@ public final class Main {
   }
 
   /**
-   * What glibc's getopt_long prints (after {@code argv[0]} and a colon, with no {@code error:}
-   * tag) for an unknown option or a missing argument, which the PostgreSQL tools leave to it;
-   * null for other mistakes.
+   * What glibc's getopt_long prints (after {@code argv[0]} and a colon, with no {@code error:} tag)
+   * for an unknown option or a missing argument, which the PostgreSQL tools leave to it; null for
+   * other mistakes.
    */
   private static String getoptMessage(CommandLine.ParameterException ex, String[] args) {
     if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
@@ -98,7 +107,8 @@ public final class Main {
       }
       return null;
     }
-    if (ex instanceof CommandLine.MissingParameterException m && m.getMissing() != null
+    if (ex instanceof CommandLine.MissingParameterException m
+        && m.getMissing() != null
         && !m.getMissing().isEmpty()
         && m.getMissing().get(0) instanceof CommandLine.Model.OptionSpec option) {
       // The name as typed: the last argument that is one of the option's names.

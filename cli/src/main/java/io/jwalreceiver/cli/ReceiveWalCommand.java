@@ -6,12 +6,12 @@ import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.SqlText;
 import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.compress.Compression;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.wal.WalReceiver;
-import io.jwalreceiver.compress.Compression;
-import io.jwalreceiver.wal.segment.WalArchiver;
 import io.jwalreceiver.wal.segment.SyncPolicy;
+import io.jwalreceiver.wal.segment.WalArchiver;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -51,58 +51,80 @@ public final class ReceiveWalCommand implements Callable<Integer> {
 
   @Mixin HelpOptions helpOptions;
 
-  @Option(names = {"-D", "--directory"}, paramLabel = "DIR",
+  @Option(
+      names = {"-D", "--directory"},
+      paramLabel = "DIR",
       description = "receive write-ahead log files into this directory")
   Path directory;
 
-  @Option(names = {"-E", "--endpos"}, paramLabel = "LSN",
+  @Option(
+      names = {"-E", "--endpos"},
+      paramLabel = "LSN",
       description = "exit after receiving the specified LSN")
   String endpos;
 
-  @Option(names = "--if-not-exists",
+  @Option(
+      names = "--if-not-exists",
       description = "do not error if slot already exists when creating a slot")
   boolean ifNotExists;
 
-  @Option(names = {"-n", "--no-loop"}, description = "do not loop on connection lost")
+  @Option(
+      names = {"-n", "--no-loop"},
+      description = "do not loop on connection lost")
   boolean noLoop;
 
-  @Option(names = "--no-sync",
-      description = "do not wait for changes to be written safely to disk")
+  @Option(names = "--no-sync", description = "do not wait for changes to be written safely to disk")
   boolean noSync;
 
-  @Option(names = {"-s", "--status-interval"}, paramLabel = "SECS",
+  @Option(
+      names = {"-s", "--status-interval"},
+      paramLabel = "SECS",
       description = "time between status packets sent to server (default: 10)")
   String statusInterval;
 
   @Mixin SlotOption slotOption;
 
-  @Option(names = "--synchronous",
-      description = "flush write-ahead log immediately after writing")
+  @Option(names = "--synchronous", description = "flush write-ahead log immediately after writing")
   boolean synchronous;
 
   @Mixin VerboseOption verboseOption;
 
-  @Option(names = {"-Z", "--compress"}, paramLabel = "METHOD[:DETAIL]",
-      description = {"compress as specified (none, gzip, lz4, or zstd, our addition to",
-          "pg_receivewal; DETAIL: level=N, workers=N for zstd)"})
+  @Option(
+      names = {"-Z", "--compress"},
+      paramLabel = "METHOD[:DETAIL]",
+      description = {
+        "compress as specified (none, gzip, lz4, or zstd, our addition to",
+        "pg_receivewal; DETAIL: level=N, workers=N for zstd)"
+      })
   String compress;
 
-  @Option(names = "--create-slot", description = "create a new replication slot (for the slot's name see --slot)")
+  @Option(
+      names = "--create-slot",
+      description = "create a new replication slot (for the slot's name see --slot)")
   boolean createSlot;
 
-  @Option(names = "--drop-slot", description = "drop the replication slot (for the slot's name see --slot)")
+  @Option(
+      names = "--drop-slot",
+      description = "drop the replication slot (for the slot's name see --slot)")
   boolean dropSlot;
 
-  @Option(names = "--metrics-port", paramLabel = "PORT",
-      description = {"serve Prometheus metrics over HTTP at /metrics on this port",
-          "(0 = any free port, shown with -v)"})
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      description = {
+        "serve Prometheus metrics over HTTP at /metrics on this port",
+        "(0 = any free port, shown with -v)"
+      })
   Integer metricsPort;
 
-  @Option(names = "--metrics-address", paramLabel = "ADDRESS",
+  @Option(
+      names = "--metrics-address",
+      paramLabel = "ADDRESS",
       description = "address to serve the metrics on (default: 127.0.0.1)")
   String metricsAddress;
 
-  @Option(names = "--log-timestamps",
+  @Option(
+      names = "--log-timestamps",
       description = "start every message with the time (UTC), for logs written to a file")
   boolean logTimestamps;
 
@@ -192,7 +214,8 @@ public final class ReceiveWalCommand implements Callable<Integer> {
       // first stream).
       // Like pg_receivewal, --create-slot only creates the slot and exits.
       SqlText.validateSlotName(slotOption.slot);
-      return runSlotCommand(config, c -> c.createPhysicalSlot(slotOption.slot, false, false), ifNotExists);
+      return runSlotCommand(
+          config, c -> c.createPhysicalSlot(slotOption.slot, false, false), ifNotExists);
     }
 
     if (metricsAddress != null && metricsPort == null) {
@@ -205,44 +228,58 @@ public final class ReceiveWalCommand implements Callable<Integer> {
     // An empty -D is no directory (Path.of("") would be the current one): pg_receivewal's
     // opendir("") fails.
     if (directory.toString().isEmpty() || !Files.isDirectory(directory)) {
-      cli.error("could not open directory \"" + directory + "\": "
-          + (!directory.toString().isEmpty() && Files.exists(directory)
-              ? "Not a directory" : "No such file or directory"), null, null);
+      cli.error(
+          "could not open directory \""
+              + directory
+              + "\": "
+              + (!directory.toString().isEmpty() && Files.exists(directory)
+                  ? "Not a directory"
+                  : "No such file or directory"),
+          null,
+          null);
       return ExitCodes.ERROR;
     }
 
     ReceiveWalMetrics metrics =
         metricsPort == null ? null : new ReceiveWalMetrics(new Messages(), clock);
-    WalReceiver receiver = WalArchiver.builder(config)
-        .options(WalReceiver.Options.defaults()
-            .withSlotName(slotOption.slot)
-            .withStatusInterval(interval)
-            .withSynchronous(synchronous)
-            .withEndPosition(end)
-            .withLoop(!noLoop))
-        .target(directory)
-        .sync(noSync ? SyncPolicy.NEVER : SyncPolicy.ON_REQUEST)
-        .compression(compression)
-        .onSinkOpened(sink -> {
-          if (metrics != null) {
-            metrics.attach(sink);
-          }
-          if (verboseOption.verbose || metrics != null) {
-            sink.onSegmentCompleted(seg -> {
-              if (metrics != null) {
-                metrics.segmentCompleted();
-              }
-              if (verboseOption.verbose) {
-                cli.info("finished segment at " + seg.endLsn() + " (timeline " + seg.timeline()
-                    + ")");
-              }
-            });
-          }
-        })
-        .warnings(cli::warning)
-        .listener(metrics == null ? new Messages() : metrics)
-        .clock(clock)
-        .build();
+    WalReceiver receiver =
+        WalArchiver.builder(config)
+            .options(
+                WalReceiver.Options.defaults()
+                    .withSlotName(slotOption.slot)
+                    .withStatusInterval(interval)
+                    .withSynchronous(synchronous)
+                    .withEndPosition(end)
+                    .withLoop(!noLoop))
+            .target(directory)
+            .sync(noSync ? SyncPolicy.NEVER : SyncPolicy.ON_REQUEST)
+            .compression(compression)
+            .onSinkOpened(
+                sink -> {
+                  if (metrics != null) {
+                    metrics.attach(sink);
+                  }
+                  if (verboseOption.verbose || metrics != null) {
+                    sink.onSegmentCompleted(
+                        seg -> {
+                          if (metrics != null) {
+                            metrics.segmentCompleted();
+                          }
+                          if (verboseOption.verbose) {
+                            cli.info(
+                                "finished segment at "
+                                    + seg.endLsn()
+                                    + " (timeline "
+                                    + seg.timeline()
+                                    + ")");
+                          }
+                        });
+                  }
+                })
+            .warnings(cli::warning)
+            .listener(metrics == null ? new Messages() : metrics)
+            .clock(clock)
+            .build();
     try {
       if (metrics != null && !serveMetrics(metrics)) {
         return ExitCodes.ERROR;
@@ -287,8 +324,10 @@ public final class ReceiveWalCommand implements Callable<Integer> {
     try {
       address = InetAddress.getByName(host);
     } catch (UnknownHostException e) {
-      cli.error("could not translate host name \"" + host + "\" to address: " + e.getMessage(),
-          null, null);
+      cli.error(
+          "could not translate host name \"" + host + "\" to address: " + e.getMessage(),
+          null,
+          null);
       return false;
     }
     try {
@@ -298,8 +337,10 @@ public final class ReceiveWalCommand implements Callable<Integer> {
       }
       return true;
     } catch (IOException e) {
-      cli.error("could not serve metrics on " + host + " port " + metricsPort + ": "
-          + e.getMessage(), null, null);
+      cli.error(
+          "could not serve metrics on " + host + " port " + metricsPort + ": " + e.getMessage(),
+          null,
+          null);
       return false;
     }
   }
@@ -336,9 +377,14 @@ public final class ReceiveWalCommand implements Callable<Integer> {
 
   private int runSlotCommand(
       ConnectionConfig config, Consumer<ReplicationConnection> command, boolean tolerateExisting) {
-    return SlotCommands.run(cli, config, command,
+    return SlotCommands.run(
+        cli,
+        config,
+        command,
         tolerateExisting ? SqlState.DUPLICATE_OBJECT : null,
-        verboseOption.verbose ? "replication slot \"" + slotOption.slot + "\" already exists" : null);
+        verboseOption.verbose
+            ? "replication slot \"" + slotOption.slot + "\" already exists"
+            : null);
   }
 
   private int usage(String message) {
@@ -346,5 +392,4 @@ public final class ReceiveWalCommand implements Callable<Integer> {
     cli.tryHelp("receivewal");
     return ExitCodes.USAGE;
   }
-
 }

@@ -25,8 +25,8 @@ import java.util.function.LongSupplier;
  * messages) and the sink's segment and sync callbacks, adapted to the Prometheus client so that
  * wal-receiver does not depend on it.
  *
- * <p>The receive loop calls {@link #received} and {@link #serverWalEnd} for every message, so
- * those only store into single-writer fields ({@code setRelease}: a plain store on x86, no lock, no
+ * <p>The receive loop calls {@link #received} and {@link #serverWalEnd} for every message, so those
+ * only store into single-writer fields ({@code setRelease}: a plain store on x86, no lock, no
  * allocation); the Prometheus side reads them when scraped, through callback metrics. The counters
  * and the histogram that Prometheus owns are updated from the flusher and on reconnects only.
  */
@@ -46,6 +46,7 @@ final class ReceiveWalMetrics implements WalReceiver.Listener, AutoCloseable {
   private final AtomicLong receivedLsn = new AtomicLong();
   private final AtomicLong receivedBytes = new AtomicLong();
   private final AtomicLong serverWalEnd = new AtomicLong();
+
   /** The receive thread's previous end, to turn positions into byte counts. */
   private long lastEnd;
 
@@ -60,38 +61,50 @@ final class ReceiveWalMetrics implements WalReceiver.Listener, AutoCloseable {
   ReceiveWalMetrics(WalReceiver.Listener delegate, InstantSource clock) {
     this.delegate = delegate;
     this.clock = clock;
-    gauge("jwalreceiver_received_lsn",
+    gauge(
+        "jwalreceiver_received_lsn",
         "End of the WAL received and written (not necessarily flushed), as a byte position",
         () -> receivedLsn.getAcquire());
-    gauge("jwalreceiver_flushed_lsn",
+    gauge(
+        "jwalreceiver_flushed_lsn",
         "End of the WAL flushed to disk (what is reported to the server as flushed), as a byte"
             + " position",
         this::flushed);
-    gauge("jwalreceiver_server_wal_end_lsn",
+    gauge(
+        "jwalreceiver_server_wal_end_lsn",
         "The server's WAL end as its last message reported it, as a byte position",
         () -> serverWalEnd.getAcquire());
-    gauge("jwalreceiver_server_lag_bytes",
+    gauge(
+        "jwalreceiver_server_lag_bytes",
         "Bytes between the server's WAL end and the WAL flushed here",
         this::lagBytes);
     gauge("jwalreceiver_timeline", "The timeline being received", () -> timeline.get());
-    gauge("jwalreceiver_streaming", "1 while connected and streaming, else 0",
+    gauge(
+        "jwalreceiver_streaming",
+        "1 while connected and streaming, else 0",
         () -> streaming ? 1 : 0);
-    gauge("jwalreceiver_last_error_timestamp_seconds",
+    gauge(
+        "jwalreceiver_last_error_timestamp_seconds",
         "When the last connection failure or error happened (Unix time), 0 when none",
         () -> lastErrorMillis.get() / 1000.0);
-    counter("jwalreceiver_received_bytes", "Bytes of WAL received",
-        () -> receivedBytes.getAcquire());
-    counter("jwalreceiver_segments_completed", "WAL segments completed, synced and renamed",
+    counter(
+        "jwalreceiver_received_bytes", "Bytes of WAL received", () -> receivedBytes.getAcquire());
+    counter(
+        "jwalreceiver_segments_completed",
+        "WAL segments completed, synced and renamed",
         () -> segmentsCompleted.get());
-    counter("jwalreceiver_reconnects", "Connection failures followed by a new attempt",
+    counter(
+        "jwalreceiver_reconnects",
+        "Connection failures followed by a new attempt",
         () -> reconnects.get());
-    fsyncSeconds = Histogram.builder()
-        .name("jwalreceiver_fsync_duration_seconds")
-        .help("Time taken by each fsync of a WAL file")
-        .unit(Unit.SECONDS)
-        .classicOnly()
-        .classicUpperBounds(FSYNC_BUCKETS)
-        .build();
+    fsyncSeconds =
+        Histogram.builder()
+            .name("jwalreceiver_fsync_duration_seconds")
+            .help("Time taken by each fsync of a WAL file")
+            .unit(Unit.SECONDS)
+            .classicOnly()
+            .classicUpperBounds(FSYNC_BUCKETS)
+            .build();
     registry.register(fsyncSeconds);
   }
 
@@ -102,11 +115,8 @@ final class ReceiveWalMetrics implements WalReceiver.Listener, AutoCloseable {
    * @throws IOException when the port cannot be bound
    */
   int serve(InetAddress address, int port) throws IOException {
-    server = HTTPServer.builder()
-        .inetAddress(address)
-        .port(port)
-        .registry(registry)
-        .buildAndStart();
+    server =
+        HTTPServer.builder().inetAddress(address).port(port).registry(registry).buildAndStart();
     return server.getPort();
   }
 
@@ -149,19 +159,21 @@ final class ReceiveWalMetrics implements WalReceiver.Listener, AutoCloseable {
   }
 
   private void gauge(String name, String help, DoubleSupplier value) {
-    registry.register(GaugeWithCallback.builder()
-        .name(name)
-        .help(help)
-        .callback(cb -> cb.call(value.getAsDouble()))
-        .build());
+    registry.register(
+        GaugeWithCallback.builder()
+            .name(name)
+            .help(help)
+            .callback(cb -> cb.call(value.getAsDouble()))
+            .build());
   }
 
   private void counter(String name, String help, LongSupplier value) {
-    registry.register(CounterWithCallback.builder()
-        .name(name)
-        .help(help)
-        .callback(cb -> cb.call(unsigned(value.getAsLong())))
-        .build());
+    registry.register(
+        CounterWithCallback.builder()
+            .name(name)
+            .help(help)
+            .callback(cb -> cb.call(unsigned(value.getAsLong())))
+            .build());
   }
 
   // ---------------------------------------------------------------- WalReceiver.Listener

@@ -3,8 +3,8 @@ package io.jwalreceiver.cli;
 
 import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -13,10 +13,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "jwalreceiver",
     versionProvider = RootCommand.Version.class,
-    description = {
-      "A pure-Java PostgreSQL physical replication client for servers 13 to 18.",
-      ""
-    },
+    description = {"A pure-Java PostgreSQL physical replication client for servers 13 to 18.", ""},
     usageHelpWidth = 95,
     footer = {
       "",
@@ -29,14 +26,21 @@ import picocli.CommandLine.Spec;
 public final class RootCommand implements Runnable {
 
   /**
-   * The commands, in the order of the help's list. Not in the annotation: {@link Main} builds
-   * only the one a command line names (picocli's reflection over every command's options took
-   * about 0.3 s of each start-up), and all of them for the help and for errors.
+   * The commands, in the order of the help's list. Not in the annotation: {@link Main} builds only
+   * the one a command line names (picocli's reflection over every command's options took about 0.3
+   * s of each start-up), and all of them for the help and for errors.
    */
-  static final List<Class<?>> SUBCOMMANDS = List.of(
-      BaseBackupCommand.class, ReceiveWalCommand.class, CheckCommand.class, StatusCommand.class,
-      SlotCommand.class, IdentifyCommand.class, VerifyBackupCommand.class, BenchCommand.class,
-      DemoCommand.class);
+  static final List<Class<?>> SUBCOMMANDS =
+      List.of(
+          BaseBackupCommand.class,
+          ReceiveWalCommand.class,
+          CheckCommand.class,
+          StatusCommand.class,
+          SlotCommand.class,
+          IdentifyCommand.class,
+          VerifyBackupCommand.class,
+          BenchCommand.class,
+          DemoCommand.class);
 
   /** The commands to build for {@code args}: the one its first word names, or all of them. */
   static List<Class<?>> subcommandsFor(String[] args) {
@@ -61,8 +65,8 @@ public final class RootCommand implements Runnable {
   }
 
   /**
-   * {@code --version}: the build's version and the server versions it speaks to; under a
-   * PostgreSQL tool's name, that tool's line ({@link ToolName#versionLine}).
+   * {@code --version}: the build's version and the server versions it speaks to; under a PostgreSQL
+   * tool's name, that tool's line ({@link ToolName#versionLine}).
    */
   public static final class Version implements IVersionProvider {
     private final Cli cli;

@@ -15,15 +15,19 @@ final class SlotCommands {
   /**
    * Connects, runs {@code command} (one typed call such as {@link
    * ReplicationConnection#createPhysicalSlot}), and reports a failure as {@code could not send
-   * replication command "…": ERROR:  …}.
+   * replication command "…": ERROR: …}.
    *
    * @param tolerated a SQLSTATE that is not a failure (42710 for --if-not-exists, 42704 for
    *     --if-exists), or null
    * @param toleratedMessage what to print (as an info line) when the tolerated error happens, or
    *     null for nothing
    */
-  static int run(Cli cli, ConnectionConfig config, Consumer<ReplicationConnection> command,
-      SqlState tolerated, String toleratedMessage) {
+  static int run(
+      Cli cli,
+      ConnectionConfig config,
+      Consumer<ReplicationConnection> command,
+      SqlState tolerated,
+      String toleratedMessage) {
     try (ReplicationConnection c = ReplicationConnection.open(config, cli::notice)) {
       try {
         command.accept(c);

@@ -7,6 +7,9 @@ import picocli.CommandLine.Option;
 /** {@code -S/--slot}, as pg_basebackup and pg_receivewal spell it: a picocli mixin. */
 public final class SlotOption {
 
-  @Option(names = {"-S", "--slot"}, paramLabel = "SLOTNAME", description = "replication slot to use")
+  @Option(
+      names = {"-S", "--slot"},
+      paramLabel = "SLOTNAME",
+      description = "replication slot to use")
   @Nullable String slot;
 }

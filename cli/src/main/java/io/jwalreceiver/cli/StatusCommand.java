@@ -3,13 +3,13 @@ package io.jwalreceiver.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.jwalreceiver.SegmentName;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.cli.status.ArchiveStatus;
 import io.jwalreceiver.cli.status.ArchiveStatus.Gap;
 import io.jwalreceiver.cli.status.ArchiveStatus.TimelineArchive;
 import io.jwalreceiver.cli.status.ServerStatus;
 import io.jwalreceiver.session.ReplicationConnection;
-import io.jwalreceiver.SegmentName;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
@@ -52,7 +52,9 @@ public final class StatusCommand implements Callable<Integer> {
 
   @Mixin HelpOptions helpOptions;
 
-  @Option(names = {"-D", "--directory"}, paramLabel = "DIR",
+  @Option(
+      names = {"-D", "--directory"},
+      paramLabel = "DIR",
       description = "also show the WAL archive in this directory (receivewal's layout)")
   Path directory;
 
@@ -78,9 +80,10 @@ public final class StatusCommand implements Callable<Integer> {
         server = ServerStatus.read(c);
       }
     }
-    ArchiveStatus archive = directory == null
-        ? null
-        : ArchiveStatus.scan(directory, server == null ? null : server.segmentSize());
+    ArchiveStatus archive =
+        directory == null
+            ? null
+            : ArchiveStatus.scan(directory, server == null ? null : server.segmentSize());
     if (json) {
       printJson(server, archive);
     } else {
@@ -90,7 +93,9 @@ public final class StatusCommand implements Callable<Integer> {
   }
 
   private boolean connectionGiven() {
-    return connection.dbname != null || connection.host != null || connection.port != null
+    return connection.dbname != null
+        || connection.host != null
+        || connection.port != null
         || connection.username != null;
   }
 
@@ -110,60 +115,137 @@ public final class StatusCommand implements Callable<Integer> {
 
   private void printServer(ServerStatus s) {
     if (s.inRecovery()) {
-      cli.out().println("Server: standby, PostgreSQL " + s.version() + ", received up to "
-          + nz(s.walPosition()) + ", replayed up to " + nz(s.replayPosition())
-          + ", segment size " + s.segmentSize());
+      cli.out()
+          .println(
+              "Server: standby, PostgreSQL "
+                  + s.version()
+                  + ", received up to "
+                  + nz(s.walPosition())
+                  + ", replayed up to "
+                  + nz(s.replayPosition())
+                  + ", segment size "
+                  + s.segmentSize());
     } else {
-      cli.out().println("Server: primary, PostgreSQL " + s.version() + ", WAL position "
-          + s.walPosition() + ", segment size " + s.segmentSize());
+      cli.out()
+          .println(
+              "Server: primary, PostgreSQL "
+                  + s.version()
+                  + ", WAL position "
+                  + s.walPosition()
+                  + ", segment size "
+                  + s.segmentSize());
     }
     cli.out().println();
-    cli.out().println("Standbys (pg_stat_replication; behind = bytes behind "
-        + (s.inRecovery() ? "the WAL received" : "the current WAL position") + ")");
-    TextTable standbys = new TextTable(List.of("application_name", "client_addr", "state",
-        "sync_state", "sent_lsn", "write_lsn", "flush_lsn", "replay_lsn", "write_behind",
-        "flush_behind", "replay_behind", "write_lag", "flush_lag", "replay_lag"));
+    cli.out()
+        .println(
+            "Standbys (pg_stat_replication; behind = bytes behind "
+                + (s.inRecovery() ? "the WAL received" : "the current WAL position")
+                + ")");
+    TextTable standbys =
+        new TextTable(
+            List.of(
+                "application_name",
+                "client_addr",
+                "state",
+                "sync_state",
+                "sent_lsn",
+                "write_lsn",
+                "flush_lsn",
+                "replay_lsn",
+                "write_behind",
+                "flush_behind",
+                "replay_behind",
+                "write_lag",
+                "flush_lag",
+                "replay_lag"));
     for (ServerStatus.Standby r : s.standbys()) {
-      standbys.add(Arrays.asList(r.applicationName(),
-          r.clientAddr() == null ? "local" : r.clientAddr(), r.state(), r.syncState(),
-          r.sentLsn(), r.writeLsn(), r.flushLsn(), r.replayLsn(), bytes(r.writeLagBytes()),
-          bytes(r.flushLagBytes()), bytes(r.replayLagBytes()), seconds(r.writeLagSeconds()),
-          seconds(r.flushLagSeconds()), seconds(r.replayLagSeconds())));
+      standbys.add(
+          Arrays.asList(
+              r.applicationName(),
+              r.clientAddr() == null ? "local" : r.clientAddr(),
+              r.state(),
+              r.syncState(),
+              r.sentLsn(),
+              r.writeLsn(),
+              r.flushLsn(),
+              r.replayLsn(),
+              bytes(r.writeLagBytes()),
+              bytes(r.flushLagBytes()),
+              bytes(r.replayLagBytes()),
+              seconds(r.writeLagSeconds()),
+              seconds(r.flushLagSeconds()),
+              seconds(r.replayLagSeconds())));
     }
     standbys.print(cli.out());
     cli.out().println();
     cli.out().println("Replication slots (pg_replication_slots; retained = WAL held back)");
-    TextTable slots = new TextTable(List.of("slot_name", "slot_type", "active", "restart_lsn",
-        "wal_status", "safe_wal_size", "retained"));
+    TextTable slots =
+        new TextTable(
+            List.of(
+                "slot_name",
+                "slot_type",
+                "active",
+                "restart_lsn",
+                "wal_status",
+                "safe_wal_size",
+                "retained"));
     for (ServerStatus.Slot r : s.slots()) {
-      slots.add(Arrays.asList(
-          r.name() + (r.temporary() ? " (temporary)" : ""), r.type(),
-          r.active() ? "yes (pid " + r.activePid() + ")" : "no", r.restartLsn(), r.walStatus(),
-          r.safeWalSize() == null ? null : bytes(r.safeWalSize()), bytes(r.retainedBytes())));
+      slots.add(
+          Arrays.asList(
+              r.name() + (r.temporary() ? " (temporary)" : ""),
+              r.type(),
+              r.active() ? "yes (pid " + r.activePid() + ")" : "no",
+              r.restartLsn(),
+              r.walStatus(),
+              r.safeWalSize() == null ? null : bytes(r.safeWalSize()),
+              bytes(r.retainedBytes())));
     }
     slots.print(cli.out());
   }
 
   private void printArchive(ArchiveStatus a) {
-    cli.out().println("Archive " + a.directory() + " (segment size " + a.segmentSize()
-        + sizeSource(a.segmentSizeSource()) + ")");
-    TextTable t = new TextTable(List.of("timeline", "first", "last", "complete",
-        "newest_complete", "partial", "compressed", "missing"));
+    cli.out()
+        .println(
+            "Archive "
+                + a.directory()
+                + " (segment size "
+                + a.segmentSize()
+                + sizeSource(a.segmentSizeSource())
+                + ")");
+    TextTable t =
+        new TextTable(
+            List.of(
+                "timeline",
+                "first",
+                "last",
+                "complete",
+                "newest_complete",
+                "partial",
+                "compressed",
+                "missing"));
     for (TimelineArchive tl : a.timelines()) {
-      t.add(Arrays.asList(tl.timeline().toString(), tl.first().fileName(),
-          tl.last().fileName(), Integer.toString(tl.completed()),
-          tl.newestComplete().map(SegmentName::fileName).orElse(null),
-          String.join(", ", tl.partials()), compressed(tl.compressed()),
-          Long.toString(tl.missingSegments())));
+      t.add(
+          Arrays.asList(
+              tl.timeline().toString(),
+              tl.first().fileName(),
+              tl.last().fileName(),
+              Integer.toString(tl.completed()),
+              tl.newestComplete().map(SegmentName::fileName).orElse(null),
+              String.join(", ", tl.partials()),
+              compressed(tl.compressed()),
+              Long.toString(tl.missingSegments())));
     }
     t.print(cli.out());
-    cli.out().println("newest complete segment: "
-        + a.newestComplete().map(SegmentName::fileName).orElse("none"));
+    cli.out()
+        .println(
+            "newest complete segment: "
+                + a.newestComplete().map(SegmentName::fileName).orElse("none"));
     List<String> history = new ArrayList<>();
     for (TimelineId h : a.historyFiles()) {
       history.add(h.historyFileName());
     }
-    cli.out().println("history files: " + (history.isEmpty() ? "none" : String.join(", ", history)));
+    cli.out()
+        .println("history files: " + (history.isEmpty() ? "none" : String.join(", ", history)));
     for (TimelineArchive tl : a.timelines()) {
       for (Gap g : tl.gaps()) {
         cli.out().println("gap on timeline " + tl.timeline() + ": " + gapText(g));
@@ -194,7 +276,11 @@ public final class StatusCommand implements Callable<Integer> {
   private static String gapText(Gap g) {
     return g.count() == 1
         ? g.from().fileName() + " missing"
-        : g.from().fileName() + " to " + g.to().fileName() + " missing (" + g.count()
+        : g.from().fileName()
+            + " to "
+            + g.to().fileName()
+            + " missing ("
+            + g.count()
             + " segments)";
   }
 
@@ -313,7 +399,8 @@ public final class StatusCommand implements Callable<Integer> {
     g.writeStringField("directory", a.directory().toString());
     g.writeNumberField("wal_segment_size", a.segmentSize().bytes());
     g.writeStringField("wal_segment_size_from", a.segmentSizeSource());
-    g.writeStringField("newest_complete", a.newestComplete().map(SegmentName::fileName).orElse(null));
+    g.writeStringField(
+        "newest_complete", a.newestComplete().map(SegmentName::fileName).orElse(null));
     g.writeArrayFieldStart("history_files");
     for (TimelineId h : a.historyFiles()) {
       g.writeString(h.historyFileName());
@@ -327,8 +414,8 @@ public final class StatusCommand implements Callable<Integer> {
       g.writeStringField("first", tl.first().fileName());
       g.writeStringField("last", tl.last().fileName());
       g.writeNumberField("complete", tl.completed());
-      g.writeStringField("newest_complete",
-          tl.newestComplete().map(SegmentName::fileName).orElse(null));
+      g.writeStringField(
+          "newest_complete", tl.newestComplete().map(SegmentName::fileName).orElse(null));
       strings(g, "partial", tl.partials());
       g.writeObjectFieldStart("compressed");
       for (Map.Entry<String, Integer> e : new TreeMap<>(tl.compressed()).entrySet()) {

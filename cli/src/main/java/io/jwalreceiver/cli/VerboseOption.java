@@ -6,6 +6,8 @@ import picocli.CommandLine.Option;
 /** {@code -v/--verbose}, as pg_basebackup and pg_receivewal spell it: a picocli mixin. */
 public final class VerboseOption {
 
-  @Option(names = {"-v", "--verbose"}, description = "output verbose messages")
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "output verbose messages")
   boolean verbose;
 }

@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code jwalreceiver verifybackup}: pg_verifybackup's checks of a plain-format backup against
- * its {@code backup_manifest}, with its options and messages. Errors are printed as {@code
+ * {@code jwalreceiver verifybackup}: pg_verifybackup's checks of a plain-format backup against its
+ * {@code backup_manifest}, with its options and messages. Errors are printed as {@code
  * jwalreceiver: error: …} lines, all of them unless {@code -e}; the exit code is 1 when there was
  * any.
  */
@@ -37,33 +37,50 @@ public final class VerifyBackupCommand implements Callable<Integer> {
 
   @Mixin HelpOptions helpOptions;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "BACKUPDIR",
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "BACKUPDIR",
       description = "the backup directory")
   Path backupDir;
 
-  @Option(names = {"-e", "--exit-on-error"}, description = "exit immediately on error")
+  @Option(
+      names = {"-e", "--exit-on-error"},
+      description = "exit immediately on error")
   boolean exitOnError;
 
-  @Option(names = {"-i", "--ignore"}, paramLabel = "RELATIVE_PATH",
+  @Option(
+      names = {"-i", "--ignore"},
+      paramLabel = "RELATIVE_PATH",
       description = "ignore indicated path (repeatable)")
   List<String> ignore = new ArrayList<>();
 
-  @Option(names = {"-m", "--manifest-path"}, paramLabel = "PATH",
+  @Option(
+      names = {"-m", "--manifest-path"},
+      paramLabel = "PATH",
       description = "use specified path for manifest")
   Path manifestPath;
 
-  @Option(names = {"-n", "--no-parse-wal"},
-      description = "do not check WAL files (the check is for presence and size of each segment,"
-          + " not a record-level parse like pg_waldump's)")
+  @Option(
+      names = {"-n", "--no-parse-wal"},
+      description =
+          "do not check WAL files (the check is for presence and size of each segment,"
+              + " not a record-level parse like pg_waldump's)")
   boolean noParseWal;
 
-  @Option(names = {"-q", "--quiet"}, description = "do not print any output, except for errors")
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "do not print any output, except for errors")
   boolean quiet;
 
-  @Option(names = {"-s", "--skip-checksums"}, description = "skip checksum verification")
+  @Option(
+      names = {"-s", "--skip-checksums"},
+      description = "skip checksum verification")
   boolean skipChecksums;
 
-  @Option(names = {"-w", "--wal-directory"}, paramLabel = "PATH",
+  @Option(
+      names = {"-w", "--wal-directory"},
+      paramLabel = "PATH",
       description = "use specified path for WAL files")
   Path walDirectory;
 
@@ -74,18 +91,22 @@ public final class VerifyBackupCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (backupDir == null) {
-      cli.error("no backup directory specified", null,
+      cli.error(
+          "no backup directory specified",
+          null,
           "Try \"" + cli.commandLine("verifybackup") + " --help\" for more information.");
       return ExitCodes.USAGE;
     }
-    BackupVerifier.Builder builder = BackupVerifier.builder(backupDir)
-        .manifest(manifestPath)
-        .walDirectory(walDirectory)
-        .skipChecksums(skipChecksums)
-        .skipWal(noParseWal)
-        .exitOnError(exitOnError);
+    BackupVerifier.Builder builder =
+        BackupVerifier.builder(backupDir)
+            .manifest(manifestPath)
+            .walDirectory(walDirectory)
+            .skipChecksums(skipChecksums)
+            .skipWal(noParseWal)
+            .exitOnError(exitOnError);
     ignore.forEach(builder::ignore);
-    BackupVerifier.Result result = builder.build().verify(message -> cli.error(message, null, null));
+    BackupVerifier.Result result =
+        builder.build().verify(message -> cli.error(message, null, null));
     if (!result.ok()) {
       return ExitCodes.ERROR;
     }

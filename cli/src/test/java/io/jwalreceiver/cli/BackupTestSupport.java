@@ -35,7 +35,8 @@ final class BackupTestSupport {
    * them in ways the shared servers must not see; {@link #close()} from {@code @AfterAll}.
    */
   static final class OwnServers implements AutoCloseable {
-    private final Map<Integer, PostgresServer> servers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Integer, PostgresServer> servers =
+        new java.util.concurrent.ConcurrentHashMap<>();
 
     PostgresServer get(int major) {
       return servers.computeIfAbsent(major, PostgresServer::start);
@@ -82,21 +83,29 @@ final class BackupTestSupport {
   /** One CLI run that must end by itself within {@link #RUN_TIMEOUT}. */
   static CliRun run(Map<String, String> env, String... args) {
     long t0 = System.nanoTime();
-    CliRun r = assertTimeoutPreemptively(RUN_TIMEOUT, () -> CliRun.of(env, args),
-        () -> "did not end: " + String.join(" ", args));
+    CliRun r =
+        assertTimeoutPreemptively(
+            RUN_TIMEOUT,
+            () -> CliRun.of(env, args),
+            () -> "did not end: " + String.join(" ", args));
     // In the test log: what ran, how long it took, and what it said.
-    System.out.printf("[%d ms, exit %d] jwalreceiver %s%n%s", (System.nanoTime() - t0) / 1_000_000,
-        r.exitCode(), String.join(" ", args), r.err().indent(4));
+    System.out.printf(
+        "[%d ms, exit %d] jwalreceiver %s%n%s",
+        (System.nanoTime() - t0) / 1_000_000,
+        r.exitCode(),
+        String.join(" ", args),
+        r.err().indent(4));
     return r;
   }
 
   /**
-   * The percentage of the last {@code -P} line ({@code 123/456 kB (27%), 1/1 tablespace}) in
-   * {@code err}.
+   * The percentage of the last {@code -P} line ({@code 123/456 kB (27%), 1/1 tablespace}) in {@code
+   * err}.
    */
   static int lastProgressPercent(String err) {
-    java.util.regex.Matcher m = java.util.regex.Pattern
-        .compile("\\d+/\\d+ kB \\((\\d+)%\\), \\d+/\\d+ tablespaces?").matcher(err);
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\\d+/\\d+ kB \\((\\d+)%\\), \\d+/\\d+ tablespaces?")
+            .matcher(err);
     int pct = -1;
     while (m.find()) {
       pct = Integer.parseInt(m.group(1));
@@ -109,19 +118,23 @@ final class BackupTestSupport {
   record BinaryRun(int exitCode, byte[] out, String err) {}
 
   static BinaryRun runBinary(Map<String, String> env, String... args) {
-    return assertTimeoutPreemptively(RUN_TIMEOUT, () -> {
-      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-      java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-      int code;
-      try (java.io.PrintStream o = new java.io.PrintStream(out, false);
-          java.io.PrintStream e = new java.io.PrintStream(err, true, StandardCharsets.UTF_8)) {
-        code = Main.run(args, o, e, env);
-      }
-      String errText = err.toString(StandardCharsets.UTF_8);
-      System.out.printf("[exit %d, %d bytes on stdout] jwalreceiver %s%n%s", code, out.size(),
-          String.join(" ", args), errText.indent(4));
-      return new BinaryRun(code, out.toByteArray(), errText);
-    }, () -> "did not end: " + String.join(" ", args));
+    return assertTimeoutPreemptively(
+        RUN_TIMEOUT,
+        () -> {
+          java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+          java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+          int code;
+          try (java.io.PrintStream o = new java.io.PrintStream(out, false);
+              java.io.PrintStream e = new java.io.PrintStream(err, true, StandardCharsets.UTF_8)) {
+            code = Main.run(args, o, e, env);
+          }
+          String errText = err.toString(StandardCharsets.UTF_8);
+          System.out.printf(
+              "[exit %d, %d bytes on stdout] jwalreceiver %s%n%s",
+              code, out.size(), String.join(" ", args), errText.indent(4));
+          return new BinaryRun(code, out.toByteArray(), errText);
+        },
+        () -> "did not end: " + String.join(" ", args));
   }
 
   static void assertOk(CliRun r) {
@@ -132,7 +145,10 @@ final class BackupTestSupport {
   /** Exit 1 and a first stderr line {@code jwalreceiver: error: …message…}, no stack trace. */
   static void assertFails(CliRun r, String message) {
     assertThat(r.exitCode()).as(r.err()).isNotZero();
-    assertThat(r.firstErrorLine()).as(r.err()).startsWith("jwalreceiver: error: ").contains(message);
+    assertThat(r.firstErrorLine())
+        .as(r.err())
+        .startsWith("jwalreceiver: error: ")
+        .contains(message);
     assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
   }
 
@@ -154,10 +170,12 @@ final class BackupTestSupport {
   static NavigableSet<String> listing(Path root) {
     TreeSet<String> names = new TreeSet<>();
     try (Stream<Path> s = Files.walk(root)) {
-      s.filter(p -> !p.equals(root)).forEach(p -> {
-        String rel = root.relativize(p).toString();
-        names.add(Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? rel + "/" : rel);
-      });
+      s.filter(p -> !p.equals(root))
+          .forEach(
+              p -> {
+                String rel = root.relativize(p).toString();
+                names.add(Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? rel + "/" : rel);
+              });
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -22,9 +22,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Barman end to end with our tools in place of PostgreSQL's (issue #13): Debian's barman
- * ({@code .ci/run} installs it), {@code backup_method = postgres}, the streaming archiver on a
- * slot, and {@code path_prefix} naming a directory that holds only the links {@code jwalreceiver
+ * Barman end to end with our tools in place of PostgreSQL's (issue #13): Debian's barman ({@code
+ * .ci/run} installs it), {@code backup_method = postgres}, the streaming archiver on a slot, and
+ * {@code path_prefix} naming a directory that holds only the links {@code jwalreceiver
  * install-links} makes. Barman runs as its own {@code barman} user with its own configuration
  * ({@code -c}), since it refuses to run as root.
  */
@@ -44,19 +44,21 @@ class BarmanIT {
   }
 
   private Tools.Result barman(String... args) {
-    List<String> command = new ArrayList<>(List.of("runuser", "-u", BARMAN_USER, "--",
-        "barman", "-c", config.toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of("runuser", "-u", BARMAN_USER, "--", "barman", "-c", config.toString()));
     command.addAll(List.of(args));
     Tools.Result r = Tools.run(STEP, command);
-    System.out.printf("[exit %d] barman %s%n%s", r.exitCode(), String.join(" ", args),
-        r.all().indent(4));
+    System.out.printf(
+        "[exit %d] barman %s%n%s", r.exitCode(), String.join(" ", args), r.all().indent(4));
     return r;
   }
 
   private Tools.Result barmanOk(String... args) {
     Tools.Result r = barman(args);
-    assertThat(r.exitCode()).as("barman %s: %s\nlog:\n%s", String.join(" ", args), r.all(),
-        barmanLog()).isZero();
+    assertThat(r.exitCode())
+        .as("barman %s: %s\nlog:\n%s", String.join(" ", args), r.all(), barmanLog())
+        .isZero();
     return r;
   }
 
@@ -84,7 +86,9 @@ class BarmanIT {
     Path home = Files.createDirectories(base.resolve("jwalreceiver"));
     Files.copy(checkout.resolve("pom.xml"), home.resolve("pom.xml"));
     Files.createDirectories(home.resolve("cli/target"));
-    Files.copy(checkout.resolve("jwalreceiver"), home.resolve("jwalreceiver"),
+    Files.copy(
+        checkout.resolve("jwalreceiver"),
+        home.resolve("jwalreceiver"),
         StandardCopyOption.COPY_ATTRIBUTES);
     // After the pom, so that the launcher finds the jar up to date and does not try to build.
     Files.copy(jar, home.resolve("cli/target/jwalreceiver.jar"));
@@ -102,8 +106,11 @@ class BarmanIT {
           .isNotEqualTo("true");
       assumeTrue(false, "barman is not installed (apt-get install barman)");
     }
-    base = Files.createTempDirectory(Path.of("/tmp"), "barman-it-",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+    base =
+        Files.createTempDirectory(
+            Path.of("/tmp"),
+            "barman-it-",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
     cleanups.add(() -> run("rm", "-rf", base.toString()));
     Path launcher = installCopy();
     Path links = base.resolve("links");
@@ -115,30 +122,33 @@ class BarmanIT {
 
     PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major));
     cleanups.add(server::close);
-    String conninfo = "host=" + server.host() + " port=" + server.port() + " user="
-        + PostgresServer.SUPERUSER;
+    String conninfo =
+        "host=" + server.host() + " port=" + server.port() + " user=" + PostgresServer.SUPERUSER;
     Path barmanDir = Files.createDirectories(base.resolve("barman"));
     Files.createDirectories(barmanDir.resolve("home"));
     Files.createDirectories(barmanDir.resolve("conf.d"));
     config = barmanDir.resolve("barman.conf");
-    Files.writeString(config, String.join("\n",
-        "[barman]",
-        "barman_user = " + BARMAN_USER,
-        "barman_home = " + barmanDir.resolve("home"),
-        "log_file = " + barmanDir.resolve("barman.log"),
-        "log_level = INFO",
-        "configuration_files_directory = " + barmanDir.resolve("conf.d"),
-        "",
-        "[pg]",
-        "description = \"jwalreceiver in place of pg_basebackup and pg_receivewal\"",
-        "conninfo = " + conninfo + " dbname=postgres",
-        "streaming_conninfo = " + conninfo,
-        "backup_method = postgres",
-        "streaming_archiver = on",
-        "slot_name = barman",
-        "create_slot = auto",
-        "path_prefix = \"" + links + "\"",
-        ""));
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "[barman]",
+            "barman_user = " + BARMAN_USER,
+            "barman_home = " + barmanDir.resolve("home"),
+            "log_file = " + barmanDir.resolve("barman.log"),
+            "log_level = INFO",
+            "configuration_files_directory = " + barmanDir.resolve("conf.d"),
+            "",
+            "[pg]",
+            "description = \"jwalreceiver in place of pg_basebackup and pg_receivewal\"",
+            "conninfo = " + conninfo + " dbname=postgres",
+            "streaming_conninfo = " + conninfo,
+            "backup_method = postgres",
+            "streaming_archiver = on",
+            "slot_name = barman",
+            "create_slot = auto",
+            "path_prefix = \"" + links + "\"",
+            ""));
     Path recoveries = Files.createDirectories(base.resolve("recoveries"));
     run("chown", "-R", BARMAN_USER, barmanDir.toString(), recoveries.toString());
     cleanups.add(() -> barman("receive-wal", "--stop", "pg"));
@@ -150,11 +160,14 @@ class BarmanIT {
     // The first WAL file, so that check's "WAL archive" item passes.
     barmanOk("switch-wal", "--force", "--archive", "pg");
     Tools.Result check = barmanOk("check", "pg");
-    assertThat(check.stdout()).contains("pg_basebackup compatible: OK")
-        .contains("pg_receivexlog compatible: OK").contains("receive-wal running: OK")
+    assertThat(check.stdout())
+        .contains("pg_basebackup compatible: OK")
+        .contains("pg_receivexlog compatible: OK")
+        .contains("receive-wal running: OK")
         .doesNotContain("FAILED");
 
-    server.execute("CREATE TABLE barman_rows (n integer, at timestamptz DEFAULT clock_timestamp())");
+    server.execute(
+        "CREATE TABLE barman_rows (n integer, at timestamptz DEFAULT clock_timestamp())");
     server.execute("CREATE TABLE barman_ticks (n integer)");
     server.execute("INSERT INTO barman_rows (n) SELECT generate_series(1, 100)");
     backupWhileWalMoves(server);
@@ -175,8 +188,8 @@ class BarmanIT {
       assertThat(entries.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")))
           .allMatch(n -> n.matches("[0-9A-F]{24}(\\.partial)?|[0-9A-F]{8}\\.history"));
     }
-    assertThat(barmanDir.resolve("home/pg/errors")).satisfiesAnyOf(
-        d -> assertThat(d).doesNotExist(), d -> assertThat(d).isEmptyDirectory());
+    assertThat(barmanDir.resolve("home/pg/errors"))
+        .satisfiesAnyOf(d -> assertThat(d).doesNotExist(), d -> assertThat(d).isEmptyDirectory());
 
     assertThat(recover(major, recoveries.resolve("latest"))).isEqualTo("400");
     assertThat(recover(major, recoveries.resolve("lsn"), "--target-lsn", lsnAfter200))
@@ -191,8 +204,8 @@ class BarmanIT {
   /**
    * {@code barman backup --wait}, while the server keeps switching WAL files as a live one would.
    * When the backup ends exactly at a segment boundary, PostgreSQL 17's pg_walfile_name_offset
-   * names the segment that starts there (older servers named the one before), and Barman waits
-   * for that segment to be archived, which on an idle server never happens.
+   * names the segment that starts there (older servers named the one before), and Barman waits for
+   * that segment to be archived, which on an idle server never happens.
    */
   private void backupWhileWalMoves(PostgresServer server) {
     java.util.concurrent.CompletableFuture<Tools.Result> backup =
@@ -205,7 +218,8 @@ class BarmanIT {
       }
     }
     Tools.Result r = backup.join();
-    assertThat(r.exitCode()).as("barman backup --wait: %s\nlog:\n%s", r.all(), barmanLog())
+    assertThat(r.exitCode())
+        .as("barman backup --wait: %s\nlog:\n%s", r.all(), barmanLog())
         .isZero();
   }
 
@@ -215,7 +229,8 @@ class BarmanIT {
     args.addAll(List.of(target));
     args.addAll(List.of("pg", "latest", dir.toString()));
     barmanOk(args.toArray(String[]::new));
-    PostgresServer recovered = PostgresServer.startFromDataDir(dir, PostgresServer.Options.of(major));
+    PostgresServer recovered =
+        PostgresServer.startFromDataDir(dir, PostgresServer.Options.of(major));
     try {
       awaitRecovered(recovered);
       return recovered.queryString("SELECT count(*) FROM barman_rows");
@@ -233,13 +248,14 @@ class BarmanIT {
     long deadline = System.nanoTime() + STEP.toNanos();
     while (true) {
       try {
-        if (server.queryString(
-            "SELECT NOT pg_is_in_recovery() OR pg_is_wal_replay_paused()").equals("t")) {
+        if (server
+            .queryString("SELECT NOT pg_is_in_recovery() OR pg_is_wal_replay_paused()")
+            .equals("t")) {
           return;
         }
         if (System.nanoTime() > deadline) {
-          throw new AssertionError("recovery neither ended nor paused within " + STEP + "; log:\n"
-              + server.logTail(40));
+          throw new AssertionError(
+              "recovery neither ended nor paused within " + STEP + "; log:\n" + server.logTail(40));
         }
         io.jwalreceiver.testkit.Waits.sleep(200);
       } catch (RuntimeException e) {
@@ -252,12 +268,15 @@ class BarmanIT {
   }
 
   private void awaitPartial(Path streaming) {
-    io.jwalreceiver.testkit.Waits.await(STEP, () -> {
-      try (Stream<Path> entries = Files.list(streaming)) {
-        return entries.anyMatch(p -> p.getFileName().toString().endsWith(".partial"));
-      } catch (IOException e) {
-        return false;
-      }
-    }, () -> "receive-wal's first .partial in " + streaming + "; log:\n" + barmanLog());
+    io.jwalreceiver.testkit.Waits.await(
+        STEP,
+        () -> {
+          try (Stream<Path> entries = Files.list(streaming)) {
+            return entries.anyMatch(p -> p.getFileName().toString().endsWith(".partial"));
+          } catch (IOException e) {
+            return false;
+          }
+        },
+        () -> "receive-wal's first .partial in " + streaming + "; log:\n" + barmanLog());
   }
 }

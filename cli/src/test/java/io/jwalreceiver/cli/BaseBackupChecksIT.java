@@ -36,8 +36,10 @@ class BaseBackupChecksIT {
     Map<String, String> env = env(PostgresServer.shared(major));
     CliRun crc = bb(env, "-D", s("crc"), "-X", "fetch", "-v");
     assertOk(crc);
-    assertThat(crc.err()).containsPattern("checked [1-9][0-9]+ files against the backup manifest as "
-        + "they were received: sizes and CRC32C checksums match");
+    assertThat(crc.err())
+        .containsPattern(
+            "checked [1-9][0-9]+ files against the backup manifest as "
+                + "they were received: sizes and CRC32C checksums match");
 
     CliRun sha = bb(env, "-D", s("sha"), "-X", "none", "-v", "--manifest-checksums", "sha256");
     assertOk(sha);
@@ -63,7 +65,8 @@ class BaseBackupChecksIT {
     Map<String, String> env = env(PostgresServer.shared(major));
     CliRun r = bb(env, "-D", s("noslot"), "-X", "stream", "-S", "no_such_slot", "-P");
     assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
-    assertThat(r.err()).contains("replication slot \"no_such_slot\" does not exist")
+    assertThat(r.err())
+        .contains("replication slot \"no_such_slot\" does not exist")
         .doesNotContain("Exception")
         // No progress line: the streamer's failure stopped the backup before any archive data.
         .doesNotContainPattern("\\d+/\\d+ kB \\(\\d+%\\)");

@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,10 +34,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code jwalreceiver basebackup -z/--gzip} and {@code -Z/--compress}: upstream 010 items 5–6,
- * 12–31 and 97–101 (pg-tools-features §3.1), client-side LZ4 and zstd tar backups, and
- * server-side compression extracted on the fly into a plain backup that pg_verifybackup accepts
- * (verification with PostgreSQL 15's tool on a 15 server). Client-side cases run on every
- * selected version; server-side ones need 15+ (13/14 must refuse them).
+ * 12–31 and 97–101 (pg-tools-features §3.1), client-side LZ4 and zstd tar backups, and server-side
+ * compression extracted on the fly into a plain backup that pg_verifybackup accepts (verification
+ * with PostgreSQL 15's tool on a 15 server). Client-side cases run on every selected version;
+ * server-side ones need 15+ (13/14 must refuse them).
  *
  * <p>The embedded (Maven Central) servers are built with zlib only: for server-side LZ4 and zstd
  * the tests are skipped when the server says it lacks the library; run with {@code
@@ -60,18 +59,25 @@ class BaseBackupCompressionIT {
         new String[] {"gzip:", SPEC + "found empty string where a compression option was expected"},
         new String[] {"gzip:thunk", SPEC + "unrecognized compression option: \"thunk\""},
         new String[] {"gzip:level", SPEC + "compression option \"level\" requires a value"},
-        new String[] {"gzip:level=",
-            SPEC + "value for compression option \"level\" must be an integer"},
-        new String[] {"gzip:level=high",
-            SPEC + "value for compression option \"level\" must be an integer"},
-        new String[] {"gzip:level=236",
-            SPEC + "compression algorithm \"gzip\" expects a compression level between 1 and 9"},
-        new String[] {"gzip:level=9,",
-            SPEC + "found empty string where a compression option was expected"},
-        new String[] {"gzip:workers=3",
-            SPEC + "compression algorithm \"gzip\" does not accept a worker count"},
-        new String[] {"gzip:long",
-            SPEC + "compression algorithm \"gzip\" does not support long-distance mode"});
+        new String[] {
+          "gzip:level=", SPEC + "value for compression option \"level\" must be an integer"
+        },
+        new String[] {
+          "gzip:level=high", SPEC + "value for compression option \"level\" must be an integer"
+        },
+        new String[] {
+          "gzip:level=236",
+          SPEC + "compression algorithm \"gzip\" expects a compression level between 1 and 9"
+        },
+        new String[] {
+          "gzip:level=9,", SPEC + "found empty string where a compression option was expected"
+        },
+        new String[] {
+          "gzip:workers=3", SPEC + "compression algorithm \"gzip\" does not accept a worker count"
+        },
+        new String[] {
+          "gzip:long", SPEC + "compression algorithm \"gzip\" does not support long-distance mode"
+        });
   }
 
   static Stream<Arguments> clientSpecifications() {
@@ -100,8 +106,8 @@ class BaseBackupCompressionIT {
   private static CliRun bb(Map<String, String> env, String... args) {
     List<String> all = new ArrayList<>(List.of("basebackup", "--no-sync", "-c", "fast"));
     all.addAll(List.of(args));
-    return org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(RUN_TIMEOUT,
-        () -> CliRun.of(env, all.toArray(String[]::new)), () -> "did not end: " + all);
+    return org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+        RUN_TIMEOUT, () -> CliRun.of(env, all.toArray(String[]::new)), () -> "did not end: " + all);
   }
 
   private static void assertOk(CliRun r) {
@@ -111,7 +117,9 @@ class BaseBackupCompressionIT {
 
   private static void assertFails(CliRun r, String firstLine) {
     assertThat(r.exitCode()).as(r.err()).isNotZero();
-    assertThat(r.firstErrorLine()).as(r.err()).startsWith("jwalreceiver: error: ")
+    assertThat(r.firstErrorLine())
+        .as(r.err())
+        .startsWith("jwalreceiver: error: ")
         .contains(firstLine);
     assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
   }
@@ -138,31 +146,36 @@ class BaseBackupCompressionIT {
     return in;
   }
 
-  /** The members of a (possibly compressed) tar file, read by our tar reader, with small ones' content. */
+  /**
+   * The members of a (possibly compressed) tar file, read by our tar reader, with small ones'
+   * content.
+   */
   private static Map<String, String> tarMembers(Path file) throws IOException {
     Map<String, String> members = new LinkedHashMap<>();
-    TarReader reader = new TarReader(new TarListener() {
-      private StringBuilder text;
+    TarReader reader =
+        new TarReader(
+            new TarListener() {
+              private StringBuilder text;
 
-      @Override
-      public void entryStart(TarHeader h) {
-        text = h.size() < 4096 ? new StringBuilder() : null;
-      }
+              @Override
+              public void entryStart(TarHeader h) {
+                text = h.size() < 4096 ? new StringBuilder() : null;
+              }
 
-      @Override
-      public void entryData(ByteBuffer data) {
-        if (text != null) {
-          byte[] b = new byte[data.remaining()];
-          data.get(b);
-          text.append(new String(b, StandardCharsets.UTF_8));
-        }
-      }
+              @Override
+              public void entryData(ByteBuffer data) {
+                if (text != null) {
+                  byte[] b = new byte[data.remaining()];
+                  data.get(b);
+                  text.append(new String(b, StandardCharsets.UTF_8));
+                }
+              }
 
-      @Override
-      public void entryEnd(TarHeader h) {
-        members.put(h.name(), text == null ? "" : text.toString());
-      }
-    });
+              @Override
+              public void entryEnd(TarHeader h) {
+                members.put(h.name(), text == null ? "" : text.toString());
+              }
+            });
     try (InputStream in = decompressed(file)) {
       byte[] buf = new byte[65536];
       int n;
@@ -176,8 +189,8 @@ class BaseBackupCompressionIT {
   }
 
   /**
-   * pg_verifybackup of PostgreSQL 15 reads version-1 manifests (servers 13–16); its pg_waldump
-   * only 15's WAL, so the WAL check runs on a 15 server alone ({@code -n} elsewhere).
+   * pg_verifybackup of PostgreSQL 15 reads version-1 manifests (servers 13–16); its pg_waldump only
+   * 15's WAL, so the WAL check runs on a 15 server alone ({@code -n} elsewhere).
    */
   private static void verify(int major, Path dir) throws IOException, InterruptedException {
     Path tool = PG15_BIN.resolve("pg_verifybackup");
@@ -211,9 +224,11 @@ class BaseBackupCompressionIT {
   @Test
   void items5and6() {
     Path target = tmp.resolve("backup");
-    assertFails(CliRun.of(Map.of(), "basebackup", "-D", target.toString(), "--compress", "none:1"),
+    assertFails(
+        CliRun.of(Map.of(), "basebackup", "-D", target.toString(), "--compress", "none:1"),
         SPEC + "compression algorithm \"none\" does not accept a compression level");
-    assertFails(CliRun.of(Map.of(), "basebackup", "-D", target.toString(), "--compress", "none+"),
+    assertFails(
+        CliRun.of(Map.of(), "basebackup", "-D", target.toString(), "--compress", "none+"),
         "unrecognized compression algorithm: \"none+\"");
     assertThat(target).doesNotExist();
   }
@@ -221,9 +236,13 @@ class BaseBackupCompressionIT {
   @Test
   void plainFormatRefusesClientSideCompression() {
     Path target = tmp.resolve("backup");
-    for (String[] args : List.of(new String[] {"-z"}, new String[] {"--gzip", "-Fp"},
-        new String[] {"-Z", "lz4"}, new String[] {"-Fp", "--compress=client-zstd:3"},
-        new String[] {"-Z", "5"})) {
+    for (String[] args :
+        List.of(
+            new String[] {"-z"},
+            new String[] {"--gzip", "-Fp"},
+            new String[] {"-Z", "lz4"},
+            new String[] {"-Fp", "--compress=client-zstd:3"},
+            new String[] {"-Z", "5"})) {
       List<String> all = new ArrayList<>(List.of("basebackup", "-D", target.toString()));
       all.addAll(List.of(args));
       CliRun r = CliRun.of(Map.of(), all.toArray(String[]::new));
@@ -237,7 +256,9 @@ class BaseBackupCompressionIT {
   void helpListsTheCompressionOptions() {
     CliRun r = CliRun.of(Map.of(), "basebackup", "--help");
     assertThat(r.exitCode()).isZero();
-    assertThat(r.out()).contains("-z, --gzip").contains("-Z, --compress=[{client|server}-]METHOD[:DETAIL]");
+    assertThat(r.out())
+        .contains("-z, --gzip")
+        .contains("-Z, --compress=[{client|server}-]METHOD[:DETAIL]");
     assertThat(r.out().lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(95));
   }
 
@@ -314,7 +335,8 @@ class BaseBackupCompressionIT {
 
     // zstd on its own worker threads, with -R injected before compressing.
     Path zst = tmp.resolve("backup_zstd");
-    assertOk(bb(env, "-D", zst.toString(), "-Ft", "-R", "--compress=client-zstd:level=1,workers=2"));
+    assertOk(
+        bb(env, "-D", zst.toString(), "-Ft", "-R", "--compress=client-zstd:level=1,workers=2"));
     assertThat(names(zst)).containsExactly("backup_manifest", "base.tar.zst", "pg_wal.tar");
     Map<String, String> members = tarMembers(zst.resolve("base.tar.zst"));
     assertThat(members.get("PG_VERSION")).startsWith(major + "");
@@ -341,7 +363,8 @@ class BaseBackupCompressionIT {
     Map<String, String> env = env(PostgresServer.shared(major));
     Path dir = tmp.resolve("backup_plain");
     CliRun r = bb(env, "-D", dir.toString(), "-Fp", "-Z", method);
-    Assumptions.assumeFalse(r.err().contains("not supported by this build")
+    Assumptions.assumeFalse(
+        r.err().contains("not supported by this build")
             || r.err().contains("this build does not support"),
         () -> "the server lacks the library: " + r.firstErrorLine());
     assertOk(r);

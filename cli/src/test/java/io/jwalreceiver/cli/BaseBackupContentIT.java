@@ -51,14 +51,22 @@ class BaseBackupContentIT {
   void fixtureC(int major) throws IOException {
     try (PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major))) {
       Path pgdata = server.dataDir();
-      for (String name : List.of("backup_label", "tablespace_map", "postgresql.auto.conf.tmp",
-          "current_logfiles.tmp", "global/pg_internal.init.123", ".DS_Store")) {
+      for (String name :
+          List.of(
+              "backup_label",
+              "tablespace_map",
+              "postgresql.auto.conf.tmp",
+              "current_logfiles.tmp",
+              "global/pg_internal.init.123",
+              ".DS_Store")) {
         serverFile(server, pgdata.resolve(name));
       }
       server.execute("CREATE UNLOGGED TABLE base_unlogged (id int)");
       String unlogged = server.queryString("SELECT pg_relation_filepath('base_unlogged')");
-      String dbOid = server.queryString("SELECT oid::text FROM pg_database WHERE datname = 'postgres'");
-      List<String> tempFiles = List.of("t999_999", "t9999_999.1", "t999_9999_vm", "t99999_99999_vm.1");
+      String dbOid =
+          server.queryString("SELECT oid::text FROM pg_database WHERE datname = 'postgres'");
+      List<String> tempFiles =
+          List.of("t999_999", "t9999_999.1", "t999_9999_vm", "t99999_99999_vm.1");
       for (String t : tempFiles) {
         serverFile(server, pgdata.resolve("base").resolve(dbOid).resolve(t));
       }
@@ -68,8 +76,8 @@ class BaseBackupContentIT {
       assertThat(pgdata.resolve("global/pg_internal.init")).exists();
 
       // The testkit writes pg_hba.conf 0644; initdb (and so upstream's fixture) makes it 0600.
-      Files.setPosixFilePermissions(pgdata.resolve("pg_hba.conf"),
-          PosixFilePermissions.fromString("rw-------"));
+      Files.setPosixFilePermissions(
+          pgdata.resolve("pg_hba.conf"), PosixFilePermissions.fromString("rw-------"));
 
       Map<String, String> env = env(server);
       Path backup = tmp.resolve("backup");
@@ -79,17 +87,21 @@ class BaseBackupContentIT {
       assertThat(backup.resolve("backup_manifest")).exists();
       // 36
       try (Stream<Path> all = Files.walk(backup)) {
-        all.forEach(p -> {
-          String mode;
-          try {
-            mode = PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
-          } catch (IOException e) {
-            throw new AssertionError(e);
-          }
-          assertThat(mode).as(s(backup.relativize(p)))
-              .isEqualTo(Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "rwx------" : "rw-------");
-        });
+        all.forEach(
+            p -> {
+              String mode;
+              try {
+                mode =
+                    PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+              } catch (IOException e) {
+                throw new AssertionError(e);
+              }
+              assertThat(mode)
+                  .as(s(backup.relativize(p)))
+                  .isEqualTo(
+                      Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "rwx------" : "rw-------");
+            });
       }
       // 37
       if (major >= 17) {
@@ -99,14 +111,27 @@ class BaseBackupContentIT {
       }
       assertThat(names(backup.resolve("pg_wal/archive_status"))).isEmpty();
       // 38
-      for (String dir : List.of("pg_dynshmem", "pg_notify", "pg_replslot", "pg_serial",
-          "pg_snapshots", "pg_stat_tmp", "pg_subtrans")) {
+      for (String dir :
+          List.of(
+              "pg_dynshmem",
+              "pg_notify",
+              "pg_replslot",
+              "pg_serial",
+              "pg_snapshots",
+              "pg_stat_tmp",
+              "pg_subtrans")) {
         assertThat(backup.resolve(dir)).as(dir).isEmptyDirectory();
       }
       // 39
-      for (String name : List.of("postgresql.auto.conf.tmp", "postmaster.opts", "postmaster.pid",
-          "tablespace_map", "current_logfiles.tmp", "global/pg_internal.init",
-          "global/pg_internal.init.123")) {
+      for (String name :
+          List.of(
+              "postgresql.auto.conf.tmp",
+              "postmaster.opts",
+              "postmaster.pid",
+              "tablespace_map",
+              "current_logfiles.tmp",
+              "global/pg_internal.init",
+              "global/pg_internal.init.123")) {
         assertThat(backup.resolve(name)).as(name).doesNotExist();
       }
       // 40: .DS_Store is excluded by 15.7+/16.3+/17+ servers; 13 and 14 send it.

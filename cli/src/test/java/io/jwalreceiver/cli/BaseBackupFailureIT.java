@@ -51,10 +51,11 @@ class BaseBackupFailureIT {
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void refusedNonEmptyAndChecksumFailures(int major) throws IOException {
-    PostgresServer.Options options = PostgresServer.Options.of(major)
-        .withInitdbArgs("--data-checksums")
-        .withSetting("max_wal_senders", "0")
-        .withSetting("autovacuum", "off");
+    PostgresServer.Options options =
+        PostgresServer.Options.of(major)
+            .withInitdbArgs("--data-checksums")
+            .withSetting("max_wal_senders", "0")
+            .withSetting("autovacuum", "off");
     try (PostgresServer server = PostgresServer.start(options)) {
       Map<String, String> env = env(server);
       Path backup = tmp.resolve("backup");
@@ -81,10 +82,13 @@ class BaseBackupFailureIT {
       assertThat(names(backup)).containsExactly("dir-not-empty.txt");
 
       // Fixture E: page checksum failures (corrupted with the server stopped).
-      server.execute("CREATE TABLE corrupt1 AS SELECT a FROM generate_series(1, 10000) AS a;"
-          + "CREATE TABLE corrupt2 AS SELECT b FROM generate_series(1, 2) AS b");
-      Path file1 = server.dataDir().resolve(server.queryString("SELECT pg_relation_filepath('corrupt1')"));
-      Path file2 = server.dataDir().resolve(server.queryString("SELECT pg_relation_filepath('corrupt2')"));
+      server.execute(
+          "CREATE TABLE corrupt1 AS SELECT a FROM generate_series(1, 10000) AS a;"
+              + "CREATE TABLE corrupt2 AS SELECT b FROM generate_series(1, 2) AS b");
+      Path file1 =
+          server.dataDir().resolve(server.queryString("SELECT pg_relation_filepath('corrupt1')"));
+      Path file2 =
+          server.dataDir().resolve(server.queryString("SELECT pg_relation_filepath('corrupt2')"));
       server.stop();
       corrupt(file1, 0);
       server.start();
@@ -162,12 +166,18 @@ class BaseBackupFailureIT {
   private static CliRun cutMidBackup(PostgresServer server, Path target) throws Exception {
     try (TcpProxy proxy = TcpProxy.to(server)) {
       Map<String, String> env = env(proxy.host(), proxy.port());
-      CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(
-          () -> CliRun.of(env, "basebackup", "--no-sync", "-c", "fast", "-r", "32", "-D", s(target)));
-      Waits.await(Duration.ofSeconds(60),
-          () -> run.isDone() || Files.exists(target.resolve("backup_label")), "the backup to begin");
-      assertThat(run.isDone()).as(() -> "the throttled backup ended before the cut: "
-          + run.join().err()).isFalse();
+      CompletableFuture<CliRun> run =
+          CompletableFuture.supplyAsync(
+              () ->
+                  CliRun.of(
+                      env, "basebackup", "--no-sync", "-c", "fast", "-r", "32", "-D", s(target)));
+      Waits.await(
+          Duration.ofSeconds(60),
+          () -> run.isDone() || Files.exists(target.resolve("backup_label")),
+          "the backup to begin");
+      assertThat(run.isDone())
+          .as(() -> "the throttled backup ended before the cut: " + run.join().err())
+          .isFalse();
       Waits.sleep(500);
       proxy.cutAll();
       CliRun r = run.get(60, TimeUnit.SECONDS);
@@ -185,7 +195,8 @@ class BaseBackupFailureIT {
   @MethodSource(PgVersions.SELECTED)
   void diskFullIsReportedAndCleanedUp(int major) throws IOException {
     Path mnt = Files.createDirectories(tmp.resolve("small"));
-    Tools.Result mount = Tools.run(List.of("mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", s(mnt)));
+    Tools.Result mount =
+        Tools.run(List.of("mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", s(mnt)));
     assumeTrue(mount.exitCode() == 0, () -> "cannot mount a tmpfs: " + mount.all());
     try {
       PostgresServer server = PostgresServer.shared(major);

@@ -32,9 +32,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Upstream 010_pg_basebackup.pl items not covered elsewhere: 52 (a file name too long for tar),
  * Fixture D's 56–57 and 61–66 (group access, a symlinked {@code pg_replslot}, unlogged and
- * temporary relation files in a relocated tablespace, a restore of the tar format through
- * {@code tablespace_map}, {@code =} in a tablespace path, a tablespace path too long for a tar
- * link) and 102 (the WAL streamer's walsender terminated mid-backup).
+ * temporary relation files in a relocated tablespace, a restore of the tar format through {@code
+ * tablespace_map}, {@code =} in a tablespace path, a tablespace path too long for a tar link) and
+ * 102 (the WAL streamer's walsender terminated mid-backup).
  */
 @Tag("postgres")
 class BaseBackupFixtureDIT {
@@ -55,8 +55,9 @@ class BaseBackupFixtureDIT {
   void fixtureD(int major) throws IOException {
     // Fixture D: group access (initdb -g gives the 0750/0640 upstream's chmod sets), pg_replslot a
     // symbolic link to a directory outside the data directory, a tablespace at a short path.
-    try (PostgresServer server = PostgresServer.start(
-        PostgresServer.Options.of(major).withInitdbArgs("--allow-group-access"))) {
+    try (PostgresServer server =
+        PostgresServer.start(
+            PostgresServer.Options.of(major).withInitdbArgs("--allow-group-access"))) {
       Path pgdata = server.dataDir();
       server.stop();
       Path slots = serverOwnedDir(tmp.resolve("replslot-elsewhere"));
@@ -67,8 +68,8 @@ class BaseBackupFixtureDIT {
       // configuration files 0644).
       try (Stream<Path> all = Files.walk(pgdata)) {
         for (Path p : all.filter(p -> !Files.isSymbolicLink(p)).toList()) {
-          Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(
-              Files.isDirectory(p) ? "rwxr-x---" : "rw-r-----"));
+          Files.setPosixFilePermissions(
+              p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-x---" : "rw-r-----"));
         }
       }
       server.start();
@@ -76,8 +77,10 @@ class BaseBackupFixtureDIT {
       Map<String, String> env = env(server);
       Path tsDir = serverOwnedDir(tmp.resolve("ts").resolve("tblspc1"));
       server.execute("CREATE TABLESPACE tblspc1 LOCATION '" + tsDir + "'");
-      server.execute("CREATE TABLE test1 (a int) TABLESPACE tblspc1; INSERT INTO test1 VALUES (1234)");
-      String tsOid = server.queryString("SELECT oid::text FROM pg_tablespace WHERE spcname = 'tblspc1'");
+      server.execute(
+          "CREATE TABLE test1 (a int) TABLESPACE tblspc1; INSERT INTO test1 VALUES (1234)");
+      String tsOid =
+          server.queryString("SELECT oid::text FROM pg_tablespace WHERE spcname = 'tblspc1'");
 
       // 52: a name over 100 bytes cannot be a tar member; the server refuses, the file is ours
       // to remove afterwards.
@@ -103,7 +106,9 @@ class BaseBackupFixtureDIT {
         untar(tar.resolve("base.tar"), restored);
         untar(tar.resolve("pg_wal.tar"), restored.resolve("pg_wal"));
         untar(tar.resolve(tsOid + ".tar"), restoredTs);
-        Files.writeString(restored.resolve("tablespace_map"), tsOid + " " + restoredTs + "\n",
+        Files.writeString(
+            restored.resolve("tablespace_map"),
+            tsOid + " " + restoredTs + "\n",
             StandardCharsets.UTF_8);
         PostgresServer.handOver(restoredTs);
         try (PostgresServer copy = PostgresServer.startFromDataDir(restored)) {
@@ -114,8 +119,9 @@ class BaseBackupFixtureDIT {
       }
 
       // 57: an unlogged table in the tablespace and fake temporary relation files beside it.
-      server.execute("CREATE UNLOGGED TABLE tblspc1_unlogged (id int) TABLESPACE tblspc1;"
-          + "INSERT INTO tblspc1_unlogged VALUES (1)");
+      server.execute(
+          "CREATE UNLOGGED TABLE tblspc1_unlogged (id int) TABLESPACE tblspc1;"
+              + "INSERT INTO tblspc1_unlogged VALUES (1)");
       String unlogged = server.queryString("SELECT pg_relation_filepath('tblspc1_unlogged')");
       Path unloggedInTs = pgdata.resolve(unlogged).toRealPath();
       Path tsDbDir = unloggedInTs.getParent();
@@ -132,17 +138,24 @@ class BaseBackupFixtureDIT {
       assertOk(bb(env, "-D", s(backup), "-Fp", "-T", tsDir + "=" + mapped));
       // 61: group access follows the source: directories 0750, files 0640.
       try (Stream<Path> all = Files.walk(backup)) {
-        all.filter(p -> !Files.isSymbolicLink(p)).forEach(p -> {
-          String mode;
-          try {
-            mode = PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
-          } catch (IOException e) {
-            throw new AssertionError(e);
-          }
-          assertThat(mode).as(s(backup.relativize(p)))
-              .isEqualTo(Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "rwxr-x---" : "rw-r-----");
-        });
+        all.filter(p -> !Files.isSymbolicLink(p))
+            .forEach(
+                p -> {
+                  String mode;
+                  try {
+                    mode =
+                        PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+                  } catch (IOException e) {
+                    throw new AssertionError(e);
+                  }
+                  assertThat(mode)
+                      .as(s(backup.relativize(p)))
+                      .isEqualTo(
+                          Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+                              ? "rwxr-x---"
+                              : "rw-r-----");
+                });
       }
       // Beyond upstream: the relocated tablespace's directory we created has the cluster's mode.
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(mapped)))
@@ -152,7 +165,8 @@ class BaseBackupFixtureDIT {
       assertThat(mapped.resolve(tsRelative)).doesNotExist();
       // 63: no temporary relation files.
       for (String t : tempFiles) {
-        assertThat(mapped.resolve(tsDir.toRealPath().relativize(tsDbDir)).resolve(t)).as(t)
+        assertThat(mapped.resolve(tsDir.toRealPath().relativize(tsDbDir)).resolve(t))
+            .as(t)
             .doesNotExist();
       }
       // 64: the symbolic link became a real directory.
@@ -168,8 +182,14 @@ class BaseBackupFixtureDIT {
       Path eqDir = serverOwnedDir(tmp.resolve("ts").resolve("tbl=spc2"));
       server.execute("CREATE TABLESPACE tblspc2 LOCATION '" + eqDir + "'");
       Path eqMapped = tmp.resolve("tbackup").resolve("tbl=spc2");
-      assertOk(bb(env, "-D", s(tmp.resolve("backup3")), "-Fp", "-T",
-          s(eqDir).replace("=", "\\=") + "=" + s(eqMapped).replace("=", "\\=")));
+      assertOk(
+          bb(
+              env,
+              "-D",
+              s(tmp.resolve("backup3")),
+              "-Fp",
+              "-T",
+              s(eqDir).replace("=", "\\=") + "=" + s(eqMapped).replace("=", "\\=")));
       assertThat(eqMapped).isDirectory();
       server.execute("DROP TABLESPACE tblspc2");
 
@@ -198,19 +218,38 @@ class BaseBackupFixtureDIT {
       Map<String, String> env = new HashMap<>(env(server));
       env.put("PGAPPNAME", "010_pg_basebackup.pl");
       Path target = tmp.resolve("sigchld");
-      CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(() ->
-          bb(env, "--wal-method=stream", "-D", s(target), "--max-rate", "32",
-              "-d", "dbname=postgres"));
+      CompletableFuture<CliRun> run =
+          CompletableFuture.supplyAsync(
+              () ->
+                  bb(
+                      env,
+                      "--wal-method=stream",
+                      "-D",
+                      s(target),
+                      "--max-rate",
+                      "32",
+                      "-d",
+                      "dbname=postgres"));
       try {
-        Waits.await(Duration.ofSeconds(60), () -> "t".equals(server.queryString(
-          "SELECT coalesce(bool_or(pg_terminate_backend(pid)), false) FROM pg_stat_activity"
-              + " WHERE application_name = '010_pg_basebackup.pl'"
-              + " AND wait_event = 'WalSenderMain' AND backend_type = 'walsender'"
-              + " AND query ~ 'START_REPLICATION'")), "the WAL streamer's walsender");
+        Waits.await(
+            Duration.ofSeconds(60),
+            () ->
+                "t"
+                    .equals(
+                        server.queryString(
+                            "SELECT coalesce(bool_or(pg_terminate_backend(pid)), false) FROM pg_stat_activity"
+                                + " WHERE application_name = '010_pg_basebackup.pl'"
+                                + " AND wait_event = 'WalSenderMain' AND backend_type = 'walsender'"
+                                + " AND query ~ 'START_REPLICATION'")),
+            "the WAL streamer's walsender");
       } catch (AssertionError e) {
-        throw new AssertionError(e.getMessage() + "; walsenders: " + server.queryString(
-            "SELECT string_agg(format('%s|%s|%s', application_name, wait_event, query), '; ')"
-                + " FROM pg_stat_activity WHERE backend_type = 'walsender'"), e);
+        throw new AssertionError(
+            e.getMessage()
+                + "; walsenders: "
+                + server.queryString(
+                    "SELECT string_agg(format('%s|%s|%s', application_name, wait_event, query), '; ')"
+                        + " FROM pg_stat_activity WHERE backend_type = 'walsender'"),
+            e);
       }
       CliRun r = run.join();
       assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
@@ -218,5 +257,4 @@ class BaseBackupFixtureDIT {
       assertThat(target).doesNotExist();
     }
   }
-
 }

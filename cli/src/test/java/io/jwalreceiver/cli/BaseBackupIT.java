@@ -38,9 +38,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@code jwalreceiver basebackup} end to end on 13–18, against one server per version with an
- * extra tablespace (holding a table): plain with {@code -T} and tar backups checked by
- * pg_verifybackup 15, a standby started from a {@code -R -S -C -X stream} backup, and the upstream
+ * {@code jwalreceiver basebackup} end to end on 13–18, against one server per version with an extra
+ * tablespace (holding a table): plain with {@code -T} and tar backups checked by pg_verifybackup
+ * 15, a standby started from a {@code -R -S -C -X stream} backup, and the upstream
  * 010_pg_basebackup.pl scenarios on WAL methods, {@code -R}, slots and tablespaces
  * (pg-tools-features §3.1, §3.2). Scenario numbers refer to that list.
  */
@@ -53,7 +53,9 @@ class BaseBackupIT {
   @TempDir static Path classTmp;
   @TempDir Path tmp;
 
-  /** A server with checksums and tablespace {@code ts1} at {@code tsDir} holding {@code ts_table}. */
+  /**
+   * A server with checksums and tablespace {@code ts1} at {@code tsDir} holding {@code ts_table}.
+   */
   record Fixture(PostgresServer server, Path tsDir, String tsOid) {}
 
   static List<Integer> version15() {
@@ -61,21 +63,25 @@ class BaseBackupIT {
   }
 
   static Fixture fixture(int major) {
-    return FIXTURES.computeIfAbsent(major, m -> {
-      PostgresServer server =
-          PostgresServer.start(PostgresServer.Options.of(m).withInitdbArgs("--data-checksums"));
-      Path tsDir = classTmp.resolve("ts-" + m).resolve("tblspc1");
-      BackupTestSupport.serverOwnedDir(tsDir);
-      server.execute("CREATE TABLESPACE ts1 LOCATION '" + tsDir + "'");
-      server.execute("CREATE TABLE ts_table (id int, t text) TABLESPACE ts1;"
-          + "INSERT INTO ts_table SELECT g, 'row ' || g FROM generate_series(1, 1234) g");
-      // Vacuumed now, so its visibility map exists before any backup: otherwise autovacuum
-      // (insert threshold 1000) may create it between two backups that are compared file by
-      // file (a CI run caught pg_basebackup's copy with ts_table's _vm and ours without).
-      server.execute("VACUUM ts_table");
-      String oid = server.queryString("SELECT oid::text FROM pg_tablespace WHERE spcname = 'ts1'");
-      return new Fixture(server, tsDir, oid);
-    });
+    return FIXTURES.computeIfAbsent(
+        major,
+        m -> {
+          PostgresServer server =
+              PostgresServer.start(PostgresServer.Options.of(m).withInitdbArgs("--data-checksums"));
+          Path tsDir = classTmp.resolve("ts-" + m).resolve("tblspc1");
+          BackupTestSupport.serverOwnedDir(tsDir);
+          server.execute("CREATE TABLESPACE ts1 LOCATION '" + tsDir + "'");
+          server.execute(
+              "CREATE TABLE ts_table (id int, t text) TABLESPACE ts1;"
+                  + "INSERT INTO ts_table SELECT g, 'row ' || g FROM generate_series(1, 1234) g");
+          // Vacuumed now, so its visibility map exists before any backup: otherwise autovacuum
+          // (insert threshold 1000) may create it between two backups that are compared file by
+          // file (a CI run caught pg_basebackup's copy with ts_table's _vm and ours without).
+          server.execute("VACUUM ts_table");
+          String oid =
+              server.queryString("SELECT oid::text FROM pg_tablespace WHERE spcname = 'ts1'");
+          return new Fixture(server, tsDir, oid);
+        });
   }
 
   @AfterAll
@@ -133,7 +139,8 @@ class BaseBackupIT {
     untar(tar.resolve(f.tsOid() + ".tar"), tsExtracted);
     untar(tar.resolve("pg_wal.tar"), extracted.resolve("pg_wal"));
     Files.copy(tar.resolve("backup_manifest"), extracted.resolve("backup_manifest"));
-    assertThat(read(extracted.resolve("tablespace_map"))).isEqualTo(f.tsOid() + " " + f.tsDir() + "\n");
+    assertThat(read(extracted.resolve("tablespace_map")))
+        .isEqualTo(f.tsOid() + " " + f.tsDir() + "\n");
     assertThat(hasWalSegment(extracted.resolve("pg_wal"))).isTrue();
     assertThat(Files.size(extracted.resolve(relPath))).isPositive();
     verifyBackup(major, extracted);
@@ -159,7 +166,6 @@ class BaseBackupIT {
     assertThat(r.stdout()).contains("backup successfully verified");
   }
 
-
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void standbyFromBackupStreamsAndShowsNewRows(int major) {
@@ -168,8 +174,19 @@ class BaseBackupIT {
     String slot = "standby_slot";
     Path backup = tmp.resolve("standby");
     Path mapped = tmp.resolve("standby_tblspc");
-    CliRun r = bb(env(primary), "-D", s(backup), "-R", "-C", "-S", slot, "-X", "stream",
-        "-T", f.tsDir() + "=" + mapped);
+    CliRun r =
+        bb(
+            env(primary),
+            "-D",
+            s(backup),
+            "-R",
+            "-C",
+            "-S",
+            slot,
+            "-X",
+            "stream",
+            "-T",
+            f.tsDir() + "=" + mapped);
     assertOk(r);
     assertThat(read(backup.resolve("postgresql.auto.conf")))
         .containsPattern("(?m)^primary_slot_name = '" + slot + "'$");
@@ -177,9 +194,16 @@ class BaseBackupIT {
     PostgresServer.handOver(mapped);
     try (PostgresServer standby =
         PostgresServer.startFromDataDir(backup, PostgresServer.Options.of(major))) {
-      Waits.await(WAIT, () -> "streaming".equals(primary.queryString(
-          "SELECT coalesce((SELECT r.state FROM pg_stat_replication r JOIN pg_replication_slots s"
-              + " ON s.active_pid = r.pid WHERE s.slot_name = '" + slot + "'), 'none')")),
+      Waits.await(
+          WAIT,
+          () ->
+              "streaming"
+                  .equals(
+                      primary.queryString(
+                          "SELECT coalesce((SELECT r.state FROM pg_stat_replication r JOIN pg_replication_slots s"
+                              + " ON s.active_pid = r.pid WHERE s.slot_name = '"
+                              + slot
+                              + "'), 'none')")),
           "the standby to stream on slot " + slot);
       primary.execute("INSERT INTO ts_table VALUES (424242, 'after the backup')");
       String lsn = primary.currentWalLsn();
@@ -190,8 +214,15 @@ class BaseBackupIT {
       assertThat(standby.queryString("SELECT count(*) FROM ts_table")).isEqualTo("1235");
     } finally {
       primary.execute("DELETE FROM ts_table WHERE id = 424242");
-      Waits.await(WAIT, () -> "f".equals(primary.queryString(
-          "SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'")),
+      Waits.await(
+          WAIT,
+          () ->
+              "f"
+                  .equals(
+                      primary.queryString(
+                          "SELECT active FROM pg_replication_slots WHERE slot_name = '"
+                              + slot
+                              + "'")),
           "the slot to be released");
       primary.execute("SELECT pg_drop_replication_slot('" + slot + "')");
     }
@@ -276,15 +307,23 @@ class BaseBackupIT {
     Tools.Result members = Tools.run(List.of("tar", "-tvf", s(tarR.resolve("base.tar"))));
     assertThat(members.exitCode()).as(members.all()).isZero();
     assertThat(members.stdout()).contains("standby.signal").contains("global/pg_control");
-    Tools.Result auto = Tools.run(List.of("tar", "-xOf", s(tarR.resolve("base.tar")),
-        "postgresql.auto.conf"));
+    Tools.Result auto =
+        Tools.run(List.of("tar", "-xOf", s(tarR.resolve("base.tar")), "postgresql.auto.conf"));
     assertThat(auto.exitCode()).as(auto.all()).isZero();
     assertThat(auto.stdout())
         .containsPattern("(?m)^primary_conninfo = '.*port=" + f.server().port() + ".*'$");
 
     // 72
-    assertOk(bb(env, "-D", s(tmp.resolve("backupnoslot")), "-X", "stream", "--no-slot",
-        "-T", f.tsDir() + "=" + tmp.resolve("noslot_ts")));
+    assertOk(
+        bb(
+            env,
+            "-D",
+            s(tmp.resolve("backupnoslot")),
+            "-X",
+            "stream",
+            "--no-slot",
+            "-T",
+            f.tsDir() + "=" + tmp.resolve("noslot_ts")));
     // 73
     Path xf = tmp.resolve("backupxf2");
     assertOk(bb(env, "-D", s(xf), "-X", "fetch", "-T", f.tsDir() + "=" + tmp.resolve("xf2_ts")));
@@ -299,8 +338,18 @@ class BaseBackupIT {
     if (major >= 17) {
       Map<String, String> dbEnv = env(f.server());
       Path db = tmp.resolve("backup_dbname_R");
-      assertOk(bb(dbEnv, "-D", s(db), "-X", "stream", "--dbname", "dbname=db1",
-          "--write-recovery-conf", "-T", f.tsDir() + "=" + tmp.resolve("db_ts")));
+      assertOk(
+          bb(
+              dbEnv,
+              "-D",
+              s(db),
+              "-X",
+              "stream",
+              "--dbname",
+              "dbname=db1",
+              "--write-recovery-conf",
+              "-T",
+              f.tsDir() + "=" + tmp.resolve("db_ts")));
       assertThat(read(db.resolve("postgresql.auto.conf"))).contains("dbname=db1");
     }
   }
@@ -313,57 +362,118 @@ class BaseBackupIT {
     Map<String, String> env = env(server);
     try {
       // 82
-      CliRun absent = bb(env, "-D", s(tmp.resolve("backupxs_sl_fail")), "-X", "stream",
-          "-S", "slot0", "-T", f.tsDir() + "=" + tmp.resolve("sl_fail_ts"));
+      CliRun absent =
+          bb(
+              env,
+              "-D",
+              s(tmp.resolve("backupxs_sl_fail")),
+              "-X",
+              "stream",
+              "-S",
+              "slot0",
+              "-T",
+              f.tsDir() + "=" + tmp.resolve("sl_fail_ts"));
       assertThat(absent.exitCode()).as(absent.err()).isEqualTo(1);
-      assertThat(absent.err()).contains("replication slot \"slot0\" does not exist")
+      assertThat(absent.err())
+          .contains("replication slot \"slot0\" does not exist")
           .doesNotContain("Exception");
       assertThat(tmp.resolve("backupxs_sl_fail")).doesNotExist();
       // 83
-      assertFails(bb(env, "-D", s(tmp.resolve("backupxs_slot")), "--create-slot"),
+      assertFails(
+          bb(env, "-D", s(tmp.resolve("backupxs_slot")), "--create-slot"),
           "--create-slot needs a slot to be specified using --slot");
       // 84
-      assertFails(bb(env, "-D", s(tmp.resolve("backupxs_slot")), "--create-slot",
-          "--slot", "slot0", "--no-slot"), "--no-slot cannot be used with slot name");
+      assertFails(
+          bb(
+              env,
+              "-D",
+              s(tmp.resolve("backupxs_slot")),
+              "--create-slot",
+              "--slot",
+              "slot0",
+              "--no-slot"),
+          "--no-slot cannot be used with slot name");
       assertThat(tmp.resolve("backupxs_slot")).doesNotExist();
       // 87
-      assertOk(bb(env, "-D", s(tmp.resolve("backupxs_slot")), "--create-slot", "--slot", "slot0",
-          "-T", f.tsDir() + "=" + tmp.resolve("slot_ts")));
-      assertThat(server.queryString(
-          "SELECT restart_lsn IS NOT NULL FROM pg_replication_slots WHERE slot_name = 'slot0'"))
+      assertOk(
+          bb(
+              env,
+              "-D",
+              s(tmp.resolve("backupxs_slot")),
+              "--create-slot",
+              "--slot",
+              "slot0",
+              "-T",
+              f.tsDir() + "=" + tmp.resolve("slot_ts")));
+      assertThat(
+              server.queryString(
+                  "SELECT restart_lsn IS NOT NULL FROM pg_replication_slots WHERE slot_name = 'slot0'"))
           .isEqualTo("t");
       // 88
       Path again = tmp.resolve("backupxs_slot1");
-      CliRun exists = bb(env, "-D", s(again), "--create-slot", "--slot", "slot0",
-          "-T", f.tsDir() + "=" + tmp.resolve("slot1_ts"));
-      assertFails(exists,
+      CliRun exists =
+          bb(
+              env,
+              "-D",
+              s(again),
+              "--create-slot",
+              "--slot",
+              "slot0",
+              "-T",
+              f.tsDir() + "=" + tmp.resolve("slot1_ts"));
+      assertFails(
+          exists,
           "could not send replication command \"CREATE_REPLICATION_SLOT \"slot0\" PHYSICAL ");
       assertThat(exists.firstErrorLine())
           .endsWith(": ERROR:  replication slot \"slot0\" already exists");
       assertThat(again).doesNotExist();
       // 89
       server.execute("SELECT pg_create_physical_replication_slot('slot1')");
-      assertThat(server.queryString(
-          "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = 'slot1'")).isNull();
-      assertFails(bb(env, "-D", s(tmp.resolve("fail")), "-S", "slot1", "-X", "none"),
+      assertThat(
+              server.queryString(
+                  "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = 'slot1'"))
+          .isNull();
+      assertFails(
+          bb(env, "-D", s(tmp.resolve("fail")), "-S", "slot1", "-X", "none"),
           "replication slots can only be used with WAL streaming");
       assertThat(tmp.resolve("fail")).doesNotExist();
       // 90
-      assertOk(bb(env, "-D", s(tmp.resolve("backupxs_sl")), "-X", "stream", "-S", "slot1",
-          "-T", f.tsDir() + "=" + tmp.resolve("sl_ts")));
-      assertThat(server.queryString(
-          "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = 'slot1'"))
+      assertOk(
+          bb(
+              env,
+              "-D",
+              s(tmp.resolve("backupxs_sl")),
+              "-X",
+              "stream",
+              "-S",
+              "slot1",
+              "-T",
+              f.tsDir() + "=" + tmp.resolve("sl_ts")));
+      assertThat(
+              server.queryString(
+                  "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = 'slot1'"))
           .matches("^0/[0-9A-F]{7,8}$");
       // 91
       Path slR = tmp.resolve("backupxs_sl_R");
-      assertOk(bb(env, "-D", s(slR), "-X", "stream", "-S", "slot1", "--write-recovery-conf",
-          "-T", f.tsDir() + "=" + tmp.resolve("sl_R_ts")));
+      assertOk(
+          bb(
+              env,
+              "-D",
+              s(slR),
+              "-X",
+              "stream",
+              "-S",
+              "slot1",
+              "--write-recovery-conf",
+              "-T",
+              f.tsDir() + "=" + tmp.resolve("sl_R_ts")));
       assertThat(read(slR.resolve("postgresql.auto.conf")))
           .containsPattern("(?m)^primary_slot_name = 'slot1'$");
       assertThat(server.queryString("SHOW data_checksums")).isEqualTo("on");
     } finally {
-      server.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
-          + " WHERE slot_name IN ('slot0', 'slot1')");
+      server.execute(
+          "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+              + " WHERE slot_name IN ('slot0', 'slot1')");
     }
   }
 
@@ -374,14 +484,16 @@ class BaseBackupIT {
     PgVersions.assumeAtLeast(major, 16);
     Fixture f = fixture(major);
     PostgresServer server = f.server();
-    try (Connection c = server.sql(); Statement st = c.createStatement()) {
+    try (Connection c = server.sql();
+        Statement st = c.createStatement()) {
       st.execute("SET allow_in_place_tablespaces = on");
       st.execute("CREATE TABLESPACE inplace LOCATION ''");
       st.execute("CREATE TABLE test2 (a int) TABLESPACE inplace");
       st.execute("INSERT INTO test2 VALUES (1)");
     }
     try {
-      String oid = server.queryString("SELECT oid::text FROM pg_tablespace WHERE spcname = 'inplace'");
+      String oid =
+          server.queryString("SELECT oid::text FROM pg_tablespace WHERE spcname = 'inplace'");
       Path backup = tmp.resolve("backup3");
       assertOk(bb(env(server), "-D", s(backup), "-T", f.tsDir() + "=" + tmp.resolve("b3_ts")));
       Path inPlace = backup.resolve("pg_tblspc").resolve(oid);
@@ -414,9 +526,26 @@ class BaseBackupIT {
     Path theirs = tmp.resolve("theirs");
     Path theirsTs = tmp.resolve("theirs_ts");
     assertOk(bb(env(server), "-D", s(ours), "-X", "fetch", "-T", f.tsDir() + "=" + oursTs));
-    Tools.Result pg = Tools.run(List.of(tool.toString(), "--no-sync", "-c", "fast", "-X", "fetch",
-        "-D", s(theirs), "-T", f.tsDir() + "=" + theirsTs, "-h", server.host(),
-        "-p", Integer.toString(server.port()), "-U", PostgresServer.REPL_TRUST, "-w"));
+    Tools.Result pg =
+        Tools.run(
+            List.of(
+                tool.toString(),
+                "--no-sync",
+                "-c",
+                "fast",
+                "-X",
+                "fetch",
+                "-D",
+                s(theirs),
+                "-T",
+                f.tsDir() + "=" + theirsTs,
+                "-h",
+                server.host(),
+                "-p",
+                Integer.toString(server.port()),
+                "-U",
+                PostgresServer.REPL_TRUST,
+                "-w"));
     assertThat(pg.exitCode()).as(pg.all()).isZero();
 
     assertThat(comparable(listing(ours))).isEqualTo(comparable(listing(theirs)));
@@ -428,8 +557,13 @@ class BaseBackupIT {
   /** A listing without what depends on timing: the label, the manifest, WAL files. */
   private static NavigableSet<String> comparable(NavigableSet<String> names) {
     TreeSet<String> kept = new TreeSet<>(names);
-    kept.removeIf(n -> n.equals("backup_label") || n.equals("backup_manifest")
-        || (n.startsWith("pg_wal/") && !n.equals("pg_wal/") && !n.equals("pg_wal/archive_status/")));
+    kept.removeIf(
+        n ->
+            n.equals("backup_label")
+                || n.equals("backup_manifest")
+                || (n.startsWith("pg_wal/")
+                    && !n.equals("pg_wal/")
+                    && !n.equals("pg_wal/archive_status/")));
     return kept;
   }
 }

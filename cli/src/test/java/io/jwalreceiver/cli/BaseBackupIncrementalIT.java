@@ -24,8 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * INCREMENTAL against a 17+ server with {@code summarize_wal = on}; pg_basebackup's errors for
  * older servers, a missing manifest, a server without WAL summarization and a manifest of another
  * cluster (upstream scenario 104). No pg_combinebackup is at hand (the Maven Central server
- * binaries have only initdb, pg_ctl and postgres; the system has PostgreSQL 15), so the
- * incremental backup is checked for its structure and by our verifybackup.
+ * binaries have only initdb, pg_ctl and postgres; the system has PostgreSQL 15), so the incremental
+ * backup is checked for its structure and by our verifybackup.
  */
 @Tag("postgres")
 class BaseBackupIncrementalIT {
@@ -43,30 +43,34 @@ class BaseBackupIncrementalIT {
     Map<String, String> env = env(shared);
     Path missing = tmp.resolve("no-such-manifest");
     if (major < 17) {
-      assertFails(bb(env, "-D", s("old"), "-i", missing.toString()),
+      assertFails(
+          bb(env, "-D", s("old"), "-i", missing.toString()),
           "server does not support incremental backup");
       assertThat(tmp.resolve("old")).doesNotExist();
       return;
     }
-    assertFails(bb(env, "-D", s("missing"), "-i", missing.toString()),
+    assertFails(
+        bb(env, "-D", s("missing"), "-i", missing.toString()),
         "could not open file \"" + missing + "\": No such file or directory");
     assertThat(tmp.resolve("missing")).doesNotExist();
 
     // A manifest of this cluster, but the server does not summarize WAL.
     assertOk(bb(env, "-D", s("full"), "-X", "none"));
-    assertFails(bb(env, "-D", s("incr"), "-X", "none", "-i", s("full") + "/backup_manifest"),
+    assertFails(
+        bb(env, "-D", s("incr"), "-X", "none", "-i", s("full") + "/backup_manifest"),
         "could not initiate base backup: ERROR:  incremental backups cannot be taken unless WAL "
             + "summarization is enabled");
     assertThat(tmp.resolve("incr")).doesNotExist();
 
     // 104: the manifest of another cluster.
-    try (PostgresServer other = PostgresServer.start(
-        PostgresServer.Options.of(major).withSetting("summarize_wal", "on"))) {
-      CliRun r = bb(env(other), "-D", s("diff_sysid"), "-X", "none", "-i",
-          s("full") + "/backup_manifest");
+    try (PostgresServer other =
+        PostgresServer.start(PostgresServer.Options.of(major).withSetting("summarize_wal", "on"))) {
+      CliRun r =
+          bb(env(other), "-D", s("diff_sysid"), "-X", "none", "-i", s("full") + "/backup_manifest");
       assertFails(r, "could not upload manifest: ERROR:  ");
-      assertThat(r.firstErrorLine()).containsPattern(
-          "system identifier in backup manifest is \\d+, but database system identifier is \\d+");
+      assertThat(r.firstErrorLine())
+          .containsPattern(
+              "system identifier in backup manifest is \\d+, but database system identifier is \\d+");
       assertThat(tmp.resolve("diff_sysid")).doesNotExist();
     }
   }
@@ -75,22 +79,25 @@ class BaseBackupIncrementalIT {
   @MethodSource(PgVersions.SELECTED)
   void incrementalBackupAfterNewRows(int major) {
     PgVersions.assumeAtLeast(major, 17);
-    try (PostgresServer server = PostgresServer.start(
-        PostgresServer.Options.of(major).withSetting("summarize_wal", "on"))) {
+    try (PostgresServer server =
+        PostgresServer.start(PostgresServer.Options.of(major).withSetting("summarize_wal", "on"))) {
       Map<String, String> env = env(server);
-      server.execute("CREATE TABLE inc_kept (id int); INSERT INTO inc_kept SELECT generate_series(1, 10000)");
+      server.execute(
+          "CREATE TABLE inc_kept (id int); INSERT INTO inc_kept SELECT generate_series(1, 10000)");
       assertOk(bb(env, "-D", s("full"), "-X", "stream"));
 
-      server.execute("CREATE TABLE inc_new (id int); INSERT INTO inc_new SELECT generate_series(1, 1000);"
-          + "INSERT INTO inc_kept VALUES (10001)");
-      CliRun incr = bb(env, "-D", s("incr"), "-X", "stream", "-v", "-i",
-          s("full") + "/backup_manifest");
+      server.execute(
+          "CREATE TABLE inc_new (id int); INSERT INTO inc_new SELECT generate_series(1, 1000);"
+              + "INSERT INTO inc_kept VALUES (10001)");
+      CliRun incr =
+          bb(env, "-D", s("incr"), "-X", "stream", "-v", "-i", s("full") + "/backup_manifest");
       assertOk(incr);
       assertThat(incr.err()).contains("sizes and CRC32C checksums match");
 
       Path backup = tmp.resolve("incr");
       String label = read(backup.resolve("backup_label"));
-      assertThat(label).containsPattern("(?m)^INCREMENTAL FROM LSN: [0-9A-F]+/[0-9A-F]+$")
+      assertThat(label)
+          .containsPattern("(?m)^INCREMENTAL FROM LSN: [0-9A-F]+/[0-9A-F]+$")
           .containsPattern("(?m)^INCREMENTAL FROM TLI: 1$");
       NavigableSet<String> files = listing(backup);
       assertThat(files).anyMatch(f -> f.matches("base/\\d+/INCREMENTAL\\.\\d+"));

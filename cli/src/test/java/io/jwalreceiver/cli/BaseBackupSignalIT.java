@@ -30,10 +30,11 @@ class BaseBackupSignalIT {
   private record Outcome(int exitCode, boolean targetLeft) {}
 
   private Outcome interrupt(List<String> command, Path target, String signal) throws Exception {
-    Process p = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve(target.getFileName() + ".log").toFile())
-        .start();
+    Process p =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve(target.getFileName() + ".log").toFile())
+            .start();
     try {
       // Rate-limited to 32 kB/s: still copying when the first files have arrived.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -55,19 +56,35 @@ class BaseBackupSignalIT {
     assertThat(JAR).as("the shaded jar is built in the package phase").exists();
     // pg_basebackup 15 refuses newer servers.
     assumeTrue(PgVersions.selected().contains(15), "PostgreSQL 15 not selected");
-    assumeTrue(Files.isExecutable(Path.of("/usr/lib/postgresql/15/bin/pg_basebackup")),
+    assumeTrue(
+        Files.isExecutable(Path.of("/usr/lib/postgresql/15/bin/pg_basebackup")),
         "PostgreSQL 15's pg_basebackup is not installed");
     PostgresServer server = PostgresServer.shared(15);
-    List<String> connection = List.of("-r", "32k", "-h", server.socketDir().toString(),
-        "-p", Integer.toString(server.port()), "-U", PostgresServer.SUPERUSER);
+    List<String> connection =
+        List.of(
+            "-r",
+            "32k",
+            "-h",
+            server.socketDir().toString(),
+            "-p",
+            Integer.toString(server.port()),
+            "-U",
+            PostgresServer.SUPERUSER);
     Path theirs = dir.resolve("theirs");
-    List<String> pg = new java.util.ArrayList<>(
-        List.of("/usr/lib/postgresql/15/bin/pg_basebackup", "-D", theirs.toString()));
+    List<String> pg =
+        new java.util.ArrayList<>(
+            List.of("/usr/lib/postgresql/15/bin/pg_basebackup", "-D", theirs.toString()));
     pg.addAll(connection);
     Path ours = dir.resolve("ours");
-    List<String> jw = new java.util.ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-        JAR.toAbsolutePath().toString(), "basebackup", "-D", ours.toString()));
+    List<String> jw =
+        new java.util.ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                JAR.toAbsolutePath().toString(),
+                "basebackup",
+                "-D",
+                ours.toString()));
     jw.addAll(connection);
     Outcome expected = interrupt(pg, theirs, signal);
     assertThat(interrupt(jw, ours, signal)).isEqualTo(expected);

@@ -32,8 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * {@code jwalreceiver basebackup -F t -D -} on 13–18: the tar on standard output with {@code
  * backup_manifest} (and with {@code -R} the recovery files) inside it as pg_basebackup writes it,
- * nothing else on standard output, and pg_basebackup's refusals (streamed WAL, several
- * tablespaces, a server-compressed archive that would need the manifest injected).
+ * nothing else on standard output, and pg_basebackup's refusals (streamed WAL, several tablespaces,
+ * a server-compressed archive that would need the manifest injected).
  */
 @Tag("postgres")
 class BaseBackupStdoutIT {
@@ -54,8 +54,8 @@ class BaseBackupStdoutIT {
 
   /** {@code jwalreceiver basebackup --no-sync -c fast -F t -D - <args>}, standard output kept. */
   private static BinaryRun toStdout(Map<String, String> env, String... args) {
-    List<String> all = new ArrayList<>(List.of("basebackup", "--no-sync", "-c", "fast", "-F", "t",
-        "-D", "-"));
+    List<String> all =
+        new ArrayList<>(List.of("basebackup", "--no-sync", "-c", "fast", "-F", "t", "-D", "-"));
     all.addAll(List.of(args));
     return BackupTestSupport.runBinary(env, all.toArray(String[]::new));
   }
@@ -64,31 +64,33 @@ class BaseBackupStdoutIT {
   private static Map<String, byte[]> members(byte[] tar) {
     Map<String, byte[]> m = new LinkedHashMap<>();
     boolean[] ended = {false};
-    TarReader reader = new TarReader(new TarListener() {
-      private ByteArrayOutputStream content;
+    TarReader reader =
+        new TarReader(
+            new TarListener() {
+              private ByteArrayOutputStream content;
 
-      @Override
-      public void entryStart(TarHeader h) {
-        content = new ByteArrayOutputStream();
-      }
+              @Override
+              public void entryStart(TarHeader h) {
+                content = new ByteArrayOutputStream();
+              }
 
-      @Override
-      public void entryData(ByteBuffer data) {
-        byte[] b = new byte[data.remaining()];
-        data.get(b);
-        content.writeBytes(b);
-      }
+              @Override
+              public void entryData(ByteBuffer data) {
+                byte[] b = new byte[data.remaining()];
+                data.get(b);
+                content.writeBytes(b);
+              }
 
-      @Override
-      public void entryEnd(TarHeader h) {
-        m.put(h.name(), content.toByteArray());
-      }
+              @Override
+              public void entryEnd(TarHeader h) {
+                m.put(h.name(), content.toByteArray());
+              }
 
-      @Override
-      public void end() {
-        ended[0] = true;
-      }
-    });
+              @Override
+              public void end() {
+                ended[0] = true;
+              }
+            });
     reader.feed(ByteBuffer.wrap(tar));
     assertThat(ended[0]).as("the archive ends with its two zero blocks").isTrue();
     return m;
@@ -111,7 +113,8 @@ class BaseBackupStdoutIT {
     assertThat(fetch.err()).contains("base backup completed");
     Map<String, byte[]> m = members(fetch.out());
     List<String> names = new ArrayList<>(m.keySet());
-    assertThat(names).contains("PG_VERSION", "global/pg_control", "backup_label")
+    assertThat(names)
+        .contains("PG_VERSION", "global/pg_control", "backup_label")
         .anyMatch(n -> n.matches("pg_wal/[0-9A-F]{24}"));
     // pg_basebackup adds the manifest as the archive's last member.
     assertThat(names.get(names.size() - 1)).isEqualTo("backup_manifest");
@@ -122,7 +125,8 @@ class BaseBackupStdoutIT {
     Path extracted = Files.createDirectories(tmp.resolve("extracted"));
     Path tarFile = tmp.resolve("stdout.tar");
     Files.write(tarFile, fetch.out());
-    Tools.Result untar = Tools.run(List.of("tar", "-xf", tarFile.toString(), "-C", extracted.toString()));
+    Tools.Result untar =
+        Tools.run(List.of("tar", "-xf", tarFile.toString(), "-C", extracted.toString()));
     assertThat(untar.exitCode()).as(untar.all()).isZero();
     CliRun verify = CliRun.of(Map.of(), "verifybackup", extracted.toString());
     assertThat(verify.exitCode()).as(verify.out() + verify.err()).isZero();
@@ -162,8 +166,8 @@ class BaseBackupStdoutIT {
     Map<String, String> env = env(server);
     BinaryRun stream = toStdout(env);
     assertThat(stream.exitCode()).isEqualTo(1);
-    assertThat(stream.err()).startsWith(
-        "jwalreceiver: error: cannot stream write-ahead logs in tar mode to stdout\n");
+    assertThat(stream.err())
+        .startsWith("jwalreceiver: error: cannot stream write-ahead logs in tar mode to stdout\n");
     assertThat(stream.out()).isEmpty();
 
     if (major >= 15) {
@@ -171,8 +175,9 @@ class BaseBackupStdoutIT {
       assertThat(compressed.exitCode()).isEqualTo(1);
       assertThat(compressed.err())
           .startsWith("jwalreceiver: error: cannot inject manifest into a compressed tar file\n")
-          .contains("hint: Use client-side compression, send the output to a directory rather "
-              + "than standard output, or use --no-manifest.");
+          .contains(
+              "hint: Use client-side compression, send the output to a directory rather "
+                  + "than standard output, or use --no-manifest.");
       assertThat(compressed.out()).isEmpty();
       // Without a manifest the server's gzip stream is passed through.
       BinaryRun raw = toStdout(env, "-X", "none", "-Z", "server-gzip", "--no-manifest");
@@ -186,8 +191,9 @@ class BaseBackupStdoutIT {
     try {
       BinaryRun two = toStdout(env, "-X", "none");
       assertThat(two.exitCode()).isEqualTo(1);
-      assertThat(two.err()).contains(
-          "jwalreceiver: error: can only write single tablespace to stdout, database has 2");
+      assertThat(two.err())
+          .contains(
+              "jwalreceiver: error: can only write single tablespace to stdout, database has 2");
       assertThat(two.out()).isEmpty();
     } finally {
       server.execute("DROP TABLESPACE stdout_ts");

@@ -20,8 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code jwalreceiver basebackup -t/--target} on 13–18: pg_basebackup's option rules, {@code
- * blackhole} and {@code server:DIR} on 15+ (upstream 010_pg_basebackup.pl scenarios 74–81, 85),
- * the error against 13/14.
+ * blackhole} and {@code server:DIR} on 15+ (upstream 010_pg_basebackup.pl scenarios 74–81, 85), the
+ * error against 13/14.
  */
 @Tag("postgres")
 class BaseBackupTargetIT {
@@ -50,25 +50,32 @@ class BaseBackupTargetIT {
     Map<String, String> env = env(server(major));
     Path dir = tmp.resolve("blackhole");
     // 74, 75: the default -X stream and an explicit one.
-    assertFails(bb(env, "--target", "blackhole"),
+    assertFails(
+        bb(env, "--target", "blackhole"),
         "WAL cannot be streamed when a backup target is specified");
-    assertFails(bb(env, "--target", "blackhole", "-X", "stream"),
+    assertFails(
+        bb(env, "--target", "blackhole", "-X", "stream"),
         "WAL cannot be streamed when a backup target is specified");
     // 77, 85 and 78.
-    assertFails(bb(env, "--target", "blackhole", "-X", "none", "-D", s(dir)),
+    assertFails(
+        bb(env, "--target", "blackhole", "-X", "none", "-D", s(dir)),
         "cannot specify both output directory and backup target");
-    assertFails(bb(env, "--target", "blackhole", "-X", "none", "--format", "tar"),
+    assertFails(
+        bb(env, "--target", "blackhole", "-X", "none", "--format", "tar"),
         "cannot specify both format and backup target");
-    assertFails(bb(env, "-t", "server:" + tmp.resolve("x"), "-X", "none", "-R"),
+    assertFails(
+        bb(env, "-t", "server:" + tmp.resolve("x"), "-X", "none", "-R"),
         "recovery configuration cannot be written when a backup target is used");
-    assertFails(bb(env, "-t", "blackhole", "-X", "none", "--waldir", s(tmp.resolve("w"))),
+    assertFails(
+        bb(env, "-t", "blackhole", "-X", "none", "--waldir", s(tmp.resolve("w"))),
         "WAL directory location cannot be specified along with a backup target");
-    assertFails(bb(env, "-t", "blackhole", "-X", "none", "-Z", "client-gzip"),
+    assertFails(
+        bb(env, "-t", "blackhole", "-X", "none", "-Z", "client-gzip"),
         "client-side compression is not possible when a backup target is specified");
     assertThat(dir).doesNotExist();
     // "client" is the same as no target: the directory is required again.
-    assertFails(bb(env, "-t", "client", "-X", "none"),
-        "must specify output directory or backup target");
+    assertFails(
+        bb(env, "-t", "client", "-X", "none"), "must specify output directory or backup target");
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
@@ -78,7 +85,8 @@ class BaseBackupTargetIT {
     Map<String, String> env = env(server);
     Path cwdMarker = tmp.resolve("unused");
     if (major < 15) {
-      assertFails(bb(env, "--target", "blackhole", "-X", "none"),
+      assertFails(
+          bb(env, "--target", "blackhole", "-X", "none"),
           "backup targets are not supported by this server version");
       return;
     }
@@ -105,8 +113,8 @@ class BaseBackupTargetIT {
     assertThat(denied.err()).contains("pg_write_server_files");
     assertThat(onServer).doesNotExist();
     // "server" without a directory: the server's error.
-    assertFails(bb(env, "--target", "server", "-X", "none"),
-        "could not initiate base backup: ERROR:  ");
+    assertFails(
+        bb(env, "--target", "server", "-X", "none"), "could not initiate base backup: ERROR:  ");
 
     server.execute("GRANT pg_write_server_files TO " + PostgresServer.REPL_TRUST);
     try {

@@ -20,9 +20,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@code jwalreceiver bench wal} and {@code bench basebackup} on real servers, in short runs:
- * the JSON figures are consistent with each other and with the server, the disk sinks write real
- * files and remove only what they created, and bad input fails with one line.
+ * {@code jwalreceiver bench wal} and {@code bench basebackup} on real servers, in short runs: the
+ * JSON figures are consistent with each other and with the server, the disk sinks write real files
+ * and remove only what they created, and bad input fails with one line.
  */
 @Tag("postgres")
 class BenchCommandIT {
@@ -43,7 +43,9 @@ class BenchCommandIT {
   }
 
   static CliRun run(PostgresServer server, String... args) {
-    return assertTimeoutPreemptively(RUN_TIMEOUT, () -> CliRun.of(env(server), args),
+    return assertTimeoutPreemptively(
+        RUN_TIMEOUT,
+        () -> CliRun.of(env(server), args),
         () -> "bench did not end: " + String.join(" ", args));
   }
 
@@ -64,7 +66,8 @@ class BenchCommandIT {
   @MethodSource(PgVersions.SELECTED)
   void walToDiscardWithGeneratedWal(int major) {
     PostgresServer server = server(major);
-    Map<String, Object> j = ok(run(server, "bench", "wal", "--generate", "--bytes", "32MB", "--json"));
+    Map<String, Object> j =
+        ok(run(server, "bench", "wal", "--generate", "--bytes", "32MB", "--json"));
     assertThat(j.get("benchmark")).isEqualTo("wal");
     assertThat(j.get("sink")).isEqualTo("discard");
     long bytes = num(j, "bytes").longValue();
@@ -90,8 +93,21 @@ class BenchCommandIT {
   void walToDiskSynchronousReportsLatencyAndRemovesItsFiles(int major) {
     PostgresServer server = server(major);
     Path dir = tmp.resolve("wal-" + major);
-    Map<String, Object> j = ok(run(server, "bench", "wal", "--generate", "--bytes", "32MB",
-        "--sink", "disk", "-D", dir.toString(), "--synchronous", "--json"));
+    Map<String, Object> j =
+        ok(
+            run(
+                server,
+                "bench",
+                "wal",
+                "--generate",
+                "--bytes",
+                "32MB",
+                "--sink",
+                "disk",
+                "-D",
+                dir.toString(),
+                "--synchronous",
+                "--json"));
     assertThat(j.get("sink")).isEqualTo("disk");
     assertThat(j.get("synchronous")).isEqualTo(true);
     assertThat(num(j, "bytes").longValue()).isGreaterThanOrEqualTo(32 * MB);
@@ -116,8 +132,21 @@ class BenchCommandIT {
   void walToDiskWithKeepLeavesSegmentFiles(int major) throws IOException {
     PostgresServer server = server(major);
     Path dir = Files.createDirectory(tmp.resolve("keep-" + major));
-    Map<String, Object> j = ok(run(server, "bench", "wal", "--generate", "--bytes", "32MB",
-        "--sink", "disk", "-D", dir.toString(), "--keep", "--json"));
+    Map<String, Object> j =
+        ok(
+            run(
+                server,
+                "bench",
+                "wal",
+                "--generate",
+                "--bytes",
+                "32MB",
+                "--sink",
+                "disk",
+                "-D",
+                dir.toString(),
+                "--keep",
+                "--json"));
     assertThat(j.get("kept")).isEqualTo(true);
     long bytes = num(j, "bytes").longValue();
     long segments;
@@ -135,11 +164,12 @@ class BenchCommandIT {
     String slot = "bench_slot_" + major;
     server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
     try {
-      String before = server.queryString(
-          "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+      String before =
+          server.queryString(
+              "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
       server.generateWal(24 * MB);
-      Map<String, Object> j = ok(run(server, "bench", "wal", "-S", slot, "--bytes", "16MB",
-          "--json"));
+      Map<String, Object> j =
+          ok(run(server, "bench", "wal", "-S", slot, "--bytes", "16MB", "--json"));
       Lsn restart = Lsn.parse(before);
       Lsn start = Lsn.parse((String) j.get("start_lsn"));
       // Streaming starts at the segment holding the slot's restart_lsn.
@@ -147,8 +177,13 @@ class BenchCommandIT {
       assertThat(restart.minus(start)).isLessThan(16 * MB);
       assertThat(num(j, "bytes").longValue()).isGreaterThanOrEqualTo(16 * MB);
       // The slot was only read: same restart_lsn, not active.
-      assertThat(server.queryString("SELECT restart_lsn || ' ' || active FROM pg_replication_slots"
-          + " WHERE slot_name = '" + slot + "'")).isEqualTo(before + " false");
+      assertThat(
+              server.queryString(
+                  "SELECT restart_lsn || ' ' || active FROM pg_replication_slots"
+                      + " WHERE slot_name = '"
+                      + slot
+                      + "'"))
+          .isEqualTo(before + " false");
     } finally {
       server.execute("SELECT pg_drop_replication_slot('" + slot + "')");
     }
@@ -166,8 +201,8 @@ class BenchCommandIT {
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).contains("throughput:").contains("MB/s").contains("generated:");
     server.queryString("SELECT pg_logical_emit_message(true, 'bench-it', repeat('x', 65536))");
-    Map<String, Object> j = ok(run(server, "bench", "wal", "--generate", "--duration", "2s",
-        "--json"));
+    Map<String, Object> j =
+        ok(run(server, "bench", "wal", "--generate", "--duration", "2s", "--json"));
     assertThat(num(j, "seconds").doubleValue()).isGreaterThanOrEqualTo(2.0);
     assertThat(num(j, "bytes").longValue()).isPositive();
   }
@@ -176,19 +211,23 @@ class BenchCommandIT {
   @MethodSource(PgVersions.SELECTED)
   void walErrors(int major) throws IOException {
     PostgresServer server = server(major);
-    fails(run(server, "bench", "wal", "-S", "no_such_slot"),
+    fails(
+        run(server, "bench", "wal", "-S", "no_such_slot"),
         "jwalreceiver: error: replication slot \"no_such_slot\" does not exist");
     Path full = Files.createDirectory(tmp.resolve("full-" + major));
     Path mine = Files.writeString(full.resolve("mine.txt"), "user data");
-    fails(run(server, "bench", "wal", "--sink", "disk", "-D", full.toString(), "--bytes", "1MB"),
+    fails(
+        run(server, "bench", "wal", "--sink", "disk", "-D", full.toString(), "--bytes", "1MB"),
         "jwalreceiver: error: directory \"" + full + "\" exists but is not empty");
     assertThat(mine).hasContent("user data");
     CliRun ahead = run(server, "bench", "wal", "--start", "FFFFFF/0", "--bytes", "1MB");
     assertThat(ahead.exitCode()).isEqualTo(1);
-    assertThat(ahead.firstErrorLine()).startsWith("jwalreceiver: error: ")
+    assertThat(ahead.firstErrorLine())
+        .startsWith("jwalreceiver: error: ")
         .contains("ahead of the WAL flush position");
     assertThat(ahead.out()).isEmpty();
-    fails(run(server, "bench", "wal", "--sink", "nowhere"),
+    fails(
+        run(server, "bench", "wal", "--sink", "nowhere"),
         "jwalreceiver: error: invalid sink \"nowhere\", must be \"discard\" or \"disk\"");
   }
 
@@ -207,7 +246,8 @@ class BenchCommandIT {
     assertThat(stages.get("extraction")).isNull();
     assertThat(stages.get("fsync")).isNull();
     assertThat(stages.get("decompression")).isNull();
-    assertThat(Lsn.parse((String) j.get("end_lsn")).isBefore(Lsn.parse((String) j.get("start_lsn"))))
+    assertThat(
+            Lsn.parse((String) j.get("end_lsn")).isBefore(Lsn.parse((String) j.get("start_lsn"))))
         .isFalse();
   }
 
@@ -216,8 +256,20 @@ class BenchCommandIT {
   void basebackupToDiskPlainKeptAndRemoved(int major) {
     PostgresServer server = server(major);
     Path kept = tmp.resolve("bb-keep-" + major);
-    Map<String, Object> j = ok(run(server, "bench", "basebackup", "--sink", "disk", "-D",
-        kept.toString(), "--keep", "-X", "fetch", "--json"));
+    Map<String, Object> j =
+        ok(
+            run(
+                server,
+                "bench",
+                "basebackup",
+                "--sink",
+                "disk",
+                "-D",
+                kept.toString(),
+                "--keep",
+                "-X",
+                "fetch",
+                "--json"));
     assertThat(j.get("wal_method")).isEqualTo("fetch");
     assertThat(kept.resolve("PG_VERSION")).hasContent(major + "\n");
     assertThat(kept.resolve("backup_manifest")).exists();
@@ -227,8 +279,19 @@ class BenchCommandIT {
     assertThat(num(map(stages, "fsync"), "seconds").doubleValue()).isPositive();
 
     Path removed = tmp.resolve("bb-gone-" + major);
-    Map<String, Object> k = ok(run(server, "bench", "basebackup", "--sink", "disk", "-D",
-        removed.toString(), "-F", "t", "--json"));
+    Map<String, Object> k =
+        ok(
+            run(
+                server,
+                "bench",
+                "basebackup",
+                "--sink",
+                "disk",
+                "-D",
+                removed.toString(),
+                "-F",
+                "t",
+                "--json"));
     assertThat(k.get("format")).isEqualTo("tar");
     assertThat(num(k, "bytes").longValue()).isGreaterThan(MB);
     assertThat(removed).doesNotExist();
@@ -240,8 +303,19 @@ class BenchCommandIT {
     assumeTrue(major >= 15, "server-side compression needs 15+");
     PostgresServer server = server(major);
     Path dir = tmp.resolve("bb-gzip-" + major);
-    Map<String, Object> j = ok(run(server, "bench", "basebackup", "--sink", "disk", "-D",
-        dir.toString(), "-Z", "server-gzip", "--json"));
+    Map<String, Object> j =
+        ok(
+            run(
+                server,
+                "bench",
+                "basebackup",
+                "--sink",
+                "disk",
+                "-D",
+                dir.toString(),
+                "-Z",
+                "server-gzip",
+                "--json"));
     assertThat(j.get("compression")).isEqualTo("server-gzip");
     Map<String, Object> stages = map(j, "stages");
     assertThat(num(map(stages, "decompression"), "seconds").doubleValue()).isPositive();
@@ -255,10 +329,12 @@ class BenchCommandIT {
     PostgresServer server = server(major);
     Path full = Files.createDirectory(tmp.resolve("bbfull-" + major));
     Path mine = Files.writeString(full.resolve("mine.txt"), "user data");
-    fails(run(server, "bench", "basebackup", "--sink", "disk", "-D", full.toString()),
+    fails(
+        run(server, "bench", "basebackup", "--sink", "disk", "-D", full.toString()),
         "jwalreceiver: error: directory \"" + full + "\" exists but is not empty");
     assertThat(mine).hasContent("user data");
-    fails(run(server, "bench", "basebackup", "--sink", "nowhere"),
+    fails(
+        run(server, "bench", "basebackup", "--sink", "nowhere"),
         "jwalreceiver: error: invalid sink \"nowhere\", must be \"discard\" or \"disk\"");
   }
 

@@ -24,23 +24,25 @@ class BenchCommandTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "bench wal --sink tape|invalid sink \"tape\", must be \"discard\" or \"disk\"",
-      "bench wal --sink disk|--sink disk needs a directory (-D)",
-      "bench wal -D /tmp/x|-D can only be used with --sink disk",
-      "bench wal --synchronous|--synchronous needs --sink disk: the discard sink never flushes",
-      "bench wal -S s --start 0/1000000|cannot use --slot together with --start",
-      "bench wal --start nowhere|could not parse start position \"nowhere\"",
-      "bench wal --duration soon|invalid duration \"soon\"",
-      "bench wal --bytes lots|invalid size \"lots\"",
-      "bench basebackup --sink tape|invalid sink \"tape\", must be \"discard\" or \"disk\"",
-      "bench basebackup --sink disk|--sink disk needs a directory (-D)",
-      "bench basebackup -F t|-F can only be used with --sink disk",
-      "bench basebackup -X stream|the bench does not stream WAL; use -X none or -X fetch",
-      "bench basebackup --sink disk -D /tmp/x -F x|invalid output format \"x\", must be \"plain\" or \"tar\"",
-      "bench basebackup -Z client-gzip|client-side compression needs --sink disk and -F tar",
-      "bench basebackup -Z bogus|unrecognized compression algorithm: \"bogus\"",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "bench wal --sink tape|invalid sink \"tape\", must be \"discard\" or \"disk\"",
+        "bench wal --sink disk|--sink disk needs a directory (-D)",
+        "bench wal -D /tmp/x|-D can only be used with --sink disk",
+        "bench wal --synchronous|--synchronous needs --sink disk: the discard sink never flushes",
+        "bench wal -S s --start 0/1000000|cannot use --slot together with --start",
+        "bench wal --start nowhere|could not parse start position \"nowhere\"",
+        "bench wal --duration soon|invalid duration \"soon\"",
+        "bench wal --bytes lots|invalid size \"lots\"",
+        "bench basebackup --sink tape|invalid sink \"tape\", must be \"discard\" or \"disk\"",
+        "bench basebackup --sink disk|--sink disk needs a directory (-D)",
+        "bench basebackup -F t|-F can only be used with --sink disk",
+        "bench basebackup -X stream|the bench does not stream WAL; use -X none or -X fetch",
+        "bench basebackup --sink disk -D /tmp/x -F x|invalid output format \"x\", must be \"plain\" or \"tar\"",
+        "bench basebackup -Z client-gzip|client-side compression needs --sink disk and -F tar",
+        "bench basebackup -Z bogus|unrecognized compression algorithm: \"bogus\"",
+      })
   void refusesBadOptionsWithOneLineBeforeConnecting(String args, String message) {
     CliRun r = CliRun.of(NOWHERE, args.split(" "));
     assertThat(r.exitCode()).isEqualTo(1);

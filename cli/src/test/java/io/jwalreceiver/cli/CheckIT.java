@@ -28,11 +28,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@code jwalreceiver check} against real servers: a ready primary passes every item, and each
- * FAIL of the issue shows up with its fix (wal_level=minimal, max_wal_senders=0, a role without
+ * {@code jwalreceiver check} against real servers: a ready primary passes every item, and each FAIL
+ * of the issue shows up with its fix (wal_level=minimal, max_wal_senders=0, a role without
  * REPLICATION, no pg_hba.conf replication line, a missing slot, a slot whose WAL was removed, an
- * archive that would resume with a gap). Where it is cheap, the printed fix is applied and the
- * item checked again.
+ * archive that would resume with a gap). Where it is cheap, the printed fix is applied and the item
+ * checked again.
  */
 @Tag("postgres")
 class CheckIT {
@@ -57,30 +57,50 @@ class CheckIT {
       // An archive whose newest file is the .partial of the slot's restart segment: receivewal
       // resumes at that segment's start, which the slot keeps.
       Files.createFile(archive.resolve(restartSegment(server, slot) + ".partial"));
-      CliRun r = CliRun.of(env(server, PostgresServer.REPL_SCRAM),
-          "check", "-S", slot, "-D", archive.toString());
+      CliRun r =
+          CliRun.of(
+              env(server, PostgresServer.REPL_SCRAM),
+              "check",
+              "-S",
+              slot,
+              "-D",
+              archive.toString());
       assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
       Map<String, String> status = statuses(r.out());
-      assertThat(status).containsOnlyKeys("server", "wal_level", "max_wal_senders",
-          "max_replication_slots", "role", "replication_connection", "slot",
-          "max_slot_wal_keep_size", "archive");
+      assertThat(status)
+          .containsOnlyKeys(
+              "server",
+              "wal_level",
+              "max_wal_senders",
+              "max_replication_slots",
+              "role",
+              "replication_connection",
+              "slot",
+              "max_slot_wal_keep_size",
+              "archive");
       assertThat(status.values()).as(r.out()).containsOnly("OK");
-      String restartLsn = server.queryString(
-          "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+      String restartLsn =
+          server.queryString(
+              "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
       assertThat(r.out())
-          .contains("OK    server at 127.0.0.1:" + server.port() + " answered: PostgreSQL "
-              + major + ".")
+          .contains(
+              "OK    server at 127.0.0.1:" + server.port() + " answered: PostgreSQL " + major + ".")
           .contains("OK    wal_level = replica\n")
           .contains("OK    role \"repl_scram\" has REPLICATION\n")
           .contains("OK    replication connection accepted for user \"repl_scram\" from 127.0.0.1")
-          .contains("OK    replication slot \"" + slot + "\": restart_lsn " + restartLsn
-              + ", wal_status reserved")
+          .contains(
+              "OK    replication slot \""
+                  + slot
+                  + "\": restart_lsn "
+                  + restartLsn
+                  + ", wal_status reserved")
           .contains("OK    max_slot_wal_keep_size = -1")
           .contains("keeps WAL from " + restartLsn + ", no gap")
           .doesNotContain("fix:")
           .endsWith("9 checks: 9 OK, 0 WARN, 0 FAIL\n");
-      assertThat(r.out()).containsPattern("OK    max_wal_senders = 20, \\d+ in use by other"
-          + " clients, \\d+ free\n");
+      assertThat(r.out())
+          .containsPattern(
+              "OK    max_wal_senders = 20, \\d+ in use by other" + " clients, \\d+ free\n");
       assertThat(r.err()).isEmpty();
     } finally {
       server.execute("SELECT pg_drop_replication_slot('" + slot + "')");
@@ -102,17 +122,27 @@ class CheckIT {
     server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
     try {
       completeSegment(archive.resolve("000000010000000000000001"));
-      CliRun r = CliRun.of(env(server, PostgresServer.REPL_SCRAM),
-          "check", "-S", slot, "-D", archive.toString());
+      CliRun r =
+          CliRun.of(
+              env(server, PostgresServer.REPL_SCRAM),
+              "check",
+              "-S",
+              slot,
+              "-D",
+              archive.toString());
       assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
-      assertThat(statuses(r.out())).containsEntry("archive", "FAIL")
-          .containsEntry("slot", "OK");
+      assertThat(statuses(r.out())).containsEntry("archive", "FAIL").containsEntry("slot", "OK");
       assertThat(r.out())
-          .contains("FAIL  resuming \"" + archive + "\" at 0/2000000 (timeline 1, after"
-              + " 000000010000000000000001) would leave a gap: slot \"" + slot
-              + "\" only keeps WAL from ")
-          .contains("      fix: receive into a new, empty directory (-D) and take a new base"
-              + " backup\n");
+          .contains(
+              "FAIL  resuming \""
+                  + archive
+                  + "\" at 0/2000000 (timeline 1, after"
+                  + " 000000010000000000000001) would leave a gap: slot \""
+                  + slot
+                  + "\" only keeps WAL from ")
+          .contains(
+              "      fix: receive into a new, empty directory (-D) and take a new base"
+                  + " backup\n");
     } finally {
       server.execute("SELECT pg_drop_replication_slot('" + slot + "')");
     }
@@ -125,20 +155,21 @@ class CheckIT {
     PostgresServer server = PostgresServer.shared(major);
     String segment = server.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
     Files.createFile(archive.resolve(segment + ".partial"));
-    CliRun plain = CliRun.of(env(server, PostgresServer.REPL_SCRAM), "check", "-D",
-        archive.toString());
+    CliRun plain =
+        CliRun.of(env(server, PostgresServer.REPL_SCRAM), "check", "-D", archive.toString());
     assertThat(plain.exitCode()).as(plain.out()).isZero();
     assertThat(statuses(plain.out())).containsEntry("archive", "WARN");
     assertThat(plain.out())
-        .contains(" could not check whether the server still has that WAL: permission denied"
-            + " for function pg_ls_waldir\n"
-            + "      fix: SQL (as a superuser): GRANT pg_monitor TO repl_scram;\n");
+        .contains(
+            " could not check whether the server still has that WAL: permission denied"
+                + " for function pg_ls_waldir\n"
+                + "      fix: SQL (as a superuser): GRANT pg_monitor TO repl_scram;\n");
 
-    CliRun monitor = CliRun.of(env(server, PostgresServer.SUPERUSER), "check", "-D",
-        archive.toString());
+    CliRun monitor =
+        CliRun.of(env(server, PostgresServer.SUPERUSER), "check", "-D", archive.toString());
     assertThat(statuses(monitor.out())).containsEntry("archive", "OK");
-    assertThat(monitor.out()).contains(", after " + segment + ".partial): the server still has"
-        + " that WAL, no gap");
+    assertThat(monitor.out())
+        .contains(", after " + segment + ".partial): the server still has" + " that WAL, no gap");
   }
 
   // ---------------------------------------------------------------- one test per FAIL
@@ -147,25 +178,30 @@ class CheckIT {
   @MethodSource(PgVersions.SELECTED)
   void walLevelMinimalAndNoWalSendersFail(int major) throws IOException {
     // max_wal_senders must be 0 for wal_level=minimal: the server refuses to start otherwise.
-    try (PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major)
-        .withSetting("wal_level", "minimal")
-        .withSetting("max_wal_senders", "0"))) {
+    try (PostgresServer server =
+        PostgresServer.start(
+            PostgresServer.Options.of(major)
+                .withSetting("wal_level", "minimal")
+                .withSetting("max_wal_senders", "0"))) {
       CliRun r = CliRun.of(env(server, PostgresServer.REPL_SCRAM), "check");
       assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
       Map<String, String> status = statuses(r.out());
-      assertThat(status).containsEntry("wal_level", "FAIL")
+      assertThat(status)
+          .containsEntry("wal_level", "FAIL")
           .containsEntry("max_wal_senders", "FAIL")
           .containsEntry("replication_connection", "FAIL")
           .containsEntry("role", "OK");
       assertThat(r.out())
-          .contains("FAIL  wal_level = minimal: the server writes too little WAL to stream\n"
-              + "      fix: postgresql.conf: wal_level = replica\n"
-              + "           then restart the server\n")
-          .contains("FAIL  max_wal_senders = 0: the server accepts no replication connections\n"
-              + "      fix: postgresql.conf: max_wal_senders = 10\n"
-              + "           postgresql.conf: wal_level = replica\n"
-              + "           then restart the server (wal_level = minimal allows no WAL"
-              + " senders)\n");
+          .contains(
+              "FAIL  wal_level = minimal: the server writes too little WAL to stream\n"
+                  + "      fix: postgresql.conf: wal_level = replica\n"
+                  + "           then restart the server\n")
+          .contains(
+              "FAIL  max_wal_senders = 0: the server accepts no replication connections\n"
+                  + "      fix: postgresql.conf: max_wal_senders = 10\n"
+                  + "           postgresql.conf: wal_level = replica\n"
+                  + "           then restart the server (wal_level = minimal allows no WAL"
+                  + " senders)\n");
       assertThat(r.out()).containsPattern("\\d+ checks: \\d+ OK, \\d+ WARN, 3 FAIL\n$");
 
       // The postgresql.conf lines, appended as printed, and a restart make the server ready.
@@ -177,12 +213,13 @@ class CheckIT {
         }
       }
       Path postgresqlConf = server.dataDir().resolve("postgresql.conf");
-      ServerUser.get().writeFile(postgresqlConf,
-          Files.readString(postgresqlConf) + "\n" + conf, false);
+      ServerUser.get()
+          .writeFile(postgresqlConf, Files.readString(postgresqlConf) + "\n" + conf, false);
       server.restart();
       CliRun fixed = CliRun.of(env(server, PostgresServer.REPL_SCRAM), "check");
       assertThat(fixed.exitCode()).as(fixed.out()).isZero();
-      assertThat(statuses(fixed.out())).containsEntry("wal_level", "OK")
+      assertThat(statuses(fixed.out()))
+          .containsEntry("wal_level", "OK")
           .containsEntry("max_wal_senders", "OK")
           .containsEntry("replication_connection", "OK");
     }
@@ -194,12 +231,14 @@ class CheckIT {
     PostgresServer server = PostgresServer.shared(major);
     CliRun r = CliRun.of(env(server, PostgresServer.NOREPL), "check");
     assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
-    assertThat(statuses(r.out())).containsEntry("role", "FAIL")
+    assertThat(statuses(r.out()))
+        .containsEntry("role", "FAIL")
         .containsEntry("replication_connection", "FAIL")
         .containsEntry("wal_level", "OK");
     assertThat(r.out())
-        .contains("FAIL  role \"norepl\" lacks the REPLICATION attribute\n"
-            + "      fix: SQL (as a superuser): ALTER ROLE norepl REPLICATION;\n")
+        .contains(
+            "FAIL  role \"norepl\" lacks the REPLICATION attribute\n"
+                + "      fix: SQL (as a superuser): ALTER ROLE norepl REPLICATION;\n")
         .contains("FAIL  replication connection for user \"norepl\" refused: ");
   }
 
@@ -209,14 +248,17 @@ class CheckIT {
     PostgresServer server = PostgresServer.shared(major);
     CliRun r = CliRun.of(env(server, PostgresServer.NOHBA), "check");
     assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
-    assertThat(statuses(r.out())).containsEntry("replication_connection", "FAIL")
+    assertThat(statuses(r.out()))
+        .containsEntry("replication_connection", "FAIL")
         .containsEntry("role", "OK");
     assertThat(r.out())
-        .contains("FAIL  replication connection for user \"nohba\" refused: no pg_hba.conf"
-            + " entry for replication connection from host \"127.0.0.1\", user \"nohba\"")
-        .contains("      fix: pg_hba.conf: host replication nohba 127.0.0.1/32 scram-sha-256\n"
-            + "           (above any line that matches it first), then SQL: SELECT"
-            + " pg_reload_conf();\n");
+        .contains(
+            "FAIL  replication connection for user \"nohba\" refused: no pg_hba.conf"
+                + " entry for replication connection from host \"127.0.0.1\", user \"nohba\"")
+        .contains(
+            "      fix: pg_hba.conf: host replication nohba 127.0.0.1/32 scram-sha-256\n"
+                + "           (above any line that matches it first), then SQL: SELECT"
+                + " pg_reload_conf();\n");
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
@@ -228,9 +270,17 @@ class CheckIT {
     CliRun r = CliRun.of(env, "check", "-S", slot);
     assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
     assertThat(statuses(r.out())).containsEntry("slot", "FAIL");
-    assertThat(r.out()).contains("FAIL  replication slot \"" + slot + "\" does not exist\n"
-        + "      fix: SQL: SELECT pg_create_physical_replication_slot('" + slot + "', true);\n"
-        + "           or: jwalreceiver slot create " + slot + "\n");
+    assertThat(r.out())
+        .contains(
+            "FAIL  replication slot \""
+                + slot
+                + "\" does not exist\n"
+                + "      fix: SQL: SELECT pg_create_physical_replication_slot('"
+                + slot
+                + "', true);\n"
+                + "           or: jwalreceiver slot create "
+                + slot
+                + "\n");
 
     String fix = fixLines(r.out(), "replication slot \"" + slot + "\" does not exist").get(0);
     server.execute(fix.substring("SQL: ".length()));
@@ -251,9 +301,11 @@ class CheckIT {
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void slotWhoseWalWasRemovedFails(int major, @TempDir Path archive) throws IOException {
-    try (PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major)
-        .withSetting("max_slot_wal_keep_size", "1MB")
-        .withSetting("wal_keep_size", "0"))) {
+    try (PostgresServer server =
+        PostgresServer.start(
+            PostgresServer.Options.of(major)
+                .withSetting("max_slot_wal_keep_size", "1MB")
+                .withSetting("wal_keep_size", "0"))) {
       server.execute("SELECT pg_create_physical_replication_slot('lost_slot', true)");
       for (int i = 0; i < 20 && !"lost".equals(walStatus(server, "lost_slot")); i++) {
         server.generateWal(SEGMENT);
@@ -266,19 +318,21 @@ class CheckIT {
       Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
       CliRun r = CliRun.of(env, "check", "-S", "lost_slot", "-D", archive.toString());
       assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
-      assertThat(statuses(r.out())).containsEntry("slot", "FAIL")
+      assertThat(statuses(r.out()))
+          .containsEntry("slot", "FAIL")
           .containsEntry("archive", "FAIL")
           .containsEntry("max_slot_wal_keep_size", "OK");
       assertThat(r.out())
           .contains("FAIL  replication slot \"lost_slot\" is invalidated (wal_status lost)")
-          .contains("      fix: SQL: SELECT pg_drop_replication_slot('lost_slot');\n"
-              + "           SQL: SELECT pg_create_physical_replication_slot('lost_slot', true);\n")
+          .contains(
+              "      fix: SQL: SELECT pg_drop_replication_slot('lost_slot');\n"
+                  + "           SQL: SELECT pg_create_physical_replication_slot('lost_slot', true);\n")
           .contains("would leave a gap: slot \"lost_slot\" lost its WAL")
           .contains("OK    max_slot_wal_keep_size = 1MB");
 
       // Without a slot: the server's pg_wal no longer starts at segment 1 (superuser may list it).
-      CliRun noSlot = CliRun.of(env(server, PostgresServer.SUPERUSER),
-          "check", "-D", archive.toString());
+      CliRun noSlot =
+          CliRun.of(env(server, PostgresServer.SUPERUSER), "check", "-D", archive.toString());
       assertThat(statuses(noSlot.out())).containsEntry("archive", "FAIL");
       assertThat(noSlot.out()).contains("would leave a gap: the server's oldest WAL starts at ");
       assertThat(noSlot.exitCode()).isEqualTo(1);
@@ -288,11 +342,15 @@ class CheckIT {
       String hbaFix = fixLines(refused.out(), "replication connection for user \"nohba\"").get(0);
       assertThat(hbaFix).startsWith("pg_hba.conf: ");
       Path hba = server.dataDir().resolve("pg_hba.conf");
-      ServerUser.get().writeFile(hba,
-          hbaFix.substring("pg_hba.conf: ".length()) + "\n" + Files.readString(hba), false);
+      ServerUser.get()
+          .writeFile(
+              hba,
+              hbaFix.substring("pg_hba.conf: ".length()) + "\n" + Files.readString(hba),
+              false);
       server.reload();
       CliRun admitted = CliRun.of(env(server, PostgresServer.NOHBA), "check");
-      assertThat(statuses(admitted.out())).as(admitted.out())
+      assertThat(statuses(admitted.out()))
+          .as(admitted.out())
           .containsEntry("replication_connection", "OK");
     }
   }
@@ -305,13 +363,16 @@ class CheckIT {
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void degradesWithoutSqlAndCountsFreeSenders(int major) {
-    try (PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major)
-        .withSetting("max_wal_senders", "2")
-        .withHbaLine("host all repl_md5 127.0.0.1/32 reject"))) {
+    try (PostgresServer server =
+        PostgresServer.start(
+            PostgresServer.Options.of(major)
+                .withSetting("max_wal_senders", "2")
+                .withHbaLine("host all repl_md5 127.0.0.1/32 reject"))) {
       server.execute("SELECT pg_create_physical_replication_slot('degraded', true)");
       CliRun noSql = CliRun.of(env(server, PostgresServer.REPL_MD5), "check", "-S", "degraded");
       assertThat(noSql.exitCode()).as(noSql.out()).isZero();
-      assertThat(statuses(noSql.out())).containsEntry("server", "OK")
+      assertThat(statuses(noSql.out()))
+          .containsEntry("server", "OK")
           .containsEntry("wal_level", "OK")
           .containsEntry("max_wal_senders", "WARN")
           .containsEntry("role", "OK")
@@ -319,15 +380,19 @@ class CheckIT {
           .containsEntry("slot", "WARN")
           .containsEntry("max_slot_wal_keep_size", "OK");
       assertThat(noSql.out())
-          .contains("WARN  max_wal_senders = 2; could not check free senders: no SQL session"
-              + " (pg_hba.conf rejects connection for host \"127.0.0.1\", user \"repl_md5\"")
-          .contains("OK    role \"repl_md5\" may stream WAL (its replication connection was"
-              + " accepted)\n");
+          .contains(
+              "WARN  max_wal_senders = 2; could not check free senders: no SQL session"
+                  + " (pg_hba.conf rejects connection for host \"127.0.0.1\", user \"repl_md5\"")
+          .contains(
+              "OK    role \"repl_md5\" may stream WAL (its replication connection was"
+                  + " accepted)\n");
       if (major >= 15) {
         // READ_REPLICATION_SLOT still shows the slot and its restart_lsn.
-        assertThat(noSql.out()).contains("WARN  replication slot \"degraded\": restart_lsn "
-            + server.queryString("SELECT restart_lsn FROM pg_replication_slots")
-            + "; could not check wal_status: no SQL session");
+        assertThat(noSql.out())
+            .contains(
+                "WARN  replication slot \"degraded\": restart_lsn "
+                    + server.queryString("SELECT restart_lsn FROM pg_replication_slots")
+                    + "; could not check wal_status: no SQL session");
       } else {
         assertThat(noSql.out()).contains("WARN  slot: could not check: no SQL session");
       }
@@ -338,37 +403,50 @@ class CheckIT {
       String alter = fixLines(norepl.out(), "role \"norepl\"").get(0);
       server.execute(alter.substring("SQL (as a superuser): ".length()));
       CliRun granted = CliRun.of(env(server, PostgresServer.NOREPL), "check");
-      assertThat(statuses(granted.out())).as(granted.out()).containsEntry("role", "OK")
+      assertThat(statuses(granted.out()))
+          .as(granted.out())
+          .containsEntry("role", "OK")
           .containsEntry("replication_connection", "OK");
 
       Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
-      ConnectionConfig other = ConnectionConfig.builder()
-          .host(server.host()).port(server.port()).user(PostgresServer.REPL_TRUST)
-          .sslMode(SslMode.DISABLE).build();
+      ConnectionConfig other =
+          ConnectionConfig.builder()
+              .host(server.host())
+              .port(server.port())
+              .user(PostgresServer.REPL_TRUST)
+              .sslMode(SslMode.DISABLE)
+              .build();
       // A closed replication connection's walsender leaves a moment later.
       awaitWalSenders(server, 0);
       try (ReplicationConnection first = ReplicationConnection.open(other)) {
         // The premise: an idle replication connection holds a WAL sender.
-        assertThat(server.queryString("SELECT count(*) FROM pg_stat_replication WHERE pid = "
-            + first.backendPid())).isEqualTo("1");
+        assertThat(
+                server.queryString(
+                    "SELECT count(*) FROM pg_stat_replication WHERE pid = " + first.backendPid()))
+            .isEqualTo("1");
         CliRun oneFree = CliRun.of(env, "check", "-S", "degraded");
         assertThat(oneFree.exitCode()).as(oneFree.out()).isZero();
-        assertThat(oneFree.out()).contains("WARN  max_wal_senders = 2, 1 in use by other"
-            + " clients, 1 free: enough for receivewal, not for basebackup -X stream (needs 2)\n"
-            + "      fix: postgresql.conf: max_wal_senders = 10\n");
+        assertThat(oneFree.out())
+            .contains(
+                "WARN  max_wal_senders = 2, 1 in use by other"
+                    + " clients, 1 free: enough for receivewal, not for basebackup -X stream (needs 2)\n"
+                    + "      fix: postgresql.conf: max_wal_senders = 10\n");
         awaitWalSenders(server, 1);
         try (ReplicationConnection second = ReplicationConnection.open(other)) {
           assertThat(second.backendPid()).isNotEqualTo(first.backendPid());
           CliRun noneFree = CliRun.of(env, "check", "-S", "degraded");
           assertThat(noneFree.exitCode()).isEqualTo(1);
-          assertThat(statuses(noneFree.out())).containsEntry("max_wal_senders", "FAIL")
+          assertThat(statuses(noneFree.out()))
+              .containsEntry("max_wal_senders", "FAIL")
               .containsEntry("replication_connection", "FAIL");
           assertThat(noneFree.out())
-              .contains("FAIL  max_wal_senders = 2, 2 in use by other clients, 0 free\n"
-                  + "      fix: postgresql.conf: max_wal_senders = 10\n")
+              .contains(
+                  "FAIL  max_wal_senders = 2, 2 in use by other clients, 0 free\n"
+                      + "      fix: postgresql.conf: max_wal_senders = 10\n")
               // 17+ quotes the parameter name.
-              .containsPattern("refused: number of requested standby connections exceeds"
-                  + " \"?max_wal_senders\"? \\(currently 2\\)");
+              .containsPattern(
+                  "refused: number of requested standby connections exceeds"
+                      + " \"?max_wal_senders\"? \\(currently 2\\)");
         }
       }
     }
@@ -383,17 +461,26 @@ class CheckIT {
     CliRun r = CliRun.of(env(server, PostgresServer.NOREPL), "check", "--json", "-v");
     assertThat(r.exitCode()).isEqualTo(1);
     // -v narrates on stderr; stdout stays one JSON document.
-    assertThat(r.err()).contains("jwalreceiver: opening a replication connection to 127.0.0.1:"
-        + server.port()).contains("jwalreceiver: replication connection refused: ");
+    assertThat(r.err())
+        .contains("jwalreceiver: opening a replication connection to 127.0.0.1:" + server.port())
+        .contains("jwalreceiver: replication connection refused: ");
     @SuppressWarnings("unchecked")
     Map<String, Object> doc = (Map<String, Object>) Json.parse(r.out());
     assertThat(doc).containsOnlyKeys("status", "ok", "warn", "fail", "items");
     assertThat(doc.get("status")).isEqualTo("FAIL");
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> items = (List<Map<String, Object>>) doc.get("items");
-    assertThat(items).extracting(i -> i.get("name")).containsExactly("server", "wal_level",
-        "max_wal_senders", "max_replication_slots", "role", "replication_connection", "slot",
-        "max_slot_wal_keep_size");
+    assertThat(items)
+        .extracting(i -> i.get("name"))
+        .containsExactly(
+            "server",
+            "wal_level",
+            "max_wal_senders",
+            "max_replication_slots",
+            "role",
+            "replication_connection",
+            "slot",
+            "max_slot_wal_keep_size");
     for (Map<String, Object> item : items) {
       assertThat(item).containsOnlyKeys("name", "status", "message", "fix");
       assertThat(item.get("status")).isIn("OK", "WARN", "FAIL");
@@ -418,14 +505,25 @@ class CheckIT {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
-    CliRun r = CliRun.of(Map.of("PGSSLMODE", "disable"), "check", "-h", "127.0.0.1",
-        "-p", Integer.toString(port), "-U", "nobody");
+    CliRun r =
+        CliRun.of(
+            Map.of("PGSSLMODE", "disable"),
+            "check",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            Integer.toString(port),
+            "-U",
+            "nobody");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.out())
-        .startsWith("FAIL  server not reachable: connection to server at \"127.0.0.1\", port "
-            + port + " failed: Connection refused\n")
-        .contains("      fix: start the server, or connect to where it listens (-h, -p;"
-            + " listen_addresses and port in postgresql.conf)\n")
+        .startsWith(
+            "FAIL  server not reachable: connection to server at \"127.0.0.1\", port "
+                + port
+                + " failed: Connection refused\n")
+        .contains(
+            "      fix: start the server, or connect to where it listens (-h, -p;"
+                + " listen_addresses and port in postgresql.conf)\n")
         .contains("WARN  wal_level: could not check: no connection to the server\n")
         .contains("WARN  replication_connection: could not check: no connection to the server\n")
         .endsWith("8 checks: 0 OK, 7 WARN, 1 FAIL\n");
@@ -436,14 +534,18 @@ class CheckIT {
     CliRun badSlot = CliRun.of(Map.of(), "check", "-S", "Bad-Name");
     assertThat(badSlot.exitCode()).isEqualTo(1);
     assertThat(badSlot.firstErrorLine())
-        .isEqualTo("jwalreceiver: error: replication slot name \"Bad-Name\" contains invalid"
-            + " character");
+        .isEqualTo(
+            "jwalreceiver: error: replication slot name \"Bad-Name\" contains invalid"
+                + " character");
     assertThat(badSlot.out()).isEmpty();
 
     CliRun noDir = CliRun.of(Map.of(), "check", "-D", dir.resolve("absent").toString());
     assertThat(noDir.exitCode()).isEqualTo(1);
-    assertThat(noDir.err()).isEqualTo("jwalreceiver: error: could not open directory \""
-        + dir.resolve("absent") + "\": No such file or directory\n");
+    assertThat(noDir.err())
+        .isEqualTo(
+            "jwalreceiver: error: could not open directory \""
+                + dir.resolve("absent")
+                + "\": No such file or directory\n");
   }
 
   // ---------------------------------------------------------------- helpers
@@ -519,8 +621,11 @@ class CheckIT {
   }
 
   private static String restartSegment(PostgresServer server, String slot) {
-    return server.queryString("SELECT pg_walfile_name(restart_lsn) FROM pg_replication_slots"
-        + " WHERE slot_name = '" + slot + "'");
+    return server.queryString(
+        "SELECT pg_walfile_name(restart_lsn) FROM pg_replication_slots"
+            + " WHERE slot_name = '"
+            + slot
+            + "'");
   }
 
   private static String walStatus(PostgresServer server, String slot) {

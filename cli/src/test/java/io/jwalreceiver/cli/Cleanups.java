@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What a test must undo (servers, slots, directories), run in reverse order of registration;
- * one failing step is printed and does not stop the others.
+ * What a test must undo (servers, slots, directories), run in reverse order of registration; one
+ * failing step is printed and does not stop the others.
  */
 final class Cleanups {
 

@@ -17,8 +17,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The commands end to end against real servers: what they print on success and the one-line
- * error (plus non-zero exit) for each bad input the foundation issue lists.
+ * The commands end to end against real servers: what they print on success and the one-line error
+ * (plus non-zero exit) for each bad input the foundation issue lists.
  */
 @Tag("postgres")
 class CliIT {
@@ -59,8 +59,16 @@ class CliIT {
   @MethodSource(PgVersions.SELECTED)
   void identifyConnectsOverTheUnixSocket(int major) {
     PostgresServer server = PostgresServer.shared(major);
-    CliRun r = CliRun.of(Map.of(), "identify", "-h", server.socketDir().toString(),
-        "-p", Integer.toString(server.port()), "-U", PostgresServer.SUPERUSER);
+    CliRun r =
+        CliRun.of(
+            Map.of(),
+            "identify",
+            "-h",
+            server.socketDir().toString(),
+            "-p",
+            Integer.toString(server.port()),
+            "-U",
+            PostgresServer.SUPERUSER);
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).contains("timeline:             1");
   }
@@ -71,8 +79,12 @@ class CliIT {
     PostgresServer server = PostgresServer.sharedTls(major);
     Map<String, String> env = env(server, PostgresServer.REPL_TLS);
     env.remove("PGSSLMODE");
-    CliRun r = CliRun.of(env, "identify", "-d",
-        "sslmode=verify-full channel_binding=require sslrootcert=" + server.caCertFile());
+    CliRun r =
+        CliRun.of(
+            env,
+            "identify",
+            "-d",
+            "sslmode=verify-full channel_binding=require sslrootcert=" + server.caCertFile());
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).contains("timeline:             1");
   }
@@ -98,18 +110,21 @@ class CliIT {
     // slot list speaks SQL: the superuser's session (trusted) sees the slot and its reservation.
     CliRun listed = CliRun.of(env(server, PostgresServer.SUPERUSER), "slot", "list");
     assertThat(listed.exitCode()).as(listed.err()).isZero();
-    String restartLsn = server.queryString(
-        "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
-    assertThat(listed.out()).containsPattern(slot + " +\\| no +\\| " + restartLsn + " +\\| reserved");
+    String restartLsn =
+        server.queryString(
+            "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+    assertThat(listed.out())
+        .containsPattern(slot + " +\\| no +\\| " + restartLsn + " +\\| reserved");
 
     CliRun dropped = CliRun.of(env, "slot", "drop", slot);
     assertThat(dropped.exitCode()).as(dropped.err()).isZero();
-    assertThat(server.queryString(
-            "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))
+    assertThat(
+            server.queryString(
+                "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))
         .isEqualTo("0");
 
-    assertFails(CliRun.of(env, "slot", "drop", slot),
-        "replication slot \"" + slot + "\" does not exist");
+    assertFails(
+        CliRun.of(env, "slot", "drop", slot), "replication slot \"" + slot + "\" does not exist");
     assertThat(CliRun.of(env, "slot", "drop", slot, "--if-exists").exitCode()).isZero();
   }
 
@@ -118,11 +133,15 @@ class CliIT {
   void slotCreateWithoutReservationLeavesRestartLsnEmpty(int major) {
     PostgresServer server = PostgresServer.shared(major);
     String slot = "cli_lazy_" + major;
-    CliRun r = CliRun.of(env(server, PostgresServer.REPL_TRUST), "slot", "create", slot,
-        "--no-reserve-wal");
+    CliRun r =
+        CliRun.of(
+            env(server, PostgresServer.REPL_TRUST), "slot", "create", slot, "--no-reserve-wal");
     assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(server.queryString(
-            "SELECT restart_lsn IS NULL FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))
+    assertThat(
+            server.queryString(
+                "SELECT restart_lsn IS NULL FROM pg_replication_slots WHERE slot_name = '"
+                    + slot
+                    + "'"))
         .isEqualTo("t");
     server.execute("SELECT pg_drop_replication_slot('" + slot + "')");
   }
@@ -133,7 +152,8 @@ class CliIT {
     PostgresServer server = PostgresServer.shared(major);
     Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
     env.put("PGPASSWORD", "wrong");
-    assertFails(CliRun.of(env, "identify"),
+    assertFails(
+        CliRun.of(env, "identify"),
         "failed: FATAL:  password authentication failed for user \"repl_scram\"");
   }
 
@@ -152,7 +172,8 @@ class CliIT {
   @MethodSource(PgVersions.SELECTED)
   void reportsAMissingPgHbaLine(int major) {
     PostgresServer server = PostgresServer.shared(major);
-    assertFails(CliRun.of(env(server, PostgresServer.NOHBA), "identify"),
+    assertFails(
+        CliRun.of(env(server, PostgresServer.NOHBA), "identify"),
         "FATAL:  no pg_hba.conf entry for replication connection from host \"127.0.0.1\","
             + " user \"nohba\"");
   }
@@ -163,15 +184,15 @@ class CliIT {
     PostgresServer server = PostgresServer.shared(major);
     Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
     env.put("PGSSLMODE", "require");
-    assertFails(CliRun.of(env, "identify"),
-        "failed: server does not support SSL, but SSL was required");
+    assertFails(
+        CliRun.of(env, "identify"), "failed: server does not support SSL, but SSL was required");
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void reportsAHostNameMismatchUnderVerifyFull(int major) {
-    PostgresServer server = PostgresServer.shared(
-        PostgresServer.Options.of(major).withTlsWrongHostname());
+    PostgresServer server =
+        PostgresServer.shared(PostgresServer.Options.of(major).withTlsWrongHostname());
     Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
     env.put("PGSSLMODE", "verify-full");
     env.put("PGSSLROOTCERT", server.caCertFile().toString());
@@ -190,8 +211,10 @@ class CliIT {
   void reportsConnectionRefused() {
     int port = freePort();
     CliRun r = CliRun.of(Map.of(), "identify", "-h", "127.0.0.1", "-p", Integer.toString(port));
-    assertFails(r, "connection to server at \"127.0.0.1\", port " + port + " failed: Connection refused");
-    assertThat(r.err()).contains("hint: Is the server running on that host and accepting TCP/IP connections?");
+    assertFails(
+        r, "connection to server at \"127.0.0.1\", port " + port + " failed: Connection refused");
+    assertThat(r.err())
+        .contains("hint: Is the server running on that host and accepting TCP/IP connections?");
   }
 
   @Test
@@ -200,8 +223,14 @@ class CliIT {
     // the startup packet gets no reply.
     try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       long started = System.nanoTime();
-      CliRun r = CliRun.of(Map.of("PGCONNECT_TIMEOUT", "2", "PGSSLMODE", "disable"), "identify",
-          "-h", "127.0.0.1", "-p", Integer.toString(silent.getLocalPort()));
+      CliRun r =
+          CliRun.of(
+              Map.of("PGCONNECT_TIMEOUT", "2", "PGSSLMODE", "disable"),
+              "identify",
+              "-h",
+              "127.0.0.1",
+              "-p",
+              Integer.toString(silent.getLocalPort()));
       assertFails(r, "port " + silent.getLocalPort() + " failed: timeout expired");
       assertThat(System.nanoTime() - started).isLessThan(60_000_000_000L);
     }

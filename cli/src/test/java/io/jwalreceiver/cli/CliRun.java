@@ -14,8 +14,8 @@ record CliRun(int exitCode, String out, String err) {
   }
 
   /**
-   * A run under the name {@code invokedAs} ({@code argv[0]}: {@code pg_basebackup}, a path to
-   * it, or null for {@code jwalreceiver}).
+   * A run under the name {@code invokedAs} ({@code argv[0]}: {@code pg_basebackup}, a path to it,
+   * or null for {@code jwalreceiver}).
    */
   static CliRun as(String invokedAs, Map<String, String> env, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -25,7 +25,8 @@ record CliRun(int exitCode, String out, String err) {
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
       code = Main.run(invokedAs, args, o, e, env);
     }
-    return new CliRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return new CliRun(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   /** The first line of stderr. */

@@ -14,9 +14,24 @@ class CliTest {
   private static final Map<String, String> NO_ENV = Map.of();
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "identify", "slot", "slot create", "slot drop", "slot list",
-      "basebackup", "receivewal", "verifybackup", "check", "demo", "status", "bench", "bench wal",
-      "bench basebackup"})
+  @ValueSource(
+      strings = {
+        "",
+        "identify",
+        "slot",
+        "slot create",
+        "slot drop",
+        "slot list",
+        "basebackup",
+        "receivewal",
+        "verifybackup",
+        "check",
+        "demo",
+        "status",
+        "bench",
+        "bench wal",
+        "bench basebackup"
+      })
   void printsHelpOnStdoutAndExitsZero(String command) {
     String[] args = (command.isEmpty() ? "--help" : command + " --help").split(" ");
     CliRun r = CliRun.of(NO_ENV, args);
@@ -39,9 +54,24 @@ class CliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "identify", "slot", "slot create", "slot drop", "slot list",
-      "basebackup", "receivewal", "verifybackup", "check", "demo", "status", "bench", "bench wal",
-      "bench basebackup"})
+  @ValueSource(
+      strings = {
+        "",
+        "identify",
+        "slot",
+        "slot create",
+        "slot drop",
+        "slot list",
+        "basebackup",
+        "receivewal",
+        "verifybackup",
+        "check",
+        "demo",
+        "status",
+        "bench",
+        "bench wal",
+        "bench basebackup"
+      })
   void printsVersionOnEveryCommand(String command) {
     String[] args = (command.isEmpty() ? "--version" : command + " --version").split(" ");
     CliRun r = CliRun.of(NO_ENV, args);
@@ -50,12 +80,15 @@ class CliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"syncfs=this build does not support sync method \"syncfs\"",
-      "bogus=unrecognized sync method: bogus"})
+  @ValueSource(
+      strings = {
+        "syncfs=this build does not support sync method \"syncfs\"",
+        "bogus=unrecognized sync method: bogus"
+      })
   void basebackupSyncMethodAsPgBasebackup17(String caseText) {
     String[] c = caseText.split("=", 2);
-    CliRun r = CliRun.of(NO_ENV, "basebackup", "-D", "/nonexistent/never-created",
-        "--sync-method", c[0]);
+    CliRun r =
+        CliRun.of(NO_ENV, "basebackup", "-D", "/nonexistent/never-created", "--sync-method", c[0]);
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).isEqualTo("jwalreceiver: error: " + c[1] + "\n");
   }
@@ -64,8 +97,10 @@ class CliTest {
   void rejectsAnUnknownOptionWithAHint() {
     CliRun r = CliRun.of(NO_ENV, "identify", "--bogus");
     assertThat(r.exitCode()).isEqualTo(1);
-    assertThat(r.firstErrorLine()).isEqualTo("jwalreceiver: error: unrecognized option \"--bogus\"");
-    assertThat(r.err()).contains("jwalreceiver: hint: Try \"jwalreceiver identify --help\" for more information.");
+    assertThat(r.firstErrorLine())
+        .isEqualTo("jwalreceiver: error: unrecognized option \"--bogus\"");
+    assertThat(r.err())
+        .contains("jwalreceiver: hint: Try \"jwalreceiver identify --help\" for more information.");
   }
 
   @Test
@@ -89,7 +124,8 @@ class CliTest {
     CliRun r = CliRun.of(NO_ENV, "slot", "create", "Bad-Name", "-h", "127.0.0.1", "-p", "1");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.firstErrorLine())
-        .isEqualTo("jwalreceiver: error: replication slot name \"Bad-Name\" contains invalid character");
+        .isEqualTo(
+            "jwalreceiver: error: replication slot name \"Bad-Name\" contains invalid character");
     assertThat(r.err()).contains("jwalreceiver: hint: Replication slot names may only contain");
   }
 
@@ -98,16 +134,20 @@ class CliTest {
     CliRun r = CliRun.of(NO_ENV, "identify", "-h", "no-such-host.invalid");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.firstErrorLine())
-        .isEqualTo("jwalreceiver: error: could not translate host name \"no-such-host.invalid\" to"
-            + " address: Name or service not known");
+        .isEqualTo(
+            "jwalreceiver: error: could not translate host name \"no-such-host.invalid\" to"
+                + " address: Name or service not known");
   }
 
   @Test
   void statusRejectsAMissingDirectoryBeforeConnecting() {
     CliRun r = CliRun.of(NO_ENV, "status", "-D", "/nonexistent/archive", "-p", "1");
     assertThat(r.exitCode()).isEqualTo(1);
-    assertThat(r.err()).isEqualTo("jwalreceiver: error: could not open directory"
-        + " \"/nonexistent/archive\": No such file or directory" + System.lineSeparator());
+    assertThat(r.err())
+        .isEqualTo(
+            "jwalreceiver: error: could not open directory"
+                + " \"/nonexistent/archive\": No such file or directory"
+                + System.lineSeparator());
   }
 
   @Test
@@ -124,10 +164,13 @@ class CliTest {
 
   @Test
   void receivewalTimestampsEveryMessageWithLogTimestamps() {
-    CliRun r = CliRun.of(NO_ENV, "receivewal", "-D", "/tmp", "--log-timestamps",
-        "-d", "host=localhost port");
+    CliRun r =
+        CliRun.of(
+            NO_ENV, "receivewal", "-D", "/tmp", "--log-timestamps", "-d", "host=localhost port");
     assertThat(r.exitCode()).isEqualTo(1);
-    assertThat(r.err()).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} UTC "
-        + "jwalreceiver: error: missing \"=\" after \"port\" in connection info string\\R");
+    assertThat(r.err())
+        .matches(
+            "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} UTC "
+                + "jwalreceiver: error: missing \"=\" after \"port\" in connection info string\\R");
   }
 }

@@ -27,9 +27,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * libpq's connection options end to end, against real servers and, where it helps, against
- * PostgreSQL 15's pg_receivewal and pg_basebackup on the same inputs: service files, {@code -d}
- * as a connection string, {@code hostaddr}, the password file in {@code $HOME} and its
- * permission warning, {@code -R}'s {@code passfile}, and {@code -D ""}.
+ * PostgreSQL 15's pg_receivewal and pg_basebackup on the same inputs: service files, {@code -d} as
+ * a connection string, {@code hostaddr}, the password file in {@code $HOME} and its permission
+ * warning, {@code -R}'s {@code passfile}, and {@code -D ""}.
  */
 @Tag("postgres")
 class ConnectionOptionsIT {
@@ -86,8 +86,8 @@ class ConnectionOptionsIT {
 
   private static List<String> pg15(String tool, String... args) {
     // The oracle, as in VerifyBackupIT: skipped where PostgreSQL 15's client tools are absent.
-    assumeTrue(Files.isExecutable(PG15.resolve(tool)),
-        "PostgreSQL 15's " + tool + " is not installed");
+    assumeTrue(
+        Files.isExecutable(PG15.resolve(tool)), "PostgreSQL 15's " + tool + " is not installed");
     List<String> command = new ArrayList<>(List.of(PG15.resolve(tool).toString()));
     command.addAll(List.of(args));
     return command;
@@ -125,8 +125,13 @@ class ConnectionOptionsIT {
     Path services = dir.resolve("services.conf");
     Files.writeString(
         services,
-        "[primary]\nhost=" + server.host() + "\nport=" + server.port()
-            + "\nuser=" + PostgresServer.REPL_SCRAM + "\nsslmode=disable\n");
+        "[primary]\nhost="
+            + server.host()
+            + "\nport="
+            + server.port()
+            + "\nuser="
+            + PostgresServer.REPL_SCRAM
+            + "\nsslmode=disable\n");
     Map<String, String> env =
         env("PGSERVICEFILE", services.toString(), "PGPASSWORD", PostgresServer.PASSWORD);
 
@@ -141,7 +146,9 @@ class ConnectionOptionsIT {
     assertThat(dropped.exitCode()).as(dropped.err()).isZero();
 
     // The system file, when the user's has no such service.
-    Files.writeString(dir.resolve("etc/pg_service.conf"), Files.readString(services).replace("[primary]", "[sys]"));
+    Files.writeString(
+        dir.resolve("etc/pg_service.conf"),
+        Files.readString(services).replace("[primary]", "[sys]"));
     env.remove("PGSERVICE");
     CliRun system = CliRun.of(env, "identify", "-d", "service=sys");
     assertThat(system.exitCode()).as(system.err()).isZero();
@@ -175,8 +182,9 @@ class ConnectionOptionsIT {
   /** $HOME/.pgpass (mode 0600) with one line: {@code hostPortDb:repl_scram:password}. */
   private Path writePgpass(String hostPortDb) throws IOException {
     Path pgpass = Files.createDirectories(dir.resolve("home")).resolve(".pgpass");
-    Files.writeString(pgpass, hostPortDb + ":" + PostgresServer.REPL_SCRAM + ":"
-        + PostgresServer.PASSWORD + "\n");
+    Files.writeString(
+        pgpass,
+        hostPortDb + ":" + PostgresServer.REPL_SCRAM + ":" + PostgresServer.PASSWORD + "\n");
     Files.setPosixFilePermissions(pgpass, PosixFilePermissions.fromString("rw-------"));
     return pgpass;
   }
@@ -189,16 +197,24 @@ class ConnectionOptionsIT {
   void connectsToHostaddrAndKeysThePasswordFileOnHost(int major) throws Exception {
     PostgresServer server = PostgresServer.shared(major);
     writePgpass("db.invalid:" + server.port() + ":*");
-    String conninfo = "host=db.invalid hostaddr=" + server.host() + " port=" + server.port()
-        + " user=" + PostgresServer.REPL_SCRAM + " sslmode=disable";
+    String conninfo =
+        "host=db.invalid hostaddr="
+            + server.host()
+            + " port="
+            + server.port()
+            + " user="
+            + PostgresServer.REPL_SCRAM
+            + " sslmode=disable";
     CliRun r = CliRun.of(env(), "identify", "-w", "-d", conninfo);
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).contains("server version:       " + major + ".");
 
-    Run oracle = exec(env(), dir, pg15("pg_receivewal", "-d", "hostaddr=localhost", "-D", dir.toString()));
+    Run oracle =
+        exec(env(), dir, pg15("pg_receivewal", "-d", "hostaddr=localhost", "-D", dir.toString()));
     CliRun bad = CliRun.of(env(), "identify", "-d", "hostaddr=localhost");
     assertThat(bad.exitCode()).isEqualTo(1);
-    assertThat(errorOf(bad)).isEqualTo(oracle.error())
+    assertThat(errorOf(bad))
+        .isEqualTo(oracle.error())
         .isEqualTo("could not parse network address \"localhost\": Name or service not known");
   }
 
@@ -210,8 +226,16 @@ class ConnectionOptionsIT {
   void readsThePasswordFileInHomeAndWarnsAboutOpenPermissions(int major) throws Exception {
     PostgresServer server = PostgresServer.shared(major);
     Path pgpass = writePgpass("*:*:*");
-    Map<String, String> env = env("PGHOST", server.host(), "PGPORT", Integer.toString(server.port()),
-        "PGUSER", PostgresServer.REPL_SCRAM, "PGSSLMODE", "disable");
+    Map<String, String> env =
+        env(
+            "PGHOST",
+            server.host(),
+            "PGPORT",
+            Integer.toString(server.port()),
+            "PGUSER",
+            PostgresServer.REPL_SCRAM,
+            "PGSSLMODE",
+            "disable");
     assertThat(env.get("HOME")).isNotEqualTo(System.getProperty("user.home"));
 
     CliRun ok = CliRun.of(env, "identify", "-w");
@@ -220,8 +244,10 @@ class ConnectionOptionsIT {
     Files.setPosixFilePermissions(pgpass, PosixFilePermissions.fromString("rw-r--r--"));
     Path wal = Files.createDirectories(dir.resolve("wal"));
     Run oracle = exec(env, dir, pg15("pg_receivewal", "-n", "-w", "-D", wal.toString()));
-    String warning = "WARNING: password file \"" + pgpass
-        + "\" has group or world access; permissions should be u=rw (0600) or less";
+    String warning =
+        "WARNING: password file \""
+            + pgpass
+            + "\" has group or world access; permissions should be u=rw (0600) or less";
     assertThat(oracle.err()).contains(warning);
     CliRun ignored = CliRun.of(env, "receivewal", "-n", "-w", "-D", wal.toString());
     assertThat(ignored.exitCode()).isEqualTo(1);
@@ -229,18 +255,32 @@ class ConnectionOptionsIT {
     assertThat(ignored.err()).contains("fe_sendauth: no password supplied");
   }
 
-  /** The keywords libpq 15 adds to primary_conninfo from its compiled-in defaults, which we omit. */
+  /**
+   * The keywords libpq 15 adds to primary_conninfo from its compiled-in defaults, which we omit.
+   */
   private static final Set<String> LIBPQ_DEFAULTS =
-      Set.of("sslcompression", "sslsni", "ssl_min_protocol_version", "gssencmode", "krbsrvname",
-          "target_session_attrs", "sslcertmode", "gssdelegation", "load_balance_hosts",
+      Set.of(
+          "sslcompression",
+          "sslsni",
+          "ssl_min_protocol_version",
+          "gssencmode",
+          "krbsrvname",
+          "target_session_attrs",
+          "sslcertmode",
+          "gssdelegation",
+          "load_balance_hosts",
           "sslnegotiation");
 
   private static Map<String, String> primaryConninfo(Path autoConf) throws IOException {
-    String line = Files.readAllLines(autoConf, StandardCharsets.UTF_8).stream()
-        .filter(l -> l.startsWith("primary_conninfo = '"))
-        .reduce((a, b) -> b).orElseThrow();
-    String value = line.substring("primary_conninfo = '".length(), line.length() - 1)
-        .replace("''", "'").replace("\\\\", "\\");
+    String line =
+        Files.readAllLines(autoConf, StandardCharsets.UTF_8).stream()
+            .filter(l -> l.startsWith("primary_conninfo = '"))
+            .reduce((a, b) -> b)
+            .orElseThrow();
+    String value =
+        line.substring("primary_conninfo = '".length(), line.length() - 1)
+            .replace("''", "'")
+            .replace("\\\\", "\\");
     return ConnInfo.parse(value);
   }
 
@@ -248,27 +288,65 @@ class ConnectionOptionsIT {
   @MethodSource(PgVersions.SELECTED)
   void recoveryConfigNamesAPasswordFileOnlyWithoutAPassword(int major) throws Exception {
     PostgresServer server = PostgresServer.shared(major);
-    Map<String, String> env = env("PGHOST", server.host(), "PGPORT", Integer.toString(server.port()),
-        "PGUSER", PostgresServer.REPL_SCRAM, "PGSSLMODE", "disable",
-        "PGPASSWORD", PostgresServer.PASSWORD);
+    Map<String, String> env =
+        env(
+            "PGHOST",
+            server.host(),
+            "PGPORT",
+            Integer.toString(server.port()),
+            "PGUSER",
+            PostgresServer.REPL_SCRAM,
+            "PGSSLMODE",
+            "disable",
+            "PGPASSWORD",
+            PostgresServer.PASSWORD);
     Path ours = dir.resolve("ours");
     // Options beyond the connection's own settings are carried over too.
     String conninfo = "keepalives_idle=30 options='-c work_mem=64kB' application_name=standby";
-    CliRun r = CliRun.of(env, "basebackup", "-R", "-X", "none", "-c", "fast", "--no-manifest",
-        "-d", conninfo, "-D", ours.toString());
+    CliRun r =
+        CliRun.of(
+            env,
+            "basebackup",
+            "-R",
+            "-X",
+            "none",
+            "-c",
+            "fast",
+            "--no-manifest",
+            "-d",
+            conninfo,
+            "-D",
+            ours.toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
     Map<String, String> actual = primaryConninfo(ours.resolve("postgresql.auto.conf"));
-    assertThat(actual).containsEntry("password", PostgresServer.PASSWORD)
-        .containsEntry("keepalives_idle", "30").containsEntry("options", "-c work_mem=64kB")
+    assertThat(actual)
+        .containsEntry("password", PostgresServer.PASSWORD)
+        .containsEntry("keepalives_idle", "30")
+        .containsEntry("options", "-c work_mem=64kB")
         .doesNotContainKey("passfile");
     if (major > 15) {
       return; // pg_basebackup 15 refuses newer servers
     }
     Path theirs = dir.resolve("theirs");
-    Run oracle = exec(env, dir, pg15("pg_basebackup", "-R", "-X", "none", "-c", "fast",
-        "--no-manifest", "-d", conninfo, "-D", theirs.toString()));
+    Run oracle =
+        exec(
+            env,
+            dir,
+            pg15(
+                "pg_basebackup",
+                "-R",
+                "-X",
+                "none",
+                "-c",
+                "fast",
+                "--no-manifest",
+                "-d",
+                conninfo,
+                "-D",
+                theirs.toString()));
     assertThat(oracle.exitCode()).as(oracle.err()).isZero();
-    Map<String, String> expected = new HashMap<>(primaryConninfo(theirs.resolve("postgresql.auto.conf")));
+    Map<String, String> expected =
+        new HashMap<>(primaryConninfo(theirs.resolve("postgresql.auto.conf")));
     expected.keySet().removeAll(LIBPQ_DEFAULTS);
     assertThat(actual).isEqualTo(expected);
   }
@@ -285,15 +363,32 @@ class ConnectionOptionsIT {
   void refusesAnEmptyDirectory(String command) throws Exception {
     assertThat(JAR).as("the shaded jar is built in the package phase").exists();
     PostgresServer server = PostgresServer.shared(PgVersions.highest());
-    Map<String, String> env = env("PGHOST", server.host(), "PGPORT", Integer.toString(server.port()),
-        "PGUSER", PostgresServer.REPL_SCRAM, "PGSSLMODE", "disable",
-        "PGPASSWORD", PostgresServer.PASSWORD);
+    Map<String, String> env =
+        env(
+            "PGHOST",
+            server.host(),
+            "PGPORT",
+            Integer.toString(server.port()),
+            "PGUSER",
+            PostgresServer.REPL_SCRAM,
+            "PGSSLMODE",
+            "disable",
+            "PGPASSWORD",
+            PostgresServer.PASSWORD);
     Path cwd = Files.createDirectories(dir.resolve("cwd"));
     String tool = command.equals("basebackup") ? "pg_basebackup" : "pg_receivewal";
     Run oracle = exec(env, cwd, pg15(tool, "-D", ""));
-    Run ours = exec(env, cwd, List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", JAR.toAbsolutePath().toString(), command, "-D", ""));
+    Run ours =
+        exec(
+            env,
+            cwd,
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                JAR.toAbsolutePath().toString(),
+                command,
+                "-D",
+                ""));
     assertThat(oracle.exitCode()).isEqualTo(1);
     assertThat(ours.exitCode()).as(ours.err()).isEqualTo(1);
     assertThat(ours.error()).isEqualTo(oracle.error());

@@ -27,8 +27,9 @@ class DemoCommandTest {
     CliRun r = CliRun.of(Map.of(), "demo", "--pg-version", "12");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.firstErrorLine())
-        .isEqualTo("jwalreceiver: error: unsupported PostgreSQL version 12 for --pg-version"
-            + " (13 to 18)");
+        .isEqualTo(
+            "jwalreceiver: error: unsupported PostgreSQL version 12 for --pg-version"
+                + " (13 to 18)");
     assertThat(r.out()).isEmpty();
   }
 }

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code jwalreceiver demo} end to end, in-process: a standby built by our basebackup streams
- * from an embedded primary and shows the row written there; afterwards nothing is left behind,
- * or with {@code --keep} both servers run and the printed instructions stop them.
+ * {@code jwalreceiver demo} end to end, in-process: a standby built by our basebackup streams from
+ * an embedded primary and shows the row written there; afterwards nothing is left behind, or with
+ * {@code --keep} both servers run and the printed instructions stop them.
  */
 @Tag("postgres")
 class DemoIT {
@@ -75,8 +75,9 @@ class DemoIT {
           .containsPattern("standby: psql -h 127\\.0\\.0\\.1 -p \\d+ -U postgres -d demo");
       assertThat(postmastersIn(dir)).hasSize(2);
 
-      Matcher stop = Pattern.compile("to stop both servers and remove everything:\\n +\\$ (.+)\\n")
-          .matcher(r.out());
+      Matcher stop =
+          Pattern.compile("to stop both servers and remove everything:\\n +\\$ (.+)\\n")
+              .matcher(r.out());
       assertThat(stop.find()).as(r.out()).isTrue();
       assertThat(stop.group(1))
           .contains("pg_ctl -D " + dir.resolve("standby") + " stop")

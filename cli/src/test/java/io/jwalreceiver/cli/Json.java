@@ -42,22 +42,24 @@ final class Json {
   private static Object read(JsonParser p) throws IOException {
     JsonToken t = p.currentToken();
     switch (t) {
-      case START_OBJECT: {
-        Map<String, Object> m = new LinkedHashMap<>();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-          String name = p.currentName();
-          p.nextToken();
-          m.put(name, read(p));
+      case START_OBJECT:
+        {
+          Map<String, Object> m = new LinkedHashMap<>();
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            p.nextToken();
+            m.put(name, read(p));
+          }
+          return m;
         }
-        return m;
-      }
-      case START_ARRAY: {
-        List<Object> l = new ArrayList<>();
-        while (p.nextToken() != JsonToken.END_ARRAY) {
-          l.add(read(p));
+      case START_ARRAY:
+        {
+          List<Object> l = new ArrayList<>();
+          while (p.nextToken() != JsonToken.END_ARRAY) {
+            l.add(read(p));
+          }
+          return l;
         }
-        return l;
-      }
       case VALUE_STRING:
         return p.getText();
       case VALUE_NUMBER_INT:

@@ -22,10 +22,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * pg_basebackup and pg_receivewal under their own names against real servers (issue #13): the
- * -v lines and the server-side failures of 010_pg_basebackup.pl and 020_pg_receivewal.pl carry
- * the tool's name, and on PostgreSQL 15 they read exactly as the real 15 tools' (LSNs and
- * segment names aside, which depend on when each run starts).
+ * pg_basebackup and pg_receivewal under their own names against real servers (issue #13): the -v
+ * lines and the server-side failures of 010_pg_basebackup.pl and 020_pg_receivewal.pl carry the
+ * tool's name, and on PostgreSQL 15 they read exactly as the real 15 tools' (LSNs and segment names
+ * aside, which depend on when each run starts).
  */
 @Tag("postgres")
 class PgToolNamesIT {
@@ -35,13 +35,15 @@ class PgToolNamesIT {
   @TempDir Path tmp;
 
   private static CliRun as(String tool, Map<String, String> env, String... args) {
-    return assertTimeoutPreemptively(ReceiveWalIT.RUN_TIMEOUT,
-        () -> CliRun.as(tool, env, args), () -> tool + " did not end: " + String.join(" ", args));
+    return assertTimeoutPreemptively(
+        ReceiveWalIT.RUN_TIMEOUT,
+        () -> CliRun.as(tool, env, args),
+        () -> tool + " did not end: " + String.join(" ", args));
   }
 
   /** The real PostgreSQL 15 tool's run, when it can serve this server; null otherwise. */
-  private static Tools.Result oracle(int major, Map<String, String> env, String tool,
-      String... args) {
+  private static Tools.Result oracle(
+      int major, Map<String, String> env, String tool, String... args) {
     Path real = PG15_BIN.resolve(tool);
     if (major != 15 || !Files.isExecutable(real)) {
       return null;
@@ -60,7 +62,9 @@ class PgToolNamesIT {
 
   private static void assertEveryLineNamed(String tool, CliRun r) {
     assertThat(r.err()).doesNotContain("jwalreceiver");
-    assertThat(r.err().lines()).as(r.err()).isNotEmpty()
+    assertThat(r.err().lines())
+        .as(r.err())
+        .isNotEmpty()
         .allSatisfy(l -> assertThat(l).startsWith(tool + ": "));
   }
 
@@ -74,8 +78,17 @@ class PgToolNamesIT {
     Path dir = Files.createDirectory(tmp.resolve("archive_wal"));
     String end = ReceiveWalIT.nextEndPosition(server);
 
-    CliRun r = as("pg_receivewal", env, "-D", dir.toString(), "--verbose", "--endpos", end,
-        "--synchronous", "--no-loop");
+    CliRun r =
+        as(
+            "pg_receivewal",
+            env,
+            "-D",
+            dir.toString(),
+            "--verbose",
+            "--endpos",
+            end,
+            "--synchronous",
+            "--no-loop");
 
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertEveryLineNamed("pg_receivewal", r);
@@ -89,15 +102,29 @@ class PgToolNamesIT {
 
     Path oracleDir = Files.createDirectory(tmp.resolve("oracle_wal"));
     String oracleEnd = ReceiveWalIT.nextEndPosition(server);
-    Tools.Result real = oracle(major, env, "pg_receivewal", "-D", oracleDir.toString(),
-        "--verbose", "--endpos", oracleEnd, "--synchronous", "--no-loop");
+    Tools.Result real =
+        oracle(
+            major,
+            env,
+            "pg_receivewal",
+            "-D",
+            oracleDir.toString(),
+            "--verbose",
+            "--endpos",
+            oracleEnd,
+            "--synchronous",
+            "--no-loop");
     if (real != null) {
       assertThat(real.exitCode()).as(real.all()).isZero();
       // pg_receivewal also says "not renaming ..., segment is not complete" as it closes the
       // file at the end position (a known difference, see the README); the rest is the same.
-      assertThat(masked(r.err())).isEqualTo(masked(real.stderr()).lines()
-          .filter(l -> !l.contains("segment is not complete")).map(l -> l + "\n")
-          .collect(java.util.stream.Collectors.joining()));
+      assertThat(masked(r.err()))
+          .isEqualTo(
+              masked(real.stderr())
+                  .lines()
+                  .filter(l -> !l.contains("segment is not complete"))
+                  .map(l -> l + "\n")
+                  .collect(java.util.stream.Collectors.joining()));
     }
   }
 
@@ -110,8 +137,17 @@ class PgToolNamesIT {
     Map<String, String> env = ReceiveWalIT.env(server);
     Path dir = Files.createDirectory(tmp.resolve("slot_wal"));
     String end = ReceiveWalIT.nextEndPosition(server);
-    String[] absent = {"-D", dir.toString(), "--slot", "nonexistentslot", "--no-loop",
-        "--no-sync", "--verbose", "--endpos", end};
+    String[] absent = {
+      "-D",
+      dir.toString(),
+      "--slot",
+      "nonexistentslot",
+      "--no-loop",
+      "--no-sync",
+      "--verbose",
+      "--endpos",
+      end
+    };
 
     CliRun r = as("pg_receivewal", env, absent);
 
@@ -135,16 +171,17 @@ class PgToolNamesIT {
       CliRun again = as("pg_receivewal", env, create);
       assertThat(again.exitCode()).isEqualTo(1);
       assertEveryLineNamed("pg_receivewal", again);
-      assertThat(again.err()).endsWith(
-          ": ERROR:  replication slot \"" + slot + "\" already exists\n");
+      assertThat(again.err())
+          .endsWith(": ERROR:  replication slot \"" + slot + "\" already exists\n");
       Tools.Result realAgain = oracle(major, env, "pg_receivewal", create);
       if (realAgain != null) {
         assertThat(again.err()).isEqualTo(realAgain.stderr());
       }
       CliRun dropped = as("pg_receivewal", env, drop);
       assertThat(dropped.exitCode()).as(dropped.err()).isZero();
-      assertThat(server.queryString(
-          "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))
+      assertThat(
+              server.queryString(
+                  "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))
           .isEqualTo("0");
     } finally {
       ReceiveWalIT.dropSlot(server, slot);
@@ -157,8 +194,17 @@ class PgToolNamesIT {
   void basebackupMessagesCarryItsName(int major) {
     PostgresServer server = ReceiveWalIT.server(major);
     Map<String, String> env = ReceiveWalIT.env(server);
-    String[] absent = {"--no-sync", "-c", "fast", "-D", tmp.resolve("backupxs_sl_fail").toString(),
-        "-X", "stream", "-S", "slot0"};
+    String[] absent = {
+      "--no-sync",
+      "-c",
+      "fast",
+      "-D",
+      tmp.resolve("backupxs_sl_fail").toString(),
+      "-X",
+      "stream",
+      "-S",
+      "slot0"
+    };
 
     CliRun r = as("pg_basebackup", env, absent);
 
@@ -170,14 +216,24 @@ class PgToolNamesIT {
     if (real != null) {
       // pg_basebackup prints the server's error first and "removing data directory" last; we
       // print the same facts as error and detail lines (see the README's differences).
-      assertThat(r.firstErrorLine()).isEqualTo(
-          "pg_basebackup: error: background process terminated unexpectedly");
+      assertThat(r.firstErrorLine())
+          .isEqualTo("pg_basebackup: error: background process terminated unexpectedly");
       assertThat(real.stderr()).contains(r.firstErrorLine());
       assertThat(r.exitCode()).isEqualTo(real.exitCode());
     }
 
-    CliRun ok = as("pg_basebackup", env, "--no-sync", "-c", "fast", "-v", "-X", "stream",
-        "-D", tmp.resolve("backup_v").toString());
+    CliRun ok =
+        as(
+            "pg_basebackup",
+            env,
+            "--no-sync",
+            "-c",
+            "fast",
+            "-v",
+            "-X",
+            "stream",
+            "-D",
+            tmp.resolve("backup_v").toString());
     assertThat(ok.exitCode()).as(ok.err()).isZero();
     assertEveryLineNamed("pg_basebackup", ok);
     assertThat(ok.err()).contains("pg_basebackup: base backup completed");

@@ -21,9 +21,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The command line under the PostgreSQL tools' names (issue #13): what scripts and Barman read
- * from {@code --version}, {@code --help} and the messages of mistakes found before connecting,
- * compared with the real PostgreSQL 15 tools where they are installed.
+ * The command line under the PostgreSQL tools' names (issue #13): what scripts and Barman read from
+ * {@code --version}, {@code --help} and the messages of mistakes found before connecting, compared
+ * with the real PostgreSQL 15 tools where they are installed.
  */
 class PgToolNamesTest {
 
@@ -33,9 +33,9 @@ class PgToolNamesTest {
   @TempDir static Path tmp;
 
   /**
-   * Barman's PostgreSQLClient.get_version_info and utils.simplify_version, step by step: drop
-   * every parenthesised part, take the second word, require a leading number, drop the last
-   * dotted component for the major version.
+   * Barman's PostgreSQLClient.get_version_info and utils.simplify_version, step by step: drop every
+   * parenthesised part, take the second word, require a leading number, drop the last dotted
+   * component for the major version.
    */
   private static String barmanMajorVersion(String versionOutput) {
     String text = versionOutput.strip().replaceAll("\\s*\\([^)]*\\)", "");
@@ -51,7 +51,8 @@ class PgToolNamesTest {
       CliRun r = CliRun.as("/usr/local/bin/" + tool, NO_ENV, option);
       assertThat(r.exitCode()).isZero();
       assertThat(r.err()).isEmpty();
-      assertThat(r.out()).hasLineCount(1)
+      assertThat(r.out())
+          .hasLineCount(1)
           .startsWith(tool + " (PostgreSQL) 18.")
           .endsWith(" (jwalreceiver " + Cli.version() + ")\n");
       // Barman requires the client's major version >= the server's: 18 serves 13 to 18.
@@ -79,7 +80,8 @@ class PgToolNamesTest {
     assertThat(r.out().lines().findFirst().orElseThrow()).doesNotContain("jwalreceiver");
     assertThat(r.out().lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(95));
     // The command's own options, not the command group's list.
-    assertThat(r.out()).contains(tool.equals("pg_basebackup") ? "--pgdata" : "--directory")
+    assertThat(r.out())
+        .contains(tool.equals("pg_basebackup") ? "--pgdata" : "--directory")
         .doesNotContain("Commands:");
   }
 
@@ -87,73 +89,76 @@ class PgToolNamesTest {
   void subcommandKeepsItsOwnNameInMessages() {
     CliRun r = CliRun.of(NO_ENV, "basebackup", "-D", tmp.resolve("b").toString(), "--create-slot");
     assertThat(r.exitCode()).isEqualTo(1);
-    assertThat(r.err()).isEqualTo(
-        "jwalreceiver: error: --create-slot needs a slot to be specified using --slot\n"
-        + "jwalreceiver: hint: Try \"jwalreceiver basebackup --help\" for more information.\n");
+    assertThat(r.err())
+        .isEqualTo(
+            "jwalreceiver: error: --create-slot needs a slot to be specified using --slot\n"
+                + "jwalreceiver: hint: Try \"jwalreceiver basebackup --help\" for more information.\n");
   }
 
   /**
-   * Mistakes both tools find before connecting, from 010_pg_basebackup.pl and
-   * 020_pg_receivewal.pl and getopt's own messages, and a few more.
+   * Mistakes both tools find before connecting, from 010_pg_basebackup.pl and 020_pg_receivewal.pl
+   * and getopt's own messages, and a few more.
    */
   static Stream<Arguments> mistakes() {
     String b = tmp.resolve("backup").toString();
     String w = tmp.resolve("wal").toString();
     List<Arguments> cases = new ArrayList<>();
-    for (String line : List.of(
-        "--not-a-valid-option", // 3
-        "", // 4
-        "-D " + b + " -j",
-        "-D",
-        "--pgdata",
-        "-D " + b + " --compress none:1", // 5
-        "-D " + b + " --compress none+", // 6
-        "-D " + b + " --compress extrasquishy", // 12
-        "-D " + b + " --compress gzip:", // 13
-        "-D " + b + " --compress gzip:thunk",
-        "-D " + b + " --compress gzip:level",
-        "-D " + b + " --compress gzip:level=",
-        "-D " + b + " --compress gzip:level=high",
-        "-D " + b + " --compress gzip:level=9,",
-        "-D " + b + " --compress gzip:workers=3",
-        "-D " + b + " -Fp -T =/foo", // 46
-        "-D " + b + " -Fp -T /foo=", // 47
-        "-D " + b + " -Fp -T /foo=/bar=/baz", // 48
-        "-D " + b + " -Fp -T foo=/bar", // 49
-        "-D " + b + " -Fp -T /foo=bar", // 50
-        "-D " + b + " -Fp -T foo", // 51
-        "--target blackhole", // 74
-        "--target blackhole -X stream", // 75
-        "--target blackhole -X none -D " + b, // 77
-        "--target blackhole -X none --format tar", // 78
-        "-D " + b + " --create-slot", // 83
-        "-D " + b + " --create-slot --slot slot0 --no-slot", // 84
-        "-D " + b + " -S slot1 -X none", // 89
-        "-D " + b + " -X fetch -S s",
-        "-D " + b + " extra",
-        "-D " + b + " -X bogus",
-        "-D " + b + " -F x",
-        "-D " + b + " -c slow",
-        "-D " + b + " -r 1",
-        "-D " + b + " -s -1",
-        "-D " + b + " -Fp --compress client-gzip")) {
+    for (String line :
+        List.of(
+            "--not-a-valid-option", // 3
+            "", // 4
+            "-D " + b + " -j",
+            "-D",
+            "--pgdata",
+            "-D " + b + " --compress none:1", // 5
+            "-D " + b + " --compress none+", // 6
+            "-D " + b + " --compress extrasquishy", // 12
+            "-D " + b + " --compress gzip:", // 13
+            "-D " + b + " --compress gzip:thunk",
+            "-D " + b + " --compress gzip:level",
+            "-D " + b + " --compress gzip:level=",
+            "-D " + b + " --compress gzip:level=high",
+            "-D " + b + " --compress gzip:level=9,",
+            "-D " + b + " --compress gzip:workers=3",
+            "-D " + b + " -Fp -T =/foo", // 46
+            "-D " + b + " -Fp -T /foo=", // 47
+            "-D " + b + " -Fp -T /foo=/bar=/baz", // 48
+            "-D " + b + " -Fp -T foo=/bar", // 49
+            "-D " + b + " -Fp -T /foo=bar", // 50
+            "-D " + b + " -Fp -T foo", // 51
+            "--target blackhole", // 74
+            "--target blackhole -X stream", // 75
+            "--target blackhole -X none -D " + b, // 77
+            "--target blackhole -X none --format tar", // 78
+            "-D " + b + " --create-slot", // 83
+            "-D " + b + " --create-slot --slot slot0 --no-slot", // 84
+            "-D " + b + " -S slot1 -X none", // 89
+            "-D " + b + " -X fetch -S s",
+            "-D " + b + " extra",
+            "-D " + b + " -X bogus",
+            "-D " + b + " -F x",
+            "-D " + b + " -c slow",
+            "-D " + b + " -r 1",
+            "-D " + b + " -s -1",
+            "-D " + b + " -Fp --compress client-gzip")) {
       cases.add(Arguments.of("pg_basebackup", line));
     }
-    for (String line : List.of(
-        "--not-a-valid-option", // 109
-        "", // 110
-        "-D " + w + " -k",
-        "-D",
-        "-D " + w + " --create-slot --drop-slot", // 111
-        "-D " + w + " --create-slot", // 112
-        "-D " + w + " --synchronous --no-sync", // 113
-        "-D " + w + " --compress none:1", // 114
-        "-D " + w + " --compress gzip:level=99",
-        "-D " + w + " extra",
-        "-D " + w + " -E bogus",
-        "-D " + w + " -s -1",
-        "-D " + w + " -s x",
-        "--drop-slot")) {
+    for (String line :
+        List.of(
+            "--not-a-valid-option", // 109
+            "", // 110
+            "-D " + w + " -k",
+            "-D",
+            "-D " + w + " --create-slot --drop-slot", // 111
+            "-D " + w + " --create-slot", // 112
+            "-D " + w + " --synchronous --no-sync", // 113
+            "-D " + w + " --compress none:1", // 114
+            "-D " + w + " --compress gzip:level=99",
+            "-D " + w + " extra",
+            "-D " + w + " -E bogus",
+            "-D " + w + " -s -1",
+            "-D " + w + " -s x",
+            "--drop-slot")) {
       cases.add(Arguments.of("pg_receivewal", line));
     }
     return cases.stream();

@@ -28,9 +28,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * {@code jwalreceiver receivewal --compress}: upstream 020_pg_receivewal.pl items 114 and 119–127
  * (pg-tools-features §3.3) with {@code jwalreceiver} as the program, plus a zstd run (our
- * addition). Every completed segment, and the received part of every partial one, must
- * decompress to the bytes of the server's own {@code pg_wal} file. Compression is ours alone, so
- * this runs on the highest selected server version only.
+ * addition). Every completed segment, and the received part of every partial one, must decompress
+ * to the bytes of the server's own {@code pg_wal} file. Compression is ours alone, so this runs on
+ * the highest selected server version only.
  */
 @Tag("postgres")
 class ReceiveWalCompressionIT {
@@ -92,10 +92,14 @@ class ReceiveWalCompressionIT {
       Path pgWal = server.dataDir().resolve("pg_wal");
       Map<String, String> env =
           Map.of(
-              "PGHOST", server.socketDir().toString(),
-              "PGPORT", Integer.toString(server.port()),
-              "PGUSER", PostgresServer.SUPERUSER,
-              "PGSSLMODE", "disable");
+              "PGHOST",
+              server.socketDir().toString(),
+              "PGPORT",
+              Integer.toString(server.port()),
+              "PGUSER",
+              PostgresServer.SUPERUSER,
+              "PGSSLMODE",
+              "disable");
 
       // 117-118: uncompressed, synchronous: one plain .partial.
       assertOk(receive(env, dir, nextEndPosition(server), "--synchronous", "--verbose"));
@@ -127,9 +131,10 @@ class ReceiveWalCompressionIT {
       String lz4Base = lz4Partials.get(0).replace(".lz4.partial", "");
       assertThat(dir.resolve(lz4Base)).exists();
       assertThat(Files.size(dir.resolve(lz4Base))).isEqualTo(SEGMENT);
-      List<String> lastPlainPartials = names(dir, ".partial").stream()
-          .filter(n -> !n.equals(firstPartial) && n.length() == 24 + ".partial".length())
-          .toList();
+      List<String> lastPlainPartials =
+          names(dir, ".partial").stream()
+              .filter(n -> !n.equals(firstPartial) && n.length() == 24 + ".partial".length())
+              .toList();
       assertThat(lastPlainPartials).hasSize(1);
 
       // Ours: zstd with two workers continues from that plain partial.
@@ -162,8 +167,7 @@ class ReceiveWalCompressionIT {
     return end;
   }
 
-  private static CliRun receive(
-      Map<String, String> env, Path dir, String endpos, String... more) {
+  private static CliRun receive(Map<String, String> env, Path dir, String endpos, String... more) {
     String[] args =
         Stream.concat(
                 Stream.of("receivewal", "-D", dir.toString(), "--endpos", endpos, "--no-loop"),
@@ -207,8 +211,8 @@ class ReceiveWalCompressionIT {
   }
 
   /**
-   * Compares one of our files with the server's segment: a completed file must equal it, a
-   * partial one must be a prefix of it.
+   * Compares one of our files with the server's segment: a completed file must equal it, a partial
+   * one must be a prefix of it.
    *
    * @return 1 when compared, 0 for files that are not segments
    */

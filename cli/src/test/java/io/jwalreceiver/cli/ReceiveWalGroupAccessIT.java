@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * pg_receivewal creates its files 0640 when the cluster allows group access (initdb -g,
- * {@code data_directory_mode} 0750), 0600 otherwise (the 0600 case is upstream item 128 in
- * {@link ReceiveWalIT}).
+ * pg_receivewal creates its files 0640 when the cluster allows group access (initdb -g, {@code
+ * data_directory_mode} 0750), 0600 otherwise (the 0600 case is upstream item 128 in {@link
+ * ReceiveWalIT}).
  */
 @Tag("postgres")
 class ReceiveWalGroupAccessIT {
@@ -26,15 +26,25 @@ class ReceiveWalGroupAccessIT {
   @Test
   void createsGroupReadableFilesForAGroupAccessCluster(@TempDir Path tmp) throws Exception {
     int major = PgVersions.highest();
-    try (PostgresServer server = PostgresServer.start(
-        PostgresServer.Options.of(major).withInitdbArgs("--allow-group-access", "--wal-segsize=1"))) {
-      assumeTrue("0750".equals(server.queryString("SHOW data_directory_mode")),
+    try (PostgresServer server =
+        PostgresServer.start(
+            PostgresServer.Options.of(major)
+                .withInitdbArgs("--allow-group-access", "--wal-segsize=1"))) {
+      assumeTrue(
+          "0750".equals(server.queryString("SHOW data_directory_mode")),
           "the fixture keeps the data directory 0700, so the server reports no group access");
       ReceiveWalIT.ensureTable(server);
       String end = ReceiveWalIT.nextEndPosition(server);
       Path dir = Files.createDirectory(tmp.resolve("wal"));
-      CliRun r = ReceiveWalIT.run(ReceiveWalIT.env(server), "receivewal", "-D", dir.toString(),
-          "--endpos", end, "--no-loop");
+      CliRun r =
+          ReceiveWalIT.run(
+              ReceiveWalIT.env(server),
+              "receivewal",
+              "-D",
+              dir.toString(),
+              "--endpos",
+              end,
+              "--no-loop");
       ReceiveWalIT.assertOk(r);
       try (Stream<Path> files = Files.list(dir)) {
         List<Path> all = files.toList();

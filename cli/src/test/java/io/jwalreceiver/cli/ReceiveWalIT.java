@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jwalreceiver.Lsn;
+import io.jwalreceiver.SegmentName;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.session.ConnectionConfig;
@@ -15,9 +16,8 @@ import io.jwalreceiver.session.SslMode;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Tools;
-import io.jwalreceiver.testkit.WalArchiveListing;
 import io.jwalreceiver.testkit.Waits;
-import io.jwalreceiver.SegmentName;
+import io.jwalreceiver.testkit.WalArchiveListing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -75,7 +75,9 @@ class ReceiveWalIT {
 
   /** One CLI run that must end by itself within {@link #RUN_TIMEOUT}. */
   static CliRun run(Map<String, String> env, String... args) {
-    return assertTimeoutPreemptively(RUN_TIMEOUT, () -> CliRun.of(env, args),
+    return assertTimeoutPreemptively(
+        RUN_TIMEOUT,
+        () -> CliRun.of(env, args),
         () -> "receivewal did not end: " + String.join(" ", args));
   }
 
@@ -91,7 +93,8 @@ class ReceiveWalIT {
   }
 
   Path newDir(String name) throws IOException {
-    return Files.createDirectory(tmp.resolve(name),
+    return Files.createDirectory(
+        tmp.resolve(name),
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
   }
 
@@ -108,14 +111,19 @@ class ReceiveWalIT {
   }
 
   static void dropSlot(PostgresServer server, String slot) {
-    server.queryString("SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots"
-        + " WHERE slot_name = '" + slot + "' AND NOT active");
+    server.queryString(
+        "SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots"
+            + " WHERE slot_name = '"
+            + slot
+            + "' AND NOT active");
   }
 
   static void awaitSlotInactive(PostgresServer server, String slot) {
     long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
-    while ("t".equals(server.queryString(
-        "SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))) {
+    while ("t"
+        .equals(
+            server.queryString(
+                "SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))) {
       assertThat(System.nanoTime()).as("slot %s still active", slot).isLessThan(deadline);
       Waits.sleep(50);
     }
@@ -131,7 +139,8 @@ class ReceiveWalIT {
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).isNotBlank();
     assertThat(r.err()).isEmpty();
-    assertThat(r.out().lines()).allSatisfy(l -> assertThat(l.length()).as(l).isLessThanOrEqualTo(95));
+    assertThat(r.out().lines())
+        .allSatisfy(l -> assertThat(l.length()).as(l).isLessThanOrEqualTo(95));
   }
 
   @Test
@@ -152,13 +161,16 @@ class ReceiveWalIT {
   @Test
   void validatesOptionsInPgReceivewalsWords() throws IOException {
     String dir = newDir("archive_wal").toString();
-    assertFails(CliRun.of(Map.of(), "receivewal"),
-        "jwalreceiver: error: no target directory specified");
-    assertFails(CliRun.of(Map.of(), "receivewal", "-D", dir, "--create-slot", "--drop-slot"),
+    assertFails(
+        CliRun.of(Map.of(), "receivewal"), "jwalreceiver: error: no target directory specified");
+    assertFails(
+        CliRun.of(Map.of(), "receivewal", "-D", dir, "--create-slot", "--drop-slot"),
         "jwalreceiver: error: cannot use --create-slot together with --drop-slot");
-    assertFails(CliRun.of(Map.of(), "receivewal", "-D", dir, "--create-slot"),
+    assertFails(
+        CliRun.of(Map.of(), "receivewal", "-D", dir, "--create-slot"),
         "jwalreceiver: error: --create-slot needs a slot to be specified using --slot");
-    assertFails(CliRun.of(Map.of(), "receivewal", "-D", dir, "--synchronous", "--no-sync"),
+    assertFails(
+        CliRun.of(Map.of(), "receivewal", "-D", dir, "--synchronous", "--no-sync"),
         "jwalreceiver: error: cannot use --synchronous together with --no-sync");
   }
 
@@ -178,8 +190,11 @@ class ReceiveWalIT {
   void rejectsAMissingDirectory() {
     Path missing = tmp.resolve("no_such_dir");
     CliRun r = CliRun.of(Map.of(), "receivewal", "-D", missing.toString(), "--no-loop");
-    assertFails(r, "jwalreceiver: error: could not open directory \"" + missing
-        + "\": No such file or directory");
+    assertFails(
+        r,
+        "jwalreceiver: error: could not open directory \""
+            + missing
+            + "\": No such file or directory");
     assertThat(r.exitCode()).isEqualTo(1);
   }
 
@@ -187,10 +202,20 @@ class ReceiveWalIT {
   void connectionRefusedWithoutLoopFailsOnce() throws IOException {
     Path dir = newDir("archive_wal");
     int port = freePort();
-    CliRun r = run(Map.of("PGSSLMODE", "disable"), "receivewal", "-D", dir.toString(),
-        "--no-loop", "-h", "127.0.0.1", "-p", Integer.toString(port));
+    CliRun r =
+        run(
+            Map.of("PGSSLMODE", "disable"),
+            "receivewal",
+            "-D",
+            dir.toString(),
+            "--no-loop",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            Integer.toString(port));
     assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
-    assertThat(r.firstErrorLine()).startsWith("jwalreceiver: error: ")
+    assertThat(r.firstErrorLine())
+        .startsWith("jwalreceiver: error: ")
         .contains("port " + port + " failed: Connection refused");
     assertThat(r.err().lines().filter(l -> l.contains("error:")).count()).isEqualTo(1);
     assertThat(r.err()).doesNotContain("Exception").doesNotContain("waiting");
@@ -208,13 +233,17 @@ class ReceiveWalIT {
     try {
       CliRun created = run(env(server), "receivewal", "--slot", "test", "--create-slot");
       assertOk(created);
-      assertThat(server.queryString("SELECT slot_type || ' ' || coalesce(restart_lsn::text, 'NULL')"
-          + " FROM pg_replication_slots WHERE slot_name = 'test'"))
+      assertThat(
+              server.queryString(
+                  "SELECT slot_type || ' ' || coalesce(restart_lsn::text, 'NULL')"
+                      + " FROM pg_replication_slots WHERE slot_name = 'test'"))
           .isEqualTo("physical NULL");
       CliRun dropped = run(env(server), "receivewal", "--slot", "test", "--drop-slot");
       assertOk(dropped);
-      assertThat(server.queryString(
-          "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'test'")).isEqualTo("0");
+      assertThat(
+              server.queryString(
+                  "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'test'"))
+          .isEqualTo("0");
     } finally {
       dropSlot(server, "test");
     }
@@ -231,8 +260,17 @@ class ReceiveWalIT {
     ensureTable(server);
     Path dir = newDir("archive_wal");
     String end = nextEndPosition(server);
-    CliRun r = run(env(server), "receivewal", "-D", dir.toString(), "--verbose", "--endpos", end,
-        "--synchronous", "--no-loop");
+    CliRun r =
+        run(
+            env(server),
+            "receivewal",
+            "-D",
+            dir.toString(),
+            "--verbose",
+            "--endpos",
+            end,
+            "--synchronous",
+            "--no-loop");
     assertOk(r);
     assertThat(r.err()).contains("jwalreceiver: starting log streaming at ");
 
@@ -245,8 +283,8 @@ class ReceiveWalIT {
     SegmentName endSegment = SegmentName.of(TimelineId.FIRST, e, SEGMENT);
     assertThat(archive.partials()).containsExactly(endSegment.fileName() + ".partial");
     int upTo = SEGMENT.offset(e) + 1;
-    assertPrefixMatchesServer(server, dir.resolve(archive.partials().get(0)),
-        endSegment.fileName(), upTo);
+    assertPrefixMatchesServer(
+        server, dir.resolve(archive.partials().get(0)), endSegment.fileName(), upTo);
 
     // Upstream 128: directories 0700, files 0600.
     assertModes(dir);
@@ -266,8 +304,17 @@ class ReceiveWalIT {
     try {
       Path dir = newDir("archive_wal");
       String end1 = nextEndPosition(server);
-      assertOk(run(env(server), "receivewal", "-D", dir.toString(), "-S", slot, "--endpos", end1,
-          "--no-loop"));
+      assertOk(
+          run(
+              env(server),
+              "receivewal",
+              "-D",
+              dir.toString(),
+              "-S",
+              slot,
+              "--endpos",
+              end1,
+              "--no-loop"));
       WalArchiveListing first = WalArchiveListing.of(dir);
       assertThat(first.partials()).hasSize(1);
       String partial1 = first.partials().get(0);
@@ -275,11 +322,24 @@ class ReceiveWalIT {
 
       server.generateWal(2L * SEGMENT.bytes() + SEGMENT.bytes() / 2);
       String end2 = nextEndPosition(server);
-      CliRun second = run(env(server), "receivewal", "-D", dir.toString(), "-S", slot,
-          "--endpos", end2, "--no-loop", "-v");
+      CliRun second =
+          run(
+              env(server),
+              "receivewal",
+              "-D",
+              dir.toString(),
+              "-S",
+              slot,
+              "--endpos",
+              end2,
+              "--no-loop",
+              "-v");
       assertOk(second);
-      assertThat(second.err()).contains("starting log streaming at "
-          + SegmentName.parse(partial1.substring(0, 24), SEGMENT).startLsn() + " (timeline 1)");
+      assertThat(second.err())
+          .contains(
+              "starting log streaming at "
+                  + SegmentName.parse(partial1.substring(0, 24), SEGMENT).startLsn()
+                  + " (timeline 1)");
 
       WalArchiveListing archive = WalArchiveListing.of(dir);
       assertThat(archive.others()).isEmpty();
@@ -291,7 +351,8 @@ class ReceiveWalIT {
       Path pgWal = server.dataDir().resolve("pg_wal");
       for (String name : archive.complete()) {
         if (Files.exists(pgWal.resolve(name))) {
-          assertThat(Files.mismatch(dir.resolve(name), pgWal.resolve(name))).as(name)
+          assertThat(Files.mismatch(dir.resolve(name), pgWal.resolve(name)))
+              .as(name)
               .isEqualTo(-1L);
         }
       }
@@ -313,21 +374,38 @@ class ReceiveWalIT {
     ensureTable(server);
     Path dir = newDir("slot_wal");
     String end = nextEndPosition(server);
-    CliRun r = run(env(server), "receivewal", "-D", dir.toString(), "--slot", "nonexistentslot",
-        "--no-loop", "--no-sync", "--verbose", "--endpos", end);
+    CliRun r =
+        run(
+            env(server),
+            "receivewal",
+            "-D",
+            dir.toString(),
+            "--slot",
+            "nonexistentslot",
+            "--no-loop",
+            "--no-sync",
+            "--verbose",
+            "--endpos",
+            end);
     assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
     if (major >= 15) {
-      assertThat(r.err()).contains(
-          "jwalreceiver: error: replication slot \"nonexistentslot\" does not exist\n");
+      assertThat(r.err())
+          .contains("jwalreceiver: error: replication slot \"nonexistentslot\" does not exist\n");
       assertThat(dir).isEmptyDirectory();
     } else {
       // 13/14 have no READ_REPLICATION_SLOT: START_REPLICATION fails on the server.
-      assertThat(r.err().lines().filter(l -> l.startsWith("jwalreceiver: error: ")
-              && !l.equals("jwalreceiver: error: disconnected")))
+      assertThat(
+              r.err()
+                  .lines()
+                  .filter(
+                      l ->
+                          l.startsWith("jwalreceiver: error: ")
+                              && !l.equals("jwalreceiver: error: disconnected")))
           .as(r.err())
           .singleElement(STRING)
-          .matches("jwalreceiver: error: .*ERROR:  replication slot \"nonexistentslot\""
-              + " does not exist");
+          .matches(
+              "jwalreceiver: error: .*ERROR:  replication slot \"nonexistentslot\""
+                  + " does not exist");
     }
     assertThat(r.err()).doesNotContain("Exception");
   }
@@ -341,14 +419,27 @@ class ReceiveWalIT {
     server.execute("CHECKPOINT");
     server.queryString("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
     try {
-      String f = server.queryString(
-          "SELECT pg_walfile_name(restart_lsn) FROM pg_replication_slots WHERE slot_name = '"
-              + slot + "'");
+      String f =
+          server.queryString(
+              "SELECT pg_walfile_name(restart_lsn) FROM pg_replication_slots WHERE slot_name = '"
+                  + slot
+                  + "'");
       server.execute("INSERT INTO test_table VALUES (1)");
       String end = nextEndPosition(server);
       Path dir = newDir("slot_wal");
-      assertOk(run(env(server), "receivewal", "-D", dir.toString(), "--slot", slot,
-          "--no-loop", "--no-sync", "--verbose", "--endpos", end));
+      assertOk(
+          run(
+              env(server),
+              "receivewal",
+              "-D",
+              dir.toString(),
+              "--slot",
+              slot,
+              "--no-loop",
+              "--no-sync",
+              "--verbose",
+              "--endpos",
+              end));
       assertThat(dir.resolve(f)).exists();
       assertThat(Files.size(dir.resolve(f))).isEqualTo(SEGMENT.bytes());
     } finally {
@@ -368,28 +459,48 @@ class ReceiveWalIT {
         PostgresServer standby = primary.createStandby()) {
       ConnectionConfig replication =
           ConnectionConfig.builder()
-              .host(standby.host()).port(standby.port()).user(PostgresServer.REPL_TRUST)
+              .host(standby.host())
+              .port(standby.port())
+              .user(PostgresServer.REPL_TRUST)
               .sslMode(SslMode.DISABLE)
-              .connectTimeout(Duration.ofSeconds(20)).build();
+              .connectTimeout(Duration.ofSeconds(20))
+              .build();
       try (ReplicationConnection c = ReplicationConnection.open(replication)) {
         c.createPhysicalSlot("archive_slot", false, true);
       }
       // More than a segment: the slot's segment ends before the promotion point.
       primary.generateWal(SEGMENT.bytes() + SEGMENT.bytes() / 2);
       standby.awaitReplay(primary.currentWalLsn(), RUN_TIMEOUT);
-      String b = SegmentName.of(TimelineId.FIRST, Lsn.parse(standby.queryString(
-              "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = 'archive_slot'")),
-          SEGMENT).fileName();
+      String b =
+          SegmentName.of(
+                  TimelineId.FIRST,
+                  Lsn.parse(
+                      standby.queryString(
+                          "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = 'archive_slot'")),
+                  SEGMENT)
+              .fileName();
       standby.promote();
       String a = standby.queryString("SELECT pg_walfile_name(pg_current_wal_insert_lsn())");
       standby.execute("CREATE TABLE test_table (x integer)");
       String end = nextEndPosition(standby);
 
       Path dir = newDir("timeline_wal");
-      CliRun r = run(env(standby), "receivewal", "-D", dir.toString(), "--verbose",
-          "--endpos", end, "--slot", "archive_slot", "--no-sync", "--no-loop");
+      CliRun r =
+          run(
+              env(standby),
+              "receivewal",
+              "-D",
+              dir.toString(),
+              "--verbose",
+              "--endpos",
+              end,
+              "--slot",
+              "archive_slot",
+              "--no-sync",
+              "--no-loop");
       assertOk(r);
-      assertThat(dir.resolve(b)).as("old-timeline segment %s in %s", b, WalArchiveListing.of(dir))
+      assertThat(dir.resolve(b))
+          .as("old-timeline segment %s in %s", b, WalArchiveListing.of(dir))
           .exists();
       assertThat(dir.resolve(a)).as("new-timeline segment " + a).exists();
       assertThat(dir.resolve("00000002.history")).exists();
@@ -415,17 +526,31 @@ class ReceiveWalIT {
     try {
       server.generateWal(2L * SEGMENT.bytes() + SEGMENT.bytes() / 2);
       String end = nextEndPosition(server);
-      assertOk(run(env(server), "receivewal", "-D", dir.toString(), "-S", slot, "--endpos", end,
-          "--no-loop"));
+      assertOk(
+          run(
+              env(server),
+              "receivewal",
+              "-D",
+              dir.toString(),
+              "-S",
+              slot,
+              "--endpos",
+              end,
+              "--no-loop"));
       archive = WalArchiveListing.of(dir);
     } finally {
       awaitSlotInactive(server, slot);
       dropSlot(server, slot);
     }
     assertThat(archive.complete()).hasSizeGreaterThanOrEqualTo(2);
-    Tools.Result dump = Tools.run(List.of(PG15_BIN.resolve("pg_waldump").toString(), "-p",
-        dir.toString(), archive.complete().get(0),
-        archive.complete().get(archive.complete().size() - 1)));
+    Tools.Result dump =
+        Tools.run(
+            List.of(
+                PG15_BIN.resolve("pg_waldump").toString(),
+                "-p",
+                dir.toString(),
+                archive.complete().get(0),
+                archive.complete().get(archive.complete().size() - 1)));
     assertThat(dump.exitCode()).as(dump.stderr()).isZero();
     assertThat(dump.stdout()).contains("jwalreceiver-filler");
   }
@@ -440,24 +565,50 @@ class ReceiveWalIT {
     assumeTrue(Files.isExecutable(PG15_BIN.resolve("pg_receivewal")), "pg_receivewal 15 installed");
     PostgresServer server = server(major);
     ensureTable(server);
-    server.queryString("SELECT pg_create_physical_replication_slot('slot_a', true),"
-        + " pg_create_physical_replication_slot('slot_b', true)");
+    server.queryString(
+        "SELECT pg_create_physical_replication_slot('slot_a', true),"
+            + " pg_create_physical_replication_slot('slot_b', true)");
     try {
-      assertThat(server.queryString("SELECT count(DISTINCT pg_walfile_name(restart_lsn))"
-          + " FROM pg_replication_slots WHERE slot_name IN ('slot_a', 'slot_b')"))
-          .as("both slots start in the same segment").isEqualTo("1");
+      assertThat(
+              server.queryString(
+                  "SELECT count(DISTINCT pg_walfile_name(restart_lsn))"
+                      + " FROM pg_replication_slots WHERE slot_name IN ('slot_a', 'slot_b')"))
+          .as("both slots start in the same segment")
+          .isEqualTo("1");
       server.generateWal(3L * SEGMENT.bytes());
       String end = nextEndPosition(server);
       Path dirA = newDir("dir_a");
       Path dirB = newDir("dir_b");
 
-      Tools.Result theirs = Tools.run(List.of(PG15_BIN.resolve("pg_receivewal").toString(),
-          "-D", dirA.toString(), "-S", "slot_a", "--endpos", end, "--no-loop",
-          "-h", server.socketDir().toString(), "-p", Integer.toString(server.port()),
-          "-U", PostgresServer.SUPERUSER));
+      Tools.Result theirs =
+          Tools.run(
+              List.of(
+                  PG15_BIN.resolve("pg_receivewal").toString(),
+                  "-D",
+                  dirA.toString(),
+                  "-S",
+                  "slot_a",
+                  "--endpos",
+                  end,
+                  "--no-loop",
+                  "-h",
+                  server.socketDir().toString(),
+                  "-p",
+                  Integer.toString(server.port()),
+                  "-U",
+                  PostgresServer.SUPERUSER));
       assertThat(theirs.exitCode()).as(theirs.stderr()).isZero();
-      assertOk(run(env(server), "receivewal", "-D", dirB.toString(), "-S", "slot_b",
-          "--endpos", end, "--no-loop"));
+      assertOk(
+          run(
+              env(server),
+              "receivewal",
+              "-D",
+              dirB.toString(),
+              "-S",
+              "slot_b",
+              "--endpos",
+              end,
+              "--no-loop"));
 
       WalArchiveListing a = WalArchiveListing.of(dirA);
       WalArchiveListing b = WalArchiveListing.of(dirB);
@@ -466,8 +617,7 @@ class ReceiveWalIT {
       assertThat(b.partials()).isEqualTo(a.partials());
       assertThat(b.others()).isEqualTo(a.others());
       for (String name : a.complete()) {
-        assertThat(Files.mismatch(dirA.resolve(name), dirB.resolve(name))).as(name)
-            .isEqualTo(-1L);
+        assertThat(Files.mismatch(dirA.resolve(name), dirB.resolve(name))).as(name).isEqualTo(-1L);
       }
       // Both stopped once past E: the partials agree at least up to E.
       Lsn e = Lsn.parse(end);

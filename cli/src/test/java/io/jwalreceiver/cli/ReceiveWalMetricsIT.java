@@ -57,33 +57,60 @@ class ReceiveWalMetricsIT {
     // Far enough ahead that only the last step of the test reaches it.
     Lsn end = Lsn.parse(server.currentWalLsn()).plus(12L * SEGMENT);
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> {
-      try (PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-          PrintStream o = new PrintStream(new ByteArrayOutputStream(), true,
-              StandardCharsets.UTF_8)) {
-        return Main.run(new String[] {"receivewal", "-D", dir.toString(), "-S", slot, "-v",
-            "-s", "1", "--endpos", end.toString(), "--metrics-port", "0", "--log-timestamps"},
-            o, e, ReceiveWalIT.env(server));
-      }
-    });
+    CompletableFuture<Integer> run =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+                  PrintStream o =
+                      new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)) {
+                return Main.run(
+                    new String[] {
+                      "receivewal",
+                      "-D",
+                      dir.toString(),
+                      "-S",
+                      slot,
+                      "-v",
+                      "-s",
+                      "1",
+                      "--endpos",
+                      end.toString(),
+                      "--metrics-port",
+                      "0",
+                      "--log-timestamps"
+                    },
+                    o,
+                    e,
+                    ReceiveWalIT.env(server));
+              }
+            });
     try {
       String url = awaitOutput(err, run, URL).group(1);
       awaitOutput(err, run, Pattern.compile("starting log streaming at"));
       HttpClient http = HttpClient.newHttpClient();
       Map<String, Double> first = await(http, url, m -> m.get("jwalreceiver_streaming") == 1);
-      assertThat(first).containsKeys("jwalreceiver_received_lsn", "jwalreceiver_flushed_lsn",
-          "jwalreceiver_server_lag_bytes", "jwalreceiver_last_error_timestamp_seconds",
-          "jwalreceiver_fsync_duration_seconds_count");
+      assertThat(first)
+          .containsKeys(
+              "jwalreceiver_received_lsn",
+              "jwalreceiver_flushed_lsn",
+              "jwalreceiver_server_lag_bytes",
+              "jwalreceiver_last_error_timestamp_seconds",
+              "jwalreceiver_fsync_duration_seconds_count");
       assertThat(first.get("jwalreceiver_reconnects_total")).isZero();
       // A Prometheus that prefers protobuf (native histograms on) gets it.
-      HttpResponse<String> negotiated = http.send(HttpRequest.newBuilder(URI.create(url))
-          .header("Accept", "application/vnd.google.protobuf;"
-              + "proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,"
-              + "text/plain;version=0.0.4;q=0.3")
-          .build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> negotiated =
+          http.send(
+              HttpRequest.newBuilder(URI.create(url))
+                  .header(
+                      "Accept",
+                      "application/vnd.google.protobuf;"
+                          + "proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,"
+                          + "text/plain;version=0.0.4;q=0.3")
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(negotiated.statusCode()).isEqualTo(200);
-      assertThat(negotiated.headers().firstValue("Content-Type")).hasValueSatisfying(
-          t -> assertThat(t).startsWith("application/vnd.google.protobuf"));
+      assertThat(negotiated.headers().firstValue("Content-Type"))
+          .hasValueSatisfying(t -> assertThat(t).startsWith("application/vnd.google.protobuf"));
       assertThat(negotiated.body()).contains("jwalreceiver_received_bytes");
       assertThat(first.get("jwalreceiver_last_error_timestamp_seconds")).isZero();
 
@@ -91,9 +118,13 @@ class ReceiveWalMetricsIT {
       server.generateWal(2L * SEGMENT);
       server.switchWal();
       double target = Lsn.parse(server.currentWalLsn()).value();
-      Map<String, Double> second = await(http, url,
-          m -> m.get("jwalreceiver_flushed_lsn") >= target
-              && m.get("jwalreceiver_segments_completed_total") >= 2);
+      Map<String, Double> second =
+          await(
+              http,
+              url,
+              m ->
+                  m.get("jwalreceiver_flushed_lsn") >= target
+                      && m.get("jwalreceiver_segments_completed_total") >= 2);
       assertThat(second.get("jwalreceiver_received_bytes_total"))
           .isGreaterThanOrEqualTo(first.get("jwalreceiver_received_bytes_total") + 2.0 * SEGMENT);
       assertThat(second.get("jwalreceiver_received_lsn")).isGreaterThanOrEqualTo(target);
@@ -104,17 +135,27 @@ class ReceiveWalMetricsIT {
       assertThat(second.get("jwalreceiver_fsync_duration_seconds_sum")).isGreaterThan(0);
       assertThat(second.get("jwalreceiver_server_wal_end_lsn")).isGreaterThanOrEqualTo(target);
       // Both sides are read at scrape time, the lag a moment later than the positions.
-      assertThat(second.get("jwalreceiver_server_lag_bytes")).isNotNegative()
-          .isLessThanOrEqualTo(second.get("jwalreceiver_server_wal_end_lsn")
-              - first.get("jwalreceiver_flushed_lsn"));
+      assertThat(second.get("jwalreceiver_server_lag_bytes"))
+          .isNotNegative()
+          .isLessThanOrEqualTo(
+              second.get("jwalreceiver_server_wal_end_lsn")
+                  - first.get("jwalreceiver_flushed_lsn"));
       assertThat(second.get("jwalreceiver_timeline")).isEqualTo(1);
 
       // The server ends the connection: a reconnect, an error time, streaming again.
       long before = System.currentTimeMillis() / 1000;
-      server.queryString("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots"
-          + " WHERE slot_name = '" + slot + "'");
-      Map<String, Double> third = await(http, url,
-          m -> m.get("jwalreceiver_reconnects_total") == 1 && m.get("jwalreceiver_streaming") == 1);
+      server.queryString(
+          "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots"
+              + " WHERE slot_name = '"
+              + slot
+              + "'");
+      Map<String, Double> third =
+          await(
+              http,
+              url,
+              m ->
+                  m.get("jwalreceiver_reconnects_total") == 1
+                      && m.get("jwalreceiver_streaming") == 1);
       assertThat(third.get("jwalreceiver_last_error_timestamp_seconds"))
           .isGreaterThanOrEqualTo((double) before);
 
@@ -125,8 +166,11 @@ class ReceiveWalMetricsIT {
       assertThat(run.get(WAIT.toSeconds(), TimeUnit.SECONDS))
           .as(err.toString(StandardCharsets.UTF_8))
           .isZero();
-      assertThatThrownBy(() -> http.send(HttpRequest.newBuilder(URI.create(url)).build(),
-          HttpResponse.BodyHandlers.ofString()))
+      assertThatThrownBy(
+              () ->
+                  http.send(
+                      HttpRequest.newBuilder(URI.create(url)).build(),
+                      HttpResponse.BodyHandlers.ofString()))
           .isInstanceOf(ConnectException.class);
       // Every message is timestamped, pg_receivewal's text after the prefix.
       List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
@@ -144,8 +188,9 @@ class ReceiveWalMetricsIT {
   }
 
   /** Waits for a line matching {@code p} in the output, failing early when the run ended. */
-  private static Matcher awaitOutput(ByteArrayOutputStream err, CompletableFuture<Integer> run,
-      Pattern p) throws InterruptedException {
+  private static Matcher awaitOutput(
+      ByteArrayOutputStream err, CompletableFuture<Integer> run, Pattern p)
+      throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (System.nanoTime() < deadline) {
       Matcher m = p.matcher(err.toString(StandardCharsets.UTF_8));
@@ -161,8 +206,9 @@ class ReceiveWalMetricsIT {
   }
 
   /** Scrapes until {@code condition} holds (within {@link #WAIT}); returns that scrape. */
-  private static Map<String, Double> await(HttpClient http, String url,
-      Predicate<Map<String, Double>> condition) throws IOException, InterruptedException {
+  private static Map<String, Double> await(
+      HttpClient http, String url, Predicate<Map<String, Double>> condition)
+      throws IOException, InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
     Map<String, Double> m = scrape(http, url);
     while (!condition.test(m)) {
@@ -178,11 +224,12 @@ class ReceiveWalMetricsIT {
   /** The samples without labels of one scrape, by name. */
   static Map<String, Double> scrape(HttpClient http, String url)
       throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
-        t -> assertThat(t).startsWith("text/plain"));
+    assertThat(r.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
     Map<String, Double> samples = new HashMap<>();
     for (String line : r.body().split("\n")) {
       if (line.isEmpty() || line.startsWith("#") || line.contains("{")) {

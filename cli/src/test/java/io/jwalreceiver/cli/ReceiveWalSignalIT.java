@@ -19,8 +19,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * SIGINT and SIGTERM stop the archiver cleanly, as pg_receivewal: flush, final status, exit 0.
- * Runs the packaged jar as a real process (signals cannot be sent to an in-process run).
+ * SIGINT and SIGTERM stop the archiver cleanly, as pg_receivewal: flush, final status, exit 0. Runs
+ * the packaged jar as a real process (signals cannot be sent to an in-process run).
  */
 @Tag("postgres")
 class ReceiveWalSignalIT {
@@ -37,14 +37,28 @@ class ReceiveWalSignalIT {
     server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
     Path log = dir.resolve("stderr.txt");
     Path archive = Files.createDirectory(dir.resolve("wal"));
-    Process p = new ProcessBuilder(
-            javaBin(), "-jar", JAR.toAbsolutePath().toString(), "receivewal",
-            "-D", archive.toString(), "-S", slot, "-v", "-s", "1",
-            "-h", server.socketDir().toString(), "-p", Integer.toString(server.port()),
-            "-U", PostgresServer.SUPERUSER)
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
+    Process p =
+        new ProcessBuilder(
+                javaBin(),
+                "-jar",
+                JAR.toAbsolutePath().toString(),
+                "receivewal",
+                "-D",
+                archive.toString(),
+                "-S",
+                slot,
+                "-v",
+                "-s",
+                "1",
+                "-h",
+                server.socketDir().toString(),
+                "-p",
+                Integer.toString(server.port()),
+                "-U",
+                PostgresServer.SUPERUSER)
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     try {
       awaitLogLine(log, "starting log streaming at", Duration.ofSeconds(60));
       server.generateWal(2L * 1024 * 1024);
@@ -52,14 +66,19 @@ class ReceiveWalSignalIT {
       // Wait until the receiver has written everything up to the target (its status updates,
       // every second, report the write position), then signal: the stop must flush and report it.
       awaitWritten(server, target, Duration.ofSeconds(60));
-      new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start().waitFor();
+      new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid()))
+          .inheritIO()
+          .start()
+          .waitFor();
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stopped within 60 s").isTrue();
       assertThat(p.exitValue()).as(Files.readString(log)).isZero();
       // The final status update reported everything written before the stop as flushed: the
       // slot moved up to it.
-      String restart = server.queryString(
-          "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
-      assertThat(compareLsn(restart, target)).as("slot advanced to %s, WAL was at %s", restart, target)
+      String restart =
+          server.queryString(
+              "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+      assertThat(compareLsn(restart, target))
+          .as("slot advanced to %s, WAL was at %s", restart, target)
           .isGreaterThanOrEqualTo(0);
       try (Stream<Path> files = Files.list(archive)) {
         List<String> names = files.map(f -> f.getFileName().toString()).sorted().toList();
@@ -85,27 +104,41 @@ class ReceiveWalSignalIT {
     PostgresServer server = PostgresServer.shared(PgVersions.highest());
     Path log = dir.resolve("stderr.txt");
     Path archive = Files.createDirectory(dir.resolve("wal"));
-    String script = "\"$0\" receivewal -D \"$1\" -v -s 1 -h \"$2\" -p \"$3\" -U \"$4\" >\"$5\" 2>&1 &"
-        + " echo $!; wait $!; echo \"exit=$?\"";
-    Process shell = new ProcessBuilder("bash", "-c", script, launcher.toString(), archive.toString(),
-            server.socketDir().toString(), Integer.toString(server.port()),
-            PostgresServer.SUPERUSER, log.toString())
-        .redirectErrorStream(true)
-        .start();
-    java.io.BufferedReader out = new java.io.BufferedReader(
-        new java.io.InputStreamReader(shell.getInputStream(), StandardCharsets.UTF_8));
+    String script =
+        "\"$0\" receivewal -D \"$1\" -v -s 1 -h \"$2\" -p \"$3\" -U \"$4\" >\"$5\" 2>&1 &"
+            + " echo $!; wait $!; echo \"exit=$?\"";
+    Process shell =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                script,
+                launcher.toString(),
+                archive.toString(),
+                server.socketDir().toString(),
+                Integer.toString(server.port()),
+                PostgresServer.SUPERUSER,
+                log.toString())
+            .redirectErrorStream(true)
+            .start();
+    java.io.BufferedReader out =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(shell.getInputStream(), StandardCharsets.UTF_8));
     long pid = Long.parseLong(out.readLine().trim());
     try {
       awaitLogLine(log, "starting log streaming at", Duration.ofMinutes(2));
       new ProcessBuilder("kill", "-INT", Long.toString(pid)).inheritIO().start().waitFor();
-      boolean stopped = ProcessHandle.of(pid).map(h -> {
-        try {
-          h.onExit().get(30, TimeUnit.SECONDS);
-          return true;
-        } catch (Exception e) {
-          return false;
-        }
-      }).orElse(true);
+      boolean stopped =
+          ProcessHandle.of(pid)
+              .map(
+                  h -> {
+                    try {
+                      h.onExit().get(30, TimeUnit.SECONDS);
+                      return true;
+                    } catch (Exception e) {
+                      return false;
+                    }
+                  })
+              .orElse(true);
       assertThat(stopped).as("stopped within 30 s of SIGINT: " + Files.readString(log)).isTrue();
       assertThat(out.readLine()).as(Files.readString(log)).isEqualTo("exit=0");
       try (Stream<Path> files = Files.list(archive)) {
@@ -123,8 +156,10 @@ class ReceiveWalSignalIT {
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      String written = server.queryString("SELECT coalesce(max(write_lsn)::text, '0/0')"
-          + " FROM pg_stat_replication WHERE application_name = 'pg_receivewal'");
+      String written =
+          server.queryString(
+              "SELECT coalesce(max(write_lsn)::text, '0/0')"
+                  + " FROM pg_stat_replication WHERE application_name = 'pg_receivewal'");
       if (compareLsn(written, target) >= 0) {
         return;
       }
@@ -155,7 +190,12 @@ class ReceiveWalSignalIT {
       }
       Thread.sleep(100);
     }
-    throw new AssertionError("no \"" + text + "\" in the output within " + timeout + ":\n"
-        + (Files.exists(log) ? Files.readString(log) : "(no output)"));
+    throw new AssertionError(
+        "no \""
+            + text
+            + "\" in the output within "
+            + timeout
+            + ":\n"
+            + (Files.exists(log) ? Files.readString(log) : "(no output)"));
   }
 }

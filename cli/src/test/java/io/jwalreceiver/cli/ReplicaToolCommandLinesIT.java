@@ -29,8 +29,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The pg_basebackup command lines that Patroni and repmgr build, run through a {@code
- * pg_basebackup} link to the launcher, each followed by a standby started from the result that
- * must stream from the primary (issue #13).
+ * pg_basebackup} link to the launcher, each followed by a standby started from the result that must
+ * stream from the primary (issue #13).
  *
  * <p>Where the lists come from (read in the projects' sources; our own summary):
  *
@@ -58,8 +58,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       replication user) or {@code -h HOST -p PORT -U REPLUSER}, then {@code -c fast} only with
  *       {@code --fast-checkpoint}, {@code -T old=new} per tablespace mapping, {@code -X stream}
  *       unless {@code pg_basebackup_options} has {@code -X}/{@code --wal-method}, {@code -S
- *       repmgr_slot_<node id>} when {@code use_replication_slots} (the slot created beforehand
- *       with its LSN reserved) unless the options name a slot or a non-stream WAL method, and last
+ *       repmgr_slot_<node id>} when {@code use_replication_slots} (the slot created beforehand with
+ *       its LSN reserved) unless the options name a slot or a non-stream WAL method, and last
  *       {@code pg_basebackup_options} verbatim. {@code configfile.c}'s {@code
  *       parse_pg_basebackup_options} only reads {@code -S}, {@code -X}, {@code --waldir} (must be
  *       absolute) and {@code --no-slot} (refused with {@code -S}) out of them. repmgr never passes
@@ -85,12 +85,18 @@ class ReplicaToolCommandLinesIT {
   @BeforeAll
   static void installLinks() throws IOException {
     // Readable by the server user: the standby's pgpass file lives here.
-    base = Files.createTempDirectory(Path.of("/tmp"), "replica-tools-it-",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+    base =
+        Files.createTempDirectory(
+            Path.of("/tmp"),
+            "replica-tools-it-",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
     Path checkout = Path.of("").toAbsolutePath().getParent();
     links = base.resolve("bin");
-    Ran r = run(Map.of(), List.of(checkout.resolve("jwalreceiver").toString(), "install-links",
-        links.toString()));
+    Ran r =
+        run(
+            Map.of(),
+            List.of(
+                checkout.resolve("jwalreceiver").toString(), "install-links", links.toString()));
     assertThat(r.code).as(r.all()).isZero();
     assertThat(links.resolve("pg_basebackup")).isSymbolicLink();
   }
@@ -108,8 +114,11 @@ class ReplicaToolCommandLinesIT {
   }
 
   private static synchronized PostgresServer primary(int major) {
-    return PRIMARIES.computeIfAbsent(major, m -> PostgresServer.start(
-        PostgresServer.Options.of(m).withSetting("log_replication_commands", "on")));
+    return PRIMARIES.computeIfAbsent(
+        major,
+        m ->
+            PostgresServer.start(
+                PostgresServer.Options.of(m).withSetting("log_replication_commands", "on")));
   }
 
   private record Ran(int code, String out, String err) {
@@ -124,9 +133,11 @@ class ReplicaToolCommandLinesIT {
       Path out = Files.createTempFile("replica-tools-out", ".txt");
       Path err = Files.createTempFile("replica-tools-err", ".txt");
       try {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile())
-            .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(
-                Path.of("/dev/null").toFile()));
+        ProcessBuilder pb =
+            new ProcessBuilder(command)
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
         pb.environment().putAll(env);
         Process p = pb.start();
@@ -136,8 +147,7 @@ class ReplicaToolCommandLinesIT {
           throw new AssertionError("did not end within " + STEP + ": " + command);
         }
         Ran r = new Ran(p.exitValue(), Files.readString(out), Files.readString(err));
-        System.out.printf("[exit %d] %s%n%s", r.code, String.join(" ", command),
-            r.all().indent(4));
+        System.out.printf("[exit %d] %s%n%s", r.code, String.join(" ", command), r.all().indent(4));
         return r;
       } finally {
         Files.deleteIfExists(out);
@@ -163,8 +173,10 @@ class ReplicaToolCommandLinesIT {
 
   /** The BASE_BACKUP command the server received in {@code log}, as one line. */
   private static String baseBackupCommand(String log) {
-    return log.lines().filter(l -> l.contains("received replication command: BASE_BACKUP"))
-        .findFirst().orElseThrow(() -> new AssertionError("no BASE_BACKUP in the log:\n" + log));
+    return log.lines()
+        .filter(l -> l.contains("received replication command: BASE_BACKUP"))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no BASE_BACKUP in the log:\n" + log));
   }
 
   private static String conninfoValue(String s) {
@@ -173,18 +185,24 @@ class ReplicaToolCommandLinesIT {
 
   /**
    * Writes what Patroni or repmgr write after the backup (standby.signal and the standby's
-   * settings), starts the standby, and proves it streams: the primary lists it as {@code
-   * streaming} and rows written afterwards show on it.
+   * settings), starts the standby, and proves it streams: the primary lists it as {@code streaming}
+   * and rows written afterwards show on it.
    */
-  private void startStandbyAndAwaitRows(int major, PostgresServer primary, Path data,
-      Map<String, String> settings, String applicationName, String table) throws IOException {
+  private void startStandbyAndAwaitRows(
+      int major,
+      PostgresServer primary,
+      Path data,
+      Map<String, String> settings,
+      String applicationName,
+      String table)
+      throws IOException {
     if (settings != null) {
       Files.writeString(data.resolve("standby.signal"), "");
       StringBuilder auto = new StringBuilder();
-      settings.forEach((k, v) -> auto.append(k).append(" = ").append(conninfoValue(v))
-          .append('\n'));
-      Files.writeString(data.resolve("postgresql.auto.conf"), auto.toString(),
-          StandardOpenOption.APPEND);
+      settings.forEach(
+          (k, v) -> auto.append(k).append(" = ").append(conninfoValue(v)).append('\n'));
+      Files.writeString(
+          data.resolve("postgresql.auto.conf"), auto.toString(), StandardOpenOption.APPEND);
     }
     PostgresServer standby =
         PostgresServer.startFromDataDir(data, PostgresServer.Options.of(major));
@@ -200,15 +218,23 @@ class ReplicaToolCommandLinesIT {
   /** The primary_conninfo repmgr writes for a standby of {@code primary} (its node name, 2 s). */
   private static Map<String, String> repmgrStandbySettings(PostgresServer primary, String app) {
     Map<String, String> settings = new LinkedHashMap<>();
-    settings.put("primary_conninfo", "host=" + primary.host() + " port=" + primary.port()
-        + " user=" + PostgresServer.REPL_TRUST + " application_name=" + app
-        + " connect_timeout=2");
+    settings.put(
+        "primary_conninfo",
+        "host="
+            + primary.host()
+            + " port="
+            + primary.port()
+            + " user="
+            + PostgresServer.REPL_TRUST
+            + " application_name="
+            + app
+            + " connect_timeout=2");
     return settings;
   }
 
   /**
-   * {@code --waldir}: pg_wal is a link to it and the streamed segments are there; then hands it
-   * to the server user (a data directory's hand-over does not follow links).
+   * {@code --waldir}: pg_wal is a link to it and the streamed segments are there; then hands it to
+   * the server user (a data directory's hand-over does not follow links).
    */
   private static void assertWalDirLinked(Path data, Path waldir) throws IOException {
     assertThat(data.resolve("pg_wal")).isSymbolicLink();
@@ -226,9 +252,9 @@ class ReplicaToolCommandLinesIT {
   }
 
   /**
-   * Patroni's built-in {@code basebackup} replica method with the options its documentation
-   * shows ({@code max-rate: '100M'}, {@code checkpoint: 'fast'}): a password role, its password
-   * in the pgpass file named by {@code PGPASSFILE}, as Patroni arranges it.
+   * Patroni's built-in {@code basebackup} replica method with the options its documentation shows
+   * ({@code max-rate: '100M'}, {@code checkpoint: 'fast'}): a password role, its password in the
+   * pgpass file named by {@code PGPASSFILE}, as Patroni arranges it.
    */
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
@@ -236,15 +262,38 @@ class ReplicaToolCommandLinesIT {
     PostgresServer primary = primary(major);
     Path data = freshDir("patroni_" + major);
     Path pgpass = base.resolve("pgpass_" + major);
-    ServerUser.get().writeFile(pgpass, primary.host() + ":" + primary.port() + ":*:"
-        + PostgresServer.REPL_SCRAM + ":" + PostgresServer.PASSWORD + "\n", true);
-    String dsn = "dbname=postgres user=" + PostgresServer.REPL_SCRAM + " host=" + primary.host()
-        + " port=" + primary.port();
+    ServerUser.get()
+        .writeFile(
+            pgpass,
+            primary.host()
+                + ":"
+                + primary.port()
+                + ":*:"
+                + PostgresServer.REPL_SCRAM
+                + ":"
+                + PostgresServer.PASSWORD
+                + "\n",
+            true);
+    String dsn =
+        "dbname=postgres user="
+            + PostgresServer.REPL_SCRAM
+            + " host="
+            + primary.host()
+            + " port="
+            + primary.port();
     long offset = logSize(primary);
 
-    Ran r = run(Map.of("PGPASSFILE", pgpass.toString()), List.of(
-        links.resolve("pg_basebackup").toString(), "--pgdata=" + data, "-X", "stream",
-        "--dbname=" + dsn, "--max-rate=100M", "--checkpoint=fast"));
+    Ran r =
+        run(
+            Map.of("PGPASSFILE", pgpass.toString()),
+            List.of(
+                links.resolve("pg_basebackup").toString(),
+                "--pgdata=" + data,
+                "-X",
+                "stream",
+                "--dbname=" + dsn,
+                "--max-rate=100M",
+                "--checkpoint=fast"));
 
     assertThat(r.code).as(r.all()).isZero();
     assertThat(r.err).isEmpty();
@@ -257,17 +306,28 @@ class ReplicaToolCommandLinesIT {
 
     String app = "patroni_member_" + major;
     Map<String, String> settings = new LinkedHashMap<>();
-    settings.put("primary_conninfo", "user=" + PostgresServer.REPL_SCRAM + " passfile=" + pgpass
-        + " host=" + primary.host() + " port=" + primary.port() + " sslmode=prefer"
-        + " application_name=" + app + " gssencmode=prefer channel_binding=prefer");
+    settings.put(
+        "primary_conninfo",
+        "user="
+            + PostgresServer.REPL_SCRAM
+            + " passfile="
+            + pgpass
+            + " host="
+            + primary.host()
+            + " port="
+            + primary.port()
+            + " sslmode=prefer"
+            + " application_name="
+            + app
+            + " gssencmode=prefer channel_binding=prefer");
     startStandbyAndAwaitRows(major, primary, data, settings, app, "patroni_rows");
   }
 
   /**
-   * Patroni's list form of {@code basebackup:} options ({@code - verbose}, {@code - waldir:
-   * …}, …), with the other long options the issue names: {@code --label}, {@code --no-password},
-   * {@code --write-recovery-conf}. Here the standby starts from the settings our {@code -R}
-   * wrote, so they must carry the connection string's {@code application_name}.
+   * Patroni's list form of {@code basebackup:} options ({@code - verbose}, {@code - waldir: …}, …),
+   * with the other long options the issue names: {@code --label}, {@code --no-password}, {@code
+   * --write-recovery-conf}. Here the standby starts from the settings our {@code -R} wrote, so they
+   * must carry the connection string's {@code application_name}.
    */
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
@@ -276,33 +336,56 @@ class ReplicaToolCommandLinesIT {
     Path data = freshDir("patroni_list_" + major);
     Path waldir = freshDir("patroni_list_wal_" + major);
     String app = "patroni_list_" + major;
-    String dsn = "dbname=postgres user=" + PostgresServer.REPL_TRUST + " host=" + primary.host()
-        + " port=" + primary.port() + " application_name=" + app;
+    String dsn =
+        "dbname=postgres user="
+            + PostgresServer.REPL_TRUST
+            + " host="
+            + primary.host()
+            + " port="
+            + primary.port()
+            + " application_name="
+            + app;
     long offset = logSize(primary);
 
-    Ran r = run(Map.of(), List.of(
-        links.resolve("pg_basebackup").toString(), "--pgdata=" + data, "-X", "stream",
-        "--dbname=" + dsn, "--verbose", "--waldir=" + waldir, "--label=patroni replica",
-        "--no-password", "--write-recovery-conf", "--checkpoint=spread", "--max-rate=500M"));
+    Ran r =
+        run(
+            Map.of(),
+            List.of(
+                links.resolve("pg_basebackup").toString(),
+                "--pgdata=" + data,
+                "-X",
+                "stream",
+                "--dbname=" + dsn,
+                "--verbose",
+                "--waldir=" + waldir,
+                "--label=patroni replica",
+                "--no-password",
+                "--write-recovery-conf",
+                "--checkpoint=spread",
+                "--max-rate=500M"));
 
     assertThat(r.code).as(r.all()).isZero();
     assertThat(r.err).contains("pg_basebackup: base backup completed");
     String command = baseBackupCommand(since(primary, offset));
-    assertThat(command).contains("'patroni replica'").contains("MAX_RATE 512000")
-        .doesNotContain("FAST").doesNotContain("'fast'");
+    assertThat(command)
+        .contains("'patroni replica'")
+        .contains("MAX_RATE 512000")
+        .doesNotContain("FAST")
+        .doesNotContain("'fast'");
     assertWalDirLinked(data, waldir);
     assertThat(Files.readString(data.resolve("backup_label"))).contains("LABEL: patroni replica");
     assertThat(data.resolve("standby.signal")).isRegularFile();
     assertThat(Files.readString(data.resolve("postgresql.auto.conf")))
-        .contains("primary_conninfo = '").contains("application_name=" + app);
+        .contains("primary_conninfo = '")
+        .contains("application_name=" + app);
 
     startStandbyAndAwaitRows(major, primary, data, null, app, "patroni_list_rows");
   }
 
   /**
    * {@code repmgr standby clone --fast-checkpoint} with {@code use_replication_slots=true} and
-   * host, port and user given separately, {@code pg_basebackup_options='--waldir=<absolute>'}:
-   * the whole string through {@code sh -c}, as {@code system()} runs it.
+   * host, port and user given separately, {@code pg_basebackup_options='--waldir=<absolute>'}: the
+   * whole string through {@code sh -c}, as {@code system()} runs it.
    */
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
@@ -315,17 +398,27 @@ class ReplicaToolCommandLinesIT {
     cleanups.add(() -> primary.execute("SELECT pg_drop_replication_slot('" + slot + "')"));
     long offset = logSize(primary);
 
-    String script = links.resolve("pg_basebackup") + " -l \"repmgr base backup\"  -D " + data
-        + " -h " + primary.host() + " -p " + primary.port() + " -U " + PostgresServer.REPL_TRUST
-        + " -c fast -X stream -S " + slot + " --waldir=" + waldir;
+    String script =
+        links.resolve("pg_basebackup")
+            + " -l \"repmgr base backup\"  -D "
+            + data
+            + " -h "
+            + primary.host()
+            + " -p "
+            + primary.port()
+            + " -U "
+            + PostgresServer.REPL_TRUST
+            + " -c fast -X stream -S "
+            + slot
+            + " --waldir="
+            + waldir;
     Ran r = run(Map.of(), List.of("sh", "-c", script));
 
     assertThat(r.code).as(r.all()).isZero();
     String log = since(primary, offset);
     String command = baseBackupCommand(log);
     assertThat(command).contains("'repmgr base backup'").containsAnyOf("FAST", "CHECKPOINT 'fast'");
-    assertThat(log).contains("START_REPLICATION SLOT \"" + slot + "\"")
-        .doesNotContain("TEMPORARY");
+    assertThat(log).contains("START_REPLICATION SLOT \"" + slot + "\"").doesNotContain("TEMPORARY");
     assertWalDirLinked(data, waldir);
     assertThat(data.resolve("standby.signal")).doesNotExist();
 
@@ -333,14 +426,16 @@ class ReplicaToolCommandLinesIT {
     Map<String, String> settings = repmgrStandbySettings(primary, app);
     settings.put("primary_slot_name", slot);
     startStandbyAndAwaitRows(major, primary, data, settings, app, "repmgr_rows");
-    assertThat(primary.queryString(
-        "SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'")).isEqualTo("t");
+    assertThat(
+            primary.queryString(
+                "SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))
+        .isEqualTo("t");
   }
 
   /**
    * {@code repmgr standby clone} given a conninfo ({@code -d 'host=… dbname=repmgr user=…'}: the
-   * database does not exist, and a physical replication connection must not need it), slots off
-   * and {@code pg_basebackup_options='--no-slot --max-rate=100M'}.
+   * database does not exist, and a physical replication connection must not need it), slots off and
+   * {@code pg_basebackup_options='--no-slot --max-rate=100M'}.
    */
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
@@ -349,19 +444,30 @@ class ReplicaToolCommandLinesIT {
     Path data = freshDir("repmgr_conninfo_" + major);
     long offset = logSize(primary);
 
-    String script = links.resolve("pg_basebackup") + " -l \"repmgr base backup\"  -D " + data
-        + " -d 'host=" + primary.host() + " port=" + primary.port() + " dbname=repmgr user="
-        + PostgresServer.REPL_TRUST + "' -X stream --no-slot --max-rate=100M";
+    String script =
+        links.resolve("pg_basebackup")
+            + " -l \"repmgr base backup\"  -D "
+            + data
+            + " -d 'host="
+            + primary.host()
+            + " port="
+            + primary.port()
+            + " dbname=repmgr user="
+            + PostgresServer.REPL_TRUST
+            + "' -X stream --no-slot --max-rate=100M";
     Ran r = run(Map.of(), List.of("sh", "-c", script));
 
     assertThat(r.code).as(r.all()).isZero();
     String log = since(primary, offset);
-    assertThat(baseBackupCommand(log)).contains("'repmgr base backup'").contains("MAX_RATE 102400")
-        .doesNotContain("FAST").doesNotContain("'fast'");
+    assertThat(baseBackupCommand(log))
+        .contains("'repmgr base backup'")
+        .contains("MAX_RATE 102400")
+        .doesNotContain("FAST")
+        .doesNotContain("'fast'");
     assertThat(log).doesNotContain("CREATE_REPLICATION_SLOT");
 
     String app = "node3_" + major;
-    startStandbyAndAwaitRows(major, primary, data, repmgrStandbySettings(primary, app), app,
-        "repmgr_conninfo_rows");
+    startStandbyAndAwaitRows(
+        major, primary, data, repmgrStandbySettings(primary, app), app, "repmgr_conninfo_rows");
   }
 }

@@ -4,10 +4,10 @@ package io.jwalreceiver.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jwalreceiver.Lsn;
+import io.jwalreceiver.SegmentName;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
-import io.jwalreceiver.SegmentName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,8 +57,9 @@ class StatusIT {
 
         // One JSON document with the server and the archive.
         Lsn before = Lsn.parse(primary.currentWalLsn());
-        CliRun r = CliRun.of(env(primary), "status", "-D", archive.toString(), "--json",
-            "-h", primary.host());
+        CliRun r =
+            CliRun.of(
+                env(primary), "status", "-D", archive.toString(), "--json", "-h", primary.host());
         Lsn after = Lsn.parse(primary.currentWalLsn());
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.err()).isEmpty();
@@ -66,24 +67,27 @@ class StatusIT {
         Map<String, Object> server = Json.object(doc.get("server"));
         assertThat(server.get("in_recovery")).isEqualTo(false);
         assertThat(server.get("wal_segment_size")).isEqualTo((long) SEGMENT.bytes());
-        Map<String, Object> standbyRow = Json.array(server.get("standbys")).stream()
-            .map(Json::object)
-            .filter(s -> STANDBY.equals(s.get("application_name")))
-            .findFirst()
-            .orElseThrow(() -> new AssertionError("no " + STANDBY + " in " + r.out()));
+        Map<String, Object> standbyRow =
+            Json.array(server.get("standbys")).stream()
+                .map(Json::object)
+                .filter(s -> STANDBY.equals(s.get("application_name")))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no " + STANDBY + " in " + r.out()));
         assertThat(standbyRow.get("state")).isEqualTo("streaming");
         assertThat(standbyRow.get("sync_state")).isEqualTo("async");
         assertThat(standbyRow.get("client_addr")).isEqualTo("127.0.0.1");
         assertThat((String) standbyRow.get("flush_lsn")).isNotNull();
         assertThat((Long) standbyRow.get("flush_behind_bytes")).isNotNull().isNotNegative();
 
-        Map<String, Object> slotRow = Json.array(server.get("slots")).stream()
-            .map(Json::object)
-            .filter(s -> SLOT.equals(s.get("slot_name")))
-            .findFirst()
-            .orElseThrow(() -> new AssertionError("no " + SLOT + " in " + r.out()));
-        String restart = primary.queryString(
-            "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'");
+        Map<String, Object> slotRow =
+            Json.array(server.get("slots")).stream()
+                .map(Json::object)
+                .filter(s -> SLOT.equals(s.get("slot_name")))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no " + SLOT + " in " + r.out()));
+        String restart =
+            primary.queryString(
+                "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'");
         assertThat(slotRow.get("slot_type")).isEqualTo("physical");
         assertThat(slotRow.get("active")).isEqualTo(false);
         assertThat(slotRow.get("restart_lsn")).isEqualTo(restart);
@@ -104,12 +108,12 @@ class StatusIT {
         assertThat(tl1.get("complete")).isEqualTo((long) complete.size() - 1);
         assertThat(tl1.get("partial")).isEqualTo(List.of(partial));
         assertThat(tl1.get("missing_segments")).isEqualTo(1L);
-        assertThat(Json.array(tl1.get("gaps"))).containsExactly(
-            Map.of("from", removed, "to", removed, "segments", 1L));
+        assertThat(Json.array(tl1.get("gaps")))
+            .containsExactly(Map.of("from", removed, "to", removed, "segments", 1L));
 
         // The tables say the same.
-        CliRun text = CliRun.of(env(primary), "status", "-D", archive.toString(),
-            "-h", primary.host());
+        CliRun text =
+            CliRun.of(env(primary), "status", "-D", archive.toString(), "-h", primary.host());
         assertThat(text.exitCode()).as(text.err()).isZero();
         assertThat(text.out())
             .contains("Server: primary, PostgreSQL ")
@@ -117,9 +121,18 @@ class StatusIT {
             .containsPattern(SLOT + " +\\| physical +\\| no +\\| " + restart + " +\\| reserved ")
             .contains("newest complete segment: " + newest)
             .contains("gap on timeline 1: " + removed + " missing")
-            .containsPattern("(?m)^1 +\\| " + complete.get(0) + " \\| " + partial.substring(0, 24)
-                + " \\| " + (complete.size() - 1) + " +\\| " + newest + " \\| " + partial
-                + " \\|  +\\| 1$");
+            .containsPattern(
+                "(?m)^1 +\\| "
+                    + complete.get(0)
+                    + " \\| "
+                    + partial.substring(0, 24)
+                    + " \\| "
+                    + (complete.size() - 1)
+                    + " +\\| "
+                    + newest
+                    + " \\| "
+                    + partial
+                    + " \\|  +\\| 1$");
 
         // The standby: in recovery, measured against what it received.
         CliRun onStandby = CliRun.of(env(standby), "status", "--json");
@@ -166,18 +179,19 @@ class StatusIT {
     Map<String, String> env = ReceiveWalIT.env(server);
     ReceiveWalIT.ensureTable(server);
     String end1 = ReceiveWalIT.nextEndPosition(server);
-    ReceiveWalIT.assertOk(ReceiveWalIT.run(env, "receivewal", "-D", dir.toString(),
-        "--endpos", end1, "--no-loop"));
+    ReceiveWalIT.assertOk(
+        ReceiveWalIT.run(env, "receivewal", "-D", dir.toString(), "--endpos", end1, "--no-loop"));
     server.generateWal(3L * SEGMENT.bytes() + SEGMENT.bytes() / 2);
     String end2 = ReceiveWalIT.nextEndPosition(server);
-    ReceiveWalIT.assertOk(ReceiveWalIT.run(env, "receivewal", "-D", dir.toString(),
-        "--endpos", end2, "--no-loop"));
+    ReceiveWalIT.assertOk(
+        ReceiveWalIT.run(env, "receivewal", "-D", dir.toString(), "--endpos", end2, "--no-loop"));
     return dir;
   }
 
   private static List<String> completeSegments(Path dir) throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
-      return files.map(f -> f.getFileName().toString())
+      return files
+          .map(f -> f.getFileName().toString())
           .filter(SegmentName::isSegmentFileName)
           .sorted()
           .toList();
@@ -186,9 +200,8 @@ class StatusIT {
 
   private static String partialSegment(Path dir) throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
-      List<String> partials = files.map(f -> f.getFileName().toString())
-          .filter(n -> n.endsWith(".partial"))
-          .toList();
+      List<String> partials =
+          files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".partial")).toList();
       assertThat(partials).hasSize(1);
       return partials.get(0);
     }

@@ -29,15 +29,28 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("postgres")
 class VerifyBackupIT {
 
-  private static final Path PG_VERIFYBACKUP_15 = Path.of("/usr/lib/postgresql/15/bin/pg_verifybackup");
+  private static final Path PG_VERIFYBACKUP_15 =
+      Path.of("/usr/lib/postgresql/15/bin/pg_verifybackup");
 
   @TempDir Path tmp;
 
   /** {@code jwalreceiver basebackup -D dir -c fast} over the server's Unix socket, as postgres. */
   private static Path backup(PostgresServer server, Path dir, String... extra) {
-    List<String> args = new ArrayList<>(List.of("basebackup", "-D", dir.toString(),
-        "-h", server.socketDir().toString(), "-p", Integer.toString(server.port()),
-        "-U", PostgresServer.SUPERUSER, "-c", "fast", "--no-sync"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "basebackup",
+                "-D",
+                dir.toString(),
+                "-h",
+                server.socketDir().toString(),
+                "-p",
+                Integer.toString(server.port()),
+                "-U",
+                PostgresServer.SUPERUSER,
+                "-c",
+                "fast",
+                "--no-sync"));
     args.addAll(Arrays.asList(extra));
     CliRun r = CliRun.of(Map.of(), args.toArray(String[]::new));
     assertThat(r.exitCode()).as(r.err()).isZero();
@@ -78,8 +91,8 @@ class VerifyBackupIT {
     PostgresServer server = PostgresServer.shared(major);
     Path dir = backup(server, tmp.resolve("pg" + major));
     String manifest = Files.readString(dir.resolve("backup_manifest"));
-    assertThat(manifest).startsWith(
-        "{ \"PostgreSQL-Backup-Manifest-Version\": " + (major >= 17 ? 2 : 1) + ",\n");
+    assertThat(manifest)
+        .startsWith("{ \"PostgreSQL-Backup-Manifest-Version\": " + (major >= 17 ? 2 : 1) + ",\n");
 
     assertVerified(verify(dir));
     CliRun quiet = verify(dir, "-q");
@@ -96,10 +109,17 @@ class VerifyBackupIT {
   @MethodSource(PgVersions.SELECTED)
   void verifiesSha512AndEncodedPaths(int major) throws IOException {
     PostgresServer server = PostgresServer.shared(major);
-    Path dir = backup(server, tmp.resolve("enc" + major),
-        "--manifest-checksums", "SHA512", "--manifest-force-encode");
+    Path dir =
+        backup(
+            server,
+            tmp.resolve("enc" + major),
+            "--manifest-checksums",
+            "SHA512",
+            "--manifest-force-encode");
     String manifest = Files.readString(dir.resolve("backup_manifest"));
-    assertThat(manifest).contains("\"Encoded-Path\": ").doesNotContain("\"Path\": ")
+    assertThat(manifest)
+        .contains("\"Encoded-Path\": ")
+        .doesNotContain("\"Path\": ")
         .contains("\"Checksum-Algorithm\": \"SHA512\"");
     assertVerified(verify(dir));
     // The last byte of pg_control is padding: only its checksum notices.
@@ -111,21 +131,25 @@ class VerifyBackupIT {
     assertFails(verify(dir), "checksum mismatch for file \"global/pg_control\"");
     if (major >= 17) {
       // Version 2 manifests: the first 8 bytes (the system identifier) are compared first.
-      String systemId = server.queryString("SELECT system_identifier::text FROM pg_control_system()");
+      String systemId =
+          server.queryString("SELECT system_identifier::text FROM pg_control_system()");
       assertThat(manifest).contains("\"System-Identifier\": " + systemId + ",\n");
       b = original.clone();
       b[0] ^= 1;
       Files.write(control, b);
       long changed = Long.parseUnsignedLong(systemId) ^ 1;
-      assertFails(verify(dir), "manifest system identifier is " + systemId
-          + ", but control file has " + Long.toUnsignedString(changed));
+      assertFails(
+          verify(dir),
+          "manifest system identifier is "
+              + systemId
+              + ", but control file has "
+              + Long.toUnsignedString(changed));
     }
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
-  void reportsEveryProblemThenFailsAndStopsAtTheFirstWithExitOnError(int major)
-      throws IOException {
+  void reportsEveryProblemThenFailsAndStopsAtTheFirstWithExitOnError(int major) throws IOException {
     PostgresServer server = PostgresServer.shared(major);
     Path dir = backup(server, tmp.resolve("multi" + major));
     Files.writeString(dir.resolve("extra_file"), "x");
@@ -133,13 +157,15 @@ class VerifyBackupIT {
     corrupt(dir.resolve("backup_label"));
     CliRun r = verify(dir);
     assertThat(r.exitCode()).isEqualTo(1);
-    assertThat(r.err().lines()).containsExactly(
-        "jwalreceiver: error: \"extra_file\" is present on disk but not in the manifest",
-        "jwalreceiver: error: \"PG_VERSION\" is present in the manifest but not on disk",
-        "jwalreceiver: error: checksum mismatch for file \"backup_label\"");
+    assertThat(r.err().lines())
+        .containsExactly(
+            "jwalreceiver: error: \"extra_file\" is present on disk but not in the manifest",
+            "jwalreceiver: error: \"PG_VERSION\" is present in the manifest but not on disk",
+            "jwalreceiver: error: checksum mismatch for file \"backup_label\"");
     CliRun first = verify(dir, "-e");
-    assertThat(first.err().lines()).containsExactly(
-        "jwalreceiver: error: \"extra_file\" is present on disk but not in the manifest");
+    assertThat(first.err().lines())
+        .containsExactly(
+            "jwalreceiver: error: \"extra_file\" is present on disk but not in the manifest");
     assertVerified(verify(dir, "-i", "extra_file", "-i", "PG_VERSION", "-i", "backup_label"));
   }
 
@@ -154,28 +180,43 @@ class VerifyBackupIT {
     assertVerified(verify(good));
 
     record Mutation(String name, String ourFirstError, IoAction action) {}
-    List<Mutation> mutations = List.of(
-        new Mutation("corrupt", "checksum mismatch for file \"PG_VERSION\"",
-            d -> corrupt(d.resolve("PG_VERSION"))),
-        new Mutation("extra", "\"extra_file\" is present on disk but not in the manifest",
-            d -> Files.writeString(d.resolve("extra_file"), "x")),
-        new Mutation("missing", "\"PG_VERSION\" is present in the manifest but not on disk",
-            d -> Files.delete(d.resolve("PG_VERSION"))),
-        new Mutation("size", "\"PG_VERSION\" has size 4 on disk but size 3 in the manifest",
-            d -> Files.writeString(d.resolve("PG_VERSION"), "155\n")),
-        new Mutation("manifest", "manifest checksum mismatch",
-            d -> {
-              Path m = d.resolve("backup_manifest");
-              Files.writeString(m, Files.readString(m).replace("\"Size\": 3,", "\"Size\": 4,"));
-            }),
-        new Mutation("wal", null, d -> {
-          try (Stream<Path> wal = Files.list(d.resolve("pg_wal"))) {
-            for (Path p : wal.filter(p -> p.getFileName().toString().matches("[0-9A-F]{24}"))
-                .toList()) {
-              Files.delete(p);
-            }
-          }
-        }));
+    List<Mutation> mutations =
+        List.of(
+            new Mutation(
+                "corrupt",
+                "checksum mismatch for file \"PG_VERSION\"",
+                d -> corrupt(d.resolve("PG_VERSION"))),
+            new Mutation(
+                "extra",
+                "\"extra_file\" is present on disk but not in the manifest",
+                d -> Files.writeString(d.resolve("extra_file"), "x")),
+            new Mutation(
+                "missing",
+                "\"PG_VERSION\" is present in the manifest but not on disk",
+                d -> Files.delete(d.resolve("PG_VERSION"))),
+            new Mutation(
+                "size",
+                "\"PG_VERSION\" has size 4 on disk but size 3 in the manifest",
+                d -> Files.writeString(d.resolve("PG_VERSION"), "155\n")),
+            new Mutation(
+                "manifest",
+                "manifest checksum mismatch",
+                d -> {
+                  Path m = d.resolve("backup_manifest");
+                  Files.writeString(m, Files.readString(m).replace("\"Size\": 3,", "\"Size\": 4,"));
+                }),
+            new Mutation(
+                "wal",
+                null,
+                d -> {
+                  try (Stream<Path> wal = Files.list(d.resolve("pg_wal"))) {
+                    for (Path p :
+                        wal.filter(p -> p.getFileName().toString().matches("[0-9A-F]{24}"))
+                            .toList()) {
+                      Files.delete(p);
+                    }
+                  }
+                }));
     for (Mutation m : mutations) {
       Path dir = tmp.resolve(m.name());
       copyTree(good, dir);
@@ -185,10 +226,13 @@ class VerifyBackupIT {
       assertThat(ours.exitCode()).as(m.name() + ": " + ours.err()).isEqualTo(1);
       assertThat(theirs).as(m.name()).isEqualTo(1);
       if (m.ourFirstError() != null) {
-        assertThat(ours.firstErrorLine()).as(m.name())
+        assertThat(ours.firstErrorLine())
+            .as(m.name())
             .isEqualTo("jwalreceiver: error: " + m.ourFirstError());
       } else {
-        assertThat(ours.firstErrorLine()).as(m.name()).startsWith("jwalreceiver: error: ")
+        assertThat(ours.firstErrorLine())
+            .as(m.name())
+            .startsWith("jwalreceiver: error: ")
             .contains("WAL");
       }
       // Without the WAL check, pg_verifybackup and we still agree on the WAL mutation: both pass.

@@ -13,9 +13,9 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Runs external commands with a clean environment, a deadline and captured output. Used for
- * initdb and pg_ctl by {@link PgCtl} (so by the testkit's fixture and the command line's {@code
- * demo}), and through {@link #capture} by the testkit's runner of oracle programs.
+ * Runs external commands with a clean environment, a deadline and captured output. Used for initdb
+ * and pg_ctl by {@link PgCtl} (so by the testkit's fixture and the command line's {@code demo}),
+ * and through {@link #capture} by the testkit's runner of oracle programs.
  */
 public final class Commands {
 
@@ -85,9 +85,9 @@ public final class Commands {
   public record Captured(int exitCode, boolean killed, String stdout, String stderr) {}
 
   /**
-   * Runs a command with stdin from {@code /dev/null} and output into temporary files (never
-   * pipes, so a daemon left behind cannot keep us waiting for end of stream); kills it and its
-   * descendants at the deadline. Shared by {@link #run} and the testkit's {@code Tools.run}.
+   * Runs a command with stdin from {@code /dev/null} and output into temporary files (never pipes,
+   * so a daemon left behind cannot keep us waiting for end of stream); kills it and its descendants
+   * at the deadline. Shared by {@link #run} and the testkit's {@code Tools.run}.
    *
    * @param command the program and its arguments
    * @param workDir the working directory, or null for the current one
@@ -130,7 +130,10 @@ public final class Commands {
         killed = true;
       }
       int exit = process.isAlive() ? -1 : process.exitValue();
-      return new Captured(exit, killed, Files.readString(out, StandardCharsets.UTF_8),
+      return new Captured(
+          exit,
+          killed,
+          Files.readString(out, StandardCharsets.UTF_8),
           err == null ? "" : Files.readString(err, StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot run " + String.join(" ", command), e);

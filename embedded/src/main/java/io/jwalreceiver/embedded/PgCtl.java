@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code initdb} and {@code pg_ctl} of one PostgreSQL installation, run as the {@link ServerUser}:
  * the process plumbing under the testkit's {@code PostgresServer} and the command line's {@code
- * demo}.
- * Every method returns the command's {@link Commands.Result}; none throws on a failed command.
+ * demo}. Every method returns the command's {@link Commands.Result}; none throws on a failed
+ * command.
  */
 public final class PgCtl {
 
@@ -200,8 +200,8 @@ public final class PgCtl {
   }
 
   /**
-   * A TCP port that is free on {@code host} at the moment (another process may take it before
-   * the server binds it).
+   * A TCP port that is free on {@code host} at the moment (another process may take it before the
+   * server binds it).
    *
    * @param host the address to bind
    * @return the port

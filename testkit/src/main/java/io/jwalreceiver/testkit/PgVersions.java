@@ -52,7 +52,6 @@ public final class PgVersions {
    */
   public static final String ONLY_15 = "io.jwalreceiver.testkit.PgVersions#only15";
 
-
   private PgVersions() {}
 
   /**
@@ -84,8 +83,8 @@ public final class PgVersions {
   }
 
   /**
-   * PostgreSQL 15 when it is selected, otherwise nothing: the default version of the tests that
-   * run on one version only (its client tools serve as oracles).
+   * PostgreSQL 15 when it is selected, otherwise nothing: the default version of the tests that run
+   * on one version only (its client tools serve as oracles).
    *
    * @return {@code [15]} or an empty list
    */

@@ -18,10 +18,9 @@ import java.util.Map;
  * <p>Binaries come from {@link io.jwalreceiver.embedded.PgBinaries}. Each server gets its own
  * directory under one per-JVM base directory ({@code ${java.io.tmpdir}/jwalreceiver-it-<pid>/},
  * mode 0755): {@code data/} (the cluster, 0700), {@code sock/} (the Unix socket, 0700) and {@code
- * server.log}. When the JVM runs
- * as root, initdb, pg_ctl and postgres run as an unprivileged user ({@code postgres}, else a
- * created system user {@code jwalreceiver-pg}) and those directories belong to it; root can still
- * connect and read everything.
+ * server.log}. When the JVM runs as root, initdb, pg_ctl and postgres run as an unprivileged user
+ * ({@code postgres}, else a created system user {@code jwalreceiver-pg}) and those directories
+ * belong to it; root can still connect and read everything.
  *
  * <p>The server listens on {@value #HOST} on a free port. The database superuser is {@value
  * #SUPERUSER} (trusted). These roles exist, all with password {@value #PASSWORD}:
@@ -108,9 +107,7 @@ public final class PostgresServer extends ServerSql implements AutoCloseable {
 
   /** Every test role. */
   public static final List<String> TEST_ROLES =
-      List.of(
-          REPL_TRUST, REPL_MD5, REPL_SCRAM, REPL_PASSWORD, REPL_TLS, REPL_CERT, NOREPL, NOHBA);
-
+      List.of(REPL_TRUST, REPL_MD5, REPL_SCRAM, REPL_PASSWORD, REPL_TLS, REPL_CERT, NOREPL, NOHBA);
 
   /** Which certificate, if any, the server presents. */
   public enum Tls {
@@ -426,8 +423,8 @@ public final class PostgresServer extends ServerSql implements AutoCloseable {
   }
 
   /**
-   * A revocation list of the CA that signs the servers' certificates ({@link #caCertFile()}),
-   * valid for a day.
+   * A revocation list of the CA that signs the servers' certificates ({@link #caCertFile()}), valid
+   * for a day.
    *
    * @param revokeServerCertificate whether it revokes the certificate of {@link Tls#ON} servers
    * @return the CRL, PEM

@@ -19,8 +19,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.time.Duration;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -36,13 +36,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * A scripted PostgreSQL backend on a loopback socket: the one fake server of the tests. It speaks
  * enough of the replication protocol for our tools (SSLRequest declined, or accepted with a TLS
- * handshake when {@linkplain #ScriptedBackend(SSLContext) given a context}; GSSENCRequest declined; trust authentication, a PostgreSQL 15 {@code server_version}, IDENTIFY_SYSTEM, the SHOWs they ask) and
- * answers other commands with {@linkplain #on scripts}: the way to make a hostile server
+ * handshake when {@linkplain #ScriptedBackend(SSLContext) given a context}; GSSENCRequest declined;
+ * trust authentication, a PostgreSQL 15 {@code server_version}, IDENTIFY_SYSTEM, the SHOWs they
+ * ask) and answers other commands with {@linkplain #on scripts}: the way to make a hostile server
  * reproducible. {@link BaseBackupWriter} writes the PostgreSQL 15+ shape of BASE_BACKUP's answer
  * (result sets, one COPY OUT of typed CopyData, end position). One connection at a time; a script
- * may simply keep writing until the client goes away. It records the command of every query and
- * the type of every message the client sends. Byte-level: it depends on nothing of the library
- * under test.
+ * may simply keep writing until the client goes away. It records the command of every query and the
+ * type of every message the client sends. Byte-level: it depends on nothing of the library under
+ * test.
  *
  * <pre>{@code
  * try (ScriptedBackend server = new ScriptedBackend()
@@ -114,8 +115,8 @@ public final class ScriptedBackend implements AutoCloseable {
   }
 
   /**
-   * Answers commands that start with {@code prefix} with {@code script} (the first matching
-   * prefix, in the order they were added, wins over the built-in answers).
+   * Answers commands that start with {@code prefix} with {@code script} (the first matching prefix,
+   * in the order they were added, wins over the built-in answers).
    *
    * @param prefix the start of the command text
    * @param script the answer
@@ -244,8 +245,9 @@ public final class ScriptedBackend implements AutoCloseable {
       if (request == SSL_REQUEST && context != null) {
         out.write('S');
         out.flush();
-        SSLSocket t = (SSLSocket) context.getSocketFactory()
-            .createSocket(plain, null, plain.getPort(), false);
+        SSLSocket t =
+            (SSLSocket)
+                context.getSocketFactory().createSocket(plain, null, plain.getPort(), false);
         t.setUseClientMode(false);
         t.startHandshake();
         handshaken = true;
@@ -263,9 +265,13 @@ public final class ScriptedBackend implements AutoCloseable {
     if (startupScript != null) {
       startupScript.answer("", out);
     } else {
-      out.write(concat(frame('R', int32(0)), parameterStatus("server_version", "15.13"),
-          parameterStatus("integer_datetimes", "on"), frame('K', concat(int32(4242), int32(7))),
-          readyForQuery()));
+      out.write(
+          concat(
+              frame('R', int32(0)),
+              parameterStatus("server_version", "15.13"),
+              parameterStatus("integer_datetimes", "on"),
+              frame('K', concat(int32(4242), int32(7))),
+              readyForQuery()));
     }
     out.flush();
     // Until the client hangs up (end of stream) or says Terminate.
@@ -310,8 +316,11 @@ public final class ScriptedBackend implements AutoCloseable {
       }
     }
     if (command.startsWith("IDENTIFY_SYSTEM")) {
-      out.write(result(List.of("systemid", "timeline", "xlogpos", "dbname"),
-          Arrays.asList("7000000000000000001", timeline, "0/3000000", null), "IDENTIFY_SYSTEM"));
+      out.write(
+          result(
+              List.of("systemid", "timeline", "xlogpos", "dbname"),
+              Arrays.asList("7000000000000000001", timeline, "0/3000000", null),
+              "IDENTIFY_SYSTEM"));
     } else if (command.startsWith("SHOW wal_segment_size")) {
       out.write(result(List.of("wal_segment_size"), List.of("16MB"), "SHOW"));
     } else if (command.startsWith("SHOW wal_sender_timeout")) {
@@ -353,8 +362,7 @@ public final class ScriptedBackend implements AutoCloseable {
      * @throws IOException if the client is gone
      */
     public BaseBackupWriter begin() throws IOException {
-      out.write(resultSet(List.of("recptr", "tli"), List.of(List.of("0/3000028", "1")),
-          "SELECT"));
+      out.write(resultSet(List.of("recptr", "tli"), List.of(List.of("0/3000028", "1")), "SELECT"));
       List<List<@Nullable String>> base = new ArrayList<>();
       base.add(Arrays.asList(null, null, null));
       out.write(resultSet(List.of("spcoid", "spclocation", "size"), base, "SELECT"));
@@ -420,8 +428,7 @@ public final class ScriptedBackend implements AutoCloseable {
      */
     public void end() throws IOException {
       out.write(frame('c', new byte[0]));
-      out.write(resultSet(List.of("recptr", "tli"), List.of(List.of("0/3000100", "1")),
-          "SELECT"));
+      out.write(resultSet(List.of("recptr", "tli"), List.of(List.of("0/3000100", "1")), "SELECT"));
       out.write(frame('C', cstring("BASE_BACKUP")));
       out.write(readyForQuery());
     }

@@ -118,9 +118,9 @@ final class ServerConfiguration {
   }
 
   /**
-   * Writes the server certificate and key (and the client CA) of a TLS mode into a data
-   * directory, and the {@code ssl*} settings naming them into {@code instanceSettings}; nothing
-   * for {@link Tls#OFF}.
+   * Writes the server certificate and key (and the client CA) of a TLS mode into a data directory,
+   * and the {@code ssl*} settings naming them into {@code instanceSettings}; nothing for {@link
+   * Tls#OFF}.
    */
   static void writeTlsFiles(Tls tls, Path dataDir, Map<String, String> instanceSettings) {
     if (tls == Tls.OFF) {

@@ -53,6 +53,7 @@ abstract class ServerProcess {
 
   /** Whether this is a JVM-wide {@code PostgresServer.shared} server, which tests must not stop. */
   volatile boolean shared;
+
   private final ReentrantLock lifecycle = new ReentrantLock();
   private volatile int port;
 

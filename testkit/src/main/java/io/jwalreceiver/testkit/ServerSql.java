@@ -15,10 +15,10 @@ import java.util.Properties;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The SQL side of a {@link PostgresServer}, over JDBC as the superuser: statements and queries,
- * WAL generation and switching, and the waits and actions of replication tests (a standby
- * streaming, replay reaching an LSN, promotion). The public methods here are part of {@link
- * PostgresServer}'s API.
+ * The SQL side of a {@link PostgresServer}, over JDBC as the superuser: statements and queries, WAL
+ * generation and switching, and the waits and actions of replication tests (a standby streaming,
+ * replay reaching an LSN, promotion). The public methods here are part of {@link PostgresServer}'s
+ * API.
  */
 abstract class ServerSql extends ServerProcess {
 

@@ -46,8 +46,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Test certificates made with BouncyCastle: one self-signed CA per JVM and server certificates it
  * signs, a second CA for client certificates (the servers' {@code ssl_ca_file}) and the client
- * certificates it signs, and revocation lists of the server CA (RSA 2048, SHA256withRSA),
- * generated once each and kept for the JVM's lifetime.
+ * certificates it signs, and revocation lists of the server CA (RSA 2048, SHA256withRSA), generated
+ * once each and kept for the JVM's lifetime.
  */
 final class TestCertificates {
 

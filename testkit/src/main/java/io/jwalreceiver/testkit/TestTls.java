@@ -27,20 +27,24 @@ public final class TestTls {
   public static SSLContext serverContext() {
     TestCertificates.Pem pem = TestCertificates.server(false);
     try {
-      Certificate cert = CertificateFactory.getInstance("X.509")
-          .generateCertificate(
-              new ByteArrayInputStream(pem.certificate().getBytes(StandardCharsets.US_ASCII)));
-      String body = pem.privateKey()
-          .replace("-----BEGIN PRIVATE KEY-----", "")
-          .replace("-----END PRIVATE KEY-----", "")
-          .replaceAll("\\s", "");
-      PrivateKey key = KeyFactory.getInstance("RSA")
-          .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(body)));
+      Certificate cert =
+          CertificateFactory.getInstance("X.509")
+              .generateCertificate(
+                  new ByteArrayInputStream(pem.certificate().getBytes(StandardCharsets.US_ASCII)));
+      String body =
+          pem.privateKey()
+              .replace("-----BEGIN PRIVATE KEY-----", "")
+              .replace("-----END PRIVATE KEY-----", "")
+              .replaceAll("\\s", "");
+      PrivateKey key =
+          KeyFactory.getInstance("RSA")
+              .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(body)));
       char[] none = new char[0];
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
       store.setKeyEntry("server", key, none, new Certificate[] {cert});
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(store, none);
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(kmf.getKeyManagers(), null, null);

@@ -10,14 +10,13 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Runs the programs tests use as oracles ({@code tar}, {@code gzip -t}, {@code pg_waldump},
- * {@code pg_receivewal} ...) with a deadline, stdout and stderr kept apart.
+ * Runs the programs tests use as oracles ({@code tar}, {@code gzip -t}, {@code pg_waldump}, {@code
+ * pg_receivewal} ...) with a deadline, stdout and stderr kept apart.
  *
- * <p>Unlike {@link Commands#run}, which prepares initdb and pg_ctl (interleaved output, no
- * {@code PG*} variables, C locale, a result at the deadline), the environment is inherited as it
- * is and a run that outlives its deadline fails the test. Both share one way of running a process
- * (stdin from {@code /dev/null}, output through temporary files, the process tree killed at the
- * deadline).
+ * <p>Unlike {@link Commands#run}, which prepares initdb and pg_ctl (interleaved output, no {@code
+ * PG*} variables, C locale, a result at the deadline), the environment is inherited as it is and a
+ * run that outlives its deadline fails the test. Both share one way of running a process (stdin
+ * from {@code /dev/null}, output through temporary files, the process tree killed at the deadline).
  */
 public final class Tools {
 
@@ -80,8 +79,14 @@ public final class Tools {
   public static Result run(Duration timeout, List<String> command) {
     Commands.Captured c = Commands.capture(command, null, false, false, timeout);
     if (c.killed()) {
-      throw new AssertionError("timed out after " + timeout.toSeconds() + " s: " + command + "\n"
-          + c.stdout() + c.stderr());
+      throw new AssertionError(
+          "timed out after "
+              + timeout.toSeconds()
+              + " s: "
+              + command
+              + "\n"
+              + c.stdout()
+              + c.stderr());
     }
     return new Result(List.copyOf(command), c.exitCode(), c.stdout(), c.stderr());
   }

@@ -7,8 +7,8 @@ import java.util.function.Supplier;
 
 /**
  * Waiting in tests: sleeping, polling for a condition with a deadline, joining a thread. An
- * interrupt fails the test (an {@link AssertionError}, the interrupt flag kept) rather than being
- * a checked exception every caller must declare.
+ * interrupt fails the test (an {@link AssertionError}, the interrupt flag kept) rather than being a
+ * checked exception every caller must declare.
  */
 public final class Waits {
 
@@ -49,8 +49,8 @@ public final class Waits {
    *
    * @param timeout how long to wait at most
    * @param condition checked every few milliseconds
-   * @param what what is awaited, for the failure message; asked only on failure, so it can
-   *     describe the state at that moment
+   * @param what what is awaited, for the failure message; asked only on failure, so it can describe
+   *     the state at that moment
    * @throws AssertionError when the condition does not hold in time
    */
   public static void await(Duration timeout, BooleanSupplier condition, Supplier<String> what) {
@@ -65,8 +65,8 @@ public final class Waits {
   }
 
   /**
-   * Waits for a thread to end, at most {@code timeout}; whether it did is for the caller to
-   * check ({@link Thread#isAlive()}).
+   * Waits for a thread to end, at most {@code timeout}; whether it did is for the caller to check
+   * ({@link Thread#isAlive()}).
    *
    * @param thread the thread
    * @param timeout how long to wait at most

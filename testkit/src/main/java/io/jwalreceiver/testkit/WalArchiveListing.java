@@ -11,15 +11,14 @@ import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
 
 /**
- * The files of a WAL archive directory (what {@code pg_receivewal} or our receiver writes),
- * sorted by kind; each list in name order.
+ * The files of a WAL archive directory (what {@code pg_receivewal} or our receiver writes), sorted
+ * by kind; each list in name order.
  *
  * @param complete plain segment files: 24 upper-case hex digits
  * @param partials the same followed by {@code .partial}
  * @param others every other name (compressed segments, history files, temporary files ...)
  */
-public record WalArchiveListing(
-    List<String> complete, List<String> partials, List<String> others) {
+public record WalArchiveListing(List<String> complete, List<String> partials, List<String> others) {
 
   /**
    * Lists a directory (not recursively).
@@ -33,15 +32,19 @@ public record WalArchiveListing(
     List<String> partials = new ArrayList<>();
     List<String> others = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
-      files.map(p -> p.getFileName().toString()).sorted().forEach(n -> {
-        if (n.matches("[0-9A-F]{24}")) {
-          complete.add(n);
-        } else if (n.matches("[0-9A-F]{24}\\.partial")) {
-          partials.add(n);
-        } else {
-          others.add(n);
-        }
-      });
+      files
+          .map(p -> p.getFileName().toString())
+          .sorted()
+          .forEach(
+              n -> {
+                if (n.matches("[0-9A-F]{24}")) {
+                  complete.add(n);
+                } else if (n.matches("[0-9A-F]{24}\\.partial")) {
+                  partials.add(n);
+                } else {
+                  others.add(n);
+                }
+              });
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -49,8 +52,8 @@ public record WalArchiveListing(
   }
 
   /**
-   * Checks that, on one timeline, the complete segments and the partials have no holes between
-   * them and that the last partial comes after the last complete segment.
+   * Checks that, on one timeline, the complete segments and the partials have no holes between them
+   * and that the last partial comes after the last complete segment.
    *
    * @param segmentNumber the segment number of a 24-digit segment name (the product's own name
    *     parser, for the server's segment size)
@@ -64,8 +67,15 @@ public record WalArchiveListing(
       long a = segmentNumber.applyAsLong(all.get(i - 1));
       long b = segmentNumber.applyAsLong(all.get(i));
       if (b != a + 1) {
-        throw new AssertionError("[segment after " + all.get(i - 1) + " in " + all + "] expected "
-            + (a + 1) + " but was " + b);
+        throw new AssertionError(
+            "[segment after "
+                + all.get(i - 1)
+                + " in "
+                + all
+                + "] expected "
+                + (a + 1)
+                + " but was "
+                + b);
       }
     }
     if (!partials.isEmpty() && !complete.isEmpty()) {
@@ -73,8 +83,12 @@ public record WalArchiveListing(
       String lastComplete = complete.get(complete.size() - 1);
       if (lastPartial.compareTo(lastComplete) <= 0) {
         throw new AssertionError(
-            "partial " + lastPartial + ".partial is not after the last complete segment "
-                + lastComplete + " in " + this);
+            "partial "
+                + lastPartial
+                + ".partial is not after the last complete segment "
+                + lastComplete
+                + " in "
+                + this);
       }
     }
   }

@@ -7,8 +7,8 @@
  *       generation, TLS, test roles; {@code shared(major)} for a JVM-wide server per version (its
  *       process side, SQL helpers, creation, configuration files and directories live in
  *       package-private classes beside it);
- *   <li>{@link io.jwalreceiver.testkit.PgVersions}: the versions selected by {@code
- *       -Dpg.versions} / {@code -Dpg.bin}, for {@code @MethodSource}, and version assumptions;
+ *   <li>{@link io.jwalreceiver.testkit.PgVersions}: the versions selected by {@code -Dpg.versions}
+ *       / {@code -Dpg.bin}, for {@code @MethodSource}, and version assumptions;
  *   <li>the process plumbing (binaries, initdb/pg_ctl as an unprivileged user when root, commands,
  *       file trees) is the {@code embedded} module's {@link io.jwalreceiver.embedded}, which the
  *       command line's {@code jwalreceiver demo} uses too;
@@ -19,8 +19,8 @@
  *   <li>{@link io.jwalreceiver.testkit.GoldenFiles}: golden byte files under {@code /golden/} and
  *       hex-written bytes;
  *   <li>{@link io.jwalreceiver.testkit.Tools}, {@link io.jwalreceiver.testkit.Waits}, {@link
- *       io.jwalreceiver.testkit.WalArchiveListing}: running oracle programs, waiting, listing a
- *       WAL archive directory.
+ *       io.jwalreceiver.testkit.WalArchiveListing}: running oracle programs, waiting, listing a WAL
+ *       archive directory.
  * </ul>
  */
 @NullMarked

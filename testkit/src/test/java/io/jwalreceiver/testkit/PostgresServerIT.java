@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.testkit;
 
-import io.jwalreceiver.testkit.PgVersions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

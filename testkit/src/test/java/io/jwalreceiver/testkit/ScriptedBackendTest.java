@@ -83,12 +83,15 @@ class ScriptedBackendTest {
 
   @Test
   void scriptsAnswerByPrefixAndByMessageTypeAndEverythingIsRecorded() throws Exception {
-    try (ScriptedBackend server = new ScriptedBackend()
-            .onStartup((command, out) -> out.write(frame('R', int32(3))))
-            .onMessage('p', (command, out) -> out.write(concat(frame('R', int32(0)),
-                BackendBytes.readyForQuery())))
-            .on("SHOW x", (command, out) -> out.write(BackendBytes.error("0A000", command)))
-            .start();
+    try (ScriptedBackend server =
+            new ScriptedBackend()
+                .onStartup((command, out) -> out.write(frame('R', int32(3))))
+                .onMessage(
+                    'p',
+                    (command, out) ->
+                        out.write(concat(frame('R', int32(0)), BackendBytes.readyForQuery())))
+                .on("SHOW x", (command, out) -> out.write(BackendBytes.error("0A000", command)))
+                .start();
         Client c = new Client(server)) {
       c.startup();
       assertThat((char) c.in.readUnsignedByte()).isEqualTo('R');
@@ -113,7 +116,14 @@ class ScriptedBackendTest {
     byte[] bytes = BackendBytes.result(List.of("a", "b"), java.util.Arrays.asList("x", null), "T");
     String text = new String(bytes, StandardCharsets.ISO_8859_1);
     // The DataRow: 2 columns, "x" with length 1, then NULL as length -1.
-    assertThat(text).contains(new String(concat(BackendBytes.int16(2), int32(1), "x".getBytes(
-        StandardCharsets.US_ASCII), int32(-1)), StandardCharsets.ISO_8859_1));
+    assertThat(text)
+        .contains(
+            new String(
+                concat(
+                    BackendBytes.int16(2),
+                    int32(1),
+                    "x".getBytes(StandardCharsets.US_ASCII),
+                    int32(-1)),
+                StandardCharsets.ISO_8859_1));
   }
 }

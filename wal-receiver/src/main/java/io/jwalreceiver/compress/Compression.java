@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.compress;
 
-import org.jspecify.annotations.Nullable;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How segment files are compressed: an algorithm and its settings, parsed from the {@code
@@ -80,8 +80,8 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
    * @param level the level
    * @param workers zstd worker threads
    * @param longDistance zstd long-distance matching
-   * @throws PgException 22023 with the tools' message when the level is out of range, or workers
-   *     or long-distance mode are set for another algorithm than zstd
+   * @throws PgException 22023 with the tools' message when the level is out of range, or workers or
+   *     long-distance mode are set for another algorithm than zstd
    */
   public Compression {
     Objects.requireNonNull(algorithm, "algorithm");
@@ -119,8 +119,8 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
 
   /**
    * Parses a {@code -Z/--compress} value the way the PostgreSQL 15+ tools do: a bare integer is a
-   * gzip level (0 = none); otherwise {@code METHOD[:DETAIL]} where DETAIL is an integer level or
-   * a comma-separated list of {@code level=N}, {@code workers=N} and {@code long[=BOOL]}.
+   * gzip level (0 = none); otherwise {@code METHOD[:DETAIL]} where DETAIL is an integer level or a
+   * comma-separated list of {@code level=N}, {@code workers=N} and {@code long[=BOOL]}.
    *
    * @param option the option value
    * @return the settings
@@ -154,9 +154,9 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
   }
 
   /**
-   * A {@code -Z} value split into its algorithm name and detail, unvalidated: what
-   * pg_basebackup 15+ passes through to the server for {@code server-} compression
-   * ({@code parse_compress_options}).
+   * A {@code -Z} value split into its algorithm name and detail, unvalidated: what pg_basebackup
+   * 15+ passes through to the server for {@code server-} compression ({@code
+   * parse_compress_options}).
    *
    * @param algorithm the algorithm name as written ({@code gzip}, {@code extrasquishy}, …)
    * @param detail the text after the first colon, the whole option for a bare integer, or null
@@ -165,8 +165,8 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
 
   /**
    * Splits a {@code -Z/--compress} value as PostgreSQL's {@code parse_compress_options} does,
-   * without validating either part: a bare integer is {@code gzip} (or {@code none} for 0) with
-   * the integer as the detail; otherwise {@code METHOD[:DETAIL]}.
+   * without validating either part: a bare integer is {@code gzip} (or {@code none} for 0) with the
+   * integer as the detail; otherwise {@code METHOD[:DETAIL]}.
    *
    * @param option the option value (without any {@code client-}/{@code server-} prefix)
    * @return the algorithm name and detail
@@ -254,8 +254,7 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
     switch (algorithm) {
       case NONE:
         if (level != 0) {
-          throw invalidSpec(
-              "compression algorithm \"none\" does not accept a compression level");
+          throw invalidSpec("compression algorithm \"none\" does not accept a compression level");
         }
         max = 1;
         break;
@@ -388,8 +387,8 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
   }
 
   /**
-   * zstd's level range ({@code ZSTD_minCLevel()}, {@code ZSTD_maxCLevel()}), fixed by the
-   * library's format: negative levels are the "fast" strategies.
+   * zstd's level range ({@code ZSTD_minCLevel()}, {@code ZSTD_maxCLevel()}), fixed by the library's
+   * format: negative levels are the "fast" strategies.
    */
   private static final class ZstdLevels {
     static final int MIN = -(1 << 17);
@@ -400,8 +399,8 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
 
   /**
    * C's {@code strtol(s, &end, 10)} as the tools use it: leading white space, an optional sign,
-   * decimal digits; {@code end} is 0 when no digits were found. Overflow saturates, then the
-   * value is narrowed to {@code int} as the tools' {@code int} variables narrow it.
+   * decimal digits; {@code end} is 0 when no digits were found. Overflow saturates, then the value
+   * is narrowed to {@code int} as the tools' {@code int} variables narrow it.
    */
   private record Strtol(int value, int end) {
     static Strtol parse(String s) {

@@ -20,10 +20,10 @@ import net.jpountz.lz4.LZ4FrameOutputStream;
 import net.jpountz.xxhash.XXHashFactory;
 
 /**
- * Compresses one segment's WAL into its file, appending from offset 0: the streaming counterpart
- * of {@link SegmentFile}'s positional writes. One thread uses an encoder at a time; the sink hands
- * it from the receive thread ({@link #write}, {@link #flush}) to the flusher ({@link #finish})
- * through its lock.
+ * Compresses one segment's WAL into its file, appending from offset 0: the streaming counterpart of
+ * {@link SegmentFile}'s positional writes. One thread uses an encoder at a time; the sink hands it
+ * from the receive thread ({@link #write}, {@link #flush}) to the flusher ({@link #finish}) through
+ * its lock.
  *
  * <p>Durability: after {@link #flush} every byte given to {@link #write} is in the file (a
  * gzip/zlib sync flush, an ended LZ4 block, a zstd flush), so that the next {@code force} covers
@@ -48,6 +48,7 @@ public abstract class SegmentEncoder {
   static final int CHUNK = 128 * 1024;
 
   private final Output output;
+
   /** Compressed bytes written so far: where the next one goes. */
   private long position;
 
@@ -62,13 +63,16 @@ public abstract class SegmentEncoder {
    *
    * @throws IOException when the stream header cannot be written
    */
-  public static SegmentEncoder open(Compression compression, FileChannel channel) throws IOException {
-    return open(compression, (buffer, at) -> {
-      long p = at;
-      while (buffer.hasRemaining()) {
-        p += channel.write(buffer, p);
-      }
-    });
+  public static SegmentEncoder open(Compression compression, FileChannel channel)
+      throws IOException {
+    return open(
+        compression,
+        (buffer, at) -> {
+          long p = at;
+          while (buffer.hasRemaining()) {
+            p += channel.write(buffer, p);
+          }
+        });
   }
 
   /**
@@ -91,8 +95,8 @@ public abstract class SegmentEncoder {
   }
 
   /**
-   * Fails early, before anything is written, when the algorithm's native library cannot be
-   * loaded on this platform (zstd has no pure-Java fallback; lz4-java falls back to Java).
+   * Fails early, before anything is written, when the algorithm's native library cannot be loaded
+   * on this platform (zstd has no pure-Java fallback; lz4-java falls back to Java).
    *
    * @throws PgException 0A000 {@code this build does not support compression with ZSTD}
    */
@@ -151,8 +155,8 @@ public abstract class SegmentEncoder {
 
   /**
    * gzip (RFC 1952) around a raw deflate stream, written with the JDK's {@link Deflater} straight
-   * from and into byte buffers: header, deflate data, then CRC-32 and ISIZE (the uncompressed
-   * size mod 2^32, which {@link io.jwalreceiver.wal.ResumePoint} reads back).
+   * from and into byte buffers: header, deflate data, then CRC-32 and ISIZE (the uncompressed size
+   * mod 2^32, which {@link io.jwalreceiver.wal.ResumePoint} reads back).
    */
   static final class Gzip extends SegmentEncoder {
     /** ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=255 (unknown). */
@@ -222,14 +226,15 @@ public abstract class SegmentEncoder {
   }
 
   /**
-   * The LZ4 frame format through lz4-java's {@link LZ4FrameOutputStream}: 64 KiB independent
-   * blocks (LZ4F's default block size) and a content checksum. Level 0 to 2 use the fast
-   * compressor, 3 to 12 LZ4HC at that level, as {@code LZ4F_compressBegin} maps them.
+   * The LZ4 frame format through lz4-java's {@link LZ4FrameOutputStream}: 64 KiB independent blocks
+   * (LZ4F's default block size) and a content checksum. Level 0 to 2 use the fast compressor, 3 to
+   * 12 LZ4HC at that level, as {@code LZ4F_compressBegin} maps them.
    */
   static final class Lz4 extends SegmentEncoder {
     private static final int LZ4HC_MIN_LEVEL = 3;
 
     private final LZ4FrameOutputStream frame;
+
     /** Non-heap input is copied through this; lz4-java's frame stream takes arrays only. */
     private final byte[] staging = new byte[CHUNK];
 
@@ -300,6 +305,7 @@ public abstract class SegmentEncoder {
   static final class Zstandard extends SegmentEncoder {
     private final ZstdCompressCtx context;
     private final ByteBuffer out = ByteBuffer.allocateDirect(CHUNK);
+
     /** Heap input is copied through this: the direct-buffer API takes direct buffers only. */
     private final ByteBuffer staging = ByteBuffer.allocateDirect(CHUNK);
 

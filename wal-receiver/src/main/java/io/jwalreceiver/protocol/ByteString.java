@@ -6,8 +6,8 @@ import java.util.Arrays;
 
 /**
  * An immutable run of bytes for message records that carry opaque or secret data (SASL messages):
- * copied on the way in and on the way out, compared by content, and shown by its length only, so
- * a record's {@code toString} never prints a nonce, a proof or a key.
+ * copied on the way in and on the way out, compared by content, and shown by its length only, so a
+ * record's {@code toString} never prints a nonce, a proof or a key.
  */
 public final class ByteString {
 

@@ -24,6 +24,7 @@ public final class MessageReader {
 
   private static final int HEADER = 5;
   private static final int INITIAL_CAPACITY = 64 * 1024;
+
   /**
    * The largest frame limit: header plus body must stay at most 1 GiB (the server builds every
    * message in a buffer capped at 1 GB), so size arithmetic and buffer doubling cannot overflow.
@@ -41,18 +42,22 @@ public final class MessageReader {
   private final Transport transport;
   private final int frameLimit;
   private ByteBuffer buf;
+
   /** Start of unconsumed bytes in {@link #buf}; the buffer's position marks their end. */
   private int start;
 
   private byte type;
   private @Nullable ByteBuffer body;
+
   /**
-   * The one view object handed out as {@link #body()}, re-pointed at each frame so reading a
-   * frame allocates nothing; replaced only when {@link #buf} grows.
+   * The one view object handed out as {@link #body()}, re-pointed at each frame so reading a frame
+   * allocates nothing; replaced only when {@link #buf} grows.
    */
   private ByteBuffer view;
+
   /** Offset in {@link #buf} just past the current frame. */
   private int bodyEnd;
+
   private long framesRead;
 
   /**
@@ -65,8 +70,8 @@ public final class MessageReader {
 
   /**
    * @param initialCapacity the buffer's starting size; a buffer many frames long keeps the
-   *     compaction copies (moving a partly received frame to the front) rare on a WAL stream of
-   *     128 KiB messages
+   *     compaction copies (moving a partly received frame to the front) rare on a WAL stream of 128
+   *     KiB messages
    */
   public MessageReader(Transport transport, int frameLimit, int initialCapacity) {
     if (frameLimit < 0 || frameLimit > MAX_FRAME_LIMIT) {
@@ -108,20 +113,30 @@ public final class MessageReader {
         int len = buf.getInt(start + 1);
         if (len < 4) {
           throw Wire.violation(
-              "invalid message length " + len + " for message type " + Wire.typeName(buf.get(start)));
+              "invalid message length "
+                  + len
+                  + " for message type "
+                  + Wire.typeName(buf.get(start)));
         }
         int bodyLen = len - 4;
         if (len > SHORT_MESSAGE_LIMIT && !mayBeLong(buf.get(start))) {
           // libpq's rule and words: only these types can be long; a longer one means the
           // stream is out of step (or hostile).
-          throw new PgException(SqlState.PROTOCOL_VIOLATION,
+          throw new PgException(
+              SqlState.PROTOCOL_VIOLATION,
               "lost synchronization with server: got message type \""
-              + (char) (buf.get(start) & 0xff) + "\", length " + len);
+                  + (char) (buf.get(start) & 0xff)
+                  + "\", length "
+                  + len);
         }
         if (bodyLen > frameLimit) {
           throw Wire.violation(
-              "message of type " + Wire.typeName(buf.get(start)) + " is " + bodyLen
-                  + " bytes, more than the limit of " + frameLimit);
+              "message of type "
+                  + Wire.typeName(buf.get(start))
+                  + " is "
+                  + bodyLen
+                  + " bytes, more than the limit of "
+                  + frameLimit);
         }
         if (available >= HEADER + bodyLen) {
           type = buf.get(start);
@@ -173,7 +188,9 @@ public final class MessageReader {
    * without a copy through the Java heap.
    */
   private ByteBuffer allocate(int capacity) {
-    return transport.directBuffers() ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
+    return transport.directBuffers()
+        ? ByteBuffer.allocateDirect(capacity)
+        : ByteBuffer.allocate(capacity);
   }
 
   /** The type byte of the current frame. */
@@ -183,8 +200,8 @@ public final class MessageReader {
 
   /**
    * The body of the current frame: from its position (the first body byte, not necessarily 0) to
-   * its limit. The same object is returned for every frame. Borrowed: valid until the next
-   * call to {@link #next}.
+   * its limit. The same object is returned for every frame. Borrowed: valid until the next call to
+   * {@link #next}.
    */
   public ByteBuffer body() {
     if (body == null) {

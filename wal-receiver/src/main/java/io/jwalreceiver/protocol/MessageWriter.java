@@ -5,9 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Encodes frontend messages into one reusable buffer and writes them to a {@link Transport}.
- * Each message writes its type byte (if it has one), a length placeholder and its body; the
- * writer back-patches the length.
+ * Encodes frontend messages into one reusable buffer and writes them to a {@link Transport}. Each
+ * message writes its type byte (if it has one), a length placeholder and its body; the writer
+ * back-patches the length.
  */
 public final class MessageWriter {
 

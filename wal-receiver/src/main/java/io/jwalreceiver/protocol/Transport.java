@@ -4,23 +4,22 @@ package io.jwalreceiver.protocol;
 import java.nio.ByteBuffer;
 
 /**
- * The byte pipe under the codec. Implementations (TCP, TLS, Unix socket) live in the session
- * layer; the codec only needs these calls. All failures are raised as {@code PgException}.
+ * The byte pipe under the codec. Implementations (TCP, TLS, Unix socket) live in the session layer;
+ * the codec only needs these calls. All failures are raised as {@code PgException}.
  */
 public interface Transport extends AutoCloseable {
 
   /**
-   * Whether {@link #read} takes direct buffers (channel-based transports); stream-based ones
-   * (TLS) need heap buffers.
+   * Whether {@link #read} takes direct buffers (channel-based transports); stream-based ones (TLS)
+   * need heap buffers.
    */
   default boolean directBuffers() {
     return false;
   }
 
   /**
-   * Reads at least one byte into {@code dst} (a direct buffer when {@link #directBuffers()}, else
-   * a heap buffer), waiting at most {@code timeoutMillis}
-   * (0 = forever).
+   * Reads at least one byte into {@code dst} (a direct buffer when {@link #directBuffers()}, else a
+   * heap buffer), waiting at most {@code timeoutMillis} (0 = forever).
    *
    * @return the number of bytes read, 0 when the timeout passed with nothing to read
    * @throws io.jwalreceiver.PgException 08006 at end of stream or on an I/O failure

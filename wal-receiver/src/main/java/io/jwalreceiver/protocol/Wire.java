@@ -7,8 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reading primitives shared by the decoders: NUL-terminated strings and bounds checks that
- * fail with SQLSTATE 08P01 rather than with a runtime exception from {@link ByteBuffer}.
+ * Reading primitives shared by the decoders: NUL-terminated strings and bounds checks that fail
+ * with SQLSTATE 08P01 rather than with a runtime exception from {@link ByteBuffer}.
  */
 public final class Wire {
 

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-/** Framing of the PostgreSQL wire protocol over a transport: one reusable frame reader and writer, no sockets. */
+/**
+ * Framing of the PostgreSQL wire protocol over a transport: one reusable frame reader and writer,
+ * no sockets.
+ */
 @NullMarked
 package io.jwalreceiver.protocol;
 

@@ -14,12 +14,12 @@ import io.jwalreceiver.protocol.backend.BackendMessage.AuthenticationSaslFinal;
 import io.jwalreceiver.protocol.backend.BackendMessage.AuthenticationUnsupported;
 import io.jwalreceiver.protocol.frontend.FrontendMessage;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -31,11 +31,11 @@ import org.jspecify.annotations.Nullable;
  * the connection must not go on. One instance per connection attempt.
  *
  * <p>Its decisions are libpq 18's (fe-auth.c, fe-auth-scram.c): every request is first checked
- * against require_auth and channel_binding, so that nothing, not even a password hash, is sent to
- * a server asking for a method the user ruled out; AuthenticationOk is accepted only once those
- * rules are met, which for channel_binding=require means a SCRAM-SHA-256-PLUS exchange whose
- * server signature was verified. Error texts are libpq's, without the
- * {@code connection to server … failed:} prefix, which the caller adds.
+ * against require_auth and channel_binding, so that nothing, not even a password hash, is sent to a
+ * server asking for a method the user ruled out; AuthenticationOk is accepted only once those rules
+ * are met, which for channel_binding=require means a SCRAM-SHA-256-PLUS exchange whose server
+ * signature was verified. Error texts are libpq's, without the {@code connection to server …
+ * failed:} prefix, which the caller adds.
  */
 final class Authenticator {
 
@@ -106,17 +106,19 @@ final class Authenticator {
       case RequireAuth.AUTH_OK:
         authenticated = true;
         return List.of();
-      case RequireAuth.AUTH_PASSWORD: {
-        String p = password();
-        clientFinishedAuth = true;
-        return List.of(new FrontendMessage.PasswordMessage(p));
-      }
-      case RequireAuth.AUTH_MD5: {
-        String p = password();
-        clientFinishedAuth = true;
-        byte[] salt = ((AuthenticationMd5Password) request).salt().toArray();
-        return List.of(new FrontendMessage.PasswordMessage(md5Hash(p, cfg.user(), salt)));
-      }
+      case RequireAuth.AUTH_PASSWORD:
+        {
+          String p = password();
+          clientFinishedAuth = true;
+          return List.of(new FrontendMessage.PasswordMessage(p));
+        }
+      case RequireAuth.AUTH_MD5:
+        {
+          String p = password();
+          clientFinishedAuth = true;
+          byte[] salt = ((AuthenticationMd5Password) request).salt().toArray();
+          return List.of(new FrontendMessage.PasswordMessage(md5Hash(p, cfg.user(), salt)));
+        }
       case RequireAuth.AUTH_SASL:
         return List.of(saslStart(((AuthenticationSasl) request).mechanisms()));
       case RequireAuth.AUTH_SASL_CONT:
@@ -129,13 +131,14 @@ final class Authenticator {
   }
 
   /** The protocol's code of each decoded request type. */
-  private static final Map<Class<?>, Integer> CODES = Map.of(
-      AuthenticationOk.class, RequireAuth.AUTH_OK,
-      AuthenticationCleartextPassword.class, RequireAuth.AUTH_PASSWORD,
-      AuthenticationMd5Password.class, RequireAuth.AUTH_MD5,
-      AuthenticationSasl.class, RequireAuth.AUTH_SASL,
-      AuthenticationSaslContinue.class, RequireAuth.AUTH_SASL_CONT,
-      AuthenticationSaslFinal.class, RequireAuth.AUTH_SASL_FIN);
+  private static final Map<Class<?>, Integer> CODES =
+      Map.of(
+          AuthenticationOk.class, RequireAuth.AUTH_OK,
+          AuthenticationCleartextPassword.class, RequireAuth.AUTH_PASSWORD,
+          AuthenticationMd5Password.class, RequireAuth.AUTH_MD5,
+          AuthenticationSasl.class, RequireAuth.AUTH_SASL,
+          AuthenticationSaslContinue.class, RequireAuth.AUTH_SASL_CONT,
+          AuthenticationSaslFinal.class, RequireAuth.AUTH_SASL_FIN);
 
   private static int code(AuthenticationRequest request) {
     Integer code = CODES.get(request.getClass());
@@ -161,7 +164,7 @@ final class Authenticator {
     }
     if (cfg.channelBinding() == ChannelBinding.REQUIRE) {
       switch (code) {
-        case RequireAuth.AUTH_SASL, RequireAuth.AUTH_SASL_CONT, RequireAuth.AUTH_SASL_FIN -> { }
+        case RequireAuth.AUTH_SASL, RequireAuth.AUTH_SASL_CONT, RequireAuth.AUTH_SASL_FIN -> {}
         case RequireAuth.AUTH_OK -> {
           if (!channelBound()) {
             throw refusal(
@@ -169,8 +172,9 @@ final class Authenticator {
                     + " binding");
           }
         }
-        default -> throw refusal(
-            "channel binding required but not supported by server's authentication request");
+        default ->
+            throw refusal(
+                "channel binding required but not supported by server's authentication request");
       }
     }
   }
@@ -193,8 +197,7 @@ final class Authenticator {
         if (cfg.channelBinding() != ChannelBinding.DISABLE) {
           selected = m;
         }
-      } else if (selected == null
-          && (m.equals(ScramSha256.MECHANISM) || m.equals(OAUTHBEARER))) {
+      } else if (selected == null && (m.equals(ScramSha256.MECHANISM) || m.equals(OAUTHBEARER))) {
         selected = m;
       }
     }
@@ -206,10 +209,13 @@ final class Authenticator {
     boolean oauth = selected.equals(OAUTHBEARER);
     if (requireAuth != null
         && !requireAuth.allows(
-            oauth ? RequireAuth.SaslMechanism.OAUTHBEARER : RequireAuth.SaslMechanism.SCRAM_SHA_256)) {
+            oauth
+                ? RequireAuth.SaslMechanism.OAUTHBEARER
+                : RequireAuth.SaslMechanism.SCRAM_SHA_256)) {
       throw requirementFailed("server requested " + selected + " authentication");
     }
-    if (cfg.channelBinding() == ChannelBinding.REQUIRE && !selected.equals(ScramSha256.MECHANISM_PLUS)) {
+    if (cfg.channelBinding() == ChannelBinding.REQUIRE
+        && !selected.equals(ScramSha256.MECHANISM_PLUS)) {
       throw refusal(
           "channel binding is required, but server did not offer an authentication method that"
               + " supports channel binding");
@@ -225,9 +231,14 @@ final class Authenticator {
     boolean plus = selected.equals(ScramSha256.MECHANISM_PLUS);
     String p = password();
     byte[] endPoint = plus ? tlsServerEndPoint.get() : null;
-    ScramSha256 scram = new ScramSha256(
-        plus, tls && cfg.channelBinding() != ChannelBinding.DISABLE, endPoint, p, saslUser,
-        nonces.get());
+    ScramSha256 scram =
+        new ScramSha256(
+            plus,
+            tls && cfg.channelBinding() != ChannelBinding.DISABLE,
+            endPoint,
+            p,
+            saslUser,
+            nonces.get());
     this.scram = scram;
     return new FrontendMessage.SaslInitialResponse(scram.mechanism(), scram.clientFirst());
   }
@@ -235,8 +246,9 @@ final class Authenticator {
   private List<FrontendMessage> saslContinue(byte[] data, boolean last) {
     ScramSha256 scram = this.scram;
     if (scram == null) {
-      throw protocol("fe_sendauth: invalid authentication request from server:"
-          + " AUTH_REQ_SASL_CONT without AUTH_REQ_SASL");
+      throw protocol(
+          "fe_sendauth: invalid authentication request from server:"
+              + " AUTH_REQ_SASL_CONT without AUTH_REQ_SASL");
     }
     byte[] reply = scram.receive(data);
     if (scram.finished()) {
@@ -259,10 +271,15 @@ final class Authenticator {
     Path passFile = cfg.passFile();
     if (p == null && passFile != null) {
       // PgPassFile maps the default socket directory to "localhost", as libpq does.
-      p = PgPassFile.lookup(
-              passFile, cfg.host(), cfg.port(),
-              cfg.database() == null ? cfg.user() : cfg.database(), cfg.user(), w -> {})
-          .orElse(null);
+      p =
+          PgPassFile.lookup(
+                  passFile,
+                  cfg.host(),
+                  cfg.port(),
+                  cfg.database() == null ? cfg.user() : cfg.database(),
+                  cfg.user(),
+                  w -> {})
+              .orElse(null);
     }
     ConnectionConfig.PasswordPrompt prompt = cfg.passwordPrompt();
     if (p == null && prompt != null) {
@@ -295,14 +312,16 @@ final class Authenticator {
 
   /** libpq's texts for the requests it recognises and refuses. */
   private static PgException unsupported(int code) {
-    String what = switch (code) {
-      case 1 -> "Kerberos 4 authentication not supported";
-      case 2 -> "Kerberos 5 authentication not supported";
-      case 4 -> "Crypt authentication not supported";
-      case RequireAuth.AUTH_GSS, RequireAuth.AUTH_GSS_CONT -> "GSSAPI authentication not supported";
-      case RequireAuth.AUTH_SSPI -> "SSPI authentication not supported";
-      default -> "authentication method " + Integer.toUnsignedString(code) + " not supported";
-    };
+    String what =
+        switch (code) {
+          case 1 -> "Kerberos 4 authentication not supported";
+          case 2 -> "Kerberos 5 authentication not supported";
+          case 4 -> "Crypt authentication not supported";
+          case RequireAuth.AUTH_GSS, RequireAuth.AUTH_GSS_CONT ->
+              "GSSAPI authentication not supported";
+          case RequireAuth.AUTH_SSPI -> "SSPI authentication not supported";
+          default -> "authentication method " + Integer.toUnsignedString(code) + " not supported";
+        };
     return new PgException(
         SqlState.CONNECTION_UNABLE,
         what,

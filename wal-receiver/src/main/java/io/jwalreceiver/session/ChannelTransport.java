@@ -13,10 +13,10 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 
 /**
- * A {@link Transport} over a non-blocking {@link SocketChannel}: plain TCP, or a Unix-domain
- * socket ({@code <dir>/.s.PGSQL.<port>}). Reads go into direct buffers, so received WAL reaches
- * the segment file without a copy through the Java heap; waits use selectors, which also gives
- * reads their timeout.
+ * A {@link Transport} over a non-blocking {@link SocketChannel}: plain TCP, or a Unix-domain socket
+ * ({@code <dir>/.s.PGSQL.<port>}). Reads go into direct buffers, so received WAL reaches the
+ * segment file without a copy through the Java heap; waits use selectors, which also gives reads
+ * their timeout.
  *
  * <p>Reads happen on one thread; writes may come from another (a flusher acknowledging WAL), so
  * writes wait on their own selector and never queue behind a blocked read.

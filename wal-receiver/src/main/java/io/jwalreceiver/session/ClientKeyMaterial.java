@@ -45,7 +45,6 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
-import org.bouncycastle.openssl.PEMException;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
@@ -57,24 +56,24 @@ import org.bouncycastle.pkcs.PKCSException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The client certificate libpq sends ({@code sslcert}, {@code sslkey}, {@code sslpassword}),
- * loaded with libpq's rules and messages.
+ * The client certificate libpq sends ({@code sslcert}, {@code sslkey}, {@code sslpassword}), loaded
+ * with libpq's rules and messages.
  *
  * <ul>
  *   <li>A certificate file that does not exist (or whose directory does not) means no client
  *       certificate, silently — also when it was named explicitly; any other failure to read it is
  *       an error.
  *   <li>The file is PEM: the client certificate, then optionally the intermediates to send.
- *   <li>With a certificate, the key file must exist, be a regular file, and have no group or
- *       world access (0600 or less; 0640 or less when owned by root).
- *   <li>The key is PEM (PKCS#1 {@code RSA PRIVATE KEY}, SEC1 {@code EC PRIVATE KEY}, PKCS#8
- *       {@code PRIVATE KEY}, encrypted PKCS#8, or OpenSSL's traditional {@code Proc-Type:
- *       4,ENCRYPTED}) or DER PKCS#8; encrypted keys are opened with {@code sslpassword}.
+ *   <li>With a certificate, the key file must exist, be a regular file, and have no group or world
+ *       access (0600 or less; 0640 or less when owned by root).
+ *   <li>The key is PEM (PKCS#1 {@code RSA PRIVATE KEY}, SEC1 {@code EC PRIVATE KEY}, PKCS#8 {@code
+ *       PRIVATE KEY}, encrypted PKCS#8, or OpenSSL's traditional {@code Proc-Type: 4,ENCRYPTED}) or
+ *       DER PKCS#8; encrypted keys are opened with {@code sslpassword}.
  *   <li>The key must belong to the certificate.
  * </ul>
  *
- * <p>Like libpq, the certificate is offered whenever the server asks for one, whatever
- * authorities the server says it accepts.
+ * <p>Like libpq, the certificate is offered whenever the server asks for one, whatever authorities
+ * the server says it accepts.
  */
 final class ClientKeyMaterial {
 
@@ -130,8 +129,8 @@ final class ClientKeyMaterial {
     }
     PrivateKey key = readKey(keyFile, options.sslPassword());
     if (!belongsTo(key, chain[0])) {
-      throw fail("certificate does not match private key file \"" + keyFile
-          + "\": key values mismatch");
+      throw fail(
+          "certificate does not match private key file \"" + keyFile + "\": key values mismatch");
     }
     return new ClientKeyMaterial(chain, key);
   }
@@ -172,7 +171,8 @@ final class ClientKeyMaterial {
       }
 
       @Override
-      public @Nullable String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+      public @Nullable String chooseServerAlias(
+          String keyType, Principal[] issuers, Socket socket) {
         return null;
       }
     };
@@ -211,7 +211,9 @@ final class ClientKeyMaterial {
     }
     if (tooOpen(file, attrs.permissions())) {
       throw fail(
-          "private key file \"" + file + "\" has group or world access; file must have"
+          "private key file \""
+              + file
+              + "\" has group or world access; file must have"
               + " permissions u=rw (0600) or less if owned by the current user, or permissions"
               + " u=rw,g=r (0640) or less if owned by root");
     }
@@ -246,8 +248,8 @@ final class ClientKeyMaterial {
   }
 
   /**
-   * libpq's permission rule: no group or other bits at all, except group read for a file owned
-   * by root.
+   * libpq's permission rule: no group or other bits at all, except group read for a file owned by
+   * root.
    */
   private static boolean tooOpen(Path file, Set<PosixFilePermission> perms) {
     boolean rootOwned;
@@ -295,8 +297,9 @@ final class ClientKeyMaterial {
         if (o instanceof PKCS8EncryptedPrivateKeyInfo encrypted) {
           PrivateKeyInfo info;
           try {
-            info = encrypted.decryptPrivateKeyInfo(
-                new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(pass));
+            info =
+                encrypted.decryptPrivateKeyInfo(
+                    new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(pass));
           } catch (PKCSException | OperatorCreationException e) {
             throw new BadPassword(e);
           }
@@ -305,8 +308,9 @@ final class ClientKeyMaterial {
         if (o instanceof PEMEncryptedKeyPair encrypted) {
           PEMKeyPair pair;
           try {
-            pair = encrypted.decryptKeyPair(
-                new JcePEMDecryptorProviderBuilder().setProvider(BC).build(pass));
+            pair =
+                encrypted.decryptKeyPair(
+                    new JcePEMDecryptorProviderBuilder().setProvider(BC).build(pass));
           } catch (IOException e) {
             throw new BadPassword(e);
           }

@@ -107,8 +107,8 @@ final class ConnInfoParser {
    * postgresql://[user[:password]@][netloc][:port][,...][/dbname][?param1=value1&amp;...]
    * </pre>
    *
-   * where {@code netloc} is a host name, an IPv4 address, an IPv6 address in square brackets, or
-   * a percent-encoded socket directory ({@code %2Ftmp}).
+   * where {@code netloc} is a host name, an IPv4 address, an IPv6 address in square brackets, or a
+   * percent-encoded socket directory ({@code %2Ftmp}).
    */
   static Map<String, String> parseUri(String uri) {
     int prefixLength = uriPrefixLength(uri);

@@ -17,9 +17,9 @@ import org.jspecify.annotations.Nullable;
  * From the command line's connection options, the {@code -d} conninfo (through {@link
  * ConnInfoParser}), the connection service file, the {@code PG*} environment and libpq's defaults
  * to a {@link ConnectionConfig}, with the precedence and checks of pg_basebackup and pg_receivewal
- * on libpq ({@code GetConnection} in {@code streamutil.c}, then {@code connectOptions2}). The
- * rules are documented on {@link ConnInfo#resolve(String, String, String, String, String, Map,
- * String, Path, String, Predicate)}.
+ * on libpq ({@code GetConnection} in {@code streamutil.c}, then {@code connectOptions2}). The rules
+ * are documented on {@link ConnInfo#resolve(String, String, String, String, String, Map, String,
+ * Path, String, Predicate)}.
  */
 final class ConnInfoResolver {
 
@@ -29,8 +29,12 @@ final class ConnInfoResolver {
    * See {@link ConnInfo#resolve(String, String, String, String, String, Map, String, Path, String,
    * Predicate)}.
    */
-  static ConnectionConfig resolve(ConnInfo.CommandLine args, Map<String, String> env,
-      String osUserName, @Nullable Path homeDir, @Nullable String fallbackApplicationName,
+  static ConnectionConfig resolve(
+      ConnInfo.CommandLine args,
+      Map<String, String> env,
+      String osUserName,
+      @Nullable Path homeDir,
+      @Nullable String fallbackApplicationName,
       Predicate<Path> exists) {
     Objects.requireNonNull(env, "env");
     Objects.requireNonNull(osUserName, "osUserName");
@@ -100,7 +104,8 @@ final class ConnInfoResolver {
     Path sslRootCert;
     if (rootCertValue != null && !rootCertValue.isEmpty()) {
       sslRootCert = Path.of(rootCertValue);
-      if (ConnInfo.SYSTEM_ROOT_CERT.toString().equals(rootCertValue) && sslMode != SslMode.VERIFY_FULL) {
+      if (ConnInfo.SYSTEM_ROOT_CERT.toString().equals(rootCertValue)
+          && sslMode != SslMode.VERIFY_FULL) {
         throw fail(
             "weak sslmode \""
                 + sslMode.keyword()
@@ -132,7 +137,8 @@ final class ConnInfoResolver {
             ? fallbackApplicationName
             : given.get("fallback_application_name");
 
-    String hostAddrValue = nonEmpty(firstListElement(setting(given, env, "hostaddr", "PGHOSTADDR")));
+    String hostAddrValue =
+        nonEmpty(firstListElement(setting(given, env, "hostaddr", "PGHOSTADDR")));
     Path crlFile = pathOrNull(setting(given, env, "sslcrl", "PGSSLCRL"));
     Path crlDir = pathOrNull(setting(given, env, "sslcrldir", "PGSSLCRLDIR"));
     if (crlFile == null && crlDir == null) {
@@ -174,11 +180,10 @@ final class ConnInfoResolver {
   }
 
   /**
-   * The keywords given explicitly, in the order the tools pass them to libpq (later entries
-   * win), with the connection service's values added where none is given: the {@code -d}
-   * conninfo ({@code dbname=replication} first, so that the conninfo can override it), {@code
-   * -h}, {@code -U}, {@code -p}, a typed password, then the service. Empty values count as not
-   * given.
+   * The keywords given explicitly, in the order the tools pass them to libpq (later entries win),
+   * with the connection service's values added where none is given: the {@code -d} conninfo ({@code
+   * dbname=replication} first, so that the conninfo can override it), {@code -h}, {@code -U},
+   * {@code -p}, a typed password, then the service. Empty values count as not given.
    */
   static Map<String, String> explicitSettings(
       ConnInfo.CommandLine args, Map<String, String> env, @Nullable Path homeDir) {
@@ -198,9 +203,9 @@ final class ConnInfoResolver {
   /**
    * libpq's {@code parseServiceInfo}: when a service is named ({@code service=} or {@code
    * PGSERVICE}), adds the keywords of its section to {@code given} where {@code given} has none.
-   * The user's file ({@code servicefile=}, {@code PGSERVICEFILE}, else {@code
-   * ~/.pg_service.conf} when it exists) is read first; the system file ({@code
-   * PGSYSCONFDIR/pg_service.conf}) only when the user's file has no such section.
+   * The user's file ({@code servicefile=}, {@code PGSERVICEFILE}, else {@code ~/.pg_service.conf}
+   * when it exists) is read first; the system file ({@code PGSYSCONFDIR/pg_service.conf}) only when
+   * the user's file has no such section.
    */
   private static void addService(
       Map<String, String> given, Map<String, String> env, @Nullable Path homeDir) {
@@ -208,9 +213,8 @@ final class ConnInfoResolver {
     if (service == null) {
       return;
     }
-    String named = given.containsKey("servicefile")
-        ? given.get("servicefile")
-        : env.get("PGSERVICEFILE");
+    String named =
+        given.containsKey("servicefile") ? given.get("servicefile") : env.get("PGSERVICEFILE");
     Path userFile = null;
     if (named != null) {
       userFile = Path.of(named);
@@ -223,7 +227,8 @@ final class ConnInfoResolver {
     }
     if (result == null || !result.found()) {
       String sysconf = env.get("PGSYSCONFDIR");
-      Path systemFile = Path.of((sysconf != null ? sysconf : ConnInfo.DEFAULT_SYSCONFDIR) + "/pg_service.conf");
+      Path systemFile =
+          Path.of((sysconf != null ? sysconf : ConnInfo.DEFAULT_SYSCONFDIR) + "/pg_service.conf");
       if (Files.exists(systemFile)) {
         result = ServiceFile.read(systemFile, service, ConnInfo.KEYWORDS);
       }
@@ -235,9 +240,9 @@ final class ConnInfoResolver {
   }
 
   /**
-   * libpq's {@code connectOptions2} checks of comma-separated lists: {@code hostaddr} needs as
-   * many elements as {@code host} when both are given, and {@code port}, when it has more than
-   * one, as many as there are hosts.
+   * libpq's {@code connectOptions2} checks of comma-separated lists: {@code hostaddr} needs as many
+   * elements as {@code host} when both are given, and {@code port}, when it has more than one, as
+   * many as there are hosts.
    */
   private static void checkListLengths(Map<String, String> given, Map<String, String> env) {
     String hosts = setting(given, env, "host", "PGHOST");
@@ -265,8 +270,8 @@ final class ConnInfoResolver {
 
   /**
    * The keyword checks libpq's {@code connectOptions2} makes after the TLS ones ({@link
-   * TlsSettings}), in its order, for keywords jwalreceiver accepts but does not act on (it
-   * connects to one host): each must be one of libpq's values, or {@code invalid <keyword> value:
+   * TlsSettings}), in its order, for keywords jwalreceiver accepts but does not act on (it connects
+   * to one host): each must be one of libpq's values, or {@code invalid <keyword> value:
    * "<value>"}.
    */
   private static void checkChoices(Map<String, String> given, Map<String, String> env) {
@@ -319,8 +324,8 @@ final class ConnInfoResolver {
   }
 
   /**
-   * libpq's {@code pqParseIntParam}: {@code strtol} in base 10 with leading and trailing
-   * whitespace allowed, an optional sign, and the result within {@code int}.
+   * libpq's {@code pqParseIntParam}: {@code strtol} in base 10 with leading and trailing whitespace
+   * allowed, an optional sign, and the result within {@code int}.
    */
   private static int parseIntParam(String value, String keyword) {
     int n = value.length();
@@ -345,8 +350,7 @@ final class ConnInfoResolver {
         // Reported below, like strtol's ERANGE.
       }
     }
-    throw fail(
-        "invalid integer value \"" + value + "\" for connection option \"" + keyword + "\"");
+    throw fail("invalid integer value \"" + value + "\" for connection option \"" + keyword + "\"");
   }
 
   /**
@@ -375,8 +379,7 @@ final class ConnInfoResolver {
   }
 
   /** Records an explicit keyword; empty values are dropped, as the tools drop them. */
-  private static void putGiven(
-      Map<String, String> given, String keyword, @Nullable String value) {
+  private static void putGiven(Map<String, String> given, String keyword, @Nullable String value) {
     if (value != null && !value.isEmpty()) {
       given.put(keyword, value);
     }

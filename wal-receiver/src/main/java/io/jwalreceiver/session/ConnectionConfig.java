@@ -13,35 +13,34 @@ import org.jspecify.annotations.Nullable;
  * @param host a host name or IP address, or an absolute directory holding the Unix socket
  * @param port the TCP port, also the Unix socket's suffix ({@code .s.PGSQL.<port>})
  * @param user the role to log in as
- * @param database the database name sent in the startup packet ({@code replication} by default
- *     for physical replication; it matters for {@code .pgpass} and, in 17+, for {@code -R})
- * @param applicationName {@code application_name}, or null to use {@code
- *     fallbackApplicationName}
+ * @param database the database name sent in the startup packet ({@code replication} by default for
+ *     physical replication; it matters for {@code .pgpass} and, in 17+, for {@code -R})
+ * @param applicationName {@code application_name}, or null to use {@code fallbackApplicationName}
  * @param fallbackApplicationName the program name used when no application name is set
  * @param password the password, or null (then {@code passFile} is consulted, then {@code
  *     passwordPrompt})
  * @param passFile the password file ({@code ~/.pgpass} by default), or null for none
- * @param passwordPrompt asked for a password when the server wants one and none is known, or
- *     null to fail instead ({@code -w})
+ * @param passwordPrompt asked for a password when the server wants one and none is known, or null
+ *     to fail instead ({@code -w})
  * @param sslMode libpq's sslmode
  * @param sslRootCert the trusted root certificates (PEM), or null for {@code
  *     ~/.postgresql/root.crt} when it exists
  * @param channelBinding libpq's channel_binding
  * @param connectTimeout the connect timeout, {@link Duration#ZERO} for none
- * @param replication the {@code replication} startup parameter ({@code true} for physical), or
- *     null for a plain SQL session
+ * @param replication the {@code replication} startup parameter ({@code true} for physical), or null
+ *     for a plain SQL session
  * @param hostAddr libpq's {@code hostaddr}: the numeric address to connect to while {@link #host}
- *     is still the name checked against the server certificate and looked up in {@code .pgpass},
- *     or null
- * @param tls the TLS settings beyond sslmode and sslrootcert (client certificate, CRLs,
- *     protocol versions, SNI)
+ *     is still the name checked against the server certificate and looked up in {@code .pgpass}, or
+ *     null
+ * @param tls the TLS settings beyond sslmode and sslrootcert (client certificate, CRLs, protocol
+ *     versions, SNI)
  * @param requireAuth libpq 16+'s {@code require_auth} as given (checked by {@link ConnInfo} when
  *     resolved and enforced by {@link Authenticator}), or null for no requirement
  * @param gssEncMode libpq's {@code gssencmode} as given, or null for the default ({@code prefer})
- * @param explicitDatabase the database the user named, other than {@code replication}: the
- *     {@code dbname} of the {@code -d} conninfo, or {@code PGDATABASE} without {@code -d}
- *     (pg_basebackup 17+ writes it into {@code primary_conninfo} with {@code -R}); null when none
- *     was named. {@link ConnInfo#resolve} records it so that nobody has to parse the conninfo again
+ * @param explicitDatabase the database the user named, other than {@code replication}: the {@code
+ *     dbname} of the {@code -d} conninfo, or {@code PGDATABASE} without {@code -d} (pg_basebackup
+ *     17+ writes it into {@code primary_conninfo} with {@code -R}); null when none was named.
+ *     {@link ConnInfo#resolve} records it so that nobody has to parse the conninfo again
  */
 public record ConnectionConfig(
     String host,
@@ -90,10 +89,10 @@ public record ConnectionConfig(
   }
 
   /**
-   * A builder holding the defaults of a physical replication connection: port 5432, database
-   * {@code replication}, {@code replication=true}, sslmode and channel_binding {@code prefer},
-   * no connect timeout, {@link TlsOptions#DEFAULTS}, fallback application name {@code
-   * jwalreceiver}. {@link Builder#host} and {@link Builder#user} have no default.
+   * A builder holding the defaults of a physical replication connection: port 5432, database {@code
+   * replication}, {@code replication=true}, sslmode and channel_binding {@code prefer}, no connect
+   * timeout, {@link TlsOptions#DEFAULTS}, fallback application name {@code jwalreceiver}. {@link
+   * Builder#host} and {@link Builder#user} have no default.
    */
   public static Builder builder() {
     return new Builder();
@@ -124,9 +123,7 @@ public record ConnectionConfig(
     return b;
   }
 
-  /**
-   * As {@link Builder#fallbackApplicationName}, for callers that change only the program name.
-   */
+  /** As {@link Builder#fallbackApplicationName}, for callers that change only the program name. */
   public ConnectionConfig withFallbackApplicationName(@Nullable String value) {
     return toBuilder().fallbackApplicationName(value).build();
   }
@@ -315,9 +312,22 @@ public record ConnectionConfig(
   /** Passwords never appear in logs: this prints everything else. */
   @Override
   public String toString() {
-    return "ConnectionConfig[host=" + host + ", port=" + port + ", user=" + user
-        + ", database=" + database + ", application_name=" + effectiveApplicationName()
-        + ", sslmode=" + sslMode.keyword() + ", channel_binding=" + channelBinding.keyword()
-        + ", password=" + (password == null ? "none" : "set") + "]";
+    return "ConnectionConfig[host="
+        + host
+        + ", port="
+        + port
+        + ", user="
+        + user
+        + ", database="
+        + database
+        + ", application_name="
+        + effectiveApplicationName()
+        + ", sslmode="
+        + sslMode.keyword()
+        + ", channel_binding="
+        + channelBinding.keyword()
+        + ", password="
+        + (password == null ? "none" : "set")
+        + "]";
   }
 }

@@ -35,8 +35,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Establishes a {@link ReplicationConnection}: which addresses to try and, per sslmode, whether
- * with TLS and whether to retry the other way; then, on the stream {@link SocketOpener} opened,
- * the StartupMessage, authentication ({@link Authenticator}: trust, cleartext, MD5,
+ * with TLS and whether to retry the other way; then, on the stream {@link SocketOpener} opened, the
+ * StartupMessage, authentication ({@link Authenticator}: trust, cleartext, MD5,
  * SCRAM-SHA-256[-PLUS]) and the ParameterStatus/BackendKeyData exchange up to ReadyForQuery.
  *
  * <p>Failures carry libpq's wording: {@code connection to server at "h", port p failed: …} or
@@ -57,7 +57,9 @@ final class Connector {
       if (cfg.sslMode() == SslMode.REQUIRE || cfg.sslMode().verifiesChain()) {
         throw new PgException(
             SqlState.CONNECTION_UNABLE,
-            SocketOpener.where(cfg, null) + "sslmode=" + cfg.sslMode().keyword()
+            SocketOpener.where(cfg, null)
+                + "sslmode="
+                + cfg.sslMode().keyword()
                 + " cannot be used over a Unix-domain socket",
             null,
             "Connect over TCP (-h with a host name or address) or use sslmode=disable or prefer.",
@@ -68,13 +70,16 @@ final class Connector {
     InetAddress[] addresses;
     try {
       // hostaddr: connect there; host stays the name for TLS and .pgpass (libpq).
-      addresses = cfg.hostAddr() != null
-          ? new InetAddress[] {SocketOpener.numericAddress(cfg.hostAddr())}
-          : InetAddress.getAllByName(cfg.host());
+      addresses =
+          cfg.hostAddr() != null
+              ? new InetAddress[] {SocketOpener.numericAddress(cfg.hostAddr())}
+              : InetAddress.getAllByName(cfg.host());
     } catch (UnknownHostException e) {
       throw new PgException(
           SqlState.CONNECTION_UNABLE,
-          "could not translate host name \"" + cfg.host() + "\" to address: Name or service not known",
+          "could not translate host name \""
+              + cfg.host()
+              + "\" to address: Name or service not known",
           e);
     }
     PgException last = null;
@@ -131,15 +136,19 @@ final class Connector {
 
   private static boolean isTlsFailure(PgException e) {
     return !e.fromServer()
-        && (String.valueOf(e.getMessage()).contains("SSL error") || e.getCause() instanceof Tls.SetupFailure);
+        && (String.valueOf(e.getMessage()).contains("SSL error")
+            || e.getCause() instanceof Tls.SetupFailure);
   }
 
   private static ReplicationConnection attempt(
-      ConnectionConfig cfg, @Nullable InetAddress address, boolean tryTls,
+      ConnectionConfig cfg,
+      @Nullable InetAddress address,
+      boolean tryTls,
       Consumer<ServerError> notices) {
-    long deadline = cfg.connectTimeout().isZero()
-        ? 0
-        : System.nanoTime() + Math.max(2000, cfg.connectTimeout().toMillis()) * 1_000_000L;
+    long deadline =
+        cfg.connectTimeout().isZero()
+            ? 0
+            : System.nanoTime() + Math.max(2000, cfg.connectTimeout().toMillis()) * 1_000_000L;
     String where = SocketOpener.where(cfg, address);
     SocketOpener.Opened opened = SocketOpener.open(cfg, address, tryTls, deadline, where);
     try {
@@ -157,8 +166,9 @@ final class Connector {
       long deadline,
       String where,
       Consumer<ServerError> notices) {
-    MessageReader reader = new MessageReader(
-        transport, ReplicationConnection.DEFAULT_FRAME_LIMIT, RECEIVE_BUFFER_SIZE);
+    MessageReader reader =
+        new MessageReader(
+            transport, ReplicationConnection.DEFAULT_FRAME_LIMIT, RECEIVE_BUFFER_SIZE);
     MessageWriter writer = new MessageWriter(transport);
     List<Map.Entry<String, String>> params = new ArrayList<>();
     params.add(new SimpleEntry<>("user", cfg.user()));
@@ -209,10 +219,19 @@ final class Connector {
       } else if (m instanceof ReadyForQuery && auth.authenticated()) {
         if (!"on".equals(parameters.getOrDefault("integer_datetimes", "on"))) {
           throw new PgException(
-              SqlState.CONNECTION_UNABLE, "\"integer_datetimes\" compile flag does not match server");
+              SqlState.CONNECTION_UNABLE,
+              "\"integer_datetimes\" compile flag does not match server");
         }
         return new ReplicationConnection(
-            cfg, transport, reader, writer, notices, parameters, pid, tls != null, auth.channelBound());
+            cfg,
+            transport,
+            reader,
+            writer,
+            notices,
+            parameters,
+            pid,
+            tls != null,
+            auth.channelBound());
       } else {
         throw ReplicationConnection.unexpected(m, "connection startup");
       }

@@ -41,8 +41,8 @@ public final class CopyBothStream {
     /** Nothing arrived before the timeout. */
     TIMEOUT,
     /**
-     * The server finished a historic timeline (it sent CopyDone); call {@link
-     * #endOfTimeline()} to learn the next one.
+     * The server finished a historic timeline (it sent CopyDone); call {@link #endOfTimeline()} to
+     * learn the next one.
      */
     END_OF_TIMELINE,
     /**
@@ -71,9 +71,9 @@ public final class CopyBothStream {
   }
 
   /**
-   * Makes a {@link #poll} waiting on another thread return {@link Event#TIMEOUT} now (or the
-   * next one), so that its caller can look at a stop request without waiting out the timeout.
-   * Any thread.
+   * Makes a {@link #poll} waiting on another thread return {@link Event#TIMEOUT} now (or the next
+   * one), so that its caller can look at a stop request without waiting out the timeout. Any
+   * thread.
    */
   public void wakeup() {
     connection.wakeup();
@@ -140,7 +140,8 @@ public final class CopyBothStream {
    * @param flush end of what is durable (never ahead of a completed fsync), or 0
    * @param nowMicros the client clock in PgTimestamp microseconds
    */
-  public void sendStatus(long write, long flush, long apply, long nowMicros, boolean replyRequested) {
+  public void sendStatus(
+      long write, long flush, long apply, long nowMicros, boolean replyRequested) {
     sendLock.lock();
     try {
       if (clientCopyDone || finished) {
@@ -153,8 +154,8 @@ public final class CopyBothStream {
   }
 
   /**
-   * After {@link Event#END_OF_TIMELINE}: answers the server's CopyDone and reads the next
-   * timeline and its start position; the connection is then ready for another command.
+   * After {@link Event#END_OF_TIMELINE}: answers the server's CopyDone and reads the next timeline
+   * and its start position; the connection is then ready for another command.
    */
   public NextTimeline endOfTimeline() {
     if (!serverCopyDone) {
@@ -192,9 +193,9 @@ public final class CopyBothStream {
   }
 
   /**
-   * Ends streaming from our side (end position reached, stop requested): CopyDone, then drains
-   * what the server still sends until it completes the command. Returns the next timeline if the
-   * server happened to end the timeline at the same time, else null.
+   * Ends streaming from our side (end position reached, stop requested): CopyDone, then drains what
+   * the server still sends until it completes the command. Returns the next timeline if the server
+   * happened to end the timeline at the same time, else null.
    */
   public @Nullable NextTimeline finish() {
     if (finished) {
@@ -212,8 +213,10 @@ public final class CopyBothStream {
         continue; // WAL already in flight; we asked to stop
       }
       BackendMessage m = BackendDecoder.decode(type, reader.body());
-      if (m instanceof BackendMessage.CopyDone || m instanceof CommandComplete
-          || m instanceof RowDescription || m instanceof BackendMessage.ParameterStatus) {
+      if (m instanceof BackendMessage.CopyDone
+          || m instanceof CommandComplete
+          || m instanceof RowDescription
+          || m instanceof BackendMessage.ParameterStatus) {
         continue;
       }
       if (m instanceof DataRow row) {
@@ -249,8 +252,8 @@ public final class CopyBothStream {
    * stream; a result row naming the next timeline (the start was the end of an older timeline)
    * gives a stream that reports {@link Event#END_OF_TIMELINE} at once.
    *
-   * @throws PgException the server's refusal, worded {@code could not send replication command
-   *     "…": …} as pg_receivewal words it
+   * @throws PgException the server's refusal, worded {@code could not send replication command "…":
+   *     …} as pg_receivewal words it
    */
   static CopyBothStream enter(ReplicationConnection connection, String text) {
     PgException error = null;
@@ -260,7 +263,8 @@ public final class CopyBothStream {
       if (m instanceof BackendMessage.CopyResponse cr && cr.direction() == 'W' && error == null) {
         return new CopyBothStream(connection, null);
       } else if (m instanceof ErrorResponse er) {
-        error = new PgException("could not send replication command \"" + text + "\": ", er.error());
+        error =
+            new PgException("could not send replication command \"" + text + "\": ", er.error());
       } else if (m instanceof RowDescription || m instanceof CommandComplete) {
         // framing around the rows; nothing to keep
       } else if (m instanceof DataRow dr) {
@@ -286,7 +290,8 @@ public final class CopyBothStream {
     if (row.values().size() < 2 || row.values().get(0) == null || row.values().get(1) == null) {
       throw new PgException(
           SqlState.PROTOCOL_VIOLATION,
-          "unexpected result set after end-of-timeline: got " + row.values().size()
+          "unexpected result set after end-of-timeline: got "
+              + row.values().size()
               + " fields, expected 2");
     }
     String tli = new String(row.values().get(0), StandardCharsets.US_ASCII);

@@ -20,9 +20,9 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The response to a command that mixes result sets and COPY OUT phases (BASE_BACKUP,
- * protocol-notes §5): the caller reads it step by step — {@link #nextResultSet()}, {@link
- * #nextCopy()} and {@link #nextCopyData()} — and ends with {@link #complete()}.
+ * The response to a command that mixes result sets and COPY OUT phases (BASE_BACKUP, protocol-notes
+ * §5): the caller reads it step by step — {@link #nextResultSet()}, {@link #nextCopy()} and {@link
+ * #nextCopyData()} — and ends with {@link #complete()}.
  *
  * <p>Server errors are thrown where they arrive, after reading up to ReadyForQuery so that the
  * connection stays usable (or is marked closed when the server went away).

@@ -27,13 +27,13 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>The host is an IP address when {@code inet_aton} (IPv4, including its short and
  *       hexadecimal/octal forms) or {@code inet_pton} (IPv6) accepts it; otherwise it is a name.
- *   <li>Every subjectAltName of type dNSName or iPAddress is compared, in order, until one
- *       matches: a dNSName by case-insensitive equality or a leading {@code *.} wildcard that
- *       covers exactly one label; an iPAddress by its bytes, against the host parsed as an address
- *       of the same length (so a name host never matches an iPAddress entry).
- *   <li>The subject's first common name is compared (as a name) only when no subjectAltName has
- *       the host's kind: a name host ignores the CN when there is any dNSName entry, an IP host
- *       when there is any iPAddress entry (even when dNSName entries exist).
+ *   <li>Every subjectAltName of type dNSName or iPAddress is compared, in order, until one matches:
+ *       a dNSName by case-insensitive equality or a leading {@code *.} wildcard that covers exactly
+ *       one label; an iPAddress by its bytes, against the host parsed as an address of the same
+ *       length (so a name host never matches an iPAddress entry).
+ *   <li>The subject's first common name is compared (as a name) only when no subjectAltName has the
+ *       host's kind: a name host ignores the CN when there is any dNSName entry, an IP host when
+ *       there is any iPAddress entry (even when dNSName entries exist).
  *   <li>A name with an embedded NUL, or an iPAddress entry that is neither 4 nor 16 bytes long,
  *       fails the check with libpq's message instead of being skipped.
  * </ul>
@@ -103,13 +103,19 @@ final class HostNameCheck {
     }
     if (examined == 1) {
       throw fail(
-          "server certificate for \"" + firstName + "\" does not match host name \"" + host
-              + "\"");
+          "server certificate for \"" + firstName + "\" does not match host name \"" + host + "\"");
     }
     int others = examined - 1;
     throw fail(
-        "server certificate for \"" + firstName + "\" (and " + others + " other name"
-            + (others == 1 ? "" : "s") + ") does not match host name \"" + host + "\"");
+        "server certificate for \""
+            + firstName
+            + "\" (and "
+            + others
+            + " other name"
+            + (others == 1 ? "" : "s")
+            + ") does not match host name \""
+            + host
+            + "\"");
   }
 
   /** A certificate name against the host: exact (ignoring case) or a {@code *.} wildcard. */
@@ -121,8 +127,8 @@ final class HostNameCheck {
   }
 
   /**
-   * libpq's wildcard rule: the pattern starts with {@code *.}, and the star stands for one or
-   * more characters of the host's first label (never a dot).
+   * libpq's wildcard rule: the pattern starts with {@code *.}, and the star stands for one or more
+   * characters of the host's first label (never a dot).
    */
   static boolean wildcardMatches(String pattern, String host) {
     if (pattern.length() < 3 || pattern.charAt(0) != '*' || pattern.charAt(1) != '.') {
@@ -201,8 +207,8 @@ final class HostNameCheck {
   }
 
   /**
-   * glibc's {@code inet_aton}: one to four parts separated by dots, each decimal, octal (leading
-   * 0) or hexadecimal (0x), the last part filling the remaining bytes; text after the address is
+   * glibc's {@code inet_aton}: one to four parts separated by dots, each decimal, octal (leading 0)
+   * or hexadecimal (0x), the last part filling the remaining bytes; text after the address is
    * accepted only after white space.
    */
   static byte @Nullable [] parseIpv4(String s) {
@@ -374,7 +380,9 @@ final class HostNameCheck {
     byte[] out = new byte[4];
     for (int k = 0; k < 4; k++) {
       String p = parts[k];
-      if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9')
+      if (p.isEmpty()
+          || p.length() > 3
+          || !p.chars().allMatch(c -> c >= '0' && c <= '9')
           || (p.length() > 1 && p.charAt(0) == '0')) {
         return null;
       }
@@ -427,8 +435,13 @@ final class HostNameCheck {
         out.append(':');
       }
       if (k == 6 && bestStart == 0 && (bestLen == 6 || (bestLen == 5 && words[5] == 0xFFFF))) {
-        out.append(a[12] & 0xFF).append('.').append(a[13] & 0xFF).append('.')
-            .append(a[14] & 0xFF).append('.').append(a[15] & 0xFF);
+        out.append(a[12] & 0xFF)
+            .append('.')
+            .append(a[13] & 0xFF)
+            .append('.')
+            .append(a[14] & 0xFF)
+            .append('.')
+            .append(a[15] & 0xFF);
         break;
       }
       out.append(Integer.toHexString(words[k]));

@@ -43,8 +43,12 @@ final class ManifestUpload {
         writer.send(new FrontendMessage.CopyDone());
         sent = true;
       } else if (m instanceof ErrorResponse er) {
-        error = new PgException(sent ? "could not upload manifest: "
-            : "could not send replication command \"UPLOAD_MANIFEST\": ", er.error());
+        error =
+            new PgException(
+                sent
+                    ? "could not upload manifest: "
+                    : "could not send replication command \"UPLOAD_MANIFEST\": ",
+                er.error());
       } else if (m instanceof CommandComplete) {
         // the copy finished; the error, if any, comes before ReadyForQuery
       } else if (m instanceof ReadyForQuery) {

@@ -16,23 +16,22 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The password file ({@code ~/.pgpass}, {@code PGPASSFILE}, {@code passfile=}) read the way
- * libpq's {@code passwordFromFile} reads it.
+ * The password file ({@code ~/.pgpass}, {@code PGPASSFILE}, {@code passfile=}) read the way libpq's
+ * {@code passwordFromFile} reads it.
  *
  * <p>Each line is {@code hostname:port:database:username:password}. In the first four fields a
- * field that is exactly {@code *} matches anything; a backslash takes the next character
- * literally, so {@code \:} and {@code \\} stand for {@code :} and {@code \}. A line whose first
- * character is {@code #} is a comment, and the first matching line wins. The file is read as
- * UTF-8.
+ * field that is exactly {@code *} matches anything; a backslash takes the next character literally,
+ * so {@code \:} and {@code \\} stand for {@code :} and {@code \}. A line whose first character is
+ * {@code #} is a comment, and the first matching line wins. The file is read as UTF-8.
  *
  * <p>Host matching: an empty host, or a Unix socket directory equal to the default socket
- * directory, is looked up as {@code localhost}; any other host name, address or socket directory
- * is compared as given.
+ * directory, is looked up as {@code localhost}; any other host name, address or socket directory is
+ * compared as given.
  *
  * <p>A missing or unreadable file yields no password silently. A file that is not a regular file,
- * or that has any group or other permission bit (0077), is ignored with libpq's warning sent to
- * the warning sink. On file systems without POSIX permissions the permission check is skipped,
- * as libpq skips it on Windows.
+ * or that has any group or other permission bit (0077), is ignored with libpq's warning sent to the
+ * warning sink. On file systems without POSIX permissions the permission check is skipped, as libpq
+ * skips it on Windows.
  */
 public final class PgPassFile {
 
@@ -50,8 +49,8 @@ public final class PgPassFile {
   private PgPassFile() {}
 
   /**
-   * Looks up a password, taking the default socket directory from {@link
-   * ConnInfo#defaultSocketDir} with the real file system.
+   * Looks up a password, taking the default socket directory from {@link ConnInfo#defaultSocketDir}
+   * with the real file system.
    *
    * @see #lookup(Path, String, int, String, String, String, Consumer)
    */

@@ -17,8 +17,8 @@ final class PrimaryConninfo {
   private PrimaryConninfo() {}
 
   /**
-   * libpq's environment variable for each keyword that has one ({@code PQconninfoOptions}'
-   * {@code envvar}); {@code service} and {@code servicefile} are read with the service file.
+   * libpq's environment variable for each keyword that has one ({@code PQconninfoOptions}' {@code
+   * envvar}); {@code service} and {@code servicefile} are read with the service file.
    */
   private static final Map<String, String> ENV_VARS =
       Map.ofEntries(
@@ -58,15 +58,28 @@ final class PrimaryConninfo {
           Map.entry("load_balance_hosts", "PGLOADBALANCEHOSTS"));
 
   /**
-   * Keywords a PostgreSQL 13 standby's libpq refuses in {@code primary_conninfo} (added in 14
-   * or later).
+   * Keywords a PostgreSQL 13 standby's libpq refuses in {@code primary_conninfo} (added in 14 or
+   * later).
    */
   private static final Set<String> UNKNOWN_TO_13 =
       Set.of(
-          "servicefile", "sslnegotiation", "sslkeylogfile", "sslcertmode", "sslcrldir", "sslsni",
-          "require_auth", "min_protocol_version", "max_protocol_version",
-          "gssdelegation", "load_balance_hosts", "scram_client_key", "scram_server_key",
-          "oauth_issuer", "oauth_client_id", "oauth_client_secret", "oauth_scope");
+          "servicefile",
+          "sslnegotiation",
+          "sslkeylogfile",
+          "sslcertmode",
+          "sslcrldir",
+          "sslsni",
+          "require_auth",
+          "min_protocol_version",
+          "max_protocol_version",
+          "gssdelegation",
+          "load_balance_hosts",
+          "scram_client_key",
+          "scram_server_key",
+          "oauth_issuer",
+          "oauth_client_id",
+          "oauth_client_secret",
+          "oauth_scope");
 
   /** What pg_basebackup leaves out of {@code primary_conninfo}: the walreceiver sets them. */
   private static final Set<String> SET_BY_WALRECEIVER =
@@ -88,10 +101,13 @@ final class PrimaryConninfo {
       }
       switch (keyword) {
         case "user" -> value = resolved.user();
-        case "passfile" -> value = resolved.passFile() == null ? null : resolved.passFile().toString();
+        case "passfile" ->
+            value = resolved.passFile() == null ? null : resolved.passFile().toString();
         case "channel_binding" -> value = resolved.channelBinding().keyword();
         case "sslmode" -> value = resolved.sslMode().keyword();
-        case "port" -> value = value == null || value.isEmpty() ? Integer.toString(ConnInfo.DEFAULT_PORT) : value;
+        case "port" ->
+            value =
+                value == null || value.isEmpty() ? Integer.toString(ConnInfo.DEFAULT_PORT) : value;
         case "dbname" -> value = dbname;
         default -> {
           if (SET_BY_WALRECEIVER.contains(keyword) || UNKNOWN_TO_13.contains(keyword)) {

@@ -9,8 +9,8 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The result of one simple-protocol command: column names, rows of text values (null for SQL
- * NULL) and the command tag.
+ * The result of one simple-protocol command: column names, rows of text values (null for SQL NULL)
+ * and the command tag.
  */
 public record QueryResult(
     List<String> columns, List<List<@Nullable String>> rows, @Nullable String commandTag) {
@@ -43,7 +43,8 @@ public record QueryResult(
         used += v == null ? 0 : v.length;
       }
       if (used > MAX_BYTES) {
-        throw new PgException(SqlState.PROTOCOL_VIOLATION,
+        throw new PgException(
+            SqlState.PROTOCOL_VIOLATION,
             "result set from server is larger than " + MAX_BYTES + " bytes");
       }
     }
@@ -54,8 +55,15 @@ public record QueryResult(
     if (rows.size() != 1 || columns.size() < minColumns) {
       throw new PgException(
           SqlState.PROTOCOL_VIOLATION,
-          "could not " + command + ": got " + rows.size() + " rows and " + columns.size()
-              + " fields, expected 1 rows and " + minColumns + " or more fields");
+          "could not "
+              + command
+              + ": got "
+              + rows.size()
+              + " rows and "
+              + columns.size()
+              + " fields, expected 1 rows and "
+              + minColumns
+              + " or more fields");
     }
     return rows.get(0);
   }

@@ -5,6 +5,7 @@ import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.ServerError;
 import io.jwalreceiver.SqlState;
+import io.jwalreceiver.TimelineHistoryFile;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.protocol.MessageReader;
@@ -16,7 +17,6 @@ import io.jwalreceiver.protocol.backend.BackendMessage;
 import io.jwalreceiver.protocol.backend.BackendMessage.NoticeResponse;
 import io.jwalreceiver.protocol.backend.BackendMessage.ParameterStatus;
 import io.jwalreceiver.protocol.command.ReplicationCommand;
-import io.jwalreceiver.TimelineHistoryFile;
 import io.jwalreceiver.protocol.frontend.FrontendMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
@@ -36,18 +36,18 @@ import org.jspecify.annotations.Nullable;
 public final class ReplicationConnection implements AutoCloseable {
 
   /**
-   * Default largest frame accepted from the server (a DataRow, a CopyData, an error). The
-   * largest a real server sends: XLogData of at most 16 WAL pages (128 KiB; 1 MiB with the
-   * largest compile-time page size), base backup chunks of 32 KiB, a DataRow holding a timeline
-   * history file ({@link #MAX_HISTORY_FILE}). 8 MiB is ample for all of them, and is all a
-   * hostile length can make us allocate.
+   * Default largest frame accepted from the server (a DataRow, a CopyData, an error). The largest a
+   * real server sends: XLogData of at most 16 WAL pages (128 KiB; 1 MiB with the largest
+   * compile-time page size), base backup chunks of 32 KiB, a DataRow holding a timeline history
+   * file ({@link #MAX_HISTORY_FILE}). 8 MiB is ample for all of them, and is all a hostile length
+   * can make us allocate.
    */
   public static final int DEFAULT_FRAME_LIMIT = 8 * 1024 * 1024;
 
   /**
-   * Largest timeline history file accepted. A line is at most ~120 bytes (a timeline id, an LSN
-   * and the reason the server writes, such as {@code at restore point "<63-byte name>"}), so this
-   * holds some 9000 timeline switches — each one a promotion — far more than any cluster makes.
+   * Largest timeline history file accepted. A line is at most ~120 bytes (a timeline id, an LSN and
+   * the reason the server writes, such as {@code at restore point "<63-byte name>"}), so this holds
+   * some 9000 timeline switches — each one a promotion — far more than any cluster makes.
    */
   public static final int MAX_HISTORY_FILE = 1024 * 1024;
 
@@ -171,20 +171,29 @@ public final class ReplicationConnection implements AutoCloseable {
   public TimelineHistoryFile timelineHistory(TimelineId timeline) {
     // The content column is the file's raw bytes: keep them undecoded.
     SimpleQuery.RawResult r =
-        SimpleQuery.run(this, new ReplicationCommand.TimelineHistory(timeline).text(serverVersionNum));
+        SimpleQuery.run(
+            this, new ReplicationCommand.TimelineHistory(timeline).text(serverVersionNum));
     if (r.rows().size() != 1 || r.columns().size() != 2) {
       throw new PgException(
           SqlState.PROTOCOL_VIOLATION,
-          "could not fetch timeline history file: got " + r.rows().size() + " rows and "
-              + r.columns().size() + " fields, expected 1 rows and 2 fields");
+          "could not fetch timeline history file: got "
+              + r.rows().size()
+              + " rows and "
+              + r.columns().size()
+              + " fields, expected 1 rows and 2 fields");
     }
     List<byte[]> row = r.rows().get(0);
     if (row.get(0) == null || row.get(1) == null) {
       throw Wire.violation("TIMELINE_HISTORY returned NULL");
     }
     if (row.get(1).length > MAX_HISTORY_FILE) {
-      throw Wire.violation("timeline history file for timeline " + timeline + " is "
-          + row.get(1).length + " bytes, more than the limit of " + MAX_HISTORY_FILE);
+      throw Wire.violation(
+          "timeline history file for timeline "
+              + timeline
+              + " is "
+              + row.get(1).length
+              + " bytes, more than the limit of "
+              + MAX_HISTORY_FILE);
     }
     return TimelineHistoryFile.parse(
         timeline, new String(row.get(0), StandardCharsets.UTF_8), row.get(1));
@@ -198,9 +207,9 @@ public final class ReplicationConnection implements AutoCloseable {
    * @throws PgException 42710 when the slot exists, 42602 for an invalid name (before sending)
    */
   public CreatedSlot createPhysicalSlot(String slotName, boolean temporary, boolean reserveWal) {
-    QueryResult r = run(new ReplicationCommand.CreateReplicationSlot(slotName, temporary, reserveWal));
-    return CreatedSlot.of(
-        slotName, r.singleRow("create replication slot \"" + slotName + "\"", 2));
+    QueryResult r =
+        run(new ReplicationCommand.CreateReplicationSlot(slotName, temporary, reserveWal));
+    return CreatedSlot.of(slotName, r.singleRow("create replication slot \"" + slotName + "\"", 2));
   }
 
   /**
@@ -236,10 +245,11 @@ public final class ReplicationConnection implements AutoCloseable {
     if (row.get(0) == null) {
       return Optional.empty();
     }
-    return Optional.of(new SlotPosition(
-        row.get(0),
-        row.get(1) == null ? null : Lsn.parse(row.get(1)),
-        row.get(2) == null ? null : TimelineId.parse(row.get(2))));
+    return Optional.of(
+        new SlotPosition(
+            row.get(0),
+            row.get(1) == null ? null : Lsn.parse(row.get(1)),
+            row.get(2) == null ? null : TimelineId.parse(row.get(2))));
   }
 
   /**
@@ -251,8 +261,8 @@ public final class ReplicationConnection implements AutoCloseable {
    */
   public CopyBothStream startReplication(
       @Nullable String slotName, Lsn start, TimelineId timeline) {
-    String text = new ReplicationCommand.StartReplication(slotName, start, timeline)
-        .text(serverVersionNum);
+    String text =
+        new ReplicationCommand.StartReplication(slotName, start, timeline).text(serverVersionNum);
     send(text);
     return CopyBothStream.enter(this, text);
   }
@@ -292,17 +302,17 @@ public final class ReplicationConnection implements AutoCloseable {
 
   /**
    * Runs one simple-protocol command (a replication command on a walsender, or SQL on a plain
-   * session) and collects its rows. A server error is thrown once ReadyForQuery has arrived, so
-   * the connection stays usable.
+   * session) and collects its rows. A server error is thrown once ReadyForQuery has arrived, so the
+   * connection stays usable.
    */
   public QueryResult query(String text) {
     return SimpleQuery.run(this, text).decode();
   }
 
   /**
-   * The text of the last command sent on this connection (such as {@code
-   * CREATE_REPLICATION_SLOT "s" PHYSICAL (RESERVE_WAL)}), or null before the first: what the
-   * PostgreSQL tools quote in {@code could not send replication command "…"}.
+   * The text of the last command sent on this connection (such as {@code CREATE_REPLICATION_SLOT
+   * "s" PHYSICAL (RESERVE_WAL)}), or null before the first: what the PostgreSQL tools quote in
+   * {@code could not send replication command "…"}.
    */
   public @Nullable String lastCommand() {
     return lastCommand;
@@ -317,8 +327,8 @@ public final class ReplicationConnection implements AutoCloseable {
   }
 
   /**
-   * Reads the next message, delivering notices and ParameterStatus updates on the way. Errors
-   * are returned, not thrown, so callers can wait for ReadyForQuery.
+   * Reads the next message, delivering notices and ParameterStatus updates on the way. Errors are
+   * returned, not thrown, so callers can wait for ReadyForQuery.
    */
   BackendMessage nextMessage() {
     while (true) {
@@ -339,7 +349,9 @@ public final class ReplicationConnection implements AutoCloseable {
     if (state != State.READY) {
       throw new PgException(
           SqlState.CONNECTION_FAILURE,
-          state == State.CLOSED ? "connection is closed" : "another command is already in progress");
+          state == State.CLOSED
+              ? "connection is closed"
+              : "another command is already in progress");
     }
   }
 

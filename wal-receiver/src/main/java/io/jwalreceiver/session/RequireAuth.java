@@ -8,11 +8,11 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * libpq 16+'s {@code require_auth}, parsed as libpq 18 parses it: a comma-separated list of
- * {@code password}, {@code md5}, {@code gss}, {@code sspi}, {@code scram-sha-256}, {@code oauth}
- * and {@code none}, either all plain (only these are allowed, and the server must authenticate
- * the client unless {@code none} is listed) or all negated with {@code !} (everything but these,
- * and {@code !none} makes an authentication exchange mandatory).
+ * libpq 16+'s {@code require_auth}, parsed as libpq 18 parses it: a comma-separated list of {@code
+ * password}, {@code md5}, {@code gss}, {@code sspi}, {@code scram-sha-256}, {@code oauth} and
+ * {@code none}, either all plain (only these are allowed, and the server must authenticate the
+ * client unless {@code none} is listed) or all negated with {@code !} (everything but these, and
+ * {@code !none} makes an authentication exchange mandatory).
  *
  * <p>Authentication request codes are the protocol's ({@code AuthenticationRequest}): 3 cleartext
  * password, 5 MD5, 7 GSS, 8 GSS continue, 9 SSPI, 10 SASL, 11 SASL continue, 12 SASL final.
@@ -74,8 +74,10 @@ final class RequireAuth {
           allowed = -1;
           sasl = EnumSet.allOf(SaslMechanism.class);
         } else if (!negated) {
-          throw optionError("negative require_auth method \"" + method
-              + "\" cannot be mixed with non-negative methods");
+          throw optionError(
+              "negative require_auth method \""
+                  + method
+                  + "\" cannot be mixed with non-negative methods");
         }
         negated = true;
         method = method.substring(1);
@@ -155,8 +157,15 @@ final class RequireAuth {
   /** Whether an authentication request with this code may be answered. */
   boolean allows(int code) {
     return switch (code) {
-      case AUTH_PASSWORD, AUTH_MD5, AUTH_GSS, AUTH_GSS_CONT, AUTH_SSPI, AUTH_SASL, AUTH_SASL_CONT,
-          AUTH_SASL_FIN -> (allowedMethods & (1 << code)) != 0;
+      case AUTH_PASSWORD,
+          AUTH_MD5,
+          AUTH_GSS,
+          AUTH_GSS_CONT,
+          AUTH_SSPI,
+          AUTH_SASL,
+          AUTH_SASL_CONT,
+          AUTH_SASL_FIN ->
+          (allowedMethods & (1 << code)) != 0;
       default -> false;
     };
   }

@@ -28,9 +28,9 @@ final class RevocationLists {
 
   /**
    * The CRLs to check against, or null when revocation is not checked: neither a file nor a
-   * directory, or a file that is missing or holds no readable CRL (OpenSSL then fails to load
-   * the locations and libpq silently goes on without CRLs). A directory that is missing or has no
-   * CRL for an issuer still turns checking on, so the chain then fails to verify.
+   * directory, or a file that is missing or holds no readable CRL (OpenSSL then fails to load the
+   * locations and libpq silently goes on without CRLs). A directory that is missing or has no CRL
+   * for an issuer still turns checking on, so the chain then fails to verify.
    */
   static @Nullable List<X509CRL> load(@Nullable Path file, @Nullable Path dir) {
     if (file == null && dir == null) {

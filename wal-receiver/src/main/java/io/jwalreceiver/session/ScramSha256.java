@@ -18,10 +18,10 @@ import javax.crypto.spec.SecretKeySpec;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The client side of SCRAM-SHA-256 and SCRAM-SHA-256-PLUS (RFC 5802, RFC 7677) as PostgreSQL
- * runs it: the user name in the SCRAM messages is empty (the server takes the startup packet's),
- * the password is SASLprep-normalised when it can be and used as given otherwise, and the only
- * channel binding type is {@code tls-server-end-point}.
+ * The client side of SCRAM-SHA-256 and SCRAM-SHA-256-PLUS (RFC 5802, RFC 7677) as PostgreSQL runs
+ * it: the user name in the SCRAM messages is empty (the server takes the startup packet's), the
+ * password is SASLprep-normalised when it can be and used as given otherwise, and the only channel
+ * binding type is {@code tls-server-end-point}.
  *
  * <p>The exchange is finished only once the server-final-message's signature has been verified;
  * {@link #finished()} is what channel binding and require_auth look at. Malformed server messages
@@ -57,8 +57,8 @@ final class ScramSha256 {
 
   /**
    * @param plus SCRAM-SHA-256-PLUS (channel binding) rather than SCRAM-SHA-256
-   * @param clientSupportsBinding the client could bind but the server did not offer PLUS
-   *     ({@code y} in the GS2 header); ignored with {@code plus}
+   * @param clientSupportsBinding the client could bind but the server did not offer PLUS ({@code y}
+   *     in the GS2 header); ignored with {@code plus}
    * @param channelBindingData the tls-server-end-point hash of the server's certificate, with
    *     {@code plus}; else null
    * @param password the password as given
@@ -161,9 +161,10 @@ final class ScramSha256 {
     // libpq notes trailing extensions in its error buffer but carries on; so do we.
     serverFirst = message;
     saltedPassword = hi(password, salt, iterations);
-    String cbind = plus
-        ? b64(concat(ascii(CBIND_HEADER), Objects.requireNonNull(channelBindingData)))
-        : b64(ascii(gs2Header));
+    String cbind =
+        plus
+            ? b64(concat(ascii(CBIND_HEADER), Objects.requireNonNull(channelBindingData)))
+            : b64(ascii(gs2Header));
     clientFinalWithoutProof = "c=" + cbind + ",r=" + nonce;
   }
 

@@ -24,9 +24,9 @@ import java.util.Set;
  * dropped from each line; empty lines and lines starting with {@code #} are skipped. A section
  * matches when the text after {@code [} starts with the service name followed by {@code ]}
  * (anything after the {@code ]} is ignored, as libpq ignores it). Inside the matching section each
- * line must be {@code keyword=value} with a libpq keyword, taken byte for byte: no space is
- * trimmed around {@code =} and no quoting is undone. The first value of a keyword wins. The section
- * ends at the next line starting with {@code [}.
+ * line must be {@code keyword=value} with a libpq keyword, taken byte for byte: no space is trimmed
+ * around {@code =} and no quoting is undone. The first value of a keyword wins. The section ends at
+ * the next line starting with {@code [}.
  *
  * <p>Not supported: libpq's {@code ldap://} lines (a build with LDAP looks the service up in a
  * directory); here such a line is a syntax error, as in a libpq built without LDAP.
@@ -102,8 +102,7 @@ final class ServiceFile {
       }
       total += len;
       if (total > MAX_FILE_BYTES) {
-        throw fail(
-            "service file \"" + fileName + "\" is larger than " + MAX_FILE_BYTES + " bytes");
+        throw fail("service file \"" + fileName + "\" is larger than " + MAX_FILE_BYTES + " bytes");
       }
       lineNumber++;
       int textLength = 0;

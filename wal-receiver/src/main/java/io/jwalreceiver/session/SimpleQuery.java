@@ -17,9 +17,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The simple-query exchange of one command that answers with rows (protocol-notes §2): sends the
- * Query, collects RowDescription and DataRows within the {@link QueryResult.Budget}, and returns
- * at ReadyForQuery. A server error is thrown only once ReadyForQuery has arrived, so the
- * connection stays usable; a command that enters COPY leaves the connection closed.
+ * Query, collects RowDescription and DataRows within the {@link QueryResult.Budget}, and returns at
+ * ReadyForQuery. A server error is thrown only once ReadyForQuery has arrived, so the connection
+ * stays usable; a command that enters COPY leaves the connection closed.
  */
 final class SimpleQuery {
 

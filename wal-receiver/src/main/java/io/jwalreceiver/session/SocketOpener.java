@@ -45,14 +45,17 @@ final class SocketOpener {
   private SocketOpener() {}
 
   /**
-   * Connects to {@code address} (the Unix socket when {@code cfg} names one, {@code address}
-   * then being null) and negotiates TLS when {@code tryTls}.
+   * Connects to {@code address} (the Unix socket when {@code cfg} names one, {@code address} then
+   * being null) and negotiates TLS when {@code tryTls}.
    *
    * @param deadline {@link System#nanoTime} by which the connection must be up, or 0 for none
    * @param where {@link #where} for this attempt
    */
   static Opened open(
-      ConnectionConfig cfg, @Nullable InetAddress address, boolean tryTls, long deadline,
+      ConnectionConfig cfg,
+      @Nullable InetAddress address,
+      boolean tryTls,
+      long deadline,
       String where) {
     if (cfg.isUnixSocket()) {
       return new Opened(new ChannelTransport(openUnix(cfg, where)), null);
@@ -71,8 +74,8 @@ final class SocketOpener {
   }
 
   /**
-   * {@code e} with this attempt's {@link #where} in front of its message (SQLSTATE, detail and
-   * hint kept): for failures raised below the connection, such as the TLS handshake's and
+   * {@code e} with this attempt's {@link #where} in front of its message (SQLSTATE, detail and hint
+   * kept): for failures raised below the connection, such as the TLS handshake's and
    * authentication's, that do not know which server they were talking to.
    */
   static PgException prefixed(String where, PgException e) {
@@ -88,10 +91,14 @@ final class SocketOpener {
     int percent = text.indexOf('%');
     String address = percent < 0 ? text : text.substring(0, percent);
     String scope = percent < 0 ? "" : text.substring(percent + 1);
-    boolean ipv4 = !text.isEmpty() && text.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
-    boolean ipv6 = address.indexOf(':') >= 0
-        && address.chars().allMatch(c -> c == ':' || c == '.' || (c < 128 && Character.digit(c, 16) >= 0))
-        && scope.chars().allMatch(c -> c < 128 && Character.isLetterOrDigit(c));
+    boolean ipv4 =
+        !text.isEmpty() && text.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
+    boolean ipv6 =
+        address.indexOf(':') >= 0
+            && address
+                .chars()
+                .allMatch(c -> c == ':' || c == '.' || (c < 128 && Character.digit(c, 16) >= 0))
+            && scope.chars().allMatch(c -> c < 128 && Character.isLetterOrDigit(c));
     if (ipv4 || ipv6) {
       try {
         return InetAddress.getByName(text);
@@ -110,9 +117,10 @@ final class SocketOpener {
       return "connection to server on socket \"" + socketPath(cfg) + "\" failed: ";
     }
     String host = cfg.host();
-    String shown = address != null && !address.getHostAddress().equals(host)
-        ? "\"" + host + "\" (" + address.getHostAddress() + ")"
-        : "\"" + host + "\"";
+    String shown =
+        address != null && !address.getHostAddress().equals(host)
+            ? "\"" + host + "\" (" + address.getHostAddress() + ")"
+            : "\"" + host + "\"";
     return "connection to server at " + shown + ", port " + cfg.port() + " failed: ";
   }
 
@@ -134,7 +142,8 @@ final class SocketOpener {
     } catch (IOException e) {
       String reason = e.getMessage() == null ? e.toString() : e.getMessage();
       if (reason.contains("No such file") || reason.contains("Connection refused")) {
-        reason = reason.contains("No such file") ? "No such file or directory" : "Connection refused";
+        reason =
+            reason.contains("No such file") ? "No such file or directory" : "Connection refused";
       }
       throw new PgException(
           SqlState.CONNECTION_UNABLE,
@@ -153,7 +162,8 @@ final class SocketOpener {
       ch = SocketChannel.open();
       ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
       ch.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
-      int timeout = deadline == 0 ? 0 : (int) Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+      int timeout =
+          deadline == 0 ? 0 : (int) Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
       ch.socket().connect(new InetSocketAddress(address, cfg.port()), timeout);
       return ch;
     } catch (SocketTimeoutException e) {
@@ -211,10 +221,12 @@ final class SocketOpener {
     } catch (SocketTimeoutException e) {
       throw new PgException(SqlState.CONNECTION_UNABLE, where + "timeout expired", e);
     } catch (IOException e) {
-      throw new PgException(SqlState.CONNECTION_UNABLE, where + "connection lost: " + e.getMessage(), e);
+      throw new PgException(
+          SqlState.CONNECTION_UNABLE, where + "connection lost: " + e.getMessage(), e);
     }
     if (answer < 0) {
-      throw new PgException(SqlState.CONNECTION_UNABLE, where + "server closed the connection unexpectedly");
+      throw new PgException(
+          SqlState.CONNECTION_UNABLE, where + "server closed the connection unexpectedly");
     }
     if (answer == 'N') {
       if (cfg.sslMode() == SslMode.PREFER || cfg.sslMode() == SslMode.ALLOW) {

@@ -13,9 +13,8 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 
 /**
- * A {@link Transport} over a stream {@link Socket}: used for TLS connections (an {@code
- * SSLSocket} layered on the TCP channel after SSLRequest). Plain connections use {@link
- * ChannelTransport}.
+ * A {@link Transport} over a stream {@link Socket}: used for TLS connections (an {@code SSLSocket}
+ * layered on the TCP channel after SSLRequest). Plain connections use {@link ChannelTransport}.
  */
 final class SocketTransport implements Transport {
 
@@ -77,9 +76,8 @@ final class SocketTransport implements Transport {
 
   static PgException lost(IOException e) {
     String message = e.getMessage();
-    String why = e instanceof EOFException && message != null
-        ? message
-        : "connection lost: " + message;
+    String why =
+        e instanceof EOFException && message != null ? message : "connection lost: " + message;
     return new PgException(SqlState.CONNECTION_FAILURE, why, e);
   }
 }

@@ -32,8 +32,7 @@ public enum SslMode {
         return m;
       }
     }
-    throw new PgException(
-        SqlState.CONNECTION_UNABLE, "invalid sslmode value: \"" + value + "\"");
+    throw new PgException(SqlState.CONNECTION_UNABLE, "invalid sslmode value: \"" + value + "\"");
   }
 
   /** True when the certificate chain is verified. */

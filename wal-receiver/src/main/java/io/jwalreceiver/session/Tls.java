@@ -37,8 +37,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The TLS side of libpq's connection options: which certificates are trusted, what the client
- * presents, which protocol versions and server name are offered, and how the host name is
- * checked (libpq 18 with OpenSSL).
+ * presents, which protocol versions and server name are offered, and how the host name is checked
+ * (libpq 18 with OpenSSL).
  *
  * <ul>
  *   <li>Chain verification: with {@code verify-ca} and {@code verify-full}, and — as libpq does —
@@ -48,9 +48,9 @@ import org.jspecify.annotations.Nullable;
  *   <li>Revocation: when the roots come from a file, the CRLs of {@code sslcrl} (default {@code
  *       ~/.postgresql/root.crl}) and {@code sslcrldir} (OpenSSL's hashed names, {@code
  *       XXXXXXXX.rN}) are checked for every certificate of the chain, and a certificate without a
- *       CRL from its issuer then fails, as OpenSSL's CRL_CHECK_ALL does. A CRL file that is
- *       missing or unreadable turns revocation checking off silently, as in libpq. Nothing is
- *       fetched from the network.
+ *       CRL from its issuer then fails, as OpenSSL's CRL_CHECK_ALL does. A CRL file that is missing
+ *       or unreadable turns revocation checking off silently, as in libpq. Nothing is fetched from
+ *       the network.
  *   <li>Host name ({@code verify-full} only): {@link HostNameCheck}, always against {@code host}.
  *   <li>Client certificate: {@link ClientKeyMaterial}.
  *   <li>Protocols: {@code ssl_min_protocol_version} (default TLSv1.2) to {@code
@@ -127,8 +127,8 @@ final class Tls {
   }
 
   /**
-   * libpq's SNI rule: only when enabled ({@code sslsni} starts with {@code 1}, the default) and
-   * the host is not made only of digits and dots and has no colon.
+   * libpq's SNI rule: only when enabled ({@code sslsni} starts with {@code 1}, the default) and the
+   * host is not made only of digits and dots and has no colon.
    */
   static boolean sendsSni(TlsOptions options, String host) {
     String sni = options.sni();
@@ -142,8 +142,8 @@ final class Tls {
   }
 
   /**
-   * The SNI entry for a host name. JSSE refuses a trailing dot (and a few names OpenSSL would
-   * send as they are); the dotless form is sent then, or nothing when JSSE takes neither.
+   * The SNI entry for a host name. JSSE refuses a trailing dot (and a few names OpenSSL would send
+   * as they are); the dotless form is sent then, or nothing when JSSE takes neither.
    */
   static List<SNIServerName> serverName(String host) {
     String dotless = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
@@ -184,7 +184,10 @@ final class Tls {
                   : "no protocols available"),
           null,
           "This may indicate that the server does not support any SSL protocol version between "
-              + min + " and " + max + ".",
+              + min
+              + " and "
+              + max
+              + ".",
           e);
     }
     return new PgException(SqlState.CONNECTION_UNABLE, "SSL error: " + reason, e);

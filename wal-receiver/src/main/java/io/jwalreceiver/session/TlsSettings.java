@@ -9,9 +9,9 @@ import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
- * libpq 18's checks of the TLS-related connection options that take a fixed set of values, with
- * its messages, and the protocol-version mapping the handshake uses. {@link ConnInfo#resolve}
- * calls the checks in libpq's order: sslmode, sslnegotiation, sslrootcert=system,
+ * libpq 18's checks of the TLS-related connection options that take a fixed set of values, with its
+ * messages, and the protocol-version mapping the handshake uses. {@link ConnInfo#resolve} calls the
+ * checks in libpq's order: sslmode, sslnegotiation, sslrootcert=system,
  * ssl_min/max_protocol_version, the range, sslcertmode, gssencmode.
  */
 final class TlsSettings {
@@ -26,8 +26,8 @@ final class TlsSettings {
 
   /**
    * {@code sslnegotiation}: {@code postgres} (the default) or {@code direct}. libpq 17+ accepts
-   * {@code direct} with sslmode require or stronger; jwalreceiver does not implement direct TLS
-   * and says so.
+   * {@code direct} with sslmode require or stronger; jwalreceiver does not implement direct TLS and
+   * says so.
    */
   static void checkNegotiation(@Nullable String value, SslMode sslMode) {
     if (value == null || value.equals("postgres")) {
@@ -36,7 +36,9 @@ final class TlsSettings {
     checkOneOf("sslnegotiation", value, "postgres", "direct");
     if (sslMode != SslMode.REQUIRE && !sslMode.verifiesChain()) {
       throw fail(
-          "weak sslmode \"" + sslMode.keyword() + "\" may not be used with sslnegotiation=direct"
+          "weak sslmode \""
+              + sslMode.keyword()
+              + "\" may not be used with sslnegotiation=direct"
               + " (use \"require\", \"verify-ca\", or \"verify-full\")");
     }
     throw new PgException(

@@ -34,6 +34,7 @@ final class ReceiveLoop {
   private final @Nullable String slot;
   private final Duration senderTimeout;
   private final boolean reportFlush;
+
   /** pg_receivewal's "stopped log streaming at" line once the end position was passed. */
   private @Nullable String endReached;
 
@@ -106,14 +107,21 @@ final class ReceiveLoop {
       if (Long.compareUnsigned(next.timeline().value(), tli.value()) <= 0) {
         throw new PgException(
             SqlState.PROTOCOL_VIOLATION,
-            "server reported unexpected next timeline " + next.timeline()
-                + ", following timeline " + tli);
+            "server reported unexpected next timeline "
+                + next.timeline()
+                + ", following timeline "
+                + tli);
       }
       if (received != 0 && Long.compareUnsigned(next.startPosition().value(), received) > 0) {
         throw new PgException(
             SqlState.PROTOCOL_VIOLATION,
-            "server stopped streaming timeline " + tli + " at " + Lsn.of(received)
-                + ", but reported next timeline " + next.timeline() + " to begin at "
+            "server stopped streaming timeline "
+                + tli
+                + " at "
+                + Lsn.of(received)
+                + ", but reported next timeline "
+                + next.timeline()
+                + " to begin at "
                 + next.startPosition());
       }
       listener.timelineSwitched(tli, next.timeline(), next.startPosition());
@@ -156,30 +164,32 @@ final class ReceiveLoop {
       }
       CopyBothStream.Event ev = stream.poll(schedule.pollMillis());
       switch (ev) {
-        case XLOG_DATA: {
-          ReplicationDecoder m = stream.message();
-          if (m.dataStart() != expected) {
-            throw gotUnexpectedOffset(m.dataStart(), expected);
+        case XLOG_DATA:
+          {
+            ReplicationDecoder m = stream.message();
+            if (m.dataStart() != expected) {
+              throw gotUnexpectedOffset(m.dataStart(), expected);
+            }
+            listener.serverWalEnd(m.walEnd());
+            ByteBuffer payload = m.payload();
+            int len = payload.remaining();
+            guard.enter();
+            sink.write(tli, expected, payload);
+            guard.exit();
+            expected += len;
+            listener.received(expected);
+            if (options.synchronous()) {
+              sink.requestFlush();
+            }
+            if (stop.reachedBy(expected)) {
+              endReached =
+                  "stopped log streaming at " + Lsn.of(expected) + " (timeline " + tli + ")";
+              listener.info(endReached);
+              stopCleanly(stream);
+              return Outcome.DONE;
+            }
+            break;
           }
-          listener.serverWalEnd(m.walEnd());
-          ByteBuffer payload = m.payload();
-          int len = payload.remaining();
-          guard.enter();
-          sink.write(tli, expected, payload);
-          guard.exit();
-          expected += len;
-          listener.received(expected);
-          if (options.synchronous()) {
-            sink.requestFlush();
-          }
-          if (stop.reachedBy(expected)) {
-            endReached = "stopped log streaming at " + Lsn.of(expected) + " (timeline " + tli + ")";
-            listener.info(endReached);
-            stopCleanly(stream);
-            return Outcome.DONE;
-          }
-          break;
-        }
         case KEEPALIVE:
           listener.serverWalEnd(stream.message().walEnd());
           if (schedule.answerKeepalive(stream.message().replyRequested())) {

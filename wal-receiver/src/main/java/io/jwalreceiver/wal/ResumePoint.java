@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.wal;
 
+import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
+import io.jwalreceiver.SegmentName;
+import io.jwalreceiver.SegmentName.ParsedWalFileName;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
-import io.jwalreceiver.SegmentName;
-import io.jwalreceiver.SegmentName.ParsedWalFileName;
-import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,12 +31,12 @@ import net.jpountz.lz4.LZ4FrameInputStream;
  * pg_receivewal}'s {@code FindStreamingStart} (protocol-notes §4.3, step 2).
  *
  * <p>Files whose names {@link SegmentName#parseArchiveName} recognises are considered: plain,
- * {@code .gz}, {@code .lz4} and {@code .zst}, each optionally {@code .partial}. Completed files
- * are checked before they count:
+ * {@code .gz}, {@code .lz4} and {@code .zst}, each optionally {@code .partial}. Completed files are
+ * checked before they count:
  *
  * <ul>
- *   <li>plain: the file must be exactly one segment long, else the warning {@code segment file
- *       "%s" has incorrect size %d, skipping};
+ *   <li>plain: the file must be exactly one segment long, else the warning {@code segment file "%s"
+ *       has incorrect size %d, skipping};
  *   <li>{@code .gz}: the gzip trailer's ISIZE (the last 4 bytes, little-endian: the uncompressed
  *       size mod 2^32) must be the segment size, else {@code compressed segment file "%s" has
  *       incorrect uncompressed size %d, skipping};
@@ -48,9 +48,9 @@ import net.jpountz.lz4.LZ4FrameInputStream;
  * </ul>
  *
  * {@code .partial} files are never size-checked: they are rewritten from their start. The highest
- * segment number wins; on a tie the higher timeline; on a tie a completed file beats a partial
- * one. A completed winner resumes at the start of the next segment, a partial one at the start of
- * its own segment. The timeline comes from the file name, not from the server.
+ * segment number wins; on a tie the higher timeline; on a tie a completed file beats a partial one.
+ * A completed winner resumes at the start of the next segment, a partial one at the start of its
+ * own segment. The timeline comes from the file name, not from the server.
  *
  * @param timeline the timeline to stream
  * @param start the segment start to stream from
@@ -168,10 +168,7 @@ public record ResumePoint(TimelineId timeline, Lsn start, String fromFile) {
   }
 
   private static boolean completeFileIsValid(
-      Path file,
-      ParsedWalFileName parsed,
-      WalSegmentSize segmentSize,
-      Consumer<String> warnings) {
+      Path file, ParsedWalFileName parsed, WalSegmentSize segmentSize, Consumer<String> warnings) {
     String name = parsed.fileName();
     switch (parsed.compression()) {
       case ParsedWalFileName.UNCOMPRESSED:
@@ -232,9 +229,7 @@ public record ResumePoint(TimelineId timeline, Lsn start, String fromFile) {
       // lz4-java and zstd-jni report corrupt input as IOException or as their own unchecked
       // exceptions; either way the file cannot be trusted, and pg_receivewal stops here too.
       throw new PgException(
-          SqlState.IO_ERROR,
-          "could not decompress file \"" + file + "\": " + e.getMessage(),
-          e);
+          SqlState.IO_ERROR, "could not decompress file \"" + file + "\": " + e.getMessage(), e);
     }
     return total;
   }
@@ -297,7 +292,6 @@ public record ResumePoint(TimelineId timeline, Lsn start, String fromFile) {
   }
 
   private static PgException ioError(String what, Path file, IOException e) {
-    return new PgException(
-        SqlState.IO_ERROR, what + " \"" + file + "\": " + e.getMessage(), e);
+    return new PgException(SqlState.IO_ERROR, what + " \"" + file + "\": " + e.getMessage(), e);
   }
 }

@@ -20,9 +20,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The receive thread only marks {@link #enter()} and {@link #exit()} around each write (two
  * volatile stores, no clock read, no allocation). A daemon thread wakes every quarter of the
- * timeout; when it finds the same write still in progress as on its previous wake-up, the write
- * has been stuck for at least a quarter of the timeout and it sends a status update with the
- * positions true at that moment (the flush position is the sink's durable one, as always).
+ * timeout; when it finds the same write still in progress as on its previous wake-up, the write has
+ * been stuck for at least a quarter of the timeout and it sends a status update with the positions
+ * true at that moment (the flush position is the sink's durable one, as always).
  */
 final class StallGuard implements AutoCloseable {
 
@@ -36,8 +36,10 @@ final class StallGuard implements AutoCloseable {
   private final @Nullable Runnable sendStatus;
   private final @Nullable Thread thread;
   private volatile boolean inside;
+
   /** Written only by the receive thread. */
   private volatile long writes;
+
   private volatile boolean closed;
 
   private StallGuard(long periodNanos, @Nullable Runnable sendStatus) {

@@ -14,10 +14,10 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Where streaming starts (protocol-notes §4.3): an explicit start (pg_basebackup's streamer),
- * else the archive's {@link ResumePoint}, else the slot's {@code restart_lsn} (PostgreSQL 15+),
- * else the server's current position; always a segment start. Pure apart from the two lookups it
- * is given, which run in that order and only when needed.
+ * Where streaming starts (protocol-notes §4.3): an explicit start (pg_basebackup's streamer), else
+ * the archive's {@link ResumePoint}, else the slot's {@code restart_lsn} (PostgreSQL 15+), else the
+ * server's current position; always a segment start. Pure apart from the two lookups it is given,
+ * which run in that order and only when needed.
  *
  * @param timeline the timeline to stream
  * @param lsn the segment start to stream from
@@ -33,8 +33,8 @@ record StartPosition(TimelineId timeline, Lsn lsn) {
    *     (READ_REPLICATION_SLOT); a slot that does not exist is an error of this lookup
    * @param server IDENTIFY_SYSTEM's answer
    * @param size the server's segment size
-   * @throws PgException 22023 when the archive would resume below what the slot still keeps, or
-   *     the start timeline is newer than the server's
+   * @throws PgException 22023 when the archive would resume below what the slot still keeps, or the
+   *     start timeline is newer than the server's
    */
   static StartPosition decide(
       WalReceiver.Options options,
@@ -60,18 +60,28 @@ record StartPosition(TimelineId timeline, Lsn lsn) {
           && Long.compareUnsigned(r.start().value(), restart.segmentStart(size).value()) < 0) {
         throw new PgException(
             SqlState.INVALID_PARAMETER_VALUE,
-            "the archive ends at " + r.start() + " but replication slot \"" + options.slotName()
-                + "\" only keeps WAL from " + restart,
-            "WAL between " + r.start() + " and " + restart + " may be missing;"
+            "the archive ends at "
+                + r.start()
+                + " but replication slot \""
+                + options.slotName()
+                + "\" only keeps WAL from "
+                + restart,
+            "WAL between "
+                + r.start()
+                + " and "
+                + restart
+                + " may be missing;"
                 + " the archive would have a gap.",
             "Check whether another client used the slot; archive into an empty directory to"
                 + " start afresh.",
             null);
       }
     } else if (restart != null) {
-      start = new StartPosition(
-          Objects.requireNonNull(fromSlot.get().restartTimeline(), "restart_tli with restart_lsn"),
-          restart);
+      start =
+          new StartPosition(
+              Objects.requireNonNull(
+                  fromSlot.get().restartTimeline(), "restart_tli with restart_lsn"),
+              restart);
     } else {
       start = new StartPosition(server.timeline(), server.xlogPosition());
     }

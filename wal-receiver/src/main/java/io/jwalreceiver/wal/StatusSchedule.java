@@ -5,10 +5,10 @@ import java.time.Duration;
 import java.time.InstantSource;
 
 /**
- * When the receive loop owes the server a standby status update (protocol-notes §4.1): every
- * {@code statusInterval} (pg_receivewal's {@code -s}; zero means only when asked), and at once
- * when a keepalive asks for a reply, which also restarts the interval. Pure: it reads the
- * injected clock and sends nothing itself. Receive thread only; allocation-free.
+ * When the receive loop owes the server a standby status update (protocol-notes §4.1): every {@code
+ * statusInterval} (pg_receivewal's {@code -s}; zero means only when asked), and at once when a
+ * keepalive asks for a reply, which also restarts the interval. Pure: it reads the injected clock
+ * and sends nothing itself. Receive thread only; allocation-free.
  */
 final class StatusSchedule {
 
@@ -17,6 +17,7 @@ final class StatusSchedule {
 
   private final InstantSource clock;
   private final long intervalMillis;
+
   /** Epoch milliseconds when the next update is due; {@code Long.MAX_VALUE} for never. */
   private long next;
 
@@ -33,8 +34,8 @@ final class StatusSchedule {
   }
 
   /**
-   * How long the next read may wait: until the update is due, at most {@link
-   * #POLL_SLICE_MILLIS}, at least 1 ms.
+   * How long the next read may wait: until the update is due, at most {@link #POLL_SLICE_MILLIS},
+   * at least 1 ms.
    */
   long pollMillis() {
     return Math.max(1, Math.min(POLL_SLICE_MILLIS, next - clock.millis()));

@@ -13,9 +13,10 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>{@link OnRequest}: only when asked (pg_receivewal without {@code --endpos}); the default;
- *   <li>{@link AtLsn}: once WAL beyond a position was received (pg_receivewal's {@code -E/--endpos});
- *   <li>{@link AtTime}: once the receiver's clock reaches an instant, checked between messages
- *       and at least every half second.
+ *   <li>{@link AtLsn}: once WAL beyond a position was received (pg_receivewal's {@code
+ *       -E/--endpos});
+ *   <li>{@link AtTime}: once the receiver's clock reaches an instant, checked between messages and
+ *       at least every half second.
  * </ul>
  */
 public sealed interface StopCondition
@@ -72,8 +73,8 @@ public sealed interface StopCondition
   }
 
   /**
-   * True when the condition is met at the time {@code clock} tells, whatever was received. Only
-   * a time condition reads the clock.
+   * True when the condition is met at the time {@code clock} tells, whatever was received. Only a
+   * time condition reads the clock.
    *
    * @param clock the receiver's clock
    * @return whether to stop

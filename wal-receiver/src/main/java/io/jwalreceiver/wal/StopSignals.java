@@ -10,16 +10,18 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The stops another thread can ask a {@link WalReceiver} for: {@link #requestStop()} (SIGINT, an
- * embedder) and {@link #stopAt} (a base backup's end position, learned while streaming). Both
- * wake the stream being read and the retry delay, so that the loop sees them at once.
+ * embedder) and {@link #stopAt} (a base backup's end position, learned while streaming). Both wake
+ * the stream being read and the retry delay, so that the loop sees them at once.
  */
 final class StopSignals {
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition signal = lock.newCondition();
   private volatile boolean requested;
+
   /** pg_basebackup's stop point: stop once everything before it was written; -1 = none. */
   private volatile long stopAt = -1;
+
   /** The stream being read, woken by a stop; or null. */
   private volatile @Nullable CopyBothStream current;
 

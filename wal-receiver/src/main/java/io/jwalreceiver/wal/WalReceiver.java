@@ -20,19 +20,19 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The WAL streaming loop of pg_receivewal (protocol-notes §4): decides where to start, streams
- * a timeline into a {@link WalSink}, answers keepalives, reports positions, follows timeline
- * switches, stops at an end position or on request, and reconnects after failures unless told
- * not to.
+ * The WAL streaming loop of pg_receivewal (protocol-notes §4): decides where to start, streams a
+ * timeline into a {@link WalSink}, answers keepalives, reports positions, follows timeline
+ * switches, stops at an end position or on request, and reconnects after failures unless told not
+ * to.
  *
  * <p>The receive thread never waits for a disk flush: the sink flushes on its own thread, and the
  * flush position reported to the server is always the sink's {@link WalSink#durablePosition()}.
  *
  * <p>Embedders that archive into a directory start with {@code
  * io.jwalreceiver.wal.segment.WalArchiver.builder(config)}, which builds a receiver with a
- * segment-file sink and the directory's resume point. The parts are {@code StartPosition} (where
- * to start), {@code StatusSchedule} (when feedback is due), {@link StopCondition} (when to stop)
- * and the per-connection {@code ReceiveLoop}.
+ * segment-file sink and the directory's resume point. The parts are {@code StartPosition} (where to
+ * start), {@code StatusSchedule} (when feedback is due), {@link StopCondition} (when to stop) and
+ * the per-connection {@code ReceiveLoop}.
  */
 public final class WalReceiver {
 
@@ -44,8 +44,8 @@ public final class WalReceiver {
    * @param synchronous acknowledge every write batch as soon as it is flushed (a synchronous
    *     standby); otherwise flush at segment ends, on status updates and when the server asks
    * @param stopCondition when to stop on its own ({@link StopCondition#onRequest()} by default)
-   * @param loop reconnect after a lost connection or a server error (pg_receivewal without
-   *     {@code --no-loop})
+   * @param loop reconnect after a lost connection or a server error (pg_receivewal without {@code
+   *     --no-loop})
    * @param retryDelay how long to wait before reconnecting
    * @param startTimeline with {@code startPosition}: where to start, overriding the archive, slot
    *     and server positions (pg_basebackup's streamer starts at the backup's start); or null
@@ -89,8 +89,16 @@ public final class WalReceiver {
      * @return the defaults
      */
     public static Options defaults() {
-      return new Options(null, Duration.ofSeconds(10), false, StopCondition.onRequest(), true,
-          Duration.ofSeconds(5), null, null, null);
+      return new Options(
+          null,
+          Duration.ofSeconds(10),
+          false,
+          StopCondition.onRequest(),
+          true,
+          Duration.ofSeconds(5),
+          null,
+          null,
+          null);
     }
 
     /**
@@ -109,8 +117,16 @@ public final class WalReceiver {
      * @return the changed options
      */
     public Options withSlotName(@Nullable String name) {
-      return new Options(name, statusInterval, synchronous, stopCondition, loop, retryDelay,
-          startTimeline, startPosition, temporarySlotPrefix);
+      return new Options(
+          name,
+          statusInterval,
+          synchronous,
+          stopCondition,
+          loop,
+          retryDelay,
+          startTimeline,
+          startPosition,
+          temporarySlotPrefix);
     }
 
     /**
@@ -120,8 +136,16 @@ public final class WalReceiver {
      * @return the changed options
      */
     public Options withStatusInterval(Duration d) {
-      return new Options(slotName, d, synchronous, stopCondition, loop, retryDelay,
-          startTimeline, startPosition, temporarySlotPrefix);
+      return new Options(
+          slotName,
+          d,
+          synchronous,
+          stopCondition,
+          loop,
+          retryDelay,
+          startTimeline,
+          startPosition,
+          temporarySlotPrefix);
     }
 
     /**
@@ -131,8 +155,16 @@ public final class WalReceiver {
      * @return the changed options
      */
     public Options withSynchronous(boolean on) {
-      return new Options(slotName, statusInterval, on, stopCondition, loop, retryDelay,
-          startTimeline, startPosition, temporarySlotPrefix);
+      return new Options(
+          slotName,
+          statusInterval,
+          on,
+          stopCondition,
+          loop,
+          retryDelay,
+          startTimeline,
+          startPosition,
+          temporarySlotPrefix);
     }
 
     /**
@@ -153,8 +185,16 @@ public final class WalReceiver {
      * @return the changed options
      */
     public Options withStopCondition(StopCondition condition) {
-      return new Options(slotName, statusInterval, synchronous, condition, loop, retryDelay,
-          startTimeline, startPosition, temporarySlotPrefix);
+      return new Options(
+          slotName,
+          statusInterval,
+          synchronous,
+          condition,
+          loop,
+          retryDelay,
+          startTimeline,
+          startPosition,
+          temporarySlotPrefix);
     }
 
     /**
@@ -164,8 +204,16 @@ public final class WalReceiver {
      * @return the changed options
      */
     public Options withLoop(boolean on) {
-      return new Options(slotName, statusInterval, synchronous, stopCondition, on, retryDelay,
-          startTimeline, startPosition, temporarySlotPrefix);
+      return new Options(
+          slotName,
+          statusInterval,
+          synchronous,
+          stopCondition,
+          on,
+          retryDelay,
+          startTimeline,
+          startPosition,
+          temporarySlotPrefix);
     }
 
     /**
@@ -175,8 +223,16 @@ public final class WalReceiver {
      * @return the changed options
      */
     public Options withRetryDelay(Duration d) {
-      return new Options(slotName, statusInterval, synchronous, stopCondition, loop, d,
-          startTimeline, startPosition, temporarySlotPrefix);
+      return new Options(
+          slotName,
+          statusInterval,
+          synchronous,
+          stopCondition,
+          loop,
+          d,
+          startTimeline,
+          startPosition,
+          temporarySlotPrefix);
     }
 
     /**
@@ -187,8 +243,16 @@ public final class WalReceiver {
      * @return the changed options
      */
     public Options withStart(TimelineId timeline, Lsn position) {
-      return new Options(slotName, statusInterval, synchronous, stopCondition, loop, retryDelay,
-          timeline, position, temporarySlotPrefix);
+      return new Options(
+          slotName,
+          statusInterval,
+          synchronous,
+          stopCondition,
+          loop,
+          retryDelay,
+          timeline,
+          position,
+          temporarySlotPrefix);
     }
 
     /**
@@ -198,8 +262,16 @@ public final class WalReceiver {
      * @return the changed options
      */
     public Options withTemporarySlot(@Nullable String prefix) {
-      return new Options(slotName, statusInterval, synchronous, stopCondition, loop, retryDelay,
-          startTimeline, startPosition, prefix);
+      return new Options(
+          slotName,
+          statusInterval,
+          synchronous,
+          stopCondition,
+          loop,
+          retryDelay,
+          startTimeline,
+          startPosition,
+          prefix);
     }
 
     /** pg_receivewal reports a flush position only with a slot or in synchronous mode. */
@@ -224,8 +296,8 @@ public final class WalReceiver {
 
   /**
    * What happens, for logging and metrics. Methods run on the receive thread, except {@link
-   * #statusSent}, which also runs on the sink's flusher thread in synchronous mode and on the
-   * stall guard's thread while a write waits for the disk (see {@link #run()}).
+   * #statusSent}, which also runs on the sink's flusher thread in synchronous mode and on the stall
+   * guard's thread while a write waits for the disk (see {@link #run()}).
    */
   public interface Listener {
     /** Streaming begins (or resumes) at a position. */
@@ -317,8 +389,8 @@ public final class WalReceiver {
   }
 
   /**
-   * Stops the loop once WAL up to {@code lsn} (exclusive) has been written and flushed: the end
-   * of a base backup, learned while streaming is under way. Thread-safe.
+   * Stops the loop once WAL up to {@code lsn} (exclusive) has been written and flushed: the end of
+   * a base backup, learned while streaming is under way. Thread-safe.
    *
    * @param lsn the end position
    */
@@ -372,7 +444,8 @@ public final class WalReceiver {
       if (id.database() != null) {
         throw new PgException(
             SqlState.INVALID_PARAMETER_VALUE,
-            "replication connection using slot \"" + options.slotName()
+            "replication connection using slot \""
+                + options.slotName()
                 + "\" is unexpectedly database specific");
       }
       String previousId = systemId;
@@ -402,8 +475,8 @@ public final class WalReceiver {
       }
 
       StartPosition start =
-          StartPosition.decide(options, () -> resumeScan.apply(size), () -> readSlot(conn), id,
-              size);
+          StartPosition.decide(
+              options, () -> resumeScan.apply(size), () -> readSlot(conn), id, size);
       if (options.stopCondition().passedBefore(start.lsn())) {
         // Already past the end position: nothing to do (pg_receivewal checks this before START).
         return true;
@@ -415,8 +488,9 @@ public final class WalReceiver {
       boolean done;
       ReceiveLoop loop;
       try (WalSink sink = sinkFactory.open(size, groupAccess)) {
-        loop = new ReceiveLoop(
-            conn, sink, options, listener, clock, signals, size, activeSlot, senderTimeout);
+        loop =
+            new ReceiveLoop(
+                conn, sink, options, listener, clock, signals, size, activeSlot, senderTimeout);
         done = loop.streamTimelines(start.timeline(), start.lsn());
       }
       String endReached = loop.endReached();

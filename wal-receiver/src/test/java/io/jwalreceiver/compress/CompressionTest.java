@@ -68,8 +68,7 @@ class CompressionTest {
                 + "compression algorithm \"gzip\" expects a compression level between 1 and 9"
                 + " (default at -1)"),
         Arguments.of(
-            "gzip:level=9,",
-            spec + "found empty string where a compression option was expected"),
+            "gzip:level=9,", spec + "found empty string where a compression option was expected"),
         Arguments.of(
             "gzip:workers=3",
             spec + "compression algorithm \"gzip\" does not accept a worker count"),

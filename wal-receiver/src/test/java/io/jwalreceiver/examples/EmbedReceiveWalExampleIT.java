@@ -22,9 +22,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The README's example of embedding {@code receivewal}, compiled and run against a real server:
- * the block between the {@code README-BEGIN receivewal} and {@code README-END receivewal} lines is
- * what the README shows.
+ * The README's example of embedding {@code receivewal}, compiled and run against a real server: the
+ * block between the {@code README-BEGIN receivewal} and {@code README-END receivewal} lines is what
+ * the README shows.
  */
 @Tag("postgres")
 class EmbedReceiveWalExampleIT {
@@ -48,15 +48,17 @@ class EmbedReceiveWalExampleIT {
     Lsn end = Lsn.parse(server.generateWal(3L * (1 << 20) + (1 << 19)));
     try {
       // README-BEGIN receivewal
-      ConnectionConfig config = ConnectionConfig.of(host, port, user); // .toBuilder().password(...).build()
-      WalReceiver receiver = WalArchiver.builder(config)
-          .slot("archive")                          // a physical slot: no WAL is lost in between
-          .target(archive)                          // an existing directory
-          .compression(Compression.parse("gzip"))   // <segment>.gz, as pg_receivewal -Z gzip
-          .statusInterval(Duration.ofSeconds(10))
-          .endPosition(end)                         // or stop with receiver.requestStop()
-          .build();
-      receiver.run();                               // streams, reconnecting after failures
+      ConnectionConfig config =
+          ConnectionConfig.of(host, port, user); // .toBuilder().password(...).build()
+      WalReceiver receiver =
+          WalArchiver.builder(config)
+              .slot("archive") // a physical slot: no WAL is lost in between
+              .target(archive) // an existing directory
+              .compression(Compression.parse("gzip")) // <segment>.gz, as pg_receivewal -Z gzip
+              .statusInterval(Duration.ofSeconds(10))
+              .endPosition(end) // or stop with receiver.requestStop()
+              .build();
+      receiver.run(); // streams, reconnecting after failures
       // README-END receivewal
     } finally {
       server.queryString("SELECT pg_drop_replication_slot('archive')");

@@ -13,22 +13,21 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * Fuzz targets for what a server (or anything pretending to be one) sends: the frame reader and
- * the backend and walsender decoders. See docs/fuzzing.md; without {@code JAZZER_FUZZ} each
- * method runs the inputs under {@code BackendStreamFuzzTestInputs/<method>/} as a test.
+ * Fuzz targets for what a server (or anything pretending to be one) sends: the frame reader and the
+ * backend and walsender decoders. See docs/fuzzing.md; without {@code JAZZER_FUZZ} each method runs
+ * the inputs under {@code BackendStreamFuzzTestInputs/<method>/} as a test.
  *
- * <p>What must hold: the only exceptions are {@link PgException}s with 08P01 (a malformed
- * message) or 08006 (the stream ended); every frame handed out is exactly the bytes the stream
- * holds at that offset and no larger than the limit; the decoders report the fields the bytes
- * say.
+ * <p>What must hold: the only exceptions are {@link PgException}s with 08P01 (a malformed message)
+ * or 08006 (the stream ended); every frame handed out is exactly the bytes the stream holds at that
+ * offset and no larger than the limit; the decoders report the fields the bytes say.
  */
 class BackendStreamFuzzTest {
 
   /**
    * Byte 0 picks the frame limit (low 7 bits; 0: 1 MiB, n: n × 16 bytes) and, with its high bit,
-   * direct buffers as a socket channel transport gets them; byte 1 the largest chunk a read
-   * returns (0: everything at once) and the reader's initial buffer size; the rest is the
-   * server's byte stream.
+   * direct buffers as a socket channel transport gets them; byte 1 the largest chunk a read returns
+   * (0: everything at once) and the reader's initial buffer size; the rest is the server's byte
+   * stream.
    */
   @FuzzTest
   void framing(byte[] data) {
@@ -40,12 +39,11 @@ class BackendStreamFuzzTest {
     boolean direct = data[0] < 0;
     int maxChunk = data[1] & 0xff;
     byte[] stream = Arrays.copyOfRange(data, 2, data.length);
-    Chunking chunking =
-        maxChunk == 0 ? Chunking.whole() : Chunking.random(data.length, maxChunk);
+    Chunking chunking = maxChunk == 0 ? Chunking.whole() : Chunking.random(data.length, maxChunk);
     ScriptedTransport script = ScriptedTransport.of(stream, chunking);
     MessageReader reader =
-        new MessageReader(direct ? new DirectBuffers(script) : script, frameLimit,
-            1 + (data[1] & 0x3f));
+        new MessageReader(
+            direct ? new DirectBuffers(script) : script, frameLimit, 1 + (data[1] & 0x3f));
     ReplicationDecoder replication = new ReplicationDecoder();
     int offset = 0;
     try {

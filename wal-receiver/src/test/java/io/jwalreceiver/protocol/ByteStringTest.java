@@ -19,14 +19,16 @@ class ByteStringTest {
 
     assertThat(b.toArray()).containsExactly(1, 2, 3);
     assertThat(b.length()).isEqualTo(3);
-    assertThat(b).isEqualTo(ByteString.copyOf(new byte[] {1, 2, 3}))
+    assertThat(b)
+        .isEqualTo(ByteString.copyOf(new byte[] {1, 2, 3}))
         .hasSameHashCodeAs(ByteString.copyOf(new byte[] {1, 2, 3}))
         .isNotEqualTo(ByteString.copyOf(new byte[] {1, 2}));
   }
 
   @Test
   void theViewIsReadOnlyAndTheTextShowsOnlyTheLength() {
-    ByteString b = ByteString.copyOf("p=proof".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    ByteString b =
+        ByteString.copyOf("p=proof".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     ByteBuffer view = b.view();
 
     assertThat(view.isReadOnly()).isTrue();

@@ -9,16 +9,17 @@ import java.util.function.IntUnaryOperator;
 import java.util.function.Supplier;
 
 /**
- * How a byte stream is cut into the chunks a transport hands out: whole, one byte at a time,
- * fixed sizes, explicit sizes, or seeded random sizes. Boundary bugs in a framer show up only
- * when frames straddle reads, so tests run the same input through several of these.
+ * How a byte stream is cut into the chunks a transport hands out: whole, one byte at a time, fixed
+ * sizes, explicit sizes, or seeded random sizes. Boundary bugs in a framer show up only when frames
+ * straddle reads, so tests run the same input through several of these.
  */
 public final class Chunking {
 
   private final String description;
+
   /**
-   * A fresh sizer per split (so seeded splits repeat): given the bytes still to deliver, it
-   * answers the size of the next chunk, between 1 and that number.
+   * A fresh sizer per split (so seeded splits repeat): given the bytes still to deliver, it answers
+   * the size of the next chunk, between 1 and that number.
    */
   private final Supplier<IntUnaryOperator> sizer;
 

@@ -153,8 +153,7 @@ class MessageReaderTest {
   @MethodSource("boundarySplits")
   void readsFramesSplitAcrossChunkBoundaries(String where, Chunking chunking) {
     byte[] s = WireBytes.create().cString("name").cString("value").ascii("x").toArray();
-    byte[] stream =
-        concat(frame('S', s), frame('Z', new byte[] {'I'}), frame('c', new byte[0]));
+    byte[] stream = concat(frame('S', s), frame('Z', new byte[] {'I'}), frame('c', new byte[0]));
     assertThat(s).hasSize(12);
     MessageReader reader = new MessageReader(ScriptedTransport.of(stream, chunking), LIMIT);
 
@@ -234,8 +233,7 @@ class MessageReaderTest {
             PgException.class,
             e -> {
               assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION);
-              assertThat(e.getMessage())
-                  .contains("invalid message length " + length, "'Z'");
+              assertThat(e.getMessage()).contains("invalid message length " + length, "'Z'");
             });
   }
 
@@ -387,7 +385,9 @@ class MessageReaderTest {
     reader.next();
 
     assertThat(copy(reader.body())).isEqualTo(b);
-    assertThat(reader.body()).as("one view object is reused: no allocation per frame").isSameAs(first);
+    assertThat(reader.body())
+        .as("one view object is reused: no allocation per frame")
+        .isSameAs(first);
   }
 
   @Test
@@ -471,10 +471,10 @@ class MessageReaderTest {
     byte[] header = {(byte) type, 0, 0, (byte) 0x75, (byte) 0x31}; // length 30001
     MessageReader reader = new MessageReader(ScriptedTransport.of(header), LIMIT);
     assertThatThrownBy(reader::next)
-        .isInstanceOfSatisfying(PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION))
-        .hasMessage("lost synchronization with server: got message type \"" + type
-            + "\", length 30001");
+        .isInstanceOfSatisfying(
+            PgException.class, e -> assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION))
+        .hasMessage(
+            "lost synchronization with server: got message type \"" + type + "\", length 30001");
     // At the limit it is read.
     byte[] atLimit = frame(type, new byte[30000 - 4]);
     MessageReader ok = new MessageReader(ScriptedTransport.of(atLimit), LIMIT);

@@ -13,10 +13,10 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An in-memory {@link Transport} playing a scripted server: it hands out prepared bytes in
- * prepared chunks (one chunk per read at most), can pause (a timed read returns 0), and at the end
- * of the script either reports end of stream (08006, as {@code SocketTransport} does) or stays
- * silent. It records every write and every read timeout.
+ * An in-memory {@link Transport} playing a scripted server: it hands out prepared bytes in prepared
+ * chunks (one chunk per read at most), can pause (a timed read returns 0), and at the end of the
+ * script either reports end of stream (08006, as {@code SocketTransport} does) or stays silent. It
+ * records every write and every read timeout.
  *
  * <pre>{@code
  * ScriptedTransport t = ScriptedTransport.builder()
@@ -99,8 +99,8 @@ public final class ScriptedTransport implements Transport {
     }
 
     /**
-     * One timed read returns 0 here, as if its timeout passed. A read without timeout waits
-     * through the pause (the next bytes "arrive later").
+     * One timed read returns 0 here, as if its timeout passed. A read without timeout waits through
+     * the pause (the next bytes "arrive later").
      */
     public Builder pause() {
       steps.add(new Step(null));

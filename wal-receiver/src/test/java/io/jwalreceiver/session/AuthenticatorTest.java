@@ -23,16 +23,15 @@ import io.jwalreceiver.protocol.frontend.FrontendMessage.SaslResponse;
 import java.util.Base64;
 import java.util.List;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The authenticator alone: backend authentication requests in, frontend messages out. SCRAM is
- * checked against the RFC 7677 test vector (user "user", password "pencil"); the hostile
- * sequences are the ones a server that does not know the password, or a man in the middle, would
- * try.
+ * checked against the RFC 7677 test vector (user "user", password "pencil"); the hostile sequences
+ * are the ones a server that does not know the password, or a man in the middle, would try.
  */
 class AuthenticatorTest {
 
@@ -51,9 +50,13 @@ class AuthenticatorTest {
 
   private static ConnectionConfig cfg(ChannelBinding binding, @Nullable String requireAuth) {
     return ConnectionConfig.builder()
-        .host("db.example").port(5432).user("user").password("pencil")
+        .host("db.example")
+        .port(5432)
+        .user("user")
+        .password("pencil")
         .channelBinding(binding)
-        .requireAuth(requireAuth).build();
+        .requireAuth(requireAuth)
+        .build();
   }
 
   private static Authenticator rfc(ConnectionConfig cfg, boolean tls) {
@@ -114,10 +117,13 @@ class AuthenticatorTest {
   void thePasswordIsSaslPreparedAsTheServerPreparesIt() {
     // SASLprep maps U+00AD (soft hyphen) to nothing and U+00A0 to a space: "pen\u00ADcil" is
     // "pencil", so the RFC 7677 proof and server signature hold.
-    Authenticator a = new Authenticator(
-        cfg(ChannelBinding.PREFER, null).toBuilder().password("pen\u00ADcil")
-            .build(), false, () -> END_POINT,
-        () -> RFC_NONCE, "user");
+    Authenticator a =
+        new Authenticator(
+            cfg(ChannelBinding.PREFER, null).toBuilder().password("pen\u00ADcil").build(),
+            false,
+            () -> END_POINT,
+            () -> RFC_NONCE,
+            "user");
     a.handle(sasl("SCRAM-SHA-256"));
     assertThat(text(a.handle(cont(RFC_SERVER_FIRST)).get(0))).isEqualTo(RFC_CLIENT_FINAL);
     assertThat(a.handle(fin(RFC_SERVER_FINAL))).isEmpty();
@@ -136,8 +142,8 @@ class AuthenticatorTest {
     a.handle(sasl("SCRAM-SHA-256"));
     a.handle(cont(RFC_SERVER_FIRST));
     String wrong = "v=" + Base64.getEncoder().encodeToString(new byte[32]);
-    refused(() -> a.handle(fin(wrong)), SqlState.INVALID_AUTHORIZATION,
-        "incorrect server signature");
+    refused(
+        () -> a.handle(fin(wrong)), SqlState.INVALID_AUTHORIZATION, "incorrect server signature");
   }
 
   @Test
@@ -145,12 +151,18 @@ class AuthenticatorTest {
     Authenticator a = rfc(ChannelBinding.PREFER, null);
     a.handle(sasl("SCRAM-SHA-256"));
     a.handle(cont(RFC_SERVER_FIRST));
-    refused(() -> a.handle(fin("e=invalid-proof")), SqlState.INVALID_AUTHORIZATION,
+    refused(
+        () -> a.handle(fin("e=invalid-proof")),
+        SqlState.INVALID_AUTHORIZATION,
         "error received from server in SCRAM exchange: invalid-proof");
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '\'',
+      textBlock =
+          """
       'r=someoneElsesNonce123456,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096' | invalid SCRAM response (nonce mismatch)
       'r=rOprNGfwEbeRWgbNEkq,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096'     | invalid SCRAM response (nonce mismatch)
       'r=rOprNGfwEbeRWgbNEkqO%x,s=***,i=4096'                       | malformed SCRAM message (invalid salt)
@@ -172,10 +184,14 @@ class AuthenticatorTest {
   void emptyAndNulBearingMessagesAreMalformed() {
     Authenticator a = rfc(ChannelBinding.PREFER, null);
     a.handle(sasl("SCRAM-SHA-256"));
-    refused(() -> a.handle(new AuthenticationSaslContinue(new byte[0])),
-        SqlState.PROTOCOL_VIOLATION, "malformed SCRAM message (empty message)");
-    refused(() -> a.handle(new AuthenticationSaslContinue(hex("723d00"))),
-        SqlState.PROTOCOL_VIOLATION, "malformed SCRAM message (length mismatch)");
+    refused(
+        () -> a.handle(new AuthenticationSaslContinue(new byte[0])),
+        SqlState.PROTOCOL_VIOLATION,
+        "malformed SCRAM message (empty message)");
+    refused(
+        () -> a.handle(new AuthenticationSaslContinue(hex("723d00"))),
+        SqlState.PROTOCOL_VIOLATION,
+        "malformed SCRAM message (length mismatch)");
   }
 
   @Test
@@ -183,7 +199,9 @@ class AuthenticatorTest {
     Authenticator a = rfc(ChannelBinding.PREFER, null);
     a.handle(sasl("SCRAM-SHA-256"));
     a.handle(cont(RFC_SERVER_FIRST));
-    refused(() -> a.handle(fin("v=AAAA")), SqlState.PROTOCOL_VIOLATION,
+    refused(
+        () -> a.handle(fin("v=AAAA")),
+        SqlState.PROTOCOL_VIOLATION,
         "malformed SCRAM message (invalid server signature)");
   }
 
@@ -192,47 +210,60 @@ class AuthenticatorTest {
     // Carrying a server-first-message: the exchange cannot have completed.
     Authenticator a = rfc(ChannelBinding.PREFER, null);
     a.handle(sasl("SCRAM-SHA-256"));
-    refused(() -> a.handle(fin(RFC_SERVER_FIRST)), SqlState.PROTOCOL_VIOLATION,
+    refused(
+        () -> a.handle(fin(RFC_SERVER_FIRST)),
+        SqlState.PROTOCOL_VIOLATION,
         "AuthenticationSASLFinal received from server, but SASL authentication was not completed");
     // Carrying a server-final-message: not a server-first-message.
     Authenticator b = rfc(ChannelBinding.PREFER, null);
     b.handle(sasl("SCRAM-SHA-256"));
-    refused(() -> b.handle(fin(RFC_SERVER_FINAL)), SqlState.PROTOCOL_VIOLATION,
+    refused(
+        () -> b.handle(fin(RFC_SERVER_FINAL)),
+        SqlState.PROTOCOL_VIOLATION,
         "malformed SCRAM message (attribute \"r\" expected)");
   }
 
   @Test
   void saslMessagesOutOfOrderAreRefused() {
-    refused(() -> rfc(ChannelBinding.PREFER, null).handle(cont(RFC_SERVER_FIRST)),
+    refused(
+        () -> rfc(ChannelBinding.PREFER, null).handle(cont(RFC_SERVER_FIRST)),
         SqlState.PROTOCOL_VIOLATION,
         "fe_sendauth: invalid authentication request from server: AUTH_REQ_SASL_CONT without"
             + " AUTH_REQ_SASL");
-    refused(() -> rfc(ChannelBinding.PREFER, null).handle(fin(RFC_SERVER_FINAL)),
+    refused(
+        () -> rfc(ChannelBinding.PREFER, null).handle(fin(RFC_SERVER_FINAL)),
         SqlState.PROTOCOL_VIOLATION,
         "fe_sendauth: invalid authentication request from server: AUTH_REQ_SASL_CONT without"
             + " AUTH_REQ_SASL");
 
     Authenticator twice = rfc(ChannelBinding.PREFER, null);
     twice.handle(sasl("SCRAM-SHA-256"));
-    refused(() -> twice.handle(sasl("SCRAM-SHA-256")), SqlState.PROTOCOL_VIOLATION,
+    refused(
+        () -> twice.handle(sasl("SCRAM-SHA-256")),
+        SqlState.PROTOCOL_VIOLATION,
         "duplicate SASL authentication request");
 
     Authenticator finished = rfc(ChannelBinding.PREFER, null);
     finished.handle(sasl("SCRAM-SHA-256"));
     finished.handle(cont(RFC_SERVER_FIRST));
     finished.handle(fin(RFC_SERVER_FINAL));
-    refused(() -> finished.handle(fin(RFC_SERVER_FINAL)), SqlState.PROTOCOL_VIOLATION,
+    refused(
+        () -> finished.handle(fin(RFC_SERVER_FINAL)),
+        SqlState.PROTOCOL_VIOLATION,
         "invalid SCRAM exchange state");
 
     Authenticator after = rfc(ChannelBinding.PREFER, null);
     after.handle(new AuthenticationOk());
-    refused(() -> after.handle(new AuthenticationCleartextPassword()), SqlState.PROTOCOL_VIOLATION,
+    refused(
+        () -> after.handle(new AuthenticationCleartextPassword()),
+        SqlState.PROTOCOL_VIOLATION,
         "protocol violation: authentication request after AuthenticationOk");
   }
 
   @Test
   void noSupportedMechanismIsRefused() {
-    refused(() -> rfc(ChannelBinding.PREFER, null).handle(sasl("SCRAM-SHA-1", "GS2-KRB5")),
+    refused(
+        () -> rfc(ChannelBinding.PREFER, null).handle(sasl("SCRAM-SHA-1", "GS2-KRB5")),
         SqlState.CONNECTION_UNABLE,
         "none of the server's SASL authentication mechanisms are supported");
   }
@@ -246,7 +277,9 @@ class AuthenticatorTest {
     Authenticator a = rfc(cfg(ChannelBinding.REQUIRE, null), true);
     List<FrontendMessage> first = a.handle(sasl("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"));
     assertThat(((SaslInitialResponse) first.get(0)).mechanism()).isEqualTo("SCRAM-SHA-256-PLUS");
-    refused(() -> a.handle(new AuthenticationOk()), SqlState.INVALID_AUTHORIZATION,
+    refused(
+        () -> a.handle(new AuthenticationOk()),
+        SqlState.INVALID_AUTHORIZATION,
         "channel binding required, but server authenticated client without channel binding");
     assertThat(a.authenticated()).isFalse();
     assertThat(a.channelBound()).isFalse();
@@ -263,23 +296,29 @@ class AuthenticatorTest {
     byte[] cbind = Base64.getDecoder().decode(c);
     assertThat(new String(cbind, 0, 24, UTF_8)).isEqualTo("p=tls-server-end-point,,");
     assertThat(cbind).hasSize(24 + END_POINT.length);
-    refused(() -> a.handle(new AuthenticationOk()), SqlState.INVALID_AUTHORIZATION,
+    refused(
+        () -> a.handle(new AuthenticationOk()),
+        SqlState.INVALID_AUTHORIZATION,
         "channel binding required, but server authenticated client without channel binding");
   }
 
   @Test
   void requireIsNotSatisfiedByTrust() {
-    refused(() -> rfc(cfg(ChannelBinding.REQUIRE, null), true).handle(new AuthenticationOk()),
+    refused(
+        () -> rfc(cfg(ChannelBinding.REQUIRE, null), true).handle(new AuthenticationOk()),
         SqlState.INVALID_AUTHORIZATION,
         "channel binding required, but server authenticated client without channel binding");
   }
 
   @Test
   void requireSendsNoPasswordToANonSaslMethod() {
-    for (AuthenticationRequest r : List.of(
-        new AuthenticationCleartextPassword(), new AuthenticationMd5Password(hex("01020304")),
-        new AuthenticationUnsupported(7))) {
-      refused(() -> rfc(cfg(ChannelBinding.REQUIRE, null), true).handle(r),
+    for (AuthenticationRequest r :
+        List.of(
+            new AuthenticationCleartextPassword(),
+            new AuthenticationMd5Password(hex("01020304")),
+            new AuthenticationUnsupported(7))) {
+      refused(
+          () -> rfc(cfg(ChannelBinding.REQUIRE, null), true).handle(r),
           SqlState.INVALID_AUTHORIZATION,
           "channel binding required but not supported by server's authentication request");
     }
@@ -287,22 +326,29 @@ class AuthenticatorTest {
 
   @Test
   void requireNeedsTheServerToOfferPlus() {
-    refused(() -> rfc(cfg(ChannelBinding.REQUIRE, null), true).handle(sasl("SCRAM-SHA-256")),
+    refused(
+        () -> rfc(cfg(ChannelBinding.REQUIRE, null), true).handle(sasl("SCRAM-SHA-256")),
         SqlState.INVALID_AUTHORIZATION,
         "channel binding is required, but server did not offer an authentication method that"
             + " supports channel binding");
     // Without TLS there is no channel to bind to, whatever the server offers.
-    refused(() -> rfc(cfg(ChannelBinding.REQUIRE, null), false).handle(sasl("SCRAM-SHA-256")),
-        SqlState.INVALID_AUTHORIZATION, "channel binding required, but SSL not in use");
-    refused(() -> rfc(cfg(ChannelBinding.REQUIRE, null), false)
-            .handle(sasl("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256")),
-        SqlState.INVALID_AUTHORIZATION, "channel binding required, but SSL not in use");
+    refused(
+        () -> rfc(cfg(ChannelBinding.REQUIRE, null), false).handle(sasl("SCRAM-SHA-256")),
+        SqlState.INVALID_AUTHORIZATION,
+        "channel binding required, but SSL not in use");
+    refused(
+        () ->
+            rfc(cfg(ChannelBinding.REQUIRE, null), false)
+                .handle(sasl("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256")),
+        SqlState.INVALID_AUTHORIZATION,
+        "channel binding required, but SSL not in use");
   }
 
   @Test
   void plusOfferedWithoutTlsIsRefusedUnderDisableAndPrefer() {
     for (ChannelBinding b : List.of(ChannelBinding.DISABLE, ChannelBinding.PREFER)) {
-      refused(() -> rfc(cfg(b, null), false).handle(sasl("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256")),
+      refused(
+          () -> rfc(cfg(b, null), false).handle(sasl("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256")),
           SqlState.INVALID_AUTHORIZATION,
           "server offered SCRAM-SHA-256-PLUS authentication over a non-SSL connection");
     }
@@ -341,7 +387,10 @@ class AuthenticatorTest {
   // ------------------------------------------------------------------------------ require_auth
 
   @ParameterizedTest(name = "{0} vs {1}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       scram-sha-256      | password | authentication method requirement "scram-sha-256" failed: server requested a cleartext password
       scram-sha-256      | md5      | authentication method requirement "scram-sha-256" failed: server requested a hashed password
       scram-sha-256      | trust    | authentication method requirement "scram-sha-256" failed: server did not complete authentication
@@ -361,15 +410,16 @@ class AuthenticatorTest {
   void refusesWhatRequireAuthRulesOutBeforeSendingAnything(
       String requireAuth, String method, String message) {
     Authenticator a = rfc(ChannelBinding.PREFER, requireAuth);
-    AuthenticationRequest request = switch (method) {
-      case "password" -> new AuthenticationCleartextPassword();
-      case "md5" -> new AuthenticationMd5Password(hex("01020304"));
-      case "trust" -> new AuthenticationOk();
-      case "gss" -> new AuthenticationUnsupported(7);
-      case "sspi" -> new AuthenticationUnsupported(9);
-      case "crypt" -> new AuthenticationUnsupported(4);
-      default -> sasl("SCRAM-SHA-256");
-    };
+    AuthenticationRequest request =
+        switch (method) {
+          case "password" -> new AuthenticationCleartextPassword();
+          case "md5" -> new AuthenticationMd5Password(hex("01020304"));
+          case "trust" -> new AuthenticationOk();
+          case "gss" -> new AuthenticationUnsupported(7);
+          case "sspi" -> new AuthenticationUnsupported(9);
+          case "crypt" -> new AuthenticationUnsupported(4);
+          default -> sasl("SCRAM-SHA-256");
+        };
     refused(() -> a.handle(request), SqlState.INVALID_AUTHORIZATION, message);
     assertThat(a.authenticated()).isFalse();
   }
@@ -379,7 +429,9 @@ class AuthenticatorTest {
     Authenticator a = rfc(ChannelBinding.PREFER, "scram-sha-256");
     a.handle(sasl("SCRAM-SHA-256"));
     a.handle(cont(RFC_SERVER_FIRST));
-    refused(() -> a.handle(new AuthenticationOk()), SqlState.INVALID_AUTHORIZATION,
+    refused(
+        () -> a.handle(new AuthenticationOk()),
+        SqlState.INVALID_AUTHORIZATION,
         "authentication method requirement \"scram-sha-256\" failed: server did not complete"
             + " authentication");
   }
@@ -410,10 +462,12 @@ class AuthenticatorTest {
 
   @Test
   void anOauthServerFailsClearly() {
-    refused(() -> rfc(ChannelBinding.PREFER, "oauth").handle(sasl("OAUTHBEARER")),
+    refused(
+        () -> rfc(ChannelBinding.PREFER, "oauth").handle(sasl("OAUTHBEARER")),
         SqlState.CONNECTION_UNABLE,
         "server requested OAUTHBEARER authentication, which jwalreceiver does not support");
-    refused(() -> rfc(ChannelBinding.PREFER, "scram-sha-256").handle(sasl("OAUTHBEARER")),
+    refused(
+        () -> rfc(ChannelBinding.PREFER, "scram-sha-256").handle(sasl("OAUTHBEARER")),
         SqlState.INVALID_AUTHORIZATION,
         "authentication method requirement \"scram-sha-256\" failed: server requested OAUTHBEARER"
             + " authentication");
@@ -424,8 +478,13 @@ class AuthenticatorTest {
   @Test
   void md5AnswersWithTheSaltedHash() {
     // The vector of Md5HashTest, computed with Python's hashlib.
-    ConnectionConfig c = ConnectionConfig.builder().host("db.example").port(5432).user("repl_md5")
-        .password("pw").build();
+    ConnectionConfig c =
+        ConnectionConfig.builder()
+            .host("db.example")
+            .port(5432)
+            .user("repl_md5")
+            .password("pw")
+            .build();
     Authenticator a = new Authenticator(c, false, () -> END_POINT);
     assertThat(a.handle(new AuthenticationMd5Password(hex("01020304"))))
         .containsExactly(new PasswordMessage("md5a3754db2c0c0fbb3faf84b7116b780cd"));
@@ -434,13 +493,19 @@ class AuthenticatorTest {
   @Test
   void noPasswordIsLibpqsMessage() {
     ConnectionConfig c = ConnectionConfig.of("db.example", 5432, "user");
-    refused(() -> new Authenticator(c, false, () -> END_POINT)
-            .handle(new AuthenticationCleartextPassword()),
-        SqlState.INVALID_PASSWORD, "fe_sendauth: no password supplied");
+    refused(
+        () ->
+            new Authenticator(c, false, () -> END_POINT)
+                .handle(new AuthenticationCleartextPassword()),
+        SqlState.INVALID_PASSWORD,
+        "fe_sendauth: no password supplied");
   }
 
   @ParameterizedTest(name = "code {0}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       1  | Kerberos 4 authentication not supported
       2  | Kerberos 5 authentication not supported
       4  | Crypt authentication not supported
@@ -451,7 +516,9 @@ class AuthenticatorTest {
       13 | authentication method 13 not supported
       """)
   void unsupportedMethodsAreNamed(int code, String message) {
-    refused(() -> rfc(ChannelBinding.PREFER, null).handle(new AuthenticationUnsupported(code)),
-        SqlState.CONNECTION_UNABLE, message);
+    refused(
+        () -> rfc(ChannelBinding.PREFER, null).handle(new AuthenticationUnsupported(code)),
+        SqlState.CONNECTION_UNABLE,
+        message);
   }
 }

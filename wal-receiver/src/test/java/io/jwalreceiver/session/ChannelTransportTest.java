@@ -29,7 +29,8 @@ class ChannelTransportTest {
 
   @BeforeEach
   void connect() throws IOException {
-    server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    server =
+        ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     SocketChannel client = SocketChannel.open(server.getLocalAddress());
     peer = server.accept();
     transport = new ChannelTransport(client);
@@ -53,16 +54,18 @@ class ChannelTransportTest {
   @Timeout(value = 30, unit = TimeUnit.SECONDS)
   void aWakeupFromAnotherThreadEndsAWaitingRead() throws Exception {
     CountDownLatch reading = new CountDownLatch(1);
-    Thread waker = new Thread(() -> {
-      try {
-        reading.await();
-        // The read is (about to be) in its select: a wakeup either ends it or the next one.
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      transport.wakeup();
-    });
+    Thread waker =
+        new Thread(
+            () -> {
+              try {
+                reading.await();
+                // The read is (about to be) in its select: a wakeup either ends it or the next one.
+                Thread.sleep(100);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              transport.wakeup();
+            });
     waker.start();
     reading.countDown();
     assertThat(transport.read(ByteBuffer.allocateDirect(64), 60_000)).isZero();

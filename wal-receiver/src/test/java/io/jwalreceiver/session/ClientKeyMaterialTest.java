@@ -34,16 +34,16 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
 import org.bouncycastle.openssl.jcajce.JcePEMEncryptorBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.jspecify.annotations.NullUnmarked;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.jspecify.annotations.Nullable;
-import org.jspecify.annotations.NullUnmarked;
 
 /**
- * Loading {@code sslcert}/{@code sslkey} with libpq's rules and messages; keys and certificates
- * are made here with Bouncy Castle in every format libpq (OpenSSL) reads.
+ * Loading {@code sslcert}/{@code sslkey} with libpq's rules and messages; keys and certificates are
+ * made here with Bouncy Castle in every format libpq (OpenSSL) reads.
  */
 // Test code: asserts on results that may be null (a null fails the test) and passes null on
 // purpose to probe the documented null handling, so NullAway does not check this class.
@@ -99,8 +99,10 @@ class ClientKeyMaterialTest {
     X509Certificate[] chain =
         ClientKeyMaterial.load(options(cert, key, null)).keyManager().getCertificateChain("any");
     assertThat(chain).isNull();
-    chain = ClientKeyMaterial.load(options(cert, key, null)).keyManager()
-        .getCertificateChain("sslcert");
+    chain =
+        ClientKeyMaterial.load(options(cert, key, null))
+            .keyManager()
+            .getCertificateChain("sslcert");
     assertThat(chain).hasSize(2);
     assertThat(chain[1].getSubjectX500Principal().getName()).isEqualTo("CN=mid");
   }
@@ -119,8 +121,8 @@ class ClientKeyMaterialTest {
     KeyPair keys = keys("RSA");
     Path cert = write("client.crt", pem(certificate(keys, "alice")));
     TlsOptions disabled =
-        new TlsOptions(cert, dir.resolve("none.key"), null, null, null, null, null, null,
-            "disable");
+        new TlsOptions(
+            cert, dir.resolve("none.key"), null, null, null, null, null, null, "disable");
     assertThat(ClientKeyMaterial.load(disabled)).isNull();
   }
 
@@ -128,16 +130,16 @@ class ClientKeyMaterialTest {
   void refusesAMissingKey() throws Exception {
     Path cert = write("client.crt", pem(certificate(keys("RSA"), "alice")));
     Path key = dir.resolve("client.key");
-    assertRefused(options(cert, key, null),
-        "certificate present, but not private key file \"" + key + "\"");
+    assertRefused(
+        options(cert, key, null), "certificate present, but not private key file \"" + key + "\"");
   }
 
   @Test
   void refusesAKeyThatIsNotARegularFile() throws Exception {
     Path cert = write("client.crt", pem(certificate(keys("RSA"), "alice")));
     Path key = Files.createDirectory(dir.resolve("client.key"));
-    assertRefused(options(cert, key, null),
-        "private key file \"" + key + "\" is not a regular file");
+    assertRefused(
+        options(cert, key, null), "private key file \"" + key + "\" is not a regular file");
   }
 
   @ParameterizedTest
@@ -146,8 +148,11 @@ class ClientKeyMaterialTest {
     KeyPair keys = keys("RSA");
     Path cert = write("client.crt", pem(certificate(keys, "alice")));
     Path key = writeKey("client.key", encode(keys.getPrivate(), "rsa-pkcs8"), permissions);
-    assertRefused(options(cert, key, null),
-        "private key file \"" + key + "\" has group or world access; file must have permissions"
+    assertRefused(
+        options(cert, key, null),
+        "private key file \""
+            + key
+            + "\" has group or world access; file must have permissions"
             + " u=rw (0600) or less if owned by the current user, or permissions u=rw,g=r (0640)"
             + " or less if owned by root");
   }
@@ -178,10 +183,12 @@ class ClientKeyMaterialTest {
   void refusesAKeyOfAnotherCertificate() throws Exception {
     Path cert = write("client.crt", pem(certificate(keys("RSA"), "alice")));
     Path key = writeKey("client.key", encode(keys("RSA").getPrivate(), "rsa-pkcs1"), "rw-------");
-    assertRefused(options(cert, key, null),
+    assertRefused(
+        options(cert, key, null),
         "certificate does not match private key file \"" + key + "\": key values mismatch");
     Path ecKey = writeKey("ec.key", encode(keys("EC").getPrivate(), "ec-sec1"), "rw-------");
-    assertRefused(options(cert, ecKey, null),
+    assertRefused(
+        options(cert, ecKey, null),
         "certificate does not match private key file \"" + ecKey + "\": key values mismatch");
   }
 
@@ -190,11 +197,13 @@ class ClientKeyMaterialTest {
     KeyPair keys = keys("RSA");
     Path notCert = write("client.crt", "hello\n");
     Path key = writeKey("client.key", encode(keys.getPrivate(), "rsa-pkcs8"), "rw-------");
-    assertRefused(options(notCert, key, null),
+    assertRefused(
+        options(notCert, key, null),
         "could not read certificate file \"" + notCert + "\": no start line");
     Path cert = write("real.crt", pem(certificate(keys, "alice")));
     Path notKey = writeKey("bad.key", "hello\n".getBytes(StandardCharsets.US_ASCII), "rw-------");
-    assertRefused(options(cert, notKey, null),
+    assertRefused(
+        options(cert, notKey, null),
         "could not load private key file \"" + notKey + "\": no start line");
   }
 
@@ -232,9 +241,8 @@ class ClientKeyMaterialTest {
   private static X509Certificate certificate(KeyPair keys, String cn) throws Exception {
     X500Name name = new X500Name("CN=" + cn);
     Instant now = Instant.now();
-    String signature = keys.getPrivate().getAlgorithm().equals("EC")
-        ? "SHA256withECDSA"
-        : "SHA256withRSA";
+    String signature =
+        keys.getPrivate().getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
     return new JcaX509CertificateConverter()
         .getCertificate(
             new JcaX509v3CertificateBuilder(
@@ -275,13 +283,15 @@ class ClientKeyMaterialTest {
           case "pkcs8" -> pem(new JcaPKCS8Generator(key, null));
           case "pkcs8-encrypted" -> pem(encryptedPkcs8);
           case "traditional-aes" ->
-              pem(new JcaMiscPEMGenerator(
-                  traditional,
-                  new JcePEMEncryptorBuilder("AES-128-CBC").setProvider(BC).build(password)));
+              pem(
+                  new JcaMiscPEMGenerator(
+                      traditional,
+                      new JcePEMEncryptorBuilder("AES-128-CBC").setProvider(BC).build(password)));
           case "traditional-3des" ->
-              pem(new JcaMiscPEMGenerator(
-                  traditional,
-                  new JcePEMEncryptorBuilder("DES-EDE3-CBC").setProvider(BC).build(password)));
+              pem(
+                  new JcaMiscPEMGenerator(
+                      traditional,
+                      new JcePEMEncryptorBuilder("DES-EDE3-CBC").setProvider(BC).build(password)));
           default -> null;
         };
     if (text != null) {

@@ -15,12 +15,12 @@ import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.jspecify.annotations.Nullable;
 
 class ConnInfoTest {
 
@@ -52,8 +52,7 @@ class ConnInfoTest {
         arguments("", map()),
         arguments("   \t\n ", map()),
         arguments("host=localhost port=5432", map("host", "localhost", "port", "5432")),
-        arguments(
-            "  host = localhost \t port=\t5432  ", map("host", "localhost", "port", "5432")),
+        arguments("  host = localhost \t port=\t5432  ", map("host", "localhost", "port", "5432")),
         arguments("host='my host'", map("host", "my host")),
         arguments("password='it\\'s'", map("password", "it's")),
         arguments("password='a\\\\b'", map("password", "a\\b")),
@@ -148,11 +147,12 @@ class ConnInfoTest {
                 "connect_timeout", "10",
                 "application_name", "myapp")),
         arguments(
-            "postgresql://us%40er:p%3As%2Fs@h", map("user", "us@er", "password", "p:s/s", "host", "h")),
+            "postgresql://us%40er:p%3As%2Fs@h",
+            map("user", "us@er", "password", "p:s/s", "host", "h")),
         arguments("postgresql://user:@h", map("user", "user", "host", "h")),
+        arguments("postgresql://[::1]:5433/db", map("host", "::1", "port", "5433", "dbname", "db")),
         arguments(
-            "postgresql://[::1]:5433/db", map("host", "::1", "port", "5433", "dbname", "db")),
-        arguments("postgresql://[2001:db8::1234]/database",
+            "postgresql://[2001:db8::1234]/database",
             map("host", "2001:db8::1234", "dbname", "database")),
         arguments("postgresql://[::1]", map("host", "::1")),
         arguments(
@@ -166,7 +166,8 @@ class ConnInfoTest {
             "postgresql://h1:5432,h2:5433/db",
             map("host", "h1,h2", "port", "5432,5433", "dbname", "db")),
         arguments(
-            "postgresql://[::1]:5432,h2/db", map("host", "::1,h2", "port", "5432,", "dbname", "db")),
+            "postgresql://[::1]:5432,h2/db",
+            map("host", "::1,h2", "port", "5432,", "dbname", "db")),
         arguments("postgresql://h/db%20name", map("host", "h", "dbname", "db name")),
         arguments("postgresql://h/caf%C3%A9", map("host", "h", "dbname", "café")),
         arguments("postgresql://h?ssl=true", map("host", "h", "sslmode", "require")),
@@ -177,8 +178,7 @@ class ConnInfoTest {
             "postgres://h?application_name=a%20b&options=-c%20x%3Dy",
             map("host", "h", "application_name", "a b", "options", "-c x=y")),
         // libpq looks for the first '@' only: the rest of a password with an '@' is the host.
-        arguments(
-            "postgresql://u:p@ss@h", map("user", "u", "password", "p", "host", "ss@h")));
+        arguments("postgresql://u:p@ss@h", map("user", "u", "password", "p", "host", "ss@h")));
   }
 
   @ParameterizedTest
@@ -298,8 +298,7 @@ class ConnInfoTest {
       Map<String, String> env,
       Set<Path> existing) {
     Predicate<Path> exists = existing::contains;
-    return ConnInfo.resolve(
-        dbname, host, port, user, env, "osuser", HOME, "pg_receivewal", exists);
+    return ConnInfo.resolve(dbname, host, port, user, env, "osuser", HOME, "pg_receivewal", exists);
   }
 
   @Test
@@ -347,9 +346,14 @@ class ConnInfoTest {
         arguments("host='' port='' user=''", "", "", "", env, "envhost", 5001, "envuser"),
         // A set but empty variable falls back to the default.
         arguments(
-            null, null, null, null,
+            null,
+            null,
+            null,
+            null,
             Map.of("PGHOST", "", "PGPORT", "", "PGUSER", ""),
-            "/tmp", 5432, "osuser"),
+            "/tmp",
+            5432,
+            "osuser"),
         // Only the first of several hosts and ports is used.
         arguments("host=a,b port=5433,5434", null, null, null, env, "a", 5433, "envuser"),
         arguments("postgresql://h1:5435,h2:5436/db", null, null, null, env, "h1", 5435, "envuser"),
@@ -390,8 +394,7 @@ class ConnInfoTest {
 
   @ParameterizedTest
   @MethodSource("databases")
-  void choosesTheDatabaseLikePgBasebackup(
-      String dbname, Map<String, String> env, String expected) {
+  void choosesTheDatabaseLikePgBasebackup(String dbname, Map<String, String> env, String expected) {
     assertThat(resolve(dbname, null, null, null, env).database()).isEqualTo(expected);
   }
 
@@ -416,8 +419,7 @@ class ConnInfoTest {
    */
   @ParameterizedTest
   @MethodSource("explicitDatabases")
-  void recordsTheDatabaseNamedExplicitly(
-      String dbname, Map<String, String> env, String expected) {
+  void recordsTheDatabaseNamedExplicitly(String dbname, Map<String, String> env, String expected) {
     assertThat(resolve(dbname, null, null, null, env).explicitDatabase()).isEqualTo(expected);
   }
 
@@ -426,7 +428,14 @@ class ConnInfoTest {
     ConnectionConfig cfg =
         ConnInfo.resolve(
             "replication=database fallback_application_name=other",
-            null, null, null, Map.of(), "osuser", HOME, "pg_basebackup", p -> false);
+            null,
+            null,
+            null,
+            Map.of(),
+            "osuser",
+            HOME,
+            "pg_basebackup",
+            p -> false);
     assertThat(cfg.replication()).isEqualTo("true");
     assertThat(cfg.fallbackApplicationName()).isEqualTo("pg_basebackup");
   }
@@ -436,7 +445,14 @@ class ConnInfoTest {
     ConnectionConfig cfg =
         ConnInfo.resolve(
             "fallback_application_name=other",
-            null, null, null, Map.of(), "osuser", HOME, null, p -> false);
+            null,
+            null,
+            null,
+            Map.of(),
+            "osuser",
+            HOME,
+            null,
+            p -> false);
     assertThat(cfg.fallbackApplicationName()).isEqualTo("other");
   }
 
@@ -475,15 +491,15 @@ class ConnInfoTest {
     assertThat(fromEnv.applicationName()).isEqualTo("envapp");
 
     ConnectionConfig fromConnInfo =
-        resolve(
-            "password=cipw passfile=/etc/cipass application_name=ciapp", null, null, null, env);
+        resolve("password=cipw passfile=/etc/cipass application_name=ciapp", null, null, null, env);
     assertThat(fromConnInfo.password()).isEqualTo("cipw");
     assertThat(fromConnInfo.passFile()).isEqualTo(Path.of("/etc/cipass"));
     assertThat(fromConnInfo.applicationName()).isEqualTo("ciapp");
     assertThat(fromConnInfo.effectiveApplicationName()).isEqualTo("ciapp");
 
     ConnectionConfig empty =
-        resolve(null, null, null, null, Map.of("PGPASSWORD", "", "PGPASSFILE", "", "PGAPPNAME", ""));
+        resolve(
+            null, null, null, null, Map.of("PGPASSWORD", "", "PGPASSFILE", "", "PGAPPNAME", ""));
     assertThat(empty.password()).isNull();
     assertThat(empty.passFile()).isEqualTo(HOME.resolve(".pgpass"));
     assertThat(empty.applicationName()).isNull();
@@ -492,7 +508,8 @@ class ConnInfoTest {
     assertThat(resolve(null, null, null, null, Map.of("PGPASSWORD", "pw")).passFile()).isNull();
     assertThat(resolve("password=pw", null, null, null, Map.of()).passFile()).isNull();
     assertThat(
-            ConnInfo.resolve(null, null, null, null, "typed", Map.of(), "osuser", HOME, "x", p -> false)
+            ConnInfo.resolve(
+                    null, null, null, null, "typed", Map.of(), "osuser", HOME, "x", p -> false)
                 .passFile())
         .isNull();
 
@@ -505,23 +522,31 @@ class ConnInfoTest {
   static Stream<Arguments> tlsSettings() {
     return Stream.of(
         arguments(null, Map.of(), Set.of(), SslMode.PREFER, null, ChannelBinding.PREFER),
-        arguments(null, Map.of(), Set.of(ROOT_CRT), SslMode.PREFER, ROOT_CRT, ChannelBinding.PREFER),
+        arguments(
+            null, Map.of(), Set.of(ROOT_CRT), SslMode.PREFER, ROOT_CRT, ChannelBinding.PREFER),
         arguments(
             null,
-            Map.of("PGSSLMODE", "require", "PGSSLROOTCERT", "/ca.pem", "PGCHANNELBINDING", "require"),
+            Map.of(
+                "PGSSLMODE", "require", "PGSSLROOTCERT", "/ca.pem", "PGCHANNELBINDING", "require"),
             Set.of(ROOT_CRT),
             SslMode.REQUIRE,
             Path.of("/ca.pem"),
             ChannelBinding.REQUIRE),
         arguments(
             "sslmode=verify-ca sslrootcert=/ci.pem channel_binding=disable",
-            Map.of("PGSSLMODE", "require", "PGSSLROOTCERT", "/ca.pem", "PGCHANNELBINDING", "require"),
+            Map.of(
+                "PGSSLMODE", "require", "PGSSLROOTCERT", "/ca.pem", "PGCHANNELBINDING", "require"),
             Set.of(),
             SslMode.VERIFY_CA,
             Path.of("/ci.pem"),
             ChannelBinding.DISABLE),
         arguments(
-            null, Map.of("PGREQUIRESSL", "1"), Set.of(), SslMode.REQUIRE, null, ChannelBinding.PREFER),
+            null,
+            Map.of("PGREQUIRESSL", "1"),
+            Set.of(),
+            SslMode.REQUIRE,
+            null,
+            ChannelBinding.PREFER),
         arguments(
             null,
             Map.of("PGREQUIRESSL", "1", "PGSSLMODE", "disable"),
@@ -596,8 +621,10 @@ class ConnInfoTest {
         arguments("host 'x'", Map.of(), "missing \"=\" after \"host\" in connection info string"),
         arguments("bogus=1", Map.of(), "invalid connection option \"bogus\""),
         arguments("postgresql://h?bogus=1", Map.of(), "invalid URI query parameter: \"bogus\""),
-        arguments("port=abc", Map.of(), "invalid integer value \"abc\" for connection option \"port\""),
-        arguments("port=54x", Map.of(), "invalid integer value \"54x\" for connection option \"port\""),
+        arguments(
+            "port=abc", Map.of(), "invalid integer value \"abc\" for connection option \"port\""),
+        arguments(
+            "port=54x", Map.of(), "invalid integer value \"54x\" for connection option \"port\""),
         arguments(
             "port=99999999999",
             Map.of(),
@@ -605,7 +632,10 @@ class ConnInfoTest {
         arguments("port=0", Map.of(), "invalid port number: \"0\""),
         arguments("port=65536", Map.of(), "invalid port number: \"65536\""),
         arguments("port=-1", Map.of(), "invalid port number: \"-1\""),
-        arguments(null, Map.of("PGPORT", "x"), "invalid integer value \"x\" for connection option \"port\""),
+        arguments(
+            null,
+            Map.of("PGPORT", "x"),
+            "invalid integer value \"x\" for connection option \"port\""),
         arguments("sslmode=bogus", Map.of(), "invalid sslmode value: \"bogus\""),
         arguments(null, Map.of("PGSSLMODE", "Require"), "invalid sslmode value: \"Require\""),
         arguments(null, Map.of("PGSSLMODE", ""), "invalid sslmode value: \"\""),
@@ -690,8 +720,7 @@ class ConnInfoTest {
             "gssencmode=require",
             Map.of(),
             "gssencmode value \"require\" invalid when GSSAPI support is not compiled in"),
-        arguments(
-            "sslmode=x sslnegotiation=y", Map.of(), "invalid sslmode value: \"x\""),
+        arguments("sslmode=x sslnegotiation=y", Map.of(), "invalid sslmode value: \"x\""),
         arguments(
             "sslnegotiation=y ssl_min_protocol_version=z",
             Map.of(),
@@ -704,8 +733,7 @@ class ConnInfoTest {
             "gssencmode=x ssl_max_protocol_version=TLSv1",
             Map.of(),
             "invalid SSL protocol version range"),
-        arguments(
-            "gssencmode=x sslcertmode=y", Map.of(), "invalid sslcertmode value: \"y\""),
+        arguments("gssencmode=x sslcertmode=y", Map.of(), "invalid sslcertmode value: \"y\""),
         arguments("port=0 gssencmode=x", Map.of(), "invalid gssencmode value: \"x\""));
   }
 

@@ -28,13 +28,26 @@ class ConnectionConfigTest {
 
   @Test
   void toBuilderKeepsEveryValueAndChangesOnlyWhatIsSet() {
-    ConnectionConfig cfg = ConnectionConfig.builder()
-        .host("db").port(5433).user("repl").database("app").applicationName("app1")
-        .fallbackApplicationName("tool").password("pw").passFile(Path.of("/p"))
-        .sslMode(SslMode.VERIFY_FULL).sslRootCert(Path.of("/ca")).channelBinding(ChannelBinding.REQUIRE)
-        .connectTimeout(Duration.ofSeconds(3)).replication(null).hostAddr("10.0.0.1")
-        .requireAuth("scram-sha-256").gssEncMode("disable").explicitDatabase("app")
-        .build();
+    ConnectionConfig cfg =
+        ConnectionConfig.builder()
+            .host("db")
+            .port(5433)
+            .user("repl")
+            .database("app")
+            .applicationName("app1")
+            .fallbackApplicationName("tool")
+            .password("pw")
+            .passFile(Path.of("/p"))
+            .sslMode(SslMode.VERIFY_FULL)
+            .sslRootCert(Path.of("/ca"))
+            .channelBinding(ChannelBinding.REQUIRE)
+            .connectTimeout(Duration.ofSeconds(3))
+            .replication(null)
+            .hostAddr("10.0.0.1")
+            .requireAuth("scram-sha-256")
+            .gssEncMode("disable")
+            .explicitDatabase("app")
+            .build();
     assertThat(cfg.toBuilder().build()).isEqualTo(cfg);
     ConnectionConfig other = cfg.toBuilder().port(6000).build();
     assertThat(other.port()).isEqualTo(6000);
@@ -46,9 +59,11 @@ class ConnectionConfigTest {
   @Test
   void buildRefusesAMissingHostOrUserAndABadPort() {
     assertThatThrownBy(() -> ConnectionConfig.builder().user("u").build())
-        .isInstanceOf(NullPointerException.class).hasMessage("host");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("host");
     assertThatThrownBy(() -> ConnectionConfig.builder().host("h").build())
-        .isInstanceOf(NullPointerException.class).hasMessage("user");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("user");
     assertThatThrownBy(() -> ConnectionConfig.builder().host("h").user("u").port(0).build())
         .isInstanceOf(IllegalArgumentException.class);
   }
@@ -56,6 +71,7 @@ class ConnectionConfigTest {
   @Test
   void toStringNeverShowsThePassword() {
     assertThat(ConnectionConfig.builder().host("h").user("u").password("secret").build().toString())
-        .doesNotContain("secret").contains("password=set");
+        .doesNotContain("secret")
+        .contains("password=set");
   }
 }

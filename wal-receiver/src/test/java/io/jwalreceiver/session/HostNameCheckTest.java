@@ -30,16 +30,16 @@ import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.jspecify.annotations.NullUnmarked;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.jspecify.annotations.NullUnmarked;
 
 /**
  * libpq 18's verify-full name check, table-driven over certificates made here with Bouncy Castle:
- * {@code "dns:x"} is a dNSName entry, {@code "ip:x"} an iPAddress entry (its bytes from {@code
- * x}), {@code "ipraw:hex"} an iPAddress entry with exactly those bytes.
+ * {@code "dns:x"} is a dNSName entry, {@code "ip:x"} an iPAddress entry (its bytes from {@code x}),
+ * {@code "ipraw:hex"} an iPAddress entry with exactly those bytes.
  */
 // Test code: asserts on results that may be null (a null fails the test) and passes null on
 // purpose to probe the documented null handling, so NullAway does not check this class.
@@ -54,7 +54,10 @@ class HostNameCheckTest {
   static Stream<Arguments> cases() {
     return Stream.of(
         // The case: a name-only certificate reached by IP literal.
-        arguments("localhost", List.of("dns:localhost"), "127.0.0.1",
+        arguments(
+            "localhost",
+            List.of("dns:localhost"),
+            "127.0.0.1",
             "server certificate for \"localhost\" (and 1 other name) does not match host name"
                 + " \"127.0.0.1\""),
         arguments("localhost", List.of("dns:localhost"), "localhost", null),
@@ -63,10 +66,16 @@ class HostNameCheckTest {
         // IP host: CN still checked when there is no iPAddress SAN (even with dNSName SANs).
         arguments("127.0.0.1", List.of("dns:db.example.com"), "127.0.0.1", null),
         // ...but not once an iPAddress SAN exists.
-        arguments("127.0.0.1", List.of("ip:10.0.0.1"), "127.0.0.1",
+        arguments(
+            "127.0.0.1",
+            List.of("ip:10.0.0.1"),
+            "127.0.0.1",
             String.format(MISMATCH, "10.0.0.1", "127.0.0.1")),
         // Name host: CN ignored once a dNSName SAN exists, used when only iPAddress SANs exist.
-        arguments("db.example.com", List.of("dns:other.example.com"), "db.example.com",
+        arguments(
+            "db.example.com",
+            List.of("dns:other.example.com"),
+            "db.example.com",
             String.format(MISMATCH, "other.example.com", "db.example.com")),
         arguments("db.example.com", List.of("ip:10.0.0.1"), "db.example.com", null),
         arguments("db.example.com", List.of(), "db.example.com", null),
@@ -81,52 +90,98 @@ class HostNameCheckTest {
         arguments(null, List.of("ip:::1"), "0:0:0:0:0:0:0:1", null),
         arguments(null, List.of("ip:2001:db8::1"), "2001:DB8:0::1", null),
         arguments(null, List.of("ip:::ffff:10.1.2.3"), "::ffff:10.1.2.3", null),
-        arguments(null, List.of("ip:::1"), "::2",
-            String.format(MISMATCH, "::1", "::2")),
-        arguments(null, List.of("ip:2001:db8::1"), "localhost",
+        arguments(null, List.of("ip:::1"), "::2", String.format(MISMATCH, "::1", "::2")),
+        arguments(
+            null,
+            List.of("ip:2001:db8::1"),
+            "localhost",
             String.format(MISMATCH, "2001:db8::1", "localhost")),
-        arguments(null, List.of("ip:::ffff:10.1.2.3"), "::2",
+        arguments(
+            null,
+            List.of("ip:::ffff:10.1.2.3"),
+            "::2",
             String.format(MISMATCH, "::ffff:10.1.2.3", "::2")),
         // An IPv4 entry never matches an IPv6 host, nor the other way round.
-        arguments(null, List.of("ip:127.0.0.1"), "::ffff:127.0.0.1",
+        arguments(
+            null,
+            List.of("ip:127.0.0.1"),
+            "::ffff:127.0.0.1",
             String.format(MISMATCH, "127.0.0.1", "::ffff:127.0.0.1")),
         // Never a DNS lookup: a name does not match the address it resolves to.
-        arguments(null, List.of("ip:127.0.0.1"), "localhost",
+        arguments(
+            null,
+            List.of("ip:127.0.0.1"),
+            "localhost",
             String.format(MISMATCH, "127.0.0.1", "localhost")),
         // Wildcards: only a leading "*." and one label, case-insensitive.
         arguments(null, List.of("dns:*.example.com"), "db.example.com", null),
         arguments(null, List.of("dns:*.example.com"), "DB.EXAMPLE.com", null),
-        arguments(null, List.of("dns:*.example.com"), "a.b.example.com",
+        arguments(
+            null,
+            List.of("dns:*.example.com"),
+            "a.b.example.com",
             String.format(MISMATCH, "*.example.com", "a.b.example.com")),
-        arguments(null, List.of("dns:*.example.com"), "example.com",
+        arguments(
+            null,
+            List.of("dns:*.example.com"),
+            "example.com",
             String.format(MISMATCH, "*.example.com", "example.com")),
-        arguments(null, List.of("dns:*.example.com"), ".example.com",
+        arguments(
+            null,
+            List.of("dns:*.example.com"),
+            ".example.com",
             String.format(MISMATCH, "*.example.com", ".example.com")),
-        arguments(null, List.of("dns:db*.example.com"), "db1.example.com",
+        arguments(
+            null,
+            List.of("dns:db*.example.com"),
+            "db1.example.com",
             String.format(MISMATCH, "db*.example.com", "db1.example.com")),
-        arguments(null, List.of("dns:db.*.com"), "db.example.com",
+        arguments(
+            null,
+            List.of("dns:db.*.com"),
+            "db.example.com",
             String.format(MISMATCH, "db.*.com", "db.example.com")),
         arguments(null, List.of("dns:*"), "localhost", String.format(MISMATCH, "*", "localhost")),
         arguments("*.example.com", List.of(), "db.example.com", null),
         // Several names: the first one examined is shown, with the count of the others.
-        arguments("cn.example.com",
-            List.of("dns:a.example.com", "dns:b.example.com", "ip:10.0.0.1"), "c.example.com",
+        arguments(
+            "cn.example.com",
+            List.of("dns:a.example.com", "dns:b.example.com", "ip:10.0.0.1"),
+            "c.example.com",
             "server certificate for \"a.example.com\" (and 2 other names) does not match host"
                 + " name \"c.example.com\""),
-        arguments("cn.example.com", List.of("ip:10.0.0.1", "ip:10.0.0.2"), "c.example.com",
+        arguments(
+            "cn.example.com",
+            List.of("ip:10.0.0.1", "ip:10.0.0.2"),
+            "c.example.com",
             "server certificate for \"10.0.0.1\" (and 2 other names) does not match host name"
                 + " \"c.example.com\""),
         // No name at all.
-        arguments(null, List.of(), "localhost",
+        arguments(
+            null,
+            List.of(),
+            "localhost",
             "could not get server's host name from server certificate"),
-        arguments(null, List.of("uri:https://db.example.com/"), "db.example.com",
+        arguments(
+            null,
+            List.of("uri:https://db.example.com/"),
+            "db.example.com",
             "could not get server's host name from server certificate"),
         // Hostile certificates.
-        arguments(null, List.of("dns:db.example.com\0.evil.test"), "db.example.com",
+        arguments(
+            null,
+            List.of("dns:db.example.com\0.evil.test"),
+            "db.example.com",
             "SSL certificate's name contains embedded null"),
-        arguments("db.example.com\0.evil.test", List.of(), "db.example.com",
+        arguments(
+            "db.example.com\0.evil.test",
+            List.of(),
+            "db.example.com",
             "SSL certificate's name contains embedded null"),
-        arguments(null, List.of("ipraw:7f0000"), "127.0.0.1",
+        arguments(
+            null,
+            List.of("ipraw:7f0000"),
+            "127.0.0.1",
             "certificate contains IP address with invalid length 3"),
         // A match before the bad entry wins, as libpq stops at the first match.
         arguments(null, List.of("dns:db.example.com", "ipraw:7f0000"), "db.example.com", null));
@@ -142,8 +197,8 @@ class HostNameCheckTest {
       assertThatThrownBy(() -> HostNameCheck.verify(cert, host))
           .isInstanceOf(PgException.class)
           .hasMessage(error)
-          .satisfies(e -> assertThat(((PgException) e).sqlState())
-              .isEqualTo(SqlState.CONNECTION_UNABLE));
+          .satisfies(
+              e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.CONNECTION_UNABLE));
     }
   }
 
@@ -216,9 +271,10 @@ class HostNameCheckTest {
             switch (kind) {
               case "dns" -> new GeneralName(GeneralName.dNSName, new DERIA5String(value));
               case "ip" -> new GeneralName(GeneralName.iPAddress, value);
-              case "ipraw" -> new GeneralName(
-                  GeneralName.iPAddress,
-                  new DEROctetString(new BigInteger(value, 16).toByteArray()));
+              case "ipraw" ->
+                  new GeneralName(
+                      GeneralName.iPAddress,
+                      new DEROctetString(new BigInteger(value, 16).toByteArray()));
               case "uri" -> new GeneralName(GeneralName.uniformResourceIdentifier, value);
               default -> throw new IllegalArgumentException(san);
             });

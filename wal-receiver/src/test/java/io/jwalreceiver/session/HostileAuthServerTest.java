@@ -15,10 +15,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * A fake server over a real socket (TLS where the case needs it) that tries to get the client
- * past authentication without proving anything, driven through {@link Connector} as any tool
- * connects. The client must refuse with libpq's message and send the server nothing after the
- * refusal: no password it was not allowed to send, no replication command.
+ * A fake server over a real socket (TLS where the case needs it) that tries to get the client past
+ * authentication without proving anything, driven through {@link Connector} as any tool connects.
+ * The client must refuse with libpq's message and send the server nothing after the refusal: no
+ * password it was not allowed to send, no replication command.
  */
 class HostileAuthServerTest {
 
@@ -32,8 +32,7 @@ class HostileAuthServerTest {
     return WireBytes.create()
         .bytes(frame('R', WireBytes.create().int32(0).toArray()))
         .bytes(frame('S', WireBytes.create().cString("server_version").cString("16.4").toArray()))
-        .bytes(frame('S',
-            WireBytes.create().cString("integer_datetimes").cString("on").toArray()))
+        .bytes(frame('S', WireBytes.create().cString("integer_datetimes").cString("on").toArray()))
         .bytes(frame('K', WireBytes.create().int32(4242).int32(7).toArray()))
         .bytes(frame('Z', new byte[] {'I'}))
         .toArray();
@@ -44,30 +43,47 @@ class HostileAuthServerTest {
       throws Exception {
     // The server offers SCRAM-SHA-256-PLUS, takes the client-first-message and declares the
     // client authenticated: no server-first, no server-final, no signature.
-    byte[] offer = frame('R', WireBytes.create().int32(10)
-        .cString("SCRAM-SHA-256-PLUS").cString("SCRAM-SHA-256").int8(0).toArray());
-    try (ScriptedBackend server = new ScriptedBackend(TestTls.serverContext())
-        .onStartup((command, out) -> out.write(offer))
-        .onMessage('p', (command, out) -> out.write(okAndReady()))
-        .start()) {
-      ConnectionConfig cfg = ConnectionConfig.of("127.0.0.1", server.port(), "repl").toBuilder()
-          .password("pw")
-          .sslMode(SslMode.REQUIRE)
-          .channelBinding(ChannelBinding.REQUIRE)
-          .connectTimeout(Duration.ofSeconds(10))
-          .build();
+    byte[] offer =
+        frame(
+            'R',
+            WireBytes.create()
+                .int32(10)
+                .cString("SCRAM-SHA-256-PLUS")
+                .cString("SCRAM-SHA-256")
+                .int8(0)
+                .toArray());
+    try (ScriptedBackend server =
+        new ScriptedBackend(TestTls.serverContext())
+            .onStartup((command, out) -> out.write(offer))
+            .onMessage('p', (command, out) -> out.write(okAndReady()))
+            .start()) {
+      ConnectionConfig cfg =
+          ConnectionConfig.of("127.0.0.1", server.port(), "repl").toBuilder()
+              .password("pw")
+              .sslMode(SslMode.REQUIRE)
+              .channelBinding(ChannelBinding.REQUIRE)
+              .connectTimeout(Duration.ofSeconds(10))
+              .build();
 
-      PgException e = assertTimeoutPreemptively(HANG_GUARD, () -> catchThrowableOfType(
-          PgException.class, () -> {
-            try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
-              c.identifySystem();
-            }
-          }));
+      PgException e =
+          assertTimeoutPreemptively(
+              HANG_GUARD,
+              () ->
+                  catchThrowableOfType(
+                      PgException.class,
+                      () -> {
+                        try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
+                          c.identifySystem();
+                        }
+                      }));
 
       assertThat(e).isNotNull();
-      assertThat(e.getMessage()).isEqualTo("connection to server at \"127.0.0.1\", port "
-          + server.port() + " failed: channel binding required, but server authenticated client"
-          + " without channel binding");
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "connection to server at \"127.0.0.1\", port "
+                  + server.port()
+                  + " failed: channel binding required, but server authenticated client"
+                  + " without channel binding");
       assertThat(e.sqlState()).isEqualTo(SqlState.INVALID_AUTHORIZATION);
       server.awaitClientGone(CLIENT_GONE);
       // The SASLInitialResponse went out (the server offered PLUS); nothing after AuthenticationOk.
@@ -79,24 +95,33 @@ class HostileAuthServerTest {
   @Test
   void requireAuthScramSendsNoCleartextPassword() throws Exception {
     byte[] askCleartext = frame('R', WireBytes.create().int32(3).toArray());
-    try (ScriptedBackend server = new ScriptedBackend()
-        .onStartup((command, out) -> out.write(askCleartext))
-        .onMessage('p', (command, out) -> out.write(okAndReady()))
-        .start()) {
-      ConnectionConfig cfg = ConnectionConfig.of("127.0.0.1", server.port(), "repl").toBuilder()
-          .password("the-password")
-          .sslMode(SslMode.DISABLE)
-          .requireAuth("scram-sha-256")
-          .connectTimeout(Duration.ofSeconds(10))
-          .build();
+    try (ScriptedBackend server =
+        new ScriptedBackend()
+            .onStartup((command, out) -> out.write(askCleartext))
+            .onMessage('p', (command, out) -> out.write(okAndReady()))
+            .start()) {
+      ConnectionConfig cfg =
+          ConnectionConfig.of("127.0.0.1", server.port(), "repl").toBuilder()
+              .password("the-password")
+              .sslMode(SslMode.DISABLE)
+              .requireAuth("scram-sha-256")
+              .connectTimeout(Duration.ofSeconds(10))
+              .build();
 
-      PgException e = assertTimeoutPreemptively(HANG_GUARD, () -> catchThrowableOfType(
-          PgException.class, () -> ReplicationConnection.open(cfg).close()));
+      PgException e =
+          assertTimeoutPreemptively(
+              HANG_GUARD,
+              () ->
+                  catchThrowableOfType(
+                      PgException.class, () -> ReplicationConnection.open(cfg).close()));
 
       assertThat(e).isNotNull();
-      assertThat(e.getMessage()).isEqualTo("connection to server at \"127.0.0.1\", port "
-          + server.port() + " failed: authentication method requirement \"scram-sha-256\""
-          + " failed: server requested a cleartext password");
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "connection to server at \"127.0.0.1\", port "
+                  + server.port()
+                  + " failed: authentication method requirement \"scram-sha-256\""
+                  + " failed: server requested a cleartext password");
       server.awaitClientGone(CLIENT_GONE);
       assertThat(server.received()).isEmpty();
     }

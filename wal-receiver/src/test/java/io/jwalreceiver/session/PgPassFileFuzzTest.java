@@ -12,9 +12,9 @@ import java.util.Optional;
  *
  * <p>The input, read as UTF-8 as the file is, is a password file whose last line doubles as a
  * probe: its first five {@code :}-separated pieces are taken literally as host, port, database,
- * user and password. What must hold: looking those keys up never throws, and after appending
- * the probe written properly (with {@code \} escapes) to the rest of the file, the lookup
- * finds what the rest of the file gives for those keys, or else the probe's password.
+ * user and password. What must hold: looking those keys up never throws, and after appending the
+ * probe written properly (with {@code \} escapes) to the rest of the file, the lookup finds what
+ * the rest of the file gives for those keys, or else the probe's password.
  */
 class PgPassFileFuzzTest {
 
@@ -57,9 +57,9 @@ class PgPassFileFuzzTest {
         line.append(c);
       }
     }
-    Optional<String> after =
-        PgPassFile.find(prefix + "\n" + line, host, port, database, user);
-    assertThat(after).as("lookup with the line %s appended", line)
+    Optional<String> after = PgPassFile.find(prefix + "\n" + line, host, port, database, user);
+    assertThat(after)
+        .as("lookup with the line %s appended", line)
         .isEqualTo(before.isPresent() ? before : Optional.of(password));
   }
 }

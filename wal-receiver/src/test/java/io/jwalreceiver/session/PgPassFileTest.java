@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.jspecify.annotations.NullUnmarked;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +23,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.jspecify.annotations.NullUnmarked;
 
 // Test code: asserts on results that may be null (a null fails the test) and passes null on
 // purpose to probe the documented null handling, so NullAway does not check this class.
@@ -118,8 +118,7 @@ class PgPassFileTest {
     assertThat(lookup(file, null, 5432, "db", "u")).contains("local");
     assertThat(lookup(file, "", 5432, "db", "u")).contains("local");
     assertThat(lookup(file, "/tmp", 5432, "db", "u")).contains("tmp");
-    assertThat(
-            PgPassFile.lookup(file, "/tmp", 5432, "db", "u", "/tmp", warnings::add))
+    assertThat(PgPassFile.lookup(file, "/tmp", 5432, "db", "u", "/tmp", warnings::add))
         .contains("local");
   }
 

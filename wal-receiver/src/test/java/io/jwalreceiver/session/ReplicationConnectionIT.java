@@ -7,9 +7,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
+import io.jwalreceiver.TimelineHistoryFile;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
-import io.jwalreceiver.TimelineHistoryFile;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.nio.charset.StandardCharsets;
@@ -27,8 +27,12 @@ class ReplicationConnectionIT {
 
   private static ConnectionConfig tcp(PostgresServer server, String user) {
     return ConnectionConfig.builder()
-        .host(server.host()).port(server.port()).user(user).sslMode(SslMode.DISABLE)
-        .connectTimeout(Duration.ofSeconds(20)).build();
+        .host(server.host())
+        .port(server.port())
+        .user(user)
+        .sslMode(SslMode.DISABLE)
+        .connectTimeout(Duration.ofSeconds(20))
+        .build();
   }
 
   private static void assertUsable(ReplicationConnection c, int major) {
@@ -40,7 +44,8 @@ class ReplicationConnectionIT {
   @MethodSource(PgVersions.SELECTED)
   void authenticatesWithTrust(int major) {
     PostgresServer server = PostgresServer.shared(major);
-    try (ReplicationConnection c = ReplicationConnection.open(tcp(server, PostgresServer.REPL_TRUST))) {
+    try (ReplicationConnection c =
+        ReplicationConnection.open(tcp(server, PostgresServer.REPL_TRUST))) {
       assertUsable(c, major);
       assertThat(c.isTls()).isFalse();
     }
@@ -50,9 +55,11 @@ class ReplicationConnectionIT {
   @MethodSource(PgVersions.SELECTED)
   void authenticatesWithCleartextPassword(int major) {
     PostgresServer server = PostgresServer.shared(major);
-    try (ReplicationConnection c = ReplicationConnection.open(
-        tcp(server, PostgresServer.REPL_PASSWORD).toBuilder().password(PostgresServer.PASSWORD)
-            .build())) {
+    try (ReplicationConnection c =
+        ReplicationConnection.open(
+            tcp(server, PostgresServer.REPL_PASSWORD).toBuilder()
+                .password(PostgresServer.PASSWORD)
+                .build())) {
       assertUsable(c, major);
     }
   }
@@ -61,9 +68,11 @@ class ReplicationConnectionIT {
   @MethodSource(PgVersions.SELECTED)
   void authenticatesWithMd5(int major) {
     PostgresServer server = PostgresServer.shared(major);
-    try (ReplicationConnection c = ReplicationConnection.open(
-        tcp(server, PostgresServer.REPL_MD5).toBuilder().password(PostgresServer.PASSWORD)
-            .build())) {
+    try (ReplicationConnection c =
+        ReplicationConnection.open(
+            tcp(server, PostgresServer.REPL_MD5).toBuilder()
+                .password(PostgresServer.PASSWORD)
+                .build())) {
       assertUsable(c, major);
     }
   }
@@ -72,9 +81,11 @@ class ReplicationConnectionIT {
   @MethodSource(PgVersions.SELECTED)
   void authenticatesWithScram(int major) {
     PostgresServer server = PostgresServer.shared(major);
-    try (ReplicationConnection c = ReplicationConnection.open(
-        tcp(server, PostgresServer.REPL_SCRAM).toBuilder().password(PostgresServer.PASSWORD)
-            .build())) {
+    try (ReplicationConnection c =
+        ReplicationConnection.open(
+            tcp(server, PostgresServer.REPL_SCRAM).toBuilder()
+                .password(PostgresServer.PASSWORD)
+                .build())) {
       assertUsable(c, major);
       assertThat(c.isChannelBound()).isFalse();
     }
@@ -84,12 +95,16 @@ class ReplicationConnectionIT {
   @MethodSource(PgVersions.SELECTED)
   void bindsScramToTheTlsChannelWithVerifyFull(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
-    ConnectionConfig cfg = ConnectionConfig.builder()
-        .host(server.host()).port(server.port()).user(PostgresServer.REPL_TLS)
-        .password(PostgresServer.PASSWORD)
-        .sslMode(SslMode.VERIFY_FULL)
-        .sslRootCert(server.caCertFile())
-        .channelBinding(ChannelBinding.REQUIRE).build();
+    ConnectionConfig cfg =
+        ConnectionConfig.builder()
+            .host(server.host())
+            .port(server.port())
+            .user(PostgresServer.REPL_TLS)
+            .password(PostgresServer.PASSWORD)
+            .sslMode(SslMode.VERIFY_FULL)
+            .sslRootCert(server.caCertFile())
+            .channelBinding(ChannelBinding.REQUIRE)
+            .build();
     try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
       assertUsable(c, major);
       assertThat(c.isTls()).isTrue();
@@ -101,9 +116,13 @@ class ReplicationConnectionIT {
   @MethodSource(PgVersions.SELECTED)
   void prefersTlsWhenTheServerOffersIt(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
-    ConnectionConfig cfg = ConnectionConfig.builder()
-        .host(server.host()).port(server.port()).user(PostgresServer.REPL_SCRAM)
-        .password(PostgresServer.PASSWORD).build();
+    ConnectionConfig cfg =
+        ConnectionConfig.builder()
+            .host(server.host())
+            .port(server.port())
+            .user(PostgresServer.REPL_SCRAM)
+            .password(PostgresServer.PASSWORD)
+            .build();
     try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
       assertThat(c.isTls()).isTrue();
       assertThat(c.isChannelBound()).isTrue();
@@ -114,21 +133,27 @@ class ReplicationConnectionIT {
   @MethodSource(PgVersions.SELECTED)
   void refusesChannelBindingRequireWithoutTls(int major) {
     PostgresServer server = PostgresServer.shared(major);
-    ConnectionConfig cfg = tcp(server, PostgresServer.REPL_SCRAM)
-        .toBuilder().password(PostgresServer.PASSWORD)
-        .channelBinding(ChannelBinding.REQUIRE).build();
+    ConnectionConfig cfg =
+        tcp(server, PostgresServer.REPL_SCRAM).toBuilder()
+            .password(PostgresServer.PASSWORD)
+            .channelBinding(ChannelBinding.REQUIRE)
+            .build();
     assertThatThrownBy(() -> ReplicationConnection.open(cfg).close())
         .isInstanceOf(PgException.class)
-        .hasMessage("connection to server at \"" + server.host() + "\", port " + server.port()
-            + " failed: channel binding required, but SSL not in use");
+        .hasMessage(
+            "connection to server at \""
+                + server.host()
+                + "\", port "
+                + server.port()
+                + " failed: channel binding required, but SSL not in use");
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void connectsOverTheUnixSocket(int major) {
     PostgresServer server = PostgresServer.shared(major);
-    ConnectionConfig cfg = ConnectionConfig.of(
-        server.socketDir().toString(), server.port(), PostgresServer.SUPERUSER);
+    ConnectionConfig cfg =
+        ConnectionConfig.of(server.socketDir().toString(), server.port(), PostgresServer.SUPERUSER);
     try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
       assertUsable(c, major);
       assertThat(c.isTls()).isFalse();
@@ -140,7 +165,8 @@ class ReplicationConnectionIT {
   void identifiesTheSystem(int major) {
     PostgresServer server = PostgresServer.shared(major);
     String systemId = server.queryString("SELECT system_identifier::text FROM pg_control_system()");
-    try (ReplicationConnection c = ReplicationConnection.open(tcp(server, PostgresServer.REPL_TRUST))) {
+    try (ReplicationConnection c =
+        ReplicationConnection.open(tcp(server, PostgresServer.REPL_TRUST))) {
       var id = c.identifySystem();
       assertThat(id.systemId()).isEqualTo(systemId);
       assertThat(id.timeline()).isEqualTo(TimelineId.FIRST);
@@ -157,10 +183,15 @@ class ReplicationConnectionIT {
     PostgresServer server = PostgresServer.shared(major);
     String reserved = "it_reserved_" + major;
     String lazy = "it_lazy_" + major;
-    try (ReplicationConnection c = ReplicationConnection.open(tcp(server, PostgresServer.REPL_TRUST))) {
+    try (ReplicationConnection c =
+        ReplicationConnection.open(tcp(server, PostgresServer.REPL_TRUST))) {
       CreatedSlot created = c.createPhysicalSlot(reserved, false, true);
-      assertThat(c.lastCommand()).isEqualTo("CREATE_REPLICATION_SLOT \"" + reserved + "\" PHYSICAL"
-          + (major >= 15 ? " (RESERVE_WAL)" : " RESERVE_WAL"));
+      assertThat(c.lastCommand())
+          .isEqualTo(
+              "CREATE_REPLICATION_SLOT \""
+                  + reserved
+                  + "\" PHYSICAL"
+                  + (major >= 15 ? " (RESERVE_WAL)" : " RESERVE_WAL"));
       assertThat(created.slotName()).isEqualTo(reserved);
       assertThat(created.consistentPoint()).isNotNull();
       assertThat(created.snapshotName()).isNull();
@@ -169,20 +200,29 @@ class ReplicationConnectionIT {
       assertThat(lazyCreated.slotName()).isEqualTo(lazy);
       // Without RESERVE_WAL the server reports 0/0: nothing is reserved yet.
       assertThat(lazyCreated.consistentPoint()).isEqualTo(Lsn.parse("0/0"));
-      assertThat(server.queryString(
-              "SELECT restart_lsn IS NOT NULL FROM pg_replication_slots WHERE slot_name = '"
-                  + reserved + "'"))
+      assertThat(
+              server.queryString(
+                  "SELECT restart_lsn IS NOT NULL FROM pg_replication_slots WHERE slot_name = '"
+                      + reserved
+                      + "'"))
           .isEqualTo("t");
-      assertThat(server.queryString(
-              "SELECT restart_lsn IS NULL FROM pg_replication_slots WHERE slot_name = '"
-                  + lazy + "'"))
+      assertThat(
+              server.queryString(
+                  "SELECT restart_lsn IS NULL FROM pg_replication_slots WHERE slot_name = '"
+                      + lazy
+                      + "'"))
           .isEqualTo("t");
       if (major >= 15) {
         Optional<SlotPosition> pos = c.readReplicationSlot(reserved);
         assertThat(pos).isPresent();
         assertThat(pos.get().slotType()).isEqualTo("physical");
-        assertThat(pos.get().restartLsn()).isEqualTo(Lsn.parse(server.queryString(
-            "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + reserved + "'")));
+        assertThat(pos.get().restartLsn())
+            .isEqualTo(
+                Lsn.parse(
+                    server.queryString(
+                        "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '"
+                            + reserved
+                            + "'")));
         assertThat(pos.get().restartTimeline()).isEqualTo(TimelineId.FIRST);
         assertThat(c.readReplicationSlot(lazy).get().restartLsn()).isNull();
         assertThat(c.readReplicationSlot("it_missing")).isEmpty();
@@ -193,20 +233,25 @@ class ReplicationConnectionIT {
       }
       assertThatThrownBy(() -> c.createPhysicalSlot(reserved, false, true))
           .isInstanceOf(PgException.class)
-          .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.DUPLICATE_OBJECT))
+          .satisfies(
+              e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.DUPLICATE_OBJECT))
           .hasMessageContaining("already exists");
       c.dropSlot(reserved, false);
       c.dropSlot(lazy, true);
       assertThat(c.lastCommand()).isEqualTo("DROP_REPLICATION_SLOT \"" + lazy + "\" WAIT");
       assertThatThrownBy(() -> c.dropSlot(reserved, false))
           .isInstanceOf(PgException.class)
-          .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.UNDEFINED_OBJECT))
+          .satisfies(
+              e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.UNDEFINED_OBJECT))
           .hasMessageContaining("does not exist");
       // The connection is still usable after errors.
       assertUsable(c, major);
     }
-    assertThat(server.queryString(
-            "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'it\\_%\\_" + major + "'"))
+    assertThat(
+            server.queryString(
+                "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'it\\_%\\_"
+                    + major
+                    + "'"))
         .isEqualTo("0");
   }
 
@@ -215,18 +260,21 @@ class ReplicationConnectionIT {
   void dropsTemporarySlotsWithTheSession(int major) {
     PostgresServer server = PostgresServer.shared(major);
     String slot = "it_temp_" + major;
-    try (ReplicationConnection c = ReplicationConnection.open(tcp(server, PostgresServer.REPL_TRUST))) {
+    try (ReplicationConnection c =
+        ReplicationConnection.open(tcp(server, PostgresServer.REPL_TRUST))) {
       c.createPhysicalSlot(slot, true, true);
-      assertThat(server.queryString(
-              "SELECT temporary FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))
+      assertThat(
+              server.queryString(
+                  "SELECT temporary FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))
           .isEqualTo("t");
     }
     // The walsender drops it when the session ends; that takes a moment.
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     String count;
     do {
-      count = server.queryString(
-          "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+      count =
+          server.queryString(
+              "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
     } while (!"0".equals(count) && System.nanoTime() < deadline);
     assertThat(count).isEqualTo("0");
   }
@@ -237,7 +285,8 @@ class ReplicationConnectionIT {
     try (PostgresServer primary = PostgresServer.start(major);
         PostgresServer standby = primary.createStandby()) {
       standby.promote();
-      try (ReplicationConnection c = ReplicationConnection.open(tcp(standby, PostgresServer.REPL_TRUST))) {
+      try (ReplicationConnection c =
+          ReplicationConnection.open(tcp(standby, PostgresServer.REPL_TRUST))) {
         TimelineId two = new TimelineId(2);
         assertThat(c.identifySystem().timeline()).isEqualTo(two);
         TimelineHistoryFile history = c.timelineHistory(two);
@@ -256,10 +305,12 @@ class ReplicationConnectionIT {
   void deliversNoticesAndKeepsServerErrorFields(int major) {
     PostgresServer server = PostgresServer.shared(major);
     List<String> notices = new ArrayList<>();
-    try (ReplicationConnection c = ReplicationConnection.open(
-        tcp(server, PostgresServer.REPL_TRUST), n -> notices.add(n.render()))) {
-      PgException e = org.junit.jupiter.api.Assertions.assertThrows(
-          PgException.class, () -> c.query("SELECT 1"));
+    try (ReplicationConnection c =
+        ReplicationConnection.open(
+            tcp(server, PostgresServer.REPL_TRUST), n -> notices.add(n.render()))) {
+      PgException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              PgException.class, () -> c.query("SELECT 1"));
       assertThat(e.fromServer()).isTrue();
       assertThat(e.serverError().severity()).isEqualTo("ERROR");
       assertThat(e.render()).startsWith("ERROR:  ");

@@ -24,10 +24,14 @@ class RequireAuthIT {
 
   private static ConnectionConfig tcp(PostgresServer server, String user, String requireAuth) {
     return ConnectionConfig.builder()
-        .host(server.host()).port(server.port()).user(user).password(PostgresServer.PASSWORD)
+        .host(server.host())
+        .port(server.port())
+        .user(user)
+        .password(PostgresServer.PASSWORD)
         .sslMode(SslMode.DISABLE)
         .requireAuth(requireAuth)
-        .connectTimeout(Duration.ofSeconds(20)).build();
+        .connectTimeout(Duration.ofSeconds(20))
+        .build();
   }
 
   private static final String TRUST = PostgresServer.REPL_TRUST;
@@ -80,9 +84,15 @@ class RequireAuthIT {
     } else {
       assertThatThrownBy(() -> ReplicationConnection.open(cfg).close())
           .isInstanceOf(PgException.class)
-          .hasMessage("connection to server at \"" + server.host() + "\", port " + server.port()
-              + " failed: authentication method requirement \"" + requireAuth + "\" failed: "
-              + failure)
+          .hasMessage(
+              "connection to server at \""
+                  + server.host()
+                  + "\", port "
+                  + server.port()
+                  + " failed: authentication method requirement \""
+                  + requireAuth
+                  + "\" failed: "
+                  + failure)
           .satisfies(e -> assertThat(((PgException) e).fromServer()).isFalse());
     }
   }
@@ -91,8 +101,10 @@ class RequireAuthIT {
   @MethodSource(PgVersions.SELECTED)
   void channelBindingRequireWithScramPlusAndRequireAuthOverVerifyFull(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
-    ConnectionConfig cfg = verifyFull(server, PostgresServer.REPL_TLS).toBuilder()
-        .requireAuth("scram-sha-256").build();
+    ConnectionConfig cfg =
+        verifyFull(server, PostgresServer.REPL_TLS).toBuilder()
+            .requireAuth("scram-sha-256")
+            .build();
     try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
       assertThat(c.isTls()).isTrue();
       assertThat(c.isChannelBound()).isTrue();
@@ -104,25 +116,39 @@ class RequireAuthIT {
   @MethodSource(PgVersions.SELECTED)
   void channelBindingRequireRefusesNonScramMethodsOverTls(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
-    String where = "connection to server at \"localhost\" (" + server.host() + "), port "
-        + server.port() + " failed: ";
+    String where =
+        "connection to server at \"localhost\" ("
+            + server.host()
+            + "), port "
+            + server.port()
+            + " failed: ";
     assertThatThrownBy(() -> ReplicationConnection.open(verifyFull(server, MD5)).close())
-        .hasMessage(where + "channel binding required but not supported by server's"
-            + " authentication request");
+        .hasMessage(
+            where
+                + "channel binding required but not supported by server's"
+                + " authentication request");
     assertThatThrownBy(() -> ReplicationConnection.open(verifyFull(server, PASSWORD)).close())
-        .hasMessage(where + "channel binding required but not supported by server's"
-            + " authentication request");
+        .hasMessage(
+            where
+                + "channel binding required but not supported by server's"
+                + " authentication request");
     assertThatThrownBy(() -> ReplicationConnection.open(verifyFull(server, TRUST)).close())
-        .hasMessage(where + "channel binding required, but server authenticated client without"
-            + " channel binding");
+        .hasMessage(
+            where
+                + "channel binding required, but server authenticated client without"
+                + " channel binding");
   }
 
   private static ConnectionConfig verifyFull(PostgresServer server, String user) {
     return ConnectionConfig.builder()
-        .host("localhost").port(server.port()).user(user).password(PostgresServer.PASSWORD)
+        .host("localhost")
+        .port(server.port())
+        .user(user)
+        .password(PostgresServer.PASSWORD)
         .sslMode(SslMode.VERIFY_FULL)
         .sslRootCert(server.caCertFile())
         .channelBinding(ChannelBinding.REQUIRE)
-        .connectTimeout(Duration.ofSeconds(20)).build();
+        .connectTimeout(Duration.ofSeconds(20))
+        .build();
   }
 }

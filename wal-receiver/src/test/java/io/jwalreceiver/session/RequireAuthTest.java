@@ -8,10 +8,10 @@ import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import java.nio.file.Path;
 import java.util.Map;
+import org.jspecify.annotations.NullUnmarked;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.jspecify.annotations.NullUnmarked;
 
 /** require_auth as libpq 16–18 parse it, and where the errors surface. */
 // Test code: asserts on results that may be null (a null fails the test) and passes null on
@@ -20,7 +20,11 @@ import org.jspecify.annotations.NullUnmarked;
 class RequireAuthTest {
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '\'',
+      textBlock =
+          """
       bogus                  | invalid require_auth value: "bogus"
       'password,'            | invalid require_auth value: ""
       'SCRAM-SHA-256'        | invalid require_auth value: "SCRAM-SHA-256"
@@ -39,25 +43,53 @@ class RequireAuthTest {
     assertThatThrownBy(() -> RequireAuth.parse(value))
         .isInstanceOf(PgException.class)
         .hasMessage(message)
-        .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.CONNECTION_UNABLE));
+        .satisfies(
+            e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.CONNECTION_UNABLE));
   }
 
   @Test
   void aBadValueFailsWhenTheOptionsAreResolvedNotAtConnectTime() {
     // libpq reports it from PQconnectdb's option check, without a "connection to server" prefix.
-    assertThatThrownBy(() -> ConnInfo.resolve(
-            "host=db require_auth=scram-sha256", null, null, null, Map.of(), "osuser",
-            Path.of("/nonexistent-home"), "pg_receivewal", p -> false))
+    assertThatThrownBy(
+            () ->
+                ConnInfo.resolve(
+                    "host=db require_auth=scram-sha256",
+                    null,
+                    null,
+                    null,
+                    Map.of(),
+                    "osuser",
+                    Path.of("/nonexistent-home"),
+                    "pg_receivewal",
+                    p -> false))
         .isInstanceOf(PgException.class)
         .hasMessage("invalid require_auth value: \"scram-sha256\"");
-    assertThatThrownBy(() -> ConnInfo.resolve(
-            null, "db", null, null, Map.of("PGREQUIREAUTH", "md5,!password"), "osuser",
-            Path.of("/nonexistent-home"), "pg_receivewal", p -> false))
+    assertThatThrownBy(
+            () ->
+                ConnInfo.resolve(
+                    null,
+                    "db",
+                    null,
+                    null,
+                    Map.of("PGREQUIREAUTH", "md5,!password"),
+                    "osuser",
+                    Path.of("/nonexistent-home"),
+                    "pg_receivewal",
+                    p -> false))
         .hasMessage(
             "negative require_auth method \"!password\" cannot be mixed with non-negative methods");
-    assertThat(ConnInfo.resolve(
-            "host=db require_auth=' md5 , scram-sha-256 '", null, null, null, Map.of(), "osuser",
-            Path.of("/nonexistent-home"), "pg_receivewal", p -> false).requireAuth())
+    assertThat(
+            ConnInfo.resolve(
+                    "host=db require_auth=' md5 , scram-sha-256 '",
+                    null,
+                    null,
+                    null,
+                    Map.of(),
+                    "osuser",
+                    Path.of("/nonexistent-home"),
+                    "pg_receivewal",
+                    p -> false)
+                .requireAuth())
         .isEqualTo(" md5 , scram-sha-256 ");
   }
 

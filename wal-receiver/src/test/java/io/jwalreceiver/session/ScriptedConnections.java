@@ -10,8 +10,8 @@ import java.util.function.Consumer;
 
 /**
  * A {@link ReplicationConnection} over any {@link Transport}, past startup and authentication: for
- * tests that drive the replication layers on a scripted server (the package-private constructor
- * is what {@code Connector} uses after ReadyForQuery).
+ * tests that drive the replication layers on a scripted server (the package-private constructor is
+ * what {@code Connector} uses after ReadyForQuery).
  */
 public final class ScriptedConnections {
 

@@ -15,10 +15,10 @@ import java.util.Map;
  * Fuzz target for the service file reader ({@code pg_service.conf}; see docs/fuzzing.md).
  *
  * <p>The input is a service file, looked up for the service named by its first line's text after
- * {@code [} up to {@code ]} (or {@code s}). What must hold: reading ends with a result or a
- * 08001 error, never another exception; a result sets only libpq keywords other than {@code
- * service} and {@code servicefile}, with values free of line ends and NUL; and a result says
- * "found" whenever it sets anything.
+ * {@code [} up to {@code ]} (or {@code s}). What must hold: reading ends with a result or a 08001
+ * error, never another exception; a result sets only libpq keywords other than {@code service} and
+ * {@code servicefile}, with values free of line ends and NUL; and a result says "found" whenever it
+ * sets anything.
  */
 class ServiceFileFuzzTest {
 
@@ -27,13 +27,15 @@ class ServiceFileFuzzTest {
     String text = new String(data, StandardCharsets.ISO_8859_1);
     int open = text.indexOf('[');
     int close = text.indexOf(']', open + 1);
-    String service = open >= 0 && close > open
-        ? new String(data, open + 1, close - open - 1, StandardCharsets.UTF_8)
-        : "s";
+    String service =
+        open >= 0 && close > open
+            ? new String(data, open + 1, close - open - 1, StandardCharsets.UTF_8)
+            : "s";
     ServiceFile.Result result;
     try {
-      result = ServiceFile.parse(
-          new ByteArrayInputStream(data), "fuzz.conf", service, ConnInfo.KEYWORDS);
+      result =
+          ServiceFile.parse(
+              new ByteArrayInputStream(data), "fuzz.conf", service, ConnInfo.KEYWORDS);
     } catch (PgException e) {
       assertThat(e.sqlState()).isEqualTo(SqlState.CONNECTION_UNABLE);
       return;

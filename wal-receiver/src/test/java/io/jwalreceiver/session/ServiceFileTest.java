@@ -13,14 +13,14 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.NullUnmarked;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.jspecify.annotations.NullUnmarked;
 
 /**
  * Service files (pg_service.conf) as libpq 18 reads them, and how {@link ConnInfo#resolve} looks
- * services up: user file before system file, explicit values over the service's, the service's
- * over the environment.
+ * services up: user file before system file, explicit values over the service's, the service's over
+ * the environment.
  */
 // Test code: asserts on results that may be null (a null fails the test) and passes null on
 // purpose to probe the documented null handling, so NullAway does not check this class.
@@ -43,7 +43,8 @@ class ServiceFileTest {
     assertThatThrownBy(call::run)
         .isInstanceOf(PgException.class)
         .hasMessage(message)
-        .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.CONNECTION_UNABLE));
+        .satisfies(
+            e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.CONNECTION_UNABLE));
   }
 
   @Test
@@ -81,19 +82,23 @@ class ServiceFileTest {
     assertFails(() -> read(missing, "s"), "service file \"" + missing + "\" not found");
 
     Path noEquals = write("a.conf", "[s]\nhost=h\nhost\n");
-    assertFails(() -> read(noEquals, "s"), "syntax error in service file \"" + noEquals + "\", line 3");
+    assertFails(
+        () -> read(noEquals, "s"), "syntax error in service file \"" + noEquals + "\", line 3");
 
     // Keywords are taken byte for byte: "host " is no keyword.
     Path spaced = write("b.conf", "[s]\nhost = h\n");
     assertFails(() -> read(spaced, "s"), "syntax error in service file \"" + spaced + "\", line 2");
 
     Path unknown = write("c.conf", "\n[s]\nbogus=1\n");
-    assertFails(() -> read(unknown, "s"), "syntax error in service file \"" + unknown + "\", line 3");
+    assertFails(
+        () -> read(unknown, "s"), "syntax error in service file \"" + unknown + "\", line 3");
 
     Path nested = write("d.conf", "[s]\nservice=t\n");
     assertFails(
         () -> read(nested, "s"),
-        "nested \"service\" specifications not supported in service file \"" + nested + "\", line 2");
+        "nested \"service\" specifications not supported in service file \""
+            + nested
+            + "\", line 2");
     Path nestedFile = write("e.conf", "[s]\nservicefile=/x\n");
     assertFails(
         () -> read(nestedFile, "s"),
@@ -114,7 +119,8 @@ class ServiceFileTest {
     assertFails(() -> read(tooLong, "s"), "line 2 too long in service file \"" + tooLong + "\"");
     // Checked on every line, in any section, as libpq does.
     Path longComment = write("c.conf", "#" + "x".repeat(2000) + "\n[s]\n");
-    assertFails(() -> read(longComment, "s"), "line 1 too long in service file \"" + longComment + "\"");
+    assertFails(
+        () -> read(longComment, "s"), "line 1 too long in service file \"" + longComment + "\"");
   }
 
   @Test
@@ -153,8 +159,18 @@ class ServiceFileTest {
     Path file = write("svc.conf", "[db]\nhost=svchost\nport=6000\nuser=svcuser\nsslmode=require\n");
     // The service's values: over the environment, under the conninfo and the command line.
     ConnectionConfig cfg =
-        resolve("service=db port=7000", null, env("PGSERVICEFILE", file.toString(), "PGHOST", "envhost",
-            "PGUSER", "envuser", "PGSSLMODE", "disable"));
+        resolve(
+            "service=db port=7000",
+            null,
+            env(
+                "PGSERVICEFILE",
+                file.toString(),
+                "PGHOST",
+                "envhost",
+                "PGUSER",
+                "envuser",
+                "PGSSLMODE",
+                "disable"));
     assertThat(cfg.host()).isEqualTo("svchost");
     assertThat(cfg.port()).isEqualTo(7000);
     assertThat(cfg.user()).isEqualTo("svcuser");
@@ -190,7 +206,8 @@ class ServiceFileTest {
         () -> resolve("service=x", null, env("PGSERVICEFILE", missing.toString())),
         "service file \"" + missing + "\" not found");
     // Without a service, no file is read at all.
-    assertThat(resolve(null, null, env("PGSERVICEFILE", missing.toString())).port()).isEqualTo(5432);
+    assertThat(resolve(null, null, env("PGSERVICEFILE", missing.toString())).port())
+        .isEqualTo(5432);
   }
 
   @Test

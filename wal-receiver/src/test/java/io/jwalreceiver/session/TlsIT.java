@@ -22,11 +22,11 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import org.jspecify.annotations.NullUnmarked;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.jspecify.annotations.NullUnmarked;
 
 /**
  * libpq's TLS options against real servers: the verify-full host check, client certificates with
@@ -50,10 +50,14 @@ class TlsIT {
 
   private static ConnectionConfig verifyFull(PostgresServer server, String host, String user) {
     return ConnectionConfig.builder()
-        .host(host).port(server.port()).user(user).password(PostgresServer.PASSWORD)
+        .host(host)
+        .port(server.port())
+        .user(user)
+        .password(PostgresServer.PASSWORD)
         .sslMode(SslMode.VERIFY_FULL)
         .sslRootCert(server.caCertFile())
-        .connectTimeout(Duration.ofSeconds(20)).build();
+        .connectTimeout(Duration.ofSeconds(20))
+        .build();
   }
 
   private static PgException refusal(ConnectionConfig cfg) {
@@ -71,7 +75,9 @@ class TlsIT {
     PgException e = refusal(verifyFull(server, "127.0.0.1", PostgresServer.REPL_TLS));
     assertThat(e.getMessage())
         .isEqualTo(
-            "connection to server at \"127.0.0.1\", port " + server.port() + " failed: server"
+            "connection to server at \"127.0.0.1\", port "
+                + server.port()
+                + " failed: server"
                 + " certificate for \"localhost\" (and 1 other name) does not match host name"
                 + " \"127.0.0.1\"");
   }
@@ -109,9 +115,10 @@ class TlsIT {
 
   private static ConnectionConfig withClientCert(
       PostgresServer server, Path cert, Path key, String password) {
-    return verifyFull(server, "localhost", PostgresServer.REPL_CERT)
-        .toBuilder().password(null)
-        .tls(new TlsOptions(cert, key, password, null, null, null, null, null, null)).build();
+    return verifyFull(server, "localhost", PostgresServer.REPL_CERT).toBuilder()
+        .password(null)
+        .tls(new TlsOptions(cert, key, password, null, null, null, null, null, null))
+        .build();
   }
 
   static List<String> keyFormats() {
@@ -127,9 +134,10 @@ class TlsIT {
       byte[] encoded = ClientKeyMaterialTest.encode(clientKey(), format);
       Path key =
           keyFile(format + ".key", new String(encoded, StandardCharsets.US_ASCII), "rw-------");
-      String password = format.contains("encrypted") || format.contains("traditional")
-          ? ClientKeyMaterialTest.PASSWORD
-          : null;
+      String password =
+          format.contains("encrypted") || format.contains("traditional")
+              ? ClientKeyMaterialTest.PASSWORD
+              : null;
       try (ReplicationConnection c =
           ReplicationConnection.open(withClientCert(server, cert, key, password))) {
         assertThat(c.isTls()).as(format).isTrue();
@@ -151,12 +159,17 @@ class TlsIT {
   @MethodSource(PgVersions.SELECTED)
   void refusesAWorldReadableKey(int major) throws Exception {
     PostgresServer server = PostgresServer.sharedTls(major);
-    Path key = keyFile("open.key",
-        PostgresServer.clientCertificate(PostgresServer.REPL_CERT).privateKey(), "rw-r--r--");
+    Path key =
+        keyFile(
+            "open.key",
+            PostgresServer.clientCertificate(PostgresServer.REPL_CERT).privateKey(),
+            "rw-r--r--");
     PgException e = refusal(withClientCert(server, certFile(), key, null));
     assertThat(e.getMessage())
         .endsWith(
-            "failed: private key file \"" + key + "\" has group or world access; file must have"
+            "failed: private key file \""
+                + key
+                + "\" has group or world access; file must have"
                 + " permissions u=rw (0600) or less if owned by the current user, or permissions"
                 + " u=rw,g=r (0640) or less if owned by root");
   }
@@ -165,13 +178,19 @@ class TlsIT {
   @MethodSource(PgVersions.SELECTED)
   void preferGoesOnWithoutTlsWhenTheClientKeyCannotBeUsed(int major) throws Exception {
     PostgresServer server = PostgresServer.sharedTls(major);
-    Path key = keyFile("open.key",
-        PostgresServer.clientCertificate(PostgresServer.REPL_CERT).privateKey(), "rw-r--r--");
+    Path key =
+        keyFile(
+            "open.key",
+            PostgresServer.clientCertificate(PostgresServer.REPL_CERT).privateKey(),
+            "rw-r--r--");
     ConnectionConfig cfg =
         ConnectionConfig.builder()
-        .host(server.host()).port(server.port()).user(PostgresServer.REPL_SCRAM)
-        .password(PostgresServer.PASSWORD)
-        .tls(new TlsOptions(certFile(), key, null, null, null, null, null, null, null)).build();
+            .host(server.host())
+            .port(server.port())
+            .user(PostgresServer.REPL_SCRAM)
+            .password(PostgresServer.PASSWORD)
+            .tls(new TlsOptions(certFile(), key, null, null, null, null, null, null, null))
+            .build();
     try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
       assertThat(c.isTls()).isFalse();
     }
@@ -202,8 +221,10 @@ class TlsIT {
   @MethodSource(PgVersions.SELECTED)
   void systemRootsDoNotTrustThePrivateTestCa(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
-    ConnectionConfig cfg = verifyFull(server, "localhost", PostgresServer.REPL_TLS)
-        .toBuilder().sslRootCert(Path.of("system")).build();
+    ConnectionConfig cfg =
+        verifyFull(server, "localhost", PostgresServer.REPL_TLS).toBuilder()
+            .sslRootCert(Path.of("system"))
+            .build();
     PgException e = refusal(cfg);
     assertThat(e.getMessage()).endsWith("failed: SSL error: certificate verify failed");
   }
@@ -211,8 +232,8 @@ class TlsIT {
   // ------------------------------------------------------------------------------------- CRLs
 
   private static ConnectionConfig withCrl(PostgresServer server, Path crl, Path crlDir) {
-    return verifyFull(server, "localhost", PostgresServer.REPL_TLS)
-        .toBuilder().tls(new TlsOptions(null, null, null, crl, crlDir, null, null, null, null))
+    return verifyFull(server, "localhost", PostgresServer.REPL_TLS).toBuilder()
+        .tls(new TlsOptions(null, null, null, crl, crlDir, null, null, null, null))
         .build();
   }
 
@@ -244,9 +265,10 @@ class TlsIT {
 
   /** OpenSSL's hashed-directory name of a CRL's issuer ({@code openssl crl -hash}). */
   private static String subjectHash(Path crl) throws Exception {
-    Process p = new ProcessBuilder("openssl", "crl", "-hash", "-noout", "-in", crl.toString())
-        .redirectErrorStream(true)
-        .start();
+    Process p =
+        new ProcessBuilder("openssl", "crl", "-hash", "-noout", "-in", crl.toString())
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
     assertThat(p.waitFor()).as(out).isZero();
     return out;
@@ -258,9 +280,10 @@ class TlsIT {
   @MethodSource(PgVersions.SELECTED)
   void refusesWhenTheServerNeedsANewerProtocolThanTheMaximum(int major) {
     PostgresServer server = localhostOnlyTls13(major);
-    ConnectionConfig cfg = verifyFull(server, "localhost", PostgresServer.REPL_TLS)
-        .toBuilder().tls(new TlsOptions(null, null, null, null, null, null, "TLSv1.2", null, null))
-        .build();
+    ConnectionConfig cfg =
+        verifyFull(server, "localhost", PostgresServer.REPL_TLS).toBuilder()
+            .tls(new TlsOptions(null, null, null, null, null, null, "TLSv1.2", null, null))
+            .build();
     PgException e = refusal(cfg);
     assertThat(e.getMessage()).endsWith("failed: SSL error: tlsv1 alert protocol version");
     assertThat(e.hint())
@@ -275,15 +298,19 @@ class TlsIT {
     PostgresServer server = PostgresServer.sharedTls(major);
     ConnectionConfig cfg =
         ConnectionConfig.builder()
-        .host(server.host()).port(server.port()).user(PostgresServer.REPL_TLS)
-        .password(PostgresServer.PASSWORD)
-        .sslMode(SslMode.ALLOW).build();
+            .host(server.host())
+            .port(server.port())
+            .user(PostgresServer.REPL_TLS)
+            .password(PostgresServer.PASSWORD)
+            .sslMode(SslMode.ALLOW)
+            .build();
     try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
       assertThat(c.isTls()).isTrue();
     }
     assertThatThrownBy(
-            () -> ReplicationConnection.open(cfg.toBuilder().sslMode(SslMode.DISABLE)
-                .build()).close())
+            () ->
+                ReplicationConnection.open(cfg.toBuilder().sslMode(SslMode.DISABLE).build())
+                    .close())
         .isInstanceOf(PgException.class)
         .hasMessageContaining("no pg_hba.conf entry");
   }

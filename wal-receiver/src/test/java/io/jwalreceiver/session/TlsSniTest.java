@@ -30,9 +30,9 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.jspecify.annotations.NullUnmarked;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.jspecify.annotations.NullUnmarked;
 
 /**
  * Which server name the handshake carries (sslsni), seen by an in-process TLS server that answers
@@ -64,8 +64,7 @@ class TlsSniTest {
                         name,
                         keys.getPublic())
                     .build(
-                        new JcaContentSignerBuilder("SHA256withECDSA")
-                            .build(keys.getPrivate())));
+                        new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
     KeyStore store = KeyStore.getInstance("PKCS12");
     store.load(null, null);
     char[] pass = "x".toCharArray();
@@ -104,9 +103,13 @@ class TlsSniTest {
               });
       ConnectionConfig cfg =
           ConnectionConfig.builder()
-              .host(host).port(listener.getLocalPort()).user("nobody").sslMode(SslMode.REQUIRE)
+              .host(host)
+              .port(listener.getLocalPort())
+              .user("nobody")
+              .sslMode(SslMode.REQUIRE)
               .connectTimeout(Duration.ofSeconds(10))
-              .tls(new TlsOptions(null, null, null, null, null, null, null, sni, null)).build();
+              .tls(new TlsOptions(null, null, null, null, null, null, null, sni, null))
+              .build();
       try {
         ReplicationConnection.open(cfg).close();
       } catch (RuntimeException expected) {
@@ -143,7 +146,8 @@ class TlsSniTest {
 
   @Test
   void sendsAFullyQualifiedNameWithoutItsTrailingDot() {
-    assertThat(Tls.serverName("db.example.com.")).containsExactly(new SNIHostName("db.example.com"));
+    assertThat(Tls.serverName("db.example.com."))
+        .containsExactly(new SNIHostName("db.example.com"));
     assertThat(Tls.serverName("db.example.com")).containsExactly(new SNIHostName("db.example.com"));
   }
 

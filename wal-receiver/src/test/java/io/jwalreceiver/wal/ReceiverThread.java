@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 /**
- * A {@link WalReceiver} into a {@link SegmentFileSink} directory, run on its own thread, with
- * what it reported. {@link #close()} always stops and joins it (tests use try-with-resources).
+ * A {@link WalReceiver} into a {@link SegmentFileSink} directory, run on its own thread, with what
+ * it reported. {@link #close()} always stops and joins it (tests use try-with-resources).
  */
 final class ReceiverThread implements AutoCloseable {
 
@@ -31,8 +31,10 @@ final class ReceiverThread implements AutoCloseable {
   final AtomicReference<SegmentFileSink> sink = new AtomicReference<>();
   final AtomicReference<Throwable> failure = new AtomicReference<>();
   final AtomicLong maxFlushSent = new AtomicLong();
+
   /** Status updates whose flush position was ahead of the sink's durable position. */
   final List<String> flushAheadOfDisk = new CopyOnWriteArrayList<>();
+
   final List<String> started = new CopyOnWriteArrayList<>();
   final List<String> switches = new CopyOnWriteArrayList<>();
   final List<String> infos = new CopyOnWriteArrayList<>();
@@ -54,8 +56,7 @@ final class ReceiverThread implements AutoCloseable {
 
           @Override
           public void statusSent(long write, long flush) {
-            maxFlushSent.accumulateAndGet(
-                flush, (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
+            maxFlushSent.accumulateAndGet(flush, (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
             SegmentFileSink s = sink.get();
             // The durable position only grows within a timeline; read after the send, it must
             // cover the flush position that was sent.

@@ -34,8 +34,8 @@ class ResumePointTest {
   @TempDir Path dir;
 
   /**
-   * A file to create: its name and how: plain bytes, or that many zero bytes compressed with
-   * gzip, LZ4 (frame format) or zstd.
+   * A file to create: its name and how: plain bytes, or that many zero bytes compressed with gzip,
+   * LZ4 (frame format) or zstd.
    */
   private record Spec(String name, long size, String compression) {}
 
@@ -111,8 +111,7 @@ class ResumePointTest {
             List.of()),
         Arguments.of(
             "higher segment beats higher timeline",
-            List.of(
-                plain("000000020000000000000004"), plain("000000010000000000000005.partial")),
+            List.of(plain("000000020000000000000004"), plain("000000010000000000000005.partial")),
             1L,
             "0/500000",
             "000000010000000000000005.partial",
@@ -128,8 +127,7 @@ class ResumePointTest {
             List.of()),
         Arguments.of(
             "same segment and timeline: completed beats partial",
-            List.of(
-                plain("000000020000000000000005.partial"), plain("000000020000000000000005")),
+            List.of(plain("000000020000000000000005.partial"), plain("000000020000000000000005")),
             2L,
             "0/600000",
             "000000020000000000000005",
@@ -150,8 +148,7 @@ class ResumePointTest {
             List.of()),
         Arguments.of(
             "gzip of the wrong uncompressed size is skipped",
-            List.of(
-                plain("000000010000000000000005"), gzip("000000010000000000000006.gz", 4096)),
+            List.of(plain("000000010000000000000005"), gzip("000000010000000000000006.gz", 4096)),
             1L,
             "0/600000",
             "000000010000000000000005",
@@ -219,8 +216,7 @@ class ResumePointTest {
             List.of()),
         Arguments.of(
             "segment numbers cross the log id",
-            List.of(
-                plain("000000010000000000000FFF"), plain("000000010000000100000000.partial")),
+            List.of(plain("000000010000000000000FFF"), plain("000000010000000100000000.partial")),
             1L,
             "1/0",
             "000000010000000100000000.partial",
@@ -259,7 +255,8 @@ class ResumePointTest {
     create(plain("000000010000000000000003"));
 
     assertThat(ResumePoint.scan(dir, SIZE, w -> {}))
-        .contains(new ResumePoint(TimelineId.FIRST, Lsn.parse("0/400000"), "000000010000000000000003"));
+        .contains(
+            new ResumePoint(TimelineId.FIRST, Lsn.parse("0/400000"), "000000010000000000000003"));
   }
 
   @Test

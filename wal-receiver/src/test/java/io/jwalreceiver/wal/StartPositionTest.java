@@ -69,8 +69,11 @@ class StartPositionTest {
   void theArchiveWinsOverTheSlotAndTheServerAndIsScannedFirst() {
     StartPosition s =
         StartPosition.decide(
-            SLOT, archive(resume(TLI_1, "0/3000000")), slot(slotAt(TLI_2, "0/3000028")),
-            SERVER, SIZE);
+            SLOT,
+            archive(resume(TLI_1, "0/3000000")),
+            slot(slotAt(TLI_2, "0/3000028")),
+            SERVER,
+            SIZE);
     assertThat(s).isEqualTo(new StartPosition(TLI_1, Lsn.parse("0/3000000")));
     assertThat(lookups).containsExactly("archive", "slot");
   }
@@ -80,8 +83,11 @@ class StartPositionTest {
     assertThatThrownBy(
             () ->
                 StartPosition.decide(
-                    SLOT, archive(resume(TLI_1, "0/2000000")), slot(slotAt(TLI_2, "0/3000028")),
-                    SERVER, SIZE))
+                    SLOT,
+                    archive(resume(TLI_1, "0/2000000")),
+                    slot(slotAt(TLI_2, "0/3000028")),
+                    SERVER,
+                    SIZE))
         .isInstanceOf(PgException.class)
         .hasMessage(
             "the archive ends at 0/2000000 but replication slot \"archive\" only keeps WAL from"
@@ -108,8 +114,7 @@ class StartPositionTest {
     assertThatThrownBy(
             () ->
                 StartPosition.decide(
-                    SLOT, archive(resume(TimelineId.of(3), "0/6000000")), slot(null), SERVER,
-                    SIZE))
+                    SLOT, archive(resume(TimelineId.of(3), "0/6000000")), slot(null), SERVER, SIZE))
         .isInstanceOf(PgException.class)
         .hasMessage("starting timeline 3 is not present in the server");
   }

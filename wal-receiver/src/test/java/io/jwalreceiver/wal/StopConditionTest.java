@@ -67,7 +67,8 @@ class StopConditionTest {
 
   @Test
   void rejectsNull() {
-    assertThatThrownBy(() -> StopCondition.atLsn(nullLsn())).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> StopCondition.atLsn(nullLsn()))
+        .isInstanceOf(NullPointerException.class);
   }
 
   @SuppressWarnings("NullAway") // deliberately null: the constructor's check is under test

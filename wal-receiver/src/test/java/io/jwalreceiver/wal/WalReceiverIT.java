@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.jwalreceiver.Lsn;
+import io.jwalreceiver.SegmentName;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.session.ConnectionConfig;
@@ -12,9 +13,8 @@ import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.session.SslMode;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
-import io.jwalreceiver.testkit.WalArchiveListing;
 import io.jwalreceiver.testkit.Waits;
-import io.jwalreceiver.SegmentName;
+import io.jwalreceiver.testkit.WalArchiveListing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,8 +38,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The streaming loop against real servers with 1 MB segments: continuous archiving under load
- * (byte-identical to the server's own segments, flush never ahead of disk), a timeline switch
- * while streaming from a standby that is promoted, and synchronous-standby acknowledgement.
+ * (byte-identical to the server's own segments, flush never ahead of disk), a timeline switch while
+ * streaming from a standby that is promoted, and synchronous-standby acknowledgement.
  */
 @Tag("postgres")
 class WalReceiverIT {
@@ -66,15 +66,16 @@ class WalReceiverIT {
 
   static ConnectionConfig tcp(PostgresServer server) {
     return ConnectionConfig.builder()
-        .host(server.host()).port(server.port()).user(PostgresServer.REPL_TRUST)
+        .host(server.host())
+        .port(server.port())
+        .user(PostgresServer.REPL_TRUST)
         .sslMode(SslMode.DISABLE)
-        .connectTimeout(Duration.ofSeconds(20)).build();
+        .connectTimeout(Duration.ofSeconds(20))
+        .build();
   }
 
   static WalReceiver.Options noLoop() {
-    return WalReceiver.Options.defaults()
-        .withLoop(false)
-        .withStatusInterval(Duration.ofSeconds(1));
+    return WalReceiver.Options.defaults().withLoop(false).withStatusInterval(Duration.ofSeconds(1));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -89,12 +90,13 @@ class WalReceiverIT {
     server.queryString("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
     Path dir = Files.createDirectory(tmp.resolve("archive"));
     try {
-      try (ReceiverThread r =
-          ReceiverThread.start(tcp(server), noLoop().withSlotName(slot), dir)) {
+      try (ReceiverThread r = ReceiverThread.start(tcp(server), noLoop().withSlotName(slot), dir)) {
         r.await("streaming to start", WAIT, () -> !r.started.isEmpty());
         Lsn end = Lsn.parse(server.generateWal(5L * SEGMENT.bytes() + SEGMENT.bytes() / 2));
         SegmentName last = previous(SegmentName.of(TimelineId.FIRST, end, SEGMENT));
-        r.await(last.fileName() + " in the archive", WAIT,
+        r.await(
+            last.fileName() + " in the archive",
+            WAIT,
             () -> Files.exists(dir.resolve(last.fileName())));
         r.stop();
         assertThat(r.flushAheadOfDisk).isEmpty();
@@ -118,8 +120,10 @@ class WalReceiverIT {
 
       // The slot moved only as far as the archive is durable: its restart_lsn lies within what
       // we have, and our bytes up to it are the server's.
-      Lsn restart = Lsn.parse(server.queryString(
-          "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + slot + "'"));
+      Lsn restart =
+          Lsn.parse(
+              server.queryString(
+                  "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + slot + "'"));
       String partialName = archive.partials().get(0);
       SegmentName partial = SegmentName.parse(partialName.substring(0, 24), SEGMENT);
       assertThat(restart.compareTo(partial.startLsn()))
@@ -155,8 +159,9 @@ class WalReceiverIT {
       // promotion, so the position lies on timeline 2.
       Lsn standbyPos = Lsn.parse(standby.currentWalLsn());
       Lsn end = standbyPos.segmentStart(SEGMENT).plus(4L * SEGMENT.bytes());
-      try (ReceiverThread r = ReceiverThread.start(
-          tcp(standby), noLoop().withSlotName(slot).withEndPosition(end), dir)) {
+      try (ReceiverThread r =
+          ReceiverThread.start(
+              tcp(standby), noLoop().withSlotName(slot).withEndPosition(end), dir)) {
         r.await("streaming to start", WAIT, () -> !r.started.isEmpty());
         Lsn start = Lsn.parse(r.started.get(0).substring(r.started.get(0).indexOf('@') + 1));
         SegmentName first = SegmentName.of(TimelineId.FIRST, start, SEGMENT);
@@ -165,7 +170,9 @@ class WalReceiverIT {
         primary.generateWal(SEGMENT.bytes() + SEGMENT.bytes() / 2);
         String primaryPos = primary.currentWalLsn();
         standby.awaitReplay(primaryPos, WAIT);
-        r.await(first.fileName() + " (timeline 1) in the archive", WAIT,
+        r.await(
+            first.fileName() + " (timeline 1) in the archive",
+            WAIT,
             () -> Files.exists(dir.resolve(first.fileName())));
 
         standby.promote();
@@ -206,7 +213,8 @@ class WalReceiverIT {
         for (String name : archive.complete()) {
           assertThat(Files.size(dir.resolve(name))).isEqualTo(SEGMENT.bytes());
           if (Files.exists(pgWal.resolve(name))) {
-            assertThat(Files.mismatch(dir.resolve(name), pgWal.resolve(name))).as(name)
+            assertThat(Files.mismatch(dir.resolve(name), pgWal.resolve(name)))
+                .as(name)
                 .isEqualTo(-1L);
             compared++;
           }
@@ -232,21 +240,28 @@ class WalReceiverIT {
       server.queryString("SELECT pg_reload_conf()");
       try {
         ConnectionConfig config = tcp(server).toBuilder().applicationName("jwal_sync").build();
-        try (ReceiverThread r =
-            ReceiverThread.start(config, noLoop().withSynchronous(true), dir)) {
-          r.await("sync_state = sync", WAIT, () -> "sync".equals(server.queryString(
-              "SELECT coalesce(max(sync_state), '') FROM pg_stat_replication"
-                  + " WHERE application_name = 'jwal_sync' AND state = 'streaming'")));
+        try (ReceiverThread r = ReceiverThread.start(config, noLoop().withSynchronous(true), dir)) {
+          r.await(
+              "sync_state = sync",
+              WAIT,
+              () ->
+                  "sync"
+                      .equals(
+                          server.queryString(
+                              "SELECT coalesce(max(sync_state), '') FROM pg_stat_replication"
+                                  + " WHERE application_name = 'jwal_sync' AND state = 'streaming'")));
 
           try (Connection c = server.sql();
               Statement st = c.createStatement()) {
             c.setAutoCommit(false);
             st.execute("INSERT INTO sync_t VALUES (1)");
             Lsn beforeCommit = Lsn.parse(scalar(st, "SELECT pg_current_wal_insert_lsn()"));
-            Future<?> commit = executor.submit(() -> {
-              c.commit();
-              return null;
-            });
+            Future<?> commit =
+                executor.submit(
+                    () -> {
+                      c.commit();
+                      return null;
+                    });
             commit.get(20, TimeUnit.SECONDS);
             // The commit returned: the server saw a flush position at or past the commit
             // record, which lies after beforeCommit; that position was durable here.
@@ -255,16 +270,20 @@ class WalReceiverIT {
                 .as("durable %s must cover the commit after %s", Lsn.of(durable), beforeCommit)
                 .isGreaterThan(0);
             c.setAutoCommit(true);
-            String[] rep = scalar(st,
-                "SELECT sync_state || ' ' || flush_lsn FROM pg_stat_replication"
-                    + " WHERE application_name = 'jwal_sync'").split(" ");
+            String[] rep =
+                scalar(
+                        st,
+                        "SELECT sync_state || ' ' || flush_lsn FROM pg_stat_replication"
+                            + " WHERE application_name = 'jwal_sync'")
+                    .split(" ");
             long durableAfter = r.sink.get().durablePosition();
             assertThat(rep[0]).isEqualTo("sync");
             Lsn reportedFlush = Lsn.parse(rep[1]);
             assertThat(reportedFlush.compareTo(beforeCommit)).isGreaterThan(0);
             assertThat(Long.compareUnsigned(reportedFlush.value(), durableAfter))
-                .as("flush %s reported to the server vs durable %s", reportedFlush,
-                    Lsn.of(durableAfter))
+                .as(
+                    "flush %s reported to the server vs durable %s",
+                    reportedFlush, Lsn.of(durableAfter))
                 .isLessThanOrEqualTo(0);
           }
           assertThat(r.flushAheadOfDisk).isEmpty();
@@ -275,18 +294,20 @@ class WalReceiverIT {
         try (Connection c = server.sql();
             Statement st = c.createStatement()) {
           String pid = scalar(st, "SELECT pg_backend_pid()");
-          Future<?> insert = executor.submit(() -> {
-            st.execute("INSERT INTO sync_t VALUES (2)");
-            return null;
-          });
+          Future<?> insert =
+              executor.submit(
+                  () -> {
+                    st.execute("INSERT INTO sync_t VALUES (2)");
+                    return null;
+                  });
           try {
             insert.get(3, TimeUnit.SECONDS);
             fail("the INSERT committed without the synchronous standby");
           } catch (TimeoutException expected) {
             // waiting for the synchronous standby
           }
-          assertThat(server.queryString(
-                  "SELECT wait_event FROM pg_stat_activity WHERE pid = " + pid))
+          assertThat(
+                  server.queryString("SELECT wait_event FROM pg_stat_activity WHERE pid = " + pid))
               .isEqualTo("SyncRep");
           server.queryString("SELECT pg_cancel_backend(" + pid + ")");
           // The cancelled wait returns (with a warning: committed locally, not replicated).
@@ -318,8 +339,10 @@ class WalReceiverIT {
 
   static void awaitSlotInactive(PostgresServer server, String slot) {
     long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!"f".equals(server.queryString(
-        "SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))) {
+    while (!"f"
+        .equals(
+            server.queryString(
+                "SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))) {
       if (System.nanoTime() > deadline) {
         fail("slot " + slot + " still active");
       }
@@ -328,7 +351,10 @@ class WalReceiverIT {
   }
 
   static void dropSlot(PostgresServer server, String slot) {
-    server.queryString("SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots"
-        + " WHERE slot_name = '" + slot + "' AND NOT active");
+    server.queryString(
+        "SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots"
+            + " WHERE slot_name = '"
+            + slot
+            + "' AND NOT active");
   }
 }

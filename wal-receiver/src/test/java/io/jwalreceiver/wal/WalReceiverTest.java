@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The receive loop of {@link WalReceiver} against a scripted walsender ({@link ScriptedTransport}
- * under a real {@code ReplicationConnection}), with an injected clock that moves only when a
- * timed read waits out its timeout, and an in-memory sink whose durable position lags behind.
+ * under a real {@code ReplicationConnection}), with an injected clock that moves only when a timed
+ * read waits out its timeout, and an in-memory sink whose durable position lags behind.
  */
 class WalReceiverTest {
 
@@ -190,8 +190,7 @@ class WalReceiverTest {
   private static Script startup() {
     return new Script()
         .result(
-            List.of("systemid", "timeline", "xlogpos", "dbname"),
-            SYSTEM_ID, "1", "0/1000000", null)
+            List.of("systemid", "timeline", "xlogpos", "dbname"), SYSTEM_ID, "1", "0/1000000", null)
         .result(List.of("wal_segment_size"), "16MB")
         .result(List.of("data_directory_mode"), "0700")
         .result(List.of("wal_sender_timeout"), "0");
@@ -311,8 +310,12 @@ class WalReceiverTest {
       for (Map.Entry<Character, ByteBuffer> f : sent()) {
         if (f.getKey() == 'Q') {
           ByteBuffer b = f.getValue();
-          out.add(new String(b.array(), b.arrayOffset() + b.position(), b.remaining() - 1,
-              StandardCharsets.UTF_8));
+          out.add(
+              new String(
+                  b.array(),
+                  b.arrayOffset() + b.position(),
+                  b.remaining() - 1,
+                  StandardCharsets.UTF_8));
         }
       }
       return out;
@@ -357,8 +360,8 @@ class WalReceiverTest {
   }
 
   /**
-   * Keeps WAL in memory. Its durable position lags one flush request behind the written one, as
-   * a flusher that has not finished its force yet; {@link #flush()} catches up.
+   * Keeps WAL in memory. Its durable position lags one flush request behind the written one, as a
+   * flusher that has not finished its force yet; {@link #flush()} catches up.
    */
   private static final class MemorySink implements WalSink {
     final List<String> starts = new ArrayList<>();

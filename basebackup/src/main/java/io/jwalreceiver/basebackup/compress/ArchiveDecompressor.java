@@ -22,8 +22,8 @@ import org.jspecify.annotations.Nullable;
  * .tar.zst}) as it arrives, for plain format (and for {@code -R} in tar format): the receiving
  * thread pushes compressed chunks in with {@link #feed}; a worker thread pulls them through the
  * JDK's gzip, our {@link Lz4FrameDecoder} or zstd-jni's decompressing stream and pushes the tar
- * bytes to the downstream consumer (the tar reader), so decompression and extraction overlap
- * the transfer.
+ * bytes to the downstream consumer (the tar reader), so decompression and extraction overlap the
+ * transfer.
  *
  * <pre>
  *   receive thread: feed(chunk) ─ copy into a 128 KiB buffer ─► queue (bounded) ─┐
@@ -72,8 +72,8 @@ public final class ArchiveDecompressor {
    *
    * @param algorithm how the archive is compressed (not {@code NONE})
    * @param archiveName the archive's name, for messages
-   * @param downstream receives the decompressed bytes, on the worker thread; the buffer is
-   *     borrowed for the call
+   * @param downstream receives the decompressed bytes, on the worker thread; the buffer is borrowed
+   *     for the call
    */
   public ArchiveDecompressor(
       Compression.Algorithm algorithm, String archiveName, Consumer<ByteBuffer> downstream) {
@@ -84,8 +84,11 @@ public final class ArchiveDecompressor {
    * As {@link #ArchiveDecompressor(Compression.Algorithm, String, Consumer)}, adding the worker's
    * decompression time (not its waits for input, nor the downstream's time) to {@code times}.
    */
-  public ArchiveDecompressor(Compression.Algorithm algorithm, String archiveName,
-      Consumer<ByteBuffer> downstream, StageTimes times) {
+  public ArchiveDecompressor(
+      Compression.Algorithm algorithm,
+      String archiveName,
+      Consumer<ByteBuffer> downstream,
+      StageTimes times) {
     this.times = Objects.requireNonNull(times, "times");
     if (algorithm == Compression.Algorithm.NONE) {
       throw new IllegalArgumentException("not compressed: " + archiveName);
@@ -201,15 +204,16 @@ public final class ArchiveDecompressor {
       while (!queue.offer(c, 100, TimeUnit.MILLISECONDS)) {
         rethrow();
         if (!worker.isAlive()) {
-          throw new PgException(SqlState.PROTOCOL_VIOLATION,
+          throw new PgException(
+              SqlState.PROTOCOL_VIOLATION,
               "could not decompress archive \"" + archiveName + "\": decompressor stopped");
         }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       abort();
-      throw new PgException(SqlState.IO_ERROR, "interrupted while decompressing \""
-          + archiveName + "\"", e);
+      throw new PgException(
+          SqlState.IO_ERROR, "interrupted while decompressing \"" + archiveName + "\"", e);
     }
   }
 
@@ -222,14 +226,18 @@ public final class ArchiveDecompressor {
       throw pg;
     }
     if (t instanceof IOException) {
-      throw new PgException(SqlState.PROTOCOL_VIOLATION,
-          "could not decompress archive \"" + archiveName + "\": " + t.getMessage(), t);
+      throw new PgException(
+          SqlState.PROTOCOL_VIOLATION,
+          "could not decompress archive \"" + archiveName + "\": " + t.getMessage(),
+          t);
     }
     if (t instanceof Error e) {
       throw e;
     }
-    throw new PgException(SqlState.PROTOCOL_VIOLATION,
-        "could not decompress archive \"" + archiveName + "\": " + t, t);
+    throw new PgException(
+        SqlState.PROTOCOL_VIOLATION,
+        "could not decompress archive \"" + archiveName + "\": " + t,
+        t);
   }
 
   private void run() {
@@ -284,6 +292,7 @@ public final class ArchiveDecompressor {
     private @Nullable Chunk current;
     private int position;
     private boolean end;
+
     /** Nanoseconds spent waiting for compressed input (only when timing). */
     long waited;
 

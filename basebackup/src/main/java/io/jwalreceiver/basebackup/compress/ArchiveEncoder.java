@@ -10,8 +10,8 @@ import java.nio.channels.WritableByteChannel;
 import java.util.Objects;
 
 /**
- * Compresses a tar stream into a channel ({@code base.tar.gz}, {@code .tar.lz4}, {@code
- * .tar.zst}): a {@link WritableByteChannel}, so that both raw archive bytes and a {@link
+ * Compresses a tar stream into a channel ({@code base.tar.gz}, {@code .tar.lz4}, {@code .tar.zst}):
+ * a {@link WritableByteChannel}, so that both raw archive bytes and a {@link
  * io.jwalreceiver.basebackup.tar.TarWriter} can write through it.
  *
  * <pre>
@@ -134,8 +134,8 @@ public abstract class ArchiveEncoder implements WritableByteChannel {
   // -----------------------------------------------------------------------------------------
 
   /**
-   * zstd frames: receivewal's segment encoder ({@link SegmentEncoder}), writing
-   * into the target instead of a segment file.
+   * zstd frames: receivewal's segment encoder ({@link SegmentEncoder}), writing into the target
+   * instead of a segment file.
    */
   static final class Streamed extends ArchiveEncoder {
     private final SegmentEncoder encoder;

@@ -21,11 +21,13 @@ final class CompressionThreads {
   static ExecutorService pool(String algorithm, int threads) {
     int poolNumber = POOL_NUMBER.incrementAndGet();
     AtomicInteger n = new AtomicInteger();
-    return Executors.newFixedThreadPool(threads, r -> {
-      Thread t = new Thread(r, algorithm + "-" + poolNumber + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    return Executors.newFixedThreadPool(
+        threads,
+        r -> {
+          Thread t = new Thread(r, algorithm + "-" + poolNumber + "-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   /**

@@ -5,12 +5,12 @@ package io.jwalreceiver.basebackup.compress;
  * The CRC-32 (gzip's, reflected polynomial 0xEDB88320) of a concatenation from the CRCs of its
  * parts: {@code crc(A ‖ B) = crc(A) · x^(8·|B|) + crc(B)} in GF(2)[x] modulo the polynomial. The
  * JDK's {@link java.util.zip.CRC32} has no such operation (zlib's {@code crc32_combine}); it lets
- * the gzip workers checksum their own blocks instead of the receiving thread checksumming the
- * whole stream.
+ * the gzip workers checksum their own blocks instead of the receiving thread checksumming the whole
+ * stream.
  *
- * <p>Polynomials are 32-bit words in the reflected order CRC-32 uses: bit 31 is x^0, bit 0 is
- * x^31. The powers x^(2^k) are tabulated once; x^n is their product over the bits of n, so a
- * combination costs at most 64 multiplications of 32 steps.
+ * <p>Polynomials are 32-bit words in the reflected order CRC-32 uses: bit 31 is x^0, bit 0 is x^31.
+ * The powers x^(2^k) are tabulated once; x^n is their product over the bits of n, so a combination
+ * costs at most 64 multiplications of 32 steps.
  */
 final class Crc32Combine {
 

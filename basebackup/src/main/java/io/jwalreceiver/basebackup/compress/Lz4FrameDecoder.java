@@ -21,10 +21,10 @@ import org.jspecify.annotations.Nullable;
  * block: │ size 4 (bit 31: stored) │ data │ [xxh32 4] │
  * </pre>
  *
- * <p>Blocks are decoded by a small pure-Java LZ4 block decoder into a window that keeps the last
- * 64 KiB of output before each block, so matches may reach back into the previous block.
- * Concatenated frames and skippable frames are read through; block and content checksums are
- * verified when present; dictionary IDs are refused.
+ * <p>Blocks are decoded by a small pure-Java LZ4 block decoder into a window that keeps the last 64
+ * KiB of output before each block, so matches may reach back into the previous block. Concatenated
+ * frames and skippable frames are read through; block and content checksums are verified when
+ * present; dictionary IDs are refused.
  */
 public final class Lz4FrameDecoder extends InputStream {
 
@@ -43,8 +43,10 @@ public final class Lz4FrameDecoder extends InputStream {
   private @Nullable StreamingXXHash32 contentHash;
 
   private byte[] compressed = new byte[0];
+
   /** Output: up to 64 KiB of history, then the current block's bytes. */
   private byte[] window = new byte[0];
+
   private int historyEnd;
   private int position;
   private int limit;
@@ -116,8 +118,8 @@ public final class Lz4FrameDecoder extends InputStream {
       boolean stored = size < 0;
       size &= 0x7fffffff;
       if (size > maxBlock) {
-        throw new IOException("LZ4 block of " + size + " bytes exceeds the frame's maximum of "
-            + maxBlock);
+        throw new IOException(
+            "LZ4 block of " + size + " bytes exceeds the frame's maximum of " + maxBlock);
       }
       readFully(compressed, size);
       if (blockChecksum && hash32.hash(compressed, 0, size, 0) != readIntLe()) {
@@ -226,8 +228,8 @@ public final class Lz4FrameDecoder extends InputStream {
   }
 
   /**
-   * Decodes one LZ4 block (lz4 {@code doc/lz4_Block_format.md}) from {@code src[0, srcLength)}
-   * into {@code dst} at {@code dstOff}; matches may refer to any earlier byte of {@code dst}.
+   * Decodes one LZ4 block (lz4 {@code doc/lz4_Block_format.md}) from {@code src[0, srcLength)} into
+   * {@code dst} at {@code dstOff}; matches may refer to any earlier byte of {@code dst}.
    *
    * @return the number of bytes written
    */

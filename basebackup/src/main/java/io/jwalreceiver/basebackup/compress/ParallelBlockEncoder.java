@@ -1,29 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.basebackup.compress;
 
-import java.util.Objects;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.util.ArrayDeque;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The pipeline {@link ParallelGzipEncoder} and {@link ParallelLz4Encoder} share: the caller's
- * bytes are cut into fixed-size blocks, each block is compressed on a worker thread, and the
- * outputs are written in input order.
+ * The pipeline {@link ParallelGzipEncoder} and {@link ParallelLz4Encoder} share: the caller's bytes
+ * are cut into fixed-size blocks, each block is compressed on a worker thread, and the outputs are
+ * written in input order.
  *
  * <pre>
  *  caller thread:  fill block k ─ prepare(k) ─ submit ─ … ─ await k ─ written(k), in order
  *  worker thread:  work(k)
  * </pre>
  *
- * <p>Memory is bounded: at most {@code 2 × workers} blocks are in flight, plus the one being
- * filled and the {@code retained} blocks a subclass keeps after writing them (gzip keeps the last
- * one as its successor's dictionary); their arrays are recycled. With {@code workers == 0}
- * blocks are compressed on the caller thread, with the same output.
+ * <p>Memory is bounded: at most {@code 2 × workers} blocks are in flight, plus the one being filled
+ * and the {@code retained} blocks a subclass keeps after writing them (gzip keeps the last one as
+ * its successor's dictionary); their arrays are recycled. With {@code workers == 0} blocks are
+ * compressed on the caller thread, with the same output.
  *
  * @param <B> the subclass's block: the input plus whatever its compression produces
  */

@@ -13,8 +13,8 @@ import java.util.zip.Deflater;
 import org.jspecify.annotations.Nullable;
 
 /**
- * gzip on several threads, the way pigz does it, producing one ordinary gzip member (RFC 1952)
- * that zlib, {@code gzip -t} and {@link java.util.zip.GZIPInputStream} read like any other.
+ * gzip on several threads, the way pigz does it, producing one ordinary gzip member (RFC 1952) that
+ * zlib, {@code gzip -t} and {@link java.util.zip.GZIPInputStream} read like any other.
  *
  * <pre>
  *  caller thread:  copy input into block k ─ submit ─ … ─ write block k's output, fold its CRC in
@@ -29,8 +29,8 @@ import org.jspecify.annotations.Nullable;
  * deflater would (a deflate window is 32 KiB), so the concatenation is one valid deflate stream;
  * the cost against one deflater is one empty stored block (5 bytes) per block and matches that
  * could have crossed the block boundary with a longer history. Each worker also computes its
- * block's CRC-32, and the caller folds them into the stream's in order ({@link Crc32Combine}):
- * the thread that receives the backup does not checksum the stream (0.14 s of CPU per 1.6 GB).
+ * block's CRC-32, and the caller folds them into the stream's in order ({@link Crc32Combine}): the
+ * thread that receives the backup does not checksum the stream (0.14 s of CPU per 1.6 GB).
  *
  * <p>The blocks go through {@link ParallelBlockEncoder}'s pipeline (bounded memory, output in
  * order; with {@code workers == 0} on the caller thread, the same output); a written block is
@@ -39,9 +39,8 @@ import org.jspecify.annotations.Nullable;
 final class ParallelGzipEncoder extends ParallelBlockEncoder<ParallelGzipEncoder.Block> {
 
   /**
-   * Uncompressed bytes per block: each costs a preset dictionary (32 KiB hashed again) and a
-   * sync flush, so larger blocks cost less; 1 MiB keeps {@code 2 × workers} blocks in flight
-   * small.
+   * Uncompressed bytes per block: each costs a preset dictionary (32 KiB hashed again) and a sync
+   * flush, so larger blocks cost less; 1 MiB keeps {@code 2 × workers} blocks in flight small.
    */
   static final int DEFAULT_BLOCK_SIZE = 1024 * 1024;
 
@@ -57,11 +56,13 @@ final class ParallelGzipEncoder extends ParallelBlockEncoder<ParallelGzipEncoder
 
   /** The CRC-32 and length of the blocks written so far. */
   private int crc;
+
   private long size;
   private boolean headerWritten;
 
   /** The last block submitted: the next one's dictionary. */
   private @Nullable Block previous;
+
   /** The last block written out: recycled once its successor is written. */
   private @Nullable Block lastWritten;
 
@@ -69,8 +70,10 @@ final class ParallelGzipEncoder extends ParallelBlockEncoder<ParallelGzipEncoder
   static final class Block extends ParallelBlockEncoder.Block {
     byte[] out;
     int outLength;
+
     /** CRC-32 of {@code in[0, inLength)}, set by the worker. */
     int crc;
+
     @Nullable Block dictionary;
     boolean last;
 
@@ -159,8 +162,8 @@ final class ParallelGzipEncoder extends ParallelBlockEncoder<ParallelGzipEncoder
   }
 
   /**
-   * Checksums and deflates one block: preset dictionary from the previous block's last 32 KiB, then sync flush
-   * (or finish, for the last block). Runs on a worker thread.
+   * Checksums and deflates one block: preset dictionary from the previous block's last 32 KiB, then
+   * sync flush (or finish, for the last block). Runs on a worker thread.
    */
   private static void deflate(Deflater d, Block b) {
     CRC32 blockCrc = new CRC32();

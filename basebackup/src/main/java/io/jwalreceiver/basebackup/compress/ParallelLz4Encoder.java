@@ -23,12 +23,12 @@ import net.jpountz.xxhash.XXHashFactory;
  *
  * <p>The frame settings are those receivewal's segment encoder uses: 64 KiB blocks (LZ4F's
  * default), independent blocks, and a checksum after every block instead of one over the whole
- * content: a content checksum is computed in stream order on the caller's thread (0.25 s of
- * CPU per 1.6 GB, on the thread that receives the backup), block checksums by the workers, and
- * {@code lz4 -t} checks either. (pg_basebackup writes neither.) Because the blocks are
- * independent, cutting the input into chunks of several blocks changes nothing in the output: it
- * is byte for byte what one thread writes, whatever the number of workers. Level 0 to 2 use the
- * fast compressor, 3 to 12 LZ4HC at that level.
+ * content: a content checksum is computed in stream order on the caller's thread (0.25 s of CPU per
+ * 1.6 GB, on the thread that receives the backup), block checksums by the workers, and {@code lz4
+ * -t} checks either. (pg_basebackup writes neither.) Because the blocks are independent, cutting
+ * the input into chunks of several blocks changes nothing in the output: it is byte for byte what
+ * one thread writes, whatever the number of workers. Level 0 to 2 use the fast compressor, 3 to 12
+ * LZ4HC at that level.
  *
  * <p>The chunks go through {@link ParallelBlockEncoder}'s pipeline (bounded memory, output in
  * order; with {@code workers == 0} on the caller thread).
@@ -141,8 +141,8 @@ final class ParallelLz4Encoder extends ParallelBlockEncoder<ParallelLz4Encoder.C
   }
 
   /**
-   * Compresses a chunk's blocks into its output, each behind its little-endian size and followed
-   * by the XXH32 of its bytes as stored; a block that does not shrink is stored (size with bit 31
+   * Compresses a chunk's blocks into its output, each behind its little-endian size and followed by
+   * the XXH32 of its bytes as stored; a block that does not shrink is stored (size with bit 31
    * set). Runs on a worker thread.
    */
   private static void compressBlocks(LZ4Compressor compressor, Chunk c) {

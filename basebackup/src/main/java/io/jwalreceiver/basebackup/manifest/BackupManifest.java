@@ -49,9 +49,9 @@ public record BackupManifest(
   /**
    * One {@code Files} entry.
    *
-   * @param path the path relative to the data directory, {@code /}-separated (decoded from hex
-   *     when the manifest used {@code Encoded-Path}; raw bytes that are not UTF-8 are replaced, so
-   *     such a file cannot be found on disk)
+   * @param path the path relative to the data directory, {@code /}-separated (decoded from hex when
+   *     the manifest used {@code Encoded-Path}; raw bytes that are not UTF-8 are replaced, so such
+   *     a file cannot be found on disk)
    * @param encodedPath whether the manifest gave the path as {@code Encoded-Path}
    * @param size the file's size in bytes
    * @param lastModified the {@code Last-Modified} text as written, or null when absent
@@ -78,8 +78,8 @@ public record BackupManifest(
   }
 
   /**
-   * One {@code WAL-Ranges} entry: the backup needs WAL of {@code timeline} from {@code start} up
-   * to {@code end}.
+   * One {@code WAL-Ranges} entry: the backup needs WAL of {@code timeline} from {@code start} up to
+   * {@code end}.
    *
    * @param timeline the timeline
    * @param start {@code Start-LSN}

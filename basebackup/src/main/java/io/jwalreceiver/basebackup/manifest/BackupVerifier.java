@@ -2,11 +2,11 @@
 package io.jwalreceiver.basebackup.manifest;
 
 import io.jwalreceiver.PgException;
+import io.jwalreceiver.SegmentName;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.basebackup.manifest.BackupManifest.FileEntry;
 import io.jwalreceiver.basebackup.manifest.BackupManifest.WalRange;
-import io.jwalreceiver.SegmentName;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -27,22 +27,22 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Checks a plain-format backup against its {@code backup_manifest} as {@code pg_verifybackup}
- * does (protocol-notes §7.2), with its messages:
+ * Checks a plain-format backup against its {@code backup_manifest} as {@code pg_verifybackup} does
+ * (protocol-notes §7.2), with its messages:
  *
  * <ol>
  *   <li>the manifest parses and its {@code Manifest-Checksum} matches ({@link ManifestParser});
  *   <li>version 2: {@code System-Identifier} equals the first 8 bytes (little-endian) of {@code
  *       global/pg_control} ({@code manifest system identifier is A, but control file has B});
- *   <li>every regular file on disk is in the manifest ({@code "p" is present on disk but not in
- *       the manifest}) with the same size ({@code "p" has size A on disk but size B in the
- *       manifest}); anything that is neither file nor directory is reported; symbolic links are
- *       followed, so tablespaces are checked through {@code pg_tblspc/<oid>};
+ *   <li>every regular file on disk is in the manifest ({@code "p" is present on disk but not in the
+ *       manifest}) with the same size ({@code "p" has size A on disk but size B in the manifest});
+ *       anything that is neither file nor directory is reported; symbolic links are followed, so
+ *       tablespaces are checked through {@code pg_tblspc/<oid>};
  *   <li>every manifest entry is on disk ({@code "p" is present in the manifest but not on disk});
  *   <li>unless skipped, each file's checksum matches ({@code checksum mismatch for file "p"});
- *   <li>unless skipped, every WAL segment of each {@code WAL-Ranges} entry is in the WAL
- *       directory with the segment size. This replaces pg_verifybackup's run of {@code
- *       pg_waldump}: it checks presence and size, it does not parse WAL records.
+ *   <li>unless skipped, every WAL segment of each {@code WAL-Ranges} entry is in the WAL directory
+ *       with the segment size. This replaces pg_verifybackup's run of {@code pg_waldump}: it checks
+ *       presence and size, it does not parse WAL records.
  * </ol>
  *
  * Ignored paths (the defaults {@link #DEFAULT_IGNORED} plus any added) match themselves and
@@ -55,8 +55,8 @@ public final class BackupVerifier {
 
   /** The paths pg_verifybackup ignores unless told otherwise. */
   public static final List<String> DEFAULT_IGNORED =
-      List.of("backup_manifest", "pg_wal", "postgresql.auto.conf", "recovery.signal",
-          "standby.signal");
+      List.of(
+          "backup_manifest", "pg_wal", "postgresql.auto.conf", "recovery.signal", "standby.signal");
 
   static final int BUFFER_SIZE = 1 << 20;
 
@@ -71,7 +71,8 @@ public final class BackupVerifier {
 
   private BackupVerifier(Builder b) {
     this.backupDir = b.backupDir;
-    this.manifestFile = b.manifestFile != null ? b.manifestFile : b.backupDir.resolve("backup_manifest");
+    this.manifestFile =
+        b.manifestFile != null ? b.manifestFile : b.backupDir.resolve("backup_manifest");
     this.walDir = b.walDir != null ? b.walDir : b.backupDir.resolve("pg_wal");
     this.ignored = List.copyOf(b.ignored);
     this.skipChecksums = b.skipChecksums;
@@ -81,9 +82,9 @@ public final class BackupVerifier {
   }
 
   /**
-   * A verifier of the backup in {@code backupDir}, with pg_verifybackup's defaults: manifest
-   * {@code backupDir/backup_manifest}, WAL in {@code backupDir/pg_wal}, checksums and WAL
-   * checked, continue after errors.
+   * A verifier of the backup in {@code backupDir}, with pg_verifybackup's defaults: manifest {@code
+   * backupDir/backup_manifest}, WAL in {@code backupDir/pg_wal}, checksums and WAL checked,
+   * continue after errors.
    */
   public static Builder builder(Path backupDir) {
     return new Builder(backupDir);
@@ -171,8 +172,11 @@ public final class BackupVerifier {
     Set<String> badSize = new HashSet<>();
     if (!Files.isDirectory(backupDir)) {
       // pg_verifybackup's readdir of the top directory fails the same way.
-      reporter.fatal("could not open directory \"" + backupDir + "\": "
-          + (Files.exists(backupDir) ? "Not a directory" : "No such file or directory"));
+      reporter.fatal(
+          "could not open directory \""
+              + backupDir
+              + "\": "
+              + (Files.exists(backupDir) ? "Not a directory" : "No such file or directory"));
     }
     walk(backupDir, "", byPath, seen, badSize, new HashSet<>(), reporter);
 
@@ -186,7 +190,8 @@ public final class BackupVerifier {
     if (!skipChecksums) {
       List<FileEntry> toCheck = new ArrayList<>();
       for (FileEntry f : sorted) {
-        if (seen.contains(f.path()) && !badSize.contains(f.path())
+        if (seen.contains(f.path())
+            && !badSize.contains(f.path())
             && f.algorithm() != ChecksumAlgorithm.NONE) {
           toCheck.add(f);
         }
@@ -213,14 +218,23 @@ public final class BackupVerifier {
     }
     long actual = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getLong();
     if (actual != expected) {
-      reporter.fatal("manifest system identifier is " + Long.toUnsignedString(expected)
-          + ", but control file has " + Long.toUnsignedString(actual));
+      reporter.fatal(
+          "manifest system identifier is "
+              + Long.toUnsignedString(expected)
+              + ", but control file has "
+              + Long.toUnsignedString(actual));
     }
   }
 
   /** Depth-first, names sorted; follows symbolic links (tablespaces), guarding against loops. */
-  private void walk(Path dir, String relDir, Map<String, FileEntry> byPath, Set<String> seen,
-      Set<String> badSize, Set<Object> ancestors, Reporter reporter) {
+  private void walk(
+      Path dir,
+      String relDir,
+      Map<String, FileEntry> byPath,
+      Set<String> seen,
+      Set<String> badSize,
+      Set<Object> ancestors,
+      Reporter reporter) {
     List<Path> children = new ArrayList<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       entries.forEach(children::add);
@@ -230,9 +244,8 @@ public final class BackupVerifier {
     }
     children.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
     for (Path child : children) {
-      String rel = relDir.isEmpty()
-          ? child.getFileName().toString()
-          : relDir + "/" + child.getFileName();
+      String rel =
+          relDir.isEmpty() ? child.getFileName().toString() : relDir + "/" + child.getFileName();
       if (isIgnored(rel)) {
         continue;
       }
@@ -240,15 +253,15 @@ public final class BackupVerifier {
       try {
         attrs = Files.readAttributes(child, BasicFileAttributes.class);
       } catch (IOException e) {
-        reporter.error("could not stat file or directory \"" + child + "\": "
-            + ManifestErrors.reason(e));
+        reporter.error(
+            "could not stat file or directory \"" + child + "\": " + ManifestErrors.reason(e));
         continue;
       }
       if (attrs.isDirectory()) {
         Object key = attrs.fileKey();
         if (key != null && !ancestors.add(key)) {
-          reporter.error("could not open directory \"" + child
-              + "\": Too many levels of symbolic links");
+          reporter.error(
+              "could not open directory \"" + child + "\": Too many levels of symbolic links");
           continue;
         }
         walk(child, rel, byPath, seen, badSize, ancestors, reporter);
@@ -266,8 +279,14 @@ public final class BackupVerifier {
         seen.add(rel);
         if (attrs.size() != entry.size()) {
           badSize.add(rel);
-          reporter.error("\"" + rel + "\" has size " + attrs.size()
-              + " on disk but size " + entry.size() + " in the manifest");
+          reporter.error(
+              "\""
+                  + rel
+                  + "\" has size "
+                  + attrs.size()
+                  + " on disk but size "
+                  + entry.size()
+                  + " in the manifest");
         }
       }
     }
@@ -276,7 +295,8 @@ public final class BackupVerifier {
   private boolean isIgnored(String rel) {
     for (String ignore : ignored) {
       if (rel.equals(ignore)
-          || (rel.startsWith(ignore) && rel.length() > ignore.length()
+          || (rel.startsWith(ignore)
+              && rel.length() > ignore.length()
               && rel.charAt(ignore.length()) == '/')) {
         return true;
       }
@@ -301,8 +321,8 @@ public final class BackupVerifier {
 
   /**
    * Every segment from each range's start to its end must be in the WAL directory, under the
-   * range's timeline, with the segment size. The segment size is the one valid size (a power of
-   * two from 1 MiB to 1 GiB) the segment files there have.
+   * range's timeline, with the segment size. The segment size is the one valid size (a power of two
+   * from 1 MiB to 1 GiB) the segment files there have.
    */
   private void verifyWal(List<WalRange> ranges, Reporter reporter) {
     if (ranges.isEmpty()) {
@@ -331,11 +351,16 @@ public final class BackupVerifier {
       if (sizes.isEmpty()) {
         why = "could not find any WAL file in \"" + walDir + "\"";
       } else if (valid.isEmpty()) {
-        why = "could not determine the WAL segment size: no WAL file in \"" + walDir
-            + "\" has a valid WAL segment size";
+        why =
+            "could not determine the WAL segment size: no WAL file in \""
+                + walDir
+                + "\" has a valid WAL segment size";
       } else {
-        why = "could not determine the WAL segment size: WAL files in \"" + walDir
-            + "\" have different sizes " + valid;
+        why =
+            "could not determine the WAL segment size: WAL files in \""
+                + walDir
+                + "\" have different sizes "
+                + valid;
       }
       reporter.error(why);
       return;
@@ -344,19 +369,34 @@ public final class BackupVerifier {
     for (WalRange range : ranges) {
       TimelineId tli = range.timeline();
       long first = segmentSize.segmentNumber(range.start());
-      long last = range.end().value() > range.start().value()
-          ? segmentSize.segmentNumber(io.jwalreceiver.Lsn.of(range.end().value() - 1))
-          : first;
+      long last =
+          range.end().value() > range.start().value()
+              ? segmentSize.segmentNumber(io.jwalreceiver.Lsn.of(range.end().value() - 1))
+              : first;
       for (long segno = first; segno <= last; segno++) {
         String name = new SegmentName(tli, segno, segmentSize).fileName();
         Long size = sizes.get(name);
         if (size == null) {
-          reporter.error("WAL file \"" + name + "\" needed for timeline " + tli.asLong()
-              + " (" + range.start() + " to " + range.end() + ") is not present in \""
-              + walDir + "\"");
+          reporter.error(
+              "WAL file \""
+                  + name
+                  + "\" needed for timeline "
+                  + tli.asLong()
+                  + " ("
+                  + range.start()
+                  + " to "
+                  + range.end()
+                  + ") is not present in \""
+                  + walDir
+                  + "\"");
         } else if (size != segmentSize.bytes()) {
-          reporter.error("WAL file \"" + name + "\" has size " + size
-              + ", but the WAL segment size is " + segmentSize.bytes());
+          reporter.error(
+              "WAL file \""
+                  + name
+                  + "\" has size "
+                  + size
+                  + ", but the WAL segment size is "
+                  + segmentSize.bytes());
         }
       }
     }
@@ -394,8 +434,8 @@ public final class BackupVerifier {
     }
 
     /**
-     * {@code -i}: also ignore this path (relative to the backup, {@code /}-separated) and all
-     * below it. Trailing slashes are dropped.
+     * {@code -i}: also ignore this path (relative to the backup, {@code /}-separated) and all below
+     * it. Trailing slashes are dropped.
      */
     public Builder ignore(String relativePath) {
       String p = Objects.requireNonNull(relativePath, "relativePath");

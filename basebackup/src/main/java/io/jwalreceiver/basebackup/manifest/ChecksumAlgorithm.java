@@ -6,11 +6,13 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The per-file checksum algorithms a {@code backup_manifest} can name in {@code
- * Checksum-Algorithm} (protocol-notes §7.1), with the length of the digest each produces.
+ * The per-file checksum algorithms a {@code backup_manifest} can name in {@code Checksum-Algorithm}
+ * (protocol-notes §7.1), with the length of the digest each produces.
  */
 public enum ChecksumAlgorithm {
-  /** No checksum: the manifest entry has neither {@code Checksum-Algorithm} nor {@code Checksum}. */
+  /**
+   * No checksum: the manifest entry has neither {@code Checksum-Algorithm} nor {@code Checksum}.
+   */
   NONE(0, null),
   /** CRC-32C, hex-dumped by the server in its native (little-endian on x86/ARM) byte order. */
   CRC32C(4, null),

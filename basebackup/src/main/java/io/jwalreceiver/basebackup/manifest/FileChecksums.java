@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@link BackupVerifier}'s per-file check: each file read whole and its checksum compared with
- * the manifest's, on a few threads, with pg_verifybackup's messages.
+ * {@link BackupVerifier}'s per-file check: each file read whole and its checksum compared with the
+ * manifest's, on a few threads, with pg_verifybackup's messages.
  */
 final class FileChecksums {
 
@@ -32,8 +32,8 @@ final class FileChecksums {
 
   /**
    * Checksums the files on {@code threads} threads. Workers take files in the order given; with
-   * exit-on-error they stop taking new ones after the first failure, so every file before it
-   * has been checked and the first error reported is the same on every run.
+   * exit-on-error they stop taking new ones after the first failure, so every file before it has
+   * been checked and the first error reported is the same on every run.
    *
    * @return the problems, in the order of {@code files}
    * @throws InterruptedException when interrupted while waiting for the workers
@@ -46,28 +46,32 @@ final class FileChecksums {
     AtomicInteger next = new AtomicInteger();
     AtomicInteger firstFailure = new AtomicInteger(Integer.MAX_VALUE);
     int workers = Math.max(1, Math.min(threads, files.size()));
-    Runnable worker = () -> {
-      byte[] buffer = new byte[BackupVerifier.BUFFER_SIZE];
-      int i;
-      while ((i = next.getAndIncrement()) < files.size()) {
-        if (exitOnError && i > firstFailure.get()) {
-          return;
-        }
-        String problem = checksumProblem(files.get(i), buffer);
-        results[i] = problem;
-        if (problem != null) {
-          firstFailure.accumulateAndGet(i, Math::min);
-        }
-      }
-    };
+    Runnable worker =
+        () -> {
+          byte[] buffer = new byte[BackupVerifier.BUFFER_SIZE];
+          int i;
+          while ((i = next.getAndIncrement()) < files.size()) {
+            if (exitOnError && i > firstFailure.get()) {
+              return;
+            }
+            String problem = checksumProblem(files.get(i), buffer);
+            results[i] = problem;
+            if (problem != null) {
+              firstFailure.accumulateAndGet(i, Math::min);
+            }
+          }
+        };
     if (workers == 1) {
       worker.run();
     } else {
-      ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
-        Thread t = new Thread(r, "verifybackup-checksum");
-        t.setDaemon(true);
-        return t;
-      });
+      ExecutorService pool =
+          Executors.newFixedThreadPool(
+              workers,
+              r -> {
+                Thread t = new Thread(r, "verifybackup-checksum");
+                t.setDaemon(true);
+                return t;
+              });
       try {
         List<Future<?>> futures = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
@@ -108,14 +112,23 @@ final class FileChecksums {
       return "could not read file \"" + entry.path() + "\": " + ManifestErrors.reason(e);
     }
     if (read != entry.size()) {
-      return "file \"" + entry.path() + "\" should contain " + entry.size()
-          + " bytes, but read " + read + " bytes";
+      return "file \""
+          + entry.path()
+          + "\" should contain "
+          + entry.size()
+          + " bytes, but read "
+          + read
+          + " bytes";
     }
     String actual = checksum.finishHex();
     int expectedLength = entry.checksum().length() / 2;
     if (expectedLength != entry.algorithm().digestLength()) {
-      return "file \"" + entry.path() + "\" has checksum of length " + expectedLength
-          + ", but expected " + entry.algorithm().digestLength();
+      return "file \""
+          + entry.path()
+          + "\" has checksum of length "
+          + expectedLength
+          + ", but expected "
+          + entry.algorithm().digestLength();
     }
     if (!actual.equals(entry.checksum())) {
       return "checksum mismatch for file \"" + entry.path() + "\"";

@@ -14,10 +14,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>CRC-32C: PostgreSQL keeps the finalised value in a {@code uint32} and hex-dumps its bytes
  * <em>in memory order</em>, so on a little-endian server the manifest holds the value's bytes
- * least-significant first: {@code "15\n"} has the CRC-32C {@code 0x2247748a} and the manifest
- * says {@code 8a744722}. {@link #finish()} returns the same little-endian bytes. (A big-endian
- * server would write the other order; pg_verifybackup on such a machine would agree with it, we
- * would not. Such servers are not supported.) SHA digests are the plain digest bytes.
+ * least-significant first: {@code "15\n"} has the CRC-32C {@code 0x2247748a} and the manifest says
+ * {@code 8a744722}. {@link #finish()} returns the same little-endian bytes. (A big-endian server
+ * would write the other order; pg_verifybackup on such a machine would agree with it, we would not.
+ * Such servers are not supported.) SHA digests are the plain digest bytes.
  *
  * <p>Not thread-safe: one instance per file being read.
  */

@@ -8,8 +8,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code Manifest-Checksum} of a manifest fed in pieces: SHA-256 over everything up to and
- * including the second-to-last newline. The digest is copied at every newline, so no line
- * (however long) needs to be kept.
+ * including the second-to-last newline. The digest is copied at every newline, so no line (however
+ * long) needs to be kept.
  */
 final class ManifestLineDigest {
 

@@ -11,7 +11,6 @@ import com.fasterxml.jackson.core.io.JsonEOFException;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.basebackup.manifest.BackupManifest.FileEntry;
 import io.jwalreceiver.basebackup.manifest.BackupManifest.WalRange;
-import java.util.Objects;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -19,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -27,13 +27,12 @@ import org.jspecify.annotations.Nullable;
  * Reads a {@code backup_manifest} with jackson-core's streaming parser and checks it the way
  * pg_verifybackup's {@code parse_manifest.c} does, with the same messages.
  *
- * <p>The parser is the same state machine as PostgreSQL's: the version must be the first key (1
- * or 2), every key at every level must be one the format defines ({@code unrecognized top-level
+ * <p>The parser is the same state machine as PostgreSQL's: the version must be the first key (1 or
+ * 2), every key at every level must be one the format defines ({@code unrecognized top-level
  * field}, {@code unexpected file field}, {@code unexpected WAL range field}), objects and arrays
- * may appear only where the format puts them, and paths must be unique ({@code duplicate path
- * name in backup manifest: "p"}). Only then is {@code Manifest-Checksum} checked: SHA-256 over
- * every byte up to and including the second-to-last newline ({@code manifest checksum
- * mismatch}).
+ * may appear only where the format puts them, and paths must be unique ({@code duplicate path name
+ * in backup manifest: "p"}). Only then is {@code Manifest-Checksum} checked: SHA-256 over every
+ * byte up to and including the second-to-last newline ({@code manifest checksum mismatch}).
  *
  * <p>Like PostgreSQL, scalar values are taken by their text, so {@code "Size": "3"} and {@code
  * "Size": 3} are the same. One deliberate difference: a JSON {@code null} as the {@code
@@ -42,8 +41,8 @@ import org.jspecify.annotations.Nullable;
  * System-Identifier} ({@code expected system identifier}); a version 1 manifest must not ({@code
  * unrecognized top-level field}, which is what PostgreSQL 13–16 say about it).
  *
- * <p>Every failure is a {@link PgException} with SQLSTATE XX001 (data corrupted), or 58030 when
- * the file cannot be read.
+ * <p>Every failure is a {@link PgException} with SQLSTATE XX001 (data corrupted), or 58030 when the
+ * file cannot be read.
  */
 public final class ManifestParser {
 
@@ -57,14 +56,16 @@ public final class ManifestParser {
    */
   static final int MAX_STRING = 64 * 1024;
 
-  private static final JsonFactory JSON = JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder()
-          .maxStringLength(MAX_STRING)
-          .maxNameLength(MAX_STRING)
-          .maxNumberLength(100)
-          .maxNestingDepth(16)
-          .build())
-      .build();
+  private static final JsonFactory JSON =
+      JsonFactory.builder()
+          .streamReadConstraints(
+              StreamReadConstraints.builder()
+                  .maxStringLength(MAX_STRING)
+                  .maxNameLength(MAX_STRING)
+                  .maxNumberLength(100)
+                  .maxNestingDepth(16)
+                  .build())
+          .build();
 
   private static final int READ_BLOCK = 64 * 1024;
 
@@ -121,8 +122,10 @@ public final class ManifestParser {
 
   /** The entries, when they are kept ({@link #read}, {@link #parse}); else null. */
   private final @Nullable List<FileEntry> files;
+
   /** Every path so far, for the duplicate check. */
   private final java.util.Set<String> paths = new java.util.HashSet<>();
+
   private final List<WalRange> walRanges = new ArrayList<>();
   private final Consumer<FileEntry> onFile;
   private final long limit;
@@ -191,9 +194,9 @@ public final class ManifestParser {
 
   /**
    * A parser fed the manifest as it arrives, in memory independent of the manifest's size: each
-   * file entry goes to {@code onFile} as soon as it is complete (and is not kept); only the
-   * paths are, for the duplicate check. The same checks and messages as {@link #parse}; a
-   * failure is thrown by the {@link #feed} that reveals it, or by {@link #finish}.
+   * file entry goes to {@code onFile} as soon as it is complete (and is not kept); only the paths
+   * are, for the duplicate check. The same checks and messages as {@link #parse}; a failure is
+   * thrown by the {@link #feed} that reveals it, or by {@link #finish}.
    *
    * @param onFile called with every file entry, in manifest order
    * @param limit the most bytes accepted; more fail with {@code could not parse backup manifest:
@@ -266,8 +269,8 @@ public final class ManifestParser {
         systemIdentifier == null
             ? OptionalLong.empty()
             : OptionalLong.of(Long.parseUnsignedLong(systemIdentifier));
-    return new BackupManifest(version, sysid, files == null ? List.of() : files, walRanges,
-        checksum);
+    return new BackupManifest(
+        version, sysid, files == null ? List.of() : files, walRanges, checksum);
   }
 
   /**

@@ -23,8 +23,12 @@ final class ManifestValues {
    *
    * @throws io.jwalreceiver.PgException XX001 with pg_verifybackup's message
    */
-  static FileEntry file(@Nullable String path, @Nullable String encodedPath,
-      @Nullable String size, @Nullable String lastModified, @Nullable String algorithm,
+  static FileEntry file(
+      @Nullable String path,
+      @Nullable String encodedPath,
+      @Nullable String size,
+      @Nullable String lastModified,
+      @Nullable String algorithm,
       @Nullable String checksum) {
     if (path == null && encodedPath == null) {
       throw ManifestErrors.parseFailure("missing path name");
@@ -77,8 +81,8 @@ final class ManifestValues {
    *
    * @throws io.jwalreceiver.PgException XX001 with pg_verifybackup's message
    */
-  static WalRange walRange(@Nullable String timeline, @Nullable String startLsn,
-      @Nullable String endLsn) {
+  static WalRange walRange(
+      @Nullable String timeline, @Nullable String startLsn, @Nullable String endLsn) {
     if (timeline == null) {
       throw ManifestErrors.parseFailure("missing timeline");
     }

@@ -4,8 +4,8 @@ package io.jwalreceiver.basebackup.manifest;
 import java.nio.ByteBuffer;
 
 /**
- * Finds a {@code '}'} that follows a {@code ','} (whitespace between), outside JSON strings,
- * across the chunks of a manifest.
+ * Finds a {@code '}'} that follows a {@code ','} (whitespace between), outside JSON strings, across
+ * the chunks of a manifest.
  *
  * <p>jackson-core's non-blocking parsers (2.22.3, byte-array and byte-buffer alike) accept a
  * trailing comma in an object, {@code {"Path": "a", "Size": 1, }}, when a chunk ends after the
@@ -27,8 +27,8 @@ final class TrailingCommaGuard {
   /**
    * Scans {@code data} from its position to its limit (not consumed).
    *
-   * @return the absolute index of the first {@code '}'} preceded by a comma, or -1; the scan
-   *     stops there, so a later call must not follow a hit
+   * @return the absolute index of the first {@code '}'} preceded by a comma, or -1; the scan stops
+   *     there, so a later call must not follow a hit
    */
   int scan(ByteBuffer data) {
     for (int i = data.position(), end = data.limit(); i < end; i++) {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.basebackup.sink;
 
-import io.jwalreceiver.basebackup.stream.BackupListener;
 import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
+import io.jwalreceiver.basebackup.stream.BackupListener;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,8 +21,8 @@ public interface BackupSink extends BackupListener {
   void abort();
 
   /**
-   * How many manifest entries the received files were checked against as they arrived, or -1
-   * when this sink made no such check.
+   * How many manifest entries the received files were checked against as they arrived, or -1 when
+   * this sink made no such check.
    */
   default int verifiedFiles() {
     return -1;

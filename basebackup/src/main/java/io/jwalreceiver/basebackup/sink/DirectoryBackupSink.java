@@ -3,13 +3,13 @@ package io.jwalreceiver.basebackup.sink;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
-import io.jwalreceiver.basebackup.stream.StageTimes;
 import io.jwalreceiver.basebackup.compress.ArchiveDecompressor;
+import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
+import io.jwalreceiver.basebackup.stream.StageTimes;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarListener;
 import io.jwalreceiver.basebackup.tar.TarReader;
 import io.jwalreceiver.compress.Compression;
-import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -27,16 +27,16 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Plain format ({@code -F p}): extracts each archive into its directory — {@code base.tar} into
- * the target, tablespaces into their (mapped) locations — as pg_basebackup does: modes from the tar
+ * Plain format ({@code -F p}): extracts each archive into its directory — {@code base.tar} into the
+ * target, tablespaces into their (mapped) locations — as pg_basebackup does: modes from the tar
  * headers, {@code pg_tblspc/<oid>} links re-pointed through {@code -T}, the manifest written as
  * {@code backup_manifest.tmp} and renamed only after everything is durable.
  *
  * <p>Entry names that would leave the directory (absolute, or with {@code ..}) are refused.
  *
- * <p>Server-compressed archives ({@code -Z server-…}: {@code base.tar.gz}, {@code .tar.lz4},
- * {@code .tar.zst}) are decompressed on the fly by an {@link ArchiveDecompressor}, whose worker
- * thread then runs the tar reader and writes the files while the next chunks arrive.
+ * <p>Server-compressed archives ({@code -Z server-…}: {@code base.tar.gz}, {@code .tar.lz4}, {@code
+ * .tar.zst}) are decompressed on the fly by an {@link ArchiveDecompressor}, whose worker thread
+ * then runs the tar reader and writes the files while the next chunks arrive.
  */
 public final class DirectoryBackupSink extends DiskSink {
 
@@ -44,6 +44,7 @@ public final class DirectoryBackupSink extends DiskSink {
   private final @Nullable String recoveryConf;
   private final List<OutputDirectory> tablespaceDirs = new ArrayList<>();
   private final ExtractionGuard guard;
+
   /** {@code pg_tblspc/<oid>/} for a tablespace archive, empty for base.tar. */
   private @Nullable String manifestPrefix;
 
@@ -64,8 +65,12 @@ public final class DirectoryBackupSink extends DiskSink {
    * @param sync whether to fsync everything (false for {@code -N})
    * @param keepOnFailure {@code -n}: leave what was written after a failure
    */
-  public DirectoryBackupSink(OutputDirectory target, List<TablespaceMapping> mappings,
-      @Nullable String recoveryConf, boolean sync, boolean keepOnFailure) {
+  public DirectoryBackupSink(
+      OutputDirectory target,
+      List<TablespaceMapping> mappings,
+      @Nullable String recoveryConf,
+      boolean sync,
+      boolean keepOnFailure) {
     this(target, mappings, recoveryConf, sync, keepOnFailure, null);
   }
 
@@ -75,8 +80,12 @@ public final class DirectoryBackupSink extends DiskSink {
    *
    * @param verifyWith the manifest's checksum algorithm, or null not to check (no manifest)
    */
-  public DirectoryBackupSink(OutputDirectory target, List<TablespaceMapping> mappings,
-      @Nullable String recoveryConf, boolean sync, boolean keepOnFailure,
+  public DirectoryBackupSink(
+      OutputDirectory target,
+      List<TablespaceMapping> mappings,
+      @Nullable String recoveryConf,
+      boolean sync,
+      boolean keepOnFailure,
       @Nullable ChecksumAlgorithm verifyWith) {
     super(target, sync, keepOnFailure, verifyWith);
     this.mappings = List.copyOf(mappings);
@@ -84,8 +93,7 @@ public final class DirectoryBackupSink extends DiskSink {
     // The target was empty when prepared; a link in it now is the pg_wal link to --waldir that
     // BaseBackup made before the stream began, the only link we may write through.
     Path walLink = target.path().resolve("pg_wal");
-    this.guard = new ExtractionGuard(
-        Files.isSymbolicLink(walLink) ? Set.of(walLink) : Set.of());
+    this.guard = new ExtractionGuard(Files.isSymbolicLink(walLink) ? Set.of(walLink) : Set.of());
   }
 
   /** The directory a tablespace at {@code serverPath} is restored to. */
@@ -94,7 +102,8 @@ public final class DirectoryBackupSink extends DiskSink {
     if (!p.isAbsolute()) {
       // An in-place tablespace (16+: allow_in_place_tablespaces) lives under pg_tblspc.
       if (!ExtractionGuard.isSafeRelative(serverPath)) {
-        throw new PgException(SqlState.PROTOCOL_VIOLATION,
+        throw new PgException(
+            SqlState.PROTOCOL_VIOLATION,
             "refusing tablespace location \"" + serverPath + "\" outside the target directory");
       }
       return target.path().resolve(p).normalize();
@@ -126,8 +135,11 @@ public final class DirectoryBackupSink extends DiskSink {
   public void archiveStart(String name, String tablespacePath, boolean terminated) {
     Compression.Algorithm compressed = ArchiveDecompressor.algorithmOf(name);
     if (compressed == null) {
-      throw new PgException(SqlState.PROTOCOL_VIOLATION, "cannot parse archive \"" + name + "\"",
-          "Only tar archives can be parsed. Plain format requires parsing the archive.", null,
+      throw new PgException(
+          SqlState.PROTOCOL_VIOLATION,
+          "cannot parse archive \"" + name + "\"",
+          "Only tar archives can be parsed. Plain format requires parsing the archive.",
+          null,
           null);
     }
     mainArchive = tablespacePath.isEmpty();
@@ -200,12 +212,18 @@ public final class DirectoryBackupSink extends DiskSink {
     for (Path p : new Path[] {auto, signal}) {
       if (Files.isSymbolicLink(p)) {
         // The archive sent a link by that name: appending would write wherever it points.
-        throw new PgException(SqlState.PROTOCOL_VIOLATION,
+        throw new PgException(
+            SqlState.PROTOCOL_VIOLATION,
             "refusing to write recovery configuration through symbolic link \"" + p + "\"");
       }
     }
-    try (FileChannel ch = FileChannel.open(auto, StandardOpenOption.CREATE,
-        StandardOpenOption.APPEND, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            auto,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND,
+            StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS)) {
       // Appended after the server's own settings, so ours win (the last occurrence counts).
       writeFully(ch, ByteBuffer.wrap(recoveryConf.getBytes(StandardCharsets.UTF_8)), auto);
     } catch (IOException e) {
@@ -215,10 +233,10 @@ public final class DirectoryBackupSink extends DiskSink {
       Files.deleteIfExists(signal);
       Files.createFile(signal);
       for (Path p : new Path[] {auto, signal}) {
-        Files.setPosixFilePermissions(p, EnumSet.of(
-            PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
-        syncer.fileDone(p, FileChannel.open(p, StandardOpenOption.WRITE,
-            LinkOption.NOFOLLOW_LINKS));
+        Files.setPosixFilePermissions(
+            p, EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
+        syncer.fileDone(
+            p, FileChannel.open(p, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
       }
     } catch (IOException e) {
       throw OutputDirectory.ioError("could not write recovery configuration", e);
@@ -278,7 +296,8 @@ public final class DirectoryBackupSink extends DiskSink {
   }
 
   private static PgException badName(String name) {
-    return new PgException(SqlState.PROTOCOL_VIOLATION,
+    return new PgException(
+        SqlState.PROTOCOL_VIOLATION,
         "refusing to extract archive member \"" + name + "\" outside the target directory");
   }
 
@@ -328,17 +347,25 @@ public final class DirectoryBackupSink extends DiskSink {
             verifier.fileStart(manifestPrefix + InlineVerifier.memberPath(h.name()));
             inFile = true;
           }
-          if (mainArchive && recoveryConf != null && root().relativize(path).toString().equals("standby.signal")) {
+          if (mainArchive
+              && recoveryConf != null
+              && root().relativize(path).toString().equals("standby.signal")) {
             // -R writes its own standby.signal; drop the server's.
             currentFile = null;
             return;
           }
           currentPath = path;
-          currentFile = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-              StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+          currentFile =
+              FileChannel.open(
+                  path,
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.WRITE,
+                  StandardOpenOption.TRUNCATE_EXISTING,
+                  LinkOption.NOFOLLOW_LINKS);
           position = 0;
         } else {
-          throw new PgException(SqlState.PROTOCOL_VIOLATION,
+          throw new PgException(
+              SqlState.PROTOCOL_VIOLATION,
               "unexpected archive member type '" + h.typeflag() + "' for \"" + h.name() + "\"");
         }
       } catch (IOException e) {
@@ -355,15 +382,16 @@ public final class DirectoryBackupSink extends DiskSink {
       if (mainArchive && InlineVerifier.memberPath(h.name()).startsWith("pg_wal/")) {
         // The WAL streamer (-X stream) writes there by name at the same time; a link at the name
         // of a segment or history file to come would be followed. No server sends one.
-        throw new PgException(SqlState.PROTOCOL_VIOLATION, "refusing to extract archive member \""
-            + h.name() + "\": a symbolic link in pg_wal");
+        throw new PgException(
+            SqlState.PROTOCOL_VIOLATION,
+            "refusing to extract archive member \"" + h.name() + "\": a symbolic link in pg_wal");
       }
       if (Path.of(to).isAbsolute()) {
         return tablespaceTarget(to);
       }
       if (!ExtractionGuard.isSafeRelative(to)) {
-        throw new PgException(SqlState.PROTOCOL_VIOLATION,
-            "link target has unsafe path name: \"" + to + "\"");
+        throw new PgException(
+            SqlState.PROTOCOL_VIOLATION, "link target has unsafe path name: \"" + to + "\"");
       }
       return Path.of(to);
     }
@@ -397,11 +425,13 @@ public final class DirectoryBackupSink extends DiskSink {
       if (file == null) {
         return;
       }
-      Path currentPath = Objects.requireNonNull(DirectoryBackupSink.this.currentPath, "a file is open");
+      Path currentPath =
+          Objects.requireNonNull(DirectoryBackupSink.this.currentPath, "a file is open");
       try {
         Files.setPosixFilePermissions(currentPath, permissions(h.mode()));
       } catch (IOException e) {
-        throw OutputDirectory.ioError("could not set permissions of file \"" + currentPath + "\"", e);
+        throw OutputDirectory.ioError(
+            "could not set permissions of file \"" + currentPath + "\"", e);
       }
       syncer.fileDone(currentPath, file);
       currentFile = null;

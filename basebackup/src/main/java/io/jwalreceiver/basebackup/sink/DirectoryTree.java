@@ -9,9 +9,9 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * Recursive removal of a directory tree, the one copy used by the backup's clean-up, the WAL
- * packer and the benchmarks' scratch directories. Symbolic links are never followed: a link (a
- * tablespace link, for instance) is removed, not what it points to.
+ * Recursive removal of a directory tree, the one copy used by the backup's clean-up, the WAL packer
+ * and the benchmarks' scratch directories. Symbolic links are never followed: a link (a tablespace
+ * link, for instance) is removed, not what it points to.
  */
 public final class DirectoryTree {
 

@@ -4,9 +4,9 @@ package io.jwalreceiver.basebackup.sink;
 import java.nio.ByteBuffer;
 
 /**
- * For {@code -t server:DIR} and {@code -t blackhole}: the server keeps (or drops) the archives
- * and the manifest and sends only their markers and progress, so there is nothing to write here.
- * {@code bench basebackup --sink discard} drops what did cross the network with it.
+ * For {@code -t server:DIR} and {@code -t blackhole}: the server keeps (or drops) the archives and
+ * the manifest and sends only their markers and progress, so there is nothing to write here. {@code
+ * bench basebackup --sink discard} drops what did cross the network with it.
  */
 public final class DiscardingSink implements BackupSink {
 

@@ -9,8 +9,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * What the two sinks that write into a directory ({@link DirectoryBackupSink}, {@link
  * TarFileBackupSink}) share: the background {@link Syncer}, the manifest written as {@code
- * backup_manifest.tmp} and renamed into place once everything else is durable, the inline check
- * of the received files against it ({@link InlineVerifier}), and the clean-up after a failure.
+ * backup_manifest.tmp} and renamed into place once everything else is durable, the inline check of
+ * the received files against it ({@link InlineVerifier}), and the clean-up after a failure.
  */
 abstract class DiskSink implements BackupSink {
 
@@ -18,11 +18,16 @@ abstract class DiskSink implements BackupSink {
   final boolean keepOnFailure;
   final Syncer syncer;
   final ManifestFile manifest;
+
   /** Checks the files against the manifest as they arrive; null when not checking. */
   @Nullable InlineVerifier verifier;
+
   StageTimes times = StageTimes.OFF;
 
-  DiskSink(OutputDirectory target, boolean sync, boolean keepOnFailure,
+  DiskSink(
+      OutputDirectory target,
+      boolean sync,
+      boolean keepOnFailure,
       @Nullable ChecksumAlgorithm verifyWith) {
     this.verifier = verifyWith == null ? null : new InlineVerifier(verifyWith);
     this.target = target;
@@ -65,8 +70,8 @@ abstract class DiskSink implements BackupSink {
   }
 
   /**
-   * How many manifest entries the received files were checked against, or -1 when no check ran
-   * (no manifest).
+   * How many manifest entries the received files were checked against, or -1 when no check ran (no
+   * manifest).
    */
   @Override
   public final int verifiedFiles() {
@@ -87,8 +92,8 @@ abstract class DiskSink implements BackupSink {
   }
 
   /**
-   * The shared end of {@link #abort}, after the subclass closed its own files: the manifest
-   * closed, the background syncs stopped, and what was written removed (unless {@code -n}).
+   * The shared end of {@link #abort}, after the subclass closed its own files: the manifest closed,
+   * the background syncs stopped, and what was written removed (unless {@code -n}).
    */
   final void abandon() {
     manifest.closeQuietly();

@@ -13,22 +13,23 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Keeps what the server's archives name inside the directories they are extracted into: no path
- * we create or write may pass through, or end in, a symbolic link — except the ones we made
- * ourselves before the stream began ({@code pg_wal} pointing to {@code --waldir}). A link member
- * the archive itself carries ({@code pg_tblspc/<oid>}) is created, never followed.
+ * Keeps what the server's archives name inside the directories they are extracted into: no path we
+ * create or write may pass through, or end in, a symbolic link — except the ones we made ourselves
+ * before the stream began ({@code pg_wal} pointing to {@code --waldir}). A link member the archive
+ * itself carries ({@code pg_tblspc/<oid>}) is created, never followed.
  *
- * <p>The file system under the target changes only through this process, one member at a time,
- * so checking the components before each open is not racy: directories found real once stay
- * real (a link member may not replace anything that exists), and are not checked again.
+ * <p>The file system under the target changes only through this process, one member at a time, so
+ * checking the components before each open is not racy: directories found real once stay real (a
+ * link member may not replace anything that exists), and are not checked again.
  *
- * <p>pg_basebackup follows such links (a link to an absolute path, then a file of the same
- * name, is written outside the target); we refuse them, and with them nothing a real server
- * sends: its only links are tablespaces, whose files come in their own archive.
+ * <p>pg_basebackup follows such links (a link to an absolute path, then a file of the same name, is
+ * written outside the target); we refuse them, and with them nothing a real server sends: its only
+ * links are tablespaces, whose files come in their own archive.
  */
 final class ExtractionGuard {
 
   private final Set<Path> trustedLinks;
+
   /** Real directories (or trusted links) already checked. */
   private final Set<Path> checked = new HashSet<>();
 
@@ -40,8 +41,8 @@ final class ExtractionGuard {
   }
 
   /**
-   * Checks every component of {@code path} below {@code root}, the last one excepted: none may
-   * be a symbolic link we did not create.
+   * Checks every component of {@code path} below {@code root}, the last one excepted: none may be a
+   * symbolic link we did not create.
    *
    * @param member the archive member's name, for the message
    * @throws PgException 08P01 naming the member and the link
@@ -63,8 +64,13 @@ final class ExtractionGuard {
         return;
       }
       if (a.isSymbolicLink() && !trustedLinks.contains(at)) {
-        throw new PgException(SqlState.PROTOCOL_VIOLATION, "refusing to extract archive member \""
-            + member + "\" through symbolic link \"" + at + "\"");
+        throw new PgException(
+            SqlState.PROTOCOL_VIOLATION,
+            "refusing to extract archive member \""
+                + member
+                + "\" through symbolic link \""
+                + at
+                + "\"");
       }
       if (!a.isDirectory() && !a.isSymbolicLink()) {
         // A file in the way: the open or mkdir that follows fails with the system's reason.
@@ -75,8 +81,8 @@ final class ExtractionGuard {
   }
 
   /**
-   * Checks that nothing at {@code path} is a symbolic link we did not create (a member of the
-   * same name as a link member before it would otherwise write or chmod through it).
+   * Checks that nothing at {@code path} is a symbolic link we did not create (a member of the same
+   * name as a link member before it would otherwise write or chmod through it).
    */
   void checkNotLink(Path path, String member) {
     if (trustedLinks.contains(path)) {
@@ -84,8 +90,13 @@ final class ExtractionGuard {
     }
     BasicFileAttributes a = attributes(path);
     if (a != null && a.isSymbolicLink()) {
-      throw new PgException(SqlState.PROTOCOL_VIOLATION, "refusing to extract archive member \""
-          + member + "\" over symbolic link \"" + path + "\"");
+      throw new PgException(
+          SqlState.PROTOCOL_VIOLATION,
+          "refusing to extract archive member \""
+              + member
+              + "\" over symbolic link \""
+              + path
+              + "\"");
     }
   }
 
@@ -119,8 +130,8 @@ final class ExtractionGuard {
   }
 
   /**
-   * pg_basebackup's test of a relative link target: not empty, and no {@code ..} component
-   * (after {@code .} components are dropped) may climb above the link's directory.
+   * pg_basebackup's test of a relative link target: not empty, and no {@code ..} component (after
+   * {@code .} components are dropped) may climb above the link's directory.
    */
   static boolean isSafeRelative(String target) {
     if (target.isEmpty() || target.startsWith("/")) {

@@ -10,19 +10,19 @@ import io.jwalreceiver.basebackup.manifest.ManifestParser;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarListener;
 import java.nio.ByteBuffer;
-import java.util.Objects;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Checks a backup against its manifest while it is received, which pg_basebackup does not do:
- * each file's size and checksum (with the algorithm the manifest will use, CRC-32C by default)
- * are computed from the bytes as they are written, and when the manifest arrives (after the
- * archives) every entry is compared. What pg_verifybackup would find later by reading the backup
- * again, this finds without a second read.
+ * Checks a backup against its manifest while it is received, which pg_basebackup does not do: each
+ * file's size and checksum (with the algorithm the manifest will use, CRC-32C by default) are
+ * computed from the bytes as they are written, and when the manifest arrives (after the archives)
+ * every entry is compared. What pg_verifybackup would find later by reading the backup again, this
+ * finds without a second read.
  *
  * <p>Files in the archives but not in the manifest are tolerated only under {@code pg_wal/} (the
  * WAL segments of {@code -X fetch}, which the server does not list). One instance per backup, used
@@ -38,8 +38,10 @@ final class InlineVerifier {
   private final Map<String, Received> received = new HashMap<>();
   private @Nullable String currentPath;
   private long currentSize;
+
   /** Bytes a manifest may have whatever the backup holds. */
   static final long MANIFEST_BASE = 1 << 20;
+
   /** Bytes a manifest may have per file received. */
   static final long MANIFEST_PER_FILE = 4096;
 
@@ -65,8 +67,8 @@ final class InlineVerifier {
   /**
    * A file begins.
    *
-   * @param manifestPath its path as the manifest names it ({@code pg_tblspc/<oid>/…} for
-   *     tablespace files)
+   * @param manifestPath its path as the manifest names it ({@code pg_tblspc/<oid>/…} for tablespace
+   *     files)
    */
   void fileStart(String manifestPath) {
     currentPath = manifestPath;
@@ -93,8 +95,8 @@ final class InlineVerifier {
   }
 
   /**
-   * A listener that feeds the verifier from a tar stream (tar format, where the archive is
-   * stored as it is and not extracted).
+   * A listener that feeds the verifier from a tar stream (tar format, where the archive is stored
+   * as it is and not extracted).
    *
    * @param prefix {@code pg_tblspc/<oid>/} for a tablespace archive, empty for base.tar
    */
@@ -142,7 +144,8 @@ final class InlineVerifier {
   /** The prefix of the manifest paths of an archive's files. */
   static String manifestPrefix(String archiveName, String tablespacePath) {
     return tablespacePath.isEmpty()
-        ? "" : "pg_tblspc/" + archiveName.substring(0, archiveName.indexOf('.')) + "/";
+        ? ""
+        : "pg_tblspc/" + archiveName.substring(0, archiveName.indexOf('.')) + "/";
   }
 
   /**
@@ -159,8 +162,9 @@ final class InlineVerifier {
     firstProblem = null;
     matched = new HashSet<>();
     entries = 0;
-    parser = ManifestParser.streaming(this::compare,
-        MANIFEST_BASE + MANIFEST_PER_FILE * (long) received.size());
+    parser =
+        ManifestParser.streaming(
+            this::compare, MANIFEST_BASE + MANIFEST_PER_FILE * (long) received.size());
   }
 
   /** Bytes of the manifest; {@code data}'s position is left where it was. */
@@ -169,8 +173,8 @@ final class InlineVerifier {
   }
 
   /**
-   * The manifest is complete: checks its end and checksum, then reports the first mismatch (in
-   * path order) between it and what was received.
+   * The manifest is complete: checks its end and checksum, then reports the first mismatch (in path
+   * order) between it and what was received.
    *
    * @throws PgException XX001 naming the first mismatching file (and how many there are)
    */
@@ -185,11 +189,18 @@ final class InlineVerifier {
     }
     this.matched = null;
     if (problems > 0) {
-      String more = problems == 1 ? null
-          : (problems - 1) + " more mismatch" + (problems == 2 ? "" : "es")
-              + " between the manifest and the received files";
-      throw new PgException(SqlState.DATA_CORRUPTED,
-          "backup manifest does not match the received data: " + firstProblem, more, null,
+      String more =
+          problems == 1
+              ? null
+              : (problems - 1)
+                  + " more mismatch"
+                  + (problems == 2 ? "" : "es")
+                  + " between the manifest and the received files";
+      throw new PgException(
+          SqlState.DATA_CORRUPTED,
+          "backup manifest does not match the received data: " + firstProblem,
+          more,
+          null,
           null);
     }
     verified = entries;
@@ -210,9 +221,16 @@ final class InlineVerifier {
     }
     Objects.requireNonNull(matched, "the manifest started").add(e.path());
     if (r.size() != e.size()) {
-      problem("\"" + e.path() + "\" has size " + r.size() + " as received but size "
-          + e.size() + " in the manifest");
-    } else if (e.algorithm() == algorithm && algorithm != ChecksumAlgorithm.NONE
+      problem(
+          "\""
+              + e.path()
+              + "\" has size "
+              + r.size()
+              + " as received but size "
+              + e.size()
+              + " in the manifest");
+    } else if (e.algorithm() == algorithm
+        && algorithm != ChecksumAlgorithm.NONE
         && !r.checksum().equals(e.checksum())) {
       problem("checksum mismatch for file \"" + e.path() + "\"");
     }

@@ -12,9 +12,9 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The {@code backup_manifest} of a backup, stored byte for byte as the server sent it: written
- * as {@code backup_manifest.tmp} while it arrives, forced with the rest of the backup, and
- * renamed into place (then the directory forced) only after everything it describes is durable —
+ * The {@code backup_manifest} of a backup, stored byte for byte as the server sent it: written as
+ * {@code backup_manifest.tmp} while it arrives, forced with the rest of the backup, and renamed
+ * into place (then the directory forced) only after everything it describes is durable —
  * pg_basebackup's order, so a manifest never vouches for a backup that is not on disk.
  */
 final class ManifestFile {

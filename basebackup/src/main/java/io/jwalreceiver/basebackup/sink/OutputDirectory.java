@@ -31,8 +31,8 @@ public final class OutputDirectory {
   /**
    * Creates {@code dir} (with missing parents) or checks that it is empty.
    *
-   * @throws PgException 58030 {@code directory "%s" exists but is not empty}, or when it cannot
-   *     be created
+   * @throws PgException 58030 {@code directory "%s" exists but is not empty}, or when it cannot be
+   *     created
    */
   public static OutputDirectory prepare(Path dir) {
     return prepare(dir, false);
@@ -41,35 +41,35 @@ public final class OutputDirectory {
   /**
    * Creates {@code dir} (with missing parents) or checks that it is empty. A directory we create
    * gets the source cluster's mode, as pg_basebackup gives it: 0750 when the server's data
-   * directory allows group access ({@code data_directory_mode} 0750), else 0700. An existing
-   * empty directory keeps its mode.
+   * directory allows group access ({@code data_directory_mode} 0750), else 0700. An existing empty
+   * directory keeps its mode.
    *
    * @param groupAccess whether the source cluster allows group access
-   * @throws PgException 58030 {@code directory "%s" exists but is not empty}, or when it cannot
-   *     be created
+   * @throws PgException 58030 {@code directory "%s" exists but is not empty}, or when it cannot be
+   *     created
    */
   public static OutputDirectory prepare(Path dir, boolean groupAccess) {
     try {
       if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) || Files.exists(dir)) {
         if (!Files.isDirectory(dir)) {
-          throw new PgException(SqlState.IO_ERROR,
-              "could not create directory \"" + dir + "\": File exists");
+          throw new PgException(
+              SqlState.IO_ERROR, "could not create directory \"" + dir + "\": File exists");
         }
         try (Stream<Path> s = Files.list(dir)) {
           if (s.findAny().isPresent()) {
-            throw new PgException(SqlState.IO_ERROR,
-                "directory \"" + dir + "\" exists but is not empty");
+            throw new PgException(
+                SqlState.IO_ERROR, "directory \"" + dir + "\" exists but is not empty");
           }
         }
         return new OutputDirectory(dir, false, groupAccess);
       }
       Files.createDirectories(dir);
-      Files.setPosixFilePermissions(dir,
-          PosixFilePermissions.fromString(groupAccess ? "rwxr-x---" : "rwx------"));
+      Files.setPosixFilePermissions(
+          dir, PosixFilePermissions.fromString(groupAccess ? "rwxr-x---" : "rwx------"));
       return new OutputDirectory(dir, true, groupAccess);
     } catch (IOException e) {
-      throw new PgException(SqlState.IO_ERROR,
-          "could not create directory \"" + dir + "\": " + reason(e), e);
+      throw new PgException(
+          SqlState.IO_ERROR, "could not create directory \"" + dir + "\": " + reason(e), e);
     }
   }
 
@@ -90,8 +90,8 @@ public final class OutputDirectory {
 
   /**
    * Undoes what the backup wrote: removes the directory if we created it, else empties it. Never
-   * follows symbolic links out of it (a tablespace link is removed, not its target). Never
-   * throws: failures are returned as a message, null when all went well.
+   * follows symbolic links out of it (a tablespace link is removed, not its target). Never throws:
+   * failures are returned as a message, null when all went well.
    */
   public @Nullable String cleanUp() {
     try {
@@ -106,8 +106,8 @@ public final class OutputDirectory {
   }
 
   /**
-   * Creates a new file in this backup with the source cluster's file mode, as pg_basebackup
-   * does: 0640 when the cluster allows group access, else 0600.
+   * Creates a new file in this backup with the source cluster's file mode, as pg_basebackup does:
+   * 0640 when the cluster allows group access, else 0600.
    */
   public java.nio.channels.FileChannel createFile(Path p) throws IOException {
     return createFile(p, groupAccess);
@@ -116,9 +116,10 @@ public final class OutputDirectory {
   /** Creates a new file, 0640 with {@code groupAccess}, else 0600. */
   public static java.nio.channels.FileChannel createFile(Path p, boolean groupAccess)
       throws IOException {
-    return java.nio.channels.FileChannel.open(p,
-        java.util.EnumSet.of(java.nio.file.StandardOpenOption.CREATE_NEW,
-            java.nio.file.StandardOpenOption.WRITE),
+    return java.nio.channels.FileChannel.open(
+        p,
+        java.util.EnumSet.of(
+            java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE),
         PosixFilePermissions.asFileAttribute(
             PosixFilePermissions.fromString(groupAccess ? "rw-r-----" : "rw-------")));
   }
@@ -145,7 +146,8 @@ public final class OutputDirectory {
   /** Maps an I/O failure to 53100 (disk full) or 58030. */
   static PgException ioError(String what, IOException e) {
     String reason = reason(e);
-    SqlState state = reason.contains("No space left on device") ? SqlState.DISK_FULL : SqlState.IO_ERROR;
+    SqlState state =
+        reason.contains("No space left on device") ? SqlState.DISK_FULL : SqlState.IO_ERROR;
     return new PgException(state, what + ": " + reason, e);
   }
 }

@@ -10,11 +10,11 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Re-emits the members of {@code base.tar} into a {@link TarWriter}, with {@code -R}'s changes
- * when {@code recoveryConf} is set: the server's {@code standby.signal} dropped, the recovery
- * settings appended to {@code postgresql.auto.conf} (or a new one), an empty {@code
- * standby.signal} added at the end. Does not end the archive: the caller may add members (the
- * manifest, for {@code -D -}) before {@link TarWriter#finish()}.
+ * Re-emits the members of {@code base.tar} into a {@link TarWriter}, with {@code -R}'s changes when
+ * {@code recoveryConf} is set: the server's {@code standby.signal} dropped, the recovery settings
+ * appended to {@code postgresql.auto.conf} (or a new one), an empty {@code standby.signal} added at
+ * the end. Does not end the archive: the caller may add members (the manifest, for {@code -D -})
+ * before {@link TarWriter#finish()}.
  */
 final class RecoveryInjector implements TarListener {
 
@@ -22,8 +22,10 @@ final class RecoveryInjector implements TarListener {
   private final @Nullable String recoveryConf;
   private boolean skip;
   private boolean sawAutoConf;
+
   /** Inside the server's postgresql.auto.conf: our lines follow its bytes. */
   private boolean inAutoConf;
+
   private boolean deferTrailer;
   private boolean trailerWritten;
 
@@ -48,8 +50,9 @@ final class RecoveryInjector implements TarListener {
       // server decides how big the member is).
       inAutoConf = true;
       sawAutoConf = true;
-      writer.startEntry(TarHeader.regularFile(h.name(), h.size() + conf().length, h.mode(),
-          h.uid(), h.gid(), h.mtime()));
+      writer.startEntry(
+          TarHeader.regularFile(
+              h.name(), h.size() + conf().length, h.mode(), h.uid(), h.gid(), h.mtime()));
     } else {
       writer.startEntry(h);
     }
@@ -107,10 +110,11 @@ final class RecoveryInjector implements TarListener {
     long now = System.currentTimeMillis() / 1000;
     if (!sawAutoConf) {
       byte[] conf = recoveryConf.getBytes(StandardCharsets.UTF_8);
-      writer.writeEntry(TarHeader.regularFile("postgresql.auto.conf", conf.length, 0600, 0, 0, now),
+      writer.writeEntry(
+          TarHeader.regularFile("postgresql.auto.conf", conf.length, 0600, 0, 0, now),
           ByteBuffer.wrap(conf));
     }
-    writer.writeEntry(TarHeader.regularFile("standby.signal", 0, 0600, 0, 0, now),
-        ByteBuffer.allocate(0));
+    writer.writeEntry(
+        TarHeader.regularFile("standby.signal", 0, 0600, 0, 0, now), ByteBuffer.allocate(0));
   }
 }

@@ -5,31 +5,31 @@ import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.basebackup.compress.ArchiveDecompressor;
 import io.jwalreceiver.basebackup.compress.ArchiveEncoder;
+import io.jwalreceiver.basebackup.manifest.ManifestParser;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarReader;
 import io.jwalreceiver.basebackup.tar.TarWriter;
 import io.jwalreceiver.compress.Compression;
-import io.jwalreceiver.basebackup.manifest.ManifestParser;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.channels.WritableByteChannel;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
  * {@code -F t -D -}: the one archive ({@code base.tar}) written to standard output, as
- * pg_basebackup does it: the archive is parsed and written again member by member so that
- * {@code backup_manifest} and then the {@code -R} files ({@code standby.signal}) can be added
- * before the end blocks (the manifest arrives after the archive); pg_basebackup 15 writes them in
- * that order. With client-side compression the whole stream is
- * compressed. A server-compressed archive is copied through as it is, which is only possible
- * without a manifest and without {@code -R} (the caller refuses the rest).
+ * pg_basebackup does it: the archive is parsed and written again member by member so that {@code
+ * backup_manifest} and then the {@code -R} files ({@code standby.signal}) can be added before the
+ * end blocks (the manifest arrives after the archive); pg_basebackup 15 writes them in that order.
+ * With client-side compression the whole stream is compressed. A server-compressed archive is
+ * copied through as it is, which is only possible without a manifest and without {@code -R} (the
+ * caller refuses the rest).
  */
 public final class StdoutTarSink implements BackupSink {
 
@@ -46,8 +46,10 @@ public final class StdoutTarSink implements BackupSink {
   private @Nullable TarReader reader;
   private @Nullable RecoveryInjector injector;
   private boolean raw;
+
   /** The manifest, spooled to a temporary file until its size (for the member header) is known. */
   private @Nullable Path manifest;
+
   private @Nullable FileChannel manifestChannel;
   private long manifestSize;
   private boolean archiveSeen;
@@ -58,7 +60,10 @@ public final class StdoutTarSink implements BackupSink {
    * @param compression client-side compression of the stream, or {@link Compression#NONE}
    * @param gzipWorkers threads for gzip (0 = on the receiving thread)
    */
-  public StdoutTarSink(OutputStream stdout, @Nullable String recoveryConf, Compression compression,
+  public StdoutTarSink(
+      OutputStream stdout,
+      @Nullable String recoveryConf,
+      Compression compression,
       int gzipWorkers) {
     this.stdout = stdout;
     this.recoveryConf = recoveryConf;
@@ -70,7 +75,8 @@ public final class StdoutTarSink implements BackupSink {
   public void archiveStart(String name, String tablespacePath, boolean terminated) {
     if (archiveSeen) {
       // The caller checked the tablespace count; a second archive is a protocol error.
-      throw new PgException(SqlState.PROTOCOL_VIOLATION,
+      throw new PgException(
+          SqlState.PROTOCOL_VIOLATION,
           "can only write single tablespace to stdout, server sent archive \"" + name + "\"");
     }
     archiveSeen = true;
@@ -82,9 +88,12 @@ public final class StdoutTarSink implements BackupSink {
     }
     if (serverSide != Compression.Algorithm.NONE) {
       if (recoveryConf != null || serverSide == null) {
-        throw new PgException(SqlState.PROTOCOL_VIOLATION, "cannot parse archive \"" + name
-            + "\"", "Only tar archives can be parsed. The -R option requires parsing the archive.",
-            null, null);
+        throw new PgException(
+            SqlState.PROTOCOL_VIOLATION,
+            "cannot parse archive \"" + name + "\"",
+            "Only tar archives can be parsed. The -R option requires parsing the archive.",
+            null,
+            null);
       }
       raw = true;
       return;
@@ -119,8 +128,12 @@ public final class StdoutTarSink implements BackupSink {
     try {
       // Not in memory: the server decides how big it is (pg_basebackup keeps it in memory).
       manifest = Files.createTempFile("jwalreceiver-backup_manifest", ".tmp");
-      manifestChannel = FileChannel.open(manifest, StandardOpenOption.WRITE,
-          StandardOpenOption.READ, StandardOpenOption.DELETE_ON_CLOSE);
+      manifestChannel =
+          FileChannel.open(
+              manifest,
+              StandardOpenOption.WRITE,
+              StandardOpenOption.READ,
+              StandardOpenOption.DELETE_ON_CLOSE);
     } catch (IOException e) {
       throw OutputDirectory.ioError("could not create a temporary file for the manifest", e);
     }
@@ -149,11 +162,12 @@ public final class StdoutTarSink implements BackupSink {
     RecoveryInjector injector = this.injector;
     FileChannel manifestChannel = this.manifestChannel;
     if (writer == null || injector == null) {
-      throw new PgException(SqlState.PROTOCOL_VIOLATION,
-          "cannot inject manifest into a compressed tar file");
+      throw new PgException(
+          SqlState.PROTOCOL_VIOLATION, "cannot inject manifest into a compressed tar file");
     }
-    writer.startEntry(TarHeader.regularFile("backup_manifest", manifestSize, 0600, 0, 0,
-        System.currentTimeMillis() / 1000));
+    writer.startEntry(
+        TarHeader.regularFile(
+            "backup_manifest", manifestSize, 0600, 0, 0, System.currentTimeMillis() / 1000));
     try {
       Objects.requireNonNull(manifestChannel, "the manifest started");
       ByteBuffer block = ByteBuffer.allocate(64 * 1024);

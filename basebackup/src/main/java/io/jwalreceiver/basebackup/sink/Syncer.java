@@ -4,13 +4,13 @@ package io.jwalreceiver.basebackup.sink;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.basebackup.stream.StageTimes;
-import java.util.Objects;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.LinkedHashSet;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -162,7 +162,8 @@ final class Syncer {
 
   private void rethrow() {
     if (failure != null) {
-      throw new PgException(failure.sqlState(), Objects.requireNonNullElse(failure.getMessage(), ""), failure);
+      throw new PgException(
+          failure.sqlState(), Objects.requireNonNullElse(failure.getMessage(), ""), failure);
     }
   }
 
@@ -170,8 +171,10 @@ final class Syncer {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     } catch (IOException e) {
-      throw new PgException(SqlState.IO_ERROR,
-          "could not fsync directory \"" + dir + "\": " + OutputDirectory.reason(e), e);
+      throw new PgException(
+          SqlState.IO_ERROR,
+          "could not fsync directory \"" + dir + "\": " + OutputDirectory.reason(e),
+          e);
     }
   }
 

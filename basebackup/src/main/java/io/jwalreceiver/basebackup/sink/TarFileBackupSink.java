@@ -3,10 +3,10 @@ package io.jwalreceiver.basebackup.sink;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
-import io.jwalreceiver.basebackup.stream.StageTimes;
 import io.jwalreceiver.basebackup.compress.ArchiveDecompressor;
 import io.jwalreceiver.basebackup.compress.ArchiveEncoder;
 import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
+import io.jwalreceiver.basebackup.stream.StageTimes;
 import io.jwalreceiver.basebackup.tar.TarReader;
 import io.jwalreceiver.basebackup.tar.TarWriter;
 import io.jwalreceiver.compress.Compression;
@@ -21,8 +21,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Tar format ({@code -F t}): each archive stored as {@code <target>/<name>} as the server sent it;
  * archives from 13/14 servers get the two end blocks they lack. With {@code -R}, {@code base.tar}
- * is rewritten member by member: the server's {@code standby.signal} dropped, the recovery
- * settings appended to {@code postgresql.auto.conf}, an empty {@code standby.signal} added.
+ * is rewritten member by member: the server's {@code standby.signal} dropped, the recovery settings
+ * appended to {@code postgresql.auto.conf}, an empty {@code standby.signal} added.
  *
  * <p>With client-side compression ({@code -Z gzip|lz4|zstd}) each archive is compressed as it is
  * written, into {@code <name>.gz|.lz4|.zst}; {@code -R} rewrites base.tar before compressing. A
@@ -36,22 +36,25 @@ public final class TarFileBackupSink extends DiskSink {
   private final int gzipWorkers;
 
   private @Nullable FileChannel file;
+
   /** Where the archive's (tar) bytes go: the file, or an encoder writing into it. */
   private @Nullable WritableByteChannel output;
+
   private @Nullable ArchiveEncoder encoder;
   private @Nullable ArchiveDecompressor decompressor;
   private @Nullable Path filePath;
   private boolean terminated;
   private @Nullable TarReader rewriter;
   private @Nullable TarWriter writer;
+
   /** Parses the archive as stored, for the verifier; null when not verifying. */
   private @Nullable TarReader checker;
 
   /**
    * @param recoveryConf the {@code -R} lines, or null
    */
-  public TarFileBackupSink(OutputDirectory target, @Nullable String recoveryConf, boolean sync,
-      boolean keepOnFailure) {
+  public TarFileBackupSink(
+      OutputDirectory target, @Nullable String recoveryConf, boolean sync, boolean keepOnFailure) {
     this(target, recoveryConf, sync, keepOnFailure, Compression.NONE, 0);
   }
 
@@ -65,8 +68,13 @@ public final class TarFileBackupSink extends DiskSink {
    * @param compression client-side compression, or {@link Compression#NONE}
    * @param gzipWorkers threads for gzip (0 = on the receiving thread)
    */
-  public TarFileBackupSink(OutputDirectory target, @Nullable String recoveryConf, boolean sync,
-      boolean keepOnFailure, Compression compression, int gzipWorkers) {
+  public TarFileBackupSink(
+      OutputDirectory target,
+      @Nullable String recoveryConf,
+      boolean sync,
+      boolean keepOnFailure,
+      Compression compression,
+      int gzipWorkers) {
     super(target, sync, keepOnFailure, null);
     this.compression = compression;
     this.gzipWorkers = gzipWorkers;
@@ -83,8 +91,9 @@ public final class TarFileBackupSink extends DiskSink {
         // than one that would miss this archive's files.
         verifier = null;
       } else {
-        checker = new TarReader(
-            verifier.tarListener(InlineVerifier.manifestPrefix(name, tablespacePath)));
+        checker =
+            new TarReader(
+                verifier.tarListener(InlineVerifier.manifestPrefix(name, tablespacePath)));
       }
     }
     String fileName = name + compression.extension();
@@ -98,9 +107,12 @@ public final class TarFileBackupSink extends DiskSink {
     if (tablespacePath.isEmpty() && recoveryConf != null) {
       Compression.Algorithm serverSide = ArchiveDecompressor.algorithmOf(name);
       if (serverSide == null) {
-        throw new PgException(SqlState.PROTOCOL_VIOLATION, "cannot parse archive \"" + name
-            + "\"", "Only tar archives can be parsed. The -R option requires parsing the archive.",
-            null, null);
+        throw new PgException(
+            SqlState.PROTOCOL_VIOLATION,
+            "cannot parse archive \"" + name + "\"",
+            "Only tar archives can be parsed. The -R option requires parsing the archive.",
+            null,
+            null);
       }
       if (serverSide != Compression.Algorithm.NONE) {
         // Not both: client-side and server-side compression exclude each other.
@@ -135,7 +147,6 @@ public final class TarFileBackupSink extends DiskSink {
     this.verifier = algorithm == null ? null : new InlineVerifier(algorithm);
     return this;
   }
-
 
   @Override
   public void archiveData(ByteBuffer data) {

@@ -37,8 +37,8 @@ public interface BackupListener {
   default void manifestEnd() {}
 
   /**
-   * Progress reported by the server (15+), in bytes done for the whole backup so far. On 13/14
-   * the client counts received bytes instead.
+   * Progress reported by the server (15+), in bytes done for the whole backup so far. On 13/14 the
+   * client counts received bytes instead.
    */
   default void progress(long bytesDone) {}
 }

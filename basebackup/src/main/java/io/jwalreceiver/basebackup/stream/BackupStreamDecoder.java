@@ -29,14 +29,17 @@ public final class BackupStreamDecoder {
   private BackupStreamDecoder() {}
 
   /**
-   * Reads every archive (and the manifest) of the stream into the listener. The caller has read
-   * the start position and the tablespace list; this stops before the end-position result set.
+   * Reads every archive (and the manifest) of the stream into the listener. The caller has read the
+   * start position and the tablespace list; this stops before the end-position result set.
    *
    * @param tablespaces the tablespace result set (spcoid, spclocation, size)
    * @param manifest whether a manifest was requested (13/14 send it as its own COPY phase)
    */
   public static void decode(
-      CopyOutStream stream, int serverVersionNum, QueryResult tablespaces, boolean manifest,
+      CopyOutStream stream,
+      int serverVersionNum,
+      QueryResult tablespaces,
+      boolean manifest,
       BackupListener listener) {
     if (serverVersionNum >= 150000) {
       decodeSingleCopy(stream, listener);
@@ -83,23 +86,24 @@ public final class BackupStreamDecoder {
       }
       byte type = msg.get();
       switch (type) {
-        case 'n': {
-          if (inManifest) {
-            throw malformed("archives must precede manifest");
+        case 'n':
+          {
+            if (inManifest) {
+              throw malformed("archives must precede manifest");
+            }
+            String name = Wire.cString(msg);
+            String path = Wire.cString(msg);
+            if (msg.hasRemaining()) {
+              throw malformed("malformed COPY message of type " + type + ", length " + msg.limit());
+            }
+            checkArchiveName(name);
+            if (inArchive) {
+              l.archiveEnd();
+            }
+            l.archiveStart(name, path, true);
+            inArchive = true;
+            break;
           }
-          String name = Wire.cString(msg);
-          String path = Wire.cString(msg);
-          if (msg.hasRemaining()) {
-            throw malformed("malformed COPY message of type " + type + ", length " +  msg.limit());
-          }
-          checkArchiveName(name);
-          if (inArchive) {
-            l.archiveEnd();
-          }
-          l.archiveStart(name, path, true);
-          inArchive = true;
-          break;
-        }
         case 'd':
           if (inManifest) {
             l.manifestData(msg);
@@ -111,7 +115,8 @@ public final class BackupStreamDecoder {
           break;
         case 'p':
           if (msg.remaining() != 8) {
-            throw malformed("malformed COPY message of type " + type + ", length " + (msg.remaining() + 1));
+            throw malformed(
+                "malformed COPY message of type " + type + ", length " + (msg.remaining() + 1));
           }
           l.progress(msg.getLong());
           break;
@@ -127,7 +132,8 @@ public final class BackupStreamDecoder {
           inManifest = true;
           break;
         default:
-          throw malformed("malformed COPY message of type " + type + ", length " + (msg.remaining() + 1));
+          throw malformed(
+              "malformed COPY message of type " + type + ", length " + (msg.remaining() + 1));
       }
     }
     if (inArchive) {

@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * Busy time per stage of the backup pipeline, summed over the threads that run it (the receive
  * thread, a decompressor's worker, the background fsync thread), for {@code jwalreceiver bench
- * basebackup}. Cheap enough for the hot path: two {@link System#nanoTime} calls and one atomic
- * add per timed call, no allocation. The {@link #OFF} instance does nothing.
+ * basebackup}. Cheap enough for the hot path: two {@link System#nanoTime} calls and one atomic add
+ * per timed call, no allocation. The {@link #OFF} instance does nothing.
  */
 @SuppressWarnings("EnumOrdinal") // the stages index one AtomicLongArray: EnumMap's idiom, lock-free
 public final class StageTimes {
@@ -16,7 +16,9 @@ public final class StageTimes {
   public enum Stage {
     /** Server-compressed archives turned back into tar (excluding waits for input). */
     DECOMPRESSION,
-    /** Tar parsing, file creation and writing (plain); file writing and client compression (tar). */
+    /**
+     * Tar parsing, file creation and writing (plain); file writing and client compression (tar).
+     */
     EXTRACTION,
     /** Forcing files and directories to stable storage. */
     FSYNC

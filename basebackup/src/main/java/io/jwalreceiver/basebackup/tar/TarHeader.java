@@ -12,9 +12,9 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * One tar member header: the fields of a 512-byte ustar block (protocol-notes §5.4), after any
- * pax ({@code x}) or GNU long-name ({@code L}, {@code K}) extension that preceded it has been
- * applied by {@link TarReader}.
+ * One tar member header: the fields of a 512-byte ustar block (protocol-notes §5.4), after any pax
+ * ({@code x}) or GNU long-name ({@code L}, {@code K}) extension that preceded it has been applied
+ * by {@link TarReader}.
  *
  * <pre>
  * offset len  field      as PostgreSQL's server writes it (src/port/tar.c tarCreateHeader)
@@ -41,8 +41,8 @@ import java.util.Objects;
  * </pre>
  *
  * <p>Numbers are parsed as octal (leading spaces allowed, ended by a space or NUL) or as GNU
- * base-256 (first byte 0x80, or 0xFF for a negative two's complement value). Names are decoded
- * as UTF-8, which is what pax mandates and what PostgreSQL's ASCII member names are a subset of.
+ * base-256 (first byte 0x80, or 0xFF for a negative two's complement value). Names are decoded as
+ * UTF-8, which is what pax mandates and what PostgreSQL's ASCII member names are a subset of.
  *
  * @param name the member name as stored, ustar prefix joined, no normalisation: {@code ..}
  *     components, a leading {@code /} or {@code ./} are left for the sink to judge
@@ -55,7 +55,13 @@ import java.util.Objects;
  * @param linkname symlink or hard-link target, empty when there is none
  */
 public record TarHeader(
-    String name, int mode, long uid, long gid, long size, long mtime, char typeflag,
+    String name,
+    int mode,
+    long uid,
+    long gid,
+    long size,
+    long mtime,
+    char typeflag,
     String linkname) {
 
   /** Size of a header block and the unit data is padded to. */
@@ -63,22 +69,31 @@ public record TarHeader(
 
   /** Regular file. */
   public static final char REGULAR = '0';
+
   /** Regular file in pre-POSIX archives. */
   public static final char REGULAR_OLD = '\0';
+
   /** Hard link to {@link #linkname()}. */
   public static final char HARD_LINK = '1';
+
   /** Symbolic link to {@link #linkname()}. */
   public static final char SYMLINK = '2';
+
   /** Directory. */
   public static final char DIRECTORY = '5';
+
   /** Contiguous file, read as a regular file. */
   public static final char CONTIGUOUS = '7';
+
   /** Pax extended header for the next member. */
   public static final char PAX_EXTENDED = 'x';
+
   /** Pax global extended header. */
   public static final char PAX_GLOBAL = 'g';
+
   /** GNU long name for the next member. */
   public static final char GNU_LONG_NAME = 'L';
+
   /** GNU long link name for the next member. */
   public static final char GNU_LONG_LINK = 'K';
 
@@ -245,8 +260,7 @@ public record TarHeader(
     long size = number(block, p, SIZE, 12, "size", offset);
     long mtime = number(block, p, MTIME, 12, "mtime", offset);
     if (size < 0 || uid < 0 || gid < 0) {
-      throw violation(
-          "invalid tar header at offset " + offset + ": negative size, uid or gid");
+      throw violation("invalid tar header at offset " + offset + ": negative size, uid or gid");
     }
     char typeflag = (char) (block.get(p + TYPEFLAG) & 0xff);
     String linkname = string(block, p + LINKNAME, NAME_LEN);
@@ -287,8 +301,7 @@ public record TarHeader(
         seen.append(String.format(Locale.ROOT, "\\x%02x", b));
       }
     }
-    return violation(
-        "invalid tar header at offset " + offset + ": unknown magic \"" + seen + "\"");
+    return violation("invalid tar header at offset " + offset + ": unknown magic \"" + seen + "\"");
   }
 
   private static boolean matches(ByteBuffer block, int at, byte[] expected) {
@@ -312,8 +325,8 @@ public record TarHeader(
   }
 
   /**
-   * One numeric field: octal digits, optionally preceded by spaces and ended by spaces or NULs
-   * (an empty field reads as 0), or GNU base-256 when the first byte has its high bit set.
+   * One numeric field: octal digits, optionally preceded by spaces and ended by spaces or NULs (an
+   * empty field reads as 0), or GNU base-256 when the first byte has its high bit set.
    */
   static long number(ByteBuffer block, int p, int field, int len, String what, long offset) {
     int at = p + field;
@@ -362,8 +375,7 @@ public record TarHeader(
   }
 
   private static PgException badNumber(String what, long offset, String why) {
-    return violation(
-        "invalid tar header at offset " + offset + ": field " + what + ": " + why);
+    return violation("invalid tar header at offset " + offset + ": field " + what + ": " + why);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -371,9 +383,9 @@ public record TarHeader(
 
   /**
    * The 512-byte header exactly as PostgreSQL's {@code tarCreateHeader} writes it: ustar magic,
-   * owner names {@code postgres}, zero device numbers, empty prefix, numbers in octal or (when
-   * too large) base-256. The name is written as stored: the factories add the trailing {@code /}
-   * the server puts on directories and symlinks.
+   * owner names {@code postgres}, zero device numbers, empty prefix, numbers in octal or (when too
+   * large) base-256. The name is written as stored: the factories add the trailing {@code /} the
+   * server puts on directories and symlinks.
    *
    * @throws IllegalArgumentException when the name or link name exceeds 100 bytes in UTF-8 (the
    *     server refuses those too; {@link TarWriter} emits a pax header for them), or mtime is
@@ -408,8 +420,8 @@ public record TarHeader(
   }
 
   /**
-   * Like {@link #encode(ByteBuffer)}, but names longer than the field are cut to their first
-   * bytes: used by {@link TarWriter} after a pax header has carried the full names.
+   * Like {@link #encode(ByteBuffer)}, but names longer than the field are cut to their first bytes:
+   * used by {@link TarWriter} after a pax header has carried the full names.
    */
   void encodeTruncated(ByteBuffer dst) {
     encodeFields(

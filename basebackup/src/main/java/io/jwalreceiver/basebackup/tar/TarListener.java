@@ -11,14 +11,14 @@ import java.nio.ByteBuffer;
  * </pre>
  *
  * <p>Extension members ({@code x}, {@code g}, {@code L}, {@code K}) are never reported: their
- * effect is already in the next member's {@link TarHeader}. Any {@link RuntimeException} a
- * callback throws propagates out of {@link TarReader#feed} and leaves the reader failed.
+ * effect is already in the next member's {@link TarHeader}. Any {@link RuntimeException} a callback
+ * throws propagates out of {@link TarReader#feed} and leaves the reader failed.
  */
 public interface TarListener {
 
   /**
-   * A member begins; its {@link TarHeader#size()} bytes of data follow as {@link #entryData}
-   * calls (none when the size is 0).
+   * A member begins; its {@link TarHeader#size()} bytes of data follow as {@link #entryData} calls
+   * (none when the size is 0).
    */
   void entryStart(TarHeader header);
 
@@ -38,9 +38,9 @@ public interface TarListener {
   void entryEnd(TarHeader header);
 
   /**
-   * The archive ended: at the two zero blocks, or at {@link TarReader#finish()} for a stream
-   * that stopped cleanly between members without them (PostgreSQL 13 and 14). Called at most
-   * once. The default does nothing.
+   * The archive ended: at the two zero blocks, or at {@link TarReader#finish()} for a stream that
+   * stopped cleanly between members without them (PostgreSQL 13 and 14). Called at most once. The
+   * default does nothing.
    */
   default void end() {}
 }

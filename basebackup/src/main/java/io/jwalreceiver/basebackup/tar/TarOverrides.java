@@ -8,10 +8,10 @@ import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What {@link TarReader}'s extension members say about the member that follows them: pax {@code
- * x} records ({@code path}, {@code linkpath}, {@code size}, {@code uid}, {@code gid}, {@code
- * mtime}) and GNU {@code L}/{@code K} long names, collected until the next real header and then
- * folded into it. Pax {@code g} records are checked for form only.
+ * What {@link TarReader}'s extension members say about the member that follows them: pax {@code x}
+ * records ({@code path}, {@code linkpath}, {@code size}, {@code uid}, {@code gid}, {@code mtime})
+ * and GNU {@code L}/{@code K} long names, collected until the next real header and then folded into
+ * it. Pax {@code g} records are checked for form only.
  */
 final class TarOverrides {
 
@@ -22,6 +22,7 @@ final class TarOverrides {
   private long uid = -1;
   private long gid = -1;
   private @Nullable Long mtime;
+
   /** Where the first extension member describing the next member started; -1 when none. */
   private long offset = -1;
 

@@ -10,9 +10,9 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A push parser for a tar stream (protocol-notes §5.4) that accepts the archive in chunks cut
- * at any byte, reports members to a {@link TarListener} and never holds a member's data: file
- * bytes go to {@link TarListener#entryData} as views into the chunk being fed.
+ * A push parser for a tar stream (protocol-notes §5.4) that accepts the archive in chunks cut at
+ * any byte, reports members to a {@link TarListener} and never holds a member's data: file bytes go
+ * to {@link TarListener#entryData} as views into the chunk being fed.
  *
  * <pre>
  * archive   = member* [ zero-block zero-block ] zero-byte*
@@ -26,22 +26,22 @@ import org.jspecify.annotations.Nullable;
  *  ├── header ─────┼── data ──────────┼── padding ─────┼── next header …
  * </pre>
  *
- * <p>The parser holds at most one partial 512-byte header and the data of pending extension
- * members (capped at {@value #MAX_EXTENSION_SIZE} bytes). Extension members are folded into the
- * header of the member they describe and are not reported themselves:
+ * <p>The parser holds at most one partial 512-byte header and the data of pending extension members
+ * (capped at {@value #MAX_EXTENSION_SIZE} bytes). Extension members are folded into the header of
+ * the member they describe and are not reported themselves:
  *
  * <ul>
  *   <li>pax {@code x}: the records {@code path}, {@code linkpath}, {@code size}, {@code uid},
  *       {@code gid} and {@code mtime} override the next header's fields;
  *   <li>pax {@code g}: checked for well-formed records, then ignored;
- *   <li>GNU {@code L} and {@code K}: the data (NUL-terminated) replaces the next header's name
- *       or link name.
+ *   <li>GNU {@code L} and {@code K}: the data (NUL-terminated) replaces the next header's name or
+ *       link name.
  * </ul>
  *
- * <p>The archive ends at two zero blocks ({@link TarListener#end()} is called, later zero bytes
- * are skipped). PostgreSQL 13 and 14 send each archive without those blocks, so the caller calls
- * {@link #finish()} when the stream is over: it accepts a stream that stops between members and
- * raises 08P01 for one that stops inside a header, data, padding or extension.
+ * <p>The archive ends at two zero blocks ({@link TarListener#end()} is called, later zero bytes are
+ * skipped). PostgreSQL 13 and 14 send each archive without those blocks, so the caller calls {@link
+ * #finish()} when the stream is over: it accepts a stream that stops between members and raises
+ * 08P01 for one that stops inside a header, data, padding or extension.
  *
  * <p>Names are reported raw: judging {@code ..} components and absolute names is the sink's job.
  * Not thread-safe; one reader per archive.
@@ -84,6 +84,7 @@ public final class TarReader {
   private long currentOffset;
   private long dataRemaining;
   private int paddingRemaining;
+
   /** The padding being skipped follows an extension member's data, not {@link #current}'s. */
   private boolean extensionPadding;
 
@@ -102,8 +103,8 @@ public final class TarReader {
   }
 
   /**
-   * Parses the chunk's remaining bytes, calling the listener for every member event they
-   * complete. On return the chunk's position is at its limit; the chunk may be reused.
+   * Parses the chunk's remaining bytes, calling the listener for every member event they complete.
+   * On return the chunk's position is at its limit; the chunk may be reused.
    *
    * @throws PgException 08P01 for a malformed archive (bad checksum, unknown magic, bad number,
    *     malformed extension, data after a lone zero block or after the end blocks)
@@ -135,8 +136,8 @@ public final class TarReader {
    * stream stopped cleanly after a member's padding (or after one zero block), {@link
    * TarListener#end()} is called now.
    *
-   * @throws PgException 08P01 {@code tar stream ended in the middle of …} when the stream
-   *     stopped inside a header, member data, padding or extension
+   * @throws PgException 08P01 {@code tar stream ended in the middle of …} when the stream stopped
+   *     inside a header, member data, padding or extension
    * @throws IllegalStateException when called twice or after a failure
    */
   public void finish() {
@@ -206,8 +207,8 @@ public final class TarReader {
   }
 
   /**
-   * True when the stream could stop here without loss: between members, with no partial header
-   * and no pending extension. {@link #finish()} succeeds exactly in this state.
+   * True when the stream could stop here without loss: between members, with no partial header and
+   * no pending extension. {@link #finish()} succeeds exactly in this state.
    */
   public boolean atMemberBoundary() {
     return switch (state) {
@@ -272,8 +273,7 @@ public final class TarReader {
       return;
     }
     if (state == State.AFTER_ZERO) {
-      throw violation(
-          "invalid tar stream: header at offset " + at + " follows a lone zero block");
+      throw violation("invalid tar stream: header at offset " + at + " follows a lone zero block");
     }
     TarHeader h = TarHeader.parse(block, at);
     currentOffset = at;

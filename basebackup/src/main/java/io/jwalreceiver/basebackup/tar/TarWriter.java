@@ -27,8 +27,8 @@ import org.jspecify.annotations.Nullable;
  *   only for names over 100 bytes      startEntry  writeData*   endEntry   finish()
  * </pre>
  *
- * <p>A member whose name or link target does not fit the 100-byte ustar field gets a pax {@code
- * x} member with {@code path} / {@code linkpath} records first (the server never needs this; it
+ * <p>A member whose name or link target does not fit the 100-byte ustar field gets a pax {@code x}
+ * member with {@code path} / {@code linkpath} records first (the server never needs this; it
  * refuses such names). The channel is not closed by this class. Not thread-safe.
  */
 public final class TarWriter {
@@ -67,8 +67,8 @@ public final class TarWriter {
   }
 
   /**
-   * A read-only buffer of the 1024 zero bytes that end an archive, for callers that copy a
-   * server's archive through themselves.
+   * A read-only buffer of the 1024 zero bytes that end an archive, for callers that copy a server's
+   * archive through themselves.
    */
   public static ByteBuffer endOfArchive() {
     return ZEROS.duplicate();
@@ -83,8 +83,7 @@ public final class TarWriter {
    * Writes a member's header; exactly {@link TarHeader#size()} bytes of {@link #writeData} must
    * follow before {@link #endEntry()}.
    *
-   * @throws IllegalStateException when the previous member is not ended or after {@link
-   *     #finish()}
+   * @throws IllegalStateException when the previous member is not ended or after {@link #finish()}
    * @throws PgException 58030 or 53100 when writing fails
    */
   public void startEntry(TarHeader header) {
@@ -148,8 +147,8 @@ public final class TarWriter {
   }
 
   /**
-   * Writes a whole member: header, {@code data} (whose remaining bytes must number exactly
-   * {@link TarHeader#size()}), padding.
+   * Writes a whole member: header, {@code data} (whose remaining bytes must number exactly {@link
+   * TarHeader#size()}), padding.
    */
   public void writeEntry(TarHeader header, ByteBuffer data) {
     if (data.remaining() != header.size()) {
@@ -274,7 +273,6 @@ public final class TarWriter {
             : String.valueOf(e.getMessage());
     SqlState state =
         reason.contains("No space left on device") ? SqlState.DISK_FULL : SqlState.IO_ERROR;
-    return new PgException(
-        state, "could not write to file \"" + archiveName + "\": " + reason, e);
+    return new PgException(state, "could not write to file \"" + archiveName + "\": " + reason, e);
   }
 }

@@ -53,12 +53,14 @@ class ArchiveCompressionTest {
     return files;
   }
 
-  private static void writeTar(java.nio.channels.WritableByteChannel out, Map<String, byte[]> files) {
+  private static void writeTar(
+      java.nio.channels.WritableByteChannel out, Map<String, byte[]> files) {
     TarWriter w = new TarWriter(out, "base.tar");
     w.startEntry(TarHeader.directory("base/", 0700, 0, 0, 0));
     w.endEntry();
     for (Map.Entry<String, byte[]> f : files.entrySet()) {
-      w.writeEntry(TarHeader.regularFile(f.getKey(), f.getValue().length, 0600, 0, 0, 0),
+      w.writeEntry(
+          TarHeader.regularFile(f.getKey(), f.getValue().length, 0600, 0, 0, 0),
           ByteBuffer.wrap(f.getValue()));
     }
     w.finish();
@@ -85,8 +87,18 @@ class ArchiveCompressionTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"gzip", "gzip:1", "lz4", "lz4:1", "lz4:9", "zstd", "zstd:level=1,long",
-      "zstd:workers=2", "zstd:-5"})
+  @ValueSource(
+      strings = {
+        "gzip",
+        "gzip:1",
+        "lz4",
+        "lz4:1",
+        "lz4:9",
+        "zstd",
+        "zstd:level=1,long",
+        "zstd:workers=2",
+        "zstd:-5"
+      })
   void tarWrittenThroughTheEncoderRoundTrips(String spec) throws Exception {
     Compression c = Compression.parse(spec);
     Map<String, byte[]> files = files();
@@ -101,8 +113,8 @@ class ArchiveCompressionTest {
     assertTarHolds(tar, files);
     Path file = tmp.resolve("base.tar" + c.extension());
     Files.write(file, compressed);
-    String tool = c.algorithm() == Algorithm.GZIP ? "gzip"
-        : c.algorithm() == Algorithm.LZ4 ? "lz4" : "zstd";
+    String tool =
+        c.algorithm() == Algorithm.GZIP ? "gzip" : c.algorithm() == Algorithm.LZ4 ? "lz4" : "zstd";
     if (!toolAccepts(tool, file)) {
       System.err.println(tool + " not installed; skipped the " + tool + " -t check");
     }
@@ -131,12 +143,16 @@ class ArchiveCompressionTest {
   private static byte[] decompress(Algorithm a, byte[] compressed, long seed) {
     ByteArrayOutputStream got = new ByteArrayOutputStream();
     AtomicReference<Thread> thread = new AtomicReference<>();
-    ArchiveDecompressor d = new ArchiveDecompressor(a, "base.tar" + ext(a), b -> {
-      thread.set(Thread.currentThread());
-      byte[] copy = new byte[b.remaining()];
-      b.get(copy);
-      got.writeBytes(copy);
-    });
+    ArchiveDecompressor d =
+        new ArchiveDecompressor(
+            a,
+            "base.tar" + ext(a),
+            b -> {
+              thread.set(Thread.currentThread());
+              byte[] copy = new byte[b.remaining()];
+              b.get(copy);
+              got.writeBytes(copy);
+            });
     Random r = new Random(seed);
     int off = 0;
     while (off < compressed.length) {
@@ -198,25 +214,33 @@ class ArchiveCompressionTest {
   void downstreamFailuresAreRethrownAsThrown() throws IOException {
     PgException diskFull = new PgException(SqlState.DISK_FULL, "could not write to file \"x\"");
     byte[] gz = encode(Compression.of(Algorithm.GZIP), 1, compressible(5_000_000, 4), 1);
-    ArchiveDecompressor d = new ArchiveDecompressor(Algorithm.GZIP, "base.tar.gz", b -> {
-      throw diskFull;
-    });
-    assertThatThrownBy(() -> {
-      for (int off = 0; off < gz.length; off += 8192) {
-        d.feed(ByteBuffer.wrap(gz, off, Math.min(8192, gz.length - off)));
-      }
-      d.finish();
-    }).isSameAs(diskFull);
+    ArchiveDecompressor d =
+        new ArchiveDecompressor(
+            Algorithm.GZIP,
+            "base.tar.gz",
+            b -> {
+              throw diskFull;
+            });
+    assertThatThrownBy(
+            () -> {
+              for (int off = 0; off < gz.length; off += 8192) {
+                d.feed(ByteBuffer.wrap(gz, off, Math.min(8192, gz.length - off)));
+              }
+              d.finish();
+            })
+        .isSameAs(diskFull);
   }
 
   @Test
   void abortStopsAWorkerThatIsWaitingForData() {
-    ArchiveDecompressor d = new ArchiveDecompressor(Algorithm.ZSTD, "base.tar.zst", b -> { });
+    ArchiveDecompressor d = new ArchiveDecompressor(Algorithm.ZSTD, "base.tar.zst", b -> {});
     d.feed(ByteBuffer.wrap(new byte[] {0x28, (byte) 0xb5}));
     d.abort();
     d.abort();
-    assertThat(Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().equals("decompress-base.tar.zst") && t.isAlive())
-        .count()).isZero();
+    assertThat(
+            Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("decompress-base.tar.zst") && t.isAlive())
+                .count())
+        .isZero();
   }
 }

@@ -19,8 +19,8 @@ import java.util.Random;
  * chunks, through the worker thread (see docs/fuzzing.md).
  *
  * <p>What must hold: the stream is either decompressed or rejected with 08P01 caused by the
- * decompressor's {@link IOException} (a runtime exception or error of a decompressor is a
- * finding); what comes out equals what the same decompressor reads from the bytes directly.
+ * decompressor's {@link IOException} (a runtime exception or error of a decompressor is a finding);
+ * what comes out equals what the same decompressor reads from the bytes directly.
  */
 class ArchiveDecompressorFuzzTest {
 
@@ -41,8 +41,8 @@ class ArchiveDecompressorFuzzTest {
   }
 
   /**
-   * Byte 0 picks the algorithm (gzip, lz4, zstd), byte 1 the largest chunk fed (times 64, plus
-   * 1); the rest is the compressed archive.
+   * Byte 0 picks the algorithm (gzip, lz4, zstd), byte 1 the largest chunk fed (times 64, plus 1);
+   * the rest is the compressed archive.
    */
   @FuzzTest
   void decompress(byte[] data) throws IOException {
@@ -54,14 +54,17 @@ class ArchiveDecompressorFuzzTest {
     byte[] compressed = Arrays.copyOfRange(data, 2, data.length);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ArchiveDecompressor d =
-        new ArchiveDecompressor(algorithm, "base.tar" + algorithm.extension(), b -> {
-          if (out.size() + b.remaining() > OUTPUT_CAP) {
-            throw new CapReached();
-          }
-          byte[] copy = new byte[b.remaining()];
-          b.get(copy);
-          out.writeBytes(copy);
-        });
+        new ArchiveDecompressor(
+            algorithm,
+            "base.tar" + algorithm.extension(),
+            b -> {
+              if (out.size() + b.remaining() > OUTPUT_CAP) {
+                throw new CapReached();
+              }
+              byte[] copy = new byte[b.remaining()];
+              b.get(copy);
+              out.writeBytes(copy);
+            });
     Random cuts = new Random(data.length);
     try {
       for (int at = 0; at < compressed.length; ) {

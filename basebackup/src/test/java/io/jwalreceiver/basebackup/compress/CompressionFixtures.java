@@ -4,8 +4,8 @@ package io.jwalreceiver.basebackup.compress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
-import io.jwalreceiver.testkit.Tools;
 import io.jwalreceiver.compress.Compression;
+import io.jwalreceiver.testkit.Tools;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -28,8 +28,19 @@ final class CompressionFixtures {
   /** Text-like data: compressible, with repeats at every distance up to a few hundred KiB. */
   static byte[] compressible(int size, long seed) {
     Random r = new Random(seed);
-    String[] words = {"postgres ", "relation ", "16384 ", "base/5/", "checkpoint ", "\n", "0000",
-        "WAL ", "tuple ", "xmin ", "page "};
+    String[] words = {
+      "postgres ",
+      "relation ",
+      "16384 ",
+      "base/5/",
+      "checkpoint ",
+      "\n",
+      "0000",
+      "WAL ",
+      "tuple ",
+      "xmin ",
+      "page "
+    };
     ByteArrayOutputStream out = new ByteArrayOutputStream(size + 32);
     while (out.size() < size) {
       if (r.nextInt(50) == 0) {
@@ -95,8 +106,10 @@ final class CompressionFixtures {
     int off = 0;
     while (off < data.length) {
       int n = Math.min(data.length - off, 1 + r.nextInt(r.nextBoolean() ? 100 : 300_000));
-      ByteBuffer b = r.nextBoolean() ? ByteBuffer.wrap(data, off, n).slice()
-          : ByteBuffer.allocateDirect(n).put(data, off, n).flip();
+      ByteBuffer b =
+          r.nextBoolean()
+              ? ByteBuffer.wrap(data, off, n).slice()
+              : ByteBuffer.allocateDirect(n).put(data, off, n).flip();
       int written = ch.write(b);
       assertThat(written).isEqualTo(n);
       assertThat(b.hasRemaining()).isFalse();

@@ -23,11 +23,15 @@ class Crc32CombineTest {
     random.nextBytes(data);
     int whole = crc(data, 0, data.length);
     // Cut points: empty parts, single bytes, powers of two and odd sizes.
-    int[] cuts = {0, 1, 2, 7, 8, 255, 4096, 65_536, 262_144, 1_048_577, data.length - 1, data.length};
+    int[] cuts = {
+      0, 1, 2, 7, 8, 255, 4096, 65_536, 262_144, 1_048_577, data.length - 1, data.length
+    };
     for (int cut : cuts) {
       int a = crc(data, 0, cut);
       int b = crc(data, cut, data.length - cut);
-      assertThat(Crc32Combine.combine(a, b, data.length - cut)).as("cut at " + cut).isEqualTo(whole);
+      assertThat(Crc32Combine.combine(a, b, data.length - cut))
+          .as("cut at " + cut)
+          .isEqualTo(whole);
     }
   }
 
@@ -46,10 +50,14 @@ class Crc32CombineTest {
 
   @Test
   void aWrongPartGivesAnotherCrc() {
-    byte[] data = "the quick brown fox jumps over the lazy dog".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] data =
+        "the quick brown fox jumps over the lazy dog"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     int a = crc(data, 0, 10);
     int b = crc(data, 10, data.length - 10);
-    assertThat(Crc32Combine.combine(a, b ^ 1, data.length - 10)).isNotEqualTo(crc(data, 0, data.length));
-    assertThat(Crc32Combine.combine(a, b, data.length - 11)).isNotEqualTo(crc(data, 0, data.length));
+    assertThat(Crc32Combine.combine(a, b ^ 1, data.length - 10))
+        .isNotEqualTo(crc(data, 0, data.length));
+    assertThat(Crc32Combine.combine(a, b, data.length - 11))
+        .isNotEqualTo(crc(data, 0, data.length));
   }
 }

@@ -13,8 +13,8 @@ import net.jpountz.lz4.LZ4FrameOutputStream.BLOCKSIZE;
 import net.jpountz.lz4.LZ4FrameOutputStream.FLG;
 
 /**
- * Fuzz targets for {@link Lz4FrameDecoder}, which reads server-compressed {@code .tar.lz4}
- * archives (see docs/fuzzing.md).
+ * Fuzz targets for {@link Lz4FrameDecoder}, which reads server-compressed {@code .tar.lz4} archives
+ * (see docs/fuzzing.md).
  *
  * <p>What must hold: any byte stream is either decoded or rejected with an {@link IOException};
  * {@code read} keeps the InputStream contract (at least one byte or -1, then -1 for good); what
@@ -47,8 +47,8 @@ class Lz4FrameDecoderFuzzTest {
   }
 
   /**
-   * Byte 0 picks the writer's options (block size 64 KiB to 4 MiB, block checksums, content
-   * size, content checksum); the rest is the content.
+   * Byte 0 picks the writer's options (block size 64 KiB to 4 MiB, block checksums, content size,
+   * content checksum); the rest is the content.
    */
   @FuzzTest
   @SuppressWarnings("EnumOrdinal") // the first fuzz byte picks a block size by its index

@@ -7,8 +7,8 @@ import static io.jwalreceiver.basebackup.compress.CompressionFixtures.random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jwalreceiver.testkit.Tools;
 import io.jwalreceiver.compress.Compression;
+import io.jwalreceiver.testkit.Tools;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -87,8 +87,15 @@ class Lz4FrameDecoderTest {
   }
 
   @ParameterizedTest(name = "lz4 {0}")
-  @ValueSource(strings = {"-BD -B4", "-BD -B5 -BX --content-size", "-BD -B6 --no-frame-crc",
-      "-BD -B7 -9", "-BI -B4 -BX", "-1"})
+  @ValueSource(
+      strings = {
+        "-BD -B4",
+        "-BD -B5 -BX --content-size",
+        "-BD -B6 --no-frame-crc",
+        "-BD -B7 -9",
+        "-BI -B4 -BX",
+        "-1"
+      })
   void readsTheLz4ToolsFramesIncludingLinkedBlocks(String flags) throws Exception {
     byte[] data = data();
     byte[] lz4 = lz4Tool(data, List.of(flags.split(" ")));
@@ -115,17 +122,20 @@ class Lz4FrameDecoderTest {
     byte[] data = compressible(500_000, 7);
     byte[] lz4 = lz4Tool(data, List.of("-BD", "-BX"));
     byte[] truncated = java.util.Arrays.copyOf(lz4, lz4.length - 10);
-    assertThatThrownBy(() -> decode(truncated)).isInstanceOf(IOException.class)
+    assertThatThrownBy(() -> decode(truncated))
+        .isInstanceOf(IOException.class)
         .hasMessageContaining("ended prematurely");
     byte[] flipped = lz4.clone();
     flipped[lz4.length / 2] ^= 0x40;
     assertThatThrownBy(() -> decode(flipped)).isInstanceOf(IOException.class);
     byte[] notLz4 = random(1000, 8);
-    assertThatThrownBy(() -> decode(notLz4)).isInstanceOf(IOException.class)
+    assertThatThrownBy(() -> decode(notLz4))
+        .isInstanceOf(IOException.class)
         .hasMessageContaining("not an LZ4 frame");
     byte[] withoutContentCrc = lz4Tool(data, List.of("-BD"));
     withoutContentCrc[withoutContentCrc.length - 1] ^= 1;
-    assertThatThrownBy(() -> decode(withoutContentCrc)).isInstanceOf(IOException.class)
+    assertThatThrownBy(() -> decode(withoutContentCrc))
+        .isInstanceOf(IOException.class)
         .hasMessageContaining("content checksum mismatch");
   }
 
@@ -134,6 +144,7 @@ class Lz4FrameDecoderTest {
     // Token: 0 literals, match length 4; offset 5 with nothing before it.
     byte[] block = {0x00, 5, 0, 0x10, 'x'};
     assertThatThrownBy(() -> Lz4FrameDecoder.decodeBlock(block, block.length, new byte[64], 0, 64))
-        .isInstanceOf(IOException.class).hasMessageStartingWith("corrupt LZ4 block");
+        .isInstanceOf(IOException.class)
+        .hasMessageStartingWith("corrupt LZ4 block");
   }
 }

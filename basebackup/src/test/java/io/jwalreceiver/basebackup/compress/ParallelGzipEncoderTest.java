@@ -47,8 +47,16 @@ class ParallelGzipEncoderTest {
 
   static Stream<Arguments> shapes() {
     List<Arguments> all = new ArrayList<>();
-    int[] sizes = {0, 1, SMALL_BLOCK - 1, SMALL_BLOCK, SMALL_BLOCK + 1, 5 * SMALL_BLOCK + 17,
-        ParallelGzipEncoder.DEFAULT_BLOCK_SIZE * 3, 3_000_000};
+    int[] sizes = {
+      0,
+      1,
+      SMALL_BLOCK - 1,
+      SMALL_BLOCK,
+      SMALL_BLOCK + 1,
+      5 * SMALL_BLOCK + 17,
+      ParallelGzipEncoder.DEFAULT_BLOCK_SIZE * 3,
+      3_000_000
+    };
     for (int size : sizes) {
       for (int workers : new int[] {0, 1, 2, 4}) {
         all.add(Arguments.of(size, workers, SMALL_BLOCK));
@@ -87,7 +95,8 @@ class ParallelGzipEncoderTest {
     assertThat(n).isEqualTo(data.length);
     assertThat(inflater.getRemaining()).as("trailer only").isEqualTo(8);
     inflater.end();
-    ByteBuffer trailer = ByteBuffer.wrap(gz, gz.length - 8, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer trailer =
+        ByteBuffer.wrap(gz, gz.length - 8, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
     CRC32 crc = new CRC32();
     crc.update(data);
     assertThat(trailer.getInt()).isEqualTo((int) crc.getValue());
@@ -117,8 +126,10 @@ class ParallelGzipEncoderTest {
       }
       d.end();
       // The dictionary carries the window across blocks: the difference is the sync markers.
-      assertThat((double) parallel.length).as("level " + level)
-          .isLessThan(single * 1.01 + 18 + 5.0 * data.length / ParallelGzipEncoder.DEFAULT_BLOCK_SIZE);
+      assertThat((double) parallel.length)
+          .as("level " + level)
+          .isLessThan(
+              single * 1.01 + 18 + 5.0 * data.length / ParallelGzipEncoder.DEFAULT_BLOCK_SIZE);
     }
   }
 
@@ -137,26 +148,30 @@ class ParallelGzipEncoderTest {
 
   @Test
   void writeFailuresSurfaceAsIoExceptions() {
-    WritableByteChannel broken = new WritableByteChannel() {
-      @Override
-      public int write(ByteBuffer src) throws IOException {
-        throw new IOException("No space left on device");
-      }
+    WritableByteChannel broken =
+        new WritableByteChannel() {
+          @Override
+          public int write(ByteBuffer src) throws IOException {
+            throw new IOException("No space left on device");
+          }
 
-      @Override
-      public boolean isOpen() {
-        return true;
-      }
+          @Override
+          public boolean isOpen() {
+            return true;
+          }
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     ParallelGzipEncoder e = new ParallelGzipEncoder(broken, -1, 2, SMALL_BLOCK);
     try {
-      assertThatThrownBy(() -> {
-        writeInChunks(e, compressible(1_000_000, 1), 1);
-        e.finish();
-      }).isInstanceOf(IOException.class).hasMessageContaining("No space left on device");
+      assertThatThrownBy(
+              () -> {
+                writeInChunks(e, compressible(1_000_000, 1), 1);
+                e.finish();
+              })
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("No space left on device");
     } finally {
       e.close();
     }

@@ -33,8 +33,9 @@ class ParallelLz4EncoderTest {
 
   @TempDir Path tmp;
 
-  private static byte[] encode(byte[] data, LZ4Compressor compressor, int workers,
-      int blocksPerChunk, long seed) throws IOException {
+  private static byte[] encode(
+      byte[] data, LZ4Compressor compressor, int workers, int blocksPerChunk, long seed)
+      throws IOException {
     Collector out = new Collector();
     try (ParallelLz4Encoder e = new ParallelLz4Encoder(out, compressor, workers, blocksPerChunk)) {
       writeInChunks(e, data, seed);
@@ -99,11 +100,14 @@ class ParallelLz4EncoderTest {
     // One flipped bit in the second (stored) block's data.
     byte[] bad = lz4.clone();
     bad[7 + (4 + BLOCK + 4) + 4 + 100] ^= 0x01;
-    assertThatThrownBy(() -> {
-      try (Lz4FrameDecoder d = new Lz4FrameDecoder(new ByteArrayInputStream(bad))) {
-        d.readAllBytes();
-      }
-    }).isInstanceOf(IOException.class).hasMessageContaining("block checksum mismatch");
+    assertThatThrownBy(
+            () -> {
+              try (Lz4FrameDecoder d = new Lz4FrameDecoder(new ByteArrayInputStream(bad))) {
+                d.readAllBytes();
+              }
+            })
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("block checksum mismatch");
     assertThatThrownBy(() -> CompressionFixtures.decode(Compression.Algorithm.LZ4, bad))
         .isInstanceOf(IOException.class);
   }
@@ -125,18 +129,19 @@ class ParallelLz4EncoderTest {
     for (int b = 0; b < blocks; b++) {
       data[b * BLOCK] = (byte) b;
     }
-    LZ4Compressor slowFirst = new DelegatingCompressor(ParallelLz4Encoder.compressorFor(1)) {
-      @Override
-      void before(byte[] src, int srcOff) {
-        if (src[srcOff] == 0) {
-          try {
-            Thread.sleep(200);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    LZ4Compressor slowFirst =
+        new DelegatingCompressor(ParallelLz4Encoder.compressorFor(1)) {
+          @Override
+          void before(byte[] src, int srcOff) {
+            if (src[srcOff] == 0) {
+              try {
+                Thread.sleep(200);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
           }
-        }
-      }
-    };
+        };
     assertThat(decodeBoth(encode(data, slowFirst, 4, 1, 4))).isEqualTo(data);
   }
 
@@ -154,12 +159,16 @@ class ParallelLz4EncoderTest {
         };
     for (int workers : new int[] {0, 2}) {
       calls.set(0);
-      ParallelLz4Encoder e = new ParallelLz4Encoder(new Collector(), failsOnTheFifthBlock, workers, 2);
+      ParallelLz4Encoder e =
+          new ParallelLz4Encoder(new Collector(), failsOnTheFifthBlock, workers, 2);
       try {
-        assertThatThrownBy(() -> {
-          writeInChunks(e, compressible(2_000_000, 1), 1);
-          e.finish();
-        }).as(workers + " workers").hasMessageContaining("compressor broke");
+        assertThatThrownBy(
+                () -> {
+                  writeInChunks(e, compressible(2_000_000, 1), 1);
+                  e.finish();
+                })
+            .as(workers + " workers")
+            .hasMessageContaining("compressor broke");
       } finally {
         e.close();
       }
@@ -169,8 +178,14 @@ class ParallelLz4EncoderTest {
   @Test
   void lz4ToolAcceptsTheOutput() throws Exception {
     Path file = tmp.resolve("base.tar.lz4");
-    Files.write(file, encode(compressible(3_000_000, 3), ParallelLz4Encoder.compressorFor(1), 2,
-        ParallelLz4Encoder.BLOCKS_PER_CHUNK, 5));
+    Files.write(
+        file,
+        encode(
+            compressible(3_000_000, 3),
+            ParallelLz4Encoder.compressorFor(1),
+            2,
+            ParallelLz4Encoder.BLOCKS_PER_CHUNK,
+            5));
     if (!toolAccepts("lz4", file)) {
       System.err.println("lz4 not installed; skipped the lz4 -t check");
     }
@@ -212,15 +227,15 @@ class ParallelLz4EncoderTest {
     abstract void before(byte[] src, int srcOff);
 
     @Override
-    public int compress(byte[] src, int srcOff, int srcLen, byte[] dest, int destOff,
-        int maxDestLen) {
+    public int compress(
+        byte[] src, int srcOff, int srcLen, byte[] dest, int destOff, int maxDestLen) {
       before(src, srcOff);
       return real.compress(src, srcOff, srcLen, dest, destOff, maxDestLen);
     }
 
     @Override
-    public int compress(ByteBuffer src, int srcOff, int srcLen, ByteBuffer dest, int destOff,
-        int maxDestLen) {
+    public int compress(
+        ByteBuffer src, int srcOff, int srcLen, ByteBuffer dest, int destOff, int maxDestLen) {
       return real.compress(src, srcOff, srcLen, dest, destOff, maxDestLen);
     }
   }

@@ -31,8 +31,8 @@ class BackupVerifierTest {
 
   private static Run verify(Path dir, UnaryOperator<BackupVerifier.Builder> options) {
     List<String> errors = new ArrayList<>();
-    BackupVerifier.Result result = options.apply(BackupVerifier.builder(dir)).build()
-        .verify(errors::add);
+    BackupVerifier.Result result =
+        options.apply(BackupVerifier.builder(dir)).build().verify(errors::add);
     return new Run(errors, result);
   }
 
@@ -77,14 +77,18 @@ class BackupVerifierTest {
   void reportsAMissingWalSegmentOrOneOfTheWrongSize() throws IOException {
     Path dir = golden();
     Files.createDirectories(dir.resolve("pg_wal"));
-    assertErrors(verify(dir, b -> b),
-        "could not find any WAL file in \"" + dir.resolve("pg_wal") + "\"");
+    assertErrors(
+        verify(dir, b -> b), "could not find any WAL file in \"" + dir.resolve("pg_wal") + "\"");
     sized(dir.resolve("pg_wal/000000010000000000000003"), SEGMENT);
-    assertErrors(verify(dir, b -> b),
+    assertErrors(
+        verify(dir, b -> b),
         "WAL file \"000000010000000000000002\" needed for timeline 1 (0/2000028 to 0/2000100)"
-            + " is not present in \"" + dir.resolve("pg_wal") + "\"");
+            + " is not present in \""
+            + dir.resolve("pg_wal")
+            + "\"");
     sized(dir.resolve("pg_wal/000000010000000000000002"), 8192);
-    assertErrors(verify(dir, b -> b),
+    assertErrors(
+        verify(dir, b -> b),
         "WAL file \"000000010000000000000002\" has size 8192, but the WAL segment size is "
             + SEGMENT);
     // A WAL directory elsewhere (-w).
@@ -97,17 +101,26 @@ class BackupVerifierTest {
   @Test
   void walRangesSpanningSegmentsAndTimelinesNeedEverySegment() throws IOException {
     Path dir = tmp.resolve("b");
-    ManifestFixture.backup(dir, Map.of("PG_VERSION", "15\n".getBytes(StandardCharsets.US_ASCII)),
-        ChecksumAlgorithm.CRC32C, 1, null,
-        List.of("{ \"Timeline\": 2, \"Start-LSN\": \"0/3100000\", \"End-LSN\": \"0/3200000\" }",
+    ManifestFixture.backup(
+        dir,
+        Map.of("PG_VERSION", "15\n".getBytes(StandardCharsets.US_ASCII)),
+        ChecksumAlgorithm.CRC32C,
+        1,
+        null,
+        List.of(
+            "{ \"Timeline\": 2, \"Start-LSN\": \"0/3100000\", \"End-LSN\": \"0/3200000\" }",
             "{ \"Timeline\": 1, \"Start-LSN\": \"0/2F00028\", \"End-LSN\": \"0/3100000\" }"));
     int mib = 1 << 20;
     // 1 MiB segments: TLI 1 needs 0x2F and 0x30, TLI 2 needs 0x31.
     sized(dir.resolve("pg_wal/00000001000000000000002F"), mib);
     sized(dir.resolve("pg_wal/000000020000000000000031"), mib);
     Run run = verify(dir, b -> b);
-    assertErrors(run, "WAL file \"000000010000000000000030\" needed for timeline 1"
-        + " (0/2F00028 to 0/3100000) is not present in \"" + dir.resolve("pg_wal") + "\"");
+    assertErrors(
+        run,
+        "WAL file \"000000010000000000000030\" needed for timeline 1"
+            + " (0/2F00028 to 0/3100000) is not present in \""
+            + dir.resolve("pg_wal")
+            + "\"");
     sized(dir.resolve("pg_wal/000000010000000000000030"), mib);
     assertOk(verify(dir, b -> b));
   }
@@ -125,7 +138,8 @@ class BackupVerifierTest {
     Files.write(dir.resolve("global/pg_control"), new byte[8193]);
 
     Run run = verifyNoWal(dir);
-    assertErrors(run,
+    assertErrors(
+        run,
         "\"base/1/extra\" is present on disk but not in the manifest",
         "\"global/pg_control\" has size 8193 on disk but size 8192 in the manifest",
         "\"zz_extra\" is present on disk but not in the manifest",
@@ -153,14 +167,20 @@ class BackupVerifierTest {
   @Test
   void ignoresTheDefaultsAndGivenPaths() throws IOException {
     Path dir = golden();
-    for (String f : List.of("postgresql.auto.conf", "recovery.signal", "standby.signal",
-        "pg_wal/whatever", "extra/a/b", "other")) {
+    for (String f :
+        List.of(
+            "postgresql.auto.conf",
+            "recovery.signal",
+            "standby.signal",
+            "pg_wal/whatever",
+            "extra/a/b",
+            "other")) {
       Files.createDirectories(dir.resolve(f).getParent());
       Files.writeString(dir.resolve(f), "z");
     }
     Files.delete(dir.resolve("PG_VERSION"));
-    assertOk(verify(dir, b -> b.skipWal(true).ignore("extra/").ignore("other")
-        .ignore("PG_VERSION")));
+    assertOk(
+        verify(dir, b -> b.skipWal(true).ignore("extra/").ignore("other").ignore("PG_VERSION")));
     // "ext" must not match "extra".
     Run run = verify(dir, b -> b.skipWal(true).ignore("ext").ignore("other").ignore("PG_VERSION"));
     assertErrors(run, "\"extra/a/b\" is present on disk but not in the manifest");
@@ -177,15 +197,16 @@ class BackupVerifierTest {
     assertErrors(run, "manifest checksum mismatch");
     assertThat(run.result().complete()).isFalse();
 
-    Files.writeString(manifest, text.replace("\"Path\": \"backup_label\"", "\"Path\": \"PG_VERSION\""));
+    Files.writeString(
+        manifest, text.replace("\"Path\": \"backup_label\"", "\"Path\": \"PG_VERSION\""));
     assertErrors(verifyNoWal(dir), "duplicate path name in backup manifest: \"PG_VERSION\"");
 
     Files.writeString(manifest, text.replace("\"Size\": 3,", "\"Size\": 3, \"Mode\": 384,"));
     assertErrors(verifyNoWal(dir), "could not parse backup manifest: unexpected file field");
 
     Files.delete(manifest);
-    assertErrors(verifyNoWal(dir),
-        "could not open file \"" + manifest + "\": No such file or directory");
+    assertErrors(
+        verifyNoWal(dir), "could not open file \"" + manifest + "\": No such file or directory");
     // -m: a manifest kept elsewhere.
     Path elsewhere = tmp.resolve("m.json");
     Files.writeString(elsewhere, text);
@@ -219,11 +240,14 @@ class BackupVerifierTest {
     Path dir = tmp.resolve("b");
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("PG_VERSION"), "15\n");
-    Files.write(dir.resolve("backup_manifest"), ManifestFixture.manifest(1, null,
-        List.of(ManifestFixture.fileLine("PG_VERSION", 3, ChecksumAlgorithm.CRC32C, "8a74")),
-        List.of()));
-    assertErrors(verifyNoWal(dir),
-        "file \"PG_VERSION\" has checksum of length 2, but expected 4");
+    Files.write(
+        dir.resolve("backup_manifest"),
+        ManifestFixture.manifest(
+            1,
+            null,
+            List.of(ManifestFixture.fileLine("PG_VERSION", 3, ChecksumAlgorithm.CRC32C, "8a74")),
+            List.of()));
+    assertErrors(verifyNoWal(dir), "file \"PG_VERSION\" has checksum of length 2, but expected 4");
   }
 
   @Test
@@ -231,8 +255,9 @@ class BackupVerifierTest {
     Path dir = tmp.resolve("b");
     Map<String, byte[]> files = new LinkedHashMap<>();
     for (int i = 0; i < 60; i++) {
-      files.put(String.format("base/5/%05d", i), ("file " + i).repeat(1 + i * 100)
-          .getBytes(StandardCharsets.US_ASCII));
+      files.put(
+          String.format("base/5/%05d", i),
+          ("file " + i).repeat(1 + i * 100).getBytes(StandardCharsets.US_ASCII));
     }
     ManifestFixture.backup(dir, files, ChecksumAlgorithm.CRC32C, 1, null, List.of());
     List<String> expected = new ArrayList<>();
@@ -244,10 +269,10 @@ class BackupVerifierTest {
       expected.add("checksum mismatch for file \"" + name + "\"");
     }
     for (int threads : new int[] {1, 2, 4, 8}) {
-      assertErrors(verify(dir, b -> b.skipWal(true).threads(threads)),
-          expected.toArray(String[]::new));
-      assertErrors(verify(dir, b -> b.skipWal(true).threads(threads).exitOnError(true)),
-          expected.get(0));
+      assertErrors(
+          verify(dir, b -> b.skipWal(true).threads(threads)), expected.toArray(String[]::new));
+      assertErrors(
+          verify(dir, b -> b.skipWal(true).threads(threads).exitOnError(true)), expected.get(0));
     }
   }
 
@@ -258,9 +283,17 @@ class BackupVerifierTest {
     Files.writeString(tablespace.resolve("16385"), "rows");
     Files.writeString(tmp.resolve("PG_VERSION.src"), "15\n");
     // Manifest first (it writes regular files), then replace the tablespace dir by a symlink.
-    ManifestFixture.backup(dir, Map.of("PG_VERSION", "15\n".getBytes(StandardCharsets.US_ASCII),
-            "pg_tblspc/16384/PG_15_202209061/5/16385", "rows".getBytes(StandardCharsets.US_ASCII)),
-        ChecksumAlgorithm.SHA256, 1, null, List.of());
+    ManifestFixture.backup(
+        dir,
+        Map.of(
+            "PG_VERSION",
+            "15\n".getBytes(StandardCharsets.US_ASCII),
+            "pg_tblspc/16384/PG_15_202209061/5/16385",
+            "rows".getBytes(StandardCharsets.US_ASCII)),
+        ChecksumAlgorithm.SHA256,
+        1,
+        null,
+        List.of());
     Files.delete(dir.resolve("pg_tblspc/16384/PG_15_202209061/5/16385"));
     Files.delete(dir.resolve("pg_tblspc/16384/PG_15_202209061/5"));
     Files.delete(dir.resolve("pg_tblspc/16384/PG_15_202209061"));
@@ -268,11 +301,14 @@ class BackupVerifierTest {
     Files.createSymbolicLink(dir.resolve("pg_tblspc/16384"), tmp.resolve("ts"));
     assertOk(verifyNoWal(dir));
     Files.writeString(tablespace.resolve("16385"), "rowz");
-    assertErrors(verifyNoWal(dir),
-        "checksum mismatch for file \"pg_tblspc/16384/PG_15_202209061/5/16385\"");
+    assertErrors(
+        verifyNoWal(dir), "checksum mismatch for file \"pg_tblspc/16384/PG_15_202209061/5/16385\"");
     Files.createSymbolicLink(dir.resolve("pg_tblspc/16385"), tmp.resolve("nowhere"));
-    assertThat(verifyNoWal(dir).errors()).contains("could not stat file or directory \""
-        + dir.resolve("pg_tblspc/16385") + "\": No such file or directory");
+    assertThat(verifyNoWal(dir).errors())
+        .contains(
+            "could not stat file or directory \""
+                + dir.resolve("pg_tblspc/16385")
+                + "\": No such file or directory");
   }
 
   @Test
@@ -281,16 +317,15 @@ class BackupVerifierTest {
     byte[] control = new byte[8192];
     ByteBuffer.wrap(control).order(ByteOrder.LITTLE_ENDIAN).putLong(sysid);
     Path dir = tmp.resolve("b");
-    ManifestFixture.backup(dir, Map.of("global/pg_control", control), ChecksumAlgorithm.CRC32C, 2,
-        sysid, List.of());
+    ManifestFixture.backup(
+        dir, Map.of("global/pg_control", control), ChecksumAlgorithm.CRC32C, 2, sysid, List.of());
     assertOk(verifyNoWal(dir));
 
     Path other = tmp.resolve("c");
-    ManifestFixture.backup(other, Map.of("global/pg_control", control), ChecksumAlgorithm.CRC32C, 2,
-        7L, List.of());
+    ManifestFixture.backup(
+        other, Map.of("global/pg_control", control), ChecksumAlgorithm.CRC32C, 2, 7L, List.of());
     Run run = verifyNoWal(other);
-    assertErrors(run,
-        "manifest system identifier is 7, but control file has 17500000000000000001");
+    assertErrors(run, "manifest system identifier is 7, but control file has 17500000000000000001");
     assertThat(run.result().complete()).isFalse();
   }
 }

@@ -35,8 +35,10 @@ class ManifestChecksumTest {
     // golden/manifest-full/PG_VERSION-checksums.txt: the PG_VERSION lines of five real
     // PostgreSQL 15 manifests, one per --manifest-checksums value.
     byte[] pgVersion = ManifestFixture.resource("manifest/PG_VERSION");
-    String vectors = new String(ManifestFixture.resource("manifest-full/PG_VERSION-checksums.txt"),
-        StandardCharsets.US_ASCII);
+    String vectors =
+        new String(
+            ManifestFixture.resource("manifest-full/PG_VERSION-checksums.txt"),
+            StandardCharsets.US_ASCII);
     int seen = 0;
     for (String line : vectors.split("\n")) {
       String[] parts = line.split(" ");

@@ -15,7 +15,8 @@ import java.util.TreeMap;
 final class ManifestFixture {
 
   /** The files of the real PostgreSQL 15 backup kept under {@code golden/manifest/}. */
-  static final List<String> GOLDEN_FILES = List.of("PG_VERSION", "backup_label", "global/pg_control");
+  static final List<String> GOLDEN_FILES =
+      List.of("PG_VERSION", "backup_label", "global/pg_control");
 
   private ManifestFixture() {}
 
@@ -37,15 +38,21 @@ final class ManifestFixture {
   /** Appends the {@code Manifest-Checksum} line the server would write after {@code body}. */
   static byte[] withChecksum(String body) {
     byte[] b = body.getBytes(StandardCharsets.UTF_8);
-    String line = "\"Manifest-Checksum\": \"" + ManifestChecksum.hex(ManifestChecksum.sha256(b, 0, b.length))
-        + "\"}\n";
+    String line =
+        "\"Manifest-Checksum\": \""
+            + ManifestChecksum.hex(ManifestChecksum.sha256(b, 0, b.length))
+            + "\"}\n";
     return (body + line).getBytes(StandardCharsets.UTF_8);
   }
 
   /** One {@code Files} line as the server writes it. */
   static String fileLine(String path, long size, ChecksumAlgorithm algorithm, String checksum) {
-    String s = "{ \"Path\": \"" + path + "\", \"Size\": " + size
-        + ", \"Last-Modified\": \"2026-01-01 00:00:00 GMT\"";
+    String s =
+        "{ \"Path\": \""
+            + path
+            + "\", \"Size\": "
+            + size
+            + ", \"Last-Modified\": \"2026-01-01 00:00:00 GMT\"";
     if (algorithm != ChecksumAlgorithm.NONE) {
       s += ", \"Checksum-Algorithm\": \"" + algorithm + "\", \"Checksum\": \"" + checksum + "\"";
     }
@@ -53,7 +60,8 @@ final class ManifestFixture {
   }
 
   /** A whole manifest (with a correct checksum) for the given file lines and WAL range lines. */
-  static byte[] manifest(int version, Long systemId, List<String> fileLines, List<String> walLines) {
+  static byte[] manifest(
+      int version, Long systemId, List<String> fileLines, List<String> walLines) {
     StringBuilder sb = new StringBuilder();
     sb.append("{ \"PostgreSQL-Backup-Manifest-Version\": ").append(version).append(",\n");
     if (systemId != null) {
@@ -72,11 +80,17 @@ final class ManifestFixture {
   }
 
   /**
-   * A backup directory with {@code files} (relative path to content) and a manifest describing
-   * them with {@code algorithm}, WAL range {@code walLines}.
+   * A backup directory with {@code files} (relative path to content) and a manifest describing them
+   * with {@code algorithm}, WAL range {@code walLines}.
    */
-  static void backup(Path dir, Map<String, byte[]> files, ChecksumAlgorithm algorithm, int version,
-      Long systemId, List<String> walLines) throws IOException {
+  static void backup(
+      Path dir,
+      Map<String, byte[]> files,
+      ChecksumAlgorithm algorithm,
+      int version,
+      Long systemId,
+      List<String> walLines)
+      throws IOException {
     List<String> lines = new ArrayList<>();
     for (Map.Entry<String, byte[]> e : new TreeMap<>(files).entrySet()) {
       Path target = dir.resolve(e.getKey());

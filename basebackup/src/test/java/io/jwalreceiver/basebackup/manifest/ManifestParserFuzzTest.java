@@ -4,11 +4,11 @@ package io.jwalreceiver.basebackup.manifest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import java.io.IOException;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.basebackup.manifest.BackupManifest.FileEntry;
 import io.jwalreceiver.testkit.GoldenFiles;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -23,14 +23,14 @@ import org.junit.jupiter.api.Test;
 /**
  * Fuzz target for the backup manifest parser (see docs/fuzzing.md).
  *
- * <p>The first input byte chooses a chunk size; the rest is a manifest without its last line,
- * to which the target appends the correct {@code Manifest-Checksum} line, so that the fuzzer
- * reaches the checks behind the checksum instead of failing on it. What must hold: the only
- * refusal is a {@link PgException} XX001 (pg_verifybackup's messages); and the whole-buffer
- * parse and the streaming parse fed in chunks of that size (as the bytes arrive in a backup)
- * agree: the same manifest and the same file entries, or both a refusal. The two refusals' texts
- * may differ where Jackson words one error two ways (a byte 0xff between tokens is "code 65535"
- * in one buffer and "code 255" across chunks); what is accepted may not.
+ * <p>The first input byte chooses a chunk size; the rest is a manifest without its last line, to
+ * which the target appends the correct {@code Manifest-Checksum} line, so that the fuzzer reaches
+ * the checks behind the checksum instead of failing on it. What must hold: the only refusal is a
+ * {@link PgException} XX001 (pg_verifybackup's messages); and the whole-buffer parse and the
+ * streaming parse fed in chunks of that size (as the bytes arrive in a backup) agree: the same
+ * manifest and the same file entries, or both a refusal. The two refusals' texts may differ where
+ * Jackson words one error two ways (a byte 0xff between tokens is "code 65535" in one buffer and
+ * "code 255" across chunks); what is accepted may not.
  */
 class ManifestParserFuzzTest {
 

@@ -14,10 +14,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -50,7 +50,8 @@ class ManifestParserTest {
     BackupManifest m = ManifestParser.parse(GOLDEN.getBytes(StandardCharsets.UTF_8));
     assertThat(m.version()).isEqualTo(1);
     assertThat(m.systemIdentifier()).isEmpty();
-    assertThat(m.files()).extracting(FileEntry::path)
+    assertThat(m.files())
+        .extracting(FileEntry::path)
         .containsExactly("backup_label", "PG_VERSION", "global/pg_control");
     FileEntry label = m.files().get(0);
     assertThat(label.size()).isEqualTo(225);
@@ -58,8 +59,9 @@ class ManifestParserTest {
     assertThat(label.algorithm()).isEqualTo(ChecksumAlgorithm.CRC32C);
     assertThat(label.checksum()).isEqualTo("64b7bead");
     assertThat(label.encodedPath()).isFalse();
-    assertThat(m.walRanges()).containsExactly(
-        new WalRange(TimelineId.of(1), Lsn.parse("0/2000028"), Lsn.parse("0/2000100")));
+    assertThat(m.walRanges())
+        .containsExactly(
+            new WalRange(TimelineId.of(1), Lsn.parse("0/2000028"), Lsn.parse("0/2000100")));
     assertThat(m.manifestChecksum())
         .isEqualTo("dac11e2b96a11f6493dbbd17ce533c8d8cc4da4cd5b5820c5f026b9fa44cc93f");
   }
@@ -81,98 +83,132 @@ class ManifestParserTest {
 
   @Test
   void parsesVersion2WithAnUnsignedSystemIdentifier() {
-    byte[] v2 = ManifestFixture.manifest(2, Long.parseUnsignedLong("18000000000000000001"),
-        List.of(ManifestFixture.fileLine("PG_VERSION", 3, ChecksumAlgorithm.SHA256,
-            "238903180cc104ec2c5d8b3f20c5bc61b389ec0a967df8cc208cdc7cd454174f")),
-        List.of("{ \"Timeline\": 2, \"Start-LSN\": \"0/3000028\", \"End-LSN\": \"0/3000100\" }",
-            "{ \"Timeline\": 1, \"Start-LSN\": \"0/2000028\", \"End-LSN\": \"0/3000000\" }"));
+    byte[] v2 =
+        ManifestFixture.manifest(
+            2,
+            Long.parseUnsignedLong("18000000000000000001"),
+            List.of(
+                ManifestFixture.fileLine(
+                    "PG_VERSION",
+                    3,
+                    ChecksumAlgorithm.SHA256,
+                    "238903180cc104ec2c5d8b3f20c5bc61b389ec0a967df8cc208cdc7cd454174f")),
+            List.of(
+                "{ \"Timeline\": 2, \"Start-LSN\": \"0/3000028\", \"End-LSN\": \"0/3000100\" }",
+                "{ \"Timeline\": 1, \"Start-LSN\": \"0/2000028\", \"End-LSN\": \"0/3000000\" }"));
     BackupManifest m = ManifestParser.parse(v2);
     assertThat(m.version()).isEqualTo(2);
     assertThat(Long.toUnsignedString(m.systemIdentifier().orElseThrow()))
         .isEqualTo("18000000000000000001");
-    assertThat(m.walRanges()).extracting(WalRange::timeline)
+    assertThat(m.walRanges())
+        .extracting(WalRange::timeline)
         .containsExactly(TimelineId.of(2), TimelineId.of(1));
   }
 
   @Test
   void version2RequiresTheSystemIdentifier() {
-    assertFails(ManifestFixture.manifest(2, null, List.of(), List.of()),
+    assertFails(
+        ManifestFixture.manifest(2, null, List.of(), List.of()),
         "could not parse backup manifest: expected system identifier");
   }
 
   @Test
   void decodesEncodedPaths() {
     String hex = ManifestChecksum.hex("base/1/n\u00e4me".getBytes(StandardCharsets.UTF_8));
-    byte[] m = ManifestFixture.manifest(1, null,
-        List.of("{ \"Encoded-Path\": \"" + hex + "\", \"Size\": 0 }"), List.of());
+    byte[] m =
+        ManifestFixture.manifest(
+            1, null, List.of("{ \"Encoded-Path\": \"" + hex + "\", \"Size\": 0 }"), List.of());
     FileEntry e = ManifestParser.parse(m).files().get(0);
     assertThat(e.path()).isEqualTo("base/1/n\u00e4me");
     assertThat(e.encodedPath()).isTrue();
     assertThat(e.algorithm()).isEqualTo(ChecksumAlgorithm.NONE);
     assertThat(e.checksum()).isEmpty();
 
-    assertFails(ManifestFixture.manifest(1, null,
-            List.of("{ \"Encoded-Path\": \"abc\", \"Size\": 0 }"), List.of()),
+    assertFails(
+        ManifestFixture.manifest(
+            1, null, List.of("{ \"Encoded-Path\": \"abc\", \"Size\": 0 }"), List.of()),
         "could not parse backup manifest: could not decode file name");
-    assertFails(ManifestFixture.manifest(1, null,
-            List.of("{ \"Path\": \"a\", \"Encoded-Path\": \"61\", \"Size\": 0 }"), List.of()),
+    assertFails(
+        ManifestFixture.manifest(
+            1,
+            null,
+            List.of("{ \"Path\": \"a\", \"Encoded-Path\": \"61\", \"Size\": 0 }"),
+            List.of()),
         "could not parse backup manifest: both path name and encoded path name");
   }
 
   static Stream<Arguments> badContent() {
     return Stream.of(
-        Arguments.of("\"Size\": 225, ",
+        Arguments.of(
+            "\"Size\": 225, ",
             "\"Size\": 225, \"Foo\": 1, ",
             "could not parse backup manifest: unexpected file field"),
-        Arguments.of("\"Files\": [",
+        Arguments.of(
+            "\"Files\": [",
             "\"Foo\": 1,\n\"Files\": [",
             "could not parse backup manifest: unrecognized top-level field"),
-        Arguments.of("\"Timeline\": 1,",
+        Arguments.of(
+            "\"Timeline\": 1,",
             "\"Timeline\": 1, \"Foo\": 2,",
             "could not parse backup manifest: unexpected WAL range field"),
-        Arguments.of("\"PostgreSQL-Backup-Manifest-Version\": 1",
+        Arguments.of(
+            "\"PostgreSQL-Backup-Manifest-Version\": 1",
             "\"PostgreSQL-Backup-Manifest-Version\": 3",
             "could not parse backup manifest: unexpected manifest version"),
-        Arguments.of("{ \"PostgreSQL-Backup-Manifest-Version\": 1,",
+        Arguments.of(
+            "{ \"PostgreSQL-Backup-Manifest-Version\": 1,",
             "{ \"Foo\": 1, \"PostgreSQL-Backup-Manifest-Version\": 1,",
             "could not parse backup manifest: expected version indicator"),
-        Arguments.of("\"Files\": [",
+        Arguments.of(
+            "\"Files\": [",
             "\"System-Identifier\": 7,\n\"Files\": [",
             "could not parse backup manifest: unrecognized top-level field"),
-        Arguments.of("\"Path\": \"backup_label\"",
+        Arguments.of(
+            "\"Path\": \"backup_label\"",
             "\"Path\": \"PG_VERSION\"",
             "duplicate path name in backup manifest: \"PG_VERSION\""),
-        Arguments.of("\"Size\": 225, ",
+        Arguments.of(
+            "\"Size\": 225, ",
             "\"Size\": \"22x\", ",
             "could not parse backup manifest: file size is not an integer"),
-        Arguments.of("\"Size\": 225, ",
+        Arguments.of(
+            "\"Size\": 225, ",
             "\"Size\": [], ",
             "could not parse backup manifest: unexpected array start"),
-        Arguments.of("\"Size\": 225, ",
+        Arguments.of(
+            "\"Size\": 225, ",
             "\"Size\": {}, ",
             "could not parse backup manifest: unexpected object start"),
-        Arguments.of("\"Path\": \"backup_label\", \"Size\": 225, ",
+        Arguments.of(
+            "\"Path\": \"backup_label\", \"Size\": 225, ",
             "\"Path\": \"backup_label\", ",
             "could not parse backup manifest: missing size"),
-        Arguments.of("\"Checksum-Algorithm\": \"CRC32C\", \"Checksum\": \"64b7bead\"",
+        Arguments.of(
+            "\"Checksum-Algorithm\": \"CRC32C\", \"Checksum\": \"64b7bead\"",
             "\"Checksum\": \"64b7bead\"",
             "could not parse backup manifest: checksum without algorithm"),
-        Arguments.of("\"Checksum-Algorithm\": \"CRC32C\", \"Checksum\": \"64b7bead\"",
+        Arguments.of(
+            "\"Checksum-Algorithm\": \"CRC32C\", \"Checksum\": \"64b7bead\"",
             "\"Checksum-Algorithm\": \"MD5\", \"Checksum\": \"64b7bead\"",
             "unrecognized checksum algorithm: \"MD5\""),
-        Arguments.of("\"Checksum\": \"64b7bead\"",
+        Arguments.of(
+            "\"Checksum\": \"64b7bead\"",
             "\"Checksum\": \"64b7bexd\"",
             "invalid checksum for file \"backup_label\": \"64b7bexd\""),
-        Arguments.of("\"Timeline\": 1",
+        Arguments.of(
+            "\"Timeline\": 1",
             "\"Timeline\": \"one\"",
             "could not parse backup manifest: timeline is not an integer"),
-        Arguments.of("\"Start-LSN\": \"0/2000028\"",
+        Arguments.of(
+            "\"Start-LSN\": \"0/2000028\"",
             "\"Start-LSN\": \"02000028\"",
             "could not parse backup manifest: could not parse start LSN"),
-        Arguments.of("\"End-LSN\": \"0/2000100\"",
+        Arguments.of(
+            "\"End-LSN\": \"0/2000100\"",
             "\"End-LSN\": \"x/2000100\"",
             "could not parse backup manifest: could not parse end LSN"),
-        Arguments.of(", \"End-LSN\": \"0/2000100\"",
+        Arguments.of(
+            ", \"End-LSN\": \"0/2000100\"",
             "",
             "could not parse backup manifest: missing end LSN"));
   }
@@ -192,38 +228,49 @@ class ManifestParserTest {
     String wrong = GOLDEN.replace("\"dac11e2b", "\"eac11e2b");
     assertFails(wrong.getBytes(StandardCharsets.UTF_8), "manifest checksum mismatch");
     // Upper-case hex is fine, as PostgreSQL's hex decoder accepts it.
-    String upper = GOLDEN.replace("dac11e2b96a11f6493dbbd17ce533c8d8cc4da4cd5b5820c5f026b9fa44cc93f",
-        "DAC11E2B96A11F6493DBBD17CE533C8D8CC4DA4CD5B5820C5F026B9FA44CC93F");
+    String upper =
+        GOLDEN.replace(
+            "dac11e2b96a11f6493dbbd17ce533c8d8cc4da4cd5b5820c5f026b9fa44cc93f",
+            "DAC11E2B96A11F6493DBBD17CE533C8D8CC4DA4CD5B5820C5F026B9FA44CC93F");
     assertThat(ManifestParser.parse(upper.getBytes(StandardCharsets.UTF_8)).files()).hasSize(3);
   }
 
   @Test
   void reportsAMissingOrInvalidManifestChecksum() {
     String body = goldenBody();
-    assertFails((body + "\"Manifest-Checksum\": null}\n").getBytes(StandardCharsets.UTF_8),
+    assertFails(
+        (body + "\"Manifest-Checksum\": null}\n").getBytes(StandardCharsets.UTF_8),
         "manifest has no checksum");
-    assertFails((body + "\"Manifest-Checksum\": \"abc\"}\n").getBytes(StandardCharsets.UTF_8),
+    assertFails(
+        (body + "\"Manifest-Checksum\": \"abc\"}\n").getBytes(StandardCharsets.UTF_8),
         "invalid manifest checksum: \"abc\"");
     // Without the checksum key the object ends where the parser still expects fields, which is
     // what PostgreSQL reports too.
     String noKey = body.substring(0, body.length() - 2) + "}\n";
-    assertFails(noKey.getBytes(StandardCharsets.UTF_8),
+    assertFails(
+        noKey.getBytes(StandardCharsets.UTF_8),
         "could not parse backup manifest: unexpected object end");
   }
 
   @Test
   void reportsLayoutAndSyntaxProblems() {
-    assertFails(GOLDEN.substring(0, GOLDEN.length() - 1).getBytes(StandardCharsets.UTF_8),
+    assertFails(
+        GOLDEN.substring(0, GOLDEN.length() - 1).getBytes(StandardCharsets.UTF_8),
         "could not parse backup manifest: last line not newline-terminated");
-    assertFails(GOLDEN.replace("\n", " ").getBytes(StandardCharsets.UTF_8),
+    assertFails(
+        GOLDEN.replace("\n", " ").getBytes(StandardCharsets.UTF_8),
         "could not parse backup manifest: expected at least 2 lines");
-    assertFails(GOLDEN.substring(0, 300).getBytes(StandardCharsets.UTF_8),
+    assertFails(
+        GOLDEN.substring(0, 300).getBytes(StandardCharsets.UTF_8),
         "could not parse backup manifest: The input string ended unexpectedly.");
-    assertFails((GOLDEN + "{}\n").getBytes(StandardCharsets.UTF_8),
+    assertFails(
+        (GOLDEN + "{}\n").getBytes(StandardCharsets.UTF_8),
         "could not parse backup manifest: unexpected object start");
-    assertFails("[]\n\n".getBytes(StandardCharsets.UTF_8),
+    assertFails(
+        "[]\n\n".getBytes(StandardCharsets.UTF_8),
         "could not parse backup manifest: unexpected array start");
-    assertThatThrownBy(() -> ManifestParser.parse("{ \"a\" : tru }\n\n".getBytes(StandardCharsets.UTF_8)))
+    assertThatThrownBy(
+            () -> ManifestParser.parse("{ \"a\" : tru }\n\n".getBytes(StandardCharsets.UTF_8)))
         .hasMessageStartingWith("could not parse backup manifest: ");
   }
 

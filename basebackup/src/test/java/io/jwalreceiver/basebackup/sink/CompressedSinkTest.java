@@ -80,8 +80,10 @@ class CompressedSinkTest {
 
   private static byte[] decompress(Algorithm a, byte[] data) throws IOException {
     InputStream in = new ByteArrayInputStream(data);
-    InputStream d = a == Algorithm.GZIP ? new GZIPInputStream(in)
-        : a == Algorithm.LZ4 ? new LZ4FrameInputStream(in) : new ZstdInputStreamNoFinalizer(in);
+    InputStream d =
+        a == Algorithm.GZIP
+            ? new GZIPInputStream(in)
+            : a == Algorithm.LZ4 ? new LZ4FrameInputStream(in) : new ZstdInputStreamNoFinalizer(in);
     try (d) {
       return d.readAllBytes();
     }
@@ -122,8 +124,8 @@ class CompressedSinkTest {
     Algorithm a = algorithm(name);
     OutputDirectory target = OutputDirectory.prepare(tmp.resolve("backup"));
     byte[] tar = baseTar();
-    stream(new TarFileBackupSink(target, null, false, false, Compression.of(a), 2), "base.tar",
-        tar);
+    stream(
+        new TarFileBackupSink(target, null, false, false, Compression.of(a), 2), "base.tar", tar);
     String file = "base.tar" + Compression.of(a).extension();
     try (Stream<Path> s = Files.list(target.path())) {
       assertThat(s.map(p -> p.getFileName().toString()))
@@ -135,10 +137,13 @@ class CompressedSinkTest {
   @Test
   void tarSinkInjectsRecoverySettingsBeforeCompressing() throws IOException {
     OutputDirectory target = OutputDirectory.prepare(tmp.resolve("backup"));
-    stream(new TarFileBackupSink(target, RECOVERY, true, false,
-        Compression.of(Algorithm.GZIP), 2), "base.tar", baseTar());
-    Map<String, byte[]> m = members(decompress(Algorithm.GZIP,
-        Files.readAllBytes(target.path().resolve("base.tar.gz"))));
+    stream(
+        new TarFileBackupSink(target, RECOVERY, true, false, Compression.of(Algorithm.GZIP), 2),
+        "base.tar",
+        baseTar());
+    Map<String, byte[]> m =
+        members(
+            decompress(Algorithm.GZIP, Files.readAllBytes(target.path().resolve("base.tar.gz"))));
     assertThat(m).containsKeys("PG_VERSION", "base/5/16384", "standby.signal");
     assertThat(new String(m.get("postgresql.auto.conf"), StandardCharsets.UTF_8))
         .isEqualTo("# server\n" + RECOVERY);
@@ -151,10 +156,9 @@ class CompressedSinkTest {
     Algorithm a = algorithm(name);
     OutputDirectory target = OutputDirectory.prepare(tmp.resolve("backup"));
     String archive = "base.tar" + Compression.of(a).extension();
-    stream(new TarFileBackupSink(target, RECOVERY, false, false), archive,
-        compress(a, baseTar()));
-    Map<String, byte[]> m = members(decompress(a,
-        Files.readAllBytes(target.path().resolve(archive))));
+    stream(new TarFileBackupSink(target, RECOVERY, false, false), archive, compress(a, baseTar()));
+    Map<String, byte[]> m =
+        members(decompress(a, Files.readAllBytes(target.path().resolve(archive))));
     assertThat(m).containsKeys("PG_VERSION", "standby.signal");
     assertThat(new String(m.get("postgresql.auto.conf"), StandardCharsets.UTF_8))
         .endsWith(RECOVERY);
@@ -165,8 +169,10 @@ class CompressedSinkTest {
   void directorySinkExtractsServerCompressedArchives(String name) throws IOException {
     Algorithm a = algorithm(name);
     OutputDirectory target = OutputDirectory.prepare(tmp.resolve("backup"));
-    stream(new DirectoryBackupSink(target, List.of(), RECOVERY, true, false),
-        "base.tar" + Compression.of(a).extension(), compress(a, baseTar()));
+    stream(
+        new DirectoryBackupSink(target, List.of(), RECOVERY, true, false),
+        "base.tar" + Compression.of(a).extension(),
+        compress(a, baseTar()));
     assertThat(target.path().resolve("PG_VERSION")).hasContent("15");
     assertThat(Files.readAllBytes(target.path().resolve("base/5/16384"))).isEqualTo(relation());
     assertThat(target.path().resolve("standby.signal")).exists();

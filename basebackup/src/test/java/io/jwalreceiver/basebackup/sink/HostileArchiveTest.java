@@ -21,10 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Archives a hostile server could send to make the plain-format extractor write outside its
- * target through symbolic links it planted: each is refused with one 08P01 error, nothing
- * outside the target changes (content and mode), and the target is cleaned up as after any
- * failure. Link members a real server sends (tablespaces) are still extracted.
+ * Archives a hostile server could send to make the plain-format extractor write outside its target
+ * through symbolic links it planted: each is refused with one 08P01 error, nothing outside the
+ * target changes (content and mode), and the target is cleaned up as after any failure. Link
+ * members a real server sends (tablespaces) are still extracted.
  */
 class HostileArchiveTest {
 
@@ -56,13 +56,13 @@ class HostileArchiveTest {
 
   private static void link(TarWriter w, String name, String target) {
     // TarHeader.symlink adds a slash (the server's links are directories); these have none.
-    w.writeEntry(new TarHeader(name, 0777, 0, 0, 0, 0, TarHeader.SYMLINK, target),
-        ByteBuffer.allocate(0));
+    w.writeEntry(
+        new TarHeader(name, 0777, 0, 0, 0, 0, TarHeader.SYMLINK, target), ByteBuffer.allocate(0));
   }
 
   private DirectoryBackupSink sink(String recoveryConf) {
-    return new DirectoryBackupSink(OutputDirectory.prepare(tmp.resolve("backup")), List.of(),
-        recoveryConf, false, false);
+    return new DirectoryBackupSink(
+        OutputDirectory.prepare(tmp.resolve("backup")), List.of(), recoveryConf, false, false);
   }
 
   private static void run(BackupSink sink, byte[] tar) {
@@ -79,10 +79,12 @@ class HostileArchiveTest {
 
   private void refused(String recoveryConf, byte[] tar, String message) throws Exception {
     assertThatThrownBy(() -> run(sink(recoveryConf), tar))
-        .isInstanceOfSatisfying(PgException.class, e -> {
-          assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION);
-          assertThat(e.getMessage()).isEqualTo(message);
-        });
+        .isInstanceOfSatisfying(
+            PgException.class,
+            e -> {
+              assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION);
+              assertThat(e.getMessage()).isEqualTo(message);
+            });
     assertThat(Files.readString(victimFile)).isEqualTo("precious");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(victimFile)))
         .isEqualTo("rw-------");
@@ -94,41 +96,61 @@ class HostileArchiveTest {
 
   @Test
   void aRelativeLinkOutOfTheTargetIsRefused() throws Exception {
-    byte[] tar = tar(w -> {
-      link(w, "rel", "../victim");
-      file(w, "rel/new", "planted", 0600);
-    });
+    byte[] tar =
+        tar(
+            w -> {
+              link(w, "rel", "../victim");
+              file(w, "rel/new", "planted", 0600);
+            });
     refused(null, tar, "link target has unsafe path name: \"../victim\"");
   }
 
   @Test
   void aFileThroughAnAbsoluteLinkIsRefused() throws Exception {
-    byte[] tar = tar(w -> {
-      link(w, "abs", victimDir.toString());
-      file(w, "abs/file", "overwritten", 0666);
-    });
-    refused(null, tar, "refusing to extract archive member \"abs/file\" through symbolic link \""
-        + tmp.resolve("backup/abs") + "\"");
+    byte[] tar =
+        tar(
+            w -> {
+              link(w, "abs", victimDir.toString());
+              file(w, "abs/file", "overwritten", 0666);
+            });
+    refused(
+        null,
+        tar,
+        "refusing to extract archive member \"abs/file\" through symbolic link \""
+            + tmp.resolve("backup/abs")
+            + "\"");
   }
 
   @Test
   void aFileOverAnAbsoluteLinkOfTheSameNameIsRefused() throws Exception {
-    byte[] tar = tar(w -> {
-      link(w, "abs", victimFile.toString());
-      file(w, "abs", "overwritten", 0666);
-    });
-    refused(null, tar, "refusing to extract archive member \"abs\" over symbolic link \""
-        + tmp.resolve("backup/abs") + "\"");
+    byte[] tar =
+        tar(
+            w -> {
+              link(w, "abs", victimFile.toString());
+              file(w, "abs", "overwritten", 0666);
+            });
+    refused(
+        null,
+        tar,
+        "refusing to extract archive member \"abs\" over symbolic link \""
+            + tmp.resolve("backup/abs")
+            + "\"");
   }
 
   @Test
   void aDirectoryOverAnAbsoluteLinkIsRefused() throws Exception {
-    byte[] tar = tar(w -> {
-      link(w, "abs", victimDir.toString());
-      w.writeEntry(TarHeader.directory("abs", 0777, 0, 0, 0), ByteBuffer.allocate(0));
-    });
-    refused(null, tar, "refusing to extract archive member \"abs/\" over symbolic link \""
-        + tmp.resolve("backup/abs") + "\"");
+    byte[] tar =
+        tar(
+            w -> {
+              link(w, "abs", victimDir.toString());
+              w.writeEntry(TarHeader.directory("abs", 0777, 0, 0, 0), ByteBuffer.allocate(0));
+            });
+    refused(
+        null,
+        tar,
+        "refusing to extract archive member \"abs/\" over symbolic link \""
+            + tmp.resolve("backup/abs")
+            + "\"");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(victimDir)))
         .isEqualTo("rwx------");
   }
@@ -136,68 +158,91 @@ class HostileArchiveTest {
   @Test
   void recoveryConfigurationIsNotAppendedThroughALink() throws Exception {
     byte[] tar = tar(w -> link(w, "postgresql.auto.conf", victimFile.toString()));
-    refused("primary_conninfo = 'x'\n", tar,
+    refused(
+        "primary_conninfo = 'x'\n",
+        tar,
         "refusing to write recovery configuration through symbolic link \""
-            + tmp.resolve("backup/postgresql.auto.conf") + "\"");
+            + tmp.resolve("backup/postgresql.auto.conf")
+            + "\"");
   }
 
   @Test
   void noLinkInPgWalWhereTheWalStreamerWrites() throws Exception {
-    byte[] tar = tar(w -> {
-      w.writeEntry(TarHeader.directory("pg_wal", 0700, 0, 0, 0), ByteBuffer.allocate(0));
-      link(w, "pg_wal/00000002.history", victimFile.toString());
-    });
-    refused(null, tar, "refusing to extract archive member \"pg_wal/00000002.history\": a"
-        + " symbolic link in pg_wal");
+    byte[] tar =
+        tar(
+            w -> {
+              w.writeEntry(TarHeader.directory("pg_wal", 0700, 0, 0, 0), ByteBuffer.allocate(0));
+              link(w, "pg_wal/00000002.history", victimFile.toString());
+            });
+    refused(
+        null,
+        tar,
+        "refusing to extract archive member \"pg_wal/00000002.history\": a"
+            + " symbolic link in pg_wal");
   }
 
   @Test
   void aLinkOverALinkIsRefused() throws Exception {
-    byte[] tar = tar(w -> {
-      link(w, "abs", "somewhere");
-      link(w, "abs", victimDir.toString());
-    });
-    refused(null, tar, "refusing to extract archive member \"abs\" over symbolic link \""
-        + tmp.resolve("backup/abs") + "\"");
+    byte[] tar =
+        tar(
+            w -> {
+              link(w, "abs", "somewhere");
+              link(w, "abs", victimDir.toString());
+            });
+    refused(
+        null,
+        tar,
+        "refusing to extract archive member \"abs\" over symbolic link \""
+            + tmp.resolve("backup/abs")
+            + "\"");
   }
 
   @Test
   void anInPlaceTablespaceMayNotLeaveTheTarget() throws Exception {
     DirectoryBackupSink sink = sink(null);
-    assertThatThrownBy(() -> {
-      try {
-        sink.archiveStart("16384.tar", "pg_tblspc/../../victim", true);
-      } catch (RuntimeException e) {
-        sink.abort();
-        throw e;
-      }
-    }).hasMessage("refusing tablespace location \"pg_tblspc/../../victim\" outside the target"
-        + " directory");
+    assertThatThrownBy(
+            () -> {
+              try {
+                sink.archiveStart("16384.tar", "pg_tblspc/../../victim", true);
+              } catch (RuntimeException e) {
+                sink.abort();
+                throw e;
+              }
+            })
+        .hasMessage(
+            "refusing tablespace location \"pg_tblspc/../../victim\" outside the target"
+                + " directory");
     assertThat(tmp.resolve("backup")).doesNotExist();
   }
 
   @Test
   void anInPlaceTablespaceIsNotExtractedThroughALinkOfBaseTar() throws Exception {
     DirectoryBackupSink sink = sink(null);
-    byte[] base = tar(w -> {
-      w.writeEntry(TarHeader.directory("pg_tblspc", 0700, 0, 0, 0), ByteBuffer.allocate(0));
-      link(w, "pg_tblspc/16384", victimDir.toString());
-    });
+    byte[] base =
+        tar(
+            w -> {
+              w.writeEntry(TarHeader.directory("pg_tblspc", 0700, 0, 0, 0), ByteBuffer.allocate(0));
+              link(w, "pg_tblspc/16384", victimDir.toString());
+            });
     byte[] space = tar(w -> file(w, "file", "overwritten", 0666));
-    assertThatThrownBy(() -> {
-      try {
-        sink.archiveStart("base.tar", "", true);
-        sink.archiveData(ByteBuffer.wrap(base));
-        sink.archiveEnd();
-        sink.archiveStart("16384.tar", "pg_tblspc/16384", true);
-        sink.archiveData(ByteBuffer.wrap(space));
-        sink.archiveEnd();
-      } catch (RuntimeException e) {
-        sink.abort();
-        throw e;
-      }
-    }).hasMessage("refusing to extract archive member \"pg_tblspc/16384\" over symbolic link \""
-        + tmp.resolve("backup/pg_tblspc/16384") + "\"");
+    assertThatThrownBy(
+            () -> {
+              try {
+                sink.archiveStart("base.tar", "", true);
+                sink.archiveData(ByteBuffer.wrap(base));
+                sink.archiveEnd();
+                sink.archiveStart("16384.tar", "pg_tblspc/16384", true);
+                sink.archiveData(ByteBuffer.wrap(space));
+                sink.archiveEnd();
+              } catch (RuntimeException e) {
+                sink.abort();
+                throw e;
+              }
+            })
+        .hasMessage(
+            "refusing to extract archive member \"pg_tblspc/16384\" over symbolic link \""
+                + tmp.resolve("backup/pg_tblspc/16384")
+                + "\"");
     assertThat(Files.readString(victimFile)).isEqualTo("precious");
     assertThat(tmp.resolve("backup")).doesNotExist();
   }
@@ -205,13 +250,16 @@ class HostileArchiveTest {
   @Test
   void tablespaceLinksAndSafeRelativeLinksAreStillExtracted() throws Exception {
     Path space = tmp.resolve("space");
-    byte[] tar = tar(w -> {
-      w.writeEntry(TarHeader.directory("pg_tblspc", 0700, 0, 0, 0), ByteBuffer.allocate(0));
-      w.writeEntry(TarHeader.symlink("pg_tblspc/16384", space.toString(), 0777, 0, 0, 0),
-          ByteBuffer.allocate(0));
-      link(w, "inside", "pg_tblspc/./x/..");
-      file(w, "PG_VERSION", "15\n", 0600);
-    });
+    byte[] tar =
+        tar(
+            w -> {
+              w.writeEntry(TarHeader.directory("pg_tblspc", 0700, 0, 0, 0), ByteBuffer.allocate(0));
+              w.writeEntry(
+                  TarHeader.symlink("pg_tblspc/16384", space.toString(), 0777, 0, 0, 0),
+                  ByteBuffer.allocate(0));
+              link(w, "inside", "pg_tblspc/./x/..");
+              file(w, "PG_VERSION", "15\n", 0600);
+            });
     run(sink(null), tar);
     assertThat(Files.readSymbolicLink(tmp.resolve("backup/pg_tblspc/16384"))).isEqualTo(space);
     assertThat(Files.readSymbolicLink(tmp.resolve("backup/inside")).toString())
@@ -224,12 +272,15 @@ class HostileArchiveTest {
     OutputDirectory target = OutputDirectory.prepare(tmp.resolve("backup"));
     Path walDir = Files.createDirectories(tmp.resolve("waldir"));
     Files.createSymbolicLink(target.path().resolve("pg_wal"), walDir);
-    byte[] tar = tar(w -> {
-      w.writeEntry(TarHeader.directory("pg_wal", 0700, 0, 0, 0), ByteBuffer.allocate(0));
-      w.writeEntry(TarHeader.directory("pg_wal/archive_status", 0700, 0, 0, 0),
-          ByteBuffer.allocate(0));
-      file(w, "pg_wal/000000010000000000000001", "wal", 0600);
-    });
+    byte[] tar =
+        tar(
+            w -> {
+              w.writeEntry(TarHeader.directory("pg_wal", 0700, 0, 0, 0), ByteBuffer.allocate(0));
+              w.writeEntry(
+                  TarHeader.directory("pg_wal/archive_status", 0700, 0, 0, 0),
+                  ByteBuffer.allocate(0));
+              file(w, "pg_wal/000000010000000000000001", "wal", 0600);
+            });
     run(new DirectoryBackupSink(target, List.of(), null, false, false), tar);
     assertThat(walDir.resolve("000000010000000000000001")).hasContent("wal");
     assertThat(walDir.resolve("archive_status")).isDirectory();

@@ -20,16 +20,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The plain-format sink's inline check against the manifest, with the files and manifest of a real
- * PostgreSQL 15 backup (test resources {@code golden/manifest/}): the server's own manifest
- * passes; a manifest entry changed afterwards (checksum or size), a file corrupted in the archive,
- * a file missing or one not in the manifest fail the backup naming the file, and the target is
- * cleaned up as after any failure. The tar-format sink makes the same check on the archive it
- * stores.
+ * PostgreSQL 15 backup (test resources {@code golden/manifest/}): the server's own manifest passes;
+ * a manifest entry changed afterwards (checksum or size), a file corrupted in the archive, a file
+ * missing or one not in the manifest fail the backup naming the file, and the target is cleaned up
+ * as after any failure. The tar-format sink makes the same check on the archive it stores.
  */
 class InlineVerificationTest {
 
-  private static final List<String> FILES = List.of("backup_label", "PG_VERSION",
-      "global/pg_control");
+  private static final List<String> FILES =
+      List.of("backup_label", "PG_VERSION", "global/pg_control");
 
   @TempDir Path tmp;
 
@@ -47,8 +46,8 @@ class InlineVerificationTest {
       if (f.equals(corrupt)) {
         content[content.length / 2] ^= 0x01;
       }
-      w.writeEntry(TarHeader.regularFile(f, content.length, 0600, 0, 0, 0),
-          ByteBuffer.wrap(content));
+      w.writeEntry(
+          TarHeader.regularFile(f, content.length, 0600, 0, 0, 0), ByteBuffer.wrap(content));
     }
     w.finish();
     return out.toByteArray();
@@ -61,19 +60,26 @@ class InlineVerificationTest {
     m = m.replace(from, to);
     String body = m.substring(0, m.indexOf("\"Manifest-Checksum\""));
     byte[] b = body.getBytes(StandardCharsets.UTF_8);
-    return (body + "\"Manifest-Checksum\": \""
-        + ManifestChecksum.hex(ManifestChecksum.sha256(b, 0, b.length)) + "\"}\n")
+    return (body
+            + "\"Manifest-Checksum\": \""
+            + ManifestChecksum.hex(ManifestChecksum.sha256(b, 0, b.length))
+            + "\"}\n")
         .getBytes(StandardCharsets.UTF_8);
   }
 
   private DirectoryBackupSink sink() {
-    return new DirectoryBackupSink(OutputDirectory.prepare(tmp.resolve("backup")), List.of(),
-        null, false, false, ChecksumAlgorithm.CRC32C);
+    return new DirectoryBackupSink(
+        OutputDirectory.prepare(tmp.resolve("backup")),
+        List.of(),
+        null,
+        false,
+        false,
+        ChecksumAlgorithm.CRC32C);
   }
 
   private TarFileBackupSink tarSink(String dir) {
-    return new TarFileBackupSink(OutputDirectory.prepare(tmp.resolve(dir)), null, false,
-        false).verifying(ChecksumAlgorithm.CRC32C);
+    return new TarFileBackupSink(OutputDirectory.prepare(tmp.resolve(dir)), null, false, false)
+        .verifying(ChecksumAlgorithm.CRC32C);
   }
 
   /** Feeds one archive (in small chunks, as the network does) and the manifest. */
@@ -102,7 +108,8 @@ class InlineVerificationTest {
     run(sink, baseTar(FILES, null), golden("backup_manifest"));
     assertThat(sink.verifiedFiles()).isEqualTo(3);
     assertThat(tmp.resolve("backup/backup_manifest")).hasBinaryContent(golden("backup_manifest"));
-    assertThat(tmp.resolve("backup/global/pg_control")).hasBinaryContent(golden("global/pg_control"));
+    assertThat(tmp.resolve("backup/global/pg_control"))
+        .hasBinaryContent(golden("global/pg_control"));
   }
 
   @Test
@@ -114,10 +121,15 @@ class InlineVerificationTest {
     // Stored as received.
     assertThat(tmp.resolve("backup/base.tar")).hasBinaryContent(tar);
 
-    assertThatThrownBy(() -> run(tarSink("corrupt"), baseTar(FILES, "global/pg_control"),
-        golden("backup_manifest")))
-        .hasMessage("backup manifest does not match the received data: "
-            + "checksum mismatch for file \"global/pg_control\"");
+    assertThatThrownBy(
+            () ->
+                run(
+                    tarSink("corrupt"),
+                    baseTar(FILES, "global/pg_control"),
+                    golden("backup_manifest")))
+        .hasMessage(
+            "backup manifest does not match the received data: "
+                + "checksum mismatch for file \"global/pg_control\"");
     assertThat(tmp.resolve("corrupt")).doesNotExist();
   }
 
@@ -126,8 +138,9 @@ class InlineVerificationTest {
     byte[] manifest = tampered("\"Checksum\": \"43872087\"", "\"Checksum\": \"43872088\"");
     assertThatThrownBy(() -> run(sink(), baseTar(FILES, null), manifest))
         .isInstanceOf(PgException.class)
-        .hasMessage("backup manifest does not match the received data: "
-            + "checksum mismatch for file \"global/pg_control\"");
+        .hasMessage(
+            "backup manifest does not match the received data: "
+                + "checksum mismatch for file \"global/pg_control\"");
     assertThat(tmp.resolve("backup")).doesNotExist();
   }
 
@@ -135,8 +148,7 @@ class InlineVerificationTest {
   void aTamperedSizeFails() {
     byte[] manifest = tampered("\"Size\": 3,", "\"Size\": 4,");
     assertThatThrownBy(() -> run(sink(), baseTar(FILES, null), manifest))
-        .hasMessageEndingWith(
-            "\"PG_VERSION\" has size 3 as received but size 4 in the manifest");
+        .hasMessageEndingWith("\"PG_VERSION\" has size 3 as received but size 4 in the manifest");
   }
 
   @Test
@@ -148,12 +160,19 @@ class InlineVerificationTest {
 
   @Test
   void missingAndUnlistedFilesFail() {
-    assertThatThrownBy(() -> run(sink(), baseTar(List.of("backup_label", "PG_VERSION"), null),
-        golden("backup_manifest")))
-        .hasMessageEndingWith("\"global/pg_control\" is present in the manifest but was not received");
-    byte[] withoutVersion = tampered(
-        "{ \"Path\": \"PG_VERSION\", \"Size\": 3, \"Last-Modified\": \"2026-11-27 17:35:56 GMT\","
-            + " \"Checksum-Algorithm\": \"CRC32C\", \"Checksum\": \"8a744722\" },\n", "");
+    assertThatThrownBy(
+            () ->
+                run(
+                    sink(),
+                    baseTar(List.of("backup_label", "PG_VERSION"), null),
+                    golden("backup_manifest")))
+        .hasMessageEndingWith(
+            "\"global/pg_control\" is present in the manifest but was not received");
+    byte[] withoutVersion =
+        tampered(
+            "{ \"Path\": \"PG_VERSION\", \"Size\": 3, \"Last-Modified\": \"2026-11-27 17:35:56 GMT\","
+                + " \"Checksum-Algorithm\": \"CRC32C\", \"Checksum\": \"8a744722\" },\n",
+            "");
     assertThatThrownBy(() -> run(sink(), baseTar(FILES, null), withoutVersion))
         .isInstanceOf(PgException.class)
         .hasMessageEndingWith("\"PG_VERSION\" was received but is not in the manifest");
@@ -163,7 +182,10 @@ class InlineVerificationTest {
   void severalMismatchesAreCounted() {
     byte[] manifest = tampered("\"Size\": 3,", "\"Size\": 4,");
     assertThatThrownBy(() -> run(sink(), baseTar(FILES, "global/pg_control"), manifest))
-        .isInstanceOfSatisfying(PgException.class, e ->
-            assertThat(e.detail()).isEqualTo("1 more mismatch between the manifest and the received files"));
+        .isInstanceOfSatisfying(
+            PgException.class,
+            e ->
+                assertThat(e.detail())
+                    .isEqualTo("1 more mismatch between the manifest and the received files"));
   }
 }

@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A manifest the server never ends, or that holds one endless string, is refused while it
- * arrives — with the bound the received files justify, or the parser's string bound — instead of
- * being collected in memory until it ends (an OutOfMemoryError, before); the target is cleaned.
+ * A manifest the server never ends, or that holds one endless string, is refused while it arrives —
+ * with the bound the received files justify, or the parser's string bound — instead of being
+ * collected in memory until it ends (an OutOfMemoryError, before); the target is cleaned.
  */
 class ManifestBoundsTest {
 
@@ -46,8 +46,8 @@ class ManifestBoundsTest {
       sink.archiveEnd();
       sink.manifestStart();
       sink.manifestData(ByteBuffer.wrap(head.getBytes(StandardCharsets.UTF_8)));
-      byte[] chunk = repeated.repeat(Math.max(1, 8192 / repeated.length()))
-          .getBytes(StandardCharsets.UTF_8);
+      byte[] chunk =
+          repeated.repeat(Math.max(1, 8192 / repeated.length())).getBytes(StandardCharsets.UTF_8);
       while (sent < GIVE_UP) {
         sink.manifestData(ByteBuffer.wrap(chunk));
         sent += chunk.length;
@@ -60,30 +60,47 @@ class ManifestBoundsTest {
   }
 
   private DirectoryBackupSink sink() {
-    return new DirectoryBackupSink(OutputDirectory.prepare(tmp.resolve("backup")), List.of(),
-        null, false, false, ChecksumAlgorithm.CRC32C);
+    return new DirectoryBackupSink(
+        OutputDirectory.prepare(tmp.resolve("backup")),
+        List.of(),
+        null,
+        false,
+        false,
+        ChecksumAlgorithm.CRC32C);
   }
 
   @Test
   void aManifestThatNeverEndsIsRefusedAtTheBoundItsFilesJustify() {
     long bound = InlineVerifier.MANIFEST_BASE + InlineVerifier.MANIFEST_PER_FILE;
-    assertThatThrownBy(() -> endless(sink(), "{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n"
-        + "\"Files\": [\n", "{ \"Path\": \"x\", \"Size\": 0 },\n"))
+    assertThatThrownBy(
+            () ->
+                endless(
+                    sink(),
+                    "{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n" + "\"Files\": [\n",
+                    "{ \"Path\": \"x\", \"Size\": 0 },\n"))
         .isInstanceOf(PgException.class)
         // The parser reads entries as they come: a repeated path is seen at once.
         .hasMessage("duplicate path name in backup manifest: \"x\"");
-    assertThatThrownBy(() -> endless(sink(), "{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n"
-        + "\"Files\": [\n", " \n"))
+    assertThatThrownBy(
+            () ->
+                endless(
+                    sink(),
+                    "{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n" + "\"Files\": [\n",
+                    " \n"))
         .isInstanceOf(PgException.class)
-        .hasMessage("could not parse backup manifest: manifest is larger than " + bound
-            + " bytes");
+        .hasMessage("could not parse backup manifest: manifest is larger than " + bound + " bytes");
     assertThat(tmp.resolve("backup")).doesNotExist();
   }
 
   @Test
   void anEndlessStringIsRefusedAtTheParsersBound() {
-    assertThatThrownBy(() -> endless(sink(), "{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n"
-        + "\"Files\": [ { \"Path\": \"", "a"))
+    assertThatThrownBy(
+            () ->
+                endless(
+                    sink(),
+                    "{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n"
+                        + "\"Files\": [ { \"Path\": \"",
+                    "a"))
         .isInstanceOf(PgException.class)
         .hasMessageStartingWith("could not parse backup manifest: String value length")
         .hasMessageNotContaining("\n");

@@ -169,8 +169,8 @@ final class TarFixtures {
   }
 
   /**
-   * Records members and checks the listener contract as it goes: start, non-empty read-only
-   * data views, end with the same header, data adding up to the size, end() at most once.
+   * Records members and checks the listener contract as it goes: start, non-empty read-only data
+   * views, end with the same header, data adding up to the size, end() at most once.
    */
   static class Recorder implements TarListener {
     final List<Member> members = new ArrayList<>();

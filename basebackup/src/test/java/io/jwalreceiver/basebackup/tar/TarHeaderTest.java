@@ -231,7 +231,8 @@ class TarHeaderTest {
       String base = "n" + Long.toString(rnd.nextLong() & Long.MAX_VALUE, 36);
       // Directories and symlinks carry a trailing slash, as the server writes them.
       String name = type == '0' ? base : base + "/";
-      long size = type == '0' ? (rnd.nextBoolean() ? rnd.nextInt(100_000) : rnd.nextLong() >>> 1) : 0;
+      long size =
+          type == '0' ? (rnd.nextBoolean() ? rnd.nextInt(100_000) : rnd.nextLong() >>> 1) : 0;
       TarHeader h =
           new TarHeader(
               name,
@@ -279,7 +280,8 @@ class TarHeaderTest {
     assertThat(h[148 + 6]).isZero();
 
     assertThat(parse(h))
-        .isEqualTo(new TarHeader("global/pg_filenode.map", 0600, 26, 26, 512, 1_700_000_000L, '0', ""));
+        .isEqualTo(
+            new TarHeader("global/pg_filenode.map", 0600, 26, 26, 512, 1_700_000_000L, '0', ""));
   }
 
   @Test
@@ -326,8 +328,7 @@ class TarHeaderTest {
 
     assertThatThrownBy(() -> TarHeader.parse(ByteBuffer.wrap(h), 1536))
         .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION))
+            PgException.class, e -> assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION))
         .hasMessageContaining("checksum")
         .hasMessageContaining("offset 1536");
   }
@@ -352,8 +353,7 @@ class TarHeaderTest {
 
     assertThatThrownBy(() -> parse(h))
         .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION))
+            PgException.class, e -> assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION))
         .hasMessageContaining("invalid octal digit");
   }
 

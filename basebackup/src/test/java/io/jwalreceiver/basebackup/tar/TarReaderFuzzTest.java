@@ -17,15 +17,17 @@ import java.util.Arrays;
  * Fuzz targets for the tar reader, which parses what the server sends as a base backup (see
  * docs/fuzzing.md).
  *
- * <p>What must hold: a stream is either read to its end or rejected with 08P01, nothing else;
- * the listener contract holds throughout ({@link Recorder} checks it); cutting the stream into
- * other chunks changes neither the members reported nor the error; {@link TarReader#offset()}
- * counts every byte fed. A header that parses and fits the ustar fields encodes back to a block
- * that parses to the same header.
+ * <p>What must hold: a stream is either read to its end or rejected with 08P01, nothing else; the
+ * listener contract holds throughout ({@link Recorder} checks it); cutting the stream into other
+ * chunks changes neither the members reported nor the error; {@link TarReader#offset()} counts
+ * every byte fed. A header that parses and fits the ustar fields encodes back to a block that
+ * parses to the same header.
  */
 class TarReaderFuzzTest {
 
-  /** Byte 0 picks the largest chunk of the second reading (times 8, plus 1); the rest is the stream. */
+  /**
+   * Byte 0 picks the largest chunk of the second reading (times 8, plus 1); the rest is the stream.
+   */
   @FuzzTest
   void stream(byte[] data) {
     if (data.length < 1) {
@@ -40,15 +42,18 @@ class TarReaderFuzzTest {
   }
 
   /**
-   * The input, cut or padded with zeros to 512 bytes, is one header block. A base-256 number
-   * (GNU: first byte 0x80, the rest unsigned; or 0xff, the whole field in two's complement) must
-   * read as that value when it fits 63 bits and a sign, and be refused otherwise.
+   * The input, cut or padded with zeros to 512 bytes, is one header block. A base-256 number (GNU:
+   * first byte 0x80, the rest unsigned; or 0xff, the whole field in two's complement) must read as
+   * that value when it fits 63 bits and a sign, and be refused otherwise.
    */
   @FuzzTest
   void header(byte[] data) {
     byte[] block = Arrays.copyOf(data, TarHeader.BLOCK_SIZE);
     int[][] numbers = {
-      {TarHeader.MODE, 8}, {TarHeader.UID, 8}, {TarHeader.GID, 8}, {TarHeader.SIZE, 12},
+      {TarHeader.MODE, 8},
+      {TarHeader.UID, 8},
+      {TarHeader.GID, 8},
+      {TarHeader.SIZE, 12},
       {TarHeader.MTIME, 12}
     };
     for (int[] field : numbers) {
@@ -101,8 +106,14 @@ class TarReaderFuzzTest {
         fed += n;
         // Plain checks: this loop may run once per byte.
         if (chunk.hasRemaining() || reader.offset() != fed) {
-          throw new AssertionError("after " + fed + " bytes fed: offset " + reader.offset()
-              + ", " + chunk.remaining() + " bytes of the chunk left");
+          throw new AssertionError(
+              "after "
+                  + fed
+                  + " bytes fed: offset "
+                  + reader.offset()
+                  + ", "
+                  + chunk.remaining()
+                  + " bytes of the chunk left");
         }
       }
       boolean boundary = reader.atMemberBoundary();

@@ -80,8 +80,7 @@ class TarReaderTest {
     return bytes.toByteArray();
   }
 
-  private static void put(TarArchiveOutputStream out, String name, byte[] data)
-      throws IOException {
+  private static void put(TarArchiveOutputStream out, String name, byte[] data) throws IOException {
     TarArchiveEntry e = new TarArchiveEntry(name);
     e.setSize(data.length);
     e.setMode(0100600);
@@ -414,7 +413,8 @@ class TarReaderTest {
     long size = (8L << 30) + 1;
     Recorder r = new Recorder();
     TarReader reader = new TarReader(r);
-    reader.feed(ByteBuffer.wrap(TarHeader.regularFile("pg_wal/huge", size, 0600, 0, 0, 0).encode()));
+    reader.feed(
+        ByteBuffer.wrap(TarHeader.regularFile("pg_wal/huge", size, 0600, 0, 0, 0).encode()));
     ByteBuffer mib = ByteBuffer.allocate(1 << 20);
     for (int i = 0; i < 4; i++) {
       reader.feed(mib.clear());
@@ -443,7 +443,9 @@ class TarReaderTest {
       Recorder r = new Recorder();
       TarReader reader = new TarReader(r);
       reader.feed(ByteBuffer.wrap(pg14Shape, 0, cut));
-      assertThat(reader.atMemberBoundary()).as("cut at %d", cut).isEqualTo(boundaries.contains(cut));
+      assertThat(reader.atMemberBoundary())
+          .as("cut at %d", cut)
+          .isEqualTo(boundaries.contains(cut));
       if (boundaries.contains(cut)) {
         reader.finish();
         assertThat(r.ends).isEqualTo(1);
@@ -500,8 +502,7 @@ class TarReaderTest {
 
     assertThatThrownBy(inside::finish)
         .hasMessageStartingWith("tar stream ended in the middle of an entry: extended header");
-    assertThatThrownBy(after::finish)
-        .hasMessageContaining("after the extended header at offset 0");
+    assertThatThrownBy(after::finish).hasMessageContaining("after the extended header at offset 0");
   }
 
   @Test
@@ -524,7 +525,9 @@ class TarReaderTest {
     assertThatThrownBy(later::finish)
         .hasMessage(
             "tar stream ended in the middle of an entry: the padding of the extended header at"
-                + " offset " + at + " is missing 10 bytes");
+                + " offset "
+                + at
+                + " is missing 10 bytes");
   }
 
   @Test
@@ -546,8 +549,7 @@ class TarReaderTest {
 
     assertThatThrownBy(() -> read(tar, Split.oneByteAtATime()))
         .isInstanceOfSatisfying(
-            PgException.class,
-            e -> assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION))
+            PgException.class, e -> assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION))
         .hasMessageContaining("invalid tar header checksum at offset 2560");
   }
 

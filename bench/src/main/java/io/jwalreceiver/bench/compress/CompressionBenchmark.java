@@ -17,29 +17,38 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 
 /**
- * Client-side compression per codec and level, as basebackup's tar output and receivewal's
- * segments use it: {@link ArchiveEncoder} (gzip on {@code ParallelGzipEncoder}, LZ4 on {@code
- * ParallelLz4Encoder}, zstd through receivewal's {@code SegmentEncoder}) next to plain {@link GZIPOutputStream} from
- * {@code java.util.zip}, the baseline a Java program gets for free.
+ * Client-side compression per codec and level, as basebackup's tar output and receivewal's segments
+ * use it: {@link ArchiveEncoder} (gzip on {@code ParallelGzipEncoder}, LZ4 on {@code
+ * ParallelLz4Encoder}, zstd through receivewal's {@code SegmentEncoder}) next to plain {@link
+ * GZIPOutputStream} from {@code java.util.zip}, the baseline a Java program gets for free.
  *
- * <p>The input is realistic, not zeros: {@code heap} is pgbench_accounts-like heap pages
- * ({@link HeapPages}), what a base backup of a pgbench database mostly holds; {@code wal} is
- * synthetic WAL ({@link SyntheticWal}), what receivewal compresses. One operation compresses
- * {@code inputBytes} of it, written in 64 KiB pieces (a CopyData-sized chunk), to a channel that
- * only counts: {@code ·inBytes} is uncompressed bytes/s, {@code ·outBytes} compressed bytes/s,
- * and outBytes ÷ inBytes the compression ratio.
+ * <p>The input is realistic, not zeros: {@code heap} is pgbench_accounts-like heap pages ({@link
+ * HeapPages}), what a base backup of a pgbench database mostly holds; {@code wal} is synthetic WAL
+ * ({@link SyntheticWal}), what receivewal compresses. One operation compresses {@code inputBytes}
+ * of it, written in 64 KiB pieces (a CopyData-sized chunk), to a channel that only counts: {@code
+ * ·inBytes} is uncompressed bytes/s, {@code ·outBytes} compressed bytes/s, and outBytes ÷ inBytes
+ * the compression ratio.
  *
- * <p>{@code codec} values: {@code gzip-2t:L} our gzip on two worker threads (what {@code -z}
- * uses on a 2-core machine), {@code gzip-1t:L} our gzip on the calling thread, {@code jdk-gzip:L}
- * {@code GZIPOutputStream} with its deflater at level L, {@code lz4:L} (0–2 fast, 3–12 LZ4HC) and
- * {@code zstd:L} on the calling thread, {@code zstd-2t:L} zstd with {@code workers=2}. The encoder (and its thread
- * pool) is created per operation, as per archive in a backup.
+ * <p>{@code codec} values: {@code gzip-2t:L} our gzip on two worker threads (what {@code -z} uses
+ * on a 2-core machine), {@code gzip-1t:L} our gzip on the calling thread, {@code jdk-gzip:L} {@code
+ * GZIPOutputStream} with its deflater at level L, {@code lz4:L} (0–2 fast, 3–12 LZ4HC) and {@code
+ * zstd:L} on the calling thread, {@code zstd-2t:L} zstd with {@code workers=2}. The encoder (and
+ * its thread pool) is created per operation, as per archive in a backup.
  */
 public class CompressionBenchmark extends ThroughputBenchmark {
 
   @Param({
-    "gzip-2t:1", "gzip-2t:6", "gzip-1t:6", "jdk-gzip:1", "jdk-gzip:6",
-    "lz4:0", "lz4:9", "zstd:1", "zstd:3", "zstd:9", "zstd-2t:3"
+    "gzip-2t:1",
+    "gzip-2t:6",
+    "gzip-1t:6",
+    "jdk-gzip:1",
+    "jdk-gzip:6",
+    "lz4:0",
+    "lz4:9",
+    "zstd:1",
+    "zstd:3",
+    "zstd:9",
+    "zstd-2t:3"
   })
   public String codec;
 
@@ -88,7 +97,8 @@ public class CompressionBenchmark extends ThroughputBenchmark {
             case "gzip" -> Compression.of(Compression.Algorithm.GZIP, level);
             case "lz4" -> Compression.of(Compression.Algorithm.LZ4, level);
             case "zstd" ->
-                new Compression(Compression.Algorithm.ZSTD, level, threads > 1 ? threads : 0, false);
+                new Compression(
+                    Compression.Algorithm.ZSTD, level, threads > 1 ? threads : 0, false);
             default -> throw new IllegalArgumentException("codec " + codec);
           };
       try (ArchiveEncoder encoder = ArchiveEncoder.open(compression, sink, threads)) {

@@ -15,13 +15,13 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Frame decoding of the WAL stream without a socket: a {@link ReplayTransport} hands out a
- * pre-generated 64 MiB stream of CopyData/XLogData frames (plus a keepalive every 64 messages)
- * in socket-sized reads; each operation is one {@link MessageReader#next()} and one {@link
+ * pre-generated 64 MiB stream of CopyData/XLogData frames (plus a keepalive every 64 messages) in
+ * socket-sized reads; each operation is one {@link MessageReader#next()} and one {@link
  * ReplicationDecoder#decode}. The copy from the transport into the reader's buffer is included,
  * standing in for the kernel's copy out of the socket.
  *
- * <p>Primary result: frames/s; {@code ·walBytes}: WAL payload bytes/s. With {@code -prof gc}
- * the target is {@code gc.alloc.rate.norm} ≈ 0 B/op.
+ * <p>Primary result: frames/s; {@code ·walBytes}: WAL payload bytes/s. With {@code -prof gc} the
+ * target is {@code gc.alloc.rate.norm} ≈ 0 B/op.
  */
 public class MessageReaderBenchmark extends ThroughputBenchmark {
 
@@ -42,8 +42,7 @@ public class MessageReaderBenchmark extends ThroughputBenchmark {
 
   @Setup
   public void setUp() {
-    SyntheticWal wal =
-        SyntheticWal.builder().messageSize(messageSize).keepalives(64, 4).build();
+    SyntheticWal wal = SyntheticWal.builder().messageSize(messageSize).keepalives(64, 4).build();
     byte[] frames = wal.stream(streamBytes).bytes();
     reader = new MessageReader(new ReplayTransport(frames, readSize), 1 << 20);
   }

@@ -35,14 +35,14 @@ import org.postgresql.replication.PGReplicationStream;
  * CopyBothStream}, on the same input: a {@link FakeWalSender} on 127.0.0.1 replays the same
  * pre-generated CopyData stream ({@link SyntheticWal}, XLogData of {@code messageSize} plus a
  * keepalive asking for a reply every 256 messages) to whichever client connects, through a real
- * loopback TCP socket. One operation is one XLogData message received and its payload handed
- * to a blackhole; keepalives are answered (pgjdbc does it inside {@code read()}, we call {@link
+ * loopback TCP socket. One operation is one XLogData message received and its payload handed to a
+ * blackhole; keepalives are answered (pgjdbc does it inside {@code read()}, we call {@link
  * CopyBothStream#sendStatus}), nothing is written to disk.
  *
- * <p>So the difference is the client's receive path: pgjdbc reads each CopyData message into
- * a new byte array, ours decodes in place from a direct buffer. {@code ·walBytes} is WAL payload
- * bytes/s; with {@code -prof gc}, {@code gc.alloc.rate.norm} is the allocation per message.
- * The fake server's thread shares the machine with the client, the same for both.
+ * <p>So the difference is the client's receive path: pgjdbc reads each CopyData message into a new
+ * byte array, ours decodes in place from a direct buffer. {@code ·walBytes} is WAL payload bytes/s;
+ * with {@code -prof gc}, {@code gc.alloc.rate.norm} is the allocation per message. The fake
+ * server's thread shares the machine with the client, the same for both.
  */
 public class ReplicationStreamBenchmark extends ThroughputBenchmark {
 
@@ -67,11 +67,7 @@ public class ReplicationStreamBenchmark extends ThroughputBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     byte[] frames =
-        SyntheticWal.builder()
-            .messageSize(messageSize)
-            .keepalives(256, 1)
-            .build()
-            .stream(64L << 20)
+        SyntheticWal.builder().messageSize(messageSize).keepalives(256, 1).build().stream(64L << 20)
             .bytes();
     server = new FakeWalSender(frames);
     if (client.equals("pgjdbc")) {
@@ -82,7 +78,9 @@ public class ReplicationStreamBenchmark extends ThroughputBenchmark {
       PGProperty.PREFER_QUERY_MODE.set(props, "simple");
       PGProperty.SSL_MODE.set(props, "disable");
       PGProperty.GSS_ENC_MODE.set(props, "disable");
-      jdbc = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + server.port() + "/replication", props);
+      jdbc =
+          DriverManager.getConnection(
+              "jdbc:postgresql://127.0.0.1:" + server.port() + "/replication", props);
       pgStream =
           jdbc.unwrap(PGConnection.class)
               .getReplicationAPI()
@@ -93,8 +91,12 @@ public class ReplicationStreamBenchmark extends ThroughputBenchmark {
     } else if (client.equals("jwalreceiver")) {
       connection =
           ReplicationConnection.open(
-              ConnectionConfig.builder().host("127.0.0.1").port(server.port()).user("bench")
-                  .sslMode(SslMode.DISABLE).build());
+              ConnectionConfig.builder()
+                  .host("127.0.0.1")
+                  .port(server.port())
+                  .user("bench")
+                  .sslMode(SslMode.DISABLE)
+                  .build());
       stream = connection.startReplication(null, Lsn.of(0x1000000L), TimelineId.FIRST);
     } else {
       throw new IllegalArgumentException("client " + client);

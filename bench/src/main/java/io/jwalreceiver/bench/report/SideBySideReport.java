@@ -16,21 +16,21 @@ import java.util.Properties;
 import org.jfree.data.category.DefaultCategoryDataset;
 
 /**
- * Turns the raw results of {@code bench/side-by-side.sh} into PNG charts and the generated
- * section of {@code docs/benchmarks.md}.
+ * Turns the raw results of {@code bench/side-by-side.sh} into PNG charts and the generated section
+ * of {@code docs/benchmarks.md}.
  *
  * <pre>
  *   java -cp bench/target/benchmarks.jar io.jwalreceiver.bench.report.SideBySideReport \
  *       --results docs/benchmarks --doc docs/benchmarks.md
  * </pre>
  *
- * <p>It reads {@code side-by-side-<section>.csv/.properties} from the results directory (see
- * {@link SideBySideResults}), writes {@code side-by-side-ratios.png}, {@code
- * side-by-side-throughput.png} and {@code side-by-side-tps.png} next to them, and replaces the
- * text between {@value #BEGIN} and {@value #END} in the document (appending the section when
- * the markers are missing, creating the document when it does not exist). Everything outside
- * the markers is kept. Ratios come first: time ratios are PostgreSQL tool ÷ jwalreceiver, the
- * TPS ratio is jwalreceiver ÷ pg_receivewal, so above 1.0 jwalreceiver is ahead in both.
+ * <p>It reads {@code side-by-side-<section>.csv/.properties} from the results directory (see {@link
+ * SideBySideResults}), writes {@code side-by-side-ratios.png}, {@code side-by-side-throughput.png}
+ * and {@code side-by-side-tps.png} next to them, and replaces the text between {@value #BEGIN} and
+ * {@value #END} in the document (appending the section when the markers are missing, creating the
+ * document when it does not exist). Everything outside the markers is kept. Ratios come first: time
+ * ratios are PostgreSQL tool ÷ jwalreceiver, the TPS ratio is jwalreceiver ÷ pg_receivewal, so
+ * above 1.0 jwalreceiver is ahead in both.
  */
 public final class SideBySideReport {
 
@@ -43,7 +43,11 @@ public final class SideBySideReport {
 
   /** One ratio of the report. */
   record Comparison(
-      String label, String chartLabel, String section, String caseName, double ratio,
+      String label,
+      String chartLabel,
+      String section,
+      String caseName,
+      double ratio,
       String target) {}
 
   private final Path results;
@@ -110,7 +114,11 @@ public final class SideBySideReport {
     }
     if (begin >= 0 || end >= 0) {
       throw new IllegalArgumentException(
-          "the document needs both " + BEGIN + " and " + END + ", in that order, on lines of their own");
+          "the document needs both "
+              + BEGIN
+              + " and "
+              + END
+              + ", in that order, on lines of their own");
     }
     return text + (text.endsWith("\n") ? "\n" : "\n\n") + section + "\n";
   }
@@ -142,7 +150,10 @@ public final class SideBySideReport {
             new Comparison(
                 "receivewal catch-up, " + mode,
                 c.equals("synchronous") ? "receivewal --synchronous" : "receivewal",
-                rw.name(), c, timeRatio(rw, c), ""));
+                rw.name(),
+                c,
+                timeRatio(rw, c),
+                ""));
       }
     }
     Section bb = sections.get("basebackup");
@@ -156,8 +167,12 @@ public final class SideBySideReport {
             };
         list.add(
             new Comparison(
-                "basebackup " + basebackupMode(c), "basebackup " + c, bb.name(), c,
-                timeRatio(bb, c), target));
+                "basebackup " + basebackupMode(c),
+                "basebackup " + c,
+                bb.name(),
+                c,
+                timeRatio(bb, c),
+                target));
       }
     }
     Section ss = sections.get("syncstandby");
@@ -166,8 +181,12 @@ public final class SideBySideReport {
       double ratio = ss.median(c, "jwr", Row::tps) / ss.median(c, "pg", Row::tps);
       list.add(
           new Comparison(
-              "synchronous standby: pgbench TPS on the primary", "sync standby TPS", ss.name(),
-              c, ratio, ""));
+              "synchronous standby: pgbench TPS on the primary",
+              "sync standby TPS",
+              ss.name(),
+              c,
+              ratio,
+              ""));
     }
     return list;
   }
@@ -208,14 +227,19 @@ public final class SideBySideReport {
       for (String c : s.cases()) {
         String label = name + " " + c;
         mbs.addValue(
-            megabytesPerSecond(s, c, "pg"), "PostgreSQL tool (pg_receivewal, pg_basebackup)", label);
+            megabytesPerSecond(s, c, "pg"),
+            "PostgreSQL tool (pg_receivewal, pg_basebackup)",
+            label);
         mbs.addValue(megabytesPerSecond(s, c, "jwr"), "jwalreceiver", label);
       }
     }
     if (mbs.getColumnCount() > 0) {
       SideBySideCharts.grouped(
-          "Throughput, median wall time including start-up", "MB/s (10^6 bytes per second)",
-          "0", mbs, results.resolve(THROUGHPUT_PNG));
+          "Throughput, median wall time including start-up",
+          "MB/s (10^6 bytes per second)",
+          "0",
+          mbs,
+          results.resolve(THROUGHPUT_PNG));
       drawn.add(THROUGHPUT_PNG);
     }
     Section ss = sections.get("syncstandby");
@@ -226,8 +250,11 @@ public final class SideBySideReport {
       tps.addValue(ss.median(c, "pg", Row::tps), "TPS", "pg_receivewal --synchronous");
       tps.addValue(ss.median(c, "jwr", Row::tps), "TPS", "jwalreceiver --synchronous");
       SideBySideCharts.grouped(
-          "pgbench on the primary, synchronous_commit=on, by synchronous standby", "TPS",
-          "0", tps, results.resolve(TPS_PNG));
+          "pgbench on the primary, synchronous_commit=on, by synchronous standby",
+          "TPS",
+          "0",
+          tps,
+          results.resolve(TPS_PNG));
       drawn.add(TPS_PNG);
     }
     return drawn;
@@ -282,7 +309,11 @@ public final class SideBySideReport {
           .append(bytes(bytes))
           .append(" of WAL:\n\n");
       timeTable(
-          md, rw, "pg_receivewal", "receivewal", "from \"starting log streaming\" s",
+          md,
+          rw,
+          "pg_receivewal",
+          "receivewal",
+          "from \"starting log streaming\" s",
           (c, tool) -> fmt(rw.median(c, tool, Row::streaming), 3));
     }
     Section bb = sections.get("basebackup");
@@ -293,7 +324,11 @@ public final class SideBySideReport {
           .append(bytes(number(bb.conditions(), "backup_bytes")))
           .append("); MB/s are of the uncompressed backup:\n\n");
       timeTable(
-          md, bb, "pg_basebackup", "basebackup", "output size",
+          md,
+          bb,
+          "pg_basebackup",
+          "basebackup",
+          "output size",
           (c, tool) -> bytes(bb.median(c, tool, Row::outputBytes)));
     }
     if (charts.contains(THROUGHPUT_PNG)) {
@@ -328,10 +363,7 @@ public final class SideBySideReport {
     condition(md, "command", "command");
     condition(md, "CPUs (nproc)", "nproc");
     condition(md, "CPU", "cpu");
-    conditionRow(
-        md,
-        "memory",
-        p -> fmt(number(p, "memory_kib") / (1024 * 1024), 1) + " GiB");
+    conditionRow(md, "memory", p -> fmt(number(p, "memory_kib") / (1024 * 1024), 1) + " GiB");
     condition(md, "disk (output directories)", "disk");
     condition(md, "kernel", "kernel");
     condition(md, "Java", "java");

@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * The raw results of {@code bench/side-by-side.sh}: per section a CSV of single runs
- * ({@code side-by-side-<section>.csv}) and the conditions they were measured under
- * ({@code side-by-side-<section>.properties}: date, machine, server version, sizes).
+ * The raw results of {@code bench/side-by-side.sh}: per section a CSV of single runs ({@code
+ * side-by-side-<section>.csv}) and the conditions they were measured under ({@code
+ * side-by-side-<section>.properties}: date, machine, server version, sizes).
  *
  * <pre>
  * section,case,tool,run,wall_s,user_s,sys_s,input_bytes,output_bytes,streaming_s,tps
@@ -25,8 +25,8 @@ import java.util.Properties;
  * syncstandby,pgbench,none,1,60,,,,,,812.4
  * </pre>
  *
- * <p>Tools: {@code pg} (the PostgreSQL tool), {@code jwr} (jwalreceiver), {@code none} (no
- * standby, syncstandby only). Empty cells are missing values.
+ * <p>Tools: {@code pg} (the PostgreSQL tool), {@code jwr} (jwalreceiver), {@code none} (no standby,
+ * syncstandby only). Empty cells are missing values.
  */
 final class SideBySideResults {
 
@@ -132,8 +132,17 @@ final class SideBySideResults {
       try {
         rows.add(
             new Row(
-                f[0], f[1], f[2], Integer.parseInt(f[3]), number(f[4]), number(f[5]),
-                number(f[6]), number(f[7]), number(f[8]), number(f[9]), number(f[10])));
+                f[0],
+                f[1],
+                f[2],
+                Integer.parseInt(f[3]),
+                number(f[4]),
+                number(f[5]),
+                number(f[6]),
+                number(f[7]),
+                number(f[8]),
+                number(f[9]),
+                number(f[10])));
       } catch (NumberFormatException e) {
         throw new IOException(csv + ":" + (i + 1) + ": " + e.getMessage(), e);
       }

@@ -15,10 +15,10 @@ import java.nio.file.Paths;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A throwaway output directory for sink benchmarks, on tmpfs ({@code shm}: {@code /dev/shm}) or
- * on the filesystem of the working directory ({@code cwd}), deleted afterwards. Completed
- * segments are deleted as soon as the sink reports them, so a benchmark writing gigabytes per
- * second keeps only a few segments on disk.
+ * A throwaway output directory for sink benchmarks, on tmpfs ({@code shm}: {@code /dev/shm}) or on
+ * the filesystem of the working directory ({@code cwd}), deleted afterwards. Completed segments are
+ * deleted as soon as the sink reports them, so a benchmark writing gigabytes per second keeps only
+ * a few segments on disk.
  */
 public final class BenchDirectory implements AutoCloseable {
 

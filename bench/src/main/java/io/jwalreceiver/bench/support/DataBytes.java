@@ -8,10 +8,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * JMH secondary results for byte-moving benchmarks: {@code ·inBytes} (bytes consumed) and
- * {@code ·outBytes} (bytes produced, where there is an output, e.g. compressed bytes). In
- * throughput mode JMH reports both per second (divide by 1e6 for MB/s); outBytes ÷ inBytes is
- * the compression ratio.
+ * JMH secondary results for byte-moving benchmarks: {@code ·inBytes} (bytes consumed) and {@code
+ * ·outBytes} (bytes produced, where there is an output, e.g. compressed bytes). In throughput mode
+ * JMH reports both per second (divide by 1e6 for MB/s); outBytes ÷ inBytes is the compression
+ * ratio.
  */
 @AuxCounters(AuxCounters.Type.OPERATIONS)
 @State(Scope.Thread)

@@ -15,16 +15,16 @@ import java.util.List;
 
 /**
  * A loopback TCP server that speaks just enough of the PostgreSQL protocol for a physical
- * replication client to connect and stream: it accepts the startup packet (declining an
- * SSLRequest) without a password, reports itself as PostgreSQL 15, answers any simple query
- * other than {@code START_REPLICATION} with an empty CommandComplete, and on {@code
- * START_REPLICATION} enters COPY BOTH and sends a pre-generated stream of CopyData frames
- * ({@link SyntheticWal}) over and over until the client disconnects. What the client sends
- * during COPY BOTH (status updates) is read and dropped on a second thread.
+ * replication client to connect and stream: it accepts the startup packet (declining an SSLRequest)
+ * without a password, reports itself as PostgreSQL 15, answers any simple query other than {@code
+ * START_REPLICATION} with an empty CommandComplete, and on {@code START_REPLICATION} enters COPY
+ * BOTH and sends a pre-generated stream of CopyData frames ({@link SyntheticWal}) over and over
+ * until the client disconnects. What the client sends during COPY BOTH (status updates) is read and
+ * dropped on a second thread.
  *
- * <p>It exists so that two client libraries can be measured on the same bytes through the same
- * kind of socket, without a server's WAL generation or disk in the way. Not a server: no
- * authentication, no error handling beyond closing the connection.
+ * <p>It exists so that two client libraries can be measured on the same bytes through the same kind
+ * of socket, without a server's WAL generation or disk in the way. Not a server: no authentication,
+ * no error handling beyond closing the connection.
  */
 public final class FakeWalSender implements AutoCloseable {
 

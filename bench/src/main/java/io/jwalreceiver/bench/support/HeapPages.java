@@ -6,8 +6,8 @@ import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 
 /**
- * Generates 8 KiB heap pages shaped like {@code pgbench_accounts} after some pgbench traffic:
- * what most of a base backup of a pgbench database consists of. JDK only, deterministic.
+ * Generates 8 KiB heap pages shaped like {@code pgbench_accounts} after some pgbench traffic: what
+ * most of a base backup of a pgbench database consists of. JDK only, deterministic.
  *
  * <pre>
  * page   = PageHeaderData (24 B) | ItemIdData (4 B) × n | free space | tuples (from the end)
@@ -15,10 +15,10 @@ import java.util.SplittableRandom;
  *          | filler char(84): 1-byte varlena header + 84 blanks            → 121 B, MAXALIGN 128
  * </pre>
  *
- * <p>Transaction ids, tuple ids and balances vary the way an updated table's do (xmin from a
- * moving window, a fraction of tuples with xmax set and a non-zero balance), so the data
- * compresses like real heap pages rather than like zeros: the blank-padded filler and the
- * repeated header bytes compress well, the ids and balances do not.
+ * <p>Transaction ids, tuple ids and balances vary the way an updated table's do (xmin from a moving
+ * window, a fraction of tuples with xmax set and a non-zero balance), so the data compresses like
+ * real heap pages rather than like zeros: the blank-padded filler and the repeated header bytes
+ * compress well, the ids and balances do not.
  */
 public final class HeapPages {
 

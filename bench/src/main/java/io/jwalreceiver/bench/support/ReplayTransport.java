@@ -7,9 +7,9 @@ import java.nio.ByteBuffer;
 /**
  * An in-memory {@link Transport} that replays a byte array of complete frames endlessly, at most
  * {@code chunkSize} bytes per read, as a socket hands out what its receive buffer holds. The copy
- * into the reader's buffer stands in for the kernel's copy out of the socket. Wrapping happens
- * at the end of the array, which is a frame boundary; {@link #laps()} counts the wraps so a
- * consumer can shift LSNs and keep them contiguous. Writes are discarded.
+ * into the reader's buffer stands in for the kernel's copy out of the socket. Wrapping happens at
+ * the end of the array, which is a frame boundary; {@link #laps()} counts the wraps so a consumer
+ * can shift LSNs and keep them contiguous. Writes are discarded.
  */
 public final class ReplayTransport implements Transport {
 

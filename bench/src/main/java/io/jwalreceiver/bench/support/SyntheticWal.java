@@ -7,9 +7,8 @@ import java.util.SplittableRandom;
 
 /**
  * Generates what a physical walsender sends during {@code START_REPLICATION}: CopyData frames
- * holding XLogData messages (protocol-notes §4.1) with WAL-like payloads, and primary
- * keepalives. Dependency-free (JDK only), deterministic, and usable by tests as well as
- * benchmarks.
+ * holding XLogData messages (protocol-notes §4.1) with WAL-like payloads, and primary keepalives.
+ * Dependency-free (JDK only), deterministic, and usable by tests as well as benchmarks.
  *
  * <pre>
  * CopyData   Byte1 'd' | Int32 length (counts itself) | body
@@ -17,38 +16,45 @@ import java.util.SplittableRandom;
  * Keepalive  Byte1 'k' | Int64 walEnd | Int64 sendTime | Byte1 replyRequested
  * </pre>
  *
- * <p>The WAL bytes are a pure function of their LSN (and the seed), so the bytes at an LSN are
- * the same whichever message carries them and can be re-derived to check what a sink wrote. Each
- * 8 KiB page starts with a little-endian {@code XLogPageHeaderData} (a long header, with system
- * identifier, segment size and block size, on the first page of a segment), followed by
- * MAXALIGNed {@code XLogRecord}-shaped records: a 24-byte header and a body mixing repetitive
- * tuple-like text with random bytes, as heap inserts produce. The records are plausible in shape
- * only (no valid CRCs or resource-manager data); nothing in the receive path looks inside.
+ * <p>The WAL bytes are a pure function of their LSN (and the seed), so the bytes at an LSN are the
+ * same whichever message carries them and can be re-derived to check what a sink wrote. Each 8 KiB
+ * page starts with a little-endian {@code XLogPageHeaderData} (a long header, with system
+ * identifier, segment size and block size, on the first page of a segment), followed by MAXALIGNed
+ * {@code XLogRecord}-shaped records: a 24-byte header and a body mixing repetitive tuple-like text
+ * with random bytes, as heap inserts produce. The records are plausible in shape only (no valid
+ * CRCs or resource-manager data); nothing in the receive path looks inside.
  *
  * <p>Messages are cut the way {@code XLogSendPhysical} cuts them: at most {@link #messageSize}
  * bytes, ending on a page boundary except at the end of the generated range. LSNs are contiguous
- * across segment boundaries; a message crosses one only when the start LSN or the message size
- * is not aligned.
+ * across segment boundaries; a message crosses one only when the start LSN or the message size is
+ * not aligned.
  */
 public final class SyntheticWal {
 
   /** XLOG_BLCKSZ. */
   public static final int PAGE_SIZE = 8192;
+
   /** The walsender's MAX_SEND_SIZE: 16 pages. */
   public static final int MAX_SEND_SIZE = 16 * PAGE_SIZE;
+
   /** The default {@code wal_segment_size}. */
   public static final int DEFAULT_SEGMENT_SIZE = 16 << 20;
+
   /** CopyData type byte plus length. */
   public static final int FRAME_HEADER = 5;
+
   /** XLogData header inside the CopyData body. */
   public static final int XLOG_DATA_HEADER = 1 + 8 + 8 + 8;
+
   /** A keepalive's CopyData body. */
   public static final int KEEPALIVE_SIZE = 1 + 8 + 8 + 1;
+
   /** A fixed send time (2025-01-01 00:00:00 UTC, in µs since 2000-01-01), for reproducibility. */
   public static final long SEND_TIME = 788_918_400_000_000L;
 
   /** PostgreSQL 15's XLOG_PAGE_MAGIC; the value only has to look right. */
   private static final short PAGE_MAGIC = (short) 0xD110;
+
   private static final short XLP_LONG_HEADER = 0x0002;
   private static final int SHORT_PAGE_HEADER = 24;
   private static final int LONG_PAGE_HEADER = 40;
@@ -155,8 +161,7 @@ public final class SyntheticWal {
       walOffset += len;
       sent++;
       if (keepaliveEvery > 0 && sent % keepaliveEvery == 0) {
-        boolean reply =
-            replyRequestEvery > 0 && (sent / keepaliveEvery) % replyRequestEvery == 0;
+        boolean reply = replyRequestEvery > 0 && (sent / keepaliveEvery) % replyRequestEvery == 0;
         putKeepalive(out, next, SEND_TIME + (next - startLsn) / 1024, reply);
       }
       lsn = next;
@@ -258,7 +263,12 @@ public final class SyntheticWal {
    * @param length payload length
    */
   public static void putXLogData(
-      ByteBuffer out, long dataStart, long walEnd, long sendTime, byte[] wal, int offset,
+      ByteBuffer out,
+      long dataStart,
+      long walEnd,
+      long sendTime,
+      byte[] wal,
+      int offset,
       int length) {
     out.put((byte) 'd');
     out.putInt(4 + XLOG_DATA_HEADER + length);
@@ -326,8 +336,8 @@ public final class SyntheticWal {
     }
 
     /**
-     * A keepalive after every {@code n}-th XLogData message (0 = none); every {@code
-     * replyEvery}-th of them asks for a reply (0 = never).
+     * A keepalive after every {@code n}-th XLogData message (0 = none); every {@code replyEvery}-th
+     * of them asks for a reply (0 = never).
      */
     public Builder keepalives(int n, int replyEvery) {
       if (n < 0 || replyEvery < 0) {

@@ -14,13 +14,15 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The run settings every benchmark of this module shares, declared once: throughput in operations
  * per second, per-thread state, one fork with a fixed 1 GiB heap, 3 warm-up and 5 measured
- * iterations of 2 s. JMH reads these annotations from the superclass; a benchmark that needs
- * other settings annotates itself, which takes precedence.
+ * iterations of 2 s. JMH reads these annotations from the superclass; a benchmark that needs other
+ * settings annotates itself, which takes precedence.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @State(Scope.Thread)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public abstract class ThroughputBenchmark {

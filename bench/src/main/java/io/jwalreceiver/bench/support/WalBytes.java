@@ -8,8 +8,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * A JMH secondary result: WAL payload bytes moved. In throughput mode JMH reports it as
- * {@code ·walBytes} in bytes per second (divide by 1e6 for MB/s) next to the primary ops/s.
+ * A JMH secondary result: WAL payload bytes moved. In throughput mode JMH reports it as {@code
+ * ·walBytes} in bytes per second (divide by 1e6 for MB/s) next to the primary ops/s.
  */
 @AuxCounters(AuxCounters.Type.OPERATIONS)
 @State(Scope.Thread)

@@ -19,15 +19,15 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * {@link TarReader} on an in-memory archive shaped like a base backup's {@code base.tar}:
  * directories, many small files (control files, {@code pg_xact}, free-space and visibility maps)
- * and relation files of heap pages up to 1 MiB (about 300 members in 64 MiB), written by our
- * {@link TarWriter}. The archive is fed in {@code chunkSize} pieces, the way CopyData messages
- * arrive (the server sends tar data in messages of up to 32 KiB); the listener hands every data
- * view to a blackhole, so the benchmark measures parsing and the per-chunk and per-member
- * overhead, not copying: the throughput is far above any disk or network by design.
+ * and relation files of heap pages up to 1 MiB (about 300 members in 64 MiB), written by our {@link
+ * TarWriter}. The archive is fed in {@code chunkSize} pieces, the way CopyData messages arrive (the
+ * server sends tar data in messages of up to 32 KiB); the listener hands every data view to a
+ * blackhole, so the benchmark measures parsing and the per-chunk and per-member overhead, not
+ * copying: the throughput is far above any disk or network by design.
  *
  * <p>One operation is one whole archive. {@code ·inBytes}: archive bytes/s. With {@code -prof gc}
- * {@code gc.alloc.rate.norm} ÷ {@link #members} is the allocation per member (the header
- * record and its name).
+ * {@code gc.alloc.rate.norm} ÷ {@link #members} is the allocation per member (the header record and
+ * its name).
  */
 public class TarReaderBenchmark extends ThroughputBenchmark {
 
@@ -52,7 +52,8 @@ public class TarReaderBenchmark extends ThroughputBenchmark {
     ByteArrayOutputStream out = new ByteArrayOutputStream(archiveBytes + (1 << 20));
     TarWriter writer = new TarWriter(out, "base.tar");
     long mtime = 1_790_000_000L;
-    writer.writeEntry(TarHeader.directory("base/16384", 0700, 101, 104, mtime), ByteBuffer.allocate(0));
+    writer.writeEntry(
+        TarHeader.directory("base/16384", 0700, 101, 104, mtime), ByteBuffer.allocate(0));
     members = 1;
     int relfilenode = 16385;
     while (out.size() < archiveBytes) {
@@ -69,8 +70,7 @@ public class TarReaderBenchmark extends ThroughputBenchmark {
       }
       relfilenode++;
       writer.writeEntry(
-          TarHeader.regularFile(name, size, 0600, 101, 104, mtime),
-          ByteBuffer.wrap(heap, 0, size));
+          TarHeader.regularFile(name, size, 0600, 101, 104, mtime), ByteBuffer.wrap(heap, 0, size));
       members++;
     }
     writer.finish();
@@ -79,7 +79,8 @@ public class TarReaderBenchmark extends ThroughputBenchmark {
     chunks = new ByteBuffer[n];
     for (int i = 0; i < n; i++) {
       int from = i * chunkSize;
-      chunks[i] = ByteBuffer.wrap(archive, from, Math.min(chunkSize, archive.length - from)).slice();
+      chunks[i] =
+          ByteBuffer.wrap(archive, from, Math.min(chunkSize, archive.length - from)).slice();
     }
   }
 

@@ -9,7 +9,6 @@ import io.jwalreceiver.bench.support.ThroughputBenchmark;
 import io.jwalreceiver.bench.support.WalBytes;
 import io.jwalreceiver.protocol.MessageReader;
 import io.jwalreceiver.protocol.replication.ReplicationDecoder;
-import io.jwalreceiver.wal.segment.SegmentFileOptions;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.jwalreceiver.wal.segment.SyncPolicy;
 import java.nio.ByteBuffer;
@@ -22,13 +21,13 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * The WAL receive path without a server (DESIGN.md, "The two hot paths"): an in-memory transport
  * replaying 64 MiB of walsender frames in 64 KiB reads → {@link MessageReader} → {@link
- * ReplicationDecoder} → contiguity check → {@link SegmentFileSink#write}, with the flusher
- * running behind it. As {@code WalReceiver} does, a keepalive asking for a reply triggers a flush
- * request (under {@code ON_REQUEST}); the generated stream carries a keepalive every 64 messages,
- * every 4th asking for a reply. LSNs stay contiguous across laps of the replayed stream.
+ * ReplicationDecoder} → contiguity check → {@link SegmentFileSink#write}, with the flusher running
+ * behind it. As {@code WalReceiver} does, a keepalive asking for a reply triggers a flush request
+ * (under {@code ON_REQUEST}); the generated stream carries a keepalive every 64 messages, every 4th
+ * asking for a reply. LSNs stay contiguous across laps of the replayed stream.
  *
- * <p>One operation is one frame; {@code ·walBytes} is WAL bytes/s. What the status-update
- * writes to the socket would cost is not included.
+ * <p>One operation is one frame; {@code ·walBytes} is WAL bytes/s. What the status-update writes to
+ * the socket would cost is not included.
  */
 public class ReceiveLoopBenchmark extends ThroughputBenchmark {
 
@@ -54,8 +53,7 @@ public class ReceiveLoopBenchmark extends ThroughputBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    SyntheticWal wal =
-        SyntheticWal.builder().messageSize(messageSize).keepalives(64, 4).build();
+    SyntheticWal wal = SyntheticWal.builder().messageSize(messageSize).keepalives(64, 4).build();
     // Four whole segments, so every lap starts on a segment boundary.
     SyntheticWal.Stream stream = wal.stream(4L * SEGMENT);
     reader = new MessageReader(new ReplayTransport(stream.bytes(), 64 * 1024), 1 << 20);

@@ -6,7 +6,6 @@ import io.jwalreceiver.bench.support.BenchDirectory;
 import io.jwalreceiver.bench.support.SyntheticWal;
 import io.jwalreceiver.bench.support.ThroughputBenchmark;
 import io.jwalreceiver.bench.support.WalBytes;
-import io.jwalreceiver.wal.segment.SegmentFileOptions;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.jwalreceiver.wal.segment.SyncPolicy;
 import java.nio.ByteBuffer;
@@ -18,16 +17,16 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * {@link SegmentFileSink#write} on the receive thread, with the real flusher behind it: segment
- * completion (force, rename, directory force), pre-zeroing of the next segment, and, under
- * {@code ON_REQUEST}, a flush request every {@code flushEveryMiB} as the receiver issues them.
- * Completed segments are deleted at once so the run needs only a few segments of space. The
- * receive thread waits only when the flusher has not pre-zeroed the next segment yet, which is the
- * back-pressure of a disk slower than the writer: on a real disk with {@code ON_REQUEST} this
- * benchmark therefore measures the disk.
+ * completion (force, rename, directory force), pre-zeroing of the next segment, and, under {@code
+ * ON_REQUEST}, a flush request every {@code flushEveryMiB} as the receiver issues them. Completed
+ * segments are deleted at once so the run needs only a few segments of space. The receive thread
+ * waits only when the flusher has not pre-zeroed the next segment yet, which is the back-pressure
+ * of a disk slower than the writer: on a real disk with {@code ON_REQUEST} this benchmark therefore
+ * measures the disk.
  *
- * <p>One operation is one write of {@code payloadSize} bytes; {@code ·walBytes} is bytes/s.
- * {@code fs=shm} writes to {@code /dev/shm} (tmpfs), {@code fs=cwd} to the working directory;
- * record {@code df -T} of both with the results.
+ * <p>One operation is one write of {@code payloadSize} bytes; {@code ·walBytes} is bytes/s. {@code
+ * fs=shm} writes to {@code /dev/shm} (tmpfs), {@code fs=cwd} to the working directory; record
+ * {@code df -T} of both with the results.
  */
 public class SegmentFileSinkBenchmark extends ThroughputBenchmark {
 

@@ -112,8 +112,12 @@ class SideBySideReportTest {
 
   @Test
   void aMissingDocumentIsCreatedAndASecondRunReplacesOnlyTheSection() throws IOException {
-    section("syncstandby", "quick=1\n", "syncstandby,pgbench,pg,1,10,,,,,,100.0",
-        "syncstandby,pgbench,jwr,1,10,,,,,,50.0", "syncstandby,pgbench,none,1,10,,,,,,300.0");
+    section(
+        "syncstandby",
+        "quick=1\n",
+        "syncstandby,pgbench,pg,1,10,,,,,,100.0",
+        "syncstandby,pgbench,jwr,1,10,,,,,,50.0",
+        "syncstandby,pgbench,none,1,10,,,,,,300.0");
     Path doc = dir.resolve("new.md");
     new SideBySideReport(dir, doc).write();
     new SideBySideReport(dir, doc).write();

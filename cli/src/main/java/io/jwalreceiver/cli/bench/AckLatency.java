@@ -92,5 +92,6 @@ final class AckLatency {
    * @param maxMs the largest
    * @param unmeasured messages not measured (ring full, or not acknowledged when the run ended)
    */
-  record Summary(long count, double p50Ms, double p99Ms, double p999Ms, double maxMs, long unmeasured) {}
+  record Summary(
+      long count, double p50Ms, double p99Ms, double p999Ms, double maxMs, long unmeasured) {}
 }

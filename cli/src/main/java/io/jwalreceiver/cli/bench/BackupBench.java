@@ -32,8 +32,8 @@ import org.jspecify.annotations.Nullable;
  *       thread, without its waits for input;
  *   <li>extraction — tar parsing, file creation and writing (plain) or file writing with client
  *       compression (tar);
- *   <li>fsync — forcing files and directories, mostly on the background thread while data
- *       still arrives; the part the backup waits for at the end is reported separately.
+ *   <li>fsync — forcing files and directories, mostly on the background thread while data still
+ *       arrives; the part the backup waits for at the end is reported separately.
  * </ul>
  *
  * <p>WAL is not streamed ({@code -X none} or {@code fetch}): the bench measures the backup stream.
@@ -105,6 +105,7 @@ public final class BackupBench {
   private final Consumer<ServerError> notices;
   private volatile long bytes;
   private volatile long dataStartNanos;
+
   /** The receive thread's time in the sink. */
   private long sinkNanos;
 
@@ -125,9 +126,8 @@ public final class BackupBench {
   }
 
   /**
-   * Runs one backup, through {@link BaseBackup} as {@code basebackup} takes it: fast checkpoint,
-   * no size estimate, no inline manifest check, and with {@code -X none} no wait for the WAL
-   * archive.
+   * Runs one backup, through {@link BaseBackup} as {@code basebackup} takes it: fast checkpoint, no
+   * size estimate, no inline manifest check, and with {@code -X none} no wait for the WAL archive.
    */
   public Result run() {
     CpuClock cpu = new CpuClock();
@@ -135,40 +135,54 @@ public final class BackupBench {
     boolean disk = settings.sink() == SinkKind.DISK;
     // Prepared here (as before BaseBackup's own check, which then finds it empty) so that what
     // the bench created can be removed after a successful run: BaseBackup keeps a finished backup.
-    @Nullable OutputDirectory target = disk ? OutputDirectory.prepare(
-        Objects.requireNonNull(settings.directory(), "--sink disk has a directory")) : null;
-    BaseBackupRequest request = BaseBackupRequest.builder()
-        .destination(target == null ? new Destination.Discard()
-            : new Destination.Directory(target.path()))
-        .format(settings.tar() ? BaseBackupRequest.Format.TAR : BaseBackupRequest.Format.PLAIN)
-        .walMethod(settings.fetchWal() ? BaseBackupRequest.WalMethod.FETCH
-            : BaseBackupRequest.WalMethod.NONE)
-        .waitForArchive(false)
-        .label("jwalreceiver bench")
-        .estimateSize(false)
-        .fastCheckpoint(true)
-        .compression(settings.compression())
-        .build();
+    @Nullable OutputDirectory target =
+        disk
+            ? OutputDirectory.prepare(
+                Objects.requireNonNull(settings.directory(), "--sink disk has a directory"))
+            : null;
+    BaseBackupRequest request =
+        BaseBackupRequest.builder()
+            .destination(
+                target == null
+                    ? new Destination.Discard()
+                    : new Destination.Directory(target.path()))
+            .format(settings.tar() ? BaseBackupRequest.Format.TAR : BaseBackupRequest.Format.PLAIN)
+            .walMethod(
+                settings.fetchWal()
+                    ? BaseBackupRequest.WalMethod.FETCH
+                    : BaseBackupRequest.WalMethod.NONE)
+            .waitForArchive(false)
+            .label("jwalreceiver bench")
+            .estimateSize(false)
+            .fastCheckpoint(true)
+            .compression(settings.compression())
+            .build();
     Clock clock = new Clock(cpu);
     boolean ok = false;
     try {
-      BackupResult result = new BaseBackup(settings.config(), request, clock, notices)
-          .withInlineVerification(false)
-          .withStageTimes(times)
-          .withSinkTap(Timed::new)
-          .run();
+      BackupResult result =
+          new BaseBackup(settings.config(), request, clock, notices)
+              .withInlineVerification(false)
+              .withStageTimes(times)
+              .withSinkTap(Timed::new)
+              .run();
       long t2 = System.nanoTime();
       double cpuSeconds = cpu.secondsSinceMark();
       ok = true;
       long t0 = clock.dataStart;
       long t1 = clock.dataDone;
       boolean serverCompressed = settings.compression().serverSide();
-      return new Result(result.serverVersion(), result.start(), result.end(), bytes,
+      return new Result(
+          result.serverVersion(),
+          result.start(),
+          result.end(),
+          bytes,
           (t0 - clock.requested) / 1e9,
           (t2 - t0) / 1e9,
           ((t1 - t0) - sinkNanos) / 1e9,
           disk && serverCompressed && !settings.tar()
-              ? times.nanos(StageTimes.Stage.DECOMPRESSION) / 1e9 : -1,
+              ? times.nanos(StageTimes.Stage.DECOMPRESSION) / 1e9
+              : -1,
           disk ? times.nanos(StageTimes.Stage.EXTRACTION) / 1e9 : -1,
           disk ? times.nanos(StageTimes.Stage.FSYNC) / 1e9 : -1,
           (t2 - t1) / 1e9,

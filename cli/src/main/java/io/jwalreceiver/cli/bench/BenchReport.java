@@ -28,60 +28,87 @@ public final class BenchReport {
 
   /** {@code bench wal} as JSON. */
   public static String walJson(WalBench.Result r, WalLabels l) {
-    return json(g -> {
-      g.writeStringField("benchmark", "wal");
-      g.writeStringField("server_version", r.serverVersion());
-      g.writeStringField("sink", l.sink());
-      g.writeBooleanField("synchronous", l.synchronous());
-      g.writeStringField("start_lsn", r.start().toString());
-      g.writeStringField("end_lsn", r.end().toString());
-      g.writeNumberField("bytes", r.bytes());
-      g.writeNumberField("messages", r.messages());
-      g.writeNumberField("seconds", round(r.seconds()));
-      number(g, "mb_per_s", rate(r.bytes() / (double) Quantities.MB, r.seconds()));
-      number(g, "messages_per_s", rate((double) r.messages(), r.seconds()));
-      number(g, "cpu_seconds", r.cpuSeconds() < 0 ? null : round(r.cpuSeconds()));
-      number(g, "cpu_seconds_per_gb", cpuPerGb(r.cpuSeconds(), r.bytes()));
-      AckLatency.Summary s = r.latency();
-      if (s == null) {
-        g.writeNullField("ack_latency_ms");
-      } else {
-        g.writeObjectFieldStart("ack_latency_ms");
-        g.writeNumberField("p50", round(s.p50Ms()));
-        g.writeNumberField("p99", round(s.p99Ms()));
-        g.writeNumberField("p99_9", round(s.p999Ms()));
-        g.writeNumberField("max", round(s.maxMs()));
-        g.writeNumberField("count", s.count());
-        g.writeNumberField("unmeasured", s.unmeasured());
-        g.writeEndObject();
-      }
-      if (r.generatedBytes() < 0) {
-        g.writeNullField("generated_bytes");
-      } else {
-        g.writeNumberField("generated_bytes", r.generatedBytes());
-      }
-      directory(g, r.directory() == null ? null : r.directory().toString(), r.kept());
-    });
+    return json(
+        g -> {
+          g.writeStringField("benchmark", "wal");
+          g.writeStringField("server_version", r.serverVersion());
+          g.writeStringField("sink", l.sink());
+          g.writeBooleanField("synchronous", l.synchronous());
+          g.writeStringField("start_lsn", r.start().toString());
+          g.writeStringField("end_lsn", r.end().toString());
+          g.writeNumberField("bytes", r.bytes());
+          g.writeNumberField("messages", r.messages());
+          g.writeNumberField("seconds", round(r.seconds()));
+          number(g, "mb_per_s", rate(r.bytes() / (double) Quantities.MB, r.seconds()));
+          number(g, "messages_per_s", rate((double) r.messages(), r.seconds()));
+          number(g, "cpu_seconds", r.cpuSeconds() < 0 ? null : round(r.cpuSeconds()));
+          number(g, "cpu_seconds_per_gb", cpuPerGb(r.cpuSeconds(), r.bytes()));
+          AckLatency.Summary s = r.latency();
+          if (s == null) {
+            g.writeNullField("ack_latency_ms");
+          } else {
+            g.writeObjectFieldStart("ack_latency_ms");
+            g.writeNumberField("p50", round(s.p50Ms()));
+            g.writeNumberField("p99", round(s.p99Ms()));
+            g.writeNumberField("p99_9", round(s.p999Ms()));
+            g.writeNumberField("max", round(s.maxMs()));
+            g.writeNumberField("count", s.count());
+            g.writeNumberField("unmeasured", s.unmeasured());
+            g.writeEndObject();
+          }
+          if (r.generatedBytes() < 0) {
+            g.writeNullField("generated_bytes");
+          } else {
+            g.writeNumberField("generated_bytes", r.generatedBytes());
+          }
+          directory(g, r.directory() == null ? null : r.directory().toString(), r.kept());
+        });
   }
 
   /** {@code bench wal} for people. */
   public static String walText(WalBench.Result r, WalLabels l) {
     StringBuilder b = new StringBuilder();
     line(b, "server", "PostgreSQL " + r.serverVersion());
-    line(b, "sink", sinkText(l.sink(), r.directory() == null ? null : r.directory().toString(),
-        r.kept()) + (l.synchronous() ? ", synchronous" : ""));
+    line(
+        b,
+        "sink",
+        sinkText(l.sink(), r.directory() == null ? null : r.directory().toString(), r.kept())
+            + (l.synchronous() ? ", synchronous" : ""));
     line(b, "WAL", r.start() + " .. " + r.end());
-    line(b, "received", mb(r.bytes()) + " MB, " + r.messages() + " messages in "
-        + fmt(r.seconds()) + " s");
-    line(b, "throughput", show(rate(r.bytes() / (double) Quantities.MB, r.seconds())) + " MB/s, "
-        + show(rate((double) r.messages(), r.seconds())) + " messages/s");
-    line(b, "CPU", (r.cpuSeconds() < 0 ? "-" : fmt(r.cpuSeconds())) + " s ("
-        + show(cpuPerGb(r.cpuSeconds(), r.bytes())) + " s per GB)");
+    line(
+        b,
+        "received",
+        mb(r.bytes()) + " MB, " + r.messages() + " messages in " + fmt(r.seconds()) + " s");
+    line(
+        b,
+        "throughput",
+        show(rate(r.bytes() / (double) Quantities.MB, r.seconds()))
+            + " MB/s, "
+            + show(rate((double) r.messages(), r.seconds()))
+            + " messages/s");
+    line(
+        b,
+        "CPU",
+        (r.cpuSeconds() < 0 ? "-" : fmt(r.cpuSeconds()))
+            + " s ("
+            + show(cpuPerGb(r.cpuSeconds(), r.bytes()))
+            + " s per GB)");
     AckLatency.Summary s = r.latency();
     if (s != null) {
-      line(b, "ack latency", "p50 " + fmt(s.p50Ms()) + " ms, p99 " + fmt(s.p99Ms())
-          + " ms, p99.9 " + fmt(s.p999Ms()) + " ms, max " + fmt(s.maxMs()) + " ms ("
-          + s.count() + " messages)");
+      line(
+          b,
+          "ack latency",
+          "p50 "
+              + fmt(s.p50Ms())
+              + " ms, p99 "
+              + fmt(s.p99Ms())
+              + " ms, p99.9 "
+              + fmt(s.p999Ms())
+              + " ms, max "
+              + fmt(s.maxMs())
+              + " ms ("
+              + s.count()
+              + " messages)");
     }
     if (r.generatedBytes() >= 0) {
       line(b, "generated", mb(r.generatedBytes()) + " MB of WAL on the server (--generate)");
@@ -91,45 +118,58 @@ public final class BenchReport {
 
   /** {@code bench basebackup} as JSON. */
   public static String backupJson(BackupBench.Result r, BackupLabels l) {
-    return json(g -> {
-      g.writeStringField("benchmark", "basebackup");
-      g.writeStringField("server_version", r.serverVersion());
-      g.writeStringField("sink", l.sink());
-      g.writeStringField("format", l.format());
-      g.writeStringField("wal_method", l.walMethod());
-      g.writeStringField("compression", l.compression());
-      g.writeStringField("start_lsn", r.start().toString());
-      g.writeStringField("end_lsn", r.end().toString());
-      g.writeNumberField("bytes", r.bytes());
-      g.writeNumberField("checkpoint_seconds", round(r.checkpointSeconds()));
-      g.writeNumberField("seconds", round(r.seconds()));
-      number(g, "mb_per_s", rate(r.bytes() / (double) Quantities.MB, r.seconds()));
-      number(g, "cpu_seconds", r.cpuSeconds() < 0 ? null : round(r.cpuSeconds()));
-      number(g, "cpu_seconds_per_gb", cpuPerGb(r.cpuSeconds(), r.bytes()));
-      g.writeObjectFieldStart("stages");
-      stage(g, "network", r.networkSeconds(), r.bytes());
-      stage(g, "decompression", r.decompressionSeconds(), r.bytes());
-      stage(g, "extraction", r.extractionSeconds(), r.bytes());
-      stage(g, "fsync", r.fsyncSeconds(), r.bytes());
-      g.writeEndObject();
-      g.writeNumberField("finish_seconds", round(r.finishSeconds()));
-      directory(g, r.directory() == null ? null : r.directory().toString(), r.kept());
-    });
+    return json(
+        g -> {
+          g.writeStringField("benchmark", "basebackup");
+          g.writeStringField("server_version", r.serverVersion());
+          g.writeStringField("sink", l.sink());
+          g.writeStringField("format", l.format());
+          g.writeStringField("wal_method", l.walMethod());
+          g.writeStringField("compression", l.compression());
+          g.writeStringField("start_lsn", r.start().toString());
+          g.writeStringField("end_lsn", r.end().toString());
+          g.writeNumberField("bytes", r.bytes());
+          g.writeNumberField("checkpoint_seconds", round(r.checkpointSeconds()));
+          g.writeNumberField("seconds", round(r.seconds()));
+          number(g, "mb_per_s", rate(r.bytes() / (double) Quantities.MB, r.seconds()));
+          number(g, "cpu_seconds", r.cpuSeconds() < 0 ? null : round(r.cpuSeconds()));
+          number(g, "cpu_seconds_per_gb", cpuPerGb(r.cpuSeconds(), r.bytes()));
+          g.writeObjectFieldStart("stages");
+          stage(g, "network", r.networkSeconds(), r.bytes());
+          stage(g, "decompression", r.decompressionSeconds(), r.bytes());
+          stage(g, "extraction", r.extractionSeconds(), r.bytes());
+          stage(g, "fsync", r.fsyncSeconds(), r.bytes());
+          g.writeEndObject();
+          g.writeNumberField("finish_seconds", round(r.finishSeconds()));
+          directory(g, r.directory() == null ? null : r.directory().toString(), r.kept());
+        });
   }
 
   /** {@code bench basebackup} for people. */
   public static String backupText(BackupBench.Result r, BackupLabels l) {
     StringBuilder b = new StringBuilder();
     line(b, "server", "PostgreSQL " + r.serverVersion());
-    line(b, "sink", sinkText(l.sink(), r.directory() == null ? null : r.directory().toString(),
-        r.kept()) + ", format " + l.format() + ", -X " + l.walMethod() + ", compression "
-        + l.compression());
+    line(
+        b,
+        "sink",
+        sinkText(l.sink(), r.directory() == null ? null : r.directory().toString(), r.kept())
+            + ", format "
+            + l.format()
+            + ", -X "
+            + l.walMethod()
+            + ", compression "
+            + l.compression());
     line(b, "WAL", r.start() + " .. " + r.end());
     line(b, "checkpoint", fmt(r.checkpointSeconds()) + " s (not counted below)");
     line(b, "received", mb(r.bytes()) + " MB in " + fmt(r.seconds()) + " s");
     line(b, "throughput", show(rate(r.bytes() / (double) Quantities.MB, r.seconds())) + " MB/s");
-    line(b, "CPU", (r.cpuSeconds() < 0 ? "-" : fmt(r.cpuSeconds())) + " s ("
-        + show(cpuPerGb(r.cpuSeconds(), r.bytes())) + " s per GB)");
+    line(
+        b,
+        "CPU",
+        (r.cpuSeconds() < 0 ? "-" : fmt(r.cpuSeconds()))
+            + " s ("
+            + show(cpuPerGb(r.cpuSeconds(), r.bytes()))
+            + " s per GB)");
     b.append("stage busy time (MB/s if that stage alone ran):\n");
     stageLine(b, "network", r.networkSeconds(), r.bytes());
     stageLine(b, "decompression", r.decompressionSeconds(), r.bytes());
@@ -169,11 +209,19 @@ public final class BenchReport {
   }
 
   private static void stageLine(StringBuilder b, String name, double seconds, long bytes) {
-    line(b, "  " + name, seconds < 0 ? "-" : fmt(seconds) + " s ("
-        + show(rate(bytes / (double) Quantities.MB, seconds)) + " MB/s)");
+    line(
+        b,
+        "  " + name,
+        seconds < 0
+            ? "-"
+            : fmt(seconds)
+                + " s ("
+                + show(rate(bytes / (double) Quantities.MB, seconds))
+                + " MB/s)");
   }
 
-  private static void directory(JsonGenerator g, @Nullable String dir, boolean kept) throws IOException {
+  private static void directory(JsonGenerator g, @Nullable String dir, boolean kept)
+      throws IOException {
     if (dir == null) {
       g.writeNullField("directory");
     } else {
@@ -204,7 +252,9 @@ public final class BenchReport {
   }
 
   static @Nullable Double cpuPerGb(double cpuSeconds, long bytes) {
-    return cpuSeconds < 0 || bytes <= 0 ? null : round(cpuSeconds / (bytes / (double) Quantities.GB));
+    return cpuSeconds < 0 || bytes <= 0
+        ? null
+        : round(cpuSeconds / (bytes / (double) Quantities.GB));
   }
 
   static double round(double v) {

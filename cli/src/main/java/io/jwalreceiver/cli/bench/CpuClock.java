@@ -10,11 +10,11 @@ import java.util.Map;
  * CPU time used by this process since a mark, -1 where the platform reports none.
  *
  * <p>Two readings, both lower bounds, and the larger one is reported: the process CPU time of the
- * JDK's {@code com.sun.management.OperatingSystemMXBean} (every thread, JIT and GC included, but
- * in clock ticks: 10 ms on Linux, so a run shorter than a tick can read 0), and the sum of the
+ * JDK's {@code com.sun.management.OperatingSystemMXBean} (every thread, JIT and GC included, but in
+ * clock ticks: 10 ms on Linux, so a run shorter than a tick can read 0), and the sum of the
  * per-thread CPU times of {@link ThreadMXBean} (nanosecond clocks, but only Java threads still
- * alive at the end). Short runs are then measured by the fine clock and long ones by the
- * complete one.
+ * alive at the end). Short runs are then measured by the fine clock and long ones by the complete
+ * one.
  */
 final class CpuClock {
 

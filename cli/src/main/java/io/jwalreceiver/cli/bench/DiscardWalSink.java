@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli.bench;
 
-import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.TimelineHistoryFile;
+import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.wal.WalSink;
 import java.nio.ByteBuffer;
 import java.util.function.LongConsumer;

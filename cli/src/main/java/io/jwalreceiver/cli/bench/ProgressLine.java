@@ -33,8 +33,13 @@ public final class ProgressLine implements AutoCloseable {
    * @param seconds seconds measured so far (0 = not started)
    * @param terminal whether stderr is a terminal
    */
-  private ProgressLine(PrintStream err, String label, LongSupplier bytes, DoubleSupplier seconds,
-      boolean terminal, long intervalMillis) {
+  private ProgressLine(
+      PrintStream err,
+      String label,
+      LongSupplier bytes,
+      DoubleSupplier seconds,
+      boolean terminal,
+      long intervalMillis) {
     this.err = err;
     this.label = label;
     this.bytes = bytes;
@@ -47,15 +52,26 @@ public final class ProgressLine implements AutoCloseable {
   }
 
   /** Runs {@code work} with a progress line, ended before this returns or throws. */
-  public static <T> T around(PrintStream err, String label, LongSupplier bytes,
-      DoubleSupplier seconds, boolean terminal, Supplier<T> work) {
-    return around(err, label, bytes, seconds, terminal,
-        terminal ? 1000 : PLAIN_EVERY_SECONDS * 1000L, work);
+  public static <T> T around(
+      PrintStream err,
+      String label,
+      LongSupplier bytes,
+      DoubleSupplier seconds,
+      boolean terminal,
+      Supplier<T> work) {
+    return around(
+        err, label, bytes, seconds, terminal, terminal ? 1000 : PLAIN_EVERY_SECONDS * 1000L, work);
   }
 
   /** As above, printing every {@code intervalMillis}. */
-  static <T> T around(PrintStream err, String label, LongSupplier bytes, DoubleSupplier seconds,
-      boolean terminal, long intervalMillis, Supplier<T> work) {
+  static <T> T around(
+      PrintStream err,
+      String label,
+      LongSupplier bytes,
+      DoubleSupplier seconds,
+      boolean terminal,
+      long intervalMillis,
+      Supplier<T> work) {
     ProgressLine line = new ProgressLine(err, label, bytes, seconds, terminal, intervalMillis);
     try {
       return work.get();
@@ -83,7 +99,8 @@ public final class ProgressLine implements AutoCloseable {
       return;
     }
     double mb = bytes.getAsLong() / (double) Quantities.MB;
-    String text = String.format(Locale.ROOT, "%s: %.1f MB, %.1f MB/s, %.1f s", label, mb, mb / s, s);
+    String text =
+        String.format(Locale.ROOT, "%s: %.1f MB, %.1f MB/s, %.1f s", label, mb, mb / s, s);
     if (terminal) {
       err.print("\r" + text + "   ");
     } else {

@@ -8,9 +8,9 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The byte counts and durations of the bench options, with PostgreSQL's units: {@code 32MB},
- * {@code 1GB}, {@code 512kB} (1024-based, as in postgresql.conf; {@code KiB/MiB/GiB/TiB} and
- * plain bytes too), {@code 500ms}, {@code 30s}, {@code 5min}/{@code 5m}, {@code 1h}.
+ * The byte counts and durations of the bench options, with PostgreSQL's units: {@code 32MB}, {@code
+ * 1GB}, {@code 512kB} (1024-based, as in postgresql.conf; {@code KiB/MiB/GiB/TiB} and plain bytes
+ * too), {@code 500ms}, {@code 30s}, {@code 5min}/{@code 5m}, {@code 1h}.
  */
 public final class Quantities {
 
@@ -20,7 +20,8 @@ public final class Quantities {
   /** One GB as PostgreSQL counts it. */
   public static final long GB = 1024L * MB;
 
-  private static final Pattern NUMBER_UNIT = Pattern.compile("\\s*(\\d+(?:\\.\\d+)?)\\s*([A-Za-z]*)\\s*");
+  private static final Pattern NUMBER_UNIT =
+      Pattern.compile("\\s*(\\d+(?:\\.\\d+)?)\\s*([A-Za-z]*)\\s*");
 
   private Quantities() {}
 

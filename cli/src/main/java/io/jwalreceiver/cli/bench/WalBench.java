@@ -33,8 +33,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Where it starts: {@code --start LSN}, else a slot's {@code restart_lsn} ({@code -S}), else the
  * server's current position. A slot only supplies the position: the stream does not use it, so the
- * slot is neither advanced nor marked active, and the archiver that owns it loses nothing. Streaming
- * from an older position measures catch-up throughput.
+ * slot is neither advanced nor marked active, and the archiver that owns it loses nothing.
+ * Streaming from an older position measures catch-up throughput.
  */
 public final class WalBench {
 
@@ -145,8 +145,8 @@ public final class WalBench {
   /**
    * Runs the benchmark.
    *
-   * @throws PgException on any failure: connection, server error, directory not empty, a
-   *     generator statement refused
+   * @throws PgException on any failure: connection, server error, directory not empty, a generator
+   *     statement refused
    */
   public Result run() {
     String version;
@@ -160,14 +160,14 @@ public final class WalBench {
     if (start == null && settings.slot() != null) {
       start = slotRestartLsn(settings.slot());
     }
-    OutputDirectory dir = settings.sink() == SinkKind.DISK
-        ? OutputDirectory.prepare(
-            Objects.requireNonNull(settings.directory(), "--sink disk has a directory"))
-        : null;
+    OutputDirectory dir =
+        settings.sink() == SinkKind.DISK
+            ? OutputDirectory.prepare(
+                Objects.requireNonNull(settings.directory(), "--sink disk has a directory"))
+            : null;
     AckLatency latency = settings.synchronous() ? new AckLatency() : null;
-    WalReceiver.Options options = WalReceiver.Options.defaults()
-        .withLoop(false)
-        .withSynchronous(settings.synchronous());
+    WalReceiver.Options options =
+        WalReceiver.Options.defaults().withLoop(false).withSynchronous(settings.synchronous());
     if (start != null) {
       options = options.withStart(timeline, start);
     }
@@ -223,9 +223,18 @@ public final class WalBench {
       long e = receivedEnd == 0 ? s : receivedEnd;
       double seconds = startNanos == 0 ? 0 : (endNanos - startNanos) / 1e9;
       ok = true;
-      return new Result(version, Lsn.of(s), Lsn.of(e), e - s, messages, seconds, cpuSeconds,
-          latency == null ? null : latency.summary(), generated,
-          dir == null ? null : dir.path(), dir != null && settings.keep());
+      return new Result(
+          version,
+          Lsn.of(s),
+          Lsn.of(e),
+          e - s,
+          messages,
+          seconds,
+          cpuSeconds,
+          latency == null ? null : latency.summary(),
+          generated,
+          dir == null ? null : dir.path(),
+          dir != null && settings.keep());
     } finally {
       if (timer != null) {
         timer.interrupt();
@@ -242,16 +251,20 @@ public final class WalBench {
     }
   }
 
-  private WalReceiver newReceiver(WalReceiver.Options options, @Nullable OutputDirectory dir,
-      @Nullable AckLatency latency) {
+  private WalReceiver newReceiver(
+      WalReceiver.Options options, @Nullable OutputDirectory dir, @Nullable AckLatency latency) {
     return new WalReceiver(
         settings.replication(),
         options,
-        (size, groupAccess) -> settings.sink() == SinkKind.DISCARD
-            ? new DiscardWalSink()
-            : SegmentFileSink.open(Objects.requireNonNull(dir, "--sink disk").path(), size, SegmentFileOptions.DEFAULTS
-                .withSyncPolicy(SyncPolicy.ON_REQUEST)
-                .withGroupAccess(groupAccess)),
+        (size, groupAccess) ->
+            settings.sink() == SinkKind.DISCARD
+                ? new DiscardWalSink()
+                : SegmentFileSink.open(
+                    Objects.requireNonNull(dir, "--sink disk").path(),
+                    size,
+                    SegmentFileOptions.DEFAULTS
+                        .withSyncPolicy(SyncPolicy.ON_REQUEST)
+                        .withGroupAccess(groupAccess)),
         size -> Optional.empty(),
         new Measure(latency),
         InstantSource.system());
@@ -260,49 +273,63 @@ public final class WalBench {
   /** The slot's restart_lsn; the slot itself is not touched. */
   private Lsn slotRestartLsn(String slot) {
     if (!slot.matches("[a-z0-9_]{1,63}")) {
-      throw new PgException(SqlState.INVALID_NAME,
-          "replication slot name \"" + slot + "\" contains invalid character", null,
+      throw new PgException(
+          SqlState.INVALID_NAME,
+          "replication slot name \"" + slot + "\" contains invalid character",
+          null,
           "Replication slot names may only contain lower case letters, numbers, and the"
-              + " underscore character.", null);
+              + " underscore character.",
+          null);
     }
     QueryResult r;
     try (ReplicationConnection conn = ReplicationConnection.open(settings.sql(), notices)) {
-      r = conn.query("SELECT slot_type, restart_lsn FROM pg_catalog.pg_replication_slots"
-          + " WHERE slot_name = '" + slot + "'");
+      r =
+          conn.query(
+              "SELECT slot_type, restart_lsn FROM pg_catalog.pg_replication_slots"
+                  + " WHERE slot_name = '"
+                  + slot
+                  + "'");
     }
     if (r.rows().isEmpty()) {
-      throw new PgException(SqlState.UNDEFINED_OBJECT,
-          "replication slot \"" + slot + "\" does not exist");
+      throw new PgException(
+          SqlState.UNDEFINED_OBJECT, "replication slot \"" + slot + "\" does not exist");
     }
     List<String> row = r.rows().get(0);
     if (!"physical".equals(row.get(0))) {
-      throw new PgException(SqlState.INVALID_PARAMETER_VALUE,
+      throw new PgException(
+          SqlState.INVALID_PARAMETER_VALUE,
           "cannot use a logical replication slot for physical replication");
     }
     if (row.get(1) == null) {
-      throw new PgException(SqlState.INVALID_PARAMETER_VALUE,
-          "replication slot \"" + slot + "\" does not reserve WAL", null,
+      throw new PgException(
+          SqlState.INVALID_PARAMETER_VALUE,
+          "replication slot \"" + slot + "\" does not reserve WAL",
+          null,
           "Create it with reserved WAL (jwalreceiver slot create), or give a start position"
-              + " with --start.", null);
+              + " with --start.",
+          null);
     }
     return Lsn.parse(row.get(1));
   }
 
   private Thread stopAfter(Duration d) {
-    Thread t = new Thread(() -> {
-      try {
-        while (startNanos == 0 && !stopRequested) {
-          Thread.sleep(5);
-        }
-        long left = d.toNanos() - (System.nanoTime() - startNanos);
-        if (left > 0) {
-          TimeUnit.NANOSECONDS.sleep(left);
-        }
-        stop();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "bench-wal-timer");
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                while (startNanos == 0 && !stopRequested) {
+                  Thread.sleep(5);
+                }
+                long left = d.toNanos() - (System.nanoTime() - startNanos);
+                if (left > 0) {
+                  TimeUnit.NANOSECONDS.sleep(left);
+                }
+                stop();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "bench-wal-timer");
     t.setDaemon(true);
     t.start();
     return t;

@@ -12,10 +12,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * {@code bench wal --generate}: makes WAL on the server from a plain SQL session, with {@code
- * pg_logical_emit_message} — WAL records of 1 MB each that touch no table, so nothing is created
- * in (or left behind in) the user's database, and any role may run it (EXECUTE is granted to
- * PUBLIC). The messages are transactional: each statement's commit flushes its WAL, so the
- * walsender can send it at once.
+ * pg_logical_emit_message} — WAL records of 1 MB each that touch no table, so nothing is created in
+ * (or left behind in) the user's database, and any role may run it (EXECUTE is granted to PUBLIC).
+ * The messages are transactional: each statement's commit flushes its WAL, so the walsender can
+ * send it at once.
  *
  * <p>Two ways: {@link #fill} makes a given amount before streaming starts (the run then measures
  * catch-up); {@link #startBackground} keeps making WAL while the run streams, staying at most
@@ -146,7 +146,8 @@ final class WalGenerator {
 
   private static PgException failed(PgException e) {
     if (e.fromServer()) {
-      return new PgException("could not generate WAL: ", Objects.requireNonNull(e.serverError(), "serverError"));
+      return new PgException(
+          "could not generate WAL: ", Objects.requireNonNull(e.serverError(), "serverError"));
     }
     return new PgException(e.sqlState(), "could not generate WAL: " + e.getMessage(), e);
   }

@@ -11,8 +11,8 @@ import io.jwalreceiver.SqlState;
 import io.jwalreceiver.cli.check.Connections.Setting;
 import io.jwalreceiver.session.QueryResult;
 import io.jwalreceiver.session.ReplicationConnection;
-import java.util.Objects;
 import java.util.List;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -34,30 +34,44 @@ final class AccessChecks {
     ReplicationConnection sql = c.sql;
     if (sql != null) {
       try {
-        QueryResult r = sql.query("SELECT rolreplication, rolsuper FROM pg_catalog.pg_roles"
-            + " WHERE rolname = current_user");
+        QueryResult r =
+            sql.query(
+                "SELECT rolreplication, rolsuper FROM pg_catalog.pg_roles"
+                    + " WHERE rolname = current_user");
         List<String> row = r.singleRow("read role attributes", 2);
         if ("t".equals(row.get(1))) {
-          return CheckItem.ok(Preflight.ROLE, "role \"" + user + "\" is a superuser (a role"
-              + " with only LOGIN REPLICATION is enough)");
+          return CheckItem.ok(
+              Preflight.ROLE,
+              "role \""
+                  + user
+                  + "\" is a superuser (a role"
+                  + " with only LOGIN REPLICATION is enough)");
         }
         if ("t".equals(row.get(0))) {
           return CheckItem.ok(Preflight.ROLE, "role \"" + user + "\" has REPLICATION");
         }
-        return CheckItem.fail(Preflight.ROLE, "role \"" + user
-            + "\" lacks the REPLICATION attribute", alter);
+        return CheckItem.fail(
+            Preflight.ROLE, "role \"" + user + "\" lacks the REPLICATION attribute", alter);
       } catch (PgException e) {
         c.verbose.accept("could not read pg_roles: " + e.getMessage());
       }
     }
     if (c.repl != null) {
-      return CheckItem.ok(Preflight.ROLE, "role \"" + user + "\" may stream WAL (its"
-          + " replication connection was accepted)");
+      return CheckItem.ok(
+          Preflight.ROLE,
+          "role \"" + user + "\" may stream WAL (its" + " replication connection was accepted)");
     }
     PgException replError = c.replError;
     if (replError != null && lacksReplication(replError)) {
-      return CheckItem.fail(Preflight.ROLE, "role \"" + user + "\" lacks the REPLICATION"
-          + " attribute (" + Objects.requireNonNull(replError.serverError()).message() + ")", alter);
+      return CheckItem.fail(
+          Preflight.ROLE,
+          "role \""
+              + user
+              + "\" lacks the REPLICATION"
+              + " attribute ("
+              + Objects.requireNonNull(replError.serverError()).message()
+              + ")",
+          alter);
     }
     return CheckItem.notChecked(Preflight.ROLE, c.noSql());
   }
@@ -68,10 +82,17 @@ final class AccessChecks {
     ReplicationConnection repl = c.repl;
     if (repl != null) {
       String clientAddress = c.clientAddress;
-      String from = clientAddress != null ? " from " + clientAddress
-          : c.request.replication().isUnixSocket() ? " over the Unix socket" : "";
-      return CheckItem.ok(item, "replication connection accepted for user \""
-          + user + "\"" + from + (repl.isTls() ? " (TLS)" : ""));
+      String from =
+          clientAddress != null
+              ? " from " + clientAddress
+              : c.request.replication().isUnixSocket() ? " over the Unix socket" : "";
+      return CheckItem.ok(
+          item,
+          "replication connection accepted for user \""
+              + user
+              + "\""
+              + from
+              + (repl.isTls() ? " (TLS)" : ""));
     }
     PgException replError = c.replError;
     if (replError == null) {
@@ -80,32 +101,48 @@ final class AccessChecks {
     String refused = "replication connection for user \"" + user + "\" refused: ";
     if (!replError.fromServer()) {
       String hint = replError.hint();
-      return CheckItem.fail(item, refused + replError.getMessage(),
-          hint != null ? hint
+      return CheckItem.fail(
+          item,
+          refused + replError.getMessage(),
+          hint != null
+              ? hint
               : "connect with the options that work for psql (-h, -p, sslmode in -d)");
     }
     String serverText = Objects.requireNonNull(replError.serverError()).message();
     SqlState state = replError.sqlState();
     if (state.equals(SqlState.INVALID_AUTHORIZATION) && serverText.contains("pg_hba.conf")) {
-      return CheckItem.fail(item, refused + serverText,
-          "pg_hba.conf: " + hbaLine(c, user, serverText)
-              + "\n(above any line that matches it first), " + RELOAD);
+      return CheckItem.fail(
+          item,
+          refused + serverText,
+          "pg_hba.conf: "
+              + hbaLine(c, user, serverText)
+              + "\n(above any line that matches it first), "
+              + RELOAD);
     }
     if (lacksReplication(replError)) {
-      return CheckItem.fail(item, refused + serverText,
+      return CheckItem.fail(
+          item,
+          refused + serverText,
           "SQL (as a superuser): ALTER ROLE " + sqlIdentifier(user) + " REPLICATION;");
     }
     if (state.equals(SqlState.INVALID_PASSWORD)) {
-      return CheckItem.fail(item, refused + serverText,
-          "give the password of \"" + user + "\" (PGPASSWORD, ~/.pgpass or -W), or set it:"
-              + "\nSQL (as a superuser): ALTER ROLE " + sqlIdentifier(user)
+      return CheckItem.fail(
+          item,
+          refused + serverText,
+          "give the password of \""
+              + user
+              + "\" (PGPASSWORD, ~/.pgpass or -W), or set it:"
+              + "\nSQL (as a superuser): ALTER ROLE "
+              + sqlIdentifier(user)
               + " PASSWORD 'new password';");
     }
     if (state.equals(SqlState.TOO_MANY_CONNECTIONS)) {
       // "number of requested standby connections exceeds max_wal_senders" (or max_connections).
       Setting s = c.settings.get("max_wal_senders");
       int now = s == null ? 0 : Integer.parseInt(s.value());
-      return CheckItem.fail(item, refused + serverText,
+      return CheckItem.fail(
+          item,
+          refused + serverText,
           "postgresql.conf: max_wal_senders = " + roomFor(now) + "\n" + RESTART);
     }
     return CheckItem.fail(item, refused + serverText, replError.hint());

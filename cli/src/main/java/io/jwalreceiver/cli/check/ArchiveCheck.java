@@ -32,8 +32,10 @@ final class ArchiveCheck {
     SystemIdentity id = null;
     try {
       Setting shown = c.settings.get("wal_segment_size");
-      size = shown != null ? WalSegmentSize.parseShow(shown.value())
-          : repl != null ? repl.walSegmentSize() : null;
+      size =
+          shown != null
+              ? WalSegmentSize.parseShow(shown.value())
+              : repl != null ? repl.walSegmentSize() : null;
       if (repl != null) {
         id = repl.identifySystem();
       }
@@ -47,69 +49,100 @@ final class ArchiveCheck {
     try {
       resume = ResumePoint.scan(dir, size, c.warnings);
     } catch (PgException e) {
-      return CheckItem.fail(item, String.valueOf(e.getMessage()), "make the directory readable,"
-          + " or " + NEW_DIRECTORY);
+      return CheckItem.fail(
+          item,
+          String.valueOf(e.getMessage()),
+          "make the directory readable," + " or " + NEW_DIRECTORY);
     }
     String slotName = c.request.slotName();
     Optional<Slot> s = slotName == null ? Optional.empty() : c.readSlot(slotName);
     if (resume.isEmpty()) {
-      String from = s.isPresent() && s.get().restartLsn() != null
-          ? "the slot's restart_lsn " + s.get().restartLsn()
-          : "the server's current position";
-      return CheckItem.ok(item, "\"" + dir + "\" holds no WAL yet: receivewal starts at "
-          + from);
+      String from =
+          s.isPresent() && s.get().restartLsn() != null
+              ? "the slot's restart_lsn " + s.get().restartLsn()
+              : "the server's current position";
+      return CheckItem.ok(item, "\"" + dir + "\" holds no WAL yet: receivewal starts at " + from);
     }
     ResumePoint r = resume.get();
-    String at = "resuming \"" + dir + "\" at " + r.start() + " (timeline " + r.timeline()
-        + ", after " + r.fromFile() + ")";
+    String at =
+        "resuming \""
+            + dir
+            + "\" at "
+            + r.start()
+            + " (timeline "
+            + r.timeline()
+            + ", after "
+            + r.fromFile()
+            + ")";
     if (id != null) {
       if (r.timeline().compareTo(id.timeline()) > 0) {
-        return CheckItem.fail(item, at + ": the server is only on timeline " + id.timeline()
-            + " (another cluster?)", NEW_DIRECTORY);
+        return CheckItem.fail(
+            item,
+            at + ": the server is only on timeline " + id.timeline() + " (another cluster?)",
+            NEW_DIRECTORY);
       }
       if (r.timeline().equals(id.timeline()) && r.start().isAfter(id.xlogPosition())) {
-        return CheckItem.fail(item, at + ": ahead of the server's WAL at "
-            + id.xlogPosition() + " (another cluster, or a restored one?)", NEW_DIRECTORY);
+        return CheckItem.fail(
+            item,
+            at
+                + ": ahead of the server's WAL at "
+                + id.xlogPosition()
+                + " (another cluster, or a restored one?)",
+            NEW_DIRECTORY);
       }
     }
     if (s.isPresent() && "physical".equals(s.get().type())) {
       Slot sl = s.get();
       String named = "slot \"" + slotName + "\"";
       if ("lost".equals(sl.walStatus())) {
-        return CheckItem.fail(item, at + " would leave a gap: " + named + " lost its WAL",
+        return CheckItem.fail(
+            item,
+            at + " would leave a gap: " + named + " lost its WAL",
             NEW_DIRECTORY + " and take a new base backup");
       }
       Lsn restartLsn = sl.restartLsn();
       if (restartLsn != null) {
         if (r.start().isBefore(restartLsn.segmentStart(size))) {
-          return CheckItem.fail(item, at + " would leave a gap: " + named
-              + " only keeps WAL from " + restartLsn + " (receivewal refuses to resume)",
+          return CheckItem.fail(
+              item,
+              at
+                  + " would leave a gap: "
+                  + named
+                  + " only keeps WAL from "
+                  + restartLsn
+                  + " (receivewal refuses to resume)",
               NEW_DIRECTORY + " and take a new base backup");
         }
-        return CheckItem.ok(item, at + ": " + named + " keeps WAL from "
-            + restartLsn + ", no gap");
+        return CheckItem.ok(item, at + ": " + named + " keeps WAL from " + restartLsn + ", no gap");
       }
     }
     return oldestOnServer(c, at, r, size);
   }
 
   /** Without a slot's reservation, the gap question is whether the server still has the WAL. */
-  private static CheckItem oldestOnServer(Connections c, String at, ResumePoint r,
-      WalSegmentSize size) {
+  private static CheckItem oldestOnServer(
+      Connections c, String at, ResumePoint r, WalSegmentSize size) {
     String item = Preflight.ARCHIVE;
     ReplicationConnection sql = c.sql;
     if (sql == null) {
-      return CheckItem.notChecked(item, at + ": whether the server still has that WAL needs"
-          + " pg_ls_waldir(): " + c.noSql());
+      return CheckItem.notChecked(
+          item,
+          at + ": whether the server still has that WAL needs" + " pg_ls_waldir(): " + c.noSql());
     }
     List<String> names;
     try {
-      names = sql.query("SELECT name FROM pg_catalog.pg_ls_waldir()").rows().stream()
-          .map(row -> row.get(0)).toList();
+      names =
+          sql.query("SELECT name FROM pg_catalog.pg_ls_waldir()").rows().stream()
+              .map(row -> row.get(0))
+              .toList();
     } catch (PgException e) {
       String user = c.request.replication().user();
-      return CheckItem.warn(item, at + ": could not check whether the server still has"
-          + " that WAL: " + Connections.shortMessage(e),
+      return CheckItem.warn(
+          item,
+          at
+              + ": could not check whether the server still has"
+              + " that WAL: "
+              + Connections.shortMessage(e),
           "SQL (as a superuser): GRANT pg_monitor TO " + Fixes.sqlIdentifier(user) + ";");
     }
     long oldest = -1;
@@ -123,11 +156,17 @@ final class ArchiveCheck {
     }
     long wanted = size.segmentNumber(r.start());
     if (oldest < 0 || Long.compareUnsigned(wanted, oldest) >= 0) {
-      return CheckItem.ok(item, at + ": the server still has that WAL, no gap (without a slot"
-          + " it may remove it before receivewal starts)");
+      return CheckItem.ok(
+          item,
+          at
+              + ": the server still has that WAL, no gap (without a slot"
+              + " it may remove it before receivewal starts)");
     }
-    return CheckItem.fail(item, at + " would leave a gap: the server's oldest WAL starts at "
-        + size.segmentStart(oldest), NEW_DIRECTORY + " and take a new base backup; use a slot"
-        + " (-S) so the server keeps WAL for it");
+    return CheckItem.fail(
+        item,
+        at + " would leave a gap: the server's oldest WAL starts at " + size.segmentStart(oldest),
+        NEW_DIRECTORY
+            + " and take a new base backup; use a slot"
+            + " (-S) so the server keeps WAL for it");
   }
 }

@@ -37,16 +37,18 @@ public record CheckReport(List<CheckItem> items) {
   }
 
   /**
-   * The human form: {@code OK    message}, {@code FAIL  message} with each fix line below it as
-   * {@code       fix: …}, then a summary line.
+   * The human form: {@code OK message}, {@code FAIL message} with each fix line below it as {@code
+   * fix: …}, then a summary line.
    */
   public String toText() {
     StringBuilder sb = new StringBuilder();
     String indent = " ".repeat(STATUS_WIDTH);
     for (CheckItem item : items) {
       String status = item.status().name();
-      sb.append(status).append(" ".repeat(STATUS_WIDTH - status.length()))
-          .append(item.message()).append('\n');
+      sb.append(status)
+          .append(" ".repeat(STATUS_WIDTH - status.length()))
+          .append(item.message())
+          .append('\n');
       if (item.fix() != null) {
         String label = "fix: ";
         for (String line : item.fix().split("\n", -1)) {
@@ -61,9 +63,14 @@ public record CheckReport(List<CheckItem> items) {
 
   /** {@code 9 checks: 7 OK, 1 WARN, 1 FAIL}. */
   public String summary() {
-    return items.size() + (items.size() == 1 ? " check: " : " checks: ")
-        + count(Status.OK) + " OK, " + count(Status.WARN) + " WARN, "
-        + count(Status.FAIL) + " FAIL";
+    return items.size()
+        + (items.size() == 1 ? " check: " : " checks: ")
+        + count(Status.OK)
+        + " OK, "
+        + count(Status.WARN)
+        + " WARN, "
+        + count(Status.FAIL)
+        + " FAIL";
   }
 
   /**

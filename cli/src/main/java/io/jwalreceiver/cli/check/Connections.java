@@ -9,12 +9,12 @@ import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.QueryResult;
 import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.session.SlotPosition;
-import java.util.Objects;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
@@ -69,6 +69,7 @@ final class Connections {
   // null: not read yet; empty: read, no such slot.
   @SuppressWarnings("NullableOptional")
   private @Nullable Optional<Slot> slot;
+
   private @Nullable PgException slotError;
 
   Connections(Preflight.Request request, Consumer<String> verbose, Consumer<String> warnings) {
@@ -79,8 +80,12 @@ final class Connections {
 
   /** Opens the SQL session, then (unless nothing answered) the replication connection. */
   void connect() {
-    verbose.accept("opening a SQL session to " + describe(request.sql())
-        + ", database \"" + request.sql().database() + "\"");
+    verbose.accept(
+        "opening a SQL session to "
+            + describe(request.sql())
+            + ", database \""
+            + request.sql().database()
+            + "\"");
     PgException refused = null;
     try {
       sql = ReplicationConnection.open(request.sql());
@@ -150,8 +155,12 @@ final class Connections {
         for (String name : SETTINGS) {
           names.append(names.length() == 0 ? "" : ", ").append(SqlText.literal(name));
         }
-        QueryResult r = s.query("SELECT name, pg_catalog.current_setting(name), pending_restart"
-            + " FROM pg_catalog.pg_settings WHERE name IN (" + names + ")");
+        QueryResult r =
+            s.query(
+                "SELECT name, pg_catalog.current_setting(name), pending_restart"
+                    + " FROM pg_catalog.pg_settings WHERE name IN ("
+                    + names
+                    + ")");
         for (List<String> row : r.rows()) {
           found.put(row.get(0), new Setting(row.get(1), "t".equals(row.get(2))));
         }
@@ -193,13 +202,26 @@ final class Connections {
     if (s != null) {
       boolean has13 = s.serverVersionNum() >= 130000;
       try {
-        QueryResult r = s.query("SELECT slot_type, active, active_pid, restart_lsn, "
-            + (has13 ? "wal_status, pg_catalog.pg_size_pretty(safe_wal_size)" : "NULL, NULL")
-            + " FROM pg_catalog.pg_replication_slots WHERE slot_name = "
-            + SqlText.literal(name));
-        Optional<Slot> found = r.rows().stream().findFirst().map(row -> new Slot(row.get(0),
-            "t".equals(row.get(1)), row.get(2), row.get(3) == null ? null
-                : Lsn.parse(row.get(3)), row.get(4), row.get(5)));
+        QueryResult r =
+            s.query(
+                "SELECT slot_type, active, active_pid, restart_lsn, "
+                    + (has13
+                        ? "wal_status, pg_catalog.pg_size_pretty(safe_wal_size)"
+                        : "NULL, NULL")
+                    + " FROM pg_catalog.pg_replication_slots WHERE slot_name = "
+                    + SqlText.literal(name));
+        Optional<Slot> found =
+            r.rows().stream()
+                .findFirst()
+                .map(
+                    row ->
+                        new Slot(
+                            row.get(0),
+                            "t".equals(row.get(1)),
+                            row.get(2),
+                            row.get(3) == null ? null : Lsn.parse(row.get(3)),
+                            row.get(4),
+                            row.get(5)));
         slot = found;
         return found;
       } catch (PgException e) {
@@ -219,8 +241,10 @@ final class Connections {
         return Optional.empty();
       }
     }
-    slotError = new PgException(SqlState.CONNECTION_UNABLE, noSql()
-        + (r != null ? " (READ_REPLICATION_SLOT needs PostgreSQL 15)" : ""));
+    slotError =
+        new PgException(
+            SqlState.CONNECTION_UNABLE,
+            noSql() + (r != null ? " (READ_REPLICATION_SLOT needs PostgreSQL 15)" : ""));
     return Optional.empty();
   }
 
@@ -242,7 +266,9 @@ final class Connections {
     if (e == null) {
       return "query failed";
     }
-    return e.fromServer() ? Objects.requireNonNull(e.serverError()).message() : String.valueOf(e.getMessage());
+    return e.fromServer()
+        ? Objects.requireNonNull(e.serverError()).message()
+        : String.valueOf(e.getMessage());
   }
 
   static String describe(ConnectionConfig c) {

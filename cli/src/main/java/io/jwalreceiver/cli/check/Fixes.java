@@ -19,8 +19,24 @@ final class Fixes {
 
   /** Words that cannot be a bare role name in SQL, limited to those plausible as role names. */
   private static final Set<String> RESERVED =
-      Set.of("all", "user", "current_user", "session_user", "group", "role", "none", "default",
-          "public", "analyse", "analyze", "order", "table", "select", "grant", "check", "column");
+      Set.of(
+          "all",
+          "user",
+          "current_user",
+          "session_user",
+          "group",
+          "role",
+          "none",
+          "default",
+          "public",
+          "analyse",
+          "analyze",
+          "order",
+          "table",
+          "select",
+          "grant",
+          "check",
+          "column");
 
   private Fixes() {}
 

@@ -14,10 +14,10 @@ import org.jspecify.annotations.Nullable;
  * change.
  *
  * <p>It opens two connections ({@link Connections}): a plain SQL session for the catalogs and a
- * replication connection, because actually being accepted for replication is the only way to see
- * a missing {@code pg_hba.conf} line. Either may be refused; items that needed the missing one
- * become WARN "could not check", and settings fall back to {@code SHOW} over whichever connection
- * exists. Nothing is changed on the server.
+ * replication connection, because actually being accepted for replication is the only way to see a
+ * missing {@code pg_hba.conf} line. Either may be refused; items that needed the missing one become
+ * WARN "could not check", and settings fall back to {@code SHOW} over whichever connection exists.
+ * Nothing is changed on the server.
  *
  * <p>This class runs the check groups in report order: {@link ServerCheck}, {@link SettingChecks},
  * {@link AccessChecks}, {@link SlotCheck}, {@link ArchiveCheck}.
@@ -26,6 +26,7 @@ public final class Preflight {
 
   /** The items, in report order. */
   static final String SERVER = "server";
+
   static final String WAL_LEVEL = "wal_level";
   static final String MAX_WAL_SENDERS = "max_wal_senders";
   static final String MAX_REPLICATION_SLOTS = "max_replication_slots";
@@ -78,8 +79,16 @@ public final class Preflight {
     Path directory = c.request.directory();
     if (!c.reachable()) {
       items.add(ServerCheck.unreachable(c));
-      List<String> later = new ArrayList<>(List.of(WAL_LEVEL, MAX_WAL_SENDERS,
-          MAX_REPLICATION_SLOTS, ROLE, REPLICATION_CONNECTION, SLOT, MAX_SLOT_WAL_KEEP_SIZE));
+      List<String> later =
+          new ArrayList<>(
+              List.of(
+                  WAL_LEVEL,
+                  MAX_WAL_SENDERS,
+                  MAX_REPLICATION_SLOTS,
+                  ROLE,
+                  REPLICATION_CONNECTION,
+                  SLOT,
+                  MAX_SLOT_WAL_KEEP_SIZE));
       if (directory != null) {
         later.add(ARCHIVE);
       }

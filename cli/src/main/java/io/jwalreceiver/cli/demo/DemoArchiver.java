@@ -65,52 +65,61 @@ final class DemoArchiver {
    * @param passFile the password file with the role's password
    */
   void archive(DemoServer primary, String slot, String role, Path passFile) {
-    ConnectionConfig config = ConnectionConfig.of(DemoServer.HOST, primary.port(), role).toBuilder()
-        .passFile(passFile)
-        .fallbackApplicationName("pg_receivewal")
-        .build();
+    ConnectionConfig config =
+        ConnectionConfig.of(DemoServer.HOST, primary.port(), role).toBuilder()
+            .passFile(passFile)
+            .fallbackApplicationName("pg_receivewal")
+            .build();
     CountDownLatch streaming = new CountDownLatch(1);
     AtomicReference<@Nullable RuntimeException> failure = new AtomicReference<>();
-    WalReceiver r = new WalReceiver(
-        config,
-        WalReceiver.Options.defaults().withSlotName(slot).withLoop(false),
-        (size, groupAccess) -> SegmentFileSink.open(archive, size,
-            SegmentFileOptions.DEFAULTS.withGroupAccess(groupAccess)),
-        size -> ResumePoint.scan(archive, size, host::warning),
-        new WalReceiver.Listener() {
-          @Override
-          public void streamingStarted(TimelineId timeline, Lsn start) {
-            say.say("receivewal: starting log streaming at " + start + " (timeline " + timeline
-                + ")");
-            streaming.countDown();
-          }
-        },
-        InstantSource.system());
+    WalReceiver r =
+        new WalReceiver(
+            config,
+            WalReceiver.Options.defaults().withSlotName(slot).withLoop(false),
+            (size, groupAccess) ->
+                SegmentFileSink.open(
+                    archive, size, SegmentFileOptions.DEFAULTS.withGroupAccess(groupAccess)),
+            size -> ResumePoint.scan(archive, size, host::warning),
+            new WalReceiver.Listener() {
+              @Override
+              public void streamingStarted(TimelineId timeline, Lsn start) {
+                say.say(
+                    "receivewal: starting log streaming at "
+                        + start
+                        + " (timeline "
+                        + timeline
+                        + ")");
+                streaming.countDown();
+              }
+            },
+            InstantSource.system());
     receiver = r;
-    Thread thread = new Thread(() -> {
-      try {
-        r.run();
-      } catch (RuntimeException e) {
-        failure.set(e);
-      } finally {
-        streaming.countDown();
-      }
-    }, "jwalreceiver-demo-receivewal");
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                r.run();
+              } catch (RuntimeException e) {
+                failure.set(e);
+              } finally {
+                streaming.countDown();
+              }
+            },
+            "jwalreceiver-demo-receivewal");
     thread.setDaemon(true);
     thread.start();
     try {
       if (!streaming.await(wait.toSeconds(), TimeUnit.SECONDS)) {
         r.requestStop();
-        throw new Demo.Failure("receivewal did not start streaming within " + wait.toSeconds()
-            + " s");
+        throw new Demo.Failure(
+            "receivewal did not start streaming within " + wait.toSeconds() + " s");
       }
       throwIfFailed(failure);
       String switchWal = "SELECT pg_switch_wal()";
       say.say("finishing the current WAL segment on the primary, so a complete one arrives:");
       say.command("psql " + primary.connect("postgres") + " -c \"" + switchWal + "\"");
       Lsn switched = Lsn.parse(primary.value(switchWal));
-      WalSegmentSize segmentSize =
-          WalSegmentSize.parseShow(primary.value("SHOW wal_segment_size"));
+      WalSegmentSize segmentSize = WalSegmentSize.parseShow(primary.value("SHOW wal_segment_size"));
       long bytes = segmentSize.bytes();
       Lsn segmentEnd = Lsn.of((switched.value() + bytes - 1) / bytes * bytes);
       r.stopAt(segmentEnd);
@@ -118,12 +127,15 @@ final class DemoArchiver {
       if (thread.isAlive()) {
         r.requestStop();
         thread.join(wait.toMillis());
-        throw new Demo.Failure("receivewal did not reach " + segmentEnd + " within "
-            + wait.toSeconds() + " s");
+        throw new Demo.Failure(
+            "receivewal did not reach " + segmentEnd + " within " + wait.toSeconds() + " s");
       }
       throwIfFailed(failure);
-      say.say("receivewal: stopped at " + segmentEnd + " (Ctrl-C stops pg_receivewal and ours"
-          + " the same way: flush, final status update, exit 0)");
+      say.say(
+          "receivewal: stopped at "
+              + segmentEnd
+              + " (Ctrl-C stops pg_receivewal and ours"
+              + " the same way: flush, final status update, exit 0)");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       r.requestStop();

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the demo needs from the command line that runs it: where the transcript goes, how errors
- * and warnings are reported, and a way to run one of our own command lines in-process. The {@code
- * demo} command supplies it, so this package does not depend on the command line's package.
+ * What the demo needs from the command line that runs it: where the transcript goes, how errors and
+ * warnings are reported, and a way to run one of our own command lines in-process. The {@code demo}
+ * command supplies it, so this package does not depend on the command line's package.
  */
 public interface DemoHost {
 

@@ -69,8 +69,17 @@ final class DemoServer {
     started = true;
     Commands.Result result = pgCtl.start(dataDir, logFile, workDir);
     if (!result.ok()) {
-      throw new Demo.Failure("the " + role + " did not start (pg_ctl exit " + result.exitCode()
-          + "):\n" + result.output().strip() + "\n--- " + logFile + " ---\n" + logTail());
+      throw new Demo.Failure(
+          "the "
+              + role
+              + " did not start (pg_ctl exit "
+              + result.exitCode()
+              + "):\n"
+              + result.output().strip()
+              + "\n--- "
+              + logFile
+              + " ---\n"
+              + logTail());
     }
   }
 
@@ -92,12 +101,13 @@ final class DemoServer {
 
   /** Runs SQL statements, one simple query each, as the superuser; returns the last result. */
   QueryResult sql(String database, String statement, String... more) {
-    ConnectionConfig config = ConnectionConfig.of(HOST, port, SUPERUSER).toBuilder()
-        .replication(null)
-        .database(database)
-        .fallbackApplicationName("jwalreceiver demo")
-        .connectTimeout(Duration.ofSeconds(10))
-        .build();
+    ConnectionConfig config =
+        ConnectionConfig.of(HOST, port, SUPERUSER).toBuilder()
+            .replication(null)
+            .database(database)
+            .fallbackApplicationName("jwalreceiver demo")
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
     try (ReplicationConnection c = ReplicationConnection.open(config)) {
       QueryResult last = c.query(statement);
       for (String sql : more) {
@@ -109,7 +119,12 @@ final class DemoServer {
 
   /** psql's connection options for this server as the superuser, as the transcript shows them. */
   String connect(String database) {
-    return "-h " + HOST + " -p " + port + " -U " + SUPERUSER
+    return "-h "
+        + HOST
+        + " -p "
+        + port
+        + " -U "
+        + SUPERUSER
         + (database.equals("postgres") ? "" : " -d " + database);
   }
 

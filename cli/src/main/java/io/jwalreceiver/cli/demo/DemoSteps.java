@@ -46,8 +46,7 @@ final class DemoSteps {
    * @param dir the demo directory (exists, handed over to the server user)
    * @param wait how long each wait for a server may take
    */
-  DemoSteps(DemoHost host, Transcript say, PgCtl pgCtl, ServerUser user, Path dir,
-      Duration wait) {
+  DemoSteps(DemoHost host, Transcript say, PgCtl pgCtl, ServerUser user, Path dir, Duration wait) {
     this.host = host;
     this.say = say;
     this.pgCtl = pgCtl;
@@ -72,30 +71,40 @@ final class DemoSteps {
   DemoServer createPrimary(int port) {
     DemoServer primary = new DemoServer("primary", pgCtl, dir.resolve("primary"), dir, port);
     say.step("Creating the primary's data directory");
-    say.command(asServerUser("initdb -D " + primary.dataDir()
-        + " -U " + DemoServer.SUPERUSER + " --auth=trust -E UTF8 --locale=C"));
+    say.command(
+        asServerUser(
+            "initdb -D "
+                + primary.dataDir()
+                + " -U "
+                + DemoServer.SUPERUSER
+                + " --auth=trust -E UTF8 --locale=C"));
     Commands.Result initdb = pgCtl.initdb(primary.dataDir(), DemoServer.SUPERUSER, List.of(), dir);
     if (!initdb.ok()) {
-      throw new Demo.Failure("initdb failed (exit " + initdb.exitCode() + "):\n"
-          + initdb.output().strip());
+      throw new Demo.Failure(
+          "initdb failed (exit " + initdb.exitCode() + "):\n" + initdb.output().strip());
     }
 
     say.step("Configuring the primary for replication");
-    List<String> settings = List.of(
-        "listen_addresses = '" + DemoServer.HOST + "'",
-        "port = " + port,
-        "unix_socket_directories = '" + dir + "'",
-        "wal_level = replica                       # the default: enough WAL for a standby",
-        "max_wal_senders = 10                      # the default: one per standby or archiver",
-        "password_encryption = 'scram-sha-256'     # the default since 14");
+    List<String> settings =
+        List.of(
+            "listen_addresses = '" + DemoServer.HOST + "'",
+            "port = " + port,
+            "unix_socket_directories = '" + dir + "'",
+            "wal_level = replica                       # the default: enough WAL for a standby",
+            "max_wal_senders = 10                      # the default: one per standby or archiver",
+            "password_encryption = 'scram-sha-256'     # the default since 14");
     say.heredoc("cat >> " + primary.dataDir().resolve("postgresql.conf"), settings);
     primary.appendConf(settings);
-    List<String> hba = List.of(
-        "# TYPE  DATABASE     USER        ADDRESS        METHOD",
-        "local   all          all                        trust",
-        "host    all          " + DemoServer.SUPERUSER + "    " + DemoServer.HOST
-            + "/32   trust",
-        "host    replication  " + Demo.ROLE + "  " + DemoServer.HOST + "/32   scram-sha-256");
+    List<String> hba =
+        List.of(
+            "# TYPE  DATABASE     USER        ADDRESS        METHOD",
+            "local   all          all                        trust",
+            "host    all          "
+                + DemoServer.SUPERUSER
+                + "    "
+                + DemoServer.HOST
+                + "/32   trust",
+            "host    replication  " + Demo.ROLE + "  " + DemoServer.HOST + "/32   scram-sha-256");
     Path hbaFile = primary.dataDir().resolve("pg_hba.conf");
     say.heredoc("cat > " + hbaFile, hba);
     user.writeFile(hbaFile, String.join("\n", hba) + "\n", false);
@@ -105,22 +114,32 @@ final class DemoSteps {
   }
 
   void createReplicationRole(DemoServer primary) {
-    say.step("Creating the replication role \"" + Demo.ROLE
-        + "\" with a SCRAM-SHA-256 password");
+    say.step("Creating the replication role \"" + Demo.ROLE + "\" with a SCRAM-SHA-256 password");
     String password = randomPassword();
-    say.command("psql " + primary.connect("postgres") + " -c \"CREATE ROLE " + Demo.ROLE
-        + " WITH REPLICATION LOGIN PASSWORD '" + MASK + "'\"");
-    primary.sql("postgres",
+    say.command(
+        "psql "
+            + primary.connect("postgres")
+            + " -c \"CREATE ROLE "
+            + Demo.ROLE
+            + " WITH REPLICATION LOGIN PASSWORD '"
+            + MASK
+            + "'\"");
+    primary.sql(
+        "postgres",
         "SET password_encryption = 'scram-sha-256'",
         "CREATE ROLE " + Demo.ROLE + " WITH REPLICATION LOGIN PASSWORD '" + password + "'");
-    String check = "SELECT rolname, rolreplication, left(rolpassword, 14) AS stored_as"
-        + " FROM pg_authid WHERE rolname = '" + Demo.ROLE + "'";
+    String check =
+        "SELECT rolname, rolreplication, left(rolpassword, 14) AS stored_as"
+            + " FROM pg_authid WHERE rolname = '"
+            + Demo.ROLE
+            + "'";
     say.command("psql " + primary.connect("postgres") + " -c \"" + check + "\"");
     say.table(primary.sql("postgres", check));
 
     String line = DemoServer.HOST + ":" + primary.port() + ":*:" + Demo.ROLE + ":";
-    say.say("the password is random and never printed; it goes into a password file, which the"
-        + " demo's commands use:");
+    say.say(
+        "the password is random and never printed; it goes into a password file, which the"
+            + " demo's commands use:");
     say.command("echo '" + line + MASK + "' > " + passFile + " && chmod 600 " + passFile);
     say.command("export PGPASSFILE=" + passFile);
     // Owned by the server user: -R names the file in primary_conninfo, and the standby reads it.
@@ -128,21 +147,42 @@ final class DemoSteps {
   }
 
   void createSlot(DemoServer primary) {
-    tool("Creating the physical replication slot " + Demo.SLOT,
-        "psql " + primary.connect("postgres")
-            + " -c \"SELECT pg_create_physical_replication_slot('" + Demo.SLOT + "', true)\"",
-        "slot", "create", Demo.SLOT);
+    tool(
+        "Creating the physical replication slot " + Demo.SLOT,
+        "psql "
+            + primary.connect("postgres")
+            + " -c \"SELECT pg_create_physical_replication_slot('"
+            + Demo.SLOT
+            + "', true)\"",
+        "slot",
+        "create",
+        Demo.SLOT);
   }
 
   DemoServer createStandby(int port) {
     DemoServer standby = new DemoServer("standby", pgCtl, dir.resolve("standby"), dir, port);
-    tool("Taking a base backup into the standby's directory, with its standby configuration (-R)",
+    tool(
+        "Taking a base backup into the standby's directory, with its standby configuration (-R)",
         null,
-        "basebackup", "-D", standby.dataDir().toString(), "-R", "-S", Demo.SLOT, "-X", "stream",
-        "-c", "fast", "-P", "-v");
+        "basebackup",
+        "-D",
+        standby.dataDir().toString(),
+        "-R",
+        "-S",
+        Demo.SLOT,
+        "-X",
+        "stream",
+        "-c",
+        "fast",
+        "-P",
+        "-v");
     Path auto = standby.dataDir().resolve("postgresql.auto.conf");
-    say.say("-R wrote " + standby.dataDir().resolve("standby.signal") + " (empty) and, in "
-        + auto.getFileName() + ":");
+    say.say(
+        "-R wrote "
+            + standby.dataDir().resolve("standby.signal")
+            + " (empty) and, in "
+            + auto.getFileName()
+            + ":");
     for (String l : readLines(auto)) {
       if (l.startsWith("primary_")) {
         say.say("  " + l.replaceAll("password=('[^']*'|\\S+)", "password=" + MASK));
@@ -166,14 +206,18 @@ final class DemoSteps {
 
   void awaitStreaming(DemoServer primary) {
     say.step("Waiting until the primary shows the standby streaming");
-    String replication = "SELECT application_name, client_addr, state, sent_lsn, replay_lsn,"
-        + " sync_state FROM pg_stat_replication";
-    await("the standby to stream", () -> !primary.sql("postgres",
-        replication + " WHERE state = 'streaming'").rows().isEmpty());
+    String replication =
+        "SELECT application_name, client_addr, state, sent_lsn, replay_lsn,"
+            + " sync_state FROM pg_stat_replication";
+    await(
+        "the standby to stream",
+        () ->
+            !primary.sql("postgres", replication + " WHERE state = 'streaming'").rows().isEmpty());
     say.command("psql " + primary.connect("postgres") + " -c \"" + replication + "\"");
     say.table(primary.sql("postgres", replication));
-    String slots = "SELECT slot_name, slot_type, active, restart_lsn, wal_status"
-        + " FROM pg_replication_slots";
+    String slots =
+        "SELECT slot_name, slot_type, active, restart_lsn, wal_status"
+            + " FROM pg_replication_slots";
     say.command("psql " + primary.connect("postgres") + " -c \"" + slots + "\"");
     say.table(primary.sql("postgres", slots));
   }
@@ -203,8 +247,13 @@ final class DemoSteps {
     if (rows.rows().isEmpty() || !Demo.MESSAGE.equals(rows.rows().get(0).get(1))) {
       throw new Demo.Failure("the standby does not have the row written on the primary");
     }
-    say.say("written on the primary (port " + primary.port() + "), read back from the standby"
-        + " (port " + standby.port() + ")");
+    say.say(
+        "written on the primary (port "
+            + primary.port()
+            + "), read back from the standby"
+            + " (port "
+            + standby.port()
+            + ")");
   }
 
   void archiveWal(DemoServer primary) {
@@ -213,8 +262,15 @@ final class DemoSteps {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + archive, e);
     }
-    tool("Creating the WAL archiver's own slot " + Demo.ARCHIVE_SLOT, null,
-        "receivewal", "-D", archive.toString(), "-S", Demo.ARCHIVE_SLOT, "--create-slot");
+    tool(
+        "Creating the WAL archiver's own slot " + Demo.ARCHIVE_SLOT,
+        null,
+        "receivewal",
+        "-D",
+        archive.toString(),
+        "-S",
+        Demo.ARCHIVE_SLOT,
+        "--create-slot");
 
     say.step("Archiving WAL into " + archive + " for a moment");
     List<String> args = new ArrayList<>(connectionArgs());
@@ -225,24 +281,50 @@ final class DemoSteps {
     say.command(host.program() + " receivewal " + String.join(" ", args));
     archiver.archive(primary, Demo.ARCHIVE_SLOT, Demo.ROLE, passFile);
     archiver.list();
-    tool("Dropping the archiver's slot (an unused slot keeps WAL on the primary forever)",
-        "pg_receivewal -S " + Demo.ARCHIVE_SLOT + " --drop-slot "
+    tool(
+        "Dropping the archiver's slot (an unused slot keeps WAL on the primary forever)",
+        "pg_receivewal -S "
+            + Demo.ARCHIVE_SLOT
+            + " --drop-slot "
             + String.join(" ", connectionArgs()),
-        "slot", "drop", Demo.ARCHIVE_SLOT);
+        "slot",
+        "drop",
+        Demo.ARCHIVE_SLOT);
   }
 
   void printHowToStop(DemoServer primary, DemoServer standby) {
     say.step("Leaving both servers running (--keep)");
-    say.say("primary: psql " + primary.connect("postgres") + "     (data "
-        + primary.dataDir() + ", log " + primary.logFile() + ")");
-    say.say("standby: psql " + standby.connect("demo") + "   (data " + standby.dataDir()
-        + ", log " + standby.logFile() + ")");
-    say.say("replication: PGPASSFILE=" + passFile + " " + host.program() + " identify "
-        + String.join(" ", connectionArgs()));
+    say.say(
+        "primary: psql "
+            + primary.connect("postgres")
+            + "     (data "
+            + primary.dataDir()
+            + ", log "
+            + primary.logFile()
+            + ")");
+    say.say(
+        "standby: psql "
+            + standby.connect("demo")
+            + "   (data "
+            + standby.dataDir()
+            + ", log "
+            + standby.logFile()
+            + ")");
+    say.say(
+        "replication: PGPASSFILE="
+            + passFile
+            + " "
+            + host.program()
+            + " identify "
+            + String.join(" ", connectionArgs()));
     say.say("to stop both servers and remove everything:");
     Path pgCtlPath = pgCtl.binDir().resolve("pg_ctl");
-    say.command(asServerUser(pgCtlPath + " -D " + standby.dataDir() + " stop") + " && "
-        + asServerUser(pgCtlPath + " -D " + primary.dataDir() + " stop") + " && rm -rf " + dir);
+    say.command(
+        asServerUser(pgCtlPath + " -D " + standby.dataDir() + " stop")
+            + " && "
+            + asServerUser(pgCtlPath + " -D " + primary.dataDir() + " stop")
+            + " && rm -rf "
+            + dir);
   }
 
   /** A command line as the server user runs it ({@code runuser -u postgres -- …} as root). */
@@ -252,8 +334,8 @@ final class DemoSteps {
 
   private void startServer(DemoServer server) {
     say.step("Starting the " + server.role() + " on " + DemoServer.HOST + ":" + server.port());
-    say.command(asServerUser("pg_ctl -D " + server.dataDir() + " -l " + server.logFile()
-        + " -w start"));
+    say.command(
+        asServerUser("pg_ctl -D " + server.dataDir() + " -l " + server.logFile() + " -w start"));
     servers.add(server);
     server.start();
     say.say(server.value("SELECT version()"));
@@ -263,17 +345,18 @@ final class DemoSteps {
    * A step done by one of our own commands, run in-process exactly as printed.
    *
    * @param what the step, e.g. {@code Taking a base backup}
-   * @param manual the equivalent with the PostgreSQL tools, or null for {@code pg_<command>}
-   *     with the same arguments
+   * @param manual the equivalent with the PostgreSQL tools, or null for {@code pg_<command>} with
+   *     the same arguments
    * @param args the command and its arguments, without the connection options
    */
   private void tool(String what, @Nullable String manual, String... args) {
     List<String> line = new ArrayList<>(List.of(args));
     line.addAll(connectionArgs());
     say.step(what);
-    say.command(manual != null
-        ? manual
-        : "pg_" + args[0] + " " + String.join(" ", line.subList(1, line.size())));
+    say.command(
+        manual != null
+            ? manual
+            : "pg_" + args[0] + " " + String.join(" ", line.subList(1, line.size())));
     say.say("the same with jwalreceiver (this is what runs):");
     say.command(host.program() + " " + String.join(" ", line));
     host.out().flush();
@@ -285,8 +368,7 @@ final class DemoSteps {
 
   private List<String> connectionArgs() {
     DemoServer primary = servers.get(0);
-    return List.of("-h", DemoServer.HOST, "-p", Integer.toString(primary.port()), "-U",
-        Demo.ROLE);
+    return List.of("-h", DemoServer.HOST, "-p", Integer.toString(primary.port()), "-U", Demo.ROLE);
   }
 
   private void await(String what, BooleanSupplier condition) {
@@ -294,11 +376,18 @@ final class DemoSteps {
       Poll.until(wait, condition);
     } catch (Poll.TimedOut e) {
       RuntimeException last = e.lastFailure();
-      String logs = servers.stream()
-          .map(s -> "\n--- " + s.logFile() + " ---\n" + s.logTail())
-          .reduce("", String::concat);
-      throw new Demo.Failure("timed out after " + wait.toSeconds() + " s waiting for " + what
-          + (last == null ? "" : " (last error: " + last.getMessage() + ")") + logs, last);
+      String logs =
+          servers.stream()
+              .map(s -> "\n--- " + s.logFile() + " ---\n" + s.logTail())
+              .reduce("", String::concat);
+      throw new Demo.Failure(
+          "timed out after "
+              + wait.toSeconds()
+              + " s waiting for "
+              + what
+              + (last == null ? "" : " (last error: " + last.getMessage() + ")")
+              + logs,
+          last);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new Demo.Failure("interrupted while waiting for " + what, e);

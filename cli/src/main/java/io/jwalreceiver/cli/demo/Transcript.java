@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * What the demo prints: each step as {@code ==> what}, the manual command that does the same as
- * {@code     $ command}, and results indented beneath, with query results laid out as psql lays
- * them out.
+ * {@code $ command}, and results indented beneath, with query results laid out as psql lays them
+ * out.
  */
 final class Transcript {
 
@@ -69,7 +69,8 @@ final class Transcript {
     for (int c = 0; c < width.length; c++) {
       String name = columns.get(c);
       int left = (width[c] - name.length()) / 2;
-      header.append(c == 0 ? " " : " | ")
+      header
+          .append(c == 0 ? " " : " | ")
           .append(" ".repeat(left))
           .append(name)
           .append(" ".repeat(width[c] - name.length() - left));

@@ -2,13 +2,13 @@
 package io.jwalreceiver.cli.status;
 
 import io.jwalreceiver.PgException;
+import io.jwalreceiver.SegmentName;
+import io.jwalreceiver.SegmentName.ParsedWalFileName;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
-import io.jwalreceiver.SegmentName;
-import io.jwalreceiver.SegmentName.ParsedWalFileName;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -25,14 +25,14 @@ import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a WAL archive directory (pg_receivewal's layout) holds: per timeline the completed
- * segments, the {@code .partial} ones, compressed variants and the gaps between the first and
- * the last segment; the timeline history files; and the newest completed segment overall.
+ * What a WAL archive directory (pg_receivewal's layout) holds: per timeline the completed segments,
+ * the {@code .partial} ones, compressed variants and the gaps between the first and the last
+ * segment; the timeline history files; and the newest completed segment overall.
  *
  * @param directory the directory read
  * @param segmentSize the segment size the file names were read with
- * @param segmentSizeSource where the size came from: {@code server}, {@code files} (the size of
- *     an uncompressed segment file) or {@code default} (16MB, nothing to tell)
+ * @param segmentSizeSource where the size came from: {@code server}, {@code files} (the size of an
+ *     uncompressed segment file) or {@code default} (16MB, nothing to tell)
  * @param timelines one entry per timeline with segments, ascending
  * @param historyFiles the timelines whose {@code .history} file is present, ascending
  * @param newestComplete the newest completed segment (highest segment number, then timeline)
@@ -65,8 +65,8 @@ public record ArchiveStatus(
    * @param completed how many completed segment files
    * @param newestComplete the highest completed segment, if any
    * @param partials the {@code .partial} files, by name
-   * @param compressed completed files per compression extension ({@code gz}, {@code lz4},
-   *     {@code zst}); uncompressed ones are not counted here
+   * @param compressed completed files per compression extension ({@code gz}, {@code lz4}, {@code
+   *     zst}); uncompressed ones are not counted here
    * @param wrongSize completed uncompressed files whose size is not the segment size
    * @param gaps the runs of segments missing between {@code first} and {@code last}
    */
@@ -144,8 +144,7 @@ public record ArchiveStatus(
         byTimeline
             .computeIfAbsent(p.segment().timeline(), t -> new Builder())
             .add(p, name, entry, size);
-      } else if (!historyNames.contains(name)
-          && !name.equals(SegmentFileSink.SPARE_DIRECTORY)) {
+      } else if (!historyNames.contains(name) && !name.equals(SegmentFileSink.SPARE_DIRECTORY)) {
         // The receiver's own hidden spare directory is not an archive anomaly.
         other.add(name);
       }
@@ -198,8 +197,8 @@ public record ArchiveStatus(
       long expected = present.first();
       for (long n : present) {
         if (n > expected) {
-          gaps.add(new Gap(
-              new SegmentName(tli, expected, size), new SegmentName(tli, n - 1, size)));
+          gaps.add(
+              new Gap(new SegmentName(tli, expected, size), new SegmentName(tli, n - 1, size)));
         }
         expected = n + 1;
       }
@@ -244,13 +243,17 @@ public record ArchiveStatus(
   /**
    * Checks that {@code directory} can be listed, before anything else is done.
    *
-   * @throws PgException 58030 {@code could not open directory "%s": No such file or directory}
-   *     (or {@code Not a directory})
+   * @throws PgException 58030 {@code could not open directory "%s": No such file or directory} (or
+   *     {@code Not a directory})
    */
   public static void checkDirectory(Path directory) {
     if (!Files.isDirectory(directory)) {
-      throw new PgException(SqlState.IO_ERROR, "could not open directory \"" + directory + "\": "
-          + (Files.exists(directory) ? "Not a directory" : "No such file or directory"));
+      throw new PgException(
+          SqlState.IO_ERROR,
+          "could not open directory \""
+              + directory
+              + "\": "
+              + (Files.exists(directory) ? "Not a directory" : "No such file or directory"));
     }
   }
 

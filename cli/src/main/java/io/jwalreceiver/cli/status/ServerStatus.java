@@ -112,7 +112,9 @@ public record ServerStatus(
       "SELECT pg_catalog.pg_is_in_recovery(), pg_catalog.current_setting('server_version'),"
           + " p.lsn, pg_catalog.pg_last_wal_replay_lsn(),"
           + " pg_catalog.current_setting('wal_segment_size')"
-          + " FROM " + POSITION + " p";
+          + " FROM "
+          + POSITION
+          + " p";
 
   static final String STANDBYS_QUERY =
       "SELECT r.pid, r.application_name, host(r.client_addr), r.state, r.sync_state,"
@@ -123,14 +125,18 @@ public record ServerStatus(
           + " pg_catalog.pg_wal_lsn_diff(p.lsn, r.replay_lsn)::bigint,"
           + " extract(epoch FROM r.write_lag), extract(epoch FROM r.flush_lag),"
           + " extract(epoch FROM r.replay_lag)"
-          + " FROM pg_catalog.pg_stat_replication r, " + POSITION + " p"
+          + " FROM pg_catalog.pg_stat_replication r, "
+          + POSITION
+          + " p"
           + " ORDER BY r.application_name, r.pid";
 
   static final String SLOTS_QUERY =
       "SELECT s.slot_name, s.slot_type, s.temporary, s.active, s.active_pid, s.restart_lsn,"
           + " s.wal_status, s.safe_wal_size,"
           + " pg_catalog.pg_wal_lsn_diff(p.lsn, s.restart_lsn)::bigint"
-          + " FROM pg_catalog.pg_replication_slots s, " + POSITION + " p"
+          + " FROM pg_catalog.pg_replication_slots s, "
+          + POSITION
+          + " p"
           + " ORDER BY s.slot_name";
 
   /**
@@ -145,36 +151,38 @@ public record ServerStatus(
     List<Standby> standbys = new ArrayList<>();
     QueryResult r = session.query(STANDBYS_QUERY);
     for (List<String> row : r.rows()) {
-      standbys.add(new Standby(
-          Integer.parseInt(row.get(0)),
-          row.get(1),
-          row.get(2),
-          row.get(3),
-          row.get(4),
-          row.get(5),
-          row.get(6),
-          row.get(7),
-          row.get(8),
-          toLong(row.get(9)),
-          toLong(row.get(10)),
-          toLong(row.get(11)),
-          toLong(row.get(12)),
-          toDouble(row.get(13)),
-          toDouble(row.get(14)),
-          toDouble(row.get(15))));
+      standbys.add(
+          new Standby(
+              Integer.parseInt(row.get(0)),
+              row.get(1),
+              row.get(2),
+              row.get(3),
+              row.get(4),
+              row.get(5),
+              row.get(6),
+              row.get(7),
+              row.get(8),
+              toLong(row.get(9)),
+              toLong(row.get(10)),
+              toLong(row.get(11)),
+              toLong(row.get(12)),
+              toDouble(row.get(13)),
+              toDouble(row.get(14)),
+              toDouble(row.get(15))));
     }
     List<Slot> slots = new ArrayList<>();
     for (List<String> row : session.query(SLOTS_QUERY).rows()) {
-      slots.add(new Slot(
-          row.get(0),
-          row.get(1),
-          "t".equals(row.get(2)),
-          "t".equals(row.get(3)),
-          row.get(4) == null ? null : Integer.valueOf(row.get(4)),
-          row.get(5),
-          row.get(6),
-          toLong(row.get(7)),
-          toLong(row.get(8))));
+      slots.add(
+          new Slot(
+              row.get(0),
+              row.get(1),
+              "t".equals(row.get(2)),
+              "t".equals(row.get(3)),
+              row.get(4) == null ? null : Integer.valueOf(row.get(4)),
+              row.get(5),
+              row.get(6),
+              toLong(row.get(7)),
+              toLong(row.get(8))));
     }
     boolean recovery = "t".equals(server.get(0));
     return new ServerStatus(

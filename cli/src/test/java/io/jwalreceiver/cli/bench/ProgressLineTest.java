@@ -15,14 +15,21 @@ class ProgressLineTest {
 
   /** Runs until the progress line printed twice (or 10 s passed), returning what was printed. */
   private String runUntilPrinted(boolean terminal, String marker) {
-    String result = ProgressLine.around(err, "bench test", () -> 5 * Quantities.MB, () -> 2.0,
-        terminal, 10, () -> {
-          long deadline = System.nanoTime() + 10_000_000_000L;
-          while (text().split(marker, -1).length < 3 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-          }
-          return "done";
-        });
+    String result =
+        ProgressLine.around(
+            err,
+            "bench test",
+            () -> 5 * Quantities.MB,
+            () -> 2.0,
+            terminal,
+            10,
+            () -> {
+              long deadline = System.nanoTime() + 10_000_000_000L;
+              while (text().split(marker, -1).length < 3 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+              }
+              return "done";
+            });
     assertThat(result).isEqualTo("done");
     return text();
   }
@@ -46,14 +53,22 @@ class ProgressLineTest {
 
   @Test
   void nothingBeforeMeasuringStarts() {
-    String out = ProgressLine.around(err, "bench test", () -> 0, () -> 0.0, false, 10, () -> {
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return text();
-    });
+    String out =
+        ProgressLine.around(
+            err,
+            "bench test",
+            () -> 0,
+            () -> 0.0,
+            false,
+            10,
+            () -> {
+              try {
+                Thread.sleep(100);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return text();
+            });
     assertThat(out).isEmpty();
   }
 }

@@ -26,11 +26,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The archive's file system fills up mid-stream (a small tmpfs made for the test, 40 MiB for the
- * default two cycles, filled by a filler file until about two segments are left): the archiver fails with SQLSTATE 53100 and
- * {@code No space left on device} naming the file, keeps retrying, never acknowledges WAL it has
- * not written (the slot and pg_stat_replication are checked against the files while the disk is
- * full), and archives everything once the filler is deleted. Skipped when a tmpfs cannot be
- * mounted (not root).
+ * default two cycles, filled by a filler file until about two segments are left): the archiver
+ * fails with SQLSTATE 53100 and {@code No space left on device} naming the file, keeps retrying,
+ * never acknowledges WAL it has not written (the slot and pg_stat_replication are checked against
+ * the files while the disk is full), and archives everything once the filler is deleted. Skipped
+ * when a tmpfs cannot be mounted (not root).
  */
 @Tag("postgres")
 class DiskFullIT {
@@ -46,8 +46,15 @@ class DiskFullIT {
     int cycles = FaultKit.count("diskfull", 2, 5);
     Path mnt = Files.createDirectories(tmp.resolve("small"));
     // Room for the archive the load writes over all cycles; the filler takes the rest.
-    int mounted = exitCode("mount", "-t", "tmpfs", "-o", "size=" + (16 + 12 * cycles) + "m", "tmpfs",
-        mnt.toString());
+    int mounted =
+        exitCode(
+            "mount",
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=" + (16 + 12 * cycles) + "m",
+            "tmpfs",
+            mnt.toString());
     assumeTrue(mounted == 0, "cannot mount a tmpfs (needs root)");
     PostgresServer server = PostgresServer.shared(FaultKit.options(major));
     String slot = "faults_diskfull";
@@ -59,59 +66,83 @@ class DiskFullIT {
     String firstError = null;
     try {
       FaultKit.createSlot(server, slot);
-      try (FaultKit.Running archiver = FaultKit.startArchiver(
-              server.host(), server.port(), app, dir, slot, events, "archiver-diskfull");
+      try (FaultKit.Running archiver =
+              FaultKit.startArchiver(
+                  server.host(), server.port(), app, dir, slot, events, "archiver-diskfull");
           FaultKit.Load load = new FaultKit.Load(server, 20);
           FaultKit.FlushSampler sampler = new FaultKit.FlushSampler(server, app)) {
         for (int cycle = 1; cycle <= cycles; cycle++) {
-          FaultKit.await(TIMEOUT,
+          FaultKit.await(
+              TIMEOUT,
               () -> archiver.failure != null || FaultKit.streaming(server, app),
-              () -> "streaming; attempts " + events.starts.get() + ", errors " + events.errors
-                  + ", server: " + server.queryString("SELECT coalesce(string_agg("
-                  + "application_name || ' ' || state, ', '), 'none') FROM pg_stat_replication"));
+              () ->
+                  "streaming; attempts "
+                      + events.starts.get()
+                      + ", errors "
+                      + events.errors
+                      + ", server: "
+                      + server.queryString(
+                          "SELECT coalesce(string_agg("
+                              + "application_name || ' ' || state, ', '), 'none') FROM pg_stat_replication"));
           assertThat(archiver.failure).isNull();
           fill(filler, Files.getFileStore(mnt).getUsableSpace() - HEADROOM);
           int before = events.errors.size();
-          FaultKit.await(TIMEOUT, () -> diskFullErrors(events) > before,
-              () -> "a disk-full error");
+          FaultKit.await(TIMEOUT, () -> diskFullErrors(events) > before, () -> "a disk-full error");
           // Full, and retried at least once more while full.
           long seenFull = diskFullErrors(events);
-          FaultKit.await(TIMEOUT, () -> diskFullErrors(events) > seenFull,
-              () -> "a retry that fails again");
+          FaultKit.await(
+              TIMEOUT, () -> diskFullErrors(events) > seenFull, () -> "a retry that fails again");
           if (firstError == null) {
             synchronized (events.errors) {
-              firstError = events.errors.stream()
-                  .filter(e -> e.sqlState().equals(SqlState.DISK_FULL)).findFirst()
-                  .map(PgException::getMessage).orElseThrow();
+              firstError =
+                  events.errors.stream()
+                      .filter(e -> e.sqlState().equals(SqlState.DISK_FULL))
+                      .findFirst()
+                      .map(PgException::getMessage)
+                      .orElseThrow();
             }
           }
           long seen = sampler.takeMax();
           long slotFlush = FaultKit.restartLsn(server, slot);
           long acknowledged = Long.compareUnsigned(seen, slotFlush) >= 0 ? seen : slotFlush;
-          checked += FaultKit.assertHoldsUpTo(dir, server, TimelineId.FIRST, acknowledged,
-              "disk full, cycle " + cycle);
+          checked +=
+              FaultKit.assertHoldsUpTo(
+                  dir, server, TimelineId.FIRST, acknowledged, "disk full, cycle " + cycle);
           // Space returns: everything written meanwhile is archived.
           Files.delete(filler);
           long target = FaultKit.lsn(server.currentWalLsn());
-          FaultKit.await(TIMEOUT,
+          FaultKit.await(
+              TIMEOUT,
               () -> Long.compareUnsigned(events.received.get(), target) >= 0,
               () -> "archiving to resume past " + FaultKit.text(target));
         }
         assertThat(load.bytes()).isPositive();
         String end = FaultKit.switchAndMark(server);
-        FaultKit.await(TIMEOUT,
+        FaultKit.await(
+            TIMEOUT,
             () -> Long.compareUnsigned(events.received.get(), FaultKit.lsn(end)) >= 0,
             () -> "the archiver to receive up to " + end);
       }
       for (PgException e : events.errors) {
         assertThat(e.sqlState().code()).as(e.render()).isIn("53100", "08006");
       }
-      assertThat(firstError).matches("could not write .*\"" + dir + "/.*\": No space left on device");
+      assertThat(firstError)
+          .matches("could not write .*\"" + dir + "/.*\": No space left on device");
       long bytes = FaultKit.assertArchiveIntact(dir, server, TimelineId.FIRST);
-      FaultKit.report("disk full, PostgreSQL " + major, "disk-full recoveries", cycles,
-          "failed attempts while full", diskFullErrors(events), "first error", firstError,
-          "acknowledged bytes re-read while full", checked, "WAL bytes checked", bytes,
-          "bytes lost", 0);
+      FaultKit.report(
+          "disk full, PostgreSQL " + major,
+          "disk-full recoveries",
+          cycles,
+          "failed attempts while full",
+          diskFullErrors(events),
+          "first error",
+          firstError,
+          "acknowledged bytes re-read while full",
+          checked,
+          "WAL bytes checked",
+          bytes,
+          "bytes lost",
+          0);
     } finally {
       FaultKit.awaitSlotInactive(server, slot);
       server.execute("SELECT pg_drop_replication_slot('" + slot + "')");
@@ -128,8 +159,8 @@ class DiskFullIT {
   /** A file of real blocks (not sparse), so that the space is taken. */
   private static void fill(Path file, long bytes) throws IOException {
     ByteBuffer block = ByteBuffer.allocate(1 << 16);
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       long written = 0;
       while (written < bytes) {
         block.clear();

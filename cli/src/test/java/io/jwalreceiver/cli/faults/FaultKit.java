@@ -4,6 +4,7 @@ package io.jwalreceiver.cli.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jwalreceiver.Lsn;
+import io.jwalreceiver.SegmentName;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.cli.Main;
@@ -17,7 +18,6 @@ import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.SegmentFileOptions;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
-import io.jwalreceiver.SegmentName;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -44,16 +44,15 @@ import java.util.stream.Stream;
 
 /**
  * Shared pieces of the fault-injection suite: settings (seed, counts), servers, a background WAL
- * load, an in-process archiver wired exactly as {@code receivewal} wires it, and the checks
- * that nothing acknowledged is missing from the archive.
+ * load, an in-process archiver wired exactly as {@code receivewal} wires it, and the checks that
+ * nothing acknowledged is missing from the archive.
  *
  * <p>System properties:
  *
  * <ul>
  *   <li>{@code faults.seed}: the seed of every random choice (kill moments, cut moments); printed
  *       by each test and in every failure message;
- *   <li>{@code faults.long=true}: the long run (200 kills and 200 cuts per version instead of
- *       20);
+ *   <li>{@code faults.long=true}: the long run (200 kills and 200 cuts per version instead of 20);
  *   <li>{@code faults.kills}, {@code faults.cuts}, {@code faults.restarts}, {@code
  *       faults.diskfull}: explicit counts, overriding both.
  * </ul>
@@ -62,8 +61,10 @@ final class FaultKit {
 
   static final WalSegmentSize SEGMENT = new WalSegmentSize(1 << 20);
   static final Path PG15_BIN = Path.of("/usr/lib/postgresql/15/bin");
+
   /** The shaded jar, built in the package phase before failsafe runs. */
   static final Path JAR = Path.of("target", "jwalreceiver.jar");
+
   static final long SEED = Long.getLong("faults.seed", 20_261_127L);
   static final boolean LONG_RUN = Boolean.getBoolean("faults.long");
   static final Duration TIMEOUT = Duration.ofSeconds(90);
@@ -101,9 +102,13 @@ final class FaultKit {
 
   static ConnectionConfig replication(String host, int port, String applicationName) {
     return ConnectionConfig.builder()
-        .host(host).port(port).user(PostgresServer.REPL_TRUST).sslMode(SslMode.DISABLE)
+        .host(host)
+        .port(port)
+        .user(PostgresServer.REPL_TRUST)
+        .sslMode(SslMode.DISABLE)
         .applicationName(applicationName)
-        .connectTimeout(Duration.ofSeconds(10)).build();
+        .connectTimeout(Duration.ofSeconds(10))
+        .build();
   }
 
   /** libpq environment for a CLI run against {@code host:port}. */
@@ -129,7 +134,8 @@ final class FaultKit {
   static Run cli(Map<String, String> env, String... args) {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code;
-    try (PrintStream o = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    try (PrintStream o =
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
       code = Main.run(args, o, e, env);
     }
@@ -147,17 +153,22 @@ final class FaultKit {
    * afford many reconnects (the command's is pg_receivewal's fixed 5 s).
    */
   static WalReceiver archiver(
-      ConnectionConfig config, Path dir, String slot, Duration retryDelay,
+      ConnectionConfig config,
+      Path dir,
+      String slot,
+      Duration retryDelay,
       WalReceiver.Listener listener) {
-    WalReceiver.Options options = WalReceiver.Options.defaults()
-        .withSlotName(slot)
-        .withStatusInterval(Duration.ofSeconds(1))
-        .withRetryDelay(retryDelay);
+    WalReceiver.Options options =
+        WalReceiver.Options.defaults()
+            .withSlotName(slot)
+            .withStatusInterval(Duration.ofSeconds(1))
+            .withRetryDelay(retryDelay);
     return new WalReceiver(
         config,
         options,
-        (size, groupAccess) -> SegmentFileSink.open(
-            dir, size, SegmentFileOptions.DEFAULTS.withGroupAccess(groupAccess)),
+        (size, groupAccess) ->
+            SegmentFileSink.open(
+                dir, size, SegmentFileOptions.DEFAULTS.withGroupAccess(groupAccess)),
         size -> ResumePoint.scan(dir, size, warning -> {}),
         listener,
         InstantSource.system());
@@ -190,13 +201,16 @@ final class FaultKit {
 
     Running(WalReceiver receiver, String name) {
       this.receiver = receiver;
-      this.thread = new Thread(() -> {
-        try {
-          receiver.run();
-        } catch (Throwable t) {
-          failure = t;
-        }
-      }, name);
+      this.thread =
+          new Thread(
+              () -> {
+                try {
+                  receiver.run();
+                } catch (Throwable t) {
+                  failure = t;
+                }
+              },
+              name);
       thread.setDaemon(true);
       thread.start();
     }
@@ -252,17 +266,20 @@ final class FaultKit {
     private final Thread thread;
 
     Load(PostgresServer server, long pauseMillis) {
-      thread = new Thread(() -> {
-        while (!stop.get()) {
-          try {
-            server.generateWal(128 * 1024);
-            bytes.addAndGet(128 * 1024);
-          } catch (RuntimeException e) {
-            // Server restarting or shut down: try again shortly.
-          }
-          Waits.sleep(pauseMillis);
-        }
-      }, "wal-load");
+      thread =
+          new Thread(
+              () -> {
+                while (!stop.get()) {
+                  try {
+                    server.generateWal(128 * 1024);
+                    bytes.addAndGet(128 * 1024);
+                  } catch (RuntimeException e) {
+                    // Server restarting or shut down: try again shortly.
+                  }
+                  Waits.sleep(pauseMillis);
+                }
+              },
+              "wal-load");
       thread.setDaemon(true);
       thread.start();
     }
@@ -290,26 +307,46 @@ final class FaultKit {
 
   /** The slot's restart_lsn: for a physical slot, the flush position the client last reported. */
   static long restartLsn(PostgresServer server, String slot) {
-    String r = server.queryString("SELECT coalesce(restart_lsn::text, '0/0') FROM"
-        + " pg_replication_slots WHERE slot_name = '" + slot + "'");
+    String r =
+        server.queryString(
+            "SELECT coalesce(restart_lsn::text, '0/0') FROM"
+                + " pg_replication_slots WHERE slot_name = '"
+                + slot
+                + "'");
     return lsn(r);
   }
 
   static void awaitSlotInactive(PostgresServer server, String slot) {
-    await(TIMEOUT, () -> "f".equals(server.queryString(
-        "SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'")),
+    await(
+        TIMEOUT,
+        () ->
+            "f"
+                .equals(
+                    server.queryString(
+                        "SELECT active FROM pg_replication_slots WHERE slot_name = '"
+                            + slot
+                            + "'")),
         () -> "slot " + slot + " to become inactive");
   }
 
   /** The flush position pg_stat_replication shows for an application name, 0 when absent. */
   static long statFlush(PostgresServer server, String applicationName) {
-    return lsn(server.queryString("SELECT coalesce(max(flush_lsn)::text, '0/0')"
-        + " FROM pg_stat_replication WHERE application_name = '" + applicationName + "'"));
+    return lsn(
+        server.queryString(
+            "SELECT coalesce(max(flush_lsn)::text, '0/0')"
+                + " FROM pg_stat_replication WHERE application_name = '"
+                + applicationName
+                + "'"));
   }
 
   static boolean streaming(PostgresServer server, String applicationName) {
-    return !"0".equals(server.queryString("SELECT count(*) FROM pg_stat_replication"
-        + " WHERE state = 'streaming' AND application_name = '" + applicationName + "'"));
+    return !"0"
+        .equals(
+            server.queryString(
+                "SELECT count(*) FROM pg_stat_replication"
+                    + " WHERE state = 'streaming' AND application_name = '"
+                    + applicationName
+                    + "'"));
   }
 
   /**
@@ -323,18 +360,21 @@ final class FaultKit {
     private final Thread thread;
 
     FlushSampler(PostgresServer server, String applicationName) {
-      thread = new Thread(() -> {
-        while (!stop.get()) {
-          try {
-            long f = statFlush(server, applicationName);
-            max.accumulateAndGet(f, (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
-            samples.incrementAndGet();
-          } catch (RuntimeException e) {
-            // Server unavailable for a moment.
-          }
-          Waits.sleep(20);
-        }
-      }, "flush-sampler");
+      thread =
+          new Thread(
+              () -> {
+                while (!stop.get()) {
+                  try {
+                    long f = statFlush(server, applicationName);
+                    max.accumulateAndGet(f, (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
+                    samples.incrementAndGet();
+                  } catch (RuntimeException e) {
+                    // Server unavailable for a moment.
+                  }
+                  Waits.sleep(20);
+                }
+              },
+              "flush-sampler");
       thread.setDaemon(true);
       thread.start();
     }
@@ -368,15 +408,17 @@ final class FaultKit {
   static NavigableMap<Long, String> segments(Path dir, TimelineId tli) {
     TreeMap<Long, String> found = new TreeMap<>();
     try (Stream<Path> files = Files.list(dir)) {
-      files.map(p -> p.getFileName().toString())
+      files
+          .map(p -> p.getFileName().toString())
           .filter(n -> n.matches("[0-9A-F]{24}(\\.partial)?"))
-          .forEach(n -> {
-            SegmentName s = SegmentName.parse(n.substring(0, 24), SEGMENT);
-            if (s.timeline().equals(tli)) {
-              String earlier = found.put(s.segmentNumber(), n);
-              assertThat(earlier).as("both %s and %s in %s", earlier, n, dir).isNull();
-            }
-          });
+          .forEach(
+              n -> {
+                SegmentName s = SegmentName.parse(n.substring(0, 24), SEGMENT);
+                if (s.timeline().equals(tli)) {
+                  String earlier = found.put(s.segmentNumber(), n);
+                  assertThat(earlier).as("both %s and %s in %s", earlier, n, dir).isNull();
+                }
+              });
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -386,17 +428,19 @@ final class FaultKit {
   /**
    * Checks that the archive holds, intact, every byte of timeline {@code tli} below {@code upTo}
    * (an acknowledged flush position): the segments from the archive's first one up to the one
-   * holding {@code upTo - 1} are all present, every one before it complete (not {@code
-   * .partial}), and that segment's bytes below {@code upTo} equal the server's. A segment whose
-   * end was acknowledged must be complete: its end counts as durable only after the rename.
+   * holding {@code upTo - 1} are all present, every one before it complete (not {@code .partial}),
+   * and that segment's bytes below {@code upTo} equal the server's. A segment whose end was
+   * acknowledged must be complete: its end counts as durable only after the rename.
    *
    * @return the bytes compared with the server
    */
-  static long assertHoldsUpTo(Path dir, PostgresServer server, TimelineId tli, long upTo,
-      String context) throws IOException {
+  static long assertHoldsUpTo(
+      Path dir, PostgresServer server, TimelineId tli, long upTo, String context)
+      throws IOException {
     NavigableMap<Long, String> files = segments(dir, tli);
-    assertThat(files).as("archive %s empty while %s was acknowledged (%s)", dir, text(upTo),
-        context).isNotEmpty();
+    assertThat(files)
+        .as("archive %s empty while %s was acknowledged (%s)", dir, text(upTo), context)
+        .isNotEmpty();
     long last = SEGMENT.segmentNumber(Lsn.of(upTo - 1));
     long first = files.firstKey();
     if (last < first) {
@@ -404,22 +448,31 @@ final class FaultKit {
     }
     for (long s = first; s < last; s++) {
       String name = files.get(s);
-      assertThat(name).as("segment %d complete below acknowledged %s in %s (%s)", s,
-          text(upTo), files.values(), context).isNotNull().doesNotEndWith(".partial");
+      assertThat(name)
+          .as(
+              "segment %d complete below acknowledged %s in %s (%s)",
+              s, text(upTo), files.values(), context)
+          .isNotNull()
+          .doesNotEndWith(".partial");
     }
     String name = files.get(last);
     int length = SEGMENT.offset(Lsn.of(upTo - 1)) + 1;
-    assertThat(name).as("segment holding acknowledged %s in %s (%s)", text(upTo),
-        files.values(), context).isNotNull();
+    assertThat(name)
+        .as("segment holding acknowledged %s in %s (%s)", text(upTo), files.values(), context)
+        .isNotNull();
     if (length == SEGMENT.bytes()) {
-      assertThat(name).as("segment ending at acknowledged %s is complete (%s)", text(upTo),
-          context).doesNotEndWith(".partial");
+      assertThat(name)
+          .as("segment ending at acknowledged %s is complete (%s)", text(upTo), context)
+          .doesNotEndWith(".partial");
     }
     byte[] ours = Arrays.copyOf(Files.readAllBytes(dir.resolve(name)), length);
     byte[] theirs = Arrays.copyOf(readServer(server, name.substring(0, 24)), length);
     int mismatch = Arrays.mismatch(ours, theirs);
-    assertThat(mismatch).as("first byte of %s differing from the server's, below acknowledged"
-        + " %s (%s)", name, text(upTo), context).isEqualTo(-1);
+    assertThat(mismatch)
+        .as(
+            "first byte of %s differing from the server's, below acknowledged" + " %s (%s)",
+            name, text(upTo), context)
+        .isEqualTo(-1);
     return length;
   }
 
@@ -445,21 +498,25 @@ final class FaultKit {
     long bytes = 0;
     List<String> complete = new ArrayList<>();
     for (Map.Entry<Long, String> e : files.entrySet()) {
-      assertThat(e.getKey()).as("no gap before %s in %s", e.getValue(), files.values())
+      assertThat(e.getKey())
+          .as("no gap before %s in %s", e.getValue(), files.values())
           .isEqualTo(expected);
       expected++;
       String name = e.getValue();
       if (name.endsWith(".partial")) {
-        assertThat(e.getKey()).as("only the last segment is .partial: %s", files.values())
+        assertThat(e.getKey())
+            .as("only the last segment is .partial: %s", files.values())
             .isEqualTo(files.lastKey());
         continue;
       }
       assertThat(Files.mismatch(dir.resolve(name), serverSegment(server, name)))
-          .as("%s identical to the server's", name).isEqualTo(-1L);
+          .as("%s identical to the server's", name)
+          .isEqualTo(-1L);
       bytes += Files.size(dir.resolve(name));
       complete.add(name);
     }
-    if (server.majorVersion() == 15 && Files.isExecutable(PG15_BIN.resolve("pg_waldump"))
+    if (server.majorVersion() == 15
+        && Files.isExecutable(PG15_BIN.resolve("pg_waldump"))
         && !complete.isEmpty()) {
       String dump = pgWaldump(dir, complete.get(0), complete.get(complete.size() - 1));
       assertThat(dump).contains("rmgr:");
@@ -469,8 +526,9 @@ final class FaultKit {
 
   /** pg_waldump 15 over a range of segment files; fails unless it reads them all. */
   static String pgWaldump(Path dir, String first, String last) throws Exception {
-    Tools.Result r = Tools.run(TIMEOUT, PG15_BIN.resolve("pg_waldump").toString(), "-p",
-        dir.toString(), first, last);
+    Tools.Result r =
+        Tools.run(
+            TIMEOUT, PG15_BIN.resolve("pg_waldump").toString(), "-p", dir.toString(), first, last);
     assertThat(r.exitCode()).as("pg_waldump %s..%s: %s", first, last, tail(r.all())).isZero();
     return r.all();
   }

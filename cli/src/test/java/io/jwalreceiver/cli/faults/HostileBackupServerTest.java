@@ -29,10 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code basebackup} against a {@link ScriptedBackend} that sends a PostgreSQL 15
- * backup of its choosing: a well-formed one is extracted and checked; one whose tar stream plants
- * symbolic links to write outside the target, or whose manifest never ends, fails with one error
- * line and exit 1, nothing outside the target changes, and the target is removed.
+ * {@code basebackup} against a {@link ScriptedBackend} that sends a PostgreSQL 15 backup of its
+ * choosing: a well-formed one is extracted and checked; one whose tar stream plants symbolic links
+ * to write outside the target, or whose manifest never ends, fails with one error line and exit 1,
+ * nothing outside the target changes, and the target is removed.
  */
 class HostileBackupServerTest {
 
@@ -59,31 +59,42 @@ class HostileBackupServerTest {
   }
 
   static void file(TarWriter w, String name, byte[] content) {
-    w.writeEntry(TarHeader.regularFile(name, content.length, 0600, 0, 0, 0),
-        ByteBuffer.wrap(content));
+    w.writeEntry(
+        TarHeader.regularFile(name, content.length, 0600, 0, 0, 0), ByteBuffer.wrap(content));
   }
 
   static void link(TarWriter w, String name, String target) {
-    w.writeEntry(new TarHeader(name, 0777, 0, 0, 0, 0, TarHeader.SYMLINK, target),
-        ByteBuffer.allocate(0));
+    w.writeEntry(
+        new TarHeader(name, 0777, 0, 0, 0, 0, TarHeader.SYMLINK, target), ByteBuffer.allocate(0));
   }
 
   /** A version 1 manifest of these files (CRC-32C), as a 15 server writes one. */
   static byte[] manifest(Map<String, byte[]> files) {
-    StringBuilder m = new StringBuilder("{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n\"Files\": [");
+    StringBuilder m =
+        new StringBuilder("{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n\"Files\": [");
     List<String> entries = new ArrayList<>();
     for (Map.Entry<String, byte[]> f : files.entrySet()) {
       ManifestChecksum c = ManifestChecksum.create(ChecksumAlgorithm.CRC32C);
       c.update(f.getValue(), 0, f.getValue().length);
-      entries.add("\n{ \"Path\": \"" + f.getKey() + "\", \"Size\": " + f.getValue().length
-          + ", \"Last-Modified\": \"2026-12-06 12:00:00 GMT\", \"Checksum-Algorithm\": \"CRC32C\","
-          + " \"Checksum\": \"" + c.finishHex() + "\" }");
+      entries.add(
+          "\n{ \"Path\": \""
+              + f.getKey()
+              + "\", \"Size\": "
+              + f.getValue().length
+              + ", \"Last-Modified\": \"2026-12-06 12:00:00 GMT\", \"Checksum-Algorithm\": \"CRC32C\","
+              + " \"Checksum\": \""
+              + c.finishHex()
+              + "\" }");
     }
-    m.append(String.join(",", entries)).append(" ],\n\"WAL-Ranges\": [\n{ \"Timeline\": 1,"
-        + " \"Start-LSN\": \"0/3000028\", \"End-LSN\": \"0/3000100\" }\n],\n");
+    m.append(String.join(",", entries))
+        .append(
+            " ],\n\"WAL-Ranges\": [\n{ \"Timeline\": 1,"
+                + " \"Start-LSN\": \"0/3000028\", \"End-LSN\": \"0/3000100\" }\n],\n");
     byte[] body = m.toString().getBytes(StandardCharsets.UTF_8);
-    return (m + "\"Manifest-Checksum\": \""
-        + ManifestChecksum.hex(ManifestChecksum.sha256(body, 0, body.length)) + "\"}\n")
+    return (m
+            + "\"Manifest-Checksum\": \""
+            + ManifestChecksum.hex(ManifestChecksum.sha256(body, 0, body.length))
+            + "\"}\n")
         .getBytes(StandardCharsets.UTF_8);
   }
 
@@ -96,35 +107,55 @@ class HostileBackupServerTest {
 
   /** Runs {@code basebackup -D <tmp>/backup -X none} plus {@code more}; exit code and stderr. */
   private Object[] basebackup(ScriptedBackend server, String... more) {
-    List<String> args = new ArrayList<>(List.of("basebackup", "-D",
-        tmp.resolve("backup").toString(), "-X", "none", "--no-sync"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "basebackup", "-D", tmp.resolve("backup").toString(), "-X", "none", "--no-sync"));
     args.addAll(List.of(more));
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = assertTimeoutPreemptively(HANG_GUARD, () -> {
-      try (PrintStream o = new PrintStream(new ByteArrayOutputStream(), true,
-              StandardCharsets.UTF_8);
-          PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-        return Main.run(args.toArray(String[]::new), o, e, env(server));
-      }
-    });
+    int code =
+        assertTimeoutPreemptively(
+            HANG_GUARD,
+            () -> {
+              try (PrintStream o =
+                      new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+                  PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+                return Main.run(args.toArray(String[]::new), o, e, env(server));
+              }
+            });
     return new Object[] {code, err.toString(StandardCharsets.UTF_8)};
   }
 
   static Map<String, String> env(ScriptedBackend server) {
-    return Map.of("PGHOST", "127.0.0.1", "PGPORT", Integer.toString(server.port()),
-        "PGUSER", "fake", "PGSSLMODE", "disable", "PGCONNECT_TIMEOUT", "5");
+    return Map.of(
+        "PGHOST",
+        "127.0.0.1",
+        "PGPORT",
+        Integer.toString(server.port()),
+        "PGUSER",
+        "fake",
+        "PGSSLMODE",
+        "disable",
+        "PGCONNECT_TIMEOUT",
+        "5");
   }
 
-  private static ScriptedBackend serving(byte[] baseTar, byte[] manifest)
-      throws IOException {
-    return new ScriptedBackend().on("BASE_BACKUP", (command, out) -> {
-      var w = new ScriptedBackend.BaseBackupWriter(out).begin()
-          .archive("base.tar", "").data(baseTar);
-      if (manifest != null) {
-        w.manifest().data(manifest);
-      }
-      w.end();
-    }).start();
+  private static ScriptedBackend serving(byte[] baseTar, byte[] manifest) throws IOException {
+    return new ScriptedBackend()
+        .on(
+            "BASE_BACKUP",
+            (command, out) -> {
+              var w =
+                  new ScriptedBackend.BaseBackupWriter(out)
+                      .begin()
+                      .archive("base.tar", "")
+                      .data(baseTar);
+              if (manifest != null) {
+                w.manifest().data(manifest);
+              }
+              w.end();
+            })
+        .start();
   }
 
   private void assertRefused(Object[] run, String message) throws IOException {
@@ -155,26 +186,32 @@ class HostileBackupServerTest {
 
   @Test
   void aRelativeLinkOutOfTheTargetIsRefused() throws Exception {
-    byte[] base = tar(w -> {
-      link(w, "rel", "../victim");
-      file(w, "rel/planted", new byte[3]);
-    });
+    byte[] base =
+        tar(
+            w -> {
+              link(w, "rel", "../victim");
+              file(w, "rel/planted", new byte[3]);
+            });
     try (ScriptedBackend server = serving(base, null)) {
-      assertRefused(basebackup(server, "--no-manifest"),
-          "link target has unsafe path name: \"../victim\"");
+      assertRefused(
+          basebackup(server, "--no-manifest"), "link target has unsafe path name: \"../victim\"");
     }
   }
 
   @Test
   void aFileOverAnAbsoluteLinkIsRefusedEvenWithoutAManifest() throws Exception {
-    byte[] base = tar(w -> {
-      link(w, "abs", victim.toString());
-      file(w, "abs", "overwritten".getBytes(StandardCharsets.UTF_8));
-    });
+    byte[] base =
+        tar(
+            w -> {
+              link(w, "abs", victim.toString());
+              file(w, "abs", "overwritten".getBytes(StandardCharsets.UTF_8));
+            });
     try (ScriptedBackend server = serving(base, null)) {
-      assertRefused(basebackup(server, "--no-manifest"),
+      assertRefused(
+          basebackup(server, "--no-manifest"),
           "refusing to extract archive member \"abs\" over symbolic link \""
-              + tmp.resolve("backup/abs") + "\"");
+              + tmp.resolve("backup/abs")
+              + "\"");
     }
   }
 
@@ -182,9 +219,11 @@ class HostileBackupServerTest {
   void aLinkedPostgresqlAutoConfIsNotWrittenByMinusR() throws Exception {
     byte[] base = tar(w -> link(w, "postgresql.auto.conf", victim.toString()));
     try (ScriptedBackend server = serving(base, null)) {
-      assertRefused(basebackup(server, "--no-manifest", "-R"),
+      assertRefused(
+          basebackup(server, "--no-manifest", "-R"),
           "refusing to write recovery configuration through symbolic link \""
-              + tmp.resolve("backup/postgresql.auto.conf") + "\"");
+              + tmp.resolve("backup/postgresql.auto.conf")
+              + "\"");
     }
   }
 
@@ -192,19 +231,29 @@ class HostileBackupServerTest {
   void aManifestThatNeverEndsIsRefused() throws Exception {
     Map<String, byte[]> files = cluster();
     byte[] base = tar(w -> files.forEach((n, c) -> file(w, n, c)));
-    try (ScriptedBackend server = new ScriptedBackend()
-        .on("BASE_BACKUP", (command, out) -> {
-          var w = new ScriptedBackend.BaseBackupWriter(out).begin()
-              .archive("base.tar", "").data(base).manifest()
-              .data("{ \"PostgreSQL-Backup-Manifest-Version\": 1, \"Files\": [\n"
-                  .getBytes(StandardCharsets.UTF_8));
-          byte[] blanks = " \n".repeat(16 * 1024).getBytes(StandardCharsets.UTF_8);
-          while (true) {
-            w.data(blanks); // until the client hangs up
-          }
-        }).start()) {
+    try (ScriptedBackend server =
+        new ScriptedBackend()
+            .on(
+                "BASE_BACKUP",
+                (command, out) -> {
+                  var w =
+                      new ScriptedBackend.BaseBackupWriter(out)
+                          .begin()
+                          .archive("base.tar", "")
+                          .data(base)
+                          .manifest()
+                          .data(
+                              "{ \"PostgreSQL-Backup-Manifest-Version\": 1, \"Files\": [\n"
+                                  .getBytes(StandardCharsets.UTF_8));
+                  byte[] blanks = " \n".repeat(16 * 1024).getBytes(StandardCharsets.UTF_8);
+                  while (true) {
+                    w.data(blanks); // until the client hangs up
+                  }
+                })
+            .start()) {
       long bound = (1 << 20) + 4096L * files.size();
-      assertRefused(basebackup(server),
+      assertRefused(
+          basebackup(server),
           "could not parse backup manifest: manifest is larger than " + bound + " bytes");
     }
   }

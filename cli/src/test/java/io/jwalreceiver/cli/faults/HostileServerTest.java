@@ -5,7 +5,6 @@ import static io.jwalreceiver.testkit.BackendBytes.concat;
 import static io.jwalreceiver.testkit.BackendBytes.frame;
 import static io.jwalreceiver.testkit.BackendBytes.frameHeader;
 import static io.jwalreceiver.testkit.BackendBytes.int16;
-import static io.jwalreceiver.testkit.BackendBytes.int32;
 import static io.jwalreceiver.testkit.BackendBytes.parameterStatus;
 import static io.jwalreceiver.testkit.BackendBytes.result;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,10 +40,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * A fake server that completes the startup and the replication commands receivewal needs, then
  * sends one hostile frame at a chosen stage. The whole {@code receivewal} path (connector, query
- * loop, COPY BOTH stream, WAL loop, command line) must end quickly with a protocol-violation
- * error (SQLSTATE 08P01; 08006 when the server simply vanishes), never run out of memory or hang.
- * The byte-level cases of each decoder are in wal-receiver's MessageReaderTest and
- * BackendDecoderTest; this is the end-to-end version over a socket.
+ * loop, COPY BOTH stream, WAL loop, command line) must end quickly with a protocol-violation error
+ * (SQLSTATE 08P01; 08006 when the server simply vanishes), never run out of memory or hang. The
+ * byte-level cases of each decoder are in wal-receiver's MessageReaderTest and BackendDecoderTest;
+ * this is the end-to-end version over a socket.
  */
 class HostileServerTest {
 
@@ -67,37 +66,80 @@ class HostileServerTest {
 
   static Stream<Arguments> hostileFrames() {
     return Stream.of(
-        Arguments.of("length 0x7fffffff at startup", Stage.STARTUP,
-            frameHeader('R', 0x7fffffff), false, "08P01"),
-        Arguments.of("length below 4 at startup", Stage.STARTUP,
-            frameHeader('R', 2), false, "08P01"),
-        Arguments.of("negative length at startup", Stage.STARTUP,
-            frameHeader('R', -8), false, "08P01"),
-        Arguments.of("unknown message type at startup", Stage.STARTUP,
-            frame('~', new byte[4]), false, "08P01"),
-        Arguments.of("length 0x7fffffff answering a query", Stage.QUERY,
-            frameHeader('T', 0x7fffffff), false, "08P01"),
-        Arguments.of("unknown message type answering a query", Stage.QUERY,
-            frame('~', new byte[0]), false, "08P01"),
-        Arguments.of("unknown type inside CopyData", Stage.STREAM,
-            concat(copyBoth(), frame('d', new byte[] {'z', 1, 2, 3})), false, "08P01"),
-        Arguments.of("truncated XLogData", Stage.STREAM,
+        Arguments.of(
+            "length 0x7fffffff at startup",
+            Stage.STARTUP,
+            frameHeader('R', 0x7fffffff),
+            false,
+            "08P01"),
+        Arguments.of(
+            "length below 4 at startup", Stage.STARTUP, frameHeader('R', 2), false, "08P01"),
+        Arguments.of(
+            "negative length at startup", Stage.STARTUP, frameHeader('R', -8), false, "08P01"),
+        Arguments.of(
+            "unknown message type at startup",
+            Stage.STARTUP,
+            frame('~', new byte[4]),
+            false,
+            "08P01"),
+        Arguments.of(
+            "length 0x7fffffff answering a query",
+            Stage.QUERY,
+            frameHeader('T', 0x7fffffff),
+            false,
+            "08P01"),
+        Arguments.of(
+            "unknown message type answering a query",
+            Stage.QUERY,
+            frame('~', new byte[0]),
+            false,
+            "08P01"),
+        Arguments.of(
+            "unknown type inside CopyData",
+            Stage.STREAM,
+            concat(copyBoth(), frame('d', new byte[] {'z', 1, 2, 3})),
+            false,
+            "08P01"),
+        Arguments.of(
+            "truncated XLogData",
+            Stage.STREAM,
             concat(copyBoth(), frame('d', new byte[] {'w', 0, 0, 0, 0, 0, 0, 0, 1, 0})),
-            false, "08P01"),
-        Arguments.of("CopyData of length 0x7fffffff", Stage.STREAM,
-            concat(copyBoth(), frameHeader('d', 0x7fffffff)), false, "08P01"),
-        Arguments.of("unknown message type in COPY BOTH", Stage.STREAM,
-            concat(copyBoth(), frame('~', new byte[0])), false, "08P01"),
-        Arguments.of("CopyBothResponse, then end of stream", Stage.STREAM,
-            copyBoth(), true, "08006"),
-        Arguments.of("ParameterStatus of 40000 bytes at startup", Stage.STARTUP,
-            parameterStatus("x", "y".repeat(40000)), false, "08P01"),
-        Arguments.of("a new ParameterStatus name after another at startup", Stage.STARTUP,
-            manyParameters(1001), false, "08P01"),
-        Arguments.of("rows without end answering a query", Stage.QUERY,
-            rowsWithoutEnd(), false, "08P01"),
-        Arguments.of("a 2 MiB timeline history file", Stage.HISTORY,
-            history(2 * 1024 * 1024), false, "08P01"));
+            false,
+            "08P01"),
+        Arguments.of(
+            "CopyData of length 0x7fffffff",
+            Stage.STREAM,
+            concat(copyBoth(), frameHeader('d', 0x7fffffff)),
+            false,
+            "08P01"),
+        Arguments.of(
+            "unknown message type in COPY BOTH",
+            Stage.STREAM,
+            concat(copyBoth(), frame('~', new byte[0])),
+            false,
+            "08P01"),
+        Arguments.of(
+            "CopyBothResponse, then end of stream", Stage.STREAM, copyBoth(), true, "08006"),
+        Arguments.of(
+            "ParameterStatus of 40000 bytes at startup",
+            Stage.STARTUP,
+            parameterStatus("x", "y".repeat(40000)),
+            false,
+            "08P01"),
+        Arguments.of(
+            "a new ParameterStatus name after another at startup",
+            Stage.STARTUP,
+            manyParameters(1001),
+            false,
+            "08P01"),
+        Arguments.of(
+            "rows without end answering a query", Stage.QUERY, rowsWithoutEnd(), false, "08P01"),
+        Arguments.of(
+            "a 2 MiB timeline history file",
+            Stage.HISTORY,
+            history(2 * 1024 * 1024),
+            false,
+            "08P01"));
   }
 
   private static byte[] manyParameters(int n) {
@@ -122,9 +164,10 @@ class HostileServerTest {
   /** TIMELINE_HISTORY's answer for timeline 2 with {@code size} bytes of comment lines. */
   private static byte[] history(int size) {
     String line = "# " + "x".repeat(97) + "\n";
-    String content = line.repeat(size / line.length() + 1) + "1\t0/3000000\tno recovery target specified\n";
-    return result(List.of("filename", "content"),
-        List.of("00000002.history", content), "TIMELINE_HISTORY");
+    String content =
+        line.repeat(size / line.length() + 1) + "1\t0/3000000\tno recovery target specified\n";
+    return result(
+        List.of("filename", "content"), List.of("00000002.history", content), "TIMELINE_HISTORY");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -133,17 +176,25 @@ class HostileServerTest {
       String name, Stage stage, byte[] hostile, boolean closeAfter, String sqlState)
       throws Exception {
     try (FakeServer server = new FakeServer(stage, hostile, closeAfter)) {
-      WalReceiver receiver = new WalReceiver(
-          ConnectionConfig.builder()
-              .host("127.0.0.1").port(server.port()).user("fake").sslMode(SslMode.DISABLE)
-              .connectTimeout(Duration.ofSeconds(5)).build(),
-          WalReceiver.Options.defaults().withLoop(false),
-          (size, groupAccess) -> SegmentFileSink.open(dir, size),
-          size -> ResumePoint.scan(dir, size, w -> {}),
-          new WalReceiver.Listener() {},
-          InstantSource.system());
-      PgException e = assertTimeoutPreemptively(HANG_GUARD,
-          () -> catchThrowableOfType(PgException.class, receiver::run), () -> name + " hangs");
+      WalReceiver receiver =
+          new WalReceiver(
+              ConnectionConfig.builder()
+                  .host("127.0.0.1")
+                  .port(server.port())
+                  .user("fake")
+                  .sslMode(SslMode.DISABLE)
+                  .connectTimeout(Duration.ofSeconds(5))
+                  .build(),
+              WalReceiver.Options.defaults().withLoop(false),
+              (size, groupAccess) -> SegmentFileSink.open(dir, size),
+              size -> ResumePoint.scan(dir, size, w -> {}),
+              new WalReceiver.Listener() {},
+              InstantSource.system());
+      PgException e =
+          assertTimeoutPreemptively(
+              HANG_GUARD,
+              () -> catchThrowableOfType(PgException.class, receiver::run),
+              () -> name + " hangs");
       assertThat(e).as(name).isNotNull();
       assertThat(e.sqlState()).as("%s: %s", name, e.getMessage()).isEqualTo(new SqlState(sqlState));
       assertThat(server.stagesReached()).contains(stage);
@@ -158,19 +209,37 @@ class HostileServerTest {
       throws Exception {
     try (FakeServer server = new FakeServer(stage, hostile, closeAfter)) {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
-      int code = assertTimeoutPreemptively(HANG_GUARD, () -> {
-        try (PrintStream o = new PrintStream(new ByteArrayOutputStream(), true,
-                StandardCharsets.UTF_8);
-            PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-          return Main.run(new String[] {"receivewal", "-D", dir.toString(), "--no-loop"}, o, e,
-              Map.of("PGHOST", "127.0.0.1", "PGPORT", Integer.toString(server.port()),
-                  "PGUSER", "fake", "PGSSLMODE", "disable", "PGCONNECT_TIMEOUT", "5"));
-        }
-      }, () -> name + " hangs");
+      int code =
+          assertTimeoutPreemptively(
+              HANG_GUARD,
+              () -> {
+                try (PrintStream o =
+                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+                    PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+                  return Main.run(
+                      new String[] {"receivewal", "-D", dir.toString(), "--no-loop"},
+                      o,
+                      e,
+                      Map.of(
+                          "PGHOST",
+                          "127.0.0.1",
+                          "PGPORT",
+                          Integer.toString(server.port()),
+                          "PGUSER",
+                          "fake",
+                          "PGSSLMODE",
+                          "disable",
+                          "PGCONNECT_TIMEOUT",
+                          "5"));
+                }
+              },
+              () -> name + " hangs");
       String text = err.toString(StandardCharsets.UTF_8);
       assertThat(code).as(text).isEqualTo(1);
-      assertThat(text).startsWith("jwalreceiver: error: ")
-          .doesNotContain("Exception").doesNotContain("\tat ");
+      assertThat(text)
+          .startsWith("jwalreceiver: error: ")
+          .doesNotContain("Exception")
+          .doesNotContain("\tat ");
     }
   }
 
@@ -185,15 +254,16 @@ class HostileServerTest {
     private final List<Stage> reached = new CopyOnWriteArrayList<>();
 
     FakeServer(Stage stage, byte[] hostile, boolean closeAfter) throws IOException {
-      ScriptedBackend.Script attack = (command, out) -> {
-        reached.add(stage);
-        out.write(hostile);
-        out.flush();
-        if (closeAfter) {
-          throw new EOFException("hanging up");
-        }
-        // Else the connection stays open: the client must give up on its own, not by our EOF.
-      };
+      ScriptedBackend.Script attack =
+          (command, out) -> {
+            reached.add(stage);
+            out.write(hostile);
+            out.flush();
+            if (closeAfter) {
+              throw new EOFException("hanging up");
+            }
+            // Else the connection stays open: the client must give up on its own, not by our EOF.
+          };
       switch (stage) {
         case STARTUP -> server.onStartup(attack);
         case QUERY -> server.on("IDENTIFY_SYSTEM", attack);

@@ -21,9 +21,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * A standby is being archived when it is promoted: the archiver follows the new timeline, writes
  * {@code 00000002.history}, leaves the old timeline's last segment {@code .partial} as
- * pg_receivewal does (it is never completed: the old timeline ends inside it), and archives the
- * new timeline from the segment of the switch point. A restart of the archiver afterwards resumes
- * on the new timeline, leaving the old {@code .partial} alone.
+ * pg_receivewal does (it is never completed: the old timeline ends inside it), and archives the new
+ * timeline from the segment of the switch point. A restart of the archiver afterwards resumes on
+ * the new timeline, leaving the old {@code .partial} alone.
  */
 @Tag("postgres")
 class PromotionIT {
@@ -42,22 +42,25 @@ class PromotionIT {
     try (PostgresServer primary = PostgresServer.start(FaultKit.options(major));
         PostgresServer standby = primary.createStandby()) {
       standby.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
-      try (FaultKit.Running archiver = FaultKit.startArchiver(
+      try (FaultKit.Running archiver =
+          FaultKit.startArchiver(
               standby.host(), standby.port(), app, dir, slot, events, "archiver-promote")) {
         // Mid-stream on timeline 1: a segment and a half of WAL, replayed and archived.
         String before = primary.generateWal(SEGMENT.bytes() + SEGMENT.bytes() / 2);
         standby.awaitReplay(before, TIMEOUT);
-        FaultKit.await(TIMEOUT,
+        FaultKit.await(
+            TIMEOUT,
             () -> Long.compareUnsigned(events.received.get(), FaultKit.lsn(before)) >= 0,
             () -> "timeline 1 archived up to " + before);
         standby.promote();
         String end;
         try (FaultKit.Load load = new FaultKit.Load(standby, 0)) {
-          FaultKit.await(TIMEOUT, () -> load.bytes() >= 2L * SEGMENT.bytes(),
-              () -> "WAL on the new timeline");
+          FaultKit.await(
+              TIMEOUT, () -> load.bytes() >= 2L * SEGMENT.bytes(), () -> "WAL on the new timeline");
           end = FaultKit.switchAndMark(standby);
         }
-        FaultKit.await(TIMEOUT,
+        FaultKit.await(
+            TIMEOUT,
             () -> Long.compareUnsigned(events.received.get(), FaultKit.lsn(end)) >= 0,
             () -> "timeline 2 archived up to " + end);
         assertThat(archiver.failure).isNull();
@@ -78,8 +81,9 @@ class PromotionIT {
       assertThat(old.lastKey()).isEqualTo(switchSegment);
       assertThat(old.lastEntry().getValue()).endsWith(".partial");
       long bytes = FaultKit.assertArchiveIntact(dir, primary, TimelineId.FIRST);
-      bytes += FaultKit.assertHoldsUpTo(dir, primary, TimelineId.FIRST, switchPoint,
-          "old timeline up to the switch point");
+      bytes +=
+          FaultKit.assertHoldsUpTo(
+              dir, primary, TimelineId.FIRST, switchPoint, "old timeline up to the switch point");
 
       // Timeline 2 starts with the switch point's segment (holding timeline 1's WAL below it).
       NavigableMap<Long, String> next = FaultKit.segments(dir, TLI2);
@@ -90,10 +94,12 @@ class PromotionIT {
       Path oldPartial = dir.resolve(old.lastEntry().getValue());
       byte[] oldContent = Files.readAllBytes(oldPartial);
       FaultKit.Events again = new FaultKit.Events();
-      try (FaultKit.Running archiver = FaultKit.startArchiver(
+      try (FaultKit.Running archiver =
+          FaultKit.startArchiver(
               standby.host(), standby.port(), app, dir, slot, again, "archiver-promote-2")) {
         String more = standby.generateWal(SEGMENT.bytes());
-        FaultKit.await(TIMEOUT,
+        FaultKit.await(
+            TIMEOUT,
             () -> Long.compareUnsigned(again.received.get(), FaultKit.lsn(more)) >= 0,
             () -> "archived after the restart up to " + more);
         assertThat(archiver.failure).isNull();
@@ -102,10 +108,20 @@ class PromotionIT {
       assertThat(Files.readAllBytes(oldPartial)).isEqualTo(oldContent);
       assertThat(FaultKit.segments(dir, TimelineId.FIRST)).isEqualTo(old);
       bytes += FaultKit.assertArchiveIntact(dir, standby, TLI2);
-      FaultKit.report("promotion of an archived standby, PostgreSQL " + major, "promotions", 1,
-          "switch point", Lsn.of(switchPoint), "old timeline partial",
-          old.lastEntry().getValue(), "new timeline segments", FaultKit.segments(dir, TLI2).size(),
-          "WAL bytes checked", bytes, "bytes lost", 0);
+      FaultKit.report(
+          "promotion of an archived standby, PostgreSQL " + major,
+          "promotions",
+          1,
+          "switch point",
+          Lsn.of(switchPoint),
+          "old timeline partial",
+          old.lastEntry().getValue(),
+          "new timeline segments",
+          FaultKit.segments(dir, TLI2).size(),
+          "WAL bytes checked",
+          bytes,
+          "bytes lost",
+          0);
     }
   }
 

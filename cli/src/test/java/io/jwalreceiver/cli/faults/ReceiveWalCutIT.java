@@ -20,10 +20,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Connection cuts (TCP resets through testkit's proxy) at random moments while WAL streams under
- * load: the archiver reconnects after its retry delay and resumes, and the archive ends with no
- * gap and no segment that differs from the server's. The server sends XLogData of up to 128 KiB
- * and the proxy relays whatever each read returns, so cuts fall inside messages as well as
- * between them.
+ * load: the archiver reconnects after its retry delay and resumes, and the archive ends with no gap
+ * and no segment that differs from the server's. The server sends XLogData of up to 128 KiB and the
+ * proxy relays whatever each read returns, so cuts fall inside messages as well as between them.
  *
  * <p>The archiver is {@code receivewal}'s loop run in-process with a 200 ms retry delay (the
  * command waits pg_receivewal's fixed 5 s, which would make 20 cuts take minutes).
@@ -47,26 +46,33 @@ class ReceiveWalCutIT {
     int cutConnections = 0;
     long relayed;
     try (TcpProxy proxy = TcpProxy.to(server)) {
-      try (FaultKit.Running archiver = FaultKit.startArchiver(
-              proxy.host(), proxy.port(), app, dir, slot, events, "archiver-cut");
+      try (FaultKit.Running archiver =
+              FaultKit.startArchiver(
+                  proxy.host(), proxy.port(), app, dir, slot, events, "archiver-cut");
           FaultKit.Load load = new FaultKit.Load(server, 10)) {
         for (int i = 1; i <= cuts; i++) {
           final int round = i;
-          FaultKit.await(TIMEOUT, () -> events.starts.get() >= round || archiver.failure != null,
+          FaultKit.await(
+              TIMEOUT,
+              () -> events.starts.get() >= round || archiver.failure != null,
               () -> "streaming attempt " + round);
           assertThat(archiver.failure).as("archiver failed").isNull();
           Waits.sleep(50 + random.nextInt(400));
           int n = proxy.cutAll();
-          assertThat(n).as("cut %d of %d found a live connection (seed %d)", i, cuts, SEED)
+          assertThat(n)
+              .as("cut %d of %d found a live connection (seed %d)", i, cuts, SEED)
               .isPositive();
           cutConnections += n;
-          FaultKit.await(TIMEOUT, () -> events.disconnects.get() >= round,
+          FaultKit.await(
+              TIMEOUT,
+              () -> events.disconnects.get() >= round,
               () -> "the archiver to notice cut " + round);
         }
         assertThat(load.bytes()).isPositive();
         String end = FaultKit.switchAndMark(server);
         long target = FaultKit.lsn(end);
-        FaultKit.await(TIMEOUT,
+        FaultKit.await(
+            TIMEOUT,
             () -> Long.compareUnsigned(events.received.get(), target) >= 0,
             () -> "the archiver to receive up to " + end);
         relayed = proxy.bytesForwarded();
@@ -76,13 +82,25 @@ class ReceiveWalCutIT {
     }
     try {
       for (PgException e : events.errors) {
-        assertThat(e.sqlState().classCode()).as("only connection failures: %s", e.render())
+        assertThat(e.sqlState().classCode())
+            .as("only connection failures: %s", e.render())
             .isEqualTo("08");
       }
       long bytes = FaultKit.assertArchiveIntact(dir, server, TimelineId.FIRST);
-      FaultKit.report("connection cuts, PostgreSQL " + major, "cuts survived", cuts,
-          "connections reset", cutConnections, "reconnects", events.starts.get() - 1,
-          "bytes relayed", relayed, "WAL bytes checked", bytes, "bytes lost", 0);
+      FaultKit.report(
+          "connection cuts, PostgreSQL " + major,
+          "cuts survived",
+          cuts,
+          "connections reset",
+          cutConnections,
+          "reconnects",
+          events.starts.get() - 1,
+          "bytes relayed",
+          relayed,
+          "WAL bytes checked",
+          bytes,
+          "bytes lost",
+          0);
     } finally {
       server.execute("SELECT pg_drop_replication_slot('" + slot + "')");
     }

@@ -23,10 +23,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code kill -9} of a running {@code receivewal} at random moments under a steady write load,
- * restarted each time. After every kill, the highest flush position the server saw from the
- * killed process (the slot's restart_lsn and every pg_stat_replication.flush_lsn sampled while it
- * ran) must be held, byte for byte, by the archive as the process left it. At the end the archive
- * is contiguous, identical to the server's segments, and readable by pg_waldump (15).
+ * restarted each time. After every kill, the highest flush position the server saw from the killed
+ * process (the slot's restart_lsn and every pg_stat_replication.flush_lsn sampled while it ran)
+ * must be held, byte for byte, by the archive as the process left it. At the end the archive is
+ * contiguous, identical to the server's segments, and readable by pg_waldump (15).
  *
  * <p>"On disk" here means in the files: a process kill leaves the page cache alone, so this proves
  * that nothing is acknowledged before it is written; that it is also forced before being
@@ -65,7 +65,9 @@ class ReceiveWalKillIT {
           long t0 = System.nanoTime();
           Process p = start(server, dir, slot, app, log, synchronous);
           try {
-            FaultKit.await(TIMEOUT, () -> !p.isAlive() || FaultKit.streaming(server, app),
+            FaultKit.await(
+                TIMEOUT,
+                () -> !p.isAlive() || FaultKit.streaming(server, app),
                 () -> "receivewal streaming");
             startMillis += (System.nanoTime() - t0) / 1_000_000;
             assertThat(p.isAlive()).as("receivewal running: %s", tailOf(log)).isTrue();
@@ -79,10 +81,20 @@ class ReceiveWalKillIT {
           inactiveMillis += (System.nanoTime() - t1) / 1_000_000;
           long slotFlush = FaultKit.restartLsn(server, slot);
           long seenFlush = sampler.takeMax();
-          long acknowledged = Long.compareUnsigned(slotFlush, seenFlush) >= 0 ? slotFlush : seenFlush;
-          String context = "kill " + i + " of " + kills + (synchronous ? " (--synchronous)" : "")
-              + ", slot at " + FaultKit.text(slotFlush) + ", max sampled flush "
-              + FaultKit.text(seenFlush) + ", seed " + SEED;
+          long acknowledged =
+              Long.compareUnsigned(slotFlush, seenFlush) >= 0 ? slotFlush : seenFlush;
+          String context =
+              "kill "
+                  + i
+                  + " of "
+                  + kills
+                  + (synchronous ? " (--synchronous)" : "")
+                  + ", slot at "
+                  + FaultKit.text(slotFlush)
+                  + ", max sampled flush "
+                  + FaultKit.text(seenFlush)
+                  + ", seed "
+                  + SEED;
           checked += FaultKit.assertHoldsUpTo(dir, server, TimelineId.FIRST, acknowledged, context);
         }
         loadBytes = load.bytes();
@@ -90,11 +102,23 @@ class ReceiveWalKillIT {
       String end = FaultKit.switchAndMark(server);
       receiveUpTo(server, dir, slot, app, end);
       long bytes = FaultKit.assertArchiveIntact(dir, server, TimelineId.FIRST);
-      FaultKit.report("kill -9 of receivewal, PostgreSQL " + major,
-          "kills survived", kills, "of them --synchronous", synchronousRuns,
-          "WAL written under load", loadBytes, "acknowledged bytes re-read after kills", checked,
-          "WAL bytes checked", bytes, "bytes lost", 0,
-          "mean ms to streaming", startMillis / kills, "mean ms to slot release",
+      FaultKit.report(
+          "kill -9 of receivewal, PostgreSQL " + major,
+          "kills survived",
+          kills,
+          "of them --synchronous",
+          synchronousRuns,
+          "WAL written under load",
+          loadBytes,
+          "acknowledged bytes re-read after kills",
+          checked,
+          "WAL bytes checked",
+          bytes,
+          "bytes lost",
+          0,
+          "mean ms to streaming",
+          startMillis / kills,
+          "mean ms to slot release",
           inactiveMillis / kills);
     } finally {
       FaultKit.awaitSlotInactive(server, slot);
@@ -102,26 +126,50 @@ class ReceiveWalKillIT {
     }
   }
 
-  private static Process start(PostgresServer server, Path dir, String slot, String app, Path log,
-      boolean synchronous) throws Exception {
-    List<String> command = new ArrayList<>(List.of(FaultKit.javaBin(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-        "-jar", JAR.toAbsolutePath().toString(), "receivewal",
-        "-D", dir.toString(), "-S", slot, "-s", "1", "-v"));
+  private static Process start(
+      PostgresServer server, Path dir, String slot, String app, Path log, boolean synchronous)
+      throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                FaultKit.javaBin(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-Xshare:auto",
+                "-jar",
+                JAR.toAbsolutePath().toString(),
+                "receivewal",
+                "-D",
+                dir.toString(),
+                "-S",
+                slot,
+                "-s",
+                "1",
+                "-v"));
     if (synchronous) {
       command.add("--synchronous");
     }
-    ProcessBuilder pb = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(Redirect.appendTo(log.toFile()));
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(Redirect.appendTo(log.toFile()));
     pb.environment().putAll(FaultKit.env(server.host(), server.port(), app));
     return pb.start();
   }
 
   /** An in-process {@code receivewal --endpos} run that must succeed. */
   static void receiveUpTo(PostgresServer server, Path dir, String slot, String app, String end) {
-    FaultKit.Run r = FaultKit.cli(FaultKit.env(server.host(), server.port(), app),
-        "receivewal", "-D", dir.toString(), "-S", slot, "--endpos", end, "--no-loop");
+    FaultKit.Run r =
+        FaultKit.cli(
+            FaultKit.env(server.host(), server.port(), app),
+            "receivewal",
+            "-D",
+            dir.toString(),
+            "-S",
+            slot,
+            "--endpos",
+            end,
+            "--no-loop");
     assertThat(r.exitCode()).as(r.err()).isZero();
   }
 

@@ -20,9 +20,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The primary restarts mid-stream, alternately with a fast and an immediate shutdown (the latter
- * followed by crash recovery): the archiver reconnects and resumes, the slot's flush position
- * is held by the archive after every restart, and the archive ends contiguous and identical to
- * the server's segments.
+ * followed by crash recovery): the archiver reconnects and resumes, the slot's flush position is
+ * held by the archive after every restart, and the archive ends contiguous and identical to the
+ * server's segments.
  */
 @Tag("postgres")
 class ServerRestartIT {
@@ -43,13 +43,16 @@ class ServerRestartIT {
     long checked = 0;
     try (PostgresServer server = PostgresServer.start(FaultKit.options(major))) {
       FaultKit.createSlot(server, slot);
-      try (FaultKit.Running archiver = FaultKit.startArchiver(
-              server.host(), server.port(), app, dir, slot, events, "archiver-restart");
+      try (FaultKit.Running archiver =
+              FaultKit.startArchiver(
+                  server.host(), server.port(), app, dir, slot, events, "archiver-restart");
           FaultKit.Load load = new FaultKit.Load(server, 10);
           FaultKit.FlushSampler sampler = new FaultKit.FlushSampler(server, app)) {
         for (int i = 1; i <= restarts; i++) {
           final int round = i;
-          FaultKit.await(TIMEOUT, () -> events.starts.get() >= round || archiver.failure != null,
+          FaultKit.await(
+              TIMEOUT,
+              () -> events.starts.get() >= round || archiver.failure != null,
               () -> "streaming attempt " + round);
           assertThat(archiver.failure).as("archiver failed").isNull();
           Waits.sleep(300 + random.nextInt(700));
@@ -66,27 +69,44 @@ class ServerRestartIT {
           server.start();
           long slotFlush = FaultKit.restartLsn(server, slot);
           long acknowledged = Long.compareUnsigned(seen, slotFlush) >= 0 ? seen : slotFlush;
-          checked += FaultKit.assertHoldsUpTo(dir, server, TimelineId.FIRST, acknowledged,
-              mode + " restart " + i);
-          FaultKit.await(TIMEOUT, () -> events.disconnects.get() >= round,
+          checked +=
+              FaultKit.assertHoldsUpTo(
+                  dir, server, TimelineId.FIRST, acknowledged, mode + " restart " + i);
+          FaultKit.await(
+              TIMEOUT,
+              () -> events.disconnects.get() >= round,
               () -> "the archiver to notice restart " + round);
         }
         assertThat(load.bytes()).isPositive();
         String end = FaultKit.switchAndMark(server);
         long target = FaultKit.lsn(end);
-        FaultKit.await(TIMEOUT,
+        FaultKit.await(
+            TIMEOUT,
             () -> Long.compareUnsigned(events.received.get(), target) >= 0,
             () -> "the archiver to receive up to " + end);
       }
       for (PgException e : events.errors) {
-        assertThat(e.sqlState().classCode()).as("connection loss or server shutdown: %s",
-            e.render()).isIn("08", "57");
+        assertThat(e.sqlState().classCode())
+            .as("connection loss or server shutdown: %s", e.render())
+            .isIn("08", "57");
       }
       long bytes = FaultKit.assertArchiveIntact(dir, server, TimelineId.FIRST);
-      FaultKit.report("primary restarts, PostgreSQL " + major, "restarts", restarts,
-          "fast", fast, "immediate", immediate, "reconnects", events.starts.get() - 1,
-          "acknowledged bytes re-read after restarts", checked, "WAL bytes checked", bytes,
-          "bytes lost", 0);
+      FaultKit.report(
+          "primary restarts, PostgreSQL " + major,
+          "restarts",
+          restarts,
+          "fast",
+          fast,
+          "immediate",
+          immediate,
+          "reconnects",
+          events.starts.get() - 1,
+          "acknowledged bytes re-read after restarts",
+          checked,
+          "WAL bytes checked",
+          bytes,
+          "bytes lost",
+          0);
     }
   }
 }

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jwalreceiver.PgException;
+import io.jwalreceiver.SegmentName;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.cli.status.ArchiveStatus.Gap;
 import io.jwalreceiver.cli.status.ArchiveStatus.TimelineArchive;
-import io.jwalreceiver.SegmentName;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -55,7 +55,8 @@ class ArchiveStatusTest {
     assertThat(a.segmentSizeSource()).isEqualTo("server");
     assertThat(a.historyFiles()).containsExactly(TimelineId.of(2));
     assertThat(a.otherFiles()).containsExactly("xlogtemp.jwalreceiver");
-    assertThat(a.timelines()).extracting(TimelineArchive::timeline)
+    assertThat(a.timelines())
+        .extracting(TimelineArchive::timeline)
         .containsExactly(TimelineId.of(1), TimelineId.of(2));
     TimelineArchive t1 = a.timelines().get(0);
     assertThat(t1.first()).isEqualTo(seg(1, 1));
@@ -112,7 +113,7 @@ class ArchiveStatusTest {
   void aMissingDirectoryIsAnError() {
     assertThatThrownBy(() -> ArchiveStatus.scan(dir.resolve("nope"), MB1))
         .isInstanceOf(PgException.class)
-        .hasMessage("could not open directory \"" + dir.resolve("nope")
-            + "\": No such file or directory");
+        .hasMessage(
+            "could not open directory \"" + dir.resolve("nope") + "\": No such file or directory");
   }
 }

@@ -133,8 +133,14 @@ public sealed interface BackendMessage {
   }
 
   /** One column of a RowDescription. */
-  record Field(String name, int tableOid, short columnNumber, int typeOid, short typeSize,
-      int typeModifier, short format) {}
+  record Field(
+      String name,
+      int tableOid,
+      short columnNumber,
+      int typeOid,
+      short typeSize,
+      int typeModifier,
+      short format) {}
 
   /**
    * RowDescription {@code 'T'}.
@@ -155,8 +161,15 @@ public sealed interface BackendMessage {
       for (int i = 0; i < n; i++) {
         String name = Wire.cString(b);
         Wire.need(b, 18, "RowDescription field");
-        fields.add(new Field(name, b.getInt(), b.getShort(), b.getInt(), b.getShort(),
-            b.getInt(), b.getShort()));
+        fields.add(
+            new Field(
+                name,
+                b.getInt(),
+                b.getShort(),
+                b.getInt(),
+                b.getShort(),
+                b.getInt(),
+                b.getShort()));
       }
       return new RowDescription(fields);
     }

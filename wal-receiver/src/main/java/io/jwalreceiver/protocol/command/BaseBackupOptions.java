@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.protocol.command;
 
+import io.jwalreceiver.SqlText;
 import java.util.ArrayList;
 import java.util.List;
-import io.jwalreceiver.SqlText;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The options of BASE_BACKUP (protocol-notes §2.8), rendered in the syntax the server speaks:
- * the parenthesised generic list on 15+, the keyword list on 13 and 14.
+ * The options of BASE_BACKUP (protocol-notes §2.8), rendered in the syntax the server speaks: the
+ * parenthesised generic list on 15+, the keyword list on 13 and 14.
  *
  * @param label the backup label (pg_basebackup's default is {@code pg_basebackup base backup})
  * @param progress ask the server to estimate sizes first (PROGRESS)
@@ -46,8 +46,22 @@ public record BaseBackupOptions(
 
   /** pg_basebackup's defaults (plain format, {@code -X stream}). */
   public static BaseBackupOptions defaults() {
-    return new BaseBackupOptions("pg_basebackup base backup", true, false, false, false, 0,
-        false, true, "yes", null, null, null, null, null, false);
+    return new BaseBackupOptions(
+        "pg_basebackup base backup",
+        true,
+        false,
+        false,
+        false,
+        0,
+        false,
+        true,
+        "yes",
+        null,
+        null,
+        null,
+        null,
+        null,
+        false);
   }
 
   /** The command text for a server of {@code serverVersionNum}. */
@@ -132,80 +146,249 @@ public record BaseBackupOptions(
   }
 
   public BaseBackupOptions withLabel(String v) {
-    return new BaseBackupOptions(v, progress, fastCheckpoint, includeWal, waitForArchive,
-        maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, target,
-        targetDetail, compression, compressionDetail, incremental);
+    return new BaseBackupOptions(
+        v,
+        progress,
+        fastCheckpoint,
+        includeWal,
+        waitForArchive,
+        maxRateKb,
+        tablespaceMap,
+        verifyChecksums,
+        manifest,
+        manifestChecksums,
+        target,
+        targetDetail,
+        compression,
+        compressionDetail,
+        incremental);
   }
 
   public BaseBackupOptions withProgress(boolean v) {
-    return new BaseBackupOptions(label, v, fastCheckpoint, includeWal, waitForArchive,
-        maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, target,
-        targetDetail, compression, compressionDetail, incremental);
+    return new BaseBackupOptions(
+        label,
+        v,
+        fastCheckpoint,
+        includeWal,
+        waitForArchive,
+        maxRateKb,
+        tablespaceMap,
+        verifyChecksums,
+        manifest,
+        manifestChecksums,
+        target,
+        targetDetail,
+        compression,
+        compressionDetail,
+        incremental);
   }
 
   public BaseBackupOptions withFastCheckpoint(boolean v) {
-    return new BaseBackupOptions(label, progress, v, includeWal, waitForArchive,
-        maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, target,
-        targetDetail, compression, compressionDetail, incremental);
+    return new BaseBackupOptions(
+        label,
+        progress,
+        v,
+        includeWal,
+        waitForArchive,
+        maxRateKb,
+        tablespaceMap,
+        verifyChecksums,
+        manifest,
+        manifestChecksums,
+        target,
+        targetDetail,
+        compression,
+        compressionDetail,
+        incremental);
   }
 
   public BaseBackupOptions withIncludeWal(boolean v) {
-    return new BaseBackupOptions(label, progress, fastCheckpoint, v, waitForArchive,
-        maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, target,
-        targetDetail, compression, compressionDetail, incremental);
+    return new BaseBackupOptions(
+        label,
+        progress,
+        fastCheckpoint,
+        v,
+        waitForArchive,
+        maxRateKb,
+        tablespaceMap,
+        verifyChecksums,
+        manifest,
+        manifestChecksums,
+        target,
+        targetDetail,
+        compression,
+        compressionDetail,
+        incremental);
   }
 
   public BaseBackupOptions withWaitForArchive(boolean v) {
-    return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, v,
-        maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, target,
-        targetDetail, compression, compressionDetail, incremental);
+    return new BaseBackupOptions(
+        label,
+        progress,
+        fastCheckpoint,
+        includeWal,
+        v,
+        maxRateKb,
+        tablespaceMap,
+        verifyChecksums,
+        manifest,
+        manifestChecksums,
+        target,
+        targetDetail,
+        compression,
+        compressionDetail,
+        incremental);
   }
 
   public BaseBackupOptions withMaxRateKb(int v) {
-    return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
-        v, tablespaceMap, verifyChecksums, manifest, manifestChecksums, target,
-        targetDetail, compression, compressionDetail, incremental);
+    return new BaseBackupOptions(
+        label,
+        progress,
+        fastCheckpoint,
+        includeWal,
+        waitForArchive,
+        v,
+        tablespaceMap,
+        verifyChecksums,
+        manifest,
+        manifestChecksums,
+        target,
+        targetDetail,
+        compression,
+        compressionDetail,
+        incremental);
   }
 
   public BaseBackupOptions withTablespaceMap(boolean v) {
-    return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
-        maxRateKb, v, verifyChecksums, manifest, manifestChecksums, target,
-        targetDetail, compression, compressionDetail, incremental);
+    return new BaseBackupOptions(
+        label,
+        progress,
+        fastCheckpoint,
+        includeWal,
+        waitForArchive,
+        maxRateKb,
+        v,
+        verifyChecksums,
+        manifest,
+        manifestChecksums,
+        target,
+        targetDetail,
+        compression,
+        compressionDetail,
+        incremental);
   }
 
   public BaseBackupOptions withVerifyChecksums(boolean v) {
-    return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
-        maxRateKb, tablespaceMap, v, manifest, manifestChecksums, target,
-        targetDetail, compression, compressionDetail, incremental);
+    return new BaseBackupOptions(
+        label,
+        progress,
+        fastCheckpoint,
+        includeWal,
+        waitForArchive,
+        maxRateKb,
+        tablespaceMap,
+        v,
+        manifest,
+        manifestChecksums,
+        target,
+        targetDetail,
+        compression,
+        compressionDetail,
+        incremental);
   }
 
   public BaseBackupOptions withManifest(String v) {
-    return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
-        maxRateKb, tablespaceMap, verifyChecksums, v, manifestChecksums, target,
-        targetDetail, compression, compressionDetail, incremental);
+    return new BaseBackupOptions(
+        label,
+        progress,
+        fastCheckpoint,
+        includeWal,
+        waitForArchive,
+        maxRateKb,
+        tablespaceMap,
+        verifyChecksums,
+        v,
+        manifestChecksums,
+        target,
+        targetDetail,
+        compression,
+        compressionDetail,
+        incremental);
   }
 
   public BaseBackupOptions withManifestChecksums(@Nullable String v) {
-    return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
-        maxRateKb, tablespaceMap, verifyChecksums, manifest, v, target,
-        targetDetail, compression, compressionDetail, incremental);
+    return new BaseBackupOptions(
+        label,
+        progress,
+        fastCheckpoint,
+        includeWal,
+        waitForArchive,
+        maxRateKb,
+        tablespaceMap,
+        verifyChecksums,
+        manifest,
+        v,
+        target,
+        targetDetail,
+        compression,
+        compressionDetail,
+        incremental);
   }
 
   public BaseBackupOptions withTarget(@Nullable String v, @Nullable String detail) {
-    return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
-        maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, v,
-        detail, compression, compressionDetail, incremental);
+    return new BaseBackupOptions(
+        label,
+        progress,
+        fastCheckpoint,
+        includeWal,
+        waitForArchive,
+        maxRateKb,
+        tablespaceMap,
+        verifyChecksums,
+        manifest,
+        manifestChecksums,
+        v,
+        detail,
+        compression,
+        compressionDetail,
+        incremental);
   }
 
   public BaseBackupOptions withCompression(@Nullable String v, @Nullable String detail) {
-    return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
-        maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, target,
-        targetDetail, v, detail, incremental);
+    return new BaseBackupOptions(
+        label,
+        progress,
+        fastCheckpoint,
+        includeWal,
+        waitForArchive,
+        maxRateKb,
+        tablespaceMap,
+        verifyChecksums,
+        manifest,
+        manifestChecksums,
+        target,
+        targetDetail,
+        v,
+        detail,
+        incremental);
   }
 
   public BaseBackupOptions withIncremental(boolean v) {
-    return new BaseBackupOptions(label, progress, fastCheckpoint, includeWal, waitForArchive,
-        maxRateKb, tablespaceMap, verifyChecksums, manifest, manifestChecksums, target,
-        targetDetail, compression, compressionDetail, v);
+    return new BaseBackupOptions(
+        label,
+        progress,
+        fastCheckpoint,
+        includeWal,
+        waitForArchive,
+        maxRateKb,
+        tablespaceMap,
+        verifyChecksums,
+        manifest,
+        manifestChecksums,
+        target,
+        targetDetail,
+        compression,
+        compressionDetail,
+        v);
   }
 }

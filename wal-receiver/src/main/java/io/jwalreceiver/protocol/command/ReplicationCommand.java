@@ -2,8 +2,8 @@
 package io.jwalreceiver.protocol.command;
 
 import io.jwalreceiver.Lsn;
-import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.SqlText;
+import io.jwalreceiver.TimelineId;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -46,8 +46,8 @@ public sealed interface ReplicationCommand {
   }
 
   /**
-   * {@code CREATE_REPLICATION_SLOT "name" [TEMPORARY] PHYSICAL …}: the parenthesised option list
-   * on 15+ (as pg_basebackup 15+ sends it), the keyword form before.
+   * {@code CREATE_REPLICATION_SLOT "name" [TEMPORARY] PHYSICAL …}: the parenthesised option list on
+   * 15+ (as pg_basebackup 15+ sends it), the keyword form before.
    */
   record CreateReplicationSlot(String slotName, boolean temporary, boolean reserveWal)
       implements ReplicationCommand {
@@ -79,7 +79,8 @@ public sealed interface ReplicationCommand {
 
     @Override
     public String text(int serverVersionNum) {
-      return "DROP_REPLICATION_SLOT " + SqlText.identifier(slotName)
+      return "DROP_REPLICATION_SLOT "
+          + SqlText.identifier(slotName)
           + (waitWhileActive ? " WAIT" : "");
     }
   }
@@ -115,7 +116,9 @@ public sealed interface ReplicationCommand {
       if (slotName != null) {
         sb.append("SLOT ").append(SqlText.identifier(slotName)).append(' ');
       }
-      sb.append("PHYSICAL ").append(start).append(" TIMELINE ")
+      sb.append("PHYSICAL ")
+          .append(start)
+          .append(" TIMELINE ")
           .append(Integer.toUnsignedString(timeline.value()));
       return sb.toString();
     }

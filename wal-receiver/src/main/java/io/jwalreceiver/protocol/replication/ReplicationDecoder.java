@@ -23,6 +23,7 @@ public final class ReplicationDecoder {
 
   /** XLogData. */
   public static final byte XLOG_DATA = 'w';
+
   /** Primary keepalive. */
   public static final byte PRIMARY_KEEPALIVE = 'k';
 

@@ -11,9 +11,9 @@ import io.jwalreceiver.protocol.MessageWriter;
  * Byte1 'r' | Int64 write | Int64 flush | Int64 apply | Int64 sendTime | Byte1 replyRequested
  * </pre>
  *
- * <p>Positions are "last byte + 1"; {@link Lsn#INVALID} (0) means unknown. The flush position
- * must never exceed what has reached disk: the server advances the slot and releases
- * synchronous commits on it.
+ * <p>Positions are "last byte + 1"; {@link Lsn#INVALID} (0) means unknown. The flush position must
+ * never exceed what has reached disk: the server advances the slot and releases synchronous commits
+ * on it.
  */
 public final class StandbyStatusUpdate {
 

@@ -11,8 +11,8 @@ import java.util.Set;
 /**
  * Opens every file and directory channel {@link SegmentFileSink} uses. The production value is
  * {@code FileChannel::open}; tests substitute channels whose {@code force} blocks or whose writes
- * fail, which is the only way to check the durability invariant and the error paths without a
- * real crash or a full disk.
+ * fail, which is the only way to check the durability invariant and the error paths without a real
+ * crash or a full disk.
  */
 @FunctionalInterface
 interface FileChannelFactory {

@@ -22,10 +22,10 @@ import org.jspecify.annotations.Nullable;
  * file-system steps of each job are {@link SegmentLifecycle}'s; the order, the hand-over and the
  * positions are this class's.
  *
- * <p>The durability invariant lives here: {@link #durable()} advances only in {@link #publish},
- * on this thread, after the force that covers the position (or, for a segment end, after the
- * segment was forced, renamed and the rename made durable). The receive thread only hands work
- * over, under {@link #lock}, through the methods in the first part of this class.
+ * <p>The durability invariant lives here: {@link #durable()} advances only in {@link #publish}, on
+ * this thread, after the force that covers the position (or, for a segment end, after the segment
+ * was forced, renamed and the rename made durable). The receive thread only hands work over, under
+ * {@link #lock}, through the methods in the first part of this class.
  */
 final class Flusher {
 
@@ -37,33 +37,42 @@ final class Flusher {
 
   // ---- shared state, guarded by lock ----
   private final ReentrantLock lock = new ReentrantLock();
+
   /** Signalled when there is work for the flusher. */
   private final Condition work = lock.newCondition();
+
   /** Signalled when the flusher made progress (published, prepared, failed, finished a job). */
   private final Condition progress = lock.newCondition();
 
   private final ArrayDeque<FlushJob> jobs = new ArrayDeque<>();
   private boolean flushRequested;
   private boolean stopping;
+
   /** Bumped by openTimeline so that a flush snapshot of the old timeline is never published. */
   private long epoch;
+
   /** The latest durable position (flusher-published); mirrored in {@link #durable}. */
   private long published;
+
   /** A zero-filled spare ready to be taken by the receive thread. */
   private @Nullable SegmentFile spare;
+
   /** The receive thread is waiting for {@link #spare}: spare preparation beats flushes. */
   private boolean spareWanted;
+
   /** Written by the receive thread under the lock, read by the flusher under the lock. */
   private @Nullable SegmentFile current;
 
   // ---- published state ----
   private volatile long written;
+
   /**
    * Compressed and synced: the end of the WAL whose compressed bytes are in the file (the last
    * compressor flush or segment end), the most a force can make durable. Uncompressed it is not
    * used: every written byte is in the file.
    */
   private volatile long flushable;
+
   private volatile long durable;
   private volatile @Nullable PgException failure;
   private volatile LongConsumer durableListener = position -> {};
@@ -163,8 +172,8 @@ final class Flusher {
 
   /**
    * The receive thread has filled {@code segment}: hand it over for force, rename and directory
-   * force. {@code written} moves to the segment end under the lock, together with the queued
-   * job, so a flush snapshot never sees the end without the job (see {@link #run}).
+   * force. {@code written} moves to the segment end under the lock, together with the queued job,
+   * so a flush snapshot never sees the end without the job (see {@link #run}).
    */
   void segmentFilled(SegmentFile segment, long end) {
     lock.lock();
@@ -181,9 +190,8 @@ final class Flusher {
 
   /**
    * Takes the pre-zeroed spare for {@code segment}. In steady state it is ready; otherwise (the
-   * disk is slower than the network) the receive thread waits for it, which is the back-pressure
-   * we want. The flusher renames it to {@code <segment>.partial} after the previous segment's
-   * rename.
+   * disk is slower than the network) the receive thread waits for it, which is the back-pressure we
+   * want. The flusher renames it to {@code <segment>.partial} after the previous segment's rename.
    */
   SegmentFile takeSpare(SegmentName segment) {
     lock.lock();
@@ -265,9 +273,9 @@ final class Flusher {
 
   /**
    * Leaves the open segment {@code .partial} (unless the flusher failed), stops the thread, waits
-   * for it, then closes whatever a failure left open and removes the spare. An interrupt does
-   * not cut the wait short (leaving the flusher mid-rename would leave the directory in a state
-   * the next run has to repair); it is restored afterwards.
+   * for it, then closes whatever a failure left open and removes the spare. An interrupt does not
+   * cut the wait short (leaving the flusher mid-rename would leave the directory in a state the
+   * next run has to repair); it is restored afterwards.
    */
   void stop() {
     boolean interrupted = false;
@@ -454,8 +462,8 @@ final class Flusher {
   }
 
   /**
-   * One force covers every byte written into {@code file} before {@code target} was read; only
-   * then is {@code target} published (DESIGN.md durability rule 1).
+   * One force covers every byte written into {@code file} before {@code target} was read; only then
+   * is {@code target} published (DESIGN.md durability rule 1).
    */
   private void flushCurrent(
       @Nullable SegmentFile file, long target, long alreadyPublished, long snapshotEpoch) {

@@ -10,10 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Writes {@code NNNNNNNN.history} files into the output directory atomically, the way
- * pg_receivewal does it: {@code <tli>.history.tmp}, force, rename, force the directory; then the
- * {@code .done} marker when enabled. Runs on the calling thread (the receive thread), not on the
- * flusher: a history file is written once per timeline switch, before the new timeline streams.
+ * Writes {@code NNNNNNNN.history} files into the output directory atomically, the way pg_receivewal
+ * does it: {@code <tli>.history.tmp}, force, rename, force the directory; then the {@code .done}
+ * marker when enabled. Runs on the calling thread (the receive thread), not on the flusher: a
+ * history file is written once per timeline switch, before the new timeline streams.
  */
 final class HistoryFileWriter {
 

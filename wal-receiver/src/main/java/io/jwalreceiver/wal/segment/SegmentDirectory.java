@@ -18,8 +18,8 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The output directory of a {@link SegmentFileSink} and the file-system steps that make changes
- * in it durable: file names, creation modes, atomic renames, directory forces and {@code .done}
+ * The output directory of a {@link SegmentFileSink} and the file-system steps that make changes in
+ * it durable: file names, creation modes, atomic renames, directory forces and {@code .done}
  * markers. Both the receive thread and the flusher use it; it holds no mutable state.
  */
 final class SegmentDirectory {
@@ -123,8 +123,8 @@ final class SegmentDirectory {
   /**
    * The size of an existing {@code .partial}, -1 when there is none.
    *
-   * @throws PgException 58030 when it is neither 0 nor the segment size (uncompressed files only:
-   *     a compressed one is rewritten whatever its size)
+   * @throws PgException 58030 when it is neither 0 nor the segment size (uncompressed files only: a
+   *     compressed one is rewritten whatever its size)
    */
   long checkReusableSize(Path partial) {
     long size;

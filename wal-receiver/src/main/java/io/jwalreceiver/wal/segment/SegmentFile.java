@@ -1,27 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.wal.segment;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
 import io.jwalreceiver.SegmentName;
 import io.jwalreceiver.compress.Compression;
 import io.jwalreceiver.compress.SegmentEncoder;
+import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One open segment file: the unit {@link SegmentFileSink} hands between the receive thread (which
- * only {@link #write}s, and {@link #syncFlush}es a compressed file) and the flusher (which
- * {@link #finish}es, forces, closes and renames). Uncompressed, the file is pre-sized and written
- * positionally; compressed, a {@link SegmentEncoder} appends to it from offset 0 and the file
- * grows as it goes.
+ * only {@link #write}s, and {@link #syncFlush}es a compressed file) and the flusher (which {@link
+ * #finish}es, forces, closes and renames). Uncompressed, the file is pre-sized and written
+ * positionally; compressed, a {@link SegmentEncoder} appends to it from offset 0 and the file grows
+ * as it goes.
  *
  * <p>A spare file starts without a segment (zero-filled under a temporary name, see {@link
  * SegmentFileSink}); the receive thread {@link #assign}s it when it starts writing into it. All
- * hand-overs between the threads go through the sink's lock, which gives the happens-before
- * edges the plain fields need.
+ * hand-overs between the threads go through the sink's lock, which gives the happens-before edges
+ * the plain fields need.
  */
 final class SegmentFile {
 
@@ -31,6 +31,7 @@ final class SegmentFile {
   private Path path;
   private @Nullable SegmentName segment;
   private long startLsn;
+
   /** Null for an uncompressed file. */
   private @Nullable SegmentEncoder encoder;
 
@@ -118,8 +119,8 @@ final class SegmentFile {
   }
 
   /**
-   * Compressed: pushes everything written so far out of the compressor into the file, so that
-   * the next {@link #force} covers it. Uncompressed: nothing to do.
+   * Compressed: pushes everything written so far out of the compressor into the file, so that the
+   * next {@link #force} covers it. Uncompressed: nothing to do.
    */
   void syncFlush() throws IOException {
     SegmentEncoder e = encoder;

@@ -28,52 +28,52 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Threads</h2>
  *
- * The receive thread calls {@link #write}, which only does positional writes into the current
- * file (no copy, no allocation, no fsync). One daemon thread, {@code wal-flusher}, does all the
- * slow work in order: it completes segments (force, close, rename, force the directory), leaves
- * segments {@code .partial} on a timeline switch or close, serves flush requests (one force covers
- * every byte written before it started — group commit) and prepares the next segment's file in
- * advance, so that the receive thread never waits for zero-filling either. Failures on the flusher
- * are rethrown to the receive thread on its next call. The flusher is {@link Flusher}; the spare
- * file is {@link SpareFile}; history files are written by {@link HistoryFileWriter}; names,
- * modes, renames and directory forces are {@link SegmentDirectory}'s.
+ * The receive thread calls {@link #write}, which only does positional writes into the current file
+ * (no copy, no allocation, no fsync). One daemon thread, {@code wal-flusher}, does all the slow
+ * work in order: it completes segments (force, close, rename, force the directory), leaves segments
+ * {@code .partial} on a timeline switch or close, serves flush requests (one force covers every
+ * byte written before it started — group commit) and prepares the next segment's file in advance,
+ * so that the receive thread never waits for zero-filling either. Failures on the flusher are
+ * rethrown to the receive thread on its next call. The flusher is {@link Flusher}; the spare file
+ * is {@link SpareFile}; history files are written by {@link HistoryFileWriter}; names, modes,
+ * renames and directory forces are {@link SegmentDirectory}'s.
  *
  * <h2>The spare file</h2>
  *
  * The next segment's file is zero-filled and forced ahead of time as {@value #SPARE_FILE_NAME} in
  * the hidden subdirectory {@value #SPARE_DIRECTORY}, so that the output directory only ever holds
- * what pg_receivewal leaves there: archive consumers (Barman's streaming archiver, for one) move
- * or report whatever else they find in it, and a Python {@code glob("*")} or a shell {@code *}
- * skips dot entries. The spare only becomes {@code <next>.partial} (a rename within the file
- * system, after which both directories are forced) after the previous segment has been renamed
- * to its final name and that rename is durable. A pre-created {@code <next>.partial} next to an
- * incomplete {@code <current>.partial} would make {@link io.jwalreceiver.wal.ResumePoint} resume
- * after the gap after a crash, silently losing the tail of the current segment. The sink touches
- * no completed segment again, so other programs may move, compress or delete them meanwhile.
+ * what pg_receivewal leaves there: archive consumers (Barman's streaming archiver, for one) move or
+ * report whatever else they find in it, and a Python {@code glob("*")} or a shell {@code *} skips
+ * dot entries. The spare only becomes {@code <next>.partial} (a rename within the file system,
+ * after which both directories are forced) after the previous segment has been renamed to its final
+ * name and that rename is durable. A pre-created {@code <next>.partial} next to an incomplete
+ * {@code <current>.partial} would make {@link io.jwalreceiver.wal.ResumePoint} resume after the gap
+ * after a crash, silently losing the tail of the current segment. The sink touches no completed
+ * segment again, so other programs may move, compress or delete them meanwhile.
  *
  * <h2>Durable position</h2>
  *
- * {@link #durablePosition()} advances only on the flusher, after the force that covers it; inside
- * a segment it also requires the directory entry of its {@code .partial} to be durable, and the
- * end of a completed segment counts only once the segment is forced, renamed and the rename is
- * durable (as {@code pg_receivewal} reports its flush position only after {@code close_walfile}).
- * Reporting the segment end before the rename would let the server recycle a segment that a
- * restart would ask for again. {@link #startTimeline} resets both positions to its start, as
- * {@code pg_receivewal} does.
+ * {@link #durablePosition()} advances only on the flusher, after the force that covers it; inside a
+ * segment it also requires the directory entry of its {@code .partial} to be durable, and the end
+ * of a completed segment counts only once the segment is forced, renamed and the rename is durable
+ * (as {@code pg_receivewal} reports its flush position only after {@code close_walfile}). Reporting
+ * the segment end before the rename would let the server recycle a segment that a restart would ask
+ * for again. {@link #startTimeline} resets both positions to its start, as {@code pg_receivewal}
+ * does.
  *
  * <h2>Compression</h2>
  *
- * With {@link SegmentFileOptions#compression()} set, segments are written as {@code
- * pg_receivewal} 15+ writes them: {@code <24 hex>.gz.partial} (or {@code .lz4.partial}, or {@code .zst.partial},
- * which pg_receivewal lacks) while in progress, {@code <24 hex>.gz} once complete; the file is
- * not pre-sized, and when complete its compressed stream holds exactly one segment. The spare is
- * then an empty file, and the same jobs complete, activate and close segments. Compression runs
- * on the receive thread inside {@link #write}, as in pg_receivewal; the stream trailer is written
- * on the flusher. A flush request first pushes the compressor's pending output into the file
- * (gzip sync flush, end of an LZ4 block, zstd flush; on the receive thread, which owns the
- * compressor), and only the WAL covered by that push counts for the following force. Resuming
- * at an existing compressed {@code .partial} truncates it and rewrites the segment from its
- * start, which is what pg_receivewal means by restarting the segment.
+ * With {@link SegmentFileOptions#compression()} set, segments are written as {@code pg_receivewal}
+ * 15+ writes them: {@code <24 hex>.gz.partial} (or {@code .lz4.partial}, or {@code .zst.partial},
+ * which pg_receivewal lacks) while in progress, {@code <24 hex>.gz} once complete; the file is not
+ * pre-sized, and when complete its compressed stream holds exactly one segment. The spare is then
+ * an empty file, and the same jobs complete, activate and close segments. Compression runs on the
+ * receive thread inside {@link #write}, as in pg_receivewal; the stream trailer is written on the
+ * flusher. A flush request first pushes the compressor's pending output into the file (gzip sync
+ * flush, end of an LZ4 block, zstd flush; on the receive thread, which owns the compressor), and
+ * only the WAL covered by that push counts for the following force. Resuming at an existing
+ * compressed {@code .partial} truncates it and rewrites the segment from its start, which is what
+ * pg_receivewal means by restarting the segment.
  */
 public final class SegmentFileSink implements WalSink {
 
@@ -99,8 +99,10 @@ public final class SegmentFileSink implements WalSink {
   private final int segmentBytes;
   private final boolean sync;
   private final Compression compression;
+
   /** Compressed files: not pre-sized, written through an encoder. */
   private final boolean compressed;
+
   private final SpareFile spareFile;
   private final HistoryFileWriter historyFiles;
   private final Flusher flusher;
@@ -193,8 +195,8 @@ public final class SegmentFileSink implements WalSink {
   }
 
   /**
-   * Registers the callback run on the flusher after each segment is complete and durable under
-   * its final name, replacing an earlier one.
+   * Registers the callback run on the flusher after each segment is complete and durable under its
+   * final name, replacing an earlier one.
    *
    * @param listener the callback
    */
@@ -203,8 +205,8 @@ public final class SegmentFileSink implements WalSink {
   }
 
   /**
-   * Registers the callback run on the flusher after each force of a WAL file with how long it
-   * took, replacing an earlier one. Nothing is reported under {@link SyncPolicy#NEVER}.
+   * Registers the callback run on the flusher after each force of a WAL file with how long it took,
+   * replacing an earlier one. Nothing is reported under {@link SyncPolicy#NEVER}.
    *
    * @param listener the callback
    */
@@ -215,8 +217,8 @@ public final class SegmentFileSink implements WalSink {
   /**
    * {@inheritDoc}
    *
-   * <p>Replaces an earlier listener. Under {@link SyncPolicy#NEVER} it is called with the
-   * written position after each flush request, without any force.
+   * <p>Replaces an earlier listener. Under {@link SyncPolicy#NEVER} it is called with the written
+   * position after each flush request, without any force.
    */
   @Override
   public void onDurable(LongConsumer listener) {
@@ -233,13 +235,13 @@ public final class SegmentFileSink implements WalSink {
    * <p>Opens (or reuses) {@code <segment>.partial} of the segment that starts at {@code startLsn}
    * and waits until it is pre-sized, zero-filled and durable, so that an existing {@code .partial}
    * of the wrong size fails here, before streaming starts. An existing {@code .partial} of exactly
-   * the segment size is reused as it is; one of 0 bytes is zero-filled; any other size is an
-   * error. A compressed {@code .partial} of any size is truncated and rewritten from its start.
-   * Both positions become {@code startLsn}.
+   * the segment size is reused as it is; one of 0 bytes is zero-filled; any other size is an error.
+   * A compressed {@code .partial} of any size is truncated and rewritten from its start. Both
+   * positions become {@code startLsn}.
    *
    * @throws IllegalArgumentException when {@code startLsn} is not a segment start
-   * @throws PgException 58030 {@code write-ahead log file "%s" has %d bytes, should be 0 or %d},
-   *     or on another I/O error; 53100 when the disk is full
+   * @throws PgException 58030 {@code write-ahead log file "%s" has %d bytes, should be 0 or %d}, or
+   *     on another I/O error; 53100 when the disk is full
    */
   @Override
   public void startTimeline(TimelineId newTimeline, long startLsn) {
@@ -249,7 +251,8 @@ public final class SegmentFileSink implements WalSink {
       throw new IllegalArgumentException(
           "timeline must start at a segment start, not at " + Lsn.of(startLsn));
     }
-    if (flusher.openTimeline(SegmentName.of(newTimeline, Lsn.of(startLsn), segmentSize), startLsn)) {
+    if (flusher.openTimeline(
+        SegmentName.of(newTimeline, Lsn.of(startLsn), segmentSize), startLsn)) {
       timeline = newTimeline;
     }
     flusher.checkFailure();
@@ -259,8 +262,8 @@ public final class SegmentFileSink implements WalSink {
    * {@inheritDoc}
    *
    * <p>Allocation-free uncompressed: positional writes into the current file, split at segment
-   * boundaries; compressed, the payload goes through the segment's compressor instead.
-   * The payload's limit is narrowed while a segment's share is written and restored afterwards.
+   * boundaries; compressed, the payload goes through the segment's compressor instead. The
+   * payload's limit is narrowed while a segment's share is written and restored afterwards.
    *
    * @throws IllegalStateException when {@link #startTimeline} was not called, {@code timeline} is
    *     not the started one, or {@code startLsn} is not where the previous write ended
@@ -353,9 +356,9 @@ public final class SegmentFileSink implements WalSink {
   /**
    * {@inheritDoc}
    *
-   * <p>Cheap and allocation-free: sets a flag and wakes the flusher. With compression (and
-   * syncing) it first pushes the compressor's pending output into the file, so it must be called
-   * on the thread that calls {@link #write}.
+   * <p>Cheap and allocation-free: sets a flag and wakes the flusher. With compression (and syncing)
+   * it first pushes the compressor's pending output into the file, so it must be called on the
+   * thread that calls {@link #write}.
    */
   @Override
   public void requestFlush() {
@@ -378,9 +381,9 @@ public final class SegmentFileSink implements WalSink {
   }
 
   /**
-   * Compressed and synced: a sync flush of the open segment's compressor, after which every
-   * written byte is in the file and may be covered by a force. pg_receivewal skips it under
-   * {@code --no-sync} too, which keeps the compression ratio.
+   * Compressed and synced: a sync flush of the open segment's compressor, after which every written
+   * byte is in the file and may be covered by a force. pg_receivewal skips it under {@code
+   * --no-sync} too, which keeps the compression ratio.
    */
   private void pushCompressed() {
     if (!compressed || !sync) {
@@ -407,8 +410,8 @@ public final class SegmentFileSink implements WalSink {
   /**
    * {@inheritDoc}
    *
-   * <p>Runs on the calling thread, the way pg_receivewal does it: {@code <tli>.history.tmp},
-   * force, rename, force the directory; then the {@code .done} marker when enabled.
+   * <p>Runs on the calling thread, the way pg_receivewal does it: {@code <tli>.history.tmp}, force,
+   * rename, force the directory; then the {@code .done} marker when enabled.
    */
   @Override
   public void writeHistoryFile(TimelineHistoryFile history) {
@@ -420,9 +423,9 @@ public final class SegmentFileSink implements WalSink {
    * {@inheritDoc}
    *
    * <p>The open segment is forced and left {@code .partial} when incomplete ({@code not renaming
-   * "%s", segment is not complete}), the flusher stops, the spare file is deleted and the
-   * directory forced. A flusher failure that was not yet thrown by another call is thrown here,
-   * after the resources are released.
+   * "%s", segment is not complete}), the flusher stops, the spare file is deleted and the directory
+   * forced. A flusher failure that was not yet thrown by another call is thrown here, after the
+   * resources are released.
    */
   @Override
   public void close() {

@@ -9,9 +9,9 @@ import java.nio.file.Path;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The file-system steps of a segment file's life, run by the {@link Flusher} for its jobs: open
- * (or reuse) the first segment of a timeline, give a spare its {@code .partial} name, complete a
- * full segment, leave an incomplete one {@code .partial}, force for a flush. It knows nothing of
+ * The file-system steps of a segment file's life, run by the {@link Flusher} for its jobs: open (or
+ * reuse) the first segment of a timeline, give a spare its {@code .partial} name, complete a full
+ * segment, leave an incomplete one {@code .partial}, force for a flush. It knows nothing of
  * positions or of the receive thread: the flusher decides what becomes durable after each step
  * returns.
  */
@@ -37,8 +37,8 @@ final class SegmentLifecycle {
   }
 
   /**
-   * The first segment of a timeline when its {@code .partial} exists: rewrite it from offset 0
-   * in the existing file (pg_receivewal's rules); zero-filled when it is empty, truncated when
+   * The first segment of a timeline when its {@code .partial} exists: rewrite it from offset 0 in
+   * the existing file (pg_receivewal's rules); zero-filled when it is empty, truncated when
    * compressed, forced.
    *
    * @return the reopened file, or null when there is no such {@code .partial}
@@ -81,8 +81,8 @@ final class SegmentLifecycle {
   }
 
   /**
-   * The first segment of a timeline is in place: compressed, its encoder starts (writing the
-   * stream header); the directory is forced.
+   * The first segment of a timeline is in place: compressed, its encoder starts (writing the stream
+   * header); the directory is forced.
    */
   void ready(SegmentFile file) {
     if (compressed) {
@@ -138,9 +138,9 @@ final class SegmentLifecycle {
   }
 
   /**
-   * Forces the data of the open segment for a flush. fdatasync is enough: an uncompressed file
-   * is pre-sized, so its length never changes; a compressed file grows, and fdatasync includes
-   * the size needed to read the data.
+   * Forces the data of the open segment for a flush. fdatasync is enough: an uncompressed file is
+   * pre-sized, so its length never changes; a compressed file grows, and fdatasync includes the
+   * size needed to read the data.
    */
   void forceData(SegmentFile file) {
     try {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.wal.segment;
+
 import io.jwalreceiver.SegmentName;
 
 /**

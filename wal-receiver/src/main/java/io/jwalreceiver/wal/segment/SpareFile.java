@@ -12,11 +12,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The spare segment file {@code .jwalreceiver/xlogtemp}: the next segment's file, zero-filled and
- * forced ahead of time by the flusher so that the receive thread never waits for zero-filling
- * (see {@link SegmentFileSink}, "The spare file"). It is prepared one {@link #ZERO_CHUNK} at a
- * time, so that a flush request or a job arriving meanwhile waits for at most one chunk; a
- * compressed spare is just an empty file. A spare is never reused across runs: a crash may have
- * left it only partly zero-filled.
+ * forced ahead of time by the flusher so that the receive thread never waits for zero-filling (see
+ * {@link SegmentFileSink}, "The spare file"). It is prepared one {@link #ZERO_CHUNK} at a time, so
+ * that a flush request or a job arriving meanwhile waits for at most one chunk; a compressed spare
+ * is just an empty file. A spare is never reused across runs: a crash may have left it only partly
+ * zero-filled.
  *
  * <p>Flusher thread only, except {@link #deleteStale} (before the flusher starts) and {@link
  * #remove} (after it has ended).
@@ -35,6 +35,7 @@ final class SpareFile {
   private final int segmentBytes;
   private final Path spareDirectory;
   private final Path sparePath;
+
   /** Reused for every zero-fill; direct, so the kernel copies from it without a bounce buffer. */
   private final ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_CHUNK);
 

@@ -5,9 +5,9 @@ package io.jwalreceiver.wal.segment;
 public enum SyncPolicy {
 
   /**
-   * The default: force when the receiver asks ({@code requestFlush}, {@code flush}), when a
-   * segment is completed (before its rename), when a segment is left {@code .partial}, and the
-   * directory after every create and rename. The durable position only covers forced bytes.
+   * The default: force when the receiver asks ({@code requestFlush}, {@code flush}), when a segment
+   * is completed (before its rename), when a segment is left {@code .partial}, and the directory
+   * after every create and rename. The durable position only covers forced bytes.
    */
   ON_REQUEST,
 

@@ -15,11 +15,11 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The short way to run {@code pg_receivewal} in a program: a builder of a {@link WalReceiver}
- * that archives into a directory of segment files through a {@link SegmentFileSink} and resumes
- * where the directory's WAL ends ({@link ResumePoint#scan}). Every setting starts at
- * pg_receivewal's default: no slot, status every 10 s, no end position, reconnect after 5 s,
- * uncompressed, fsync on request.
+ * The short way to run {@code pg_receivewal} in a program: a builder of a {@link WalReceiver} that
+ * archives into a directory of segment files through a {@link SegmentFileSink} and resumes where
+ * the directory's WAL ends ({@link ResumePoint#scan}). Every setting starts at pg_receivewal's
+ * default: no slot, status every 10 s, no end position, reconnect after 5 s, uncompressed, fsync on
+ * request.
  *
  * <pre>{@code
  * WalReceiver receiver = WalArchiver.builder(ConnectionConfig.parse("host=db user=archiver"))
@@ -30,8 +30,8 @@ import org.jspecify.annotations.Nullable;
  * receiver.run(); // until receiver.requestStop() from another thread
  * }</pre>
  *
- * It lives beside the sink, not in {@code io.jwalreceiver.wal}, because the WAL loop must not
- * know about segment files (the layers point one way: {@code wal} ← {@code wal.segment}).
+ * It lives beside the sink, not in {@code io.jwalreceiver.wal}, because the WAL loop must not know
+ * about segment files (the layers point one way: {@code wal} ← {@code wal.segment}).
  */
 public final class WalArchiver {
 
@@ -93,8 +93,8 @@ public final class WalArchiver {
   }
 
   /**
-   * How often to report positions (pg_receivewal's {@code -s}); 10 s by default, zero for only
-   * when the server asks.
+   * How often to report positions (pg_receivewal's {@code -s}); 10 s by default, zero for only when
+   * the server asks.
    *
    * @param interval the interval
    * @return this builder

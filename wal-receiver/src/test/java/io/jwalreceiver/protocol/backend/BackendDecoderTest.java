@@ -44,12 +44,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.jspecify.annotations.Nullable;
 
 class BackendDecoderTest {
 
@@ -279,8 +279,20 @@ class BackendDecoderTest {
   void decodesRowDescriptionFieldsInWireOrder() {
     byte[] body =
         w().int16(2)
-            .cString("a").int32(16384).int16(3).int32(1043).int16(-1).int32(36).int16(0)
-            .cString("").int32(0).int16(0).int32(17).int16(-1).int32(-1).int16(1)
+            .cString("a")
+            .int32(16384)
+            .int16(3)
+            .int32(1043)
+            .int16(-1)
+            .int32(36)
+            .int16(0)
+            .cString("")
+            .int32(0)
+            .int16(0)
+            .int32(17)
+            .int16(-1)
+            .int32(-1)
+            .int16(1)
             .toArray();
 
     assertThat(decode('T', body))
@@ -365,13 +377,20 @@ class BackendDecoderTest {
   @Test
   void rendersErrorLikeLibpq() {
     byte[] body =
-        w().int8('S').cString("FEHLER") // localised severity
-            .int8('V').cString("ERROR")
-            .int8('C').cString("55006")
-            .int8('M').cString("replication slot \"s\" is active for PID 4242")
-            .int8('D').cString("some detail")
-            .int8('H').cString("some hint")
-            .int8('P').cString("7")
+        w().int8('S')
+            .cString("FEHLER") // localised severity
+            .int8('V')
+            .cString("ERROR")
+            .int8('C')
+            .cString("55006")
+            .int8('M')
+            .cString("replication slot \"s\" is active for PID 4242")
+            .int8('D')
+            .cString("some detail")
+            .int8('H')
+            .cString("some hint")
+            .int8('P')
+            .cString("7")
             .int8(0)
             .toArray();
 
@@ -393,8 +412,16 @@ class BackendDecoderTest {
   @Test
   void rendersHintWithoutDetail() {
     byte[] body =
-        w().int8('V').cString("FATAL").int8('C').cString("28000").int8('M').cString("no entry")
-            .int8('H').cString("check pg_hba.conf").int8(0).toArray();
+        w().int8('V')
+            .cString("FATAL")
+            .int8('C')
+            .cString("28000")
+            .int8('M')
+            .cString("no entry")
+            .int8('H')
+            .cString("check pg_hba.conf")
+            .int8(0)
+            .toArray();
 
     assertThat(((ErrorResponse) decode('E', body)).error().render())
         .isEqualTo("FATAL:  no entry\nHINT:  check pg_hba.conf");
@@ -404,8 +431,14 @@ class BackendDecoderTest {
   void toleratesMissingAndUnknownErrorFields() {
     // An old server sends only the localised S; no C; plus a field code we do not know.
     byte[] body =
-        w().int8('S').cString("WARNING").int8('M').cString("m").int8('Z').cString("future")
-            .int8(0).toArray();
+        w().int8('S')
+            .cString("WARNING")
+            .int8('M')
+            .cString("m")
+            .int8('Z')
+            .cString("future")
+            .int8(0)
+            .toArray();
 
     ServerError notice = ((NoticeResponse) decode('N', body)).notice();
 
@@ -434,7 +467,8 @@ class BackendDecoderTest {
             hex("01 0002 0001 0001"),
             new CopyResponse('G', (byte) 1, List.of((short) 1, (short) 1))),
         Arguments.of(
-            'H', hex("00 0003 0000 0001 0000"),
+            'H',
+            hex("00 0003 0000 0001 0000"),
             new CopyResponse('H', (byte) 0, List.of((short) 0, (short) 1, (short) 0))));
   }
 
@@ -500,9 +534,10 @@ class BackendDecoderTest {
     Throwable t = catchThrowable(() -> BackendDecoder.decode(type, ByteBuffer.allocate(0)));
 
     assertProtocolViolation(t);
-    String name = type >= 0x20 && type < 0x7f
-        ? "'" + (char) type + "'"
-        : "0x" + typeHex.toLowerCase(Locale.ROOT);
+    String name =
+        type >= 0x20 && type < 0x7f
+            ? "'" + (char) type + "'"
+            : "0x" + typeHex.toLowerCase(Locale.ROOT);
     assertThat(t).hasMessageContaining("unexpected message type " + name);
   }
 
@@ -519,7 +554,14 @@ class BackendDecoderTest {
         Arguments.of('Z', hex("49")),
         Arguments.of(
             'T',
-            w().int16(1).cString("x").int32(1).int16(2).int32(3).int16(4).int32(5).int16(6)
+            w().int16(1)
+                .cString("x")
+                .int32(1)
+                .int16(2)
+                .int32(3)
+                .int16(4)
+                .int32(5)
+                .int16(6)
                 .toArray()),
         Arguments.of('D', w().int16(2).int32(-1).int32(2).ascii("ab").toArray()),
         Arguments.of('C', w().cString("SHOW").toArray()),

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
+import io.jwalreceiver.SqlText;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.protocol.command.ReplicationCommand.CreateReplicationSlot;
 import io.jwalreceiver.protocol.command.ReplicationCommand.DropReplicationSlot;
@@ -22,7 +23,6 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import io.jwalreceiver.SqlText;
 
 class ReplicationCommandTest {
 
@@ -105,8 +105,7 @@ class ReplicationCommandTest {
             130000,
             "START_REPLICATION PHYSICAL 16/B374D848 TIMELINE 3"),
         Arguments.of(
-            new StartReplication(
-                "s", Lsn.parse("FFFFFFFF/FF000000"), TimelineId.of(0xFFFF_FFFFL)),
+            new StartReplication("s", Lsn.parse("FFFFFFFF/FF000000"), TimelineId.of(0xFFFF_FFFFL)),
             160000,
             "START_REPLICATION SLOT \"s\" PHYSICAL FFFFFFFF/FF000000 TIMELINE 4294967295"));
   }

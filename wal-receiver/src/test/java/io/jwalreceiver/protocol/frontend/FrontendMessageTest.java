@@ -25,11 +25,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.jspecify.annotations.NullUnmarked;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.jspecify.annotations.NullUnmarked;
 
 // Test code: asserts on results that may be null (a null fails the test) and passes null on
 // purpose to probe the documented null handling, so NullAway does not check this class.
@@ -88,10 +88,7 @@ class FrontendMessageTest {
             hex("70 00000016"),
             "c=biws,r=abc,p=xyz"),
         Arguments.of(
-            "Query",
-            new Query("IDENTIFY_SYSTEM"),
-            hex("51 00000014"),
-            "IDENTIFY_SYSTEM\0"),
+            "Query", new Query("IDENTIFY_SYSTEM"), hex("51 00000014"), "IDENTIFY_SYSTEM\0"),
         Arguments.of(
             "CopyData",
             new CopyData(ByteBuffer.wrap(hex("72 00 01 FF"))),
@@ -100,8 +97,7 @@ class FrontendMessageTest {
         Arguments.of(
             "CopyData empty", new CopyData(ByteBuffer.allocate(0)), hex("64 00000004"), ""),
         Arguments.of("CopyDone", new CopyDone(), hex("63 00000004"), ""),
-        Arguments.of(
-            "CopyFail", new CopyFail("aborted"), hex("66 0000000C"), "aborted\0"),
+        Arguments.of("CopyFail", new CopyFail("aborted"), hex("66 0000000C"), "aborted\0"),
         Arguments.of("Terminate", new Terminate(), hex("58 00000004"), ""));
   }
 
@@ -112,11 +108,7 @@ class FrontendMessageTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("exactEncodings")
   void encodesExactBytes(String what, FrontendMessage message, byte[] head, String tail) {
-    byte[] expected =
-        WireBytes.create()
-            .bytes(head)
-            .bytes(tail.getBytes(ISO_8859_1))
-            .toArray();
+    byte[] expected = WireBytes.create().bytes(head).bytes(tail.getBytes(ISO_8859_1)).toArray();
 
     assertThat(encode(message)).isEqualTo(expected);
   }

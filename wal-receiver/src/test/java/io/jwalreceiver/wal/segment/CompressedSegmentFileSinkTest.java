@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
+import io.jwalreceiver.SegmentName;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
+import io.jwalreceiver.compress.Compression;
+import io.jwalreceiver.compress.Compression.Algorithm;
 import io.jwalreceiver.testkit.Tools;
 import io.jwalreceiver.wal.ResumePoint;
-import io.jwalreceiver.compress.Compression.Algorithm;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,19 +35,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import io.jwalreceiver.SegmentName;
-import io.jwalreceiver.compress.Compression;
 
 /**
  * {@link SegmentFileSink} with gzip, LZ4 and zstd: names, contents (decompressed with the JDK and
- * the libraries, and with the command-line tools where installed), flushes, resume and the
- * {@link ResumePoint} round trip.
+ * the libraries, and with the command-line tools where installed), flushes, resume and the {@link
+ * ResumePoint} round trip.
  */
 class CompressedSegmentFileSinkTest {
 
   private static final WalSegmentSize SIZE = new WalSegmentSize(1 << 20);
   private static final int SEG = SIZE.bytes();
   private static final TimelineId TLI_1 = TimelineId.FIRST;
+
   /** Segment 2 of timeline 1 starts at 0/200000 with 1 MiB segments. */
   private static final long SEG_2 = 2L * SEG;
 
@@ -76,8 +77,7 @@ class CompressedSegmentFileSinkTest {
 
   private SegmentFileSink open(Compression compression) {
     SegmentFileSink sink =
-        SegmentFileSink.open(
-            dir, SIZE, SegmentFileOptions.DEFAULTS.withCompression(compression));
+        SegmentFileSink.open(dir, SIZE, SegmentFileOptions.DEFAULTS.withCompression(compression));
     opened.add(sink);
     return sink;
   }
@@ -345,5 +345,4 @@ class CompressedSegmentFileSinkTest {
       assertThat(content).isEqualTo(Arrays.copyOfRange(wal, offset, offset + SEG));
     }
   }
-
 }

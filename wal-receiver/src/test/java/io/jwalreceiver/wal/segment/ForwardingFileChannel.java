@@ -10,8 +10,8 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 
 /**
- * A {@link FileChannel} that forwards every call to a real one; tests override the calls they
- * want to slow down, count or fail (through a {@link FileChannelFactory}).
+ * A {@link FileChannel} that forwards every call to a real one; tests override the calls they want
+ * to slow down, count or fail (through a {@link FileChannelFactory}).
  */
 class ForwardingFileChannel extends FileChannel {
 
@@ -74,14 +74,12 @@ class ForwardingFileChannel extends FileChannel {
   }
 
   @Override
-  public long transferTo(long position, long count, WritableByteChannel target)
-      throws IOException {
+  public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
     return delegate.transferTo(position, count, target);
   }
 
   @Override
-  public long transferFrom(ReadableByteChannel src, long position, long count)
-      throws IOException {
+  public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
     return delegate.transferFrom(src, position, count);
   }
 

@@ -6,11 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
+import io.jwalreceiver.SegmentName;
 import io.jwalreceiver.SqlState;
-import io.jwalreceiver.TimelineId;
-import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.TimelineHistoryFile;
 import io.jwalreceiver.TimelineHistoryFile.Entry;
+import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.testkit.Waits;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -36,11 +37,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.jspecify.annotations.Nullable;
-import io.jwalreceiver.SegmentName;
 
 class SegmentFileSinkTest {
 
@@ -48,6 +48,7 @@ class SegmentFileSinkTest {
   private static final int SEG = SIZE.bytes();
   private static final TimelineId TLI_1 = TimelineId.FIRST;
   private static final TimelineId TLI_2 = new TimelineId(2);
+
   /** Segment 2 of timeline 1 starts at 0/200000 with 1 MiB segments. */
   private static final long SEG_2 = 2L * SEG;
 
@@ -116,8 +117,7 @@ class SegmentFileSinkTest {
 
   @Test
   void reportsNoForceWithoutSync() {
-    SegmentFileSink sink =
-        open(SegmentFileOptions.DEFAULTS.withSyncPolicy(SyncPolicy.NEVER));
+    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS.withSyncPolicy(SyncPolicy.NEVER));
     List<Long> forces = java.util.Collections.synchronizedList(new ArrayList<>());
     sink.onSync(forces::add);
     sink.startTimeline(TLI_1, SEG_2);
@@ -238,7 +238,8 @@ class SegmentFileSinkTest {
     assertThat(content).hasSize(SEG);
     assertThat(Arrays.copyOfRange(content, 0, 1000)).isEqualTo(fresh);
     // pg_receivewal leaves the rest of a reused file as it was.
-    assertThat(Arrays.copyOfRange(content, 1000, SEG)).isEqualTo(Arrays.copyOfRange(old, 1000, SEG));
+    assertThat(Arrays.copyOfRange(content, 1000, SEG))
+        .isEqualTo(Arrays.copyOfRange(old, 1000, SEG));
   }
 
   @Test
@@ -578,8 +579,11 @@ class SegmentFileSinkTest {
   /** The entries of the output directory a glob or a shell {@code *} sees (no dot entries). */
   private List<String> listing() throws IOException {
     try (Stream<Path> entries = Files.list(dir)) {
-      return entries.map(p -> p.getFileName().toString())
-          .filter(n -> !n.startsWith(".")).sorted().toList();
+      return entries
+          .map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith("."))
+          .sorted()
+          .toList();
     }
   }
 
@@ -589,10 +593,7 @@ class SegmentFileSinkTest {
     SegmentFileSink sink =
         track(
             SegmentFileSink.open(
-                dir,
-                SIZE,
-                SegmentFileOptions.DEFAULTS.withSyncPolicy(SyncPolicy.NEVER),
-                channels));
+                dir, SIZE, SegmentFileOptions.DEFAULTS.withSyncPolicy(SyncPolicy.NEVER), channels));
     sink.startTimeline(TLI_1, SEG_2);
     sink.write(TLI_1, SEG_2, ByteBuffer.allocate(SEG + 5));
     assertThat(sink.durablePosition()).isEqualTo(SEG_2 + SEG + 5);
@@ -640,10 +641,13 @@ class SegmentFileSinkTest {
     final AtomicInteger dataForces = new AtomicInteger();
     final AtomicInteger allForces = new AtomicInteger();
     final AtomicReference<SegmentFileSink> sink = new AtomicReference<>();
+
     /** Every path forced, in order. */
     final List<Path> forcedPaths = new CopyOnWriteArrayList<>();
+
     /** The written position read before a force started, once that force has returned. */
     final AtomicLong forcedUpTo = new AtomicLong();
+
     volatile CountDownLatch forceEntered = new CountDownLatch(1);
     private volatile @Nullable CountDownLatch gate;
 

@@ -35,11 +35,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A stalled disk: every fsync of the archive takes {@value #FSYNC_DELAY_MILLIS} ms, against a
- * server with {@code wal_sender_timeout = 2s}. The receive thread must keep answering the
- * server's keepalives while the flusher waits, so the server never drops the connection (same
- * walsender pid throughout, no disconnect, no "replication timeout" in the server log), and WAL
- * keeps arriving. Every flush position reported meanwhile is checked against what the completed
- * fsyncs covered (fsync before acknowledgement, with real server traffic).
+ * server with {@code wal_sender_timeout = 2s}. The receive thread must keep answering the server's
+ * keepalives while the flusher waits, so the server never drops the connection (same walsender pid
+ * throughout, no disconnect, no "replication timeout" in the server log), and WAL keeps arriving.
+ * Every flush position reported meanwhile is checked against what the completed fsyncs covered
+ * (fsync before acknowledgement, with real server traffic).
  */
 @Tag("postgres")
 class SlowFsyncIT {
@@ -61,64 +61,75 @@ class SlowFsyncIT {
     AtomicInteger statusesDuringFsync = new AtomicInteger();
     AtomicLong received = new AtomicLong();
     String app = "faults_slow_fsync";
-    try (PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major)
-        .withInitdbArgs("--wal-segsize=1")
-        .withSetting("wal_sender_timeout", "2s"))) {
+    try (PostgresServer server =
+        PostgresServer.start(
+            PostgresServer.Options.of(major)
+                .withInitdbArgs("--wal-segsize=1")
+                .withSetting("wal_sender_timeout", "2s"))) {
       server.execute("SELECT pg_create_physical_replication_slot('slow', true)");
-      WalReceiver receiver = new WalReceiver(
-          ConnectionConfig.builder()
-              .host(server.host()).port(server.port()).user(PostgresServer.REPL_TRUST)
-              .sslMode(SslMode.DISABLE)
-              .applicationName(app).build(),
-          // The default 10 s status interval: only keepalive replies keep the connection alive.
-          WalReceiver.Options.defaults().withSlotName("slow").withRetryDelay(Duration.ofMillis(200)),
-          (size, groupAccess) -> {
-            SegmentFileSink sink =
-                SegmentFileSink.open(dir, size, SegmentFileOptions.DEFAULTS, channels);
-            channels.sink.set(sink);
-            return sink;
-          },
-          size -> ResumePoint.scan(dir, size, w -> {}),
-          new WalReceiver.Listener() {
-            @Override
-            public void received(long end) {
-              received.set(end);
-            }
+      WalReceiver receiver =
+          new WalReceiver(
+              ConnectionConfig.builder()
+                  .host(server.host())
+                  .port(server.port())
+                  .user(PostgresServer.REPL_TRUST)
+                  .sslMode(SslMode.DISABLE)
+                  .applicationName(app)
+                  .build(),
+              // The default 10 s status interval: only keepalive replies keep the connection alive.
+              WalReceiver.Options.defaults()
+                  .withSlotName("slow")
+                  .withRetryDelay(Duration.ofMillis(200)),
+              (size, groupAccess) -> {
+                SegmentFileSink sink =
+                    SegmentFileSink.open(dir, size, SegmentFileOptions.DEFAULTS, channels);
+                channels.sink.set(sink);
+                return sink;
+              },
+              size -> ResumePoint.scan(dir, size, w -> {}),
+              new WalReceiver.Listener() {
+                @Override
+                public void received(long end) {
+                  received.set(end);
+                }
 
-            @Override
-            public void streamingStarted(TimelineId timeline, Lsn start) {
-              // The segment start the stream resumes at is where the durable position begins.
-              channels.forcedUpTo.accumulateAndGet(start.value(), Math::max);
-              streamStart.compareAndSet(0, start.value());
-            }
+                @Override
+                public void streamingStarted(TimelineId timeline, Lsn start) {
+                  // The segment start the stream resumes at is where the durable position begins.
+                  channels.forcedUpTo.accumulateAndGet(start.value(), Math::max);
+                  streamStart.compareAndSet(0, start.value());
+                }
 
-            @Override
-            public void statusSent(long write, long flush) {
-              if (channels.forcing.get() > 0) {
-                statusesDuringFsync.incrementAndGet();
-              }
-              // fsync before acknowledgement: the flush position never passes what a completed
-              // force covered.
-              statusesChecked.incrementAndGet();
-              maxFlush.accumulateAndGet(flush, Math::max);
-              long forced = channels.forcedUpTo.get();
-              if (Long.compareUnsigned(flush, forced) > 0) {
-                aheadOfFsync.add("flush " + Lsn.of(flush) + " > forced " + Lsn.of(forced));
-              }
-            }
+                @Override
+                public void statusSent(long write, long flush) {
+                  if (channels.forcing.get() > 0) {
+                    statusesDuringFsync.incrementAndGet();
+                  }
+                  // fsync before acknowledgement: the flush position never passes what a completed
+                  // force covered.
+                  statusesChecked.incrementAndGet();
+                  maxFlush.accumulateAndGet(flush, Math::max);
+                  long forced = channels.forcedUpTo.get();
+                  if (Long.compareUnsigned(flush, forced) > 0) {
+                    aheadOfFsync.add("flush " + Lsn.of(flush) + " > forced " + Lsn.of(forced));
+                  }
+                }
 
-            @Override
-            public void disconnected(PgException cause, Duration retryIn) {
-              disconnects.incrementAndGet();
-            }
-          },
-          InstantSource.system());
+                @Override
+                public void disconnected(PgException cause, Duration retryIn) {
+                  disconnects.incrementAndGet();
+                }
+              },
+              InstantSource.system());
       Thread thread = new Thread(receiver::run, "slow-fsync-archiver");
       thread.setDaemon(true);
       thread.start();
       try {
-        String pidQuery = "SELECT coalesce(max(pid), 0) FROM pg_stat_replication"
-            + " WHERE application_name = '" + app + "' AND state = 'streaming'";
+        String pidQuery =
+            "SELECT coalesce(max(pid), 0) FROM pg_stat_replication"
+                + " WHERE application_name = '"
+                + app
+                + "' AND state = 'streaming'";
         Waits.await(WAIT, () -> !"0".equals(server.queryString(pidQuery)), "streaming");
         String pid = server.queryString(pidQuery);
         // Two timeouts' worth of WAL, a little over one segment: the segment end waits for
@@ -131,24 +142,33 @@ class SlowFsyncIT {
           assertThat(server.queryString(pidQuery)).as("the same walsender").isEqualTo(pid);
         }
         long end = io.jwalreceiver.Lsn.parse(java.util.Objects.requireNonNull(target)).value();
-        Waits.await(WAIT, () -> Long.compareUnsigned(received.get(), end) >= 0,
-            "WAL up to " + target);
+        Waits.await(
+            WAIT, () -> Long.compareUnsigned(received.get(), end) >= 0, "WAL up to " + target);
         // And an acknowledgement beyond the start, so the fsync check below has teeth.
-        Waits.await(WAIT, () -> Long.compareUnsigned(maxFlush.get(), streamStart.get()) > 0,
+        Waits.await(
+            WAIT,
+            () -> Long.compareUnsigned(maxFlush.get(), streamStart.get()) > 0,
             "a flush position acknowledged beyond the start");
         assertThat(server.queryString(pidQuery)).as("the same walsender").isEqualTo(pid);
         assertThat(disconnects.get()).as("disconnects").isZero();
         assertThat(channels.forces.get()).as("slow fsyncs").isGreaterThanOrEqualTo(2);
-        assertThat(statusesDuringFsync.get()).as("status updates sent while an fsync stalled")
+        assertThat(statusesDuringFsync.get())
+            .as("status updates sent while an fsync stalled")
             .isPositive();
         assertThat(aheadOfFsync).as("flush positions ahead of a completed fsync").isEmpty();
         assertThat(Files.readString(server.logFile()))
             .doesNotContain("terminating walsender process due to replication timeout");
-        System.out.printf("faults: slow fsync (%d ms, wal_sender_timeout 2s), PostgreSQL %d:"
-            + " slow fsyncs=%d, status updates during a stalled fsync=%d, disconnects=0,"
-            + " walsender pid unchanged=%s, status updates checked flush <= fsynced=%d, highest flush=%s, ahead=0%n",
-            FSYNC_DELAY_MILLIS, major, channels.forces.get(), statusesDuringFsync.get(), pid,
-            statusesChecked.get(), Lsn.of(maxFlush.get()));
+        System.out.printf(
+            "faults: slow fsync (%d ms, wal_sender_timeout 2s), PostgreSQL %d:"
+                + " slow fsyncs=%d, status updates during a stalled fsync=%d, disconnects=0,"
+                + " walsender pid unchanged=%s, status updates checked flush <= fsynced=%d, highest flush=%s, ahead=0%n",
+            FSYNC_DELAY_MILLIS,
+            major,
+            channels.forces.get(),
+            statusesDuringFsync.get(),
+            pid,
+            statusesChecked.get(),
+            Lsn.of(maxFlush.get()));
       } finally {
         receiver.requestStop();
         thread.join(WAIT.toMillis());
@@ -159,8 +179,8 @@ class SlowFsyncIT {
 
   /**
    * Real channels whose every force sleeps first, and which record how far completed forces
-   * provably reached: a force covers the WAL written into its file before it started, no more.
-   * WAL is written by the receive thread, zero-filling by the flusher.
+   * provably reached: a force covers the WAL written into its file before it started, no more. WAL
+   * is written by the receive thread, zero-filling by the flusher.
    */
   private static final class SlowChannels implements FileChannelFactory {
     final AtomicInteger forcing = new AtomicInteger();
