@@ -13,7 +13,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -54,26 +56,26 @@ public final class BaseBackupCommand implements Callable<Integer> {
       names = {"-D", "--pgdata"},
       paramLabel = "DIRECTORY",
       description = "receive base backup into directory")
-  Path pgdata;
+  @Nullable Path pgdata;
 
   @Option(
       names = {"-F", "--format"},
       paramLabel = "p|t",
       description = "output format (plain (default), tar)")
-  String format;
+  @Nullable String format;
 
   @Option(
       names = {"-i", "--incremental"},
       paramLabel = "OLDMANIFEST",
       description = "take incremental backup")
-  Path incremental;
+  @Nullable Path incremental;
 
   @Option(
       names = {"-r", "--max-rate"},
       paramLabel = "RATE",
       description =
           "maximum transfer rate to transfer data directory (in kB/s, or use suffix \"k\" or \"M\")")
-  String maxRate;
+  @Nullable String maxRate;
 
   @Option(
       names = {"-R", "--write-recovery-conf"},
@@ -84,7 +86,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
       names = {"-t", "--target"},
       paramLabel = "TARGET[:DETAIL]",
       description = "backup target (if other than client)")
-  String target;
+  @Nullable String target;
 
   @Option(
       names = {"-T", "--tablespace-mapping"},
@@ -96,16 +98,16 @@ public final class BaseBackupCommand implements Callable<Integer> {
       names = "--waldir",
       paramLabel = "WALDIR",
       description = "location for the write-ahead log directory")
-  Path walDir;
+  @Nullable Path walDir;
 
   @Option(
       names = {"-X", "--wal-method"},
       paramLabel = "none|fetch|stream",
       description = "include required WAL files with specified method")
-  String walMethod;
+  @Nullable String walMethod;
 
   /** The last of {@code -z} / {@code -Z} given (pg_basebackup: the last one wins), or null. */
-  String compress;
+  @Nullable String compress;
 
   @Option(
       names = {"-z", "--gzip"},
@@ -129,7 +131,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
       names = {"-c", "--checkpoint"},
       paramLabel = "fast|spread",
       description = "set fast or spread (default) checkpointing")
-  String checkpoint;
+  @Nullable String checkpoint;
 
   @Option(
       names = {"-C", "--create-slot"},
@@ -140,7 +142,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
       names = {"-l", "--label"},
       paramLabel = "LABEL",
       description = "set backup label")
-  String label;
+  @Nullable String label;
 
   @Option(
       names = {"-n", "--no-clean"},
@@ -156,7 +158,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
       names = "--sync-method",
       paramLabel = "METHOD",
       description = "set method for syncing files to disk (fsync; syncfs is not available)")
-  String syncMethod;
+  @Nullable String syncMethod;
 
   @Option(
       names = {"-P", "--progress"},
@@ -171,7 +173,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
       names = "--manifest-checksums",
       paramLabel = "SHA{224,256,384,512}|CRC32C|NONE",
       description = "use algorithm for manifest checksums")
-  String manifestChecksums;
+  @Nullable String manifestChecksums;
 
   @Option(names = "--manifest-force-encode", description = "hex encode all file names in manifest")
   boolean manifestForceEncode;
@@ -192,7 +194,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
       names = {"-s", "--status-interval"},
       paramLabel = "INTERVAL",
       description = "time between status packets sent to server (in seconds)")
-  String statusInterval;
+  @Nullable String statusInterval;
 
   @Mixin ConnectionOptions connection;
 
@@ -265,7 +267,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
       try {
         mappings.add(TablespaceMapping.parse(m));
       } catch (PgException e) {
-        return error(e.getMessage());
+        return error(String.valueOf(e.getMessage()));
       }
     }
     Duration interval = BaseBackupRequest.DEFAULT_STATUS_INTERVAL;
@@ -288,7 +290,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
                     ? BackupCompression.Location.CLIENT
                     : BackupCompression.Location.SERVER);
       } catch (PgException e) {
-        return error(e.getMessage());
+        return error(String.valueOf(e.getMessage()));
       }
       if (backupTarget != null && !compression.serverSide()) {
         return usage("client-side compression is not possible when a backup target is specified");
@@ -369,7 +371,8 @@ public final class BaseBackupCommand implements Callable<Integer> {
     } else if (toStdout) {
       destination = new Destination.Stdout(cli.out());
     } else {
-      destination = new Destination.Directory(pgdata.toAbsolutePath());
+      // Set: without -D only a backup target is allowed, and that was the first case.
+      destination = new Destination.Directory(Objects.requireNonNull(pgdata).toAbsolutePath());
     }
     BaseBackupRequest.Builder request =
         BaseBackupRequest.builder()
@@ -421,7 +424,7 @@ public final class BaseBackupCommand implements Callable<Integer> {
   }
 
   /** pg_basebackup's -r parsing: kB/s, suffix k (no-op) or M (×1024), 32 kB/s … 1 GB/s. */
-  private Integer parseMaxRate(String s) {
+  private @Nullable Integer parseMaxRate(String s) {
     String digits = s;
     long factor = 1;
     if (s.endsWith("k")) {

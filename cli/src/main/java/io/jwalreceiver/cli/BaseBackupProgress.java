@@ -5,6 +5,7 @@ import io.jwalreceiver.Lsn;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.basebackup.BackupProgress;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /** pg_basebackup's -v and -P output, for {@code jwalreceiver basebackup}. */
 final class BaseBackupProgress implements BackupProgress {
@@ -53,7 +54,7 @@ final class BaseBackupProgress implements BackupProgress {
   }
 
   @Override
-  public void streamerStarted(String slotName, boolean temporary) {
+  public void streamerStarted(@Nullable String slotName, boolean temporary) {
     if (verbose) {
       // The streamer itself reports the temporary slot it creates, with its name.
       cli.info("starting background WAL receiver");

@@ -11,6 +11,7 @@ import io.jwalreceiver.session.ConnectionConfig;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,31 +40,31 @@ public final class BenchBaseBackupCommand implements Callable<Integer> {
       names = "--sink",
       paramLabel = "discard|disk",
       description = "drop the archives (default), or write the backup into -D")
-  String sink;
+  @Nullable String sink;
 
   @Option(
       names = {"-D", "--pgdata"},
       paramLabel = "DIRECTORY",
       description = "for --sink disk: a new or empty directory")
-  Path directory;
+  @Nullable Path directory;
 
   @Option(
       names = {"-F", "--format"},
       paramLabel = "p|t",
       description = "output format for --sink disk (plain (default), tar)")
-  String format;
+  @Nullable String format;
 
   @Option(
       names = {"-X", "--wal-method"},
       paramLabel = "none|fetch",
       description = "include the WAL in the backup (fetch) or not (none, default)")
-  String walMethod;
+  @Nullable String walMethod;
 
   @Option(
       names = {"-Z", "--compress"},
       paramLabel = "[{client|server}-]METHOD[:DETAIL]",
       description = "compression as basebackup -Z (client-side: tar format on disk only)")
-  String compress;
+  @Nullable String compress;
 
   @Option(
       names = "--keep",
@@ -124,7 +125,7 @@ public final class BenchBaseBackupCommand implements Callable<Integer> {
       try {
         compression = BackupCompression.parse(compress);
       } catch (PgException e) {
-        return error(e.getMessage());
+        return error(String.valueOf(e.getMessage()));
       }
     }
     if (compression.clientSide() && !(disk && tar)) {

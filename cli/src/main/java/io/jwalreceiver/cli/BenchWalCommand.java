@@ -11,6 +11,7 @@ import io.jwalreceiver.session.ConnectionConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -43,37 +44,37 @@ public final class BenchWalCommand implements Callable<Integer> {
       names = {"-S", "--slot"},
       paramLabel = "SLOTNAME",
       description = "start at this physical slot's restart_lsn (the slot is left as it is)")
-  String slot;
+  @Nullable String slot;
 
   @Option(
       names = "--start",
       paramLabel = "LSN",
       description = "start at this WAL position (default: the server's current position)")
-  String start;
+  @Nullable String start;
 
   @Option(
       names = "--duration",
       paramLabel = "DURATION",
       description = "stop after this long: 500ms, 30s, 5min, 1h (default 10s unless --bytes)")
-  String duration;
+  @Nullable String duration;
 
   @Option(
       names = "--bytes",
       paramLabel = "SIZE",
       description = "stop after this much WAL: 32MB, 1GB (1024-based, as in PostgreSQL)")
-  String bytes;
+  @Nullable String bytes;
 
   @Option(
       names = "--sink",
       paramLabel = "discard|disk",
       description = "drop the WAL (default), or write segment files into -D with fsync")
-  String sink;
+  @Nullable String sink;
 
   @Option(
       names = {"-D", "--directory"},
       paramLabel = "DIR",
       description = "for --sink disk: a new or empty directory")
-  Path directory;
+  @Nullable Path directory;
 
   @Option(
       names = "--keep",

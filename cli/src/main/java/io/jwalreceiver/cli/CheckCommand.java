@@ -9,6 +9,7 @@ import io.jwalreceiver.session.ConnectionConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -42,13 +43,13 @@ public final class CheckCommand implements Callable<Integer> {
       names = {"-S", "--slot"},
       paramLabel = "SLOTNAME",
       description = "replication slot to check")
-  String slot;
+  @Nullable String slot;
 
   @Option(
       names = {"-D", "--directory"},
       paramLabel = "DIR",
       description = "WAL archive directory (as for receivewal) to check resuming from")
-  Path directory;
+  @Nullable Path directory;
 
   @Option(names = "--json", description = "print one JSON document instead of lines")
   boolean json;
@@ -111,14 +112,14 @@ public final class CheckCommand implements Callable<Integer> {
   private static final class OncePrompt implements ConnectionConfig.PasswordPrompt {
     private final ConnectionConfig.PasswordPrompt prompt;
     private boolean asked;
-    private String answer;
+    private @Nullable String answer;
 
     OncePrompt(ConnectionConfig.PasswordPrompt prompt) {
       this.prompt = prompt;
     }
 
     @Override
-    public String ask() {
+    public @Nullable String ask() {
       if (!asked) {
         answer = prompt.ask();
         asked = true;

@@ -12,7 +12,9 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a command needs from its process: the streams, the environment and the program name.
@@ -28,7 +30,7 @@ public final class Cli {
   private final PrintStream err;
   private final Map<String, String> env;
   private final String invokedAs;
-  private final ToolName tool;
+  private final @Nullable ToolName tool;
 
   public Cli(PrintStream out, PrintStream err, Map<String, String> env) {
     this(out, err, env, null);
@@ -40,12 +42,14 @@ public final class Cli {
    * @param invokedAs the command's {@code argv[0]} ({@code /usr/local/bin/pg_basebackup}); a
    *     PostgreSQL tool's name makes this a run under that name; null for {@code jwalreceiver}
    */
-  public Cli(PrintStream out, PrintStream err, Map<String, String> env, String invokedAs) {
+  public Cli(
+      PrintStream out, PrintStream err, Map<String, String> env, @Nullable String invokedAs) {
     this.out = out;
     this.err = err;
     this.env = Map.copyOf(env);
     this.tool = ToolName.of(invokedAs).orElse(null);
-    this.invokedAs = tool == null ? PROGRAM : invokedAs;
+    // A tool was recognised, so invokedAs was given.
+    this.invokedAs = tool == null ? PROGRAM : Objects.requireNonNull(invokedAs);
   }
 
   /**
@@ -57,7 +61,7 @@ public final class Cli {
   }
 
   /** The PostgreSQL tool this run stands in for, or null when it runs as {@code jwalreceiver}. */
-  public ToolName tool() {
+  public @Nullable ToolName tool() {
     return tool;
   }
 
@@ -134,7 +138,7 @@ public final class Cli {
   }
 
   /** {@code prog: error: message} with optional detail and hint lines. */
-  public void error(String message, String detail, String hint) {
+  public void error(String message, @Nullable String detail, @Nullable String hint) {
     String program = program();
     err.println(program + ": error: " + message);
     if (detail != null) {
@@ -151,8 +155,8 @@ public final class Cli {
    *
    * @param context what was being done, e.g. {@code could not create replication slot "s"}, or null
    */
-  public void error(String context, PgException e) {
-    String text = e.getMessage();
+  public void error(@Nullable String context, PgException e) {
+    String text = String.valueOf(e.getMessage());
     error(context == null ? text : context + ": " + text, e.detail(), e.hint());
   }
 

@@ -7,6 +7,7 @@ import io.jwalreceiver.session.PgPassFile;
 import java.io.Console;
 import java.nio.file.Files;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /**
@@ -20,25 +21,25 @@ public final class ConnectionOptions {
       names = {"-d", "--dbname"},
       paramLabel = "CONNSTR",
       description = "connection string")
-  String dbname;
+  @Nullable String dbname;
 
   @Option(
       names = {"-h", "--host"},
       paramLabel = "HOSTNAME",
       description = "database server host or socket directory")
-  String host;
+  @Nullable String host;
 
   @Option(
       names = {"-p", "--port"},
       paramLabel = "PORT",
       description = "database server port number")
-  String port;
+  @Nullable String port;
 
   @Option(
       names = {"-U", "--username"},
       paramLabel = "NAME",
       description = "connect as specified database user")
-  String username;
+  @Nullable String username;
 
   @Option(
       names = {"-w", "--no-password"},
@@ -51,13 +52,14 @@ public final class ConnectionOptions {
   boolean forcePassword;
 
   /** The password typed for -W by {@link #resolve}, or null. */
-  private String typed;
+  private @Nullable String typed;
 
   /**
    * What {@code -R} writes into {@code primary_conninfo} for the connection {@link #resolve}
    * returned ({@link ConnInfo#primaryConninfo}).
    */
-  Map<String, String> primaryConninfo(Cli cli, ConnectionConfig resolved, String recoveryDbname) {
+  Map<String, String> primaryConninfo(
+      Cli cli, ConnectionConfig resolved, @Nullable String recoveryDbname) {
     return ConnInfo.primaryConninfo(
         new ConnInfo.CommandLine(dbname, host, port, username, typed),
         cli.env(),
@@ -114,7 +116,7 @@ public final class ConnectionOptions {
   }
 
   /** Asks on the terminal, as the tools do; null when there is no terminal. */
-  private static String ask() {
+  private static @Nullable String ask() {
     Console console = Terminal.console();
     if (console == null) {
       return null;

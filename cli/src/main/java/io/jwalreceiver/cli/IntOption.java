@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli;
 
+import org.jspecify.annotations.Nullable;
+
 /** An integer option checked with the PostgreSQL tools' words (their option_parse_int). */
 final class IntOption {
 
@@ -12,7 +14,7 @@ final class IntOption {
    * @return the value, or null after printing {@code invalid value "%s" for option %s} or {@code %s
    *     must be in range %d..%d}
    */
-  static Integer parse(Cli cli, String value, String option, int min, int max) {
+  static @Nullable Integer parse(Cli cli, String value, String option, int min, int max) {
     long v;
     try {
       v = Long.parseLong(value.trim());

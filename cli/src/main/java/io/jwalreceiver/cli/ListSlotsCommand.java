@@ -5,6 +5,7 @@ import io.jwalreceiver.session.QueryResult;
 import io.jwalreceiver.session.ReplicationConnection;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -60,7 +61,7 @@ public final class ListSlotsCommand implements Callable<Integer> {
     table.print(cli.out());
   }
 
-  private static String show(String v) {
+  private static @Nullable String show(@Nullable String v) {
     if (v == null) {
       return null;
     }

@@ -4,6 +4,8 @@ package io.jwalreceiver.cli;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 
 /** The entry point, and the only place that calls {@link System#exit}. */
@@ -42,7 +44,11 @@ public final class Main {
   // from the stream (the platform's, or the PrintStream's own on JDK 18+), as the tools do.
   @SuppressWarnings("DefaultCharset")
   public static int run(
-      String invokedAs, String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
+      @Nullable String invokedAs,
+      String[] args,
+      PrintStream out,
+      PrintStream err,
+      Map<String, String> env) {
     Cli cli = new Cli(out, err, env, invokedAs);
     ToolName tool = cli.tool();
     CommandFactory factory = new CommandFactory(cli);
@@ -96,7 +102,7 @@ public final class Main {
    * for an unknown option or a missing argument, which the PostgreSQL tools leave to it; null for
    * other mistakes.
    */
-  private static String getoptMessage(CommandLine.ParameterException ex, String[] args) {
+  private static @Nullable String getoptMessage(CommandLine.ParameterException ex, String[] args) {
     if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
       String first = u.getUnmatched().get(0);
       if (first.startsWith("--")) {
@@ -132,7 +138,7 @@ public final class Main {
       }
       return "too many command-line arguments (first is \"" + first + "\")";
     }
-    String m = ex.getMessage();
+    String m = Objects.requireNonNull(ex.getMessage());
     return Character.toLowerCase(m.charAt(0)) + m.substring(1);
   }
 

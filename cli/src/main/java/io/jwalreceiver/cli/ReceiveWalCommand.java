@@ -19,8 +19,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,13 +57,13 @@ public final class ReceiveWalCommand implements Callable<Integer> {
       names = {"-D", "--directory"},
       paramLabel = "DIR",
       description = "receive write-ahead log files into this directory")
-  Path directory;
+  @Nullable Path directory;
 
   @Option(
       names = {"-E", "--endpos"},
       paramLabel = "LSN",
       description = "exit after receiving the specified LSN")
-  String endpos;
+  @Nullable String endpos;
 
   @Option(
       names = "--if-not-exists",
@@ -80,7 +82,7 @@ public final class ReceiveWalCommand implements Callable<Integer> {
       names = {"-s", "--status-interval"},
       paramLabel = "SECS",
       description = "time between status packets sent to server (default: 10)")
-  String statusInterval;
+  @Nullable String statusInterval;
 
   @Mixin SlotOption slotOption;
 
@@ -96,7 +98,7 @@ public final class ReceiveWalCommand implements Callable<Integer> {
         "compress as specified (none, gzip, lz4, or zstd, our addition to",
         "pg_receivewal; DETAIL: level=N, workers=N for zstd)"
       })
-  String compress;
+  @Nullable String compress;
 
   @Option(
       names = "--create-slot",
@@ -115,13 +117,13 @@ public final class ReceiveWalCommand implements Callable<Integer> {
         "serve Prometheus metrics over HTTP at /metrics on this port",
         "(0 = any free port, shown with -v)"
       })
-  Integer metricsPort;
+  @Nullable Integer metricsPort;
 
   @Option(
       names = "--metrics-address",
       paramLabel = "ADDRESS",
       description = "address to serve the metrics on (default: 127.0.0.1)")
-  String metricsAddress;
+  @Nullable String metricsAddress;
 
   @Option(
       names = "--log-timestamps",
@@ -172,7 +174,7 @@ public final class ReceiveWalCommand implements Callable<Integer> {
       try {
         compression = Compression.parse(compress);
       } catch (PgException e) {
-        cli.error(e.getMessage(), null, null);
+        cli.error(String.valueOf(e.getMessage()), null, null);
         return ExitCodes.ERROR;
       }
     }
@@ -200,22 +202,25 @@ public final class ReceiveWalCommand implements Callable<Integer> {
     ConnectionConfig config = connection.resolve(cli, FALLBACK_APPLICATION_NAME);
 
     if (dropSlot) {
+      // Set: --drop-slot without --slot was refused above.
+      String slot = Objects.requireNonNull(slotOption.slot);
       if (verboseOption.verbose) {
-        cli.info("dropping replication slot \"" + slotOption.slot + "\"");
+        cli.info("dropping replication slot \"" + slot + "\"");
       }
-      SqlText.validateSlotName(slotOption.slot);
-      return runSlotCommand(config, c -> c.dropSlot(slotOption.slot, false), false);
+      SqlText.validateSlotName(slot);
+      return runSlotCommand(config, c -> c.dropSlot(slot, false), false);
     }
     if (createSlot) {
+      // Set: --create-slot without --slot was refused above.
+      String slot = Objects.requireNonNull(slotOption.slot);
       if (verboseOption.verbose) {
-        cli.info("creating replication slot \"" + slotOption.slot + "\"");
+        cli.info("creating replication slot \"" + slot + "\"");
       }
       // pg_receivewal creates the slot without RESERVE_WAL (restart_lsn stays NULL until the
       // first stream).
       // Like pg_receivewal, --create-slot only creates the slot and exits.
-      SqlText.validateSlotName(slotOption.slot);
-      return runSlotCommand(
-          config, c -> c.createPhysicalSlot(slotOption.slot, false, false), ifNotExists);
+      SqlText.validateSlotName(slot);
+      return runSlotCommand(config, c -> c.createPhysicalSlot(slot, false, false), ifNotExists);
     }
 
     if (metricsAddress != null && metricsPort == null) {
@@ -226,13 +231,14 @@ public final class ReceiveWalCommand implements Callable<Integer> {
       return ExitCodes.ERROR;
     }
     // An empty -D is no directory (Path.of("") would be the current one): pg_receivewal's
-    // opendir("") fails.
-    if (directory.toString().isEmpty() || !Files.isDirectory(directory)) {
+    // opendir("") fails. Set: without -D only --create-slot and --drop-slot run, and they returned.
+    Path dir = Objects.requireNonNull(directory);
+    if (dir.toString().isEmpty() || !Files.isDirectory(dir)) {
       cli.error(
           "could not open directory \""
-              + directory
+              + dir
               + "\": "
-              + (!directory.toString().isEmpty() && Files.exists(directory)
+              + (!dir.toString().isEmpty() && Files.exists(dir)
                   ? "Not a directory"
                   : "No such file or directory"),
           null,
@@ -251,7 +257,7 @@ public final class ReceiveWalCommand implements Callable<Integer> {
                     .withSynchronous(synchronous)
                     .withEndPosition(end)
                     .withLoop(!noLoop))
-            .target(directory)
+            .target(dir)
             .sync(noSync ? SyncPolicy.NEVER : SyncPolicy.ON_REQUEST)
             .compression(compression)
             .onSinkOpened(
@@ -311,7 +317,7 @@ public final class ReceiveWalCommand implements Callable<Integer> {
    * which it meets first in its own initial connection, and not its own "disconnected".
    */
   private static boolean endsStreamLog(PgException e) {
-    if (e.getMessage().equals("disconnected")) {
+    if (Objects.requireNonNull(e.getMessage()).equals("disconnected")) {
       return false;
     }
     return e.fromServer() || !e.sqlState().classCode().equals("08");
@@ -331,7 +337,8 @@ public final class ReceiveWalCommand implements Callable<Integer> {
       return false;
     }
     try {
-      int port = metrics.serve(address, metricsPort);
+      // Set: the metrics exist only with --metrics-port.
+      int port = metrics.serve(address, Objects.requireNonNull(metricsPort));
       if (verboseOption.verbose) {
         cli.info("serving metrics at http://" + hostForUrl(address) + ":" + port + "/metrics");
       }

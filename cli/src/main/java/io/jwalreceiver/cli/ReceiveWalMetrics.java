@@ -19,6 +19,7 @@ import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * receivewal's Prometheus metrics: a {@link WalReceiver.Listener} (wrapping the one that prints
@@ -55,8 +56,8 @@ final class ReceiveWalMetrics implements WalReceiver.Listener, AutoCloseable {
   private final AtomicLong lastErrorMillis = new AtomicLong();
   private final AtomicLong timeline = new AtomicLong();
   private volatile boolean streaming;
-  private volatile SegmentFileSink sink;
-  private HTTPServer server;
+  private volatile @Nullable SegmentFileSink sink;
+  private @Nullable HTTPServer server;
 
   ReceiveWalMetrics(WalReceiver.Listener delegate, InstantSource clock) {
     this.delegate = delegate;

@@ -6,6 +6,7 @@ import io.jwalreceiver.SqlState;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.ReplicationConnection;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /** Runs one slot command the way the PostgreSQL tools report it; shared by the slot commands. */
 final class SlotCommands {
@@ -26,8 +27,8 @@ final class SlotCommands {
       Cli cli,
       ConnectionConfig config,
       Consumer<ReplicationConnection> command,
-      SqlState tolerated,
-      String toleratedMessage) {
+      @Nullable SqlState tolerated,
+      @Nullable String toleratedMessage) {
     try (ReplicationConnection c = ReplicationConnection.open(config, cli::notice)) {
       try {
         command.accept(c);

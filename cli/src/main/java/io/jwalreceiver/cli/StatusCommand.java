@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -56,7 +57,7 @@ public final class StatusCommand implements Callable<Integer> {
       names = {"-D", "--directory"},
       paramLabel = "DIR",
       description = "also show the WAL archive in this directory (receivewal's layout)")
-  Path directory;
+  @Nullable Path directory;
 
   @Option(names = "--json", description = "print one JSON document instead of tables")
   boolean json;
@@ -101,7 +102,7 @@ public final class StatusCommand implements Callable<Integer> {
 
   // ---------------------------------------------------------------------------- text
 
-  private void printText(ServerStatus server, ArchiveStatus archive) {
+  private void printText(@Nullable ServerStatus server, @Nullable ArchiveStatus archive) {
     if (server != null) {
       printServer(server);
     }
@@ -290,12 +291,12 @@ public final class StatusCommand implements Callable<Integer> {
     return String.join(", ", parts);
   }
 
-  private static String nz(String s) {
+  private static String nz(@Nullable String s) {
     return s == null ? "(none)" : s;
   }
 
   /** Sizes the way pg_size_pretty prints them. */
-  static String bytes(Long value) {
+  static @Nullable String bytes(@Nullable Long value) {
     if (value == null) {
       return null;
     }
@@ -314,7 +315,7 @@ public final class StatusCommand implements Callable<Integer> {
   }
 
   /** An interval in seconds, as ms below one second. */
-  static String seconds(Double value) {
+  static @Nullable String seconds(@Nullable Double value) {
     if (value == null) {
       return null;
     }
@@ -326,7 +327,7 @@ public final class StatusCommand implements Callable<Integer> {
 
   // ---------------------------------------------------------------------------- JSON
 
-  private void printJson(ServerStatus server, ArchiveStatus archive) {
+  private void printJson(@Nullable ServerStatus server, @Nullable ArchiveStatus archive) {
     try {
       Writer w = new OutputStreamWriter(cli.out(), StandardCharsets.UTF_8);
       JsonGenerator g = new JsonFactory().createGenerator(w).useDefaultPrettyPrinter();
@@ -449,7 +450,7 @@ public final class StatusCommand implements Callable<Integer> {
   }
 
   /** A number, or null. */
-  private static void number(JsonGenerator g, String name, Number v) throws IOException {
+  private static void number(JsonGenerator g, String name, @Nullable Number v) throws IOException {
     if (v == null) {
       g.writeNullField(name);
     } else if (v instanceof Double d) {

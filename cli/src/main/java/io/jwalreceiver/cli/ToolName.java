@@ -2,6 +2,7 @@
 package io.jwalreceiver.cli;
 
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The PostgreSQL client tools this program stands in for when it is invoked under their names (the
@@ -50,7 +51,7 @@ public enum ToolName {
    * pg_basebackup} or {@code pg_receivewal}; empty for any other name (including {@code
    * jwalreceiver}) or null.
    */
-  public static Optional<ToolName> of(String invokedAs) {
+  public static Optional<ToolName> of(@Nullable String invokedAs) {
     if (invokedAs == null) {
       return Optional.empty();
     }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -42,7 +43,7 @@ public final class VerifyBackupCommand implements Callable<Integer> {
       arity = "0..1",
       paramLabel = "BACKUPDIR",
       description = "the backup directory")
-  Path backupDir;
+  @Nullable Path backupDir;
 
   @Option(
       names = {"-e", "--exit-on-error"},
@@ -59,7 +60,7 @@ public final class VerifyBackupCommand implements Callable<Integer> {
       names = {"-m", "--manifest-path"},
       paramLabel = "PATH",
       description = "use specified path for manifest")
-  Path manifestPath;
+  @Nullable Path manifestPath;
 
   @Option(
       names = {"-n", "--no-parse-wal"},
@@ -82,7 +83,7 @@ public final class VerifyBackupCommand implements Callable<Integer> {
       names = {"-w", "--wal-directory"},
       paramLabel = "PATH",
       description = "use specified path for WAL files")
-  Path walDirectory;
+  @Nullable Path walDirectory;
 
   public VerifyBackupCommand(Cli cli) {
     this.cli = cli;

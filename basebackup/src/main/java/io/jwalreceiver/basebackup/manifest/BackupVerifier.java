@@ -422,13 +422,13 @@ public final class BackupVerifier {
     }
 
     /** {@code -m}: the manifest to use instead of {@code backup_manifest} in the backup. */
-    public Builder manifest(Path file) {
+    public Builder manifest(@Nullable Path file) {
       this.manifestFile = file;
       return this;
     }
 
     /** {@code -w}: the directory holding the WAL instead of the backup's {@code pg_wal}. */
-    public Builder walDirectory(Path dir) {
+    public Builder walDirectory(@Nullable Path dir) {
       this.walDir = dir;
       return this;
     }
