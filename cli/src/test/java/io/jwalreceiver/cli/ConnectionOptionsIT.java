@@ -51,6 +51,24 @@ class ConnectionOptionsIT {
     return env;
   }
 
+  /** {@link #env} for the SCRAM replication role over TCP without TLS, then {@code more}. */
+  private Map<String, String> scramEnv(PostgresServer server, String... more) throws IOException {
+    Map<String, String> env =
+        env(
+            "PGHOST",
+            server.host(),
+            "PGPORT",
+            Integer.toString(server.port()),
+            "PGUSER",
+            PostgresServer.REPL_SCRAM,
+            "PGSSLMODE",
+            "disable");
+    for (int i = 0; i < more.length; i += 2) {
+      env.put(more[i], more[i + 1]);
+    }
+    return env;
+  }
+
   /** A program run with exactly {@code env} (plus PATH), in {@code cwd}. */
   private static Run exec(Map<String, String> env, Path cwd, List<String> command)
       throws IOException, InterruptedException {
@@ -226,16 +244,7 @@ class ConnectionOptionsIT {
   void readsThePasswordFileInHomeAndWarnsAboutOpenPermissions(int major) throws Exception {
     PostgresServer server = PostgresServer.shared(major);
     Path pgpass = writePgpass("*:*:*");
-    Map<String, String> env =
-        env(
-            "PGHOST",
-            server.host(),
-            "PGPORT",
-            Integer.toString(server.port()),
-            "PGUSER",
-            PostgresServer.REPL_SCRAM,
-            "PGSSLMODE",
-            "disable");
+    Map<String, String> env = scramEnv(server);
     assertThat(env.get("HOME")).isNotEqualTo(System.getProperty("user.home"));
 
     CliRun ok = CliRun.of(env, "identify", "-w");
@@ -288,18 +297,7 @@ class ConnectionOptionsIT {
   @MethodSource(PgVersions.SELECTED)
   void recoveryConfigNamesAPasswordFileOnlyWithoutAPassword(int major) throws Exception {
     PostgresServer server = PostgresServer.shared(major);
-    Map<String, String> env =
-        env(
-            "PGHOST",
-            server.host(),
-            "PGPORT",
-            Integer.toString(server.port()),
-            "PGUSER",
-            PostgresServer.REPL_SCRAM,
-            "PGSSLMODE",
-            "disable",
-            "PGPASSWORD",
-            PostgresServer.PASSWORD);
+    Map<String, String> env = scramEnv(server, "PGPASSWORD", PostgresServer.PASSWORD);
     Path ours = dir.resolve("ours");
     // Options beyond the connection's own settings are carried over too.
     String conninfo = "keepalives_idle=30 options='-c work_mem=64kB' application_name=standby";
@@ -363,18 +361,7 @@ class ConnectionOptionsIT {
   void refusesAnEmptyDirectory(String command) throws Exception {
     assertThat(JAR).as("the shaded jar is built in the package phase").exists();
     PostgresServer server = PostgresServer.shared(PgVersions.highest());
-    Map<String, String> env =
-        env(
-            "PGHOST",
-            server.host(),
-            "PGPORT",
-            Integer.toString(server.port()),
-            "PGUSER",
-            PostgresServer.REPL_SCRAM,
-            "PGSSLMODE",
-            "disable",
-            "PGPASSWORD",
-            PostgresServer.PASSWORD);
+    Map<String, String> env = scramEnv(server, "PGPASSWORD", PostgresServer.PASSWORD);
     Path cwd = Files.createDirectories(dir.resolve("cwd"));
     String tool = command.equals("basebackup") ? "pg_basebackup" : "pg_receivewal";
     Run oracle = exec(env, cwd, pg15(tool, "-D", ""));
