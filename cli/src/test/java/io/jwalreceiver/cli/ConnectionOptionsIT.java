@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,6 +101,11 @@ class ConnectionOptionsIT {
   private static String errorOf(CliRun r) {
     String line = r.firstErrorLine();
     return line.substring(line.indexOf("error: ") + "error: ".length());
+  }
+
+  /** {@code args} followed by {@code more}. */
+  private static String[] withArgs(String[] args, String... more) {
+    return Stream.concat(Arrays.stream(args), Arrays.stream(more)).toArray(String[]::new);
   }
 
   private static List<String> pg15(String tool, String... args) {
@@ -301,20 +307,10 @@ class ConnectionOptionsIT {
     Path ours = dir.resolve("ours");
     // Options beyond the connection's own settings are carried over too.
     String conninfo = "keepalives_idle=30 options='-c work_mem=64kB' application_name=standby";
+    // The same backup for both tools: -R with the conninfo, into the directory last.
+    String[] backup = {"-R", "-X", "none", "-c", "fast", "--no-manifest", "-d", conninfo, "-D"};
     CliRun r =
-        CliRun.of(
-            env,
-            "basebackup",
-            "-R",
-            "-X",
-            "none",
-            "-c",
-            "fast",
-            "--no-manifest",
-            "-d",
-            conninfo,
-            "-D",
-            ours.toString());
+        CliRun.of(env, withArgs(withArgs(new String[] {"basebackup"}, backup), ours.toString()));
     assertThat(r.exitCode()).as(r.err()).isZero();
     Map<String, String> actual = primaryConninfo(ours.resolve("postgresql.auto.conf"));
     assertThat(actual)
@@ -326,22 +322,7 @@ class ConnectionOptionsIT {
       return; // pg_basebackup 15 refuses newer servers
     }
     Path theirs = dir.resolve("theirs");
-    Run oracle =
-        exec(
-            env,
-            dir,
-            pg15(
-                "pg_basebackup",
-                "-R",
-                "-X",
-                "none",
-                "-c",
-                "fast",
-                "--no-manifest",
-                "-d",
-                conninfo,
-                "-D",
-                theirs.toString()));
+    Run oracle = exec(env, dir, pg15("pg_basebackup", withArgs(backup, theirs.toString())));
     assertThat(oracle.exitCode()).as(oracle.err()).isZero();
     Map<String, String> expected =
         new HashMap<>(primaryConninfo(theirs.resolve("postgresql.auto.conf")));
