@@ -7,9 +7,9 @@ import io.jwalreceiver.basebackup.BaseBackupRequest;
 import io.jwalreceiver.cli.bench.BackupBench;
 import io.jwalreceiver.cli.bench.BenchReport;
 import io.jwalreceiver.cli.bench.ProgressLine;
+import io.jwalreceiver.cli.bench.SinkKind;
 import io.jwalreceiver.session.ConnectionConfig;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -81,17 +81,11 @@ public final class BenchBaseBackupCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    BackupBench.SinkKind kind = BackupBench.SinkKind.DISCARD;
-    if (sink != null) {
-      switch (sink) {
-        case "discard" -> kind = BackupBench.SinkKind.DISCARD;
-        case "disk" -> kind = BackupBench.SinkKind.DISK;
-        default -> {
-          return usage("invalid sink \"" + sink + "\", must be \"discard\" or \"disk\"");
-        }
-      }
+    SinkKind kind = SinkKind.parse(sink);
+    if (kind == null) {
+      return usage(SinkKind.invalid(sink));
     }
-    boolean disk = kind == BackupBench.SinkKind.DISK;
+    boolean disk = kind == SinkKind.DISK;
     if (disk && directory == null) {
       return usage("--sink disk needs a directory (-D)");
     }
@@ -160,15 +154,11 @@ public final class BenchBaseBackupCommand implements Callable<Integer> {
     }
     BenchReport.BackupLabels labels =
         new BenchReport.BackupLabels(
-            kind.name().toLowerCase(Locale.ROOT),
+            kind.label(),
             tar ? "tar" : "plain",
             fetch ? "fetch" : "none",
             compress == null ? "none" : compress);
-    cli.out()
-        .print(
-            jsonOption.json
-                ? BenchReport.backupJson(result, labels) + "\n"
-                : BenchReport.backupText(result, labels));
+    cli.out().print(BenchReport.backup(result, labels, jsonOption.json));
     cli.out().flush();
     return ExitCodes.OK;
   }

@@ -6,6 +6,7 @@ import io.jwalreceiver.PgException;
 import io.jwalreceiver.cli.bench.BenchReport;
 import io.jwalreceiver.cli.bench.ProgressLine;
 import io.jwalreceiver.cli.bench.Quantities;
+import io.jwalreceiver.cli.bench.SinkKind;
 import io.jwalreceiver.cli.bench.WalBench;
 import io.jwalreceiver.session.ConnectionConfig;
 import java.nio.file.Path;
@@ -110,23 +111,17 @@ public final class BenchWalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    WalBench.SinkKind kind = WalBench.SinkKind.DISCARD;
-    if (sink != null) {
-      switch (sink) {
-        case "discard" -> kind = WalBench.SinkKind.DISCARD;
-        case "disk" -> kind = WalBench.SinkKind.DISK;
-        default -> {
-          return usage("invalid sink \"" + sink + "\", must be \"discard\" or \"disk\"");
-        }
-      }
+    SinkKind kind = SinkKind.parse(sink);
+    if (kind == null) {
+      return usage(SinkKind.invalid(sink));
     }
-    if (kind == WalBench.SinkKind.DISK && directory == null) {
+    if (kind == SinkKind.DISK && directory == null) {
       return usage("--sink disk needs a directory (-D)");
     }
-    if (kind == WalBench.SinkKind.DISCARD && (directory != null || keep)) {
+    if (kind == SinkKind.DISCARD && (directory != null || keep)) {
       return usage((directory != null ? "-D" : "--keep") + " can only be used with --sink disk");
     }
-    if (synchronous && kind == WalBench.SinkKind.DISCARD) {
+    if (synchronous && kind == SinkKind.DISCARD) {
       return usage("--synchronous needs --sink disk: the discard sink never flushes");
     }
     if (slot != null && start != null) {
@@ -202,13 +197,8 @@ public final class BenchWalCommand implements Callable<Integer> {
                   + ": hint: Use --generate, or start from an older position"
                   + " with -S or --start.");
     }
-    BenchReport.WalLabels labels =
-        new BenchReport.WalLabels(kind.name().toLowerCase(java.util.Locale.ROOT), synchronous);
-    cli.out()
-        .print(
-            jsonOption.json
-                ? BenchReport.walJson(result, labels) + "\n"
-                : BenchReport.walText(result, labels));
+    BenchReport.WalLabels labels = new BenchReport.WalLabels(kind.label(), synchronous);
+    cli.out().print(BenchReport.wal(result, labels, jsonOption.json));
     cli.out().flush();
     return ExitCodes.OK;
   }

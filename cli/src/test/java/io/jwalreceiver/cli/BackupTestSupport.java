@@ -21,6 +21,8 @@ import java.util.Map;
 import java.util.NavigableSet;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** What the {@code jwalreceiver basebackup} integration tests share. */
 final class BackupTestSupport {
@@ -34,7 +36,7 @@ final class BackupTestSupport {
    * Servers a test class starts for itself (one per version, default options), because it changes
    * them in ways the shared servers must not see; {@link #close()} from {@code @AfterAll}.
    */
-  static final class OwnServers implements AutoCloseable {
+  static final class OwnServers implements AutoCloseable, AfterAllCallback {
     private final Map<Integer, PostgresServer> servers =
         new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -46,6 +48,12 @@ final class BackupTestSupport {
     public void close() {
       servers.values().forEach(PostgresServer::close);
       servers.clear();
+    }
+
+    /** As a registered extension, stops the servers after the test class. */
+    @Override
+    public void afterAll(ExtensionContext context) {
+      close();
     }
   }
 

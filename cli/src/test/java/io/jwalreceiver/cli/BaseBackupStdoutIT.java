@@ -23,8 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -39,17 +39,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 class BaseBackupStdoutIT {
 
   /** Our own servers: the last test adds a tablespace for a while. */
-  private static final BackupTestSupport.OwnServers SERVERS = new BackupTestSupport.OwnServers();
+  @RegisterExtension
+  static final BackupTestSupport.OwnServers SERVERS = new BackupTestSupport.OwnServers();
 
   @TempDir Path tmp;
 
   static PostgresServer server(int major) {
     return SERVERS.get(major);
-  }
-
-  @AfterAll
-  static void stopServers() {
-    SERVERS.close();
   }
 
   /** {@code jwalreceiver basebackup --no-sync -c fast -F t -D - <args>}, standard output kept. */

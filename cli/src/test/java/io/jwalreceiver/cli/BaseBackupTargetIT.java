@@ -12,8 +12,8 @@ import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -27,17 +27,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 class BaseBackupTargetIT {
 
   /** Our own servers: the test grants pg_write_server_files to the replication role. */
-  private static final BackupTestSupport.OwnServers SERVERS = new BackupTestSupport.OwnServers();
+  @RegisterExtension
+  static final BackupTestSupport.OwnServers SERVERS = new BackupTestSupport.OwnServers();
 
   @TempDir Path tmp;
 
   static PostgresServer server(int major) {
     return SERVERS.get(major);
-  }
-
-  @AfterAll
-  static void stopServers() {
-    SERVERS.close();
   }
 
   private static String s(Path p) {

@@ -55,6 +55,24 @@ class BenchCommandIT {
     return json(r.out());
   }
 
+  /** {@code bench wal} of 32 MB it generates, to {@code dir}, with {@code option}: its JSON. */
+  static Map<String, Object> walToDisk(PostgresServer server, Path dir, String option) {
+    return ok(
+        run(
+            server,
+            "bench",
+            "wal",
+            "--generate",
+            "--bytes",
+            "32MB",
+            "--sink",
+            "disk",
+            "-D",
+            dir.toString(),
+            option,
+            "--json"));
+  }
+
   static void fails(CliRun r, String firstLine) {
     assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
     assertThat(r.firstErrorLine()).isEqualTo(firstLine);
@@ -93,21 +111,7 @@ class BenchCommandIT {
   void walToDiskSynchronousReportsLatencyAndRemovesItsFiles(int major) {
     PostgresServer server = server(major);
     Path dir = tmp.resolve("wal-" + major);
-    Map<String, Object> j =
-        ok(
-            run(
-                server,
-                "bench",
-                "wal",
-                "--generate",
-                "--bytes",
-                "32MB",
-                "--sink",
-                "disk",
-                "-D",
-                dir.toString(),
-                "--synchronous",
-                "--json"));
+    Map<String, Object> j = walToDisk(server, dir, "--synchronous");
     assertThat(j.get("sink")).isEqualTo("disk");
     assertThat(j.get("synchronous")).isEqualTo(true);
     assertThat(num(j, "bytes").longValue()).isGreaterThanOrEqualTo(32 * MB);
@@ -132,21 +136,7 @@ class BenchCommandIT {
   void walToDiskWithKeepLeavesSegmentFiles(int major) throws IOException {
     PostgresServer server = server(major);
     Path dir = Files.createDirectory(tmp.resolve("keep-" + major));
-    Map<String, Object> j =
-        ok(
-            run(
-                server,
-                "bench",
-                "wal",
-                "--generate",
-                "--bytes",
-                "32MB",
-                "--sink",
-                "disk",
-                "-D",
-                dir.toString(),
-                "--keep",
-                "--json"));
+    Map<String, Object> j = walToDisk(server, dir, "--keep");
     assertThat(j.get("kept")).isEqualTo(true);
     long bytes = num(j, "bytes").longValue();
     long segments;

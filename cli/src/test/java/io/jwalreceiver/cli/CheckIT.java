@@ -41,6 +41,13 @@ class CheckIT {
   private static final Pattern LINE = Pattern.compile("^(OK|WARN|FAIL) {1,4}(.*)$");
   private static final Pattern NOT_CHECKED = Pattern.compile("^(\\w+): could not check: ");
 
+  /** {@code check} as {@code user} on the shared server of {@code major}: it must exit 1. */
+  private static CliRun failingCheck(int major, String user) {
+    CliRun r = CliRun.of(env(PostgresServer.shared(major), user), "check");
+    assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
+    return r;
+  }
+
   private static Map<String, String> env(PostgresServer server, String user) {
     return CliIT.env(server, user);
   }
@@ -228,9 +235,7 @@ class CheckIT {
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void roleWithoutReplicationFails(int major) {
-    PostgresServer server = PostgresServer.shared(major);
-    CliRun r = CliRun.of(env(server, PostgresServer.NOREPL), "check");
-    assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
+    CliRun r = failingCheck(major, PostgresServer.NOREPL);
     assertThat(statuses(r.out()))
         .containsEntry("role", "FAIL")
         .containsEntry("replication_connection", "FAIL")
@@ -245,9 +250,7 @@ class CheckIT {
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void missingPgHbaReplicationLineFails(int major) {
-    PostgresServer server = PostgresServer.shared(major);
-    CliRun r = CliRun.of(env(server, PostgresServer.NOHBA), "check");
-    assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
+    CliRun r = failingCheck(major, PostgresServer.NOHBA);
     assertThat(statuses(r.out()))
         .containsEntry("replication_connection", "FAIL")
         .containsEntry("role", "OK");

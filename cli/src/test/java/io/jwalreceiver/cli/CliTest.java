@@ -4,8 +4,10 @@ package io.jwalreceiver.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Usage conventions that need no server. */
@@ -13,9 +15,9 @@ class CliTest {
 
   private static final Map<String, String> NO_ENV = Map.of();
 
-  @ParameterizedTest
-  @ValueSource(
-      strings = {
+  /** Every command line that names a command ("" is the top level). */
+  static Stream<String> commands() {
+    return Stream.of(
         "",
         "identify",
         "slot",
@@ -30,10 +32,18 @@ class CliTest {
         "status",
         "bench",
         "bench wal",
-        "bench basebackup"
-      })
+        "bench basebackup");
+  }
+
+  /** {@code command} followed by {@code option}, as arguments. */
+  private static String[] args(String command, String option) {
+    return (command.isEmpty() ? option : command + " " + option).split(" ");
+  }
+
+  @ParameterizedTest
+  @MethodSource("commands")
   void printsHelpOnStdoutAndExitsZero(String command) {
-    String[] args = (command.isEmpty() ? "--help" : command + " --help").split(" ");
+    String[] args = args(command, "--help");
     CliRun r = CliRun.of(NO_ENV, args);
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).startsWith("Usage: jwalreceiver");
@@ -44,7 +54,7 @@ class CliTest {
   @ParameterizedTest
   @ValueSource(strings = {"", "slot", "bench"})
   void listsEachSubcommandOnOneLine(String command) {
-    String[] args = (command.isEmpty() ? "--help" : command + " --help").split(" ");
+    String[] args = args(command, "--help");
     String out = CliRun.of(NO_ENV, args).out();
     String list = out.substring(out.indexOf("Commands:\n") + "Commands:\n".length());
     list = list.substring(0, list.indexOf("\n\n") < 0 ? list.length() : list.indexOf("\n\n"));
@@ -54,26 +64,9 @@ class CliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "",
-        "identify",
-        "slot",
-        "slot create",
-        "slot drop",
-        "slot list",
-        "basebackup",
-        "receivewal",
-        "verifybackup",
-        "check",
-        "demo",
-        "status",
-        "bench",
-        "bench wal",
-        "bench basebackup"
-      })
+  @MethodSource("commands")
   void printsVersionOnEveryCommand(String command) {
-    String[] args = (command.isEmpty() ? "--version" : command + " --version").split(" ");
+    String[] args = args(command, "--version");
     CliRun r = CliRun.of(NO_ENV, args);
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).startsWith("jwalreceiver ").contains("(PostgreSQL 13 to 18)");

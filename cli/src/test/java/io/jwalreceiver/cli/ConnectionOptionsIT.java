@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,24 @@ class ConnectionOptionsIT {
     return env;
   }
 
+  /** {@link #env} for the SCRAM replication role over TCP without TLS, then {@code more}. */
+  private Map<String, String> scramEnv(PostgresServer server, String... more) throws IOException {
+    Map<String, String> env =
+        env(
+            "PGHOST",
+            server.host(),
+            "PGPORT",
+            Integer.toString(server.port()),
+            "PGUSER",
+            PostgresServer.REPL_SCRAM,
+            "PGSSLMODE",
+            "disable");
+    for (int i = 0; i < more.length; i += 2) {
+      env.put(more[i], more[i + 1]);
+    }
+    return env;
+  }
+
   /** A program run with exactly {@code env} (plus PATH), in {@code cwd}. */
   private static Run exec(Map<String, String> env, Path cwd, List<String> command)
       throws IOException, InterruptedException {
@@ -82,6 +101,11 @@ class ConnectionOptionsIT {
   private static String errorOf(CliRun r) {
     String line = r.firstErrorLine();
     return line.substring(line.indexOf("error: ") + "error: ".length());
+  }
+
+  /** {@code args} followed by {@code more}. */
+  private static String[] withArgs(String[] args, String... more) {
+    return Stream.concat(Arrays.stream(args), Arrays.stream(more)).toArray(String[]::new);
   }
 
   private static List<String> pg15(String tool, String... args) {
@@ -226,16 +250,7 @@ class ConnectionOptionsIT {
   void readsThePasswordFileInHomeAndWarnsAboutOpenPermissions(int major) throws Exception {
     PostgresServer server = PostgresServer.shared(major);
     Path pgpass = writePgpass("*:*:*");
-    Map<String, String> env =
-        env(
-            "PGHOST",
-            server.host(),
-            "PGPORT",
-            Integer.toString(server.port()),
-            "PGUSER",
-            PostgresServer.REPL_SCRAM,
-            "PGSSLMODE",
-            "disable");
+    Map<String, String> env = scramEnv(server);
     assertThat(env.get("HOME")).isNotEqualTo(System.getProperty("user.home"));
 
     CliRun ok = CliRun.of(env, "identify", "-w");
@@ -288,35 +303,14 @@ class ConnectionOptionsIT {
   @MethodSource(PgVersions.SELECTED)
   void recoveryConfigNamesAPasswordFileOnlyWithoutAPassword(int major) throws Exception {
     PostgresServer server = PostgresServer.shared(major);
-    Map<String, String> env =
-        env(
-            "PGHOST",
-            server.host(),
-            "PGPORT",
-            Integer.toString(server.port()),
-            "PGUSER",
-            PostgresServer.REPL_SCRAM,
-            "PGSSLMODE",
-            "disable",
-            "PGPASSWORD",
-            PostgresServer.PASSWORD);
+    Map<String, String> env = scramEnv(server, "PGPASSWORD", PostgresServer.PASSWORD);
     Path ours = dir.resolve("ours");
     // Options beyond the connection's own settings are carried over too.
     String conninfo = "keepalives_idle=30 options='-c work_mem=64kB' application_name=standby";
+    // The same backup for both tools: -R with the conninfo, into the directory last.
+    String[] backup = {"-R", "-X", "none", "-c", "fast", "--no-manifest", "-d", conninfo, "-D"};
     CliRun r =
-        CliRun.of(
-            env,
-            "basebackup",
-            "-R",
-            "-X",
-            "none",
-            "-c",
-            "fast",
-            "--no-manifest",
-            "-d",
-            conninfo,
-            "-D",
-            ours.toString());
+        CliRun.of(env, withArgs(withArgs(new String[] {"basebackup"}, backup), ours.toString()));
     assertThat(r.exitCode()).as(r.err()).isZero();
     Map<String, String> actual = primaryConninfo(ours.resolve("postgresql.auto.conf"));
     assertThat(actual)
@@ -328,22 +322,7 @@ class ConnectionOptionsIT {
       return; // pg_basebackup 15 refuses newer servers
     }
     Path theirs = dir.resolve("theirs");
-    Run oracle =
-        exec(
-            env,
-            dir,
-            pg15(
-                "pg_basebackup",
-                "-R",
-                "-X",
-                "none",
-                "-c",
-                "fast",
-                "--no-manifest",
-                "-d",
-                conninfo,
-                "-D",
-                theirs.toString()));
+    Run oracle = exec(env, dir, pg15("pg_basebackup", withArgs(backup, theirs.toString())));
     assertThat(oracle.exitCode()).as(oracle.err()).isZero();
     Map<String, String> expected =
         new HashMap<>(primaryConninfo(theirs.resolve("postgresql.auto.conf")));
@@ -363,18 +342,7 @@ class ConnectionOptionsIT {
   void refusesAnEmptyDirectory(String command) throws Exception {
     assertThat(JAR).as("the shaded jar is built in the package phase").exists();
     PostgresServer server = PostgresServer.shared(PgVersions.highest());
-    Map<String, String> env =
-        env(
-            "PGHOST",
-            server.host(),
-            "PGPORT",
-            Integer.toString(server.port()),
-            "PGUSER",
-            PostgresServer.REPL_SCRAM,
-            "PGSSLMODE",
-            "disable",
-            "PGPASSWORD",
-            PostgresServer.PASSWORD);
+    Map<String, String> env = scramEnv(server, "PGPASSWORD", PostgresServer.PASSWORD);
     Path cwd = Files.createDirectories(dir.resolve("cwd"));
     String tool = command.equals("basebackup") ? "pg_basebackup" : "pg_receivewal";
     Run oracle = exec(env, cwd, pg15(tool, "-D", ""));

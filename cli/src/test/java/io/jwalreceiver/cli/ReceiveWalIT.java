@@ -110,6 +110,17 @@ class ReceiveWalIT {
     server.execute("CREATE TABLE IF NOT EXISTS test_table (x integer)");
   }
 
+  /**
+   * {@link #server} with the table, for a test that also runs PostgreSQL 15's {@code tool}: skipped
+   * when that tool is not installed.
+   */
+  static PostgresServer serverAndPg15Tool(int major, String tool) {
+    assumeTrue(Files.isExecutable(PG15_BIN.resolve(tool)), tool + " 15 installed");
+    PostgresServer server = server(major);
+    ensureTable(server);
+    return server;
+  }
+
   static void dropSlot(PostgresServer server, String slot) {
     server.queryString(
         "SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots"
@@ -515,9 +526,7 @@ class ReceiveWalIT {
   @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
   @MethodSource("version15")
   void pgWaldumpReadsTheArchive(int major) throws Exception {
-    assumeTrue(Files.isExecutable(PG15_BIN.resolve("pg_waldump")), "pg_waldump 15 installed");
-    PostgresServer server = server(major);
-    ensureTable(server);
+    PostgresServer server = serverAndPg15Tool(major, "pg_waldump");
     Path dir = newDir("archive_wal");
     String slot = "waldump_slot";
     // The slot keeps the start back, so that the run archives complete segments.
@@ -562,9 +571,7 @@ class ReceiveWalIT {
   @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
   @MethodSource("version15")
   void writesTheSameSegmentsAsPgReceivewal(int major) throws Exception {
-    assumeTrue(Files.isExecutable(PG15_BIN.resolve("pg_receivewal")), "pg_receivewal 15 installed");
-    PostgresServer server = server(major);
-    ensureTable(server);
+    PostgresServer server = serverAndPg15Tool(major, "pg_receivewal");
     server.queryString(
         "SELECT pg_create_physical_replication_slot('slot_a', true),"
             + " pg_create_physical_replication_slot('slot_b', true)");

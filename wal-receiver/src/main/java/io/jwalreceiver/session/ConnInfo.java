@@ -3,7 +3,6 @@ package io.jwalreceiver.session;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashSet;
@@ -173,32 +172,6 @@ public final class ConnInfo {
 
   // ---------------------------------------------------------------------------------------------
   // Resolution (ConnInfoResolver)
-
-  /**
-   * Resolves a physical replication connection as {@link #resolve(String, String, String, String,
-   * String, Map, String, Path, String, Predicate)} does, without a password from the command line,
-   * checking the file system with {@link Files#exists}.
-   */
-  public static ConnectionConfig resolve(
-      @Nullable String dbnameOrConninfo,
-      @Nullable String host,
-      @Nullable String port,
-      @Nullable String user,
-      Map<String, String> env,
-      String osUserName,
-      @Nullable Path homeDir,
-      String fallbackApplicationName) {
-    return resolve(
-        dbnameOrConninfo,
-        host,
-        port,
-        user,
-        env,
-        osUserName,
-        homeDir,
-        fallbackApplicationName,
-        Files::exists);
-  }
 
   /**
    * As {@link #resolve(String, String, String, String, String, Map, String, Path, String,

@@ -78,12 +78,6 @@ class ConnInfoTest {
   }
 
   @ParameterizedTest
-  @MethodSource("keywordValueStrings")
-  void parsesKeywordValueStrings(String conninfo, Map<String, String> expected) {
-    assertThat(ConnInfo.parse(conninfo)).containsExactlyEntriesOf(expected);
-  }
-
-  @ParameterizedTest
   @CsvSource(
       delimiter = '|',
       quoteCharacter = '`',
@@ -181,10 +175,11 @@ class ConnInfoTest {
         arguments("postgresql://u:p@ss@h", map("user", "u", "password", "p", "host", "ss@h")));
   }
 
+  /** Both forms libpq takes: keyword/value strings and URIs. */
   @ParameterizedTest
-  @MethodSource("uris")
-  void parsesUris(String uri, Map<String, String> expected) {
-    assertThat(ConnInfo.parse(uri)).containsExactlyEntriesOf(expected);
+  @MethodSource({"keywordValueStrings", "uris"})
+  void parsesKeywordValueStringsAndUris(String conninfo, Map<String, String> expected) {
+    assertThat(ConnInfo.parse(conninfo)).containsExactlyEntriesOf(expected);
   }
 
   @ParameterizedTest

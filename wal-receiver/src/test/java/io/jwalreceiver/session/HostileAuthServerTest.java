@@ -12,6 +12,7 @@ import io.jwalreceiver.protocol.WireBytes;
 import io.jwalreceiver.testkit.ScriptedBackend;
 import io.jwalreceiver.testkit.TestTls;
 import java.time.Duration;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -66,18 +67,12 @@ class HostileAuthServerTest {
               .build();
 
       PgException e =
-          assertTimeoutPreemptively(
-              HANG_GUARD,
-              () ->
-                  catchThrowableOfType(
-                      PgException.class,
-                      () -> {
-                        try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
-                          c.identifySystem();
-                        }
-                      }));
-
-      assertThat(e).isNotNull();
+          refused(
+              () -> {
+                try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
+                  c.identifySystem();
+                }
+              });
       assertThat(e.getMessage())
           .isEqualTo(
               "connection to server at \"127.0.0.1\", port "
@@ -108,14 +103,7 @@ class HostileAuthServerTest {
               .connectTimeout(Duration.ofSeconds(10))
               .build();
 
-      PgException e =
-          assertTimeoutPreemptively(
-              HANG_GUARD,
-              () ->
-                  catchThrowableOfType(
-                      PgException.class, () -> ReplicationConnection.open(cfg).close()));
-
-      assertThat(e).isNotNull();
+      PgException e = refused(() -> ReplicationConnection.open(cfg).close());
       assertThat(e.getMessage())
           .isEqualTo(
               "connection to server at \"127.0.0.1\", port "
@@ -125,5 +113,14 @@ class HostileAuthServerTest {
       server.awaitClientGone(CLIENT_GONE);
       assertThat(server.received()).isEmpty();
     }
+  }
+
+  /** What {@code connect} fails with, within {@link #HANG_GUARD}: it must fail. */
+  private static PgException refused(ThrowingCallable connect) {
+    PgException e =
+        assertTimeoutPreemptively(
+            HANG_GUARD, () -> catchThrowableOfType(PgException.class, connect));
+    assertThat(e).isNotNull();
+    return e;
   }
 }

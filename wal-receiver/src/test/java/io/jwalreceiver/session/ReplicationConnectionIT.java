@@ -25,6 +25,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("postgres")
 class ReplicationConnectionIT {
 
+  /** {@link #tcp} with {@link PostgresServer#PASSWORD}, to add to. */
+  private static ConnectionConfig.Builder withPassword(PostgresServer server, String user) {
+    return tcp(server, user).toBuilder().password(PostgresServer.PASSWORD);
+  }
+
   private static ConnectionConfig tcp(PostgresServer server, String user) {
     return ConnectionConfig.builder()
         .host(server.host())
@@ -56,10 +61,7 @@ class ReplicationConnectionIT {
   void authenticatesWithCleartextPassword(int major) {
     PostgresServer server = PostgresServer.shared(major);
     try (ReplicationConnection c =
-        ReplicationConnection.open(
-            tcp(server, PostgresServer.REPL_PASSWORD).toBuilder()
-                .password(PostgresServer.PASSWORD)
-                .build())) {
+        ReplicationConnection.open(withPassword(server, PostgresServer.REPL_PASSWORD).build())) {
       assertUsable(c, major);
     }
   }
@@ -69,10 +71,7 @@ class ReplicationConnectionIT {
   void authenticatesWithMd5(int major) {
     PostgresServer server = PostgresServer.shared(major);
     try (ReplicationConnection c =
-        ReplicationConnection.open(
-            tcp(server, PostgresServer.REPL_MD5).toBuilder()
-                .password(PostgresServer.PASSWORD)
-                .build())) {
+        ReplicationConnection.open(withPassword(server, PostgresServer.REPL_MD5).build())) {
       assertUsable(c, major);
     }
   }
@@ -82,10 +81,7 @@ class ReplicationConnectionIT {
   void authenticatesWithScram(int major) {
     PostgresServer server = PostgresServer.shared(major);
     try (ReplicationConnection c =
-        ReplicationConnection.open(
-            tcp(server, PostgresServer.REPL_SCRAM).toBuilder()
-                .password(PostgresServer.PASSWORD)
-                .build())) {
+        ReplicationConnection.open(withPassword(server, PostgresServer.REPL_SCRAM).build())) {
       assertUsable(c, major);
       assertThat(c.isChannelBound()).isFalse();
     }
@@ -134,8 +130,7 @@ class ReplicationConnectionIT {
   void refusesChannelBindingRequireWithoutTls(int major) {
     PostgresServer server = PostgresServer.shared(major);
     ConnectionConfig cfg =
-        tcp(server, PostgresServer.REPL_SCRAM).toBuilder()
-            .password(PostgresServer.PASSWORD)
+        withPassword(server, PostgresServer.REPL_SCRAM)
             .channelBinding(ChannelBinding.REQUIRE)
             .build();
     assertThatThrownBy(() -> ReplicationConnection.open(cfg).close())

@@ -50,46 +50,14 @@ class RequireAuthTest {
   @Test
   void aBadValueFailsWhenTheOptionsAreResolvedNotAtConnectTime() {
     // libpq reports it from PQconnectdb's option check, without a "connection to server" prefix.
-    assertThatThrownBy(
-            () ->
-                ConnInfo.resolve(
-                    "host=db require_auth=scram-sha256",
-                    null,
-                    null,
-                    null,
-                    Map.of(),
-                    "osuser",
-                    Path.of("/nonexistent-home"),
-                    "pg_receivewal",
-                    p -> false))
+    assertThatThrownBy(() -> resolve("host=db require_auth=scram-sha256", null, Map.of()))
         .isInstanceOf(PgException.class)
         .hasMessage("invalid require_auth value: \"scram-sha256\"");
-    assertThatThrownBy(
-            () ->
-                ConnInfo.resolve(
-                    null,
-                    "db",
-                    null,
-                    null,
-                    Map.of("PGREQUIREAUTH", "md5,!password"),
-                    "osuser",
-                    Path.of("/nonexistent-home"),
-                    "pg_receivewal",
-                    p -> false))
+    assertThatThrownBy(() -> resolve(null, "db", Map.of("PGREQUIREAUTH", "md5,!password")))
         .hasMessage(
             "negative require_auth method \"!password\" cannot be mixed with non-negative methods");
     assertThat(
-            ConnInfo.resolve(
-                    "host=db require_auth=' md5 , scram-sha-256 '",
-                    null,
-                    null,
-                    null,
-                    Map.of(),
-                    "osuser",
-                    Path.of("/nonexistent-home"),
-                    "pg_receivewal",
-                    p -> false)
-                .requireAuth())
+            resolve("host=db require_auth=' md5 , scram-sha-256 '", null, Map.of()).requireAuth())
         .isEqualTo(" md5 , scram-sha-256 ");
   }
 
@@ -148,5 +116,19 @@ class RequireAuthTest {
     assertThat(RequireAuth.parse("gss,sspi").allows(RequireAuth.AUTH_GSS_CONT)).isTrue();
     assertThat(RequireAuth.parse("!gss,!sspi").allows(RequireAuth.AUTH_GSS_CONT)).isFalse();
     assertThat(RequireAuth.parse("sspi").allows(RequireAuth.AUTH_GSS)).isFalse();
+  }
+
+  /** Resolves as pg_receivewal would, with no home directory and no files. */
+  private static ConnectionConfig resolve(String conninfo, String host, Map<String, String> env) {
+    return ConnInfo.resolve(
+        conninfo,
+        host,
+        null,
+        null,
+        env,
+        "osuser",
+        Path.of("/nonexistent-home"),
+        "pg_receivewal",
+        p -> false);
   }
 }

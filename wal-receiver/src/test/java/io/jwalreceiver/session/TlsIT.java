@@ -106,6 +106,14 @@ class TlsIT {
     return file;
   }
 
+  /** The client certificate's key in {@code open.key}, readable by everyone (rw-r--r--). */
+  private Path worldReadableKey() throws Exception {
+    return keyFile(
+        "open.key",
+        PostgresServer.clientCertificate(PostgresServer.REPL_CERT).privateKey(),
+        "rw-r--r--");
+  }
+
   private static PrivateKey clientKey() throws Exception {
     String pem = PostgresServer.clientCertificate(PostgresServer.REPL_CERT).privateKey();
     String base64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
@@ -159,11 +167,7 @@ class TlsIT {
   @MethodSource(PgVersions.SELECTED)
   void refusesAWorldReadableKey(int major) throws Exception {
     PostgresServer server = PostgresServer.sharedTls(major);
-    Path key =
-        keyFile(
-            "open.key",
-            PostgresServer.clientCertificate(PostgresServer.REPL_CERT).privateKey(),
-            "rw-r--r--");
+    Path key = worldReadableKey();
     PgException e = refusal(withClientCert(server, certFile(), key, null));
     assertThat(e.getMessage())
         .endsWith(
@@ -178,11 +182,7 @@ class TlsIT {
   @MethodSource(PgVersions.SELECTED)
   void preferGoesOnWithoutTlsWhenTheClientKeyCannotBeUsed(int major) throws Exception {
     PostgresServer server = PostgresServer.sharedTls(major);
-    Path key =
-        keyFile(
-            "open.key",
-            PostgresServer.clientCertificate(PostgresServer.REPL_CERT).privateKey(),
-            "rw-r--r--");
+    Path key = worldReadableKey();
     ConnectionConfig cfg =
         ConnectionConfig.builder()
             .host(server.host())

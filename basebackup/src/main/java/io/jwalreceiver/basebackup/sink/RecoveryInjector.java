@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.basebackup.sink;
 
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.SqlState;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarListener;
 import io.jwalreceiver.basebackup.tar.TarWriter;
@@ -33,6 +35,19 @@ final class RecoveryInjector implements TarListener {
    * @param writer where the members go
    * @param recoveryConf the {@code -R} lines, or null to copy the members unchanged
    */
+  /**
+   * The error for {@code -R} with an archive the sink cannot parse (server-side compression it
+   * cannot undo, or not a tar archive), as pg_basebackup reports it.
+   */
+  static PgException cannotParse(String archiveName) {
+    return new PgException(
+        SqlState.PROTOCOL_VIOLATION,
+        "cannot parse archive \"" + archiveName + "\"",
+        "Only tar archives can be parsed. The -R option requires parsing the archive.",
+        null,
+        null);
+  }
+
   RecoveryInjector(TarWriter writer, @Nullable String recoveryConf) {
     this.writer = writer;
     this.recoveryConf = recoveryConf;

@@ -88,12 +88,7 @@ public final class StdoutTarSink implements BackupSink {
     }
     if (serverSide != Compression.Algorithm.NONE) {
       if (recoveryConf != null || serverSide == null) {
-        throw new PgException(
-            SqlState.PROTOCOL_VIOLATION,
-            "cannot parse archive \"" + name + "\"",
-            "Only tar archives can be parsed. The -R option requires parsing the archive.",
-            null,
-            null);
+        throw RecoveryInjector.cannotParse(name);
       }
       raw = true;
       return;

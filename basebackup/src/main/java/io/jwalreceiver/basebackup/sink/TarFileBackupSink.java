@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.basebackup.sink;
 
-import io.jwalreceiver.PgException;
-import io.jwalreceiver.SqlState;
 import io.jwalreceiver.basebackup.compress.ArchiveDecompressor;
 import io.jwalreceiver.basebackup.compress.ArchiveEncoder;
 import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
@@ -107,12 +105,7 @@ public final class TarFileBackupSink extends DiskSink {
     if (tablespacePath.isEmpty() && recoveryConf != null) {
       Compression.Algorithm serverSide = ArchiveDecompressor.algorithmOf(name);
       if (serverSide == null) {
-        throw new PgException(
-            SqlState.PROTOCOL_VIOLATION,
-            "cannot parse archive \"" + name + "\"",
-            "Only tar archives can be parsed. The -R option requires parsing the archive.",
-            null,
-            null);
+        throw RecoveryInjector.cannotParse(name);
       }
       if (serverSide != Compression.Algorithm.NONE) {
         // Not both: client-side and server-side compression exclude each other.

@@ -68,13 +68,7 @@ class InlineVerificationTest {
   }
 
   private DirectoryBackupSink sink() {
-    return new DirectoryBackupSink(
-        OutputDirectory.prepare(tmp.resolve("backup")),
-        List.of(),
-        null,
-        false,
-        false,
-        ChecksumAlgorithm.CRC32C);
+    return VerifyingSinks.directory(tmp.resolve("backup"));
   }
 
   private TarFileBackupSink tarSink(String dir) {

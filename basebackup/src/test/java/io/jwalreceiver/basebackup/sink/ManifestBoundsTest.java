@@ -5,14 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jwalreceiver.PgException;
-import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarWriter;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,13 +58,7 @@ class ManifestBoundsTest {
   }
 
   private DirectoryBackupSink sink() {
-    return new DirectoryBackupSink(
-        OutputDirectory.prepare(tmp.resolve("backup")),
-        List.of(),
-        null,
-        false,
-        false,
-        ChecksumAlgorithm.CRC32C);
+    return VerifyingSinks.directory(tmp.resolve("backup"));
   }
 
   @Test

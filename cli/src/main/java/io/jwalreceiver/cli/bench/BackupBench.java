@@ -41,12 +41,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class BackupBench {
 
-  /** Where the archives go. */
-  public enum SinkKind {
-    DISCARD,
-    DISK
-  }
-
   /**
    * What to run.
    *

@@ -3,9 +3,11 @@ package io.jwalreceiver.cli.bench;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.jwalreceiver.Lsn;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
@@ -26,6 +28,19 @@ public final class BenchReport {
   /** The labels of the settings that shape a backup run. */
   public record BackupLabels(String sink, String format, String walMethod, String compression) {}
 
+  /** {@code bench wal}'s report: {@link #walJson} (with a final newline) or {@link #walText}. */
+  public static String wal(WalBench.Result r, WalLabels l, boolean json) {
+    return json ? walJson(r, l) + "\n" : walText(r, l);
+  }
+
+  /**
+   * {@code bench basebackup}'s report: {@link #backupJson} (with a final newline) or {@link
+   * #backupText}.
+   */
+  public static String backup(BackupBench.Result r, BackupLabels l, boolean json) {
+    return json ? backupJson(r, l) + "\n" : backupText(r, l);
+  }
+
   /** {@code bench wal} as JSON. */
   public static String walJson(WalBench.Result r, WalLabels l) {
     return json(
@@ -34,15 +49,12 @@ public final class BenchReport {
           g.writeStringField("server_version", r.serverVersion());
           g.writeStringField("sink", l.sink());
           g.writeBooleanField("synchronous", l.synchronous());
-          g.writeStringField("start_lsn", r.start().toString());
-          g.writeStringField("end_lsn", r.end().toString());
-          g.writeNumberField("bytes", r.bytes());
+          range(g, r.start(), r.end(), r.bytes());
           g.writeNumberField("messages", r.messages());
           g.writeNumberField("seconds", round(r.seconds()));
           number(g, "mb_per_s", rate(r.bytes() / (double) Quantities.MB, r.seconds()));
           number(g, "messages_per_s", rate((double) r.messages(), r.seconds()));
-          number(g, "cpu_seconds", r.cpuSeconds() < 0 ? null : round(r.cpuSeconds()));
-          number(g, "cpu_seconds_per_gb", cpuPerGb(r.cpuSeconds(), r.bytes()));
+          cpu(g, r.cpuSeconds(), r.bytes());
           AckLatency.Summary s = r.latency();
           if (s == null) {
             g.writeNullField("ack_latency_ms");
@@ -61,20 +73,18 @@ public final class BenchReport {
           } else {
             g.writeNumberField("generated_bytes", r.generatedBytes());
           }
-          directory(g, r.directory() == null ? null : r.directory().toString(), r.kept());
+          directory(g, r.directory(), r.kept());
         });
   }
 
   /** {@code bench wal} for people. */
   public static String walText(WalBench.Result r, WalLabels l) {
-    StringBuilder b = new StringBuilder();
-    line(b, "server", "PostgreSQL " + r.serverVersion());
-    line(
-        b,
-        "sink",
-        sinkText(l.sink(), r.directory() == null ? null : r.directory().toString(), r.kept())
-            + (l.synchronous() ? ", synchronous" : ""));
-    line(b, "WAL", r.start() + " .. " + r.end());
+    StringBuilder b =
+        header(
+            r.serverVersion(),
+            r.start(),
+            r.end(),
+            sinkText(l.sink(), r.directory(), r.kept()) + (l.synchronous() ? ", synchronous" : ""));
     line(
         b,
         "received",
@@ -86,13 +96,7 @@ public final class BenchReport {
             + " MB/s, "
             + show(rate((double) r.messages(), r.seconds()))
             + " messages/s");
-    line(
-        b,
-        "CPU",
-        (r.cpuSeconds() < 0 ? "-" : fmt(r.cpuSeconds()))
-            + " s ("
-            + show(cpuPerGb(r.cpuSeconds(), r.bytes()))
-            + " s per GB)");
+    cpuLine(b, r.cpuSeconds(), r.bytes());
     AckLatency.Summary s = r.latency();
     if (s != null) {
       line(
@@ -126,14 +130,11 @@ public final class BenchReport {
           g.writeStringField("format", l.format());
           g.writeStringField("wal_method", l.walMethod());
           g.writeStringField("compression", l.compression());
-          g.writeStringField("start_lsn", r.start().toString());
-          g.writeStringField("end_lsn", r.end().toString());
-          g.writeNumberField("bytes", r.bytes());
+          range(g, r.start(), r.end(), r.bytes());
           g.writeNumberField("checkpoint_seconds", round(r.checkpointSeconds()));
           g.writeNumberField("seconds", round(r.seconds()));
           number(g, "mb_per_s", rate(r.bytes() / (double) Quantities.MB, r.seconds()));
-          number(g, "cpu_seconds", r.cpuSeconds() < 0 ? null : round(r.cpuSeconds()));
-          number(g, "cpu_seconds_per_gb", cpuPerGb(r.cpuSeconds(), r.bytes()));
+          cpu(g, r.cpuSeconds(), r.bytes());
           g.writeObjectFieldStart("stages");
           stage(g, "network", r.networkSeconds(), r.bytes());
           stage(g, "decompression", r.decompressionSeconds(), r.bytes());
@@ -141,35 +142,28 @@ public final class BenchReport {
           stage(g, "fsync", r.fsyncSeconds(), r.bytes());
           g.writeEndObject();
           g.writeNumberField("finish_seconds", round(r.finishSeconds()));
-          directory(g, r.directory() == null ? null : r.directory().toString(), r.kept());
+          directory(g, r.directory(), r.kept());
         });
   }
 
   /** {@code bench basebackup} for people. */
   public static String backupText(BackupBench.Result r, BackupLabels l) {
-    StringBuilder b = new StringBuilder();
-    line(b, "server", "PostgreSQL " + r.serverVersion());
-    line(
-        b,
-        "sink",
-        sinkText(l.sink(), r.directory() == null ? null : r.directory().toString(), r.kept())
-            + ", format "
-            + l.format()
-            + ", -X "
-            + l.walMethod()
-            + ", compression "
-            + l.compression());
-    line(b, "WAL", r.start() + " .. " + r.end());
+    StringBuilder b =
+        header(
+            r.serverVersion(),
+            r.start(),
+            r.end(),
+            sinkText(l.sink(), r.directory(), r.kept())
+                + ", format "
+                + l.format()
+                + ", -X "
+                + l.walMethod()
+                + ", compression "
+                + l.compression());
     line(b, "checkpoint", fmt(r.checkpointSeconds()) + " s (not counted below)");
     line(b, "received", mb(r.bytes()) + " MB in " + fmt(r.seconds()) + " s");
     line(b, "throughput", show(rate(r.bytes() / (double) Quantities.MB, r.seconds())) + " MB/s");
-    line(
-        b,
-        "CPU",
-        (r.cpuSeconds() < 0 ? "-" : fmt(r.cpuSeconds()))
-            + " s ("
-            + show(cpuPerGb(r.cpuSeconds(), r.bytes()))
-            + " s per GB)");
+    cpuLine(b, r.cpuSeconds(), r.bytes());
     b.append("stage busy time (MB/s if that stage alone ran):\n");
     stageLine(b, "network", r.networkSeconds(), r.bytes());
     stageLine(b, "decompression", r.decompressionSeconds(), r.bytes());
@@ -220,12 +214,42 @@ public final class BenchReport {
                 + " MB/s)");
   }
 
-  private static void directory(JsonGenerator g, @Nullable String dir, boolean kept)
+  private static void range(JsonGenerator g, Lsn start, Lsn end, long bytes) throws IOException {
+    g.writeStringField("start_lsn", start.toString());
+    g.writeStringField("end_lsn", end.toString());
+    g.writeNumberField("bytes", bytes);
+  }
+
+  private static void cpu(JsonGenerator g, double cpuSeconds, long bytes) throws IOException {
+    number(g, "cpu_seconds", cpuSeconds < 0 ? null : round(cpuSeconds));
+    number(g, "cpu_seconds_per_gb", cpuPerGb(cpuSeconds, bytes));
+  }
+
+  /** The server, sink and WAL lines both text reports open with. */
+  private static StringBuilder header(String serverVersion, Lsn start, Lsn end, String sink) {
+    StringBuilder b = new StringBuilder();
+    line(b, "server", "PostgreSQL " + serverVersion);
+    line(b, "sink", sink);
+    line(b, "WAL", start + " .. " + end);
+    return b;
+  }
+
+  private static void cpuLine(StringBuilder b, double cpuSeconds, long bytes) {
+    line(
+        b,
+        "CPU",
+        (cpuSeconds < 0 ? "-" : fmt(cpuSeconds))
+            + " s ("
+            + show(cpuPerGb(cpuSeconds, bytes))
+            + " s per GB)");
+  }
+
+  private static void directory(JsonGenerator g, @Nullable Path dir, boolean kept)
       throws IOException {
     if (dir == null) {
       g.writeNullField("directory");
     } else {
-      g.writeStringField("directory", dir);
+      g.writeStringField("directory", dir.toString());
     }
     g.writeBooleanField("kept", kept);
   }
@@ -238,7 +262,7 @@ public final class BenchReport {
     }
   }
 
-  private static String sinkText(String sink, @Nullable String dir, boolean kept) {
+  private static String sinkText(String sink, @Nullable Path dir, boolean kept) {
     return dir == null ? sink : sink + " (" + dir + (kept ? ", kept" : ", removed") + ")";
   }
 

@@ -38,12 +38,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class WalBench {
 
-  /** Where the received WAL goes. */
-  public enum SinkKind {
-    DISCARD,
-    DISK
-  }
-
   /**
    * What to run.
    *

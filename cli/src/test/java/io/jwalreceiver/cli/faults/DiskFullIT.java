@@ -117,11 +117,7 @@ class DiskFullIT {
               () -> "archiving to resume past " + FaultKit.text(target));
         }
         assertThat(load.bytes()).isPositive();
-        String end = FaultKit.switchAndMark(server);
-        FaultKit.await(
-            TIMEOUT,
-            () -> Long.compareUnsigned(events.received.get(), FaultKit.lsn(end)) >= 0,
-            () -> "the archiver to receive up to " + end);
+        events.awaitArchiveEnd(server, TIMEOUT);
       }
       for (PgException e : events.errors) {
         assertThat(e.sqlState().code()).as(e.render()).isIn("53100", "08006");

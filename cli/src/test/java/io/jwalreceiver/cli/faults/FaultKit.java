@@ -235,6 +235,19 @@ final class FaultKit {
     final List<io.jwalreceiver.PgException> errors =
         java.util.Collections.synchronizedList(new ArrayList<>());
 
+    /**
+     * Ends the archive ({@link #switchAndMark}) and waits until the archiver has received up to
+     * there.
+     */
+    void awaitArchiveEnd(PostgresServer server, Duration timeout) {
+      String end = switchAndMark(server);
+      long target = lsn(end);
+      await(
+          timeout,
+          () -> Long.compareUnsigned(received.get(), target) >= 0,
+          () -> "the archiver to receive up to " + end);
+    }
+
     @Override
     public void streamingStarted(TimelineId timeline, Lsn start) {
       starts.incrementAndGet();

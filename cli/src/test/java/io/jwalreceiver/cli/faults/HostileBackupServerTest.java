@@ -126,12 +126,18 @@ class HostileBackupServerTest {
     return new Object[] {code, err.toString(StandardCharsets.UTF_8)};
   }
 
+  /** The environment of a CLI run against {@code server}: no TLS, user fake. */
   static Map<String, String> env(ScriptedBackend server) {
+    return env(server.port());
+  }
+
+  /** The environment of a CLI run against a scripted server on {@code port}: no TLS, user fake. */
+  static Map<String, String> env(int port) {
     return Map.of(
         "PGHOST",
         "127.0.0.1",
         "PGPORT",
-        Integer.toString(server.port()),
+        Integer.toString(port),
         "PGUSER",
         "fake",
         "PGSSLMODE",

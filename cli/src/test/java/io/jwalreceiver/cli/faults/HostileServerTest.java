@@ -29,7 +29,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
@@ -220,17 +219,7 @@ class HostileServerTest {
                       new String[] {"receivewal", "-D", dir.toString(), "--no-loop"},
                       o,
                       e,
-                      Map.of(
-                          "PGHOST",
-                          "127.0.0.1",
-                          "PGPORT",
-                          Integer.toString(server.port()),
-                          "PGUSER",
-                          "fake",
-                          "PGSSLMODE",
-                          "disable",
-                          "PGCONNECT_TIMEOUT",
-                          "5"));
+                      HostileBackupServerTest.env(server.port()));
                 }
               },
               () -> name + " hangs");

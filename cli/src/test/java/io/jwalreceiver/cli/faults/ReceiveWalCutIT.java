@@ -69,12 +69,7 @@ class ReceiveWalCutIT {
               () -> "the archiver to notice cut " + round);
         }
         assertThat(load.bytes()).isPositive();
-        String end = FaultKit.switchAndMark(server);
-        long target = FaultKit.lsn(end);
-        FaultKit.await(
-            TIMEOUT,
-            () -> Long.compareUnsigned(events.received.get(), target) >= 0,
-            () -> "the archiver to receive up to " + end);
+        events.awaitArchiveEnd(server, TIMEOUT);
         relayed = proxy.bytesForwarded();
       }
     } finally {

@@ -78,12 +78,7 @@ class ServerRestartIT {
               () -> "the archiver to notice restart " + round);
         }
         assertThat(load.bytes()).isPositive();
-        String end = FaultKit.switchAndMark(server);
-        long target = FaultKit.lsn(end);
-        FaultKit.await(
-            TIMEOUT,
-            () -> Long.compareUnsigned(events.received.get(), target) >= 0,
-            () -> "the archiver to receive up to " + end);
+        events.awaitArchiveEnd(server, TIMEOUT);
       }
       for (PgException e : events.errors) {
         assertThat(e.sqlState().classCode())

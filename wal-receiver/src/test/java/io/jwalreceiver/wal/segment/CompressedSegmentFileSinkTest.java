@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import io.jwalreceiver.Lsn;
-import io.jwalreceiver.PgException;
 import io.jwalreceiver.SegmentName;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
@@ -30,8 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import net.jpountz.lz4.LZ4FrameInputStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -52,18 +51,7 @@ class CompressedSegmentFileSinkTest {
 
   @TempDir Path dir;
 
-  private final List<SegmentFileSink> opened = new ArrayList<>();
-
-  @AfterEach
-  void closeSinks() {
-    for (SegmentFileSink sink : opened) {
-      try {
-        sink.close();
-      } catch (PgException e) {
-        // already checked by the test
-      }
-    }
-  }
+  @RegisterExtension final OpenedSinks opened = new OpenedSinks();
 
   static Stream<Compression> compressions() {
     return Stream.of(

@@ -38,8 +38,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class SegmentFileSinkTest {
@@ -54,18 +54,7 @@ class SegmentFileSinkTest {
 
   @TempDir Path dir;
 
-  private final List<SegmentFileSink> opened = new ArrayList<>();
-
-  @AfterEach
-  void closeSinks() {
-    for (SegmentFileSink sink : opened) {
-      try {
-        sink.close();
-      } catch (PgException e) {
-        // Tests that inject failures have already checked them.
-      }
-    }
-  }
+  @RegisterExtension final OpenedSinks opened = new OpenedSinks();
 
   private SegmentFileSink open(SegmentFileOptions options) {
     return track(SegmentFileSink.open(dir, SIZE, options));
