@@ -39,7 +39,7 @@ public enum SinkKind {
    * @param value the value given
    * @return the usage error's text
    */
-  public static String invalid(String value) {
+  public static String invalid(@Nullable String value) {
     return "invalid sink \"" + value + "\", must be \"discard\" or \"disk\"";
   }
 }
