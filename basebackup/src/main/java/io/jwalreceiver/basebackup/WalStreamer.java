@@ -83,7 +83,7 @@ final class WalStreamer {
     WalStreamer[] streamer = new WalStreamer[1];
     WalReceiver receiver =
         new WalReceiver(
-            config.withFallbackApplicationName("pg_basebackup"),
+            config.toBuilder().fallbackApplicationName("pg_basebackup").build(),
             options,
             (s, groupAccess) ->
                 SegmentFileSink.open(walDir, s, sinkOptions.withGroupAccess(groupAccess)),

@@ -123,11 +123,6 @@ public record ConnectionConfig(
     return b;
   }
 
-  /** As {@link Builder#fallbackApplicationName}, for callers that change only the program name. */
-  public ConnectionConfig withFallbackApplicationName(@Nullable String value) {
-    return toBuilder().fallbackApplicationName(value).build();
-  }
-
   /** True when {@link #host} names a Unix socket directory. */
   public boolean isUnixSocket() {
     return host.startsWith("/");

@@ -52,7 +52,11 @@ class ConnectionConfigTest {
     ConnectionConfig other = cfg.toBuilder().port(6000).build();
     assertThat(other.port()).isEqualTo(6000);
     assertThat(other.toBuilder().port(5433).build()).isEqualTo(cfg);
-    assertThat(cfg.withFallbackApplicationName("pg_basebackup").fallbackApplicationName())
+    assertThat(
+            cfg.toBuilder()
+                .fallbackApplicationName("pg_basebackup")
+                .build()
+                .fallbackApplicationName())
         .isEqualTo("pg_basebackup");
   }
 
