@@ -4,8 +4,10 @@ package io.jwalreceiver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.function.Supplier;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.jspecify.annotations.Nullable;
 
 /** Assertions on the library's one exception type. */
 public final class PgAssertions {
@@ -23,5 +25,26 @@ public final class PgAssertions {
       ThrowingCallable call, SqlState state) {
     return assertThatThrownBy(call)
         .isInstanceOfSatisfying(PgException.class, e -> assertThat(e.sqlState()).isEqualTo(state));
+  }
+
+  /**
+   * Asserts what {@code call} gives: a value printing as {@code expected}, or, when {@code
+   * expected} is null, an {@code error} whose message mentions {@code mentioned}.
+   *
+   * @param call the code under test
+   * @param expected the value's text, or null when the call must fail
+   * @param error the failure's type
+   * @param mentioned what the failure's message contains
+   */
+  public static void assertPrintsOrFails(
+      Supplier<?> call,
+      @Nullable String expected,
+      Class<? extends Throwable> error,
+      String mentioned) {
+    if (expected == null) {
+      assertThatThrownBy(call::get).isInstanceOf(error).hasMessageContaining(mentioned);
+    } else {
+      assertThat(call.get()).hasToString(expected);
+    }
   }
 }

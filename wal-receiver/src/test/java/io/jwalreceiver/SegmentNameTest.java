@@ -37,9 +37,7 @@ class SegmentNameTest {
     "64MB,   1,            1/4000000,           000000010000000100000001,   65",
   })
   void namesSegmentContainingLsn(
-      String size, long tli, String lsn, String fileName, long segmentNumber) {
-    WalSegmentSize segmentSize = WalSegmentSize.parseShow(size);
-
+      WalSegmentSize segmentSize, long tli, String lsn, String fileName, long segmentNumber) {
     SegmentName segment = SegmentName.of(TimelineId.of(tli), Lsn.parse(lsn), segmentSize);
 
     assertThat(segment.segmentNumber()).isEqualTo(segmentNumber);
@@ -92,9 +90,7 @@ class SegmentNameTest {
     "1GB,    17179869184",
     "1MB,    -9223372036854775808",
   })
-  void rejectsSegmentNumberOutOfRange(String size, long segmentNumber) {
-    WalSegmentSize segmentSize = WalSegmentSize.parseShow(size);
-
+  void rejectsSegmentNumberOutOfRange(WalSegmentSize segmentSize, long segmentNumber) {
     assertThatThrownBy(() -> new SegmentName(TimelineId.FIRST, segmentNumber, segmentSize))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(Long.toString(segmentNumber));
@@ -110,9 +106,7 @@ class SegmentNameTest {
     // timeline 0
     "000000000000000000000005,   16MB",
   })
-  void rejectsNameOutOfRangeForSize(String name, String size) {
-    WalSegmentSize segmentSize = WalSegmentSize.parseShow(size);
-
+  void rejectsNameOutOfRangeForSize(String name, WalSegmentSize segmentSize) {
     assertRejectedName(name, segmentSize);
     assertThat(SegmentName.isSegmentFileName(name)).isTrue();
     assertThat(SegmentName.parseArchiveName(name, segmentSize)).isEmpty();

@@ -109,15 +109,11 @@ class TimelineHistoryFileTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("malformedLines")
   void rejectsMalformedLine(String content, String badLine, String hint) {
-    assertThatThrownBy(
-            () -> TimelineHistoryFile.parse(TLI_3, "00000003.history", content.getBytes(UTF_8)))
-        .isInstanceOfSatisfying(
-            PgException.class,
-            e -> {
-              assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION);
-              assertThat(e.hint()).contains(hint);
-            })
-        .hasMessage("invalid data in history file \"00000003.history\": \"" + badLine + "\"");
+    assertPgException(
+            () -> TimelineHistoryFile.parse(TLI_3, "00000003.history", content.getBytes(UTF_8)),
+            SqlState.PROTOCOL_VIOLATION)
+        .hasMessage("invalid data in history file \"00000003.history\": \"" + badLine + "\"")
+        .satisfies(e -> assertThat(((PgException) e).hint()).contains(hint));
   }
 
   @ParameterizedTest(name = "{0} for timeline {1}")
@@ -129,14 +125,15 @@ class TimelineHistoryFileTest {
     "0000000a.history,   10",
     "'',                 2",
   })
-  void rejectsUnexpectedFileName(String fileName, long tli) {
-    TimelineId timeline = TimelineId.of(tli);
-
+  void rejectsUnexpectedFileName(String fileName, TimelineId timeline) {
     assertPgException(
             () -> TimelineHistoryFile.parse(timeline, fileName, new byte[0]),
             SqlState.PROTOCOL_VIOLATION)
         .hasMessage(
-            "server reported unexpected history file name for timeline " + tli + ": " + fileName);
+            "server reported unexpected history file name for timeline "
+                + timeline
+                + ": "
+                + fileName);
   }
 
   @ParameterizedTest(name = "timeline {0} ends at {1}")

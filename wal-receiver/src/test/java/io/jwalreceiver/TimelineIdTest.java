@@ -31,39 +31,6 @@ class TimelineIdTest {
     assertThat(TimelineId.of(Long.parseLong(decimal))).isEqualTo(tli);
   }
 
-  @ParameterizedTest(name = "{0} -> {1}")
-  @CsvSource({
-    "01,            1",
-    "0000000002,    2",
-    "00004294967295, 4294967295",
-  })
-  void parsesLeadingZeros(String text, String canonical) {
-    assertThat(TimelineId.parse(text)).hasToString(canonical);
-  }
-
-  @ParameterizedTest(name = "\"{0}\"")
-  @ValueSource(
-      strings = {
-        "",
-        "0",
-        "00",
-        "-1",
-        "+1",
-        " 1",
-        "1 ",
-        "0x1",
-        "A",
-        "1.0",
-        "4294967296",
-        "99999999999",
-        "18446744073709551617",
-        "１",
-      })
-  void rejectsMalformedText(String text) {
-    assertPgException(() -> TimelineId.parse(text), SqlState.INVALID_PARAMETER_VALUE)
-        .hasMessage("invalid timeline ID: \"" + text + "\"");
-  }
-
   @ParameterizedTest(name = "{0}")
   @ValueSource(longs = {0L, -1L, 0x1_0000_0000L, Long.MAX_VALUE, Long.MIN_VALUE})
   void rejectsOutOfRangeNumber(long value) {

@@ -7,10 +7,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.compress.Compression;
 import io.jwalreceiver.compress.Compression.Algorithm;
+import io.jwalreceiver.testkit.CompressionSpecCases;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -19,38 +20,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class BackupCompressionTest {
 
-  private static final String SPEC = "invalid compression specification: ";
-
   /** Items 5–6 and 12–31: the spec and pg_basebackup's client-side message. */
-  static Stream<Arguments> rejected() {
-    return Stream.of(
-        Arguments.of(
-            "none:1", SPEC + "compression algorithm \"none\" does not accept a compression level"),
-        Arguments.of("none+", "unrecognized compression algorithm: \"none+\""),
-        Arguments.of("extrasquishy", "unrecognized compression algorithm: \"extrasquishy\""),
-        Arguments.of("gzip:", SPEC + "found empty string where a compression option was expected"),
-        Arguments.of("gzip:thunk", SPEC + "unrecognized compression option: \"thunk\""),
-        Arguments.of("gzip:level", SPEC + "compression option \"level\" requires a value"),
-        Arguments.of(
-            "gzip:level=", SPEC + "value for compression option \"level\" must be an integer"),
-        Arguments.of(
-            "gzip:level=high", SPEC + "value for compression option \"level\" must be an integer"),
-        Arguments.of(
-            "gzip:level=236",
-            SPEC
-                + "compression algorithm \"gzip\" expects a compression level between 1 and 9"
-                + " (default at -1)"),
-        Arguments.of(
-            "gzip:level=9,", SPEC + "found empty string where a compression option was expected"),
-        Arguments.of(
-            "gzip:workers=3",
-            SPEC + "compression algorithm \"gzip\" does not accept a worker count"),
-        Arguments.of(
-            "gzip:long",
-            SPEC + "compression algorithm \"gzip\" does not support long-distance mode"),
-        Arguments.of(
-            "lz4:long=maybe",
-            SPEC + "value for compression option \"long\" must be a Boolean value"));
+  static Stream<Object[]> rejected() {
+    return Stream.concat(
+        CompressionSpecCases.rejectedUpstream(),
+        Stream.<Object[]>of(
+            new Object[] {
+              "lz4:long=maybe",
+              CompressionSpecCases.SPEC
+                  + "value for compression option \"long\" must be a Boolean value"
+            }));
   }
 
   @ParameterizedTest(name = "\"{0}\"")
@@ -75,25 +54,27 @@ class BackupCompressionTest {
     assertThat(c.serverDetail()).isEqualTo(split.detail());
   }
 
-  static Stream<Arguments> accepted() {
-    return Stream.of(
-        Arguments.of("1", new Compression(Algorithm.GZIP, 1, 0, false)),
-        Arguments.of("9", new Compression(Algorithm.GZIP, 9, 0, false)),
-        Arguments.of("0", Compression.NONE),
-        Arguments.of("none", Compression.NONE),
-        Arguments.of("gzip", new Compression(Algorithm.GZIP, -1, 0, false)),
-        Arguments.of("gzip:1", new Compression(Algorithm.GZIP, 1, 0, false)),
-        Arguments.of("client-gzip:5", new Compression(Algorithm.GZIP, 5, 0, false)),
-        Arguments.of("client-lz4:1", new Compression(Algorithm.LZ4, 1, 0, false)),
-        Arguments.of("lz4", new Compression(Algorithm.LZ4, 0, 0, false)),
-        Arguments.of("zstd", new Compression(Algorithm.ZSTD, 3, 0, false)),
-        Arguments.of("client-zstd:level=1,long", new Compression(Algorithm.ZSTD, 1, 0, true)),
-        Arguments.of("client-zstd:workers=3", new Compression(Algorithm.ZSTD, 3, 3, false)));
-  }
-
+  /** The option and the client-side compression it means (algorithm, level, workers, long). */
   @ParameterizedTest(name = "\"{0}\"")
-  @MethodSource("accepted")
-  void parsesClientSideSpecifications(String option, Compression expected) {
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "1                        | GZIP | 1  | 0 | false",
+        "9                        | GZIP | 9  | 0 | false",
+        "0                        | NONE | 0  | 0 | false",
+        "none                     | NONE | 0  | 0 | false",
+        "gzip                     | GZIP | -1 | 0 | false",
+        "gzip:1                   | GZIP | 1  | 0 | false",
+        "client-gzip:5            | GZIP | 5  | 0 | false",
+        "client-lz4:1             | LZ4  | 1  | 0 | false",
+        "lz4                      | LZ4  | 0  | 0 | false",
+        "zstd                     | ZSTD | 3  | 0 | false",
+        "client-zstd:level=1,long | ZSTD | 1  | 0 | true",
+        "client-zstd:workers=3    | ZSTD | 3  | 3 | false",
+      })
+  void parsesClientSideSpecifications(
+      String option, Algorithm algorithm, int level, int workers, boolean longMode) {
+    Compression expected = new Compression(algorithm, level, workers, longMode);
     BackupCompression c = BackupCompression.parse(option);
     assertThat(c.location()).isEqualTo(BackupCompression.Location.CLIENT);
     assertThat(c.client()).isEqualTo(expected);

@@ -20,29 +20,32 @@ class BaseBackupRequestTest {
   @Test
   void defaultsArePgBasebackups() {
     BaseBackupRequest r = BaseBackupRequest.builder().destination(DIR).build();
-    assertThat(r.destination()).isEqualTo(DIR);
-    assertThat(r.format()).isEqualTo(BaseBackupRequest.Format.PLAIN);
-    assertThat(r.walMethod()).isEqualTo(BaseBackupRequest.WalMethod.STREAM);
-    assertThat(r.slotName()).isNull();
-    assertThat(r.createSlot()).isFalse();
-    assertThat(r.temporarySlot()).isTrue();
-    assertThat(r.writeRecoveryConf()).isFalse();
-    assertThat(r.fastCheckpoint()).isFalse();
-    assertThat(r.label()).isEqualTo("pg_basebackup base backup");
-    assertThat(r.estimateSize()).isTrue();
-    assertThat(r.maxRateKb()).isZero();
-    assertThat(r.tablespaceMappings()).isEmpty();
-    assertThat(r.walDir()).isNull();
-    assertThat(r.sync()).isTrue();
-    assertThat(r.keepOnFailure()).isFalse();
-    assertThat(r.manifest()).isEqualTo("yes");
-    assertThat(r.manifestChecksums()).isNull();
-    assertThat(r.verifyChecksums()).isTrue();
-    assertThat(r.statusInterval()).isEqualTo(Duration.ofSeconds(10));
-    assertThat(r.recoveryConninfo()).isNull();
-    assertThat(r.compression()).isEqualTo(BackupCompression.NONE);
-    assertThat(r.incrementalManifest()).isNull();
-    assertThat(r.waitForArchive()).isTrue();
+    assertThat(r)
+        .isEqualTo(
+            new BaseBackupRequest(
+                DIR,
+                BaseBackupRequest.Format.PLAIN,
+                BaseBackupRequest.WalMethod.STREAM,
+                /* slotName= */ null,
+                /* createSlot= */ false,
+                /* temporarySlot= */ true,
+                /* writeRecoveryConf= */ false,
+                /* fastCheckpoint= */ false,
+                "pg_basebackup base backup",
+                /* estimateSize= */ true,
+                /* maxRateKb= */ 0,
+                /* tablespaceMappings= */ List.of(),
+                /* walDir= */ null,
+                /* sync= */ true,
+                /* keepOnFailure= */ false,
+                /* manifest= */ "yes",
+                /* manifestChecksums= */ null,
+                /* verifyChecksums= */ true,
+                Duration.ofSeconds(10),
+                /* recoveryConninfo= */ null,
+                BackupCompression.NONE,
+                /* incrementalManifest= */ null,
+                /* waitForArchive= */ true));
   }
 
   @Test

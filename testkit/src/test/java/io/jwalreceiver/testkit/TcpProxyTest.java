@@ -39,64 +39,78 @@ class TcpProxyTest {
     echoAcceptor.join(5000);
   }
 
-  @Test
-  void forwardsBothDirections() throws Exception {
+  /** What a test does with the proxy and a client whose first message came back through it. */
+  @FunctionalInterface
+  private interface ProxiedClient {
+    void accept(TcpProxy proxy, Socket client) throws Exception;
+  }
+
+  /**
+   * Runs {@code test} once {@code first} has made the round trip through a new proxy, on the one
+   * connection the proxy then holds.
+   */
+  private void afterAnEcho(String first, ProxiedClient test) throws Exception {
     try (TcpProxy proxy = proxy();
         Socket client = connect(proxy)) {
-      assertThat(roundTrip(client, "hello")).isEqualTo("hello");
+      assertThat(roundTrip(client, first)).isEqualTo(first);
       assertThat(proxy.connectionCount()).isEqualTo(1);
-      await(() -> proxy.bytesForwarded() == 10);
+      test.accept(proxy, client);
     }
+  }
+
+  @Test
+  void forwardsBothDirections() throws Exception {
+    afterAnEcho("hello", (proxy, client) -> await(() -> proxy.bytesForwarded() == 10));
   }
 
   @Test
   void cutAllResetsTheClientSide() throws Exception {
-    try (TcpProxy proxy = proxy();
-        Socket client = connect(proxy)) {
-      assertThat(roundTrip(client, "ping")).isEqualTo("ping");
-      assertThat(proxy.cutAll()).isEqualTo(1);
-      client.setSoTimeout(5000);
-      assertThatThrownBy(() -> readOrFailAtEnd(client.getInputStream()))
-          .isInstanceOf(IOException.class)
-          .isNotInstanceOf(SocketTimeoutException.class);
-      await(() -> proxy.connectionCount() == 0);
-      // The proxy keeps accepting after a cut.
-      try (Socket again = connect(proxy)) {
-        assertThat(roundTrip(again, "again")).isEqualTo("again");
-      }
-    }
+    afterAnEcho(
+        "ping",
+        (proxy, client) -> {
+          assertThat(proxy.cutAll()).isEqualTo(1);
+          client.setSoTimeout(5000);
+          assertThatThrownBy(() -> readOrFailAtEnd(client.getInputStream()))
+              .isInstanceOf(IOException.class)
+              .isNotInstanceOf(SocketTimeoutException.class);
+          await(() -> proxy.connectionCount() == 0);
+          // The proxy keeps accepting after a cut.
+          try (Socket again = connect(proxy)) {
+            assertThat(roundTrip(again, "again")).isEqualTo("again");
+          }
+        });
   }
 
   @Test
   void pauseHoldsDataUntilResume() throws Exception {
-    try (TcpProxy proxy = proxy();
-        Socket client = connect(proxy)) {
-      assertThat(roundTrip(client, "a")).isEqualTo("a");
-      proxy.pause();
-      client.getOutputStream().write("held".getBytes(StandardCharsets.US_ASCII));
-      client.setSoTimeout(300);
-      assertThatThrownBy(() -> client.getInputStream().read())
-          .isInstanceOf(SocketTimeoutException.class);
-      proxy.resume();
-      client.setSoTimeout(5000);
-      assertThat(new String(client.getInputStream().readNBytes(4), StandardCharsets.US_ASCII))
-          .isEqualTo("held");
-    }
+    afterAnEcho(
+        "a",
+        (proxy, client) -> {
+          proxy.pause();
+          client.getOutputStream().write("held".getBytes(StandardCharsets.US_ASCII));
+          client.setSoTimeout(300);
+          assertThatThrownBy(() -> client.getInputStream().read())
+              .isInstanceOf(SocketTimeoutException.class);
+          proxy.resume();
+          client.setSoTimeout(5000);
+          assertThat(new String(client.getInputStream().readNBytes(4), StandardCharsets.US_ASCII))
+              .isEqualTo("held");
+        });
   }
 
   @Test
   void cutAllReachesPausedConnections() throws Exception {
-    try (TcpProxy proxy = proxy();
-        Socket client = connect(proxy)) {
-      assertThat(roundTrip(client, "x")).isEqualTo("x");
-      proxy.pause();
-      client.getOutputStream().write('y');
-      proxy.cutAll();
-      client.setSoTimeout(5000);
-      assertThatThrownBy(() -> readOrFailAtEnd(client.getInputStream()))
-          .isInstanceOf(IOException.class);
-      await(() -> proxy.connectionCount() == 0);
-    }
+    afterAnEcho(
+        "x",
+        (proxy, client) -> {
+          proxy.pause();
+          client.getOutputStream().write('y');
+          proxy.cutAll();
+          client.setSoTimeout(5000);
+          assertThatThrownBy(() -> readOrFailAtEnd(client.getInputStream()))
+              .isInstanceOf(IOException.class);
+          await(() -> proxy.connectionCount() == 0);
+        });
   }
 
   @Test

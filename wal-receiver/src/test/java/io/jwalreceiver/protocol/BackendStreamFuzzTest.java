@@ -82,7 +82,11 @@ class BackendStreamFuzzTest {
   }
 
   /** Asks the reader for direct buffers and fills them from a script (which wants heap ones). */
-  private record DirectBuffers(ScriptedTransport script) implements Transport {
+  private static final class DirectBuffers extends ForwardingTransport {
+    DirectBuffers(ScriptedTransport script) {
+      super(script);
+    }
+
     @Override
     public boolean directBuffers() {
       return true;
@@ -92,19 +96,9 @@ class BackendStreamFuzzTest {
     public int read(ByteBuffer dst, long timeoutMillis) {
       assertThat(dst.isDirect()).isTrue();
       ByteBuffer heap = ByteBuffer.allocate(dst.remaining());
-      int n = script.read(heap, timeoutMillis);
+      int n = super.read(heap, timeoutMillis);
       dst.put(heap.flip());
       return n;
-    }
-
-    @Override
-    public void write(ByteBuffer src) {
-      script.write(src);
-    }
-
-    @Override
-    public void close() {
-      script.close();
     }
   }
 

@@ -136,25 +136,21 @@ class AuthenticatorTest {
     assertThat(first).matches("n,,n=,r=[A-Za-z0-9+/]{24}");
   }
 
-  @Test
-  void aWrongServerSignatureIsRefused() {
+  /** A server-final-message after a good server-first-message: its SQLSTATE and libpq's message. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        // A well-formed signature, of 32 zero bytes: not the server's.
+        "v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= | 28000 | incorrect server signature",
+        "e=invalid-proof | 28000 | error received from server in SCRAM exchange: invalid-proof",
+        "v=AAAA          | 08P01 | malformed SCRAM message (invalid server signature)",
+      })
+  void aBadServerFinalMessageIsRefused(String serverFinal, SqlState state, String message) {
     Authenticator a = rfc(ChannelBinding.PREFER, null);
     a.handle(sasl("SCRAM-SHA-256"));
     a.handle(cont(RFC_SERVER_FIRST));
-    String wrong = "v=" + Base64.getEncoder().encodeToString(new byte[32]);
-    refused(
-        () -> a.handle(fin(wrong)), SqlState.INVALID_AUTHORIZATION, "incorrect server signature");
-  }
-
-  @Test
-  void aServerErrorInTheFinalMessageIsReported() {
-    Authenticator a = rfc(ChannelBinding.PREFER, null);
-    a.handle(sasl("SCRAM-SHA-256"));
-    a.handle(cont(RFC_SERVER_FIRST));
-    refused(
-        () -> a.handle(fin("e=invalid-proof")),
-        SqlState.INVALID_AUTHORIZATION,
-        "error received from server in SCRAM exchange: invalid-proof");
+    refused(() -> a.handle(fin(serverFinal)), state, message);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -194,33 +190,22 @@ class AuthenticatorTest {
         "malformed SCRAM message (length mismatch)");
   }
 
-  @Test
-  void aServerSignatureOfTheWrongLengthIsMalformed() {
+  /** A SASLFinal where the server-first-message belongs: the exchange cannot have completed. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        // Carrying a server-first-message.
+        "RFC_SERVER_FIRST | AuthenticationSASLFinal received from server, but SASL authentication"
+            + " was not completed",
+        // Carrying a server-final-message: not a server-first-message.
+        "RFC_SERVER_FINAL | malformed SCRAM message (attribute \"r\" expected)",
+      })
+  void saslFinalBeforeSaslContinueIsRefused(String carrying, String message) {
+    String payload = carrying.equals("RFC_SERVER_FIRST") ? RFC_SERVER_FIRST : RFC_SERVER_FINAL;
     Authenticator a = rfc(ChannelBinding.PREFER, null);
     a.handle(sasl("SCRAM-SHA-256"));
-    a.handle(cont(RFC_SERVER_FIRST));
-    refused(
-        () -> a.handle(fin("v=AAAA")),
-        SqlState.PROTOCOL_VIOLATION,
-        "malformed SCRAM message (invalid server signature)");
-  }
-
-  @Test
-  void saslFinalBeforeSaslContinueIsRefused() {
-    // Carrying a server-first-message: the exchange cannot have completed.
-    Authenticator a = rfc(ChannelBinding.PREFER, null);
-    a.handle(sasl("SCRAM-SHA-256"));
-    refused(
-        () -> a.handle(fin(RFC_SERVER_FIRST)),
-        SqlState.PROTOCOL_VIOLATION,
-        "AuthenticationSASLFinal received from server, but SASL authentication was not completed");
-    // Carrying a server-final-message: not a server-first-message.
-    Authenticator b = rfc(ChannelBinding.PREFER, null);
-    b.handle(sasl("SCRAM-SHA-256"));
-    refused(
-        () -> b.handle(fin(RFC_SERVER_FINAL)),
-        SqlState.PROTOCOL_VIOLATION,
-        "malformed SCRAM message (attribute \"r\" expected)");
+    refused(() -> a.handle(fin(payload)), SqlState.PROTOCOL_VIOLATION, message);
   }
 
   @Test

@@ -8,24 +8,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import java.io.StringWriter;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPrivateKey;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.Date;
+import java.util.List;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.openssl.PKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JcaMiscPEMGenerator;
@@ -33,7 +27,6 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
 import org.bouncycastle.openssl.jcajce.JcePEMEncryptorBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.jspecify.annotations.NullUnmarked;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -233,26 +226,11 @@ class ClientKeyMaterialTest {
   }
 
   private static KeyPair keys(String algorithm) throws Exception {
-    KeyPairGenerator generator = KeyPairGenerator.getInstance(algorithm);
-    generator.initialize(algorithm.equals("EC") ? 256 : 2048);
-    return generator.generateKeyPair();
+    return SelfSignedCertificates.keys(algorithm);
   }
 
   private static X509Certificate certificate(KeyPair keys, String cn) throws Exception {
-    X500Name name = new X500Name("CN=" + cn);
-    Instant now = Instant.now();
-    String signature =
-        keys.getPrivate().getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
-    return new JcaX509CertificateConverter()
-        .getCertificate(
-            new JcaX509v3CertificateBuilder(
-                    name,
-                    BigInteger.valueOf(now.toEpochMilli()),
-                    Date.from(now.minus(1, ChronoUnit.DAYS)),
-                    Date.from(now.plus(1, ChronoUnit.DAYS)),
-                    name,
-                    keys.getPublic())
-                .build(new JcaContentSignerBuilder(signature).build(keys.getPrivate())));
+    return SelfSignedCertificates.selfSigned(new X500Name("CN=" + cn), keys, List.of());
   }
 
   private static String pem(Object object) throws Exception {

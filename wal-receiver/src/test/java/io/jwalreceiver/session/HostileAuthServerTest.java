@@ -59,12 +59,7 @@ class HostileAuthServerTest {
             .onMessage('p', (command, out) -> out.write(okAndReady()))
             .start()) {
       ConnectionConfig cfg =
-          ConnectionConfig.of("127.0.0.1", server.port(), "repl").toBuilder()
-              .password("pw")
-              .sslMode(SslMode.REQUIRE)
-              .channelBinding(ChannelBinding.REQUIRE)
-              .connectTimeout(Duration.ofSeconds(10))
-              .build();
+          to(server, "pw").sslMode(SslMode.REQUIRE).channelBinding(ChannelBinding.REQUIRE).build();
 
       PgException e =
           refused(
@@ -96,12 +91,7 @@ class HostileAuthServerTest {
             .onMessage('p', (command, out) -> out.write(okAndReady()))
             .start()) {
       ConnectionConfig cfg =
-          ConnectionConfig.of("127.0.0.1", server.port(), "repl").toBuilder()
-              .password("the-password")
-              .sslMode(SslMode.DISABLE)
-              .requireAuth("scram-sha-256")
-              .connectTimeout(Duration.ofSeconds(10))
-              .build();
+          to(server, "the-password").sslMode(SslMode.DISABLE).requireAuth("scram-sha-256").build();
 
       PgException e = refused(() -> ReplicationConnection.open(cfg).close());
       assertThat(e.getMessage())
@@ -113,6 +103,13 @@ class HostileAuthServerTest {
       server.awaitClientGone(CLIENT_GONE);
       assertThat(server.received()).isEmpty();
     }
+  }
+
+  /** User {@code repl} with {@code password} at the scripted server, a 10 s connect timeout. */
+  private static ConnectionConfig.Builder to(ScriptedBackend server, String password) {
+    return ConnectionConfig.of("127.0.0.1", server.port(), "repl").toBuilder()
+        .password(password)
+        .connectTimeout(Duration.ofSeconds(10));
   }
 
   /** What {@code connect} fails with, within {@link #HANG_GUARD}: it must fail. */

@@ -12,11 +12,14 @@ import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.VersionedCases;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -25,19 +28,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("postgres")
 class ReplicationConnectionIT {
 
-  /** {@link #tcp} with {@link PostgresServer#PASSWORD}, to add to. */
-  private static ConnectionConfig.Builder withPassword(PostgresServer server, String user) {
-    return tcp(server, user).toBuilder().password(PostgresServer.PASSWORD);
-  }
-
   private static ConnectionConfig tcp(PostgresServer server, String user) {
-    return ConnectionConfig.builder()
-        .host(server.host())
-        .port(server.port())
-        .user(user)
-        .sslMode(SslMode.DISABLE)
-        .connectTimeout(Duration.ofSeconds(20))
-        .build();
+    return ServerConnections.tcp(server, user).build();
   }
 
   private static void assertUsable(ReplicationConnection c, int major) {
@@ -45,81 +37,54 @@ class ReplicationConnectionIT {
     assertThat(c.identifySystem().timeline()).isEqualTo(TimelineId.FIRST);
   }
 
-  @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource(PgVersions.SELECTED)
-  void authenticatesWithTrust(int major) {
+  /** Role (one pg_hba.conf method each) and the password it is given, none for trust. */
+  static Stream<Object[]> logins() {
+    return VersionedCases.onEachSelected(
+        new Object[][] {
+          {PostgresServer.REPL_TRUST, null},
+          {PostgresServer.REPL_PASSWORD, PostgresServer.PASSWORD},
+          {PostgresServer.REPL_MD5, PostgresServer.PASSWORD},
+          {PostgresServer.REPL_SCRAM, PostgresServer.PASSWORD},
+        });
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}: {1}")
+  @MethodSource("logins")
+  void authenticatesWithEachMethod(int major, String user, String password) {
     PostgresServer server = PostgresServer.shared(major);
     try (ReplicationConnection c =
-        ReplicationConnection.open(tcp(server, PostgresServer.REPL_TRUST))) {
+        ReplicationConnection.open(
+            ServerConnections.tcp(server, user).password(password).build())) {
       assertUsable(c, major);
       assertThat(c.isTls()).isFalse();
-    }
-  }
-
-  @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource(PgVersions.SELECTED)
-  void authenticatesWithCleartextPassword(int major) {
-    PostgresServer server = PostgresServer.shared(major);
-    try (ReplicationConnection c =
-        ReplicationConnection.open(withPassword(server, PostgresServer.REPL_PASSWORD).build())) {
-      assertUsable(c, major);
-    }
-  }
-
-  @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource(PgVersions.SELECTED)
-  void authenticatesWithMd5(int major) {
-    PostgresServer server = PostgresServer.shared(major);
-    try (ReplicationConnection c =
-        ReplicationConnection.open(withPassword(server, PostgresServer.REPL_MD5).build())) {
-      assertUsable(c, major);
-    }
-  }
-
-  @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource(PgVersions.SELECTED)
-  void authenticatesWithScram(int major) {
-    PostgresServer server = PostgresServer.shared(major);
-    try (ReplicationConnection c =
-        ReplicationConnection.open(withPassword(server, PostgresServer.REPL_SCRAM).build())) {
-      assertUsable(c, major);
       assertThat(c.isChannelBound()).isFalse();
     }
   }
 
-  @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource(PgVersions.SELECTED)
-  void bindsScramToTheTlsChannelWithVerifyFull(int major) {
-    PostgresServer server = PostgresServer.sharedTls(major);
-    ConnectionConfig cfg =
-        ConnectionConfig.builder()
-            .host(server.host())
-            .port(server.port())
-            .user(PostgresServer.REPL_TLS)
-            .password(PostgresServer.PASSWORD)
-            .sslMode(SslMode.VERIFY_FULL)
-            .sslRootCert(server.caCertFile())
-            .channelBinding(ChannelBinding.REQUIRE)
-            .build();
-    try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
-      assertUsable(c, major);
-      assertThat(c.isTls()).isTrue();
-      assertThat(c.isChannelBound()).isTrue();
-    }
+  /** Settings that reach the TLS server's SCRAM role over TLS, bound to the channel. */
+  static Stream<Object[]> tlsSettings() {
+    Function<PostgresServer, ConnectionConfig> verifyFullRequiringBinding =
+        server ->
+            ServerConnections.verifyFull(server, server.host(), PostgresServer.REPL_TLS)
+                .channelBinding(ChannelBinding.REQUIRE)
+                .build();
+    Function<PostgresServer, ConnectionConfig> defaults =
+        server -> ServerConnections.withPassword(server, PostgresServer.REPL_SCRAM).build();
+    return VersionedCases.onEachSelected(
+        new Object[][] {
+          {"verify-full, channel_binding=require", verifyFullRequiringBinding},
+          // sslmode=prefer: TLS when the server offers it.
+          {"the default sslmode and channel_binding", defaults},
+        });
   }
 
-  @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource(PgVersions.SELECTED)
-  void prefersTlsWhenTheServerOffersIt(int major) {
-    PostgresServer server = PostgresServer.sharedTls(major);
-    ConnectionConfig cfg =
-        ConnectionConfig.builder()
-            .host(server.host())
-            .port(server.port())
-            .user(PostgresServer.REPL_SCRAM)
-            .password(PostgresServer.PASSWORD)
-            .build();
-    try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
+  @ParameterizedTest(name = "PostgreSQL {0}: {1}")
+  @MethodSource("tlsSettings")
+  void bindsScramToTheTlsChannel(
+      int major, String settings, Function<PostgresServer, ConnectionConfig> config) {
+    try (ReplicationConnection c =
+        ReplicationConnection.open(config.apply(PostgresServer.sharedTls(major)))) {
+      assertUsable(c, major);
       assertThat(c.isTls()).isTrue();
       assertThat(c.isChannelBound()).isTrue();
     }
@@ -130,17 +95,13 @@ class ReplicationConnectionIT {
   void refusesChannelBindingRequireWithoutTls(int major) {
     PostgresServer server = PostgresServer.shared(major);
     ConnectionConfig cfg =
-        withPassword(server, PostgresServer.REPL_SCRAM)
+        ServerConnections.tcp(server, PostgresServer.REPL_SCRAM)
+            .password(PostgresServer.PASSWORD)
             .channelBinding(ChannelBinding.REQUIRE)
             .build();
-    assertThatThrownBy(() -> ReplicationConnection.open(cfg).close())
-        .isInstanceOf(PgException.class)
+    assertThat(ServerConnections.refusal(cfg))
         .hasMessage(
-            "connection to server at \""
-                + server.host()
-                + "\", port "
-                + server.port()
-                + " failed: channel binding required, but SSL not in use");
+            ServerConnections.failedAt(server) + "channel binding required, but SSL not in use");
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")

@@ -7,11 +7,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
-import java.time.Duration;
+import io.jwalreceiver.testkit.VersionedCases;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -23,14 +22,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RequireAuthIT {
 
   private static ConnectionConfig tcp(PostgresServer server, String user, String requireAuth) {
-    return ConnectionConfig.builder()
-        .host(server.host())
-        .port(server.port())
-        .user(user)
+    return ServerConnections.tcp(server, user)
         .password(PostgresServer.PASSWORD)
-        .sslMode(SslMode.DISABLE)
         .requireAuth(requireAuth)
-        .connectTimeout(Duration.ofSeconds(20))
         .build();
   }
 
@@ -40,7 +34,7 @@ class RequireAuthIT {
   private static final String SCRAM = PostgresServer.REPL_SCRAM;
 
   /** require_auth, role, null when the connection succeeds, else the end of libpq's message. */
-  static Stream<Arguments> cases() {
+  static Stream<Object[]> cases() {
     String cleartext = "server requested a cleartext password";
     String hashed = "server requested a hashed password";
     String sasl = "server requested SASL authentication";
@@ -67,8 +61,7 @@ class RequireAuthIT {
       {"oauth", SCRAM, "server requested SCRAM-SHA-256 authentication"},
       {"oauth", PASSWORD, cleartext},
     };
-    return PgVersions.selected().stream()
-        .flatMap(v -> Stream.of(table).map(row -> Arguments.of(v, row[0], row[1], row[2])));
+    return VersionedCases.onEachSelected(table);
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}: require_auth={1} as {2}")
@@ -82,18 +75,15 @@ class RequireAuthIT {
         assertThat(c.identifySystem().systemId()).isNotEmpty();
       }
     } else {
-      assertThatThrownBy(() -> ReplicationConnection.open(cfg).close())
-          .isInstanceOf(PgException.class)
+      PgException e = ServerConnections.refusal(cfg);
+      assertThat(e)
           .hasMessage(
-              "connection to server at \""
-                  + server.host()
-                  + "\", port "
-                  + server.port()
-                  + " failed: authentication method requirement \""
+              ServerConnections.failedAt(server)
+                  + "authentication method requirement \""
                   + requireAuth
                   + "\" failed: "
-                  + failure)
-          .satisfies(e -> assertThat(((PgException) e).fromServer()).isFalse());
+                  + failure);
+      assertThat(e.fromServer()).isFalse();
     }
   }
 
@@ -140,15 +130,8 @@ class RequireAuthIT {
   }
 
   private static ConnectionConfig verifyFull(PostgresServer server, String user) {
-    return ConnectionConfig.builder()
-        .host("localhost")
-        .port(server.port())
-        .user(user)
-        .password(PostgresServer.PASSWORD)
-        .sslMode(SslMode.VERIFY_FULL)
-        .sslRootCert(server.caCertFile())
+    return ServerConnections.verifyFull(server, "localhost", user)
         .channelBinding(ChannelBinding.REQUIRE)
-        .connectTimeout(Duration.ofSeconds(20))
         .build();
   }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.NullUnmarked;
 import org.junit.jupiter.api.Test;
@@ -67,55 +68,58 @@ class RequireAuthTest {
     assertThat(RequireAuth.parse("")).isNull();
   }
 
-  @Test
-  void aPlainListAllowsOnlyItsMethodsAndRequiresAuthentication() {
-    RequireAuth r = RequireAuth.parse("md5,scram-sha-256");
-    assertThat(r.authRequired()).isTrue();
-    assertThat(r.allows(RequireAuth.AUTH_MD5)).isTrue();
-    assertThat(r.allows(RequireAuth.AUTH_SASL)).isTrue();
-    assertThat(r.allows(RequireAuth.AUTH_SASL_FIN)).isTrue();
-    assertThat(r.allows(RequireAuth.AUTH_PASSWORD)).isFalse();
-    assertThat(r.allows(RequireAuth.AUTH_GSS)).isFalse();
-    assertThat(r.allows(RequireAuth.SaslMechanism.SCRAM_SHA_256)).isTrue();
-    assertThat(r.allows(RequireAuth.SaslMechanism.OAUTHBEARER)).isFalse();
-    assertThat(r.allows(4)).isFalse();
-    assertThat(r.allows(99)).isFalse();
+  /**
+   * A require_auth value, whether it requires authentication at all (blank: not checked), the
+   * requests it allows and those it refuses: {@code AUTH_*} request codes by name or number, SASL
+   * mechanisms by name.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '\'',
+      textBlock =
+          """
+      # a plain list allows only its methods and requires authentication
+      md5,scram-sha-256       | true  | AUTH_MD5 AUTH_SASL AUTH_SASL_FIN SCRAM_SHA_256 | AUTH_PASSWORD AUTH_GSS OAUTHBEARER 4 99
+      # none alone allows only connections without authentication
+      none                    | false |                                    | AUTH_PASSWORD AUTH_SASL
+      # a negated list allows everything else
+      !password               | false | AUTH_MD5 AUTH_SASL SCRAM_SHA_256   | AUTH_PASSWORD
+      !none                   | true  | AUTH_PASSWORD                      |
+      # negating every SASL mechanism takes the SASL requests away (libpq 18)
+      '!scram-sha-256,!oauth' |       |                                    | AUTH_SASL
+      !scram-sha-256          |       | AUTH_SASL                          | SCRAM_SHA_256
+      # GSS and SSPI share the continue request
+      'gss,sspi'              |       | AUTH_GSS_CONT                      |
+      '!gss,!sspi'            |       |                                    | AUTH_GSS_CONT
+      sspi                    |       |                                    | AUTH_GSS
+      """)
+  void allowsWhatTheListSays(String value, Boolean required, String allowed, String refused)
+      throws Exception {
+    RequireAuth r = RequireAuth.parse(value);
+    if (required != null) {
+      assertThat(r.authRequired()).isEqualTo(required);
+    }
+    for (String request : words(allowed)) {
+      assertThat(allows(r, request)).as(request).isTrue();
+    }
+    for (String request : words(refused)) {
+      assertThat(allows(r, request)).as(request).isFalse();
+    }
   }
 
-  @Test
-  void noneAloneAllowsOnlyConnectionsWithoutAuthentication() {
-    RequireAuth r = RequireAuth.parse("none");
-    assertThat(r.authRequired()).isFalse();
-    assertThat(r.allows(RequireAuth.AUTH_PASSWORD)).isFalse();
-    assertThat(r.allows(RequireAuth.AUTH_SASL)).isFalse();
+  private static List<String> words(String list) {
+    return list == null ? List.of() : List.of(list.trim().split(" +"));
   }
 
-  @Test
-  void aNegatedListAllowsEverythingElse() {
-    RequireAuth r = RequireAuth.parse("!password");
-    assertThat(r.authRequired()).isFalse();
-    assertThat(r.allows(RequireAuth.AUTH_PASSWORD)).isFalse();
-    assertThat(r.allows(RequireAuth.AUTH_MD5)).isTrue();
-    assertThat(r.allows(RequireAuth.AUTH_SASL)).isTrue();
-    assertThat(r.allows(RequireAuth.SaslMechanism.SCRAM_SHA_256)).isTrue();
-
-    RequireAuth noneNegated = RequireAuth.parse("!none");
-    assertThat(noneNegated.authRequired()).isTrue();
-    assertThat(noneNegated.allows(RequireAuth.AUTH_PASSWORD)).isTrue();
-
-    // Negating every SASL mechanism takes the SASL requests away (libpq 18).
-    RequireAuth noSasl = RequireAuth.parse("!scram-sha-256,!oauth");
-    assertThat(noSasl.allows(RequireAuth.AUTH_SASL)).isFalse();
-    RequireAuth oauthOnly = RequireAuth.parse("!scram-sha-256");
-    assertThat(oauthOnly.allows(RequireAuth.AUTH_SASL)).isTrue();
-    assertThat(oauthOnly.allows(RequireAuth.SaslMechanism.SCRAM_SHA_256)).isFalse();
-  }
-
-  @Test
-  void gssAndSspiShareTheContinueRequest() {
-    assertThat(RequireAuth.parse("gss,sspi").allows(RequireAuth.AUTH_GSS_CONT)).isTrue();
-    assertThat(RequireAuth.parse("!gss,!sspi").allows(RequireAuth.AUTH_GSS_CONT)).isFalse();
-    assertThat(RequireAuth.parse("sspi").allows(RequireAuth.AUTH_GSS)).isFalse();
+  private static boolean allows(RequireAuth r, String request) throws Exception {
+    if (request.chars().allMatch(Character::isDigit)) {
+      return r.allows(Integer.parseInt(request));
+    }
+    if (!request.startsWith("AUTH_")) {
+      return r.allows(RequireAuth.SaslMechanism.valueOf(request));
+    }
+    return r.allows(RequireAuth.class.getDeclaredField(request).getInt(null));
   }
 
   /** Resolves as pg_receivewal would, with no home directory and no files. */

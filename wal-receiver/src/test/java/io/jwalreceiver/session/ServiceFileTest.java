@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.NullUnmarked;
 import org.junit.jupiter.api.Test;
@@ -93,18 +94,17 @@ class ServiceFileTest {
     assertFails(
         () -> read(unknown, "s"), "syntax error in service file \"" + unknown + "\", line 3");
 
-    Path nested = write("d.conf", "[s]\nservice=t\n");
-    assertFails(
-        () -> read(nested, "s"),
-        "nested \"service\" specifications not supported in service file \""
-            + nested
-            + "\", line 2");
-    Path nestedFile = write("e.conf", "[s]\nservicefile=/x\n");
-    assertFails(
-        () -> read(nestedFile, "s"),
-        "nested \"servicefile\" specifications not supported in service file \""
-            + nestedFile
-            + "\", line 2");
+    for (String setting : List.of("service=t", "servicefile=/x")) {
+      String keyword = setting.substring(0, setting.indexOf('='));
+      Path nested = write(keyword + ".conf", "[s]\n" + setting + "\n");
+      assertFails(
+          () -> read(nested, "s"),
+          "nested \""
+              + keyword
+              + "\" specifications not supported in service file \""
+              + nested
+              + "\", line 2");
+    }
 
     // Errors inside other sections are not seen.
     assertThat(read(write("f.conf", "[t]\nbogus\n[s]\nport=1\n"), "s").found()).isTrue();

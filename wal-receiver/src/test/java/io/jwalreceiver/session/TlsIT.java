@@ -3,7 +3,6 @@ package io.jwalreceiver.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.TimelineId;
@@ -19,7 +18,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import org.jspecify.annotations.NullUnmarked;
@@ -49,21 +47,11 @@ class TlsIT {
   }
 
   private static ConnectionConfig verifyFull(PostgresServer server, String host, String user) {
-    return ConnectionConfig.builder()
-        .host(host)
-        .port(server.port())
-        .user(user)
-        .password(PostgresServer.PASSWORD)
-        .sslMode(SslMode.VERIFY_FULL)
-        .sslRootCert(server.caCertFile())
-        .connectTimeout(Duration.ofSeconds(20))
-        .build();
+    return ServerConnections.verifyFull(server, host, user).build();
   }
 
   private static PgException refusal(ConnectionConfig cfg) {
-    Throwable t = catchThrowable(() -> ReplicationConnection.open(cfg).close());
-    assertThat(t).isInstanceOf(PgException.class);
-    return (PgException) t;
+    return ServerConnections.refusal(cfg);
   }
 
   // ------------------------------------------------------------------------- verify-full names
@@ -184,11 +172,7 @@ class TlsIT {
     PostgresServer server = PostgresServer.sharedTls(major);
     Path key = worldReadableKey();
     ConnectionConfig cfg =
-        ConnectionConfig.builder()
-            .host(server.host())
-            .port(server.port())
-            .user(PostgresServer.REPL_SCRAM)
-            .password(PostgresServer.PASSWORD)
+        ServerConnections.withPassword(server, PostgresServer.REPL_SCRAM)
             .tls(new TlsOptions(certFile(), key, null, null, null, null, null, null, null))
             .build();
     try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
@@ -297,11 +281,7 @@ class TlsIT {
   void allowConnectsWithTlsWhenThePlainAttemptIsRefused(int major) {
     PostgresServer server = PostgresServer.sharedTls(major);
     ConnectionConfig cfg =
-        ConnectionConfig.builder()
-            .host(server.host())
-            .port(server.port())
-            .user(PostgresServer.REPL_TLS)
-            .password(PostgresServer.PASSWORD)
+        ServerConnections.withPassword(server, PostgresServer.REPL_TLS)
             .sslMode(SslMode.ALLOW)
             .build();
     try (ReplicationConnection c = ReplicationConnection.open(cfg)) {

@@ -4,19 +4,14 @@ package io.jwalreceiver.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.DataInputStream;
-import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -27,9 +22,6 @@ import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.jspecify.annotations.NullUnmarked;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,23 +40,9 @@ class TlsSniTest {
 
   @BeforeAll
   static void serverCertificate() throws Exception {
-    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-    generator.initialize(256);
-    KeyPair keys = generator.generateKeyPair();
-    X500Name name = new X500Name("CN=localhost");
-    Instant now = Instant.now();
+    KeyPair keys = SelfSignedCertificates.keys("EC");
     X509Certificate cert =
-        new JcaX509CertificateConverter()
-            .getCertificate(
-                new JcaX509v3CertificateBuilder(
-                        name,
-                        BigInteger.TEN,
-                        Date.from(now.minus(1, ChronoUnit.DAYS)),
-                        Date.from(now.plus(1, ChronoUnit.DAYS)),
-                        name,
-                        keys.getPublic())
-                    .build(
-                        new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+        SelfSignedCertificates.selfSigned(new X500Name("CN=localhost"), keys, List.of());
     KeyStore store = KeyStore.getInstance("PKCS12");
     store.load(null, null);
     char[] pass = "x".toCharArray();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.TimelineHistoryFile;
 import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.protocol.ForwardingTransport;
 import io.jwalreceiver.protocol.ScriptedTransport;
 import io.jwalreceiver.protocol.Transport;
 import io.jwalreceiver.protocol.WireBytes;
@@ -330,32 +331,21 @@ class WalReceiverTest {
   private record Status(long write, long flush) {}
 
   /** Time moves only when a timed read waits out its whole timeout. */
-  private static final class ClockedTransport implements Transport {
-    private final ScriptedTransport delegate;
+  private static final class ClockedTransport extends ForwardingTransport {
     private final ManualClock clock;
 
     ClockedTransport(ScriptedTransport delegate, ManualClock clock) {
-      this.delegate = delegate;
+      super(delegate);
       this.clock = clock;
     }
 
     @Override
     public int read(ByteBuffer dst, long timeoutMillis) {
-      int n = delegate.read(dst, timeoutMillis);
+      int n = super.read(dst, timeoutMillis);
       if (n == 0) {
         clock.millis += timeoutMillis;
       }
       return n;
-    }
-
-    @Override
-    public void write(ByteBuffer src) {
-      delegate.write(src);
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
     }
   }
 

@@ -25,6 +25,23 @@ final class CompressionFixtures {
 
   private CompressionFixtures() {}
 
+  /**
+   * Asserts that no live thread named {@code prefix}… is left, waiting up to 5 s for them to end.
+   */
+  static void assertWorkersStop(String prefix) throws InterruptedException {
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (workers(prefix) > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(workers(prefix)).as(prefix + " threads").isZero();
+  }
+
+  private static long workers(String prefix) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith(prefix) && t.isAlive())
+        .count();
+  }
+
   /** Text-like data: compressible, with repeats at every distance up to a few hundred KiB. */
   static byte[] compressible(int size, long seed) {
     Random r = new Random(seed);

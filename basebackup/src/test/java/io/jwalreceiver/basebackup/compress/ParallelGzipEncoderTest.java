@@ -186,17 +186,7 @@ class ParallelGzipEncoderTest {
     assertThat(e.isOpen()).isFalse();
     assertThatThrownBy(() -> e.write(ByteBuffer.allocate(1)))
         .isInstanceOf(java.nio.channels.ClosedChannelException.class);
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    while (gzipThreads() > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
     // Other tests' encoders are closed too by now (tests run sequentially in this class).
-    assertThat(gzipThreads()).isZero();
-  }
-
-  private static long gzipThreads() {
-    return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().startsWith("gzip-") && t.isAlive())
-        .count();
+    CompressionFixtures.assertWorkersStop("gzip-");
   }
 }

@@ -203,17 +203,7 @@ class ParallelLz4EncoderTest {
     assertThat(e.isOpen()).isFalse();
     assertThatThrownBy(() -> e.write(ByteBuffer.allocate(1)))
         .isInstanceOf(ClosedChannelException.class);
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    while (lz4Threads() > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    assertThat(lz4Threads()).isZero();
-  }
-
-  private static long lz4Threads() {
-    return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().startsWith("lz4-") && t.isAlive())
-        .count();
+    CompressionFixtures.assertWorkersStop("lz4-");
   }
 
   /** A compressor that runs a hook before each array block, then compresses as {@code real}. */

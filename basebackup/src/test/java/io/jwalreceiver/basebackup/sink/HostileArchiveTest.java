@@ -3,6 +3,7 @@ package io.jwalreceiver.basebackup.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
@@ -16,9 +17,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Archives a hostile server could send to make the plain-format extractor write outside its target
@@ -77,124 +82,111 @@ class HostileArchiveTest {
     }
   }
 
-  private void refused(String recoveryConf, byte[] tar, String message) throws Exception {
+  private static void dir(TarWriter w, String name) {
+    w.writeEntry(TarHeader.directory(name, 0700, 0, 0, 0), ByteBuffer.allocate(0));
+  }
+
+  /** The members of a hostile archive, given the directory it attacks (holding {@code file}). */
+  @FunctionalInterface
+  interface Members {
+    void write(TarWriter w, Path victimDir);
+  }
+
+  /**
+   * What a hostile archive tries, the recovery configuration written after it (if any), and the
+   * refusal; {@code {backup}} in the message stands for the target directory.
+   */
+  static Stream<Arguments> refusedArchives() {
+    String overLink =
+        "refusing to extract archive member \"abs\" over symbolic link \"{backup}/abs\"";
+    return Stream.of(
+        arguments(
+            "a relative link out of the target",
+            (Members)
+                (w, victim) -> {
+                  link(w, "rel", "../victim");
+                  file(w, "rel/new", "planted", 0600);
+                },
+            null,
+            "link target has unsafe path name: \"../victim\""),
+        arguments(
+            "a file through an absolute link",
+            (Members)
+                (w, victim) -> {
+                  link(w, "abs", victim.toString());
+                  file(w, "abs/file", "overwritten", 0666);
+                },
+            null,
+            "refusing to extract archive member \"abs/file\" through symbolic link"
+                + " \"{backup}/abs\""),
+        arguments(
+            "a file over an absolute link of the same name",
+            (Members)
+                (w, victim) -> {
+                  link(w, "abs", victim.resolve("file").toString());
+                  file(w, "abs", "overwritten", 0666);
+                },
+            null,
+            overLink),
+        arguments(
+            "a directory over an absolute link",
+            (Members)
+                (w, victim) -> {
+                  link(w, "abs", victim.toString());
+                  w.writeEntry(TarHeader.directory("abs", 0777, 0, 0, 0), ByteBuffer.allocate(0));
+                },
+            null,
+            "refusing to extract archive member \"abs/\" over symbolic link \"{backup}/abs\""),
+        arguments(
+            "recovery configuration appended through a link",
+            (Members)
+                (w, victim) -> link(w, "postgresql.auto.conf", victim.resolve("file").toString()),
+            "primary_conninfo = 'x'\n",
+            "refusing to write recovery configuration through symbolic link"
+                + " \"{backup}/postgresql.auto.conf\""),
+        arguments(
+            "a link in pg_wal where the WAL streamer writes",
+            (Members)
+                (w, victim) -> {
+                  dir(w, "pg_wal");
+                  link(w, "pg_wal/00000002.history", victim.resolve("file").toString());
+                },
+            null,
+            "refusing to extract archive member \"pg_wal/00000002.history\": a symbolic link in"
+                + " pg_wal"),
+        arguments(
+            "a link over a link",
+            (Members)
+                (w, victim) -> {
+                  link(w, "abs", "somewhere");
+                  link(w, "abs", victim.toString());
+                },
+            null,
+            overLink));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("refusedArchives")
+  void isRefusedLeavingTheVictimAlone(
+      String attack, Members members, String recoveryConf, String message) throws Exception {
+    byte[] tar = tar(w -> members.write(w, victimDir));
+    String expected = message.replace("{backup}", tmp.resolve("backup").toString());
     assertThatThrownBy(() -> run(sink(recoveryConf), tar))
         .isInstanceOfSatisfying(
             PgException.class,
             e -> {
               assertThat(e.sqlState()).isEqualTo(SqlState.PROTOCOL_VIOLATION);
-              assertThat(e.getMessage()).isEqualTo(message);
+              assertThat(e.getMessage()).isEqualTo(expected);
             });
     assertThat(Files.readString(victimFile)).isEqualTo("precious");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(victimFile)))
         .isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(victimDir)))
+        .isEqualTo("rwx------");
     try (var s = Files.list(victimDir)) {
       assertThat(s).containsExactly(victimFile);
     }
     assertThat(tmp.resolve("backup")).doesNotExist();
-  }
-
-  @Test
-  void aRelativeLinkOutOfTheTargetIsRefused() throws Exception {
-    byte[] tar =
-        tar(
-            w -> {
-              link(w, "rel", "../victim");
-              file(w, "rel/new", "planted", 0600);
-            });
-    refused(null, tar, "link target has unsafe path name: \"../victim\"");
-  }
-
-  @Test
-  void aFileThroughAnAbsoluteLinkIsRefused() throws Exception {
-    byte[] tar =
-        tar(
-            w -> {
-              link(w, "abs", victimDir.toString());
-              file(w, "abs/file", "overwritten", 0666);
-            });
-    refused(
-        null,
-        tar,
-        "refusing to extract archive member \"abs/file\" through symbolic link \""
-            + tmp.resolve("backup/abs")
-            + "\"");
-  }
-
-  @Test
-  void aFileOverAnAbsoluteLinkOfTheSameNameIsRefused() throws Exception {
-    byte[] tar =
-        tar(
-            w -> {
-              link(w, "abs", victimFile.toString());
-              file(w, "abs", "overwritten", 0666);
-            });
-    refused(
-        null,
-        tar,
-        "refusing to extract archive member \"abs\" over symbolic link \""
-            + tmp.resolve("backup/abs")
-            + "\"");
-  }
-
-  @Test
-  void aDirectoryOverAnAbsoluteLinkIsRefused() throws Exception {
-    byte[] tar =
-        tar(
-            w -> {
-              link(w, "abs", victimDir.toString());
-              w.writeEntry(TarHeader.directory("abs", 0777, 0, 0, 0), ByteBuffer.allocate(0));
-            });
-    refused(
-        null,
-        tar,
-        "refusing to extract archive member \"abs/\" over symbolic link \""
-            + tmp.resolve("backup/abs")
-            + "\"");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(victimDir)))
-        .isEqualTo("rwx------");
-  }
-
-  @Test
-  void recoveryConfigurationIsNotAppendedThroughALink() throws Exception {
-    byte[] tar = tar(w -> link(w, "postgresql.auto.conf", victimFile.toString()));
-    refused(
-        "primary_conninfo = 'x'\n",
-        tar,
-        "refusing to write recovery configuration through symbolic link \""
-            + tmp.resolve("backup/postgresql.auto.conf")
-            + "\"");
-  }
-
-  @Test
-  void noLinkInPgWalWhereTheWalStreamerWrites() throws Exception {
-    byte[] tar =
-        tar(
-            w -> {
-              w.writeEntry(TarHeader.directory("pg_wal", 0700, 0, 0, 0), ByteBuffer.allocate(0));
-              link(w, "pg_wal/00000002.history", victimFile.toString());
-            });
-    refused(
-        null,
-        tar,
-        "refusing to extract archive member \"pg_wal/00000002.history\": a"
-            + " symbolic link in pg_wal");
-  }
-
-  @Test
-  void aLinkOverALinkIsRefused() throws Exception {
-    byte[] tar =
-        tar(
-            w -> {
-              link(w, "abs", "somewhere");
-              link(w, "abs", victimDir.toString());
-            });
-    refused(
-        null,
-        tar,
-        "refusing to extract archive member \"abs\" over symbolic link \""
-            + tmp.resolve("backup/abs")
-            + "\"");
   }
 
   @Test
@@ -221,7 +213,7 @@ class HostileArchiveTest {
     byte[] base =
         tar(
             w -> {
-              w.writeEntry(TarHeader.directory("pg_tblspc", 0700, 0, 0, 0), ByteBuffer.allocate(0));
+              dir(w, "pg_tblspc");
               link(w, "pg_tblspc/16384", victimDir.toString());
             });
     byte[] space = tar(w -> file(w, "file", "overwritten", 0666));
@@ -253,7 +245,7 @@ class HostileArchiveTest {
     byte[] tar =
         tar(
             w -> {
-              w.writeEntry(TarHeader.directory("pg_tblspc", 0700, 0, 0, 0), ByteBuffer.allocate(0));
+              dir(w, "pg_tblspc");
               w.writeEntry(
                   TarHeader.symlink("pg_tblspc/16384", space.toString(), 0777, 0, 0, 0),
                   ByteBuffer.allocate(0));
@@ -275,10 +267,8 @@ class HostileArchiveTest {
     byte[] tar =
         tar(
             w -> {
-              w.writeEntry(TarHeader.directory("pg_wal", 0700, 0, 0, 0), ByteBuffer.allocate(0));
-              w.writeEntry(
-                  TarHeader.directory("pg_wal/archive_status", 0700, 0, 0, 0),
-                  ByteBuffer.allocate(0));
+              dir(w, "pg_wal");
+              dir(w, "pg_wal/archive_status");
               file(w, "pg_wal/000000010000000000000001", "wal", 0600);
             });
     run(new DirectoryBackupSink(target, List.of(), null, false, false), tar);

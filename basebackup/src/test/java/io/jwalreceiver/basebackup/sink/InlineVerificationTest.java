@@ -17,6 +17,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The plain-format sink's inline check against the manifest, with the files and manifest of a real
@@ -127,22 +129,23 @@ class InlineVerificationTest {
     assertThat(tmp.resolve("corrupt")).doesNotExist();
   }
 
-  @Test
-  void aTamperedChecksumFailsNamingTheFile() {
-    byte[] manifest = tampered("\"Checksum\": \"43872087\"", "\"Checksum\": \"43872088\"");
+  /** A manifest entry changed after the server wrote it, and the refusal naming the file. */
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      value = {
+        "\"Checksum\": \"43872087\" | \"Checksum\": \"43872088\" | checksum mismatch for file"
+            + " \"global/pg_control\"",
+        "\"Size\": 3,              | \"Size\": 4,              | \"PG_VERSION\" has size 3 as"
+            + " received but size 4 in the manifest",
+      })
+  void aTamperedManifestFailsNamingTheFile(String original, String tamperedTo, String problem) {
+    byte[] manifest = tampered(original, tamperedTo);
     assertThatThrownBy(() -> run(sink(), baseTar(FILES, null), manifest))
         .isInstanceOf(PgException.class)
-        .hasMessage(
-            "backup manifest does not match the received data: "
-                + "checksum mismatch for file \"global/pg_control\"");
+        .hasMessage("backup manifest does not match the received data: " + problem);
     assertThat(tmp.resolve("backup")).doesNotExist();
-  }
-
-  @Test
-  void aTamperedSizeFails() {
-    byte[] manifest = tampered("\"Size\": 3,", "\"Size\": 4,");
-    assertThatThrownBy(() -> run(sink(), baseTar(FILES, null), manifest))
-        .hasMessageEndingWith("\"PG_VERSION\" has size 3 as received but size 4 in the manifest");
   }
 
   @Test

@@ -297,9 +297,9 @@ class TarHeaderTest {
   @Test
   void acceptsGnuMagicAndIgnoresItsPrefixArea() {
     byte[] h = TarHeader.regularFile("gnu.dat", 3, 0644, 0, 0, 0).encode();
-    System.arraycopy("ustar  \0".getBytes(US_ASCII), 0, h, 257, 8);
+    put(h, 257, "ustar  \0");
     // Old GNU headers keep atime and ctime where ustar has its prefix.
-    System.arraycopy("14524770400 ".getBytes(US_ASCII), 0, h, 345, 12);
+    put(h, 345, "14524770400 ");
     fixChecksum(h);
 
     TarHeader parsed = parse(h);
@@ -316,7 +316,7 @@ class TarHeaderTest {
     for (byte b : h) {
       signed += b;
     }
-    System.arraycopy(String.format(Locale.ROOT, "%07o ", signed).getBytes(US_ASCII), 0, h, 148, 8);
+    put(h, 148, String.format(Locale.ROOT, "%07o ", signed));
 
     assertThat(parse(h).name()).isEqualTo("caf\u00e9-\u00fc");
   }
@@ -336,7 +336,7 @@ class TarHeaderTest {
   @Test
   void rejectsAnUnknownMagic() {
     byte[] h = TarHeader.regularFile("x", 0, 0600, 0, 0, 0).encode();
-    System.arraycopy("ustaR\0".getBytes(US_ASCII), 0, h, 257, 6);
+    put(h, 257, "ustaR\0");
     fixChecksum(h);
 
     assertThatThrownBy(() -> parse(h))
@@ -360,8 +360,8 @@ class TarHeaderTest {
   @Test
   void readsNumbersWithLeadingSpacesAndNulTerminators() {
     byte[] h = TarHeader.regularFile("x", 0, 0600, 0, 0, 0).encode();
-    System.arraycopy("    644\0".getBytes(US_ASCII), 0, h, 100, 8);
-    System.arraycopy("17\0\0\0\0\0\0\0\0\0\0".getBytes(US_ASCII), 0, h, 124, 12);
+    put(h, 100, "    644\0");
+    put(h, 124, "17\0\0\0\0\0\0\0\0\0\0");
     fixChecksum(h);
 
     TarHeader parsed = parse(h);
@@ -373,7 +373,7 @@ class TarHeaderTest {
   @Test
   void keepsOnlyPermissionBitsOfTheMode() {
     byte[] h = TarHeader.regularFile("x", 0, 0600, 0, 0, 0).encode();
-    System.arraycopy("0100644 ".getBytes(US_ASCII), 0, h, 100, 8);
+    put(h, 100, "0100644 ");
     fixChecksum(h);
 
     assertThat(parse(h).mode()).isEqualTo(0644);

@@ -10,6 +10,7 @@ import static io.jwalreceiver.basebackup.tar.TarFixtures.withoutEndBlocks;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
@@ -33,6 +34,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class TarReaderTest {
@@ -362,28 +365,23 @@ class TarReaderTest {
     assertThat(read(tar, Split.oneByteAtATime()).names()).containsExactly(name);
   }
 
-  @Test
-  void rejectsAMalformedPaxRecord() {
-    byte[] tar =
-        concat(
-            pax('x', "99 path=short\n"),
-            member(TarHeader.regularFile("f", 0, 0600, 0, 0, 0), new byte[0]));
-
-    assertThatThrownBy(() -> read(tar, Split.whole()))
-        .isInstanceOf(PgException.class)
-        .hasMessageContaining("invalid pax extended header at offset 0");
+  /** A pax header's records that cannot be taken, and what the reader says. */
+  static Stream<Arguments> badPaxRecords() {
+    return Stream.of(
+        arguments("99 path=short\n", "invalid pax extended header at offset 0"),
+        arguments(paxRecord("size", "-1"), "bad size value \"-1\""));
   }
 
-  @Test
-  void rejectsANegativePaxSize() {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badPaxRecords")
+  void rejectsABadPaxRecord(String records, String message) {
     byte[] tar =
         concat(
-            pax('x', paxRecord("size", "-1")),
-            member(TarHeader.regularFile("f", 0, 0600, 0, 0, 0), new byte[0]));
+            pax('x', records), member(TarHeader.regularFile("f", 0, 0600, 0, 0, 0), new byte[0]));
 
     assertThatThrownBy(() -> read(tar, Split.whole()))
         .isInstanceOf(PgException.class)
-        .hasMessageContaining("bad size value \"-1\"");
+        .hasMessageContaining(message);
   }
 
   @Test
@@ -461,35 +459,25 @@ class TarReaderTest {
     }
   }
 
-  @Test
-  void finishNamesATruncatedHeader() {
+  /** How many bytes of the golden excerpt arrive before the end, and what finish says. */
+  @ParameterizedTest(name = "{0} bytes")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        // 1024 + 300: into the third header.
+        "1324 | tar stream ended in the middle of a header at offset 1024: 300 of 512 bytes",
+        // 2560 + 512 + 100: into global/pg_control's data.
+        "3172 | tar stream ended in the middle of an entry: \"global/pg_control\" at offset 2560 is"
+            + " missing 8092 of 8192 data bytes",
+        // 512 + 225 + 10: into backup_label's padding.
+        "747  | tar stream ended in the middle of an entry: the padding of \"backup_label\" at"
+            + " offset 0 is missing 277 bytes",
+      })
+  void finishNamesWhereTheStreamWasCut(int length, String message) {
     TarReader reader = new TarReader(new Recorder());
-    reader.feed(ByteBuffer.wrap(golden(BASE_EXCERPT), 0, 1024 + 300));
+    reader.feed(ByteBuffer.wrap(golden(BASE_EXCERPT), 0, length));
 
-    assertThatThrownBy(reader::finish)
-        .hasMessage("tar stream ended in the middle of a header at offset 1024: 300 of 512 bytes");
-  }
-
-  @Test
-  void finishNamesATruncatedEntryData() {
-    TarReader reader = new TarReader(new Recorder());
-    reader.feed(ByteBuffer.wrap(golden(BASE_EXCERPT), 0, 2560 + 512 + 100));
-
-    assertThatThrownBy(reader::finish)
-        .hasMessage(
-            "tar stream ended in the middle of an entry: \"global/pg_control\" at offset 2560 is"
-                + " missing 8092 of 8192 data bytes");
-  }
-
-  @Test
-  void finishNamesTruncatedPadding() {
-    TarReader reader = new TarReader(new Recorder());
-    reader.feed(ByteBuffer.wrap(golden(BASE_EXCERPT), 0, 512 + 225 + 10));
-
-    assertThatThrownBy(reader::finish)
-        .hasMessage(
-            "tar stream ended in the middle of an entry: the padding of \"backup_label\" at"
-                + " offset 0 is missing 277 bytes");
+    assertThatThrownBy(reader::finish).hasMessage(message);
   }
 
   @Test

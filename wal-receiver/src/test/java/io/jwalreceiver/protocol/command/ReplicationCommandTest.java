@@ -116,36 +116,31 @@ class ReplicationCommandTest {
     assertThat(command.text(version)).isEqualTo(text);
   }
 
-  @ParameterizedTest(name = "[{0}] -> [{1}]")
+  /**
+   * Identifiers are quoted by doubling double quotes, literals by doubling single quotes and
+   * keeping backslashes.
+   */
+  @ParameterizedTest(name = "{0} [{1}] -> [{2}]")
   @CsvSource(
       delimiter = '|',
       quoteCharacter = '`',
       value = {
-        "golden_slot   | \"golden_slot\"",
-        "a\"b          | \"a\"\"b\"",
-        "\"            | \"\"\"\"",
-        "``            | \"\"",
-        "Mixed Case    | \"Mixed Case\"",
-        "it's          | \"it's\"",
+        "identifier | golden_slot   | \"golden_slot\"",
+        "identifier | a\"b          | \"a\"\"b\"",
+        "identifier | \"            | \"\"\"\"",
+        "identifier | ``            | \"\"",
+        "identifier | Mixed Case    | \"Mixed Case\"",
+        "identifier | it's          | \"it's\"",
+        "literal    | label         | 'label'",
+        "literal    | it's         | 'it''s'",
+        "literal    | ''            | ''''''",
+        "literal    | ``            | ''",
+        "literal    | a\\b          | 'a\\b'",
+        "literal    | say \"hi\"    | 'say \"hi\"'",
       })
-  void quotesIdentifiersByDoublingDoubleQuotes(String name, String quoted) {
-    assertThat(SqlText.identifier(name)).isEqualTo(quoted);
-  }
-
-  @ParameterizedTest(name = "[{0}] -> [{1}]")
-  @CsvSource(
-      delimiter = '|',
-      quoteCharacter = '`',
-      value = {
-        "label         | 'label'",
-        "it's         | 'it''s'",
-        "''            | ''''''",
-        "``            | ''",
-        "a\\b          | 'a\\b'",
-        "say \"hi\"    | 'say \"hi\"'",
-      })
-  void quotesLiteralsByDoublingSingleQuotesAndKeepingBackslashes(String value, String quoted) {
-    assertThat(SqlText.literal(value)).isEqualTo(quoted);
+  void quotesIdentifiersAndLiterals(String which, String text, String quoted) {
+    String actual = which.equals("identifier") ? SqlText.identifier(text) : SqlText.literal(text);
+    assertThat(actual).isEqualTo(quoted);
   }
 
   @ParameterizedTest(name = "{0}")

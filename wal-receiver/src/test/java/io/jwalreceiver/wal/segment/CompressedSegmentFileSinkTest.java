@@ -70,6 +70,13 @@ class CompressedSegmentFileSinkTest {
     return sink;
   }
 
+  /** An open sink that has started timeline 1 at segment 2 (0/2000000). */
+  private SegmentFileSink openAtSegment2(Compression compression) {
+    SegmentFileSink sink = open(compression);
+    sink.startTimeline(TLI_1, SEG_2);
+    return sink;
+  }
+
   /** Compressible like WAL: records with headers, text, zero runs, and some noise. */
   private static byte[] walLike(int n, long seed) {
     Random random = new Random(seed);
@@ -196,32 +203,28 @@ class CompressedSegmentFileSinkTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("compressions")
   void partialIsNotPreSizedAndIsRenamedWhenComplete(Compression compression) throws IOException {
-    SegmentFileSink sink = open(compression);
-    sink.startTimeline(TLI_1, SEG_2);
+    SegmentFileSink sink = openAtSegment2(compression);
     Path partial = file("000000010000000000000002" + compression.extension() + ".partial");
     Path complete = file("000000010000000000000002" + compression.extension());
     assertThat(partial).exists();
     assertThat(Files.size(partial)).isLessThan(100);
 
     byte[] wal = walLike(SEG, 7);
-    sink.write(TLI_1, SEG_2, ByteBuffer.wrap(wal, 0, SEG - 1));
-    sink.flush();
-    assertThat(partial).exists();
-    assertThat(complete).doesNotExist();
-    assertThat(file("000000010000000000000002.partial")).doesNotExist();
-
-    sink.write(TLI_1, SEG_2 + SEG - 1, ByteBuffer.wrap(wal, SEG - 1, 1));
-    sink.flush();
-    assertThat(sink.durablePosition()).isEqualTo(SEG_2 + SEG);
-    assertThat(partial).doesNotExist();
+    SegmentCompletion.writeInTwoSteps(
+        sink,
+        TLI_1,
+        SEG_2,
+        wal,
+        partial,
+        complete,
+        () -> assertThat(file("000000010000000000000002.partial")).doesNotExist());
     assertThat(decompress(compression, complete)).isEqualTo(wal);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("compressions")
   void flushPutsEveryWrittenByteIntoTheFile(Compression compression) throws IOException {
-    SegmentFileSink sink = open(compression);
-    sink.startTimeline(TLI_1, SEG_2);
+    SegmentFileSink sink = openAtSegment2(compression);
     Path partial = file("000000010000000000000002" + compression.extension() + ".partial");
     byte[] wal = walLike(SEG / 2, 9);
     int from = 0;
@@ -262,8 +265,7 @@ class CompressedSegmentFileSinkTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("compressions")
   void resumePointAcceptsWhatTheSinkCompleted(Compression compression) throws IOException {
-    SegmentFileSink sink = open(compression);
-    sink.startTimeline(TLI_1, SEG_2);
+    SegmentFileSink sink = openAtSegment2(compression);
     byte[] wal = walLike(SEG + 100, 3);
     sink.write(TLI_1, SEG_2, ByteBuffer.wrap(wal));
     sink.close();
@@ -312,8 +314,7 @@ class CompressedSegmentFileSinkTest {
   void commandLineToolAcceptsCompletedSegments(Compression compression) throws Exception {
     String tool = compression.algorithm().toolName(); // gzip, lz4, zstd: the programs' names
     assumeTrue(Tools.installed(tool), tool + " is not installed");
-    SegmentFileSink sink = open(compression);
-    sink.startTimeline(TLI_1, SEG_2);
+    SegmentFileSink sink = openAtSegment2(compression);
     byte[] wal = walLike(2 * SEG + 10, 5);
     // Flushes in between: sync-flush points inside the stream must not upset the tools.
     sink.write(TLI_1, SEG_2, ByteBuffer.wrap(wal, 0, SEG / 3));

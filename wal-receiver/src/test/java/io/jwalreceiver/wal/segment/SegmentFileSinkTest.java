@@ -60,6 +60,20 @@ class SegmentFileSinkTest {
     return track(SegmentFileSink.open(dir, SIZE, options));
   }
 
+  /** A sink with the default options that has started timeline 1 at segment 2 (0/2000000). */
+  private SegmentFileSink openAtSegment2() {
+    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
+    sink.startTimeline(TLI_1, SEG_2);
+    return sink;
+  }
+
+  /** {@link #openAtSegment2()} after a write of ten bytes at the segment's start. */
+  private SegmentFileSink openWithTenBytesWritten() {
+    SegmentFileSink sink = openAtSegment2();
+    sink.write(TLI_1, SEG_2, ByteBuffer.allocate(10));
+    return sink;
+  }
+
   private SegmentFileSink open(ControlledChannels channels) {
     return track(SegmentFileSink.open(dir, SIZE, SegmentFileOptions.DEFAULTS, channels));
   }
@@ -157,8 +171,7 @@ class SegmentFileSinkTest {
 
   @Test
   void createsPreZeroedPartialThatIsRenamedWhenComplete() throws IOException {
-    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
-    sink.startTimeline(TLI_1, SEG_2);
+    SegmentFileSink sink = openAtSegment2();
     Path partial = file("000000010000000000000002.partial");
     Path complete = file("000000010000000000000002");
 
@@ -168,22 +181,13 @@ class SegmentFileSinkTest {
     assertThat(Files.readAllBytes(partial)).containsOnly(0);
 
     byte[] wal = randomBytes(SEG, 7);
-    sink.write(TLI_1, SEG_2, ByteBuffer.wrap(wal, 0, SEG - 1));
-    sink.flush();
-    assertThat(partial).exists();
-    assertThat(complete).doesNotExist();
-
-    sink.write(TLI_1, SEG_2 + SEG - 1, ByteBuffer.wrap(wal, SEG - 1, 1));
-    sink.flush();
-    assertThat(sink.durablePosition()).isEqualTo(SEG_2 + SEG);
-    assertThat(partial).doesNotExist();
+    SegmentCompletion.writeInTwoSteps(sink, TLI_1, SEG_2, wal, partial, complete, () -> {});
     assertThat(complete).hasBinaryContent(wal);
   }
 
   @Test
   void createsFilesOwnerOnlyOrGroupReadable() throws IOException {
-    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
-    sink.startTimeline(TLI_1, SEG_2);
+    SegmentFileSink sink = openAtSegment2();
     assertThat(Files.getPosixFilePermissions(file("000000010000000000000002.partial")))
         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     sink.close();
@@ -451,8 +455,7 @@ class SegmentFileSinkTest {
 
   @Test
   void startTimelineLeavesTheOldSegmentPartial() throws IOException {
-    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
-    sink.startTimeline(TLI_1, SEG_2);
+    SegmentFileSink sink = openAtSegment2();
     byte[] old = randomBytes(1000, 5);
     sink.write(TLI_1, SEG_2, ByteBuffer.wrap(old));
 
@@ -476,9 +479,7 @@ class SegmentFileSinkTest {
 
   @Test
   void closeIsIdempotentAndLeavesNoSpare() throws IOException {
-    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
-    sink.startTimeline(TLI_1, SEG_2);
-    sink.write(TLI_1, SEG_2, ByteBuffer.allocate(10));
+    SegmentFileSink sink = openWithTenBytesWritten();
 
     sink.close();
     sink.close();
@@ -496,8 +497,7 @@ class SegmentFileSinkTest {
     Files.write(spare(), new byte[100]);
     // Where earlier builds kept the spare.
     Files.write(file("xlogtemp.jwalreceiver"), new byte[100]);
-    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
-    sink.startTimeline(TLI_1, SEG_2);
+    SegmentFileSink sink = openAtSegment2();
     assertThat(Files.size(file("000000010000000000000002.partial"))).isEqualTo(SEG);
     assertThat(file("xlogtemp.jwalreceiver")).doesNotExist();
   }
@@ -510,9 +510,7 @@ class SegmentFileSinkTest {
    */
   @Test
   void directoryHoldsOnlyWhatPgReceivewalLeavesWhileOthersMoveSegmentsAway() throws IOException {
-    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
-    sink.startTimeline(TLI_1, SEG_2);
-    sink.write(TLI_1, SEG_2, ByteBuffer.allocate(10));
+    SegmentFileSink sink = openWithTenBytesWritten();
     sink.flush();
     // The spare for the next segment is prepared after the first segment is opened.
     await(() -> Files.isRegularFile(spare()) && sizeOf(spare()) == SEG);
@@ -596,8 +594,7 @@ class SegmentFileSinkTest {
   @Test
   void steadyStateWritesDoNotAllocate() {
     var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
-    sink.startTimeline(TLI_1, SEG_2);
+    SegmentFileSink sink = openAtSegment2();
     ByteBuffer payload = ByteBuffer.allocateDirect(100);
     long position = SEG_2;
     for (int i = 0; i < 2000; i++) {
