@@ -49,24 +49,32 @@ public record BaseBackupOptions(
 
   /** The command text for a server of {@code serverVersionNum}. */
   public String text(int serverVersionNum) {
-    return serverVersionNum >= 150000 ? generic() : keywords();
+    boolean generic = serverVersionNum >= 150000;
+    List<String> opts = options(generic);
+    return generic
+        ? "BASE_BACKUP ( " + String.join(", ", opts) + ")"
+        : "BASE_BACKUP " + String.join(" ", opts);
   }
 
-  /** 15+: {@code BASE_BACKUP ( LABEL '…', PROGRESS, … )}. */
-  private String generic() {
+  /**
+   * The options in the order pg_basebackup sends them: 15+ spells them in the generic form ({@code
+   * LABEL '…', PROGRESS, CHECKPOINT 'fast', …}) and knows TARGET, COMPRESSION and INCREMENTAL; 13
+   * and 14 take keywords ({@code LABEL '…' PROGRESS FAST …}).
+   */
+  private List<String> options(boolean generic) {
     List<String> opts = new ArrayList<>();
     opts.add("LABEL " + SqlText.literal(label));
     if (progress) {
       opts.add("PROGRESS");
     }
     if (fastCheckpoint) {
-      opts.add("CHECKPOINT 'fast'");
+      opts.add(generic ? "CHECKPOINT 'fast'" : "FAST");
     }
     if (includeWal) {
       opts.add("WAL");
     }
     if (!waitForArchive) {
-      opts.add("WAIT 0");
+      opts.add(generic ? "WAIT 0" : "NOWAIT");
     }
     if (maxRateKb > 0) {
       opts.add("MAX_RATE " + maxRateKb);
@@ -75,11 +83,14 @@ public record BaseBackupOptions(
       opts.add("TABLESPACE_MAP");
     }
     if (!verifyChecksums) {
-      opts.add("VERIFY_CHECKSUMS 0");
+      opts.add(generic ? "VERIFY_CHECKSUMS 0" : "NOVERIFY_CHECKSUMS");
     }
     opts.add("MANIFEST " + SqlText.literal(manifest));
     if (manifestChecksums != null) {
       opts.add("MANIFEST_CHECKSUMS " + SqlText.literal(manifestChecksums));
+    }
+    if (!generic) {
+      return opts;
     }
     opts.add("TARGET " + SqlText.literal(target == null ? "client" : target));
     if (targetDetail != null) {
@@ -94,37 +105,6 @@ public record BaseBackupOptions(
     if (incremental) {
       opts.add("INCREMENTAL");
     }
-    return "BASE_BACKUP ( " + String.join(", ", opts) + ")";
-  }
-
-  /** 13 and 14: {@code BASE_BACKUP LABEL '…' PROGRESS FAST …}. */
-  private String keywords() {
-    StringBuilder sb = new StringBuilder("BASE_BACKUP LABEL ").append(SqlText.literal(label));
-    if (progress) {
-      sb.append(" PROGRESS");
-    }
-    if (fastCheckpoint) {
-      sb.append(" FAST");
-    }
-    if (includeWal) {
-      sb.append(" WAL");
-    }
-    if (!waitForArchive) {
-      sb.append(" NOWAIT");
-    }
-    if (maxRateKb > 0) {
-      sb.append(" MAX_RATE ").append(maxRateKb);
-    }
-    if (tablespaceMap) {
-      sb.append(" TABLESPACE_MAP");
-    }
-    if (!verifyChecksums) {
-      sb.append(" NOVERIFY_CHECKSUMS");
-    }
-    sb.append(" MANIFEST ").append(SqlText.literal(manifest));
-    if (manifestChecksums != null) {
-      sb.append(" MANIFEST_CHECKSUMS ").append(SqlText.literal(manifestChecksums));
-    }
-    return sb.toString();
+    return opts;
   }
 }
