@@ -40,8 +40,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class BaseBackup {
 
-  /** SQLSTATE feature_not_supported. */
-
   /** The oldest server we speak BASE_BACKUP with. */
   public static final int MIN_SERVER_VERSION = 130000;
 
