@@ -40,8 +40,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class BaseBackup {
 
-  /** SQLSTATE feature_not_supported. */
-
   /** The oldest server we speak BASE_BACKUP with. */
   public static final int MIN_SERVER_VERSION = 130000;
 
@@ -175,12 +173,7 @@ public final class BaseBackup {
         BaseBackupOptions options = options();
         progress.waitingForCheckpoint();
         CopyOutStream stream = conn.baseBackup(options);
-        QueryResult startSet;
-        try {
-          startSet = stream.nextResultSet();
-        } catch (PgException e) {
-          throw context("could not initiate base backup", e);
-        }
+        QueryResult startSet = nextResultSet(stream, "could not initiate base backup");
         List<String> startRow = startSet.singleRow("initiate base backup", 2);
         Lsn start = Lsn.parse(startRow.get(0));
         TimelineId startTli = TimelineId.parse(startRow.get(1));
@@ -190,12 +183,7 @@ public final class BaseBackup {
               "timeline changed during start: " + identity.timeline() + " -> " + startTli);
         }
 
-        QueryResult tablespaces;
-        try {
-          tablespaces = stream.nextResultSet();
-        } catch (PgException e) {
-          throw context("could not get backup header", e);
-        }
+        QueryResult tablespaces = nextResultSet(stream, "could not get backup header");
         if (tablespaces.rows().isEmpty()) {
           throw new PgException(SqlState.PROTOCOL_VIOLATION, "no data returned from server");
         }
@@ -251,12 +239,7 @@ public final class BaseBackup {
                   + " match");
         }
 
-        QueryResult endSet;
-        try {
-          endSet = stream.nextResultSet();
-        } catch (PgException e) {
-          throw context("backup failed", e);
-        }
+        QueryResult endSet = nextResultSet(stream, "backup failed");
         if (endSet.rows().isEmpty()) {
           throw new PgException(
               SqlState.PROTOCOL_VIOLATION, "no write-ahead log end position returned from server");
@@ -404,26 +387,23 @@ public final class BaseBackup {
     BackupCompression compression = request.compression();
     Destination.@Nullable Server server =
         request.destination() instanceof Destination.Server s ? s : null;
-    return BaseBackupOptions.defaults()
-        .withCompression(
-            compression.serverSide() ? compression.serverAlgorithm() : null,
-            compression.serverSide() ? compression.serverDetail() : null)
-        .withLabel(request.label())
-        .withProgress(request.estimateSize())
-        .withFastCheckpoint(request.fastCheckpoint())
-        .withIncludeWal(includeWal)
-        .withWaitForArchive(
-            request.walMethod() == BaseBackupRequest.WalMethod.NONE && request.waitForArchive())
-        .withMaxRateKb(request.maxRateKb())
-        .withTablespaceMap(
-            request.format() == BaseBackupRequest.Format.TAR
-                || request.destination() instanceof Destination.Server)
-        .withVerifyChecksums(request.verifyChecksums())
-        .withManifest(request.manifest())
-        .withManifestChecksums(request.manifestChecksums())
-        .withTarget(
-            server == null ? null : server.target(), server == null ? null : server.detail())
-        .withIncremental(request.incrementalManifest() != null);
+    return new BaseBackupOptions(
+        /* label= */ request.label(),
+        /* progress= */ request.estimateSize(),
+        /* fastCheckpoint= */ request.fastCheckpoint(),
+        /* includeWal= */ includeWal,
+        /* waitForArchive= */ request.walMethod() == BaseBackupRequest.WalMethod.NONE
+            && request.waitForArchive(),
+        /* maxRateKb= */ request.maxRateKb(),
+        /* tablespaceMap= */ request.format() == BaseBackupRequest.Format.TAR || server != null,
+        /* verifyChecksums= */ request.verifyChecksums(),
+        /* manifest= */ request.manifest(),
+        /* manifestChecksums= */ request.manifestChecksums(),
+        /* target= */ server == null ? null : server.target(),
+        /* targetDetail= */ server == null ? null : server.detail(),
+        /* compression= */ compression.serverSide() ? compression.serverAlgorithm() : null,
+        /* compressionDetail= */ compression.serverSide() ? compression.serverDetail() : null,
+        /* incremental= */ request.incrementalManifest() != null);
   }
 
   /**
@@ -446,6 +426,18 @@ public final class BaseBackup {
           e);
     }
     conn.uploadManifest(manifest);
+  }
+
+  /**
+   * The next result set of the BASE_BACKUP response; a server error there is prefixed with what
+   * failed, in pg_basebackup's wording.
+   */
+  private static QueryResult nextResultSet(CopyOutStream stream, String failure) {
+    try {
+      return stream.nextResultSet();
+    } catch (PgException e) {
+      throw context(failure, e);
+    }
   }
 
   private static PgException context(String what, PgException e) {

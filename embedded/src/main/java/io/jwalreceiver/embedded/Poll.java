@@ -50,6 +50,21 @@ public final class Poll {
    */
   public static void until(Duration timeout, BooleanSupplier condition)
       throws TimedOut, InterruptedException {
+    until(timeout, INTERVAL, condition);
+  }
+
+  /**
+   * Checks a condition every {@code interval} until it holds.
+   *
+   * @param timeout how long to keep trying
+   * @param interval the pause between two checks
+   * @param condition the condition; an exception it throws counts as false
+   * @throws TimedOut when the condition has not held by the deadline
+   * @throws InterruptedException when interrupted while sleeping (the flag is cleared, as {@link
+   *     Thread#sleep} leaves it)
+   */
+  public static void until(Duration timeout, Duration interval, BooleanSupplier condition)
+      throws TimedOut, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     RuntimeException last = null;
     while (System.nanoTime() < deadline) {
@@ -60,7 +75,7 @@ public final class Poll {
       } catch (RuntimeException e) {
         last = e;
       }
-      Thread.sleep(INTERVAL.toMillis());
+      Thread.sleep(interval.toMillis());
     }
     throw new TimedOut(timeout, last);
   }

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Assumptions;
  * <ul>
  *   <li>{@code pg.versions}: a comma-separated list such as {@code 13,18}; blank or unset means
  *       every {@linkplain #SUPPORTED supported} version;
- *   <li>{@code pg.bin}: a local installation's {@code bin} directory; when set, it is the only
- *       selected version (its major is read from {@code postgres --version}).
+ *   <li>{@code pg.bin} ({@link PgBinaries#BIN_PROPERTY}): a local installation's {@code bin}
+ *       directory; when set, it is the only selected version (its major is read from {@code
+ *       postgres --version}).
  * </ul>
  *
  * <p>Typical use in a parameterised test:
@@ -36,9 +37,6 @@ public final class PgVersions {
 
   /** System property naming the selected versions. */
   public static final String VERSIONS_PROPERTY = "pg.versions";
-
-  /** System property naming a local installation's {@code bin} directory. */
-  public static final String BIN_PROPERTY = PgBinaries.BIN_PROPERTY;
 
   /**
    * The fully qualified name of {@link #selected()}, for {@code @MethodSource(PgVersions.SELECTED)}

@@ -7,13 +7,10 @@ import io.jwalreceiver.embedded.ServerUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
@@ -142,39 +139,24 @@ final class ServerDirectories {
 
   /** Copies a (stopped) server's data directory, without its {@code postmaster.pid/opts}. */
   static void copyDataDir(Path from, Path to) {
-    try {
-      Files.walkFileTree(
-          from,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
-                throws IOException {
-              Files.copy(
-                  dir,
-                  to.resolve(from.relativize(dir).toString()),
-                  StandardCopyOption.COPY_ATTRIBUTES,
-                  LinkOption.NOFOLLOW_LINKS);
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-                throws IOException {
-              String name = file.getFileName().toString();
-              if (from.equals(file.getParent())
-                  && (name.equals("postmaster.pid") || name.equals("postmaster.opts"))) {
-                return FileVisitResult.CONTINUE;
-              }
-              Files.copy(
-                  file,
-                  to.resolve(from.relativize(file).toString()),
-                  StandardCopyOption.COPY_ATTRIBUTES,
-                  LinkOption.NOFOLLOW_LINKS);
-              return FileVisitResult.CONTINUE;
-            }
-          });
+    // Files.walk lists each directory before its contents and does not follow links.
+    try (Stream<Path> entries = Files.walk(from)) {
+      for (Path entry : (Iterable<Path>) entries::iterator) {
+        String name = entry.getFileName().toString();
+        if (from.equals(entry.getParent())
+            && (name.equals("postmaster.pid") || name.equals("postmaster.opts"))) {
+          continue;
+        }
+        Files.copy(
+            entry,
+            to.resolve(from.relativize(entry).toString()),
+            StandardCopyOption.COPY_ATTRIBUTES,
+            LinkOption.NOFOLLOW_LINKS);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot copy " + from + " to " + to, e);
+    } catch (UncheckedIOException e) {
+      throw new UncheckedIOException("cannot copy " + from + " to " + to, e.getCause());
     }
   }
 

@@ -30,7 +30,6 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Integer;
-import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.DERNull;
@@ -277,6 +276,33 @@ final class ClientKeyMaterial {
     return false;
   }
 
+  /**
+   * The private key one PEM object holds, decrypted with {@code pass} when it is encrypted; null
+   * for anything else (the "EC PARAMETERS" ahead of a SEC1 key, a certificate).
+   */
+  private static @Nullable PrivateKeyInfo pemKeyInfo(Object o, char[] pass) throws BadPassword {
+    if (o instanceof PEMKeyPair pair) {
+      return pair.getPrivateKeyInfo();
+    }
+    if (o instanceof PrivateKeyInfo info) {
+      return info;
+    }
+    try {
+      if (o instanceof PKCS8EncryptedPrivateKeyInfo encrypted) {
+        return encrypted.decryptPrivateKeyInfo(
+            new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(pass));
+      }
+      if (o instanceof PEMEncryptedKeyPair encrypted) {
+        return encrypted
+            .decryptKeyPair(new JcePEMDecryptorProviderBuilder().setProvider(BC).build(pass))
+            .getPrivateKeyInfo();
+      }
+    } catch (PKCSException | OperatorCreationException | IOException e) {
+      throw new BadPassword(e);
+    }
+    return null;
+  }
+
   /** The key in PEM (any of the forms above) or DER PKCS#8, or null when none is found. */
   static @Nullable PrivateKey parseKey(byte[] bytes, @Nullable String password)
       throws IOException, GeneralSecurityException, BadPassword {
@@ -285,36 +311,9 @@ final class ClientKeyMaterial {
     try (PEMParser pem = parser(bytes)) {
       Object o;
       while ((o = pem.readObject()) != null) {
-        if (o instanceof ASN1ObjectIdentifier) {
-          continue; // "EC PARAMETERS" ahead of a SEC1 key
-        }
-        if (o instanceof PEMKeyPair pair) {
-          return converter.getPrivateKey(pair.getPrivateKeyInfo());
-        }
-        if (o instanceof PrivateKeyInfo info) {
+        PrivateKeyInfo info = pemKeyInfo(o, pass);
+        if (info != null) {
           return converter.getPrivateKey(info);
-        }
-        if (o instanceof PKCS8EncryptedPrivateKeyInfo encrypted) {
-          PrivateKeyInfo info;
-          try {
-            info =
-                encrypted.decryptPrivateKeyInfo(
-                    new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(pass));
-          } catch (PKCSException | OperatorCreationException e) {
-            throw new BadPassword(e);
-          }
-          return converter.getPrivateKey(info);
-        }
-        if (o instanceof PEMEncryptedKeyPair encrypted) {
-          PEMKeyPair pair;
-          try {
-            pair =
-                encrypted.decryptKeyPair(
-                    new JcePEMDecryptorProviderBuilder().setProvider(BC).build(pass));
-          } catch (IOException e) {
-            throw new BadPassword(e);
-          }
-          return converter.getPrivateKey(pair.getPrivateKeyInfo());
         }
       }
     }

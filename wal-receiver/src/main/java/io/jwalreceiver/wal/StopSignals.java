@@ -26,25 +26,13 @@ final class StopSignals {
   private volatile @Nullable CopyBothStream current;
 
   void requestStop() {
-    lock.lock();
-    try {
-      requested = true;
-      signal.signalAll();
-    } finally {
-      lock.unlock();
-    }
-    wakeStream();
+    requested = true;
+    wake();
   }
 
   void stopAt(Lsn lsn) {
     stopAt = lsn.value();
-    lock.lock();
-    try {
-      signal.signalAll();
-    } finally {
-      lock.unlock();
-    }
-    wakeStream();
+    wake();
   }
 
   boolean requested() {
@@ -60,6 +48,21 @@ final class StopSignals {
   /** The stream a stop should wake, or null between streams. */
   void reading(@Nullable CopyBothStream stream) {
     current = stream;
+  }
+
+  /**
+   * Wakes the retry delay and the stream after a stop was set. Signalling under the lock after the
+   * write is what {@link #sleepUnlessStopped} needs: it checks {@link #requested} and starts
+   * waiting under the same lock, so the signal cannot fall between the two.
+   */
+  private void wake() {
+    lock.lock();
+    try {
+      signal.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    wakeStream();
   }
 
   /**

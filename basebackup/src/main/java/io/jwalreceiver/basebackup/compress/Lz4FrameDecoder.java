@@ -228,6 +228,24 @@ public final class Lz4FrameDecoder extends InputStream {
   }
 
   /**
+   * The extension of a literal or match length that reached 15 in the token, read from {@code
+   * src[sp]} on: each byte adds its value, and a byte of 255 means another follows. As the last
+   * byte is below 255, the extension took {@code extra / 255 + 1} bytes.
+   */
+  private static int extendedLength(byte[] src, int sp, int srcLength) throws IOException {
+    int extra = 0;
+    int b;
+    do {
+      if (sp >= srcLength) {
+        throw corrupt(sp);
+      }
+      b = src[sp++] & 0xff;
+      extra += b;
+    } while (b == 255);
+    return extra;
+  }
+
+  /**
    * Decodes one LZ4 block (lz4 {@code doc/lz4_Block_format.md}) from {@code src[0, srcLength)} into
    * {@code dst} at {@code dstOff}; matches may refer to any earlier byte of {@code dst}.
    *
@@ -245,14 +263,9 @@ public final class Lz4FrameDecoder extends InputStream {
       int token = src[sp++] & 0xff;
       int literals = token >>> 4;
       if (literals == 15) {
-        int b;
-        do {
-          if (sp >= srcLength) {
-            throw corrupt(sp);
-          }
-          b = src[sp++] & 0xff;
-          literals += b;
-        } while (b == 255);
+        int extra = extendedLength(src, sp, srcLength);
+        literals += extra;
+        sp += extra / 255 + 1;
       }
       if (literals > srcLength - sp || literals > dend - dp) {
         throw corrupt(sp);
@@ -270,14 +283,9 @@ public final class Lz4FrameDecoder extends InputStream {
       sp += 2;
       int matchLength = token & 15;
       if (matchLength == 15) {
-        int b;
-        do {
-          if (sp >= srcLength) {
-            throw corrupt(sp);
-          }
-          b = src[sp++] & 0xff;
-          matchLength += b;
-        } while (b == 255);
+        int extra = extendedLength(src, sp, srcLength);
+        matchLength += extra;
+        sp += extra / 255 + 1;
       }
       matchLength += 4;
       int match = dp - offset;

@@ -17,6 +17,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
@@ -107,18 +108,15 @@ public final class ManifestParser {
   private @Nullable String systemIdentifier;
   private @Nullable String manifestChecksum;
 
+  /** The field whose value comes next, and the values of the file entry read so far. */
   private @Nullable FileField fileField;
-  private @Nullable String path;
-  private @Nullable String encodedPath;
-  private @Nullable String size;
-  private @Nullable String lastModified;
-  private @Nullable String algorithm;
-  private @Nullable String checksum;
 
+  private final EnumMap<FileField, String> fileValues = new EnumMap<>(FileField.class);
+
+  /** Likewise for the WAL range being read. */
   private @Nullable WalRangeField walRangeField;
-  private @Nullable String timeline;
-  private @Nullable String startLsn;
-  private @Nullable String endLsn;
+
+  private final EnumMap<WalRangeField, String> walRangeValues = new EnumMap<>(WalRangeField.class);
 
   /** The entries, when they are kept ({@link #read}, {@link #parse}); else null. */
   private final @Nullable List<FileEntry> files;
@@ -317,18 +315,11 @@ public final class ManifestParser {
       case TOPLEVEL_START -> state = State.TOPLEVEL_FIELD;
       case FILES_NEXT -> {
         state = State.THIS_FILE_FIELD;
-        path = null;
-        encodedPath = null;
-        size = null;
-        lastModified = null;
-        algorithm = null;
-        checksum = null;
+        fileValues.clear();
       }
       case WAL_RANGES_NEXT -> {
         state = State.THIS_WAL_RANGE_FIELD;
-        timeline = null;
-        startLsn = null;
-        endLsn = null;
+        walRangeValues.clear();
       }
       default -> throw ManifestErrors.parseFailure("unexpected object start");
     }
@@ -433,24 +424,11 @@ public final class ManifestParser {
         state = State.TOPLEVEL_FIELD;
       }
       case THIS_FILE_VALUE -> {
-        switch (Objects.requireNonNull(fileField)) {
-          case PATH -> path = value;
-          case ENCODED_PATH -> encodedPath = value;
-          case SIZE -> size = value;
-          case LAST_MODIFIED -> lastModified = value;
-          case CHECKSUM_ALGORITHM -> algorithm = value;
-          case CHECKSUM -> checksum = value;
-          default -> throw new IllegalStateException(String.valueOf(fileField));
-        }
+        fileValues.put(Objects.requireNonNull(fileField), value);
         state = State.THIS_FILE_FIELD;
       }
       case THIS_WAL_RANGE_VALUE -> {
-        switch (Objects.requireNonNull(walRangeField)) {
-          case TIMELINE -> timeline = value;
-          case START_LSN -> startLsn = value;
-          case END_LSN -> endLsn = value;
-          default -> throw new IllegalStateException(String.valueOf(walRangeField));
-        }
+        walRangeValues.put(Objects.requireNonNull(walRangeField), value);
         state = State.THIS_WAL_RANGE_FIELD;
       }
       case MANIFEST_CHECKSUM_VALUE -> {
@@ -463,7 +441,13 @@ public final class ManifestParser {
 
   private void finishFile() {
     FileEntry entry =
-        ManifestValues.file(path, encodedPath, size, lastModified, algorithm, checksum);
+        ManifestValues.file(
+            fileValues.get(FileField.PATH),
+            fileValues.get(FileField.ENCODED_PATH),
+            fileValues.get(FileField.SIZE),
+            fileValues.get(FileField.LAST_MODIFIED),
+            fileValues.get(FileField.CHECKSUM_ALGORITHM),
+            fileValues.get(FileField.CHECKSUM));
     if (!paths.add(entry.path())) {
       throw ManifestErrors.corrupted(
           "duplicate path name in backup manifest: \"" + entry.path() + "\"");
@@ -475,6 +459,10 @@ public final class ManifestParser {
   }
 
   private void finishWalRange() {
-    walRanges.add(ManifestValues.walRange(timeline, startLsn, endLsn));
+    walRanges.add(
+        ManifestValues.walRange(
+            walRangeValues.get(WalRangeField.TIMELINE),
+            walRangeValues.get(WalRangeField.START_LSN),
+            walRangeValues.get(WalRangeField.END_LSN)));
   }
 }

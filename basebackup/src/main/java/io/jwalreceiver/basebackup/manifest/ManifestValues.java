@@ -114,7 +114,20 @@ final class ManifestValues {
     }
   }
 
+  /** Up to {@code maxLength} decimal digits, at most {@link Long#MAX_VALUE}. */
   private static boolean isDigits(String s, int maxLength) {
+    return isDecimalAtMost(s, maxLength, "9223372036854775807");
+  }
+
+  static boolean isUnsigned64(String s) {
+    return isDecimalAtMost(s, 20, "18446744073709551615");
+  }
+
+  /**
+   * Whether {@code s} is 1 to {@code maxLength} decimal digits whose value, when it is as long as
+   * {@code max}, is not above it.
+   */
+  private static boolean isDecimalAtMost(String s, int maxLength, String max) {
     if (s.isEmpty() || s.length() > maxLength) {
       return false;
     }
@@ -124,19 +137,6 @@ final class ManifestValues {
         return false;
       }
     }
-    return s.length() < 19 || s.compareTo("9223372036854775807") <= 0;
-  }
-
-  static boolean isUnsigned64(String s) {
-    if (s.isEmpty() || s.length() > 20) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < '0' || c > '9') {
-        return false;
-      }
-    }
-    return s.length() < 20 || s.compareTo("18446744073709551615") <= 0;
+    return s.length() < max.length() || s.compareTo(max) <= 0;
   }
 }

@@ -4,6 +4,7 @@ package io.jwalreceiver.basebackup.sink;
 import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
 import io.jwalreceiver.basebackup.stream.StageTimes;
 import java.nio.ByteBuffer;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,27 +46,26 @@ abstract class DiskSink implements BackupSink {
   @Override
   public final void manifestStart() {
     manifest.start();
-    InlineVerifier v = verifier;
-    if (v != null) {
-      v.manifestStart();
-    }
+    toVerifier(InlineVerifier::manifestStart);
   }
 
   @Override
   public final void manifestData(ByteBuffer data) {
-    InlineVerifier v = verifier;
-    if (v != null) {
-      v.manifestData(data);
-    }
+    toVerifier(v -> v.manifestData(data));
     manifest.data(data);
   }
 
   @Override
   public final void manifestEnd() {
     manifest.end();
+    toVerifier(InlineVerifier::manifestEnd);
+  }
+
+  /** Passes a manifest event on to the inline check, when there is one. */
+  private void toVerifier(Consumer<InlineVerifier> event) {
     InlineVerifier v = verifier;
     if (v != null) {
-      v.manifestEnd();
+      event.accept(v);
     }
   }
 

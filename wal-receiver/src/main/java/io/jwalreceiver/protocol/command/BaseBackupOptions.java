@@ -10,6 +10,9 @@ import org.jspecify.annotations.Nullable;
  * The options of BASE_BACKUP (protocol-notes §2.8), rendered in the syntax the server speaks: the
  * parenthesised generic list on 15+, the keyword list on 13 and 14.
  *
+ * <p>Its one producer, {@code BaseBackup}, maps a whole request onto it at once (one constructor
+ * call, each argument named); pg_basebackup's defaults live in {@code BaseBackupRequest.builder()}.
+ *
  * @param label the backup label (pg_basebackup's default is {@code pg_basebackup base backup})
  * @param progress ask the server to estimate sizes first (PROGRESS)
  * @param fastCheckpoint start with an immediate checkpoint rather than a spread one
@@ -44,46 +47,34 @@ public record BaseBackupOptions(
     @Nullable String compressionDetail,
     boolean incremental) {
 
-  /** pg_basebackup's defaults (plain format, {@code -X stream}). */
-  public static BaseBackupOptions defaults() {
-    return new BaseBackupOptions(
-        "pg_basebackup base backup",
-        true,
-        false,
-        false,
-        false,
-        0,
-        false,
-        true,
-        "yes",
-        null,
-        null,
-        null,
-        null,
-        null,
-        false);
-  }
-
   /** The command text for a server of {@code serverVersionNum}. */
   public String text(int serverVersionNum) {
-    return serverVersionNum >= 150000 ? generic() : keywords();
+    boolean generic = serverVersionNum >= 150000;
+    List<String> opts = options(generic);
+    return generic
+        ? "BASE_BACKUP ( " + String.join(", ", opts) + ")"
+        : "BASE_BACKUP " + String.join(" ", opts);
   }
 
-  /** 15+: {@code BASE_BACKUP ( LABEL '…', PROGRESS, … )}. */
-  private String generic() {
+  /**
+   * The options in the order pg_basebackup sends them: 15+ spells them in the generic form ({@code
+   * LABEL '…', PROGRESS, CHECKPOINT 'fast', …}) and knows TARGET, COMPRESSION and INCREMENTAL; 13
+   * and 14 take keywords ({@code LABEL '…' PROGRESS FAST …}).
+   */
+  private List<String> options(boolean generic) {
     List<String> opts = new ArrayList<>();
     opts.add("LABEL " + SqlText.literal(label));
     if (progress) {
       opts.add("PROGRESS");
     }
     if (fastCheckpoint) {
-      opts.add("CHECKPOINT 'fast'");
+      opts.add(generic ? "CHECKPOINT 'fast'" : "FAST");
     }
     if (includeWal) {
       opts.add("WAL");
     }
     if (!waitForArchive) {
-      opts.add("WAIT 0");
+      opts.add(generic ? "WAIT 0" : "NOWAIT");
     }
     if (maxRateKb > 0) {
       opts.add("MAX_RATE " + maxRateKb);
@@ -92,11 +83,14 @@ public record BaseBackupOptions(
       opts.add("TABLESPACE_MAP");
     }
     if (!verifyChecksums) {
-      opts.add("VERIFY_CHECKSUMS 0");
+      opts.add(generic ? "VERIFY_CHECKSUMS 0" : "NOVERIFY_CHECKSUMS");
     }
     opts.add("MANIFEST " + SqlText.literal(manifest));
     if (manifestChecksums != null) {
       opts.add("MANIFEST_CHECKSUMS " + SqlText.literal(manifestChecksums));
+    }
+    if (!generic) {
+      return opts;
     }
     opts.add("TARGET " + SqlText.literal(target == null ? "client" : target));
     if (targetDetail != null) {
@@ -111,284 +105,6 @@ public record BaseBackupOptions(
     if (incremental) {
       opts.add("INCREMENTAL");
     }
-    return "BASE_BACKUP ( " + String.join(", ", opts) + ")";
-  }
-
-  /** 13 and 14: {@code BASE_BACKUP LABEL '…' PROGRESS FAST …}. */
-  private String keywords() {
-    StringBuilder sb = new StringBuilder("BASE_BACKUP LABEL ").append(SqlText.literal(label));
-    if (progress) {
-      sb.append(" PROGRESS");
-    }
-    if (fastCheckpoint) {
-      sb.append(" FAST");
-    }
-    if (includeWal) {
-      sb.append(" WAL");
-    }
-    if (!waitForArchive) {
-      sb.append(" NOWAIT");
-    }
-    if (maxRateKb > 0) {
-      sb.append(" MAX_RATE ").append(maxRateKb);
-    }
-    if (tablespaceMap) {
-      sb.append(" TABLESPACE_MAP");
-    }
-    if (!verifyChecksums) {
-      sb.append(" NOVERIFY_CHECKSUMS");
-    }
-    sb.append(" MANIFEST ").append(SqlText.literal(manifest));
-    if (manifestChecksums != null) {
-      sb.append(" MANIFEST_CHECKSUMS ").append(SqlText.literal(manifestChecksums));
-    }
-    return sb.toString();
-  }
-
-  public BaseBackupOptions withLabel(String v) {
-    return new BaseBackupOptions(
-        v,
-        progress,
-        fastCheckpoint,
-        includeWal,
-        waitForArchive,
-        maxRateKb,
-        tablespaceMap,
-        verifyChecksums,
-        manifest,
-        manifestChecksums,
-        target,
-        targetDetail,
-        compression,
-        compressionDetail,
-        incremental);
-  }
-
-  public BaseBackupOptions withProgress(boolean v) {
-    return new BaseBackupOptions(
-        label,
-        v,
-        fastCheckpoint,
-        includeWal,
-        waitForArchive,
-        maxRateKb,
-        tablespaceMap,
-        verifyChecksums,
-        manifest,
-        manifestChecksums,
-        target,
-        targetDetail,
-        compression,
-        compressionDetail,
-        incremental);
-  }
-
-  public BaseBackupOptions withFastCheckpoint(boolean v) {
-    return new BaseBackupOptions(
-        label,
-        progress,
-        v,
-        includeWal,
-        waitForArchive,
-        maxRateKb,
-        tablespaceMap,
-        verifyChecksums,
-        manifest,
-        manifestChecksums,
-        target,
-        targetDetail,
-        compression,
-        compressionDetail,
-        incremental);
-  }
-
-  public BaseBackupOptions withIncludeWal(boolean v) {
-    return new BaseBackupOptions(
-        label,
-        progress,
-        fastCheckpoint,
-        v,
-        waitForArchive,
-        maxRateKb,
-        tablespaceMap,
-        verifyChecksums,
-        manifest,
-        manifestChecksums,
-        target,
-        targetDetail,
-        compression,
-        compressionDetail,
-        incremental);
-  }
-
-  public BaseBackupOptions withWaitForArchive(boolean v) {
-    return new BaseBackupOptions(
-        label,
-        progress,
-        fastCheckpoint,
-        includeWal,
-        v,
-        maxRateKb,
-        tablespaceMap,
-        verifyChecksums,
-        manifest,
-        manifestChecksums,
-        target,
-        targetDetail,
-        compression,
-        compressionDetail,
-        incremental);
-  }
-
-  public BaseBackupOptions withMaxRateKb(int v) {
-    return new BaseBackupOptions(
-        label,
-        progress,
-        fastCheckpoint,
-        includeWal,
-        waitForArchive,
-        v,
-        tablespaceMap,
-        verifyChecksums,
-        manifest,
-        manifestChecksums,
-        target,
-        targetDetail,
-        compression,
-        compressionDetail,
-        incremental);
-  }
-
-  public BaseBackupOptions withTablespaceMap(boolean v) {
-    return new BaseBackupOptions(
-        label,
-        progress,
-        fastCheckpoint,
-        includeWal,
-        waitForArchive,
-        maxRateKb,
-        v,
-        verifyChecksums,
-        manifest,
-        manifestChecksums,
-        target,
-        targetDetail,
-        compression,
-        compressionDetail,
-        incremental);
-  }
-
-  public BaseBackupOptions withVerifyChecksums(boolean v) {
-    return new BaseBackupOptions(
-        label,
-        progress,
-        fastCheckpoint,
-        includeWal,
-        waitForArchive,
-        maxRateKb,
-        tablespaceMap,
-        v,
-        manifest,
-        manifestChecksums,
-        target,
-        targetDetail,
-        compression,
-        compressionDetail,
-        incremental);
-  }
-
-  public BaseBackupOptions withManifest(String v) {
-    return new BaseBackupOptions(
-        label,
-        progress,
-        fastCheckpoint,
-        includeWal,
-        waitForArchive,
-        maxRateKb,
-        tablespaceMap,
-        verifyChecksums,
-        v,
-        manifestChecksums,
-        target,
-        targetDetail,
-        compression,
-        compressionDetail,
-        incremental);
-  }
-
-  public BaseBackupOptions withManifestChecksums(@Nullable String v) {
-    return new BaseBackupOptions(
-        label,
-        progress,
-        fastCheckpoint,
-        includeWal,
-        waitForArchive,
-        maxRateKb,
-        tablespaceMap,
-        verifyChecksums,
-        manifest,
-        v,
-        target,
-        targetDetail,
-        compression,
-        compressionDetail,
-        incremental);
-  }
-
-  public BaseBackupOptions withTarget(@Nullable String v, @Nullable String detail) {
-    return new BaseBackupOptions(
-        label,
-        progress,
-        fastCheckpoint,
-        includeWal,
-        waitForArchive,
-        maxRateKb,
-        tablespaceMap,
-        verifyChecksums,
-        manifest,
-        manifestChecksums,
-        v,
-        detail,
-        compression,
-        compressionDetail,
-        incremental);
-  }
-
-  public BaseBackupOptions withCompression(@Nullable String v, @Nullable String detail) {
-    return new BaseBackupOptions(
-        label,
-        progress,
-        fastCheckpoint,
-        includeWal,
-        waitForArchive,
-        maxRateKb,
-        tablespaceMap,
-        verifyChecksums,
-        manifest,
-        manifestChecksums,
-        target,
-        targetDetail,
-        v,
-        detail,
-        incremental);
-  }
-
-  public BaseBackupOptions withIncremental(boolean v) {
-    return new BaseBackupOptions(
-        label,
-        progress,
-        fastCheckpoint,
-        includeWal,
-        waitForArchive,
-        maxRateKb,
-        tablespaceMap,
-        verifyChecksums,
-        manifest,
-        manifestChecksums,
-        target,
-        targetDetail,
-        compression,
-        compressionDetail,
-        v);
+    return opts;
   }
 }

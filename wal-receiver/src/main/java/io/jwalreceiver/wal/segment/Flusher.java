@@ -44,6 +44,9 @@ final class Flusher {
   /** Signalled when the flusher made progress (published, prepared, failed, finished a job). */
   private final Condition progress = lock.newCondition();
 
+  /** Recorded by either thread under {@link #lock}; wakes both conditions. */
+  private final FlushFailure failure = new FlushFailure(lock, progress, work);
+
   private final ArrayDeque<FlushJob> jobs = new ArrayDeque<>();
   private boolean flushRequested;
   private boolean stopping;
@@ -74,12 +77,8 @@ final class Flusher {
   private volatile long flushable;
 
   private volatile long durable;
-  private volatile @Nullable PgException failure;
   private volatile LongConsumer durableListener = position -> {};
   private volatile SegmentListener segmentListener = segment -> {};
-
-  // ---- receive-thread state ----
-  private boolean failureReported;
 
   Flusher(SegmentDirectory directory, SpareFile spareFile) {
     this.spareFile = spareFile;
@@ -137,7 +136,7 @@ final class Flusher {
    * Leaves the current segment {@code .partial}, opens (or reuses) {@code first} and waits for it;
    * then every position becomes {@code startLsn}.
    *
-   * @return false when the flusher failed meanwhile (see {@link #checkFailure})
+   * @return false when the flusher failed meanwhile (see {@link FlushFailure#check})
    */
   boolean openTimeline(SegmentName first, long startLsn) {
     OpenFirst request = new OpenFirst(first);
@@ -150,10 +149,10 @@ final class Flusher {
       }
       jobs.addLast(request);
       work.signal();
-      while (!request.done && failure == null) {
+      while (!request.done && !failure.happened()) {
         awaitProgress("the first segment of timeline " + first.timeline());
       }
-      if (failure != null) {
+      if (failure.happened()) {
         return false;
       }
       epoch++;
@@ -197,13 +196,13 @@ final class Flusher {
     lock.lock();
     try {
       SegmentFile ready;
-      while ((ready = spare) == null && failure == null) {
+      while ((ready = spare) == null && !failure.happened()) {
         spareWanted = true;
         work.signal();
         awaitProgress("a pre-zeroed segment file");
       }
       spareWanted = false;
-      checkFailure();
+      failure.check();
       if (ready == null) {
         throw new IllegalStateException("no spare without a failure");
       }
@@ -236,39 +235,18 @@ final class Flusher {
     try {
       flushRequested = true;
       work.signal();
-      while (failure == null && Long.compareUnsigned(published, target) < 0) {
+      while (!failure.happened() && Long.compareUnsigned(published, target) < 0) {
         awaitProgress("the WAL flush");
       }
     } finally {
       lock.unlock();
     }
-    checkFailure();
+    failure.check();
   }
 
-  /** A failure the receive thread hit itself and is about to throw. */
-  void failedOnReceiveThread(PgException e) {
-    recordFailure(e);
-    failureReported = true;
-  }
-
-  boolean failed() {
-    return failure != null;
-  }
-
-  /** Rethrows a flusher failure on the calling thread, with the flusher's exception as cause. */
-  void checkFailure() {
-    PgException f = failure;
-    if (f != null) {
-      failureReported = true;
-      throw new PgException(f.sqlState(), String.valueOf(f.getMessage()), f.detail(), f.hint(), f);
-    }
-  }
-
-  /** Like {@link #checkFailure}, for a failure no call has thrown yet. */
-  void checkUnreportedFailure() {
-    if (failure != null && !failureReported) {
-      checkFailure();
-    }
+  /** The flusher's failure, which the receive thread checks and rethrows. */
+  FlushFailure failure() {
+    return failure;
   }
 
   /**
@@ -282,7 +260,7 @@ final class Flusher {
     lock.lock();
     try {
       SegmentFile open = current;
-      if (open != null && failure == null) {
+      if (open != null && !failure.happened()) {
         jobs.addLast(new ClosePartial(open, written, epoch));
         current = null;
       }
@@ -341,7 +319,7 @@ final class Flusher {
         lock.lock();
         try {
           while (true) {
-            if (failure != null) {
+            if (failure.happened()) {
               return;
             }
             if (!jobs.isEmpty()) {
@@ -384,25 +362,8 @@ final class Flusher {
           prepareSpareStep();
         }
       }
-    } catch (PgException e) {
-      recordFailure(e);
-    } catch (InterruptedException e) {
-      recordFailure(new PgException(SqlState.QUERY_CANCELED, "WAL flusher interrupted", e));
-    } catch (RuntimeException | Error e) {
-      recordFailure(new PgException(SqlState.INTERNAL_ERROR, "WAL flusher failed: " + e, e));
-    }
-  }
-
-  private void recordFailure(PgException e) {
-    lock.lock();
-    try {
-      if (failure == null) {
-        failure = e;
-      }
-      progress.signalAll();
-      work.signalAll();
-    } finally {
-      lock.unlock();
+    } catch (InterruptedException | RuntimeException | Error e) {
+      failure.recordThrown(e);
     }
   }
 

@@ -255,7 +255,7 @@ public final class SegmentFileSink implements WalSink {
         SegmentName.of(newTimeline, Lsn.of(startLsn), segmentSize), startLsn)) {
       timeline = newTimeline;
     }
-    flusher.checkFailure();
+    flusher.failure().check();
   }
 
   /**
@@ -302,7 +302,7 @@ public final class SegmentFileSink implements WalSink {
       PgException error =
           SegmentDirectory.ioError(
               "could not write " + payload.remaining() + " bytes to WAL file", segment, e);
-      flusher.failedOnReceiveThread(error);
+      flusher.failure().recordOnReceiveThread(error);
       throw error;
     }
   }
@@ -395,7 +395,7 @@ public final class SegmentFileSink implements WalSink {
         segment.syncFlush();
       } catch (IOException e) {
         PgException error = SegmentDirectory.ioError("could not write to file", segment, e);
-        flusher.failedOnReceiveThread(error);
+        flusher.failure().recordOnReceiveThread(error);
         throw error;
       }
     }
@@ -434,16 +434,16 @@ public final class SegmentFileSink implements WalSink {
     }
     closed = true;
     flusher.stop();
-    if (!flusher.failed()) {
+    if (!flusher.failure().happened()) {
       directory.syncDirectory(directory.path());
     }
-    flusher.checkUnreportedFailure();
+    flusher.failure().checkUnreported();
   }
 
   private void checkUsable() {
     if (closed) {
       throw new IllegalStateException("segment file sink is closed");
     }
-    flusher.checkFailure();
+    flusher.failure().check();
   }
 }
