@@ -10,7 +10,6 @@ import io.jwalreceiver.cli.bench.ProgressLine;
 import io.jwalreceiver.cli.bench.SinkKind;
 import io.jwalreceiver.session.ConnectionConfig;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,8 +20,6 @@ import picocli.CommandLine.Option;
 @Command(
     name = "basebackup",
     header = "Measures base backup throughput per stage against a server.",
-    versionProvider = RootCommand.Version.class,
-    usageHelpWidth = 95,
     description = {
       "Takes one base backup into a sink that discards it (the bytes still cross the network)",
       "or onto disk with basebackup's writers and fsync, and reports MB/s overall and the busy",
@@ -30,11 +27,7 @@ import picocli.CommandLine.Option;
       "extraction/writing, fsync. The start checkpoint (a fast one) is timed apart.",
       ""
     })
-public final class BenchBaseBackupCommand implements Callable<Integer> {
-
-  private final Cli cli;
-
-  @Mixin HelpOptions helpOptions;
+public final class BenchBaseBackupCommand extends CliCommand {
 
   @Option(
       names = "--sink",
@@ -74,10 +67,6 @@ public final class BenchBaseBackupCommand implements Callable<Integer> {
   @Mixin JsonOption jsonOption;
 
   @Mixin ConnectionOptions connection;
-
-  public BenchBaseBackupCommand(Cli cli) {
-    this.cli = cli;
-  }
 
   @Override
   public Integer call() {
@@ -161,16 +150,5 @@ public final class BenchBaseBackupCommand implements Callable<Integer> {
     cli.out().print(BenchReport.backup(result, labels, jsonOption.json));
     cli.out().flush();
     return ExitCodes.OK;
-  }
-
-  private int usage(String message) {
-    cli.error(message, null, null);
-    cli.tryHelp("bench basebackup");
-    return ExitCodes.USAGE;
-  }
-
-  private int error(String message) {
-    cli.error(message, null, null);
-    return ExitCodes.ERROR;
   }
 }

@@ -11,7 +11,6 @@ import io.jwalreceiver.cli.bench.WalBench;
 import io.jwalreceiver.session.ConnectionConfig;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,8 +21,6 @@ import picocli.CommandLine.Option;
 @Command(
     name = "wal",
     header = "Measures WAL streaming throughput (and ack latency) against a server.",
-    versionProvider = RootCommand.Version.class,
-    usageHelpWidth = 95,
     description = {
       "Streams WAL from the server for a duration or a byte count into a sink that discards it",
       "or writes segment files with receivewal's fsync policy, and reports MB/s, messages/s, CPU",
@@ -32,14 +29,10 @@ import picocli.CommandLine.Option;
       "the start position: it is not used for streaming, advanced or marked active.",
       ""
     })
-public final class BenchWalCommand implements Callable<Integer> {
+public final class BenchWalCommand extends CliCommand {
 
   /** The run length when neither --duration nor --bytes is given. */
   static final Duration DEFAULT_DURATION = Duration.ofSeconds(10);
-
-  private final Cli cli;
-
-  @Mixin HelpOptions helpOptions;
 
   @Option(
       names = {"-S", "--slot"},
@@ -104,10 +97,6 @@ public final class BenchWalCommand implements Callable<Integer> {
   @Mixin JsonOption jsonOption;
 
   @Mixin ConnectionOptions connection;
-
-  public BenchWalCommand(Cli cli) {
-    this.cli = cli;
-  }
 
   @Override
   public Integer call() {
@@ -201,11 +190,5 @@ public final class BenchWalCommand implements Callable<Integer> {
     cli.out().print(BenchReport.wal(result, labels, jsonOption.json));
     cli.out().flush();
     return ExitCodes.OK;
-  }
-
-  private int usage(String message) {
-    cli.error(message, null, null);
-    cli.tryHelp("bench wal");
-    return ExitCodes.USAGE;
   }
 }

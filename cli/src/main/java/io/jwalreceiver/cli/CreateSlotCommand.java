@@ -3,7 +3,6 @@ package io.jwalreceiver.cli;
 
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.SqlText;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,19 +13,13 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "create",
     header = "Creates a physical replication slot.",
-    versionProvider = RootCommand.Version.class,
-    usageHelpWidth = 95,
     description = {
       "Creates a physical replication slot over a replication connection.",
       "Like pg_create_physical_replication_slot(name, true) by default: the slot reserves WAL",
       "at once, so nothing the standby or archiver needs is removed before it first connects.",
       ""
     })
-public final class CreateSlotCommand implements Callable<Integer> {
-
-  @Mixin HelpOptions helpOptions;
-
-  private final Cli cli;
+public final class CreateSlotCommand extends CliCommand {
 
   @Parameters(index = "0", paramLabel = "SLOTNAME", description = "name of the slot to create")
   String slotName;
@@ -44,21 +37,14 @@ public final class CreateSlotCommand implements Callable<Integer> {
               + " empty until a client streams, as pg_receivewal --create-slot does)")
   boolean reserveWal;
 
-  @Option(
-      names = {"-v", "--verbose"},
-      description = "output verbose messages")
-  boolean verbose;
+  @Mixin VerboseOption verboseOption;
 
   @Mixin ConnectionOptions connection;
-
-  public CreateSlotCommand(Cli cli) {
-    this.cli = cli;
-  }
 
   @Override
   public Integer call() {
     SqlText.validateSlotName(slotName);
-    if (verbose) {
+    if (verboseOption.verbose) {
       cli.info("creating replication slot \"" + slotName + "\"");
     }
     return SlotCommands.run(

@@ -3,7 +3,6 @@ package io.jwalreceiver.cli;
 
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.SqlText;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,14 +13,8 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "drop",
     header = "Drops a physical replication slot.",
-    versionProvider = RootCommand.Version.class,
-    usageHelpWidth = 95,
     description = {"Drops a physical replication slot over a replication connection.", ""})
-public final class DropSlotCommand implements Callable<Integer> {
-
-  @Mixin HelpOptions helpOptions;
-
-  private final Cli cli;
+public final class DropSlotCommand extends CliCommand {
 
   @Parameters(index = "0", paramLabel = "SLOTNAME", description = "name of the slot to drop")
   String slotName;
@@ -34,21 +27,14 @@ public final class DropSlotCommand implements Callable<Integer> {
       description = "if the slot is in use, wait until it is released instead of failing")
   boolean waitWhileActive;
 
-  @Option(
-      names = {"-v", "--verbose"},
-      description = "output verbose messages")
-  boolean verbose;
+  @Mixin VerboseOption verboseOption;
 
   @Mixin ConnectionOptions connection;
-
-  public DropSlotCommand(Cli cli) {
-    this.cli = cli;
-  }
 
   @Override
   public Integer call() {
     SqlText.validateSlotName(slotName);
-    if (verbose) {
+    if (verboseOption.verbose) {
       cli.info("dropping replication slot \"" + slotName + "\"");
     }
     return SlotCommands.run(
