@@ -275,11 +275,14 @@ section_start() {
   section_load="$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
-# publish SECTION CSV PROPS: moves a finished section's results into $out (never half a run).
+# publish SECTION CSV PROPS TITLE WHAT: moves a finished section's results into $out (never half a
+# run) and starts the section's summary: a blank line and "== TITLE, N run(s), WHAT ==".
 publish() {
   { cat "$3"; echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)"; } >"$out/side-by-side-$1.properties"
   cp "$2" "$out/side-by-side-$1.csv"
   log "$1: results in $out/side-by-side-$1.csv"
+  say ""
+  say "== $4, $runs run(s), $5 =="
 }
 
 csv_header="section,case,tool,run,wall_s,user_s,sys_s,input_bytes,output_bytes,streaming_s,tps"
@@ -413,10 +416,7 @@ END
     echo "wal_range=$stream_start .. $endpos"
     echo "notes=fsync on in both tools (default durability); TCP 127.0.0.1; catch-up from a slot; completed segments byte-identical (cmp) in every run"
   } >"$props"
-  publish receivewal "$csv" "$props"
-
-  say ""
-  say "== receivewal: catch-up over $stream_bytes bytes of WAL, $runs run(s), medians =="
+  publish receivewal "$csv" "$props" "receivewal: catch-up over $stream_bytes bytes of WAL" medians
   for mode in "${modes[@]}"; do
     local pw jw ps js
     pw=$(med "$csv" "$mode" pg 5); jw=$(med "$csv" "$mode" jwr 5)
@@ -516,10 +516,7 @@ section_basebackup() {
     echo "backup_bytes=${data_bytes:-$db_bytes}"
     echo "notes=-X stream -c fast for both, default durability (both fsync the output), TCP 127.0.0.1; plain backups pass pg_verifybackup, compressed archives pass gzip/lz4/zstd -t"
   } >"$props"
-  publish basebackup "$csv" "$props"
-
-  say ""
-  say "== basebackup: pgbench scale $scale ($db_bytes bytes of databases), $runs run(s), medians =="
+  publish basebackup "$csv" "$props" "basebackup: pgbench scale $scale ($db_bytes bytes of databases)" medians
   for c in "${cases[@]}"; do
     local pw jw po jo
     pw=$(med "$csv" "$c" pg 5); jw=$(med "$csv" "$c" jwr 5)
@@ -611,10 +608,7 @@ section_syncstandby() {
     echo "pgbench=pgbench -T $tps_seconds -c $clients -j $(nproc) (TPC-B-like)"
     echo "notes=primary with fsync=on, synchronous_commit=on, synchronous_standby_names=pg_receivewal; the standby runs --synchronous -S slot on the same machine over TCP 127.0.0.1; 'none' is the same pgbench without a synchronous standby"
   } >"$props"
-  publish syncstandby "$csv" "$props"
-
-  say ""
-  say "== synchronous standby: pgbench -T $tps_seconds -c $clients, scale $scale, $runs run(s), median TPS =="
+  publish syncstandby "$csv" "$props" "synchronous standby: pgbench -T $tps_seconds -c $clients, scale $scale" "median TPS"
   local none pg jwr
   none=$(med "$csv" pgbench none 11); pg=$(med "$csv" pgbench pg 11); jwr=$(med "$csv" pgbench jwr 11)
   say "$(awk -v n="$none" -v p="$pg" -v j="$jwr" 'BEGIN {

@@ -6,13 +6,11 @@ import io.jwalreceiver.basebackup.BackupCompression;
 import io.jwalreceiver.basebackup.BaseBackupRequest;
 import io.jwalreceiver.cli.bench.BackupBench;
 import io.jwalreceiver.cli.bench.BenchReport;
-import io.jwalreceiver.cli.bench.ProgressLine;
 import io.jwalreceiver.cli.bench.SinkKind;
 import io.jwalreceiver.session.ConnectionConfig;
 import java.nio.file.Path;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jwalreceiver bench basebackup}: base backup throughput, per pipeline stage. */
@@ -27,7 +25,7 @@ import picocli.CommandLine.Option;
       "extraction/writing, fsync. The start checkpoint (a fast one) is timed apart.",
       ""
     })
-public final class BenchBaseBackupCommand extends CliCommand {
+public final class BenchBaseBackupCommand extends BenchSubcommand {
 
   @Option(
       names = "--sink",
@@ -64,25 +62,13 @@ public final class BenchBaseBackupCommand extends CliCommand {
       description = "leave the backup in -D (default: remove what the bench created)")
   boolean keep;
 
-  @Mixin JsonOption jsonOption;
-
-  @Mixin ConnectionOptions connection;
-
   @Override
   public Integer call() {
-    SinkKind kind = SinkKind.parse(sink);
+    SinkKind kind = sinkKind(sink, directory, keep, format != null ? "-F" : null);
     if (kind == null) {
-      return usage(SinkKind.invalid(sink));
+      return ExitCodes.USAGE;
     }
     boolean disk = kind == SinkKind.DISK;
-    if (disk && directory == null) {
-      return usage("--sink disk needs a directory (-D)");
-    }
-    if (!disk && (directory != null || keep || format != null)) {
-      return usage(
-          (directory != null ? "-D" : keep ? "--keep" : "-F")
-              + " can only be used with --sink disk");
-    }
     boolean tar = false;
     if (format != null) {
       BaseBackupRequest.Format f = BaseBackupRequest.Format.parse(format);
@@ -127,18 +113,8 @@ public final class BenchBaseBackupCommand extends CliCommand {
                 compression,
                 keep),
             cli::notice);
-    BackupBench.Result result;
-    try {
-      result =
-          ProgressLine.around(
-              cli.err(),
-              "bench basebackup",
-              bench::bytesSoFar,
-              bench::secondsSoFar,
-              Terminal.interactive(),
-              bench::run);
-    } catch (PgException e) {
-      cli.error(null, e);
+    BackupBench.Result result = measure("bench basebackup", bench);
+    if (result == null) {
       return ExitCodes.ERROR;
     }
     BenchReport.BackupLabels labels =
@@ -147,8 +123,6 @@ public final class BenchBaseBackupCommand extends CliCommand {
             tar ? "tar" : "plain",
             fetch ? "fetch" : "none",
             compress == null ? "none" : compress);
-    cli.out().print(BenchReport.backup(result, labels, jsonOption.json));
-    cli.out().flush();
-    return ExitCodes.OK;
+    return report(BenchReport.backup(result, labels, jsonOption.json));
   }
 }

@@ -4,7 +4,6 @@ package io.jwalreceiver.cli;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.cli.bench.BenchReport;
-import io.jwalreceiver.cli.bench.ProgressLine;
 import io.jwalreceiver.cli.bench.Quantities;
 import io.jwalreceiver.cli.bench.SinkKind;
 import io.jwalreceiver.cli.bench.WalBench;
@@ -13,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jwalreceiver bench wal}: WAL streaming throughput and acknowledgement latency. */
@@ -29,7 +27,7 @@ import picocli.CommandLine.Option;
       "the start position: it is not used for streaming, advanced or marked active.",
       ""
     })
-public final class BenchWalCommand extends CliCommand {
+public final class BenchWalCommand extends BenchSubcommand {
 
   /** The run length when neither --duration nor --bytes is given. */
   static final Duration DEFAULT_DURATION = Duration.ofSeconds(10);
@@ -94,21 +92,11 @@ public final class BenchWalCommand extends CliCommand {
       })
   boolean generate;
 
-  @Mixin JsonOption jsonOption;
-
-  @Mixin ConnectionOptions connection;
-
   @Override
   public Integer call() {
-    SinkKind kind = SinkKind.parse(sink);
+    SinkKind kind = sinkKind(sink, directory, keep, null);
     if (kind == null) {
-      return usage(SinkKind.invalid(sink));
-    }
-    if (kind == SinkKind.DISK && directory == null) {
-      return usage("--sink disk needs a directory (-D)");
-    }
-    if (kind == SinkKind.DISCARD && (directory != null || keep)) {
-      return usage((directory != null ? "-D" : "--keep") + " can only be used with --sink disk");
+      return ExitCodes.USAGE;
     }
     if (synchronous && kind == SinkKind.DISCARD) {
       return usage("--synchronous needs --sink disk: the discard sink never flushes");
@@ -164,18 +152,8 @@ public final class BenchWalCommand extends CliCommand {
       cli.info(
           "bench wal: making " + bytes + " of WAL on the server, then streaming it (catch-up)");
     }
-    WalBench.Result result;
-    try {
-      result =
-          ProgressLine.around(
-              cli.err(),
-              "bench wal",
-              bench::bytesSoFar,
-              bench::secondsSoFar,
-              Terminal.interactive(),
-              bench::run);
-    } catch (PgException e) {
-      cli.error(null, e);
+    WalBench.Result result = measure("bench wal", bench);
+    if (result == null) {
       return ExitCodes.ERROR;
     }
     if (result.bytes() == 0) {
@@ -187,8 +165,6 @@ public final class BenchWalCommand extends CliCommand {
                   + " with -S or --start.");
     }
     BenchReport.WalLabels labels = new BenchReport.WalLabels(kind.label(), synchronous);
-    cli.out().print(BenchReport.wal(result, labels, jsonOption.json));
-    cli.out().flush();
-    return ExitCodes.OK;
+    return report(BenchReport.wal(result, labels, jsonOption.json));
   }
 }

@@ -2,9 +2,7 @@
 package io.jwalreceiver.cli;
 
 import io.jwalreceiver.SqlState;
-import io.jwalreceiver.SqlText;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -19,7 +17,7 @@ import picocli.CommandLine.Parameters;
       "at once, so nothing the standby or archiver needs is removed before it first connects.",
       ""
     })
-public final class CreateSlotCommand extends CliCommand {
+public final class CreateSlotCommand extends SlotChangeCommand {
 
   @Parameters(index = "0", paramLabel = "SLOTNAME", description = "name of the slot to create")
   String slotName;
@@ -37,19 +35,11 @@ public final class CreateSlotCommand extends CliCommand {
               + " empty until a client streams, as pg_receivewal --create-slot does)")
   boolean reserveWal;
 
-  @Mixin VerboseOption verboseOption;
-
-  @Mixin ConnectionOptions connection;
-
   @Override
   public Integer call() {
-    SqlText.validateSlotName(slotName);
-    if (verboseOption.verbose) {
-      cli.info("creating replication slot \"" + slotName + "\"");
-    }
-    return SlotCommands.run(
-        cli,
-        connection.resolve(cli, Cli.PROGRAM),
+    return change(
+        slotName,
+        "creating",
         c -> c.createPhysicalSlot(slotName, false, reserveWal),
         ifNotExists ? SqlState.DUPLICATE_OBJECT : null,
         "replication slot \"" + slotName + "\" already exists");

@@ -2,9 +2,7 @@
 package io.jwalreceiver.cli;
 
 import io.jwalreceiver.SqlState;
-import io.jwalreceiver.SqlText;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -14,7 +12,7 @@ import picocli.CommandLine.Parameters;
     name = "drop",
     header = "Drops a physical replication slot.",
     description = {"Drops a physical replication slot over a replication connection.", ""})
-public final class DropSlotCommand extends CliCommand {
+public final class DropSlotCommand extends SlotChangeCommand {
 
   @Parameters(index = "0", paramLabel = "SLOTNAME", description = "name of the slot to drop")
   String slotName;
@@ -27,19 +25,11 @@ public final class DropSlotCommand extends CliCommand {
       description = "if the slot is in use, wait until it is released instead of failing")
   boolean waitWhileActive;
 
-  @Mixin VerboseOption verboseOption;
-
-  @Mixin ConnectionOptions connection;
-
   @Override
   public Integer call() {
-    SqlText.validateSlotName(slotName);
-    if (verboseOption.verbose) {
-      cli.info("dropping replication slot \"" + slotName + "\"");
-    }
-    return SlotCommands.run(
-        cli,
-        connection.resolve(cli, Cli.PROGRAM),
+    return change(
+        slotName,
+        "dropping",
         c -> c.dropSlot(slotName, waitWhileActive),
         ifExists ? SqlState.UNDEFINED_OBJECT : null,
         "replication slot \"" + slotName + "\" does not exist, skipping");

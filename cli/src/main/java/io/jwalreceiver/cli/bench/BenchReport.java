@@ -45,9 +45,7 @@ public final class BenchReport {
   public static String walJson(WalBench.Result r, WalLabels l) {
     return json(
         g -> {
-          g.writeStringField("benchmark", "wal");
-          g.writeStringField("server_version", r.serverVersion());
-          g.writeStringField("sink", l.sink());
+          start(g, "wal", r, l.sink());
           g.writeBooleanField("synchronous", l.synchronous());
           range(g, r.start(), r.end(), r.bytes());
           g.writeNumberField("messages", r.messages());
@@ -79,12 +77,7 @@ public final class BenchReport {
 
   /** {@code bench wal} for people. */
   public static String walText(WalBench.Result r, WalLabels l) {
-    StringBuilder b =
-        header(
-            r.serverVersion(),
-            r.start(),
-            r.end(),
-            sinkText(l.sink(), r.directory(), r.kept()) + (l.synchronous() ? ", synchronous" : ""));
+    StringBuilder b = header(r, l.sink(), l.synchronous() ? ", synchronous" : "");
     line(
         b,
         "received",
@@ -124,9 +117,7 @@ public final class BenchReport {
   public static String backupJson(BackupBench.Result r, BackupLabels l) {
     return json(
         g -> {
-          g.writeStringField("benchmark", "basebackup");
-          g.writeStringField("server_version", r.serverVersion());
-          g.writeStringField("sink", l.sink());
+          start(g, "basebackup", r, l.sink());
           g.writeStringField("format", l.format());
           g.writeStringField("wal_method", l.walMethod());
           g.writeStringField("compression", l.compression());
@@ -150,11 +141,9 @@ public final class BenchReport {
   public static String backupText(BackupBench.Result r, BackupLabels l) {
     StringBuilder b =
         header(
-            r.serverVersion(),
-            r.start(),
-            r.end(),
-            sinkText(l.sink(), r.directory(), r.kept())
-                + ", format "
+            r,
+            l.sink(),
+            ", format "
                 + l.format()
                 + ", -X "
                 + l.walMethod()
@@ -226,12 +215,21 @@ public final class BenchReport {
   }
 
   /** The server, sink and WAL lines both text reports open with. */
-  private static StringBuilder header(String serverVersion, Lsn start, Lsn end, String sink) {
+  /** The text report's first lines; {@code sinkDetail} follows the sink's name and directory. */
+  private static StringBuilder header(BenchResult r, String sink, String sinkDetail) {
     StringBuilder b = new StringBuilder();
-    line(b, "server", "PostgreSQL " + serverVersion);
-    line(b, "sink", sink);
-    line(b, "WAL", start + " .. " + end);
+    line(b, "server", "PostgreSQL " + r.serverVersion());
+    line(b, "sink", sinkText(sink, r.directory(), r.kept()) + sinkDetail);
+    line(b, "WAL", r.start() + " .. " + r.end());
     return b;
+  }
+
+  /** The JSON report's first fields. */
+  private static void start(JsonGenerator g, String benchmark, BenchResult r, String sink)
+      throws IOException {
+    g.writeStringField("benchmark", benchmark);
+    g.writeStringField("server_version", r.serverVersion());
+    g.writeStringField("sink", sink);
   }
 
   private static void cpuLine(StringBuilder b, double cpuSeconds, long bytes) {
