@@ -275,14 +275,15 @@ section_start() {
   section_load="$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
-# publish SECTION CSV PROPS TITLE WHAT: moves a finished section's results into $out (never half a
-# run) and starts the section's summary: a blank line and "== TITLE, N run(s), WHAT ==".
+# ... | publish SECTION CSV TITLE WHAT: moves a finished section's results into $out (never half a
+# run): the CSV, and the properties (describe's, the section's own from stdin, the load). Then
+# starts the section's summary: a blank line and "== TITLE, N run(s), WHAT ==".
 publish() {
-  { cat "$3"; echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)"; } >"$out/side-by-side-$1.properties"
+  { describe; cat; echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)"; } >"$out/side-by-side-$1.properties"
   cp "$2" "$out/side-by-side-$1.csv"
   log "$1: results in $out/side-by-side-$1.csv"
   say ""
-  say "== $4, $runs run(s), $5 =="
+  say "== $3, $runs run(s), $4 =="
 }
 
 csv_header="section,case,tool,run,wall_s,user_s,sys_s,input_bytes,output_bytes,streaming_s,tps"
@@ -340,7 +341,7 @@ say() { echo "$*" | tee -a "$summary"; }
 
 # --- receivewal -------------------------------------------------------------------------------
 section_receivewal() {
-  local csv="$work/receivewal.csv" props="$work/receivewal.properties" i mode flag segs
+  local csv="$work/receivewal.csv" i mode flag segs pw jw ps js
   local modes=(default synchronous)
   echo "$csv_header" >"$csv"
   sql 'CHECKPOINT' >/dev/null
@@ -411,14 +412,11 @@ END
   done
   sql 'CHECKPOINT' >/dev/null
 
-  { describe
-    echo "wal_bytes=$stream_bytes"
+  { echo "wal_bytes=$stream_bytes"
     echo "wal_range=$stream_start .. $endpos"
     echo "notes=fsync on in both tools (default durability); TCP 127.0.0.1; catch-up from a slot; completed segments byte-identical (cmp) in every run"
-  } >"$props"
-  publish receivewal "$csv" "$props" "receivewal: catch-up over $stream_bytes bytes of WAL" medians
+  } | publish receivewal "$csv" "receivewal: catch-up over $stream_bytes bytes of WAL" medians
   for mode in "${modes[@]}"; do
-    local pw jw ps js
     pw=$(med "$csv" "$mode" pg 5); jw=$(med "$csv" "$mode" jwr 5)
     ps=$(med "$csv" "$mode" pg 10); js=$(med "$csv" "$mode" jwr 10)
     say "$(awk -v m="$mode" -v b="$stream_bytes" -v pw="$pw" -v jw="$jw" -v ps="$ps" -v js="$js" 'BEGIN {
@@ -441,7 +439,7 @@ ensure_pgbench() {
 
 # --- basebackup -------------------------------------------------------------------------------
 section_basebackup() {
-  local csv="$work/basebackup.csv" props="$work/basebackup.properties"
+  local csv="$work/basebackup.csv" pw jw po jo
   local cases=(plain tar-gzip tar-lz4 tar-zstd) i k c data_bytes="" db_bytes
   echo "$csv_header" >"$csv"
   ensure_pgbench
@@ -510,15 +508,12 @@ section_basebackup() {
     done
   done
 
-  { describe
-    echo "pgbench_scale=$scale"
+  { echo "pgbench_scale=$scale"
     echo "database_bytes=$db_bytes"
     echo "backup_bytes=${data_bytes:-$db_bytes}"
     echo "notes=-X stream -c fast for both, default durability (both fsync the output), TCP 127.0.0.1; plain backups pass pg_verifybackup, compressed archives pass gzip/lz4/zstd -t"
-  } >"$props"
-  publish basebackup "$csv" "$props" "basebackup: pgbench scale $scale ($db_bytes bytes of databases)" medians
+  } | publish basebackup "$csv" "basebackup: pgbench scale $scale ($db_bytes bytes of databases)" medians
   for c in "${cases[@]}"; do
-    local pw jw po jo
     pw=$(med "$csv" "$c" pg 5); jw=$(med "$csv" "$c" jwr 5)
     po=$(med "$csv" "$c" pg 9); jo=$(med "$csv" "$c" jwr 9)
     say "$(awk -v c="$c" -v b="${data_bytes:-$db_bytes}" -v pw="$pw" -v jw="$jw" -v po="$po" -v jo="$jo" 'BEGIN {
@@ -528,7 +523,7 @@ section_basebackup() {
 
 # --- synchronous standby ----------------------------------------------------------------------
 section_syncstandby() {
-  local csv="$work/syncstandby.csv" props="$work/syncstandby.properties" i k t
+  local csv="$work/syncstandby.csv" i k t
   local standbys=(none pg jwr)
   echo "$csv_header" >"$csv"
   ensure_pgbench
@@ -603,12 +598,10 @@ section_syncstandby() {
   sql "ALTER SYSTEM RESET full_page_writes" >/dev/null
   sql "SELECT pg_reload_conf()" >/dev/null
 
-  { describe
-    echo "pgbench_scale=$scale"
+  { echo "pgbench_scale=$scale"
     echo "pgbench=pgbench -T $tps_seconds -c $clients -j $(nproc) (TPC-B-like)"
     echo "notes=primary with fsync=on, synchronous_commit=on, synchronous_standby_names=pg_receivewal; the standby runs --synchronous -S slot on the same machine over TCP 127.0.0.1; 'none' is the same pgbench without a synchronous standby"
-  } >"$props"
-  publish syncstandby "$csv" "$props" "synchronous standby: pgbench -T $tps_seconds -c $clients, scale $scale" "median TPS"
+  } | publish syncstandby "$csv" "synchronous standby: pgbench -T $tps_seconds -c $clients, scale $scale" "median TPS"
   local none pg jwr
   none=$(med "$csv" pgbench none 11); pg=$(med "$csv" pgbench pg 11); jwr=$(med "$csv" pgbench jwr 11)
   say "$(awk -v n="$none" -v p="$pg" -v j="$jwr" 'BEGIN {

@@ -4,7 +4,6 @@ package io.jwalreceiver.cli;
 import io.jwalreceiver.SqlState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code jwalreceiver slot create NAME}: CREATE_REPLICATION_SLOT … PHYSICAL. */
 /** {@code jwalreceiver slot create}: creates a physical replication slot. */
@@ -18,9 +17,6 @@ import picocli.CommandLine.Parameters;
       ""
     })
 public final class CreateSlotCommand extends SlotChangeCommand {
-
-  @Parameters(index = "0", paramLabel = "SLOTNAME", description = "name of the slot to create")
-  String slotName;
 
   @Option(names = "--if-not-exists", description = "do not error if the slot already exists")
   boolean ifNotExists;
@@ -38,7 +34,6 @@ public final class CreateSlotCommand extends SlotChangeCommand {
   @Override
   public Integer call() {
     return change(
-        slotName,
         "creating",
         c -> c.createPhysicalSlot(slotName, false, reserveWal),
         ifNotExists ? SqlState.DUPLICATE_OBJECT : null,

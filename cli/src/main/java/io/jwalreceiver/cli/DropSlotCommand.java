@@ -4,7 +4,6 @@ package io.jwalreceiver.cli;
 import io.jwalreceiver.SqlState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code jwalreceiver slot drop NAME}: DROP_REPLICATION_SLOT. */
 /** {@code jwalreceiver slot drop}: drops a physical replication slot. */
@@ -13,9 +12,6 @@ import picocli.CommandLine.Parameters;
     header = "Drops a physical replication slot.",
     description = {"Drops a physical replication slot over a replication connection.", ""})
 public final class DropSlotCommand extends SlotChangeCommand {
-
-  @Parameters(index = "0", paramLabel = "SLOTNAME", description = "name of the slot to drop")
-  String slotName;
 
   @Option(names = "--if-exists", description = "do not error if the slot does not exist")
   boolean ifExists;
@@ -28,7 +24,6 @@ public final class DropSlotCommand extends SlotChangeCommand {
   @Override
   public Integer call() {
     return change(
-        slotName,
         "dropping",
         c -> c.dropSlot(slotName, waitWhileActive),
         ifExists ? SqlState.UNDEFINED_OBJECT : null,

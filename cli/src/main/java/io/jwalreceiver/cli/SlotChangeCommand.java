@@ -7,12 +7,19 @@ import io.jwalreceiver.session.ReplicationConnection;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
 
 /**
- * What {@code slot create} and {@code slot drop} share: {@code -v}, the connection options, and one
- * replication command on one slot, reported as the PostgreSQL tools report it.
+ * What {@code slot create} and {@code slot drop} share: the slot's name, {@code -v}, the connection
+ * options, and one replication command on that slot, reported as the PostgreSQL tools report it.
  */
 public abstract class SlotChangeCommand extends CliCommand {
+
+  @Parameters(
+      index = "0",
+      paramLabel = "SLOTNAME",
+      description = "name of the slot to ${COMMAND-NAME}")
+  String slotName;
 
   @Mixin VerboseOption verboseOption;
 
@@ -27,7 +34,6 @@ public abstract class SlotChangeCommand extends CliCommand {
    * @param toleratedMessage the info line printed when that error happens
    */
   final int change(
-      String slotName,
       String doing,
       Consumer<ReplicationConnection> command,
       @Nullable SqlState tolerated,

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -127,10 +129,9 @@ public final class BenchReport {
           number(g, "mb_per_s", rate(r.bytes() / (double) Quantities.MB, r.seconds()));
           cpu(g, r.cpuSeconds(), r.bytes());
           g.writeObjectFieldStart("stages");
-          stage(g, "network", r.networkSeconds(), r.bytes());
-          stage(g, "decompression", r.decompressionSeconds(), r.bytes());
-          stage(g, "extraction", r.extractionSeconds(), r.bytes());
-          stage(g, "fsync", r.fsyncSeconds(), r.bytes());
+          for (Map.Entry<String, Double> stage : stages(r)) {
+            stage(g, stage.getKey(), stage.getValue(), r.bytes());
+          }
           g.writeEndObject();
           g.writeNumberField("finish_seconds", round(r.finishSeconds()));
           directory(g, r.directory(), r.kept());
@@ -154,10 +155,9 @@ public final class BenchReport {
     line(b, "throughput", show(rate(r.bytes() / (double) Quantities.MB, r.seconds())) + " MB/s");
     cpuLine(b, r.cpuSeconds(), r.bytes());
     b.append("stage busy time (MB/s if that stage alone ran):\n");
-    stageLine(b, "network", r.networkSeconds(), r.bytes());
-    stageLine(b, "decompression", r.decompressionSeconds(), r.bytes());
-    stageLine(b, "extraction", r.extractionSeconds(), r.bytes());
-    stageLine(b, "fsync", r.fsyncSeconds(), r.bytes());
+    for (Map.Entry<String, Double> stage : stages(r)) {
+      stageLine(b, stage.getKey(), stage.getValue(), r.bytes());
+    }
     line(b, "  final sync", fmt(r.finishSeconds()) + " s waited after the last byte");
     return b.toString();
   }
@@ -215,6 +215,15 @@ public final class BenchReport {
   }
 
   /** The server, sink and WAL lines both text reports open with. */
+  /** A base backup's stages and their busy seconds, in the reports' order. */
+  private static List<Map.Entry<String, Double>> stages(BackupBench.Result r) {
+    return List.of(
+        Map.entry("network", r.networkSeconds()),
+        Map.entry("decompression", r.decompressionSeconds()),
+        Map.entry("extraction", r.extractionSeconds()),
+        Map.entry("fsync", r.fsyncSeconds()));
+  }
+
   /** The text report's first lines; {@code sinkDetail} follows the sink's name and directory. */
   private static StringBuilder header(BenchResult r, String sink, String sinkDetail) {
     StringBuilder b = new StringBuilder();
