@@ -316,6 +316,9 @@ run_tool() {
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # med CSV CASE TOOL COLUMN: median of a column over the runs of one case and tool.
 med() { awk -F, -v c="$2" -v t="$3" -v k="$4" 'NR > 1 && $2 == c && $3 == t && $k != "" { print $k }' "$1" | median; }
+# both CSV CASE K: "PG,JWR", the medians of column K for pg_* and for jwalreceiver in CASE (either
+# may be empty); read them with IFS=, read -r.
+both() { echo "$(med "$1" "$2" pg "$3"),$(med "$1" "$2" jwr "$3")"; }
 
 compare_segments() {
   local a=$1 b=$2 n=0 f
@@ -417,8 +420,8 @@ END
     echo "notes=fsync on in both tools (default durability); TCP 127.0.0.1; catch-up from a slot; completed segments byte-identical (cmp) in every run"
   } | publish receivewal "$csv" "receivewal: catch-up over $stream_bytes bytes of WAL" medians
   for mode in "${modes[@]}"; do
-    pw=$(med "$csv" "$mode" pg 5); jw=$(med "$csv" "$mode" jwr 5)
-    ps=$(med "$csv" "$mode" pg 10); js=$(med "$csv" "$mode" jwr 10)
+    IFS=, read -r pw jw <<<"$(both "$csv" "$mode" 5)"
+    IFS=, read -r ps js <<<"$(both "$csv" "$mode" 10)"
     say "$(awk -v m="$mode" -v b="$stream_bytes" -v pw="$pw" -v jw="$jw" -v ps="$ps" -v js="$js" 'BEGIN {
       printf "%-12s pg_receivewal %7.3f s (%6.1f MB/s)  jwalreceiver %7.3f s (%6.1f MB/s)  ratio %.3f", m, pw, b / 1e6 / pw, jw, b / 1e6 / jw, pw / jw
       if (ps != "" && js != "" && js > 0) printf "  (streaming phase %.3f)", ps / js }')"
@@ -514,8 +517,8 @@ section_basebackup() {
     echo "notes=-X stream -c fast for both, default durability (both fsync the output), TCP 127.0.0.1; plain backups pass pg_verifybackup, compressed archives pass gzip/lz4/zstd -t"
   } | publish basebackup "$csv" "basebackup: pgbench scale $scale ($db_bytes bytes of databases)" medians
   for c in "${cases[@]}"; do
-    pw=$(med "$csv" "$c" pg 5); jw=$(med "$csv" "$c" jwr 5)
-    po=$(med "$csv" "$c" pg 9); jo=$(med "$csv" "$c" jwr 9)
+    IFS=, read -r pw jw <<<"$(both "$csv" "$c" 5)"
+    IFS=, read -r po jo <<<"$(both "$csv" "$c" 9)"
     say "$(awk -v c="$c" -v b="${data_bytes:-$db_bytes}" -v pw="$pw" -v jw="$jw" -v po="$po" -v jo="$jo" 'BEGIN {
       printf "%-9s pg_basebackup %7.3f s (%6.1f MB/s, %5.0f MB)  jwalreceiver %7.3f s (%6.1f MB/s, %5.0f MB)  ratio %.3f", c, pw, b / 1e6 / pw, po / 1e6, jw, b / 1e6 / jw, jo / 1e6, pw / jw }')"
   done

@@ -13,7 +13,7 @@ import picocli.CommandLine.Mixin;
  * What {@code bench wal} and {@code bench basebackup} share: {@code --json}, the connection
  * options, the {@code --sink} checks, the progress line around the run, and the report on stdout.
  */
-public abstract class BenchSubcommand extends CliCommand {
+abstract class BenchSubcommand extends CliCommand {
 
   @Mixin JsonOption jsonOption;
 

@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
  * reporting a usage mistake.
  */
 @Command(versionProvider = RootCommand.Version.class, usageHelpWidth = 95)
-public abstract class CliCommand implements Callable<Integer> {
+abstract class CliCommand implements Callable<Integer> {
 
   /**
    * The process context, set by {@link Main}'s factory before picocli parses the command line. Not

@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
  * What {@code slot create} and {@code slot drop} share: the slot's name, {@code -v}, the connection
  * options, and one replication command on that slot, reported as the PostgreSQL tools report it.
  */
-public abstract class SlotChangeCommand extends CliCommand {
+abstract class SlotChangeCommand extends CliCommand {
 
   @Parameters(
       index = "0",
