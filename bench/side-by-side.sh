@@ -320,6 +320,19 @@ med() { awk -F, -v c="$2" -v t="$3" -v k="$4" 'NR > 1 && $2 == c && $3 == t && $
 # may be empty); read them with IFS=, read -r.
 both() { echo "$(med "$1" "$2" pg "$3"),$(med "$1" "$2" jwr "$3")"; }
 
+# rows CSV K BYTES PROGRAM CASE...: says one summary line per CASE, formatted by the awk PROGRAM (a
+# BEGIN block) from c (the case), b (BYTES), pw and jw (both tools' median wall seconds, column 5)
+# and p2 and j2 (their medians of column K).
+rows() {
+  local csv=$1 k=$2 bytes=$3 program=$4 c pw jw p2 j2
+  shift 4
+  for c in "$@"; do
+    IFS=, read -r pw jw <<<"$(both "$csv" "$c" 5)"
+    IFS=, read -r p2 j2 <<<"$(both "$csv" "$c" "$k")"
+    say "$(awk -v c="$c" -v b="$bytes" -v pw="$pw" -v jw="$jw" -v p2="$p2" -v j2="$j2" "$program")"
+  done
+}
+
 compare_segments() {
   local a=$1 b=$2 n=0 f
   for f in "$a"/*; do
@@ -344,7 +357,7 @@ say() { echo "$*" | tee -a "$summary"; }
 
 # --- receivewal -------------------------------------------------------------------------------
 section_receivewal() {
-  local csv="$work/receivewal.csv" i mode flag segs pw jw ps js
+  local csv="$work/receivewal.csv" i mode flag segs
   local modes=(default synchronous)
   echo "$csv_header" >"$csv"
   sql 'CHECKPOINT' >/dev/null
@@ -419,13 +432,9 @@ END
     echo "wal_range=$stream_start .. $endpos"
     echo "notes=fsync on in both tools (default durability); TCP 127.0.0.1; catch-up from a slot; completed segments byte-identical (cmp) in every run"
   } | publish receivewal "$csv" "receivewal: catch-up over $stream_bytes bytes of WAL" medians
-  for mode in "${modes[@]}"; do
-    IFS=, read -r pw jw <<<"$(both "$csv" "$mode" 5)"
-    IFS=, read -r ps js <<<"$(both "$csv" "$mode" 10)"
-    say "$(awk -v m="$mode" -v b="$stream_bytes" -v pw="$pw" -v jw="$jw" -v ps="$ps" -v js="$js" 'BEGIN {
-      printf "%-12s pg_receivewal %7.3f s (%6.1f MB/s)  jwalreceiver %7.3f s (%6.1f MB/s)  ratio %.3f", m, pw, b / 1e6 / pw, jw, b / 1e6 / jw, pw / jw
-      if (ps != "" && js != "" && js > 0) printf "  (streaming phase %.3f)", ps / js }')"
-  done
+  rows "$csv" 10 "$stream_bytes" 'BEGIN {
+    printf "%-12s pg_receivewal %7.3f s (%6.1f MB/s)  jwalreceiver %7.3f s (%6.1f MB/s)  ratio %.3f", c, pw, b / 1e6 / pw, jw, b / 1e6 / jw, pw / jw
+    if (p2 != "" && j2 != "" && j2 > 0) printf "  (streaming phase %.3f)", p2 / j2 }' "${modes[@]}"
 }
 
 # --- the pgbench database ---------------------------------------------------------------------
@@ -442,7 +451,7 @@ ensure_pgbench() {
 
 # --- basebackup -------------------------------------------------------------------------------
 section_basebackup() {
-  local csv="$work/basebackup.csv" pw jw po jo
+  local csv="$work/basebackup.csv"
   local cases=(plain tar-gzip tar-lz4 tar-zstd) i k c data_bytes="" db_bytes
   echo "$csv_header" >"$csv"
   ensure_pgbench
@@ -516,12 +525,8 @@ section_basebackup() {
     echo "backup_bytes=${data_bytes:-$db_bytes}"
     echo "notes=-X stream -c fast for both, default durability (both fsync the output), TCP 127.0.0.1; plain backups pass pg_verifybackup, compressed archives pass gzip/lz4/zstd -t"
   } | publish basebackup "$csv" "basebackup: pgbench scale $scale ($db_bytes bytes of databases)" medians
-  for c in "${cases[@]}"; do
-    IFS=, read -r pw jw <<<"$(both "$csv" "$c" 5)"
-    IFS=, read -r po jo <<<"$(both "$csv" "$c" 9)"
-    say "$(awk -v c="$c" -v b="${data_bytes:-$db_bytes}" -v pw="$pw" -v jw="$jw" -v po="$po" -v jo="$jo" 'BEGIN {
-      printf "%-9s pg_basebackup %7.3f s (%6.1f MB/s, %5.0f MB)  jwalreceiver %7.3f s (%6.1f MB/s, %5.0f MB)  ratio %.3f", c, pw, b / 1e6 / pw, po / 1e6, jw, b / 1e6 / jw, jo / 1e6, pw / jw }')"
-  done
+  rows "$csv" 9 "${data_bytes:-$db_bytes}" 'BEGIN {
+    printf "%-9s pg_basebackup %7.3f s (%6.1f MB/s, %5.0f MB)  jwalreceiver %7.3f s (%6.1f MB/s, %5.0f MB)  ratio %.3f", c, pw, b / 1e6 / pw, p2 / 1e6, jw, b / 1e6 / jw, j2 / 1e6, pw / jw }' "${cases[@]}"
 }
 
 # --- synchronous standby ----------------------------------------------------------------------
