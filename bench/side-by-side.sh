@@ -275,11 +275,15 @@ section_start() {
   section_load="$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
-# publish SECTION CSV PROPS: moves a finished section's results into $out (never half a run).
+# ... | publish SECTION CSV TITLE WHAT: moves a finished section's results into $out (never half a
+# run): the CSV, and the properties (describe's, the section's own from stdin, the load). Then
+# starts the section's summary: a blank line and "== TITLE, N run(s), WHAT ==".
 publish() {
-  { cat "$3"; echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)"; } >"$out/side-by-side-$1.properties"
+  { describe; cat; echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)"; } >"$out/side-by-side-$1.properties"
   cp "$2" "$out/side-by-side-$1.csv"
   log "$1: results in $out/side-by-side-$1.csv"
+  say ""
+  say "== $3, $runs run(s), $4 =="
 }
 
 csv_header="section,case,tool,run,wall_s,user_s,sys_s,input_bytes,output_bytes,streaming_s,tps"
@@ -312,6 +316,22 @@ run_tool() {
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # med CSV CASE TOOL COLUMN: median of a column over the runs of one case and tool.
 med() { awk -F, -v c="$2" -v t="$3" -v k="$4" 'NR > 1 && $2 == c && $3 == t && $k != "" { print $k }' "$1" | median; }
+# both CSV CASE K: "PG,JWR", the medians of column K for pg_* and for jwalreceiver in CASE (either
+# may be empty); read them with IFS=, read -r.
+both() { echo "$(med "$1" "$2" pg "$3"),$(med "$1" "$2" jwr "$3")"; }
+
+# rows CSV K BYTES PROGRAM CASE...: says one summary line per CASE, formatted by the awk PROGRAM (a
+# BEGIN block) from c (the case), b (BYTES), pw and jw (both tools' median wall seconds, column 5)
+# and p2 and j2 (their medians of column K).
+rows() {
+  local csv=$1 k=$2 bytes=$3 program=$4 c pw jw p2 j2
+  shift 4
+  for c in "$@"; do
+    IFS=, read -r pw jw <<<"$(both "$csv" "$c" 5)"
+    IFS=, read -r p2 j2 <<<"$(both "$csv" "$c" "$k")"
+    say "$(awk -v c="$c" -v b="$bytes" -v pw="$pw" -v jw="$jw" -v p2="$p2" -v j2="$j2" "$program")"
+  done
+}
 
 compare_segments() {
   local a=$1 b=$2 n=0 f
@@ -337,7 +357,7 @@ say() { echo "$*" | tee -a "$summary"; }
 
 # --- receivewal -------------------------------------------------------------------------------
 section_receivewal() {
-  local csv="$work/receivewal.csv" props="$work/receivewal.properties" i mode flag segs
+  local csv="$work/receivewal.csv" i mode flag segs
   local modes=(default synchronous)
   echo "$csv_header" >"$csv"
   sql 'CHECKPOINT' >/dev/null
@@ -408,23 +428,13 @@ END
   done
   sql 'CHECKPOINT' >/dev/null
 
-  { describe
-    echo "wal_bytes=$stream_bytes"
+  { echo "wal_bytes=$stream_bytes"
     echo "wal_range=$stream_start .. $endpos"
     echo "notes=fsync on in both tools (default durability); TCP 127.0.0.1; catch-up from a slot; completed segments byte-identical (cmp) in every run"
-  } >"$props"
-  publish receivewal "$csv" "$props"
-
-  say ""
-  say "== receivewal: catch-up over $stream_bytes bytes of WAL, $runs run(s), medians =="
-  for mode in "${modes[@]}"; do
-    local pw jw ps js
-    pw=$(med "$csv" "$mode" pg 5); jw=$(med "$csv" "$mode" jwr 5)
-    ps=$(med "$csv" "$mode" pg 10); js=$(med "$csv" "$mode" jwr 10)
-    say "$(awk -v m="$mode" -v b="$stream_bytes" -v pw="$pw" -v jw="$jw" -v ps="$ps" -v js="$js" 'BEGIN {
-      printf "%-12s pg_receivewal %7.3f s (%6.1f MB/s)  jwalreceiver %7.3f s (%6.1f MB/s)  ratio %.3f", m, pw, b / 1e6 / pw, jw, b / 1e6 / jw, pw / jw
-      if (ps != "" && js != "" && js > 0) printf "  (streaming phase %.3f)", ps / js }')"
-  done
+  } | publish receivewal "$csv" "receivewal: catch-up over $stream_bytes bytes of WAL" medians
+  rows "$csv" 10 "$stream_bytes" 'BEGIN {
+    printf "%-12s pg_receivewal %7.3f s (%6.1f MB/s)  jwalreceiver %7.3f s (%6.1f MB/s)  ratio %.3f", c, pw, b / 1e6 / pw, jw, b / 1e6 / jw, pw / jw
+    if (p2 != "" && j2 != "" && j2 > 0) printf "  (streaming phase %.3f)", p2 / j2 }' "${modes[@]}"
 }
 
 # --- the pgbench database ---------------------------------------------------------------------
@@ -441,7 +451,7 @@ ensure_pgbench() {
 
 # --- basebackup -------------------------------------------------------------------------------
 section_basebackup() {
-  local csv="$work/basebackup.csv" props="$work/basebackup.properties"
+  local csv="$work/basebackup.csv"
   local cases=(plain tar-gzip tar-lz4 tar-zstd) i k c data_bytes="" db_bytes
   echo "$csv_header" >"$csv"
   ensure_pgbench
@@ -510,28 +520,18 @@ section_basebackup() {
     done
   done
 
-  { describe
-    echo "pgbench_scale=$scale"
+  { echo "pgbench_scale=$scale"
     echo "database_bytes=$db_bytes"
     echo "backup_bytes=${data_bytes:-$db_bytes}"
     echo "notes=-X stream -c fast for both, default durability (both fsync the output), TCP 127.0.0.1; plain backups pass pg_verifybackup, compressed archives pass gzip/lz4/zstd -t"
-  } >"$props"
-  publish basebackup "$csv" "$props"
-
-  say ""
-  say "== basebackup: pgbench scale $scale ($db_bytes bytes of databases), $runs run(s), medians =="
-  for c in "${cases[@]}"; do
-    local pw jw po jo
-    pw=$(med "$csv" "$c" pg 5); jw=$(med "$csv" "$c" jwr 5)
-    po=$(med "$csv" "$c" pg 9); jo=$(med "$csv" "$c" jwr 9)
-    say "$(awk -v c="$c" -v b="${data_bytes:-$db_bytes}" -v pw="$pw" -v jw="$jw" -v po="$po" -v jo="$jo" 'BEGIN {
-      printf "%-9s pg_basebackup %7.3f s (%6.1f MB/s, %5.0f MB)  jwalreceiver %7.3f s (%6.1f MB/s, %5.0f MB)  ratio %.3f", c, pw, b / 1e6 / pw, po / 1e6, jw, b / 1e6 / jw, jo / 1e6, pw / jw }')"
-  done
+  } | publish basebackup "$csv" "basebackup: pgbench scale $scale ($db_bytes bytes of databases)" medians
+  rows "$csv" 9 "${data_bytes:-$db_bytes}" 'BEGIN {
+    printf "%-9s pg_basebackup %7.3f s (%6.1f MB/s, %5.0f MB)  jwalreceiver %7.3f s (%6.1f MB/s, %5.0f MB)  ratio %.3f", c, pw, b / 1e6 / pw, p2 / 1e6, jw, b / 1e6 / jw, j2 / 1e6, pw / jw }' "${cases[@]}"
 }
 
 # --- synchronous standby ----------------------------------------------------------------------
 section_syncstandby() {
-  local csv="$work/syncstandby.csv" props="$work/syncstandby.properties" i k t
+  local csv="$work/syncstandby.csv" i k t
   local standbys=(none pg jwr)
   echo "$csv_header" >"$csv"
   ensure_pgbench
@@ -606,15 +606,10 @@ section_syncstandby() {
   sql "ALTER SYSTEM RESET full_page_writes" >/dev/null
   sql "SELECT pg_reload_conf()" >/dev/null
 
-  { describe
-    echo "pgbench_scale=$scale"
+  { echo "pgbench_scale=$scale"
     echo "pgbench=pgbench -T $tps_seconds -c $clients -j $(nproc) (TPC-B-like)"
     echo "notes=primary with fsync=on, synchronous_commit=on, synchronous_standby_names=pg_receivewal; the standby runs --synchronous -S slot on the same machine over TCP 127.0.0.1; 'none' is the same pgbench without a synchronous standby"
-  } >"$props"
-  publish syncstandby "$csv" "$props"
-
-  say ""
-  say "== synchronous standby: pgbench -T $tps_seconds -c $clients, scale $scale, $runs run(s), median TPS =="
+  } | publish syncstandby "$csv" "synchronous standby: pgbench -T $tps_seconds -c $clients, scale $scale" "median TPS"
   local none pg jwr
   none=$(med "$csv" pgbench none 11); pg=$(med "$csv" pgbench pg 11); jwr=$(med "$csv" pgbench jwr 11)
   say "$(awk -v n="$none" -v p="$pg" -v j="$jwr" 'BEGIN {

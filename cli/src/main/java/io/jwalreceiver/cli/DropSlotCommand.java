@@ -2,29 +2,16 @@
 package io.jwalreceiver.cli;
 
 import io.jwalreceiver.SqlState;
-import io.jwalreceiver.SqlText;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code jwalreceiver slot drop NAME}: DROP_REPLICATION_SLOT. */
 /** {@code jwalreceiver slot drop}: drops a physical replication slot. */
 @Command(
     name = "drop",
     header = "Drops a physical replication slot.",
-    versionProvider = RootCommand.Version.class,
-    usageHelpWidth = 95,
     description = {"Drops a physical replication slot over a replication connection.", ""})
-public final class DropSlotCommand implements Callable<Integer> {
-
-  @Mixin HelpOptions helpOptions;
-
-  private final Cli cli;
-
-  @Parameters(index = "0", paramLabel = "SLOTNAME", description = "name of the slot to drop")
-  String slotName;
+public final class DropSlotCommand extends SlotChangeCommand {
 
   @Option(names = "--if-exists", description = "do not error if the slot does not exist")
   boolean ifExists;
@@ -34,26 +21,10 @@ public final class DropSlotCommand implements Callable<Integer> {
       description = "if the slot is in use, wait until it is released instead of failing")
   boolean waitWhileActive;
 
-  @Option(
-      names = {"-v", "--verbose"},
-      description = "output verbose messages")
-  boolean verbose;
-
-  @Mixin ConnectionOptions connection;
-
-  public DropSlotCommand(Cli cli) {
-    this.cli = cli;
-  }
-
   @Override
   public Integer call() {
-    SqlText.validateSlotName(slotName);
-    if (verbose) {
-      cli.info("dropping replication slot \"" + slotName + "\"");
-    }
-    return SlotCommands.run(
-        cli,
-        connection.resolve(cli, Cli.PROGRAM),
+    return change(
+        "dropping",
         c -> c.dropSlot(slotName, waitWhileActive),
         ifExists ? SqlState.UNDEFINED_OBJECT : null,
         "replication slot \"" + slotName + "\" does not exist, skipping");

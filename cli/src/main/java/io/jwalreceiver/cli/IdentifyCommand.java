@@ -4,7 +4,6 @@ package io.jwalreceiver.cli;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.session.SystemIdentity;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -13,24 +12,14 @@ import picocli.CommandLine.Mixin;
 @Command(
     name = "identify",
     header = "Shows system identifier, timeline, WAL position, version (IDENTIFY_SYSTEM).",
-    versionProvider = RootCommand.Version.class,
-    usageHelpWidth = 95,
     description = {
       "Connects for replication and shows the system identifier, timeline, current WAL",
       "position, server version and WAL segment size.",
       ""
     })
-public final class IdentifyCommand implements Callable<Integer> {
-
-  @Mixin HelpOptions helpOptions;
-
-  private final Cli cli;
+public final class IdentifyCommand extends CliCommand {
 
   @Mixin ConnectionOptions connection;
-
-  public IdentifyCommand(Cli cli) {
-    this.cli = cli;
-  }
 
   @Override
   public Integer call() {

@@ -4,7 +4,6 @@ package io.jwalreceiver.cli;
 import io.jwalreceiver.session.QueryResult;
 import io.jwalreceiver.session.ReplicationConnection;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,29 +17,19 @@ import picocli.CommandLine.Mixin;
 @Command(
     name = "list",
     header = "Lists physical replication slots (pg_replication_slots).",
-    versionProvider = RootCommand.Version.class,
-    usageHelpWidth = 95,
     description = {
       "Lists physical replication slots: name, active, restart_lsn, wal_status and",
       "safe_wal_size (pg_replication_slots). Connects to the database named in -d, else postgres.",
       ""
     })
-public final class ListSlotsCommand implements Callable<Integer> {
-
-  @Mixin HelpOptions helpOptions;
+public final class ListSlotsCommand extends CliCommand {
 
   static final String QUERY =
       "SELECT slot_name, active, restart_lsn, wal_status, safe_wal_size"
           + " FROM pg_catalog.pg_replication_slots WHERE slot_type = 'physical'"
           + " ORDER BY slot_name";
 
-  private final Cli cli;
-
   @Mixin ConnectionOptions connection;
-
-  public ListSlotsCommand(Cli cli) {
-    this.cli = cli;
-  }
 
   @Override
   public Integer call() {

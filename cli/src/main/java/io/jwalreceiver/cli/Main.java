@@ -142,7 +142,9 @@ public final class Main {
     return Character.toLowerCase(m.charAt(0)) + m.substring(1);
   }
 
-  /** Hands every command the process context. */
+  /**
+   * Hands every command the process context (and the version provider, through its constructor).
+   */
   private static final class CommandFactory implements CommandLine.IFactory {
     private final Cli cli;
     private final CommandLine.IFactory fallback = CommandLine.defaultFactory();
@@ -156,7 +158,11 @@ public final class Main {
       try {
         return type.getDeclaredConstructor(Cli.class).newInstance(cli);
       } catch (NoSuchMethodException e) {
-        return fallback.create(type);
+        K made = fallback.create(type);
+        if (made instanceof CliCommand command) {
+          command.cli = cli;
+        }
+        return made;
       }
     }
   }

@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
-import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -35,23 +34,16 @@ import picocli.CommandLine.Option;
 @Command(
     name = "receivewal",
     header = "Archives streamed WAL into a directory (pg_receivewal).",
-    versionProvider = RootCommand.Version.class,
-    usageHelpWidth = 95,
     description = {
       "Receives PostgreSQL streaming write-ahead logs into a directory, as pg_receivewal does:",
       "24-hex-digit segment files, .partial for the segment in progress, timeline history",
       "files. Acknowledges to the server only WAL that is on disk.",
       ""
     })
-public final class ReceiveWalCommand implements Callable<Integer> {
+public final class ReceiveWalCommand extends CliCommand {
 
   /** The application_name sent when none is configured. */
   static final String FALLBACK_APPLICATION_NAME = "pg_receivewal";
-
-  /** Replaced by a timestamping one with --log-timestamps. */
-  private Cli cli;
-
-  @Mixin HelpOptions helpOptions;
 
   @Option(
       names = {"-D", "--directory"},
@@ -131,10 +123,6 @@ public final class ReceiveWalCommand implements Callable<Integer> {
   boolean logTimestamps;
 
   @Mixin ConnectionOptions connection;
-
-  public ReceiveWalCommand(Cli cli) {
-    this.cli = cli;
-  }
 
   @Override
   public Integer call() {
@@ -392,11 +380,5 @@ public final class ReceiveWalCommand implements Callable<Integer> {
         verboseOption.verbose
             ? "replication slot \"" + slotOption.slot + "\" already exists"
             : null);
-  }
-
-  private int usage(String message) {
-    cli.error(message, null, null);
-    cli.tryHelp("receivewal");
-    return ExitCodes.USAGE;
   }
 }

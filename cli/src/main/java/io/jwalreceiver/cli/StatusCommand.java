@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,8 +37,6 @@ import picocli.CommandLine.Option;
 @Command(
     name = "status",
     header = "Shows standbys, slots and lag on a server, and an archive directory's state.",
-    versionProvider = RootCommand.Version.class,
-    usageHelpWidth = 95,
     description = {
       "Shows a server's standbys (pg_stat_replication) and replication slots with how far",
       "they are behind, and with -D what a WAL archive directory holds: segments by timeline,",
@@ -47,11 +44,7 @@ import picocli.CommandLine.Option;
       "or -U) reads the directory without connecting.",
       ""
     })
-public final class StatusCommand implements Callable<Integer> {
-
-  private final Cli cli;
-
-  @Mixin HelpOptions helpOptions;
+public final class StatusCommand extends CliCommand {
 
   @Option(
       names = {"-D", "--directory"},
@@ -63,10 +56,6 @@ public final class StatusCommand implements Callable<Integer> {
   boolean json;
 
   @Mixin ConnectionOptions connection;
-
-  public StatusCommand(Cli cli) {
-    this.cli = cli;
-  }
 
   @Override
   public Integer call() {

@@ -5,10 +5,8 @@ import io.jwalreceiver.basebackup.manifest.BackupVerifier;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -22,8 +20,6 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "verifybackup",
     header = "Verifies a plain backup against its backup_manifest (pg_verifybackup).",
-    versionProvider = RootCommand.Version.class,
-    usageHelpWidth = 95,
     description = {
       "Verifies a plain-format base backup against its backup_manifest, as pg_verifybackup does:",
       "the manifest and its checksum, the file set, sizes and checksums, and the WAL the backup",
@@ -32,11 +28,7 @@ import picocli.CommandLine.Parameters;
       "records.",
       ""
     })
-public final class VerifyBackupCommand implements Callable<Integer> {
-
-  private final Cli cli;
-
-  @Mixin HelpOptions helpOptions;
+public final class VerifyBackupCommand extends CliCommand {
 
   @Parameters(
       index = "0",
@@ -85,18 +77,10 @@ public final class VerifyBackupCommand implements Callable<Integer> {
       description = "use specified path for WAL files")
   @Nullable Path walDirectory;
 
-  public VerifyBackupCommand(Cli cli) {
-    this.cli = cli;
-  }
-
   @Override
   public Integer call() {
     if (backupDir == null) {
-      cli.error(
-          "no backup directory specified",
-          null,
-          "Try \"" + cli.commandLine("verifybackup") + " --help\" for more information.");
-      return ExitCodes.USAGE;
+      return usage("no backup directory specified");
     }
     BackupVerifier.Builder builder =
         BackupVerifier.builder(backupDir)

@@ -39,7 +39,7 @@ import org.jspecify.annotations.Nullable;
  * <p>WAL is not streamed ({@code -X none} or {@code fetch}): the bench measures the backup stream.
  * The checkpoint that starts the backup is timed apart and not in the throughput.
  */
-public final class BackupBench {
+public final class BackupBench implements Measured<BackupBench.Result> {
 
   /**
    * What to run.
@@ -93,7 +93,8 @@ public final class BackupBench {
       double finishSeconds,
       double cpuSeconds,
       @Nullable Path directory,
-      boolean kept) {}
+      boolean kept)
+      implements BenchResult {}
 
   private final Settings settings;
   private final Consumer<ServerError> notices;
@@ -109,11 +110,13 @@ public final class BackupBench {
   }
 
   /** Bytes received so far (for the progress line; any thread). */
+  @Override
   public long bytesSoFar() {
     return bytes;
   }
 
   /** Seconds since the data started to arrive, 0 before. */
+  @Override
   public double secondsSoFar() {
     long t = dataStartNanos;
     return t == 0 ? 0 : (System.nanoTime() - t) / 1e9;
@@ -123,6 +126,7 @@ public final class BackupBench {
    * Runs one backup, through {@link BaseBackup} as {@code basebackup} takes it: fast checkpoint, no
    * size estimate, no inline manifest check, and with {@code -X none} no wait for the WAL archive.
    */
+  @Override
   public Result run() {
     CpuClock cpu = new CpuClock();
     StageTimes times = StageTimes.create();
@@ -232,24 +236,18 @@ public final class BackupBench {
 
     @Override
     public void archiveStart(String name, String tablespacePath, boolean terminated) {
-      long t = System.nanoTime();
-      sink.archiveStart(name, tablespacePath, terminated);
-      sinkNanos += System.nanoTime() - t;
+      timed(() -> sink.archiveStart(name, tablespacePath, terminated));
     }
 
     @Override
     public void archiveData(ByteBuffer data) {
       bytes += data.remaining();
-      long t = System.nanoTime();
-      sink.archiveData(data);
-      sinkNanos += System.nanoTime() - t;
+      timed(() -> sink.archiveData(data));
     }
 
     @Override
     public void archiveEnd() {
-      long t = System.nanoTime();
-      sink.archiveEnd();
-      sinkNanos += System.nanoTime() - t;
+      timed(sink::archiveEnd);
     }
 
     @Override
@@ -260,15 +258,18 @@ public final class BackupBench {
     @Override
     public void manifestData(ByteBuffer data) {
       bytes += data.remaining();
-      long t = System.nanoTime();
-      sink.manifestData(data);
-      sinkNanos += System.nanoTime() - t;
+      timed(() -> sink.manifestData(data));
     }
 
     @Override
     public void manifestEnd() {
+      timed(sink::manifestEnd);
+    }
+
+    /** Runs one sink call, adding its time to the sink's. */
+    private void timed(Runnable sinkCall) {
       long t = System.nanoTime();
-      sink.manifestEnd();
+      sinkCall.run();
       sinkNanos += System.nanoTime() - t;
     }
   }

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,9 +47,7 @@ public final class BenchReport {
   public static String walJson(WalBench.Result r, WalLabels l) {
     return json(
         g -> {
-          g.writeStringField("benchmark", "wal");
-          g.writeStringField("server_version", r.serverVersion());
-          g.writeStringField("sink", l.sink());
+          start(g, "wal", r, l.sink());
           g.writeBooleanField("synchronous", l.synchronous());
           range(g, r.start(), r.end(), r.bytes());
           g.writeNumberField("messages", r.messages());
@@ -79,12 +79,7 @@ public final class BenchReport {
 
   /** {@code bench wal} for people. */
   public static String walText(WalBench.Result r, WalLabels l) {
-    StringBuilder b =
-        header(
-            r.serverVersion(),
-            r.start(),
-            r.end(),
-            sinkText(l.sink(), r.directory(), r.kept()) + (l.synchronous() ? ", synchronous" : ""));
+    StringBuilder b = header(r, l.sink(), l.synchronous() ? ", synchronous" : "");
     line(
         b,
         "received",
@@ -124,9 +119,7 @@ public final class BenchReport {
   public static String backupJson(BackupBench.Result r, BackupLabels l) {
     return json(
         g -> {
-          g.writeStringField("benchmark", "basebackup");
-          g.writeStringField("server_version", r.serverVersion());
-          g.writeStringField("sink", l.sink());
+          start(g, "basebackup", r, l.sink());
           g.writeStringField("format", l.format());
           g.writeStringField("wal_method", l.walMethod());
           g.writeStringField("compression", l.compression());
@@ -136,10 +129,9 @@ public final class BenchReport {
           number(g, "mb_per_s", rate(r.bytes() / (double) Quantities.MB, r.seconds()));
           cpu(g, r.cpuSeconds(), r.bytes());
           g.writeObjectFieldStart("stages");
-          stage(g, "network", r.networkSeconds(), r.bytes());
-          stage(g, "decompression", r.decompressionSeconds(), r.bytes());
-          stage(g, "extraction", r.extractionSeconds(), r.bytes());
-          stage(g, "fsync", r.fsyncSeconds(), r.bytes());
+          for (Map.Entry<String, Double> stage : stages(r)) {
+            stage(g, stage.getKey(), stage.getValue(), r.bytes());
+          }
           g.writeEndObject();
           g.writeNumberField("finish_seconds", round(r.finishSeconds()));
           directory(g, r.directory(), r.kept());
@@ -150,11 +142,9 @@ public final class BenchReport {
   public static String backupText(BackupBench.Result r, BackupLabels l) {
     StringBuilder b =
         header(
-            r.serverVersion(),
-            r.start(),
-            r.end(),
-            sinkText(l.sink(), r.directory(), r.kept())
-                + ", format "
+            r,
+            l.sink(),
+            ", format "
                 + l.format()
                 + ", -X "
                 + l.walMethod()
@@ -165,10 +155,9 @@ public final class BenchReport {
     line(b, "throughput", show(rate(r.bytes() / (double) Quantities.MB, r.seconds())) + " MB/s");
     cpuLine(b, r.cpuSeconds(), r.bytes());
     b.append("stage busy time (MB/s if that stage alone ran):\n");
-    stageLine(b, "network", r.networkSeconds(), r.bytes());
-    stageLine(b, "decompression", r.decompressionSeconds(), r.bytes());
-    stageLine(b, "extraction", r.extractionSeconds(), r.bytes());
-    stageLine(b, "fsync", r.fsyncSeconds(), r.bytes());
+    for (Map.Entry<String, Double> stage : stages(r)) {
+      stageLine(b, stage.getKey(), stage.getValue(), r.bytes());
+    }
     line(b, "  final sync", fmt(r.finishSeconds()) + " s waited after the last byte");
     return b.toString();
   }
@@ -226,12 +215,30 @@ public final class BenchReport {
   }
 
   /** The server, sink and WAL lines both text reports open with. */
-  private static StringBuilder header(String serverVersion, Lsn start, Lsn end, String sink) {
+  /** A base backup's stages and their busy seconds, in the reports' order. */
+  private static List<Map.Entry<String, Double>> stages(BackupBench.Result r) {
+    return List.of(
+        Map.entry("network", r.networkSeconds()),
+        Map.entry("decompression", r.decompressionSeconds()),
+        Map.entry("extraction", r.extractionSeconds()),
+        Map.entry("fsync", r.fsyncSeconds()));
+  }
+
+  /** The text report's first lines; {@code sinkDetail} follows the sink's name and directory. */
+  private static StringBuilder header(BenchResult r, String sink, String sinkDetail) {
     StringBuilder b = new StringBuilder();
-    line(b, "server", "PostgreSQL " + serverVersion);
-    line(b, "sink", sink);
-    line(b, "WAL", start + " .. " + end);
+    line(b, "server", "PostgreSQL " + r.serverVersion());
+    line(b, "sink", sinkText(sink, r.directory(), r.kept()) + sinkDetail);
+    line(b, "WAL", r.start() + " .. " + r.end());
     return b;
+  }
+
+  /** The JSON report's first fields. */
+  private static void start(JsonGenerator g, String benchmark, BenchResult r, String sink)
+      throws IOException {
+    g.writeStringField("benchmark", benchmark);
+    g.writeStringField("server_version", r.serverVersion());
+    g.writeStringField("sink", sink);
   }
 
   private static void cpuLine(StringBuilder b, double cpuSeconds, long bytes) {

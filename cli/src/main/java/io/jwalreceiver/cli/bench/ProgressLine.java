@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The progress line on stderr while a bench runs: rewritten in place with {@code \r} once a second
@@ -16,9 +17,7 @@ public final class ProgressLine implements AutoCloseable {
   static final int PLAIN_EVERY_SECONDS = 5;
 
   private final PrintStream err;
-  private final String label;
-  private final LongSupplier bytes;
-  private final DoubleSupplier seconds;
+  private final Shown shown;
   private final boolean terminal;
   private final long intervalMillis;
   private final Thread thread;
@@ -26,24 +25,33 @@ public final class ProgressLine implements AutoCloseable {
   private boolean printed;
 
   /**
-   * Starts printing.
+   * What the line says.
    *
    * @param label e.g. {@code bench wal}
    * @param bytes bytes so far
    * @param seconds seconds measured so far (0 = not started)
+   */
+  private record Shown(String label, LongSupplier bytes, DoubleSupplier seconds) {
+
+    /** The line's text now, or null before measuring starts. */
+    @Nullable String text() {
+      double s = seconds.getAsDouble();
+      if (s <= 0) {
+        return null;
+      }
+      double mb = bytes.getAsLong() / (double) Quantities.MB;
+      return String.format(Locale.ROOT, "%s: %.1f MB, %.1f MB/s, %.1f s", label, mb, mb / s, s);
+    }
+  }
+
+  /**
+   * Starts printing.
+   *
    * @param terminal whether stderr is a terminal
    */
-  private ProgressLine(
-      PrintStream err,
-      String label,
-      LongSupplier bytes,
-      DoubleSupplier seconds,
-      boolean terminal,
-      long intervalMillis) {
+  private ProgressLine(PrintStream err, Shown shown, boolean terminal, long intervalMillis) {
     this.err = err;
-    this.label = label;
-    this.bytes = bytes;
-    this.seconds = seconds;
+    this.shown = shown;
     this.terminal = terminal;
     this.intervalMillis = intervalMillis;
     this.thread = new Thread(this::run, "bench-progress");
@@ -72,7 +80,8 @@ public final class ProgressLine implements AutoCloseable {
       boolean terminal,
       long intervalMillis,
       Supplier<T> work) {
-    ProgressLine line = new ProgressLine(err, label, bytes, seconds, terminal, intervalMillis);
+    ProgressLine line =
+        new ProgressLine(err, new Shown(label, bytes, seconds), terminal, intervalMillis);
     try {
       return work.get();
     } finally {
@@ -94,13 +103,10 @@ public final class ProgressLine implements AutoCloseable {
   }
 
   private synchronized void print() {
-    double s = seconds.getAsDouble();
-    if (s <= 0) {
+    String text = shown.text();
+    if (text == null) {
       return;
     }
-    double mb = bytes.getAsLong() / (double) Quantities.MB;
-    String text =
-        String.format(Locale.ROOT, "%s: %.1f MB, %.1f MB/s, %.1f s", label, mb, mb / s, s);
     if (terminal) {
       err.print("\r" + text + "   ");
     } else {

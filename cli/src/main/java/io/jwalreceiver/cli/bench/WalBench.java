@@ -36,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  * slot is neither advanced nor marked active, and the archiver that owns it loses nothing.
  * Streaming from an older position measures catch-up throughput.
  */
-public final class WalBench {
+public final class WalBench implements Measured<WalBench.Result> {
 
   /**
    * What to run.
@@ -92,7 +92,8 @@ public final class WalBench {
       AckLatency.@Nullable Summary latency,
       long generatedBytes,
       @Nullable Path directory,
-      boolean kept) {}
+      boolean kept)
+      implements BenchResult {}
 
   private final Settings settings;
   private final Consumer<ServerError> notices;
@@ -111,6 +112,7 @@ public final class WalBench {
   }
 
   /** Bytes received so far (for the progress line; any thread). */
+  @Override
   public long bytesSoFar() {
     long s = startLsn;
     long e = receivedEnd;
@@ -118,6 +120,7 @@ public final class WalBench {
   }
 
   /** Seconds since streaming started, 0 before. */
+  @Override
   public double secondsSoFar() {
     long t = startNanos;
     return t == 0 ? 0 : (System.nanoTime() - t) / 1e9;
@@ -142,6 +145,7 @@ public final class WalBench {
    * @throws PgException on any failure: connection, server error, directory not empty, a generator
    *     statement refused
    */
+  @Override
   public Result run() {
     String version;
     TimelineId timeline;
