@@ -4,6 +4,8 @@ package io.jwalreceiver.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.jwalreceiver.session.ConnInfo;
+import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Tools;
 import java.io.IOException;
@@ -79,6 +81,14 @@ final class BackupTestSupport {
     env.put("PGSSLMODE", "disable");
     env.put("PGCONNECT_TIMEOUT", "20");
     return env;
+  }
+
+  /**
+   * The connection {@link #env(PostgresServer)} describes (libpq's rules over the same variables),
+   * for a test that opens a replication connection of its own beside the command line's.
+   */
+  static ConnectionConfig replicationConfig(PostgresServer server) {
+    return ConnInfo.resolve(null, null, null, null, env(server), "nobody", null, null, p -> false);
   }
 
   /** {@code jwalreceiver basebackup --no-sync -c fast <args>} (upstream's {@code bb}). */

@@ -2,11 +2,11 @@
 package io.jwalreceiver.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import io.jwalreceiver.embedded.ServerUser;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.ReplicationConnection;
-import io.jwalreceiver.session.SslMode;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.io.IOException;
@@ -21,10 +21,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -39,6 +41,19 @@ class CheckIT {
 
   private static final long SEGMENT = 16L * 1024 * 1024;
   private static final Pattern LINE = Pattern.compile("^(OK|WARN|FAIL) {1,4}(.*)$");
+
+  /** The items of a check without {@code -D}, in their order. */
+  private static final List<String> ITEMS =
+      List.of(
+          "server",
+          "wal_level",
+          "max_wal_senders",
+          "max_replication_slots",
+          "role",
+          "replication_connection",
+          "slot",
+          "max_slot_wal_keep_size");
+
   private static final Pattern NOT_CHECKED = Pattern.compile("^(\\w+): could not check: ");
 
   /** {@code check} as {@code user} on the shared server of {@code major}: it must exit 1. */
@@ -46,6 +61,12 @@ class CheckIT {
     CliRun r = CliRun.of(env(PostgresServer.shared(major), user), "check");
     assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
     return r;
+  }
+
+  /** {@code check -S slot -D archive} as {@code repl_scram}. */
+  private static CliRun checkSlotAndArchive(PostgresServer server, String slot, Path archive) {
+    return CliRun.of(
+        env(server, PostgresServer.REPL_SCRAM), "check", "-S", slot, "-D", archive.toString());
   }
 
   private static Map<String, String> env(PostgresServer server, String user) {
@@ -64,27 +85,12 @@ class CheckIT {
       // An archive whose newest file is the .partial of the slot's restart segment: receivewal
       // resumes at that segment's start, which the slot keeps.
       Files.createFile(archive.resolve(restartSegment(server, slot) + ".partial"));
-      CliRun r =
-          CliRun.of(
-              env(server, PostgresServer.REPL_SCRAM),
-              "check",
-              "-S",
-              slot,
-              "-D",
-              archive.toString());
+      CliRun r = checkSlotAndArchive(server, slot, archive);
       assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
       Map<String, String> status = statuses(r.out());
-      assertThat(status)
-          .containsOnlyKeys(
-              "server",
-              "wal_level",
-              "max_wal_senders",
-              "max_replication_slots",
-              "role",
-              "replication_connection",
-              "slot",
-              "max_slot_wal_keep_size",
-              "archive");
+      List<String> all = new ArrayList<>(ITEMS);
+      all.add("archive");
+      assertThat(status).containsOnlyKeys(all);
       assertThat(status.values()).as(r.out()).containsOnly("OK");
       String restartLsn =
           server.queryString(
@@ -129,14 +135,7 @@ class CheckIT {
     server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
     try {
       completeSegment(archive.resolve("000000010000000000000001"));
-      CliRun r =
-          CliRun.of(
-              env(server, PostgresServer.REPL_SCRAM),
-              "check",
-              "-S",
-              slot,
-              "-D",
-              archive.toString());
+      CliRun r = checkSlotAndArchive(server, slot, archive);
       assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
       assertThat(statuses(r.out())).containsEntry("archive", "FAIL").containsEntry("slot", "OK");
       assertThat(r.out())
@@ -232,36 +231,40 @@ class CheckIT {
     }
   }
 
-  @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource(PgVersions.SELECTED)
-  void roleWithoutReplicationFails(int major) {
-    CliRun r = failingCheck(major, PostgresServer.NOREPL);
-    assertThat(statuses(r.out()))
-        .containsEntry("role", "FAIL")
-        .containsEntry("replication_connection", "FAIL")
-        .containsEntry("wal_level", "OK");
-    assertThat(r.out())
-        .contains(
-            "FAIL  role \"norepl\" lacks the REPLICATION attribute\n"
-                + "      fix: SQL (as a superuser): ALTER ROLE norepl REPLICATION;\n")
-        .contains("FAIL  replication connection for user \"norepl\" refused: ");
+  /**
+   * The users the shared servers refuse for replication: the items that must show, and what the
+   * output must say about them.
+   */
+  static Stream<Arguments> refusedUsers() {
+    return PgVersionCases.crossed(
+        arguments(
+            PostgresServer.NOREPL,
+            Map.of("role", "FAIL", "replication_connection", "FAIL", "wal_level", "OK"),
+            List.of(
+                "FAIL  role \"norepl\" lacks the REPLICATION attribute\n"
+                    + "      fix: SQL (as a superuser): ALTER ROLE norepl REPLICATION;\n",
+                "FAIL  replication connection for user \"norepl\" refused: ")),
+        arguments(
+            PostgresServer.NOHBA,
+            Map.of("replication_connection", "FAIL", "role", "OK"),
+            List.of(
+                "FAIL  replication connection for user \"nohba\" refused: no pg_hba.conf"
+                    + " entry for replication connection from host \"127.0.0.1\","
+                    + " user \"nohba\"",
+                "      fix: pg_hba.conf: host replication nohba 127.0.0.1/32"
+                    + " scram-sha-256\n"
+                    + "           (above any line that matches it first), then SQL:"
+                    + " SELECT pg_reload_conf();\n")));
   }
 
-  @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource(PgVersions.SELECTED)
-  void missingPgHbaReplicationLineFails(int major) {
-    CliRun r = failingCheck(major, PostgresServer.NOHBA);
-    assertThat(statuses(r.out()))
-        .containsEntry("replication_connection", "FAIL")
-        .containsEntry("role", "OK");
-    assertThat(r.out())
-        .contains(
-            "FAIL  replication connection for user \"nohba\" refused: no pg_hba.conf"
-                + " entry for replication connection from host \"127.0.0.1\", user \"nohba\"")
-        .contains(
-            "      fix: pg_hba.conf: host replication nohba 127.0.0.1/32 scram-sha-256\n"
-                + "           (above any line that matches it first), then SQL: SELECT"
-                + " pg_reload_conf();\n");
+  /** A role without REPLICATION; a role without a pg_hba.conf replication line. */
+  @ParameterizedTest(name = "PostgreSQL {0}: {1}")
+  @MethodSource("refusedUsers")
+  void refusedRoleFails(
+      int major, String user, Map<String, String> statuses, List<String> messages) {
+    CliRun r = failingCheck(major, user);
+    assertThat(statuses(r.out())).containsAllEntriesOf(statuses);
+    assertThat(r.out()).contains(messages);
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
@@ -412,13 +415,7 @@ class CheckIT {
           .containsEntry("replication_connection", "OK");
 
       Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
-      ConnectionConfig other =
-          ConnectionConfig.builder()
-              .host(server.host())
-              .port(server.port())
-              .user(PostgresServer.REPL_TRUST)
-              .sslMode(SslMode.DISABLE)
-              .build();
+      ConnectionConfig other = BackupTestSupport.replicationConfig(server);
       // A closed replication connection's walsender leaves a moment later.
       awaitWalSenders(server, 0);
       try (ReplicationConnection first = ReplicationConnection.open(other)) {
@@ -473,17 +470,7 @@ class CheckIT {
     assertThat(doc.get("status")).isEqualTo("FAIL");
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> items = (List<Map<String, Object>>) doc.get("items");
-    assertThat(items)
-        .extracting(i -> i.get("name"))
-        .containsExactly(
-            "server",
-            "wal_level",
-            "max_wal_senders",
-            "max_replication_slots",
-            "role",
-            "replication_connection",
-            "slot",
-            "max_slot_wal_keep_size");
+    assertThat(items).extracting(i -> i.get("name")).containsExactlyElementsOf(ITEMS);
     for (Map<String, Object> item : items) {
       assertThat(item).containsOnlyKeys("name", "status", "message", "fix");
       assertThat(item.get("status")).isIn("OK", "WARN", "FAIL");
@@ -534,13 +521,9 @@ class CheckIT {
 
   @Test
   void badSlotNameAndMissingDirectoryAreErrors(@TempDir Path dir) {
-    CliRun badSlot = CliRun.of(Map.of(), "check", "-S", "Bad-Name");
-    assertThat(badSlot.exitCode()).isEqualTo(1);
-    assertThat(badSlot.firstErrorLine())
-        .isEqualTo(
-            "jwalreceiver: error: replication slot name \"Bad-Name\" contains invalid"
-                + " character");
-    assertThat(badSlot.out()).isEmpty();
+    CliRun.of(Map.of(), "check", "-S", "Bad-Name")
+        .assertErrorOnly(
+            "jwalreceiver: error: replication slot name \"Bad-Name\" contains invalid character");
 
     CliRun noDir = CliRun.of(Map.of(), "check", "-D", dir.resolve("absent").toString());
     assertThat(noDir.exitCode()).isEqualTo(1);

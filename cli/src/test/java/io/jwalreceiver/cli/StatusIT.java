@@ -179,11 +179,11 @@ class StatusIT {
     Map<String, String> env = ReceiveWalIT.env(server);
     ReceiveWalIT.ensureTable(server);
     String end1 = ReceiveWalIT.nextEndPosition(server);
-    ReceiveWalIT.assertOk(
+    BackupTestSupport.assertOk(
         ReceiveWalIT.run(env, "receivewal", "-D", dir.toString(), "--endpos", end1, "--no-loop"));
     server.generateWal(3L * SEGMENT.bytes() + SEGMENT.bytes() / 2);
     String end2 = ReceiveWalIT.nextEndPosition(server);
-    ReceiveWalIT.assertOk(
+    BackupTestSupport.assertOk(
         ReceiveWalIT.run(env, "receivewal", "-D", dir.toString(), "--endpos", end2, "--no-loop"));
     return dir;
   }
