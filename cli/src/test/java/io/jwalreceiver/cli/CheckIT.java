@@ -191,12 +191,12 @@ class CheckIT {
                 .withSetting("max_wal_senders", "0"))) {
       CliRun r = CliRun.of(env(server, PostgresServer.REPL_SCRAM), "check");
       assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
-      Map<String, String> status = statuses(r.out());
-      assertThat(status)
-          .containsEntry("wal_level", "FAIL")
-          .containsEntry("max_wal_senders", "FAIL")
-          .containsEntry("replication_connection", "FAIL")
-          .containsEntry("role", "OK");
+      assertStatuses(
+          r.out(),
+          "wal_level=FAIL",
+          "max_wal_senders=FAIL",
+          "replication_connection=FAIL",
+          "role=OK");
       assertThat(r.out())
           .contains(
               "FAIL  wal_level = minimal: the server writes too little WAL to stream\n"
@@ -224,10 +224,8 @@ class CheckIT {
       server.restart();
       CliRun fixed = CliRun.of(env(server, PostgresServer.REPL_SCRAM), "check");
       assertThat(fixed.exitCode()).as(fixed.out()).isZero();
-      assertThat(statuses(fixed.out()))
-          .containsEntry("wal_level", "OK")
-          .containsEntry("max_wal_senders", "OK")
-          .containsEntry("replication_connection", "OK");
+      assertStatuses(
+          fixed.out(), "wal_level=OK", "max_wal_senders=OK", "replication_connection=OK");
     }
   }
 
@@ -324,10 +322,7 @@ class CheckIT {
       Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
       CliRun r = CliRun.of(env, "check", "-S", "lost_slot", "-D", archive.toString());
       assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
-      assertThat(statuses(r.out()))
-          .containsEntry("slot", "FAIL")
-          .containsEntry("archive", "FAIL")
-          .containsEntry("max_slot_wal_keep_size", "OK");
+      assertStatuses(r.out(), "slot=FAIL", "archive=FAIL", "max_slot_wal_keep_size=OK");
       assertThat(r.out())
           .contains("FAIL  replication slot \"lost_slot\" is invalidated (wal_status lost)")
           .contains(
@@ -355,9 +350,7 @@ class CheckIT {
               false);
       server.reload();
       CliRun admitted = CliRun.of(env(server, PostgresServer.NOHBA), "check");
-      assertThat(statuses(admitted.out()))
-          .as(admitted.out())
-          .containsEntry("replication_connection", "OK");
+      assertStatuses(admitted.out(), "replication_connection=OK");
     }
   }
 
@@ -377,14 +370,15 @@ class CheckIT {
       server.execute("SELECT pg_create_physical_replication_slot('degraded', true)");
       CliRun noSql = CliRun.of(env(server, PostgresServer.REPL_MD5), "check", "-S", "degraded");
       assertThat(noSql.exitCode()).as(noSql.out()).isZero();
-      assertThat(statuses(noSql.out()))
-          .containsEntry("server", "OK")
-          .containsEntry("wal_level", "OK")
-          .containsEntry("max_wal_senders", "WARN")
-          .containsEntry("role", "OK")
-          .containsEntry("replication_connection", "OK")
-          .containsEntry("slot", "WARN")
-          .containsEntry("max_slot_wal_keep_size", "OK");
+      assertStatuses(
+          noSql.out(),
+          "server=OK",
+          "wal_level=OK",
+          "max_wal_senders=WARN",
+          "role=OK",
+          "replication_connection=OK",
+          "slot=WARN",
+          "max_slot_wal_keep_size=OK");
       assertThat(noSql.out())
           .contains(
               "WARN  max_wal_senders = 2; could not check free senders: no SQL session"
@@ -409,10 +403,7 @@ class CheckIT {
       String alter = fixLines(norepl.out(), "role \"norepl\"").get(0);
       server.execute(alter.substring("SQL (as a superuser): ".length()));
       CliRun granted = CliRun.of(env(server, PostgresServer.NOREPL), "check");
-      assertThat(statuses(granted.out()))
-          .as(granted.out())
-          .containsEntry("role", "OK")
-          .containsEntry("replication_connection", "OK");
+      assertStatuses(granted.out(), "role=OK", "replication_connection=OK");
 
       Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
       ConnectionConfig other = BackupTestSupport.replicationConfig(server);
@@ -436,9 +427,7 @@ class CheckIT {
           assertThat(second.backendPid()).isNotEqualTo(first.backendPid());
           CliRun noneFree = CliRun.of(env, "check", "-S", "degraded");
           assertThat(noneFree.exitCode()).isEqualTo(1);
-          assertThat(statuses(noneFree.out()))
-              .containsEntry("max_wal_senders", "FAIL")
-              .containsEntry("replication_connection", "FAIL");
+          assertStatuses(noneFree.out(), "max_wal_senders=FAIL", "replication_connection=FAIL");
           assertThat(noneFree.out())
               .contains(
                   "FAIL  max_wal_senders = 2, 2 in use by other clients, 0 free\n"
@@ -535,6 +524,15 @@ class CheckIT {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** The check output {@code out} shows each {@code item=STATUS} given (and maybe more items). */
+  private static void assertStatuses(String out, String... itemEqualsStatus) {
+    Map<String, String> expected = new LinkedHashMap<>();
+    for (String e : itemEqualsStatus) {
+      expected.put(e.substring(0, e.indexOf('=')), e.substring(e.indexOf('=') + 1));
+    }
+    assertThat(statuses(out)).as(out).containsAllEntriesOf(expected);
+  }
 
   /** Item name to status, read back from the human output. */
   private static Map<String, String> statuses(String out) {
