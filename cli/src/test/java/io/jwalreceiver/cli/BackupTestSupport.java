@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -182,6 +184,25 @@ final class BackupTestSupport {
     }
     PostgresServer.handOver(dir);
     return dir;
+  }
+
+  /**
+   * {@code root} and every path under it that {@code which} selects (links not followed) has the
+   * mode {@code dirMode} (a directory) or {@code fileMode} (anything else), as {@code ls} shows it.
+   */
+  static void assertModes(Path root, Predicate<Path> which, String dirMode, String fileMode) {
+    try (Stream<Path> all = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) all.filter(which)::iterator) {
+        String mode =
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+        assertThat(mode)
+            .as(root.relativize(p).toString())
+            .isEqualTo(Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? dirMode : fileMode);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Every path under {@code root}, relative, directories with a trailing slash. */

@@ -23,15 +23,12 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -626,14 +623,8 @@ class ReceiveWalIT {
   }
 
   /** Upstream 128: every directory 0700, every file 0600. */
-  static void assertModes(Path dir) throws IOException {
-    try (Stream<Path> all = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) all::iterator) {
-        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(p);
-        String expected = Files.isDirectory(p) ? "rwx------" : "rw-------";
-        assertThat(PosixFilePermissions.toString(mode)).as(p.toString()).isEqualTo(expected);
-      }
-    }
+  static void assertModes(Path dir) {
+    BackupTestSupport.assertModes(dir, p -> true, "rwx------", "rw-------");
   }
 
   static int freePort() {
