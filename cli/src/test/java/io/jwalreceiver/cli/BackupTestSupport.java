@@ -93,6 +93,11 @@ final class BackupTestSupport {
     return ConnInfo.resolve(null, null, null, null, env(server), "nobody", null, null, p -> false);
   }
 
+  /** {@code dir/name} as a string, for a {@code -D} argument. */
+  static String s(Path dir, String name) {
+    return dir.resolve(name).toString();
+  }
+
   /** {@code jwalreceiver basebackup --no-sync -c fast <args>} (upstream's {@code bb}). */
   static CliRun bb(Map<String, String> env, String... args) {
     List<String> all = new ArrayList<>(List.of("basebackup", "--no-sync", "-c", "fast"));

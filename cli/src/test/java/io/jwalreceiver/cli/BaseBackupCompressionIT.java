@@ -240,8 +240,7 @@ class BaseBackupCompressionIT {
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void serverSideSpecificationsAreParsedByTheServer(int major) {
-    PostgresServer server = PostgresServer.shared(major);
-    Map<String, String> env = env(server);
+    Map<String, String> env = env(PostgresServer.shared(major));
     Path target = tmp.resolve("backup");
     for (String[] s : specifications()) {
       CliRun r = bb(env, "-D", target.toString(), "--compress", "server-" + s[0]);

@@ -15,6 +15,7 @@ import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.testkit.ClientArgs;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.ReplicationSlots;
 import io.jwalreceiver.testkit.Tools;
 import io.jwalreceiver.testkit.Waits;
 import io.jwalreceiver.testkit.WalArchiveListing;
@@ -180,11 +181,7 @@ class ReceiveWalIT {
   }
 
   static void dropSlot(PostgresServer server, String slot) {
-    server.queryString(
-        "SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots"
-            + " WHERE slot_name = '"
-            + slot
-            + "' AND NOT active");
+    ReplicationSlots.dropIfInactive(server, slot);
   }
 
   static void awaitSlotInactive(PostgresServer server, String slot) {
