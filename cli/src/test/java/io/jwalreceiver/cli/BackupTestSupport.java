@@ -4,6 +4,8 @@ package io.jwalreceiver.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.jwalreceiver.session.ConnInfo;
+import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Tools;
 import java.io.IOException;
@@ -12,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -79,6 +83,19 @@ final class BackupTestSupport {
     env.put("PGSSLMODE", "disable");
     env.put("PGCONNECT_TIMEOUT", "20");
     return env;
+  }
+
+  /**
+   * The connection {@link #env(PostgresServer)} describes (libpq's rules over the same variables),
+   * for a test that opens a replication connection of its own beside the command line's.
+   */
+  static ConnectionConfig replicationConfig(PostgresServer server) {
+    return ConnInfo.resolve(null, null, null, null, env(server), "nobody", null, null, p -> false);
+  }
+
+  /** {@code dir/name} as a string, for a {@code -D} argument. */
+  static String s(Path dir, String name) {
+    return dir.resolve(name).toString();
   }
 
   /** {@code jwalreceiver basebackup --no-sync -c fast <args>} (upstream's {@code bb}). */
@@ -172,6 +189,25 @@ final class BackupTestSupport {
     }
     PostgresServer.handOver(dir);
     return dir;
+  }
+
+  /**
+   * {@code root} and every path under it that {@code which} selects (links not followed) has the
+   * mode {@code dirMode} (a directory) or {@code fileMode} (anything else), as {@code ls} shows it.
+   */
+  static void assertModes(Path root, Predicate<Path> which, String dirMode, String fileMode) {
+    try (Stream<Path> all = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) all.filter(which)::iterator) {
+        String mode =
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+        assertThat(mode)
+            .as(root.relativize(p).toString())
+            .isEqualTo(Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? dirMode : fileMode);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Every path under {@code root}, relative, directories with a trailing slash. */

@@ -4,6 +4,7 @@ package io.jwalreceiver.cli;
 import static io.jwalreceiver.cli.BackupTestSupport.assertOk;
 import static io.jwalreceiver.cli.BackupTestSupport.bb;
 import static io.jwalreceiver.cli.BackupTestSupport.env;
+import static io.jwalreceiver.cli.BackupTestSupport.s;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jwalreceiver.testkit.PgVersions;
@@ -26,35 +27,31 @@ class BaseBackupChecksIT {
 
   @TempDir Path tmp;
 
-  private String s(String name) {
-    return tmp.resolve(name).toString();
-  }
-
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void plainBackupsPassTheInlineManifestCheck(int major) {
     Map<String, String> env = env(PostgresServer.shared(major));
-    CliRun crc = bb(env, "-D", s("crc"), "-X", "fetch", "-v");
+    CliRun crc = bb(env, "-D", s(tmp, "crc"), "-X", "fetch", "-v");
     assertOk(crc);
     assertThat(crc.err())
         .containsPattern(
             "checked [1-9][0-9]+ files against the backup manifest as "
                 + "they were received: sizes and CRC32C checksums match");
 
-    CliRun sha = bb(env, "-D", s("sha"), "-X", "none", "-v", "--manifest-checksums", "sha256");
+    CliRun sha = bb(env, "-D", s(tmp, "sha"), "-X", "none", "-v", "--manifest-checksums", "sha256");
     assertOk(sha);
     assertThat(sha.err()).contains("sizes and SHA256 checksums match");
 
-    CliRun none = bb(env, "-D", s("none"), "-X", "none", "-v", "--manifest-checksums", "none");
+    CliRun none = bb(env, "-D", s(tmp, "none"), "-X", "none", "-v", "--manifest-checksums", "none");
     assertOk(none);
     assertThat(none.err()).contains("the backup manifest as they were received: sizes match");
 
     // Tar format: the archives are parsed for the check as they are stored (here also gzipped).
-    CliRun tar = bb(env, "-D", s("tar"), "-F", "t", "-X", "stream", "-z", "-v");
+    CliRun tar = bb(env, "-D", s(tmp, "tar"), "-F", "t", "-X", "stream", "-z", "-v");
     assertOk(tar);
     assertThat(tar.err()).contains("sizes and CRC32C checksums match");
 
-    CliRun noManifest = bb(env, "-D", s("nomanifest"), "-X", "none", "-v", "--no-manifest");
+    CliRun noManifest = bb(env, "-D", s(tmp, "nomanifest"), "-X", "none", "-v", "--no-manifest");
     assertOk(noManifest);
     assertThat(noManifest.err()).doesNotContain("against the backup manifest");
   }
@@ -63,7 +60,7 @@ class BaseBackupChecksIT {
   @MethodSource(PgVersions.SELECTED)
   void aMissingSlotFailsBeforeTheDataIsTransferred(int major) {
     Map<String, String> env = env(PostgresServer.shared(major));
-    CliRun r = bb(env, "-D", s("noslot"), "-X", "stream", "-S", "no_such_slot", "-P");
+    CliRun r = bb(env, "-D", s(tmp, "noslot"), "-X", "stream", "-S", "no_such_slot", "-P");
     assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
     assertThat(r.err())
         .contains("replication slot \"no_such_slot\" does not exist")
@@ -80,7 +77,7 @@ class BaseBackupChecksIT {
     Map<String, String> env = env(PostgresServer.shared(major));
     // A nearly empty cluster compresses about tenfold: counting the compressed bytes received
     // would end near 10 %; pg_basebackup shows the server's count of what it sent.
-    CliRun r = bb(env, "-D", s("gz"), "-X", "none", "-Z", "server-gzip", "-P");
+    CliRun r = bb(env, "-D", s(tmp, "gz"), "-X", "none", "-Z", "server-gzip", "-P");
     assertOk(r);
     assertThat(BackupTestSupport.lastProgressPercent(r.err())).isGreaterThanOrEqualTo(90);
   }
@@ -88,8 +85,7 @@ class BaseBackupChecksIT {
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void progressCountsTheTablespacesReceivedWhole(int major) {
-    Map<String, String> env = env(PostgresServer.shared(major));
-    CliRun r = bb(env, "-D", s("progress"), "-X", "none", "-P");
+    CliRun r = bb(env(PostgresServer.shared(major)), "-D", s(tmp, "progress"), "-X", "none", "-P");
     assertOk(r);
     List<String> lines = r.err().lines().filter(l -> l.contains(" kB (")).toList();
     // As pg_basebackup: 0/1 while the only tablespace is on its way, 1/1 once it is complete.

@@ -12,12 +12,10 @@ import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -86,23 +84,7 @@ class BaseBackupContentIT {
       assertThat(backup.resolve("PG_VERSION")).exists();
       assertThat(backup.resolve("backup_manifest")).exists();
       // 36
-      try (Stream<Path> all = Files.walk(backup)) {
-        all.forEach(
-            p -> {
-              String mode;
-              try {
-                mode =
-                    PosixFilePermissions.toString(
-                        Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
-              } catch (IOException e) {
-                throw new AssertionError(e);
-              }
-              assertThat(mode)
-                  .as(s(backup.relativize(p)))
-                  .isEqualTo(
-                      Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "rwx------" : "rw-------");
-            });
-      }
+      BackupTestSupport.assertModes(backup, p -> true, "rwx------", "rw-------");
       // 37
       if (major >= 17) {
         assertThat(names(backup.resolve("pg_wal"))).containsExactly("archive_status", "summaries");

@@ -15,7 +15,6 @@ import io.jwalreceiver.testkit.Waits;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -137,26 +136,8 @@ class BaseBackupFixtureDIT {
       Path mapped = tmp.resolve("tbackup").resolve("tblspc1");
       assertOk(bb(env, "-D", s(backup), "-Fp", "-T", tsDir + "=" + mapped));
       // 61: group access follows the source: directories 0750, files 0640.
-      try (Stream<Path> all = Files.walk(backup)) {
-        all.filter(p -> !Files.isSymbolicLink(p))
-            .forEach(
-                p -> {
-                  String mode;
-                  try {
-                    mode =
-                        PosixFilePermissions.toString(
-                            Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
-                  } catch (IOException e) {
-                    throw new AssertionError(e);
-                  }
-                  assertThat(mode)
-                      .as(s(backup.relativize(p)))
-                      .isEqualTo(
-                          Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
-                              ? "rwxr-x---"
-                              : "rw-r-----");
-                });
-      }
+      BackupTestSupport.assertModes(
+          backup, p -> !Files.isSymbolicLink(p), "rwxr-x---", "rw-r-----");
       // Beyond upstream: the relocated tablespace's directory we created has the cluster's mode.
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(mapped)))
           .isEqualTo("rwxr-x---");

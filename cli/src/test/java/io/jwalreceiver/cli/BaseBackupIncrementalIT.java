@@ -7,6 +7,7 @@ import static io.jwalreceiver.cli.BackupTestSupport.bb;
 import static io.jwalreceiver.cli.BackupTestSupport.env;
 import static io.jwalreceiver.cli.BackupTestSupport.listing;
 import static io.jwalreceiver.cli.BackupTestSupport.read;
+import static io.jwalreceiver.cli.BackupTestSupport.s;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jwalreceiver.testkit.PgVersions;
@@ -32,10 +33,6 @@ class BaseBackupIncrementalIT {
 
   @TempDir Path tmp;
 
-  private String s(String name) {
-    return tmp.resolve(name).toString();
-  }
-
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void errorsAsPgBasebackup(int major) {
@@ -44,20 +41,20 @@ class BaseBackupIncrementalIT {
     Path missing = tmp.resolve("no-such-manifest");
     if (major < 17) {
       assertFails(
-          bb(env, "-D", s("old"), "-i", missing.toString()),
+          bb(env, "-D", s(tmp, "old"), "-i", missing.toString()),
           "server does not support incremental backup");
       assertThat(tmp.resolve("old")).doesNotExist();
       return;
     }
     assertFails(
-        bb(env, "-D", s("missing"), "-i", missing.toString()),
+        bb(env, "-D", s(tmp, "missing"), "-i", missing.toString()),
         "could not open file \"" + missing + "\": No such file or directory");
     assertThat(tmp.resolve("missing")).doesNotExist();
 
     // A manifest of this cluster, but the server does not summarize WAL.
-    assertOk(bb(env, "-D", s("full"), "-X", "none"));
+    assertOk(bb(env, "-D", s(tmp, "full"), "-X", "none"));
     assertFails(
-        bb(env, "-D", s("incr"), "-X", "none", "-i", s("full") + "/backup_manifest"),
+        bb(env, "-D", s(tmp, "incr"), "-X", "none", "-i", s(tmp, "full") + "/backup_manifest"),
         "could not initiate base backup: ERROR:  incremental backups cannot be taken unless WAL "
             + "summarization is enabled");
     assertThat(tmp.resolve("incr")).doesNotExist();
@@ -66,7 +63,14 @@ class BaseBackupIncrementalIT {
     try (PostgresServer other =
         PostgresServer.start(PostgresServer.Options.of(major).withSetting("summarize_wal", "on"))) {
       CliRun r =
-          bb(env(other), "-D", s("diff_sysid"), "-X", "none", "-i", s("full") + "/backup_manifest");
+          bb(
+              env(other),
+              "-D",
+              s(tmp, "diff_sysid"),
+              "-X",
+              "none",
+              "-i",
+              s(tmp, "full") + "/backup_manifest");
       assertFails(r, "could not upload manifest: ERROR:  ");
       assertThat(r.firstErrorLine())
           .containsPattern(
@@ -84,13 +88,21 @@ class BaseBackupIncrementalIT {
       Map<String, String> env = env(server);
       server.execute(
           "CREATE TABLE inc_kept (id int); INSERT INTO inc_kept SELECT generate_series(1, 10000)");
-      assertOk(bb(env, "-D", s("full"), "-X", "stream"));
+      assertOk(bb(env, "-D", s(tmp, "full"), "-X", "stream"));
 
       server.execute(
           "CREATE TABLE inc_new (id int); INSERT INTO inc_new SELECT generate_series(1, 1000);"
               + "INSERT INTO inc_kept VALUES (10001)");
       CliRun incr =
-          bb(env, "-D", s("incr"), "-X", "stream", "-v", "-i", s("full") + "/backup_manifest");
+          bb(
+              env,
+              "-D",
+              s(tmp, "incr"),
+              "-X",
+              "stream",
+              "-v",
+              "-i",
+              s(tmp, "full") + "/backup_manifest");
       assertOk(incr);
       assertThat(incr.err()).contains("sizes and CRC32C checksums match");
 

@@ -4,6 +4,7 @@ package io.jwalreceiver.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jwalreceiver.testkit.ClientArgs;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.nio.file.Files;
@@ -60,16 +61,7 @@ class BaseBackupSignalIT {
         Files.isExecutable(Path.of("/usr/lib/postgresql/15/bin/pg_basebackup")),
         "PostgreSQL 15's pg_basebackup is not installed");
     PostgresServer server = PostgresServer.shared(15);
-    List<String> connection =
-        List.of(
-            "-r",
-            "32k",
-            "-h",
-            server.socketDir().toString(),
-            "-p",
-            Integer.toString(server.port()),
-            "-U",
-            PostgresServer.SUPERUSER);
+    List<String> connection = ClientArgs.socket(server, "-r", "32k");
     Path theirs = dir.resolve("theirs");
     List<String> pg =
         new java.util.ArrayList<>(

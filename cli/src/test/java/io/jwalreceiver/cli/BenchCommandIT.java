@@ -12,6 +12,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
@@ -53,6 +56,15 @@ class BenchCommandIT {
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.err()).doesNotContain("error:").doesNotContain("Exception");
     return json(r.out());
+  }
+
+  /** {@code bench basebackup --sink disk -D dir <options> --json}: its JSON. */
+  static Map<String, Object> basebackupToDisk(PostgresServer server, Path dir, String... options) {
+    List<String> args =
+        new ArrayList<>(List.of("bench", "basebackup", "--sink", "disk", "-D", dir.toString()));
+    args.addAll(Arrays.asList(options));
+    args.add("--json");
+    return ok(run(server, args.toArray(String[]::new)));
   }
 
   /** {@code bench wal} of 32 MB it generates, to {@code dir}, with {@code option}: its JSON. */
@@ -204,21 +216,14 @@ class BenchCommandIT {
     fails(
         run(server, "bench", "wal", "-S", "no_such_slot"),
         "jwalreceiver: error: replication slot \"no_such_slot\" does not exist");
-    Path full = Files.createDirectory(tmp.resolve("full-" + major));
-    Path mine = Files.writeString(full.resolve("mine.txt"), "user data");
-    fails(
-        run(server, "bench", "wal", "--sink", "disk", "-D", full.toString(), "--bytes", "1MB"),
-        "jwalreceiver: error: directory \"" + full + "\" exists but is not empty");
-    assertThat(mine).hasContent("user data");
+    refusesANonEmptyDirectory(server, "wal", "--bytes", "1MB");
     CliRun ahead = run(server, "bench", "wal", "--start", "FFFFFF/0", "--bytes", "1MB");
     assertThat(ahead.exitCode()).isEqualTo(1);
     assertThat(ahead.firstErrorLine())
         .startsWith("jwalreceiver: error: ")
         .contains("ahead of the WAL flush position");
     assertThat(ahead.out()).isEmpty();
-    fails(
-        run(server, "bench", "wal", "--sink", "nowhere"),
-        "jwalreceiver: error: invalid sink \"nowhere\", must be \"discard\" or \"disk\"");
+    refusesAnUnknownSink(server, "wal");
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
@@ -246,20 +251,7 @@ class BenchCommandIT {
   void basebackupToDiskPlainKeptAndRemoved(int major) {
     PostgresServer server = server(major);
     Path kept = tmp.resolve("bb-keep-" + major);
-    Map<String, Object> j =
-        ok(
-            run(
-                server,
-                "bench",
-                "basebackup",
-                "--sink",
-                "disk",
-                "-D",
-                kept.toString(),
-                "--keep",
-                "-X",
-                "fetch",
-                "--json"));
+    Map<String, Object> j = basebackupToDisk(server, kept, "--keep", "-X", "fetch");
     assertThat(j.get("wal_method")).isEqualTo("fetch");
     assertThat(kept.resolve("PG_VERSION")).hasContent(major + "\n");
     assertThat(kept.resolve("backup_manifest")).exists();
@@ -269,19 +261,7 @@ class BenchCommandIT {
     assertThat(num(map(stages, "fsync"), "seconds").doubleValue()).isPositive();
 
     Path removed = tmp.resolve("bb-gone-" + major);
-    Map<String, Object> k =
-        ok(
-            run(
-                server,
-                "bench",
-                "basebackup",
-                "--sink",
-                "disk",
-                "-D",
-                removed.toString(),
-                "-F",
-                "t",
-                "--json"));
+    Map<String, Object> k = basebackupToDisk(server, removed, "-F", "t");
     assertThat(k.get("format")).isEqualTo("tar");
     assertThat(num(k, "bytes").longValue()).isGreaterThan(MB);
     assertThat(removed).doesNotExist();
@@ -293,19 +273,7 @@ class BenchCommandIT {
     assumeTrue(major >= 15, "server-side compression needs 15+");
     PostgresServer server = server(major);
     Path dir = tmp.resolve("bb-gzip-" + major);
-    Map<String, Object> j =
-        ok(
-            run(
-                server,
-                "bench",
-                "basebackup",
-                "--sink",
-                "disk",
-                "-D",
-                dir.toString(),
-                "-Z",
-                "server-gzip",
-                "--json"));
+    Map<String, Object> j = basebackupToDisk(server, dir, "-Z", "server-gzip");
     assertThat(j.get("compression")).isEqualTo("server-gzip");
     Map<String, Object> stages = map(j, "stages");
     assertThat(num(map(stages, "decompression"), "seconds").doubleValue()).isPositive();
@@ -316,15 +284,31 @@ class BenchCommandIT {
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void basebackupErrors(int major) throws IOException {
-    PostgresServer server = server(major);
-    Path full = Files.createDirectory(tmp.resolve("bbfull-" + major));
+    refusesANonEmptyDirectory(server(major), "basebackup");
+    refusesAnUnknownSink(server(major), "basebackup");
+  }
+
+  /**
+   * {@code bench <kind> --sink disk -D <a directory with a file> <more>} fails as pg_receivewal and
+   * pg_basebackup do, and leaves the file alone.
+   */
+  private void refusesANonEmptyDirectory(PostgresServer server, String kind, String... more)
+      throws IOException {
+    Path full = Files.createDirectory(tmp.resolve(kind + "-full"));
     Path mine = Files.writeString(full.resolve("mine.txt"), "user data");
+    List<String> args =
+        new ArrayList<>(List.of("bench", kind, "--sink", "disk", "-D", full.toString()));
+    args.addAll(Arrays.asList(more));
     fails(
-        run(server, "bench", "basebackup", "--sink", "disk", "-D", full.toString()),
+        run(server, args.toArray(String[]::new)),
         "jwalreceiver: error: directory \"" + full + "\" exists but is not empty");
     assertThat(mine).hasContent("user data");
+  }
+
+  /** {@code bench <kind> --sink nowhere} names the sinks there are. */
+  private static void refusesAnUnknownSink(PostgresServer server, String kind) {
     fails(
-        run(server, "bench", "basebackup", "--sink", "nowhere"),
+        run(server, "bench", kind, "--sink", "nowhere"),
         "jwalreceiver: error: invalid sink \"nowhere\", must be \"discard\" or \"disk\"");
   }
 

@@ -2,11 +2,11 @@
 package io.jwalreceiver.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import io.jwalreceiver.embedded.ServerUser;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.ReplicationConnection;
-import io.jwalreceiver.session.SslMode;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.io.IOException;
@@ -21,10 +21,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -39,6 +41,19 @@ class CheckIT {
 
   private static final long SEGMENT = 16L * 1024 * 1024;
   private static final Pattern LINE = Pattern.compile("^(OK|WARN|FAIL) {1,4}(.*)$");
+
+  /** The items of a check without {@code -D}, in their order. */
+  private static final List<String> ITEMS =
+      List.of(
+          "server",
+          "wal_level",
+          "max_wal_senders",
+          "max_replication_slots",
+          "role",
+          "replication_connection",
+          "slot",
+          "max_slot_wal_keep_size");
+
   private static final Pattern NOT_CHECKED = Pattern.compile("^(\\w+): could not check: ");
 
   /** {@code check} as {@code user} on the shared server of {@code major}: it must exit 1. */
@@ -46,6 +61,12 @@ class CheckIT {
     CliRun r = CliRun.of(env(PostgresServer.shared(major), user), "check");
     assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
     return r;
+  }
+
+  /** {@code check -S slot -D archive} as {@code repl_scram}. */
+  private static CliRun checkSlotAndArchive(PostgresServer server, String slot, Path archive) {
+    return CliRun.of(
+        env(server, PostgresServer.REPL_SCRAM), "check", "-S", slot, "-D", archive.toString());
   }
 
   private static Map<String, String> env(PostgresServer server, String user) {
@@ -64,27 +85,12 @@ class CheckIT {
       // An archive whose newest file is the .partial of the slot's restart segment: receivewal
       // resumes at that segment's start, which the slot keeps.
       Files.createFile(archive.resolve(restartSegment(server, slot) + ".partial"));
-      CliRun r =
-          CliRun.of(
-              env(server, PostgresServer.REPL_SCRAM),
-              "check",
-              "-S",
-              slot,
-              "-D",
-              archive.toString());
+      CliRun r = checkSlotAndArchive(server, slot, archive);
       assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
       Map<String, String> status = statuses(r.out());
-      assertThat(status)
-          .containsOnlyKeys(
-              "server",
-              "wal_level",
-              "max_wal_senders",
-              "max_replication_slots",
-              "role",
-              "replication_connection",
-              "slot",
-              "max_slot_wal_keep_size",
-              "archive");
+      List<String> all = new ArrayList<>(ITEMS);
+      all.add("archive");
+      assertThat(status).containsOnlyKeys(all);
       assertThat(status.values()).as(r.out()).containsOnly("OK");
       String restartLsn =
           server.queryString(
@@ -129,14 +135,7 @@ class CheckIT {
     server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
     try {
       completeSegment(archive.resolve("000000010000000000000001"));
-      CliRun r =
-          CliRun.of(
-              env(server, PostgresServer.REPL_SCRAM),
-              "check",
-              "-S",
-              slot,
-              "-D",
-              archive.toString());
+      CliRun r = checkSlotAndArchive(server, slot, archive);
       assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
       assertThat(statuses(r.out())).containsEntry("archive", "FAIL").containsEntry("slot", "OK");
       assertThat(r.out())
@@ -192,12 +191,12 @@ class CheckIT {
                 .withSetting("max_wal_senders", "0"))) {
       CliRun r = CliRun.of(env(server, PostgresServer.REPL_SCRAM), "check");
       assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
-      Map<String, String> status = statuses(r.out());
-      assertThat(status)
-          .containsEntry("wal_level", "FAIL")
-          .containsEntry("max_wal_senders", "FAIL")
-          .containsEntry("replication_connection", "FAIL")
-          .containsEntry("role", "OK");
+      assertStatuses(
+          r.out(),
+          "wal_level=FAIL",
+          "max_wal_senders=FAIL",
+          "replication_connection=FAIL",
+          "role=OK");
       assertThat(r.out())
           .contains(
               "FAIL  wal_level = minimal: the server writes too little WAL to stream\n"
@@ -225,43 +224,45 @@ class CheckIT {
       server.restart();
       CliRun fixed = CliRun.of(env(server, PostgresServer.REPL_SCRAM), "check");
       assertThat(fixed.exitCode()).as(fixed.out()).isZero();
-      assertThat(statuses(fixed.out()))
-          .containsEntry("wal_level", "OK")
-          .containsEntry("max_wal_senders", "OK")
-          .containsEntry("replication_connection", "OK");
+      assertStatuses(
+          fixed.out(), "wal_level=OK", "max_wal_senders=OK", "replication_connection=OK");
     }
   }
 
-  @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource(PgVersions.SELECTED)
-  void roleWithoutReplicationFails(int major) {
-    CliRun r = failingCheck(major, PostgresServer.NOREPL);
-    assertThat(statuses(r.out()))
-        .containsEntry("role", "FAIL")
-        .containsEntry("replication_connection", "FAIL")
-        .containsEntry("wal_level", "OK");
-    assertThat(r.out())
-        .contains(
-            "FAIL  role \"norepl\" lacks the REPLICATION attribute\n"
-                + "      fix: SQL (as a superuser): ALTER ROLE norepl REPLICATION;\n")
-        .contains("FAIL  replication connection for user \"norepl\" refused: ");
+  /**
+   * The users the shared servers refuse for replication: the items that must show, and what the
+   * output must say about them.
+   */
+  static Stream<Arguments> refusedUsers() {
+    return PgVersionCases.crossed(
+        arguments(
+            PostgresServer.NOREPL,
+            Map.of("role", "FAIL", "replication_connection", "FAIL", "wal_level", "OK"),
+            List.of(
+                "FAIL  role \"norepl\" lacks the REPLICATION attribute\n"
+                    + "      fix: SQL (as a superuser): ALTER ROLE norepl REPLICATION;\n",
+                "FAIL  replication connection for user \"norepl\" refused: ")),
+        arguments(
+            PostgresServer.NOHBA,
+            Map.of("replication_connection", "FAIL", "role", "OK"),
+            List.of(
+                "FAIL  replication connection for user \"nohba\" refused: no pg_hba.conf"
+                    + " entry for replication connection from host \"127.0.0.1\","
+                    + " user \"nohba\"",
+                "      fix: pg_hba.conf: host replication nohba 127.0.0.1/32"
+                    + " scram-sha-256\n"
+                    + "           (above any line that matches it first), then SQL:"
+                    + " SELECT pg_reload_conf();\n")));
   }
 
-  @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource(PgVersions.SELECTED)
-  void missingPgHbaReplicationLineFails(int major) {
-    CliRun r = failingCheck(major, PostgresServer.NOHBA);
-    assertThat(statuses(r.out()))
-        .containsEntry("replication_connection", "FAIL")
-        .containsEntry("role", "OK");
-    assertThat(r.out())
-        .contains(
-            "FAIL  replication connection for user \"nohba\" refused: no pg_hba.conf"
-                + " entry for replication connection from host \"127.0.0.1\", user \"nohba\"")
-        .contains(
-            "      fix: pg_hba.conf: host replication nohba 127.0.0.1/32 scram-sha-256\n"
-                + "           (above any line that matches it first), then SQL: SELECT"
-                + " pg_reload_conf();\n");
+  /** A role without REPLICATION; a role without a pg_hba.conf replication line. */
+  @ParameterizedTest(name = "PostgreSQL {0}: {1}")
+  @MethodSource("refusedUsers")
+  void refusedRoleFails(
+      int major, String user, Map<String, String> statuses, List<String> messages) {
+    CliRun r = failingCheck(major, user);
+    assertThat(statuses(r.out())).containsAllEntriesOf(statuses);
+    assertThat(r.out()).contains(messages);
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
@@ -321,10 +322,7 @@ class CheckIT {
       Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
       CliRun r = CliRun.of(env, "check", "-S", "lost_slot", "-D", archive.toString());
       assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
-      assertThat(statuses(r.out()))
-          .containsEntry("slot", "FAIL")
-          .containsEntry("archive", "FAIL")
-          .containsEntry("max_slot_wal_keep_size", "OK");
+      assertStatuses(r.out(), "slot=FAIL", "archive=FAIL", "max_slot_wal_keep_size=OK");
       assertThat(r.out())
           .contains("FAIL  replication slot \"lost_slot\" is invalidated (wal_status lost)")
           .contains(
@@ -352,9 +350,7 @@ class CheckIT {
               false);
       server.reload();
       CliRun admitted = CliRun.of(env(server, PostgresServer.NOHBA), "check");
-      assertThat(statuses(admitted.out()))
-          .as(admitted.out())
-          .containsEntry("replication_connection", "OK");
+      assertStatuses(admitted.out(), "replication_connection=OK");
     }
   }
 
@@ -374,14 +370,15 @@ class CheckIT {
       server.execute("SELECT pg_create_physical_replication_slot('degraded', true)");
       CliRun noSql = CliRun.of(env(server, PostgresServer.REPL_MD5), "check", "-S", "degraded");
       assertThat(noSql.exitCode()).as(noSql.out()).isZero();
-      assertThat(statuses(noSql.out()))
-          .containsEntry("server", "OK")
-          .containsEntry("wal_level", "OK")
-          .containsEntry("max_wal_senders", "WARN")
-          .containsEntry("role", "OK")
-          .containsEntry("replication_connection", "OK")
-          .containsEntry("slot", "WARN")
-          .containsEntry("max_slot_wal_keep_size", "OK");
+      assertStatuses(
+          noSql.out(),
+          "server=OK",
+          "wal_level=OK",
+          "max_wal_senders=WARN",
+          "role=OK",
+          "replication_connection=OK",
+          "slot=WARN",
+          "max_slot_wal_keep_size=OK");
       assertThat(noSql.out())
           .contains(
               "WARN  max_wal_senders = 2; could not check free senders: no SQL session"
@@ -406,19 +403,10 @@ class CheckIT {
       String alter = fixLines(norepl.out(), "role \"norepl\"").get(0);
       server.execute(alter.substring("SQL (as a superuser): ".length()));
       CliRun granted = CliRun.of(env(server, PostgresServer.NOREPL), "check");
-      assertThat(statuses(granted.out()))
-          .as(granted.out())
-          .containsEntry("role", "OK")
-          .containsEntry("replication_connection", "OK");
+      assertStatuses(granted.out(), "role=OK", "replication_connection=OK");
 
       Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
-      ConnectionConfig other =
-          ConnectionConfig.builder()
-              .host(server.host())
-              .port(server.port())
-              .user(PostgresServer.REPL_TRUST)
-              .sslMode(SslMode.DISABLE)
-              .build();
+      ConnectionConfig other = BackupTestSupport.replicationConfig(server);
       // A closed replication connection's walsender leaves a moment later.
       awaitWalSenders(server, 0);
       try (ReplicationConnection first = ReplicationConnection.open(other)) {
@@ -439,9 +427,7 @@ class CheckIT {
           assertThat(second.backendPid()).isNotEqualTo(first.backendPid());
           CliRun noneFree = CliRun.of(env, "check", "-S", "degraded");
           assertThat(noneFree.exitCode()).isEqualTo(1);
-          assertThat(statuses(noneFree.out()))
-              .containsEntry("max_wal_senders", "FAIL")
-              .containsEntry("replication_connection", "FAIL");
+          assertStatuses(noneFree.out(), "max_wal_senders=FAIL", "replication_connection=FAIL");
           assertThat(noneFree.out())
               .contains(
                   "FAIL  max_wal_senders = 2, 2 in use by other clients, 0 free\n"
@@ -473,17 +459,7 @@ class CheckIT {
     assertThat(doc.get("status")).isEqualTo("FAIL");
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> items = (List<Map<String, Object>>) doc.get("items");
-    assertThat(items)
-        .extracting(i -> i.get("name"))
-        .containsExactly(
-            "server",
-            "wal_level",
-            "max_wal_senders",
-            "max_replication_slots",
-            "role",
-            "replication_connection",
-            "slot",
-            "max_slot_wal_keep_size");
+    assertThat(items).extracting(i -> i.get("name")).containsExactlyElementsOf(ITEMS);
     for (Map<String, Object> item : items) {
       assertThat(item).containsOnlyKeys("name", "status", "message", "fix");
       assertThat(item.get("status")).isIn("OK", "WARN", "FAIL");
@@ -534,13 +510,9 @@ class CheckIT {
 
   @Test
   void badSlotNameAndMissingDirectoryAreErrors(@TempDir Path dir) {
-    CliRun badSlot = CliRun.of(Map.of(), "check", "-S", "Bad-Name");
-    assertThat(badSlot.exitCode()).isEqualTo(1);
-    assertThat(badSlot.firstErrorLine())
-        .isEqualTo(
-            "jwalreceiver: error: replication slot name \"Bad-Name\" contains invalid"
-                + " character");
-    assertThat(badSlot.out()).isEmpty();
+    CliRun.of(Map.of(), "check", "-S", "Bad-Name")
+        .assertErrorOnly(
+            "jwalreceiver: error: replication slot name \"Bad-Name\" contains invalid character");
 
     CliRun noDir = CliRun.of(Map.of(), "check", "-D", dir.resolve("absent").toString());
     assertThat(noDir.exitCode()).isEqualTo(1);
@@ -552,6 +524,15 @@ class CheckIT {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** The check output {@code out} shows each {@code item=STATUS} given (and maybe more items). */
+  private static void assertStatuses(String out, String... itemEqualsStatus) {
+    Map<String, String> expected = new LinkedHashMap<>();
+    for (String e : itemEqualsStatus) {
+      expected.put(e.substring(0, e.indexOf('=')), e.substring(e.indexOf('=') + 1));
+    }
+    assertThat(statuses(out)).as(out).containsAllEntriesOf(expected);
+  }
 
   /** Item name to status, read back from the human output. */
   private static Map<String, String> statuses(String out) {

@@ -2,7 +2,9 @@
 package io.jwalreceiver.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
+import io.jwalreceiver.testkit.ClientArgs;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.io.IOException;
@@ -11,9 +13,11 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -35,17 +39,51 @@ class CliIT {
     return env;
   }
 
+  /** {@link BackupTestSupport#assertFails}, with exit status 1. */
   private static void assertFails(CliRun r, String firstLineContains) {
-    assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
-    assertThat(r.firstErrorLine()).startsWith("jwalreceiver: error: ").contains(firstLineContains);
-    assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
+    BackupTestSupport.assertFails(r, firstLineContains);
+    assertThat(r.exitCode()).isEqualTo(1);
   }
 
-  @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource(PgVersions.SELECTED)
-  void identifyPrintsTheSystem(int major) {
-    PostgresServer server = PostgresServer.shared(major);
-    CliRun r = CliRun.of(env(server, PostgresServer.REPL_SCRAM), "identify");
+  /** The ways {@code identify} reaches a server. */
+  enum Route {
+    TCP_SCRAM,
+    UNIX_SOCKET,
+    SCRAM_PLUS_OVER_VERIFY_FULL;
+
+    PostgresServer server(int major) {
+      return this == SCRAM_PLUS_OVER_VERIFY_FULL
+          ? PostgresServer.sharedTls(major)
+          : PostgresServer.shared(major);
+    }
+
+    CliRun identify(PostgresServer server) {
+      return switch (this) {
+        case TCP_SCRAM -> CliRun.of(env(server, PostgresServer.REPL_SCRAM), "identify");
+        case UNIX_SOCKET -> CliRun.of(Map.of(), ClientArgs.socketArray(server, "identify"));
+        case SCRAM_PLUS_OVER_VERIFY_FULL -> {
+          Map<String, String> env = env(server, PostgresServer.REPL_TLS);
+          env.remove("PGSSLMODE");
+          yield CliRun.of(
+              env,
+              "identify",
+              "-d",
+              "sslmode=verify-full channel_binding=require sslrootcert=" + server.caCertFile());
+        }
+      };
+    }
+  }
+
+  static Stream<Arguments> routes() {
+    return PgVersionCases.crossed(
+        Stream.of(Route.values()).map(Arguments::of).toArray(Arguments[]::new));
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0} over {1}")
+  @MethodSource("routes")
+  void identifyPrintsTheSystem(int major, Route route) {
+    PostgresServer server = route.server(major);
+    CliRun r = route.identify(server);
     assertThat(r.exitCode()).as(r.err()).isZero();
     String systemId = server.queryString("SELECT system_identifier::text FROM pg_control_system()");
     assertThat(r.out())
@@ -53,40 +91,6 @@ class CliIT {
         .contains("timeline:             1")
         .contains("server version:       " + major + ".")
         .contains("WAL segment size:     16MB");
-  }
-
-  @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource(PgVersions.SELECTED)
-  void identifyConnectsOverTheUnixSocket(int major) {
-    PostgresServer server = PostgresServer.shared(major);
-    CliRun r =
-        CliRun.of(
-            Map.of(),
-            "identify",
-            "-h",
-            server.socketDir().toString(),
-            "-p",
-            Integer.toString(server.port()),
-            "-U",
-            PostgresServer.SUPERUSER);
-    assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(r.out()).contains("timeline:             1");
-  }
-
-  @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource(PgVersions.SELECTED)
-  void connectsWithScramPlusOverVerifyFull(int major) {
-    PostgresServer server = PostgresServer.sharedTls(major);
-    Map<String, String> env = env(server, PostgresServer.REPL_TLS);
-    env.remove("PGSSLMODE");
-    CliRun r =
-        CliRun.of(
-            env,
-            "identify",
-            "-d",
-            "sslmode=verify-full channel_binding=require sslrootcert=" + server.caCertFile());
-    assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(r.out()).contains("timeline:             1");
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")
@@ -146,46 +150,55 @@ class CliIT {
     server.execute("SELECT pg_drop_replication_slot('" + slot + "')");
   }
 
-  @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource(PgVersions.SELECTED)
-  void reportsAWrongPassword(int major) {
-    PostgresServer server = PostgresServer.shared(major);
-    Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
-    env.put("PGPASSWORD", "wrong");
-    assertFails(
-        CliRun.of(env, "identify"),
-        "failed: FATAL:  password authentication failed for user \"repl_scram\"");
+  /**
+   * Connections the server refuses, each with what the first error line must contain (and match):
+   * the user, what changes in its environment, the message.
+   */
+  static Stream<Arguments> refusedConnections() {
+    return PgVersionCases.crossed(
+        arguments(
+            "a wrong password",
+            PostgresServer.REPL_SCRAM,
+            Map.of("PGPASSWORD", "wrong"),
+            "failed: FATAL:  password authentication failed for user \"repl_scram\"",
+            ""),
+        // 13-15: "must be superuser or replication role to start walsender";
+        // 16+: "permission denied to start WAL sender".
+        arguments(
+            "a role without replication",
+            PostgresServer.NOREPL,
+            Map.of(),
+            "FATAL:  ",
+            "walsender|WAL sender"),
+        arguments(
+            "a missing pg_hba.conf line",
+            PostgresServer.NOHBA,
+            Map.of(),
+            "FATAL:  no pg_hba.conf entry for replication connection from host"
+                + " \"127.0.0.1\", user \"nohba\"",
+            ""),
+        arguments(
+            "required TLS against a server without",
+            PostgresServer.REPL_SCRAM,
+            Map.of("PGSSLMODE", "require"),
+            "failed: server does not support SSL, but SSL was required",
+            ""));
   }
 
-  @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource(PgVersions.SELECTED)
-  void reportsARoleWithoutReplication(int major) {
-    PostgresServer server = PostgresServer.shared(major);
-    CliRun r = CliRun.of(env(server, PostgresServer.NOREPL), "identify");
-    // 13-15: "must be superuser or replication role to start walsender";
-    // 16+: "permission denied to start WAL sender".
-    assertFails(r, "FATAL:  ");
-    assertThat(r.firstErrorLine()).containsPattern("walsender|WAL sender");
-  }
-
-  @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource(PgVersions.SELECTED)
-  void reportsAMissingPgHbaLine(int major) {
-    PostgresServer server = PostgresServer.shared(major);
-    assertFails(
-        CliRun.of(env(server, PostgresServer.NOHBA), "identify"),
-        "FATAL:  no pg_hba.conf entry for replication connection from host \"127.0.0.1\","
-            + " user \"nohba\"");
-  }
-
-  @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource(PgVersions.SELECTED)
-  void reportsRequiredTlsAgainstAServerWithout(int major) {
-    PostgresServer server = PostgresServer.shared(major);
-    Map<String, String> env = env(server, PostgresServer.REPL_SCRAM);
-    env.put("PGSSLMODE", "require");
-    assertFails(
-        CliRun.of(env, "identify"), "failed: server does not support SSL, but SSL was required");
+  @ParameterizedTest(name = "PostgreSQL {0}: {1}")
+  @MethodSource("refusedConnections")
+  void reportsARefusedConnection(
+      int major,
+      String what,
+      String user,
+      Map<String, String> envChanges,
+      String firstLineContains,
+      String firstLinePattern) {
+    Map<String, String> env = env(PostgresServer.shared(major), user);
+    env.putAll(envChanges);
+    CliRun r = CliRun.of(env, "identify");
+    assertFails(r, firstLineContains);
+    assertThat(r.firstErrorLine()).containsPattern(firstLinePattern);
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}")

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 
 /** One in-process run of the command line, with what it printed. */
@@ -27,6 +30,43 @@ record CliRun(int exitCode, String out, String err) {
     }
     return new CliRun(
         code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * {@code <command> --help} without an environment: exit 0, nothing on stderr, every line of the
+   * text within 95 columns.
+   */
+  static CliRun help(String... command) {
+    CliRun r = of(Map.of(), withOption(command, "--help"));
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.err()).isEmpty();
+    assertThat(r.out().lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(95));
+    return r;
+  }
+
+  /** {@code <command> --version} without an environment: exit 0, the version on stdout. */
+  static CliRun version(String... command) {
+    CliRun r = of(Map.of(), withOption(command, "--version"));
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).startsWith("jwalreceiver ").contains("(PostgreSQL 13 to 18)");
+    return r;
+  }
+
+  private static String[] withOption(String[] command, String option) {
+    String[] args = Arrays.copyOf(command, command.length + 1);
+    args[command.length] = option;
+    return args;
+  }
+
+  /**
+   * An error and nothing else: exit 1, {@code firstLine} as the first line of stderr, nothing on
+   * stdout.
+   */
+  CliRun assertErrorOnly(String firstLine) {
+    assertThat(exitCode).as(err).isEqualTo(1);
+    assertThat(firstErrorLine()).isEqualTo(firstLine);
+    assertThat(out).isEmpty();
+    return this;
   }
 
   /** The first line of stderr. */

@@ -60,6 +60,11 @@ class PgToolNamesIT {
     return stderr.replaceAll("[0-9A-F]+/[0-9A-F]+", "X/X").replaceAll("[0-9A-F]{24}", "SEGMENT");
   }
 
+  /** {@link ReceiveWalIT.EndRun} into the new directory {@code name}. */
+  private ReceiveWalIT.EndRun endRun(int major, String name) throws IOException {
+    return ReceiveWalIT.EndRun.of(major, Files.createDirectory(tmp.resolve(name)));
+  }
+
   private static void assertEveryLineNamed(String tool, CliRun r) {
     assertThat(r.err()).doesNotContain("jwalreceiver");
     assertThat(r.err().lines())
@@ -72,11 +77,10 @@ class PgToolNamesIT {
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void receivewalVerboseLinesCarryItsName(int major) throws IOException {
-    PostgresServer server = ReceiveWalIT.server(major);
-    ReceiveWalIT.ensureTable(server);
-    Map<String, String> env = ReceiveWalIT.env(server);
-    Path dir = Files.createDirectory(tmp.resolve("archive_wal"));
-    String end = ReceiveWalIT.nextEndPosition(server);
+    ReceiveWalIT.EndRun setup = endRun(major, "archive_wal");
+    Map<String, String> env = setup.env();
+    Path dir = setup.dir();
+    String end = setup.end();
 
     CliRun r =
         as(
@@ -101,7 +105,7 @@ class PgToolNamesIT {
     }
 
     Path oracleDir = Files.createDirectory(tmp.resolve("oracle_wal"));
-    String oracleEnd = ReceiveWalIT.nextEndPosition(server);
+    String oracleEnd = ReceiveWalIT.nextEndPosition(setup.server());
     Tools.Result real =
         oracle(
             major,
@@ -132,22 +136,10 @@ class PgToolNamesIT {
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void receivewalSlotMessagesCarryItsName(int major) throws IOException {
-    PostgresServer server = ReceiveWalIT.server(major);
-    ReceiveWalIT.ensureTable(server);
-    Map<String, String> env = ReceiveWalIT.env(server);
-    Path dir = Files.createDirectory(tmp.resolve("slot_wal"));
-    String end = ReceiveWalIT.nextEndPosition(server);
-    String[] absent = {
-      "-D",
-      dir.toString(),
-      "--slot",
-      "nonexistentslot",
-      "--no-loop",
-      "--no-sync",
-      "--verbose",
-      "--endpos",
-      end
-    };
+    ReceiveWalIT.EndRun setup = endRun(major, "slot_wal");
+    PostgresServer server = setup.server();
+    Map<String, String> env = setup.env();
+    String[] absent = ReceiveWalIT.absentSlotOptions(setup.dir(), setup.end());
 
     CliRun r = as("pg_receivewal", env, absent);
 

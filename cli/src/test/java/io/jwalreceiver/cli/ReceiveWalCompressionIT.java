@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
+import io.jwalreceiver.testkit.ClientArgs;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Tools;
@@ -90,16 +91,7 @@ class ReceiveWalCompressionIT {
       server.execute("CREATE TABLE test_table (x integer)");
       Path dir = Files.createDirectory(tmp.resolve("archive_wal"));
       Path pgWal = server.dataDir().resolve("pg_wal");
-      Map<String, String> env =
-          Map.of(
-              "PGHOST",
-              server.socketDir().toString(),
-              "PGPORT",
-              Integer.toString(server.port()),
-              "PGUSER",
-              PostgresServer.SUPERUSER,
-              "PGSSLMODE",
-              "disable");
+      Map<String, String> env = ClientArgs.socketEnv(server);
 
       // 117-118: uncompressed, synchronous: one plain .partial.
       assertOk(receive(env, dir, nextEndPosition(server), "--synchronous", "--verbose"));

@@ -45,7 +45,7 @@ class ReceiveWalGroupAccessIT {
               "--endpos",
               end,
               "--no-loop");
-      ReceiveWalIT.assertOk(r);
+      BackupTestSupport.assertOk(r);
       try (Stream<Path> files = Files.list(dir)) {
         List<Path> all = files.toList();
         assertThat(all).isNotEmpty();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli;
 
+import static io.jwalreceiver.cli.BackupTestSupport.assertOk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -10,11 +11,11 @@ import io.jwalreceiver.Lsn;
 import io.jwalreceiver.SegmentName;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
-import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.ReplicationConnection;
-import io.jwalreceiver.session.SslMode;
+import io.jwalreceiver.testkit.ClientArgs;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.ReplicationSlots;
 import io.jwalreceiver.testkit.Tools;
 import io.jwalreceiver.testkit.Waits;
 import io.jwalreceiver.testkit.WalArchiveListing;
@@ -23,14 +24,12 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,15 +80,35 @@ class ReceiveWalIT {
         () -> "receivewal did not end: " + String.join(" ", args));
   }
 
-  static void assertOk(CliRun r) {
-    assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(r.err()).doesNotContain("error:").doesNotContain("Exception");
+  /** {@code receivewal -D dir <more>} against {@code server}, as the replication user. */
+  static CliRun receivewal(PostgresServer server, Path dir, String... more) {
+    List<String> args = new ArrayList<>(List.of("receivewal", "-D", dir.toString()));
+    args.addAll(Arrays.asList(more));
+    return run(env(server), args.toArray(String[]::new));
   }
 
+  /** {@link BackupTestSupport#assertFails}, with exactly {@code firstLine} as the first line. */
   static void assertFails(CliRun r, String firstLine) {
-    assertThat(r.exitCode()).as(r.err()).isNotZero();
+    BackupTestSupport.assertFails(r, firstLine);
     assertThat(r.firstErrorLine()).isEqualTo(firstLine);
-    assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
+  }
+
+  /**
+   * Upstream 129's options: a slot that does not exist, up to {@code end}, into {@code dir} (after
+   * {@code receivewal} for us, as they are for pg_receivewal).
+   */
+  static String[] absentSlotOptions(Path dir, String end) {
+    return new String[] {
+      "-D",
+      dir.toString(),
+      "--slot",
+      "nonexistentslot",
+      "--no-loop",
+      "--no-sync",
+      "--verbose",
+      "--endpos",
+      end
+    };
   }
 
   Path newDir(String name) throws IOException {
@@ -111,22 +130,58 @@ class ReceiveWalIT {
   }
 
   /**
-   * {@link #server} with the table, for a test that also runs PostgreSQL 15's {@code tool}: skipped
-   * when that tool is not installed.
+   * Upstream's setup of one end-position run: the shared {@link #server} with the table, the
+   * directory to receive into, and the end position E ({@link #nextEndPosition}).
    */
-  static PostgresServer serverAndPg15Tool(int major, String tool) {
-    assumeTrue(Files.isExecutable(PG15_BIN.resolve(tool)), tool + " 15 installed");
+  record EndRun(PostgresServer server, Path dir, String end) {
+    static EndRun of(int major, Path dir) {
+      PostgresServer server = serverWithTable(major);
+      return new EndRun(server, dir, nextEndPosition(server));
+    }
+
+    /** {@link ReceiveWalIT#env} of the server. */
+    Map<String, String> env() {
+      return ReceiveWalIT.env(server);
+    }
+  }
+
+  /** {@link #server} with the table {@link #nextEndPosition} writes to. */
+  static PostgresServer serverWithTable(int major) {
     PostgresServer server = server(major);
     ensureTable(server);
     return server;
   }
 
+  /**
+   * {@link #server} with the table, for a test that also runs PostgreSQL 15's {@code tool}: skipped
+   * when that tool is not installed.
+   */
+  static PostgresServer serverAndPg15Tool(int major, String tool) {
+    assumeTrue(Files.isExecutable(PG15_BIN.resolve(tool)), tool + " 15 installed");
+    return serverWithTable(major);
+  }
+
+  /** What runs while a physical slot (reserving WAL) exists. */
+  interface WithSlot<T> {
+    T run() throws IOException;
+  }
+
+  /**
+   * Creates the physical slot {@code slot} (reserving WAL now), runs {@code body}, then waits for
+   * the slot to be released and drops it.
+   */
+  static <T> T withSlot(PostgresServer server, String slot, WithSlot<T> body) throws IOException {
+    server.queryString("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
+    try {
+      return body.run();
+    } finally {
+      awaitSlotInactive(server, slot);
+      dropSlot(server, slot);
+    }
+  }
+
   static void dropSlot(PostgresServer server, String slot) {
-    server.queryString(
-        "SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots"
-            + " WHERE slot_name = '"
-            + slot
-            + "' AND NOT active");
+    ReplicationSlots.dropIfInactive(server, slot);
   }
 
   static void awaitSlotInactive(PostgresServer server, String slot) {
@@ -146,20 +201,12 @@ class ReceiveWalIT {
 
   @Test
   void helpFitsIn95Columns() {
-    CliRun r = CliRun.of(Map.of(), "receivewal", "--help");
-    assertThat(r.exitCode()).isZero();
-    assertThat(r.out()).isNotBlank();
-    assertThat(r.err()).isEmpty();
-    assertThat(r.out().lines())
-        .allSatisfy(l -> assertThat(l.length()).as(l).isLessThanOrEqualTo(95));
+    assertThat(CliRun.help("receivewal").out()).isNotBlank();
   }
 
   @Test
   void versionPrintsToStdout() {
-    CliRun r = CliRun.of(Map.of(), "receivewal", "--version");
-    assertThat(r.exitCode()).isZero();
-    assertThat(r.out()).isNotBlank();
-    assertThat(r.err()).isEmpty();
+    assertThat(CliRun.version("receivewal").err()).isEmpty();
   }
 
   @Test
@@ -267,21 +314,11 @@ class ReceiveWalIT {
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void stopsAfterTheEndPosition(int major) throws IOException {
-    PostgresServer server = server(major);
-    ensureTable(server);
-    Path dir = newDir("archive_wal");
-    String end = nextEndPosition(server);
-    CliRun r =
-        run(
-            env(server),
-            "receivewal",
-            "-D",
-            dir.toString(),
-            "--verbose",
-            "--endpos",
-            end,
-            "--synchronous",
-            "--no-loop");
+    EndRun setup = EndRun.of(major, newDir("archive_wal"));
+    PostgresServer server = setup.server();
+    Path dir = setup.dir();
+    String end = setup.end();
+    CliRun r = receivewal(server, dir, "--verbose", "--endpos", end, "--synchronous", "--no-loop");
     assertOk(r);
     assertThat(r.err()).contains("jwalreceiver: starting log streaming at ");
 
@@ -308,70 +345,48 @@ class ReceiveWalIT {
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void resumesFromThePartialSegmentWithoutAGap(int major) throws IOException {
-    PostgresServer server = server(major);
-    ensureTable(server);
+    PostgresServer server = serverWithTable(major);
     String slot = "restart_slot";
-    server.queryString("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
-    try {
-      Path dir = newDir("archive_wal");
-      String end1 = nextEndPosition(server);
-      assertOk(
-          run(
-              env(server),
-              "receivewal",
-              "-D",
-              dir.toString(),
-              "-S",
-              slot,
-              "--endpos",
-              end1,
-              "--no-loop"));
-      WalArchiveListing first = WalArchiveListing.of(dir);
-      assertThat(first.partials()).hasSize(1);
-      String partial1 = first.partials().get(0);
-      awaitSlotInactive(server, slot);
+    withSlot(
+        server,
+        slot,
+        () -> {
+          Path dir = newDir("archive_wal");
+          String end1 = nextEndPosition(server);
+          assertOk(receivewal(server, dir, "-S", slot, "--endpos", end1, "--no-loop"));
+          WalArchiveListing first = WalArchiveListing.of(dir);
+          assertThat(first.partials()).hasSize(1);
+          String partial1 = first.partials().get(0);
+          awaitSlotInactive(server, slot);
 
-      server.generateWal(2L * SEGMENT.bytes() + SEGMENT.bytes() / 2);
-      String end2 = nextEndPosition(server);
-      CliRun second =
-          run(
-              env(server),
-              "receivewal",
-              "-D",
-              dir.toString(),
-              "-S",
-              slot,
-              "--endpos",
-              end2,
-              "--no-loop",
-              "-v");
-      assertOk(second);
-      assertThat(second.err())
-          .contains(
-              "starting log streaming at "
-                  + SegmentName.parse(partial1.substring(0, 24), SEGMENT).startLsn()
-                  + " (timeline 1)");
+          server.generateWal(2L * SEGMENT.bytes() + SEGMENT.bytes() / 2);
+          String end2 = nextEndPosition(server);
+          CliRun second = receivewal(server, dir, "-S", slot, "--endpos", end2, "--no-loop", "-v");
+          assertOk(second);
+          assertThat(second.err())
+              .contains(
+                  "starting log streaming at "
+                      + SegmentName.parse(partial1.substring(0, 24), SEGMENT).startLsn()
+                      + " (timeline 1)");
 
-      WalArchiveListing archive = WalArchiveListing.of(dir);
-      assertThat(archive.others()).isEmpty();
-      assertThat(archive.partials()).hasSize(1);
-      assertThat(archive.complete()).contains(partial1.substring(0, 24));
-      assertThat(archive.partials().get(0)).isNotEqualTo(partial1);
-      archive.assertContiguous(name -> SegmentName.parse(name, SEGMENT).segmentNumber());
-      assertThat(archive.complete().size()).isGreaterThanOrEqualTo(3);
-      Path pgWal = server.dataDir().resolve("pg_wal");
-      for (String name : archive.complete()) {
-        if (Files.exists(pgWal.resolve(name))) {
-          assertThat(Files.mismatch(dir.resolve(name), pgWal.resolve(name)))
-              .as(name)
-              .isEqualTo(-1L);
-        }
-      }
-      assertModes(dir);
-    } finally {
-      awaitSlotInactive(server, slot);
-      dropSlot(server, slot);
-    }
+          WalArchiveListing archive = WalArchiveListing.of(dir);
+          assertThat(archive.others()).isEmpty();
+          assertThat(archive.partials()).hasSize(1);
+          assertThat(archive.complete()).contains(partial1.substring(0, 24));
+          assertThat(archive.partials().get(0)).isNotEqualTo(partial1);
+          archive.assertContiguous(name -> SegmentName.parse(name, SEGMENT).segmentNumber());
+          assertThat(archive.complete().size()).isGreaterThanOrEqualTo(3);
+          Path pgWal = server.dataDir().resolve("pg_wal");
+          for (String name : archive.complete()) {
+            if (Files.exists(pgWal.resolve(name))) {
+              assertThat(Files.mismatch(dir.resolve(name), pgWal.resolve(name)))
+                  .as(name)
+                  .isEqualTo(-1L);
+            }
+          }
+          assertModes(dir);
+          return null;
+        });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -381,23 +396,11 @@ class ReceiveWalIT {
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void refusesASlotThatDoesNotExist(int major) throws IOException {
-    PostgresServer server = server(major);
-    ensureTable(server);
-    Path dir = newDir("slot_wal");
-    String end = nextEndPosition(server);
-    CliRun r =
-        run(
-            env(server),
-            "receivewal",
-            "-D",
-            dir.toString(),
-            "--slot",
-            "nonexistentslot",
-            "--no-loop",
-            "--no-sync",
-            "--verbose",
-            "--endpos",
-            end);
+    EndRun setup = EndRun.of(major, newDir("slot_wal"));
+    Path dir = setup.dir();
+    List<String> args = new ArrayList<>(List.of("receivewal"));
+    args.addAll(Arrays.asList(absentSlotOptions(dir, setup.end())));
+    CliRun r = run(env(setup.server()), args.toArray(String[]::new));
     assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
     if (major >= 15) {
       assertThat(r.err())
@@ -424,39 +427,36 @@ class ReceiveWalIT {
   @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
   @MethodSource("versionsFrom15")
   void startsAtTheSlotsRestartLsnInAnEmptyDirectory(int major) throws IOException {
-    PostgresServer server = server(major);
-    ensureTable(server);
+    PostgresServer server = serverWithTable(major);
     String slot = "archive_slot";
     server.execute("CHECKPOINT");
-    server.queryString("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
-    try {
-      String f =
-          server.queryString(
-              "SELECT pg_walfile_name(restart_lsn) FROM pg_replication_slots WHERE slot_name = '"
-                  + slot
-                  + "'");
-      server.execute("INSERT INTO test_table VALUES (1)");
-      String end = nextEndPosition(server);
-      Path dir = newDir("slot_wal");
-      assertOk(
-          run(
-              env(server),
-              "receivewal",
-              "-D",
-              dir.toString(),
-              "--slot",
-              slot,
-              "--no-loop",
-              "--no-sync",
-              "--verbose",
-              "--endpos",
-              end));
-      assertThat(dir.resolve(f)).exists();
-      assertThat(Files.size(dir.resolve(f))).isEqualTo(SEGMENT.bytes());
-    } finally {
-      awaitSlotInactive(server, slot);
-      dropSlot(server, slot);
-    }
+    withSlot(
+        server,
+        slot,
+        () -> {
+          String f =
+              server.queryString(
+                  "SELECT pg_walfile_name(restart_lsn) FROM pg_replication_slots WHERE slot_name = '"
+                      + slot
+                      + "'");
+          server.execute("INSERT INTO test_table VALUES (1)");
+          String end = nextEndPosition(server);
+          Path dir = newDir("slot_wal");
+          assertOk(
+              receivewal(
+                  server,
+                  dir,
+                  "--slot",
+                  slot,
+                  "--no-loop",
+                  "--no-sync",
+                  "--verbose",
+                  "--endpos",
+                  end));
+          assertThat(dir.resolve(f)).exists();
+          assertThat(Files.size(dir.resolve(f))).isEqualTo(SEGMENT.bytes());
+          return null;
+        });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -468,15 +468,8 @@ class ReceiveWalIT {
   void followsTheTimelineSwitchOfAPromotedStandby(int major) throws IOException {
     try (PostgresServer primary = PostgresServer.start(smallSegments(major));
         PostgresServer standby = primary.createStandby()) {
-      ConnectionConfig replication =
-          ConnectionConfig.builder()
-              .host(standby.host())
-              .port(standby.port())
-              .user(PostgresServer.REPL_TRUST)
-              .sslMode(SslMode.DISABLE)
-              .connectTimeout(Duration.ofSeconds(20))
-              .build();
-      try (ReplicationConnection c = ReplicationConnection.open(replication)) {
+      try (ReplicationConnection c =
+          ReplicationConnection.open(BackupTestSupport.replicationConfig(standby))) {
         c.createPhysicalSlot("archive_slot", false, true);
       }
       // More than a segment: the slot's segment ends before the promotion point.
@@ -497,11 +490,9 @@ class ReceiveWalIT {
 
       Path dir = newDir("timeline_wal");
       CliRun r =
-          run(
-              env(standby),
-              "receivewal",
-              "-D",
-              dir.toString(),
+          receivewal(
+              standby,
+              dir,
               "--verbose",
               "--endpos",
               end,
@@ -530,27 +521,16 @@ class ReceiveWalIT {
     Path dir = newDir("archive_wal");
     String slot = "waldump_slot";
     // The slot keeps the start back, so that the run archives complete segments.
-    server.queryString("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
-    WalArchiveListing archive;
-    try {
-      server.generateWal(2L * SEGMENT.bytes() + SEGMENT.bytes() / 2);
-      String end = nextEndPosition(server);
-      assertOk(
-          run(
-              env(server),
-              "receivewal",
-              "-D",
-              dir.toString(),
-              "-S",
-              slot,
-              "--endpos",
-              end,
-              "--no-loop"));
-      archive = WalArchiveListing.of(dir);
-    } finally {
-      awaitSlotInactive(server, slot);
-      dropSlot(server, slot);
-    }
+    WalArchiveListing archive =
+        withSlot(
+            server,
+            slot,
+            () -> {
+              server.generateWal(2L * SEGMENT.bytes() + SEGMENT.bytes() / 2);
+              String end = nextEndPosition(server);
+              assertOk(receivewal(server, dir, "-S", slot, "--endpos", end, "--no-loop"));
+              return WalArchiveListing.of(dir);
+            });
     assertThat(archive.complete()).hasSizeGreaterThanOrEqualTo(2);
     Tools.Result dump =
         Tools.run(
@@ -589,7 +569,8 @@ class ReceiveWalIT {
 
       Tools.Result theirs =
           Tools.run(
-              List.of(
+              ClientArgs.socket(
+                  server,
                   PG15_BIN.resolve("pg_receivewal").toString(),
                   "-D",
                   dirA.toString(),
@@ -597,25 +578,9 @@ class ReceiveWalIT {
                   "slot_a",
                   "--endpos",
                   end,
-                  "--no-loop",
-                  "-h",
-                  server.socketDir().toString(),
-                  "-p",
-                  Integer.toString(server.port()),
-                  "-U",
-                  PostgresServer.SUPERUSER));
+                  "--no-loop"));
       assertThat(theirs.exitCode()).as(theirs.stderr()).isZero();
-      assertOk(
-          run(
-              env(server),
-              "receivewal",
-              "-D",
-              dirB.toString(),
-              "-S",
-              "slot_b",
-              "--endpos",
-              end,
-              "--no-loop"));
+      assertOk(receivewal(server, dirB, "-S", "slot_b", "--endpos", end, "--no-loop"));
 
       WalArchiveListing a = WalArchiveListing.of(dirA);
       WalArchiveListing b = WalArchiveListing.of(dirB);
@@ -655,14 +620,8 @@ class ReceiveWalIT {
   }
 
   /** Upstream 128: every directory 0700, every file 0600. */
-  static void assertModes(Path dir) throws IOException {
-    try (Stream<Path> all = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) all::iterator) {
-        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(p);
-        String expected = Files.isDirectory(p) ? "rwx------" : "rw-------";
-        assertThat(PosixFilePermissions.toString(mode)).as(p.toString()).isEqualTo(expected);
-      }
-    }
+  static void assertModes(Path dir) {
+    BackupTestSupport.assertModes(dir, p -> true, "rwx------", "rw-------");
   }
 
   static int freePort() {

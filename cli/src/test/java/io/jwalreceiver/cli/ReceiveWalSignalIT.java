@@ -3,6 +3,7 @@ package io.jwalreceiver.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jwalreceiver.testkit.ClientArgs;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.io.IOException;
@@ -39,23 +40,19 @@ class ReceiveWalSignalIT {
     Path archive = Files.createDirectory(dir.resolve("wal"));
     Process p =
         new ProcessBuilder(
-                javaBin(),
-                "-jar",
-                JAR.toAbsolutePath().toString(),
-                "receivewal",
-                "-D",
-                archive.toString(),
-                "-S",
-                slot,
-                "-v",
-                "-s",
-                "1",
-                "-h",
-                server.socketDir().toString(),
-                "-p",
-                Integer.toString(server.port()),
-                "-U",
-                PostgresServer.SUPERUSER)
+                ClientArgs.socket(
+                    server,
+                    javaBin(),
+                    "-jar",
+                    JAR.toAbsolutePath().toString(),
+                    "receivewal",
+                    "-D",
+                    archive.toString(),
+                    "-S",
+                    slot,
+                    "-v",
+                    "-s",
+                    "1"))
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();

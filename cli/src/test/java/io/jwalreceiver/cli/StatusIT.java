@@ -67,24 +67,14 @@ class StatusIT {
         Map<String, Object> server = Json.object(doc.get("server"));
         assertThat(server.get("in_recovery")).isEqualTo(false);
         assertThat(server.get("wal_segment_size")).isEqualTo((long) SEGMENT.bytes());
-        Map<String, Object> standbyRow =
-            Json.array(server.get("standbys")).stream()
-                .map(Json::object)
-                .filter(s -> STANDBY.equals(s.get("application_name")))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("no " + STANDBY + " in " + r.out()));
+        Map<String, Object> standbyRow = row(server, "standbys", "application_name", STANDBY);
         assertThat(standbyRow.get("state")).isEqualTo("streaming");
         assertThat(standbyRow.get("sync_state")).isEqualTo("async");
         assertThat(standbyRow.get("client_addr")).isEqualTo("127.0.0.1");
         assertThat((String) standbyRow.get("flush_lsn")).isNotNull();
         assertThat((Long) standbyRow.get("flush_behind_bytes")).isNotNull().isNotNegative();
 
-        Map<String, Object> slotRow =
-            Json.array(server.get("slots")).stream()
-                .map(Json::object)
-                .filter(s -> SLOT.equals(s.get("slot_name")))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("no " + SLOT + " in " + r.out()));
+        Map<String, Object> slotRow = row(server, "slots", "slot_name", SLOT);
         String restart =
             primary.queryString(
                 "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'");
@@ -179,11 +169,11 @@ class StatusIT {
     Map<String, String> env = ReceiveWalIT.env(server);
     ReceiveWalIT.ensureTable(server);
     String end1 = ReceiveWalIT.nextEndPosition(server);
-    ReceiveWalIT.assertOk(
+    BackupTestSupport.assertOk(
         ReceiveWalIT.run(env, "receivewal", "-D", dir.toString(), "--endpos", end1, "--no-loop"));
     server.generateWal(3L * SEGMENT.bytes() + SEGMENT.bytes() / 2);
     String end2 = ReceiveWalIT.nextEndPosition(server);
-    ReceiveWalIT.assertOk(
+    BackupTestSupport.assertOk(
         ReceiveWalIT.run(env, "receivewal", "-D", dir.toString(), "--endpos", end2, "--no-loop"));
     return dir;
   }
@@ -205,5 +195,15 @@ class StatusIT {
       assertThat(partials).hasSize(1);
       return partials.get(0);
     }
+  }
+
+  /** The row of the JSON array {@code server.<list>} whose {@code key} is {@code value}. */
+  private static Map<String, Object> row(
+      Map<String, Object> server, String list, String key, String value) {
+    return Json.array(server.get(list)).stream()
+        .map(Json::object)
+        .filter(s -> value.equals(s.get(key)))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + value + " in " + list + ": " + server));
   }
 }

@@ -4,6 +4,7 @@ package io.jwalreceiver.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jwalreceiver.testkit.ClientArgs;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Tools;
@@ -37,20 +38,7 @@ class VerifyBackupIT {
   /** {@code jwalreceiver basebackup -D dir -c fast} over the server's Unix socket, as postgres. */
   private static Path backup(PostgresServer server, Path dir, String... extra) {
     List<String> args =
-        new ArrayList<>(
-            List.of(
-                "basebackup",
-                "-D",
-                dir.toString(),
-                "-h",
-                server.socketDir().toString(),
-                "-p",
-                Integer.toString(server.port()),
-                "-U",
-                PostgresServer.SUPERUSER,
-                "-c",
-                "fast",
-                "--no-sync"));
+        ClientArgs.socket(server, "basebackup", "-D", dir.toString(), "-c", "fast", "--no-sync");
     args.addAll(Arrays.asList(extra));
     CliRun r = CliRun.of(Map.of(), args.toArray(String[]::new));
     assertThat(r.exitCode()).as(r.err()).isZero();

@@ -13,6 +13,7 @@ import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.session.SslMode;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.ReplicationSlots;
 import io.jwalreceiver.testkit.Waits;
 import io.jwalreceiver.testkit.WalArchiveListing;
 import java.io.IOException;
@@ -351,10 +352,6 @@ class WalReceiverIT {
   }
 
   static void dropSlot(PostgresServer server, String slot) {
-    server.queryString(
-        "SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots"
-            + " WHERE slot_name = '"
-            + slot
-            + "' AND NOT active");
+    ReplicationSlots.dropIfInactive(server, slot);
   }
 }

@@ -6,7 +6,6 @@ import static io.jwalreceiver.cli.faults.FaultKit.TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jwalreceiver.embedded.FileTrees;
-import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.PostgresServer.StopMode;
 import io.jwalreceiver.testkit.Waits;
@@ -21,10 +20,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * basebackup interrupted by {@code kill -9} of the client and by a server restart (fast and
@@ -32,7 +28,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * BaseBackupFailureIT's. Each backup is throttled ({@code -r 32}) so that it is still running when
  * the fault comes; the rerun is not.
  */
-@Tag("postgres")
 class BaseBackupInterruptIT {
 
   @TempDir Path tmp;
@@ -42,8 +37,7 @@ class BaseBackupInterruptIT {
    * and drops its temporary slot by itself, a rerun into the same directory refuses to touch it
    * (pg_basebackup's "exists but is not empty"), and a rerun after removing it succeeds.
    */
-  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource(PgVersions.ONLY_15)
+  @FaultTest.On15
   void killedClientLeavesTheServerCleanAndARerunSucceeds(int major) throws Exception {
     assertThat(JAR).as("the shaded jar is built in the package phase").exists();
     Random random = FaultKit.random("basebackup-kill-" + major);
@@ -57,19 +51,10 @@ class BaseBackupInterruptIT {
                 FaultKit.javaBin(),
                 "-XX:TieredStopAtLevel=1",
                 "-jar",
-                JAR.toAbsolutePath().toString(),
-                "basebackup",
-                "-D",
-                target.toString(),
-                "-X",
-                "stream",
-                "-c",
-                "fast",
-                "-r",
-                "32",
-                "--no-sync")
+                JAR.toAbsolutePath().toString())
             .redirectErrorStream(true)
             .redirectOutput(Redirect.appendTo(log.toFile()));
+    pb.command().addAll(slowBackup(target));
     pb.environment().putAll(env);
     Process p = pb.start();
     try {
@@ -130,8 +115,7 @@ class BaseBackupInterruptIT {
    * The server restarts mid-backup: a clear error, the target removed (a new directory) or emptied
    * (an existing empty one), and a rerun succeeds.
    */
-  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource(PgVersions.ONLY_15)
+  @FaultTest.On15
   void serverRestartMidBackupIsAClearErrorAndCleanedUp(int major) throws Exception {
     int restarts = 0;
     try (PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major))) {
@@ -144,19 +128,7 @@ class BaseBackupInterruptIT {
         }
         CompletableFuture<FaultKit.Run> run =
             CompletableFuture.supplyAsync(
-                () ->
-                    FaultKit.cli(
-                        env,
-                        "basebackup",
-                        "-D",
-                        target.toString(),
-                        "-X",
-                        "stream",
-                        "-c",
-                        "fast",
-                        "-r",
-                        "32",
-                        "--no-sync"));
+                () -> FaultKit.cli(env, slowBackup(target).toArray(String[]::new)));
         FaultKit.await(
             TIMEOUT,
             () -> run.isDone() || Files.exists(target.resolve("backup_label")),
@@ -210,5 +182,23 @@ class BaseBackupInterruptIT {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * {@code basebackup -D target -X stream -c fast -r 32 --no-sync}: a backup slowed to 32 kB/s, so
+   * that it is still running when the fault comes.
+   */
+  private static List<String> slowBackup(Path target) {
+    return List.of(
+        "basebackup",
+        "-D",
+        target.toString(),
+        "-X",
+        "stream",
+        "-c",
+        "fast",
+        "-r",
+        "32",
+        "--no-sync");
   }
 }

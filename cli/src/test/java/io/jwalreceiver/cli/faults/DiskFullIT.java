@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
-import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Tools;
 import java.io.IOException;
@@ -19,10 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The archive's file system fills up mid-stream (a small tmpfs made for the test, 40 MiB for the
@@ -32,7 +28,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the files while the disk is full), and archives everything once the filler is deleted. Skipped
  * when a tmpfs cannot be mounted (not root).
  */
-@Tag("postgres")
 class DiskFullIT {
 
   /** Free space left by the filler: the current segment, the spare, and part of another. */
@@ -40,8 +35,7 @@ class DiskFullIT {
 
   @TempDir Path tmp;
 
-  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource(PgVersions.ONLY_15)
+  @FaultTest.On15
   void stopsAcknowledgingWhenFullAndResumesWhenSpaceReturns(int major) throws Exception {
     int cycles = FaultKit.count("diskfull", 2, 5);
     Path mnt = Files.createDirectories(tmp.resolve("small"));
@@ -65,16 +59,12 @@ class DiskFullIT {
     long checked = 0;
     String firstError = null;
     try {
-      FaultKit.createSlot(server, slot);
-      try (FaultKit.Running archiver =
-              FaultKit.startArchiver(
-                  server.host(), server.port(), app, dir, slot, events, "archiver-diskfull");
-          FaultKit.Load load = new FaultKit.Load(server, 20);
-          FaultKit.FlushSampler sampler = new FaultKit.FlushSampler(server, app)) {
+      try (FaultKit.Rig rig = new FaultKit.Rig(server, slot, dir, events, 20)) {
+        FaultKit.Running archiver = rig.archiver;
         for (int cycle = 1; cycle <= cycles; cycle++) {
           FaultKit.await(
               TIMEOUT,
-              () -> archiver.failure != null || FaultKit.streaming(server, app),
+              () -> archiver.failure() != null || FaultKit.streaming(server, app),
               () ->
                   "streaming; attempts "
                       + events.starts.get()
@@ -84,7 +74,7 @@ class DiskFullIT {
                       + server.queryString(
                           "SELECT coalesce(string_agg("
                               + "application_name || ' ' || state, ', '), 'none') FROM pg_stat_replication"));
-          assertThat(archiver.failure).isNull();
+          assertThat(archiver.failure()).isNull();
           fill(filler, Files.getFileStore(mnt).getUsableSpace() - HEADROOM);
           int before = events.errors.size();
           FaultKit.await(TIMEOUT, () -> diskFullErrors(events) > before, () -> "a disk-full error");
@@ -102,9 +92,7 @@ class DiskFullIT {
                       .orElseThrow();
             }
           }
-          long seen = sampler.takeMax();
-          long slotFlush = FaultKit.restartLsn(server, slot);
-          long acknowledged = Long.compareUnsigned(seen, slotFlush) >= 0 ? seen : slotFlush;
+          long acknowledged = rig.acknowledged(rig.sampler.takeMax());
           checked +=
               FaultKit.assertHoldsUpTo(
                   dir, server, TimelineId.FIRST, acknowledged, "disk full, cycle " + cycle);
@@ -116,7 +104,7 @@ class DiskFullIT {
               () -> Long.compareUnsigned(events.received.get(), target) >= 0,
               () -> "archiving to resume past " + FaultKit.text(target));
         }
-        assertThat(load.bytes()).isPositive();
+        assertThat(rig.load.bytes()).isPositive();
         events.awaitArchiveEnd(server, TIMEOUT);
       }
       for (PgException e : events.errors) {

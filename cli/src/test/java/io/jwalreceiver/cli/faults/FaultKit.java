@@ -10,6 +10,7 @@ import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.cli.Main;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.SslMode;
+import io.jwalreceiver.testkit.BackgroundThread;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Tools;
@@ -74,6 +75,13 @@ final class FaultKit {
   /** An iteration count: {@code faults.<name>}, else the short or the long default. */
   static int count(String name, int shortRun, int longRun) {
     return Integer.getInteger("faults." + name, LONG_RUN ? longRun : shortRun);
+  }
+
+  /** A scenario's number of rounds ({@link #count}) and its random source ({@link #random}). */
+  record Rounds(int count, Random random) {
+    static Rounds of(String name, int shortRun, int longRun, String test) {
+      return new Rounds(FaultKit.count(name, shortRun, longRun), FaultKit.random(test));
+    }
   }
 
   /** A random source for one test, derived from the suite seed and the test's name. */
@@ -193,35 +201,86 @@ final class FaultKit {
     server.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
   }
 
+  /**
+   * A new slot on one server, the archiver streaming through it (the slot's name is also its
+   * application name), a write load and a flush sampler: what the restart and disk-full scenarios
+   * run; closed in reverse order.
+   */
+  static final class Rig implements AutoCloseable {
+    final Running archiver;
+    final Load load;
+    final FlushSampler sampler;
+    private final PostgresServer server;
+    private final String slot;
+
+    Rig(PostgresServer server, String slot, Path dir, Events events, long loadPauseMillis) {
+      createSlot(server, slot);
+      archiver =
+          startArchiver(server.host(), server.port(), slot, dir, slot, events, "archiver-" + slot);
+      load = new Load(server, loadPauseMillis);
+      sampler = new FlushSampler(server, slot);
+      this.server = server;
+      this.slot = slot;
+    }
+
+    /**
+     * What the archiver has surely acknowledged: the highest flush position the server saw since
+     * the last call ({@code seen}, taken before any restart) or the slot's position now, whichever
+     * is higher (the archiver may have moved the slot on already).
+     */
+    long acknowledged(long seen) {
+      long slotFlush = restartLsn(server, slot);
+      return Long.compareUnsigned(seen, slotFlush) >= 0 ? seen : slotFlush;
+    }
+
+    @Override
+    public void close() {
+      try {
+        sampler.close();
+      } finally {
+        try {
+          load.close();
+        } finally {
+          archiver.close();
+        }
+      }
+    }
+  }
+
   /** Runs {@link WalReceiver#run()} on a thread and keeps what it threw. */
   static final class Running implements AutoCloseable {
     final WalReceiver receiver;
-    final Thread thread;
-    volatile Throwable failure;
+    private final BackgroundThread thread;
 
     Running(WalReceiver receiver, String name) {
       this.receiver = receiver;
-      this.thread =
-          new Thread(
-              () -> {
-                try {
-                  receiver.run();
-                } catch (Throwable t) {
-                  failure = t;
-                }
-              },
-              name);
-      thread.setDaemon(true);
-      thread.start();
+      this.thread = BackgroundThread.start(name, receiver::run);
+    }
+
+    /**
+     * Waits until the archiver has begun streaming attempt {@code round} (counted by {@code
+     * events}), and fails if it died instead.
+     */
+    void awaitAttempt(Events events, int round) {
+      await(
+          TIMEOUT,
+          () -> events.starts.get() >= round || failure() != null,
+          () -> "streaming attempt " + round);
+      assertThat(failure()).as("archiver failed").isNull();
+    }
+
+    /** What the archiver threw, or null while it runs. */
+    Throwable failure() {
+      return thread.failure();
     }
 
     @Override
     public void close() {
       receiver.requestStop();
-      Waits.join(thread, TIMEOUT);
+      thread.join(TIMEOUT);
       assertThat(thread.isAlive()).as("archiver stopped").isFalse();
-      if (failure != null) {
-        throw new AssertionError("archiver failed", failure);
+      if (failure() != null) {
+        throw new AssertionError("archiver failed", failure());
       }
     }
   }
@@ -274,27 +333,18 @@ final class FaultKit {
 
   /** Writes WAL on a thread, 128 KiB at a time, until closed; tolerates a server going away. */
   static final class Load implements AutoCloseable {
-    private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicLong bytes = new AtomicLong();
-    private final Thread thread;
+    private final Repeating loop;
 
     Load(PostgresServer server, long pauseMillis) {
-      thread =
-          new Thread(
+      loop =
+          new Repeating(
+              "wal-load",
+              pauseMillis,
               () -> {
-                while (!stop.get()) {
-                  try {
-                    server.generateWal(128 * 1024);
-                    bytes.addAndGet(128 * 1024);
-                  } catch (RuntimeException e) {
-                    // Server restarting or shut down: try again shortly.
-                  }
-                  Waits.sleep(pauseMillis);
-                }
-              },
-              "wal-load");
-      thread.setDaemon(true);
-      thread.start();
+                server.generateWal(128 * 1024);
+                bytes.addAndGet(128 * 1024);
+              });
     }
 
     long bytes() {
@@ -303,8 +353,38 @@ final class FaultKit {
 
     @Override
     public void close() {
+      loop.close();
+    }
+  }
+
+  /**
+   * Runs {@code step} on a daemon thread every {@code pauseMillis} until closed. A step that throws
+   * (the server restarting, shut down or away for a moment) is tried again after the pause.
+   */
+  static final class Repeating implements AutoCloseable {
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final BackgroundThread thread;
+
+    Repeating(String name, long pauseMillis, Runnable step) {
+      thread =
+          BackgroundThread.start(
+              name,
+              () -> {
+                while (!stop.get()) {
+                  try {
+                    step.run();
+                  } catch (RuntimeException e) {
+                    // The server is not there right now: try again shortly.
+                  }
+                  Waits.sleep(pauseMillis);
+                }
+              });
+    }
+
+    @Override
+    public void close() {
       stop.set(true);
-      Waits.join(thread, TIMEOUT);
+      thread.join(TIMEOUT);
     }
   }
 
@@ -369,27 +449,18 @@ final class FaultKit {
   static final class FlushSampler implements AutoCloseable {
     private final AtomicLong max = new AtomicLong();
     private final AtomicLong samples = new AtomicLong();
-    private final AtomicBoolean stop = new AtomicBoolean();
-    private final Thread thread;
+    private final Repeating loop;
 
     FlushSampler(PostgresServer server, String applicationName) {
-      thread =
-          new Thread(
+      loop =
+          new Repeating(
+              "flush-sampler",
+              20,
               () -> {
-                while (!stop.get()) {
-                  try {
-                    long f = statFlush(server, applicationName);
-                    max.accumulateAndGet(f, (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
-                    samples.incrementAndGet();
-                  } catch (RuntimeException e) {
-                    // Server unavailable for a moment.
-                  }
-                  Waits.sleep(20);
-                }
-              },
-              "flush-sampler");
-      thread.setDaemon(true);
-      thread.start();
+                long f = statFlush(server, applicationName);
+                max.accumulateAndGet(f, (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
+                samples.incrementAndGet();
+              });
     }
 
     /** The highest flush position seen since the last reset, and starts a new window. */
@@ -403,8 +474,7 @@ final class FaultKit {
 
     @Override
     public void close() {
-      stop.set(true);
-      Waits.join(thread, TIMEOUT);
+      loop.close();
     }
   }
 

@@ -8,11 +8,9 @@ import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
 import io.jwalreceiver.basebackup.manifest.ManifestChecksum;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarWriter;
-import io.jwalreceiver.cli.Main;
 import io.jwalreceiver.testkit.ScriptedBackend;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -112,18 +110,10 @@ class HostileBackupServerTest {
             List.of(
                 "basebackup", "-D", tmp.resolve("backup").toString(), "-X", "none", "--no-sync"));
     args.addAll(List.of(more));
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
+    FaultKit.Run r =
         assertTimeoutPreemptively(
-            HANG_GUARD,
-            () -> {
-              try (PrintStream o =
-                      new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-                  PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-                return Main.run(args.toArray(String[]::new), o, e, env(server));
-              }
-            });
-    return new Object[] {code, err.toString(StandardCharsets.UTF_8)};
+            HANG_GUARD, () -> FaultKit.cli(env(server), args.toArray(String[]::new)));
+    return new Object[] {r.exitCode(), r.err()};
   }
 
   /** The environment of a CLI run against {@code server}: no TLS, user fake. */

@@ -13,7 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
-import io.jwalreceiver.cli.Main;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.SslMode;
 import io.jwalreceiver.testkit.ScriptedBackend;
@@ -23,8 +22,6 @@ import io.jwalreceiver.wal.segment.SegmentFileSink;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -207,23 +204,19 @@ class HostileServerTest {
       String name, Stage stage, byte[] hostile, boolean closeAfter, String sqlState)
       throws Exception {
     try (FakeServer server = new FakeServer(stage, hostile, closeAfter)) {
-      ByteArrayOutputStream err = new ByteArrayOutputStream();
-      int code =
+      FaultKit.Run r =
           assertTimeoutPreemptively(
               HANG_GUARD,
-              () -> {
-                try (PrintStream o =
-                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-                    PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-                  return Main.run(
-                      new String[] {"receivewal", "-D", dir.toString(), "--no-loop"},
-                      o,
-                      e,
-                      HostileBackupServerTest.env(server.port()));
-                }
-              },
+              () ->
+                  FaultKit.cli(
+                      HostileBackupServerTest.env(server.port()),
+                      "receivewal",
+                      "-D",
+                      dir.toString(),
+                      "--no-loop"),
               () -> name + " hangs");
-      String text = err.toString(StandardCharsets.UTF_8);
+      int code = r.exitCode();
+      String text = r.err();
       assertThat(code).as(text).isEqualTo(1);
       assertThat(text)
           .startsWith("jwalreceiver: error: ")

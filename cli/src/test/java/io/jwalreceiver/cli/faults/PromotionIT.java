@@ -7,16 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.TimelineId;
-import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.NavigableMap;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A standby is being archived when it is promoted: the archiver follows the new timeline, writes
@@ -25,15 +21,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * timeline from the segment of the switch point. A restart of the archiver afterwards resumes on
  * the new timeline, leaving the old {@code .partial} alone.
  */
-@Tag("postgres")
 class PromotionIT {
 
   private static final TimelineId TLI2 = new TimelineId(2);
 
   @TempDir Path tmp;
 
-  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource(PgVersions.ONLY_15)
+  @FaultTest.On15
   void followsThePromotedStandbysNewTimeline(int major) throws Exception {
     String slot = "faults_promote";
     String app = "faults_promote";
@@ -63,7 +57,7 @@ class PromotionIT {
             TIMEOUT,
             () -> Long.compareUnsigned(events.received.get(), FaultKit.lsn(end)) >= 0,
             () -> "timeline 2 archived up to " + end);
-        assertThat(archiver.failure).isNull();
+        assertThat(archiver.failure()).isNull();
       }
       assertThat(events.switches.get()).as("timeline switches followed").isEqualTo(1);
 
@@ -102,7 +96,7 @@ class PromotionIT {
             TIMEOUT,
             () -> Long.compareUnsigned(again.received.get(), FaultKit.lsn(more)) >= 0,
             () -> "archived after the restart up to " + more);
-        assertThat(archiver.failure).isNull();
+        assertThat(archiver.failure()).isNull();
       }
       assertThat(again.switches.get()).isZero();
       assertThat(Files.readAllBytes(oldPartial)).isEqualTo(oldContent);

@@ -12,11 +12,7 @@ import io.jwalreceiver.testkit.TcpProxy;
 import io.jwalreceiver.testkit.Waits;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Connection cuts (TCP resets through testkit's proxy) at random moments while WAL streams under
@@ -27,16 +23,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>The archiver is {@code receivewal}'s loop run in-process with a 200 ms retry delay (the
  * command waits pg_receivewal's fixed 5 s, which would make 20 cuts take minutes).
  */
-@Tag("postgres")
 class ReceiveWalCutIT {
 
   @TempDir Path tmp;
 
-  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource(FaultKit.LOOP_VERSIONS)
+  @FaultTest.OnLoopVersions
   void reconnectsAfterEveryCutWithoutAGap(int major) throws Exception {
-    int cuts = FaultKit.count("cuts", 20, 200);
-    Random random = FaultKit.random("cut-" + major);
+    FaultKit.Rounds rounds = FaultKit.Rounds.of("cuts", 20, 200, "cut-" + major);
     PostgresServer server = PostgresServer.shared(FaultKit.options(major));
     String slot = "faults_cut";
     String app = "faults_cut_" + major;
@@ -50,17 +43,13 @@ class ReceiveWalCutIT {
               FaultKit.startArchiver(
                   proxy.host(), proxy.port(), app, dir, slot, events, "archiver-cut");
           FaultKit.Load load = new FaultKit.Load(server, 10)) {
-        for (int i = 1; i <= cuts; i++) {
+        for (int i = 1; i <= rounds.count(); i++) {
           final int round = i;
-          FaultKit.await(
-              TIMEOUT,
-              () -> events.starts.get() >= round || archiver.failure != null,
-              () -> "streaming attempt " + round);
-          assertThat(archiver.failure).as("archiver failed").isNull();
-          Waits.sleep(50 + random.nextInt(400));
+          archiver.awaitAttempt(events, round);
+          Waits.sleep(50 + rounds.random().nextInt(400));
           int n = proxy.cutAll();
           assertThat(n)
-              .as("cut %d of %d found a live connection (seed %d)", i, cuts, SEED)
+              .as("cut %d of %d found a live connection (seed %d)", i, rounds.count(), SEED)
               .isPositive();
           cutConnections += n;
           FaultKit.await(
@@ -85,7 +74,7 @@ class ReceiveWalCutIT {
       FaultKit.report(
           "connection cuts, PostgreSQL " + major,
           "cuts survived",
-          cuts,
+          rounds.count(),
           "connections reset",
           cutConnections,
           "reconnects",

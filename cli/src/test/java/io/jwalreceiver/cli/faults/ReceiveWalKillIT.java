@@ -16,10 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code kill -9} of a running {@code receivewal} at random moments under a steady write load,
@@ -32,17 +29,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * that nothing is acknowledged before it is written; that it is also forced before being
  * acknowledged (power loss) is SegmentFileSinkTest's durablePositionNeverPassesWhatAForceCovered.
  */
-@Tag("postgres")
 class ReceiveWalKillIT {
 
   @TempDir Path tmp;
 
-  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource(FaultKit.LOOP_VERSIONS)
+  @FaultTest.OnLoopVersions
   void nothingAcknowledgedIsLostAcrossKills(int major) throws Exception {
     assertThat(JAR).as("the shaded jar is built in the package phase").exists();
-    int kills = FaultKit.count("kills", 20, 200);
-    Random random = FaultKit.random("kill-" + major);
+    FaultKit.Rounds rounds = FaultKit.Rounds.of("kills", 20, 200, "kill-" + major);
+    int kills = rounds.count();
+    Random random = rounds.random();
     PostgresServer server = PostgresServer.shared(FaultKit.options(major));
     String slot = "faults_kill";
     String app = "faults_kill_" + major;

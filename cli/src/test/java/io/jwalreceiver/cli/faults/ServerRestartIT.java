@@ -6,17 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.TimelineId;
-import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.PostgresServer.StopMode;
 import io.jwalreceiver.testkit.Waits;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The primary restarts mid-stream, alternately with a fast and an immediate shutdown (the latter
@@ -24,16 +19,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * held by the archive after every restart, and the archive ends contiguous and identical to the
  * server's segments.
  */
-@Tag("postgres")
 class ServerRestartIT {
 
   @TempDir Path tmp;
 
-  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource(PgVersions.ONLY_15)
+  @FaultTest.On15
   void resumesAfterFastAndImmediateRestarts(int major) throws Exception {
-    int restarts = FaultKit.count("restarts", 4, 20);
-    Random random = FaultKit.random("restart-" + major);
+    FaultKit.Rounds rounds = FaultKit.Rounds.of("restarts", 4, 20, "restart-" + major);
     String slot = "faults_restart";
     String app = "faults_restart";
     Path dir = Files.createDirectory(tmp.resolve("archive"));
@@ -42,20 +34,12 @@ class ServerRestartIT {
     int immediate = 0;
     long checked = 0;
     try (PostgresServer server = PostgresServer.start(FaultKit.options(major))) {
-      FaultKit.createSlot(server, slot);
-      try (FaultKit.Running archiver =
-              FaultKit.startArchiver(
-                  server.host(), server.port(), app, dir, slot, events, "archiver-restart");
-          FaultKit.Load load = new FaultKit.Load(server, 10);
-          FaultKit.FlushSampler sampler = new FaultKit.FlushSampler(server, app)) {
-        for (int i = 1; i <= restarts; i++) {
+      try (FaultKit.Rig rig = new FaultKit.Rig(server, slot, dir, events, 10)) {
+        FaultKit.Running archiver = rig.archiver;
+        for (int i = 1; i <= rounds.count(); i++) {
           final int round = i;
-          FaultKit.await(
-              TIMEOUT,
-              () -> events.starts.get() >= round || archiver.failure != null,
-              () -> "streaming attempt " + round);
-          assertThat(archiver.failure).as("archiver failed").isNull();
-          Waits.sleep(300 + random.nextInt(700));
+          archiver.awaitAttempt(events, round);
+          Waits.sleep(300 + rounds.random().nextInt(700));
           StopMode mode = i % 2 == 1 ? StopMode.FAST : StopMode.IMMEDIATE;
           server.stop(mode);
           if (mode == StopMode.FAST) {
@@ -65,10 +49,9 @@ class ServerRestartIT {
           }
           // The highest flush position the server saw before the shutdown, and the slot's after
           // it (which the reconnected archiver may already have moved: also acknowledged).
-          long seen = sampler.takeMax();
+          long seen = rig.sampler.takeMax();
           server.start();
-          long slotFlush = FaultKit.restartLsn(server, slot);
-          long acknowledged = Long.compareUnsigned(seen, slotFlush) >= 0 ? seen : slotFlush;
+          long acknowledged = rig.acknowledged(seen);
           checked +=
               FaultKit.assertHoldsUpTo(
                   dir, server, TimelineId.FIRST, acknowledged, mode + " restart " + i);
@@ -77,7 +60,7 @@ class ServerRestartIT {
               () -> events.disconnects.get() >= round,
               () -> "the archiver to notice restart " + round);
         }
-        assertThat(load.bytes()).isPositive();
+        assertThat(rig.load.bytes()).isPositive();
         events.awaitArchiveEnd(server, TIMEOUT);
       }
       for (PgException e : events.errors) {
@@ -89,7 +72,7 @@ class ServerRestartIT {
       FaultKit.report(
           "primary restarts, PostgreSQL " + major,
           "restarts",
-          restarts,
+          rounds.count(),
           "fast",
           fast,
           "immediate",
