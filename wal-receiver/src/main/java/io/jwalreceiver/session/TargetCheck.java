@@ -55,7 +55,7 @@ final class TargetCheck {
           } else {
             String value = ask(c, SHOW_READ_ONLY);
             if (value == null) {
-              return failed(SHOW_READ_ONLY, null);
+              return failed(SHOW_READ_ONLY, t, null);
             }
             readOnly = value.startsWith("on");
           }
@@ -75,10 +75,10 @@ final class TargetCheck {
             try {
               value = inRecovery(c, t, notices);
             } catch (PgException e) {
-              return failed("SELECT pg_is_in_recovery()", e);
+              return failed("SELECT pg_is_in_recovery()", t, e);
             }
             if (value == null) {
-              return failed("SELECT pg_is_in_recovery()", null);
+              return failed("SELECT pg_is_in_recovery()", t, null);
             }
             standby = value.startsWith("t");
           }
@@ -125,9 +125,21 @@ final class TargetCheck {
     return new String(rows.get(0).get(0), StandardCharsets.UTF_8);
   }
 
-  /** libpq's {@code "%s" failed}, after what the check connection reported, if it failed. */
-  private static String failed(String query, @Nullable PgException cause) {
+  /**
+   * libpq's {@code "%s" failed}, after why the check connection failed, if it did (without its
+   * {@code connection to server at ...} prefix: it is the same server's).
+   */
+  private static String failed(String query, Connector.Target t, @Nullable PgException cause) {
     String text = "\"" + query + "\" failed";
-    return cause == null ? text : ConnectFailures.render(cause) + "\n" + text;
+    if (cause == null) {
+      return text;
+    }
+    ServerError server = cause.serverError();
+    String reason = server != null ? server.render() : String.valueOf(cause.getMessage());
+    String where = t.where();
+    if (reason.startsWith(where)) {
+      reason = reason.substring(where.length());
+    }
+    return reason + "\n" + text;
   }
 }

@@ -66,7 +66,8 @@ class HostListIT {
 
   private static ConnectionConfig resolve(String conninfo, Map<String, String> env) {
     return ConnInfo.resolve(
-        conninfo + " user=" + PostgresServer.REPL_TRUST + " sslmode=disable connect_timeout=20",
+        // The superuser: trusted for replication and SQL alike (the check connection on 13).
+        conninfo + " user=" + PostgresServer.SUPERUSER + " sslmode=disable connect_timeout=20",
         null,
         null,
         null,
@@ -205,6 +206,20 @@ class HostListIT {
             + at
             + standby
             + " failed: server is in hot standby mode");
+    if (major < 14) {
+      // No in_hot_standby report: asked over a plain SQL session, which needs a password for
+      // this role (trusted for replication only).
+      ConnectionConfig noPassword =
+          resolve(hosts(standby) + " target_session_attrs=primary").toBuilder()
+              .user(PostgresServer.REPL_TRUST)
+              .build();
+      assertThatThrownBy(() -> ReplicationConnection.open(noPassword).close())
+          .hasMessage(
+              at
+                  + standby
+                  + " failed: fe_sendauth: no password supplied\n"
+                  + "\"SELECT pg_is_in_recovery()\" failed");
+    }
     assertRejected(
         hosts(primary, primary) + " target_session_attrs=standby",
         at
@@ -231,7 +246,7 @@ class HostListIT {
               target.toString(),
               "-w",
               "-d",
-              conninfo + " user=" + PostgresServer.REPL_TRUST + " sslmode=disable");
+              conninfo + " user=" + PostgresServer.SUPERUSER + " sslmode=disable");
       if (!expected.contains("hot standby") || !r.stderr().contains("pg_is_in_recovery")) {
         // (A 13 server reports no in_hot_standby: libpq then fails its SQL on the walsender,
         // where jwalreceiver asks over a plain connection instead.)
