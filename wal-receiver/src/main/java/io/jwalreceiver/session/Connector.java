@@ -198,7 +198,11 @@ final class Connector {
         if (e.fromServer() && e.sqlState().code().equals("57P03")) {
           return null; // cannot_connect_now: the next host
         }
-        if (!t.expired()) {
+        // A read may give up a little before the deadline: its "timeout expired" counts too.
+        boolean timedOut =
+            t.expired()
+                || (!e.fromServer() && String.valueOf(e.getMessage()).endsWith("timeout expired"));
+        if (!timedOut) {
           throw failures.toException();
         }
         // connect_timeout: the next address
