@@ -3,8 +3,12 @@ package io.jwalreceiver.basebackup;
 
 import io.jwalreceiver.session.ConnInfo;
 import io.jwalreceiver.session.ConnectionConfig;
+import io.jwalreceiver.session.HostSpec;
+import io.jwalreceiver.session.TargetSessionAttrs;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,7 +28,8 @@ public final class RecoveryConfig {
   /**
    * The {@code primary_conninfo} keywords of a connection known only by its resolved settings:
    * user, password or else password file, channel_binding, connect_timeout, host, port,
-   * application_name, sslmode and sslrootcert. The command line uses {@code
+   * application_name, sslmode and sslrootcert; for a host list, host, hostaddr and port as
+   * comma-separated lists and target_session_attrs. The command line uses {@code
    * ConnInfo.primaryConninfo} instead, which knows what was given explicitly.
    */
   public static Map<String, String> keywordsOf(ConnectionConfig config) {
@@ -39,8 +44,23 @@ public final class RecoveryConfig {
     if (!config.connectTimeout().isZero()) {
       kv.put("connect_timeout", Long.toString(config.connectTimeout().toSeconds()));
     }
-    kv.put("host", config.host());
-    kv.put("port", Integer.toString(config.port()));
+    // A host list as libpq takes it: comma-separated host, hostaddr and port lists.
+    List<HostSpec> hosts = config.hosts();
+    boolean list = hosts.size() > 1;
+    kv.put("host", hosts.stream().map(HostSpec::host).collect(Collectors.joining(",")));
+    if (list && hosts.stream().anyMatch(h -> h.hostAddr() != null)) {
+      kv.put(
+          "hostaddr",
+          hosts.stream()
+              .map(h -> h.hostAddr() == null ? "" : h.hostAddr())
+              .collect(Collectors.joining(",")));
+    }
+    kv.put(
+        "port",
+        hosts.stream().map(h -> Integer.toString(h.port())).collect(Collectors.joining(",")));
+    if (list && config.targetSessionAttrs() != TargetSessionAttrs.ANY) {
+      kv.put("target_session_attrs", config.targetSessionAttrs().keyword());
+    }
     if (config.applicationName() != null) {
       kv.put("application_name", config.applicationName());
     }

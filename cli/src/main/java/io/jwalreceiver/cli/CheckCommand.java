@@ -6,8 +6,13 @@ import io.jwalreceiver.SqlText;
 import io.jwalreceiver.cli.check.CheckReport;
 import io.jwalreceiver.cli.check.Preflight;
 import io.jwalreceiver.session.ConnectionConfig;
+import io.jwalreceiver.session.HostSpec;
+import io.jwalreceiver.session.TargetSessionAttrs;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,20 +76,40 @@ public final class CheckCommand extends CliCommand {
           null);
       return ExitCodes.ERROR;
     }
-    ConnectionConfig replication = askOnce(connection.resolve(cli, Cli.PROGRAM));
-    ConnectionConfig sql = ConnectionOptions.asSqlSession(replication);
-    CheckReport report =
-        Preflight.run(
-            new Preflight.Request(replication, sql, slot, directory),
-            line -> {
-              if (verboseOption.verbose) {
-                cli.info(line);
-              }
-            },
-            cli::warning);
-    cli.out().print(json ? report.toJson() : report.toText());
+    ConnectionConfig resolved = askOnce(connection.resolve(cli, Cli.PROGRAM));
+    // A host list: each server is checked and reported in turn, whatever target_session_attrs
+    // would choose (text: a "server host:port" line before each report; --json: an array).
+    List<HostSpec> hosts = resolved.hosts();
+    boolean failed = false;
+    List<String> reports = new ArrayList<>();
+    for (HostSpec host : hosts) {
+      ConnectionConfig replication =
+          hosts.size() == 1
+              ? resolved
+              : resolved.toBuilder().hosts(List.of(host), TargetSessionAttrs.ANY, false).build();
+      CheckReport report =
+          Preflight.run(
+              new Preflight.Request(
+                  replication, ConnectionOptions.asSqlSession(replication), slot, directory),
+              line -> {
+                if (verboseOption.verbose) {
+                  cli.info(line);
+                }
+              },
+              cli::warning);
+      failed |= report.failed();
+      String header = hosts.size() == 1 || json ? "" : "server " + host + ":\n";
+      reports.add(header + (json ? report.toJson() : report.toText()));
+    }
+    cli.out()
+        .print(
+            hosts.size() > 1 && json
+                ? "["
+                    + reports.stream().map(String::strip).collect(Collectors.joining(",\n"))
+                    + "]\n"
+                : String.join("\n", reports));
     cli.out().flush();
-    return report.failed() ? ExitCodes.ERROR : ExitCodes.OK;
+    return failed ? ExitCodes.ERROR : ExitCodes.OK;
   }
 
   /** Two connections, one password prompt: the answer is kept for the second. */

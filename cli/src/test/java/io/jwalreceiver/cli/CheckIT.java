@@ -508,6 +508,37 @@ class CheckIT {
         .endsWith("8 checks: 0 OK, 7 WARN, 1 FAIL\n");
   }
 
+  /** A host list: each server is checked and reported under its own heading. */
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource(PgVersions.ONLY_15)
+  void checksEachServerOfAHostList(int major) throws IOException {
+    PostgresServer server = PostgresServer.shared(major);
+    int down;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      down = s.getLocalPort();
+    }
+    Map<String, String> env = new LinkedHashMap<>(env(server, PostgresServer.REPL_SCRAM));
+    env.put("PGHOST", "127.0.0.1,127.0.0.1");
+    env.put("PGPORT", down + "," + server.port());
+    env.put("PGTARGETSESSIONATTRS", "read-write");
+    CliRun r = CliRun.of(env, "check");
+    assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
+    assertThat(r.out())
+        .startsWith(
+            "server 127.0.0.1:"
+                + down
+                + ":\nFAIL  server not reachable: connection to server at \"127.0.0.1\", port "
+                + down
+                + " failed: Connection refused\n")
+        .contains("\nserver 127.0.0.1:" + server.port() + ":\nOK    ");
+    CliRun json = CliRun.of(env, "check", "--json");
+    assertThat(json.out())
+        .startsWith("[{")
+        .contains("port " + down + " failed")
+        .contains("},\n{")
+        .endsWith("}]\n");
+  }
+
   @Test
   void badSlotNameAndMissingDirectoryAreErrors(@TempDir Path dir) {
     CliRun.of(Map.of(), "check", "-S", "Bad-Name")

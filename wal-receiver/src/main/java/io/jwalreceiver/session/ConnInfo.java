@@ -27,11 +27,12 @@ import org.jspecify.annotations.Nullable;
  * streamutil.c} (PostgreSQL 17) followed by libpq's own defaulting. Every error is a {@link
  * PgException} with {@link SqlState#CONNECTION_UNABLE} (08001) and libpq's message text.
  *
- * <p><b>Multiple hosts.</b> libpq accepts comma-separated lists in {@code host}, {@code hostaddr}
- * and {@code port} (and {@code postgresql://h1:5432,h2:5433/db}) and tries each host in turn.
- * jwalreceiver connects to one server only: {@link #resolve} takes the <em>first</em> element of
- * each list (an empty first element means the default). {@link #parse} keeps the lists verbatim, so
- * {@code -R} can still write them out.
+ * <p><b>Multiple hosts.</b> As in libpq, {@code host}, {@code hostaddr} and {@code port} may be
+ * comma-separated lists (and {@code postgresql://h1:5432,h2:5433/db}): {@link #resolve} turns them
+ * into {@link ConnectionConfig#hosts()}, which the connection tries in turn, choosing by {@code
+ * target_session_attrs} ({@link ConnectionConfig#targetSessionAttrs()}) and shuffling with {@code
+ * load_balance_hosts=random}. {@link #parse} keeps the lists verbatim, so {@code -R} writes them
+ * out as given.
  */
 public final class ConnInfo {
 

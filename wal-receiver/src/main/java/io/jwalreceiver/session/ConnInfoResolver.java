@@ -6,6 +6,7 @@ import static io.jwalreceiver.session.ConnInfoParser.fail;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,14 +57,7 @@ final class ConnInfoResolver {
     }
 
     checkListLengths(given, env);
-
-    String hostValue = firstListElement(setting(given, env, "host", "PGHOST"));
-    if (hostValue == null || hostValue.isEmpty()) {
-      hostValue = firstListElement(setting(given, env, "hostaddr", "PGHOSTADDR"));
-    }
-    if (hostValue == null || hostValue.isEmpty()) {
-      hostValue = ConnInfo.defaultSocketDir(exists);
-    }
+    String defaultHost = ConnInfo.defaultSocketDir(exists);
 
     String userValue = nonEmpty(setting(given, env, "user", "PGUSER"));
     if (userValue == null) {
@@ -128,17 +122,23 @@ final class ConnInfoResolver {
     Duration connectTimeout =
         timeoutValue != null ? parseConnectTimeout(timeoutValue) : Duration.ZERO;
 
-    String portValue = firstListElement(setting(given, env, "port", "PGPORT"));
-    int portNumber =
-        portValue == null || portValue.isEmpty() ? ConnInfo.DEFAULT_PORT : parsePort(portValue);
+    List<HostSpec> hosts =
+        hostList(
+            setting(given, env, "host", "PGHOST"),
+            setting(given, env, "hostaddr", "PGHOSTADDR"),
+            setting(given, env, "port", "PGPORT"),
+            defaultHost);
+    String targetValue = setting(given, env, "target_session_attrs", "PGTARGETSESSIONATTRS");
+    TargetSessionAttrs target =
+        targetValue == null ? TargetSessionAttrs.ANY : TargetSessionAttrs.parse(targetValue);
+    boolean loadBalance =
+        "random".equals(setting(given, env, "load_balance_hosts", "PGLOADBALANCEHOSTS"));
 
     String fallback =
         fallbackApplicationName != null
             ? fallbackApplicationName
             : given.get("fallback_application_name");
 
-    String hostAddrValue =
-        nonEmpty(firstListElement(setting(given, env, "hostaddr", "PGHOSTADDR")));
     Path crlFile = pathOrNull(setting(given, env, "sslcrl", "PGSSLCRL"));
     Path crlDir = pathOrNull(setting(given, env, "sslcrldir", "PGSSLCRLDIR"));
     if (crlFile == null && crlDir == null) {
@@ -159,8 +159,7 @@ final class ConnInfoResolver {
     RequireAuth.parse(requireAuth); // libpq rejects a bad list with the options, before connecting
 
     return ConnectionConfig.builder()
-        .host(hostValue)
-        .port(portNumber)
+        .hosts(hosts, target, loadBalance)
         .user(userValue)
         .database(database)
         .applicationName(applicationName)
@@ -171,7 +170,6 @@ final class ConnInfoResolver {
         .sslRootCert(sslRootCert)
         .channelBinding(channelBinding)
         .connectTimeout(connectTimeout)
-        .hostAddr(hostAddrValue)
         .tls(tls)
         .requireAuth(requireAuth)
         .gssEncMode(nonEmpty(gssEncMode))
@@ -260,6 +258,47 @@ final class ConnInfoResolver {
     }
   }
 
+  /**
+   * libpq's {@code connectOptions2}: one {@link HostSpec} per element of the {@code hostaddr} list
+   * (or of the {@code host} list, or a single one), each with the {@code host} and {@code port}
+   * elements at its position. A single port applies to every host; an empty element means the
+   * default: port 5432, and for the host the default socket directory (or, with a {@code hostaddr}
+   * element, that address, the key for {@code .pgpass} and the certificate check as in libpq). The
+   * list lengths were checked by {@link #checkListLengths}.
+   */
+  static List<HostSpec> hostList(
+      @Nullable String hosts,
+      @Nullable String addresses,
+      @Nullable String ports,
+      String defaultHost) {
+    List<String> hostElements = split(hosts);
+    List<String> addressElements = split(addresses);
+    List<String> portElements = split(ports);
+    int count = Math.max(1, Math.max(hostElements.size(), addressElements.size()));
+    List<HostSpec> out = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      String host = i < hostElements.size() ? hostElements.get(i) : "";
+      String address = i < addressElements.size() ? addressElements.get(i) : "";
+      String port =
+          portElements.isEmpty() ? "" : portElements.get(portElements.size() == 1 ? 0 : i);
+      String name = !host.isEmpty() ? host : !address.isEmpty() ? address : defaultHost;
+      out.add(
+          new HostSpec(
+              name,
+              address.isEmpty() ? null : address,
+              port.isEmpty() ? ConnInfo.DEFAULT_PORT : parsePort(port)));
+    }
+    return out;
+  }
+
+  /** libpq's {@code parse_comma_separated_list} over a whole value; empty for unset or empty. */
+  private static List<String> split(@Nullable String value) {
+    if (value == null || value.isEmpty()) {
+      return List.of();
+    }
+    return List.of(value.split(",", -1));
+  }
+
   /** libpq's {@code count_comma_separated_elems}; 0 for an unset or empty value. */
   private static int listLength(@Nullable String value) {
     if (value == null || value.isEmpty()) {
@@ -270,9 +309,8 @@ final class ConnInfoResolver {
 
   /**
    * The keyword checks libpq's {@code connectOptions2} makes after the TLS ones ({@link
-   * TlsSettings}), in its order, for keywords jwalreceiver accepts but does not act on (it connects
-   * to one host): each must be one of libpq's values, or {@code invalid <keyword> value:
-   * "<value>"}.
+   * TlsSettings}), in its order: each must be one of libpq's values, or {@code invalid <keyword>
+   * value: "<value>"}.
    */
   private static void checkChoices(Map<String, String> given, Map<String, String> env) {
     checkChoice(
@@ -383,14 +421,6 @@ final class ConnInfoResolver {
     if (value != null && !value.isEmpty()) {
       given.put(keyword, value);
     }
-  }
-
-  private static @Nullable String firstListElement(@Nullable String value) {
-    if (value == null) {
-      return null;
-    }
-    int comma = value.indexOf(',');
-    return comma < 0 ? value : value.substring(0, comma);
   }
 
   private static @Nullable Path pathOrNull(@Nullable String value) {

@@ -3,6 +3,7 @@ package io.jwalreceiver.session;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -41,6 +42,13 @@ import org.jspecify.annotations.Nullable;
  *     dbname} of the {@code -d} conninfo, or {@code PGDATABASE} without {@code -d} (pg_basebackup
  *     17+ writes it into {@code primary_conninfo} with {@code -R}); null when none was named.
  *     {@link ConnInfo#resolve} records it so that nobody has to parse the conninfo again
+ * @param hosts libpq's host list, tried in turn: every element of comma-separated {@code host},
+ *     {@code hostaddr} and {@code port} lists; its first element is always {@link #host}, {@link
+ *     #hostAddr} and {@link #port} (an empty list given to the constructor means just that one)
+ * @param targetSessionAttrs libpq's {@code target_session_attrs}: which server of the list is
+ *     accepted
+ * @param loadBalanceHosts libpq 16+'s {@code load_balance_hosts=random}: the hosts, and the
+ *     addresses of each host name, are tried in a random order
  */
 public record ConnectionConfig(
     String host,
@@ -61,7 +69,10 @@ public record ConnectionConfig(
     TlsOptions tls,
     @Nullable String requireAuth,
     @Nullable String gssEncMode,
-    @Nullable String explicitDatabase) {
+    @Nullable String explicitDatabase,
+    List<HostSpec> hosts,
+    TargetSessionAttrs targetSessionAttrs,
+    boolean loadBalanceHosts) {
 
   /** Asks the user for a password (pg tools: {@code Password: } on the terminal). */
   @FunctionalInterface
@@ -78,8 +89,14 @@ public record ConnectionConfig(
     Objects.requireNonNull(channelBinding, "channelBinding");
     Objects.requireNonNull(connectTimeout, "connectTimeout");
     Objects.requireNonNull(tls, "tls");
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("invalid port number: \"" + port + "\"");
+    Objects.requireNonNull(targetSessionAttrs, "targetSessionAttrs");
+    HostSpec first = new HostSpec(host, hostAddr, port);
+    if (hosts.isEmpty()) {
+      hosts = List.of(first);
+    } else if (!hosts.get(0).equals(first)) {
+      throw new IllegalArgumentException("the host list must start with " + first);
+    } else {
+      hosts = List.copyOf(hosts);
     }
   }
 
@@ -120,12 +137,23 @@ public record ConnectionConfig(
     b.requireAuth = requireAuth;
     b.gssEncMode = gssEncMode;
     b.explicitDatabase = explicitDatabase;
+    b.hosts = hosts.size() > 1 ? hosts : null;
+    b.targetSessionAttrs = targetSessionAttrs;
+    b.loadBalanceHosts = loadBalanceHosts;
     return b;
   }
 
   /** True when {@link #host} names a Unix socket directory. */
   public boolean isUnixSocket() {
-    return host.startsWith("/");
+    return hostAddr == null && host.startsWith("/");
+  }
+
+  /**
+   * These settings for one server of {@link #hosts}: that host, address and port alone, with
+   * everything else kept.
+   */
+  public ConnectionConfig forHost(HostSpec server) {
+    return toBuilder().host(server.host()).hostAddr(server.hostAddr()).port(server.port()).build();
   }
 
   /** The application name sent to the server. */
@@ -157,18 +185,23 @@ public record ConnectionConfig(
     private @Nullable String requireAuth;
     private @Nullable String gssEncMode;
     private @Nullable String explicitDatabase;
+    private @Nullable List<HostSpec> hosts;
+    private TargetSessionAttrs targetSessionAttrs = TargetSessionAttrs.ANY;
+    private boolean loadBalanceHosts;
 
     private Builder() {}
 
-    /** Sets {@link ConnectionConfig#host()}. */
+    /** Sets {@link ConnectionConfig#host()}: one server, replacing a host list. */
     public Builder host(String value) {
       this.host = value;
+      this.hosts = null;
       return this;
     }
 
-    /** Sets {@link ConnectionConfig#port()}. */
+    /** Sets {@link ConnectionConfig#port()}: one server, replacing a host list. */
     public Builder port(int value) {
       this.port = value;
+      this.hosts = null;
       return this;
     }
 
@@ -244,9 +277,33 @@ public record ConnectionConfig(
       return this;
     }
 
-    /** Sets {@link ConnectionConfig#hostAddr()}. */
+    /** Sets {@link ConnectionConfig#hostAddr()}: one server, replacing a host list. */
     public Builder hostAddr(@Nullable String value) {
       this.hostAddr = value;
+      this.hosts = null;
+      return this;
+    }
+
+    /**
+     * Sets {@link ConnectionConfig#hosts()} and how the list is tried ({@link
+     * ConnectionConfig#targetSessionAttrs()}, {@link ConnectionConfig#loadBalanceHosts()}), and
+     * {@link ConnectionConfig#host()}, {@link ConnectionConfig#hostAddr()} and {@link
+     * ConnectionConfig#port()} from its first element.
+     *
+     * @throws IllegalArgumentException when the list is empty
+     */
+    public Builder hosts(
+        List<HostSpec> value, TargetSessionAttrs targetSessionAttrs, boolean loadBalanceHosts) {
+      if (value.isEmpty()) {
+        throw new IllegalArgumentException("no hosts");
+      }
+      HostSpec first = value.get(0);
+      this.host = first.host();
+      this.hostAddr = first.hostAddr();
+      this.port = first.port();
+      this.hosts = List.copyOf(value);
+      this.targetSessionAttrs = targetSessionAttrs;
+      this.loadBalanceHosts = loadBalanceHosts;
       return this;
     }
 
@@ -300,7 +357,10 @@ public record ConnectionConfig(
           tls,
           requireAuth,
           gssEncMode,
-          explicitDatabase);
+          explicitDatabase,
+          hosts == null ? List.of() : hosts,
+          targetSessionAttrs,
+          loadBalanceHosts);
     }
   }
 
@@ -308,7 +368,7 @@ public record ConnectionConfig(
   @Override
   public String toString() {
     return "ConnectionConfig[host="
-        + host
+        + (hosts.size() > 1 ? hosts.toString() : host)
         + ", port="
         + port
         + ", user="

@@ -24,10 +24,13 @@ import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.AbstractMap.SimpleEntry;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Random;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSocket;
@@ -52,28 +55,170 @@ final class Connector {
 
   private Connector() {}
 
-  static ReplicationConnection connect(ConnectionConfig cfg, Consumer<ServerError> notices) {
+  /**
+   * One address of one host being tried: libpq's {@code whichhost} and {@code whichaddr}.
+   *
+   * @param opened the settings the caller connects with (the whole host list)
+   * @param cfg the settings of this host alone ({@link ConnectionConfig#forHost})
+   * @param address the address tried, or null for the Unix socket
+   * @param deadline {@link System#nanoTime} by which this address must be connected, 0 for none
+   */
+  record Target(
+      ConnectionConfig opened, ConnectionConfig cfg, @Nullable InetAddress address, long deadline) {
+
+    /** libpq's prefix for a failure at this address. */
+    String where() {
+      return SocketOpener.where(cfg, address);
+    }
+
+    /** True when {@code connect_timeout} has run out for this address. */
+    boolean expired() {
+      return deadline != 0 && System.nanoTime() - deadline >= 0;
+    }
+
+    /** The same address with other settings (the check connection of {@link TargetCheck}). */
+    Target with(ConnectionConfig other) {
+      return new Target(other, other, address, deadline);
+    }
+  }
+
+  /**
+   * A socket that could not be connected: libpq then tries the next address (its {@code
+   * try_next_addr}) rather than giving up. Unwinds the sslmode retries of one address.
+   */
+  private static final class NotConnected extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final PgException failure;
+
+    NotConnected(PgException failure) {
+      super(failure.getMessage(), failure, false, false);
+      this.failure = failure;
+    }
+  }
+
+  /**
+   * libpq's {@code PQconnectPoll} over the host list: each host in turn ({@link
+   * ConnectionConfig#hosts()}, shuffled with {@code load_balance_hosts=random}), each address of a
+   * host name in turn (shuffled likewise), until one is connected and qualifies under {@code
+   * target_session_attrs} ({@link TargetCheck}). A socket that cannot be connected or a {@code
+   * connect_timeout} moves on to the next address; {@code cannot_connect_now} (57P03) and a server
+   * that does not qualify move on to the next host; any other failure (TLS, authentication, a
+   * server error) ends the attempt, as in libpq. With {@code prefer-standby}, a second pass takes
+   * any server when no standby was found. When every host failed, the error lists each failure in
+   * turn ({@link ConnectFailures}).
+   */
+  static ReplicationConnection connect(ConnectionConfig opened, Consumer<ServerError> notices) {
+    return connect(opened, notices, ThreadLocalRandom.current());
+  }
+
+  /**
+   * As {@link #connect(ConnectionConfig, Consumer)} with the random order drawn from {@code
+   * random}.
+   */
+  static ReplicationConnection connect(
+      ConnectionConfig opened, Consumer<ServerError> notices, Random random) {
+    List<HostSpec> hosts = new ArrayList<>(opened.hosts());
+    if (opened.loadBalanceHosts()) {
+      Collections.shuffle(hosts, random);
+    }
+    ConnectFailures failures = new ConnectFailures();
+    TargetSessionAttrs target = opened.targetSessionAttrs();
+    while (true) {
+      for (HostSpec host : hosts) {
+        ReplicationConnection c =
+            connectHost(opened, opened.forHost(host), target, notices, random, failures);
+        if (c != null) {
+          return c;
+        }
+      }
+      if (target != TargetSessionAttrs.PREFER_STANDBY) {
+        throw failures.toException();
+      }
+      target = TargetSessionAttrs.ANY; // libpq's SERVER_TYPE_PREFER_STANDBY_PASS2
+    }
+  }
+
+  /** One host: its addresses in turn; null to move on to the next host. */
+  private static @Nullable ReplicationConnection connectHost(
+      ConnectionConfig opened,
+      ConnectionConfig cfg,
+      TargetSessionAttrs target,
+      Consumer<ServerError> notices,
+      Random random,
+      ConnectFailures failures) {
+    List<@Nullable InetAddress> addresses = new ArrayList<>();
     if (cfg.isUnixSocket()) {
       if (cfg.sslMode() == SslMode.REQUIRE || cfg.sslMode().verifiesChain()) {
-        throw new PgException(
-            SqlState.CONNECTION_UNABLE,
-            SocketOpener.where(cfg, null)
-                + "sslmode="
-                + cfg.sslMode().keyword()
-                + " cannot be used over a Unix-domain socket",
-            null,
-            "Connect over TCP (-h with a host name or address) or use sslmode=disable or prefer.",
-            null);
+        failures.add(
+            new PgException(
+                SqlState.CONNECTION_UNABLE,
+                SocketOpener.where(cfg, null)
+                    + "sslmode="
+                    + cfg.sslMode().keyword()
+                    + " cannot be used over a Unix-domain socket",
+                null,
+                "Connect over TCP (-h with a host name or address) or use sslmode=disable or"
+                    + " prefer.",
+                null));
+        throw failures.toException();
       }
-      return attempt(cfg, null, false, notices);
+      addresses.add(null);
+    } else {
+      try {
+        addresses.addAll(resolve(cfg));
+      } catch (PgException e) {
+        failures.add(e);
+        return null;
+      }
+      if (opened.loadBalanceHosts()) {
+        Collections.shuffle(addresses, random);
+      }
     }
-    InetAddress[] addresses;
-    try {
+    for (InetAddress address : addresses) {
+      Target t = new Target(opened, cfg, address, deadline(cfg));
+      try {
+        ReplicationConnection c = connectAddress(t, notices);
+        String rejected;
+        try {
+          rejected = TargetCheck.rejects(c, t, target, notices);
+        } catch (RuntimeException e) {
+          c.close();
+          throw e;
+        }
+        if (rejected == null) {
+          return c;
+        }
+        c.close();
+        failures.add(new PgException(SqlState.CONNECTION_UNABLE, t.where() + rejected));
+        return null; // libpq: try the next host, not this host's other addresses
+      } catch (NotConnected e) {
+        failures.add(e.failure);
+      } catch (PgException e) {
+        failures.add(e);
+        if (e.fromServer() && e.sqlState().code().equals("57P03")) {
+          return null; // cannot_connect_now: the next host
+        }
+        // A read may give up a little before the deadline: its "timeout expired" counts too.
+        boolean timedOut =
+            t.expired()
+                || (!e.fromServer() && String.valueOf(e.getMessage()).endsWith("timeout expired"));
+        if (!timedOut) {
+          throw failures.toException();
+        }
+        // connect_timeout: the next address
+      }
+    }
+    return null;
+  }
+
+  /** The addresses of a host: its {@code hostaddr}, or every address its name resolves to. */
+  private static List<InetAddress> resolve(ConnectionConfig cfg) {
+    if (cfg.hostAddr() != null) {
       // hostaddr: connect there; host stays the name for TLS and .pgpass (libpq).
-      addresses =
-          cfg.hostAddr() != null
-              ? new InetAddress[] {SocketOpener.numericAddress(cfg.hostAddr())}
-              : InetAddress.getAllByName(cfg.host());
+      return List.of(SocketOpener.numericAddress(cfg.hostAddr()));
+    }
+    try {
+      return List.of(InetAddress.getAllByName(cfg.host()));
     } catch (UnknownHostException e) {
       throw new PgException(
           SqlState.CONNECTION_UNABLE,
@@ -82,46 +227,44 @@ final class Connector {
               + "\" to address: Name or service not known",
           e);
     }
-    PgException last = null;
-    for (InetAddress address : addresses) {
-      try {
-        return connectTcp(cfg, address, notices);
-      } catch (PgException e) {
-        last = e;
-        if (e.fromServer()) {
-          break; // the server answered: another address would be the same server
-        }
-      }
-    }
-    throw last;
   }
 
-  private static ReplicationConnection connectTcp(
-      ConnectionConfig cfg, InetAddress address, Consumer<ServerError> notices) {
-    switch (cfg.sslMode()) {
+  /** libpq's {@code connect_timeout} timer, restarted for each address (at least 2 seconds). */
+  private static long deadline(ConnectionConfig cfg) {
+    return cfg.connectTimeout().isZero()
+        ? 0
+        : System.nanoTime() + Math.max(2000, cfg.connectTimeout().toMillis()) * 1_000_000L;
+  }
+
+  /** One address, with the sslmode's TLS choice and retry; see {@link #connect}. */
+  static ReplicationConnection connectAddress(Target t, Consumer<ServerError> notices) {
+    if (t.address() == null) {
+      return attempt(t, false, notices);
+    }
+    switch (t.cfg().sslMode()) {
       case DISABLE:
-        return attempt(cfg, address, false, notices);
+        return attempt(t, false, notices);
       case ALLOW:
         try {
-          return attempt(cfg, address, false, notices);
+          return attempt(t, false, notices);
         } catch (PgException e) {
           if (!isAuthRejection(e)) {
             throw e;
           }
-          return attempt(cfg, address, true, notices);
+          return attempt(t, true, notices);
         }
       case PREFER:
         try {
-          return attempt(cfg, address, true, notices);
+          return attempt(t, true, notices);
         } catch (PgException e) {
           if (!isAuthRejection(e) && !isTlsFailure(e)) {
             throw e;
           }
           // libpq retries without TLS when the TLS attempt fails under prefer.
-          return attempt(cfg, address, false, notices);
+          return attempt(t, false, notices);
         }
       default:
-        return attempt(cfg, address, true, notices);
+        return attempt(t, true, notices);
     }
   }
 
@@ -141,31 +284,29 @@ final class Connector {
   }
 
   private static ReplicationConnection attempt(
-      ConnectionConfig cfg,
-      @Nullable InetAddress address,
-      boolean tryTls,
-      Consumer<ServerError> notices) {
-    long deadline =
-        cfg.connectTimeout().isZero()
-            ? 0
-            : System.nanoTime() + Math.max(2000, cfg.connectTimeout().toMillis()) * 1_000_000L;
-    String where = SocketOpener.where(cfg, address);
-    SocketOpener.Opened opened = SocketOpener.open(cfg, address, tryTls, deadline, where);
+      Target t, boolean tryTls, Consumer<ServerError> notices) {
+    String where = t.where();
+    SocketOpener.Opened opened;
     try {
-      return startup(cfg, opened.transport(), opened.tls(), deadline, where, notices);
+      opened = SocketOpener.connect(t.cfg(), t.address(), t.deadline(), where);
+    } catch (PgException e) {
+      throw new NotConnected(e);
+    }
+    try {
+      SSLSocket tls = tryTls ? opened.secure(t.cfg(), t.deadline(), where) : null;
+      // TLS needs the stream-based socket; plain TCP keeps the channel (direct buffers).
+      return startup(t, tls != null ? new SocketTransport(tls) : opened.plain(), tls, notices);
     } catch (RuntimeException e) {
-      opened.transport().close();
+      opened.close();
       throw e;
     }
   }
 
   private static ReplicationConnection startup(
-      ConnectionConfig cfg,
-      Transport transport,
-      @Nullable SSLSocket tls,
-      long deadline,
-      String where,
-      Consumer<ServerError> notices) {
+      Target t, Transport transport, @Nullable SSLSocket tls, Consumer<ServerError> notices) {
+    ConnectionConfig cfg = t.cfg();
+    long deadline = t.deadline();
+    String where = t.where();
     MessageReader reader =
         new MessageReader(
             transport, ReplicationConnection.DEFAULT_FRAME_LIMIT, RECEIVE_BUFFER_SIZE);
@@ -222,8 +363,9 @@ final class Connector {
               SqlState.CONNECTION_UNABLE,
               "\"integer_datetimes\" compile flag does not match server");
         }
+        InetAddress address = t.address();
         return new ReplicationConnection(
-            cfg,
+            t.opened(),
             transport,
             reader,
             writer,
@@ -231,7 +373,9 @@ final class Connector {
             parameters,
             pid,
             tls != null,
-            auth.channelBound());
+            auth.channelBound(),
+            new ConnectedServer(
+                cfg.host(), cfg.port(), address == null ? null : address.getHostAddress()));
       } else {
         throw ReplicationConnection.unexpected(m, "connection startup");
       }

@@ -68,6 +68,7 @@ public final class ReplicationConnection implements AutoCloseable {
   private final int serverVersionNum;
   private final boolean tls;
   private final boolean channelBound;
+  private final ConnectedServer server;
   private State state = State.READY;
   private @Nullable String lastCommand;
 
@@ -80,7 +81,9 @@ public final class ReplicationConnection implements AutoCloseable {
       Map<String, String> parameters,
       int backendPid,
       boolean tls,
-      boolean channelBound) {
+      boolean channelBound,
+      ConnectedServer server) {
+    this.server = server;
     this.config = config;
     this.transport = transport;
     this.reader = reader;
@@ -108,9 +111,14 @@ public final class ReplicationConnection implements AutoCloseable {
     return open(config, n -> {});
   }
 
-  /** The settings this connection was opened with. */
+  /** The settings this connection was opened with (with the whole host list, if several). */
   public ConnectionConfig config() {
     return config;
+  }
+
+  /** Which server of {@link ConnectionConfig#hosts()} this connection reached. */
+  public ConnectedServer server() {
+    return server;
   }
 
   /** The server's ParameterStatus values (server_version, application_name, …). */

@@ -35,42 +35,48 @@ import org.jspecify.annotations.Nullable;
 final class SocketOpener {
 
   /**
-   * An open stream.
+   * A connected socket, still blocking and not yet encrypted.
    *
-   * @param transport what the reader and writer use
-   * @param tls the TLS socket beneath {@code transport}, or null for plain text
+   * @param channel the socket
    */
-  record Opened(Transport transport, @Nullable SSLSocket tls) {}
+  record Opened(SocketChannel channel) {
+
+    /** The plain-text stream over the socket (which it makes non-blocking). */
+    Transport plain() {
+      return new ChannelTransport(channel);
+    }
+
+    /** Closes the socket (and whatever stream is over it). */
+    void close() {
+      closeQuietly(channel);
+    }
+
+    /**
+     * SSLRequest and the TLS handshake per sslmode (protocol-notes §1.2).
+     *
+     * @return the TLS socket, or null when the server declined and sslmode allows plain text
+     */
+    @Nullable SSLSocket secure(ConnectionConfig cfg, long deadline, String where) {
+      return negotiateTls(channel, cfg, deadline, where);
+    }
+  }
 
   private SocketOpener() {}
 
   /**
-   * Connects to {@code address} (the Unix socket when {@code cfg} names one, {@code address} then
-   * being null) and negotiates TLS when {@code tryTls}.
+   * Connects to {@code address}, or to the Unix socket when {@code cfg} names one ({@code address}
+   * then being null). A failure here is one libpq moves on from to the next address.
    *
    * @param deadline {@link System#nanoTime} by which the connection must be up, or 0 for none
    * @param where {@link #where} for this attempt
    */
-  static Opened open(
-      ConnectionConfig cfg,
-      @Nullable InetAddress address,
-      boolean tryTls,
-      long deadline,
-      String where) {
-    if (cfg.isUnixSocket()) {
-      return new Opened(new ChannelTransport(openUnix(cfg, where)), null);
-    }
-    SocketChannel ch = openTcp(cfg, Objects.requireNonNull(address, "address"), deadline, where);
-    try {
-      SSLSocket tls = tryTls ? negotiateTls(ch, cfg, deadline, where) : null;
-      // TLS needs the stream-based socket; plain TCP keeps the channel (direct buffers).
-      return tls != null
-          ? new Opened(new SocketTransport(tls), tls)
-          : new Opened(new ChannelTransport(ch), null);
-    } catch (RuntimeException e) {
-      closeQuietly(ch);
-      throw e;
-    }
+  static Opened connect(
+      ConnectionConfig cfg, @Nullable InetAddress address, long deadline, String where) {
+    SocketChannel ch =
+        cfg.isUnixSocket()
+            ? openUnix(cfg, where)
+            : openTcp(cfg, Objects.requireNonNull(address, "address"), deadline, where);
+    return new Opened(ch);
   }
 
   /**
@@ -111,14 +117,19 @@ final class SocketOpener {
         "could not parse network address \"" + text + "\": Name or service not known");
   }
 
-  /** libpq's prefix for a failure of this attempt. */
+  /**
+   * libpq's prefix for a failure of this attempt ({@code emitHostIdentityInfo}): the {@code
+   * hostaddr} when one is given, else the host name with the address it resolved to when that
+   * differs.
+   */
   static String where(ConnectionConfig cfg, @Nullable InetAddress address) {
     if (cfg.isUnixSocket()) {
       return "connection to server on socket \"" + socketPath(cfg) + "\" failed: ";
     }
-    String host = cfg.host();
+    String hostAddr = cfg.hostAddr();
+    String host = hostAddr != null ? hostAddr : cfg.host();
     String shown =
-        address != null && !address.getHostAddress().equals(host)
+        hostAddr == null && address != null && !address.getHostAddress().equals(host)
             ? "\"" + host + "\" (" + address.getHostAddress() + ")"
             : "\"" + host + "\"";
     return "connection to server at " + shown + ", port " + cfg.port() + " failed: ";
@@ -198,9 +209,8 @@ final class SocketOpener {
   }
 
   /**
-   * SSLRequest, exactly one byte of answer, then the handshake (protocol-notes §1.2).
-   *
-   * @return the TLS socket, or null when the server declined and sslmode allows plain text
+   * SSLRequest, exactly one byte of answer, then the handshake (protocol-notes §1.2); see {@link
+   * Opened#secure}.
    */
   private static @Nullable SSLSocket negotiateTls(
       SocketChannel ch, ConnectionConfig cfg, long deadline, String where) {

@@ -10,6 +10,7 @@ import io.jwalreceiver.SqlState;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -349,7 +350,7 @@ class ConnInfoTest {
             "/tmp",
             5432,
             "osuser"),
-        // Only the first of several hosts and ports is used.
+        // With several hosts and ports, host() and port() are the first (hosts() has them all).
         arguments("host=a,b port=5433,5434", null, null, null, env, "a", 5433, "envuser"),
         arguments("postgresql://h1:5435,h2:5436/db", null, null, null, env, "h1", 5435, "envuser"),
         arguments("host=,b port=,5434", null, null, null, Map.of(), "/tmp", 5432, "osuser"),
@@ -371,6 +372,96 @@ class ConnInfoTest {
     assertThat(cfg.host()).isEqualTo(expectedHost);
     assertThat(cfg.port()).isEqualTo(expectedPort);
     assertThat(cfg.user()).isEqualTo(expectedUser);
+  }
+
+  static Stream<Arguments> hostLists() {
+    return Stream.of(
+        arguments("host=a,b port=5433,5434", Map.of(), List.of("a:5433", "b:5434")),
+        // One port for every host; empty elements are the defaults.
+        arguments("host=a,b port=5433", Map.of(), List.of("a:5433", "b:5433")),
+        arguments("host=a,,c", Map.of(), List.of("a:5432", "/tmp:5432", "c:5432")),
+        arguments("host=,b port=,5434", Map.of(), List.of("/tmp:5432", "b:5434")),
+        arguments(null, Map.of("PGHOST", "/sock,h2"), List.of("/sock:5432", "h2:5432")),
+        arguments("postgresql://h1:5435,h2:5436/db", Map.of(), List.of("h1:5435", "h2:5436")),
+        // IPv6 literals in brackets, a percent-encoded zone, and a host without a port.
+        arguments(
+            "postgresql://[::1]:5435,[fe80::1%25eth0],h3/db",
+            Map.of(), List.of("::1:5435", "fe80::1%eth0:5432", "h3:5432")),
+        arguments(
+            "postgresql://%2Fvar%2Frun%2Fpostgresql,h2:5440/db",
+            Map.of(), List.of("/var/run/postgresql:5432", "h2:5440")),
+        // hostaddr elements pair with host elements; an empty host takes the address.
+        arguments(
+            "host=a,b hostaddr=10.0.0.1,10.0.0.2",
+            Map.of(),
+            List.of("a:5432 (10.0.0.1)", "b:5432 (10.0.0.2)")),
+        arguments(
+            "host=a,b, hostaddr=10.0.0.1,,10.0.0.3 port=1,2,3",
+            Map.of(),
+            List.of("a:1 (10.0.0.1)", "b:2", "10.0.0.3:3 (10.0.0.3)")),
+        arguments(
+            null,
+            Map.of("PGHOSTADDR", "10.0.0.1,10.0.0.2", "PGPORT", "7"),
+            List.of("10.0.0.1:7 (10.0.0.1)", "10.0.0.2:7 (10.0.0.2)")),
+        arguments("hostaddr=10.0.0.1", Map.of(), List.of("10.0.0.1:5432 (10.0.0.1)")),
+        arguments(null, Map.of(), List.of("/tmp:5432")));
+  }
+
+  /** libpq's connectOptions2: one entry per host (or hostaddr) element, with its port. */
+  @ParameterizedTest
+  @MethodSource("hostLists")
+  void resolvesEveryHostOfAList(
+      @Nullable String dbname, Map<String, String> env, List<String> expected) {
+    ConnectionConfig cfg = resolve(dbname, null, null, null, env);
+    assertThat(cfg.hosts()).extracting(HostSpec::toString).containsExactlyElementsOf(expected);
+    HostSpec first = cfg.hosts().get(0);
+    assertThat(cfg.host()).isEqualTo(first.host());
+    assertThat(cfg.hostAddr()).isEqualTo(first.hostAddr());
+    assertThat(cfg.port()).isEqualTo(first.port());
+  }
+
+  @Test
+  void takesHostListsFromTheCommandLineToo() {
+    ConnectionConfig cfg = resolve("host=x port=1", "a,b", "5,6", null, Map.of());
+    assertThat(cfg.hosts()).extracting(HostSpec::toString).containsExactly("a:5", "b:6");
+  }
+
+  static Stream<Arguments> targets() {
+    return Stream.of(
+        arguments(null, Map.of(), TargetSessionAttrs.ANY, false),
+        arguments(
+            "target_session_attrs=read-write", Map.of(), TargetSessionAttrs.READ_WRITE, false),
+        arguments("target_session_attrs=read-only", Map.of(), TargetSessionAttrs.READ_ONLY, false),
+        arguments("target_session_attrs=primary", Map.of(), TargetSessionAttrs.PRIMARY, false),
+        arguments("target_session_attrs=standby", Map.of(), TargetSessionAttrs.STANDBY, false),
+        arguments(
+            "target_session_attrs=prefer-standby load_balance_hosts=random",
+            Map.of(),
+            TargetSessionAttrs.PREFER_STANDBY,
+            true),
+        arguments("load_balance_hosts=disable", Map.of(), TargetSessionAttrs.ANY, false),
+        arguments(
+            null,
+            Map.of("PGTARGETSESSIONATTRS", "standby", "PGLOADBALANCEHOSTS", "random"),
+            TargetSessionAttrs.STANDBY,
+            true),
+        arguments(
+            "target_session_attrs=any load_balance_hosts=disable",
+            Map.of("PGTARGETSESSIONATTRS", "standby", "PGLOADBALANCEHOSTS", "random"),
+            TargetSessionAttrs.ANY,
+            false));
+  }
+
+  @ParameterizedTest
+  @MethodSource("targets")
+  void resolvesTargetSessionAttrsAndLoadBalancing(
+      @Nullable String dbname,
+      Map<String, String> env,
+      TargetSessionAttrs expected,
+      boolean loadBalance) {
+    ConnectionConfig cfg = resolve(dbname, null, null, null, env);
+    assertThat(cfg.targetSessionAttrs()).isEqualTo(expected);
+    assertThat(cfg.loadBalanceHosts()).isEqualTo(loadBalance);
   }
 
   static Stream<Arguments> databases() {
@@ -667,7 +758,13 @@ class ConnInfoTest {
             Map.of("PGPORT", "1,2,3"),
             "could not match 3 port numbers to 2 hosts"),
         arguments(null, Map.of("PGPORT", "1,2"), "could not match 2 port numbers to 1 hosts"),
-        // Checked after the TLS keywords, in libpq's order, for keywords nothing here acts on.
+        // Every port of a list is checked when resolving (libpq: on reaching that host).
+        arguments("host=a,b port=5432,70000", Map.of(), "invalid port number: \"70000\""),
+        arguments(
+            "host=a,b port=5432,x",
+            Map.of(),
+            "invalid integer value \"x\" for connection option \"port\""),
+        // Checked after the TLS keywords, in libpq's order.
         arguments(
             "target_session_attrs=master",
             Map.of(),

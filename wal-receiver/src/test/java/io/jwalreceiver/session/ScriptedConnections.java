@@ -36,6 +36,7 @@ public final class ScriptedConnections {
         Map.of("server_version", serverVersion, "integer_datetimes", "on"),
         4242,
         false,
-        false);
+        false,
+        new ConnectedServer("scripted", 5432, null));
   }
 }
