@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.basebackup;
 
+import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
@@ -67,8 +68,8 @@ final class WalStreamer {
               + e.getMessage(),
           e);
     }
-    WalReceiver.Options options =
-        WalReceiver.Options.defaults()
+    ReceiverOptions options =
+        ReceiverOptions.defaults()
             .withSlotName(request.temporarySlot() ? null : request.slotName())
             .withTemporarySlot(
                 request.temporarySlot() && request.slotName() == null ? "pg_basebackup" : null)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli;
 
+import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
@@ -251,7 +252,7 @@ public final class ReceiveWalCommand implements Callable<Integer> {
     WalReceiver receiver =
         WalArchiver.builder(config)
             .options(
-                WalReceiver.Options.defaults()
+                ReceiverOptions.defaults()
                     .withSlotName(slotOption.slot)
                     .withStatusInterval(interval)
                     .withSynchronous(synchronous)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli.bench;
 
+import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.ServerError;
@@ -160,8 +161,8 @@ public final class WalBench {
                 Objects.requireNonNull(settings.directory(), "--sink disk has a directory"))
             : null;
     AckLatency latency = settings.synchronous() ? new AckLatency() : null;
-    WalReceiver.Options options =
-        WalReceiver.Options.defaults().withLoop(false).withSynchronous(settings.synchronous());
+    ReceiverOptions options =
+        ReceiverOptions.defaults().withLoop(false).withSynchronous(settings.synchronous());
     if (start != null) {
       options = options.withStart(timeline, start);
     }
@@ -246,7 +247,7 @@ public final class WalBench {
   }
 
   private WalReceiver newReceiver(
-      WalReceiver.Options options, @Nullable OutputDirectory dir, @Nullable AckLatency latency) {
+      ReceiverOptions options, @Nullable OutputDirectory dir, @Nullable AckLatency latency) {
     return new WalReceiver(
         settings.replication(),
         options,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli.demo;
 
+import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
@@ -75,7 +76,7 @@ final class DemoArchiver {
     WalReceiver r =
         new WalReceiver(
             config,
-            WalReceiver.Options.defaults().withSlotName(slot).withLoop(false),
+            ReceiverOptions.defaults().withSlotName(slot).withLoop(false),
             (size, groupAccess) ->
                 SegmentFileSink.open(
                     archive, size, SegmentFileOptions.DEFAULTS.withGroupAccess(groupAccess)),

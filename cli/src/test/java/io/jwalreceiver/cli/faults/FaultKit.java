@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli.faults;
 
+import io.jwalreceiver.wal.ReceiverOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jwalreceiver.Lsn;
@@ -158,8 +159,8 @@ final class FaultKit {
       String slot,
       Duration retryDelay,
       WalReceiver.Listener listener) {
-    WalReceiver.Options options =
-        WalReceiver.Options.defaults()
+    ReceiverOptions options =
+        ReceiverOptions.defaults()
             .withSlotName(slot)
             .withStatusInterval(Duration.ofSeconds(1))
             .withRetryDelay(retryDelay);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli.faults;
 
+import io.jwalreceiver.wal.ReceiverOptions;
 import static io.jwalreceiver.testkit.BackendBytes.concat;
 import static io.jwalreceiver.testkit.BackendBytes.frame;
 import static io.jwalreceiver.testkit.BackendBytes.frameHeader;
@@ -184,7 +185,7 @@ class HostileServerTest {
                   .sslMode(SslMode.DISABLE)
                   .connectTimeout(Duration.ofSeconds(5))
                   .build(),
-              WalReceiver.Options.defaults().withLoop(false),
+              ReceiverOptions.defaults().withLoop(false),
               (size, groupAccess) -> SegmentFileSink.open(dir, size),
               size -> ResumePoint.scan(dir, size, w -> {}),
               new WalReceiver.Listener() {},
