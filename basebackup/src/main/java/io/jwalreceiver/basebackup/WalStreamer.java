@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.basebackup;
 
-import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.session.ConnectionConfig;
+import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.SegmentFileOptions;
 import io.jwalreceiver.wal.segment.SegmentFileSink;

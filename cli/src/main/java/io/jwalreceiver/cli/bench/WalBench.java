@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli.bench;
 
-import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.ServerError;
@@ -12,6 +11,7 @@ import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.QueryResult;
 import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.session.SystemIdentity;
+import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.SegmentFileOptions;
 import io.jwalreceiver.wal.segment.SegmentFileSink;

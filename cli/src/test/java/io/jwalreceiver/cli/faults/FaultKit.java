@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli.faults;
 
-import io.jwalreceiver.wal.ReceiverOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jwalreceiver.Lsn;
@@ -15,6 +14,7 @@ import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Tools;
 import io.jwalreceiver.testkit.Waits;
+import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.SegmentFileOptions;
@@ -159,11 +159,19 @@ final class FaultKit {
       String slot,
       Duration retryDelay,
       WalReceiver.Listener listener) {
-    ReceiverOptions options =
+    return archiver(
+        config,
+        dir,
         ReceiverOptions.defaults()
             .withSlotName(slot)
             .withStatusInterval(Duration.ofSeconds(1))
-            .withRetryDelay(retryDelay);
+            .withRetryDelay(retryDelay),
+        listener);
+  }
+
+  /** {@link #archiver} with every receiver option given. */
+  static WalReceiver archiver(
+      ConnectionConfig config, Path dir, ReceiverOptions options, WalReceiver.Listener listener) {
     return new WalReceiver(
         config,
         options,

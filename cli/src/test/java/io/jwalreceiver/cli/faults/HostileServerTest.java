@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli.faults;
 
-import io.jwalreceiver.wal.ReceiverOptions;
 import static io.jwalreceiver.testkit.BackendBytes.concat;
 import static io.jwalreceiver.testkit.BackendBytes.frame;
 import static io.jwalreceiver.testkit.BackendBytes.frameHeader;
@@ -18,6 +17,7 @@ import io.jwalreceiver.cli.Main;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.SslMode;
 import io.jwalreceiver.testkit.ScriptedBackend;
+import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
