@@ -169,7 +169,7 @@ public record ReceiverOptions(
    * @return the changed options
    */
   public ReceiverOptions withStart(TimelineId timeline, Lsn position) {
-    return toBuilder().start(timeline, position).build();
+    return toBuilder().startTimeline(timeline).startPosition(position).build();
   }
 
   /**
@@ -187,7 +187,11 @@ public record ReceiverOptions(
     return slotName != null || temporarySlotPrefix != null || synchronous;
   }
 
-  /** Builds {@link ReceiverOptions}; every setting starts at pg_receivewal's default. */
+  /**
+   * Builds {@link ReceiverOptions}; each setter names the record component it sets, and every
+   * setting starts at pg_receivewal's default. Start from {@link ReceiverOptions#defaults()}'s
+   * {@link ReceiverOptions#toBuilder()}.
+   */
   public static final class Builder {
     private @Nullable String slotName;
     private Duration statusInterval = Duration.ofSeconds(10);
@@ -201,8 +205,7 @@ public record ReceiverOptions(
     private @Nullable String temporarySlotPrefix;
     private boolean createSlotIfMissing;
 
-    /** A builder with pg_receivewal's defaults. */
-    public Builder() {}
+    private Builder() {}
 
     private Builder(ReceiverOptions o) {
       slotName = o.slotName;
@@ -218,124 +221,73 @@ public record ReceiverOptions(
       createSlotIfMissing = o.createSlotIfMissing;
     }
 
-    /**
-     * The physical slot ({@code -S}), or null for none.
-     *
-     * @param name the slot name
-     * @return this builder
-     */
-    public Builder slotName(@Nullable String name) {
-      slotName = name;
+    /** Sets {@link ReceiverOptions#slotName()}. */
+    public Builder slotName(@Nullable String value) {
+      this.slotName = value;
       return this;
     }
 
-    /**
-     * How often to send status updates; zero = only when the server asks.
-     *
-     * @param d the interval
-     * @return this builder
-     */
-    public Builder statusInterval(Duration d) {
-      statusInterval = Objects.requireNonNull(d, "statusInterval");
+    /** Sets {@link ReceiverOptions#statusInterval()}. */
+    public Builder statusInterval(Duration value) {
+      this.statusInterval = value;
       return this;
     }
 
-    /**
-     * Acknowledge every write batch once flushed ({@code --synchronous}).
-     *
-     * @param on whether to
-     * @return this builder
-     */
-    public Builder synchronous(boolean on) {
-      synchronous = on;
+    /** Sets {@link ReceiverOptions#synchronous()}. */
+    public Builder synchronous(boolean value) {
+      this.synchronous = value;
       return this;
     }
 
-    /**
-     * When to stop on its own.
-     *
-     * @param condition the condition
-     * @return this builder
-     */
-    public Builder stopCondition(StopCondition condition) {
-      stopCondition = Objects.requireNonNull(condition, "stopCondition");
+    /** Sets {@link ReceiverOptions#stopCondition()}. */
+    public Builder stopCondition(StopCondition value) {
+      this.stopCondition = value;
       return this;
     }
 
-    /**
-     * Reconnect after failures (the default), or not ({@code --no-loop}).
-     *
-     * @param on whether to
-     * @return this builder
-     */
-    public Builder loop(boolean on) {
-      loop = on;
+    /** Sets {@link ReceiverOptions#loop()}. */
+    public Builder loop(boolean value) {
+      this.loop = value;
       return this;
     }
 
-    /**
-     * The wait before reconnecting; with {@link #reconnectBackoff}, the first wait.
-     *
-     * @param d the delay
-     * @return this builder
-     */
-    public Builder retryDelay(Duration d) {
-      retryDelay = Objects.requireNonNull(d, "retryDelay");
+    /** Sets {@link ReceiverOptions#retryDelay()}. */
+    public Builder retryDelay(Duration value) {
+      this.retryDelay = value;
       return this;
     }
 
-    /**
-     * A growing backoff: the wait doubles after each failed attempt in a row, up to {@code max};
-     * null for the fixed {@link #retryDelay}.
-     *
-     * @param max the cap, or null
-     * @return this builder
-     */
-    public Builder reconnectBackoff(@Nullable Duration max) {
-      reconnectBackoffMax = max;
+    /** Sets {@link ReceiverOptions#reconnectBackoffMax()}. */
+    public Builder reconnectBackoff(@Nullable Duration value) {
+      this.reconnectBackoffMax = value;
       return this;
     }
 
-    /**
-     * Starts at this timeline and (segment-aligned) position.
-     *
-     * @param timeline the timeline
-     * @param position the position
-     * @return this builder
-     */
-    public Builder start(TimelineId timeline, Lsn position) {
-      startTimeline = Objects.requireNonNull(timeline, "timeline");
-      startPosition = Objects.requireNonNull(position, "position");
+    /** Sets {@link ReceiverOptions#startTimeline()}. */
+    public Builder startTimeline(@Nullable TimelineId value) {
+      this.startTimeline = value;
       return this;
     }
 
-    /**
-     * Streams through a temporary slot {@code <prefix>_<pid>}, or none when null.
-     *
-     * @param prefix the prefix, or null
-     * @return this builder
-     */
-    public Builder temporarySlotPrefix(@Nullable String prefix) {
-      temporarySlotPrefix = prefix;
+    /** Sets {@link ReceiverOptions#startPosition()}. */
+    public Builder startPosition(@Nullable Lsn value) {
+      this.startPosition = value;
       return this;
     }
 
-    /**
-     * Create the slot (physical, RESERVE_WAL) when the server lacks it.
-     *
-     * @param on whether to
-     * @return this builder
-     */
-    public Builder createSlotIfMissing(boolean on) {
-      createSlotIfMissing = on;
+    /** Sets {@link ReceiverOptions#temporarySlotPrefix()}. */
+    public Builder temporarySlotPrefix(@Nullable String value) {
+      this.temporarySlotPrefix = value;
       return this;
     }
 
-    /**
-     * The options.
-     *
-     * @return the options
-     */
+    /** Sets {@link ReceiverOptions#createSlotIfMissing()}. */
+    public Builder createSlotIfMissing(boolean value) {
+      this.createSlotIfMissing = value;
+      return this;
+    }
+
+    /** The options. */
     public ReceiverOptions build() {
       return new ReceiverOptions(
           slotName,

@@ -55,32 +55,17 @@ class FailoverIT {
       // The new primary will lack the slot: the opt-in creates it there.
       ReceiverOptions options = options(SLOT).toBuilder().createSlotIfMissing(true).build();
       try (FaultKit.Running archiver = start(proxy, dir, options, events, "archiver-failover")) {
-        try (FaultKit.Load load = new FaultKit.Load(primary, 0)) {
-          FaultKit.await(
-              TIMEOUT, () -> load.bytes() >= 2L * SEGMENT.bytes(), () -> "WAL written under load");
-        }
+        events.awaitArchivedLoad(primary, 2L * SEGMENT.bytes(), TIMEOUT);
         // The standby and the archiver both have all the old primary's WAL: nothing asynchronous
         // is lost, so the archive is not ahead of the new timeline (see the diverged case below).
         String last = primary.currentWalLsn();
         standby.awaitReplay(last, TIMEOUT);
-        FaultKit.await(
-            TIMEOUT,
-            () -> Long.compareUnsigned(events.received.get(), FaultKit.lsn(last)) >= 0,
-            () -> "timeline 1 archived up to " + last);
+        events.awaitReceived(last, TIMEOUT);
         primary.stop(PostgresServer.StopMode.IMMEDIATE);
         proxy.retarget(standby);
         proxy.cutAll();
         standby.promote();
-        String end;
-        try (FaultKit.Load load = new FaultKit.Load(standby, 0)) {
-          FaultKit.await(
-              TIMEOUT, () -> load.bytes() >= 2L * SEGMENT.bytes(), () -> "WAL on the new timeline");
-          end = FaultKit.switchAndMark(standby);
-        }
-        FaultKit.await(
-            TIMEOUT,
-            () -> Long.compareUnsigned(events.received.get(), FaultKit.lsn(end)) >= 0,
-            () -> "timeline 2 archived up to " + end);
+        events.awaitArchivedLoad(standby, 2L * SEGMENT.bytes(), TIMEOUT);
         assertThat(archiver.failure).isNull();
       }
       assertThat(events.disconnects.get()).as("reconnects").isPositive();
@@ -123,22 +108,18 @@ class FailoverIT {
       FaultKit.Events events = new FaultKit.Events();
       FaultKit.Running archiver = start(proxy, dir, options(null), events, "archiver-ours");
       ours.generateWal(SEGMENT.bytes());
-      String end = FaultKit.switchAndMark(ours);
-      FaultKit.await(
-          TIMEOUT,
-          () -> Long.compareUnsigned(events.received.get(), FaultKit.lsn(end)) >= 0,
-          () -> "archived up to " + end);
+      events.awaitArchiveEnd(ours, TIMEOUT);
       Map<String, String> before = listing(dir);
 
       // On reconnect: the first server's identifier is remembered.
       proxy.retarget(foreign);
       proxy.cutAll();
-      Waits.join(archiver.thread, TIMEOUT);
-      assertThat(archiver.failure)
-          .isInstanceOf(PgException.class)
-          .hasMessageStartingWith("system identifier mismatch: server ")
-          .hasMessageContaining("but the first server archived from have");
-      assertThat(listing(dir)).isEqualTo(before);
+      assertRefused(
+          archiver,
+          dir,
+          before,
+          "system identifier mismatch: server ",
+          "but the first server archived from have");
 
       // On start: the identifier comes from the archived segments' page headers.
       WalReceiver fresh = FaultKit.archiver(replication(proxy), dir, options(null), events);
@@ -163,24 +144,19 @@ class FailoverIT {
       FaultKit.Running archiver = start(proxy, dir, options(null), events, "archiver-diverged");
       // WAL that only the old primary and the archive get: the standby is down.
       primary.generateWal(3L * SEGMENT.bytes());
-      String end = FaultKit.switchAndMark(primary);
-      FaultKit.await(
-          TIMEOUT,
-          () -> Long.compareUnsigned(events.received.get(), FaultKit.lsn(end)) >= 0,
-          () -> "archived up to " + end);
+      events.awaitArchiveEnd(primary, TIMEOUT);
       primary.stop(PostgresServer.StopMode.IMMEDIATE);
       Map<String, String> before = listing(dir);
       standby.start();
       standby.promote();
       proxy.retarget(standby);
       proxy.cutAll();
-      Waits.join(archiver.thread, TIMEOUT);
-      assertThat(archiver.failure)
-          .isInstanceOf(PgException.class)
-          .hasMessageStartingWith(
-              "the archive is ahead of the server's history: it holds timeline 1 up to ")
-          .hasMessageContaining("but the server's timeline 2 forked from timeline 1 at ");
-      assertThat(listing(dir)).isEqualTo(before);
+      assertRefused(
+          archiver,
+          dir,
+          before,
+          "the archive is ahead of the server's history: it holds timeline 1 up to ",
+          "but the server's timeline 2 forked from timeline 1 at ");
     }
   }
 
@@ -200,15 +176,22 @@ class FailoverIT {
 
       ReceiverOptions creating = options("absent").toBuilder().createSlotIfMissing(true).build();
       try (FaultKit.Running archiver = start(proxy, dir, creating, events, "archiver-slot")) {
-        String end = FaultKit.switchAndMark(server);
-        FaultKit.await(
-            TIMEOUT,
-            () -> Long.compareUnsigned(events.received.get(), FaultKit.lsn(end)) >= 0,
-            () -> "archived through the created slot up to " + end);
+        events.awaitArchiveEnd(server, TIMEOUT);
         assertThat(archiver.failure).isNull();
       }
       assertThat(FaultKit.restartLsn(server, "absent")).isPositive();
     }
+  }
+
+  /** The archiver ended with a refusal, and the archive is as it was before. */
+  private static void assertRefused(
+      FaultKit.Running archiver, Path dir, Map<String, String> before, String start, String part) {
+    Waits.join(archiver.thread, TIMEOUT);
+    assertThat(archiver.failure)
+        .isInstanceOf(PgException.class)
+        .hasMessageStartingWith(start)
+        .hasMessageContaining(part);
+    assertThat(listing(dir)).isEqualTo(before);
   }
 
   private static ReceiverOptions options(String slot) {

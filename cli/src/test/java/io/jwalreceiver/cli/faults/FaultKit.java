@@ -249,12 +249,27 @@ final class FaultKit {
      * there.
      */
     void awaitArchiveEnd(PostgresServer server, Duration timeout) {
-      String end = switchAndMark(server);
-      long target = lsn(end);
+      awaitReceived(switchAndMark(server), timeout);
+    }
+
+    /** Waits until the archiver has received WAL up to {@code lsn}. */
+    void awaitReceived(String lsn, Duration timeout) {
+      long target = lsn(lsn);
       await(
           timeout,
           () -> Long.compareUnsigned(received.get(), target) >= 0,
-          () -> "the archiver to receive up to " + end);
+          () -> "the archiver to receive up to " + lsn);
+    }
+
+    /**
+     * Writes at least {@code bytes} of WAL on {@code server} under a background {@link Load}, then
+     * {@link #awaitArchiveEnd}.
+     */
+    void awaitArchivedLoad(PostgresServer server, long bytes, Duration timeout) {
+      try (Load load = new Load(server, 0)) {
+        await(timeout, () -> load.bytes() >= bytes, () -> "WAL written under load on " + server);
+      }
+      awaitArchiveEnd(server, timeout);
     }
 
     @Override
