@@ -79,7 +79,7 @@ public record ReceiverOptions(
    * @return the builder
    */
   public Builder toBuilder() {
-    return new Builder(this);
+    return Builder.of(this);
   }
 
   /**
@@ -207,18 +207,20 @@ public record ReceiverOptions(
 
     private Builder() {}
 
-    private Builder(ReceiverOptions o) {
-      slotName = o.slotName;
-      statusInterval = o.statusInterval;
-      synchronous = o.synchronous;
-      stopCondition = o.stopCondition;
-      loop = o.loop;
-      retryDelay = o.retryDelay;
-      reconnectBackoffMax = o.reconnectBackoffMax;
-      startTimeline = o.startTimeline;
-      startPosition = o.startPosition;
-      temporarySlotPrefix = o.temporarySlotPrefix;
-      createSlotIfMissing = o.createSlotIfMissing;
+    /** The builder of {@link ReceiverOptions#toBuilder()}: every setting from {@code o}. */
+    private static Builder of(ReceiverOptions o) {
+      return new Builder()
+          .slotName(o.slotName)
+          .statusInterval(o.statusInterval)
+          .synchronous(o.synchronous)
+          .stopCondition(o.stopCondition)
+          .loop(o.loop)
+          .retryDelay(o.retryDelay)
+          .reconnectBackoff(o.reconnectBackoffMax)
+          .startTimeline(o.startTimeline)
+          .startPosition(o.startPosition)
+          .temporarySlotPrefix(o.temporarySlotPrefix)
+          .createSlotIfMissing(o.createSlotIfMissing);
     }
 
     /** Sets {@link ReceiverOptions#slotName()}. */
