@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
+import io.jwalreceiver.ServerError;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineHistoryFile;
 import io.jwalreceiver.TimelineId;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
@@ -170,6 +172,31 @@ class FailoverGuardsTest {
             "the archive's timeline 2 (resuming at 0/4000000) is not in the history of the"
                 + " server's timeline 4: the archive follows a different branch; refusing to"
                 + " resume");
+  }
+
+  @Test
+  void aCreatedSlotWhoseServerLostTheWalEndsWithAnErrorNamingBothPositions() {
+    PgException removed =
+        new PgException(
+            ServerError.of(
+                Map.of(
+                    'S', "ERROR",
+                    'C', "58P01",
+                    'M',
+                        "requested WAL segment 000000010000000000000003 has already been removed")));
+    StartPosition start = new StartPosition(TLI1, Lsn.parse("0/3000000"));
+    PgException explained = SlotCreation.explain(removed, "arch", Lsn.parse("0/9000028"), start);
+    assertThat(explained.sqlState()).isEqualTo(SqlState.INVALID_PARAMETER_VALUE);
+    assertThat(explained.fromServer()).isFalse();
+    assertThat(explained)
+        .hasMessageStartingWith(
+            "the server no longer has the WAL the archive needs: the archive resumes at 0/3000000"
+                + " on timeline 1, but replication slot \"arch\" was created reserving WAL from"
+                + " 0/9000028")
+        .hasMessageEndingWith("has already been removed");
+    // Any other failure is passed on as it is (and retried).
+    PgException other = new PgException(SqlState.CONNECTION_FAILURE, "gone");
+    assertThat(SlotCreation.explain(other, "arch", Lsn.parse("0/9000028"), start)).isSameAs(other);
   }
 
   private static TimelineHistoryFile history(int tli, String content) {
