@@ -7,6 +7,7 @@ import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.session.ConnectionConfig;
+import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.SegmentFileOptions;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
@@ -67,8 +68,8 @@ final class WalStreamer {
               + e.getMessage(),
           e);
     }
-    WalReceiver.Options options =
-        WalReceiver.Options.defaults()
+    ReceiverOptions options =
+        ReceiverOptions.defaults()
             .withSlotName(request.temporarySlot() ? null : request.slotName())
             .withTemporarySlot(
                 request.temporarySlot() && request.slotName() == null ? "pg_basebackup" : null)

@@ -9,6 +9,9 @@ import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.compress.Compression;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.ReplicationConnection;
+import io.jwalreceiver.session.SystemIdentity;
+import io.jwalreceiver.wal.ReceiverOptions;
+import io.jwalreceiver.wal.StopCondition;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.SyncPolicy;
 import io.jwalreceiver.wal.segment.WalArchiver;
@@ -118,6 +121,23 @@ public final class ReceiveWalCommand extends CliCommand {
   @Nullable String metricsAddress;
 
   @Option(
+      names = "--reconnect-backoff",
+      paramLabel = "MAXSECS",
+      description = {
+        "after a lost connection, wait 5 s, then twice as long after each failed attempt,",
+        "up to MAXSECS; a connection that streamed WAL starts over (default: a fixed 5 s)"
+      })
+  @Nullable String reconnectBackoff;
+
+  @Option(
+      names = "--create-slot-if-missing",
+      description = {
+        "create the --slot (physical, reserving WAL) on a server that lacks it, such as",
+        "a new primary after a failover (default: a missing slot is an error)"
+      })
+  boolean createSlotIfMissing;
+
+  @Option(
       names = "--log-timestamps",
       description = "start every message with the time (UTC), for logs written to a file")
   boolean logTimestamps;
@@ -184,6 +204,18 @@ public final class ReceiveWalCommand extends CliCommand {
       interval = Duration.ofSeconds(secs);
     }
 
+    Duration backoffMax = null;
+    if (reconnectBackoff != null) {
+      Integer secs = IntOption.parse(cli, reconnectBackoff, "--reconnect-backoff", 5, 86400);
+      if (secs == null) {
+        return ExitCodes.ERROR;
+      }
+      backoffMax = Duration.ofSeconds(secs);
+    }
+    if (createSlotIfMissing && slotOption.slot == null) {
+      return usage("--create-slot-if-missing needs a slot to be specified using --slot");
+    }
+
     // The fallback application_name is pg_receivewal's own, so synchronous_standby_names and
     // monitoring written for pg_receivewal keep matching after the binary is swapped; PGAPPNAME
     // or application_name in -d override it.
@@ -239,12 +271,16 @@ public final class ReceiveWalCommand extends CliCommand {
     WalReceiver receiver =
         WalArchiver.builder(config)
             .options(
-                WalReceiver.Options.defaults()
-                    .withSlotName(slotOption.slot)
-                    .withStatusInterval(interval)
-                    .withSynchronous(synchronous)
-                    .withEndPosition(end)
-                    .withLoop(!noLoop))
+                ReceiverOptions.defaults().toBuilder()
+                    .slotName(slotOption.slot)
+                    .statusInterval(interval)
+                    .synchronous(synchronous)
+                    .stopCondition(
+                        end == null ? StopCondition.onRequest() : StopCondition.atLsn(end))
+                    .loop(!noLoop)
+                    .reconnectBackoff(backoffMax)
+                    .createSlotIfMissing(createSlotIfMissing)
+                    .build())
             .target(dir)
             .sync(noSync ? SyncPolicy.NEVER : SyncPolicy.ON_REQUEST)
             .compression(compression)
@@ -351,6 +387,20 @@ public final class ReceiveWalCommand extends CliCommand {
     public void info(String message) {
       if (verboseOption.verbose) {
         cli.info(message);
+      }
+    }
+
+    @Override
+    public void connected(String server, SystemIdentity identity) {
+      if (verboseOption.verbose) {
+        cli.info(
+            "connected to "
+                + server
+                + " (system identifier "
+                + identity.systemId()
+                + ", timeline "
+                + identity.timeline()
+                + ")");
       }
     }
 

@@ -4,6 +4,7 @@ package io.jwalreceiver.cli;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.session.SystemIdentity;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -56,6 +57,10 @@ final class ReceiveWalMetrics implements WalReceiver.Listener, AutoCloseable {
   private final AtomicLong lastErrorMillis = new AtomicLong();
   private final AtomicLong timeline = new AtomicLong();
   private volatile boolean streaming;
+
+  /** The server connected to last: {@code host:port} and its system identifier. */
+  private volatile String @Nullable [] archivedFrom;
+
   private volatile @Nullable SegmentFileSink sink;
   private @Nullable HTTPServer server;
 
@@ -80,6 +85,21 @@ final class ReceiveWalMetrics implements WalReceiver.Listener, AutoCloseable {
         "Bytes between the server's WAL end and the WAL flushed here",
         this::lagBytes);
     gauge("jwalreceiver_timeline", "The timeline being received", () -> timeline.get());
+    registry.register(
+        GaugeWithCallback.builder()
+            .name("jwalreceiver_server_info")
+            .help(
+                "1 for the server archived from (the last one connected to, which changes on a"
+                    + " failover), labelled with its host:port and system identifier")
+            .labelNames("server", "system_identifier")
+            .callback(
+                cb -> {
+                  String[] s = archivedFrom;
+                  if (s != null) {
+                    cb.call(1, s);
+                  }
+                })
+            .build());
     gauge(
         "jwalreceiver_streaming",
         "1 while connected and streaming, else 0",
@@ -202,7 +222,15 @@ final class ReceiveWalMetrics implements WalReceiver.Listener, AutoCloseable {
   }
 
   @Override
+  public void connected(String host, SystemIdentity identity) {
+    archivedFrom = new String[] {host, identity.systemId()};
+    timeline.set(identity.timeline().value());
+    delegate.connected(host, identity);
+  }
+
+  @Override
   public void timelineSwitched(TimelineId from, TimelineId to, Lsn start) {
+    timeline.set(to.value());
     delegate.timelineSwitched(from, to, start);
   }
 

@@ -147,6 +147,22 @@ class CliTest {
   }
 
   @Test
+  void receivewalChecksItsFailoverOptionsBeforeConnecting() {
+    CliRun noSlot = CliRun.of(NO_ENV, "receivewal", "-D", "/tmp", "--create-slot-if-missing");
+    assertThat(noSlot.exitCode()).isEqualTo(1);
+    assertThat(noSlot.firstErrorLine())
+        .isEqualTo(
+            "jwalreceiver: error: --create-slot-if-missing needs a slot to be specified using"
+                + " --slot");
+    CliRun shortBackoff = CliRun.of(NO_ENV, "receivewal", "-D", "/tmp", "--reconnect-backoff", "2");
+    assertThat(shortBackoff.exitCode()).isEqualTo(1);
+    assertThat(shortBackoff.firstErrorLine())
+        .isEqualTo("jwalreceiver: error: --reconnect-backoff must be in range 5..86400");
+    CliRun help = CliRun.of(NO_ENV, "receivewal", "--help");
+    assertThat(help.out()).contains("--reconnect-backoff=MAXSECS", "--create-slot-if-missing");
+  }
+
+  @Test
   void receivewalTimestampsEveryMessageWithLogTimestamps() {
     CliRun r =
         CliRun.of(

@@ -89,6 +89,19 @@ class ReceiveWalMetricsIT {
       awaitOutput(err, run, Pattern.compile("starting log streaming at"));
       HttpClient http = HttpClient.newHttpClient();
       Map<String, Double> first = await(http, url, m -> m.get("jwalreceiver_streaming") == 1);
+      // The server archived from, by name, in the log (-v) and in the metrics.
+      String archivedFrom = server.host() + ":" + server.port();
+      assertThat(err.toString(StandardCharsets.UTF_8))
+          .contains("connected to " + archivedFrom + " (system identifier ");
+      assertThat(
+              http.send(
+                      HttpRequest.newBuilder(URI.create(url)).build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .body())
+          .containsPattern(
+              "jwalreceiver_server_info\\{server=\""
+                  + Pattern.quote(archivedFrom)
+                  + "\",system_identifier=\"\\d+\"} 1");
       assertThat(first)
           .containsKeys(
               "jwalreceiver_received_lsn",

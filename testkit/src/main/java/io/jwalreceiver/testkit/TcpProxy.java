@@ -46,8 +46,8 @@ public final class TcpProxy implements AutoCloseable {
   private static final int BUFFER_SIZE = 64 * 1024;
   private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
 
-  private final String targetHost;
-  private final int targetPort;
+  private volatile String targetHost;
+  private volatile int targetPort;
   private final ServerSocket listener;
   private final Thread acceptor;
   private final Set<Link> links = ConcurrentHashMap.newKeySet();
@@ -124,6 +124,19 @@ public final class TcpProxy implements AutoCloseable {
     return bytesForwarded.get();
   }
 
+  /**
+   * Relays new connections to another target from now on (a host list whose first reachable host
+   * changed: a failover); live connections stay with the old one until cut.
+   *
+   * @param server the new target
+   */
+  public void retarget(PostgresServer server) {
+    synchronized (this) {
+      targetHost = server.host();
+      targetPort = server.port();
+    }
+  }
+
   /** Stops relaying data (connections stay open) until {@link #resume()}. */
   public void pause() {
     paused = true;
@@ -196,8 +209,12 @@ public final class TcpProxy implements AutoCloseable {
         continue;
       }
       Socket upstream = new Socket();
+      InetSocketAddress target;
+      synchronized (this) {
+        target = new InetSocketAddress(targetHost, targetPort);
+      }
       try {
-        upstream.connect(new InetSocketAddress(targetHost, targetPort), CONNECT_TIMEOUT_MILLIS);
+        upstream.connect(target, CONNECT_TIMEOUT_MILLIS);
         client.setTcpNoDelay(true);
         upstream.setTcpNoDelay(true);
       } catch (IOException e) {

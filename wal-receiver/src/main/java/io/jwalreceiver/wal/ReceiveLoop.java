@@ -26,7 +26,7 @@ final class ReceiveLoop {
 
   private final ReplicationConnection conn;
   private final WalSink sink;
-  private final WalReceiver.Options options;
+  private final ReceiverOptions options;
   private final WalReceiver.Listener listener;
   private final InstantSource clock;
   private final StopSignals signals;
@@ -38,10 +38,13 @@ final class ReceiveLoop {
   /** pg_receivewal's "stopped log streaming at" line once the end position was passed. */
   private @Nullable String endReached;
 
+  /** Whether any WAL arrived on this connection. */
+  private boolean receivedWal;
+
   ReceiveLoop(
       ReplicationConnection conn,
       WalSink sink,
-      WalReceiver.Options options,
+      ReceiverOptions options,
       WalReceiver.Listener listener,
       InstantSource clock,
       StopSignals signals,
@@ -58,6 +61,11 @@ final class ReceiveLoop {
     this.slot = slot;
     this.senderTimeout = senderTimeout;
     this.reportFlush = options.reportsFlush();
+  }
+
+  /** Whether any WAL arrived on this connection: the stream was healthy. */
+  boolean receivedWal() {
+    return receivedWal;
   }
 
   /** The "stopped log streaming at" line when the end position was passed, else null. */
@@ -177,6 +185,7 @@ final class ReceiveLoop {
             sink.write(tli, expected, payload);
             guard.exit();
             expected += len;
+            receivedWal = true;
             listener.received(expected);
             if (options.synchronous()) {
               sink.requestFlush();

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.wal;
 
-import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SegmentName;
@@ -9,7 +8,6 @@ import io.jwalreceiver.SegmentName.ParsedWalFileName;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -24,7 +22,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
-import net.jpountz.lz4.LZ4FrameInputStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where streaming resumes, derived from the WAL files already in the output directory: {@code
@@ -52,11 +50,18 @@ import net.jpountz.lz4.LZ4FrameInputStream;
  * A completed winner resumes at the start of the next segment, a partial one at the start of its
  * own segment. The timeline comes from the file name, not from the server.
  *
+ * <p>The scan also reads the cluster's system identifier from the long page header of the first
+ * file, best first, that has a valid one ({@code xlp_sysid}): the archiver refuses a server whose
+ * identifier differs.
+ *
  * @param timeline the timeline to stream
  * @param start the segment start to stream from
  * @param fromFile the file name that decided it
+ * @param systemId the system identifier the archive's WAL was written by, or null when no file
+ *     tells (only zero-filled {@code .partial} files, or not read)
  */
-public record ResumePoint(TimelineId timeline, Lsn start, String fromFile) {
+public record ResumePoint(
+    TimelineId timeline, Lsn start, String fromFile, @Nullable String systemId) {
 
   private static final int GZIP_TRAILER_SIZE = 4;
   private static final int DECOMPRESS_CHUNK = 64 * 1024;
@@ -73,6 +78,17 @@ public record ResumePoint(TimelineId timeline, Lsn start, String fromFile) {
     Objects.requireNonNull(timeline, "timeline");
     Objects.requireNonNull(start, "start");
     Objects.requireNonNull(fromFile, "fromFile");
+  }
+
+  /**
+   * A resume point whose system identifier is not known.
+   *
+   * @param timeline the timeline to stream
+   * @param start the segment start to stream from
+   * @param fromFile the file name that decided it
+   */
+  public ResumePoint(TimelineId timeline, Lsn start, String fromFile) {
+    this(timeline, start, fromFile, null);
   }
 
   /**
@@ -124,7 +140,16 @@ public record ResumePoint(TimelineId timeline, Lsn start, String fromFile) {
     }
     SegmentName segment = best.segment();
     Lsn start = best.partial() ? segment.startLsn() : segment.endLsn();
-    return Optional.of(new ResumePoint(segment.timeline(), start, best.fileName()));
+    String systemId = null;
+    for (ParsedWalFileName candidate : candidates) {
+      Optional<String> id =
+          SegmentHeader.systemId(directory.resolve(candidate.fileName()), candidate, segmentSize);
+      if (id.isPresent()) {
+        systemId = id.get();
+        break;
+      }
+    }
+    return Optional.of(new ResumePoint(segment.timeline(), start, best.fileName(), systemId));
   }
 
   /**
@@ -216,11 +241,7 @@ public record ResumePoint(TimelineId timeline, Lsn start, String fromFile) {
   private static long decompressedSize(Path file, String compression) {
     byte[] buffer = new byte[DECOMPRESS_CHUNK];
     long total = 0;
-    try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), DECOMPRESS_CHUNK);
-        InputStream in =
-            compression.equals(ParsedWalFileName.LZ4)
-                ? new LZ4FrameInputStream(raw)
-                : new ZstdInputStreamNoFinalizer(raw)) {
+    try (InputStream in = SegmentHeader.open(file, compression)) {
       int n;
       while ((n = in.read(buffer)) >= 0) {
         total += n;

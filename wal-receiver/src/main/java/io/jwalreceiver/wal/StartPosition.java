@@ -37,7 +37,7 @@ record StartPosition(TimelineId timeline, Lsn lsn) {
    *     start timeline is newer than the server's
    */
   static StartPosition decide(
-      WalReceiver.Options options,
+      ReceiverOptions options,
       Supplier<Optional<ResumePoint>> archive,
       Supplier<Optional<SlotPosition>> slot,
       SystemIdentity server,

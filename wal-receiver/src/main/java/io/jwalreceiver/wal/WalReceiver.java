@@ -13,7 +13,6 @@ import io.jwalreceiver.session.SlotPosition;
 import io.jwalreceiver.session.SystemIdentity;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -35,250 +34,6 @@ import org.jspecify.annotations.Nullable;
  * the per-connection {@code ReceiveLoop}.
  */
 public final class WalReceiver {
-
-  /**
-   * How to stream.
-   *
-   * @param slotName the physical slot, or null
-   * @param statusInterval how often to send status updates; zero = only when the server asks
-   * @param synchronous acknowledge every write batch as soon as it is flushed (a synchronous
-   *     standby); otherwise flush at segment ends, on status updates and when the server asks
-   * @param stopCondition when to stop on its own ({@link StopCondition#onRequest()} by default)
-   * @param loop reconnect after a lost connection or a server error (pg_receivewal without {@code
-   *     --no-loop})
-   * @param retryDelay how long to wait before reconnecting
-   * @param startTimeline with {@code startPosition}: where to start, overriding the archive, slot
-   *     and server positions (pg_basebackup's streamer starts at the backup's start); or null
-   * @param startPosition see {@code startTimeline}
-   * @param temporarySlotPrefix create a temporary slot named {@code <prefix>_<walsender pid>} on
-   *     the streaming connection and use it (pg_basebackup's default); or null
-   */
-  public record Options(
-      @Nullable String slotName,
-      Duration statusInterval,
-      boolean synchronous,
-      StopCondition stopCondition,
-      boolean loop,
-      Duration retryDelay,
-      @Nullable TimelineId startTimeline,
-      @Nullable Lsn startPosition,
-      @Nullable String temporarySlotPrefix) {
-
-    /**
-     * Checks for nulls.
-     *
-     * @param slotName the physical slot, or null
-     * @param statusInterval how often to send status updates
-     * @param synchronous acknowledge every write batch
-     * @param stopCondition when to stop on its own
-     * @param loop reconnect after failures
-     * @param retryDelay how long to wait before reconnecting
-     * @param startTimeline explicit start timeline, or null
-     * @param startPosition explicit start position, or null
-     * @param temporarySlotPrefix temporary slot prefix, or null
-     */
-    public Options {
-      Objects.requireNonNull(statusInterval, "statusInterval");
-      Objects.requireNonNull(stopCondition, "stopCondition");
-      Objects.requireNonNull(retryDelay, "retryDelay");
-    }
-
-    /**
-     * pg_receivewal's defaults: no slot, status every 10 s, loop, retry after 5 s.
-     *
-     * @return the defaults
-     */
-    public static Options defaults() {
-      return new Options(
-          null,
-          Duration.ofSeconds(10),
-          false,
-          StopCondition.onRequest(),
-          true,
-          Duration.ofSeconds(5),
-          null,
-          null,
-          null);
-    }
-
-    /**
-     * The end position of {@link StopCondition.AtLsn}, or null for any other condition.
-     *
-     * @return pg_receivewal's {@code --endpos}, or null
-     */
-    public @Nullable Lsn endPosition() {
-      return stopCondition instanceof StopCondition.AtLsn at ? at.end() : null;
-    }
-
-    /**
-     * These options with another slot.
-     *
-     * @param name the physical slot, or null for none
-     * @return the changed options
-     */
-    public Options withSlotName(@Nullable String name) {
-      return new Options(
-          name,
-          statusInterval,
-          synchronous,
-          stopCondition,
-          loop,
-          retryDelay,
-          startTimeline,
-          startPosition,
-          temporarySlotPrefix);
-    }
-
-    /**
-     * These options with another status interval.
-     *
-     * @param d the interval; zero = only when the server asks
-     * @return the changed options
-     */
-    public Options withStatusInterval(Duration d) {
-      return new Options(
-          slotName,
-          d,
-          synchronous,
-          stopCondition,
-          loop,
-          retryDelay,
-          startTimeline,
-          startPosition,
-          temporarySlotPrefix);
-    }
-
-    /**
-     * These options with synchronous mode on or off.
-     *
-     * @param on whether to acknowledge every write batch once flushed
-     * @return the changed options
-     */
-    public Options withSynchronous(boolean on) {
-      return new Options(
-          slotName,
-          statusInterval,
-          on,
-          stopCondition,
-          loop,
-          retryDelay,
-          startTimeline,
-          startPosition,
-          temporarySlotPrefix);
-    }
-
-    /**
-     * These options stopping once WAL beyond {@code lsn} was received, or only on request when
-     * null.
-     *
-     * @param lsn pg_receivewal's {@code --endpos}, or null
-     * @return the changed options
-     */
-    public Options withEndPosition(@Nullable Lsn lsn) {
-      return withStopCondition(lsn == null ? StopCondition.onRequest() : StopCondition.atLsn(lsn));
-    }
-
-    /**
-     * These options with another stop condition.
-     *
-     * @param condition when to stop on its own
-     * @return the changed options
-     */
-    public Options withStopCondition(StopCondition condition) {
-      return new Options(
-          slotName,
-          statusInterval,
-          synchronous,
-          condition,
-          loop,
-          retryDelay,
-          startTimeline,
-          startPosition,
-          temporarySlotPrefix);
-    }
-
-    /**
-     * These options with reconnecting on or off.
-     *
-     * @param on whether to reconnect after failures
-     * @return the changed options
-     */
-    public Options withLoop(boolean on) {
-      return new Options(
-          slotName,
-          statusInterval,
-          synchronous,
-          stopCondition,
-          on,
-          retryDelay,
-          startTimeline,
-          startPosition,
-          temporarySlotPrefix);
-    }
-
-    /**
-     * These options with another retry delay.
-     *
-     * @param d how long to wait before reconnecting
-     * @return the changed options
-     */
-    public Options withRetryDelay(Duration d) {
-      return new Options(
-          slotName,
-          statusInterval,
-          synchronous,
-          stopCondition,
-          loop,
-          d,
-          startTimeline,
-          startPosition,
-          temporarySlotPrefix);
-    }
-
-    /**
-     * Starts at this timeline and (segment-aligned) position.
-     *
-     * @param timeline the timeline
-     * @param position the position, rounded down to its segment start
-     * @return the changed options
-     */
-    public Options withStart(TimelineId timeline, Lsn position) {
-      return new Options(
-          slotName,
-          statusInterval,
-          synchronous,
-          stopCondition,
-          loop,
-          retryDelay,
-          timeline,
-          position,
-          temporarySlotPrefix);
-    }
-
-    /**
-     * Streams through a temporary slot {@code <prefix>_<pid>}, or none when null.
-     *
-     * @param prefix the slot name prefix, or null
-     * @return the changed options
-     */
-    public Options withTemporarySlot(@Nullable String prefix) {
-      return new Options(
-          slotName,
-          statusInterval,
-          synchronous,
-          stopCondition,
-          loop,
-          retryDelay,
-          startTimeline,
-          startPosition,
-          prefix);
-    }
-
-    /** pg_receivewal reports a flush position only with a slot or in synchronous mode. */
-    boolean reportsFlush() {
-      return slotName != null || temporarySlotPrefix != null || synchronous;
-    }
-  }
 
   /** Opens the sink of one connection. */
   @FunctionalInterface
@@ -309,6 +64,12 @@ public final class WalReceiver {
     /** The server switched to a new timeline. */
     default void timelineSwitched(TimelineId from, TimelineId to, Lsn start) {}
 
+    /**
+     * Connected to {@code server} ({@code host:port}) and checked that it belongs to the archive's
+     * cluster; {@code identity} is its IDENTIFY_SYSTEM answer (timeline, position).
+     */
+    default void connected(String server, SystemIdentity identity) {}
+
     /** The connection failed; a retry follows after {@code retryIn} unless looping is off. */
     default void disconnected(PgException cause, Duration retryIn) {}
 
@@ -335,15 +96,18 @@ public final class WalReceiver {
   }
 
   private final ConnectionConfig config;
-  private final Options options;
+  private final ReceiverOptions options;
   private final SinkFactory sinkFactory;
   private final Function<WalSegmentSize, Optional<ResumePoint>> resumeScan;
   private final Listener listener;
   private final InstantSource clock;
   private final ConnectionOpener connector;
   private final StopSignals signals = new StopSignals();
-  private @Nullable String systemId;
+  private final ClusterGuard guard = new ClusterGuard();
   private @Nullable WalSegmentSize segmentSize;
+
+  /** Whether the last connection received WAL (a healthy stream resets the backoff). */
+  private boolean streamedWal;
 
   /**
    * A receiver into any sink.
@@ -358,7 +122,7 @@ public final class WalReceiver {
    */
   public WalReceiver(
       ConnectionConfig config,
-      Options options,
+      ReceiverOptions options,
       SinkFactory sinkFactory,
       Function<WalSegmentSize, Optional<ResumePoint>> resumeScan,
       Listener listener,
@@ -368,7 +132,7 @@ public final class WalReceiver {
 
   WalReceiver(
       ConnectionConfig config,
-      Options options,
+      ReceiverOptions options,
       SinkFactory sinkFactory,
       Function<WalSegmentSize, Optional<ResumePoint>> resumeScan,
       Listener listener,
@@ -401,10 +165,14 @@ public final class WalReceiver {
   /**
    * Streams until the stop condition, a stop request, or (without looping) the first failure.
    *
-   * @throws PgException a failure when looping is off, or one that retrying cannot fix
+   * @throws PgException a failure when looping is off, or one that retrying cannot fix (among them
+   *     a server of another cluster, or one whose history does not contain the archive's position)
    */
   public void run() {
+    Backoff backoff = new Backoff(options.retryDelay(), options.reconnectBackoffMax());
     while (!signals.requested() && !options.stopCondition().reachedAt(clock)) {
+      streamedWal = false;
+      Duration wait;
       try {
         if (streamOnce()) {
           return;
@@ -412,18 +180,28 @@ public final class WalReceiver {
         if (!options.loop()) {
           throw new PgException(SqlState.CONNECTION_FAILURE, "disconnected");
         }
+        wait = nextWait(backoff);
         listener.disconnected(
             new PgException(
                 SqlState.CONNECTION_FAILURE, "replication stream was terminated before stop point"),
-            options.retryDelay());
+            wait);
       } catch (PgException e) {
         if (!options.loop() || !retryable(e)) {
           throw e;
         }
-        listener.disconnected(e, options.retryDelay());
+        wait = nextWait(backoff);
+        listener.disconnected(e, wait);
       }
-      signals.sleepUnlessStopped(options.retryDelay());
+      signals.sleepUnlessStopped(wait);
     }
+  }
+
+  /** A connection that streamed WAL was healthy: the backoff starts over. */
+  private Duration nextWait(Backoff backoff) {
+    if (streamedWal) {
+      backoff.reset();
+    }
+    return backoff.next();
   }
 
   /** Errors another attempt can cure: connection trouble, server errors, disk full, I/O. */
@@ -448,16 +226,8 @@ public final class WalReceiver {
                 + options.slotName()
                 + "\" is unexpectedly database specific");
       }
-      String previousId = systemId;
-      if (previousId != null && !previousId.equals(id.systemId())) {
-        throw new PgException(
-            SqlState.INVALID_PARAMETER_VALUE,
-            "system identifier does not match between the archive and the server",
-            "The server's is " + id.systemId() + ", it was " + previousId + " before.",
-            null,
-            null);
-      }
-      systemId = id.systemId();
+      String server = conn.server().host() + ":" + conn.server().port();
+      guard.checkServer(id.systemId(), server);
       WalSegmentSize size = conn.walSegmentSize();
       WalSegmentSize previousSize = segmentSize;
       if (previousSize != null && !previousSize.equals(size)) {
@@ -466,6 +236,10 @@ public final class WalReceiver {
             "WAL segment size changed from " + previousSize + " to " + size);
       }
       segmentSize = size;
+      boolean forcedStart = options.startPosition() != null && options.startTimeline() != null;
+      Optional<ResumePoint> archived = forcedStart ? Optional.empty() : resumeScan.apply(size);
+      guard.checkArchive(id.systemId(), server, archived);
+      listener.connected(server, id);
       String activeSlot = options.slotName();
       String temporaryPrefix = options.temporarySlotPrefix();
       if (temporaryPrefix != null) {
@@ -473,10 +247,20 @@ public final class WalReceiver {
         conn.createPhysicalSlot(activeSlot, true, true);
         listener.info("created temporary replication slot \"" + activeSlot + "\"");
       }
+      Lsn createdAt =
+          activeSlot != null && temporaryPrefix == null && options.createSlotIfMissing()
+              ? SlotCreation.ensure(conn, activeSlot, listener)
+              : null;
 
       StartPosition start =
           StartPosition.decide(
-              options, () -> resumeScan.apply(size), () -> readSlot(conn), id, size);
+              options,
+              () -> archived,
+              () -> createdAt != null ? Optional.empty() : readSlot(conn),
+              id,
+              size);
+      ClusterGuard.checkHistory(
+          start.timeline(), start.lsn(), id.timeline(), () -> conn.timelineHistory(id.timeline()));
       if (options.stopCondition().passedBefore(start.lsn())) {
         // Already past the end position: nothing to do (pg_receivewal checks this before START).
         return true;
@@ -491,7 +275,13 @@ public final class WalReceiver {
         loop =
             new ReceiveLoop(
                 conn, sink, options, listener, clock, signals, size, activeSlot, senderTimeout);
-        done = loop.streamTimelines(start.timeline(), start.lsn());
+        try {
+          done = loop.streamTimelines(start.timeline(), start.lsn());
+        } catch (PgException e) {
+          throw createdAt != null ? SlotCreation.explain(e, activeSlot, createdAt, start) : e;
+        } finally {
+          streamedWal = loop.receivedWal();
+        }
       }
       String endReached = loop.endReached();
       if (endReached != null) {

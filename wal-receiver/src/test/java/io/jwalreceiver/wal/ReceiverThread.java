@@ -40,7 +40,7 @@ final class ReceiverThread implements AutoCloseable {
   final List<String> infos = new CopyOnWriteArrayList<>();
   private final Thread thread;
 
-  private ReceiverThread(ConnectionConfig config, WalReceiver.Options options, Path directory) {
+  private ReceiverThread(ConnectionConfig config, ReceiverOptions options, Path directory) {
     this.directory = directory;
     WalReceiver.Listener listener =
         new WalReceiver.Listener() {
@@ -96,7 +96,7 @@ final class ReceiverThread implements AutoCloseable {
     this.thread.setDaemon(true);
   }
 
-  static ReceiverThread start(ConnectionConfig config, WalReceiver.Options options, Path dir) {
+  static ReceiverThread start(ConnectionConfig config, ReceiverOptions options, Path dir) {
     ReceiverThread r = new ReceiverThread(config, options, dir);
     r.thread.start();
     return r;

@@ -25,8 +25,7 @@ class StartPositionTest {
   private static final TimelineId TLI_2 = TimelineId.of(2);
   private static final SystemIdentity SERVER =
       new SystemIdentity("7312345678901234567", TLI_2, Lsn.parse("0/5123456"), null);
-  private static final WalReceiver.Options SLOT =
-      WalReceiver.Options.defaults().withSlotName("archive");
+  private static final ReceiverOptions SLOT = ReceiverOptions.defaults().withSlotName("archive");
 
   private final List<String> lookups = new ArrayList<>();
 

@@ -56,10 +56,10 @@ class StopConditionTest {
 
   @Test
   void optionsCarryTheEndPositionAsAnLsnCondition() {
-    WalReceiver.Options o = WalReceiver.Options.defaults();
+    ReceiverOptions o = ReceiverOptions.defaults();
     assertThat(o.stopCondition()).isEqualTo(StopCondition.onRequest());
     assertThat(o.endPosition()).isNull();
-    WalReceiver.Options withEnd = o.withEndPosition(Lsn.parse("0/5000000"));
+    ReceiverOptions withEnd = o.withEndPosition(Lsn.parse("0/5000000"));
     assertThat(withEnd.stopCondition()).isEqualTo(StopCondition.atLsn(Lsn.parse("0/5000000")));
     assertThat(withEnd.endPosition()).isEqualTo(Lsn.parse("0/5000000"));
     assertThat(withEnd.withEndPosition(null).stopCondition()).isEqualTo(StopCondition.onRequest());

@@ -75,8 +75,8 @@ class WalReceiverIT {
         .build();
   }
 
-  static WalReceiver.Options noLoop() {
-    return WalReceiver.Options.defaults().withLoop(false).withStatusInterval(Duration.ofSeconds(1));
+  static ReceiverOptions noLoop() {
+    return ReceiverOptions.defaults().withLoop(false).withStatusInterval(Duration.ofSeconds(1));
   }
 
   // ------------------------------------------------------------------------------------------

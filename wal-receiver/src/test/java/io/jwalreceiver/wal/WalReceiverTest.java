@@ -168,11 +168,11 @@ class WalReceiverTest {
 
   // ---- helpers ----
 
-  private static WalReceiver.Options options() {
-    return WalReceiver.Options.defaults().withSlotName("s").withLoop(false);
+  private static ReceiverOptions options() {
+    return ReceiverOptions.defaults().withSlotName("s").withLoop(false);
   }
 
-  private void run(Script script, WalReceiver.Options options) {
+  private void run(Script script, ReceiverOptions options) {
     Transport timed = new ClockedTransport(script.transport(), clock);
     WalReceiver receiver =
         new WalReceiver(

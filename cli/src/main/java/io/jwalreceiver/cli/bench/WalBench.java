@@ -11,6 +11,7 @@ import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.QueryResult;
 import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.session.SystemIdentity;
+import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.SegmentFileOptions;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
@@ -164,8 +165,8 @@ public final class WalBench implements Measured<WalBench.Result> {
                 Objects.requireNonNull(settings.directory(), "--sink disk has a directory"))
             : null;
     AckLatency latency = settings.synchronous() ? new AckLatency() : null;
-    WalReceiver.Options options =
-        WalReceiver.Options.defaults().withLoop(false).withSynchronous(settings.synchronous());
+    ReceiverOptions options =
+        ReceiverOptions.defaults().withLoop(false).withSynchronous(settings.synchronous());
     if (start != null) {
       options = options.withStart(timeline, start);
     }
@@ -250,7 +251,7 @@ public final class WalBench implements Measured<WalBench.Result> {
   }
 
   private WalReceiver newReceiver(
-      WalReceiver.Options options, @Nullable OutputDirectory dir, @Nullable AckLatency latency) {
+      ReceiverOptions options, @Nullable OutputDirectory dir, @Nullable AckLatency latency) {
     return new WalReceiver(
         settings.replication(),
         options,

@@ -5,6 +5,7 @@ import io.jwalreceiver.Lsn;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.session.ConnectionConfig;
+import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.SegmentFileOptions;
@@ -75,7 +76,7 @@ final class DemoArchiver {
     WalReceiver r =
         new WalReceiver(
             config,
-            WalReceiver.Options.defaults().withSlotName(slot).withLoop(false),
+            ReceiverOptions.defaults().withSlotName(slot).withLoop(false),
             (size, groupAccess) ->
                 SegmentFileSink.open(
                     archive, size, SegmentFileOptions.DEFAULTS.withGroupAccess(groupAccess)),

@@ -15,6 +15,7 @@ import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Tools;
 import io.jwalreceiver.testkit.Waits;
+import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.SegmentFileOptions;
@@ -166,11 +167,19 @@ final class FaultKit {
       String slot,
       Duration retryDelay,
       WalReceiver.Listener listener) {
-    WalReceiver.Options options =
-        WalReceiver.Options.defaults()
+    return archiver(
+        config,
+        dir,
+        ReceiverOptions.defaults()
             .withSlotName(slot)
             .withStatusInterval(Duration.ofSeconds(1))
-            .withRetryDelay(retryDelay);
+            .withRetryDelay(retryDelay),
+        listener);
+  }
+
+  /** {@link #archiver} with every receiver option given. */
+  static WalReceiver archiver(
+      ConnectionConfig config, Path dir, ReceiverOptions options, WalReceiver.Listener listener) {
     return new WalReceiver(
         config,
         options,
@@ -269,6 +278,13 @@ final class FaultKit {
       assertThat(failure()).as("archiver failed").isNull();
     }
 
+    /**
+     * Waits up to {@code timeout} for the archiver to end on its own (a refusal, an end position).
+     */
+    void awaitEnd(Duration timeout) {
+      thread.join(timeout);
+    }
+
     /** What the archiver threw, or null while it runs. */
     Throwable failure() {
       return thread.failure();
@@ -299,12 +315,27 @@ final class FaultKit {
      * there.
      */
     void awaitArchiveEnd(PostgresServer server, Duration timeout) {
-      String end = switchAndMark(server);
-      long target = lsn(end);
+      awaitReceived(switchAndMark(server), timeout);
+    }
+
+    /** Waits until the archiver has received WAL up to {@code lsn}. */
+    void awaitReceived(String lsn, Duration timeout) {
+      long target = lsn(lsn);
       await(
           timeout,
           () -> Long.compareUnsigned(received.get(), target) >= 0,
-          () -> "the archiver to receive up to " + end);
+          () -> "the archiver to receive up to " + lsn);
+    }
+
+    /**
+     * Writes at least {@code bytes} of WAL on {@code server} under a background {@link Load}, then
+     * {@link #awaitArchiveEnd}.
+     */
+    void awaitArchivedLoad(PostgresServer server, long bytes, Duration timeout) {
+      try (Load load = new Load(server, 0)) {
+        await(timeout, () -> load.bytes() >= bytes, () -> "WAL written under load on " + server);
+      }
+      awaitArchiveEnd(server, timeout);
     }
 
     @Override

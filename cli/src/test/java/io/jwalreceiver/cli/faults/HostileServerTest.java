@@ -16,6 +16,7 @@ import io.jwalreceiver.SqlState;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.SslMode;
 import io.jwalreceiver.testkit.ScriptedBackend;
+import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
@@ -181,7 +182,7 @@ class HostileServerTest {
                   .sslMode(SslMode.DISABLE)
                   .connectTimeout(Duration.ofSeconds(5))
                   .build(),
-              WalReceiver.Options.defaults().withLoop(false),
+              ReceiverOptions.defaults().withLoop(false),
               (size, groupAccess) -> SegmentFileSink.open(dir, size),
               size -> ResumePoint.scan(dir, size, w -> {}),
               new WalReceiver.Listener() {},

@@ -47,16 +47,7 @@ class PromotionIT {
             () -> Long.compareUnsigned(events.received.get(), FaultKit.lsn(before)) >= 0,
             () -> "timeline 1 archived up to " + before);
         standby.promote();
-        String end;
-        try (FaultKit.Load load = new FaultKit.Load(standby, 0)) {
-          FaultKit.await(
-              TIMEOUT, () -> load.bytes() >= 2L * SEGMENT.bytes(), () -> "WAL on the new timeline");
-          end = FaultKit.switchAndMark(standby);
-        }
-        FaultKit.await(
-            TIMEOUT,
-            () -> Long.compareUnsigned(events.received.get(), FaultKit.lsn(end)) >= 0,
-            () -> "timeline 2 archived up to " + end);
+        events.awaitArchivedLoad(standby, 2L * SEGMENT.bytes(), TIMEOUT);
         assertThat(archiver.failure()).isNull();
       }
       assertThat(events.switches.get()).as("timeline switches followed").isEqualTo(1);

@@ -4,6 +4,7 @@ package io.jwalreceiver.wal.segment;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.compress.Compression;
 import io.jwalreceiver.session.ConnectionConfig;
+import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.StopCondition;
 import io.jwalreceiver.wal.WalReceiver;
@@ -19,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * archives into a directory of segment files through a {@link SegmentFileSink} and resumes where
  * the directory's WAL ends ({@link ResumePoint#scan}). Every setting starts at pg_receivewal's
  * default: no slot, status every 10 s, no end position, reconnect after 5 s, uncompressed, fsync on
- * request.
+ * request. Across a failover it refuses a server of another cluster, or one whose timeline history
+ * does not contain the archive's position, and follows the new timeline otherwise.
  *
  * <pre>{@code
  * WalReceiver receiver = WalArchiver.builder(ConnectionConfig.parse("host=db user=archiver"))
@@ -36,7 +38,7 @@ import org.jspecify.annotations.Nullable;
 public final class WalArchiver {
 
   private final ConnectionConfig config;
-  private WalReceiver.Options options = WalReceiver.Options.defaults();
+  private ReceiverOptions options = ReceiverOptions.defaults();
   private SegmentFileOptions sinkOptions = SegmentFileOptions.DEFAULTS;
   private @Nullable Path target;
   private WalReceiver.Listener listener = new WalReceiver.Listener() {};
@@ -172,12 +174,37 @@ public final class WalArchiver {
   }
 
   /**
+   * A growing reconnect backoff: the delay doubles from {@link #retryDelay} after every failed
+   * attempt in a row, up to {@code max}, and starts over after a connection that streamed WAL; null
+   * (the default) keeps pg_receivewal's fixed delay.
+   *
+   * @param max the cap, or null
+   * @return this builder
+   */
+  public WalArchiver reconnectBackoff(@Nullable Duration max) {
+    options = options.toBuilder().reconnectBackoff(max).build();
+    return this;
+  }
+
+  /**
+   * Creates the {@link #slot} (physical, reserving WAL) on a server that lacks it, as a new primary
+   * does after a failover; off by default (a missing slot is an error, as in pg_receivewal).
+   *
+   * @param on whether to
+   * @return this builder
+   */
+  public WalArchiver createSlotIfMissing(boolean on) {
+    options = options.toBuilder().createSlotIfMissing(on).build();
+    return this;
+  }
+
+  /**
    * Every receiver option at once, replacing what the setters above set for the loop.
    *
    * @param receiverOptions the options
    * @return this builder
    */
-  public WalArchiver options(WalReceiver.Options receiverOptions) {
+  public WalArchiver options(ReceiverOptions receiverOptions) {
     options = Objects.requireNonNull(receiverOptions, "receiverOptions");
     return this;
   }

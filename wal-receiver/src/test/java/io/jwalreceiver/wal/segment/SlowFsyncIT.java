@@ -11,6 +11,7 @@ import io.jwalreceiver.session.SslMode;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Waits;
+import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.WalReceiver;
 import java.io.IOException;
@@ -77,7 +78,7 @@ class SlowFsyncIT {
                   .applicationName(app)
                   .build(),
               // The default 10 s status interval: only keepalive replies keep the connection alive.
-              WalReceiver.Options.defaults()
+              ReceiverOptions.defaults()
                   .withSlotName("slow")
                   .withRetryDelay(Duration.ofMillis(200)),
               (size, groupAccess) -> {

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.jwalreceiver.cli.faults;
+
+import static io.jwalreceiver.cli.faults.FaultKit.SEGMENT;
+import static io.jwalreceiver.cli.faults.FaultKit.TIMEOUT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.testkit.PgVersions;
+import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.TcpProxy;
+import io.jwalreceiver.wal.ReceiverOptions;
+import io.jwalreceiver.wal.WalReceiver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * receivewal across a failover: the archiver streams from a primary through a {@link TcpProxy}
+ * (standing in for a host list until the multi-host connector exists); the primary dies, the
+ * standby is promoted, the proxy now leads to it. The archiver continues on timeline 2 with no gap,
+ * and refuses, writing nothing, a server of another cluster or one whose history forked below what
+ * the archive holds.
+ */
+@Tag("postgres")
+class FailoverIT {
+
+  private static final TimelineId TLI2 = TimelineId.of(2);
+  private static final String SLOT = "faults_failover";
+
+  @TempDir Path tmp;
+
+  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
+  @MethodSource(PgVersions.SELECTED)
+  void theArchiveContinuesOnThePromotedStandbysTimeline(int major) throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("archive"));
+    FaultKit.Events events = new FaultKit.Events();
+    try (PostgresServer primary = PostgresServer.start(FaultKit.options(major));
+        PostgresServer standby = primary.createStandby();
+        TcpProxy proxy = TcpProxy.to(primary)) {
+      FaultKit.createSlot(primary, SLOT);
+      // The new primary will lack the slot: the opt-in creates it there.
+      ReceiverOptions options = options(SLOT).toBuilder().createSlotIfMissing(true).build();
+      try (FaultKit.Running archiver = start(proxy, dir, options, events, "archiver-failover")) {
+        events.awaitArchivedLoad(primary, 2L * SEGMENT.bytes(), TIMEOUT);
+        // The standby and the archiver both have all the old primary's WAL: nothing asynchronous
+        // is lost, so the archive is not ahead of the new timeline (see the diverged case below).
+        String last = primary.currentWalLsn();
+        standby.awaitReplay(last, TIMEOUT);
+        events.awaitReceived(last, TIMEOUT);
+        primary.stop(PostgresServer.StopMode.IMMEDIATE);
+        proxy.retarget(standby);
+        proxy.cutAll();
+        standby.promote();
+        events.awaitArchivedLoad(standby, 2L * SEGMENT.bytes(), TIMEOUT);
+        assertThat(archiver.failure()).isNull();
+      }
+      assertThat(events.disconnects.get()).as("reconnects").isPositive();
+      assertThat(events.switches.get()).as("timeline switches followed").isEqualTo(1);
+      assertThat(standby.queryString("SELECT count(*) FROM pg_replication_slots"))
+          .as("slot created on the new primary")
+          .isEqualTo("1");
+
+      Path history = dir.resolve("00000002.history");
+      assertThat(Files.mismatch(history, standby.dataDir().resolve("pg_wal/00000002.history")))
+          .as("history file identical to the server's")
+          .isEqualTo(-1L);
+      NavigableMap<Long, String> old = FaultKit.segments(dir, TimelineId.FIRST);
+      NavigableMap<Long, String> next = FaultKit.segments(dir, TLI2);
+      // Continuous: timeline 1 up to the switch segment (kept .partial), timeline 2 from there.
+      assertThat(old.lastEntry().getValue()).endsWith(".partial");
+      assertThat(next.firstKey()).isEqualTo(old.lastKey());
+      long bytes = FaultKit.assertArchiveIntact(dir, primary, TimelineId.FIRST);
+      bytes += FaultKit.assertArchiveIntact(dir, standby, TLI2);
+      FaultKit.report(
+          "failover of the archived primary, PostgreSQL " + major,
+          "reconnects",
+          events.disconnects.get(),
+          "old timeline partial",
+          old.lastEntry().getValue(),
+          "new timeline segments",
+          next.size(),
+          "WAL bytes checked",
+          bytes);
+    }
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
+  @MethodSource(PgVersions.ONLY_15)
+  void anotherClustersServerIsRefusedAndNothingIsWritten(int major) throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("archive"));
+    try (PostgresServer ours = PostgresServer.start(FaultKit.options(major));
+        PostgresServer foreign = PostgresServer.start(FaultKit.options(major));
+        TcpProxy proxy = TcpProxy.to(ours)) {
+      FaultKit.Events events = new FaultKit.Events();
+      FaultKit.Running archiver = start(proxy, dir, options(null), events, "archiver-ours");
+      ours.generateWal(SEGMENT.bytes());
+      events.awaitArchiveEnd(ours, TIMEOUT);
+      Map<String, String> before = listing(dir);
+
+      // On reconnect: the first server's identifier is remembered.
+      proxy.retarget(foreign);
+      proxy.cutAll();
+      assertRefused(
+          archiver,
+          dir,
+          before,
+          "system identifier mismatch: server ",
+          "but the first server archived from have");
+
+      // On start: the identifier comes from the archived segments' page headers.
+      WalReceiver fresh = FaultKit.archiver(replication(proxy), dir, options(null), events);
+      assertThatThrownBy(fresh::run)
+          .isInstanceOf(PgException.class)
+          .hasMessageContaining("but the archive's WAL files have");
+      assertThat(listing(dir)).isEqualTo(before);
+    }
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
+  @MethodSource(PgVersions.ONLY_15)
+  void aServerWhoseHistoryForkedBelowTheArchiveIsRefused(int major) throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("archive"));
+    try (PostgresServer primary = PostgresServer.start(FaultKit.options(major));
+        PostgresServer standby = primary.createStandby();
+        TcpProxy proxy = TcpProxy.to(primary)) {
+      String replayed = primary.generateWal(SEGMENT.bytes() / 2);
+      standby.awaitReplay(replayed, TIMEOUT);
+      standby.stop();
+      FaultKit.Events events = new FaultKit.Events();
+      FaultKit.Running archiver = start(proxy, dir, options(null), events, "archiver-diverged");
+      // WAL that only the old primary and the archive get: the standby is down.
+      primary.generateWal(3L * SEGMENT.bytes());
+      events.awaitArchiveEnd(primary, TIMEOUT);
+      primary.stop(PostgresServer.StopMode.IMMEDIATE);
+      Map<String, String> before = listing(dir);
+      standby.start();
+      standby.promote();
+      proxy.retarget(standby);
+      proxy.cutAll();
+      assertRefused(
+          archiver,
+          dir,
+          before,
+          "the archive is ahead of the server's history: it holds timeline 1 up to ",
+          "but the server's timeline 2 forked from timeline 1 at ");
+    }
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
+  @MethodSource(PgVersions.ONLY_15)
+  void aMissingSlotIsAnErrorUnlessItsCreationIsAskedFor(int major) throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("archive"));
+    try (PostgresServer server = PostgresServer.start(FaultKit.options(major));
+        TcpProxy proxy = TcpProxy.to(server)) {
+      FaultKit.Events events = new FaultKit.Events();
+      WalReceiver refusing =
+          FaultKit.archiver(replication(proxy), dir, options("absent").withLoop(false), events);
+      assertThatThrownBy(refusing::run)
+          .isInstanceOf(PgException.class)
+          .hasMessageContaining("replication slot \"absent\" does not exist");
+      assertThat(listing(dir)).isEmpty();
+
+      ReceiverOptions creating = options("absent").toBuilder().createSlotIfMissing(true).build();
+      try (FaultKit.Running archiver = start(proxy, dir, creating, events, "archiver-slot")) {
+        events.awaitArchiveEnd(server, TIMEOUT);
+        assertThat(archiver.failure()).isNull();
+      }
+      assertThat(FaultKit.restartLsn(server, "absent")).isPositive();
+    }
+  }
+
+  /** The archiver ended with a refusal, and the archive is as it was before. */
+  private static void assertRefused(
+      FaultKit.Running archiver, Path dir, Map<String, String> before, String start, String part) {
+    archiver.awaitEnd(TIMEOUT);
+    assertThat(archiver.failure())
+        .isInstanceOf(PgException.class)
+        .hasMessageStartingWith(start)
+        .hasMessageContaining(part);
+    assertThat(listing(dir)).isEqualTo(before);
+  }
+
+  private static ReceiverOptions options(String slot) {
+    return ReceiverOptions.defaults()
+        .withSlotName(slot)
+        .withStatusInterval(Duration.ofSeconds(1))
+        .withRetryDelay(Duration.ofMillis(200));
+  }
+
+  private static io.jwalreceiver.session.ConnectionConfig replication(TcpProxy proxy) {
+    return FaultKit.replication(proxy.host(), proxy.port(), "faults_failover");
+  }
+
+  private static FaultKit.Running start(
+      TcpProxy proxy, Path dir, ReceiverOptions options, FaultKit.Events events, String name) {
+    return new FaultKit.Running(FaultKit.archiver(replication(proxy), dir, options, events), name);
+  }
+
+  /**
+   * WAL and history file names, sizes and times: what "nothing written" compares. The sink's own
+   * hidden work directory comes and goes with each connection and is not archive content.
+   */
+  private static Map<String, String> listing(Path dir) {
+    Map<String, String> files = new TreeMap<>();
+    try (Stream<Path> list = Files.list(dir)) {
+      list.filter(p -> !p.getFileName().toString().startsWith("."))
+          .forEach(
+              p -> {
+                try {
+                  files.put(
+                      p.getFileName().toString(),
+                      Files.size(p) + " bytes, modified " + Files.getLastModifiedTime(p));
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return files;
+  }
+}
