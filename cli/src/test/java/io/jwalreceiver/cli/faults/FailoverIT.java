@@ -8,9 +8,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.session.ConnectionConfig;
+import io.jwalreceiver.session.HostSpec;
+import io.jwalreceiver.session.TargetSessionAttrs;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.TcpProxy;
+import io.jwalreceiver.testkit.VersionedCases;
 import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.wal.WalReceiver;
 import java.io.IOException;
@@ -18,6 +22,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
@@ -28,11 +34,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * receivewal across a failover: the archiver streams from a primary through a {@link TcpProxy}
- * (standing in for a host list until the multi-host connector exists); the primary dies, the
- * standby is promoted, the proxy now leads to it. The archiver continues on timeline 2 with no gap,
- * and refuses, writing nothing, a server of another cluster or one whose history forked below what
- * the archive holds.
+ * receivewal across a failover: the archiver streams from a primary, reached through a host list
+ * with {@code target_session_attrs=read-write} or through one address that moves (a {@link
+ * TcpProxy}); the primary dies, the standby is promoted, the list's second host (or the proxy) now
+ * leads to it. The archiver continues on timeline 2 with no gap, and refuses, writing nothing, a
+ * server of another cluster or one whose history forked below what the archive holds.
  */
 @Tag("postgres")
 class FailoverIT {
@@ -42,9 +48,25 @@ class FailoverIT {
 
   @TempDir Path tmp;
 
-  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource(PgVersions.SELECTED)
-  void theArchiveContinuesOnThePromotedStandbysTimeline(int major) throws Exception {
+  /** How the archiver finds the new primary after the failover. */
+  enum Route {
+    /**
+     * libpq's way: {@code host=primary,standby target_session_attrs=read-write}. While the standby
+     * is still in recovery it is refused as libpq refuses it; once promoted it is chosen.
+     */
+    HOST_LIST,
+    /** One address that moves (a virtual IP, a DNS name, a proxy): the proxy is switched over. */
+    MOVING_ADDRESS
+  }
+
+  static Stream<Object[]> routes() {
+    return VersionedCases.onEachSelected(
+        new Object[][] {{Route.HOST_LIST}, {Route.MOVING_ADDRESS}});
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}, {1}", allowZeroInvocations = true)
+  @MethodSource("routes")
+  void theArchiveContinuesOnThePromotedStandbysTimeline(int major, Route route) throws Exception {
     Path dir = Files.createDirectory(tmp.resolve("archive"));
     FaultKit.Events events = new FaultKit.Events();
     try (PostgresServer primary = PostgresServer.start(FaultKit.options(major));
@@ -53,7 +75,20 @@ class FailoverIT {
       FaultKit.createSlot(primary, SLOT);
       // The new primary will lack the slot: the opt-in creates it there.
       ReceiverOptions options = options(SLOT).toBuilder().createSlotIfMissing(true).build();
-      try (FaultKit.Running archiver = start(proxy, dir, options, events, "archiver-failover")) {
+      ConnectionConfig config =
+          route == Route.HOST_LIST
+              ? FaultKit.replication(primary.host(), primary.port(), SLOT).toBuilder()
+                  .hosts(
+                      List.of(
+                          new HostSpec(primary.host(), null, primary.port()),
+                          new HostSpec(standby.host(), null, standby.port())),
+                      TargetSessionAttrs.READ_WRITE,
+                      false)
+                  .build()
+              : replication(proxy);
+      try (FaultKit.Running archiver =
+          new FaultKit.Running(
+              FaultKit.archiver(config, dir, options, events), "archiver-failover")) {
         events.awaitArchivedLoad(primary, 2L * SEGMENT.bytes(), TIMEOUT);
         // The standby and the archiver both have all the old primary's WAL: nothing asynchronous
         // is lost, so the archive is not ahead of the new timeline (see the diverged case below).
@@ -61,13 +96,34 @@ class FailoverIT {
         standby.awaitReplay(last, TIMEOUT);
         events.awaitReceived(last, TIMEOUT);
         primary.stop(PostgresServer.StopMode.IMMEDIATE);
-        proxy.retarget(standby);
-        proxy.cutAll();
+        if (route == Route.HOST_LIST) {
+          // Before the promotion the list has no read-write server: the standby is refused as
+          // libpq refuses it, and the archiver keeps retrying the whole list.
+          FaultKit.await(
+              TIMEOUT,
+              () ->
+                  new ArrayList<>(events.errors)
+                      .stream()
+                          .anyMatch(
+                              e ->
+                                  e.getMessage().contains("server is in hot standby mode")
+                                      || e.getMessage().contains("session is read-only")),
+              () -> "the standby refused for read-write while in recovery: " + events.errors);
+        } else {
+          proxy.retarget(standby);
+          proxy.cutAll();
+        }
         standby.promote();
         events.awaitArchivedLoad(standby, 2L * SEGMENT.bytes(), TIMEOUT);
         assertThat(archiver.failure()).isNull();
       }
       assertThat(events.disconnects.get()).as("reconnects").isPositive();
+      if (route == Route.HOST_LIST) {
+        assertThat(events.servers)
+            .as("servers archived from")
+            .startsWith(primary.host() + ":" + primary.port())
+            .endsWith(standby.host() + ":" + standby.port());
+      }
       assertThat(events.switches.get()).as("timeline switches followed").isEqualTo(1);
       assertThat(standby.queryString("SELECT count(*) FROM pg_replication_slots"))
           .as("slot created on the new primary")
@@ -85,7 +141,7 @@ class FailoverIT {
       long bytes = FaultKit.assertArchiveIntact(dir, primary, TimelineId.FIRST);
       bytes += FaultKit.assertArchiveIntact(dir, standby, TLI2);
       FaultKit.report(
-          "failover of the archived primary, PostgreSQL " + major,
+          "failover of the archived primary (" + route + "), PostgreSQL " + major,
           "reconnects",
           events.disconnects.get(),
           "old timeline partial",
@@ -200,7 +256,7 @@ class FailoverIT {
         .withRetryDelay(Duration.ofMillis(200));
   }
 
-  private static io.jwalreceiver.session.ConnectionConfig replication(TcpProxy proxy) {
+  private static ConnectionConfig replication(TcpProxy proxy) {
     return FaultKit.replication(proxy.host(), proxy.port(), "faults_failover");
   }
 

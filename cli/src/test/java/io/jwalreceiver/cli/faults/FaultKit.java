@@ -310,6 +310,9 @@ final class FaultKit {
     final List<io.jwalreceiver.PgException> errors =
         java.util.Collections.synchronizedList(new ArrayList<>());
 
+    /** Each server connected to, {@code host:port}, in order. */
+    final List<String> servers = java.util.Collections.synchronizedList(new ArrayList<>());
+
     /**
      * Ends the archive ({@link #switchAndMark}) and waits until the archiver has received up to
      * there.
@@ -351,6 +354,11 @@ final class FaultKit {
     @Override
     public void received(long end) {
       received.set(end);
+    }
+
+    @Override
+    public void connected(String server, io.jwalreceiver.session.SystemIdentity identity) {
+      servers.add(server);
     }
 
     @Override
