@@ -90,7 +90,13 @@ public final class ConnectionOptions {
       // ask, and prints its warnings (group or world access, not a plain file) to stderr then.
       // The connection reads it again when the server asks for a password.
       PgPassFile.lookup(
-          cfg.passFile(), cfg.host(), cfg.port(), cfg.database(), cfg.user(), cli.err()::println);
+          cfg.passFile(),
+          cfg.host(),
+          cfg.port(),
+          cfg.database(),
+          cfg.user(),
+          ConnInfo.defaultSocketDir(Files::exists),
+          cli.err()::println);
     }
     if (!forcePassword && !noPassword) {
       cfg = cfg.toBuilder().passwordPrompt(ConnectionOptions::ask).build();

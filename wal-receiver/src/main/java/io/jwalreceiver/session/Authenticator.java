@@ -14,6 +14,7 @@ import io.jwalreceiver.protocol.backend.BackendMessage.AuthenticationSaslFinal;
 import io.jwalreceiver.protocol.backend.BackendMessage.AuthenticationUnsupported;
 import io.jwalreceiver.protocol.frontend.FrontendMessage;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -278,6 +279,7 @@ final class Authenticator {
                   cfg.port(),
                   cfg.database() == null ? cfg.user() : cfg.database(),
                   cfg.user(),
+                  ConnInfo.defaultSocketDir(Files::exists),
                   w -> {})
               .orElse(null);
     }

@@ -6,7 +6,6 @@ import io.jwalreceiver.SqlState;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -68,63 +67,17 @@ public final class ConnInfo {
    * accepted so that a conninfo written for libpq parses unchanged (and so that {@code -R} can
    * carry them into {@code primary_conninfo}).
    */
-  public static final Set<String> KEYWORDS =
-      Collections.unmodifiableSet(
-          new LinkedHashSet<>(
-              List.of(
-                  "service",
-                  "servicefile",
-                  "user",
-                  "password",
-                  "passfile",
-                  "channel_binding",
-                  "connect_timeout",
-                  "dbname",
-                  "host",
-                  "hostaddr",
-                  "port",
-                  "client_encoding",
-                  "options",
-                  "application_name",
-                  "fallback_application_name",
-                  "keepalives",
-                  "keepalives_idle",
-                  "keepalives_interval",
-                  "keepalives_count",
-                  "tcp_user_timeout",
-                  "sslmode",
-                  "sslnegotiation",
-                  "sslcompression",
-                  "sslcert",
-                  "sslkey",
-                  "sslkeylogfile",
-                  "sslcertmode",
-                  "sslpassword",
-                  "sslrootcert",
-                  "sslcrl",
-                  "sslcrldir",
-                  "sslsni",
-                  "requirepeer",
-                  "require_auth",
-                  "min_protocol_version",
-                  "max_protocol_version",
-                  "ssl_min_protocol_version",
-                  "ssl_max_protocol_version",
-                  "gssencmode",
-                  "krbsrvname",
-                  "gsslib",
-                  "gssdelegation",
-                  "replication",
-                  "target_session_attrs",
-                  "load_balance_hosts",
-                  "scram_client_key",
-                  "scram_server_key",
-                  "oauth_issuer",
-                  "oauth_client_id",
-                  "oauth_client_secret",
-                  "oauth_scope")));
+  public static final Set<String> KEYWORDS = keywordNames();
 
   private ConnInfo() {}
+
+  private static Set<String> keywordNames() {
+    Set<String> names = new LinkedHashSet<>();
+    for (LibpqKeyword keyword : LibpqKeyword.ALL) {
+      names.add(keyword.name());
+    }
+    return Collections.unmodifiableSet(names);
+  }
 
   // ---------------------------------------------------------------------------------------------
   // The grammar (ConnInfoParser)

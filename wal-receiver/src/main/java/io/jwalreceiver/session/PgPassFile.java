@@ -49,23 +49,6 @@ public final class PgPassFile {
   private PgPassFile() {}
 
   /**
-   * Looks up a password, taking the default socket directory from {@link ConnInfo#defaultSocketDir}
-   * with the real file system.
-   *
-   * @see #lookup(Path, String, int, String, String, String, Consumer)
-   */
-  public static Optional<String> lookup(
-      Path file,
-      @Nullable String host,
-      int port,
-      @Nullable String database,
-      @Nullable String user,
-      Consumer<String> warnings) {
-    return lookup(
-        file, host, port, database, user, ConnInfo.defaultSocketDir(Files::exists), warnings);
-  }
-
-  /**
    * Looks up the password for one connection.
    *
    * @param file the password file
