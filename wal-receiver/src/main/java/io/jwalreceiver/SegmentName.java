@@ -116,20 +116,13 @@ public record SegmentName(TimelineId timeline, long segmentNumber, WalSegmentSiz
     }
     String compression;
     switch (rest) {
-      case "":
-        compression = ParsedWalFileName.UNCOMPRESSED;
-        break;
-      case ".gz":
-        compression = ParsedWalFileName.GZIP;
-        break;
-      case ".lz4":
-        compression = ParsedWalFileName.LZ4;
-        break;
-      case ".zst":
-        compression = ParsedWalFileName.ZSTD;
-        break;
-      default:
+      case "" -> compression = ParsedWalFileName.UNCOMPRESSED;
+      case ".gz" -> compression = ParsedWalFileName.GZIP;
+      case ".lz4" -> compression = ParsedWalFileName.LZ4;
+      case ".zst" -> compression = ParsedWalFileName.ZSTD;
+      default -> {
         return Optional.empty();
+      }
     }
     SegmentName segment = parseOrNull(fileName.substring(0, NAME_LENGTH), size);
     if (segment == null) {

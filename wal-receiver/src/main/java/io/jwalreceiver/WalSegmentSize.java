@@ -53,27 +53,15 @@ public record WalSegmentSize(int bytes) {
       throw unparseable(text);
     }
     long number = Long.parseLong(text.substring(0, digits));
-    long multiplier;
-    switch (text.substring(digits)) {
-      case "":
-      case "B":
-        multiplier = 1;
-        break;
-      case "kB":
-        multiplier = KIB;
-        break;
-      case "MB":
-        multiplier = MIB;
-        break;
-      case "GB":
-        multiplier = GIB;
-        break;
-      case "TB":
-        multiplier = TIB;
-        break;
-      default:
-        throw unparseable(text);
-    }
+    long multiplier =
+        switch (text.substring(digits)) {
+          case "", "B" -> 1;
+          case "kB" -> KIB;
+          case "MB" -> MIB;
+          case "GB" -> GIB;
+          case "TB" -> TIB;
+          default -> throw unparseable(text);
+        };
     long bytes;
     try {
       bytes = Math.multiplyExact(number, multiplier);

@@ -253,14 +253,11 @@ public final class StatusCommand extends CliCommand {
   }
 
   private static String sizeSource(String source) {
-    switch (source) {
-      case "files":
-        return ", from the file sizes";
-      case "default":
-        return ", assumed: no uncompressed segment file to tell";
-      default:
-        return ", from the server";
-    }
+    return switch (source) {
+      case "files" -> ", from the file sizes";
+      case "default" -> ", assumed: no uncompressed segment file to tell";
+      default -> ", from the server";
+    };
   }
 
   private static String gapText(Gap g) {

@@ -215,19 +215,16 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
           throw invalidSpec("found empty string where a compression option was expected");
         }
         switch (keyword) {
-          case "level":
-            level = integerValue(keyword, value);
-            break;
-          case "workers":
+          case "level" -> level = integerValue(keyword, value);
+          case "workers" -> {
             workers = integerValue(keyword, value);
             workersGiven = true;
-            break;
-          case "long":
+          }
+          case "long" -> {
             longDistance = booleanValue(keyword, value);
             longGiven = true;
-            break;
-          default:
-            throw invalidSpec("unrecognized compression option: \"" + keyword + "\"");
+          }
+          default -> throw invalidSpec("unrecognized compression option: \"" + keyword + "\"");
         }
         if (end >= detail.length()) {
           break;
@@ -252,24 +249,19 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
     int min = 1;
     int max;
     switch (algorithm) {
-      case NONE:
+      case NONE -> {
         if (level != 0) {
           throw invalidSpec("compression algorithm \"none\" does not accept a compression level");
         }
         max = 1;
-        break;
-      case GZIP:
-        max = 9;
-        break;
-      case LZ4:
-        max = 12;
-        break;
-      case ZSTD:
+      }
+      case GZIP -> max = 9;
+      case LZ4 -> max = 12;
+      case ZSTD -> {
         min = ZstdLevels.MIN;
         max = ZstdLevels.MAX;
-        break;
-      default:
-        throw new IllegalStateException(algorithm.name());
+      }
+      default -> throw new IllegalStateException(algorithm.name());
     }
     int defaultLevel = defaultLevel(algorithm);
     if ((level < min || level > max) && level != defaultLevel) {
@@ -306,14 +298,11 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
   }
 
   private static int defaultLevel(Algorithm algorithm) {
-    switch (algorithm) {
-      case GZIP:
-        return GZIP_DEFAULT_LEVEL;
-      case ZSTD:
-        return ZSTD_DEFAULT_LEVEL;
-      default:
-        return 0;
-    }
+    return switch (algorithm) {
+      case GZIP -> GZIP_DEFAULT_LEVEL;
+      case ZSTD -> ZSTD_DEFAULT_LEVEL;
+      default -> 0;
+    };
   }
 
   private static int integerValue(String keyword, @Nullable String value) {
@@ -331,19 +320,13 @@ public record Compression(Algorithm algorithm, int level, int workers, boolean l
     if (value == null) {
       return true;
     }
-    switch (value.toLowerCase(Locale.ROOT)) {
-      case "yes":
-      case "on":
-      case "1":
-        return true;
-      case "no":
-      case "off":
-      case "0":
-        return false;
-      default:
-        throw invalidSpec(
-            "value for compression option \"" + keyword + "\" must be a Boolean value");
-    }
+    return switch (value.toLowerCase(Locale.ROOT)) {
+      case "yes", "on", "1" -> true;
+      case "no", "off", "0" -> false;
+      default ->
+          throw invalidSpec(
+              "value for compression option \"" + keyword + "\" must be a Boolean value");
+    };
   }
 
   private static PgException invalidSpec(String detail) {

@@ -82,16 +82,12 @@ public abstract class SegmentEncoder {
    * @throws IOException when the stream header cannot be written
    */
   public static SegmentEncoder open(Compression compression, Output output) throws IOException {
-    switch (compression.algorithm()) {
-      case GZIP:
-        return new Gzip(output, compression.level());
-      case LZ4:
-        return new Lz4(output, compression.level());
-      case ZSTD:
-        return new Zstandard(output, compression);
-      default:
-        throw new IllegalArgumentException("not compressed: " + compression);
-    }
+    return switch (compression.algorithm()) {
+      case GZIP -> new Gzip(output, compression.level());
+      case LZ4 -> new Lz4(output, compression.level());
+      case ZSTD -> new Zstandard(output, compression);
+      default -> throw new IllegalArgumentException("not compressed: " + compression);
+    };
   }
 
   /**

@@ -104,30 +104,31 @@ final class Authenticator {
     int code = code(request);
     checkExpected(code);
     switch (code) {
-      case RequireAuth.AUTH_OK:
+      case RequireAuth.AUTH_OK -> {
         authenticated = true;
         return List.of();
-      case RequireAuth.AUTH_PASSWORD:
-        {
-          String p = password();
-          clientFinishedAuth = true;
-          return List.of(new FrontendMessage.PasswordMessage(p));
-        }
-      case RequireAuth.AUTH_MD5:
-        {
-          String p = password();
-          clientFinishedAuth = true;
-          byte[] salt = ((AuthenticationMd5Password) request).salt().toArray();
-          return List.of(new FrontendMessage.PasswordMessage(md5Hash(p, cfg.user(), salt)));
-        }
-      case RequireAuth.AUTH_SASL:
+      }
+      case RequireAuth.AUTH_PASSWORD -> {
+        String p = password();
+        clientFinishedAuth = true;
+        return List.of(new FrontendMessage.PasswordMessage(p));
+      }
+      case RequireAuth.AUTH_MD5 -> {
+        String p = password();
+        clientFinishedAuth = true;
+        byte[] salt = ((AuthenticationMd5Password) request).salt().toArray();
+        return List.of(new FrontendMessage.PasswordMessage(md5Hash(p, cfg.user(), salt)));
+      }
+      case RequireAuth.AUTH_SASL -> {
         return List.of(saslStart(((AuthenticationSasl) request).mechanisms()));
-      case RequireAuth.AUTH_SASL_CONT:
+      }
+      case RequireAuth.AUTH_SASL_CONT -> {
         return saslContinue(((AuthenticationSaslContinue) request).data(), false);
-      case RequireAuth.AUTH_SASL_FIN:
+      }
+      case RequireAuth.AUTH_SASL_FIN -> {
         return saslContinue(((AuthenticationSaslFinal) request).data(), true);
-      default:
-        throw unsupported(code);
+      }
+      default -> throw unsupported(code);
     }
   }
 

@@ -242,9 +242,10 @@ final class Connector {
       return attempt(t, false, notices);
     }
     switch (t.cfg().sslMode()) {
-      case DISABLE:
+      case DISABLE -> {
         return attempt(t, false, notices);
-      case ALLOW:
+      }
+      case ALLOW -> {
         try {
           return attempt(t, false, notices);
         } catch (PgException e) {
@@ -253,7 +254,8 @@ final class Connector {
           }
           return attempt(t, true, notices);
         }
-      case PREFER:
+      }
+      case PREFER -> {
         try {
           return attempt(t, true, notices);
         } catch (PgException e) {
@@ -263,8 +265,10 @@ final class Connector {
           // libpq retries without TLS when the TLS attempt fails under prefer.
           return attempt(t, false, notices);
         }
-      default:
+      }
+      default -> {
         return attempt(t, true, notices);
+      }
     }
   }
 

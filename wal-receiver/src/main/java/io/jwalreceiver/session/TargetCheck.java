@@ -42,51 +42,49 @@ final class TargetCheck {
       TargetSessionAttrs target,
       Consumer<ServerError> notices) {
     switch (target) {
-      case ANY:
+      case ANY -> {
         return null;
-      case READ_WRITE:
-      case READ_ONLY:
-        {
-          Boolean readOnly;
-          String defaultReadOnly = c.parameters().get("default_transaction_read_only");
-          String hotStandby = c.parameters().get("in_hot_standby");
-          if (defaultReadOnly != null && hotStandby != null) {
-            readOnly = "on".equals(defaultReadOnly) || "on".equals(hotStandby);
-          } else {
-            String value = ask(c, SHOW_READ_ONLY);
-            if (value == null) {
-              return failed(SHOW_READ_ONLY, t, null);
-            }
-            readOnly = value.startsWith("on");
+      }
+      case READ_WRITE, READ_ONLY -> {
+        Boolean readOnly;
+        String defaultReadOnly = c.parameters().get("default_transaction_read_only");
+        String hotStandby = c.parameters().get("in_hot_standby");
+        if (defaultReadOnly != null && hotStandby != null) {
+          readOnly = "on".equals(defaultReadOnly) || "on".equals(hotStandby);
+        } else {
+          String value = ask(c, SHOW_READ_ONLY);
+          if (value == null) {
+            return failed(SHOW_READ_ONLY, t, null);
           }
-          if (target == TargetSessionAttrs.READ_WRITE) {
-            return readOnly ? "session is read-only" : null;
-          }
-          return readOnly ? null : "session is not read-only";
+          readOnly = value.startsWith("on");
         }
-      default:
-        {
-          String hotStandby = c.parameters().get("in_hot_standby");
-          boolean standby;
-          if (hotStandby != null) {
-            standby = "on".equals(hotStandby);
-          } else {
-            String value;
-            try {
-              value = inRecovery(c, t, notices);
-            } catch (PgException e) {
-              return failed("SELECT pg_is_in_recovery()", t, e);
-            }
-            if (value == null) {
-              return failed("SELECT pg_is_in_recovery()", t, null);
-            }
-            standby = value.startsWith("t");
-          }
-          if (target == TargetSessionAttrs.PRIMARY) {
-            return standby ? "server is in hot standby mode" : null;
-          }
-          return standby ? null : "server is not in hot standby mode";
+        if (target == TargetSessionAttrs.READ_WRITE) {
+          return readOnly ? "session is read-only" : null;
         }
+        return readOnly ? null : "session is not read-only";
+      }
+      default -> {
+        String hotStandby = c.parameters().get("in_hot_standby");
+        boolean standby;
+        if (hotStandby != null) {
+          standby = "on".equals(hotStandby);
+        } else {
+          String value;
+          try {
+            value = inRecovery(c, t, notices);
+          } catch (PgException e) {
+            return failed("SELECT pg_is_in_recovery()", t, e);
+          }
+          if (value == null) {
+            return failed("SELECT pg_is_in_recovery()", t, null);
+          }
+          standby = value.startsWith("t");
+        }
+        if (target == TargetSessionAttrs.PRIMARY) {
+          return standby ? "server is in hot standby mode" : null;
+        }
+        return standby ? null : "server is not in hot standby mode";
+      }
     }
   }
 

@@ -196,7 +196,7 @@ public record ResumePoint(
       Path file, ParsedWalFileName parsed, WalSegmentSize segmentSize, Consumer<String> warnings) {
     String name = parsed.fileName();
     switch (parsed.compression()) {
-      case ParsedWalFileName.UNCOMPRESSED:
+      case ParsedWalFileName.UNCOMPRESSED -> {
         long size = size(file);
         if (size != segmentSize.bytes()) {
           warnings.accept(
@@ -204,7 +204,8 @@ public record ResumePoint(
           return false;
         }
         return true;
-      case ParsedWalFileName.GZIP:
+      }
+      case ParsedWalFileName.GZIP -> {
         long uncompressed = gzipTrailerSize(file);
         if (uncompressed != segmentSize.bytes()) {
           warnings.accept(
@@ -216,7 +217,8 @@ public record ResumePoint(
           return false;
         }
         return true;
-      default:
+      }
+      default -> {
         long decompressed = decompressedSize(file, parsed.compression());
         if (decompressed != segmentSize.bytes()) {
           warnings.accept(
@@ -228,6 +230,7 @@ public record ResumePoint(
           return false;
         }
         return true;
+      }
     }
   }
 

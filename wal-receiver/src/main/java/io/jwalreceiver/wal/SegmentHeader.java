@@ -77,16 +77,12 @@ final class SegmentHeader {
   static InputStream open(Path file, String compression) throws IOException {
     InputStream raw = new BufferedInputStream(Files.newInputStream(file), CHUNK);
     try {
-      switch (compression) {
-        case ParsedWalFileName.GZIP:
-          return new GZIPInputStream(raw, CHUNK);
-        case ParsedWalFileName.LZ4:
-          return new LZ4FrameInputStream(raw);
-        case ParsedWalFileName.ZSTD:
-          return new ZstdInputStreamNoFinalizer(raw);
-        default:
-          return raw;
-      }
+      return switch (compression) {
+        case ParsedWalFileName.GZIP -> new GZIPInputStream(raw, CHUNK);
+        case ParsedWalFileName.LZ4 -> new LZ4FrameInputStream(raw);
+        case ParsedWalFileName.ZSTD -> new ZstdInputStreamNoFinalizer(raw);
+        default -> raw;
+      };
     } catch (IOException | RuntimeException e) {
       raw.close();
       throw e;

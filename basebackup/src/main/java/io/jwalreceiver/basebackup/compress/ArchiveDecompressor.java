@@ -274,17 +274,14 @@ public final class ArchiveDecompressor {
   }
 
   private InputStream open(InputStream in) throws IOException {
-    switch (algorithm) {
-      case GZIP:
-        return new GZIPInputStream(in, CHUNK);
-      case LZ4:
-        // Linked blocks, as the server writes them: lz4-java's frame reader refuses those.
-        return new Lz4FrameDecoder(in);
-      case ZSTD:
-        return new ZstdInputStreamNoFinalizer(in);
-      default:
-        throw new IllegalStateException(algorithm.name());
-    }
+    return switch (algorithm) {
+      case GZIP -> new GZIPInputStream(in, CHUNK);
+      case LZ4 ->
+          // Linked blocks, as the server writes them: lz4-java's frame reader refuses those.
+          new Lz4FrameDecoder(in);
+      case ZSTD -> new ZstdInputStreamNoFinalizer(in);
+      default -> throw new IllegalStateException(algorithm.name());
+    };
   }
 
   /** The queue as an InputStream, recycling each chunk once read. */

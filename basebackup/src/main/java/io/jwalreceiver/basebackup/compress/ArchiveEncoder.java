@@ -51,12 +51,14 @@ public abstract class ArchiveEncoder implements WritableByteChannel {
   public static ArchiveEncoder open(
       Compression compression, WritableByteChannel target, int gzipWorkers) {
     switch (compression.algorithm()) {
-      case GZIP:
+      case GZIP -> {
         return new ParallelGzipEncoder(
             target, compression.level(), gzipWorkers, ParallelGzipEncoder.DEFAULT_BLOCK_SIZE);
-      case LZ4:
+      }
+      case LZ4 -> {
         return new ParallelLz4Encoder(target, compression.level(), gzipWorkers);
-      case ZSTD:
+      }
+      case ZSTD -> {
         // pg_basebackup compresses on one thread unless told workers=N; we use the cores given,
         // the same frame format (zstd -t and every decoder read it), as for gzip and LZ4.
         Compression zstd =
@@ -68,8 +70,8 @@ public abstract class ArchiveEncoder implements WritableByteChannel {
                     gzipWorkers,
                     compression.longDistance());
         return new Streamed(target, zstd);
-      default:
-        throw new IllegalArgumentException("not compressed: " + compression);
+      }
+      default -> throw new IllegalArgumentException("not compressed: " + compression);
     }
   }
 

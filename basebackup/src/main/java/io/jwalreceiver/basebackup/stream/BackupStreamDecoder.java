@@ -86,25 +86,23 @@ public final class BackupStreamDecoder {
       }
       byte type = msg.get();
       switch (type) {
-        case 'n':
-          {
-            if (inManifest) {
-              throw malformed("archives must precede manifest");
-            }
-            String name = Wire.cString(msg);
-            String path = Wire.cString(msg);
-            if (msg.hasRemaining()) {
-              throw malformed("malformed COPY message of type " + type + ", length " + msg.limit());
-            }
-            checkArchiveName(name);
-            if (inArchive) {
-              l.archiveEnd();
-            }
-            l.archiveStart(name, path, true);
-            inArchive = true;
-            break;
+        case 'n' -> {
+          if (inManifest) {
+            throw malformed("archives must precede manifest");
           }
-        case 'd':
+          String name = Wire.cString(msg);
+          String path = Wire.cString(msg);
+          if (msg.hasRemaining()) {
+            throw malformed("malformed COPY message of type " + type + ", length " + msg.limit());
+          }
+          checkArchiveName(name);
+          if (inArchive) {
+            l.archiveEnd();
+          }
+          l.archiveStart(name, path, true);
+          inArchive = true;
+        }
+        case 'd' -> {
           if (inManifest) {
             l.manifestData(msg);
           } else if (inArchive) {
@@ -112,15 +110,15 @@ public final class BackupStreamDecoder {
           } else {
             throw malformed("unexpected payload data");
           }
-          break;
-        case 'p':
+        }
+        case 'p' -> {
           if (msg.remaining() != 8) {
             throw malformed(
                 "malformed COPY message of type " + type + ", length " + (msg.remaining() + 1));
           }
           l.progress(msg.getLong());
-          break;
-        case 'm':
+        }
+        case 'm' -> {
           if (inManifest) {
             throw malformed("duplicate manifest");
           }
@@ -130,10 +128,10 @@ public final class BackupStreamDecoder {
           }
           l.manifestStart();
           inManifest = true;
-          break;
-        default:
-          throw malformed(
-              "malformed COPY message of type " + type + ", length " + (msg.remaining() + 1));
+        }
+        default ->
+            throw malformed(
+                "malformed COPY message of type " + type + ", length " + (msg.remaining() + 1));
       }
     }
     if (inArchive) {

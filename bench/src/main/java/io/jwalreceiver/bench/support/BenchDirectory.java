@@ -38,17 +38,14 @@ public final class BenchDirectory implements AutoCloseable {
   public static BenchDirectory create(String fs) {
     Path parent;
     switch (fs) {
-      case "shm":
+      case "shm" -> {
         parent = Paths.get("/dev/shm");
         if (!Files.isDirectory(parent) || !Files.isWritable(parent)) {
           throw new IllegalStateException("no writable /dev/shm on this machine; use -p fs=cwd");
         }
-        break;
-      case "cwd":
-        parent = Paths.get("").toAbsolutePath();
-        break;
-      default:
-        throw new IllegalArgumentException("fs must be shm or cwd, not " + fs);
+      }
+      case "cwd" -> parent = Paths.get("").toAbsolutePath();
+      default -> throw new IllegalArgumentException("fs must be shm or cwd, not " + fs);
     }
     try {
       return new BenchDirectory(Files.createTempDirectory(parent, "jwalreceiver-bench-"));

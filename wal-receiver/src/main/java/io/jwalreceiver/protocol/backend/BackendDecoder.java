@@ -33,59 +33,30 @@ public final class BackendDecoder {
   public static BackendMessage decode(byte type, ByteBuffer body) {
     BackendMessage m;
     switch (type) {
-      case 'R':
-        m = AuthenticationRequest.decode(body);
-        break;
-      case 'S':
-        m = ParameterStatus.decode(body);
-        break;
-      case 'K':
-        m = BackendKeyData.decode(body);
-        break;
-      case 'Z':
-        m = ReadyForQuery.decode(body);
-        break;
-      case 'T':
-        m = RowDescription.decode(body);
-        break;
-      case 'D':
-        m = DataRow.decode(body);
-        break;
-      case 'C':
-        m = CommandComplete.decode(body);
-        break;
-      case 'I':
-        m = new EmptyQueryResponse();
-        break;
-      case 'E':
-        m = ErrorResponse.decode(body);
-        break;
-      case 'N':
-        m = NoticeResponse.decode(body);
-        break;
-      case 'H':
-      case 'G':
-      case 'W':
-        m = CopyResponse.decode((char) type, body);
-        break;
-      case 'd':
+      case 'R' -> m = AuthenticationRequest.decode(body);
+      case 'S' -> m = ParameterStatus.decode(body);
+      case 'K' -> m = BackendKeyData.decode(body);
+      case 'Z' -> m = ReadyForQuery.decode(body);
+      case 'T' -> m = RowDescription.decode(body);
+      case 'D' -> m = DataRow.decode(body);
+      case 'C' -> m = CommandComplete.decode(body);
+      case 'I' -> m = new EmptyQueryResponse();
+      case 'E' -> m = ErrorResponse.decode(body);
+      case 'N' -> m = NoticeResponse.decode(body);
+      case 'H', 'G', 'W' -> m = CopyResponse.decode((char) type, body);
+      case 'd' -> {
         return new CopyData(body);
-      case 'c':
-        m = new CopyDone();
-        break;
-      case 'v':
-        m = NegotiateProtocolVersion.decode(body);
-        break;
-      case 't': // ParameterDescription
-      case 'n': // NoData
-      case '1': // ParseComplete
-      case '2': // BindComplete
-      case '3': // CloseComplete
-      case 's': // PortalSuspended
+      }
+      case 'c' -> m = new CopyDone();
+      case 'v' -> m = NegotiateProtocolVersion.decode(body);
+      case 't', 'n', '1', '2', '3', 's' -> {
+        // ParameterDescription, NoData, ParseComplete, BindComplete, CloseComplete,
+        // PortalSuspended: extended-protocol replies we never ask for.
         body.position(body.limit());
         return new BackendMessage.Ignored((char) type);
-      default:
-        throw Wire.violation("unexpected message type " + Wire.typeName(type) + " from server");
+      }
+      default ->
+          throw Wire.violation("unexpected message type " + Wire.typeName(type) + " from server");
     }
     Wire.end(body, "message " + Wire.typeName(type));
     return m;

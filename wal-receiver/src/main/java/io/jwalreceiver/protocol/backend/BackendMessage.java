@@ -30,16 +30,19 @@ public sealed interface BackendMessage {
     static AuthenticationRequest decode(ByteBuffer b) {
       int code = Wire.int32(b, "authentication code");
       switch (code) {
-        case 0:
+        case 0 -> {
           return new AuthenticationOk();
-        case 3:
+        }
+        case 3 -> {
           return new AuthenticationCleartextPassword();
-        case 5:
+        }
+        case 5 -> {
           Wire.need(b, 4, "MD5 salt");
           byte[] salt = new byte[4];
           b.get(salt);
           return new AuthenticationMd5Password(salt);
-        case 10:
+        }
+        case 10 -> {
           List<String> mechanisms = new ArrayList<>();
           while (true) {
             String m = Wire.cString(b);
@@ -49,12 +52,16 @@ public sealed interface BackendMessage {
             mechanisms.add(m);
           }
           return new AuthenticationSasl(mechanisms);
-        case 11:
+        }
+        case 11 -> {
           return new AuthenticationSaslContinue(Wire.rest(b));
-        case 12:
+        }
+        case 12 -> {
           return new AuthenticationSaslFinal(Wire.rest(b));
-        default:
+        }
+        default -> {
           return new AuthenticationUnsupported(code);
+        }
       }
     }
   }
