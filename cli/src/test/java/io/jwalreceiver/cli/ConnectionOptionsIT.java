@@ -8,6 +8,8 @@ import io.jwalreceiver.session.ConnInfo;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -302,32 +305,76 @@ class ConnectionOptionsIT {
   @ParameterizedTest(name = "PostgreSQL {0}")
   @MethodSource(PgVersions.SELECTED)
   void recoveryConfigNamesAPasswordFileOnlyWithoutAPassword(int major) throws Exception {
+    // Options beyond the connection's own settings are carried over too.
+    Written written =
+        recoveryConfigs(
+            major, "keepalives_idle=30 options='-c work_mem=64kB' application_name=standby");
+    assertThat(written.ours())
+        .containsEntry("password", PostgresServer.PASSWORD)
+        .containsEntry("keepalives_idle", "30")
+        .containsEntry("options", "-c work_mem=64kB")
+        .doesNotContainKey("passfile");
+    written.assertSameAsPgBasebackup(LIBPQ_DEFAULTS);
+  }
+
+  /**
+   * A host list (a down host first, so the backup itself goes through the list) is written as
+   * given, with its {@code target_session_attrs}: the standby follows the same list.
+   */
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource(PgVersions.SELECTED)
+  void recoveryConfigWritesAHostListAsGiven(int major) throws Exception {
+    PostgresServer server = PostgresServer.shared(major);
+    int down;
+    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      down = free.getLocalPort();
+    }
+    String hosts = "127.0.0.1," + server.host();
+    String ports = down + "," + server.port();
+    Written written =
+        recoveryConfigs(
+            major, "host=" + hosts + " port=" + ports + " target_session_attrs=read-write");
+    assertThat(written.ours())
+        .containsEntry("host", hosts)
+        .containsEntry("port", ports)
+        .containsEntry("target_session_attrs", "read-write");
+    Set<String> defaults = new HashSet<>(LIBPQ_DEFAULTS);
+    defaults.remove("target_session_attrs"); // given, so pg_basebackup's is ours, not a default
+    written.assertSameAsPgBasebackup(defaults);
+  }
+
+  /** The primary_conninfo our basebackup -R wrote, and pg_basebackup 15's (null above 15). */
+  private record Written(Map<String, String> ours, Map<String, String> theirs) {
+    void assertSameAsPgBasebackup(Set<String> libpqDefaults) {
+      if (theirs == null) {
+        return; // pg_basebackup 15 refuses newer servers
+      }
+      Map<String, String> expected = new HashMap<>(theirs);
+      expected.keySet().removeAll(libpqDefaults);
+      assertThat(ours).isEqualTo(expected);
+    }
+  }
+
+  /** The same -R backup of the shared server by both tools, with {@code conninfo} as -d. */
+  private Written recoveryConfigs(int major, String conninfo) throws Exception {
     PostgresServer server = PostgresServer.shared(major);
     Map<String, String> env = scramEnv(server, "PGPASSWORD", PostgresServer.PASSWORD);
-    Path ours = dir.resolve("ours");
-    // Options beyond the connection's own settings are carried over too.
-    String conninfo = "keepalives_idle=30 options='-c work_mem=64kB' application_name=standby";
+    Path ours = Files.createTempDirectory(dir, "ours");
+    Files.delete(ours);
     // The same backup for both tools: -R with the conninfo, into the directory last.
     String[] backup = {"-R", "-X", "none", "-c", "fast", "--no-manifest", "-d", conninfo, "-D"};
     CliRun r =
         CliRun.of(env, withArgs(withArgs(new String[] {"basebackup"}, backup), ours.toString()));
     assertThat(r.exitCode()).as(r.err()).isZero();
     Map<String, String> actual = primaryConninfo(ours.resolve("postgresql.auto.conf"));
-    assertThat(actual)
-        .containsEntry("password", PostgresServer.PASSWORD)
-        .containsEntry("keepalives_idle", "30")
-        .containsEntry("options", "-c work_mem=64kB")
-        .doesNotContainKey("passfile");
     if (major > 15) {
-      return; // pg_basebackup 15 refuses newer servers
+      return new Written(actual, null);
     }
-    Path theirs = dir.resolve("theirs");
+    Path theirs = Files.createTempDirectory(dir, "theirs");
+    Files.delete(theirs);
     Run oracle = exec(env, dir, pg15("pg_basebackup", withArgs(backup, theirs.toString())));
     assertThat(oracle.exitCode()).as(oracle.err()).isZero();
-    Map<String, String> expected =
-        new HashMap<>(primaryConninfo(theirs.resolve("postgresql.auto.conf")));
-    expected.keySet().removeAll(LIBPQ_DEFAULTS);
-    assertThat(actual).isEqualTo(expected);
+    return new Written(actual, primaryConninfo(theirs.resolve("postgresql.auto.conf")));
   }
 
   // ---------------------------------------------------------------------------------------------
