@@ -8,11 +8,10 @@ import io.jwalreceiver.embedded.ServerUser;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.testkit.PgVersions;
+import io.jwalreceiver.testkit.Ports;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -480,10 +479,7 @@ class CheckIT {
 
   @Test
   void unreachableServerFailsAndChecksNothingElse() throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = Ports.unused();
     CliRun r =
         CliRun.of(
             Map.of("PGSSLMODE", "disable"),
@@ -513,10 +509,7 @@ class CheckIT {
   @MethodSource(PgVersions.ONLY_15)
   void checksEachServerOfAHostList(int major) throws IOException {
     PostgresServer server = PostgresServer.shared(major);
-    int down;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      down = s.getLocalPort();
-    }
+    int down = Ports.unused();
     Map<String, String> env = new LinkedHashMap<>(env(server, PostgresServer.REPL_SCRAM));
     env.put("PGHOST", "127.0.0.1,127.0.0.1");
     env.put("PGPORT", down + "," + server.port());

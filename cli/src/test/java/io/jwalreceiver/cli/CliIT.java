@@ -6,9 +6,9 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import io.jwalreceiver.testkit.ClientArgs;
 import io.jwalreceiver.testkit.PgVersions;
+import io.jwalreceiver.testkit.Ports;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.HashMap;
@@ -222,7 +222,7 @@ class CliIT {
 
   @Test
   void reportsConnectionRefused() {
-    int port = freePort();
+    int port = Ports.unused();
     CliRun r = CliRun.of(Map.of(), "identify", "-h", "127.0.0.1", "-p", Integer.toString(port));
     assertFails(
         r, "connection to server at \"127.0.0.1\", port " + port + " failed: Connection refused");
@@ -246,14 +246,6 @@ class CliIT {
               Integer.toString(silent.getLocalPort()));
       assertFails(r, "port " + silent.getLocalPort() + " failed: timeout expired");
       assertThat(System.nanoTime() - started).isLessThan(60_000_000_000L);
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

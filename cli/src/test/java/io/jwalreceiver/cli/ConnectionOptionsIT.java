@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jwalreceiver.session.ConnInfo;
 import io.jwalreceiver.testkit.PgVersions;
+import io.jwalreceiver.testkit.Ports;
 import io.jwalreceiver.testkit.PostgresServer;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -325,10 +324,7 @@ class ConnectionOptionsIT {
   @MethodSource(PgVersions.SELECTED)
   void recoveryConfigWritesAHostListAsGiven(int major) throws Exception {
     PostgresServer server = PostgresServer.shared(major);
-    int down;
-    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      down = free.getLocalPort();
-    }
+    int down = Ports.unused();
     String hosts = "127.0.0.1," + server.host();
     String ports = down + "," + server.port();
     Written written =

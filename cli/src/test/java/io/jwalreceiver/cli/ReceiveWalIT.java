@@ -14,14 +14,13 @@ import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.testkit.ClientArgs;
 import io.jwalreceiver.testkit.PgVersions;
+import io.jwalreceiver.testkit.Ports;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.ReplicationSlots;
 import io.jwalreceiver.testkit.Tools;
 import io.jwalreceiver.testkit.Waits;
 import io.jwalreceiver.testkit.WalArchiveListing;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -259,7 +258,7 @@ class ReceiveWalIT {
   @Test
   void connectionRefusedWithoutLoopFailsOnce() throws IOException {
     Path dir = newDir("archive_wal");
-    int port = freePort();
+    int port = Ports.unused();
     CliRun r =
         run(
             Map.of("PGSSLMODE", "disable"),
@@ -622,13 +621,5 @@ class ReceiveWalIT {
   /** Upstream 128: every directory 0700, every file 0600. */
   static void assertModes(Path dir) {
     BackupTestSupport.assertModes(dir, p -> true, "rwx------", "rw-------");
-  }
-
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

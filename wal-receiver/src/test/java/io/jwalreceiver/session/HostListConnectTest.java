@@ -8,9 +8,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.ServerError;
 import io.jwalreceiver.SqlState;
+import io.jwalreceiver.testkit.Ports;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -23,8 +22,8 @@ class HostListConnectTest {
 
   @Test
   void listsEveryHostsFailureInTurnAsLibpq() throws IOException {
-    int p1 = freePort();
-    int p2 = freePort();
+    int p1 = Ports.unused();
+    int p2 = Ports.unused();
     ConnectionConfig cfg =
         ConnInfo.resolve(
             "host=127.0.0.1,localhost,nonexistent.invalid port=" + p1 + "," + p2 + ",1",
@@ -54,7 +53,7 @@ class HostListConnectTest {
 
   @Test
   void aSingleFailureIsReportedUnchanged() throws IOException {
-    int port = freePort();
+    int port = Ports.unused();
     PgException e = failure(ConnectionConfig.of("127.0.0.1", port, "u"));
     assertThat(e.getMessage())
         .isEqualTo(
@@ -70,7 +69,7 @@ class HostListConnectTest {
 
   @Test
   void showsTheHostaddrAsLibpqDoes() throws IOException {
-    int port = freePort();
+    int port = Ports.unused();
     ConnectionConfig cfg =
         ConnectionConfig.builder()
             .host("db.example")
@@ -130,11 +129,5 @@ class HostListConnectTest {
     assertThat(cfg.forHost(cfg.hosts().get(1)).hosts())
         .containsExactly(new HostSpec("b", "10.0.0.2", 2));
     assertThat(cfg.forHost(cfg.hosts().get(1)).isUnixSocket()).isFalse();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }

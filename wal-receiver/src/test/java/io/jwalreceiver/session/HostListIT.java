@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.testkit.PgVersions;
+import io.jwalreceiver.testkit.Ports;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Tools;
 import java.io.IOException;
@@ -102,7 +103,7 @@ class HostListIT {
   @MethodSource(PgVersions.SELECTED)
   void skipsAHostThatIsDown(int major) throws IOException {
     Pair p = pair(major);
-    int down = freePort();
+    int down = Ports.unused();
     assertThat(connectedPort(resolve(hosts(down, p.primary().port()))))
         .isEqualTo(p.primary().port());
     // The URI form too.
@@ -279,7 +280,7 @@ class HostListIT {
   @MethodSource(PgVersions.SELECTED)
   void looksUpEachHostsOwnPassword(int major, @TempDir Path dir) throws IOException {
     Pair p = pair(major);
-    int down = freePort();
+    int down = Ports.unused();
     Path pgpass = dir.resolve("pgpass");
     // The down host's line would be wrong, the live host's is right: each host is looked up.
     Files.writeString(
@@ -316,12 +317,6 @@ class HostListIT {
             q -> false);
     try (ReplicationConnection c = ReplicationConnection.open(cfg)) {
       assertThat(c.server().port()).isEqualTo(p.primary().port());
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 }
