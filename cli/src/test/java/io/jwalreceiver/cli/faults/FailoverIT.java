@@ -242,6 +242,45 @@ class FailoverIT {
     }
   }
 
+  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
+  @MethodSource(PgVersions.SELECTED)
+  void aCreatedSlotCannotBringBackWalTheServerRemoved(int major) throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("archive"));
+    // Nothing holds old WAL back: no wal_keep_size, a small max_wal_size, no slot.
+    PostgresServer.Options small =
+        FaultKit.options(major)
+            .withSetting("wal_keep_size", "0")
+            .withSetting("min_wal_size", "2MB")
+            .withSetting("max_wal_size", "4MB");
+    try (PostgresServer server = PostgresServer.start(small);
+        TcpProxy proxy = TcpProxy.to(server)) {
+      FaultKit.Events events = new FaultKit.Events();
+      try (FaultKit.Running archiver = start(proxy, dir, options(null), events, "archiver-old")) {
+        server.generateWal(SEGMENT.bytes());
+        events.awaitArchiveEnd(server, TIMEOUT);
+        assertThat(archiver.failure()).isNull();
+      }
+      String needed =
+          FaultKit.segments(dir, TimelineId.FIRST).lastEntry().getValue().replace(".partial", "");
+      String present = "SELECT count(*) FROM pg_ls_waldir() WHERE name = '" + needed + "'";
+      for (int round = 0; round < 10 && !"0".equals(server.queryString(present)); round++) {
+        server.generateWal(4L * SEGMENT.bytes());
+        server.execute("CHECKPOINT");
+      }
+      assertThat(server.queryString(present)).as(needed + " removed by the server").isEqualTo("0");
+
+      Map<String, String> before = listing(dir);
+      ReceiverOptions creating = options("lost").toBuilder().createSlotIfMissing(true).build();
+      WalReceiver receiver = FaultKit.archiver(replication(proxy), dir, creating, events);
+      assertThatThrownBy(receiver::run)
+          .isInstanceOf(PgException.class)
+          .hasMessageStartingWith("the server no longer has the WAL the archive needs: ")
+          .hasMessageContaining("replication slot \"lost\" was created reserving WAL from ")
+          .hasMessageContaining(needed);
+      assertThat(listing(dir)).isEqualTo(before);
+    }
+  }
+
   /** The archiver ended with a refusal, and the archive is as it was before. */
   private static void assertRefused(
       FaultKit.Running archiver, Path dir, Map<String, String> before, String start, String part) {
