@@ -114,7 +114,9 @@ public final class StatusCommand extends CliCommand {
                   + ", replayed up to "
                   + nz(s.replayPosition())
                   + ", segment size "
-                  + s.segmentSize());
+                  + s.segmentSize()
+                  + ", connected to "
+                  + s.server());
     } else {
       cli.out()
           .println(
@@ -123,7 +125,9 @@ public final class StatusCommand extends CliCommand {
                   + ", WAL position "
                   + s.walPosition()
                   + ", segment size "
-                  + s.segmentSize());
+                  + s.segmentSize()
+                  + ", connected to "
+                  + s.server());
     }
     cli.out().println();
     cli.out()
@@ -178,7 +182,8 @@ public final class StatusCommand extends CliCommand {
                 "restart_lsn",
                 "wal_status",
                 "safe_wal_size",
-                "retained"));
+                "retained",
+                "client"));
     for (ServerStatus.Slot r : s.slots()) {
       slots.add(
           Arrays.asList(
@@ -188,7 +193,8 @@ public final class StatusCommand extends CliCommand {
               r.restartLsn(),
               r.walStatus(),
               r.safeWalSize() == null ? null : bytes(r.safeWalSize()),
-              bytes(r.retainedBytes())));
+              bytes(r.retainedBytes()),
+              client(r)));
     }
     slots.print(cli.out());
   }
@@ -250,6 +256,14 @@ public final class StatusCommand extends CliCommand {
     if (!a.otherFiles().isEmpty()) {
       cli.out().println("other files: " + String.join(", ", a.otherFiles()));
     }
+  }
+
+  /** Who streams through an active slot: its address and application_name. */
+  private static @Nullable String client(ServerStatus.Slot r) {
+    if (r.applicationName() == null) {
+      return null;
+    }
+    return (r.clientAddr() == null ? "local" : r.clientAddr()) + " (" + r.applicationName() + ")";
   }
 
   private static String sizeSource(String source) {
@@ -338,6 +352,7 @@ public final class StatusCommand extends CliCommand {
   }
 
   private static void writeServer(JsonGenerator g, ServerStatus s) throws IOException {
+    g.writeStringField("server", s.server());
     g.writeBooleanField("in_recovery", s.inRecovery());
     g.writeStringField("server_version", s.version());
     g.writeStringField("wal_lsn", s.walPosition());
@@ -377,6 +392,8 @@ public final class StatusCommand extends CliCommand {
       g.writeStringField("wal_status", r.walStatus());
       number(g, "safe_wal_size", r.safeWalSize());
       number(g, "retained_bytes", r.retainedBytes());
+      g.writeStringField("client_addr", r.clientAddr());
+      g.writeStringField("application_name", r.applicationName());
       g.writeEndObject();
     }
     g.writeEndArray();

@@ -92,10 +92,11 @@ final class ReceiveLoop {
       }
       listener.info("starting log streaming at " + start + " (timeline " + tli + ")");
       listener.streamingStarted(tli, start);
-      // Prepare the first segment file before asking for WAL: a bad .partial fails here, and
-      // zero-filling does not hold up the stream.
-      sink.startTimeline(tli, start.value());
       CopyBothStream stream = conn.startReplication(slot, start, tli);
+      // Prepare the first segment file only once the server has accepted the start: a refused
+      // START_REPLICATION (a missing slot before 15, a start the server does not have) leaves no
+      // file behind, as pg_receivewal, which opens its file on the first WAL message.
+      sink.startTimeline(tli, start.value());
       Outcome outcome;
       signals.reading(stream);
       try {

@@ -204,8 +204,15 @@ public final class WalReceiver {
     return backoff.next();
   }
 
-  /** Errors another attempt can cure: connection trouble, server errors, disk full, I/O. */
+  /**
+   * Errors another attempt can cure: connection trouble, server errors, disk full, I/O. A missing
+   * slot is not one: the server's "replication slot … does not exist" (START_REPLICATION before 15,
+   * or with an archive to resume from) ends the loop as READ_REPLICATION_SLOT's does.
+   */
   private static boolean retryable(PgException e) {
+    if (e.sqlState().equals(SqlState.UNDEFINED_OBJECT)) {
+      return false;
+    }
     String c = e.sqlState().classCode();
     return e.fromServer() || c.equals("08") || c.equals("53") || c.equals("58") || c.equals("57");
   }

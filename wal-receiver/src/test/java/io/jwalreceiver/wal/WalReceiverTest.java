@@ -2,8 +2,11 @@
 package io.jwalreceiver.wal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jwalreceiver.Lsn;
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.SqlState;
 import io.jwalreceiver.TimelineHistoryFile;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.protocol.ForwardingTransport;
@@ -23,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -166,6 +170,35 @@ class WalReceiverTest {
     assertThat(sink.starts).isEmpty();
   }
 
+  @Test
+  void aSlotTheServerDoesNotHaveEndsTheLoopAndLeavesNoSegmentFile() {
+    // 13/14: no READ_REPLICATION_SLOT, so START_REPLICATION is where the server says it.
+    Script script = startup().error("42704", "replication slot \"s\" does not exist").ready();
+    AtomicInteger connections = new AtomicInteger();
+    WalReceiver receiver =
+        new WalReceiver(
+            ConnectionConfig.of("scripted", 5432, "replicator"),
+            options().withLoop(true).withRetryDelay(Duration.ofMillis(1)),
+            (size, groupAccess) -> sink,
+            size -> Optional.empty(),
+            events,
+            clock,
+            (config, notices) -> {
+              if (connections.incrementAndGet() > 1) {
+                throw new AssertionError("reconnected after a missing slot");
+              }
+              return ScriptedConnections.over(script.transport(), "14.0", notices);
+            });
+
+    assertThatThrownBy(receiver::run)
+        .isInstanceOf(PgException.class)
+        .hasMessageContaining("replication slot \"s\" does not exist")
+        .extracting(e -> ((PgException) e).sqlState())
+        .isEqualTo(SqlState.UNDEFINED_OBJECT);
+    assertThat(sink.starts).as("segment files prepared").isEmpty();
+    assertThat(sink.closed).isTrue();
+  }
+
   // ---- helpers ----
 
   private static ReceiverOptions options() {
@@ -234,6 +267,13 @@ class WalReceiverTest {
       frame('D', dr.toArray());
       frame('C', WireBytes.create().cString("SELECT").toArray());
       return ready();
+    }
+
+    /** An ErrorResponse. */
+    Script error(String code, String message) {
+      WireBytes e = WireBytes.create();
+      e.int8('S').cString("ERROR").int8('V').cString("ERROR").int8('C').cString(code);
+      return frame('E', e.int8('M').cString(message).int8(0).toArray());
     }
 
     Script ready() {

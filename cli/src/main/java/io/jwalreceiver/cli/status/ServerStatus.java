@@ -15,6 +15,8 @@ import org.jspecify.annotations.Nullable;
  * pg_current_wal_lsn()}; on a standby, which has no insert position, it is the WAL received so far
  * ({@code pg_last_wal_receive_lsn()}, or the replayed position when nothing streams).
  *
+ * @param server the server the session reached ({@code host:port}): with a host list, the one
+ *     chosen
  * @param inRecovery true on a standby
  * @param version {@code server_version}
  * @param walPosition the position the lags are measured against
@@ -24,6 +26,7 @@ import org.jspecify.annotations.Nullable;
  * @param slots the rows of {@code pg_replication_slots}
  */
 public record ServerStatus(
+    String server,
     boolean inRecovery,
     String version,
     String walPosition,
@@ -90,6 +93,9 @@ public record ServerStatus(
    *     unlimited
    * @param retainedBytes bytes of WAL the slot holds back (the server's position minus {@code
    *     restartLsn}), or null
+   * @param clientAddr the address of the client streaming through it (its walsender's {@code
+   *     pg_stat_replication.client_addr}: where the archiver runs), or null when inactive or local
+   * @param applicationName that client's {@code application_name}, or null when inactive
    */
   public record Slot(
       String name,
@@ -100,7 +106,9 @@ public record ServerStatus(
       @Nullable String restartLsn,
       @Nullable String walStatus,
       @Nullable Long safeWalSize,
-      @Nullable Long retainedBytes) {}
+      @Nullable Long retainedBytes,
+      @Nullable String clientAddr,
+      @Nullable String applicationName) {}
 
   /** The position lags are measured against, as SQL. */
   private static final String POSITION =
@@ -133,10 +141,12 @@ public record ServerStatus(
   static final String SLOTS_QUERY =
       "SELECT s.slot_name, s.slot_type, s.temporary, s.active, s.active_pid, s.restart_lsn,"
           + " s.wal_status, s.safe_wal_size,"
-          + " pg_catalog.pg_wal_lsn_diff(p.lsn, s.restart_lsn)::bigint"
-          + " FROM pg_catalog.pg_replication_slots s, "
+          + " pg_catalog.pg_wal_lsn_diff(p.lsn, s.restart_lsn)::bigint,"
+          + " host(r.client_addr), r.application_name"
+          + " FROM pg_catalog.pg_replication_slots s CROSS JOIN "
           + POSITION
           + " p"
+          + " LEFT JOIN pg_catalog.pg_stat_replication r ON r.pid = s.active_pid"
           + " ORDER BY s.slot_name";
 
   /**
@@ -182,10 +192,13 @@ public record ServerStatus(
               row.get(5),
               row.get(6),
               toLong(row.get(7)),
-              toLong(row.get(8))));
+              toLong(row.get(8)),
+              row.get(9),
+              row.get(10)));
     }
     boolean recovery = "t".equals(server.get(0));
     return new ServerStatus(
+        session.server().host() + ":" + session.server().port(),
         recovery,
         server.get(1),
         server.get(2),

@@ -154,7 +154,7 @@ class FailoverIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource(PgVersions.ONLY_15)
+  @MethodSource(PgVersions.SELECTED)
   void anotherClustersServerIsRefusedAndNothingIsWritten(int major) throws Exception {
     Path dir = Files.createDirectory(tmp.resolve("archive"));
     try (PostgresServer ours = PostgresServer.start(FaultKit.options(major));
@@ -186,7 +186,7 @@ class FailoverIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource(PgVersions.ONLY_15)
+  @MethodSource(PgVersions.SELECTED)
   void aServerWhoseHistoryForkedBelowTheArchiveIsRefused(int major) throws Exception {
     Path dir = Files.createDirectory(tmp.resolve("archive"));
     try (PostgresServer primary = PostgresServer.start(FaultKit.options(major));
@@ -216,18 +216,22 @@ class FailoverIT {
   }
 
   @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource(PgVersions.ONLY_15)
+  @MethodSource(PgVersions.SELECTED)
   void aMissingSlotIsAnErrorUnlessItsCreationIsAskedFor(int major) throws Exception {
     Path dir = Files.createDirectory(tmp.resolve("archive"));
     try (PostgresServer server = PostgresServer.start(FaultKit.options(major));
         TcpProxy proxy = TcpProxy.to(server)) {
       FaultKit.Events events = new FaultKit.Events();
-      WalReceiver refusing =
-          FaultKit.archiver(replication(proxy), dir, options("absent").withLoop(false), events);
-      assertThatThrownBy(refusing::run)
-          .isInstanceOf(PgException.class)
-          .hasMessageContaining("replication slot \"absent\" does not exist");
-      assertThat(listing(dir)).isEmpty();
+      // With and without looping: retrying cannot cure it (13/14 learn it from START_REPLICATION,
+      // 15+ from READ_REPLICATION_SLOT), and no segment file is prepared for it.
+      for (boolean loop : new boolean[] {false, true}) {
+        WalReceiver refusing =
+            FaultKit.archiver(replication(proxy), dir, options("absent").withLoop(loop), events);
+        assertThatThrownBy(refusing::run)
+            .isInstanceOf(PgException.class)
+            .hasMessageContaining("replication slot \"absent\" does not exist");
+        assertThat(listing(dir)).isEmpty();
+      }
 
       ReceiverOptions creating = options("absent").toBuilder().createSlotIfMissing(true).build();
       try (FaultKit.Running archiver = start(proxy, dir, creating, events, "archiver-slot")) {
@@ -235,6 +239,45 @@ class FailoverIT {
         assertThat(archiver.failure()).isNull();
       }
       assertThat(FaultKit.restartLsn(server, "absent")).isPositive();
+    }
+  }
+
+  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
+  @MethodSource(PgVersions.SELECTED)
+  void aCreatedSlotCannotBringBackWalTheServerRemoved(int major) throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("archive"));
+    // Nothing holds old WAL back: no wal_keep_size, a small max_wal_size, no slot.
+    PostgresServer.Options small =
+        FaultKit.options(major)
+            .withSetting("wal_keep_size", "0")
+            .withSetting("min_wal_size", "2MB")
+            .withSetting("max_wal_size", "4MB");
+    try (PostgresServer server = PostgresServer.start(small);
+        TcpProxy proxy = TcpProxy.to(server)) {
+      FaultKit.Events events = new FaultKit.Events();
+      try (FaultKit.Running archiver = start(proxy, dir, options(null), events, "archiver-old")) {
+        server.generateWal(SEGMENT.bytes());
+        events.awaitArchiveEnd(server, TIMEOUT);
+        assertThat(archiver.failure()).isNull();
+      }
+      String needed =
+          FaultKit.segments(dir, TimelineId.FIRST).lastEntry().getValue().replace(".partial", "");
+      String present = "SELECT count(*) FROM pg_ls_waldir() WHERE name = '" + needed + "'";
+      for (int round = 0; round < 10 && !"0".equals(server.queryString(present)); round++) {
+        server.generateWal(4L * SEGMENT.bytes());
+        server.execute("CHECKPOINT");
+      }
+      assertThat(server.queryString(present)).as(needed + " removed by the server").isEqualTo("0");
+
+      Map<String, String> before = listing(dir);
+      ReceiverOptions creating = options("lost").toBuilder().createSlotIfMissing(true).build();
+      WalReceiver receiver = FaultKit.archiver(replication(proxy), dir, creating, events);
+      assertThatThrownBy(receiver::run)
+          .isInstanceOf(PgException.class)
+          .hasMessageStartingWith("the server no longer has the WAL the archive needs: ")
+          .hasMessageContaining("replication slot \"lost\" was created reserving WAL from ")
+          .hasMessageContaining(needed);
+      assertThat(listing(dir)).isEqualTo(before);
     }
   }
 
