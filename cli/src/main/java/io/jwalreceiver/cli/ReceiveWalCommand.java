@@ -392,7 +392,8 @@ public final class ReceiveWalCommand extends CliCommand {
 
     @Override
     public void connected(String server, SystemIdentity identity) {
-      if (verboseOption.verbose) {
+      // Ours alone: under pg_receivewal's name, -v prints exactly pg_receivewal's lines.
+      if (verboseOption.verbose && cli.tool() == null) {
         cli.info(
             "connected to "
                 + server
