@@ -325,6 +325,9 @@ final class FaultKit {
     final List<io.jwalreceiver.PgException> errors =
         java.util.Collections.synchronizedList(new ArrayList<>());
 
+    /** The timeline of each switch followed, in order. */
+    final List<TimelineId> switchedTo = java.util.Collections.synchronizedList(new ArrayList<>());
+
     /** Each server connected to, {@code host:port}, in order. */
     final List<String> servers = java.util.Collections.synchronizedList(new ArrayList<>());
 
@@ -374,6 +377,7 @@ final class FaultKit {
     @Override
     public void timelineSwitched(TimelineId from, TimelineId to, Lsn start) {
       switches.incrementAndGet();
+      switchedTo.add(to);
     }
 
     @Override
@@ -688,7 +692,8 @@ final class FaultKit {
     NavigableMap<Long, String> parent = segments(dir, TimelineId.of(tli.asLong() - 1));
     NavigableMap<Long, String> child = segments(dir, tli);
     assertThat(parent.lastEntry().getValue()).as("timeline %s ends", tli).endsWith(".partial");
-    assertThat(child.firstKey()).as("timeline %s starts where its parent ends", tli)
+    assertThat(child.firstKey())
+        .as("timeline %s starts where its parent ends", tli)
         .isEqualTo(parent.lastKey());
     return assertArchiveIntact(dir, leader, tli);
   }
