@@ -91,11 +91,10 @@ class FailoverStoriesIT {
    * immediate}, promotes the standby and builds a new standby from it. One archiver runs through
    * all rounds behind one moving address (a {@link TcpProxy}): a host list is fixed when the
    * archiver starts and cannot name the standbys created later. The archive ends continuous across
-   * timelines 1 to rounds + 1. About 25 s a version: it runs on 13, 15 and 18, as the kill and cut
-   * loops do.
+   * timelines 1 to rounds + 1 (11 to 15 s a version).
    */
   @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource(FaultKit.LOOP_VERSIONS)
+  @MethodSource(PgVersions.SELECTED)
   void theArchiveFollowsRepeatedFailovers(int major) throws Exception {
     FaultKit.Rounds rounds = FaultKit.Rounds.of("failovers", 5, 20, "failovers-" + major);
     Path dir = Files.createDirectory(tmp.resolve("archive"));
@@ -132,9 +131,10 @@ class FailoverStoriesIT {
         events.awaitArchivedLoad(primary, SEGMENT.bytes(), TIMEOUT);
         assertThat(archiver.failure()).isNull();
       }
-      // Every timeline was followed. A timeline's end can be seen twice: when the archiver
-      // reconnects before it has written anything on the new timeline, it resumes on the old one
-      // and the server ends it again.
+      // Every timeline was followed. One run on 15 saw a timeline's end twice (6 switches for 5
+      // failovers), archive intact: presumably a reconnect between the switch and the first file
+      // of the new timeline, so the resume scan picks the old timeline's .partial and the server
+      // ends that timeline again. The set, not the count, is what must hold.
       List<TimelineId> timelines = new ArrayList<>();
       for (int t = 2; t <= rounds.count() + 1; t++) {
         timelines.add(TimelineId.of(t));
