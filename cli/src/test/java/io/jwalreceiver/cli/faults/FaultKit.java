@@ -9,7 +9,9 @@ import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.cli.Main;
 import io.jwalreceiver.session.ConnectionConfig;
+import io.jwalreceiver.session.HostSpec;
 import io.jwalreceiver.session.SslMode;
+import io.jwalreceiver.session.TargetSessionAttrs;
 import io.jwalreceiver.testkit.BackgroundThread;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
@@ -28,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -117,6 +120,18 @@ final class FaultKit {
         .sslMode(SslMode.DISABLE)
         .applicationName(applicationName)
         .connectTimeout(Duration.ofSeconds(10))
+        .build();
+  }
+
+  /**
+   * libpq's {@code host=a,b,... target_session_attrs=read-write} over {@code servers}, in order:
+   * the archiver connects to the first that accepts writes.
+   */
+  static ConnectionConfig readWrite(String applicationName, PostgresServer... servers) {
+    List<HostSpec> hosts =
+        Stream.of(servers).map(s -> new HostSpec(s.host(), null, s.port())).toList();
+    return replication(servers[0].host(), servers[0].port(), applicationName).toBuilder()
+        .hosts(hosts, TargetSessionAttrs.READ_WRITE, false)
         .build();
   }
 
@@ -310,6 +325,9 @@ final class FaultKit {
     final List<io.jwalreceiver.PgException> errors =
         java.util.Collections.synchronizedList(new ArrayList<>());
 
+    /** The timeline of each switch followed, in order. */
+    final List<TimelineId> switchedTo = java.util.Collections.synchronizedList(new ArrayList<>());
+
     /** Each server connected to, {@code host:port}, in order. */
     final List<String> servers = java.util.Collections.synchronizedList(new ArrayList<>());
 
@@ -319,6 +337,16 @@ final class FaultKit {
      */
     void awaitArchiveEnd(PostgresServer server, Duration timeout) {
       awaitReceived(switchAndMark(server), timeout);
+    }
+
+    /**
+     * Waits until {@code standby} has replayed and the archiver has received all {@code primary}
+     * wrote: stopping the primary then loses nothing asynchronous.
+     */
+    void awaitCaughtUp(PostgresServer primary, PostgresServer standby) {
+      String last = primary.currentWalLsn();
+      standby.awaitReplay(last, TIMEOUT);
+      awaitReceived(last, TIMEOUT);
     }
 
     /** Waits until the archiver has received WAL up to {@code lsn}. */
@@ -349,6 +377,7 @@ final class FaultKit {
     @Override
     public void timelineSwitched(TimelineId from, TimelineId to, Lsn start) {
       switches.incrementAndGet();
+      switchedTo.add(to);
     }
 
     @Override
@@ -646,6 +675,29 @@ final class FaultKit {
     return bytes;
   }
 
+  /**
+   * Timeline {@code tli} continues its parent {@code tli - 1} with no gap: the parent's last
+   * segment is kept as {@code .partial} and the child's first segment is that same segment, and the
+   * archive's history file is byte-identical to {@code leader}'s, the server promoted to {@code
+   * tli}. Then both timelines' segments are {@linkplain #assertArchiveIntact intact}.
+   *
+   * @return the bytes compared on the child timeline
+   */
+  static long assertTimelineContinues(Path dir, TimelineId tli, PostgresServer leader)
+      throws Exception {
+    String history = tli.historyFileName();
+    assertThat(Files.mismatch(dir.resolve(history), leader.dataDir().resolve("pg_wal/" + history)))
+        .as("%s identical to the server's", history)
+        .isEqualTo(-1L);
+    NavigableMap<Long, String> parent = segments(dir, TimelineId.of(tli.asLong() - 1));
+    NavigableMap<Long, String> child = segments(dir, tli);
+    assertThat(parent.lastEntry().getValue()).as("timeline %s ends", tli).endsWith(".partial");
+    assertThat(child.firstKey())
+        .as("timeline %s starts where its parent ends", tli)
+        .isEqualTo(parent.lastKey());
+    return assertArchiveIntact(dir, leader, tli);
+  }
+
   /** pg_waldump 15 over a range of segment files; fails unless it reads them all. */
   static String pgWaldump(Path dir, String first, String last) throws Exception {
     Tools.Result r =
@@ -658,6 +710,55 @@ final class FaultKit {
   static String tail(String text) {
     List<String> lines = text.lines().toList();
     return String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+  }
+
+  // ------------------------------------------------------------------------------ recovery oracle
+
+  /**
+   * A base backup of {@code server} by our own {@code basebackup} command, in-process, without WAL
+   * ({@code -X none}): whoever restores it needs the archive from the backup's start on.
+   */
+  static Path baseBackup(PostgresServer server, Path target) {
+    Run run =
+        cli(
+            env(server.host(), server.port(), "faults_backup"),
+            "basebackup",
+            "-D",
+            target.toString(),
+            "-X",
+            "none",
+            "-c",
+            "fast",
+            "--no-sync");
+    assertThat(run.exitCode()).as("basebackup: %s", run.err()).isZero();
+    return target;
+  }
+
+  /**
+   * The oracle of an archive: a server started from {@code backup} with {@code restore_command =
+   * 'cp <archive>/%f %p'} and {@code recovery_target_timeline = 'latest'} replays the archive to
+   * its end, across every timeline switch, and leaves recovery; then {@code query} on it must
+   * return {@code expected} (a row written late, e.g. after a promotion). Only complete segments
+   * and history files are restored: a {@code .partial} is never asked for.
+   */
+  static void assertRecoversFromArchive(
+      Path backup, Path archive, int major, String query, String expected) throws IOException {
+    Files.writeString(backup.resolve("recovery.signal"), "");
+    Files.writeString(
+        backup.resolve("postgresql.auto.conf"),
+        "restore_command = 'cp "
+            + archive.toAbsolutePath()
+            + "/%f %p'\nrecovery_target_timeline = 'latest'\n",
+        StandardOpenOption.APPEND);
+    // The server user runs restore_command: it must read the archive.
+    PostgresServer.handOver(archive);
+    try (PostgresServer restored =
+        PostgresServer.startFromDataDir(backup, PostgresServer.Options.of(major))) {
+      await(TIMEOUT, () -> !restored.isInRecovery(), () -> "end of archive recovery of " + backup);
+      assertThat(restored.queryString(query))
+          .as("%s on the server restored from the base backup and the archive", query)
+          .isEqualTo(expected);
+    }
   }
 
   // ------------------------------------------------------------------------------ misc
