@@ -92,11 +92,14 @@ final class ReceiveLoop {
       }
       listener.info("starting log streaming at " + start + " (timeline " + tli + ")");
       listener.streamingStarted(tli, start);
-      CopyBothStream stream = conn.startReplication(slot, start, tli);
-      // Prepare the first segment file only once the server has accepted the start: a refused
-      // START_REPLICATION (a missing slot before 15, a start the server does not have) leaves no
-      // file behind, as pg_receivewal, which opens its file on the first WAL message.
+      // Prepare the first segment file before asking for WAL: a bad .partial fails here, and
+      // zero-filling (and its fsyncs) does not hold up the stream while the server's
+      // wal_sender_timeout runs (SlowFsyncIT). A file this prepared and that no WAL reached (a
+      // START_REPLICATION the server refused: a missing slot before 15, a start it does not have)
+      // is removed when the sink closes, so nothing is left, as with pg_receivewal, which opens
+      // its file on the first WAL message.
       sink.startTimeline(tli, start.value());
+      CopyBothStream stream = conn.startReplication(slot, start, tli);
       Outcome outcome;
       signals.reading(stream);
       try {

@@ -160,6 +160,22 @@ final class SegmentDirectory {
     }
   }
 
+  /**
+   * Removes a segment file that this sink created and that never received WAL (see {@code
+   * SegmentFileSink.close}). Only {@code .partial} files of an archive: a {@code pg_wal} file is
+   * left to PostgreSQL.
+   */
+  void deleteUntouched(Path file) {
+    if (!options.partialSuffix()) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      throw ioError("could not remove file", file, e);
+    }
+  }
+
   /** Forces a directory so that creates and renames in it survive a crash. */
   void syncDirectory(Path dir) {
     if (!sync) {

@@ -14,6 +14,7 @@ import io.jwalreceiver.wal.WalSink;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.function.LongConsumer;
@@ -109,6 +110,16 @@ public final class SegmentFileSink implements WalSink {
 
   // ---- receive-thread state ----
   private @Nullable TimelineId timeline;
+
+  /**
+   * The first segment file of the current timeline when {@link #startTimeline} created it (none was
+   * there), with the position it starts at: removed at {@link #close} if no WAL ever reached it (a
+   * START_REPLICATION the server refused, a stop before the first message). pg_receivewal opens its
+   * file on the first WAL message, so it leaves nothing in that case either.
+   */
+  private @Nullable Path createdFirst;
+
+  private long createdAt;
   private boolean closed;
 
   private SegmentFileSink(
@@ -251,9 +262,13 @@ public final class SegmentFileSink implements WalSink {
       throw new IllegalArgumentException(
           "timeline must start at a segment start, not at " + Lsn.of(startLsn));
     }
-    if (flusher.openTimeline(
-        SegmentName.of(newTimeline, Lsn.of(startLsn), segmentSize), startLsn)) {
+    SegmentName first = SegmentName.of(newTimeline, Lsn.of(startLsn), segmentSize);
+    Path firstPath = directory.partialPath(first);
+    boolean existed = Files.exists(firstPath, LinkOption.NOFOLLOW_LINKS);
+    if (flusher.openTimeline(first, startLsn)) {
       timeline = newTimeline;
+      createdFirst = existed ? null : firstPath;
+      createdAt = startLsn;
     }
     flusher.failure().check();
   }
@@ -435,6 +450,10 @@ public final class SegmentFileSink implements WalSink {
     closed = true;
     flusher.stop();
     if (!flusher.failure().happened()) {
+      Path untouched = createdFirst;
+      if (untouched != null && flusher.written() == createdAt) {
+        directory.deleteUntouched(untouched);
+      }
       directory.syncDirectory(directory.path());
     }
     flusher.failure().checkUnreported();

@@ -41,6 +41,8 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class SegmentFileSinkTest {
 
@@ -167,6 +169,34 @@ class SegmentFileSinkTest {
               "000000010000000000000003",
               "000000010000000000000004.partial");
     }
+  }
+
+  /**
+   * A first segment file the sink created for a start that no WAL reached (the server refused
+   * START_REPLICATION, or a stop before the first message) is gone after close, as pg_receivewal,
+   * which opens its file on the first WAL message, leaves nothing; one that was already there, or
+   * that received WAL, stays.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    "created and no WAL,       false, 0,    false",
+    "created and some WAL,     false, 1000, true",
+    "already there and no WAL, true,  0,    true"
+  })
+  void aCreatedFirstSegmentThatNoWalReachedIsRemovedAtClose(
+      String caseName, boolean existed, int walBytes, boolean kept) throws IOException {
+    Path partial = file("000000010000000000000002.partial");
+    if (existed) {
+      Files.write(partial, new byte[SEG]);
+    }
+    SegmentFileSink sink = open(SegmentFileOptions.DEFAULTS);
+    sink.startTimeline(TLI_1, SEG_2);
+    assertThat(partial).exists();
+    if (walBytes > 0) {
+      sink.write(TLI_1, SEG_2, ByteBuffer.wrap(randomBytes(walBytes, 11)));
+    }
+    sink.close();
+    assertThat(Files.exists(partial)).as(caseName).isEqualTo(kept);
   }
 
   @Test
