@@ -26,6 +26,14 @@ final class FaultTest {
   @MethodSource(FaultKit.LOOP_VERSIONS)
   @interface OnLoopVersions {}
 
+  /** A scenario on each {@link PgVersions#selected() selected} version (13–18 by default). */
+  @Target(ElementType.METHOD)
+  @Retention(RetentionPolicy.RUNTIME)
+  @Tag("postgres")
+  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
+  @MethodSource(PgVersions.SELECTED)
+  @interface OnSelected {}
+
   /** A scenario on PostgreSQL 15 only, when it is selected ({@link PgVersions#only15()}). */
   @Target(ElementType.METHOD)
   @Retention(RetentionPolicy.RUNTIME)

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code 00000002.history}, leaves the old timeline's last segment {@code .partial} as
  * pg_receivewal does (it is never completed: the old timeline ends inside it), and archives the new
  * timeline from the segment of the switch point. A restart of the archiver afterwards resumes on
- * the new timeline, leaving the old {@code .partial} alone.
+ * the new timeline, leaving the old {@code .partial} alone. Archiving from a standby (cascading)
+ * and following its promotion holds on every version 13–18 (issue #14).
  */
 class PromotionIT {
 
@@ -27,7 +28,7 @@ class PromotionIT {
 
   @TempDir Path tmp;
 
-  @FaultTest.On15
+  @FaultTest.OnSelected
   void followsThePromotedStandbysNewTimeline(int major) throws Exception {
     String slot = "faults_promote";
     String app = "faults_promote";
