@@ -77,9 +77,10 @@ class ArchitectureTest {
 
   /**
    * vocabulary ← compress ← protocol ← session ← wal ← wal.segment; basebackup.{tar, manifest,
-   * compress, stream} ← basebackup.sink ← basebackup; the embedded-server runtime on its own; cli
-   * above all. A lower layer never uses a higher one, and a class in a package that is in no layer
-   * fails the rule, so a new package is placed on purpose.
+   * compress, stream} ← basebackup.sink ← basebackup ← archive.store ← archive (the layout) ←
+   * archive.{upload, backup, restore, verify}; the embedded-server runtime on its own; cli above
+   * all. A lower layer never uses a higher one, and a class in a package that is in no layer fails
+   * the rule, so a new package is placed on purpose.
    */
   /** The layers from {@code compress} up, each used only by those after it. */
   private static final List<String> UPWARD =
@@ -92,6 +93,9 @@ class ArchitectureTest {
           "basebackup parts",
           "basebackup.sink",
           "basebackup",
+          "archive.store",
+          "archive",
+          "archive services",
           "cli");
 
   /** The layers after {@code layer} in {@link #UPWARD}: the only ones that may use it. */
@@ -127,6 +131,16 @@ class ArchitectureTest {
             .definedBy("io.jwalreceiver.basebackup.sink..")
             .layer("basebackup")
             .definedBy("io.jwalreceiver.basebackup")
+            .optionalLayer("archive.store")
+            .definedBy("io.jwalreceiver.archive.store..")
+            .optionalLayer("archive")
+            .definedBy("io.jwalreceiver.archive")
+            .optionalLayer("archive services")
+            .definedBy(
+                "io.jwalreceiver.archive.upload..",
+                "io.jwalreceiver.archive.backup..",
+                "io.jwalreceiver.archive.restore..",
+                "io.jwalreceiver.archive.verify..")
             .layer("embedded")
             .definedBy("io.jwalreceiver.embedded..")
             .layer("cli")
