@@ -50,7 +50,7 @@ final class ConnInfoResolver {
     String named = nonEmpty(dbnameOrConninfo != null ? database : env.get("PGDATABASE"));
     String explicitDatabase = ConnInfo.REPLICATION_DATABASE.equals(named) ? null : named;
     if (database == null) {
-      database = nonEmpty(setting(given, env, "dbname", "PGDATABASE"));
+      database = nonEmpty(setting(given, env, "dbname"));
       if (database == null) {
         database = ConnInfo.REPLICATION_DATABASE;
       }
@@ -59,28 +59,28 @@ final class ConnInfoResolver {
     checkListLengths(given, env);
     String defaultHost = ConnInfo.defaultSocketDir(exists);
 
-    String userValue = nonEmpty(setting(given, env, "user", "PGUSER"));
+    String userValue = nonEmpty(setting(given, env, "user"));
     if (userValue == null) {
       userValue = osUserName;
     }
 
-    String passwordValue = nonEmpty(setting(given, env, "password", "PGPASSWORD"));
-    String passFileValue = nonEmpty(setting(given, env, "passfile", "PGPASSFILE"));
+    String passwordValue = nonEmpty(setting(given, env, "password"));
+    String passFileValue = nonEmpty(setting(given, env, "passfile"));
     // libpq's connectOptions2 names ~/.pgpass only when no password is set, so it is neither
     // read nor shown by PQconninfo (and -R) then.
     Path passFile =
         passFileValue != null
             ? Path.of(passFileValue)
             : passwordValue == null && homeDir != null ? homeDir.resolve(".pgpass") : null;
-    String applicationName = nonEmpty(setting(given, env, "application_name", "PGAPPNAME"));
+    String applicationName = nonEmpty(setting(given, env, "application_name"));
 
     // Validated in libpq's order, so that the first complaint matches libpq's.
-    String bindingValue = setting(given, env, "channel_binding", "PGCHANNELBINDING");
+    String bindingValue = setting(given, env, "channel_binding");
     ChannelBinding channelBinding =
         bindingValue != null ? ChannelBinding.parse(bindingValue) : ChannelBinding.PREFER;
 
-    String rootCertValue = setting(given, env, "sslrootcert", "PGSSLROOTCERT");
-    String sslModeValue = setting(given, env, "sslmode", "PGSSLMODE");
+    String rootCertValue = setting(given, env, "sslrootcert");
+    String sslModeValue = setting(given, env, "sslmode");
     if (sslModeValue == null && env.getOrDefault("PGREQUIRESSL", "").startsWith("1")) {
       sslModeValue = "require";
     }
@@ -93,8 +93,7 @@ final class ConnInfoResolver {
     } else {
       sslMode = SslMode.PREFER;
     }
-    TlsSettings.checkNegotiation(
-        setting(given, env, "sslnegotiation", "PGSSLNEGOTIATION"), sslMode);
+    TlsSettings.checkNegotiation(setting(given, env, "sslnegotiation"), sslMode);
     Path sslRootCert;
     if (rootCertValue != null && !rootCertValue.isEmpty()) {
       sslRootCert = Path.of(rootCertValue);
@@ -109,53 +108,52 @@ final class ConnInfoResolver {
       sslRootCert = defaultRootCert(homeDir, exists);
     }
 
-    String minProtocol = setting(given, env, "ssl_min_protocol_version", "PGSSLMINPROTOCOLVERSION");
-    String maxProtocol = setting(given, env, "ssl_max_protocol_version", "PGSSLMAXPROTOCOLVERSION");
+    String minProtocol = setting(given, env, "ssl_min_protocol_version");
+    String maxProtocol = setting(given, env, "ssl_max_protocol_version");
     TlsSettings.checkProtocolRange(minProtocol, maxProtocol);
-    String certMode = setting(given, env, "sslcertmode", "PGSSLCERTMODE");
+    String certMode = setting(given, env, "sslcertmode");
     TlsSettings.checkCertMode(certMode);
-    String gssEncMode = setting(given, env, "gssencmode", "PGGSSENCMODE");
+    String gssEncMode = setting(given, env, "gssencmode");
     TlsSettings.checkGssEncMode(gssEncMode);
     checkChoices(given, env);
 
-    String timeoutValue = setting(given, env, "connect_timeout", "PGCONNECT_TIMEOUT");
+    String timeoutValue = setting(given, env, "connect_timeout");
     Duration connectTimeout =
         timeoutValue != null ? parseConnectTimeout(timeoutValue) : Duration.ZERO;
 
     List<HostSpec> hosts =
         hostList(
-            setting(given, env, "host", "PGHOST"),
-            setting(given, env, "hostaddr", "PGHOSTADDR"),
-            setting(given, env, "port", "PGPORT"),
+            setting(given, env, "host"),
+            setting(given, env, "hostaddr"),
+            setting(given, env, "port"),
             defaultHost);
-    String targetValue = setting(given, env, "target_session_attrs", "PGTARGETSESSIONATTRS");
+    String targetValue = setting(given, env, "target_session_attrs");
     TargetSessionAttrs target =
         targetValue == null ? TargetSessionAttrs.ANY : TargetSessionAttrs.parse(targetValue);
-    boolean loadBalance =
-        "random".equals(setting(given, env, "load_balance_hosts", "PGLOADBALANCEHOSTS"));
+    boolean loadBalance = "random".equals(setting(given, env, "load_balance_hosts"));
 
     String fallback =
         fallbackApplicationName != null
             ? fallbackApplicationName
             : given.get("fallback_application_name");
 
-    Path crlFile = pathOrNull(setting(given, env, "sslcrl", "PGSSLCRL"));
-    Path crlDir = pathOrNull(setting(given, env, "sslcrldir", "PGSSLCRLDIR"));
+    Path crlFile = pathOrNull(setting(given, env, "sslcrl"));
+    Path crlDir = pathOrNull(setting(given, env, "sslcrldir"));
     if (crlFile == null && crlDir == null) {
       crlFile = clientFile(null, homeDir, "root.crl");
     }
     TlsOptions tls =
         new TlsOptions(
-            clientFile(setting(given, env, "sslcert", "PGSSLCERT"), homeDir, "postgresql.crt"),
-            clientFile(setting(given, env, "sslkey", "PGSSLKEY"), homeDir, "postgresql.key"),
+            clientFile(setting(given, env, "sslcert"), homeDir, "postgresql.crt"),
+            clientFile(setting(given, env, "sslkey"), homeDir, "postgresql.key"),
             nonEmpty(given.get("sslpassword")),
             crlFile,
             crlDir,
             minProtocol,
             nonEmpty(maxProtocol),
-            nonEmpty(setting(given, env, "sslsni", "PGSSLSNI")),
+            nonEmpty(setting(given, env, "sslsni")),
             nonEmpty(certMode));
-    String requireAuth = nonEmpty(setting(given, env, "require_auth", "PGREQUIREAUTH"));
+    String requireAuth = nonEmpty(setting(given, env, "require_auth"));
     RequireAuth.parse(requireAuth); // libpq rejects a bad list with the options, before connecting
 
     return ConnectionConfig.builder()
@@ -243,8 +241,8 @@ final class ConnInfoResolver {
    * many as there are hosts.
    */
   private static void checkListLengths(Map<String, String> given, Map<String, String> env) {
-    String hosts = setting(given, env, "host", "PGHOST");
-    String addresses = setting(given, env, "hostaddr", "PGHOSTADDR");
+    String hosts = setting(given, env, "host");
+    String addresses = setting(given, env, "hostaddr");
     int hostCount = listLength(hosts);
     int addressCount = listLength(addresses);
     if (hostCount > 0 && addressCount > 0 && hostCount != addressCount) {
@@ -252,7 +250,7 @@ final class ConnInfoResolver {
           "could not match " + hostCount + " host names to " + addressCount + " hostaddr values");
     }
     int connections = Math.max(1, Math.max(hostCount, addressCount));
-    int portCount = listLength(setting(given, env, "port", "PGPORT"));
+    int portCount = listLength(setting(given, env, "port"));
     if (portCount > 1 && portCount != connections) {
       throw fail("could not match " + portCount + " port numbers to " + connections + " hosts");
     }
@@ -315,7 +313,7 @@ final class ConnInfoResolver {
   private static void checkChoices(Map<String, String> given, Map<String, String> env) {
     checkChoice(
         "target_session_attrs",
-        setting(given, env, "target_session_attrs", "PGTARGETSESSIONATTRS"),
+        setting(given, env, "target_session_attrs"),
         "any",
         "read-write",
         "read-only",
@@ -323,10 +321,7 @@ final class ConnInfoResolver {
         "standby",
         "prefer-standby");
     checkChoice(
-        "load_balance_hosts",
-        setting(given, env, "load_balance_hosts", "PGLOADBALANCEHOSTS"),
-        "disable",
-        "random");
+        "load_balance_hosts", setting(given, env, "load_balance_hosts"), "disable", "random");
   }
 
   private static void checkChoice(String keyword, @Nullable String value, String... allowed) {
@@ -409,11 +404,14 @@ final class ConnInfoResolver {
     return rootCrt != null && exists.test(rootCrt) ? rootCrt : null;
   }
 
-  /** An explicit value (command line or conninfo) if given, else the environment variable. */
+  /**
+   * An explicit value (command line or conninfo) if given, else libpq's environment variable for
+   * the keyword ({@link LibpqKeyword#envVar}).
+   */
   private static @Nullable String setting(
-      Map<String, String> given, Map<String, String> env, String keyword, String envVar) {
+      Map<String, String> given, Map<String, String> env, String keyword) {
     String value = given.get(keyword);
-    return value != null ? value : env.get(envVar);
+    return value != null ? value : env.get(LibpqKeyword.envVarOf(keyword));
   }
 
   /** Records an explicit keyword; empty values are dropped, as the tools drop them. */

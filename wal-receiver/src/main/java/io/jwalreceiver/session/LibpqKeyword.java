@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.session;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -73,4 +77,23 @@ record LibpqKeyword(String name, @Nullable String envVar, int sinceMajor) {
           new LibpqKeyword("oauth_client_id", null, 18),
           new LibpqKeyword("oauth_client_secret", null, 18),
           new LibpqKeyword("oauth_scope", null, 18));
+
+  private static final Map<String, String> ENV_VARS =
+      ALL.stream()
+          .filter(k -> k.envVar() != null)
+          .collect(
+              Collectors.toUnmodifiableMap(LibpqKeyword::name, k -> requireNonNull(k.envVar())));
+
+  /**
+   * libpq's environment variable for a keyword.
+   *
+   * @throws IllegalArgumentException for a keyword that has none
+   */
+  static String envVarOf(String keyword) {
+    String envVar = ENV_VARS.get(keyword);
+    if (envVar == null) {
+      throw new IllegalArgumentException("libpq has no environment variable for " + keyword);
+    }
+    return envVar;
+  }
 }
