@@ -91,10 +91,10 @@ class FailoverStoriesIT {
    * immediate}, promotes the standby and builds a new standby from it. One archiver runs through
    * all rounds behind one moving address (a {@link TcpProxy}): a host list is fixed when the
    * archiver starts and cannot name the standbys created later. The archive ends continuous across
-   * timelines 1 to rounds + 1 (11 to 15 s a version).
+   * timelines 1 to rounds + 1 (11 to 15 s a version). On the loop versions (13, 15 and 18, as
+   * selected), like the kill and cut loops; the planned switchover above runs on every version.
    */
-  @ParameterizedTest(name = "PostgreSQL {0}", allowZeroInvocations = true)
-  @MethodSource(PgVersions.SELECTED)
+  @FaultTest.OnLoopVersions
   void theArchiveFollowsRepeatedFailovers(int major) throws Exception {
     FaultKit.Rounds rounds = FaultKit.Rounds.of("failovers", 5, 20, "failovers-" + major);
     Path dir = Files.createDirectory(tmp.resolve("archive"));
