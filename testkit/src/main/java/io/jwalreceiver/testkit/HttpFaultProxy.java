@@ -151,7 +151,7 @@ public final class HttpFaultProxy implements AutoCloseable {
     final int maxInARow;
     final List<Fault> faults;
     final Predicate<Request> which;
-    int inARow;
+    final Map<String, Integer> inARow = new java.util.HashMap<>();
 
     Schedule(
         long seed,
@@ -245,12 +245,13 @@ public final class HttpFaultProxy implements AutoCloseable {
   /**
    * A seeded random schedule for requests no rule selects: each matching request gets one of the
    * faults (chosen at random) with the given probability, never more than {@code maxInARow} faults
-   * one after another, so that a client that retries often enough always gets through. The same
-   * seed and the same sequence of requests give the same faults.
+   * one after another for the same request (method and target: its retries), so that a client that
+   * retries often enough always gets through. The same seed and the same sequence of requests give
+   * the same faults.
    *
    * @param seed the seed
    * @param probability the chance of a fault per request
-   * @param maxInARow the most consecutive faulted requests
+   * @param maxInARow the most consecutive faults of the same request
    * @param which the requests the schedule applies to
    * @param faults the faults to choose from
    * @return this proxy
@@ -316,11 +317,13 @@ public final class HttpFaultProxy implements AutoCloseable {
     }
     Schedule s = schedule;
     if (s != null && s.which.test(request)) {
-      if (s.inARow < s.maxInARow && s.random.nextDouble() < s.probability) {
-        s.inARow++;
+      String same = request.toString();
+      int faulted = s.inARow.getOrDefault(same, 0);
+      if (faulted < s.maxInARow && s.random.nextDouble() < s.probability) {
+        s.inARow.put(same, faulted + 1);
         return record(s.faults.get(s.random.nextInt(s.faults.size())), request);
       }
-      s.inARow = 0;
+      s.inARow.remove(same);
     }
     return null;
   }

@@ -200,7 +200,11 @@ class S3FaultIT {
   void aStreamedObjectCutAndClosedWithoutCommitLeavesNothing() throws Exception {
     proxy.inject(request("PUT", "partNumber=2"), Integer.MAX_VALUE, new CutRequest(2 << 20));
     ObjectWriter writer = store.create("basebackups/3/base.tar");
-    assertThatThrownBy(() -> write(writer, random(3 * PART, 5)))
+    assertThatThrownBy(
+            () -> {
+              write(writer, random(3 * PART, 5));
+              writer.commit();
+            })
         .isInstanceOf(IOException.class)
         .hasMessageContaining(
             "upload part 2 of \"s3://" + bucket + "/pfx/basebackups/3/base.tar\"");
