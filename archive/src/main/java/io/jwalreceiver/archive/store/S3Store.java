@@ -47,10 +47,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 public final class S3Store implements ObjectStore {
 
-  /**
-   * The default part size of streamed objects: 10,000 parts = 156 GiB; a writer holds up to 3 parts
-   * (2 uploading, 1 filling).
-   */
+  /** The default part size of streamed objects: memory per writer, 10,000 parts = 156 GiB. */
   public static final int DEFAULT_PART_SIZE = 16 << 20;
 
   static final String SHA256_METADATA = "sha256";

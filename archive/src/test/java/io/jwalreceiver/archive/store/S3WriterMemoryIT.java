@@ -15,9 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The streamed writer's memory is bounded: a 200 MiB object streamed through {@link
- * ObjectStore#create} with the default part size (16 MiB) by a JVM whose heap is 80 MiB (3 parts of
- * 16 MiB: 2 uploading, 1 filling) ({@link StreamLargeObject}, run with this test's class path) is
- * stored whole and byte-identical.
+ * ObjectStore#create} with the default part size (16 MiB) by a JVM whose heap is 48 MiB ({@link
+ * StreamLargeObject}, run with this test's class path) is stored whole and byte-identical.
  */
 class S3WriterMemoryIT {
 
@@ -30,7 +29,7 @@ class S3WriterMemoryIT {
     Process child =
         new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx80m",
+                "-Xmx48m",
                 "-cp",
                 System.getProperty("java.class.path"),
                 StreamLargeObject.class.getName(),
@@ -48,7 +47,7 @@ class S3WriterMemoryIT {
     System.out.println(
         "streamed "
             + MIB
-            + " MiB with -Xmx80m: peak heap "
+            + " MiB with -Xmx48m: peak heap "
             + (Long.parseLong(result[2]) >> 20)
             + " MiB, "
             + result[3]

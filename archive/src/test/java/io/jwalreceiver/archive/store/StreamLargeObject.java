@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * size and prints {@code <sha256> <bytes> <peak heap bytes> <millis>}: the program {@link
  * S3WriterMemoryIT} runs in a JVM with a small heap.
  *
- * <p>Arguments: endpoint, bucket, size in MiB, access key, secret key.
+ * <p>Arguments: endpoint, bucket, size in MiB, access key, secret key, and optionally {@code
+ * fixed}: the same 128 KiB chunk again and again, no SHA-256 (printed as {@code -}), to time the
+ * upload alone.
  */
 public final class StreamLargeObject {
 
@@ -46,6 +48,10 @@ public final class StreamLargeObject {
     MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
     SplittableRandom random = new SplittableRandom(size);
     byte[] chunk = new byte[128 << 10];
+    boolean fixed = args.length > 5 && args[5].equals("fixed");
+    if (fixed) {
+      random.nextBytes(chunk);
+    }
     // The heap in use, sampled (java.management is not among the module's reads).
     AtomicLong peak = new AtomicLong();
     Thread sampler =
@@ -67,20 +73,28 @@ public final class StreamLargeObject {
     try (S3Store store = new S3Store(location, settings);
         ObjectWriter writer = store.create("object")) {
       for (long left = size; left > 0; left -= chunk.length) {
-        for (int i = 0; i < chunk.length; i += 8) {
+        for (int i = 0; !fixed && i < chunk.length; i += 8) {
           long r = random.nextLong();
           for (int j = 0; j < 8; j++) {
             chunk[i + j] = (byte) (r >>> (8 * j));
           }
         }
         int n = (int) Math.min(chunk.length, left);
-        sha256.update(chunk, 0, n);
+        if (!fixed) {
+          sha256.update(chunk, 0, n);
+        }
         writer.write(ByteBuffer.wrap(chunk, 0, n));
       }
       writer.commit();
     }
     long millis = (System.nanoTime() - start) / 1_000_000;
     System.out.println(
-        HexFormat.of().formatHex(sha256.digest()) + " " + size + " " + peak.get() + " " + millis);
+        (fixed ? "-" : HexFormat.of().formatHex(sha256.digest()))
+            + " "
+            + size
+            + " "
+            + peak.get()
+            + " "
+            + millis);
   }
 }
