@@ -11,9 +11,10 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
 /**
  * An S3 object being read: the body of one GET; when the connection breaks mid-object, a ranged GET
- * from the position reached, conditional on the same ETag (an object replaced meanwhile is an
- * error, never a splice of two versions), at most {@value #MAX_RESUMES} times without progress in
- * between. A body that ends before the object's length is a broken connection too.
+ * from the position reached, conditional on the same ETag and checked against it (an object
+ * replaced meanwhile is an error, never a splice of two versions), at most {@value #MAX_RESUMES}
+ * times without progress in between. A body that ends before the object's length is a broken
+ * connection too.
  */
 final class S3ObjectReader extends InputStream {
 
@@ -96,12 +97,27 @@ final class S3ObjectReader extends InputStream {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while reading \"" + store.describe(key) + "\"", e);
     }
+    ResponseInputStream<GetObjectResponse> next;
     try {
-      body = store.get(key, position, eTag);
+      next = store.get(key, position, eTag);
     } catch (NoSuchFileException e) {
       throw new IOException(
           "could not read \"" + store.describe(key) + "\": it was removed while it was read", e);
     }
+    // Not every S3-compatible store honours If-Match: the ETag is checked here too.
+    String now = next.response().eTag();
+    if (eTag != null && !eTag.equals(now)) {
+      next.abort();
+      throw new IOException(
+          "could not read \""
+              + store.describe(key)
+              + "\": it was replaced while it was read (ETag "
+              + eTag
+              + ", now "
+              + now
+              + ")");
+    }
+    body = next;
   }
 
   @Override
