@@ -12,7 +12,9 @@
  *   <li>the process plumbing (binaries, initdb/pg_ctl as an unprivileged user when root, commands,
  *       file trees) is the {@code embedded} module's {@link io.jwalreceiver.embedded}, which the
  *       command line's {@code jwalreceiver demo} uses too;
- *   <li>{@link io.jwalreceiver.testkit.TcpProxy}: a fault-injecting TCP forwarder;
+ *   <li>{@link io.jwalreceiver.testkit.TcpProxy}: a fault-injecting TCP forwarder; {@link
+ *       io.jwalreceiver.testkit.HttpFaultProxy}: a fault-injecting HTTP/1.1 proxy for object
+ *       storage (error answers, cut requests and responses, damaged bodies, stalls);
  *   <li>{@link io.jwalreceiver.testkit.ScriptedBackend}, {@link
  *       io.jwalreceiver.testkit.BackendBytes}: the one scripted fake server (a loopback socket
  *       speaking the backend protocol byte by byte) and the frames its scripts write;

@@ -14,6 +14,11 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
  * A streamed S3 object: bytes collect in one part-sized buffer; a full buffer is uploaded as the
  * next part of a multipart upload (created with the first part), each part with its Content-MD5. An
  * object smaller than one part is stored with a single PUT at commit. Memory: one buffer.
+ *
+ * <p>Once an upload failed (after the SDK's retries), the writer is broken: the bytes of the failed
+ * write may be partly consumed, so every later write and the commit fail too, and only {@link
+ * #close} is left, which aborts the multipart upload. An object is thus never committed with bytes
+ * missing.
  */
 final class S3ObjectWriter implements ObjectWriter {
 
@@ -25,6 +30,7 @@ final class S3ObjectWriter implements ObjectWriter {
   private long written;
   private @Nullable String uploadId;
   private boolean open = true;
+  private @Nullable IOException failed;
 
   S3ObjectWriter(S3Store store, String key, int partSize) {
     this.store = store;
@@ -32,18 +38,33 @@ final class S3ObjectWriter implements ObjectWriter {
     this.buffer = new byte[partSize];
   }
 
-  @Override
-  public int write(ByteBuffer src) throws IOException {
+  private void checkUsable() throws IOException {
     if (!open) {
       throw new IOException("object writer for \"" + store.describe(key) + "\" is closed");
     }
+    IOException cause = failed;
+    if (cause != null) {
+      throw new IOException(
+          "object writer for \"" + store.describe(key) + "\" failed earlier: " + cause.getMessage(),
+          cause);
+    }
+  }
+
+  @Override
+  public int write(ByteBuffer src) throws IOException {
+    checkUsable();
     int n = src.remaining();
     while (src.hasRemaining()) {
       int chunk = Math.min(src.remaining(), buffer.length - filled);
       src.get(buffer, filled, chunk);
       filled += chunk;
       if (filled == buffer.length) {
-        uploadPart();
+        try {
+          uploadPart();
+        } catch (IOException e) {
+          failed = e;
+          throw e;
+        }
       }
     }
     written += n;
@@ -83,7 +104,8 @@ final class S3ObjectWriter implements ObjectWriter {
                                 .uploadId(upload)
                                 .partNumber(number)
                                 .contentLength((long) length)
-                                .contentMD5(digests.md5Base64()),
+                                .contentMD5(digests.md5Base64())
+                                .overrideConfiguration(store.uploadTimeout(length)),
                         body(length))
                     .eTag());
     parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
@@ -97,9 +119,17 @@ final class S3ObjectWriter implements ObjectWriter {
 
   @Override
   public void commit() throws IOException {
-    if (!open) {
-      throw new IOException("object writer for \"" + store.describe(key) + "\" is closed");
+    checkUsable();
+    try {
+      store();
+    } catch (IOException e) {
+      failed = e;
+      throw e;
     }
+    open = false;
+  }
+
+  private void store() throws IOException {
     String fullKey = store.location().prefix() + key;
     if (uploadId == null) {
       int length = filled;
@@ -115,7 +145,8 @@ final class S3ObjectWriter implements ObjectWriter {
                           r.bucket(store.bucket())
                               .key(fullKey)
                               .contentLength((long) length)
-                              .contentMD5(digests.md5Base64()),
+                              .contentMD5(digests.md5Base64())
+                              .overrideConfiguration(store.uploadTimeout(length)),
                       body(length)));
     } else {
       if (filled > 0) {
@@ -136,7 +167,6 @@ final class S3ObjectWriter implements ObjectWriter {
                               .multipartUpload(m -> m.parts(parts))));
       uploadId = null;
     }
-    open = false;
   }
 
   @Override

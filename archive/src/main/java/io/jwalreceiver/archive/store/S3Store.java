@@ -15,6 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -22,6 +26,7 @@ import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -32,8 +37,13 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * HttpClient 5). Uploads carry {@code Content-MD5}, so the store refuses bytes damaged on the way;
  * objects stored with {@link #put} keep their SHA-256 as user metadata ({@code x-amz-meta-sha256}).
  * SDK failures become {@link IOException}s whose message names the object and the store's answer;
- * the SDK's standard retry mode retries throttling, 5xx answers and broken connections a few times
- * first.
+ * the SDK's standard retry mode first retries throttling, 5xx answers and broken connections (3
+ * attempts in all, with jittered backoff).
+ *
+ * <p>No call waits without bound: connecting times out after 5 s, waiting for bytes of an answer
+ * after 30 s of silence, and an upload attempt (whose writes a stalled store can block) after 30 s
+ * plus its size at 128 KiB/s. A reader that loses its connection mid-object resumes where it was (a
+ * ranged GET of the same ETag), up to 3 times in a row.
  */
 public final class S3Store implements ObjectStore {
 
@@ -46,6 +56,29 @@ public final class S3Store implements ObjectStore {
   private final S3Client s3;
   private final String bucket;
   private final int partSize;
+  private final Timeouts timeouts;
+
+  /**
+   * How long calls may wait.
+   *
+   * @param connect to connect
+   * @param socket of silence while waiting for bytes of an answer
+   * @param attempt the base time of one attempt of an upload
+   * @param bytesPerSecond the slowest upload rate tolerated: an upload attempt may last {@code
+   *     attempt} plus its size at this rate
+   */
+  record Timeouts(Duration connect, Duration socket, Duration attempt, long bytesPerSecond) {
+
+    /** The timeouts of stores in production. */
+    static final Timeouts DEFAULT =
+        new Timeouts(
+            Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(30), 128 << 10);
+
+    /** The time one attempt of an upload of {@code size} bytes may take. */
+    Duration attemptFor(long size) {
+      return attempt.plusMillis(size * 1000 / bytesPerSecond);
+    }
+  }
 
   /** A store with the default part size. */
   public S3Store(StoreLocation location, S3Settings settings) {
@@ -58,18 +91,24 @@ public final class S3Store implements ObjectStore {
    * @param partSize the part size of streamed objects (at least 5 MiB, S3's minimum)
    */
   public S3Store(StoreLocation location, S3Settings settings, int partSize) {
+    this(location, settings, partSize, Timeouts.DEFAULT);
+  }
+
+  /** A store with other timeouts (tests of stalled stores). */
+  S3Store(StoreLocation location, S3Settings settings, int partSize, Timeouts timeouts) {
     if (partSize < 5 << 20) {
       throw new IllegalArgumentException("part size below S3's minimum of 5 MiB: " + partSize);
     }
     this.location = location;
     this.bucket = Objects.requireNonNull(location.bucket(), "not an s3:// location");
     this.partSize = partSize;
+    this.timeouts = timeouts;
     S3ClientBuilder builder =
         S3Client.builder()
             .httpClientBuilder(
                 Apache5HttpClient.builder()
-                    .connectionTimeout(Duration.ofSeconds(10))
-                    .socketTimeout(Duration.ofSeconds(60)))
+                    .connectionTimeout(timeouts.connect())
+                    .socketTimeout(timeouts.socket()))
             .region(Region.of(settings.region()))
             .credentialsProvider(settings.credentials())
             .forcePathStyle(settings.pathStyle())
@@ -79,7 +118,11 @@ public final class S3Store implements ObjectStore {
                 software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
             .responseChecksumValidation(
                 software.amazon.awssdk.core.checksums.ResponseChecksumValidation.WHEN_REQUIRED)
-            .overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD));
+            .overrideConfiguration(
+                o ->
+                    o.retryStrategy(RetryMode.STANDARD)
+                        // Calls without a body; uploads set their own (uploadTimeout).
+                        .apiCallAttemptTimeout(timeouts.attemptFor(0).multipliedBy(2)));
     URI endpoint = settings.endpoint();
     if (endpoint != null) {
       builder.endpointOverride(endpoint);
@@ -115,7 +158,8 @@ public final class S3Store implements ObjectStore {
                         .key(location.prefix() + key)
                         .contentLength(size)
                         .contentMD5(digests.md5Base64())
-                        .metadata(Map.of(SHA256_METADATA, digests.sha256Hex())),
+                        .metadata(Map.of(SHA256_METADATA, digests.sha256Hex()))
+                        .overrideConfiguration(uploadTimeout(size)),
                 body));
     return new StoredObject(key, size, digests.sha256Hex(), Instant.now());
   }
@@ -125,10 +169,36 @@ public final class S3Store implements ObjectStore {
     return new S3ObjectWriter(this, key, partSize);
   }
 
+  /** The per-request configuration of an upload of {@code size} bytes: its attempt timeout. */
+  AwsRequestOverrideConfiguration uploadTimeout(long size) {
+    return AwsRequestOverrideConfiguration.builder()
+        .apiCallAttemptTimeout(timeouts.attemptFor(size))
+        .build();
+  }
+
   @Override
   public InputStream open(String key) throws IOException {
+    return new S3ObjectReader(this, key, get(key, 0, null));
+  }
+
+  /**
+   * Starts reading an object from a position.
+   *
+   * @param eTag the ETag the object must still have, or null
+   */
+  ResponseInputStream<GetObjectResponse> get(String key, long position, @Nullable String eTag)
+      throws IOException {
     try {
-      return s3.getObject(r -> r.bucket(bucket).key(location.prefix() + key));
+      return s3.getObject(
+          r -> {
+            r.bucket(bucket).key(location.prefix() + key);
+            if (position > 0) {
+              r.range("bytes=" + position + "-");
+            }
+            if (eTag != null) {
+              r.ifMatch(eTag);
+            }
+          });
     } catch (NoSuchKeyException e) {
       throw new NoSuchFileException(describe(key));
     } catch (S3Exception e) {
@@ -227,14 +297,21 @@ public final class S3Store implements ObjectStore {
   IOException failure(String what, String key, SdkException e) {
     String answer;
     if (e instanceof S3Exception s3e && s3e.awsErrorDetails() != null) {
+      // HEAD answers have no body, hence no error code: the status line's reason stands in.
+      AwsErrorDetails details = s3e.awsErrorDetails();
+      String code = details.errorCode();
+      String reason =
+          details.sdkHttpResponse() == null
+              ? null
+              : details.sdkHttpResponse().statusText().orElse(null);
+      String message = details.errorMessage();
       answer =
           "HTTP "
               + s3e.statusCode()
-              + " "
-              + s3e.awsErrorDetails().errorCode()
-              + (s3e.awsErrorDetails().errorMessage() == null
+              + (code != null ? " " + code : reason != null ? " " + reason : "")
+              + (message == null || message.equals(code) || message.equals(reason)
                   ? ""
-                  : ": " + s3e.awsErrorDetails().errorMessage());
+                  : ": " + message);
     } else {
       answer = String.valueOf(e.getMessage());
     }
