@@ -54,7 +54,7 @@ public final class WalUploader implements AutoCloseable {
 
   /** What the uploader tells; every method runs on the upload thread. */
   public interface Listener {
-    /** A file is stored (or was found stored) under {@code location}. */
+    /** A file was stored under {@code location} (not told for files found there at start). */
     default void uploaded(String fileName, String location) {}
 
     /** An uploaded file was removed from the spool. */
@@ -173,7 +173,7 @@ public final class WalUploader implements AutoCloseable {
     return failures.get();
   }
 
-  /** Files uploaded (or found already stored) so far. */
+  /** Files uploaded so far (not counting those found already stored at start). */
   public long uploadedFiles() {
     return uploadedFiles.get();
   }
@@ -217,8 +217,10 @@ public final class WalUploader implements AutoCloseable {
     Duration delay = options.firstRetryDelay();
     while (true) {
       long generation;
+      boolean stopRequested;
       synchronized (monitor) {
         generation = wakeups;
+        stopRequested = stopping;
       }
       Pass pass;
       String failure = null;
@@ -236,7 +238,8 @@ public final class WalUploader implements AutoCloseable {
         drained = false;
       }
       synchronized (monitor) {
-        if (stopping && (pass == Pass.DONE || pastDeadline())) {
+        // Done only with a pass that began after the stop request: it saw every completed file.
+        if (stopping && ((stopRequested && pass == Pass.DONE) || pastDeadline())) {
           return;
         }
       }
@@ -245,11 +248,11 @@ public final class WalUploader implements AutoCloseable {
           failure = lastFailure;
         }
         listener.warning(failure + "; retrying in " + seconds(delay) + " s");
-        if (!pause(delay, generation, false)) {
+        if (!pause(delay, generation, stopRequested, false)) {
           return;
         }
         delay = min(delay.multipliedBy(2), options.maxRetryDelay());
-      } else if (!pause(options.scanInterval(), generation, true)) {
+      } else if (!pause(options.scanInterval(), generation, stopRequested, true)) {
         return;
       }
     }
@@ -297,8 +300,9 @@ public final class WalUploader implements AutoCloseable {
           return Pass.ABANDONED;
         }
         LocalFile file = pending.get(i);
+        boolean stored;
         try {
-          store(file);
+          stored = store(file);
         } catch (IOException e) {
           failures.incrementAndGet();
           lastFailure =
@@ -308,7 +312,6 @@ public final class WalUploader implements AutoCloseable {
           return Pass.FAILED;
         }
         uploaded.add(file.name().fileName());
-        uploadedFiles.incrementAndGet();
         if (file.name().kind() == Kind.HISTORY) {
           storedHistories.add(file.name().timeline());
         } else {
@@ -317,7 +320,10 @@ public final class WalUploader implements AutoCloseable {
               file.name().position(),
               (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
         }
-        listener.uploaded(file.name().fileName(), store.describe(key(file.name())));
+        if (stored) {
+          uploadedFiles.incrementAndGet();
+          listener.uploaded(file.name().fileName(), store.describe(key(file.name())));
+        }
       }
       publishLag(List.of());
     } finally {
@@ -374,8 +380,8 @@ public final class WalUploader implements AutoCloseable {
     return summary;
   }
 
-  /** Makes sure the store holds the file: found there at start, or stored now. */
-  private void store(LocalFile file) throws IOException {
+  /** Makes sure the store holds the file: found there at start (false), or stored now (true). */
+  private boolean store(LocalFile file) throws IOException {
     String name = file.name().fileName();
     String key = key(file.name());
     Path path = spool.resolve(name);
@@ -389,7 +395,7 @@ public final class WalUploader implements AutoCloseable {
       String difference = difference(there, path, verify);
       if (difference == null) {
         conflicts.remove(name);
-        return;
+        return false;
       }
       conflicts.add(name);
       throw new IOException(
@@ -405,6 +411,7 @@ public final class WalUploader implements AutoCloseable {
       throw new IOException(
           "the store reports " + stored.size() + " bytes for a file of " + size + " bytes");
     }
+    return true;
   }
 
   /** How an object differs from the local file, or null when it holds the same bytes. */
@@ -503,12 +510,12 @@ public final class WalUploader implements AutoCloseable {
 
   /**
    * Waits for {@code duration}, for a wake-up after {@code generation} (when {@code wakeable}), or
-   * for a stop request; false when the thread should end (the drain deadline passed, interrupted).
+   * for a stop request made after the pass began ({@code wasStopping} false); false when the thread
+   * should end (the drain deadline passed, interrupted).
    */
-  private boolean pause(Duration duration, long generation, boolean wakeable) {
+  private boolean pause(Duration duration, long generation, boolean wasStopping, boolean wakeable) {
     long end = System.nanoTime() + duration.toNanos();
     synchronized (monitor) {
-      boolean wasStopping = stopping;
       while (true) {
         if (stopping && !wasStopping) {
           return true; // a stop request: drain now

@@ -187,8 +187,11 @@ class WalUploaderTest {
             "wal/000000010000000000000001",
             "wal/000000010000000000000002",
             "wal/000000010000000000000003");
-    // Found in the store at start: counted, and removable like uploaded ones.
-    assertThat(second.uploadedFiles()).isEqualTo(3);
+    // Found in the store at start: not uploaded again, and removable like uploaded ones.
+    assertThat(second.uploadedFiles()).isEqualTo(1);
+    assertThat(uploadedNames)
+        .containsExactly(
+            "000000010000000000000001", "000000010000000000000002", "000000010000000000000003");
     assertThat(uploader(FAST).pass()).isEqualTo(Pass.DONE);
     assertThat(local()).containsExactly("000000010000000000000003");
     assertThat(store.puts).hasSize(3);
@@ -233,6 +236,27 @@ class WalUploaderTest {
     assertThat(uploadedNames)
         .containsExactly("000000010000000000000001", "000000010000000000000002");
     assertThat(uploader.failures()).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
+  void closeScansOnceMoreAndDoesNotWaitForTheNextScan() throws Exception {
+    write("000000010000000000000001", 1);
+    WalUploader uploader =
+        uploader(
+            new UploadOptions(
+                false, Duration.ofSeconds(30), Duration.ofMillis(20), Duration.ofMillis(80)));
+    uploader.start();
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (uploadedNames.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    // Completed after the last scan, and nobody woke the uploader: the stop must find it.
+    write("000000010000000000000002", 2);
+    long start = System.nanoTime();
+    assertThat(uploader.close(Duration.ofSeconds(20))).isTrue();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    assertThat(uploadedNames)
+        .containsExactly("000000010000000000000001", "000000010000000000000002");
   }
 
   @Test
