@@ -17,8 +17,11 @@ import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.session.SystemIdentity;
 import io.jwalreceiver.wal.ReceiverOptions;
+import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.StopCondition;
 import io.jwalreceiver.wal.WalReceiver;
+import io.jwalreceiver.wal.segment.SegmentFileOptions;
+import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.jwalreceiver.wal.segment.SyncPolicy;
 import io.jwalreceiver.wal.segment.WalArchiver;
 import java.io.IOException;
@@ -164,7 +167,17 @@ public final class ReceiveWalCommand extends CliCommand {
       description = "with --target: keep uploaded files in the -D directory too")
   boolean keepLocal;
 
+  @Option(
+      names = "--ack-after-upload",
+      description = {
+        "with --target: the flush position reported to the server (and the slot) never",
+        "passes the end of the newest segment uploaded with all before it"
+      })
+  boolean ackAfterUpload;
+
   @Mixin ConnectionOptions connection;
+
+  private static final String SLF4J_VERBOSITY = "slf4j.internal.verbosity";
 
   /** How long a stop waits for the upload of what is complete. */
   static final Duration UPLOAD_DRAIN = Duration.ofSeconds(30);
@@ -246,6 +259,9 @@ public final class ReceiveWalCommand extends CliCommand {
     if (keepLocal && target == null) {
       return usage("--keep-local needs --target");
     }
+    if (ackAfterUpload && target == null) {
+      return usage("--ack-after-upload needs --target");
+    }
     StoreLocation location = null;
     if (target != null) {
       try {
@@ -311,6 +327,11 @@ public final class ReceiveWalCommand extends CliCommand {
     }
     ObjectStore store = null;
     if (location != null) {
+      // The AWS SDK logs through SLF4J, which we ship without a provider: its "no providers"
+      // warning on stderr would be noise on every start (the SDK's log lines are dropped anyway).
+      if (System.getProperty(SLF4J_VERBOSITY) == null) {
+        System.setProperty(SLF4J_VERBOSITY, "ERROR");
+      }
       try {
         store = Stores.open(location, cli.env());
       } catch (IllegalArgumentException e) {
@@ -343,55 +364,78 @@ public final class ReceiveWalCommand extends CliCommand {
     if (metrics != null && upload != null) {
       metrics.attach(upload);
     }
-    WalReceiver receiver =
-        WalArchiver.builder(config)
-            .options(
-                ReceiverOptions.defaults().toBuilder()
-                    .slotName(slotOption.slot)
-                    .statusInterval(interval)
-                    .synchronous(synchronous)
-                    .stopCondition(
-                        end == null ? StopCondition.onRequest() : StopCondition.atLsn(end))
-                    .loop(!noLoop)
-                    .reconnectBackoff(backoffMax)
-                    .createSlotIfMissing(createSlotIfMissing)
-                    .build())
-            .target(dir)
-            .sync(noSync ? SyncPolicy.NEVER : SyncPolicy.ON_REQUEST)
-            .compression(compression)
-            .onSinkOpened(
-                sink -> {
-                  if (metrics != null) {
-                    metrics.attach(sink);
-                  }
-                  if (upload != null) {
-                    // The resume scan of this connection is over: removals cannot confuse it.
-                    upload.allowRemovals(true);
-                  }
-                  if (verboseOption.verbose || metrics != null || upload != null) {
-                    sink.onSegmentCompleted(
-                        seg -> {
-                          if (upload != null) {
-                            upload.wake();
-                          }
-                          if (metrics != null) {
-                            metrics.segmentCompleted();
-                          }
-                          if (verboseOption.verbose) {
-                            cli.info(
-                                "finished segment at "
-                                    + seg.endLsn()
-                                    + " (timeline "
-                                    + seg.timeline()
-                                    + ")");
-                          }
-                        });
-                  }
-                })
-            .warnings(cli::warning)
-            .listener(metrics == null ? new Messages() : metrics)
-            .clock(clock)
+    ReceiverOptions receiverOptions =
+        ReceiverOptions.defaults().toBuilder()
+            .slotName(slotOption.slot)
+            .statusInterval(interval)
+            .synchronous(synchronous)
+            .stopCondition(end == null ? StopCondition.onRequest() : StopCondition.atLsn(end))
+            .loop(!noLoop)
+            .reconnectBackoff(backoffMax)
+            .createSlotIfMissing(createSlotIfMissing)
             .build();
+    SyncPolicy syncPolicy = noSync ? SyncPolicy.NEVER : SyncPolicy.ON_REQUEST;
+    Consumer<SegmentFileSink> onSinkOpened =
+        sink -> {
+          if (metrics != null) {
+            metrics.attach(sink);
+          }
+          if (upload != null) {
+            // The resume scan of this connection is over: removals cannot confuse it.
+            upload.allowRemovals(true);
+          }
+          if (verboseOption.verbose || metrics != null || upload != null) {
+            sink.onSegmentCompleted(
+                seg -> {
+                  if (upload != null) {
+                    upload.wake();
+                  }
+                  if (metrics != null) {
+                    metrics.segmentCompleted();
+                  }
+                  if (verboseOption.verbose) {
+                    cli.info(
+                        "finished segment at "
+                            + seg.endLsn()
+                            + " (timeline "
+                            + seg.timeline()
+                            + ")");
+                  }
+                });
+          }
+        };
+    WalReceiver.Listener listener = metrics == null ? new Messages() : metrics;
+    WalReceiver receiver;
+    if (ackAfterUpload && upload != null) {
+      // WalArchiver's receiver, with the sink's flush position held back to what is uploaded.
+      SegmentFileOptions fileOptions =
+          SegmentFileOptions.DEFAULTS.withSyncPolicy(syncPolicy).withCompression(compression);
+      receiver =
+          new WalReceiver(
+              config,
+              receiverOptions,
+              (size, groupAccess) -> {
+                SegmentFileSink sink =
+                    SegmentFileSink.open(dir, size, fileOptions.withGroupAccess(groupAccess));
+                onSinkOpened.accept(sink);
+                return new UploadAckSink(sink, upload, size);
+              },
+              size -> ResumePoint.scan(dir, size, cli::warning),
+              listener,
+              clock);
+    } else {
+      receiver =
+          WalArchiver.builder(config)
+              .options(receiverOptions)
+              .target(dir)
+              .sync(syncPolicy)
+              .compression(compression)
+              .onSinkOpened(onSinkOpened)
+              .warnings(cli::warning)
+              .listener(listener)
+              .clock(clock)
+              .build();
+    }
     try {
       if (metrics != null && !serveMetrics(metrics)) {
         return ExitCodes.ERROR;

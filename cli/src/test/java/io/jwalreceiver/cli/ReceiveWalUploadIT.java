@@ -79,14 +79,8 @@ class ReceiveWalUploadIT {
   @MethodSource("highestVersion")
   void uploadsCompletedSegmentsInOrderAndResumesWithoutGapsOrRepeats(int major) throws Exception {
     S3Server s3 = S3Server.shared();
-    try (PostgresServer server =
-            PostgresServer.start(
-                PostgresServer.Options.of(major).withInitdbArgs("--wal-segsize=1"));
+    try (PostgresServer server = startServer(major);
         ObjectStore store = store(s3, "s3://" + s3.newBucket() + "/archive/one")) {
-      // receivewal starts at the slot's restart point (15+: READ_REPLICATION_SLOT), and the
-      // slot keeps every segment in pg_wal, so the server's files are the oracle.
-      server.execute("SELECT pg_create_physical_replication_slot('" + SLOT + "', true)");
-      server.execute("CREATE TABLE t (x integer)");
       Path dir = Files.createDirectory(tmp.resolve("spool"));
       Path pgWal = server.dataDir().resolve("pg_wal");
       Map<String, String> env = env(server, s3);
@@ -131,12 +125,8 @@ class ReceiveWalUploadIT {
   @MethodSource("highestVersion")
   void keepLocalLeavesTheSpoolAndTheObjectsAreItsCompressedFiles(int major) throws Exception {
     S3Server s3 = S3Server.shared();
-    try (PostgresServer server =
-            PostgresServer.start(
-                PostgresServer.Options.of(major).withInitdbArgs("--wal-segsize=1"));
+    try (PostgresServer server = startServer(major);
         ObjectStore store = store(s3, "s3://" + s3.newBucket())) {
-      server.execute("SELECT pg_create_physical_replication_slot('" + SLOT + "', true)");
-      server.execute("CREATE TABLE t (x integer)");
       Path dir = Files.createDirectory(tmp.resolve("spool"));
       Path pgWal = server.dataDir().resolve("pg_wal");
 
@@ -168,7 +158,74 @@ class ReceiveWalUploadIT {
     }
   }
 
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource("highestVersion")
+  void ackAfterUploadKeepsTheSlotBehindTheUploadedSegments(int major) throws Exception {
+    S3Server s3 = S3Server.shared();
+    try (PostgresServer server = startServer(major);
+        ObjectStore store = store(s3, "s3://" + s3.newBucket() + "/ack")) {
+      Path dir = Files.createDirectory(tmp.resolve("spool"));
+      String end = segmentsAhead(server, 3);
+
+      CliRun r =
+          receive(
+              env(server, s3),
+              dir,
+              end,
+              "--target",
+              store.location().text(),
+              "--ack-after-upload",
+              "-s",
+              "1");
+      assertOk(r);
+      List<String> stored = new ArrayList<>(objects(store).keySet());
+      assertThat(stored).hasSizeGreaterThanOrEqualTo(3);
+      String newest = stored.get(stored.size() - 1);
+      long uploadedEnd =
+          (Long.parseLong(newest.substring(8, 16), 16) << 32)
+              + (Long.parseLong(newest.substring(16, 24), 16) + 1) * SEGMENT;
+      long slot =
+          lsn(
+              server.queryString(
+                  "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'"));
+      // Without the option the slot would be at the end position, inside the live .partial.
+      assertThat(Long.compareUnsigned(lsn(end), uploadedEnd)).isPositive();
+      assertThat(Long.compareUnsigned(slot, uploadedEnd))
+          .as("slot at %X, newest upload ends at %X", slot, uploadedEnd)
+          .isLessThanOrEqualTo(0);
+      assertThat(
+              CliRun.of(Map.of(), "receivewal", "-D", dir.toString(), "--ack-after-upload")
+                  .firstErrorLine())
+          .isEqualTo("jwalreceiver: error: --ack-after-upload needs --target");
+      server.execute("SELECT pg_drop_replication_slot('" + SLOT + "')");
+    }
+  }
+
   // ---- helpers -------------------------------------------------------------------------------
+
+  private static long lsn(String text) {
+    int slash = text.indexOf('/');
+    return (Long.parseLong(text.substring(0, slash), 16) << 32)
+        | Long.parseLong(text.substring(slash + 1), 16);
+  }
+
+  /**
+   * 1 MiB segments, a slot that reserves WAL and a table. receivewal starts at the slot's restart
+   * point (15+: READ_REPLICATION_SLOT), and the slot keeps every segment in pg_wal, so the server's
+   * files are the oracle.
+   */
+  private static PostgresServer startServer(int major) {
+    PostgresServer server =
+        PostgresServer.start(PostgresServer.Options.of(major).withInitdbArgs("--wal-segsize=1"));
+    try {
+      server.execute("SELECT pg_create_physical_replication_slot('" + SLOT + "', true)");
+      server.execute("CREATE TABLE t (x integer)");
+      return server;
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
+    }
+  }
 
   private static ObjectStore store(S3Server s3, String location) {
     return Stores.open(StoreLocation.parse(location), s3.environment());

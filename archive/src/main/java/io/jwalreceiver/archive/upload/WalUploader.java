@@ -90,6 +90,7 @@ public final class WalUploader implements AutoCloseable {
   private final AtomicLong failures = new AtomicLong();
   private final AtomicLong uploadedFiles = new AtomicLong();
   private volatile boolean removalsAllowed;
+  private volatile @Nullable WalFileName newestUploadedSegment;
 
   // Under the monitor.
   private long wakeups;
@@ -171,6 +172,14 @@ public final class WalUploader implements AutoCloseable {
   /** Failed attempts (uploads, the listing, conflicts) so far. */
   public long failures() {
     return failures.get();
+  }
+
+  /**
+   * The newest completed segment the store holds, with every one before it in this run's order
+   * (uploaded now, or found there at start); null before the first.
+   */
+  public @Nullable WalFileName newestUploadedSegment() {
+    return newestUploadedSegment;
   }
 
   /** Files uploaded so far (not counting those found already stored at start). */
@@ -312,6 +321,10 @@ public final class WalUploader implements AutoCloseable {
           return Pass.FAILED;
         }
         uploaded.add(file.name().fileName());
+        if (file.name().kind() == Kind.SEGMENT) {
+          // In upload order, never past a failure: the archive is contiguous up to here.
+          newestUploadedSegment = file.name();
+        }
         if (file.name().kind() == Kind.HISTORY) {
           storedHistories.add(file.name().timeline());
         } else {
