@@ -276,9 +276,17 @@ public final class WalUploader implements AutoCloseable {
 
   /** Runs one pass on the calling thread; the loop's body, and what tests drive. */
   Pass pass() throws IOException {
+    List<LocalFile> spoolFiles;
+    try {
+      spoolFiles = scanSpool();
+    } catch (IOException e) {
+      failures.incrementAndGet();
+      lastFailure = "could not read directory \"" + spool + "\": " + message(e);
+      return Pass.FAILED;
+    }
     if (existing == null) {
       try {
-        listStore();
+        listStore(spoolFiles);
       } catch (IOException e) {
         failures.incrementAndGet();
         lastFailure =
@@ -286,7 +294,6 @@ public final class WalUploader implements AutoCloseable {
         return Pass.FAILED;
       }
     }
-    List<LocalFile> spoolFiles = scanSpool();
     Map<String, LocalFile> byName = new HashMap<>();
     List<WalFileName> names = new ArrayList<>();
     for (LocalFile f : spoolFiles) {
@@ -345,10 +352,10 @@ public final class WalUploader implements AutoCloseable {
     return Pass.DONE;
   }
 
-  private void listStore() throws IOException {
+  private void listStore(List<LocalFile> spoolFiles) throws IOException {
     List<StoredObject> objects = store.list(layout.walPrefix());
     Set<String> local = new HashSet<>();
-    for (LocalFile f : scanSpool()) {
+    for (LocalFile f : spoolFiles) {
       local.add(f.name().fileName());
     }
     Map<String, StoredObject> found = new HashMap<>();
