@@ -14,4 +14,5 @@ module io.jwalreceiver.archive {
 
   exports io.jwalreceiver.archive;
   exports io.jwalreceiver.archive.store;
+  exports io.jwalreceiver.archive.upload;
 }

@@ -6,13 +6,22 @@ import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.SqlText;
 import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.archive.ArchiveLayout;
+import io.jwalreceiver.archive.store.ObjectStore;
+import io.jwalreceiver.archive.store.StoreLocation;
+import io.jwalreceiver.archive.store.Stores;
+import io.jwalreceiver.archive.upload.UploadOptions;
+import io.jwalreceiver.archive.upload.WalUploader;
 import io.jwalreceiver.compress.Compression;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.ReplicationConnection;
 import io.jwalreceiver.session.SystemIdentity;
 import io.jwalreceiver.wal.ReceiverOptions;
+import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.StopCondition;
 import io.jwalreceiver.wal.WalReceiver;
+import io.jwalreceiver.wal.segment.SegmentFileOptions;
+import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.jwalreceiver.wal.segment.SyncPolicy;
 import io.jwalreceiver.wal.segment.WalArchiver;
 import java.io.IOException;
@@ -142,7 +151,39 @@ public final class ReceiveWalCommand extends CliCommand {
       description = "start every message with the time (UTC), for logs written to a file")
   boolean logTimestamps;
 
+  @Option(
+      names = "--target",
+      paramLabel = "LOCATION",
+      description = {
+        "also upload each completed WAL file, in order, to this archive (ours):",
+        "s3://bucket[/prefix][?endpoint=URL&region=R&path-style=B] or a directory;",
+        "files go under wal/, and uploaded ones are removed from -D except history",
+        "files and the newest completed segment"
+      })
+  @Nullable String target;
+
+  @Option(
+      names = "--keep-local",
+      description = "with --target: keep uploaded files in the -D directory too")
+  boolean keepLocal;
+
+  @Option(
+      names = "--ack-after-upload",
+      description = {
+        "with --target: the flush position reported to the server (and the slot) never",
+        "passes the end of the newest segment uploaded with all before it"
+      })
+  boolean ackAfterUpload;
+
   @Mixin ConnectionOptions connection;
+
+  private static final String SLF4J_VERBOSITY = "slf4j.internal.verbosity";
+
+  /** How long a stop waits for the upload of what is complete. */
+  static final Duration UPLOAD_DRAIN = Duration.ofSeconds(30);
+
+  /** Set while receiving with {@code --target}. */
+  private @Nullable WalUploader uploader;
 
   @Override
   public Integer call() {
@@ -215,6 +256,20 @@ public final class ReceiveWalCommand extends CliCommand {
     if (createSlotIfMissing && slotOption.slot == null) {
       return usage("--create-slot-if-missing needs a slot to be specified using --slot");
     }
+    if (keepLocal && target == null) {
+      return usage("--keep-local needs --target");
+    }
+    if (ackAfterUpload && target == null) {
+      return usage("--ack-after-upload needs --target");
+    }
+    StoreLocation location = null;
+    if (target != null) {
+      try {
+        location = StoreLocation.parse(target);
+      } catch (IllegalArgumentException e) {
+        return usage(String.valueOf(e.getMessage()));
+      }
+    }
 
     // The fallback application_name is pg_receivewal's own, so synchronous_standby_names and
     // monitoring written for pg_receivewal keep matching after the binary is swapped; PGAPPNAME
@@ -266,55 +321,129 @@ public final class ReceiveWalCommand extends CliCommand {
       return ExitCodes.ERROR;
     }
 
+    Path locationDir = location == null ? null : location.directory();
+    if (locationDir != null && sameDirectory(locationDir, dir)) {
+      return usage("--target must not be the -D directory");
+    }
+    ObjectStore store = null;
+    if (location != null) {
+      // The AWS SDK logs through SLF4J, which we ship without a provider: its "no providers"
+      // warning on stderr would be noise on every start (the SDK's log lines are dropped anyway).
+      if (System.getProperty(SLF4J_VERBOSITY) == null) {
+        System.setProperty(SLF4J_VERBOSITY, "ERROR");
+      }
+      try {
+        store = Stores.open(location, cli.env());
+      } catch (IllegalArgumentException e) {
+        return error(String.valueOf(e.getMessage()));
+      }
+    }
+    try {
+      return stream(clock, config, dir, compression, end, interval, backoffMax, store);
+    } finally {
+      if (store != null) {
+        store.close();
+      }
+    }
+  }
+
+  /** Streams into {@code dir}, uploading to {@code store} when there is one. */
+  private int stream(
+      InstantSource clock,
+      ConnectionConfig config,
+      Path dir,
+      Compression compression,
+      @Nullable Lsn end,
+      Duration interval,
+      @Nullable Duration backoffMax,
+      @Nullable ObjectStore store) {
+    WalUploader upload = store == null ? null : uploader(store, dir, clock);
+    uploader = upload;
     ReceiveWalMetrics metrics =
         metricsPort == null ? null : new ReceiveWalMetrics(new Messages(), clock);
-    WalReceiver receiver =
-        WalArchiver.builder(config)
-            .options(
-                ReceiverOptions.defaults().toBuilder()
-                    .slotName(slotOption.slot)
-                    .statusInterval(interval)
-                    .synchronous(synchronous)
-                    .stopCondition(
-                        end == null ? StopCondition.onRequest() : StopCondition.atLsn(end))
-                    .loop(!noLoop)
-                    .reconnectBackoff(backoffMax)
-                    .createSlotIfMissing(createSlotIfMissing)
-                    .build())
-            .target(dir)
-            .sync(noSync ? SyncPolicy.NEVER : SyncPolicy.ON_REQUEST)
-            .compression(compression)
-            .onSinkOpened(
-                sink -> {
-                  if (metrics != null) {
-                    metrics.attach(sink);
-                  }
-                  if (verboseOption.verbose || metrics != null) {
-                    sink.onSegmentCompleted(
-                        seg -> {
-                          if (metrics != null) {
-                            metrics.segmentCompleted();
-                          }
-                          if (verboseOption.verbose) {
-                            cli.info(
-                                "finished segment at "
-                                    + seg.endLsn()
-                                    + " (timeline "
-                                    + seg.timeline()
-                                    + ")");
-                          }
-                        });
-                  }
-                })
-            .warnings(cli::warning)
-            .listener(metrics == null ? new Messages() : metrics)
-            .clock(clock)
+    if (metrics != null && upload != null) {
+      metrics.attach(upload);
+    }
+    ReceiverOptions receiverOptions =
+        ReceiverOptions.defaults().toBuilder()
+            .slotName(slotOption.slot)
+            .statusInterval(interval)
+            .synchronous(synchronous)
+            .stopCondition(end == null ? StopCondition.onRequest() : StopCondition.atLsn(end))
+            .loop(!noLoop)
+            .reconnectBackoff(backoffMax)
+            .createSlotIfMissing(createSlotIfMissing)
             .build();
+    SyncPolicy syncPolicy = noSync ? SyncPolicy.NEVER : SyncPolicy.ON_REQUEST;
+    Consumer<SegmentFileSink> onSinkOpened =
+        sink -> {
+          if (metrics != null) {
+            metrics.attach(sink);
+          }
+          if (upload != null) {
+            // The resume scan of this connection is over: removals cannot confuse it.
+            upload.allowRemovals(true);
+          }
+          if (verboseOption.verbose || metrics != null || upload != null) {
+            sink.onSegmentCompleted(
+                seg -> {
+                  if (upload != null) {
+                    upload.wake();
+                  }
+                  if (metrics != null) {
+                    metrics.segmentCompleted();
+                  }
+                  if (verboseOption.verbose) {
+                    cli.info(
+                        "finished segment at "
+                            + seg.endLsn()
+                            + " (timeline "
+                            + seg.timeline()
+                            + ")");
+                  }
+                });
+          }
+        };
+    WalReceiver.Listener listener = metrics == null ? new Messages() : metrics;
+    WalReceiver receiver;
+    if (ackAfterUpload && upload != null) {
+      // WalArchiver's receiver, with the sink's flush position held back to what is uploaded.
+      SegmentFileOptions fileOptions =
+          SegmentFileOptions.DEFAULTS.withSyncPolicy(syncPolicy).withCompression(compression);
+      receiver =
+          new WalReceiver(
+              config,
+              receiverOptions,
+              (size, groupAccess) -> {
+                SegmentFileSink sink =
+                    SegmentFileSink.open(dir, size, fileOptions.withGroupAccess(groupAccess));
+                onSinkOpened.accept(sink);
+                return new UploadAckSink(sink, upload, size);
+              },
+              size -> ResumePoint.scan(dir, size, cli::warning),
+              listener,
+              clock);
+    } else {
+      receiver =
+          WalArchiver.builder(config)
+              .options(receiverOptions)
+              .target(dir)
+              .sync(syncPolicy)
+              .compression(compression)
+              .onSinkOpened(onSinkOpened)
+              .warnings(cli::warning)
+              .listener(listener)
+              .clock(clock)
+              .build();
+    }
     try {
       if (metrics != null && !serveMetrics(metrics)) {
         return ExitCodes.ERROR;
       }
       Interrupts.onStop(receiver::requestStop);
+      if (upload != null) {
+        upload.start();
+      }
       try {
         receiver.run();
       } catch (PgException e) {
@@ -328,11 +457,55 @@ public final class ReceiveWalCommand extends CliCommand {
         return ExitCodes.forException(e);
       }
     } finally {
+      if (upload != null) {
+        finishUploads(upload);
+      }
       if (metrics != null) {
         metrics.close();
       }
     }
     return ExitCodes.OK;
+  }
+
+  private WalUploader uploader(ObjectStore store, Path dir, InstantSource clock) {
+    return new WalUploader(
+        dir,
+        store,
+        ArchiveLayout.STORE,
+        UploadOptions.DEFAULTS.withKeepLocal(keepLocal),
+        new WalUploader.Listener() {
+          @Override
+          public void uploaded(String fileName, String location) {
+            if (verboseOption.verbose) {
+              cli.info("uploaded " + fileName + " to " + location);
+            }
+          }
+
+          @Override
+          public void warning(String message) {
+            cli.warning(message);
+          }
+        },
+        clock);
+  }
+
+  /** At a stop: uploads what is complete, for a bounded time. */
+  private void finishUploads(WalUploader upload) {
+    // The receiver scans no more: what is uploaded may go.
+    upload.allowRemovals(true);
+    if (!upload.close(UPLOAD_DRAIN)) {
+      cli.warning(
+          upload.pendingFiles()
+              + " completed WAL file(s) not uploaded yet; the next run uploads them");
+    }
+  }
+
+  private static boolean sameDirectory(Path a, Path b) {
+    try {
+      return Files.exists(a) && Files.isSameFile(a, b);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /**
@@ -414,6 +587,11 @@ public final class ReceiveWalCommand extends CliCommand {
 
     @Override
     public void disconnected(PgException cause, Duration retryIn) {
+      WalUploader upload = uploader;
+      if (upload != null) {
+        // The next attempt scans -D for its resume point: no file may vanish meanwhile.
+        upload.allowRemovals(false);
+      }
       cli.error(null, cause);
       if (!noLoop) {
         cli.info("disconnected; waiting " + retryIn.toSeconds() + " seconds to try again");

@@ -4,6 +4,7 @@ package io.jwalreceiver.cli;
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.TimelineId;
+import io.jwalreceiver.archive.upload.WalUploader;
 import io.jwalreceiver.session.SystemIdentity;
 import io.jwalreceiver.wal.WalReceiver;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
@@ -145,6 +146,26 @@ final class ReceiveWalMetrics implements WalReceiver.Listener, AutoCloseable {
   void attach(SegmentFileSink newSink) {
     newSink.onSync(nanos -> fsyncSeconds.observe(nanos / 1e9));
     sink = newSink;
+  }
+
+  /** Adds the upload metrics of {@code receivewal --target}. */
+  void attach(WalUploader uploader) {
+    gauge(
+        "jwalreceiver_upload_lag_segments",
+        "Completed WAL files (segments, history files) not uploaded to the --target yet",
+        uploader::pendingFiles);
+    gauge(
+        "jwalreceiver_upload_lag_seconds",
+        "Age of the oldest completed WAL file not uploaded yet, 0 when none waits",
+        uploader::lagSeconds);
+    counter(
+        "jwalreceiver_upload_failures",
+        "Failed attempts to upload a WAL file (or to list the archive); each is retried",
+        uploader::failures);
+    counter(
+        "jwalreceiver_uploaded_files",
+        "WAL files uploaded to the --target",
+        uploader::uploadedFiles);
   }
 
   /** A segment was completed (from the sink's flusher). */
