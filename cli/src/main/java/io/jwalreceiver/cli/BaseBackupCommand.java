@@ -488,6 +488,7 @@ public final class BaseBackupCommand extends CliCommand {
       return error(String.valueOf(e.getMessage()));
     }
     @Nullable Path walSpool = null;
+    @Nullable StoreBackupSink stored = null;
     try (store) {
       StoreBackupSink sink =
           new StoreBackupSink(
@@ -496,6 +497,7 @@ public final class BaseBackupCommand extends CliCommand {
               recoveryConf,
               compression.client(),
               compression.encoderThreads());
+      stored = sink;
       walSpool = Files.createTempDirectory("jwalreceiver-wal-");
       Path spool = walSpool;
       Thread onStop =
@@ -526,6 +528,12 @@ public final class BaseBackupCommand extends CliCommand {
     } catch (PgException e) {
       progress.endLine();
       cli.error(null, e);
+      if (stored != null && !stored.leftovers().isEmpty()) {
+        // Not a backup without its manifest, but taking space: say what to remove.
+        cli.warning(
+            "could not delete the objects this backup stored; remove them: "
+                + String.join(" ", stored.leftovers().stream().map(store::describe).toList()));
+      }
       return ExitCodes.ERROR;
     } catch (IOException e) {
       return error(

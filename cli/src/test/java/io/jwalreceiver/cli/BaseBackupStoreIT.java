@@ -237,6 +237,41 @@ class BaseBackupStoreIT {
     assertThat(backupKeys(bucket)).isEmpty();
   }
 
+  /**
+   * The store goes away while base.tar is streamed (after the tablespace's archive was committed),
+   * then the walsender ends: the clean-up cannot delete that object and the command says so; no
+   * manifest was written, so what stays is not a backup. (At 32 kB/s the next part upload, which
+   * would notice the store's absence by itself, is minutes away: a part is 16 MiB.)
+   */
+  @Test
+  void storeGoneAtTheFailureNamesWhatItLeft() throws Exception {
+    String bucket = S3Server.shared().newBucket();
+    PostgresServer server = fixture();
+    Map<String, String> env = env(server);
+    env.put("PGAPPNAME", "bbstore-store-gone");
+    CompletableFuture<CliRun> run =
+        CompletableFuture.supplyAsync(
+            () -> bb(env, "-t", "s3://" + bucket + "/pfx", "-X", "fetch", "-r", "32k"));
+    awaitFirstObject(bucket, () -> !run.isDone());
+    String left = backupKeys(bucket).get(0);
+    CliRun r;
+    S3Server.shared().stop();
+    try {
+      server.execute(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+              + " WHERE application_name = 'bbstore-store-gone'");
+      r = run.get(120, TimeUnit.SECONDS);
+    } finally {
+      S3Server.shared().restart();
+    }
+    assertThat(r.exitCode()).as(r.err()).isNotZero();
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err())
+        .contains("could not delete the objects this backup stored; remove them: ")
+        .contains("s3://" + bucket + "/pfx/basebackups/" + left);
+    assertThat(backupKeys(bucket)).containsExactly(left);
+  }
+
   /** {@code java -jar jwalreceiver.jar basebackup …} with the test environment. */
   private ProcessBuilder jar(Map<String, String> env, List<String> jvm, String... args)
       throws IOException {
