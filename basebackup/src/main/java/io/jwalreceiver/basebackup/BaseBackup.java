@@ -205,7 +205,9 @@ public final class BaseBackup {
               WalStreamer.start(
                   config,
                   request,
-                  streamRoot(directory(target)),
+                  destination instanceof Destination.External e
+                      ? e.walSpool()
+                      : streamRoot(directory(target)),
                   segmentSize,
                   startTli,
                   start,
@@ -263,7 +265,9 @@ public final class BaseBackup {
           streamer.stopAt(end);
           streamer.await();
           streamer = null;
-          if (request.format() == BaseBackupRequest.Format.TAR) {
+          if (destination instanceof Destination.External e) {
+            WalTarPacker.pass(e.walSpool().resolve("pg_wal"), sink);
+          } else if (request.format() == BaseBackupRequest.Format.TAR) {
             // pg_basebackup compresses pg_wal.tar only for client-side gzip.
             Compression walCompression =
                 request.compression().client().algorithm() == Compression.Algorithm.GZIP
@@ -295,8 +299,8 @@ public final class BaseBackup {
         if (sink != null && target != null) {
           sink.abort();
         } else if (sink != null && !(destination instanceof Destination.Directory)) {
-          // Standard output, a backup target or discarded: nothing of ours on disk, only streams
-          // to close.
+          // Standard output, a backup target, discarded or an external sink: nothing of ours on
+          // disk, only streams to close (an external sink removes what it stored).
           sink.abort();
         } else if (target != null && !request.keepOnFailure()) {
           target.cleanUp();
@@ -315,6 +319,9 @@ public final class BaseBackup {
 
   /** The sink for {@code destination}; {@code target} is its directory, if it has one. */
   private BackupSink sink(Destination destination, @Nullable OutputDirectory target) {
+    if (destination instanceof Destination.External e) {
+      return e.sink();
+    }
     if (destination instanceof Destination.Server || destination instanceof Destination.Discard) {
       return new DiscardingSink();
     }

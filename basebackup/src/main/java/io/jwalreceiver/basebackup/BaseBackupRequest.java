@@ -120,13 +120,16 @@ public record BaseBackupRequest(
   /**
    * Checks what no server would accept.
    *
-   * @throws IllegalArgumentException when WAL is streamed anywhere but into a directory
+   * @throws IllegalArgumentException when WAL is streamed anywhere but into a directory or an
+   *     external sink
    */
   public BaseBackupRequest {
     Objects.requireNonNull(destination, "destination");
     tablespaceMappings = List.copyOf(tablespaceMappings);
     compression = compression == null ? BackupCompression.NONE : compression;
-    if (walMethod == WalMethod.STREAM && !(destination instanceof Destination.Directory)) {
+    if (walMethod == WalMethod.STREAM
+        && !(destination instanceof Destination.Directory)
+        && !(destination instanceof Destination.External)) {
       throw new IllegalArgumentException("WAL can only be streamed into a directory");
     }
   }

@@ -5,12 +5,14 @@ import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.basebackup.compress.ArchiveEncoder;
 import io.jwalreceiver.basebackup.sink.DirectoryTree;
+import io.jwalreceiver.basebackup.stream.BackupListener;
 import io.jwalreceiver.basebackup.tar.TarHeader;
 import io.jwalreceiver.basebackup.tar.TarWriter;
 import io.jwalreceiver.compress.Compression;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -46,6 +48,33 @@ final class WalTarPacker {
       Compression compression,
       int gzipWorkers,
       boolean groupAccess) {
+    try (FileChannel out =
+        io.jwalreceiver.basebackup.sink.OutputDirectory.createFile(tarFile, groupAccess)) {
+      ArchiveEncoder encoder =
+          compression.compressed() ? ArchiveEncoder.open(compression, out, gzipWorkers) : null;
+      write(walDir, encoder != null ? encoder : out, tarFile.getFileName().toString());
+      if (encoder != null) {
+        try {
+          encoder.finish();
+        } finally {
+          encoder.close();
+        }
+      }
+      if (sync) {
+        out.force(true);
+      }
+    } catch (IOException e) {
+      throw io("could not write file \"" + tarFile + "\"", e);
+    }
+    delete(java.util.Objects.requireNonNull(walDir.getParent(), "pg_wal has a parent"));
+  }
+
+  /**
+   * Writes {@code walDir} as an uncompressed tar (members and end blocks) into {@code out}.
+   *
+   * @param name the tar's name, for messages
+   */
+  static void write(Path walDir, WritableByteChannel out, String name) throws IOException {
     List<Path> members = new ArrayList<>();
     try (Stream<Path> files = Files.list(walDir)) {
       files.filter(Files::isRegularFile).sorted().forEach(members::add);
@@ -61,44 +90,60 @@ final class WalTarPacker {
       }
     }
     long now = System.currentTimeMillis() / 1000;
-    try (FileChannel out =
-        io.jwalreceiver.basebackup.sink.OutputDirectory.createFile(tarFile, groupAccess)) {
-      ArchiveEncoder encoder =
-          compression.compressed() ? ArchiveEncoder.open(compression, out, gzipWorkers) : null;
-      TarWriter writer =
-          new TarWriter(encoder != null ? encoder : out, tarFile.getFileName().toString());
-      ByteBuffer buf = ByteBuffer.allocate(1024 * 1024);
-      for (Path p : members) {
-        String name = walDir.relativize(p).toString();
-        long size = Files.size(p);
-        writer.startEntry(TarHeader.regularFile(name, size, 0600, 0, 0, now));
-        try (FileChannel in = FileChannel.open(p, StandardOpenOption.READ)) {
-          while (true) {
-            buf.clear();
-            if (in.read(buf) < 0) {
-              break;
-            }
-            buf.flip();
-            writer.writeData(buf);
+    TarWriter writer = new TarWriter(out, name);
+    ByteBuffer buf = ByteBuffer.allocate(1024 * 1024);
+    for (Path p : members) {
+      String member = walDir.relativize(p).toString();
+      long size = Files.size(p);
+      writer.startEntry(TarHeader.regularFile(member, size, 0600, 0, 0, now));
+      try (FileChannel in = FileChannel.open(p, StandardOpenOption.READ)) {
+        while (true) {
+          buf.clear();
+          if (in.read(buf) < 0) {
+            break;
           }
-        }
-        writer.endEntry();
-      }
-      writer.finish();
-      if (encoder != null) {
-        try {
-          encoder.finish();
-        } finally {
-          encoder.close();
+          buf.flip();
+          writer.writeData(buf);
         }
       }
-      if (sync) {
-        out.force(true);
-      }
-    } catch (IOException e) {
-      throw io("could not write file \"" + tarFile + "\"", e);
+      writer.endEntry();
     }
-    delete(java.util.Objects.requireNonNull(walDir.getParent(), "pg_wal has a parent"));
+    writer.finish();
+  }
+
+  /**
+   * {@link Destination.External}: passes {@code walDir} to {@code sink} as one more archive,
+   * {@value Destination.External#WAL_ARCHIVE} (uncompressed tar; the sink stores it as it stores
+   * the others), then removes {@code walDir}.
+   */
+  static void pass(Path walDir, BackupListener sink) {
+    String name = Destination.External.WAL_ARCHIVE;
+    sink.archiveStart(name, Destination.External.WAL_ARCHIVE_PATH, true);
+    WritableByteChannel out =
+        new WritableByteChannel() {
+          @Override
+          public int write(ByteBuffer src) {
+            int n = src.remaining();
+            sink.archiveData(src);
+            src.position(src.limit());
+            return n;
+          }
+
+          @Override
+          public boolean isOpen() {
+            return true;
+          }
+
+          @Override
+          public void close() {}
+        };
+    try {
+      write(walDir, out, name);
+    } catch (IOException e) {
+      throw io("could not read directory \"" + walDir + "\"", e);
+    }
+    sink.archiveEnd();
+    delete(walDir);
   }
 
   private static void delete(Path dir) {

@@ -159,7 +159,7 @@ class BaseBackupIT {
    * reads only version 15's WAL, so the WAL check ({@code -n} skips it) runs on 15 alone. From 17
    * the manifest is version 2, which it cannot read.
    */
-  private static void verifyBackup(int major, Path dir) {
+  static void verifyBackup(int major, Path dir) {
     Path tool = BackupTestSupport.PG15_BIN.resolve("pg_verifybackup");
     if (major > 16 || !Files.isExecutable(tool)) {
       return;

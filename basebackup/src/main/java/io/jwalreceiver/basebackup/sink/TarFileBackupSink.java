@@ -2,16 +2,13 @@
 package io.jwalreceiver.basebackup.sink;
 
 import io.jwalreceiver.basebackup.compress.ArchiveDecompressor;
-import io.jwalreceiver.basebackup.compress.ArchiveEncoder;
 import io.jwalreceiver.basebackup.manifest.ChecksumAlgorithm;
 import io.jwalreceiver.basebackup.stream.StageTimes;
 import io.jwalreceiver.basebackup.tar.TarReader;
-import io.jwalreceiver.basebackup.tar.TarWriter;
 import io.jwalreceiver.compress.Compression;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -34,16 +31,10 @@ public final class TarFileBackupSink extends DiskSink {
   private final int gzipWorkers;
 
   private @Nullable FileChannel file;
-
-  /** Where the archive's (tar) bytes go: the file, or an encoder writing into it. */
-  private @Nullable WritableByteChannel output;
-
-  private @Nullable ArchiveEncoder encoder;
-  private @Nullable ArchiveDecompressor decompressor;
   private @Nullable Path filePath;
-  private boolean terminated;
-  private @Nullable TarReader rewriter;
-  private @Nullable TarWriter writer;
+
+  /** The current archive as it is stored (compression, {@code -R}, end blocks). */
+  private @Nullable TarArchiveWriter archive;
 
   /** Parses the archive as stored, for the verifier; null when not verifying. */
   private @Nullable TarReader checker;
@@ -82,7 +73,6 @@ public final class TarFileBackupSink extends DiskSink {
 
   @Override
   public void archiveStart(String name, String tablespacePath, boolean terminated) {
-    this.terminated = terminated;
     if (verifier != null) {
       if (ArchiveDecompressor.algorithmOf(name) != Compression.Algorithm.NONE) {
         // A server-compressed archive is stored without being parsed: no check at all, rather
@@ -94,30 +84,21 @@ public final class TarFileBackupSink extends DiskSink {
                 verifier.tarListener(InlineVerifier.manifestPrefix(name, tablespacePath)));
       }
     }
-    String fileName = name + compression.extension();
-    filePath = target.path().resolve(fileName);
-    file = open(filePath);
-    output = file;
-    if (compression.compressed()) {
-      encoder = ArchiveEncoder.open(compression, file, gzipWorkers);
-      output = encoder;
-    }
-    if (tablespacePath.isEmpty() && recoveryConf != null) {
-      Compression.Algorithm serverSide = ArchiveDecompressor.algorithmOf(name);
-      if (serverSide == null) {
-        throw RecoveryInjector.cannotParse(name);
-      }
-      if (serverSide != Compression.Algorithm.NONE) {
-        // Not both: client-side and server-side compression exclude each other.
-        encoder = ArchiveEncoder.open(Compression.of(serverSide), file, gzipWorkers);
-        output = encoder;
-      }
-      writer = new TarWriter(output, fileName);
-      rewriter = new TarReader(new RecoveryInjector(writer, recoveryConf));
-      if (serverSide != Compression.Algorithm.NONE) {
-        decompressor = new ArchiveDecompressor(serverSide, name, rewriter::feed);
-      }
-    }
+    Path p = target.path().resolve(TarArchiveWriter.storedName(name, compression));
+    filePath = p;
+    FileChannel f = open(p);
+    file = f;
+    archive =
+        new TarArchiveWriter(
+            name,
+            tablespacePath,
+            terminated,
+            f,
+            p.toString(),
+            recoveryConf,
+            compression,
+            gzipWorkers,
+            times);
   }
 
   /**
@@ -146,15 +127,7 @@ public final class TarFileBackupSink extends DiskSink {
     if (checker != null) {
       checker.feed(data.duplicate());
     }
-    if (decompressor != null) {
-      decompressor.feed(data);
-    } else if (rewriter != null) {
-      rewriter.feed(data);
-    } else {
-      long t = times.start();
-      write(output(), data, path());
-      times.end(StageTimes.Stage.EXTRACTION, t);
-    }
+    archive().data(data);
   }
 
   @Override
@@ -163,53 +136,23 @@ public final class TarFileBackupSink extends DiskSink {
       checker.finish();
       checker = null;
     }
-    if (decompressor != null) {
-      decompressor.finish();
-      decompressor = null;
-    }
-    if (rewriter != null) {
-      // finish() reports the end (once) whether or not the server sent end blocks; the
-      // injector appends the recovery members then.
-      rewriter.finish();
-      Objects.requireNonNull(writer, "rewriting").finish();
-      rewriter = null;
-      writer = null;
-    } else if (!terminated) {
-      // 13/14 servers leave out the end-of-archive blocks; a tar file needs them.
-      write(output(), TarWriter.endOfArchive(), path());
-    }
-    if (encoder != null) {
-      try {
-        encoder.finish();
-      } catch (IOException e) {
-        throw OutputDirectory.ioError("could not write to file \"" + filePath + "\"", e);
-      } finally {
-        encoder.close();
-      }
-      encoder = null;
-    }
-    output = null;
-    syncer.fileDone(path(), Objects.requireNonNull(file, "an archive is open"));
+    archive().end();
+    archive = null;
+    syncer.fileDone(
+        Objects.requireNonNull(filePath, "an archive is open"),
+        Objects.requireNonNull(file, "an archive is open"));
     file = null;
   }
 
-  /** Where the current archive's bytes go. */
-  private WritableByteChannel output() {
-    return Objects.requireNonNull(output, "an archive is open");
-  }
-
-  /** The current archive's file. */
-  private Path path() {
-    return Objects.requireNonNull(filePath, "an archive is open");
+  /** The current archive. */
+  private TarArchiveWriter archive() {
+    return Objects.requireNonNull(archive, "an archive is open");
   }
 
   @Override
   public void abort() {
-    if (decompressor != null) {
-      decompressor.abort();
-    }
-    if (encoder != null) {
-      encoder.close();
+    if (archive != null) {
+      archive.abort();
     }
     if (file != null) {
       try {
@@ -226,16 +169,6 @@ public final class TarFileBackupSink extends DiskSink {
       return target.createFile(p);
     } catch (IOException e) {
       throw OutputDirectory.ioError("could not create file \"" + p + "\"", e);
-    }
-  }
-
-  private static void write(WritableByteChannel ch, ByteBuffer data, Path p) {
-    try {
-      while (data.hasRemaining()) {
-        ch.write(data);
-      }
-    } catch (IOException e) {
-      throw OutputDirectory.ioError("could not write to file \"" + p + "\"", e);
     }
   }
 }
