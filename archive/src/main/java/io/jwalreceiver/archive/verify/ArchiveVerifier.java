@@ -152,7 +152,7 @@ public final class ArchiveVerifier {
       if (only != null && !inChain(file, results)) {
         continue;
       }
-      systemId = checkSegment(file, wal, systemId, problems);
+      systemId = checkSegment(file, wal, pageTimeline(file, histories), systemId, problems);
     }
     return new VerifyReport(
         store.location().text(),
@@ -272,8 +272,28 @@ public final class ArchiveVerifier {
     return false;
   }
 
+  /**
+   * The timeline a segment's first page header names: the one its timeline's history puts the
+   * segment's start on (the parent's, for the segment holding the switch point); null (any up to
+   * the segment's own) when the history is missing, which is reported already.
+   */
+  private static @Nullable TimelineId pageTimeline(
+      WalFile file, Map<TimelineId, TimelineHistoryFile> histories) {
+    TimelineId tli = file.segment().timeline();
+    if (tli.asLong() == 1) {
+      return tli;
+    }
+    TimelineHistoryFile history = histories.get(tli);
+    return history == null ? null : history.timelineAt(file.segment().startLsn());
+  }
+
   /** Reads one segment through; returns the system identifier the archive's WAL has so far. */
-  private long checkSegment(WalFile file, WalListing wal, long systemId, List<Problem> problems) {
+  private long checkSegment(
+      WalFile file,
+      WalListing wal,
+      @Nullable TimelineId pageTimeline,
+      long systemId,
+      List<Problem> problems) {
     String where = store.describe(file.key());
     SegmentCheck.Outcome outcome;
     try {
@@ -283,7 +303,8 @@ public final class ArchiveVerifier {
         return systemId;
       }
       outcome =
-          SegmentCheck.check(store.open(file.key()), file, wal.segmentSize(), stat.get().sha256());
+          SegmentCheck.check(
+              store.open(file.key()), file, wal.segmentSize(), stat.get().sha256(), pageTimeline);
     } catch (IOException e) {
       problems.add(new Problem(where, "cannot be read: " + e.getMessage()));
       return systemId;

@@ -3,6 +3,7 @@ package io.jwalreceiver.archive.verify;
 
 import io.jwalreceiver.Lsn;
 import io.jwalreceiver.SegmentName;
+import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.WalSegmentSize;
 import io.jwalreceiver.compress.SegmentDecoder;
 import java.io.BufferedInputStream;
@@ -55,9 +56,15 @@ final class SegmentCheck {
    * @param file the file's parsed name
    * @param size the segment size
    * @param sha256 the SHA-256 the store recorded (lowercase hex), or null
+   * @param pageTimeline the timeline the first page header must name, or null for any up to the
+   *     file's (see {@link #headerProblem})
    */
   static Outcome check(
-      InputStream raw, WalFile file, WalSegmentSize size, @Nullable String sha256) {
+      InputStream raw,
+      WalFile file,
+      WalSegmentSize size,
+      @Nullable String sha256,
+      @Nullable TimelineId pageTimeline) {
     List<String> problems = new ArrayList<>();
     MessageDigest digest = sha256();
     byte[] header = new byte[LONG_HEADER_SIZE];
@@ -99,7 +106,7 @@ final class SegmentCheck {
     long systemId = 0;
     boolean blank = file.partial() && isZero(header, headerBytes);
     if (!blank) {
-      Optional<String> bad = headerProblem(header, headerBytes, file.segment(), size);
+      Optional<String> bad = headerProblem(header, headerBytes, file.segment(), size, pageTimeline);
       if (bad.isPresent()) {
         problems.add(bad.get());
       } else {
@@ -120,9 +127,17 @@ final class SegmentCheck {
    *
    * @param header the first bytes of the uncompressed segment
    * @param length how many there are
+   * @param pageTimeline the timeline the header must name, or null for any up to the segment's: the
+   *     first segment of a timeline begins with its parent's WAL up to the switch point, which the
+   *     server copied with its page headers, so its header names the parent (the timeline the
+   *     history file puts the segment's start on)
    */
   static Optional<String> headerProblem(
-      byte[] header, int length, SegmentName segment, WalSegmentSize size) {
+      byte[] header,
+      int length,
+      SegmentName segment,
+      WalSegmentSize size,
+      @Nullable TimelineId pageTimeline) {
     if (length < LONG_HEADER_SIZE) {
       return Optional.of("too short for a WAL page header (" + length + " bytes)");
     }
@@ -140,9 +155,16 @@ final class SegmentCheck {
     if ((info & XLP_LONG_HEADER) == 0) {
       return Optional.of("page header: the first page has no long header");
     }
-    if (tli != segment.timeline().asLong()) {
+    if (pageTimeline != null
+        ? tli != pageTimeline.asLong()
+        : tli < 1 || tli > segment.timeline().asLong()) {
       return Optional.of(
-          "page header names timeline " + tli + ", the file name timeline " + segment.timeline());
+          "page header names timeline "
+              + tli
+              + ", not "
+              + (pageTimeline != null
+                  ? pageTimeline + " (the timeline of the segment's start)"
+                  : "timeline " + segment.timeline() + " or an older one"));
     }
     if (pageAddress != segment.startLsn().value()) {
       return Optional.of(
