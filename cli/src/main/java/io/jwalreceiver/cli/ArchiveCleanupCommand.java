@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
       "complete ones (each backup_manifest first, so that a backup removed only in part is never",
       "taken for complete), and the WAL segments and .partial files before the start segment of",
       "the oldest kept backup on its timeline and older ones. History files are always kept;",
-      "incomplete backups (no backup_manifest: failed, or still running) are kept and listed.",
+      "incomplete backups (no backup_manifest: failed, or still running) are kept and listed",
+      "unless --remove-incomplete is given (then those older than the oldest kept backup go).",
       "Refuses when the archive has no complete backup.",
       ""
     })
@@ -36,13 +37,20 @@ public final class ArchiveCleanupCommand extends ArchiveSubcommand {
   @Option(names = "--dry-run", description = "list what would be removed, remove nothing")
   boolean dryRun;
 
+  @Option(
+      names = "--remove-incomplete",
+      description =
+          "also remove incomplete backups older than the oldest kept one (failed, or left by an"
+              + " interrupted cleanup); make sure no backup that old is still running")
+  boolean removeIncomplete;
+
   @Override
   int run(ObjectStore store) throws IOException {
     if (keep < 1) {
       return usage("--keep must be at least 1, not " + keep);
     }
     ArchiveCleaner cleaner = new ArchiveCleaner(store, archive.layout());
-    ArchiveCleaner.Plan plan = cleaner.plan(keep);
+    ArchiveCleaner.Plan plan = cleaner.plan(keep, removeIncomplete);
     print(plan, store);
     if (!dryRun) {
       cleaner.execute(plan);
@@ -76,10 +84,10 @@ public final class ArchiveCleanupCommand extends ArchiveSubcommand {
             + plan.keepFrom()
             + " on");
     String verb = dryRun ? "would remove" : "removing";
-    for (BackupEntry b : plan.split().removed()) {
+    for (BackupEntry b : plan.removedBackups()) {
       out.println(
           verb
-              + " backup "
+              + (b.complete() ? " backup " : " incomplete backup ")
               + b.id()
               + " ("
               + b.objects().size()

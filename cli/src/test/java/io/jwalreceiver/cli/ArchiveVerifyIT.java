@@ -208,6 +208,22 @@ class ArchiveVerifyIT {
     assertThat(zero.firstErrorLine())
         .isEqualTo("jwalreceiver: error: --keep must be at least 1, not 0");
     assertThat(archive.keys()).isEqualTo(after);
+
+    // An incomplete backup (a failed upload) older than the kept one: kept unless asked.
+    String failed = "basebackups/20000101T000000Z/base.tar";
+    try (ObjectStore store = archive.open()) {
+      store.put(failed, "cut short".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    CliRun keepsIt = archive.run("cleanup", "--keep", "1");
+    assertThat(keepsIt.out())
+        .contains("keeping incomplete backup 20000101T000000Z")
+        .contains("removed 0 objects");
+    CliRun removesIt = archive.run("cleanup", "--keep", "1", "--remove-incomplete");
+    assertThat(removesIt.exitCode()).as(removesIt.err()).isZero();
+    assertThat(removesIt.out())
+        .contains("removing incomplete backup 20000101T000000Z")
+        .contains("removed 1 object, 9 bytes");
+    assertThat(archive.keys()).isEqualTo(after);
   }
 
   private static void putBack(Archive archive, String key, Path file) throws IOException {

@@ -47,12 +47,19 @@ public final class ArchiveCleaner {
 
     /** How many objects go. */
     public int objects() {
-      return split.removed().stream().mapToInt(b -> b.objects().size()).sum() + wal.size();
+      return removedBackups().stream().mapToInt(b -> b.objects().size()).sum() + wal.size();
+    }
+
+    /** The backups removed: the complete ones, then the incomplete ones, oldest first. */
+    public List<BackupEntry> removedBackups() {
+      List<BackupEntry> all = new ArrayList<>(split.removed());
+      all.addAll(split.removedIncomplete());
+      return all;
     }
 
     /** How many bytes go. */
     public long bytes() {
-      return split.removed().stream().mapToLong(BackupEntry::bytes).sum()
+      return removedBackups().stream().mapToLong(BackupEntry::bytes).sum()
           + wal.stream().mapToLong(WalFile::size).sum();
     }
   }
@@ -61,17 +68,18 @@ public final class ArchiveCleaner {
    * Decides what goes; reads the listing and the oldest kept backup's manifest, removes nothing.
    *
    * @param keep how many complete backups to keep
+   * @param removeIncomplete whether incomplete backups older than the oldest kept one go too
    * @throws PgException 22023 when {@code keep} is below 1; 55000 when the archive has no complete
    *     backup; XX001 or 58030 when the oldest kept backup's manifest cannot be read (nothing can
    *     then say which WAL it needs)
    */
-  public Plan plan(int keep) throws IOException {
+  public Plan plan(int keep, boolean removeIncomplete) throws IOException {
     if (keep < 1) {
       throw new PgException(
           SqlState.INVALID_PARAMETER_VALUE, "--keep must be at least 1, not " + keep);
     }
     ArchiveContents contents = ArchiveContents.list(store, layout);
-    Retention.Split split = Retention.split(contents.backups(), keep);
+    Retention.Split split = Retention.split(contents.backups(), keep, removeIncomplete);
     if (split.kept().isEmpty()) {
       throw new PgException(
           new SqlState("55000"),
@@ -98,12 +106,17 @@ public final class ArchiveCleaner {
     return new Plan(split, keepFrom, Retention.walToRemove(contents.wal(), keepFrom));
   }
 
-  /** Removes what the plan says: backups oldest first, each manifest first, then the WAL. */
+  /**
+   * Removes what the plan says: the complete backups oldest first, each manifest first, then the
+   * incomplete ones given up, then the WAL.
+   */
   public void execute(Plan plan) throws IOException {
-    for (BackupEntry backup : plan.split().removed()) {
+    for (BackupEntry backup : plan.removedBackups()) {
       List<String> keys = backup.removalOrder();
-      store.delete(keys.subList(0, 1));
-      store.delete(keys.subList(1, keys.size()));
+      if (!keys.isEmpty()) {
+        store.delete(keys.subList(0, 1));
+        store.delete(keys.subList(1, keys.size()));
+      }
       removeEmptyDirectory(backup.prefix());
     }
     List<String> wal = new ArrayList<>();

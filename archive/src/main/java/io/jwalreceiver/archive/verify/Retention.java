@@ -26,17 +26,33 @@ public final class Retention {
    *
    * @param kept the complete backups kept, oldest first
    * @param removed the complete backups removed, oldest first
-   * @param incomplete the backups without a manifest, kept
+   * @param incomplete the backups without a manifest that are kept
+   * @param removedIncomplete the backups without a manifest that are removed (only with {@code
+   *     removeIncomplete}, and only those older than the oldest kept backup)
    */
   public record Split(
-      List<BackupEntry> kept, List<BackupEntry> removed, List<BackupEntry> incomplete) {
+      List<BackupEntry> kept,
+      List<BackupEntry> removed,
+      List<BackupEntry> incomplete,
+      List<BackupEntry> removedIncomplete) {
 
     /** Copies the lists. */
     public Split {
       kept = List.copyOf(kept);
       removed = List.copyOf(removed);
       incomplete = List.copyOf(incomplete);
+      removedIncomplete = List.copyOf(removedIncomplete);
     }
+  }
+
+  /**
+   * Splits the backups, keeping every incomplete one.
+   *
+   * @param backups the archive's backups in id order
+   * @param keep how many complete backups to keep, at least 1
+   */
+  public static Split split(List<BackupEntry> backups, int keep) {
+    return split(backups, keep, false);
   }
 
   /**
@@ -44,18 +60,31 @@ public final class Retention {
    *
    * @param backups the archive's backups in id order
    * @param keep how many complete backups to keep, at least 1
+   * @param removeIncomplete whether incomplete backups older than the oldest kept one go too (a
+   *     failed backup, or what an interrupted cleanup left); newer ones may still be running and
+   *     are always kept
    */
-  public static Split split(List<BackupEntry> backups, int keep) {
+  public static Split split(List<BackupEntry> backups, int keep, boolean removeIncomplete) {
     if (keep < 1) {
       throw new IllegalArgumentException("keep must be at least 1: " + keep);
     }
     List<BackupEntry> complete = new ArrayList<>();
-    List<BackupEntry> incomplete = new ArrayList<>();
     for (BackupEntry b : backups) {
-      (b.complete() ? complete : incomplete).add(b);
+      if (b.complete()) {
+        complete.add(b);
+      }
     }
     int cut = Math.max(0, complete.size() - keep);
-    return new Split(complete.subList(cut, complete.size()), complete.subList(0, cut), incomplete);
+    List<BackupEntry> kept = complete.subList(cut, complete.size());
+    List<BackupEntry> incomplete = new ArrayList<>();
+    List<BackupEntry> removedIncomplete = new ArrayList<>();
+    for (BackupEntry b : backups) {
+      if (!b.complete()) {
+        boolean old = !kept.isEmpty() && b.id().compareTo(kept.get(0).id()) < 0;
+        (removeIncomplete && old ? removedIncomplete : incomplete).add(b);
+      }
+    }
+    return new Split(kept, complete.subList(0, cut), incomplete, removedIncomplete);
   }
 
   /**

@@ -46,6 +46,18 @@ class RetentionTest {
   }
 
   @Test
+  void removeIncompleteTakesOnlyThoseOlderThanTheOldestKept() {
+    Retention.Split split = Retention.split(backups(), 2, true);
+    assertThat(ids(split.removed())).containsExactly("20261201T000000Z");
+    // 20261202 failed before the kept 20261203 started; 20261205 may be running.
+    assertThat(ids(split.removedIncomplete())).containsExactly("20261202T000000Z");
+    assertThat(ids(split.incomplete())).containsExactly("20261205T000000Z");
+    assertThat(split.removedIncomplete().get(0).removalOrder())
+        .containsExactly("basebackups/20261202T000000Z/base.tar");
+    assertThat(Retention.split(backups(), 3, true).removedIncomplete()).isEmpty();
+  }
+
+  @Test
   void keepingMoreThanThereAreRemovesNothing() {
     Retention.Split split = Retention.split(backups(), 5);
     assertThat(split.kept()).hasSize(3);
