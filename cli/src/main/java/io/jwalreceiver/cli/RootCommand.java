@@ -39,6 +39,7 @@ public final class RootCommand implements Runnable {
           SlotCommand.class,
           IdentifyCommand.class,
           VerifyBackupCommand.class,
+          ArchiveCommand.class,
           BenchCommand.class,
           DemoCommand.class);
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.wal;
 
-import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import io.jwalreceiver.SegmentName.ParsedWalFileName;
 import io.jwalreceiver.WalSegmentSize;
+import io.jwalreceiver.compress.SegmentDecoder;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,8 +12,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.zip.GZIPInputStream;
-import net.jpountz.lz4.LZ4FrameInputStream;
 
 /**
  * The long page header at the start of every WAL segment ({@code XLogLongPageHeaderData}): the
@@ -75,17 +73,7 @@ final class SegmentHeader {
    * @throws IOException when the file cannot be opened or its compression header is bad
    */
   static InputStream open(Path file, String compression) throws IOException {
-    InputStream raw = new BufferedInputStream(Files.newInputStream(file), CHUNK);
-    try {
-      return switch (compression) {
-        case ParsedWalFileName.GZIP -> new GZIPInputStream(raw, CHUNK);
-        case ParsedWalFileName.LZ4 -> new LZ4FrameInputStream(raw);
-        case ParsedWalFileName.ZSTD -> new ZstdInputStreamNoFinalizer(raw);
-        default -> raw;
-      };
-    } catch (IOException | RuntimeException e) {
-      raw.close();
-      throw e;
-    }
+    return SegmentDecoder.open(
+        new BufferedInputStream(Files.newInputStream(file), CHUNK), compression);
   }
 }
