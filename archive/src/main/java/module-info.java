@@ -4,6 +4,8 @@
  */
 module io.jwalreceiver.archive {
   requires static transitive org.jspecify;
+  requires transitive io.jwalreceiver.walreceiver;
+  requires transitive io.jwalreceiver.basebackup;
   requires software.amazon.awssdk.services.s3;
   requires transitive software.amazon.awssdk.auth;
   requires software.amazon.awssdk.core;
@@ -13,5 +15,6 @@ module io.jwalreceiver.archive {
   requires software.amazon.awssdk.http;
 
   exports io.jwalreceiver.archive;
+  exports io.jwalreceiver.archive.restore;
   exports io.jwalreceiver.archive.store;
 }
