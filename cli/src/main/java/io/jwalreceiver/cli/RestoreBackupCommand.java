@@ -45,7 +45,8 @@ public final class RestoreBackupCommand extends CliCommand {
   @Option(
       names = "--backup",
       paramLabel = "ID",
-      description = "the backup (yyyyMMddTHHmmssZ) or \"latest\" (default): the newest complete one")
+      description =
+          "the backup (yyyyMMddTHHmmssZ) or \"latest\" (default): the newest complete one")
   String backup = BackupRestore.LATEST;
 
   @Option(

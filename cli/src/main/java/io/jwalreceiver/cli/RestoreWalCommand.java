@@ -66,8 +66,9 @@ public final class RestoreWalCommand extends CliCommand {
   @Option(
       names = "--archive",
       paramLabel = "LOCATION",
-      description = "the archive: s3://bucket/prefix, its layout in a directory, or a flat"
-          + " pg_receivewal directory")
+      description =
+          "the archive: s3://bucket/prefix, its layout in a directory, or a flat"
+              + " pg_receivewal directory")
   @Nullable String archive;
 
   /** Milliseconds before the second try; doubled for each next one. */

@@ -51,7 +51,8 @@ public final class BackupRestore {
 
   private static final int CHUNK = 128 * 1024;
 
-  private static final Pattern TABLESPACE = Pattern.compile("[1-9][0-9]*\\.tar(\\.gz|\\.lz4|\\.zst)?");
+  private static final Pattern TABLESPACE =
+      Pattern.compile("[1-9][0-9]*\\.tar(\\.gz|\\.lz4|\\.zst)?");
 
   private final ObjectStore store;
   private final ArchiveLayout layout;

@@ -26,7 +26,8 @@ public record WalFileName(String name, Kind kind) {
 
   private static final Pattern SEGMENT = Pattern.compile("[0-9A-F]{24}");
   private static final Pattern HISTORY = Pattern.compile("[0-9A-F]{8}\\.history");
-  private static final Pattern BACKUP_HISTORY = Pattern.compile("[0-9A-F]{24}\\.[0-9A-F]{8}\\.backup");
+  private static final Pattern BACKUP_HISTORY =
+      Pattern.compile("[0-9A-F]{24}\\.[0-9A-F]{8}\\.backup");
 
   /** The compression extensions looked for, in order of preference after the plain name. */
   static final List<String> COMPRESSIONS = List.of("", ".gz", ".lz4", ".zst");
@@ -37,8 +38,8 @@ public record WalFileName(String name, Kind kind) {
   /**
    * Parses what the server passed as {@code %f}.
    *
-   * @throws IllegalArgumentException with a one-line message for any other name (a path, a
-   *     relative name, an unknown kind of file)
+   * @throws IllegalArgumentException with a one-line message for any other name (a path, a relative
+   *     name, an unknown kind of file)
    */
   public static WalFileName parse(String name) {
     if (SEGMENT.matcher(name).matches()) {

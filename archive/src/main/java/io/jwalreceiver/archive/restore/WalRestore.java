@@ -29,18 +29,18 @@ import java.util.Set;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
- * Restores one WAL file from an archive for a recovering server ({@code restore_command = 'jwalreceiver
- * restore-wal %f %p --archive …'}).
+ * Restores one WAL file from an archive for a recovering server ({@code restore_command =
+ * 'jwalreceiver restore-wal %f %p --archive …'}).
  *
  * <p>The file is looked for under its own name, then compressed ({@code .gz}, {@code .lz4}, {@code
  * .zst}), then, for a segment, as a {@code .partial} (pg_receivewal's name for the last segment of
- * a timeline, zero-padded to the segment size when served). A compressed segment is decompressed;
- * a segment must start with a long page header for its own name ({@code xlp_pageaddr}) and have
+ * a timeline, zero-padded to the segment size when served). A compressed segment is decompressed; a
+ * segment must start with a long page header for its own name ({@code xlp_pageaddr}) and have
  * exactly the size that header states ({@code xlp_seg_size}): anything else is refused as corrupt,
  * never served. A {@code .partial} whose header is all zeros holds no WAL and counts as missing.
  *
- * <p>The destination appears complete or not at all: written to a temporary file in its
- * directory, synced, renamed, the directory synced.
+ * <p>The destination appears complete or not at all: written to a temporary file in its directory,
+ * synced, renamed, the directory synced.
  *
  * <p>Outcomes are kept apart as recovery needs them: {@link Optional#empty()} means the archive
  * does not have the file (the end of the archive, for recovery); an {@link IOException} means the
@@ -90,8 +90,8 @@ public final class WalRestore {
    * @return what was served, or empty when the archive does not have the file
    * @throws IOException when the store cannot be read (unreachable, refusing, a missing bucket or
    *     archive directory) or the destination cannot be written
-   * @throws PgException {@link SqlState#DATA_CORRUPTED} when the archived file is corrupt or has the
-   *     wrong size
+   * @throws PgException {@link SqlState#DATA_CORRUPTED} when the archived file is corrupt or has
+   *     the wrong size
    */
   public Optional<Restored> restore(WalFileName file, Path destination) throws IOException {
     for (String name : present(file)) {
