@@ -192,6 +192,7 @@ public final class BackupRestore {
         if (!location.startsWith(target) && !Files.exists(location, LinkOption.NOFOLLOW_LINKS)) {
           createdTablespaces.add(location);
         }
+        linkTablespace(target, oid, location);
         bytes += extract(sink, backup, name, location.toString());
       }
       String wal = plan.wal();
@@ -321,6 +322,27 @@ public final class BackupRestore {
       }
     }
     return map;
+  }
+
+  /**
+   * Makes {@code pg_tblspc/<oid>} point to the tablespace's location, as a plain backup has it,
+   * when {@code base.tar} did not carry the link (a tar-format backup brings {@code tablespace_map}
+   * instead): the manifest's tablespace files are checked through it, and the server finds its
+   * tablespace there.
+   */
+  private static void linkTablespace(Path target, String oid, Path location) throws IOException {
+    Path dir = target.resolve("pg_tblspc");
+    Path link = dir.resolve(oid);
+    if (Files.isSymbolicLink(link)) {
+      return;
+    }
+    if (Files.isSymbolicLink(dir) || Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+      throw new PgException(
+          SqlState.DATA_CORRUPTED,
+          "cannot link tablespace " + oid + ": \"" + link + "\" is in the way");
+    }
+    Files.createDirectories(dir);
+    Files.createSymbolicLink(link, location);
   }
 
   /**
