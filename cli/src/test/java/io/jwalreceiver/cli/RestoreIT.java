@@ -2,6 +2,7 @@
 package io.jwalreceiver.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.jwalreceiver.archive.ArchiveLayout;
@@ -168,6 +169,25 @@ class RestoreIT {
       assertThat(historyCopy).hasBinaryContent(history);
     }
 
+    // Fail closed: the same backup with a store that cannot be reached stops the server (exit
+    // 126 is fatal for restore_command) instead of ending recovery early and promoting.
+    Path stuck = tmp.resolve("stuck");
+    assertOk(CliRun.of(aws, "restore-backup", "--archive", location, "-D", stuck.toString()));
+    Files.writeString(stuck.resolve("recovery.signal"), "");
+    Map<String, String> down = new HashMap<>(aws);
+    down.put("AWS_ENDPOINT_URL", "http://127.0.0.1:" + closedPort());
+    Files.writeString(
+        stuck.resolve("postgresql.auto.conf"),
+        "restore_command = '" + restoreCommand(down, location) + "'\n",
+        StandardOpenOption.APPEND);
+    PostgresServer.handOver(stuck);
+    assertThatThrownBy(
+            () -> PostgresServer.startFromDataDir(stuck, PostgresServer.Options.of(major)).close())
+        .hasMessageContaining("FATAL:  could not restore file")
+        // PostgreSQL's wording of exit status 126 (wait_result_to_str).
+        .hasMessageContaining("from archive: command not executable");
+    assertThat(stuck.resolve("pg_wal/00000002.history")).doesNotExist();
+
     // The .lz4.partial receivewal left, from its own (flat) directory: the server's bytes, padded.
     Path served = tmp.resolve("served");
     assertOk(restoreWal(Map.of(), walDir.toString(), partialSegment, served));
@@ -309,12 +329,8 @@ class RestoreIT {
     CliRun noBucket = restoreWal(s3.environment(), "s3://no-such-bucket-restore-it/x", name, dest);
     assertFatal(noBucket, "jwalreceiver: error: could not restore \"" + name + "\" from ");
 
-    int closedPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      closedPort = s.getLocalPort();
-    }
     Map<String, String> unreachable = new HashMap<>(s3.environment());
-    unreachable.put("AWS_ENDPOINT_URL", "http://127.0.0.1:" + closedPort);
+    unreachable.put("AWS_ENDPOINT_URL", "http://127.0.0.1:" + closedPort());
     CliRun down = restoreWal(unreachable, location, name, dest);
     assertFatal(
         down,
@@ -404,8 +420,11 @@ class RestoreIT {
    */
   private String restoreCommand(Map<String, String> aws, String location) throws IOException {
     Path jarDir = Files.createDirectories(tmp.resolve("jar"));
-    Path jar = Files.copy(JAR, jarDir.resolve("jwalreceiver.jar"));
-    PostgresServer.handOver(jarDir);
+    Path jar = jarDir.resolve("jwalreceiver.jar");
+    if (!Files.exists(jar)) {
+      Files.copy(JAR, jar);
+      PostgresServer.handOver(jarDir);
+    }
     StringBuilder command = new StringBuilder();
     aws.forEach((k, v) -> command.append(k).append('=').append(v).append(' '));
     command
@@ -415,6 +434,13 @@ class RestoreIT {
         .append(" restore-wal %f %p --archive ")
         .append(location);
     return command.toString();
+  }
+
+  /** A loopback port nothing listens on (just closed). */
+  private static int closedPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
   }
 
   private static void insertBatch(PostgresServer server, int batch) {
