@@ -28,7 +28,7 @@ import picocli.CommandLine.Parameters;
     header = "Restores one WAL file from an archive (for restore_command).",
     description = {
       "Restores one WAL file from an archive, for a recovering server's restore_command:",
-      "  restore_command = 'jwalreceiver restore-wal %f %p --archive s3://bucket/prefix'",
+      "  restore_command = 'jwalreceiver restore-wal %%f %%p --archive s3://bucket/prefix'",
       "The file is looked for under its name, compressed (.gz, .lz4, .zst; decompressed here),",
       "and for a segment then as .partial (the last segment of a timeline, zero-padded). A",
       "segment must have the size its page header states; DESTPATH is written completely or",
@@ -53,14 +53,14 @@ public final class RestoreWalCommand extends CliCommand {
       index = "0",
       arity = "0..1",
       paramLabel = "WALFILE",
-      description = "the file name recovery asks for (%f)")
+      description = "the file name recovery asks for (%%f)")
   @Nullable String walFile;
 
   @Parameters(
       index = "1",
       arity = "0..1",
       paramLabel = "DESTPATH",
-      description = "where to write it (%p)")
+      description = "where to write it (%%p)")
   @Nullable Path destination;
 
   @Option(
@@ -136,13 +136,7 @@ public final class RestoreWalCommand extends CliCommand {
   }
 
   private static String describe(@Nullable IOException e) {
-    if (e == null) {
-      return "interrupted";
-    }
-    String m = e.getMessage();
-    return e instanceof java.nio.file.NoSuchFileException missing && missing.getReason() != null
-        ? m + ": " + missing.getReason()
-        : String.valueOf(m);
+    return e == null ? "interrupted" : String.valueOf(e.getMessage());
   }
 
   private static boolean sleep(long millis) {
