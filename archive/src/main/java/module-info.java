@@ -16,6 +16,7 @@ module io.jwalreceiver.archive {
 
   exports io.jwalreceiver.archive;
   exports io.jwalreceiver.archive.backup;
+  exports io.jwalreceiver.archive.restore;
   exports io.jwalreceiver.archive.store;
   exports io.jwalreceiver.archive.upload;
   exports io.jwalreceiver.archive.verify;

@@ -39,6 +39,8 @@ public final class RootCommand implements Runnable {
           SlotCommand.class,
           IdentifyCommand.class,
           VerifyBackupCommand.class,
+          RestoreWalCommand.class,
+          RestoreBackupCommand.class,
           ArchiveCommand.class,
           BenchCommand.class,
           DemoCommand.class);
