@@ -49,6 +49,7 @@ class ArchitectureTest {
               && (location.contains("/wal-receiver")
                   || location.contains("/basebackup")
                   || location.contains("/embedded")
+                  || location.contains("/archive")
                   || location.contains("/cli/"));
 
   private static JavaClasses classes;
@@ -66,6 +67,7 @@ class ArchitectureTest {
             "io.jwalreceiver.wal",
             "io.jwalreceiver.basebackup",
             "io.jwalreceiver.embedded",
+            "io.jwalreceiver.archive.store",
             "io.jwalreceiver.cli");
   }
 
@@ -131,11 +133,11 @@ class ArchitectureTest {
             .definedBy("io.jwalreceiver.basebackup.sink..")
             .layer("basebackup")
             .definedBy("io.jwalreceiver.basebackup")
-            .optionalLayer("archive.store")
+            .layer("archive.store")
             .definedBy("io.jwalreceiver.archive.store..")
-            .optionalLayer("archive")
+            .layer("archive")
             .definedBy("io.jwalreceiver.archive")
-            .optionalLayer("archive services")
+            .layer("archive services")
             .definedBy(
                 "io.jwalreceiver.archive.upload..",
                 "io.jwalreceiver.archive.backup..",

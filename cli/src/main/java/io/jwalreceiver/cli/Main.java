@@ -49,6 +49,7 @@ public final class Main {
       PrintStream out,
       PrintStream err,
       Map<String, String> env) {
+    quietSlf4j();
     Cli cli = new Cli(out, err, env, invokedAs);
     ToolName tool = cli.tool();
     CommandFactory factory = new CommandFactory(cli);
@@ -176,4 +177,17 @@ public final class Main {
       hideHeaders(sub);
     }
   }
+
+  /**
+   * The AWS SDK (object-storage targets) logs through SLF4J, which the jar ships without a
+   * provider; SLF4J would say so in three lines on stderr of every such command, noise in the
+   * server log a {@code restore_command} writes to. The SDK's own log lines are dropped anyway.
+   */
+  private static void quietSlf4j() {
+    if (System.getProperty(SLF4J_VERBOSITY) == null) {
+      System.setProperty(SLF4J_VERBOSITY, "ERROR");
+    }
+  }
+
+  private static final String SLF4J_VERBOSITY = "slf4j.internal.verbosity";
 }

@@ -177,8 +177,6 @@ public final class ReceiveWalCommand extends CliCommand {
 
   @Mixin ConnectionOptions connection;
 
-  private static final String SLF4J_VERBOSITY = "slf4j.internal.verbosity";
-
   /** How long a stop waits for the upload of what is complete. */
   static final Duration UPLOAD_DRAIN = Duration.ofSeconds(30);
 
@@ -327,11 +325,6 @@ public final class ReceiveWalCommand extends CliCommand {
     }
     ObjectStore store = null;
     if (location != null) {
-      // The AWS SDK logs through SLF4J, which we ship without a provider: its "no providers"
-      // warning on stderr would be noise on every start (the SDK's log lines are dropped anyway).
-      if (System.getProperty(SLF4J_VERBOSITY) == null) {
-        System.setProperty(SLF4J_VERBOSITY, "ERROR");
-      }
       try {
         store = Stores.open(location, cli.env());
       } catch (IllegalArgumentException e) {

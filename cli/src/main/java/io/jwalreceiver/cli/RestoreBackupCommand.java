@@ -78,11 +78,6 @@ public final class RestoreBackupCommand extends CliCommand {
     } catch (PgException | IllegalArgumentException e) {
       return error(String.valueOf(e.getMessage()));
     }
-    // The AWS SDK logs through SLF4J, which has no provider in our jar and says so in three
-    // lines on stderr: noise in the server log a restore_command writes to.
-    if (System.getProperty("slf4j.internal.verbosity") == null) {
-      System.setProperty("slf4j.internal.verbosity", "ERROR");
-    }
     ObjectStore store;
     try {
       store = Stores.open(where, cli.env());

@@ -90,11 +90,6 @@ public final class RestoreWalCommand extends CliCommand {
     } catch (IllegalArgumentException e) {
       return fatal(String.valueOf(e.getMessage()));
     }
-    // The AWS SDK logs through SLF4J, which has no provider in our jar and says so in three
-    // lines on stderr: noise in the server log a restore_command writes to.
-    if (System.getProperty("slf4j.internal.verbosity") == null) {
-      System.setProperty("slf4j.internal.verbosity", "ERROR");
-    }
     ObjectStore store;
     try {
       store = Stores.open(where, cli.env());

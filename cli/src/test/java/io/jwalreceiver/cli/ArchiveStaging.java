@@ -26,9 +26,10 @@ import java.util.stream.Stream;
  * tar-format base backups a real cluster made, on disk, and their upload into a store in the
  * archive layout.
  *
- * <p>THE staging helper of {@link ArchiveVerifyIT}: once {@code receivewal --target} and {@code
- * basebackup --target} exist, {@link #upload} (and {@link #fromServer}) can be replaced by running
- * them against the store; the tests only need the store filled and {@link #backupIds}.
+ * <p>The cluster's history is made once per test JVM and {@link #upload uploaded} into each archive
+ * under test (an S3 bucket, a directory), so that both kinds verify the same objects; that the
+ * {@code --target} options lay an archive out exactly so is {@code RestoreIT}'s and {@code
+ * ReceiveWalUploadIT}'s business.
  *
  * <p>What it does: a primary (timeline 1, 1 MiB segments) and a streaming standby with a physical
  * slot; backup 1 ({@code basebackup -Ft -X none}) of the primary; more WAL; the standby is promoted

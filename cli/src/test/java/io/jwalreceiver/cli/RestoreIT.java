@@ -15,18 +15,16 @@ import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.S3Server;
 import io.jwalreceiver.testkit.Waits;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,31 +56,19 @@ class RestoreIT {
     String location = "s3://" + bucket + "/pitr";
     Map<String, String> aws = s3.environment();
     Path walDir = Files.createDirectory(tmp.resolve("receivewal"));
-    Path backupDir = tmp.resolve("backup");
     String target;
     String partialSegment;
     String backupId;
     byte[] serverPartialHead;
     try (PostgresServer server =
         PostgresServer.start(PostgresServer.Options.of(major).withInitdbArgs("--wal-segsize=1"))) {
-      Map<String, String> env = ClientArgs.socketEnv(server);
+      Map<String, String> env = withAws(ClientArgs.socketEnv(server), aws);
       server.execute("SELECT pg_create_physical_replication_slot('" + SLOT + "', true)");
       server.execute("CREATE TABLE batches (batch integer, n integer)");
-      // The archive begins before the backup does.
-      assertOk(receivewal(env, walDir, nextEndPosition(server)));
-      Instant start = Instant.now();
-      assertOk(
-          CliRun.of(
-              env,
-              "basebackup",
-              "-D",
-              backupDir.toString(),
-              "-Ft",
-              "-X",
-              "none",
-              "-c",
-              "fast",
-              "--no-sync"));
+      // The archive begins before the backup does; both go to the store through our own
+      // --target options, so the store holds exactly what they upload.
+      assertOk(receivewal(env, walDir, nextEndPosition(server), "--target", location));
+      backupId = backupToStore(env, location, "-X", "none");
       insertBatch(server, 1);
       insertBatch(server, 2);
       target = server.queryString("SELECT pg_current_wal_insert_lsn()");
@@ -94,7 +80,7 @@ class RestoreIT {
       partialSegment = server.queryString("SELECT pg_walfile_name('" + end + "')");
       server.execute("INSERT INTO batches VALUES (5, 0)");
       // lz4: the oracle's restore_command decompresses every segment after the backup's first.
-      assertOk(receivewal(env, walDir, end, "--compress", "lz4"));
+      assertOk(receivewal(env, walDir, end, "--compress", "lz4", "--target", location));
       assertThat(walDir.resolve(partialSegment + ".lz4.partial")).isRegularFile();
       serverPartialHead =
           Arrays.copyOf(
@@ -103,7 +89,6 @@ class RestoreIT {
       try (Stream<Path> files = Files.list(walDir)) {
         assertThat(files.map(p -> p.getFileName().toString())).anyMatch(n -> n.endsWith(".lz4"));
       }
-      backupId = stageArchive(location, aws, backupDir, start, walDir);
     }
 
     // The backup, from the store only, into an empty directory; an occupied one is refused.
@@ -123,8 +108,11 @@ class RestoreIT {
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.err()).isEmpty();
     assertThat(r.out()).startsWith("restored backup " + backupId + " into \"" + restored + "\"");
-    assertThat(restored.resolve("backup_manifest"))
-        .hasSameBinaryContentAs(backupDir.resolve("backup_manifest"));
+    try (ObjectStore store = Stores.open(StoreLocation.parse(location), aws);
+        InputStream manifest =
+            store.open(ArchiveLayout.STORE.backupKey(backupId, ArchiveLayout.MANIFEST))) {
+      assertThat(restored.resolve("backup_manifest")).hasBinaryContent(manifest.readAllBytes());
+    }
     assertThat(restored.resolve("PG_VERSION")).hasContent(Integer.toString(major));
 
     // Recovery to the LSN after batch 2, WAL from the store through restore-wal.
@@ -211,7 +199,6 @@ class RestoreIT {
     String location = "s3://" + s3.newBucket() + "/tablespace";
     Map<String, String> aws = s3.environment();
     Path tsDir = BackupTestSupport.serverOwnedDir(tmp.resolve("ts").resolve("tblspc"));
-    Path backupDir = tmp.resolve("backup");
     String oid;
     try (PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major))) {
       server.execute("CREATE TABLESPACE restore_ts LOCATION '" + tsDir + "'");
@@ -219,28 +206,15 @@ class RestoreIT {
           "CREATE TABLE ts_table (id integer) TABLESPACE restore_ts;"
               + "INSERT INTO ts_table SELECT generate_series(1, 1234)");
       oid = server.queryString("SELECT oid::text FROM pg_tablespace WHERE spcname = 'restore_ts'");
-      Instant start = Instant.now();
-      assertOk(
-          CliRun.of(
-              ClientArgs.socketEnv(server),
-              "basebackup",
-              "-D",
-              backupDir.toString(),
-              "-Ft",
-              "-Z",
-              "lz4",
-              "-X",
-              "stream",
-              "-c",
-              "fast",
-              "--no-sync"));
+      String id = backupToStore(withAws(ClientArgs.socketEnv(server), aws), location, "-Z", "lz4");
       server.execute("INSERT INTO ts_table VALUES (-1)");
-      try (Stream<Path> files = Files.list(backupDir)) {
-        assertThat(files.map(p -> p.getFileName().toString()))
+      String prefix = ArchiveLayout.STORE.backupPrefix(id);
+      try (ObjectStore store = Stores.open(StoreLocation.parse(location), aws)) {
+        assertThat(store.list(prefix))
+            .extracting(o -> o.key().substring(prefix.length()))
             .containsExactlyInAnyOrder(
                 "backup_manifest", "base.tar.lz4", oid + ".tar.lz4", "pg_wal.tar");
       }
-      stageArchive(location, aws, backupDir, start, null);
     }
     Path restored = tmp.resolve("restored");
 
@@ -361,57 +335,6 @@ class RestoreIT {
 
   // ------------------------------------------------------------------------------ staging
 
-  /**
-   * Puts a tar-format backup ({@code basebackup -Ft -X none}) and the completed files of a
-   * receivewal directory into the store as {@code basebackup --target} and {@code receivewal
-   * --target} lay them out: {@code basebackups/<id>/…} with {@code backup_manifest} last, and
-   * {@code wal/<file>} ({@code .partial} files stay out; no WAL when {@code walDir} is null). The
-   * one place to swap for those commands once they are merged.
-   *
-   * @return the backup's id
-   */
-  private static String stageArchive(
-      String location,
-      Map<String, String> aws,
-      Path backupDir,
-      Instant start,
-      @Nullable Path walDir)
-      throws IOException {
-    ArchiveLayout layout = ArchiveLayout.STORE;
-    String id = ArchiveLayout.backupId(start);
-    try (ObjectStore store = Stores.open(StoreLocation.parse(location), aws);
-        Stream<Path> backupFiles = Files.list(backupDir)) {
-      List<Path> archives =
-          backupFiles
-              .filter(p -> !p.getFileName().toString().equals(ArchiveLayout.MANIFEST))
-              .sorted()
-              .toList();
-      assertThat(archives)
-          .extracting(p -> p.getFileName().toString())
-          .anyMatch(n -> n.startsWith("base.tar"));
-      for (Path p : archives) {
-        store.put(layout.backupKey(id, p.getFileName().toString()), p);
-      }
-      store.put(
-          layout.backupKey(id, ArchiveLayout.MANIFEST), backupDir.resolve(ArchiveLayout.MANIFEST));
-      if (walDir == null) {
-        return id;
-      }
-      List<Path> wal;
-      try (Stream<Path> walFiles = Files.list(walDir)) {
-        wal =
-            walFiles
-                .filter(p -> !p.getFileName().toString().endsWith(".partial"))
-                .sorted()
-                .toList();
-      }
-      for (Path p : wal) {
-        store.put(layout.walKey(p.getFileName().toString()), p);
-      }
-    }
-    return id;
-  }
-
   // ------------------------------------------------------------------------------ helpers
 
   /**
@@ -453,6 +376,33 @@ class RestoreIT {
     server.execute("INSERT INTO batches VALUES (0, 0)");
     server.execute("DELETE FROM batches");
     return end;
+  }
+
+  /**
+   * {@code basebackup -t LOCATION} (tar format into the store, {@code -c fast}); returns the
+   * backup's id, the last element of the location it prints.
+   */
+  private static String backupToStore(Map<String, String> env, String location, String... more) {
+    String[] args =
+        Stream.concat(Stream.of("basebackup", "-t", location, "-c", "fast"), Arrays.stream(more))
+            .toArray(String[]::new);
+    CliRun r =
+        assertTimeoutPreemptively(
+            RUN_TIMEOUT,
+            () -> CliRun.of(env, args),
+            () -> "did not end: " + String.join(" ", args));
+    assertOk(r);
+    String printed = r.out().strip();
+    assertThat(printed).startsWith(location + "/basebackups/");
+    String id = printed.substring(printed.lastIndexOf('/') + 1);
+    assertThat(ArchiveLayout.isBackupId(id)).as(printed).isTrue();
+    return id;
+  }
+
+  private static Map<String, String> withAws(Map<String, String> env, Map<String, String> aws) {
+    Map<String, String> merged = new HashMap<>(env);
+    merged.putAll(aws);
+    return merged;
   }
 
   private static CliRun receivewal(
