@@ -50,6 +50,12 @@ public final class PgVersions {
    */
   public static final String ONLY_15 = "io.jwalreceiver.testkit.PgVersions#only15";
 
+  /**
+   * The fully qualified name of {@link #spread()}, for {@code @MethodSource(PgVersions.SPREAD)} on
+   * a long test whose version-dependent paths the oldest, the middle and the newest version cover.
+   */
+  public static final String SPREAD = "io.jwalreceiver.testkit.PgVersions#spread";
+
   private PgVersions() {}
 
   /**
@@ -88,6 +94,17 @@ public final class PgVersions {
    */
   public static List<Integer> only15() {
     return selectedAmong(15);
+  }
+
+  /**
+   * 13, 15 and 18, as far as they are selected: the oldest supported version, the one whose client
+   * tools are the oracles, and the newest. The versions of the long loops (the fault suite's kill
+   * and cut loops, Barman's backup and recovery), where six runs would cost minutes and add little.
+   *
+   * @return those of 13, 15, 18 that are selected
+   */
+  public static List<Integer> spread() {
+    return selectedAmong(13, 15, 18);
   }
 
   /**

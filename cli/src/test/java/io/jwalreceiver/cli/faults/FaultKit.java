@@ -95,7 +95,7 @@ final class FaultKit {
 
   /** The kill and cut loops run on 13, 15 and 18, as far as they are selected. */
   static List<Integer> loopVersions() {
-    return PgVersions.selectedAmong(13, 15, 18);
+    return PgVersions.spread();
   }
 
   /** The fully qualified name of {@link #loopVersions()}, for {@code @MethodSource}. */
