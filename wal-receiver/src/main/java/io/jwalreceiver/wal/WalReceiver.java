@@ -65,6 +65,12 @@ public final class WalReceiver {
     default void timelineSwitched(TimelineId from, TimelineId to, Lsn start) {}
 
     /**
+     * An attempt to connect starts; the resume scan of the output directory follows, before {@link
+     * #connected}. Called before every attempt, the first one included.
+     */
+    default void connecting() {}
+
+    /**
      * Connected to {@code server} ({@code host:port}) and checked that it belongs to the archive's
      * cluster; {@code identity} is its IDENTIFY_SYSTEM answer (timeline, position).
      */
@@ -173,6 +179,7 @@ public final class WalReceiver {
     while (!signals.requested() && !options.stopCondition().reachedAt(clock)) {
       streamedWal = false;
       Duration wait;
+      listener.connecting();
       try {
         if (streamOnce()) {
           return;

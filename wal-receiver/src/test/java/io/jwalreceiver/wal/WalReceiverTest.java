@@ -203,6 +203,39 @@ class WalReceiverTest {
     assertThat(sink.closed).isTrue();
   }
 
+  @Test
+  void everyAttemptIsAnnouncedBeforeItConnectsAndEveryFailureAfter() {
+    AtomicInteger connections = new AtomicInteger();
+    WalReceiver[] receiver = new WalReceiver[1];
+    receiver[0] =
+        new WalReceiver(
+            ConnectionConfig.of("scripted", 5432, "replicator"),
+            options().withLoop(true).withRetryDelay(Duration.ofMillis(1)),
+            (size, groupAccess) -> sink,
+            size -> Optional.empty(),
+            events,
+            clock,
+            (config, notices) -> {
+              events.sequence.add("connect");
+              if (connections.incrementAndGet() == 3) {
+                receiver[0].requestStop();
+              }
+              throw new PgException(SqlState.CONNECTION_FAILURE, "refused");
+            });
+    receiver[0].run();
+    assertThat(events.sequence)
+        .containsExactly(
+            "connecting",
+            "connect",
+            "disconnected",
+            "connecting",
+            "connect",
+            "disconnected",
+            "connecting",
+            "connect",
+            "disconnected");
+  }
+
   // ---- helpers ----
 
   private static ReceiverOptions options() {
@@ -469,6 +502,17 @@ class WalReceiverTest {
   private static final class Events implements WalReceiver.Listener {
     final List<String> info = new ArrayList<>();
     final List<String> switches = new ArrayList<>();
+    final List<String> sequence = new ArrayList<>();
+
+    @Override
+    public void connecting() {
+      sequence.add("connecting");
+    }
+
+    @Override
+    public void disconnected(PgException cause, Duration retryIn) {
+      sequence.add("disconnected");
+    }
 
     @Override
     public void info(String message) {

@@ -4,24 +4,18 @@ package io.jwalreceiver.cli.faults;
 import static io.jwalreceiver.cli.faults.FaultKit.SEED;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jwalreceiver.SegmentName;
-import io.jwalreceiver.archive.ArchiveLayout;
 import io.jwalreceiver.archive.store.ObjectStore;
 import io.jwalreceiver.archive.store.StoreLocation;
-import io.jwalreceiver.archive.store.StoredObject;
 import io.jwalreceiver.archive.store.Stores;
 import io.jwalreceiver.testkit.HttpFaultProxy;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.S3Server;
 import io.jwalreceiver.testkit.Waits;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -84,30 +78,7 @@ class ReceiveWalUploadFaultIT {
       assertThat(healed.exitCode()).as(healed.err()).isZero();
       assertThat(healed.err()).doesNotContain("could not upload");
 
-      // Every object under wal/ is the server's segment; with the newest completed segment that
-      // stays local they form one run.
-      TreeMap<Long, String> run = new TreeMap<>();
-      for (StoredObject o : store.list(ArchiveLayout.STORE.walPrefix())) {
-        String name = o.key().substring(ArchiveLayout.STORE.walPrefix().length());
-        assertThat(name)
-            .as("only completed segments of timeline 1")
-            .matches("00000001[0-9A-F]{16}");
-        try (InputStream in = store.open(o.key())) {
-          assertThat(in.readAllBytes())
-              .as("%s holds the server's segment (seed %d)", name, SEED)
-              .isEqualTo(Files.readAllBytes(FaultKit.serverSegment(server, name)));
-        }
-        run.put(number(name), name);
-      }
-      try (Stream<Path> files = Files.list(dir)) {
-        files
-            .map(p -> p.getFileName().toString())
-            .filter(n -> n.matches("[0-9A-F]{24}"))
-            .forEach(n -> run.put(number(n), n));
-      }
-      assertThat(run.lastKey() - run.firstKey() + 1)
-          .as("no gap in %s (seed %d)", run.values(), SEED)
-          .isEqualTo(run.size());
+      int segments = UploadedWal.assertOneRun(store, dir, server);
 
       FaultKit.Run verify =
           FaultKit.cli(s3.environment(), "archive", "verify", "--archive", location);
@@ -121,7 +92,7 @@ class ReceiveWalUploadFaultIT {
           "WAL written under load",
           loadBytes,
           "segments archived",
-          run.size());
+          segments);
     } finally {
       FaultKit.awaitSlotInactive(server, slot);
       server.execute("SELECT pg_drop_replication_slot('" + slot + "')");
@@ -142,9 +113,5 @@ class ReceiveWalUploadFaultIT {
         "--endpos",
         end,
         "--no-loop");
-  }
-
-  private static long number(String segmentName) {
-    return SegmentName.parse(segmentName, FaultKit.SEGMENT).segmentNumber();
   }
 }
