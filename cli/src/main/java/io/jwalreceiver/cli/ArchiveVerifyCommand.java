@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.archive.store.ObjectStore;
@@ -10,11 +9,7 @@ import io.jwalreceiver.archive.verify.Problem;
 import io.jwalreceiver.archive.verify.VerifyReport;
 import io.jwalreceiver.archive.verify.WalChain;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -125,61 +120,54 @@ public final class ArchiveVerifyCommand extends ArchiveSubcommand {
   }
 
   private void printJson(VerifyReport r) {
-    try {
-      Writer w = new OutputStreamWriter(cli.out(), StandardCharsets.UTF_8);
-      JsonGenerator g = new JsonFactory().createGenerator(w).useDefaultPrettyPrinter();
-      g.writeStartObject();
-      g.writeStringField("archive", r.location());
-      g.writeBooleanField("ok", r.ok());
-      g.writeNumberField("segment_size", r.segmentSize().bytes());
-      g.writeNumberField("segment_files", r.segmentFiles());
-      g.writeNumberField("history_files", r.historyFiles());
-      g.writeNumberField("wal_bytes", r.walBytes());
-      timeline(g, "newest_timeline", r.newestTimeline());
-      g.writeArrayFieldStart("backups");
-      for (VerifyReport.BackupResult b : r.backups()) {
-        g.writeStartObject();
-        g.writeStringField("id", b.id());
-        g.writeNumberField("objects", b.objects());
-        g.writeNumberField("bytes", b.bytes());
-        g.writeStringField("start_lsn", b.start() == null ? null : b.start().toString());
-        timeline(g, "start_timeline", b.startTimeline());
-        g.writeStringField("end_lsn", b.end() == null ? null : b.end().toString());
-        timeline(g, "end_timeline", b.endTimeline());
-        g.writeArrayFieldStart("chain");
-        for (WalChain.Span s : b.chain()) {
-          g.writeStartObject();
-          g.writeNumberField("timeline", s.timeline().asLong());
-          g.writeStringField("first", s.first().fileName());
-          g.writeStringField("last", s.last().fileName());
-          g.writeNumberField("segments", s.files());
-          g.writeBooleanField("complete", s.complete());
-          g.writeEndObject();
-        }
-        g.writeEndArray();
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeArrayFieldStart("incomplete_backups");
-      for (String id : r.incomplete()) {
-        g.writeString(id);
-      }
-      g.writeEndArray();
-      g.writeArrayFieldStart("problems");
-      for (Problem p : r.problems()) {
-        g.writeStartObject();
-        g.writeStringField("object", p.object());
-        g.writeStringField("problem", p.message());
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-      g.flush();
-      w.write(System.lineSeparator());
-      w.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    JsonOutput.print(
+        cli.out(),
+        g -> {
+          g.writeStringField("archive", r.location());
+          g.writeBooleanField("ok", r.ok());
+          g.writeNumberField("segment_size", r.segmentSize().bytes());
+          g.writeNumberField("segment_files", r.segmentFiles());
+          g.writeNumberField("history_files", r.historyFiles());
+          g.writeNumberField("wal_bytes", r.walBytes());
+          timeline(g, "newest_timeline", r.newestTimeline());
+          g.writeArrayFieldStart("backups");
+          for (VerifyReport.BackupResult b : r.backups()) {
+            g.writeStartObject();
+            g.writeStringField("id", b.id());
+            g.writeNumberField("objects", b.objects());
+            g.writeNumberField("bytes", b.bytes());
+            g.writeStringField("start_lsn", b.start() == null ? null : b.start().toString());
+            timeline(g, "start_timeline", b.startTimeline());
+            g.writeStringField("end_lsn", b.end() == null ? null : b.end().toString());
+            timeline(g, "end_timeline", b.endTimeline());
+            g.writeArrayFieldStart("chain");
+            for (WalChain.Span s : b.chain()) {
+              g.writeStartObject();
+              g.writeNumberField("timeline", s.timeline().asLong());
+              g.writeStringField("first", s.first().fileName());
+              g.writeStringField("last", s.last().fileName());
+              g.writeNumberField("segments", s.files());
+              g.writeBooleanField("complete", s.complete());
+              g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+          }
+          g.writeEndArray();
+          g.writeArrayFieldStart("incomplete_backups");
+          for (String id : r.incomplete()) {
+            g.writeString(id);
+          }
+          g.writeEndArray();
+          g.writeArrayFieldStart("problems");
+          for (Problem p : r.problems()) {
+            g.writeStartObject();
+            g.writeStringField("object", p.object());
+            g.writeStringField("problem", p.message());
+            g.writeEndObject();
+          }
+          g.writeEndArray();
+        });
   }
 
   private static void timeline(JsonGenerator g, String name, @Nullable TimelineId tli)

@@ -2,10 +2,7 @@
 package io.jwalreceiver.cli;
 
 import io.jwalreceiver.PgException;
-import io.jwalreceiver.archive.backup.StoreBackupSink;
-import io.jwalreceiver.archive.store.ObjectStore;
 import io.jwalreceiver.archive.store.StoreLocation;
-import io.jwalreceiver.archive.store.Stores;
 import io.jwalreceiver.basebackup.BackupCompression;
 import io.jwalreceiver.basebackup.BaseBackup;
 import io.jwalreceiver.basebackup.BaseBackupRequest;
@@ -13,18 +10,12 @@ import io.jwalreceiver.basebackup.Destination;
 import io.jwalreceiver.basebackup.RecoveryConfig;
 import io.jwalreceiver.basebackup.sink.TablespaceMapping;
 import io.jwalreceiver.session.ConnectionConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -227,20 +218,9 @@ public final class BaseBackupCommand extends CliCommand {
       } catch (IllegalArgumentException e) {
         return usage(String.valueOf(e.getMessage()));
       }
-      if (pgdata != null) {
-        return usage(
-            "cannot specify both output directory and an s3:// backup target (the backup goes"
-                + " to the object store)");
-      }
-      if (format != null
-          && BaseBackupRequest.Format.parse(format) == BaseBackupRequest.Format.PLAIN) {
-        return usage(
-            "an s3:// backup target stores the tar format: -F plain cannot be used with it");
-      }
-      if (noManifest) {
-        return usage(
-            "--no-manifest cannot be used with an s3:// backup target: the manifest marks the"
-                + " backup complete");
+      @Nullable String conflict = BaseBackupStoreTarget.conflict(pgdata, format, noManifest);
+      if (conflict != null) {
+        return usage(conflict);
       }
     }
     // pg_basebackup: "client" is the same as no target.
@@ -444,7 +424,8 @@ public final class BaseBackupCommand extends CliCommand {
             !noSync,
             !noManifest && pgdata != null && !toStdout);
     if (storeTarget != null) {
-      return toStore(
+      return BaseBackupStoreTarget.run(
+          cli,
           storeTarget,
           config,
           request,
@@ -466,94 +447,6 @@ public final class BaseBackupCommand extends CliCommand {
     }
     progress.done();
     return ExitCodes.OK;
-  }
-
-  /**
-   * {@code -t s3://…}: the backup streamed into the store ({@link StoreBackupSink}); streamed WAL
-   * is staged in a temporary directory. A stop signal (SIGINT, SIGTERM) aborts the sink from a
-   * shutdown hook, so a stopped backup leaves nothing in the store either. Prints the backup's
-   * location on standard output when it is complete.
-   */
-  private int toStore(
-      StoreLocation location,
-      ConnectionConfig config,
-      BaseBackupRequest.Builder request,
-      BaseBackupProgress progress,
-      @Nullable String recoveryConf,
-      BackupCompression compression) {
-    ObjectStore store;
-    try {
-      store = Stores.open(location, cli.env());
-    } catch (IllegalArgumentException e) {
-      return error(String.valueOf(e.getMessage()));
-    }
-    @Nullable Path walSpool = null;
-    @Nullable StoreBackupSink stored = null;
-    try (store) {
-      StoreBackupSink sink =
-          new StoreBackupSink(
-              store,
-              StoreBackupSink.newBackupId(store, Instant.now()),
-              recoveryConf,
-              compression.client(),
-              compression.encoderThreads());
-      stored = sink;
-      walSpool = Files.createTempDirectory("jwalreceiver-wal-");
-      Path spool = walSpool;
-      Thread onStop =
-          new Thread(
-              () -> {
-                sink.abort();
-                deleteQuietly(spool);
-              },
-              "basebackup-store-abort");
-      Runtime.getRuntime().addShutdownHook(onStop);
-      try {
-        new BaseBackup(
-                config,
-                request.destination(new Destination.External(sink, walSpool)).build(),
-                progress,
-                cli::notice)
-            .run();
-      } finally {
-        try {
-          Runtime.getRuntime().removeShutdownHook(onStop);
-        } catch (IllegalStateException shuttingDown) {
-          // The hook runs (or ran): it aborts unless the backup completed.
-        }
-      }
-      progress.done();
-      cli.out().println(sink.location());
-      return ExitCodes.OK;
-    } catch (PgException e) {
-      progress.endLine();
-      cli.error(null, e);
-      if (stored != null && !stored.leftovers().isEmpty()) {
-        // Not a backup without its manifest, but taking space: say what to remove.
-        cli.warning(
-            "could not delete the objects this backup stored; remove them: "
-                + String.join(" ", stored.leftovers().stream().map(store::describe).toList()));
-      }
-      return ExitCodes.ERROR;
-    } catch (IOException e) {
-      return error(
-          "could not create a temporary directory for the streamed WAL: " + e.getMessage());
-    } finally {
-      if (walSpool != null) {
-        deleteQuietly(walSpool);
-      }
-    }
-  }
-
-  /** Removes a temporary directory and what is in it; never throws. */
-  private static void deleteQuietly(Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException | UncheckedIOException e) {
-      // A temporary directory: the system's cleaning of its directory removes what is left.
-    }
   }
 
   /** pg_basebackup's -r parsing: kB/s, suffix k (no-op) or M (×1024), 32 kB/s … 1 GB/s. */

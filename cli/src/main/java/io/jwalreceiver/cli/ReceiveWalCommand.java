@@ -5,28 +5,18 @@ import io.jwalreceiver.Lsn;
 import io.jwalreceiver.PgException;
 import io.jwalreceiver.SqlState;
 import io.jwalreceiver.SqlText;
-import io.jwalreceiver.TimelineId;
-import io.jwalreceiver.archive.ArchiveLayout;
 import io.jwalreceiver.archive.store.ObjectStore;
 import io.jwalreceiver.archive.store.StoreLocation;
 import io.jwalreceiver.archive.store.Stores;
-import io.jwalreceiver.archive.upload.UploadOptions;
-import io.jwalreceiver.archive.upload.WalUploader;
 import io.jwalreceiver.compress.Compression;
 import io.jwalreceiver.session.ConnectionConfig;
 import io.jwalreceiver.session.ReplicationConnection;
-import io.jwalreceiver.session.SystemIdentity;
 import io.jwalreceiver.wal.ReceiverOptions;
-import io.jwalreceiver.wal.ResumePoint;
 import io.jwalreceiver.wal.StopCondition;
 import io.jwalreceiver.wal.WalReceiver;
-import io.jwalreceiver.wal.segment.SegmentFileOptions;
 import io.jwalreceiver.wal.segment.SegmentFileSink;
 import io.jwalreceiver.wal.segment.SyncPolicy;
 import io.jwalreceiver.wal.segment.WalArchiver;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -177,12 +167,6 @@ public final class ReceiveWalCommand extends CliCommand {
 
   @Mixin ConnectionOptions connection;
 
-  /** How long a stop waits for the upload of what is complete. */
-  static final Duration UPLOAD_DRAIN = Duration.ofSeconds(30);
-
-  /** Set while receiving with {@code --target}. */
-  private @Nullable WalUploader uploader;
-
   @Override
   public Integer call() {
     InstantSource clock = InstantSource.system();
@@ -320,7 +304,7 @@ public final class ReceiveWalCommand extends CliCommand {
     }
 
     Path locationDir = location == null ? null : location.directory();
-    if (locationDir != null && sameDirectory(locationDir, dir)) {
+    if (locationDir != null && ReceiveWalUploads.sameDirectory(locationDir, dir)) {
       return usage("--target must not be the -D directory");
     }
     ObjectStore store = null;
@@ -350,12 +334,15 @@ public final class ReceiveWalCommand extends CliCommand {
       Duration interval,
       @Nullable Duration backoffMax,
       @Nullable ObjectStore store) {
-    WalUploader upload = store == null ? null : uploader(store, dir, clock);
-    uploader = upload;
-    ReceiveWalMetrics metrics =
-        metricsPort == null ? null : new ReceiveWalMetrics(new Messages(), clock);
+    ReceiveWalUploads upload =
+        store == null
+            ? null
+            : new ReceiveWalUploads(cli, store, dir, keepLocal, verboseOption.verbose, clock);
+    ReceiveWalMessages messages =
+        new ReceiveWalMessages(cli, verboseOption.verbose, noLoop, upload);
+    ReceiveWalMetrics metrics = metricsPort == null ? null : new ReceiveWalMetrics(messages, clock);
     if (metrics != null && upload != null) {
-      metrics.attach(upload);
+      metrics.attach(upload.uploader());
     }
     ReceiverOptions receiverOptions =
         ReceiverOptions.defaults().toBuilder()
@@ -374,14 +361,13 @@ public final class ReceiveWalCommand extends CliCommand {
             metrics.attach(sink);
           }
           if (upload != null) {
-            // The resume scan of this connection is over: removals cannot confuse it.
-            upload.allowRemovals(true);
+            upload.resumeScanned();
           }
           if (verboseOption.verbose || metrics != null || upload != null) {
             sink.onSegmentCompleted(
                 seg -> {
                   if (upload != null) {
-                    upload.wake();
+                    upload.segmentCompleted();
                   }
                   if (metrics != null) {
                     metrics.segmentCompleted();
@@ -397,25 +383,12 @@ public final class ReceiveWalCommand extends CliCommand {
                 });
           }
         };
-    WalReceiver.Listener listener = metrics == null ? new Messages() : metrics;
+    WalReceiver.Listener listener = metrics == null ? messages : metrics;
     WalReceiver receiver;
     if (ackAfterUpload && upload != null) {
-      // WalArchiver's receiver, with the sink's flush position held back to what is uploaded.
-      SegmentFileOptions fileOptions =
-          SegmentFileOptions.DEFAULTS.withSyncPolicy(syncPolicy).withCompression(compression);
       receiver =
-          new WalReceiver(
-              config,
-              receiverOptions,
-              (size, groupAccess) -> {
-                SegmentFileSink sink =
-                    SegmentFileSink.open(dir, size, fileOptions.withGroupAccess(groupAccess));
-                onSinkOpened.accept(sink);
-                return new UploadAckSink(sink, upload, size);
-              },
-              size -> ResumePoint.scan(dir, size, cli::warning),
-              listener,
-              clock);
+          upload.ackingReceiver(
+              config, receiverOptions, dir, syncPolicy, compression, onSinkOpened, listener, clock);
     } else {
       receiver =
           WalArchiver.builder(config)
@@ -430,7 +403,10 @@ public final class ReceiveWalCommand extends CliCommand {
               .build();
     }
     try {
-      if (metrics != null && !serveMetrics(metrics)) {
+      // metricsPort is set: the metrics exist only with --metrics-port.
+      if (metrics != null
+          && !metrics.serve(
+              cli, metricsAddress, Objects.requireNonNull(metricsPort), verboseOption.verbose)) {
         return ExitCodes.ERROR;
       }
       Interrupts.onStop(receiver::requestStop);
@@ -451,54 +427,13 @@ public final class ReceiveWalCommand extends CliCommand {
       }
     } finally {
       if (upload != null) {
-        finishUploads(upload);
+        upload.finish();
       }
       if (metrics != null) {
         metrics.close();
       }
     }
     return ExitCodes.OK;
-  }
-
-  private WalUploader uploader(ObjectStore store, Path dir, InstantSource clock) {
-    return new WalUploader(
-        dir,
-        store,
-        ArchiveLayout.STORE,
-        UploadOptions.DEFAULTS.withKeepLocal(keepLocal),
-        new WalUploader.Listener() {
-          @Override
-          public void uploaded(String fileName, String location) {
-            if (verboseOption.verbose) {
-              cli.info("uploaded " + fileName + " to " + location);
-            }
-          }
-
-          @Override
-          public void warning(String message) {
-            cli.warning(message);
-          }
-        },
-        clock);
-  }
-
-  /** At a stop: uploads what is complete, for a bounded time. */
-  private void finishUploads(WalUploader upload) {
-    // The receiver scans no more: what is uploaded may go.
-    upload.allowRemovals(true);
-    if (!upload.close(UPLOAD_DRAIN)) {
-      cli.warning(
-          upload.pendingFiles()
-              + " completed WAL file(s) not uploaded yet; the next run uploads them");
-    }
-  }
-
-  private static boolean sameDirectory(Path a, Path b) {
-    try {
-      return Files.exists(a) && Files.isSameFile(a, b);
-    } catch (IOException e) {
-      return false;
-    }
   }
 
   /**
@@ -511,85 +446,6 @@ public final class ReceiveWalCommand extends CliCommand {
       return false;
     }
     return e.fromServer() || !e.sqlState().classCode().equals("08");
-  }
-
-  /** Starts the metrics endpoint; false (after the error message) when it cannot. */
-  private boolean serveMetrics(ReceiveWalMetrics metrics) {
-    String host = metricsAddress == null ? "127.0.0.1" : metricsAddress;
-    InetAddress address;
-    try {
-      address = InetAddress.getByName(host);
-    } catch (UnknownHostException e) {
-      cli.error(
-          "could not translate host name \"" + host + "\" to address: " + e.getMessage(),
-          null,
-          null);
-      return false;
-    }
-    try {
-      // Set: the metrics exist only with --metrics-port.
-      int port = metrics.serve(address, Objects.requireNonNull(metricsPort));
-      if (verboseOption.verbose) {
-        cli.info("serving metrics at http://" + hostForUrl(address) + ":" + port + "/metrics");
-      }
-      return true;
-    } catch (IOException e) {
-      cli.error(
-          "could not serve metrics on " + host + " port " + metricsPort + ": " + e.getMessage(),
-          null,
-          null);
-      return false;
-    }
-  }
-
-  private static String hostForUrl(InetAddress address) {
-    String a = address.getHostAddress();
-    return a.indexOf(':') >= 0 ? "[" + a + "]" : a;
-  }
-
-  /** pg_receivewal's verbose messages and its always-shown ones. */
-  private final class Messages implements WalReceiver.Listener {
-    @Override
-    public void info(String message) {
-      if (verboseOption.verbose) {
-        cli.info(message);
-      }
-    }
-
-    @Override
-    public void connected(String server, SystemIdentity identity) {
-      // Ours alone: under pg_receivewal's name, -v prints exactly pg_receivewal's lines.
-      if (verboseOption.verbose && cli.tool() == null) {
-        cli.info(
-            "connected to "
-                + server
-                + " (system identifier "
-                + identity.systemId()
-                + ", timeline "
-                + identity.timeline()
-                + ")");
-      }
-    }
-
-    @Override
-    public void timelineSwitched(TimelineId from, TimelineId to, Lsn start) {
-      if (verboseOption.verbose) {
-        cli.info("switched to timeline " + to + " at " + start);
-      }
-    }
-
-    @Override
-    public void disconnected(PgException cause, Duration retryIn) {
-      WalUploader upload = uploader;
-      if (upload != null) {
-        // The next attempt scans -D for its resume point: no file may vanish meanwhile.
-        upload.allowRemovals(false);
-      }
-      cli.error(null, cause);
-      if (!noLoop) {
-        cli.info("disconnected; waiting " + retryIn.toSeconds() + " seconds to try again");
-      }
-    }
   }
 
   private int runSlotCommand(

@@ -16,6 +16,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicLong;
@@ -140,6 +141,42 @@ final class ReceiveWalMetrics implements WalReceiver.Listener, AutoCloseable {
     server =
         HTTPServer.builder().inetAddress(address).port(port).registry(registry).buildAndStart();
     return server.getPort();
+  }
+
+  /**
+   * Starts the metrics endpoint for {@code receivewal --metrics-address/--metrics-port}, with its
+   * messages on {@code cli}; false (after the error message) when it cannot.
+   */
+  boolean serve(Cli cli, @Nullable String metricsAddress, int metricsPort, boolean verbose) {
+    String host = metricsAddress == null ? "127.0.0.1" : metricsAddress;
+    InetAddress address;
+    try {
+      address = InetAddress.getByName(host);
+    } catch (UnknownHostException e) {
+      cli.error(
+          "could not translate host name \"" + host + "\" to address: " + e.getMessage(),
+          null,
+          null);
+      return false;
+    }
+    try {
+      int port = serve(address, metricsPort);
+      if (verbose) {
+        cli.info("serving metrics at http://" + hostForUrl(address) + ":" + port + "/metrics");
+      }
+      return true;
+    } catch (IOException e) {
+      cli.error(
+          "could not serve metrics on " + host + " port " + metricsPort + ": " + e.getMessage(),
+          null,
+          null);
+      return false;
+    }
+  }
+
+  private static String hostForUrl(InetAddress address) {
+    String a = address.getHostAddress();
+    return a.indexOf(':') >= 0 ? "[" + a + "]" : a;
   }
 
   /** Starts counting a new connection's sink: its completed segments and fsync times. */

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.jwalreceiver.cli;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.jwalreceiver.SegmentName;
 import io.jwalreceiver.TimelineId;
@@ -11,10 +10,6 @@ import io.jwalreceiver.cli.status.ArchiveStatus.TimelineArchive;
 import io.jwalreceiver.cli.status.ServerStatus;
 import io.jwalreceiver.session.ReplicationConnection;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -328,27 +323,20 @@ public final class StatusCommand extends CliCommand {
   // ---------------------------------------------------------------------------- JSON
 
   private void printJson(@Nullable ServerStatus server, @Nullable ArchiveStatus archive) {
-    try {
-      Writer w = new OutputStreamWriter(cli.out(), StandardCharsets.UTF_8);
-      JsonGenerator g = new JsonFactory().createGenerator(w).useDefaultPrettyPrinter();
-      g.writeStartObject();
-      if (server != null) {
-        g.writeObjectFieldStart("server");
-        writeServer(g, server);
-        g.writeEndObject();
-      }
-      if (archive != null) {
-        g.writeObjectFieldStart("archive");
-        writeArchive(g, archive);
-        g.writeEndObject();
-      }
-      g.writeEndObject();
-      g.flush();
-      w.write(System.lineSeparator());
-      w.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    JsonOutput.print(
+        cli.out(),
+        g -> {
+          if (server != null) {
+            g.writeObjectFieldStart("server");
+            writeServer(g, server);
+            g.writeEndObject();
+          }
+          if (archive != null) {
+            g.writeObjectFieldStart("archive");
+            writeArchive(g, archive);
+            g.writeEndObject();
+          }
+        });
   }
 
   private static void writeServer(JsonGenerator g, ServerStatus s) throws IOException {

@@ -7,12 +7,9 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -176,15 +173,8 @@ public final class HttpFaultProxy implements AutoCloseable {
   public HttpFaultProxy(String targetHost, int targetPort) {
     this.targetHost = targetHost;
     this.targetPort = targetPort;
-    try {
-      listener = new ServerSocket();
-      listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen for the proxy", e);
-    }
-    acceptor = new Thread(this::acceptLoop, "http-fault-proxy-" + port() + "-accept");
-    acceptor.setDaemon(true);
-    acceptor.start();
+    listener = ProxySockets.listen();
+    acceptor = ProxySockets.startDaemon(this::acceptLoop, "http-fault-proxy-" + port() + "-accept");
   }
 
   /**
@@ -290,12 +280,8 @@ public final class HttpFaultProxy implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    try {
-      listener.close();
-    } catch (IOException e) {
-      // Closing anyway.
-    }
-    List.copyOf(sockets).forEach(HttpFaultProxy::reset);
+    ProxySockets.closeQuietly(listener);
+    List.copyOf(sockets).forEach(ProxySockets::reset);
     try {
       acceptor.join(5_000);
     } catch (InterruptedException e) {
@@ -342,16 +328,13 @@ public final class HttpFaultProxy implements AutoCloseable {
         return; // Listener closed.
       }
       if (sockets.size() >= 2 * MAX_CONNECTIONS) {
-        reset(client);
+        ProxySockets.reset(client);
         continue;
       }
       sockets.add(client);
-      Thread t =
-          new Thread(
-              () -> serve(client),
-              "http-fault-proxy-" + port() + "-" + connectionIds.incrementAndGet());
-      t.setDaemon(true);
-      t.start();
+      ProxySockets.startDaemon(
+          () -> serve(client),
+          "http-fault-proxy-" + port() + "-" + connectionIds.incrementAndGet());
     }
   }
 
@@ -410,15 +393,15 @@ public final class HttpFaultProxy implements AutoCloseable {
         copyBody(request.headers(), in, tap, tap);
         upOut.flush();
         if (tap.cut || fault instanceof CutRequest) {
-          reset(client);
-          reset(upstream);
+          ProxySockets.reset(client);
+          ProxySockets.reset(upstream);
           return;
         }
         List<String> response;
         do {
           response = readHead(upIn);
           if (response == null) {
-            reset(client);
+            ProxySockets.reset(client);
             return; // The server closed without an answer.
           }
         } while (status(response) / 100 == 1 && status(response) != 101);
@@ -433,8 +416,8 @@ public final class HttpFaultProxy implements AutoCloseable {
         }
         out.flush();
         if (back.cut) {
-          reset(client);
-          reset(upstream);
+          ProxySockets.reset(client);
+          ProxySockets.reset(upstream);
           return;
         }
         if (toEnd
@@ -445,9 +428,9 @@ public final class HttpFaultProxy implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       // A broken connection on either side ends both.
-      reset(client);
+      ProxySockets.reset(client);
     } catch (InterruptedException e) {
-      reset(client);
+      ProxySockets.reset(client);
       Thread.currentThread().interrupt();
     } finally {
       closeQuietly(client);
@@ -690,21 +673,6 @@ public final class HttpFaultProxy implements AutoCloseable {
       socket.close();
     } catch (IOException e) {
       // Gone.
-    }
-  }
-
-  private static void reset(Socket socket) {
-    try {
-      if (!socket.isClosed()) {
-        socket.setSoLinger(true, 0);
-      }
-    } catch (SocketException e) {
-      // Not connected: a plain close will do.
-    }
-    try {
-      socket.close();
-    } catch (IOException e) {
-      // Already gone.
     }
   }
 }

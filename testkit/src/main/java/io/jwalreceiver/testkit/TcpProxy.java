@@ -4,12 +4,9 @@ package io.jwalreceiver.testkit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -67,15 +64,8 @@ public final class TcpProxy implements AutoCloseable {
   public TcpProxy(String targetHost, int targetPort) {
     this.targetHost = targetHost;
     this.targetPort = targetPort;
-    try {
-      listener = new ServerSocket();
-      listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen for the proxy", e);
-    }
-    acceptor = new Thread(this::acceptLoop, "tcp-proxy-" + port() + "-accept");
-    acceptor.setDaemon(true);
-    acceptor.start();
+    listener = ProxySockets.listen();
+    acceptor = ProxySockets.startDaemon(this::acceptLoop, "tcp-proxy-" + port() + "-accept");
   }
 
   /**
@@ -177,11 +167,7 @@ public final class TcpProxy implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    try {
-      listener.close();
-    } catch (IOException e) {
-      // Closing anyway.
-    }
+    ProxySockets.closeQuietly(listener);
     cutAll();
     resume();
     try {
@@ -205,7 +191,7 @@ public final class TcpProxy implements AutoCloseable {
         return; // Listener closed.
       }
       if (links.size() >= MAX_CONNECTIONS) {
-        resetQuietly(client);
+        ProxySockets.reset(client);
         continue;
       }
       Socket upstream = new Socket();
@@ -218,8 +204,8 @@ public final class TcpProxy implements AutoCloseable {
         client.setTcpNoDelay(true);
         upstream.setTcpNoDelay(true);
       } catch (IOException e) {
-        resetQuietly(upstream);
-        resetQuietly(client);
+        ProxySockets.reset(upstream);
+        ProxySockets.reset(client);
         continue;
       }
       Link link = new Link(connectionIds.incrementAndGet(), client, upstream);
@@ -248,21 +234,6 @@ public final class TcpProxy implements AutoCloseable {
     }
   }
 
-  private static void resetQuietly(Socket socket) {
-    try {
-      if (!socket.isClosed()) {
-        socket.setSoLinger(true, 0);
-      }
-    } catch (SocketException e) {
-      // Not connected: a plain close will do.
-    }
-    try {
-      socket.close();
-    } catch (IOException e) {
-      // Already gone.
-    }
-  }
-
   /** One relayed connection: a client socket, an upstream socket, two pump threads. */
   private final class Link {
     private final int id;
@@ -283,10 +254,8 @@ public final class TcpProxy implements AutoCloseable {
     }
 
     private void startPump(Socket from, Socket to, String direction) {
-      Thread t =
-          new Thread(() -> pump(from, to), "tcp-proxy-" + port() + "-" + id + "-" + direction);
-      t.setDaemon(true);
-      t.start();
+      ProxySockets.startDaemon(
+          () -> pump(from, to), "tcp-proxy-" + port() + "-" + id + "-" + direction);
     }
 
     private void pump(Socket from, Socket to) {
@@ -324,8 +293,8 @@ public final class TcpProxy implements AutoCloseable {
 
     void reset() {
       closed = true;
-      resetQuietly(client);
-      resetQuietly(upstream);
+      ProxySockets.reset(client);
+      ProxySockets.reset(upstream);
       links.remove(this);
     }
 

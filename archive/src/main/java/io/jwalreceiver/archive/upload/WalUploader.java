@@ -3,18 +3,14 @@ package io.jwalreceiver.archive.upload;
 
 import io.jwalreceiver.archive.ArchiveLayout;
 import io.jwalreceiver.archive.store.ObjectStore;
-import io.jwalreceiver.archive.store.StoredObject;
 import io.jwalreceiver.archive.upload.WalFileName.Kind;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -76,12 +72,8 @@ public final class WalUploader implements AutoCloseable {
   private final Object monitor = new Object();
 
   // Upload thread only.
-  private @Nullable Map<String, StoredObject> existing;
-  private final Set<String> toVerify = new HashSet<>();
-  private final Set<String> conflicts = new HashSet<>();
+  private final StoredWal stored;
   private final Set<String> uploaded = new HashSet<>();
-  private final Set<Long> storedHistories = new HashSet<>();
-  private final Map<Long, Long> storedNewestPosition = new HashMap<>();
   private String lastFailure = "";
 
   // Read by metrics.
@@ -121,6 +113,7 @@ public final class WalUploader implements AutoCloseable {
     this.options = Objects.requireNonNull(options, "options");
     this.listener = Objects.requireNonNull(listener, "listener");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.stored = new StoredWal(store, layout);
   }
 
   /** Starts the upload thread. */
@@ -284,9 +277,13 @@ public final class WalUploader implements AutoCloseable {
       lastFailure = "could not read directory \"" + spool + "\": " + message(e);
       return Pass.FAILED;
     }
-    if (existing == null) {
+    if (!stored.listed()) {
       try {
-        listStore(spoolFiles);
+        Set<String> local = new HashSet<>();
+        for (LocalFile f : spoolFiles) {
+          local.add(f.name().fileName());
+        }
+        stored.list(local);
       } catch (IOException e) {
         failures.incrementAndGet();
         lastFailure =
@@ -301,8 +298,8 @@ public final class WalUploader implements AutoCloseable {
       names.add(f.name());
     }
     uploaded.retainAll(byName.keySet());
-    conflicts.retainAll(byName.keySet());
-    UploadPlan plan = UploadPlan.of(names, storedSummary());
+    stored.retainConflicts(byName.keySet());
+    UploadPlan plan = UploadPlan.of(names, stored.summary());
     List<LocalFile> pending = new ArrayList<>();
     for (WalFileName f : plan.eligible()) {
       if (!uploaded.contains(f.fileName())) {
@@ -316,9 +313,9 @@ public final class WalUploader implements AutoCloseable {
           return Pass.ABANDONED;
         }
         LocalFile file = pending.get(i);
-        boolean stored;
+        boolean storedNow;
         try {
-          stored = store(file);
+          storedNow = stored.store(file.name(), spool.resolve(file.name().fileName()));
         } catch (IOException e) {
           failures.incrementAndGet();
           lastFailure =
@@ -332,17 +329,10 @@ public final class WalUploader implements AutoCloseable {
           // In upload order, never past a failure: the archive is contiguous up to here.
           newestUploadedSegment = file.name();
         }
-        if (file.name().kind() == Kind.HISTORY) {
-          storedHistories.add(file.name().timeline());
-        } else {
-          storedNewestPosition.merge(
-              file.name().timeline(),
-              file.name().position(),
-              (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
-        }
-        if (stored) {
+        stored.recordStored(file.name());
+        if (storedNow) {
           uploadedFiles.incrementAndGet();
-          listener.uploaded(file.name().fileName(), store.describe(key(file.name())));
+          listener.uploaded(file.name().fileName(), store.describe(stored.key(file.name())));
         }
       }
       publishLag(List.of());
@@ -350,111 +340,6 @@ public final class WalUploader implements AutoCloseable {
       removeUploaded(plan, spoolFiles);
     }
     return Pass.DONE;
-  }
-
-  private void listStore(List<LocalFile> spoolFiles) throws IOException {
-    List<StoredObject> objects = store.list(layout.walPrefix());
-    Set<String> local = new HashSet<>();
-    for (LocalFile f : spoolFiles) {
-      local.add(f.name().fileName());
-    }
-    Map<String, StoredObject> found = new HashMap<>();
-    List<WalFileName> foundNames = new ArrayList<>();
-    storedHistories.clear();
-    storedNewestPosition.clear();
-    for (StoredObject o : objects) {
-      String name = o.key().substring(layout.walPrefix().length());
-      Optional<WalFileName> parsed = WalFileName.parse(name);
-      if (parsed.isEmpty()) {
-        continue;
-      }
-      WalFileName f = parsed.get();
-      if (f.kind() == Kind.HISTORY) {
-        storedHistories.add(f.timeline());
-      } else {
-        storedNewestPosition.merge(
-            f.timeline(), f.position(), (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
-      }
-      if (local.contains(name)) {
-        found.put(name, o);
-        foundNames.add(f);
-      }
-    }
-    foundNames.sort(WalFileName.UPLOAD_ORDER);
-    toVerify.clear();
-    for (WalFileName f :
-        foundNames.subList(Math.max(0, foundNames.size() - VERIFIED_AT_START), foundNames.size())) {
-      toVerify.add(f.fileName());
-    }
-    existing = found;
-  }
-
-  /** What the store holds, as far as the plan needs it: history files, newest segment per line. */
-  private List<WalFileName> storedSummary() {
-    List<WalFileName> summary = new ArrayList<>();
-    for (long timeline : storedHistories) {
-      summary.add(new WalFileName("", Kind.HISTORY, timeline, 0));
-    }
-    storedNewestPosition.forEach(
-        (timeline, position) -> summary.add(new WalFileName("", Kind.SEGMENT, timeline, position)));
-    return summary;
-  }
-
-  /** Makes sure the store holds the file: found there at start (false), or stored now (true). */
-  private boolean store(LocalFile file) throws IOException {
-    String name = file.name().fileName();
-    String key = key(file.name());
-    Path path = spool.resolve(name);
-    StoredObject there = Objects.requireNonNull(existing).remove(name);
-    boolean verify = toVerify.remove(name);
-    if (there == null && conflicts.contains(name)) {
-      there = store.stat(key).orElse(null);
-      verify = true;
-    }
-    if (there != null) {
-      String difference = difference(there, path, verify);
-      if (difference == null) {
-        conflicts.remove(name);
-        return false;
-      }
-      conflicts.add(name);
-      throw new IOException(
-          "\""
-              + store.describe(key)
-              + "\" already holds other content ("
-              + difference
-              + "); it is not replaced: remove it, or archive elsewhere");
-    }
-    long size = Files.size(path);
-    StoredObject stored = store.put(key, path);
-    if (stored.size() != size) {
-      throw new IOException(
-          "the store reports " + stored.size() + " bytes for a file of " + size + " bytes");
-    }
-    return true;
-  }
-
-  /** How an object differs from the local file, or null when it holds the same bytes. */
-  private @Nullable String difference(StoredObject there, Path path, boolean verify)
-      throws IOException {
-    long size = Files.size(path);
-    if (there.size() != size) {
-      return there.size() + " bytes, the local file " + size;
-    }
-    if (!verify) {
-      return null;
-    }
-    String sha256 = there.sha256();
-    if (sha256 == null) {
-      sha256 = store.stat(there.key()).map(StoredObject::sha256).orElse(null);
-    }
-    if (sha256 == null) {
-      return null;
-    }
-    String local = sha256(path);
-    return local.equalsIgnoreCase(sha256)
-        ? null
-        : "SHA-256 " + sha256 + ", the local file " + local;
   }
 
   private void removeUploaded(UploadPlan plan, List<LocalFile> spoolFiles) {
@@ -513,10 +398,6 @@ public final class WalUploader implements AutoCloseable {
     return files;
   }
 
-  private String key(WalFileName name) {
-    return layout.walKey(name.fileName());
-  }
-
   private boolean abandoned() {
     synchronized (monitor) {
       return stopping && pastDeadline();
@@ -572,22 +453,6 @@ public final class WalUploader implements AutoCloseable {
       return "no such file: " + m;
     }
     return m == null ? e.getClass().getSimpleName() : m.replace('\n', ' ');
-  }
-
-  private static String sha256(Path file) throws IOException {
-    MessageDigest digest;
-    try {
-      digest = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-    }
-    byte[] buffer = new byte[1 << 16];
-    try (InputStream in = Files.newInputStream(file)) {
-      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-        digest.update(buffer, 0, n);
-      }
-    }
-    return java.util.HexFormat.of().formatHex(digest.digest());
   }
 
   /** A WAL file in the spool. */

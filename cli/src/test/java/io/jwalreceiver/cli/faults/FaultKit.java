@@ -170,6 +170,53 @@ final class FaultKit {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
+  /**
+   * Starts the shaded jar's {@code receivewal -D dir -S slot -s 1 -v} and {@code extra} as a child
+   * process (the one a kill -9 hits), its output appended to {@code log}.
+   */
+  static Process startReceiveWal(
+      Map<String, String> env, Path dir, String slot, Path log, String... extra)
+      throws IOException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                javaBin(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-Xshare:auto",
+                "-jar",
+                JAR.toAbsolutePath().toString(),
+                "receivewal",
+                "-D",
+                dir.toString(),
+                "-S",
+                slot,
+                "-s",
+                "1",
+                "-v"));
+    command.addAll(List.of(extra));
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  /**
+   * An in-process {@code receivewal -D dir -S slot}, {@code extra}, {@code --endpos end --no-loop}
+   * run that must succeed.
+   */
+  static Run receiveWalUpTo(
+      Map<String, String> env, Path dir, String slot, String end, String... extra) {
+    List<String> args = new ArrayList<>(List.of("receivewal", "-D", dir.toString(), "-S", slot));
+    args.addAll(List.of(extra));
+    args.addAll(List.of("--endpos", end, "--no-loop"));
+    Run r = cli(env, args.toArray(String[]::new));
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    return r;
+  }
+
   // ------------------------------------------------------------------------------ archiver
 
   /**

@@ -9,11 +9,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jwalreceiver.TimelineId;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Waits;
-import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,48 +123,15 @@ class ReceiveWalKillIT {
   private static Process start(
       PostgresServer server, Path dir, String slot, String app, Path log, boolean synchronous)
       throws Exception {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                FaultKit.javaBin(),
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-Xshare:auto",
-                "-jar",
-                JAR.toAbsolutePath().toString(),
-                "receivewal",
-                "-D",
-                dir.toString(),
-                "-S",
-                slot,
-                "-s",
-                "1",
-                "-v"));
-    if (synchronous) {
-      command.add("--synchronous");
-    }
-    ProcessBuilder pb =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(Redirect.appendTo(log.toFile()));
-    pb.environment().putAll(FaultKit.env(server.host(), server.port(), app));
-    return pb.start();
+    Map<String, String> env = FaultKit.env(server.host(), server.port(), app);
+    return synchronous
+        ? FaultKit.startReceiveWal(env, dir, slot, log, "--synchronous")
+        : FaultKit.startReceiveWal(env, dir, slot, log);
   }
 
   /** An in-process {@code receivewal --endpos} run that must succeed. */
   static void receiveUpTo(PostgresServer server, Path dir, String slot, String app, String end) {
-    FaultKit.Run r =
-        FaultKit.cli(
-            FaultKit.env(server.host(), server.port(), app),
-            "receivewal",
-            "-D",
-            dir.toString(),
-            "-S",
-            slot,
-            "--endpos",
-            end,
-            "--no-loop");
-    assertThat(r.exitCode()).as(r.err()).isZero();
+    FaultKit.receiveWalUpTo(FaultKit.env(server.host(), server.port(), app), dir, slot, end);
   }
 
   private static String tailOf(Path log) {

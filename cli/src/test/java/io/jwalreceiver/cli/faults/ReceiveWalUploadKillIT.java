@@ -15,7 +15,6 @@ import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.S3Server;
 import io.jwalreceiver.testkit.Waits;
 import java.io.InputStream;
-import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -127,46 +126,12 @@ class ReceiveWalUploadKillIT {
 
   private static Process start(
       Map<String, String> env, Path dir, String slot, String location, Path log) throws Exception {
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                FaultKit.javaBin(),
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-Xshare:auto",
-                "-jar",
-                JAR.toAbsolutePath().toString(),
-                "receivewal",
-                "-D",
-                dir.toString(),
-                "-S",
-                slot,
-                "-s",
-                "1",
-                "--target",
-                location,
-                "-v")
-            .redirectErrorStream(true)
-            .redirectOutput(Redirect.appendTo(log.toFile()));
-    pb.environment().putAll(env);
-    return pb.start();
+    return FaultKit.startReceiveWal(env, dir, slot, log, "--target", location);
   }
 
   private static void receiveUpTo(
       Map<String, String> env, Path dir, String slot, String location, String end) {
-    FaultKit.Run r =
-        FaultKit.cli(
-            env,
-            "receivewal",
-            "-D",
-            dir.toString(),
-            "-S",
-            slot,
-            "--target",
-            location,
-            "--endpos",
-            end,
-            "--no-loop");
-    assertThat(r.exitCode()).as(r.err()).isZero();
+    FaultKit.Run r = FaultKit.receiveWalUpTo(env, dir, slot, end, "--target", location);
     assertThat(r.err()).doesNotContain("warning:");
   }
 
