@@ -55,10 +55,16 @@ final class ReceiveWalMessages implements WalReceiver.Listener {
   }
 
   @Override
+  public void connecting() {
+    if (uploads != null) {
+      uploads.connecting();
+    }
+  }
+
+  @Override
   public void disconnected(PgException cause, Duration retryIn) {
     if (uploads != null) {
-      // The next attempt scans -D for its resume point: no file may vanish meanwhile.
-      uploads.reconnecting();
+      uploads.disconnected();
     }
     cli.error(null, cause);
     if (!noLoop) {

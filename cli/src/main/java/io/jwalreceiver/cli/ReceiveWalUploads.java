@@ -79,9 +79,22 @@ final class ReceiveWalUploads {
     uploader.allowRemovals(true);
   }
 
-  /** A connection is lost: the next attempt scans -D for its resume point, no file may vanish. */
-  void reconnecting() {
+  /**
+   * An attempt to connect starts: it scans -D for its resume point, no file may vanish until its
+   * sink is open ({@link #resumeScanned}).
+   */
+  void connecting() {
     uploader.allowRemovals(false);
+  }
+
+  /**
+   * A connection is lost or an attempt failed: until the next attempt nothing scans -D, and
+   * uploaded files may leave it. That is what frees a full spool: an attempt that fails for want of
+   * space (preparing its first segment) never opens a sink, so holding removals back until the next
+   * sink opens would keep the spool full for good.
+   */
+  void disconnected() {
+    uploader.allowRemovals(true);
   }
 
   /** A segment is complete: upload it. */

@@ -81,6 +81,10 @@ public final class WalUploader implements AutoCloseable {
   private volatile @Nullable Instant oldestPending;
   private final AtomicLong failures = new AtomicLong();
   private final AtomicLong uploadedFiles = new AtomicLong();
+
+  /** Held while files are removed, and to change {@link #removalsAllowed}. */
+  private final Object removalLock = new Object();
+
   private volatile boolean removalsAllowed;
   private volatile @Nullable WalFileName newestUploadedSegment;
 
@@ -137,10 +141,13 @@ public final class WalUploader implements AutoCloseable {
 
   /**
    * Allows or stops the removal of uploaded files: off while receivewal may be scanning the spool
-   * for its resume point (before streaming starts and after a disconnect). Off at first.
+   * for its resume point (from the start of an attempt to connect until its sink is open). Off at
+   * first. Stopping waits for a removal under way, so that no file vanishes after this returns.
    */
   public void allowRemovals(boolean allowed) {
-    removalsAllowed = allowed;
+    synchronized (removalLock) {
+      removalsAllowed = allowed;
+    }
   }
 
   /** Completed files not uploaded yet (as of the last scan). */
@@ -343,7 +350,16 @@ public final class WalUploader implements AutoCloseable {
   }
 
   private void removeUploaded(UploadPlan plan, List<LocalFile> spoolFiles) {
-    if (options.keepLocal() || !removalsAllowed) {
+    if (options.keepLocal()) {
+      return;
+    }
+    synchronized (removalLock) {
+      removeUploadedLocked(plan, spoolFiles);
+    }
+  }
+
+  private void removeUploadedLocked(UploadPlan plan, List<LocalFile> spoolFiles) {
+    if (!removalsAllowed) {
       return;
     }
     for (LocalFile f : spoolFiles) {
