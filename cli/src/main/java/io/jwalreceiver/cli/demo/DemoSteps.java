@@ -41,6 +41,7 @@ final class DemoSteps {
   private final Duration wait;
   private final List<DemoServer> servers = new CopyOnWriteArrayList<>();
   private final DemoArchiver archiver;
+  private volatile @Nullable DemoObjectStorage objectStorage;
 
   /**
    * @param dir the demo directory (exists, handed over to the server user)
@@ -63,9 +64,23 @@ final class DemoSteps {
     return servers;
   }
 
-  /** Stops the WAL archiver if it runs (clean-up, Ctrl-C). */
+  /** Stops the WAL archiver and the S3 server if they run (clean-up, Ctrl-C). */
   void stopArchiver() {
     archiver.requestStop();
+    DemoObjectStorage storage = objectStorage;
+    if (storage != null) {
+      storage.stop();
+    }
+  }
+
+  /**
+   * {@code --s3}: a backup and WAL into an embedded S3 server with our commands, then {@code
+   * archive verify}; see {@link DemoObjectStorage}.
+   */
+  void objectStorage(DemoServer primary) {
+    DemoObjectStorage storage = new DemoObjectStorage(host, say, dir, passFile, connectionArgs());
+    objectStorage = storage;
+    storage.run(primary);
   }
 
   DemoServer createPrimary(int port) {
