@@ -368,6 +368,28 @@ compare_segments() {
   echo "$n"
 }
 
+# generate_wal START: writes $wal_bytes of WAL from START, checkpoints, and prints the flush
+# position E at the end of it (the --endpos); some WAL follows E.
+generate_wal() {
+  sql "DO \$\$
+DECLARE
+  target pg_lsn := '$1'::pg_lsn + $wal_bytes;
+  payload text := (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 32768) i);
+BEGIN
+  WHILE pg_current_wal_insert_lsn() < target LOOP
+    PERFORM pg_logical_emit_message(false, 'side-by-side', payload);
+  END LOOP;
+END
+\$\$" >/dev/null
+  sql 'CHECKPOINT' >/dev/null
+  local endpos
+  endpos="$(sql 'SELECT pg_current_wal_flush_lsn()')"
+  # --endpos stops once the received position passes E: make sure there is WAL after it.
+  sql "SELECT pg_logical_emit_message(true, 'side-by-side', repeat('x', 65536))" >/dev/null
+  sql 'CHECKPOINT' >/dev/null
+  echo "$endpos"
+}
+
 summary="$work/summary"
 : >"$summary"
 say() { echo "$*" | tee -a "$summary"; }
@@ -392,21 +414,7 @@ section_receivewal() {
 
   log "receivewal: generating $gb GiB of WAL from $start_lsn"
   gen_t0=$EPOCHREALTIME
-  sql "DO \$\$
-DECLARE
-  target pg_lsn := '$start_lsn'::pg_lsn + $wal_bytes;
-  payload text := (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 32768) i);
-BEGIN
-  WHILE pg_current_wal_insert_lsn() < target LOOP
-    PERFORM pg_logical_emit_message(false, 'side-by-side', payload);
-  END LOOP;
-END
-\$\$" >/dev/null
-  sql 'CHECKPOINT' >/dev/null
-  endpos="$(sql 'SELECT pg_current_wal_flush_lsn()')"
-  # --endpos stops once the received position passes E: make sure there is WAL after it.
-  sql "SELECT pg_logical_emit_message(true, 'side-by-side', repeat('x', 65536))" >/dev/null
-  sql 'CHECKPOINT' >/dev/null
+  endpos="$(generate_wal "$start_lsn")"
   stream_bytes="$(sql "SELECT '$endpos'::pg_lsn - '$stream_start'::pg_lsn")"
   log "receivewal: WAL ready in $(awk -v a="$gen_t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s: streaming $stream_start .. $endpos ($stream_bytes bytes) per tool"
 
@@ -715,20 +723,7 @@ section_objectstore() {
   start_lsn="$(sql "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = 'os_pg_1'")"
   stream_start="$(sql "SELECT '$start_lsn'::pg_lsn - (('$start_lsn'::pg_lsn - '0/0'::pg_lsn) % $seg_bytes)")"
   log "objectstore: generating $gb GiB of WAL from $start_lsn"
-  sql "DO \$\$
-DECLARE
-  target pg_lsn := '$start_lsn'::pg_lsn + $wal_bytes;
-  payload text := (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 32768) i);
-BEGIN
-  WHILE pg_current_wal_insert_lsn() < target LOOP
-    PERFORM pg_logical_emit_message(false, 'side-by-side', payload);
-  END LOOP;
-END
-\$\$" >/dev/null
-  sql 'CHECKPOINT' >/dev/null
-  endpos="$(sql 'SELECT pg_current_wal_flush_lsn()')"
-  sql "SELECT pg_logical_emit_message(true, 'side-by-side', repeat('x', 65536))" >/dev/null
-  sql 'CHECKPOINT' >/dev/null
+  endpos="$(generate_wal "$start_lsn")"
   stream_bytes="$(sql "SELECT '$endpos'::pg_lsn - '$stream_start'::pg_lsn")"
   # The completed segments of [stream_start, endpos): the segment holding endpos stays .partial.
   expected=$(( stream_bytes / seg_bytes ))
