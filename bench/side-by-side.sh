@@ -131,7 +131,8 @@ command -v java >/dev/null || die "java is not on the PATH"
 jar="$root/cli/target/jwalreceiver.jar"
 [ -f "$jar" ] || die "$jar is missing: build the project first (mvn -B -q package -DskipTests)"
 bench_jar="$root/bench/target/benchmarks.jar"
-[ -z "$report" ] || [ -f "$bench_jar" ] \
+# (The objectstore section writes its own table: it alone needs no report generator.)
+[ -z "$report" ] || ! { want receivewal || want basebackup || want syncstandby; } || [ -f "$bench_jar" ] \
   || die "$bench_jar is missing (it draws the charts): build the project first, or --no-report"
 [ -d "$parent" ] || die "--dir $parent is not a directory"
 ! want objectstore || [ -f "$s3proxy_jar" ] || die "$s3proxy_jar is missing (use --s3proxy)"
