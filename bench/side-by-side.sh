@@ -4,7 +4,7 @@
 # Side by side, in one run, on one machine, against one throwaway PostgreSQL server and the same
 # data: the PostgreSQL tools and jwalreceiver.
 #
-#   bench/side-by-side.sh [--only receivewal,basebackup,syncstandby] [--quick] [options]
+#   bench/side-by-side.sh [--only receivewal,basebackup,syncstandby,objectstore] [--quick] [options]
 #
 # Sections (docs/benchmarks.md has the details):
 #   receivewal   pg_receivewal vs jwalreceiver receivewal: catch-up over >= N GiB of WAL from a
@@ -15,6 +15,11 @@
 #   syncstandby  pgbench TPS on the primary (synchronous_commit=on, fsync=on) with, in turn, no
 #                standby, pg_receivewal --synchronous and jwalreceiver receivewal --synchronous as
 #                the synchronous standby.
+#   objectstore  jwalreceiver with an S3 store (S3Proxy on loopback, started and stopped here) vs
+#                local files only: receivewal catch-up local vs --target s3://, and basebackup
+#                -F t -D vs -t s3://, with pg_receivewal / pg_basebackup -F t as the reference;
+#                times until everything is in the store, peak RSS. Not part of the default run;
+#                its table is written by this script (side-by-side-objectstore.md), not charted.
 # Each measurement alternates the order of the tools between runs; medians are reported. Raw
 # results go to <out>/side-by-side-<section>.csv plus .properties (machine, server, sizes,
 # date); then the report generator (bench module) draws the PNG charts into <out> and rewrites
@@ -28,11 +33,11 @@ set -euo pipefail
 usage() {
   cat <<'EOF'
 usage: bench/side-by-side.sh [options]
-  --only LIST      sections to run, comma-separated: receivewal, basebackup, syncstandby
-                   (default: all three; may be repeated)
+  --only LIST      sections to run, comma-separated: receivewal, basebackup, syncstandby,
+                   objectstore (default: the first three; may be repeated)
   --runs N         runs per tool and case; medians are reported (default 3)
-  --gb N           receivewal: GiB of WAL per tool and run (default 1; decimals allowed)
-  --scale N        basebackup and syncstandby: pgbench scale (default 100, about 1.5 GB)
+  --gb N           receivewal, objectstore: GiB of WAL per tool and run (default 1; decimals allowed)
+  --scale N        basebackup, syncstandby, objectstore: pgbench scale (default 100, about 1.5 GB)
   --tps-seconds N  syncstandby: pgbench -T per run (default 60)
   --clients N      syncstandby: pgbench clients (default 4)
   --quick          smoke test: --gb 0.2 --scale 13 --runs 1 --tps-seconds 10, results to
@@ -42,6 +47,8 @@ usage: bench/side-by-side.sh [options]
                    with --quick DIR/benchmarks.md)
   --no-report      measure and write the results only; no charts, no doc
   --pg-bin DIR     PostgreSQL bin directory (default /usr/lib/postgresql/15/bin)
+  --s3proxy JAR    objectstore: the S3Proxy jar-with-dependencies (default
+                   ~/.m2/repository/org/gaul/s3proxy/4.1.0/s3proxy-4.1.0-jar-with-dependencies.jar)
   --dir PARENT     where the temporary directory goes: cluster and all output directories
                    (default ${TMPDIR:-/tmp}); its filesystem decides what fsync costs
   -h, --help       this text
@@ -63,6 +70,7 @@ doc=""
 report=1
 pg_bin=/usr/lib/postgresql/15/bin
 parent="${TMPDIR:-/tmp}"
+s3proxy_jar="$HOME/.m2/repository/org/gaul/s3proxy/4.1.0/s3proxy-4.1.0-jar-with-dependencies.jar"
 args_given="$*"
 
 while [ $# -gt 0 ]; do
@@ -78,6 +86,7 @@ while [ $# -gt 0 ]; do
     --doc) doc="${2:?--doc needs a value}"; shift 2 ;;
     --no-report) report=""; shift ;;
     --pg-bin) pg_bin="${2:?--pg-bin needs a value}"; shift 2 ;;
+    --s3proxy) s3proxy_jar="${2:?--s3proxy needs a value}"; shift 2 ;;
     --dir) parent="${2:?--dir needs a value}"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "side-by-side: unknown option: $1" >&2; usage >&2; exit 2 ;;
@@ -94,8 +103,8 @@ want() { [[ ",$sections," == *",$1,"* ]]; }
 IFS=, read -r -a section_list <<<"$sections"
 for s in "${section_list[@]}"; do
   case "$s" in
-    receivewal|basebackup|syncstandby) ;;
-    *) die "--only: unknown section '$s' (receivewal, basebackup, syncstandby)" ;;
+    receivewal|basebackup|syncstandby|objectstore) ;;
+    *) die "--only: unknown section '$s' (receivewal, basebackup, syncstandby, objectstore)" ;;
   esac
 done
 [[ "$gb" =~ ^[0-9]+([.][0-9]+)?$ ]] && awk -v g="$gb" 'BEGIN { exit !(g > 0) }' \
@@ -114,6 +123,7 @@ tools=(initdb pg_ctl postgres psql)
 want receivewal && tools+=(pg_receivewal)
 want basebackup && tools+=(pg_basebackup pg_verifybackup pgbench)
 want syncstandby && tools+=(pg_receivewal pgbench)
+want objectstore && tools+=(pg_receivewal pg_basebackup pgbench)
 for tool in "${tools[@]}"; do
   [ -x "$pg_bin/$tool" ] || die "$pg_bin/$tool not found (use --pg-bin)"
 done
@@ -121,9 +131,11 @@ command -v java >/dev/null || die "java is not on the PATH"
 jar="$root/cli/target/jwalreceiver.jar"
 [ -f "$jar" ] || die "$jar is missing: build the project first (mvn -B -q package -DskipTests)"
 bench_jar="$root/bench/target/benchmarks.jar"
-[ -z "$report" ] || [ -f "$bench_jar" ] \
+# (The objectstore section writes its own table: it alone needs no report generator.)
+[ -z "$report" ] || ! { want receivewal || want basebackup || want syncstandby; } || [ -f "$bench_jar" ] \
   || die "$bench_jar is missing (it draws the charts): build the project first, or --no-report"
 [ -d "$parent" ] || die "--dir $parent is not a directory"
+! want objectstore || [ -f "$s3proxy_jar" ] || die "$s3proxy_jar is missing (use --s3proxy)"
 [ -n "${BASH_VERSINFO[0]:-}" ] && [ "${BASH_VERSINFO[0]}" -ge 5 ] || die "needs bash 5 (EPOCHREALTIME)"
 mkdir -p "$out" || die "cannot create $out"
 
@@ -135,7 +147,8 @@ wal_bytes=$(awk -v g="$gb" 'BEGIN { printf "%.0f", g * 1073741824 }')
 # plus two backups of it.
 need_mb=$(awk -v g="$gb" -v s="$scale" -v r="$(want receivewal && echo 1 || echo 0)" \
   -v b="$(want basebackup || want syncstandby && echo 1 || echo 0)" \
-  'BEGIN { printf "%.0f", 1024 + r * 3 * g * 1024 + b * 3 * s * 16 }')
+  -v o="$(want objectstore && echo 1 || echo 0)" -v n="$runs" \
+  'BEGIN { printf "%.0f", 1024 + r * 3 * g * 1024 + b * 3 * s * 16 + o * (4 * g * 1024 + 4 * s * 16) }')
 avail_mb=$(( $(df -Pk "$parent" | awk 'NR == 2 { print $4 }') / 1024 ))
 [ "$avail_mb" -ge "$need_mb" ] || die "$parent has $avail_mb MiB free, needs $need_mb MiB"
 
@@ -147,6 +160,7 @@ pgdata="$work/pgdata"
 sock="$work/sock"
 server_started=""
 standby_pid=""
+s3proxy_pid=""
 
 if [ "$(id -u)" -eq 0 ]; then
   id postgres >/dev/null 2>&1 || die "running as root needs a 'postgres' user to run the server"
@@ -165,6 +179,10 @@ cleanup() {
   if [ -n "$standby_pid" ]; then
     kill -TERM "$standby_pid" 2>/dev/null
     wait "$standby_pid" 2>/dev/null
+  fi
+  if [ -n "$s3proxy_pid" ]; then
+    kill -TERM "$s3proxy_pid" 2>/dev/null
+    wait "$s3proxy_pid" 2>/dev/null
   fi
   if [ -n "$server_started" ] && [ -f "$pgdata/postmaster.pid" ]; then
     as_server "$pg_bin/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1
@@ -351,6 +369,28 @@ compare_segments() {
   echo "$n"
 }
 
+# generate_wal START: writes $wal_bytes of WAL from START, checkpoints, and prints the flush
+# position E at the end of it (the --endpos); some WAL follows E.
+generate_wal() {
+  sql "DO \$\$
+DECLARE
+  target pg_lsn := '$1'::pg_lsn + $wal_bytes;
+  payload text := (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 32768) i);
+BEGIN
+  WHILE pg_current_wal_insert_lsn() < target LOOP
+    PERFORM pg_logical_emit_message(false, 'side-by-side', payload);
+  END LOOP;
+END
+\$\$" >/dev/null
+  sql 'CHECKPOINT' >/dev/null
+  local endpos
+  endpos="$(sql 'SELECT pg_current_wal_flush_lsn()')"
+  # --endpos stops once the received position passes E: make sure there is WAL after it.
+  sql "SELECT pg_logical_emit_message(true, 'side-by-side', repeat('x', 65536))" >/dev/null
+  sql 'CHECKPOINT' >/dev/null
+  echo "$endpos"
+}
+
 summary="$work/summary"
 : >"$summary"
 say() { echo "$*" | tee -a "$summary"; }
@@ -375,21 +415,7 @@ section_receivewal() {
 
   log "receivewal: generating $gb GiB of WAL from $start_lsn"
   gen_t0=$EPOCHREALTIME
-  sql "DO \$\$
-DECLARE
-  target pg_lsn := '$start_lsn'::pg_lsn + $wal_bytes;
-  payload text := (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 32768) i);
-BEGIN
-  WHILE pg_current_wal_insert_lsn() < target LOOP
-    PERFORM pg_logical_emit_message(false, 'side-by-side', payload);
-  END LOOP;
-END
-\$\$" >/dev/null
-  sql 'CHECKPOINT' >/dev/null
-  endpos="$(sql 'SELECT pg_current_wal_flush_lsn()')"
-  # --endpos stops once the received position passes E: make sure there is WAL after it.
-  sql "SELECT pg_logical_emit_message(true, 'side-by-side', repeat('x', 65536))" >/dev/null
-  sql 'CHECKPOINT' >/dev/null
+  endpos="$(generate_wal "$start_lsn")"
   stream_bytes="$(sql "SELECT '$endpos'::pg_lsn - '$stream_start'::pg_lsn")"
   log "receivewal: WAL ready in $(awk -v a="$gen_t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s: streaming $stream_start .. $endpos ($stream_bytes bytes) per tool"
 
@@ -616,11 +642,258 @@ section_syncstandby() {
     printf "no standby %.1f tps; pg_receivewal --synchronous %.1f tps; jwalreceiver --synchronous %.1f tps; ratio %.3f", n, p, j, j / p }')"
 }
 
+# --- objectstore ------------------------------------------------------------------------------
+# S3Proxy (filesystem backend under $work/s3) on loopback; our jar alone gets its endpoint and
+# credentials through the AWS_* environment. A bucket is a directory of the backend, and an
+# object a file under it, so the script counts and compares objects on disk.
+s3_port=""
+store_env=()
+s3_data="$work/s3/data"
+start_s3proxy() {
+  [ -z "$s3proxy_pid" ] || return 0
+  s3_port="$(free_port)" || die "no free port for S3Proxy"
+  mkdir -p "$s3_data/bench"
+  cat >"$work/s3/s3proxy.conf" <<CONF
+s3proxy.endpoint=http://127.0.0.1:$s3_port
+s3proxy.authorization=aws-v2-or-v4
+s3proxy.identity=side-by-side
+s3proxy.credential=side-by-side-secret
+jclouds.provider=filesystem
+jclouds.filesystem.basedir=$s3_data
+CONF
+  java -Xmx256m -jar "$s3proxy_jar" --properties "$work/s3/s3proxy.conf" >"$work/s3/s3proxy.log" 2>&1 &
+  s3proxy_pid=$!
+  local n=0
+  until (exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null; do
+    kill -0 "$s3proxy_pid" 2>/dev/null || { cat "$work/s3/s3proxy.log" >&2; s3proxy_pid=""; die "S3Proxy exited at start"; }
+    n=$((n + 1)); [ "$n" -le 600 ] || die "S3Proxy is not listening on port $s3_port after 60 s"
+    sleep 0.1
+  done
+  # The store's endpoint and credentials, for our jar only (a prefix to its command).
+  store_env=(env AWS_ENDPOINT_URL="http://127.0.0.1:$s3_port" AWS_REGION=us-east-1
+    AWS_ACCESS_KEY_ID=side-by-side AWS_SECRET_ACCESS_KEY=side-by-side-secret)
+  log "objectstore: S3Proxy $(basename "$s3proxy_jar") on 127.0.0.1:$s3_port, backend $s3_data"
+}
+stop_s3proxy() {
+  [ -n "$s3proxy_pid" ] || return 0
+  kill -TERM "$s3proxy_pid" 2>/dev/null || true
+  wait "$s3proxy_pid" 2>/dev/null || true
+  s3proxy_pid=""
+}
+# count_segments DIR: completed WAL segments (24 hex digits, any compression suffix) in DIR.
+count_segments() {
+  find "$1" -maxdepth 1 -type f -printf '%f\n' 2>/dev/null | grep -cE '^[0-9A-F]{24}(\.(gz|lz4|zst))?$' || true
+}
+
+section_objectstore() {
+  local csv="$work/objectstore.csv" i k c t
+  local rw_tools=(pg jwr jwr-s3)
+  echo "section,case,tool,run,wall_s,user_s,sys_s,input_bytes,output_bytes,store_s,peak_rss_kib,stored_at_exit" >"$csv"
+  start_s3proxy
+  local rss_cmd=()
+  [ -x /usr/bin/time ] && rss_cmd=(/usr/bin/time -f %M -o)
+
+  # one SECTION CASE TOOL RUN INPUT OUTPUT_PATH CMD...: timed run with peak RSS; appends a row
+  # (store_s filled in later by the caller through O_STORE).
+  O_STORE=""
+  one() {
+    local sec=$1 c=$2 t=$3 r=$4 input=$5 path=$6 rss="" size; shift 6
+    local lf="$work/log.os.$sec.$c.$t.$r"
+    if [ ${#rss_cmd[@]} -gt 0 ]; then
+      run_tool "$lf" "$limit" "${rss_cmd[@]}" "$lf.rss" "$@"
+      rss="$(tail -n 1 "$lf.rss")"
+    else
+      run_tool "$lf" "$limit" "$@"
+    fi
+    size="$(du -sb "$path" | cut -f1)"
+    echo "$sec,$c,$t,$r,$R_WALL,$R_USER,$R_SYS,$input,$size,$O_STORE,$rss" >>"$csv"
+    log "objectstore $sec $c $t run $r: wall $R_WALL s, user $R_USER s, sys $R_SYS s, $size bytes out${O_STORE:+, all in the store after $O_STORE s}${rss:+, peak RSS $rss KiB}"
+    O_STORE=""
+  }
+
+  # ---- receivewal: catch-up from a slot, local only vs --target s3:// ----
+  sql 'CHECKPOINT' >/dev/null
+  for i in $(seq 1 "$runs"); do
+    for t in pg jwr jwr_s3; do
+      sql "SELECT pg_create_physical_replication_slot('os_${t}_$i', true)" >/dev/null
+    done
+  done
+  local starts start_lsn stream_start endpos stream_bytes expected
+  starts="$(sql "SELECT count(DISTINCT restart_lsn) FROM pg_replication_slots WHERE slot_name LIKE 'os\_%'")"
+  [ "$starts" = 1 ] || die "the slots did not reserve the same start ($starts distinct restart_lsn)"
+  start_lsn="$(sql "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = 'os_pg_1'")"
+  stream_start="$(sql "SELECT '$start_lsn'::pg_lsn - (('$start_lsn'::pg_lsn - '0/0'::pg_lsn) % $seg_bytes)")"
+  log "objectstore: generating $gb GiB of WAL from $start_lsn"
+  endpos="$(generate_wal "$start_lsn")"
+  stream_bytes="$(sql "SELECT '$endpos'::pg_lsn - '$stream_start'::pg_lsn")"
+  # The completed segments of [stream_start, endpos): the segment holding endpos stays .partial.
+  expected=$(( stream_bytes / seg_bytes ))
+  log "objectstore: streaming $stream_start .. $endpos ($stream_bytes bytes, $expected completed segments) per tool"
+
+  local limit
+  limit=$(awk -v g="$gb" 'BEGIN { printf "%.0f", 300 + g * 900 }')
+  rw_one() { # rw_one TOOL RUN
+    local t=$1 r=$2 d="$work/os-rw-$1-$2" slot="os_${1//-/_}_$2"
+    mkdir -m 700 "$d"
+    case "$t" in
+      pg) one receivewal catch-up pg "$r" "$stream_bytes" "$d" \
+            "$pg_bin/pg_receivewal" "${conn[@]}" -D "$d" -S "$slot" --endpos "$endpos" --no-loop -v ;;
+      jwr) one receivewal catch-up jwr "$r" "$stream_bytes" "$d" \
+            "$root/jwalreceiver" receivewal "${conn[@]}" -D "$d" -S "$slot" --endpos "$endpos" --no-loop -v ;;
+      jwr-s3)
+        # A poller notes when the last completed segment appears in the backend; receivewal
+        # itself drains uploads for up to 30 s after --endpos before it exits.
+        local sd="$s3_data/bench/rw-$r/wal" t0 mark="$work/os-rw-mark-$r" poller
+        sync
+        t0=$EPOCHREALTIME
+        # (The subshell must not run the script's clean-up when it ends.)
+        ( trap - EXIT INT TERM
+          while [ "$(count_segments "$sd")" -lt "$expected" ]; do sleep 0.05; done
+          echo "$EPOCHREALTIME" >"$mark" ) &
+        poller=$!
+        one receivewal catch-up jwr-s3-exit "$r" "$stream_bytes" "$d" \
+          "${store_env[@]}" "$root/jwalreceiver" receivewal "${conn[@]}" -D "$d" -S "$slot" --endpos "$endpos" --no-loop -v \
+          --target "s3://bench/rw-$r"
+        local at_exit n=0
+        at_exit="$(count_segments "$sd")"
+        while kill -0 "$poller" 2>/dev/null; do
+          n=$((n + 1)); [ "$n" -le 20 ] || { kill "$poller" 2>/dev/null; wait "$poller" 2>/dev/null || true; break; }
+          sleep 0.1
+        done
+        wait "$poller" 2>/dev/null || true
+        # The time until all completed segments were in the store, and how many were there when
+        # the process exited, on its row. A backlog the 30 s drain did not finish is a result, not
+        # an error: store_s stays empty and stored_at_exit says how far it got.
+        local store_s=""
+        if [ -f "$mark" ]; then
+          store_s="$(awk -v a="$t0" -v b="$(cat "$mark")" 'BEGIN { printf "%.3f", b - a }')"
+          log "objectstore receivewal jwr-s3 run $r: all $expected completed segments in the store after $store_s s (process exit: $R_WALL s)"
+        else
+          log "objectstore receivewal jwr-s3 run $r: the process exited after $R_WALL s with $at_exit of $expected completed segments in the store (the 30 s drain at --endpos ran out)"
+        fi
+        sed -i '$ s/,jwr-s3-exit,\([^,]*\),\([^,]*\),\([^,]*\),\([^,]*\),\([^,]*\),\([^,]*\),,\(.*\)$/,jwr-s3,\1,\2,\3,\4,\5,\6,'"$store_s"',\7,'"$at_exit"'/' "$csv"
+        rm -f "$mark" ;;
+    esac
+  }
+  for i in $(seq 1 "$runs"); do
+    for k in 0 1 2; do
+      rw_one "${rw_tools[$(((k + i - 1) % 3))]}" "$i"
+    done
+    local segs
+    segs="$(compare_segments "$work/os-rw-pg-$i" "$work/os-rw-jwr-$i")"
+    # The store holds every completed segment, byte-identical to pg_receivewal's.
+    local f n=0
+    for f in "$work/os-rw-pg-$i"/*; do
+      f="${f##*/}"
+      [[ "$f" =~ ^[0-9A-F]{24}$ ]] || continue
+      [ -e "$s3_data/bench/rw-$i/wal/$f" ] || continue
+      cmp -s "$work/os-rw-pg-$i/$f" "$s3_data/bench/rw-$i/wal/$f" || die "segment $f in the store differs from pg_receivewal's"
+      n=$((n + 1))
+    done
+    [ "$segs" = "$expected" ] || die "expected $expected completed segments, pg_receivewal vs jwalreceiver $segs"
+    [ "$n" = "$(awk -F, -v r="$i" 'NR > 1 && $3 == "jwr-s3" && $4 == r { print $12 }' "$csv")" ] \
+      || die "run $i: $n completed segments in the store now, not as many as when receivewal --target exited"
+    log "objectstore receivewal run $i: $segs completed segments byte-identical locally, $n of them in the store (identical too)"
+    rm -rf -- "$work/os-rw-pg-$i" "$work/os-rw-jwr-$i" "$work/os-rw-jwr-s3-$i" "${s3_data:?}/bench/rw-$i"
+  done
+  for i in $(seq 1 "$runs"); do
+    sql "SELECT pg_drop_replication_slot('os_pg_$i'), pg_drop_replication_slot('os_jwr_$i'), pg_drop_replication_slot('os_jwr_s3_$i')" >/dev/null
+  done
+  sql 'CHECKPOINT' >/dev/null
+
+  # ---- basebackup: -F t -D vs -t s3:// ----
+  ensure_pgbench
+  local db_bytes cases=(tar tar-lz4) bb_tools=(pg jwr jwr-s3)
+  db_bytes="$(sql 'SELECT sum(pg_database_size(oid)) FROM pg_database')"
+  limit=$((300 + scale * 6))
+  bb_one() { # bb_one CASE TOOL RUN
+    local c=$1 t=$2 r=$3 z=() d="$work/os-bb-$1-$2-$3"
+    [ "$c" = tar-lz4 ] && z=(-Z client-lz4)
+    case "$t" in
+      pg) one basebackup "$c" pg "$r" "$db_bytes" "$d" \
+            "$pg_bin/pg_basebackup" "${conn[@]}" -D "$d" -F t "${z[@]}" -X fetch -c fast ;;
+      jwr) one basebackup "$c" jwr "$r" "$db_bytes" "$d" \
+            "$root/jwalreceiver" basebackup "${conn[@]}" -D "$d" -F t "${z[@]}" -X fetch -c fast ;;
+      jwr-s3)
+        # The process exits once the manifest is stored: its wall time is the time to the store.
+        d="$s3_data/bench/bb-$c-$r"
+        one basebackup "$c" jwr-s3 "$r" "$db_bytes" "$d" \
+          "${store_env[@]}" "$root/jwalreceiver" basebackup "${conn[@]}" -t "s3://bench/bb-$c-$r" "${z[@]}" -X fetch -c fast ;;
+    esac
+  }
+  for i in $(seq 1 "$runs"); do
+    for k in "${!cases[@]}"; do
+      c=${cases[$k]}
+      local j
+      for j in 0 1 2; do
+        bb_one "$c" "${bb_tools[$(((j + i + k - 1) % 3))]}" "$i"
+      done
+      # The stored backup holds the files of -F t -D, with a manifest.
+      local sd
+      sd="$(find "$s3_data/bench/bb-$c-$i/basebackups" -mindepth 1 -maxdepth 1 -type d | head -n 1)"
+      [ -n "$sd" ] && [ -s "$sd/backup_manifest" ] || die "no complete backup in the store for $c run $i"
+      [ "$(cd "$sd" && ls | sort | tr '\n' ' ')" = "$(cd "$work/os-bb-$c-jwr-$i" && ls | sort | tr '\n' ' ')" ] \
+        || die "the stored backup ($(ls "$sd" | tr '\n' ' ')) has other files than -F t -D ($(ls "$work/os-bb-$c-jwr-$i" | tr '\n' ' '))"
+      if [ "$c" = tar-lz4 ] && command -v lz4 >/dev/null; then
+        lz4 -t -q "$sd/base.tar.lz4" || die "lz4 -t failed on the stored base.tar.lz4"
+      fi
+      [ "$i" -gt 1 ] || log "objectstore basebackup $c files: store $(ls "$sd" | tr '\n' ' ')| pg_basebackup $(ls "$work/os-bb-$c-pg-$i" | tr '\n' ' ')"
+      rm -rf -- "$work/os-bb-$c-pg-$i" "$work/os-bb-$c-jwr-$i" "${s3_data:?}/bench/bb-$c-$i"
+    done
+  done
+  stop_s3proxy
+
+  { echo "wal_bytes=$stream_bytes"
+    echo "wal_range=$stream_start .. $endpos"
+    echo "pgbench_scale=$scale"
+    echo "database_bytes=$db_bytes"
+    echo "s3proxy=$(basename "$s3proxy_jar"), filesystem backend on the same disk, 127.0.0.1"
+    echo "notes=receivewal: catch-up from a slot, default durability; jwr-s3 = --target s3://, store_s = until every completed segment is an object (empty when the process exited first; stored_at_exit = the completed segments stored when it exited), wall_s = until the process exited (it drains uploads at --endpos). basebackup: -X fetch -c fast, -F t (-Z client-lz4 for tar-lz4); jwr-s3 = -t s3://, which exits after the manifest is stored. peak_rss_kib from /usr/bin/time -f %M (the tool's process, S3Proxy not included). Stored segments are cmp-identical to pg_receivewal's; a stored backup has the files of -F t -D."
+  } | publish objectstore "$csv" "objectstore: S3Proxy on loopback, WAL $stream_bytes bytes, pgbench scale $scale ($db_bytes bytes)" medians
+
+  # A Markdown table, written by this script (the report generator does not chart this section).
+  local md="$out/side-by-side-objectstore.md" row
+  mo() { awk -F, -v s="$1" -v c="$2" -v t="$3" -v k="$4" 'NR > 1 && $1 == s && $2 == c && $3 == t && $k != "" { print $k }' "$csv" | median; }
+  {
+    echo "| what | tool | median time (s) | MB/s | vs local only | peak RSS (MiB) |"
+    echo "|---|---|---:|---:|---:|---:|"
+    local base pw jw sw se rss
+    pw=$(mo receivewal catch-up pg 5); jw=$(mo receivewal catch-up jwr 5)
+    sw=$(mo receivewal catch-up jwr-s3 10); se=$(mo receivewal catch-up jwr-s3 5)
+    for row in "pg_receivewal (reference)|$pw|pg" "jwalreceiver receivewal, local only|$jw|jwr" \
+               "jwalreceiver receivewal --target s3://, all segments stored|$sw|jwr-s3" \
+               "jwalreceiver receivewal --target s3://, process exited|$se|jwr-s3"; do
+      IFS='|' read -r label v t <<<"$row"
+      rss=$(mo receivewal catch-up "$t" 11)
+      awk -v l="$label" -v v="$v" -v b="$stream_bytes" -v base="$jw" -v rss="$rss" \
+        'BEGIN { r = rss == "" ? "–" : sprintf("%.0f", rss / 1024)
+          if (v == "") printf "| WAL catch-up | %s | – (see below) | – | – | %s |\n", l, r
+          else printf "| WAL catch-up | %s | %.2f | %.1f | %.2f× | %s |\n", l, v, b / 1e6 / v, v / base, r }'
+    done
+    for c in "${cases[@]}"; do
+      base=$(mo basebackup "$c" jwr 5)
+      for row in "pg_basebackup -F t (reference)|pg" "jwalreceiver basebackup -F t -D|jwr" "jwalreceiver basebackup -t s3://|jwr-s3"; do
+        IFS='|' read -r label t <<<"$row"
+        v=$(mo basebackup "$c" "$t" 5); rss=$(mo basebackup "$c" "$t" 11)
+        awk -v l="$label" -v c="$c" -v v="$v" -v b="$db_bytes" -v base="$base" -v rss="$rss" \
+          'BEGIN { printf "| base backup %s | %s | %.2f | %.1f | %.2f× | %s |\n", c, l, v, b / 1e6 / v, v / base, rss == "" ? "–" : sprintf("%.0f", rss / 1024) }'
+      done
+    done
+    local short
+    short="$(awk -F, -v e="$expected" 'NR > 1 && $3 == "jwr-s3" && $1 == "receivewal" && $12 != e { printf "%s%s", (n++ ? ", " : ""), $12 }' "$csv")"
+    [ -z "$short" ] || echo "
+receivewal --target: in $(tr ',' '\n' <<<"$short" | wc -l) of $runs run(s) the process exited before every completed segment was stored (the 30 s drain at --endpos ran out; stored at exit: $short of $expected); \"all segments stored\" is the median of the other runs."
+  } >"$md"
+  cat "$md" | tee -a "$summary"
+  say "(vs local only: time / jwalreceiver's local-only time, > 1 = slower; MB/s over the WAL streamed or the databases' size)"
+}
+
 # --- run --------------------------------------------------------------------------------------
 t_start=$EPOCHREALTIME
 want receivewal && { section_start; section_receivewal; }
 want basebackup && { section_start; section_basebackup; }
 want syncstandby && { section_start; section_syncstandby; }
+want objectstore && { section_start; section_objectstore; }
 
 echo
 echo "== side-by-side: PostgreSQL $server_version, $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') =="
@@ -628,7 +901,7 @@ echo "ratios: > 1.0 means jwalreceiver is faster (time: PostgreSQL tool / jwalre
 cat "$summary"
 echo "total $(awk -v a="$t_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s; raw results in $out"
 
-if [ -n "$report" ]; then
+if [ -n "$report" ] && { want receivewal || want basebackup || want syncstandby; }; then
   java -Djava.awt.headless=true -cp "$bench_jar" io.jwalreceiver.bench.report.SideBySideReport \
     --results "$out" --doc "$doc" || die "the report generator failed"
 fi
