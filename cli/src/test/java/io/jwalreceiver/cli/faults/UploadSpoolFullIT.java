@@ -27,10 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The spool fills while the store refuses every upload: {@code receivewal --target} (the shaded
  * jar) on a small tmpfs made for the test, the store answering 503 to every PUT. The spool keeps
  * every completed segment (none is uploaded), so the disk fills and receivewal fails with {@code No
- * space left on device}, retrying and never acknowledging WAL it has not written (checked against
- * the files while full). When the store accepts uploads again, the uploaded segments leave the
- * spool, the space returns and receivewal catches up by itself; after a SIGTERM the store and the
- * spool hold one run of the server's segments. Skipped when a tmpfs cannot be mounted (not root).
+ * space left on device} and keeps retrying; the files hold the WAL up to the slot's position while
+ * full. When the store accepts uploads again, the uploaded segments leave the spool, the space
+ * returns and receivewal catches up by itself; after a SIGTERM the store and the spool hold one run
+ * of the server's segments. Skipped when a tmpfs cannot be mounted (not root).
  */
 class UploadSpoolFullIT {
 
