@@ -13,6 +13,7 @@ import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.TcpProxy;
 import io.jwalreceiver.testkit.VersionedCases;
+import io.jwalreceiver.testkit.Waits;
 import io.jwalreceiver.wal.ReceiverOptions;
 import io.jwalreceiver.wal.WalReceiver;
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
@@ -156,7 +158,7 @@ class FailoverIT {
       FaultKit.Running archiver = start(proxy, dir, options(null), events, "archiver-ours");
       ours.generateWal(SEGMENT.bytes());
       events.awaitArchiveEnd(ours, TIMEOUT);
-      Map<String, String> before = listing(dir);
+      Map<String, String> before = settledListing(dir);
 
       // On reconnect: the first server's identifier is remembered.
       proxy.retarget(foreign);
@@ -193,7 +195,7 @@ class FailoverIT {
       primary.generateWal(3L * SEGMENT.bytes());
       events.awaitArchiveEnd(primary, TIMEOUT);
       primary.stop(PostgresServer.StopMode.IMMEDIATE);
-      Map<String, String> before = listing(dir);
+      Map<String, String> before = settledListing(dir);
       standby.start();
       standby.promote();
       proxy.retarget(standby);
@@ -304,6 +306,31 @@ class FailoverIT {
    * WAL and history file names, sizes and times: what "nothing written" compares. The sink's own
    * hidden work directory comes and goes with each connection and is not archive content.
    */
+  /**
+   * The listing once a running archiver has opened the segment it streams into (a {@code .partial})
+   * and nothing has changed for 300 ms: "received up to the mark" is counted as the WAL arrives, a
+   * moment before the sink creates the next segment's file.
+   */
+  private static Map<String, String> settledListing(Path dir) {
+    List<Map<String, String>> settled = new ArrayList<>();
+    Waits.await(
+        TIMEOUT,
+        () -> {
+          Map<String, String> first = listing(dir);
+          Waits.sleep(300);
+          Map<String, String> second = listing(dir);
+          boolean done =
+              first.equals(second)
+                  && second.keySet().stream().anyMatch(n -> n.endsWith(".partial"));
+          if (done) {
+            settled.add(second);
+          }
+          return done;
+        },
+        () -> "the archive in " + dir + " to settle: " + listing(dir));
+    return settled.get(0);
+  }
+
   private static Map<String, String> listing(Path dir) {
     Map<String, String> files = new TreeMap<>();
     try (Stream<Path> list = Files.list(dir)) {
