@@ -123,6 +123,9 @@ class ReceiveWalSignalIT {
     long pid = Long.parseLong(out.readLine().trim());
     try {
       awaitLogLine(log, "starting log streaming at", Duration.ofMinutes(2));
+      // "starting log streaming" is printed before the first WAL arrives; the .partial is opened
+      // with the first XLogData. Signal once it exists, so the check below is about the stop.
+      awaitPartial(archive, Duration.ofSeconds(60));
       new ProcessBuilder("kill", "-INT", Long.toString(pid)).inheritIO().start().waitFor();
       boolean stopped =
           ProcessHandle.of(pid)
@@ -147,6 +150,20 @@ class ReceiveWalSignalIT {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
       shell.destroyForcibly();
     }
+  }
+
+  private static void awaitPartial(Path archive, Duration timeout)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      try (Stream<Path> files = Files.list(archive)) {
+        if (files.anyMatch(f -> f.getFileName().toString().endsWith(".partial"))) {
+          return;
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no .partial in " + archive + " within " + timeout);
   }
 
   private static void awaitWritten(PostgresServer server, String target, Duration timeout)
