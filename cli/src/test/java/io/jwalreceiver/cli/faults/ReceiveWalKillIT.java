@@ -34,7 +34,7 @@ class ReceiveWalKillIT {
   @FaultTest.OnLoopVersions
   void nothingAcknowledgedIsLostAcrossKills(int major) throws Exception {
     assertThat(JAR).as("the shaded jar is built in the package phase").exists();
-    FaultKit.Rounds rounds = FaultKit.Rounds.of("kills", 20, 200, "kill-" + major);
+    FaultKit.Rounds rounds = FaultKit.Rounds.of("kills", 12, 200, "kill-" + major);
     int kills = rounds.count();
     Random random = rounds.random();
     PostgresServer server = PostgresServer.shared(FaultKit.options(major));
