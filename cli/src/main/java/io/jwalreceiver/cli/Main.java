@@ -40,9 +40,6 @@ public final class Main {
    *
    * @param invokedAs {@code argv[0]}, the launcher's {@code $0}
    */
-  // DefaultCharset: picocli's help and errors are written in the charset the PrintWriter takes
-  // from the stream (the platform's, or the PrintStream's own on JDK 18+), as the tools do.
-  @SuppressWarnings("DefaultCharset")
   public static int run(
       @Nullable String invokedAs,
       String[] args,
@@ -52,24 +49,7 @@ public final class Main {
     quietSlf4j();
     Cli cli = new Cli(out, err, env, invokedAs);
     ToolName tool = cli.tool();
-    CommandFactory factory = new CommandFactory(cli);
-    CommandLine cmd;
-    if (tool != null) {
-      cmd = new CommandLine(tool.command(), factory);
-      cmd.setCommandName(tool.programName());
-    } else {
-      cmd = new CommandLine(new RootCommand(), factory);
-      for (Class<?> sub : RootCommand.subcommandsFor(args)) {
-        cmd.addSubcommand(new CommandLine(sub, factory));
-      }
-    }
-    // getopt lets a repeated option's last value win; picocli would refuse the repetition.
-    cmd.setOverwrittenOptionsAllowed(true);
-    cmd.setOut(new java.io.PrintWriter(out, true));
-    cmd.setErr(new java.io.PrintWriter(err, true));
-    // A command's header is its one-line summary in the parent's command list; its own help
-    // starts at the synopsis, followed by the full description.
-    hideHeaders(cmd);
+    CommandLine cmd = commandTree(cli, RootCommand.subcommandsFor(args));
     cmd.setParameterExceptionHandler(
         (ex, a) -> {
           CommandLine failed = ex.getCommandLine();
@@ -96,6 +76,52 @@ public final class Main {
           throw ex;
         });
     return cmd.execute(args);
+  }
+
+  /**
+   * The whole command tree as {@link #run} builds it for {@code invokedAs}, with every command in
+   * it (where a run builds only the command its first argument names): the same factory, names and
+   * help sections. Under a PostgreSQL tool's name ({@link ToolName}) it is that tool's single
+   * command, named {@code pg_basebackup} or {@code pg_receivewal}; otherwise {@code jwalreceiver}
+   * and all its subcommands, nested ones included. The man pages and the shell completion are
+   * generated from it; help and errors go to {@link System#out} and {@link System#err}.
+   *
+   * @param invokedAs {@code argv[0]} as in {@link #run(String, String[], PrintStream, PrintStream,
+   *     Map)}, or null for {@code jwalreceiver}
+   * @param env the environment the commands would read
+   */
+  public static CommandLine commandTree(@Nullable String invokedAs, Map<String, String> env) {
+    return commandTree(new Cli(System.out, System.err, env, invokedAs), RootCommand.SUBCOMMANDS);
+  }
+
+  /**
+   * The command tree for {@code cli}'s name: the tool's command under a PostgreSQL tool's name,
+   * otherwise {@code jwalreceiver} with {@code subcommands}.
+   */
+  // DefaultCharset: picocli's help and errors are written in the charset the PrintWriter takes
+  // from the stream (the platform's, or the PrintStream's own on JDK 18+), as the tools do.
+  @SuppressWarnings("DefaultCharset")
+  private static CommandLine commandTree(Cli cli, List<Class<?>> subcommands) {
+    ToolName tool = cli.tool();
+    CommandFactory factory = new CommandFactory(cli);
+    CommandLine cmd;
+    if (tool != null) {
+      cmd = new CommandLine(tool.command(), factory);
+      cmd.setCommandName(tool.programName());
+    } else {
+      cmd = new CommandLine(new RootCommand(), factory);
+      for (Class<?> sub : subcommands) {
+        cmd.addSubcommand(new CommandLine(sub, factory));
+      }
+    }
+    // getopt lets a repeated option's last value win; picocli would refuse the repetition.
+    cmd.setOverwrittenOptionsAllowed(true);
+    cmd.setOut(new java.io.PrintWriter(cli.out(), true));
+    cmd.setErr(new java.io.PrintWriter(cli.err(), true));
+    // A command's header is its one-line summary in the parent's command list; its own help
+    // starts at the synopsis, followed by the full description.
+    hideHeaders(cmd);
+    return cmd;
   }
 
   /**
