@@ -92,6 +92,11 @@ class BarmanIT {
         checkout.resolve("jwalreceiver"),
         home.resolve("jwalreceiver"),
         StandardCopyOption.COPY_ATTRIBUTES);
+    // The installed launcher, which the checkout's runs once the jar is built.
+    Path launcher = Path.of("dist/src/main/bin/jwalreceiver");
+    Files.createDirectories(home.resolve(launcher).getParent());
+    Files.copy(
+        checkout.resolve(launcher), home.resolve(launcher), StandardCopyOption.COPY_ATTRIBUTES);
     // After the pom, so that the launcher finds the jar up to date and does not try to build.
     Files.copy(jar, home.resolve("cli/target/jwalreceiver.jar"));
     return home.resolve("jwalreceiver");
