@@ -37,19 +37,29 @@ import picocli.codegen.docgen.manpage.ManPageGenerator;
  * are added to the model's usage message (of a tree built for this alone), so the help is
  * unchanged.
  *
- * <p>{@code java io.jwalreceiver.dist.ManPages ADOC_DIR MAN1_DIR}
+ * <p>{@code java io.jwalreceiver.dist.ManPages ADOC_DIR MAN1_DIR PG_MAN1_DIR}
  */
 public final class ManPages {
 
   private ManPages() {}
 
   public static void main(String[] args) throws IOException {
-    if (args.length != 2) {
-      throw new IllegalArgumentException("usage: ManPages ADOC_DIR MAN1_DIR");
+    if (args.length != 3) {
+      throw new IllegalArgumentException("usage: ManPages ADOC_DIR MAN1_DIR PG_MAN1_DIR");
     }
     List<Path> sources = write(Path.of(args[0]));
-    render(sources, Path.of(args[1]));
-    System.out.println(sources.size() + " man pages in " + args[1]);
+    // The PostgreSQL-named pages go apart from ours: man-db derives its search path from PATH
+    // (DIR/man, DIR/../share/man), so they are found only by a user who put the pg-bin links on
+    // PATH, and never shadow PostgreSQL's own pages for a user who put jwalreceiver's bin there.
+    List<Path> ours = new java.util.ArrayList<>();
+    List<Path> pgNamed = new java.util.ArrayList<>();
+    for (Path source : sources) {
+      (source.getFileName().toString().startsWith("pg_") ? pgNamed : ours).add(source);
+    }
+    render(ours, Path.of(args[1]));
+    render(pgNamed, Path.of(args[2]));
+    System.out.println(
+        ours.size() + " man pages in " + args[1] + ", " + pgNamed.size() + " in " + args[2]);
   }
 
   /**

@@ -31,11 +31,14 @@ import picocli.CommandLine.Model.OptionSpec;
 class ManPagesIT {
 
   private static Path man1;
+  private static Path pgMan1;
 
   @BeforeAll
   static void findStagedPages() throws IOException {
     man1 = stage().resolve("share/man/man1");
+    pgMan1 = stage().resolve("pg-bin/man/man1");
     assertThat(man1).isDirectory();
+    assertThat(pgMan1).isDirectory();
   }
 
   /** target/stage/jwalreceiver-VERSION, the one release directory of the package phase. */
@@ -74,7 +77,7 @@ class ManPagesIT {
 
   /** The page as man shows it on an 80-column terminal; no warning from man or groff. */
   private static String render(String page) {
-    Path file = man1.resolve(page + ".1");
+    Path file = (page.startsWith("pg_") ? pgMan1 : man1).resolve(page + ".1");
     assertThat(file).isRegularFile();
     Tools.Result man =
         Tools.run(
@@ -121,10 +124,18 @@ class ManPagesIT {
             "jwalreceiver-archive-cleanup.1",
             "pg_basebackup.1",
             "pg_receivewal.1");
+    // Ours in share/man, the PostgreSQL-named ones beside the pg-bin links (pg-bin/man, where
+    // man-db looks only for a user who put pg-bin on PATH).
     Set<String> staged = new TreeSet<>();
     try (Stream<Path> files = Files.list(man1)) {
       files.forEach(f -> staged.add(f.getFileName().toString()));
     }
+    Set<String> pgStaged = new TreeSet<>();
+    try (Stream<Path> files = Files.list(pgMan1)) {
+      files.forEach(f -> pgStaged.add(f.getFileName().toString()));
+    }
+    assertThat(pgStaged).containsExactly("pg_basebackup.1", "pg_receivewal.1");
+    staged.addAll(pgStaged);
     assertThat(staged).isEqualTo(expected);
   }
 
