@@ -66,9 +66,11 @@ final class BarmanScenario implements AutoCloseable {
         new ArrayList<>(
             List.of("runuser", "-u", BARMAN_USER, "--", "barman", "-c", String.valueOf(config)));
     command.addAll(List.of(args));
+    long start = System.nanoTime();
     Tools.Result r = Tools.run(STEP, command);
     System.out.printf(
-        "[exit %d] barman %s%n%s", r.exitCode(), String.join(" ", args), r.all().indent(4));
+        "[exit %d, %.1f s] barman %s%n%s",
+        r.exitCode(), (System.nanoTime() - start) / 1e9, String.join(" ", args), r.all().indent(4));
     return r;
   }
 
@@ -159,8 +161,11 @@ final class BarmanScenario implements AutoCloseable {
     barmanOk("cron");
     Path streaming = barmanDir.resolve("home/pg/streaming");
     awaitPartial(streaming);
-    // The first WAL file, so that check's "WAL archive" item passes.
-    barmanOk("switch-wal", "--force", "--archive", "pg");
+    server.execute(
+        "CREATE TABLE barman_rows (n integer, at timestamptz DEFAULT clock_timestamp())");
+    server.execute("CREATE TABLE barman_ticks (n integer)");
+    // The first WAL file, so that check's "WAL archive" item (which backup checks too) passes.
+    barmanWhileWalMoves(server, false, "switch-wal", "--force", "--archive", "pg");
     Tools.Result check = barmanOk("check", "pg");
     assertThat(check.stdout())
         .contains("pg_basebackup compatible: OK")
@@ -168,11 +173,8 @@ final class BarmanScenario implements AutoCloseable {
         .contains("receive-wal running: OK")
         .doesNotContain("FAILED");
 
-    server.execute(
-        "CREATE TABLE barman_rows (n integer, at timestamptz DEFAULT clock_timestamp())");
-    server.execute("CREATE TABLE barman_ticks (n integer)");
     server.execute("INSERT INTO barman_rows (n) SELECT generate_series(1, 100)");
-    backupWhileWalMoves(server);
+    barmanWhileWalMoves(server, true, "backup", "--wait", "pg");
 
     server.execute("INSERT INTO barman_rows (n) SELECT generate_series(101, 200)");
     String lsnAfter200 = server.queryString("SELECT pg_current_wal_insert_lsn()");
@@ -184,7 +186,7 @@ final class BarmanScenario implements AutoCloseable {
     server.execute("SELECT pg_sleep(1.1)");
     String timeAfter300 = server.queryString("SELECT clock_timestamp()");
     server.execute("INSERT INTO barman_rows (n) SELECT generate_series(301, 400)");
-    barmanOk("switch-wal", "--force", "--archive", "pg");
+    barmanWhileWalMoves(server, false, "switch-wal", "--force", "--archive", "pg");
     // The directory receive-wal writes into holds only WAL names; our spare is hidden.
     try (Stream<Path> entries = Files.list(streaming)) {
       assertThat(entries.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")))
@@ -204,24 +206,32 @@ final class BarmanScenario implements AutoCloseable {
   }
 
   /**
-   * {@code barman backup --wait}, while the server keeps switching WAL files as a live one would.
-   * When the backup ends exactly at a segment boundary, PostgreSQL 17's pg_walfile_name_offset
-   * names the segment that starts there (older servers named the one before), and Barman waits for
-   * that segment to be archived, which on an idle server never happens.
+   * A barman command that waits for WAL to be archived, run while the server keeps writing WAL as a
+   * live one would: a row every 0.5 s, and with {@code switchEach} a WAL switch after it.
+   *
+   * <p>Barman's streaming archiver keeps the newest complete segment in its streaming directory
+   * until a {@code .partial} follows it, and receive-wal (as pg_receivewal) opens the next segment
+   * only when WAL for it arrives: on an idle server, after {@code switch-wal}, that is the
+   * checkpointer's or background writer's next record, up to 15 s later. When a backup ends exactly
+   * at a segment boundary, PostgreSQL 17's pg_walfile_name_offset names the segment that starts
+   * there (older servers named the one before), and {@code backup --wait} waits for that segment,
+   * hence the switches.
    */
-  private void backupWhileWalMoves(PostgresServer server) {
-    java.util.concurrent.CompletableFuture<Tools.Result> backup =
-        java.util.concurrent.CompletableFuture.supplyAsync(() -> barman("backup", "--wait", "pg"));
-    while (!backup.isDone()) {
-      io.jwalreceiver.testkit.Waits.sleep(3000);
-      if (!backup.isDone()) {
+  private void barmanWhileWalMoves(PostgresServer server, boolean switchEach, String... args) {
+    java.util.concurrent.CompletableFuture<Tools.Result> run =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> barman(args));
+    while (!run.isDone()) {
+      io.jwalreceiver.testkit.Waits.sleep(500);
+      if (!run.isDone()) {
         server.execute("INSERT INTO barman_ticks VALUES (1)");
-        server.switchWal();
+        if (switchEach) {
+          server.switchWal();
+        }
       }
     }
-    Tools.Result r = backup.join();
+    Tools.Result r = run.join();
     assertThat(r.exitCode())
-        .as("barman backup --wait: %s\nlog:\n%s", r.all(), barmanLog())
+        .as("barman %s: %s\nlog:\n%s", String.join(" ", args), r.all(), barmanLog())
         .isZero();
   }
 
@@ -231,6 +241,7 @@ final class BarmanScenario implements AutoCloseable {
     args.addAll(List.of(target));
     args.addAll(List.of("pg", "latest", dir.toString()));
     barmanOk(args.toArray(String[]::new));
+    long start = System.nanoTime();
     PostgresServer recovered =
         PostgresServer.startFromDataDir(dir, PostgresServer.Options.of(major));
     try {
@@ -238,6 +249,8 @@ final class BarmanScenario implements AutoCloseable {
       return recovered.queryString("SELECT count(*) FROM barman_rows");
     } finally {
       recovered.close();
+      System.out.printf(
+          "[%.1f s] recovered server %s%n", (System.nanoTime() - start) / 1e9, dir.getFileName());
     }
   }
 
