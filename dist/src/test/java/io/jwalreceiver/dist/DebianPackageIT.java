@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Tools;
+import io.jwalreceiver.testkit.Waits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -54,6 +55,7 @@ class DebianPackageIT {
   private static final Duration STEP = Duration.ofMinutes(3);
   private static final Path LINKS = Path.of("/usr/lib/jwalreceiver/bin");
   private static final String UNIT = "jwalreceiver-receivewal@.service";
+  private static final String EXAMPLES = "/usr/share/doc/jwalreceiver/examples";
 
   /** The release directory the package was built from: what it holds decides what to expect. */
   private static final Path STAGE = stage();
@@ -205,7 +207,8 @@ class DebianPackageIT {
 
   @Test
   @Order(4)
-  void backsUpWithTheInstalledTools(@TempDir Path cwd) {
+  void backsUpAndArchivesWithTheInstalledTools(@TempDir Path cwd)
+      throws IOException, InterruptedException {
     try (PostgresServer server = PostgresServer.start(PgVersions.highest())) {
       String path = LINKS + ":/usr/bin:/bin";
       userOk(
@@ -226,6 +229,75 @@ class DebianPackageIT {
           "fast");
       assertThat(cwd.resolve("backup/PG_VERSION")).hasContent(String.valueOf(PgVersions.highest()));
       userOk(cwd, path, "jwalreceiver", "verifybackup", "backup");
+      archivesAsTheUnitWould(cwd, server);
+    }
+  }
+
+  /**
+   * The command line the systemd unit runs, with the options of the env file example the package
+   * ships (only the server changed), streams WAL and stops cleanly on SIGINT, the unit's
+   * KillSignal. systemd itself cannot run here (it is not PID 1), so the unit's ExecStart is
+   * spelled out.
+   */
+  private static void archivesAsTheUnitWould(Path cwd, PostgresServer server)
+      throws IOException, InterruptedException {
+    Map<String, String> example = new LinkedHashMap<>();
+    for (String line : Files.readAllLines(Path.of(EXAMPLES, "receivewal.env"))) {
+      if (!line.isBlank() && !line.startsWith("#")) {
+        String[] kv = line.split("=", 2);
+        example.put(kv[0], kv[1]);
+      }
+    }
+    assertThat(example).containsKeys("PGHOST", "PGPORT", "PGUSER", "JWALRECEIVER_RECEIVEWAL_OPTS");
+    Path wal = Files.createDirectories(cwd.resolve("wal"));
+    Path log = cwd.resolve("receivewal.log");
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "env",
+                "-i",
+                "-C",
+                cwd.toString(),
+                "PATH=/usr/bin:/bin",
+                "PGHOST=" + server.host(),
+                "PGPORT=" + server.port(),
+                "PGUSER=" + PostgresServer.SUPERUSER,
+                "/usr/bin/jwalreceiver",
+                "receivewal",
+                "-D",
+                wal.toString()));
+    command.addAll(List.of(example.get("JWALRECEIVER_RECEIVEWAL_OPTS").split("\\s+")));
+    Process receivewal =
+        new ProcessBuilder(command)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    try {
+      Waits.await(
+          STEP,
+          () -> {
+            try (Stream<Path> files = Files.list(wal)) {
+              return files.anyMatch(f -> f.getFileName().toString().endsWith(".partial"));
+            } catch (IOException e) {
+              return false;
+            }
+          },
+          () -> "a .partial in " + wal + "; receivewal's output:\n" + readQuietly(log));
+      Tools.run(STEP, "kill", "-INT", String.valueOf(receivewal.pid()));
+      assertThat(receivewal.waitFor(STEP.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+          .isTrue();
+      assertThat(receivewal.exitValue()).as(readQuietly(log)).isZero();
+    } finally {
+      receivewal.destroyForcibly();
+    }
+  }
+
+  private static String readQuietly(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      return "(" + e + ")";
     }
   }
 
