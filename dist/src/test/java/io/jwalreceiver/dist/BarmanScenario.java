@@ -1,58 +1,76 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.jwalreceiver.cli;
+package io.jwalreceiver.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Barman end to end with our tools in place of PostgreSQL's (issue #13): Debian's barman ({@code
- * .ci/run} installs it), {@code backup_method = postgres}, the streaming archiver on a slot, and
- * {@code path_prefix} naming a directory that holds only the links {@code jwalreceiver
- * install-links} makes. Barman runs as its own {@code barman} user with its own configuration
- * ({@code -c}), since it refuses to run as root. On 13, 15 and 18 ({@link PgVersions#spread()}):
- * about a minute a version, and what differs between versions for Barman (the backup functions'
+ * Barman end to end with our tools in place of PostgreSQL's (issues #13 and #15): Debian's barman
+ * ({@code .ci/run} installs it), {@code backup_method = postgres}, the streaming archiver on a
+ * slot, and {@code path_prefix} naming a directory that holds only our {@code pg_basebackup} and
+ * {@code pg_receivewal} links: the installed package's {@code /usr/lib/jwalreceiver/bin} ({@link
+ * DebianPackageIT} runs it once the package is installed). Barman runs as its own {@code barman}
+ * user with its own configuration ({@code -c}), since it refuses to run as root. About a minute a
+ * version; run on 13, 15 and 18, what differs between versions for Barman (the backup functions'
  * names, WAL and slot behaviour) is covered by the oldest, the middle and the newest.
  */
-@Tag("postgres")
-class BarmanIT {
+final class BarmanScenario implements AutoCloseable {
 
   private static final Duration STEP = Duration.ofMinutes(3);
   private static final String BARMAN_USER = "barman";
 
-  private final Cleanups cleanups = new Cleanups();
-  private Path base;
-  private Path config;
+  /** What to undo (the server, receive-wal, the directory), run last first by {@link #close}. */
+  private final Deque<Runnable> undo = new ArrayDeque<>();
 
-  @AfterEach
-  void cleanUp() {
-    cleanups.runAll();
+  private final Path pathPrefix;
+  private @Nullable Path base;
+  private @Nullable Path config;
+
+  /**
+   * A scenario whose Barman runs our tools from {@code pathPrefix}.
+   *
+   * @param pathPrefix the directory Barman's {@code path_prefix} names
+   */
+  BarmanScenario(Path pathPrefix) {
+    this.pathPrefix = pathPrefix;
+  }
+
+  /** Stops receive-wal and the servers, removes the scenario's directory. */
+  @Override
+  public void close() {
+    while (!undo.isEmpty()) {
+      try {
+        undo.pop().run();
+      } catch (RuntimeException | AssertionError e) {
+        System.out.println("cleanup: " + e);
+      }
+    }
   }
 
   private Tools.Result barman(String... args) {
     List<String> command =
         new ArrayList<>(
-            List.of("runuser", "-u", BARMAN_USER, "--", "barman", "-c", config.toString()));
+            List.of("runuser", "-u", BARMAN_USER, "--", "barman", "-c", String.valueOf(config)));
     command.addAll(List.of(args));
+    long start = System.nanoTime();
     Tools.Result r = Tools.run(STEP, command);
     System.out.printf(
-        "[exit %d] barman %s%n%s", r.exitCode(), String.join(" ", args), r.all().indent(4));
+        "[exit %d, %.1f s] barman %s%n%s",
+        r.exitCode(), (System.nanoTime() - start) / 1e9, String.join(" ", args), r.all().indent(4));
     return r;
   }
 
@@ -66,7 +84,7 @@ class BarmanIT {
 
   private String barmanLog() {
     try {
-      return Files.readString(base.resolve("barman/barman.log"));
+      return Files.readString(Path.of(String.valueOf(base), "barman/barman.log"));
     } catch (IOException e) {
       return "(no log: " + e + ")";
     }
@@ -78,33 +96,13 @@ class BarmanIT {
   }
 
   /**
-   * A copy of the launcher and the jar the build made, as an installation elsewhere would hold
-   * them; the checkout itself may not be readable by the barman user.
+   * Backs up with Barman through our links, then recovers to the end of the archive, to an LSN and
+   * to two times, each checked by the rows the recovered server holds.
+   *
+   * @param major the PostgreSQL major version of the server to back up
+   * @throws IOException when the scenario's files cannot be written
    */
-  private Path installCopy() throws IOException {
-    Path checkout = Path.of("").toAbsolutePath().getParent();
-    Path jar = checkout.resolve("cli/target/jwalreceiver.jar");
-    assertThat(jar).as("the cli module's package phase builds it before the ITs").isRegularFile();
-    Path home = Files.createDirectories(base.resolve("jwalreceiver"));
-    Files.copy(checkout.resolve("pom.xml"), home.resolve("pom.xml"));
-    Files.createDirectories(home.resolve("cli/target"));
-    Files.copy(
-        checkout.resolve("jwalreceiver"),
-        home.resolve("jwalreceiver"),
-        StandardCopyOption.COPY_ATTRIBUTES);
-    // The installed launcher, which the checkout's runs once the jar is built.
-    Path launcher = Path.of("dist/src/main/bin/jwalreceiver");
-    Files.createDirectories(home.resolve(launcher).getParent());
-    Files.copy(
-        checkout.resolve(launcher), home.resolve(launcher), StandardCopyOption.COPY_ATTRIBUTES);
-    // After the pom, so that the launcher finds the jar up to date and does not try to build.
-    Files.copy(jar, home.resolve("cli/target/jwalreceiver.jar"));
-    return home.resolve("jwalreceiver");
-  }
-
-  @ParameterizedTest(name = "PostgreSQL {0}")
-  @MethodSource(PgVersions.SPREAD)
-  void backsUpAndRecoversThroughOurLinks(int major) throws IOException {
+  void backsUpAndRecovers(int major) throws IOException {
     if (!Tools.installed("barman")) {
       // CI must run it (.ci/run installs the package); elsewhere the README's test command works
       // with only a JDK and Maven, so the test is skipped, as the PostgreSQL 15 oracles are.
@@ -113,28 +111,27 @@ class BarmanIT {
           .isNotEqualTo("true");
       assumeTrue(false, "barman is not installed (apt-get install barman)");
     }
-    base =
+    Path base =
         Files.createTempDirectory(
             Path.of("/tmp"),
             "barman-it-",
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-    cleanups.add(() -> run("rm", "-rf", base.toString()));
-    Path launcher = installCopy();
-    Path links = base.resolve("links");
-    run(launcher.toString(), "install-links", links.toString());
-    try (Stream<Path> entries = Files.list(links)) {
+    this.base = base;
+    undo.push(() -> run("rm", "-rf", base.toString()));
+    try (Stream<Path> entries = Files.list(pathPrefix)) {
       assertThat(entries.map(p -> p.getFileName().toString()))
           .containsExactlyInAnyOrder("pg_basebackup", "pg_receivewal");
     }
 
     PostgresServer server = PostgresServer.start(PostgresServer.Options.of(major));
-    cleanups.add(server::close);
+    undo.push(server::close);
     String conninfo =
         "host=" + server.host() + " port=" + server.port() + " user=" + PostgresServer.SUPERUSER;
     Path barmanDir = Files.createDirectories(base.resolve("barman"));
     Files.createDirectories(barmanDir.resolve("home"));
     Files.createDirectories(barmanDir.resolve("conf.d"));
-    config = barmanDir.resolve("barman.conf");
+    Path config = barmanDir.resolve("barman.conf");
+    this.config = config;
     Files.writeString(
         config,
         String.join(
@@ -154,18 +151,21 @@ class BarmanIT {
             "streaming_archiver = on",
             "slot_name = barman",
             "create_slot = auto",
-            "path_prefix = \"" + links + "\"",
+            "path_prefix = \"" + pathPrefix + "\"",
             ""));
     Path recoveries = Files.createDirectories(base.resolve("recoveries"));
     run("chown", "-R", BARMAN_USER, barmanDir.toString(), recoveries.toString());
-    cleanups.add(() -> barman("receive-wal", "--stop", "pg"));
+    undo.push(() -> barman("receive-wal", "--stop", "pg"));
 
     // cron creates the slot and starts receive-wal (our pg_receivewal) in the background.
     barmanOk("cron");
     Path streaming = barmanDir.resolve("home/pg/streaming");
     awaitPartial(streaming);
-    // The first WAL file, so that check's "WAL archive" item passes.
-    barmanOk("switch-wal", "--force", "--archive", "pg");
+    server.execute(
+        "CREATE TABLE barman_rows (n integer, at timestamptz DEFAULT clock_timestamp())");
+    server.execute("CREATE TABLE barman_ticks (n integer)");
+    // The first WAL file, so that check's "WAL archive" item (which backup checks too) passes.
+    barmanWhileWalMoves(server, false, "switch-wal", "--force", "--archive", "pg");
     Tools.Result check = barmanOk("check", "pg");
     assertThat(check.stdout())
         .contains("pg_basebackup compatible: OK")
@@ -173,11 +173,8 @@ class BarmanIT {
         .contains("receive-wal running: OK")
         .doesNotContain("FAILED");
 
-    server.execute(
-        "CREATE TABLE barman_rows (n integer, at timestamptz DEFAULT clock_timestamp())");
-    server.execute("CREATE TABLE barman_ticks (n integer)");
     server.execute("INSERT INTO barman_rows (n) SELECT generate_series(1, 100)");
-    backupWhileWalMoves(server);
+    barmanWhileWalMoves(server, true, "backup", "--wait", "pg");
 
     server.execute("INSERT INTO barman_rows (n) SELECT generate_series(101, 200)");
     String lsnAfter200 = server.queryString("SELECT pg_current_wal_insert_lsn()");
@@ -189,7 +186,7 @@ class BarmanIT {
     server.execute("SELECT pg_sleep(1.1)");
     String timeAfter300 = server.queryString("SELECT clock_timestamp()");
     server.execute("INSERT INTO barman_rows (n) SELECT generate_series(301, 400)");
-    barmanOk("switch-wal", "--force", "--archive", "pg");
+    barmanWhileWalMoves(server, false, "switch-wal", "--force", "--archive", "pg");
     // The directory receive-wal writes into holds only WAL names; our spare is hidden.
     try (Stream<Path> entries = Files.list(streaming)) {
       assertThat(entries.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")))
@@ -209,24 +206,32 @@ class BarmanIT {
   }
 
   /**
-   * {@code barman backup --wait}, while the server keeps switching WAL files as a live one would.
-   * When the backup ends exactly at a segment boundary, PostgreSQL 17's pg_walfile_name_offset
-   * names the segment that starts there (older servers named the one before), and Barman waits for
-   * that segment to be archived, which on an idle server never happens.
+   * A barman command that waits for WAL to be archived, run while the server keeps writing WAL as a
+   * live one would: a row every 0.5 s, and with {@code switchEach} a WAL switch after it.
+   *
+   * <p>Barman's streaming archiver keeps the newest complete segment in its streaming directory
+   * until a {@code .partial} follows it, and receive-wal (as pg_receivewal) opens the next segment
+   * only when WAL for it arrives: on an idle server, after {@code switch-wal}, that is the
+   * checkpointer's or background writer's next record, up to 15 s later. When a backup ends exactly
+   * at a segment boundary, PostgreSQL 17's pg_walfile_name_offset names the segment that starts
+   * there (older servers named the one before), and {@code backup --wait} waits for that segment,
+   * hence the switches.
    */
-  private void backupWhileWalMoves(PostgresServer server) {
-    java.util.concurrent.CompletableFuture<Tools.Result> backup =
-        java.util.concurrent.CompletableFuture.supplyAsync(() -> barman("backup", "--wait", "pg"));
-    while (!backup.isDone()) {
-      io.jwalreceiver.testkit.Waits.sleep(3000);
-      if (!backup.isDone()) {
+  private void barmanWhileWalMoves(PostgresServer server, boolean switchEach, String... args) {
+    java.util.concurrent.CompletableFuture<Tools.Result> run =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> barman(args));
+    while (!run.isDone()) {
+      io.jwalreceiver.testkit.Waits.sleep(500);
+      if (!run.isDone()) {
         server.execute("INSERT INTO barman_ticks VALUES (1)");
-        server.switchWal();
+        if (switchEach) {
+          server.switchWal();
+        }
       }
     }
-    Tools.Result r = backup.join();
+    Tools.Result r = run.join();
     assertThat(r.exitCode())
-        .as("barman backup --wait: %s\nlog:\n%s", r.all(), barmanLog())
+        .as("barman %s: %s\nlog:\n%s", String.join(" ", args), r.all(), barmanLog())
         .isZero();
   }
 
@@ -236,6 +241,7 @@ class BarmanIT {
     args.addAll(List.of(target));
     args.addAll(List.of("pg", "latest", dir.toString()));
     barmanOk(args.toArray(String[]::new));
+    long start = System.nanoTime();
     PostgresServer recovered =
         PostgresServer.startFromDataDir(dir, PostgresServer.Options.of(major));
     try {
@@ -243,6 +249,8 @@ class BarmanIT {
       return recovered.queryString("SELECT count(*) FROM barman_rows");
     } finally {
       recovered.close();
+      System.out.printf(
+          "[%.1f s] recovered server %s%n", (System.nanoTime() - start) / 1e9, dir.getFileName());
     }
   }
 
