@@ -31,9 +31,18 @@ public final class Completions {
     write(Path.of(args[1]), zsh(bash));
   }
 
-  /** picocli's bash completion script for {@code jwalreceiver}. */
+  /**
+   * picocli's bash completion script for {@code jwalreceiver}, without its {@code #!} line: the
+   * file is sourced by bash-completion, never run, and Debian's policy (lintian's
+   * bash-completion-with-hashbang) wants no interpreter line on it.
+   */
   public static String bash() {
-    return AutoComplete.bash(Cli.PROGRAM, Main.commandTree(null, Map.of()));
+    String script = AutoComplete.bash(Cli.PROGRAM, Main.commandTree(null, Map.of()));
+    if (script.startsWith("#!")) {
+      int end = script.indexOf('\n');
+      script = "# bash completion for " + Cli.PROGRAM + (end < 0 ? "\n" : script.substring(end));
+    }
+    return script;
   }
 
   /**

@@ -96,6 +96,12 @@ class CompletionIT {
     assertThat(r.stdout()).contains("-F _complete_jwalreceiver").endsWith(" jwalreceiver\n");
   }
 
+  /** A completion file is sourced, never run: no interpreter line (lintian warns about one). */
+  @Test
+  void theBashFileHasNoInterpreterLine() throws IOException {
+    assertThat(Files.readString(bashScript)).doesNotStartWith("#!");
+  }
+
   @Test
   void bashCompletesCommandsAndOptions() {
     assertThat(bashCompletions("jwalreceiver", "ba")).containsExactly("basebackup");
