@@ -3,7 +3,6 @@ package io.jwalreceiver.testkit;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,14 +11,11 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,8 +51,6 @@ public final class HttpFaultProxy implements AutoCloseable {
   /** The most connections relayed at the same time; more are refused by a reset. */
   public static final int MAX_CONNECTIONS = 64;
 
-  private static final int MAX_HEAD = 64 * 1024;
-  private static final int BUFFER_SIZE = 64 * 1024;
   private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
   private static final byte[] CONTINUE =
       "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -343,22 +337,22 @@ public final class HttpFaultProxy implements AutoCloseable {
     Socket upstream = null;
     try {
       client.setTcpNoDelay(true);
-      InputStream in = new BufferedInputStream(client.getInputStream(), BUFFER_SIZE);
+      InputStream in = new BufferedInputStream(client.getInputStream(), HttpMessages.BUFFER_SIZE);
       OutputStream out = client.getOutputStream();
       InputStream upIn = null;
       OutputStream upOut = null;
       while (!closed) {
-        List<String> lines = readHead(in);
+        List<String> lines = HttpMessages.readHead(in);
         if (lines == null) {
           return; // The client closed between requests.
         }
-        Request request = parse(lines);
+        Request request = HttpMessages.parse(lines);
         Fault fault = decide(request);
         boolean expectsContinue =
             "100-continue".equalsIgnoreCase(request.headers().getOrDefault("expect", ""));
         if (fault instanceof Answer answer) {
           if (!expectsContinue) {
-            copyBody(request.headers(), in, OutputStream.nullOutputStream(), null);
+            HttpMessages.copyBody(request.headers(), in, OutputStream.nullOutputStream(), null);
           }
           out.write(errorResponse(answer, request));
           out.flush();
@@ -379,7 +373,7 @@ public final class HttpFaultProxy implements AutoCloseable {
           sockets.add(upstream);
           upstream.connect(new InetSocketAddress(targetHost, targetPort), CONNECT_TIMEOUT_MILLIS);
           upstream.setTcpNoDelay(true);
-          upIn = new BufferedInputStream(upstream.getInputStream(), BUFFER_SIZE);
+          upIn = new BufferedInputStream(upstream.getInputStream(), HttpMessages.BUFFER_SIZE);
           upOut = upstream.getOutputStream();
         }
         Objects.requireNonNull(upIn);
@@ -388,9 +382,9 @@ public final class HttpFaultProxy implements AutoCloseable {
           out.write(CONTINUE);
           out.flush();
         }
-        upOut.write(head(lines, true));
-        Tap tap = new Tap(upOut, fault);
-        copyBody(request.headers(), in, tap, tap);
+        upOut.write(HttpMessages.head(lines, true));
+        HttpMessages.Tap tap = new HttpMessages.Tap(upOut, fault);
+        HttpMessages.copyBody(request.headers(), in, tap, tap);
         upOut.flush();
         if (tap.cut || fault instanceof CutRequest) {
           ProxySockets.reset(client);
@@ -399,20 +393,22 @@ public final class HttpFaultProxy implements AutoCloseable {
         }
         List<String> response;
         do {
-          response = readHead(upIn);
+          response = HttpMessages.readHead(upIn);
           if (response == null) {
             ProxySockets.reset(client);
             return; // The server closed without an answer.
           }
-        } while (status(response) / 100 == 1 && status(response) != 101);
-        Tap back = new Tap(out, fault instanceof CutResponse c ? new CutRequest(c.bytes()) : null);
-        back.write(head(response, false));
-        Map<String, String> responseHeaders = parse(response).headers();
+        } while (HttpMessages.status(response) / 100 == 1 && HttpMessages.status(response) != 101);
+        HttpMessages.Tap back =
+            new HttpMessages.Tap(
+                out, fault instanceof CutResponse c ? new CutRequest(c.bytes()) : null);
+        back.write(HttpMessages.head(response, false));
+        Map<String, String> responseHeaders = HttpMessages.parse(response).headers();
         boolean toEnd = false;
         if (!request.method().equals("HEAD")
-            && status(response) != 204
-            && status(response) != 304) {
-          toEnd = !copyBody(responseHeaders, upIn, back, back);
+            && HttpMessages.status(response) != 204
+            && HttpMessages.status(response) != 304) {
+          toEnd = !HttpMessages.copyBody(responseHeaders, upIn, back, back);
         }
         out.flush();
         if (back.cut) {
@@ -438,196 +434,6 @@ public final class HttpFaultProxy implements AutoCloseable {
         closeQuietly(upstream);
       }
     }
-  }
-
-  /**
-   * Copies a message body framed by the headers.
-   *
-   * @return false when the body has no framing and was copied to the end of the stream
-   */
-  private static boolean copyBody(
-      Map<String, String> headers, InputStream in, OutputStream out, @Nullable Tap tap)
-      throws IOException {
-    String transferEncoding = headers.getOrDefault("transfer-encoding", "");
-    if (transferEncoding.toLowerCase(Locale.ROOT).contains("chunked")) {
-      while (true) {
-        String sizeLine = readLine(in);
-        out.write((sizeLine + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        int semicolon = sizeLine.indexOf(';');
-        long size =
-            Long.parseLong(
-                (semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
-        if (size == 0) {
-          String trailer;
-          do {
-            trailer = readLine(in);
-            out.write((trailer + "\r\n").getBytes(StandardCharsets.US_ASCII));
-          } while (!trailer.isEmpty());
-          return true;
-        }
-        copy(in, out, size + 2, tap);
-        if (tap != null && tap.cut) {
-          return true;
-        }
-      }
-    }
-    String length = headers.get("content-length");
-    if (length != null) {
-      copy(in, out, Long.parseLong(length.trim()), tap);
-      return true;
-    }
-    if (headers.containsKey("__response")) {
-      copy(in, out, Long.MAX_VALUE, tap);
-      return false;
-    }
-    return true; // A request without a body.
-  }
-
-  private static void copy(InputStream in, OutputStream out, long length, @Nullable Tap tap)
-      throws IOException {
-    byte[] buffer = new byte[BUFFER_SIZE];
-    long left = length;
-    while (left > 0) {
-      int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-      if (n < 0) {
-        if (length == Long.MAX_VALUE) {
-          return;
-        }
-        throw new EOFException("end of stream inside a message body");
-      }
-      out.write(buffer, 0, n);
-      if (tap != null && tap.cut) {
-        return;
-      }
-      left -= n;
-    }
-  }
-
-  /** An output that applies a fault to the bytes passing through it. */
-  private static final class Tap extends OutputStream {
-    private final OutputStream out;
-    private final long cutAt;
-    private final long flipAt;
-    private long position;
-    boolean cut;
-
-    Tap(OutputStream out, @Nullable Fault fault) {
-      this.out = out;
-      this.cutAt = fault instanceof CutRequest c ? c.bodyBytes() : Long.MAX_VALUE;
-      this.flipAt = fault instanceof FlipRequestByte f ? f.offset() : -1;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      if (cut) {
-        return;
-      }
-      int n = (int) Math.min(len, cutAt - position);
-      if (flipAt >= position && flipAt < position + n) {
-        byte[] copy = java.util.Arrays.copyOfRange(b, off, off + n);
-        copy[(int) (flipAt - position)] ^= (byte) 0xFF;
-        out.write(copy, 0, n);
-      } else {
-        out.write(b, off, n);
-      }
-      position += n;
-      if (position >= cutAt) {
-        out.flush();
-        cut = true;
-      }
-    }
-
-    @Override
-    public void flush() throws IOException {
-      out.flush();
-    }
-  }
-
-  /** Reads a head up to its empty line; null at a clean end of stream before the first byte. */
-  private static @Nullable List<String> readHead(InputStream in) throws IOException {
-    List<String> lines = new ArrayList<>();
-    int total = 0;
-    while (true) {
-      String line;
-      try {
-        line = readLine(in);
-      } catch (EOFException e) {
-        if (lines.isEmpty() && total == 0) {
-          return null;
-        }
-        throw e;
-      }
-      total += line.length() + 2;
-      if (total > MAX_HEAD) {
-        throw new IOException("HTTP head longer than " + MAX_HEAD + " bytes");
-      }
-      if (line.isEmpty()) {
-        if (lines.isEmpty()) {
-          continue; // Tolerated empty line before a request.
-        }
-        return lines;
-      }
-      lines.add(line);
-    }
-  }
-
-  private static String readLine(InputStream in) throws IOException {
-    ByteArrayOutputStream line = new ByteArrayOutputStream(128);
-    while (true) {
-      int b = in.read();
-      if (b < 0) {
-        throw new EOFException("end of stream inside an HTTP head");
-      }
-      if (b == '\n') {
-        byte[] bytes = line.toByteArray();
-        int length =
-            bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-        return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
-      }
-      if (line.size() > MAX_HEAD) {
-        throw new IOException("HTTP line longer than " + MAX_HEAD + " bytes");
-      }
-      line.write(b);
-    }
-  }
-
-  private static Request parse(List<String> lines) {
-    String[] first = lines.get(0).split(" ", 3);
-    Map<String, String> headers = new TreeMap<>();
-    for (String line : lines.subList(1, lines.size())) {
-      int colon = line.indexOf(':');
-      if (colon > 0) {
-        headers.put(
-            line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
-            line.substring(colon + 1).trim());
-      }
-    }
-    if (first[0].startsWith("HTTP/")) {
-      headers.put("__response", first[1]);
-    }
-    return new Request(first[0], first.length > 1 ? first[1] : "", headers);
-  }
-
-  private static int status(List<String> responseHead) {
-    String[] first = responseHead.get(0).split(" ", 3);
-    return first.length > 1 ? Integer.parseInt(first[1]) : 0;
-  }
-
-  /** The head's bytes; a request's without {@code Expect} (the proxy answers that itself). */
-  private static byte[] head(List<String> lines, boolean request) {
-    StringBuilder text = new StringBuilder();
-    for (String line : lines) {
-      if (request && line.regionMatches(true, 0, "expect:", 0, 7)) {
-        continue;
-      }
-      text.append(line).append("\r\n");
-    }
-    return text.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
   }
 
   private byte[] errorResponse(Answer answer, Request request) {
