@@ -19,9 +19,9 @@ import picocli.CommandLine.Spec;
       "",
       "Connection options (-d, -h, -p, -U, -w, -W) and the PG* environment variables work as in",
       "pg_basebackup and pg_receivewal.",
-      "Run as pg_basebackup or pg_receivewal, through the links in a release's pg-bin directory or",
-      "those that \"jwalreceiver install-links DIR\" makes in a clone, it is that command under that",
-      "name.",
+      "Run as pg_basebackup or pg_receivewal, through the links in /usr/lib/jwalreceiver/bin (the",
+      "Debian package), in a release tarball's pg-bin directory, or those that \"jwalreceiver",
+      "install-links DIR\" makes in a clone, it is that command under that name.",
       "Report bugs in the project's issue tracker."
     })
 public final class RootCommand implements Runnable {
