@@ -159,30 +159,16 @@ need_mb=$((1024 + scale * 16 * 2 + wal_mb * 3))
 avail_mb=$(( $(df -Pk "$parent" | awk 'NR == 2 { print $4 }') / 1024 ))
 [ "$avail_mb" -ge "$need_mb" ] || die "$parent has $avail_mb MiB free, needs $need_mb MiB"
 
-# --- the throwaway cluster (as bench/side-by-side.sh) -----------------------------------------
+# --- the throwaway cluster (bench/throwaway-server.sh, as bench/side-by-side.sh) ---------------
+# shellcheck source=bench/throwaway-server.sh
+. "$root/bench/throwaway-server.sh"
 work="$(mktemp -d "$parent/jwalreceiver-profile.XXXXXX")"
 touch "$work/.created-by-profile"
-pgdata="$work/pgdata"
-sock="$work/sock"
-server_started=""
-
-if [ "$(id -u)" -eq 0 ]; then
-  id postgres >/dev/null 2>&1 || die "running as root needs a 'postgres' user to run the server"
-  command -v runuser >/dev/null || die "running as root needs runuser"
-  as_server() { runuser -u postgres -- "$@"; }
-  chmod 755 "$work"
-  server_owner=postgres
-else
-  as_server() { "$@"; }
-  server_owner="$(id -un)"
-fi
 
 cleanup() {
   local rc=$?
   set +e
-  if [ -n "$server_started" ] && [ -f "$pgdata/postmaster.pid" ]; then
-    as_server "$pg_bin/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1
-  fi
+  throwaway_server_stop
   # Only ever the directory this script created.
   if [ -n "${work:-}" ] && [ -f "$work/.created-by-profile" ]; then
     rm -rf -- "$work"
@@ -193,37 +179,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() {
-  local p i
-  for i in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      if ! command -v ss >/dev/null || ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
-        echo "$p"; return 0
-      fi
-    fi
-  done
-  return 1
-}
-port="$(free_port)" || die "no free port found"
-
-password="$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
-mkdir -m 700 "$pgdata" "$sock" "$work/srv"
-printf '%s\n' "$password" >"$work/pwfile"
-chmod 600 "$work/pwfile"
-chown "$server_owner" "$pgdata" "$sock" "$work/srv" "$work/pwfile"
-
-log "initdb into $pgdata (port $port, server user $server_owner)"
-as_server "$pg_bin/initdb" -D "$pgdata" -U postgres --pwfile="$work/pwfile" \
-  --auth-local=scram-sha-256 --auth-host=scram-sha-256 -E UTF8 --no-locale >"$work/initdb.log" 2>&1 \
-  || { cat "$work/initdb.log" >&2; die "initdb failed"; }
-rm -f "$work/pwfile"
-as_server tee -a "$pgdata/postgresql.conf" >/dev/null <<EOF
-# bench/profile.sh: the server's own durability is off to generate data fast; the client's is not.
-listen_addresses = '127.0.0.1'
-port = $port
-unix_socket_directories = '$sock'
-wal_level = replica
+throwaway_server_owner
+# The server's own durability is off to generate data fast; the client's is not.
+throwaway_server_start "wal_level = replica
 max_wal_senders = 10
 max_replication_slots = $((repeat + 10))
 max_slot_wal_keep_size = -1
@@ -234,18 +192,7 @@ synchronous_commit = off
 full_page_writes = off
 autovacuum = off
 shared_buffers = '256MB'
-wal_buffers = '64MB'
-EOF
-as_server "$pg_bin/pg_ctl" -D "$pgdata" -l "$work/srv/server.log" -w -t 60 start >/dev/null \
-  || { cat "$work/srv/server.log" >&2; die "the server did not start"; }
-server_started=1
-
-export PGPASSWORD="$password"
-conn=(-h 127.0.0.1 -p "$port" -U postgres)
-sql() { "$pg_bin/psql" -X -q -At -v ON_ERROR_STOP=1 "${conn[@]}" -d "${2:-postgres}" -c "$1"; }
-[ "$(sql 'SHOW data_directory')" = "$(cd "$pgdata" && pwd -P)" ] \
-  || [ "$(sql 'SHOW data_directory')" = "$pgdata" ] \
-  || die "127.0.0.1:$port is not the throwaway cluster in $pgdata; refusing to go on"
+wal_buffers = '64MB'"
 
 # --- runs -------------------------------------------------------------------------------------
 # The launcher's JVM options (dist/src/main/bin/jwalreceiver), then the agent.
