@@ -38,6 +38,8 @@ Options:
   --alloc BYTES    allocation sampling interval in bytes (default 262144)
   --strace         also run each case once, unprofiled, under strace -c -f (syscall counts
                    to the raw directory as CASE-strace.txt)
+  --baseline       also run each case once without the profiler first (its wall and CPU times
+                   go to conditions.txt: what the agent adds)
   --out DIR        flame graphs (default docs/benchmarks/profiles)
   --raw DIR        JFR files, collapsed stacks, logs (default bench/results/profiles)
   --pg-bin DIR     PostgreSQL 15 binaries (default /usr/lib/postgresql/15/bin)
@@ -63,6 +65,7 @@ event=auto
 interval=1000000
 alloc=262144
 with_strace=""
+baseline=""
 out="$root/docs/benchmarks/profiles"
 raw="$root/bench/results/profiles"
 pg_bin=/usr/lib/postgresql/15/bin
@@ -81,6 +84,7 @@ while [ $# -gt 0 ]; do
     --interval) interval="${2:?--interval needs a value}"; shift 2 ;;
     --alloc) alloc="${2:?--alloc needs a value}"; shift 2 ;;
     --strace) with_strace=1; shift ;;
+    --baseline) baseline=1; shift ;;
     --out) out="${2:?--out needs a value}"; shift 2 ;;
     --raw) raw="${2:?--raw needs a value}"; shift 2 ;;
     --pg-bin) pg_bin="${2:?--pg-bin needs a value}"; shift 2 ;;
@@ -183,7 +187,7 @@ throwaway_server_owner
 # The server's own durability is off to generate data fast; the client's is not.
 throwaway_server_start "wal_level = replica
 max_wal_senders = 10
-max_replication_slots = $((repeat + 10))
+max_replication_slots = $((repeat + 12))
 max_slot_wal_keep_size = -1
 max_wal_size = '$((2 * wal_mb + 2048))MB'
 checkpoint_timeout = '1h'
@@ -234,6 +238,21 @@ profiled() {
   log "$line"
 }
 
+# unprofiled NAME CMD-ARGS...: the same run without the agent, timed, for conditions.txt.
+unprofiled() {
+  local name=$1; shift
+  local t0 t1 times load
+  load="$(cut -d' ' -f1-3 /proc/loadavg)"
+  t0=$EPOCHREALTIME
+  times="$( { TIMEFORMAT='%U %S'; time "${jvm[@]}" -jar "$jar" "$@" >"$raw/$name-baseline.log" 2>&1; } 2>&1 )" \
+    || { cat "$raw/$name-baseline.log" >&2; die "$name (unprofiled): jwalreceiver failed"; }
+  t1=$EPOCHREALTIME
+  local line
+  line="$name without the profiler: wall $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, user+sys ${times/ / + } s, load before $load"
+  echo "$line" >>"$conditions"
+  log "$line"
+}
+
 # traced NAME CMD-ARGS...: one unprofiled run under strace -c -f.
 traced() {
   local name=$1; shift
@@ -258,6 +277,11 @@ if want plain || want plain-N || want tar; then
       plain-N) flags=(-N) ;;
       tar) flags=(-F t) ;;
     esac
+    if [ -n "$baseline" ]; then
+      rm -rf -- "$work/bb"
+      sync
+      unprofiled "basebackup-$c" basebackup "${conn[@]}" -D "$work/bb" -X stream -c fast "${flags[@]}"
+    fi
     for i in $(seq 1 "$repeat"); do
       rm -rf -- "$work/bb"
       sync
@@ -275,7 +299,8 @@ fi
 if want receivewal; then
   seg_bytes="$(sql "SELECT setting::bigint * CASE unit WHEN 'B' THEN 1 WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576 ELSE 1 END FROM pg_settings WHERE name = 'wal_segment_size'")"
   runs=$repeat
-  [ -z "$with_strace" ] || runs=$((repeat + 1))
+  [ -z "$with_strace" ] || runs=$((runs + 1))
+  [ -z "$baseline" ] || runs=$((runs + 1))
   sql 'CHECKPOINT' >/dev/null
   for i in $(seq 1 "$runs"); do
     sql "SELECT pg_create_physical_replication_slot('prof_$i', true)" >/dev/null
@@ -305,7 +330,9 @@ END
     mkdir -m 700 "$work/wal"
     sync
     args=(receivewal "${conn[@]}" -D "$work/wal" -S "prof_$i" --endpos "$endpos" --no-loop)
-    if [ "$i" -le "$repeat" ]; then
+    if [ -n "$baseline" ] && [ "$i" -eq "$runs" ]; then
+      unprofiled receivewal "${args[@]}"
+    elif [ "$i" -le "$repeat" ]; then
       profiled "receivewal$(suffix "$i")" "${args[@]}"
     else
       traced receivewal "${args[@]}"
