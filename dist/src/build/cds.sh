@@ -7,9 +7,11 @@
 # the short commands load (the classes named by -XX:DumpLoadedClassList in the training runs
 # below: --version, the helps, and a basebackup and a receivewal that fail to connect, which is
 # all that runs without a server), and RELEASE_DIR/lib/jwalreceiver.jsa.runtime, the
-# JAVA_RUNTIME_VERSION line of JAVA's release file: the launcher passes the archive only to that
-# exact runtime (an archive is bound to the JVM build that made it; another one would give up
-# class sharing altogether, the JDK's own archive included).
+# JAVA_RUNTIME_VERSION and OS_ARCH lines of JAVA's release file, space-separated, written last (an
+# interrupted build or unpacking leaves no runtime file, and tar packs it after the archive): the
+# launcher passes the archive only to that exact runtime on that architecture (an archive is
+# bound to the JVM build that made it; another one would give up class sharing altogether, the
+# JDK's own archive included).
 #
 # Why static and not JDK 17's dynamic archive (-XX:ArchiveClassesAtExit): picocli's classes are
 # class-file version 49, which a dynamic archive skips; a static one (-Xshare:dump) takes them.
@@ -32,12 +34,14 @@ rm -f "$archive" "$runtime_file"
 opts=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:cds*=off)
 
 runtime=""
+arch=""
 java_home="$(cd -P -- "$(dirname -- "$java")/.." && pwd)"
 if [ -f "$java_home/release" ]; then
   runtime="$(grep '^JAVA_RUNTIME_VERSION=' "$java_home/release" || true)"
+  arch="$(grep '^OS_ARCH=' "$java_home/release" || true)"
 fi
-if [ -z "$runtime" ] || [ ! -d /proc/self/fd ]; then
-  echo "cds.sh: no JAVA_RUNTIME_VERSION in $java_home/release or no /proc/self/fd: no CDS archive" >&2
+if [ -z "$runtime" ] || [ -z "$arch" ] || [ ! -d /proc/self/fd ]; then
+  echo "cds.sh: no JAVA_RUNTIME_VERSION or OS_ARCH in $java_home/release, or no /proc/self/fd: no CDS archive" >&2
   exit 0
 fi
 
@@ -78,4 +82,4 @@ cat "$work"/*.lst | awk '!seen[$0]++' >"$work/classes.lst"
 }
 mv "$work/jwalreceiver.jsa" "$archive"
 chmod 0644 "$archive"
-echo "$runtime" >"$runtime_file"
+echo "$runtime $arch" >"$runtime_file"

@@ -416,12 +416,14 @@ class TarballIT {
     return copy;
   }
 
-  /** The JAVA_RUNTIME_VERSION line of a runtime's release file. */
+  /** The JAVA_RUNTIME_VERSION and OS_ARCH lines of a runtime's release file, as cds.sh writes. */
   private static String runtimeLine(Path javaHome) throws IOException {
-    return Files.readAllLines(javaHome.toRealPath().resolve("release")).stream()
-        .filter(l -> l.startsWith("JAVA_RUNTIME_VERSION="))
-        .findFirst()
-        .orElseThrow();
+    List<String> lines = Files.readAllLines(javaHome.toRealPath().resolve("release"));
+    return releaseLine(lines, "JAVA_RUNTIME_VERSION=") + " " + releaseLine(lines, "OS_ARCH=");
+  }
+
+  private static String releaseLine(List<String> lines, String key) {
+    return lines.stream().filter(l -> l.startsWith(key)).findFirst().orElseThrow();
   }
 
   // ------------------------------------------------------------------ helpers
