@@ -48,6 +48,14 @@ public final class Main {
       Map<String, String> env) {
     quietSlf4j();
     Cli cli = new Cli(out, err, env, invokedAs);
+    if (isVersionOnly(args)) {
+      // What picocli prints for it, without building a command model (its reflection loads about
+      // 200 classes, most of the start-up of a run that only prints a line). Barman runs
+      // "pg_receivewal --version" from every cron run.
+      out.println(new RootCommand.Version(cli).getVersion()[0]);
+      out.flush();
+      return 0;
+    }
     ToolName tool = cli.tool();
     CommandLine cmd = commandTree(cli, RootCommand.subcommandsFor(args));
     cmd.setParameterExceptionHandler(
@@ -76,6 +84,15 @@ public final class Main {
           throw ex;
         });
     return cmd.execute(args);
+  }
+
+  /**
+   * Whether the command line is just {@code --version} or {@code -V} (HelpOptions' names), which
+   * all names answer with their one version line: the PostgreSQL tools look at a lone first
+   * argument the same way.
+   */
+  private static boolean isVersionOnly(String[] args) {
+    return args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"));
   }
 
   /**

@@ -84,7 +84,8 @@ public final class RootCommand implements Runnable {
       if (cli.tool() != null) {
         return new String[] {cli.tool().versionLine()};
       }
-      return new String[] {Cli.PROGRAM + " " + Cli.version() + " (PostgreSQL 13 to 18)"};
+      // Not "+", as in ToolName#versionLine.
+      return new String[] {String.join(" ", Cli.PROGRAM, Cli.version(), "(PostgreSQL 13 to 18)")};
     }
   }
 }

@@ -70,6 +70,22 @@ class PgToolNamesTest {
     }
   }
 
+  /**
+   * A lone {@code --version} or {@code -V} is answered without picocli (start-up): the same bytes
+   * and exit code as picocli's answer, which a repeated option still gets.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"jwalreceiver", "pg_basebackup", "pg_receivewal"})
+  void versionShortcutPrintsWhatPicocliPrints(String name) {
+    CliRun picocli = CliRun.as(name, NO_ENV, "-V", "--version");
+    assertThat(picocli.exitCode()).isZero();
+    assertThat(picocli.out()).hasLineCount(1);
+    for (String option : List.of("--version", "-V")) {
+      CliRun r = CliRun.as(name, NO_ENV, option);
+      assertThat(r).isEqualTo(picocli);
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"pg_basebackup", "pg_receivewal"})
   void helpIsThatCommandsUnderItsName(String tool) {

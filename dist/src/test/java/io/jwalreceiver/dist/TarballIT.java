@@ -138,6 +138,8 @@ class TarballIT {
         .containsEntry("README", "-rw-r--r--")
         .containsEntry("bin/jwalreceiver", "-rwxr-xr-x")
         .containsEntry("lib/jwalreceiver.jar", "-rw-r--r--")
+        .containsEntry("lib/jwalreceiver.jsa", "-rw-r--r--")
+        .containsEntry("lib/jwalreceiver.jsa.runtime", "-rw-r--r--")
         .containsEntry("pg-bin/pg_basebackup -> ../bin/jwalreceiver", "lrwxrwxrwx")
         .containsEntry("pg-bin/pg_receivewal -> ../bin/jwalreceiver", "lrwxrwxrwx");
   }
@@ -311,6 +313,119 @@ class TarballIT {
     assertThat(r.err).contains("java.home = " + other.toRealPath());
   }
 
+  // ------------------------------------------------------------------ start-up (issue #19)
+
+  /**
+   * The release's CDS archive is made for the Java that built it (this one) and used where the
+   * release was unpacked, through links: our classes and picocli's come from it.
+   */
+  @Test
+  void theCdsArchiveIsUsedWhereverTheReleaseIsUnpacked() throws IOException {
+    assertThat(release.resolve("lib/jwalreceiver.jsa")).isRegularFile();
+    assertThat(release.resolve("lib/jwalreceiver.jsa.runtime"))
+        .content()
+        .isEqualTo(runtimeLine(THIS_JAVA) + "\n");
+    Ran r = launchWithOpts("-Xlog:class+load", "pg-bin/pg_basebackup", "--help");
+    assertThat(r.code).as(r.all()).isZero();
+    assertThat(r.out)
+        .contains("io.jwalreceiver.cli.Main source: shared objects file")
+        .contains("io.jwalreceiver.cli.BaseBackupCommand source: shared objects file")
+        .contains("picocli.CommandLine source: shared objects file")
+        .contains("Usage: pg_basebackup ");
+    // With -Xshare:on the JVM exits rather than run without the archive it is given: it maps.
+    Ran on = launchWithOpts("-Xshare:on", "bin/jwalreceiver", "--version");
+    assertThat(on.code).as(on.all()).isZero();
+    assertThat(on.out).isEqualTo("jwalreceiver " + version + " (PostgreSQL 13 to 18)\n");
+  }
+
+  /**
+   * {@code --version} alone builds no picocli command model: of picocli only the types in {@code
+   * Main}'s method signatures are loaded (while the JVM looks up {@code main}), none initialized.
+   */
+  @Test
+  void versionBuildsNoPicocliModel() {
+    for (String link : List.of("bin/jwalreceiver", "pg-bin/pg_receivewal")) {
+      Ran r = launchWithOpts("-Xlog:class+load", link, "--version");
+      assertThat(r.code).as(r.all()).isZero();
+      assertThat(r.out).contains("io.jwalreceiver.cli.Main source: ");
+      List<String> picocli =
+          r.out
+              .lines()
+              .filter(l -> l.contains("[class,load] picocli."))
+              .map(l -> l.replaceAll(".*\\[class,load\\] (\\S+) .*", "$1"))
+              .toList();
+      assertThat(picocli)
+          .isSubsetOf(
+              "picocli.CommandLine",
+              "picocli.CommandLine$IFactory",
+              "picocli.CommandLine$IVersionProvider");
+    }
+  }
+
+  /**
+   * An archive the JVM cannot use is ignored without a word on stdout or stderr: another runtime
+   * (the archive's runtime line claims it, so the launcher passes it), an archive whose header is
+   * garbage, a jar changed after the archive was made.
+   */
+  @Test
+  void anUnusableArchiveIsIgnoredSilently() throws IOException {
+    Path other = otherInstalledRuntime();
+    String versionLine = "jwalreceiver " + version + " (PostgreSQL 13 to 18)\n";
+
+    Path foreign = copyOfRelease("cds-foreign");
+    Files.writeString(foreign.resolve("lib/jwalreceiver.jsa.runtime"), runtimeLine(other) + "\n");
+    assertOnlyVersion(foreign, other, versionLine);
+    // The real release under the other runtime: no archive passed at all.
+    assertOnlyVersion(release, other, versionLine);
+
+    Path corrupt = copyOfRelease("cds-corrupt");
+    Path archive = corrupt.resolve("lib/jwalreceiver.jsa");
+    byte[] bytes = Files.readAllBytes(archive);
+    for (int i = 0; i < 4096; i++) {
+      bytes[i] = (byte) (i * 31 + 7);
+    }
+    Files.write(archive, bytes);
+    assertOnlyVersion(corrupt, THIS_JAVA, versionLine);
+    assertOnlyVersion(corrupt, other, versionLine);
+
+    Path newerJar = copyOfRelease("cds-newer-jar");
+    Path jar = newerJar.resolve("lib/jwalreceiver.jar");
+    Files.setLastModifiedTime(
+        jar,
+        java.nio.file.attribute.FileTime.fromMillis(
+            Files.getLastModifiedTime(jar).toMillis() + 60_000));
+    assertOnlyVersion(newerJar, THIS_JAVA, versionLine);
+    Ran help = launchIn(newerJar, Map.of("JAVA_HOME", THIS_JAVA.toString()), "--help");
+    assertThat(help.code).as(help.all()).isZero();
+    assertThat(help.err).isEmpty();
+    assertThat(help.out).startsWith("Usage: jwalreceiver ");
+  }
+
+  private static void assertOnlyVersion(Path dir, Path javaHome, String versionLine) {
+    Ran r = launchIn(dir, Map.of("JAVA_HOME", javaHome.toString()), "--version");
+    assertThat(r.code).as(r.all()).isZero();
+    assertThat(r.out).isEqualTo(versionLine);
+    assertThat(r.err).isEmpty();
+  }
+
+  /** A copy of the release (mtimes kept) under {@link #base}. */
+  private static Path copyOfRelease(String name) {
+    Path copy = base.resolve(name);
+    Ran r = run(Map.of(), List.of("cp", "-a", "--", release.toString(), copy.toString()));
+    assertThat(r.code).as(r.all()).isZero();
+    return copy;
+  }
+
+  /** The JAVA_RUNTIME_VERSION and OS_ARCH lines of a runtime's release file, as cds.sh writes. */
+  private static String runtimeLine(Path javaHome) throws IOException {
+    List<String> lines = Files.readAllLines(javaHome.toRealPath().resolve("release"));
+    return releaseLine(lines, "JAVA_RUNTIME_VERSION=") + " " + releaseLine(lines, "OS_ARCH=");
+  }
+
+  private static String releaseLine(List<String> lines, String key) {
+    return lines.stream().filter(l -> l.startsWith(key)).findFirst().orElseThrow();
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private static void assertError(Ran r, String prefix, String error) {
@@ -400,6 +515,22 @@ class TarballIT {
   /** Runs {@code link} (under {@link #elsewhere}) with {@link #tools} and the given PATH. */
   private static Ran launch(Map<String, String> env, String link, String... args) {
     return launchWithPath(env, tools.toString(), link, args);
+  }
+
+  /** Runs {@code link} on this Java with {@code JWALRECEIVER_JAVA_OPTS} set to {@code opts}. */
+  private static Ran launchWithOpts(String opts, String link, String... args) {
+    return launch(
+        Map.of("JAVA_HOME", THIS_JAVA.toString(), "JWALRECEIVER_JAVA_OPTS", opts), link, args);
+  }
+
+  /** Runs {@code dir}'s bin/jwalreceiver with {@link #tools} as PATH. */
+  private static Ran launchIn(Path dir, Map<String, String> env, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(dir.resolve("bin/jwalreceiver").toString());
+    command.addAll(List.of(args));
+    Map<String, String> all = new HashMap<>(env);
+    all.put("PATH", tools.toString());
+    return run(all, command);
   }
 
   /** Runs {@code link} (under {@link #elsewhere}) with {@code path} as PATH. */
