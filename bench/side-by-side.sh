@@ -197,18 +197,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() {
-  local p i
-  for i in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      if ! command -v ss >/dev/null || ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
-        echo "$p"; return 0
-      fi
-    fi
-  done
-  return 1
-}
+# throwaway_free_port (a TCP port on 127.0.0.1 that nothing listens on), shared with profile.sh.
+. "$root/bench/throwaway-server.sh"
+free_port() { throwaway_free_port; }
 port="$(free_port)" || die "no free port found"
 
 password="$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"

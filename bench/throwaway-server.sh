@@ -3,7 +3,7 @@
 # Sourced, not run: one throwaway PostgreSQL cluster for a benchmark script, started the way
 # bench/side-by-side.sh starts its own (the unprivileged "postgres" user when we are root,
 # 127.0.0.1 on a free port, scram, a random password). bench/profile.sh uses it; side-by-side.sh
-# still has its own copy of these steps and could source this file instead.
+# takes only its free-port function so far (its server start is still its own).
 #
 # The caller defines die and log, sets pg_bin and work (a directory it created), and installs a
 # cleanup trap that calls throwaway_server_stop. Then:
