@@ -295,8 +295,9 @@ final class ReceiveWalMetrics implements WalReceiver.Listener, AutoCloseable {
   @Override
   public void disconnected(PgException cause, Duration retryIn) {
     streaming = false;
-    reconnects.incrementAndGet();
+    // The error's time before the count: a scrape that sees the reconnect sees when it failed.
     lastErrorMillis.set(clock.millis());
+    reconnects.incrementAndGet();
     delegate.disconnected(cause, retryIn);
   }
 

@@ -166,9 +166,12 @@ class ReceiveWalMetricsIT {
           await(
               http,
               url,
+              // The gauges are read one by one at scrape time, so one scrape may see the reconnect
+              // counted and streaming on before it sees the error time set: wait for all three.
               m ->
                   m.get("jwalreceiver_reconnects_total") == 1
-                      && m.get("jwalreceiver_streaming") == 1);
+                      && m.get("jwalreceiver_streaming") == 1
+                      && m.get("jwalreceiver_last_error_timestamp_seconds") > 0);
       assertThat(third.get("jwalreceiver_last_error_timestamp_seconds"))
           .isGreaterThanOrEqualTo((double) before);
 
