@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jwalreceiver.testkit.ClientArgs;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
+import io.jwalreceiver.testkit.Waits;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -152,18 +153,17 @@ class ReceiveWalSignalIT {
     }
   }
 
-  private static void awaitPartial(Path archive, Duration timeout)
-      throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      try (Stream<Path> files = Files.list(archive)) {
-        if (files.anyMatch(f -> f.getFileName().toString().endsWith(".partial"))) {
-          return;
-        }
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("no .partial in " + archive + " within " + timeout);
+  private static void awaitPartial(Path archive, Duration timeout) {
+    Waits.await(
+        timeout,
+        () -> {
+          try (Stream<Path> files = Files.list(archive)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(".partial"));
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        },
+        () -> "a .partial in " + archive);
   }
 
   private static void awaitWritten(PostgresServer server, String target, Duration timeout)
