@@ -3,11 +3,13 @@ package io.jwalreceiver.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jwalreceiver.Lsn;
 import io.jwalreceiver.testkit.ClientArgs;
 import io.jwalreceiver.testkit.PgVersions;
 import io.jwalreceiver.testkit.PostgresServer;
 import io.jwalreceiver.testkit.Waits;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,9 +77,9 @@ class ReceiveWalSignalIT {
       String restart =
           server.queryString(
               "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
-      assertThat(compareLsn(restart, target))
+      assertThat(Lsn.parse(restart))
           .as("slot advanced to %s, WAL was at %s", restart, target)
-          .isGreaterThanOrEqualTo(0);
+          .isGreaterThanOrEqualTo(Lsn.parse(target));
       try (Stream<Path> files = Files.list(archive)) {
         List<String> names = files.map(f -> f.getFileName().toString()).sorted().toList();
         assertThat(names).anyMatch(n -> n.endsWith(".partial"));
@@ -160,56 +162,43 @@ class ReceiveWalSignalIT {
           try (Stream<Path> files = Files.list(archive)) {
             return files.anyMatch(f -> f.getFileName().toString().endsWith(".partial"));
           } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
           }
         },
         () -> "a .partial in " + archive);
   }
 
-  private static void awaitWritten(PostgresServer server, String target, Duration timeout)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      String written =
-          server.queryString(
-              "SELECT coalesce(max(write_lsn)::text, '0/0')"
-                  + " FROM pg_stat_replication WHERE application_name = 'pg_receivewal'");
-      if (compareLsn(written, target) >= 0) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("the receiver did not report writing up to " + target);
-  }
-
-  private static int compareLsn(String a, String b) {
-    return Long.compareUnsigned(lsn(a), lsn(b));
-  }
-
-  private static long lsn(String s) {
-    String[] parts = s.split("/");
-    return (Long.parseLong(parts[0], 16) << 32) | Long.parseLong(parts[1], 16);
+  private static void awaitWritten(PostgresServer server, String target, Duration timeout) {
+    Lsn goal = Lsn.parse(target);
+    Waits.await(
+        timeout,
+        () ->
+            Lsn.parse(
+                        server.queryString(
+                            "SELECT coalesce(max(write_lsn)::text, '0/0')"
+                                + " FROM pg_stat_replication"
+                                + " WHERE application_name = 'pg_receivewal'"))
+                    .compareTo(goal)
+                >= 0,
+        () -> "the receiver to report writing up to " + target);
   }
 
   private static String javaBin() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
-  private static void awaitLogLine(Path log, String text, Duration timeout)
-      throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (Files.exists(log) && Files.readString(log, StandardCharsets.UTF_8).contains(text)) {
-        return;
-      }
-      Thread.sleep(100);
+  private static void awaitLogLine(Path log, String text, Duration timeout) {
+    Waits.await(
+        timeout,
+        () -> output(log).contains(text),
+        () -> "\"" + text + "\" in the output; it is:\n" + output(log));
+  }
+
+  private static String output(Path log) {
+    try {
+      return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "(no output)";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    throw new AssertionError(
-        "no \""
-            + text
-            + "\" in the output within "
-            + timeout
-            + ":\n"
-            + (Files.exists(log) ? Files.readString(log) : "(no output)"));
   }
 }
