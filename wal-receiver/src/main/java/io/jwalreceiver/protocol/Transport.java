@@ -32,6 +32,14 @@ public interface Transport extends AutoCloseable {
    */
   default void wakeup() {}
 
+  /**
+   * Says that from now on reads come from one thread, without a timeout and without {@link
+   * #wakeup()} (a COPY OUT read to its end), so a transport may wait for data inside the read
+   * itself: one system call per wait instead of a readiness poll and a retry. A later read with a
+   * timeout still honours it. Transports for which this changes nothing ignore it.
+   */
+  default void blockingReads() {}
+
   /** Writes every remaining byte of {@code src} (a heap buffer). */
   void write(ByteBuffer src);
 

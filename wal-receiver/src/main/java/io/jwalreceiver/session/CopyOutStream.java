@@ -50,6 +50,8 @@ public final class CopyOutStream {
     this.connection = connection;
     this.reader = connection.reader();
     this.commandTag = commandTag;
+    // The response is read to its end on this thread, with no timeout and no wakeup.
+    connection.blockingReads();
   }
 
   /** Looks at what comes next without consuming it. */

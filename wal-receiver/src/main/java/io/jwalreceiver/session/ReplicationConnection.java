@@ -389,6 +389,11 @@ public final class ReplicationConnection implements AutoCloseable {
     transport.wakeup();
   }
 
+  /** See {@link Transport#blockingReads}: only while no other thread uses the connection. */
+  void blockingReads() {
+    transport.blockingReads();
+  }
+
   /** The reader, for the streaming layers that take over the connection (COPY). */
   MessageReader reader() {
     return reader;

@@ -2,7 +2,10 @@
 package io.jwalreceiver.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jwalreceiver.PgException;
+import io.jwalreceiver.SqlState;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,7 +22,9 @@ import org.junit.jupiter.api.Timeout;
 /**
  * {@link ChannelTransport#wakeup}: a read waiting for bytes that are not coming returns 0 when
  * another thread wakes it, long before its own timeout (60 s here; the test's limit is 30 s), and
- * bytes that did come are still read whole afterwards.
+ * bytes that did come are still read whole afterwards. {@link ChannelTransport#blockingReads}: the
+ * blocking mode reads and writes the same bytes, reports the peer's close in the same words, and a
+ * timed read or a wakeup afterwards still behaves as before.
  */
 class ChannelTransportTest {
 
@@ -81,5 +86,60 @@ class ChannelTransportTest {
     assertThat(n).isEqualTo(3);
     assertThat(dst.get(0)).isEqualTo((byte) 1);
     assertThat(dst.get(2)).isEqualTo((byte) 3);
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void blockingReadsWaitForTheBytesAndWritesStillGoOut() throws Exception {
+    transport.blockingReads();
+    Thread sender =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(100);
+                peer.write(ByteBuffer.wrap(new byte[] {7, 8, 9}));
+              } catch (InterruptedException | IOException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    sender.start();
+    ByteBuffer dst = ByteBuffer.allocateDirect(64);
+    int n = 0;
+    while (n < 3) {
+      n += transport.read(dst, 0);
+    }
+    sender.join();
+    assertThat(n).isEqualTo(3);
+    assertThat(dst.get(0)).isEqualTo((byte) 7);
+    assertThat(dst.get(2)).isEqualTo((byte) 9);
+
+    transport.write(ByteBuffer.wrap(new byte[] {4, 5}));
+    ByteBuffer got = ByteBuffer.allocate(2);
+    while (got.hasRemaining()) {
+      peer.read(got);
+    }
+    assertThat(got.array()).containsExactly(4, 5);
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void aTimedReadAfterBlockingReadsStillTimesOutAndHonoursAnEarlierWakeup() {
+    transport.blockingReads();
+    transport.wakeup();
+    // The wakeup that came while blocking ends the next timed read at once, not after 60 s.
+    assertThat(transport.read(ByteBuffer.allocateDirect(64), 60_000)).isZero();
+    // Back to selectors: a timed read with nothing to read returns 0 after its timeout.
+    assertThat(transport.read(ByteBuffer.allocateDirect(64), 50)).isZero();
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void theServersCloseDuringABlockingReadIsReportedAsBefore() throws IOException {
+    transport.blockingReads();
+    peer.close();
+    assertThatThrownBy(() -> transport.read(ByteBuffer.allocateDirect(64), 0))
+        .isInstanceOfSatisfying(
+            PgException.class, e -> assertThat(e.sqlState()).isEqualTo(SqlState.CONNECTION_FAILURE))
+        .hasMessage("server closed the connection unexpectedly");
   }
 }

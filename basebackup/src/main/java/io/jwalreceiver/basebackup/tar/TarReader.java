@@ -97,6 +97,22 @@ public final class TarReader {
   /** Overrides from extension members, applied to the next real header. */
   private final TarOverrides pending = new TarOverrides();
 
+  /**
+   * The last writable chunk fed and the read-only view made of it: a caller that feeds the same
+   * buffer object again (a message reader's one body view) gets the view re-pointed, not a new one.
+   */
+  private @Nullable ByteBuffer lastChunk;
+
+  private @Nullable ByteBuffer lastChunkView;
+
+  /**
+   * The view handed to {@link TarListener#entryData}, re-pointed at each run of data, and the
+   * read-only buffer it was made from: no allocation per data event.
+   */
+  private @Nullable ByteBuffer dataSource;
+
+  private @Nullable ByteBuffer dataView;
+
   /** A reader that reports to {@code listener}. */
   public TarReader(TarListener listener) {
     this.listener = Objects.requireNonNull(listener, "listener");
@@ -112,7 +128,7 @@ public final class TarReader {
    */
   public void feed(ByteBuffer chunk) {
     ensureOpen();
-    ByteBuffer in = chunk.isReadOnly() ? chunk : chunk.asReadOnlyBuffer();
+    ByteBuffer in = readOnly(chunk);
     try {
       while (in.hasRemaining()) {
         switch (state) {
@@ -218,6 +234,25 @@ public final class TarReader {
     };
   }
 
+  /** {@code chunk} as a read-only buffer at the same position and limit. */
+  @SuppressWarnings("ReferenceEquality") // the same buffer object, not equal contents
+  private ByteBuffer readOnly(ByteBuffer chunk) {
+    if (chunk.isReadOnly()) {
+      return chunk;
+    }
+    ByteBuffer view = lastChunkView;
+    if (chunk != lastChunk || view == null) {
+      view = chunk.asReadOnlyBuffer();
+      lastChunk = chunk;
+      lastChunkView = view;
+      return view;
+    }
+    // Same buffer object, so the same memory and indexes: move the view to the chunk's window.
+    view.limit(chunk.limit());
+    view.position(chunk.position());
+    return view;
+  }
+
   private void ensureOpen() {
     if (state == State.CLOSED) {
       throw new IllegalStateException("tar reader is finished or failed");
@@ -294,10 +329,20 @@ public final class TarReader {
     }
   }
 
+  @SuppressWarnings("ReferenceEquality") // the same buffer object, not equal contents
   private void data(ByteBuffer in) {
     int n = (int) Math.min(dataRemaining, in.remaining());
     int p = in.position();
-    ByteBuffer view = in.slice(p, n);
+    ByteBuffer view = dataView;
+    if (in != dataSource || view == null) {
+      view = in.duplicate();
+      dataSource = in;
+      dataView = view;
+    }
+    // The listener sees bytes p .. p + n of the chunk (its position is p, not 0) and may advance
+    // it.
+    view.limit(p + n);
+    view.position(p);
     in.position(p + n);
     offset += n;
     dataRemaining -= n;

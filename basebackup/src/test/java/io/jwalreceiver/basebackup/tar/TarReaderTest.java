@@ -238,6 +238,29 @@ class TarReaderTest {
     assertThat(r.members).extracting(Member::data).containsExactlyElementsOf(expected);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("splits")
+  void readsChunksFedThroughOneReusedBufferObjectAsWhole(Split split) throws IOException {
+    // A message reader hands out one view object, re-pointed at each message in its buffer: the
+    // reader's cached read-only view and data view must follow it.
+    byte[] tar = longNameArchive(TarArchiveOutputStream.LONGFILE_POSIX);
+    ByteBuffer one = ByteBuffer.allocateDirect(tar.length + 1024);
+    Recorder r = new Recorder();
+    TarReader reader = new TarReader(r);
+    int shift = 0;
+    for (ByteBuffer chunk : split.apply(tar)) {
+      int at = (shift++ * 37) % 1024;
+      one.clear();
+      one.put(at, chunk, chunk.position(), chunk.remaining());
+      one.limit(at + chunk.remaining()).position(at);
+      reader.feed(one);
+      assertThat(one.position()).isEqualTo(one.limit());
+    }
+    reader.finish();
+
+    assertThat(r.members).isEqualTo(read(tar, Split.whole()).members);
+  }
+
   @Test
   void entryDataViewsAreBorrowedFromTheFedChunk() {
     byte[] data = fileData(1000, 5);
