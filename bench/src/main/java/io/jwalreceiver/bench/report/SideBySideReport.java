@@ -289,7 +289,7 @@ public final class SideBySideReport {
         for (String tool : s.tools(c)) {
           double v = s.median(c, tool, Row::cpuPerGb);
           if (Double.isFinite(v)) {
-            cpu.addValue(v, series(tool), name + " " + c);
+            cpu.addValue(v, series(tool), name.equals("receivewal") ? "WAL " + c : c);
           }
         }
       }
@@ -721,8 +721,9 @@ public final class SideBySideReport {
         .append("; max RSS the median of the runs' largest process. Ratios are the tool's")
         .append(" median ÷ ")
         .append(theirs)
-        .append("'s in the same case (the ceiling and pgBackRest: ÷ plain's), so below 1.0 is")
-        .append(" faster or cheaper.\n\n")
+        .append("'s in the same case")
+        .append(s.name().equals("basebackup") ? " (the ceiling and pgBackRest: ÷ plain's)" : "")
+        .append(", so below 1.0 is faster or cheaper.\n\n")
         .append(
             "| case | tool | wall s, median (min–max) | client CPU s | CPU s/GB | max RSS MiB |")
         .append(" wall ÷ ")
