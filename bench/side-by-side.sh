@@ -1143,6 +1143,7 @@ want objectstore && { section_start; section_objectstore; }
 echo
 echo "== side-by-side: PostgreSQL $server_version, $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') =="
 echo "ratios: > 1.0 means jwalreceiver is faster (time: PostgreSQL tool / jwalreceiver; TPS: jwalreceiver / pg_receivewal)"
+echo "per-tool lines: wall/pg and CPU/GB/pg are tool / PostgreSQL tool in the same case (ceiling, pgBackRest: / plain), < 1.0 = faster or cheaper"
 cat "$summary"
 echo "total $(awk -v a="$t_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s; raw results in $out"
 
