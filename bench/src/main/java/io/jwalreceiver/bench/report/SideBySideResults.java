@@ -173,9 +173,42 @@ final class SideBySideResults {
           conditions.load(in);
         }
       }
-      sections.put(name, new Section(name, parse(csv), conditions));
+      sections.put(name, new Section(name, withBackupBytes(parse(csv), conditions), conditions));
     }
     return sections;
+  }
+
+  /**
+   * Rows of the 11-column format have no CPU per GB, and their input_bytes could differ between the
+   * tools of a basebackup run; the section's {@code backup_bytes} is the one denominator.
+   */
+  private static List<Row> withBackupBytes(List<Row> rows, Properties conditions) {
+    double bytes;
+    try {
+      bytes = Double.parseDouble(conditions.getProperty("backup_bytes", ""));
+    } catch (NumberFormatException e) {
+      return rows;
+    }
+    return rows.stream()
+        .map(
+            r ->
+                Double.isNaN(r.cpuPerGbColumn())
+                    ? new Row(
+                        r.section(),
+                        r.caseName(),
+                        r.tool(),
+                        r.run(),
+                        r.wall(),
+                        r.user(),
+                        r.sys(),
+                        r.inputBytes(),
+                        r.outputBytes(),
+                        r.streaming(),
+                        r.tps(),
+                        r.maxRssKib(),
+                        r.cpu() / (bytes / 1e9))
+                    : r)
+        .toList();
   }
 
   static List<Row> parse(Path csv) throws IOException {

@@ -259,6 +259,22 @@ class SideBySideReportTest {
   }
 
   @Test
+  void oldResultsGetCpuPerGbOfTheBackupSizeAndNoRss() throws IOException {
+    // 11 columns; run 1's input_bytes differ between the tools (the database's size for the
+    // first tool, the plain backup's for the rest), backup_bytes is the one denominator.
+    section(
+        "basebackup",
+        "backup_bytes=2000000000\n",
+        "basebackup,plain,jwr,1,5.0,3.0,1.0,1500000000,2000000000,,",
+        "basebackup,plain,pg,1,4.0,1.0,1.0,2000000000,2000000000,,");
+    SideBySideResults.Section bb = SideBySideResults.load(dir).get("basebackup");
+
+    assertThat(bb.median("plain", "jwr", SideBySideResults.Row::cpuPerGb)).isEqualTo(2.0);
+    assertThat(bb.median("plain", "pg", SideBySideResults.Row::cpuPerGb)).isEqualTo(1.0);
+    assertThat(bb.median("plain", "jwr", SideBySideResults.Row::maxRssMib)).isNaN();
+  }
+
+  @Test
   void medianOfAnEvenCountIsTheMeanOfTheMiddleTwo() {
     assertThat(SideBySideResults.median(new double[] {4, 1, 3, 2})).isEqualTo(2.5);
     assertThat(SideBySideResults.median(new double[] {})).isNaN();
