@@ -4,23 +4,33 @@
 # Side by side, in one run, on one machine, against one throwaway PostgreSQL server and the same
 # data: the PostgreSQL tools and jwalreceiver.
 #
-#   bench/side-by-side.sh [--only receivewal,basebackup,syncstandby,objectstore] [--quick] [options]
+#   bench/side-by-side.sh [--only receivewal,basebackup,syncstandby,startup,objectstore] [--quick]
+#                         [--before OLDER.jar] [options]
 #
 # Sections (docs/benchmarks.md has the details):
 #   receivewal   pg_receivewal vs jwalreceiver receivewal: catch-up over >= N GiB of WAL from a
 #                slot, default durability and --synchronous; completed segments must be
 #                byte-identical.
 #   basebackup   pg_basebackup vs jwalreceiver basebackup on a pgbench database (scale 100, about
-#                1.5 GB): plain -X stream, tar -z (client gzip), tar client-lz4, tar client-zstd.
+#                1.5 GB): plain -X stream, plain -N, tar, tar -z (client gzip), tar client-lz4,
+#                tar client-zstd; in the same rotation as plain: the server's send ceiling
+#                (pg_basebackup -Ft -D - -X fetch to /dev/null) and a pgBackRest full backup
+#                (zst, process-max=2; skipped with a note when pgbackrest is not installed).
 #   syncstandby  pgbench TPS on the primary (synchronous_commit=on, fsync=on) with, in turn, no
 #                standby, pg_receivewal --synchronous and jwalreceiver receivewal --synchronous as
 #                the synchronous standby.
+#   startup      N interleaved runs of the short commands: jwalreceiver --version, --help,
+#                basebackup --help, pg_receivewal --version through a pg_receivewal link, and
+#                the C tools' --version / --help for reference; median and min wall, max RSS.
 #   objectstore  jwalreceiver with an S3 store (S3Proxy on loopback, started and stopped here) vs
 #                local files only: receivewal catch-up local vs --target s3://, and basebackup
 #                -F t -D vs -t s3://, with pg_receivewal / pg_basebackup -F t as the reference;
 #                times until everything is in the store, peak RSS. Not part of the default run;
 #                its table is written by this script (side-by-side-objectstore.md), not charted.
-# Each measurement alternates the order of the tools between runs; medians are reported. Raw
+# Every row has the client's CPU (user+sys of the process tree), its CPU per GB of backup or WAL,
+# and its max RSS (GNU time's %M: the largest process of the tree). With --before OLDER.jar the
+# older jar runs as a third tool (jwr-before) in every section, through the same launcher.
+# Each measurement rotates the order of the tools between runs; medians are reported. Raw
 # results go to <out>/side-by-side-<section>.csv plus .properties (machine, server, sizes,
 # date); then the report generator (bench module) draws the PNG charts into <out> and rewrites
 # the generated section of the doc between its markers.
@@ -34,13 +44,18 @@ usage() {
   cat <<'EOF'
 usage: bench/side-by-side.sh [options]
   --only LIST      sections to run, comma-separated: receivewal, basebackup, syncstandby,
-                   objectstore (default: the first three; may be repeated)
+                   startup, objectstore (default: the first four; may be repeated)
   --runs N         runs per tool and case; medians are reported (default 3)
+  --startup-runs N startup: interleaved runs per command (default 21)
+  --before JAR     an older jwalreceiver.jar (e.g. a copy of main's cli/target/jwalreceiver.jar):
+                   runs as tool jwr-before next to jwr in receivewal, basebackup and startup,
+                   through the same launcher and JVM options
   --gb N           receivewal, objectstore: GiB of WAL per tool and run (default 1; decimals allowed)
   --scale N        basebackup, syncstandby, objectstore: pgbench scale (default 100, about 1.5 GB)
   --tps-seconds N  syncstandby: pgbench -T per run (default 60)
   --clients N      syncstandby: pgbench clients (default 4)
-  --quick          smoke test: --gb 0.2 --scale 13 --runs 1 --tps-seconds 10, results to
+  --quick          smoke test: --gb 0.2 --scale 13 --runs 1 --tps-seconds 10 --startup-runs 3,
+                   results to
                    bench/results/quick instead of docs/
   --out DIR        results, charts (default docs/benchmarks; with --quick bench/results/quick)
   --doc FILE       the document whose generated section is rewritten (default docs/benchmarks.md;
@@ -53,7 +68,8 @@ usage: bench/side-by-side.sh [options]
                    (default ${TMPDIR:-/tmp}); its filesystem decides what fsync costs
   -h, --help       this text
 Needs: the project built (cli/target/jwalreceiver.jar and bench/target/benchmarks.jar), java 17+
-on the PATH, pgbench, and runuser plus a "postgres" user when run as root.
+on the PATH, pgbench, GNU time (/usr/bin/time, for max RSS), and runuser plus a "postgres" user
+when run as root. Optional: pgbackrest (Debian's package; its row is skipped without it).
 EOF
 }
 
@@ -71,17 +87,21 @@ report=1
 pg_bin=/usr/lib/postgresql/15/bin
 parent="${TMPDIR:-/tmp}"
 s3proxy_jar="$HOME/.m2/repository/org/gaul/s3proxy/4.1.0/s3proxy-4.1.0-jar-with-dependencies.jar"
+startup_runs=21
+before_jar=""
 args_given="$*"
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --only) sections="$sections,${2:?--only needs a value}"; shift 2 ;;
     --runs) runs="${2:?--runs needs a value}"; shift 2 ;;
+    --startup-runs) startup_runs="${2:?--startup-runs needs a value}"; shift 2 ;;
+    --before) before_jar="${2:?--before needs a value}"; shift 2 ;;
     --gb) gb="${2:?--gb needs a value}"; shift 2 ;;
     --scale) scale="${2:?--scale needs a value}"; shift 2 ;;
     --tps-seconds) tps_seconds="${2:?--tps-seconds needs a value}"; shift 2 ;;
     --clients) clients="${2:?--clients needs a value}"; shift 2 ;;
-    --quick) quick=1; gb=0.2; scale=13; runs=1; tps_seconds=10; shift ;;
+    --quick) quick=1; gb=0.2; scale=13; runs=1; tps_seconds=10; startup_runs=3; shift ;;
     --out) out="${2:?--out needs a value}"; shift 2 ;;
     --doc) doc="${2:?--doc needs a value}"; shift 2 ;;
     --no-report) report=""; shift ;;
@@ -98,18 +118,18 @@ log() { echo "side-by-side: $*" >&2; }
 
 # --- options ----------------------------------------------------------------------------------
 sections="${sections#,}"
-[ -n "$sections" ] || sections="receivewal,basebackup,syncstandby"
+[ -n "$sections" ] || sections="receivewal,basebackup,syncstandby,startup"
 want() { [[ ",$sections," == *",$1,"* ]]; }
 IFS=, read -r -a section_list <<<"$sections"
 for s in "${section_list[@]}"; do
   case "$s" in
-    receivewal|basebackup|syncstandby|objectstore) ;;
-    *) die "--only: unknown section '$s' (receivewal, basebackup, syncstandby, objectstore)" ;;
+    receivewal|basebackup|syncstandby|startup|objectstore) ;;
+    *) die "--only: unknown section '$s' (receivewal, basebackup, syncstandby, startup, objectstore)" ;;
   esac
 done
 [[ "$gb" =~ ^[0-9]+([.][0-9]+)?$ ]] && awk -v g="$gb" 'BEGIN { exit !(g > 0) }' \
   || die "--gb must be a positive number, got '$gb'"
-for v in runs scale tps_seconds clients; do
+for v in runs scale tps_seconds clients startup_runs; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "--${v//_/-} must be a positive integer, got '${!v}'"
 done
 if [ -z "$out" ]; then
@@ -122,6 +142,7 @@ fi
 tools=(initdb pg_ctl postgres psql)
 want receivewal && tools+=(pg_receivewal)
 want basebackup && tools+=(pg_basebackup pg_verifybackup pgbench)
+want startup && tools+=(pg_receivewal pg_basebackup)
 want syncstandby && tools+=(pg_receivewal pgbench)
 want objectstore && tools+=(pg_receivewal pg_basebackup pgbench)
 for tool in "${tools[@]}"; do
@@ -130,9 +151,17 @@ done
 command -v java >/dev/null || die "java is not on the PATH"
 jar="$root/cli/target/jwalreceiver.jar"
 [ -f "$jar" ] || die "$jar is missing: build the project first (mvn -B -q package -DskipTests)"
+if [ -n "$before_jar" ]; then
+  [ -f "$before_jar" ] || die "--before $before_jar: no such file"
+  before_jar="$(cd "$(dirname "$before_jar")" && pwd -P)/$(basename "$before_jar")"
+fi
+time_bin=/usr/bin/time
+[ -x "$time_bin" ] && "$time_bin" -f %M -o /dev/null true 2>/dev/null \
+  || die "$time_bin (GNU time, Debian's 'time' package) is needed for the max RSS of every row"
+pgbackrest_bin="$(command -v pgbackrest || true)"
 bench_jar="$root/bench/target/benchmarks.jar"
 # (The objectstore section writes its own table: it alone needs no report generator.)
-[ -z "$report" ] || ! { want receivewal || want basebackup || want syncstandby; } || [ -f "$bench_jar" ] \
+[ -z "$report" ] || ! { want receivewal || want basebackup || want syncstandby || want startup; } || [ -f "$bench_jar" ] \
   || die "$bench_jar is missing (it draws the charts): build the project first, or --no-report"
 [ -d "$parent" ] || die "--dir $parent is not a directory"
 ! want objectstore || [ -f "$s3proxy_jar" ] || die "$s3proxy_jar is missing (use --s3proxy)"
@@ -148,7 +177,7 @@ wal_bytes=$(awk -v g="$gb" 'BEGIN { printf "%.0f", g * 1073741824 }')
 need_mb=$(awk -v g="$gb" -v s="$scale" -v r="$(want receivewal && echo 1 || echo 0)" \
   -v b="$(want basebackup || want syncstandby && echo 1 || echo 0)" \
   -v o="$(want objectstore && echo 1 || echo 0)" -v n="$runs" \
-  'BEGIN { printf "%.0f", 1024 + r * 3 * g * 1024 + b * 3 * s * 16 + o * (4 * g * 1024 + 4 * s * 16) }')
+  'BEGIN { printf "%.0f", 1024 + r * 3 * g * 1024 + b * 5 * s * 16 + o * (4 * g * 1024 + 4 * s * 16) }')
 avail_mb=$(( $(df -Pk "$parent" | awk 'NR == 2 { print $4 }') / 1024 ))
 [ "$avail_mb" -ge "$need_mb" ] || die "$parent has $avail_mb MiB free, needs $need_mb MiB"
 
@@ -252,6 +281,46 @@ seg_bytes="$(sql "SELECT setting::bigint * CASE unit WHEN 'B' THEN 1 WHEN 'kB' T
 "$root/jwalreceiver" --version >/dev/null 2>&1 || die "$root/jwalreceiver --version failed"
 for tool in pg_receivewal pg_basebackup; do [ -x "$pg_bin/$tool" ] && "$pg_bin/$tool" --version >/dev/null; done
 
+# jwalreceiver runs as a release: a directory laid out like the tarball (bin/jwalreceiver, the
+# checkout's dist/src/main/bin launcher; lib/jwalreceiver.jar; lib/jwalreceiver.jsa, the AppCDS
+# archive dist/src/build/cds.sh makes at package time, when that script is there), built here for
+# cli/target/jwalreceiver.jar (tool jwr) and for --before's jar (tool jwr-before). So both run
+# through the same launcher with the same JVM options and the same kind of archive, and nothing
+# rebuilds or swaps the jar during a run (the checkout's ./jwalreceiver would rebuild a stale jar;
+# its JWALRECEIVER_JAR also turns the archive off).
+cds_script="$root/dist/src/build/cds.sh"
+cds_note=""
+make_release() { # make_release NAME JAR: prints the release's launcher
+  local rel="$work/release-$1" java_bin
+  mkdir -p "$rel/bin" "$rel/lib"
+  cp "$root/dist/src/main/bin/jwalreceiver" "$rel/bin/jwalreceiver"
+  chmod 755 "$rel/bin/jwalreceiver"
+  cp "$2" "$rel/lib/jwalreceiver.jar"
+  if [ -f "$cds_script" ]; then
+    java_bin="$(readlink -f "$(command -v java)")"
+    if ! bash "$cds_script" "$rel" "$java_bin" "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" >"$work/cds-$1.log" 2>&1; then
+      log "no AppCDS archive for $1: $cds_script failed ($(tail -n 1 "$work/cds-$1.log"))"
+      rm -f "$rel/lib/jwalreceiver.jsa" "$rel/lib/jwalreceiver.jsa.runtime"
+    fi
+  fi
+  "$rel/bin/jwalreceiver" --version >/dev/null 2>&1 || die "$rel/bin/jwalreceiver --version failed"
+  echo "$rel/bin/jwalreceiver"
+}
+jwr_bin="$(make_release jwr "$jar")"
+jwr_tools=(jwr)
+if [ -n "$before_jar" ]; then
+  jwr_before_bin="$(make_release before "$before_jar")"
+  jwr_tools+=(jwr-before)
+fi
+if [ -f "$work/release-jwr/lib/jwalreceiver.jsa" ]; then
+  cds_note="the launcher with its AppCDS archive (dist/src/build/cds.sh, made here for each jar)"
+else
+  cds_note="the launcher without an AppCDS archive"
+fi
+log "jwalreceiver: $("$jwr_bin" --version 2>&1 | head -n 1) ($jar)${before_jar:+; jwr-before: $("$jwr_before_bin" --version 2>&1 | head -n 1) ($before_jar)}; $cds_note"
+# jwr_cmd TOOL: the launcher of jwr or jwr-before.
+jwr_cmd() { case "$1" in jwr) echo "$jwr_bin" ;; jwr-before) echo "$jwr_before_bin" ;; esac; }
+
 # --- shared helpers ---------------------------------------------------------------------------
 
 # The machine, the server and the invocation, as key=value lines (Java properties; values are
@@ -295,11 +364,12 @@ publish() {
   say "== $3, $runs run(s), $4 =="
 }
 
-csv_header="section,case,tool,run,wall_s,user_s,sys_s,input_bytes,output_bytes,streaming_s,tps"
+csv_header="section,case,tool,run,wall_s,user_s,sys_s,input_bytes,output_bytes,streaming_s,tps,max_rss_kib,cpu_s_per_gb"
 
-# run_tool LOG LIMIT CMD...: runs CMD with a time limit; sets R_WALL, R_USER, R_SYS (process
-# tree, bash `time`) and R_STREAM (seconds from the "starting log streaming" message to exit, or
-# empty). stderr is time-stamped line by line into LOG.
+# run_tool LOG LIMIT CMD...: runs CMD with a time limit; sets R_WALL (EPOCHREALTIME around it),
+# R_USER, R_SYS (process tree, bash `time`), R_RSS (KiB, GNU time's %M: the largest process of
+# the tree) and R_STREAM (seconds from the "starting log streaming" message to exit, or empty).
+# stderr is time-stamped line by line into LOG.
 run_tool() {
   local lf=$1 limit=$2; shift 2
   local tf="$lf.time" t0 t1 rc=0 from
@@ -307,7 +377,7 @@ run_tool() {
   local TIMEFORMAT='%3R %3U %3S'
   t0=$EPOCHREALTIME
   set +e
-  { { time timeout "$limit" "$@" >/dev/null 2>&3; } 3>&2 2>"$tf"; } 2>&1 \
+  { { time timeout "$limit" "$time_bin" -f %M -o "$lf.rss" "$@" >/dev/null 2>&3; } 3>&2 2>"$tf"; } 2>&1 \
     | while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done >"$lf"
   rc=${PIPESTATUS[0]}
   set -e
@@ -318,9 +388,13 @@ run_tool() {
   fi
   from="$(awk '/starting log streaming at/ { print $1; exit }' "$lf")"
   read -r _ R_USER R_SYS <"$tf"
+  R_RSS="$(tail -n 1 "$lf.rss")"
   R_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
   R_STREAM=$([ -n "$from" ] && awk -v a="$from" -v b="$t1" 'BEGIN { printf "%.3f", b - a }' || true)
 }
+
+# cpu_gb USER SYS BYTES: client CPU seconds per GB (10^9 bytes), or empty.
+cpu_gb() { awk -v u="$1" -v s="$2" -v b="$3" 'BEGIN { if (b > 0 && u != "" && s != "") printf "%.3f", (u + s) / (b / 1e9) }'; }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # med CSV CASE TOOL COLUMN: median of a column over the runs of one case and tool.
@@ -339,6 +413,37 @@ rows() {
     IFS=, read -r pw jw <<<"$(both "$csv" "$c" 5)"
     IFS=, read -r p2 j2 <<<"$(both "$csv" "$c" "$k")"
     say "$(awk -v c="$c" -v b="$bytes" -v pw="$pw" -v jw="$jw" -v p2="$p2" -v j2="$j2" "$program")"
+  done
+}
+
+# lo/hi CSV CASE TOOL COLUMN: the smallest / largest value of a column over the runs.
+lo() { awk -F, -v c="$2" -v t="$3" -v k="$4" 'NR > 1 && $2 == c && $3 == t && $k != "" { print $k }' "$1" | sort -g | head -n 1; }
+hi() { awk -F, -v c="$2" -v t="$3" -v k="$4" 'NR > 1 && $2 == c && $3 == t && $k != "" { print $k }' "$1" | sort -g | tail -n 1; }
+# cpu_med CSV CASE TOOL: the median of user+sys.
+cpu_med() { awk -F, -v c="$2" -v t="$3" 'NR > 1 && $2 == c && $3 == t && $6 != "" { print $6 + $7 }' "$1" | median; }
+
+# detail CSV REF CASE...: one line per case and tool (in the CSV's order): wall median (min–max),
+# client CPU, CPU/GB, max RSS, and the ratios wall ÷ REF's and CPU/GB ÷ REF's in the same case
+# (cases without REF: against REF in the first case given). Ratios here are tool ÷ reference, so
+# below 1.0 is faster / cheaper.
+detail() {
+  local csv=$1 ref=$2 c t first=$3 rc w wmin wmax cpu cg rss rw rg; shift 2
+  say "$(printf '  %-16s %-11s %-22s %8s %8s %8s %7s %7s' case tool 'wall s med (min-max)' 'CPU s' 'CPU s/GB' 'RSS MiB' "wall/$ref" "CPU/GB/$ref")"
+  for c in "$@"; do
+    rc=$c
+    [ -n "$(med "$csv" "$c" "$ref" 5)" ] || rc=$first
+    for t in pg jwr jwr-before ceiling pgbackrest; do
+      [ -n "$(med "$csv" "$c" "$t" 5)" ] || continue
+      w=$(med "$csv" "$c" "$t" 5); wmin=$(lo "$csv" "$c" "$t" 5); wmax=$(hi "$csv" "$c" "$t" 5)
+      cpu=$(cpu_med "$csv" "$c" "$t"); cg=$(med "$csv" "$c" "$t" 13); rss=$(med "$csv" "$c" "$t" 12)
+      rw=$(med "$csv" "$rc" "$ref" 5); rg=$(med "$csv" "$rc" "$ref" 13)
+      say "$(awk -v c="$c" -v t="$t" -v w="$w" -v a="$wmin" -v z="$wmax" -v cpu="$cpu" -v cg="$cg" -v rss="$rss" -v rw="$rw" -v rg="$rg" 'BEGIN {
+        printf "  %-16s %-11s %6.3f (%6.3f-%6.3f) %8.2f ", c, t, w, a, z, cpu
+        if (cg == "") printf "%8s ", "-"; else printf "%8.3f ", cg
+        if (rss == "") printf "%8s ", "-"; else printf "%8.1f ", rss / 1024
+        if (rw > 0) printf "%7.2fx ", w / rw; else printf "%8s ", "-"
+        if (rg > 0 && cg != "") printf "%7.2fx", cg / rg; else printf "%8s", "-" }')"
+    done
   done
 }
 
@@ -392,10 +497,12 @@ section_receivewal() {
   local modes=(default synchronous)
   echo "$csv_header" >"$csv"
   sql 'CHECKPOINT' >/dev/null
+  local rw_tools=(pg "${jwr_tools[@]}") t
   for i in $(seq 1 "$runs"); do
     for mode in "${modes[@]}"; do
-      sql "SELECT pg_create_physical_replication_slot('rw_pg_${mode}_$i', true)" >/dev/null
-      sql "SELECT pg_create_physical_replication_slot('rw_jwr_${mode}_$i', true)" >/dev/null
+      for t in "${rw_tools[@]}"; do
+        sql "SELECT pg_create_physical_replication_slot('rw_${t//-/_}_${mode}_$i', true)" >/dev/null
+      done
     done
   done
   local starts start_lsn stream_start endpos stream_bytes gen_t0
@@ -416,42 +523,51 @@ section_receivewal() {
     local m=$1 t=$2 r=$3 d=$4; shift 4
     mkdir -m 700 "$d"
     run_tool "$work/log.rw.$m.$t.$r" "$limit" "$@"
-    echo "receivewal,$m,$t,$r,$R_WALL,$R_USER,$R_SYS,$stream_bytes,,$R_STREAM," >>"$csv"
-    log "receivewal $m $t run $r: wall $R_WALL s, user $R_USER s, sys $R_SYS s, from streaming start ${R_STREAM:--} s"
+    local cg
+    cg="$(cpu_gb "$R_USER" "$R_SYS" "$stream_bytes")"
+    echo "receivewal,$m,$t,$r,$R_WALL,$R_USER,$R_SYS,$stream_bytes,,$R_STREAM,,$R_RSS,$cg" >>"$csv"
+    log "receivewal $m $t run $r: wall $R_WALL s, user $R_USER s, sys $R_SYS s ($cg s/GB), max RSS $R_RSS KiB, from streaming start ${R_STREAM:--} s"
   }
+  local n_tools=${#rw_tools[@]} j
   for i in $(seq 1 "$runs"); do
     for mode in "${modes[@]}"; do
       flag=()
       [ "$mode" = synchronous ] && flag=(--synchronous)
-      local pg_dir="$work/rw-pg-$mode-$i" jwr_dir="$work/rw-jwr-$mode-$i"
-      local pg_cmd=("$pg_bin/pg_receivewal" "${conn[@]}" -D "$pg_dir" -S "rw_pg_${mode}_$i" --endpos "$endpos" --no-loop -v "${flag[@]}")
-      local jwr_cmd=("$root/jwalreceiver" receivewal "${conn[@]}" -D "$jwr_dir" -S "rw_jwr_${mode}_$i" --endpos "$endpos" --no-loop -v "${flag[@]}")
-      if [ $((i % 2)) -eq 1 ]; then
-        one "$mode" pg "$i" "$pg_dir" "${pg_cmd[@]}"
-        one "$mode" jwr "$i" "$jwr_dir" "${jwr_cmd[@]}"
-      else
-        one "$mode" jwr "$i" "$jwr_dir" "${jwr_cmd[@]}"
-        one "$mode" pg "$i" "$pg_dir" "${pg_cmd[@]}"
-      fi
-      segs="$(compare_segments "$pg_dir" "$jwr_dir")"
-      log "receivewal $mode run $i: $segs completed segments byte-identical"
-      rm -rf -- "$pg_dir" "$jwr_dir"
+      # The order rotates between runs: pg jwr [jwr-before], jwr [jwr-before] pg, ...
+      for j in $(seq 0 $((n_tools - 1))); do
+        t=${rw_tools[$(((j + i - 1) % n_tools))]}
+        local d="$work/rw-$t-$mode-$i" slot="rw_${t//-/_}_${mode}_$i"
+        if [ "$t" = pg ]; then
+          one "$mode" pg "$i" "$d" "$pg_bin/pg_receivewal" "${conn[@]}" -D "$d" -S "$slot" --endpos "$endpos" --no-loop -v "${flag[@]}"
+        else
+          one "$mode" "$t" "$i" "$d" "$(jwr_cmd "$t")" receivewal "${conn[@]}" -D "$d" -S "$slot" --endpos "$endpos" --no-loop -v "${flag[@]}"
+        fi
+      done
+      for t in "${jwr_tools[@]}"; do
+        segs="$(compare_segments "$work/rw-pg-$mode-$i" "$work/rw-$t-$mode-$i")"
+        log "receivewal $mode run $i: $segs completed segments of $t byte-identical to pg_receivewal's"
+      done
+      for t in "${rw_tools[@]}"; do rm -rf -- "$work/rw-$t-$mode-$i"; done
     done
   done
   for i in $(seq 1 "$runs"); do
     for mode in "${modes[@]}"; do
-      sql "SELECT pg_drop_replication_slot('rw_pg_${mode}_$i'), pg_drop_replication_slot('rw_jwr_${mode}_$i')" >/dev/null
+      for t in "${rw_tools[@]}"; do
+        sql "SELECT pg_drop_replication_slot('rw_${t//-/_}_${mode}_$i')" >/dev/null
+      done
     done
   done
   sql 'CHECKPOINT' >/dev/null
 
   { echo "wal_bytes=$stream_bytes"
     echo "wal_range=$stream_start .. $endpos"
-    echo "notes=fsync on in both tools (default durability); TCP 127.0.0.1; catch-up from a slot; completed segments byte-identical (cmp) in every run"
+    echo "jwalreceiver=$cds_note${before_jar:+; jwr-before = $before_jar}"
+    echo "notes=fsync on in every tool (default durability); TCP 127.0.0.1; catch-up from a slot; completed segments byte-identical (cmp) in every run; CPU = user+sys of the process tree, CPU/GB per GB of WAL streamed, max RSS = GNU time %M"
   } | publish receivewal "$csv" "receivewal: catch-up over $stream_bytes bytes of WAL" medians
   rows "$csv" 10 "$stream_bytes" 'BEGIN {
     printf "%-12s pg_receivewal %7.3f s (%6.1f MB/s)  jwalreceiver %7.3f s (%6.1f MB/s)  ratio %.3f", c, pw, b / 1e6 / pw, jw, b / 1e6 / jw, pw / jw
     if (p2 != "" && j2 != "" && j2 > 0) printf "  (streaming phase %.3f)", p2 / j2 }' "${modes[@]}"
+  detail "$csv" pg "${modes[@]}"
 }
 
 # --- the pgbench database ---------------------------------------------------------------------
@@ -469,33 +585,97 @@ ensure_pgbench() {
 # --- basebackup -------------------------------------------------------------------------------
 section_basebackup() {
   local csv="$work/basebackup.csv"
-  local cases=(plain tar-gzip tar-lz4 tar-zstd) i k c data_bytes="" db_bytes
+  local cases=(plain plain-N tar tar-gzip tar-lz4 tar-zstd) i k c j t data_bytes="" db_bytes
   echo "$csv_header" >"$csv"
   ensure_pgbench
   db_bytes="$(sql 'SELECT sum(pg_database_size(oid)) FROM pg_database')"
   local limit=$((300 + scale * 6))
+  # pgBackRest runs as the server's user (it reads the data directory itself), with a repository
+  # of its own per run under the work directory.
+  local pgbr_note="not installed: no pgBackRest row" server_prefix=()
+  [ "$(id -u)" -ne 0 ] || server_prefix=(runuser -u postgres --)
+  if [ -n "$pgbackrest_bin" ]; then
+    pgbr_note="$("$pgbackrest_bin" version), full backup, local posix repo on the same disk, compress-type=zst (level default), process-max=2, start-fast=y, archive-check=n (the server has no archive_command; the backup's WAL is not checked in an archive), as user $server_owner over the Unix socket"
+  else
+    log "basebackup: pgbackrest is not installed (apt-get install pgbackrest): no pgBackRest row"
+  fi
   case_flags() {
     case "$1" in
       plain) echo "-Fp" ;;
+      plain-N) echo "-Fp -N" ;;
+      tar) echo "-Ft" ;;
       tar-gzip) echo "-Ft -z" ;;
       tar-lz4) echo "-Ft -Z client-lz4" ;;
       tar-zstd) echo "-Ft -Z client-zstd" ;;
     esac
   }
-  one() { # one CASE TOOL RUN DIR CMD...
-    local c=$1 t=$2 r=$3 d=$4 size; shift 4
+  one() { # one CASE TOOL RUN DIR CMD...: DIR empty when there is no output to measure
+    local c=$1 t=$2 r=$3 d=$4 size=""; shift 4
     run_tool "$work/log.bb.$c.$t.$r" "$limit" "$@"
-    size="$(du -sb "$d" | cut -f1)"
-    if [ "$c" = plain ] && [ "$t" = pg ]; then data_bytes=$size; fi
-    echo "basebackup,$c,$t,$r,$R_WALL,$R_USER,$R_SYS,${data_bytes:-$db_bytes},$size,," >>"$csv"
-    log "basebackup $c $t run $r: wall $R_WALL s, user $R_USER s, sys $R_SYS s, $size bytes"
+    [ -z "$d" ] || size="$(du -sb "$d" | cut -f1)"
+    if [ "$c" = plain ] && [ "$t" = pg ] && [ -z "$data_bytes" ]; then data_bytes=$size; fi
+    # input_bytes and cpu_s_per_gb are filled in at the end, from the plain backup's size.
+    echo "basebackup,$c,$t,$r,$R_WALL,$R_USER,$R_SYS,,$size,,,$R_RSS," >>"$csv"
+    log "basebackup $c $t run $r: wall $R_WALL s, user $R_USER s, sys $R_SYS s, max RSS $R_RSS KiB${size:+, $size bytes}"
+  }
+  pgbr() { # pgbr RUN ARGS...: pgbackrest with run RUN's configuration, as the server's user
+    local r=$1; shift
+    "${server_prefix[@]}" "$pgbackrest_bin" --config="$work/pgbr-$r/pgbackrest.conf" --stanza=bench "$@"
+  }
+  pgbr_setup() { # pgbr_setup RUN: a fresh repository and stanza (untimed)
+    local r=$1 base="$work/pgbr-$1"
+    mkdir -p "$base/repo" "$base/log" "$base/lock" "$base/spool"
+    cat >"$base/pgbackrest.conf" <<CONF
+[global]
+repo1-path=$base/repo
+compress-type=zst
+process-max=2
+start-fast=y
+archive-check=n
+log-path=$base/log
+lock-path=$base/lock
+spool-path=$base/spool
+log-level-console=warn
+log-level-file=off
+
+[bench]
+pg1-path=$pgdata
+pg1-port=$port
+pg1-socket-path=$sock
+pg1-user=postgres
+CONF
+    chown -R "$server_owner" "$base"
+    pgbr "$r" stanza-create >"$base/stanza-create.log" 2>&1 \
+      || { cat "$base/stanza-create.log" >&2; die "pgbackrest stanza-create failed"; }
+  }
+  job() { # job CASE TOOL RUN
+    local c=$1 t=$2 r=$3 d="$work/bb-$2-$1-$3" flags
+    # shellcheck disable=SC2207
+    flags=($(case_flags "$c"))
+    case "$t" in
+      pg) one "$c" pg "$r" "$d" "$pg_bin/pg_basebackup" "${conn[@]}" -D "$d" "${flags[@]}" -X stream -c fast ;;
+      jwr|jwr-before) one "$c" "$t" "$r" "$d" "$(jwr_cmd "$t")" basebackup "${conn[@]}" -D "$d" "${flags[@]}" -X stream -c fast ;;
+      ceiling)
+        # What the server sends when nothing is written: one tar stream to /dev/null.
+        one ceiling ceiling "$r" "" "$pg_bin/pg_basebackup" "${conn[@]}" -D - -Ft -X fetch -c fast ;;
+      pgbackrest)
+        pgbr_setup "$r"
+        one pgbackrest pgbackrest "$r" "$work/pgbr-$r/repo/backup" "${server_prefix[@]}" "$pgbackrest_bin" \
+          --config="$work/pgbr-$r/pgbackrest.conf" --stanza=bench --type=full backup
+        pgbr "$r" info >"$work/pgbr-$r/info.log" 2>&1 && grep -q 'full backup' "$work/pgbr-$r/info.log" \
+          || { cat "$work/pgbr-$r/info.log" >&2; die "pgbackrest info shows no full backup"; }
+        rm -rf -- "$work/pgbr-$r" ;;
+    esac
   }
   check_output() { # check_output CASE DIR: untimed validity check of one backup
     local c=$1 d=$2 f
     case "$c" in
-      plain)
+      plain|plain-N)
         "$pg_bin/pg_verifybackup" -q "$d" >"$work/verify.log" 2>&1 \
           || { cat "$work/verify.log" >&2; die "pg_verifybackup failed on $d"; } ;;
+      tar)
+        for f in base.tar pg_wal.tar backup_manifest; do [ -s "$d/$f" ] || die "$d/$f is missing"; done
+        tar -tf "$d/base.tar" >/dev/null || die "tar -t failed on $d/base.tar" ;;
       *)
         local ext tester
         case "$c" in
@@ -515,35 +695,52 @@ section_basebackup() {
         [ -s "$d/backup_manifest" ] || die "$d/backup_manifest is missing" ;;
     esac
   }
+  local group n
   for i in $(seq 1 "$runs"); do
     for k in "${!cases[@]}"; do
       c=${cases[$k]}
-      local pg_dir="$work/bb-pg-$c-$i" jwr_dir="$work/bb-jwr-$c-$i"
-      # shellcheck disable=SC2207
-      local flags=($(case_flags "$c"))
-      local pg_cmd=("$pg_bin/pg_basebackup" "${conn[@]}" -D "$pg_dir" "${flags[@]}" -X stream -c fast)
-      local jwr_cmd=("$root/jwalreceiver" basebackup "${conn[@]}" -D "$jwr_dir" "${flags[@]}" -X stream -c fast)
-      if [ $(((i + k) % 2)) -eq 1 ]; then
-        one "$c" pg "$i" "$pg_dir" "${pg_cmd[@]}"
-        one "$c" jwr "$i" "$jwr_dir" "${jwr_cmd[@]}"
-      else
-        one "$c" jwr "$i" "$jwr_dir" "${jwr_cmd[@]}"
-        one "$c" pg "$i" "$pg_dir" "${pg_cmd[@]}"
+      # The tools of a case run one after the other, the order rotating between runs and cases;
+      # the send ceiling and pgBackRest join the plain case's rotation.
+      group=(pg "${jwr_tools[@]}")
+      if [ "$c" = plain ]; then
+        group+=(ceiling)
+        [ -z "$pgbackrest_bin" ] || group+=(pgbackrest)
       fi
-      check_output "$c" "$pg_dir"
-      check_output "$c" "$jwr_dir"
-      [ "$i" -gt 1 ] || log "basebackup $c files: pg_basebackup $(cd "$pg_dir" && ls | tr '\n' ' ')| jwalreceiver $(cd "$jwr_dir" && ls | tr '\n' ' ')"
-      rm -rf -- "$pg_dir" "$jwr_dir"
+      n=${#group[@]}
+      for j in $(seq 0 $((n - 1))); do
+        job "$c" "${group[$(((j + i + k - 1) % n))]}" "$i"
+      done
+      for t in pg "${jwr_tools[@]}"; do check_output "$c" "$work/bb-$t-$c-$i"; done
+      [ "$i" -gt 1 ] || log "basebackup $c files: pg_basebackup $(cd "$work/bb-pg-$c-$i" && ls | tr '\n' ' ')| jwalreceiver $(cd "$work/bb-jwr-$c-$i" && ls | tr '\n' ' ')"
+      for t in pg "${jwr_tools[@]}"; do rm -rf -- "$work/bb-$t-$c-$i"; done
     done
   done
+  # Every row's CPU per GB of the plain backup (what every case reads from the server).
+  local backup_bytes=${data_bytes:-$db_bytes}
+  awk -F, -v OFS=, -v b="$backup_bytes" 'NR == 1 { print; next }
+    { $8 = b; if ($6 != "" && $7 != "") $13 = sprintf("%.3f", ($6 + $7) / (b / 1e9)); print }' "$csv" >"$csv.new"
+  mv "$csv.new" "$csv"
 
   { echo "pgbench_scale=$scale"
     echo "database_bytes=$db_bytes"
-    echo "backup_bytes=${data_bytes:-$db_bytes}"
-    echo "notes=-X stream -c fast for both, default durability (both fsync the output), TCP 127.0.0.1; plain backups pass pg_verifybackup, compressed archives pass gzip/lz4/zstd -t"
+    echo "backup_bytes=$backup_bytes"
+    echo "jwalreceiver=$cds_note${before_jar:+; jwr-before = $before_jar}"
+    echo "pgbackrest=$pgbr_note"
+    echo "ceiling=pg_basebackup -Ft -D - -X fetch -c fast >/dev/null: the server's send rate with nothing written"
+    echo "notes=-X stream -c fast for pg_basebackup and jwalreceiver, default durability (both fsync the output), TCP 127.0.0.1; plain backups pass pg_verifybackup, tar has its three files, compressed archives pass gzip/lz4/zstd -t; CPU = user+sys of the process tree, CPU/GB per GB of the plain backup, max RSS = GNU time %M (the largest process); ceiling and pgBackRest rotate with the plain case"
   } | publish basebackup "$csv" "basebackup: pgbench scale $scale ($db_bytes bytes of databases)" medians
-  rows "$csv" 9 "${data_bytes:-$db_bytes}" 'BEGIN {
+  rows "$csv" 9 "$backup_bytes" 'BEGIN {
     printf "%-9s pg_basebackup %7.3f s (%6.1f MB/s, %5.0f MB)  jwalreceiver %7.3f s (%6.1f MB/s, %5.0f MB)  ratio %.3f", c, pw, b / 1e6 / pw, p2 / 1e6, jw, b / 1e6 / jw, j2 / 1e6, pw / jw }' "${cases[@]}"
+  local cases_out=("${cases[@]}" ceiling)
+  [ -z "$pgbackrest_bin" ] || cases_out+=(pgbackrest)
+  detail "$csv" pg "${cases_out[@]}"
+  [ -n "$pgbackrest_bin" ] || say "  pgBackRest: $pgbr_note"
+  local ceil
+  ceil=$(med "$csv" ceiling ceiling 5)
+  for t in pg "${jwr_tools[@]}"; do
+    say "$(awk -v t="$t" -v w="$(med "$csv" plain "$t" 5)" -v c="$ceil" 'BEGIN {
+      if (w != "" && c > 0) printf "  plain %s wall / send ceiling wall (%.3f s): %.2fx", t, c, w / c }')"
+  done
 }
 
 # --- synchronous standby ----------------------------------------------------------------------
@@ -578,7 +775,7 @@ section_syncstandby() {
       if [ "$t" = pg ]; then
         cmd=("$pg_bin/pg_receivewal" "${conn[@]}" -D "$d" -S "$slot" --synchronous --no-loop -v)
       else
-        cmd=("$root/jwalreceiver" receivewal "${conn[@]}" -D "$d" -S "$slot" --synchronous --no-loop -v)
+        cmd=("$jwr_bin" receivewal "${conn[@]}" -D "$d" -S "$slot" --synchronous --no-loop -v)
       fi
       "${cmd[@]}" >"$plog.standby" 2>&1 &
       standby_pid=$!
@@ -609,7 +806,7 @@ section_syncstandby() {
       sql "SELECT pg_drop_replication_slot('$slot')" >/dev/null
       rm -rf -- "$d"
     fi
-    echo "syncstandby,pgbench,$t,$r,$tps_seconds,,,,,,$tps" >>"$csv"
+    echo "syncstandby,pgbench,$t,$r,$tps_seconds,,,,,,$tps,," >>"$csv"
     log "syncstandby standby=$t run $r: $tps tps"
   }
   for i in $(seq 1 "$runs"); do
@@ -631,6 +828,68 @@ section_syncstandby() {
   none=$(med "$csv" pgbench none 11); pg=$(med "$csv" pgbench pg 11); jwr=$(med "$csv" pgbench jwr 11)
   say "$(awk -v n="$none" -v p="$pg" -v j="$jwr" 'BEGIN {
     printf "no standby %.1f tps; pg_receivewal --synchronous %.1f tps; jwalreceiver --synchronous %.1f tps; ratio %.3f", n, p, j, j / p }')"
+}
+
+# --- start-up ---------------------------------------------------------------------------------
+# The short commands, each run STARTUP_RUNS times, interleaved (every command once per round, the
+# order rotating): wall (EPOCHREALTIME), CPU and max RSS of each. pg_receivewal --version runs
+# through a link named pg_receivewal to the release's launcher (as `jwalreceiver install-links`
+# makes for a checkout), the way Barman calls it.
+section_startup() {
+  local csv="$work/startup.csv" i j n t c links="$work/links"
+  echo "$csv_header" >"$csv"
+  mkdir -p "$links"
+  ln -sfn "$jwr_bin" "$links/pg_receivewal"
+  local jobs=()
+  for t in "${jwr_tools[@]}"; do
+    jobs+=("version|$t" "link-version|$t" "help|$t" "basebackup-help|$t")
+  done
+  jobs+=("version|pg" "link-version|pg" "basebackup-help|pg")
+  startup_cmd() { # startup_cmd CASE TOOL: sets CMD
+    local bin
+    case "$2" in
+      pg)
+        case "$1" in
+          version) CMD=("$pg_bin/pg_basebackup" --version) ;;
+          link-version) CMD=("$pg_bin/pg_receivewal" --version) ;;
+          basebackup-help) CMD=("$pg_bin/pg_basebackup" --help) ;;
+        esac ;;
+      *)
+        bin="$(jwr_cmd "$2")"
+        case "$1" in
+          version) CMD=("$bin" --version) ;;
+          link-version)
+            # A link named pg_receivewal: for jwr-before a second directory keeps the name.
+            if [ "$2" = jwr ]; then CMD=("$links/pg_receivewal" --version)
+            else mkdir -p "$links/before"; ln -sfn "$bin" "$links/before/pg_receivewal"; CMD=("$links/before/pg_receivewal" --version); fi ;;
+          help) CMD=("$bin" --help) ;;
+          basebackup-help) CMD=("$bin" basebackup --help) ;;
+        esac ;;
+    esac
+  }
+  n=${#jobs[@]}
+  for i in $(seq 1 "$startup_runs"); do
+    for j in $(seq 0 $((n - 1))); do
+      IFS='|' read -r c t <<<"${jobs[$(((j + i - 1) % n))]}"
+      startup_cmd "$c" "$t"
+      run_tool "$work/log.su.$c.$t.$i" 60 "${CMD[@]}"
+      echo "startup,$c,$t,$i,$R_WALL,$R_USER,$R_SYS,,,,,$R_RSS," >>"$csv"
+    done
+  done
+  { echo "startup_runs=$startup_runs"
+    echo "jwalreceiver=$cds_note${before_jar:+; jwr-before = $before_jar}"
+    echo "commands=version: jwalreceiver --version (pg: pg_basebackup --version); link-version: pg_receivewal --version through a link named pg_receivewal to the release's bin/jwalreceiver (pg: the real pg_receivewal --version); help: jwalreceiver --help; basebackup-help: jwalreceiver basebackup --help (pg: pg_basebackup --help)"
+    echo "notes=$startup_runs interleaved rounds, every command once per round, the order rotating; wall from EPOCHREALTIME around the process (after a sync), CPU = user+sys, max RSS = GNU time %M; page cache warm"
+  } | runs=$startup_runs publish startup "$csv" "start-up of the short commands" "median (min)"
+  say "$(printf '  %-16s %-11s %9s %9s %8s %8s' case tool 'wall med' 'wall min' 'CPU s' 'RSS MiB')"
+  for c in version link-version help basebackup-help; do
+    for t in "${jwr_tools[@]}" pg; do
+      [ -n "$(med "$csv" "$c" "$t" 5)" ] || continue
+      say "$(awk -v c="$c" -v t="$t" -v w="$(med "$csv" "$c" "$t" 5)" -v m="$(lo "$csv" "$c" "$t" 5)" \
+        -v cpu="$(cpu_med "$csv" "$c" "$t")" -v rss="$(med "$csv" "$c" "$t" 12)" \
+        'BEGIN { printf "  %-16s %-11s %8.3fs %8.3fs %8.3f %8.1f", c, t, w, m, cpu, rss / 1024 }')"
+    done
+  done
 }
 
 # --- objectstore ------------------------------------------------------------------------------
@@ -681,21 +940,15 @@ section_objectstore() {
   local rw_tools=(pg jwr jwr-s3)
   echo "section,case,tool,run,wall_s,user_s,sys_s,input_bytes,output_bytes,store_s,peak_rss_kib,stored_at_exit" >"$csv"
   start_s3proxy
-  local rss_cmd=()
-  [ -x /usr/bin/time ] && rss_cmd=(/usr/bin/time -f %M -o)
 
   # one SECTION CASE TOOL RUN INPUT OUTPUT_PATH CMD...: timed run with peak RSS; appends a row
   # (store_s filled in later by the caller through O_STORE).
   O_STORE=""
   one() {
-    local sec=$1 c=$2 t=$3 r=$4 input=$5 path=$6 rss="" size; shift 6
+    local sec=$1 c=$2 t=$3 r=$4 input=$5 path=$6 rss size; shift 6
     local lf="$work/log.os.$sec.$c.$t.$r"
-    if [ ${#rss_cmd[@]} -gt 0 ]; then
-      run_tool "$lf" "$limit" "${rss_cmd[@]}" "$lf.rss" "$@"
-      rss="$(tail -n 1 "$lf.rss")"
-    else
-      run_tool "$lf" "$limit" "$@"
-    fi
+    run_tool "$lf" "$limit" "$@"
+    rss="$R_RSS"
     size="$(du -sb "$path" | cut -f1)"
     echo "$sec,$c,$t,$r,$R_WALL,$R_USER,$R_SYS,$input,$size,$O_STORE,$rss" >>"$csv"
     log "objectstore $sec $c $t run $r: wall $R_WALL s, user $R_USER s, sys $R_SYS s, $size bytes out${O_STORE:+, all in the store after $O_STORE s}${rss:+, peak RSS $rss KiB}"
@@ -884,15 +1137,17 @@ t_start=$EPOCHREALTIME
 want receivewal && { section_start; section_receivewal; }
 want basebackup && { section_start; section_basebackup; }
 want syncstandby && { section_start; section_syncstandby; }
+want startup && { section_start; section_startup; }
 want objectstore && { section_start; section_objectstore; }
 
 echo
 echo "== side-by-side: PostgreSQL $server_version, $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') =="
 echo "ratios: > 1.0 means jwalreceiver is faster (time: PostgreSQL tool / jwalreceiver; TPS: jwalreceiver / pg_receivewal)"
+echo "per-tool lines: wall/pg and CPU/GB/pg are tool / PostgreSQL tool in the same case (ceiling, pgBackRest: / plain), < 1.0 = faster or cheaper"
 cat "$summary"
 echo "total $(awk -v a="$t_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s; raw results in $out"
 
-if [ -n "$report" ] && { want receivewal || want basebackup || want syncstandby; }; then
+if [ -n "$report" ] && { want receivewal || want basebackup || want syncstandby || want startup; }; then
   java -Djava.awt.headless=true -cp "$bench_jar" io.jwalreceiver.bench.report.SideBySideReport \
     --results "$out" --doc "$doc" || die "the report generator failed"
 fi

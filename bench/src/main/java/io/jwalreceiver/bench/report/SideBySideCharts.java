@@ -29,6 +29,8 @@ final class SideBySideCharts {
   private static final Color POSTGRES = new Color(0x33, 0x67, 0x91);
   private static final Color OURS = new Color(0xE0, 0x7B, 0x24);
   private static final Color NEUTRAL = new Color(0x99, 0x99, 0x99);
+  private static final Color BEFORE = new Color(0xF2, 0xC0, 0x8F);
+  private static final Color PGBACKREST = new Color(0x4C, 0x9A, 0x2A);
 
   private SideBySideCharts() {}
 
@@ -103,7 +105,15 @@ final class SideBySideCharts {
   }
 
   private static Paint paintFor(String key) {
-    return key.startsWith("jwalreceiver") ? OURS : key.startsWith("no") ? NEUTRAL : POSTGRES;
+    if (key.startsWith("jwalreceiver (before")) {
+      return BEFORE;
+    }
+    if (key.startsWith("pgBackRest")) {
+      return PGBACKREST;
+    }
+    return key.startsWith("jwalreceiver")
+        ? OURS
+        : key.startsWith("no") || key.startsWith("send ceiling") ? NEUTRAL : POSTGRES;
   }
 
   private static CategoryPlot style(JFreeChart chart) {

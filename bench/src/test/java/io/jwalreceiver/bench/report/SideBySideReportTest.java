@@ -18,10 +18,16 @@ class SideBySideReportTest {
 
   private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
+  /** A section in the format before max RSS and CPU per GB (11 columns): still read. */
   private void section(String name, String props, String... rows) throws IOException {
+    sectionWith(SideBySideResults.HEADER_WITHOUT_RSS, name, props, rows);
+  }
+
+  private void sectionWith(String header, String name, String props, String... rows)
+      throws IOException {
     Files.writeString(
         dir.resolve("side-by-side-" + name + ".csv"),
-        SideBySideResults.HEADER + "\n" + String.join("\n", rows) + "\n");
+        header + "\n" + String.join("\n", rows) + "\n");
     Files.writeString(dir.resolve("side-by-side-" + name + ".properties"), props);
   }
 
@@ -143,6 +149,129 @@ class SideBySideReportTest {
     assertThatThrownBy(() -> SideBySideReport.splice(twice, "y"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("twice");
+  }
+
+  /**
+   * Issue #19's shape: every tool of a case (jwr-before, the send ceiling, pgBackRest), client CPU
+   * per GB, max RSS and the start-up section, in the 13-column format. Backup and WAL are 10^9
+   * bytes, so CPU per GB equals CPU.
+   */
+  private void issue19Sections() throws IOException {
+    String h = SideBySideResults.HEADER;
+    String common = "nproc=2\nserver_version=15.18\nruns=1\n";
+    sectionWith(
+        h,
+        "basebackup",
+        common + "pgbench_scale=100\nbackup_bytes=1000000000\npgbackrest=pgBackRest 2.45\n",
+        "basebackup,plain,pg,1,4.0,1.5,0.5,1000000000,1000000000,,,9216,2.000",
+        "basebackup,plain,jwr,1,3.0,2.0,0.4,1000000000,1000000000,,,81920,2.400",
+        "basebackup,plain,jwr-before,1,3.5,2.5,0.5,1000000000,1000000000,,,92160,3.000",
+        "basebackup,ceiling,ceiling,1,2.0,1.0,0.3,1000000000,,,,8000,1.300",
+        "basebackup,pgbackrest,pgbackrest,1,5.0,3.0,0.5,1000000000,90000000,,,21504,3.500",
+        "basebackup,plain-N,pg,1,2.0,1.5,0.3,1000000000,1000000000,,,9216,1.800",
+        "basebackup,plain-N,jwr,1,3.0,2.5,0.2,1000000000,1000000000,,,81920,2.700",
+        "basebackup,tar,pg,1,3.0,0.8,0.2,1000000000,1000000000,,,9216,1.000",
+        "basebackup,tar,jwr,1,2.5,0.7,0.2,1000000000,1000000000,,,81920,0.900");
+    sectionWith(
+        h,
+        "receivewal",
+        common + "wal_bytes=1000000000\n",
+        "receivewal,default,pg,1,10.0,0.5,0.5,1000000000,,9.9,,9000,1.000",
+        "receivewal,default,jwr,1,8.0,0.5,0.4,1000000000,,7.9,,60000,0.900");
+    sectionWith(
+        h,
+        "startup",
+        common + "startup_runs=3\n",
+        "startup,version,jwr,1,0.12,0.1,0.02,,,,,40960,",
+        "startup,version,jwr,2,0.14,0.1,0.02,,,,,40960,",
+        "startup,version,jwr,3,0.20,0.1,0.02,,,,,40960,",
+        "startup,link-version,jwr,1,0.18,0.1,0.02,,,,,40960,",
+        "startup,version,pg,1,0.002,0.001,0.001,,,,,4096,");
+  }
+
+  @Test
+  void issue19TargetsAreComputedFromTheNumbers() throws IOException {
+    issue19Sections();
+    SideBySideReport report = new SideBySideReport(dir, dir.resolve("doc.md"));
+
+    assertThat(report.targets())
+        .extracting(SideBySideReport.Target::value, SideBySideReport.Target::met)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                1.2, SideBySideReport.Verdict.NOT_MET), // CPU/GB plain 2.4 ÷ 2.0
+            org.assertj.core.groups.Tuple.tuple(
+                1.5, SideBySideReport.Verdict.NOT_MET), // CPU/GB plain -N 2.7 ÷ 1.8
+            org.assertj.core.groups.Tuple.tuple(0.9, SideBySideReport.Verdict.MET), // CPU/GB tar
+            org.assertj.core.groups.Tuple.tuple(
+                0.9, SideBySideReport.Verdict.MET), // CPU/GB receivewal
+            org.assertj.core.groups.Tuple.tuple(
+                1.5, SideBySideReport.Verdict.NOT_MET), // plain 3.0 ÷ ceiling 2.0
+            org.assertj.core.groups.Tuple.tuple(
+                1.5, SideBySideReport.Verdict.NOT_MET), // plain -N wall 3.0 ÷ 2.0
+            org.assertj.core.groups.Tuple.tuple(
+                1.25, SideBySideReport.Verdict.MET), // receivewal speed 10 ÷ 8
+            org.assertj.core.groups.Tuple.tuple(
+                0.14, SideBySideReport.Verdict.MET), // --version median
+            org.assertj.core.groups.Tuple.tuple(
+                0.18, SideBySideReport.Verdict.NOT_MET), // pg_receivewal link
+            org.assertj.core.groups.Tuple.tuple(
+                80.0, SideBySideReport.Verdict.NOT_MET), // RSS plain, MiB
+            org.assertj.core.groups.Tuple.tuple(
+                60000 / 1024.0, SideBySideReport.Verdict.MET)); // RSS receivewal
+    // The --before jar's values come along where it ran: plain CPU/GB 3.0 ÷ 2.0, wall ÷ ceiling.
+    assertThat(report.targets().get(0).before()).isEqualTo(1.5);
+    assertThat(report.targets().get(4).before()).isEqualTo(1.75);
+    assertThat(report.targets().get(5).before()).isNaN();
+  }
+
+  @Test
+  void writesIssue19TablesAndCharts() throws IOException {
+    issue19Sections();
+    Path doc = dir.resolve("doc.md");
+    new SideBySideReport(dir, doc).write();
+
+    String text = Files.readString(doc, StandardCharsets.UTF_8);
+    assertThat(text)
+        .contains(
+            "| plain with fsync, wall ÷ the server send ceiling's | ≤ 1.25× | **1.50×** | 1.75× | **not met** |")
+        .contains("| --version, median wall | ≤ 0.15 s | **0.140 s** | – | met |")
+        // The ceiling and pgBackRest are compared with pg_basebackup's plain backup.
+        .contains(
+            "| pgbackrest | pgBackRest | 5.00 (5.00–5.00) | 3.50 | 3.500 | 21.0 | 1.25× | 1.75× |")
+        .contains(
+            "| plain | jwalreceiver basebackup (before) | 3.50 (3.50–3.50) | 3.00 | 3.000 | 90.0 | 0.88× | 1.50× |")
+        .contains(
+            "| default | jwalreceiver receivewal | 8.00 (8.00–8.00) | 0.90 | 0.900 | 58.6 | 0.80× | 0.90× |")
+        .contains("jwalreceiver basebackup 1.50×")
+        .contains("| --version | jwalreceiver | 0.140 | 0.120 | 0.120 | 40.0 |")
+        .contains("| pg_receivewal --version (link) | jwalreceiver | 0.180 |")
+        .contains("![CPU per GB](side-by-side-cpu-per-gb.png)")
+        // Only cases with both tools get a pg ÷ jwr ratio.
+        .contains("| basebackup plain -N (no fsync), -X stream | **0.67** |")
+        .doesNotContain("| basebackup pgBackRest full backup |");
+    for (String png :
+        new String[] {
+          SideBySideReport.CPU_PNG, SideBySideReport.STARTUP_PNG, SideBySideReport.THROUGHPUT_PNG
+        }) {
+      byte[] bytes = Files.readAllBytes(dir.resolve(png));
+      assertThat(Arrays.copyOf(bytes, 8)).as(png).isEqualTo(PNG_SIGNATURE);
+    }
+  }
+
+  @Test
+  void oldResultsGetCpuPerGbOfTheBackupSizeAndNoRss() throws IOException {
+    // 11 columns; run 1's input_bytes differ between the tools (the database's size for the
+    // first tool, the plain backup's for the rest), backup_bytes is the one denominator.
+    section(
+        "basebackup",
+        "backup_bytes=2000000000\n",
+        "basebackup,plain,jwr,1,5.0,3.0,1.0,1500000000,2000000000,,",
+        "basebackup,plain,pg,1,4.0,1.0,1.0,2000000000,2000000000,,");
+    SideBySideResults.Section bb = SideBySideResults.load(dir).get("basebackup");
+
+    assertThat(bb.median("plain", "jwr", SideBySideResults.Row::cpuPerGb)).isEqualTo(2.0);
+    assertThat(bb.median("plain", "pg", SideBySideResults.Row::cpuPerGb)).isEqualTo(1.0);
+    assertThat(bb.median("plain", "jwr", SideBySideResults.Row::maxRssMib)).isNaN();
   }
 
   @Test
