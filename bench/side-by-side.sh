@@ -47,9 +47,12 @@ usage: bench/side-by-side.sh [options]
                    startup, objectstore (default: the first four; may be repeated)
   --runs N         runs per tool and case; medians are reported (default 3)
   --startup-runs N startup: interleaved runs per command (default 21)
-  --before JAR     an older jwalreceiver.jar (e.g. a copy of main's cli/target/jwalreceiver.jar):
-                   runs as tool jwr-before next to jwr in receivewal, basebackup and startup,
-                   through the same launcher and JVM options
+  --before FILE    an older jwalreceiver: a release tarball (jwalreceiver-VERSION.tar.gz, run with
+                   its own launcher, JVM options and AppCDS archive) or a jwalreceiver.jar (run
+                   through this checkout's launcher); tool jwr-before next to jwr in receivewal,
+                   basebackup and startup
+  --release FILE   run jwr from this release tarball (e.g. dist/target/jwalreceiver-*.tar.gz)
+                   instead of cli/target/jwalreceiver.jar through this checkout's launcher
   --gb N           receivewal, objectstore: GiB of WAL per tool and run (default 1; decimals allowed)
   --scale N        basebackup, syncstandby, objectstore: pgbench scale (default 100, about 1.5 GB)
   --tps-seconds N  syncstandby: pgbench -T per run (default 60)
@@ -89,6 +92,7 @@ parent="${TMPDIR:-/tmp}"
 s3proxy_jar="$HOME/.m2/repository/org/gaul/s3proxy/4.1.0/s3proxy-4.1.0-jar-with-dependencies.jar"
 startup_runs=21
 before_jar=""
+release_tarball=""
 args_given="$*"
 
 while [ $# -gt 0 ]; do
@@ -97,6 +101,7 @@ while [ $# -gt 0 ]; do
     --runs) runs="${2:?--runs needs a value}"; shift 2 ;;
     --startup-runs) startup_runs="${2:?--startup-runs needs a value}"; shift 2 ;;
     --before) before_jar="${2:?--before needs a value}"; shift 2 ;;
+    --release) release_tarball="${2:?--release needs a value}"; shift 2 ;;
     --gb) gb="${2:?--gb needs a value}"; shift 2 ;;
     --scale) scale="${2:?--scale needs a value}"; shift 2 ;;
     --tps-seconds) tps_seconds="${2:?--tps-seconds needs a value}"; shift 2 ;;
@@ -154,6 +159,10 @@ jar="$root/cli/target/jwalreceiver.jar"
 if [ -n "$before_jar" ]; then
   [ -f "$before_jar" ] || die "--before $before_jar: no such file"
   before_jar="$(cd "$(dirname "$before_jar")" && pwd -P)/$(basename "$before_jar")"
+fi
+if [ -n "$release_tarball" ]; then
+  [ -f "$release_tarball" ] || die "--release $release_tarball: no such file"
+  release_tarball="$(cd "$(dirname "$release_tarball")" && pwd -P)/$(basename "$release_tarball")"
 fi
 time_bin=/usr/bin/time
 [ -x "$time_bin" ] && "$time_bin" -f %M -o /dev/null true 2>/dev/null \
@@ -290,8 +299,17 @@ for tool in pg_receivewal pg_basebackup; do [ -x "$pg_bin/$tool" ] && "$pg_bin/$
 # its JWALRECEIVER_JAR also turns the archive off).
 cds_script="$root/dist/src/build/cds.sh"
 cds_note=""
-make_release() { # make_release NAME JAR: prints the release's launcher
+make_release() { # make_release NAME JAR|TARBALL: prints the release's launcher
   local rel="$work/release-$1" java_bin
+  if [[ "$2" == *.tar.gz ]]; then
+    # A release as shipped: its own launcher, jar and archive.
+    mkdir -p "$rel"
+    tar -xzf "$2" -C "$rel" --strip-components=1 || die "cannot unpack $2"
+    [ -x "$rel/bin/jwalreceiver" ] || die "$2 has no bin/jwalreceiver"
+    "$rel/bin/jwalreceiver" --version >/dev/null 2>&1 || die "$rel/bin/jwalreceiver --version failed"
+    echo "$rel/bin/jwalreceiver"
+    return
+  fi
   mkdir -p "$rel/bin" "$rel/lib"
   cp "$root/dist/src/main/bin/jwalreceiver" "$rel/bin/jwalreceiver"
   chmod 755 "$rel/bin/jwalreceiver"
@@ -306,18 +324,20 @@ make_release() { # make_release NAME JAR: prints the release's launcher
   "$rel/bin/jwalreceiver" --version >/dev/null 2>&1 || die "$rel/bin/jwalreceiver --version failed"
   echo "$rel/bin/jwalreceiver"
 }
-jwr_bin="$(make_release jwr "$jar")"
+jwr_bin="$(make_release jwr "${release_tarball:-$jar}")"
 jwr_tools=(jwr)
 if [ -n "$before_jar" ]; then
   jwr_before_bin="$(make_release before "$before_jar")"
   jwr_tools+=(jwr-before)
 fi
-if [ -f "$work/release-jwr/lib/jwalreceiver.jsa" ]; then
+if [ -n "$release_tarball" ]; then
+  cds_note="the release tarball $(basename "$release_tarball") as shipped (its launcher and AppCDS archive)"
+elif [ -f "$work/release-jwr/lib/jwalreceiver.jsa" ]; then
   cds_note="the launcher with its AppCDS archive (dist/src/build/cds.sh, made here for each jar)"
 else
   cds_note="the launcher without an AppCDS archive"
 fi
-log "jwalreceiver: $("$jwr_bin" --version 2>&1 | head -n 1) ($jar)${before_jar:+; jwr-before: $("$jwr_before_bin" --version 2>&1 | head -n 1) ($before_jar)}; $cds_note"
+log "jwalreceiver: $("$jwr_bin" --version 2>&1 | head -n 1) (${release_tarball:-$jar})${before_jar:+; jwr-before: $("$jwr_before_bin" --version 2>&1 | head -n 1) ($before_jar)}; $cds_note"
 # jwr_cmd TOOL: the launcher of jwr or jwr-before.
 jwr_cmd() { case "$1" in jwr) echo "$jwr_bin" ;; jwr-before) echo "$jwr_before_bin" ;; esac; }
 
