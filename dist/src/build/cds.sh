@@ -31,7 +31,8 @@ runtime_file="$archive.runtime"
 rm -f "$archive" "$runtime_file"
 
 # The launcher's JVM options (jvm_options and cds_options: an archive is made and used with the
-# same ones) and its reading of the runtime's release file (java_feature: $runtime and $arch, the
+# same ones), its main class (main_class: the training runs are "-cp JAR MAIN" as its runs are)
+# and its reading of the runtime's release file (java_feature: $runtime and $arch, the
 # archive's key), from the staged launcher itself, which stops after its definitions when sourced.
 # shellcheck source=../main/bin/jwalreceiver
 . "$release/bin/jwalreceiver"
@@ -53,7 +54,7 @@ train() {
   local list="$work/$1.lst" invoked="$2"
   shift 2
   "$java" "${opts[@]}" -XX:DumpLoadedClassList="$list" "-Djwalreceiver.invokedAs=$invoked" \
-    -jar /proc/self/fd/3 "$@" </dev/null >/dev/null 2>&1 || true
+    -cp /proc/self/fd/3 "$main_class" "$@" </dev/null >/dev/null 2>&1 || true
   if [ ! -s "$list" ]; then
     echo "cds.sh: the training run $* wrote no class list" >&2
     exit 1
