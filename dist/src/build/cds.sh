@@ -30,18 +30,16 @@ archive="$release/lib/jwalreceiver.jsa"
 runtime_file="$archive.runtime"
 rm -f "$archive" "$runtime_file"
 
-# The JVM options of the launcher: an archive is made and used with the same collector.
-opts=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:cds*=off)
-
-runtime=""
-arch=""
-java_home="$(cd -P -- "$(dirname -- "$java")/.." && pwd)"
-if [ -f "$java_home/release" ]; then
-  runtime="$(grep '^JAVA_RUNTIME_VERSION=' "$java_home/release" || true)"
-  arch="$(grep '^OS_ARCH=' "$java_home/release" || true)"
-fi
+# The launcher's JVM options (jvm_options and cds_options: an archive is made and used with the
+# same ones), its main class (main_class: the training runs are "-cp JAR MAIN" as its runs are)
+# and its reading of the runtime's release file (java_feature: $runtime and $arch, the
+# archive's key), from the staged launcher itself, which stops after its definitions when sourced.
+# shellcheck source=../main/bin/jwalreceiver
+. "$release/bin/jwalreceiver"
+opts=("${jvm_options[@]}" "${cds_options[@]}")
+java_feature "$java"
 if [ -z "$runtime" ] || [ -z "$arch" ] || [ ! -d /proc/self/fd ]; then
-  echo "cds.sh: no JAVA_RUNTIME_VERSION or OS_ARCH in $java_home/release, or no /proc/self/fd: no CDS archive" >&2
+  echo "cds.sh: no JAVA_RUNTIME_VERSION or OS_ARCH in the release file of $java, or no /proc/self/fd: no CDS archive" >&2
   exit 0
 fi
 
@@ -56,7 +54,7 @@ train() {
   local list="$work/$1.lst" invoked="$2"
   shift 2
   "$java" "${opts[@]}" -XX:DumpLoadedClassList="$list" "-Djwalreceiver.invokedAs=$invoked" \
-    -jar /proc/self/fd/3 "$@" </dev/null >/dev/null 2>&1 || true
+    -cp /proc/self/fd/3 "$main_class" "$@" </dev/null >/dev/null 2>&1 || true
   if [ ! -s "$list" ]; then
     echo "cds.sh: the training run $* wrote no class list" >&2
     exit 1
