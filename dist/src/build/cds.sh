@@ -71,8 +71,15 @@ train pg-receivewal-help pg_receivewal --help
 train basebackup pg_basebackup -D "$work/backup" -h "$nowhere" -p 1 -X stream -c fast
 train receivewal pg_receivewal -D "$work" -h "$nowhere" -p 1 --no-loop
 
-# Every class once, in the order of first use.
-cat "$work"/*.lst | awk '!seen[$0]++' >"$work/classes.lst"
+# Every class once, in the order of first use: the training runs' (this build's classes, with their
+# lambda forms), then those real runs against a server loaded (cds-classes.lst, recorded by
+# record-cds-classes.sh: the protocol, SCRAM, tar, sinks, manifest and WAL writer, which runs
+# without a server never reach). A class that list names and the jar no longer has is skipped.
+classes_from_real_runs="$(dirname -- "${BASH_SOURCE[0]}")/cds-classes.lst"
+{
+  cat "$work"/*.lst
+  [ ! -f "$classes_from_real_runs" ] || grep -v '^#' "$classes_from_real_runs"
+} | awk '!seen[$0]++' >"$work/classes.lst"
 "$java" "${opts[@]}" -Xshare:dump -XX:SharedClassListFile="$work/classes.lst" \
   -XX:SharedArchiveFile="$work/jwalreceiver.jsa" -cp /proc/self/fd/3 >"$work/dump.log" 2>&1 || {
   cat "$work/dump.log" >&2
