@@ -177,10 +177,22 @@ class DebianPackageIT {
   void linksAnswerAsThePostgresqlTools(@TempDir Path cwd) {
     String path = "/usr/bin:/bin";
     for (String tool : List.of("pg_basebackup", "pg_receivewal")) {
-      assertThat(userOk(cwd, path, LINKS.resolve(tool).toString(), "--version").stdout())
-          .startsWith(tool + " (PostgreSQL) ")
-          .contains("jwalreceiver");
+      String text = userOk(cwd, path, LINKS.resolve(tool).toString(), "--version").stdout();
+      assertThat(text).startsWith(tool + " (PostgreSQL) ").contains("jwalreceiver");
+      // The launcher's text (lib/version, kept by the package with the jar's mtime) is the
+      // JVM's own answer: JVM options make the launcher ask the JVM.
+      String jvm =
+          userOk(
+                  cwd,
+                  path,
+                  "env",
+                  "JWALRECEIVER_JAVA_OPTS=-Xshare:auto",
+                  LINKS.resolve(tool).toString(),
+                  "--version")
+              .stdout();
+      assertThat(text).isEqualTo(jvm);
     }
+    assertThat(Path.of("/usr/share/jwalreceiver/lib/version/pg_receivewal")).isRegularFile();
   }
 
   @Test

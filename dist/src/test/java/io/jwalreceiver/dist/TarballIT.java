@@ -140,6 +140,9 @@ class TarballIT {
         .containsEntry("lib/jwalreceiver.jar", "-rw-r--r--")
         .containsEntry("lib/jwalreceiver.jsa", "-rw-r--r--")
         .containsEntry("lib/jwalreceiver.jsa.runtime", "-rw-r--r--")
+        .containsEntry("lib/version/jwalreceiver", "-rw-r--r--")
+        .containsEntry("lib/version/pg_basebackup", "-rw-r--r--")
+        .containsEntry("lib/version/pg_receivewal", "-rw-r--r--")
         .containsEntry("pg-bin/pg_basebackup -> ../bin/jwalreceiver", "lrwxrwxrwx")
         .containsEntry("pg-bin/pg_receivewal -> ../bin/jwalreceiver", "lrwxrwxrwx");
   }
@@ -336,6 +339,9 @@ class TarballIT {
     Ran on = launchWithOpts("-Xshare:on", "bin/jwalreceiver", "--version");
     assertThat(on.code).as(on.all()).isZero();
     assertThat(on.out).isEqualTo("jwalreceiver " + version + " (PostgreSQL 13 to 18)\n");
+    Ran help = launchWithOpts("-Xshare:on", "bin/jwalreceiver", "basebackup", "--help");
+    assertThat(help.code).as(help.all()).isZero();
+    assertThat(help.out).startsWith("Usage: jwalreceiver basebackup ");
   }
 
   /**
@@ -360,6 +366,54 @@ class TarballIT {
               "picocli.CommandLine$IFactory",
               "picocli.CommandLine$IVersionProvider");
     }
+  }
+
+  /**
+   * A lone {@code --version} or {@code -V} is answered by the launcher from lib/version/NAME, which
+   * is byte for byte the jar's own answer under each name; a text older than the jar, JVM options
+   * or any other argument send it to the JVM.
+   */
+  @Test
+  void versionTextsAreTheJarsOwnAnswersAndStepAsideForANewerJar() throws IOException {
+    for (String link :
+        List.of("bin/jwalreceiver", "pg-bin/pg_basebackup", "pg-bin/pg_receivewal")) {
+      Ran jvm = launchWithOpts("-Xshare:auto", link, "--version");
+      assertThat(jvm.code).as(jvm.all()).isZero();
+      assertThat(jvm.out).isNotBlank();
+      for (String flag : List.of("--version", "-V")) {
+        Ran text = launch(Map.of("JAVA_HOME", THIS_JAVA.toString()), link, flag);
+        assertThat(text.code).as(text.all()).isZero();
+        assertThat(text.err).isEmpty();
+        assertThat(text.out).as(link + " " + flag).isEqualTo(jvm.out);
+      }
+      String name = link.substring(link.indexOf('/') + 1);
+      assertThat(release.resolve("lib/version/" + name)).content().isEqualTo(jvm.out);
+    }
+
+    Path copy = copyOfRelease("version-text");
+    Path jar = copy.resolve("lib/jwalreceiver.jar");
+    Path text = copy.resolve("lib/version/jwalreceiver");
+    Files.writeString(text, "the launcher's text\n");
+    Files.setLastModifiedTime(text, Files.getLastModifiedTime(jar));
+    Map<String, String> env = Map.of("JAVA_HOME", THIS_JAVA.toString());
+    assertThat(launchIn(copy, env, "--version").out).isEqualTo("the launcher's text\n");
+    assertThat(launchIn(copy, env, "-V").out).isEqualTo("the launcher's text\n");
+    Ran withOpts =
+        launchIn(
+            copy,
+            Map.of("JAVA_HOME", THIS_JAVA.toString(), "JWALRECEIVER_JAVA_OPTS", "-Xshare:auto"),
+            "--version");
+    assertThat(withOpts.out).startsWith("jwalreceiver " + version + " ");
+    Ran extra = launchIn(copy, env, "--version", "--help");
+    assertThat(extra.out).doesNotContain("the launcher's text");
+    // A jar newer than the text (put in its place after the package was made): the JVM answers.
+    Files.setLastModifiedTime(
+        jar,
+        java.nio.file.attribute.FileTime.fromMillis(
+            Files.getLastModifiedTime(text).toMillis() + 60_000));
+    Ran newer = launchIn(copy, env, "--version");
+    assertThat(newer.code).as(newer.all()).isZero();
+    assertThat(newer.out).isEqualTo("jwalreceiver " + version + " (PostgreSQL 13 to 18)\n");
   }
 
   /**
@@ -401,8 +455,13 @@ class TarballIT {
     assertThat(help.out).startsWith("Usage: jwalreceiver ");
   }
 
+  /** The JVM's own --version (JVM options set: the launcher does not answer it itself). */
   private static void assertOnlyVersion(Path dir, Path javaHome, String versionLine) {
-    Ran r = launchIn(dir, Map.of("JAVA_HOME", javaHome.toString()), "--version");
+    Ran r =
+        launchIn(
+            dir,
+            Map.of("JAVA_HOME", javaHome.toString(), "JWALRECEIVER_JAVA_OPTS", "-Xshare:auto"),
+            "--version");
     assertThat(r.code).as(r.all()).isZero();
     assertThat(r.out).isEqualTo(versionLine);
     assertThat(r.err).isEmpty();
