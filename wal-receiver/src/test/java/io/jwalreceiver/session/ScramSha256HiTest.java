@@ -4,8 +4,10 @@ package io.jwalreceiver.session;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -50,5 +52,34 @@ class ScramSha256HiTest {
       return out;
     }
     return value.getBytes(UTF_8);
+  }
+
+  /**
+   * The per-process cache returns what {@code hi} computes, for the same inputs again and for
+   * inputs that differ in any one of password, salt and iteration count (each checked against
+   * {@code hi} itself, so a cache answering the previous key fails).
+   */
+  @Test
+  void saltedPasswordIsHiOfExactlyItsInputs() {
+    byte[] password = bytes("pencil");
+    byte[] salt = Base64.getDecoder().decode("W22ZaJ0SNY7soEsUEjb6gQ==");
+    byte[] first = ScramSha256.saltedPassword(password, salt, 4096);
+    assertThat(first).isEqualTo(ScramSha256.hi(password, salt, 4096));
+    assertThat(ScramSha256.saltedPassword(password, salt, 4096)).isEqualTo(first);
+    byte[] otherSalt = salt.clone();
+    otherSalt[0] ^= 1;
+    assertThat(ScramSha256.saltedPassword(password, otherSalt, 4096))
+        .isEqualTo(ScramSha256.hi(password, otherSalt, 4096))
+        .isNotEqualTo(first);
+    assertThat(ScramSha256.saltedPassword(bytes("pencil2"), salt, 4096))
+        .isEqualTo(ScramSha256.hi(bytes("pencil2"), salt, 4096))
+        .isNotEqualTo(first);
+    assertThat(ScramSha256.saltedPassword(password, salt, 4097))
+        .isEqualTo(ScramSha256.hi(password, salt, 4097))
+        .isNotEqualTo(first);
+    // A caller that scribbles on its copy does not change the cached key.
+    byte[] copy = ScramSha256.saltedPassword(password, salt, 4096);
+    Arrays.fill(copy, (byte) 0);
+    assertThat(ScramSha256.saltedPassword(password, salt, 4096)).isEqualTo(first);
   }
 }
