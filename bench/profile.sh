@@ -14,8 +14,8 @@ usage() {
   cat <<'EOF'
 Usage: bench/profile.sh [options]
 
-Profiles jwalreceiver (the shaded jar run as the launcher runs it: -XX:TieredStopAtLevel=1
--XX:+UseSerialGC) with async-profiler, one short run per case, and writes for each case
+Profiles jwalreceiver (the shaded jar run as the launcher runs it, with the launcher's JVM options,
+without the release's CDS archive) with async-profiler, one short run per case, and writes for each case
 CASE-cpu.html and CASE-alloc.html (flame graphs) to the output directory, plus the raw JFR
 recording and collapsed stacks (CASE-cpu.collapsed, CASE-cpu-threads.collapsed,
 CASE-alloc.collapsed, in bytes) to the raw directory.
@@ -199,8 +199,12 @@ shared_buffers = '256MB'
 wal_buffers = '64MB'"
 
 # --- runs -------------------------------------------------------------------------------------
-# The launcher's JVM options (dist/src/main/bin/jwalreceiver), then the agent.
-jvm=(java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC)
+# The launcher's JVM options (jvm_options, and main_class: the launcher runs "-cp JAR MAIN"), read
+# from the launcher itself, which stops after its definitions when sourced (as cds.sh reads them);
+# then the agent. No CDS archive: the profile shows class loading as a release without one would.
+# shellcheck source=../dist/src/main/bin/jwalreceiver
+. "$root/dist/src/main/bin/jwalreceiver"
+jvm=(java "${jvm_options[@]}")
 conditions="$raw/conditions.txt"
 {
   echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -222,7 +226,7 @@ profiled() {
   local times
   times="$( { TIMEFORMAT='%U %S'; time "${jvm[@]}" \
       "-agentpath:$agent=start,event=$event,interval=$interval,alloc=$alloc,file=$jfr" \
-      -jar "$jar" "$@" >"$raw/$name.log" 2>&1; } 2>&1 )" \
+      -cp "$jar" "$main_class" "$@" >"$raw/$name.log" 2>&1; } 2>&1 )" \
     || { cat "$raw/$name.log" >&2; die "$name: jwalreceiver failed"; }
   t1=$EPOCHREALTIME
   [ -s "$jfr" ] || die "$name: async-profiler wrote no recording (see $raw/$name.log)"
@@ -244,7 +248,7 @@ unprofiled() {
   local t0 t1 times load
   load="$(cut -d' ' -f1-3 /proc/loadavg)"
   t0=$EPOCHREALTIME
-  times="$( { TIMEFORMAT='%U %S'; time "${jvm[@]}" -jar "$jar" "$@" >"$raw/$name-baseline.log" 2>&1; } 2>&1 )" \
+  times="$( { TIMEFORMAT='%U %S'; time "${jvm[@]}" -cp "$jar" "$main_class" "$@" >"$raw/$name-baseline.log" 2>&1; } 2>&1 )" \
     || { cat "$raw/$name-baseline.log" >&2; die "$name (unprofiled): jwalreceiver failed"; }
   t1=$EPOCHREALTIME
   local line
@@ -256,7 +260,7 @@ unprofiled() {
 # traced NAME CMD-ARGS...: one unprofiled run under strace -c -f.
 traced() {
   local name=$1; shift
-  strace -c -f -o "$raw/$name-strace.txt" "${jvm[@]}" -jar "$jar" "$@" >"$raw/$name-strace.log" 2>&1 \
+  strace -c -f -o "$raw/$name-strace.txt" "${jvm[@]}" -cp "$jar" "$main_class" "$@" >"$raw/$name-strace.log" 2>&1 \
     || { cat "$raw/$name-strace.log" >&2; die "$name under strace failed"; }
   log "$name: strace summary in $raw/$name-strace.txt"
 }
