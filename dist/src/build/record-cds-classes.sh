@@ -7,10 +7,14 @@
 # failed connection and stop: the protocol, SCRAM, tar, the sinks, the manifest and the WAL writer
 # would be loaded, parsed and verified from the jar on every backup (0.1-0.15 s of CPU per run,
 # issue #19). This script runs the commands against a throwaway PostgreSQL 15 server, with the
-# launcher's JVM options and -XX:DumpLoadedClassList, and keeps plain class names (no lambda or
-# hidden-class lines, which only hold for the exact build). Run it again when a command's classes
-# change much; a class the list names that no longer exists is skipped by the dump, one that is
-# missing is only loaded from the jar. Developer tool: the build does not run it.
+# launcher's JVM options and -XX:DumpLoadedClassList, and keeps the class names and the
+# "@lambda-proxy" and "@lambda-form-invoker" lines: with them the archive also holds the lambda
+# classes and the method-handle forms those runs spun at run time (57 fewer classes defined per
+# backup, most of them generated with ASM and compiled by C1: issue #19). Run it again when a
+# command's classes change much; a class the list names that no longer exists, or a lambda line that
+# no longer matches a call site, is skipped by the dump (tried: a stale line leaves a warning in
+# the dump's log, not a failure); one that is missing is only loaded or spun at run time.
+# Developer tool: the build does not run it.
 #
 # Needs: the project built (cli/target/jwalreceiver.jar, default JAR), PostgreSQL 15 in
 # /usr/lib/postgresql/15/bin (or PG_BIN), java 17+, and runuser plus a "postgres" user as root.
@@ -72,12 +76,12 @@ mkdir -m 700 "$work/wal"
 run pg_receivewal "${conn[@]}" -D "$work/wal" -S cds_classes --endpos "$endpos" --no-loop -v
 sql "SELECT pg_drop_replication_slot('cds_classes')" >/dev/null
 
-# Plain class names only (JDK 17 also writes "@lambda-proxy" and "@lambda-form-invoker" lines, and
-# "id:" annotations for other loaders), each once, in the order of first use.
+# Class names, and the lambda-proxy and lambda-form-invoker lines (not the "id:" lines of other
+# loaders: there are none), each once, in the order of first use.
 {
   echo "# SPDX-License-Identifier: Apache-2.0"
   echo "# Classes loaded by real runs, for the AppCDS archive: written by record-cds-classes.sh ($(date -u '+%Y-%m-%d'), PostgreSQL $(sql 'SHOW server_version' | cut -d' ' -f1))."
-  cat "$work"/lists/*.lst | grep -E '^[A-Za-z0-9_$/]+$' | awk '!seen[$0]++'
+  cat "$work"/lists/*.lst | grep -E '^([A-Za-z0-9_$/]+|@lambda-(proxy|form-invoker) .*)$' | awk '!seen[$0]++'
 } >"$out.tmp"
 mv "$out.tmp" "$out"
-log "$(grep -vc '^#' "$out") classes from $n runs in $out"
+log "$(grep -vc '^[#@]' "$out") classes and $(grep -c '^@' "$out") lambda lines from $n runs in $out"

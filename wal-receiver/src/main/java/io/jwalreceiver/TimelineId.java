@@ -3,6 +3,7 @@ package io.jwalreceiver;
 
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A timeline ID: an unsigned 32-bit number, at least 1 (protocol-notes §3).
@@ -116,6 +117,22 @@ public record TimelineId(int value) implements Comparable<TimelineId> {
   @Override
   public int compareTo(TimelineId other) {
     return Integer.compareUnsigned(value, other.value);
+  }
+
+  /*
+   * equals and hashCode are written out: a record's generated ones are linked through
+   * java.lang.runtime.ObjectMethods (method handles, spun classes) at their first call, a cost
+   * every backup and receiver would pay at start (issue #19).
+   */
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof TimelineId t && value == t.value;
+  }
+
+  @Override
+  public int hashCode() {
+    return Integer.hashCode(value);
   }
 
   /**

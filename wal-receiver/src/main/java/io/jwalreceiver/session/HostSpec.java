@@ -30,6 +30,25 @@ public record HostSpec(String host, @Nullable String hostAddr, int port) {
     return hostAddr == null && host.startsWith("/");
   }
 
+  /*
+   * equals and hashCode are written out: a record's generated ones are linked through
+   * java.lang.runtime.ObjectMethods (method handles, spun classes) at their first call, about 20 ms
+   * of a short command's CPU, and every connection compares its host list (issue #19).
+   */
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof HostSpec h
+        && port == h.port
+        && host.equals(h.host)
+        && Objects.equals(hostAddr, h.hostAddr);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(host, hostAddr, port);
+  }
+
   /** {@code host:port}, or {@code host:port (hostaddr)} when an address is given. */
   @Override
   public String toString() {
