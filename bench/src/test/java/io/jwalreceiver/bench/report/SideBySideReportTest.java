@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -109,7 +110,7 @@ class SideBySideReportTest {
     assertThat(text.indexOf("**1.25**")).isLessThan(text.indexOf("Absolute figures"));
     for (String png :
         new String[] {
-          SideBySideReport.RATIOS_PNG, SideBySideReport.THROUGHPUT_PNG, SideBySideReport.TPS_PNG
+          SideBySideCharts.RATIOS_PNG, SideBySideCharts.THROUGHPUT_PNG, SideBySideCharts.TPS_PNG
         }) {
       byte[] bytes = Files.readAllBytes(dir.resolve(png));
       assertThat(Arrays.copyOf(bytes, 8)).as(png).isEqualTo(PNG_SIGNATURE);
@@ -132,8 +133,8 @@ class SideBySideReportTest {
     assertThat(text).startsWith("# Benchmarks\n\n" + SideBySideReport.BEGIN);
     assertThat(text.split(SideBySideReport.BEGIN, -1)).hasSize(2);
     assertThat(text).contains("Smoke run (`--quick`)").contains("**0.50**");
-    assertThat(dir.resolve(SideBySideReport.RATIOS_PNG)).exists();
-    assertThat(dir.resolve(SideBySideReport.THROUGHPUT_PNG)).doesNotExist();
+    assertThat(dir.resolve(SideBySideCharts.RATIOS_PNG)).exists();
+    assertThat(dir.resolve(SideBySideCharts.THROUGHPUT_PNG)).doesNotExist();
   }
 
   @Test
@@ -192,36 +193,36 @@ class SideBySideReportTest {
   @Test
   void issue19TargetsAreComputedFromTheNumbers() throws IOException {
     issue19Sections();
-    SideBySideReport report = new SideBySideReport(dir, dir.resolve("doc.md"));
+    List<Issue19Tables.Target> targets = Issue19Tables.targets(SideBySideResults.load(dir));
 
-    assertThat(report.targets())
-        .extracting(SideBySideReport.Target::value, SideBySideReport.Target::met)
+    assertThat(targets)
+        .extracting(Issue19Tables.Target::value, Issue19Tables.Target::met)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(
-                1.2, SideBySideReport.Verdict.NOT_MET), // CPU/GB plain 2.4 ÷ 2.0
+                1.2, Issue19Tables.Verdict.NOT_MET), // CPU/GB plain 2.4 ÷ 2.0
             org.assertj.core.groups.Tuple.tuple(
-                1.5, SideBySideReport.Verdict.NOT_MET), // CPU/GB plain -N 2.7 ÷ 1.8
-            org.assertj.core.groups.Tuple.tuple(0.9, SideBySideReport.Verdict.MET), // CPU/GB tar
+                1.5, Issue19Tables.Verdict.NOT_MET), // CPU/GB plain -N 2.7 ÷ 1.8
+            org.assertj.core.groups.Tuple.tuple(0.9, Issue19Tables.Verdict.MET), // CPU/GB tar
             org.assertj.core.groups.Tuple.tuple(
-                0.9, SideBySideReport.Verdict.MET), // CPU/GB receivewal
+                0.9, Issue19Tables.Verdict.MET), // CPU/GB receivewal
             org.assertj.core.groups.Tuple.tuple(
-                1.5, SideBySideReport.Verdict.NOT_MET), // plain 3.0 ÷ ceiling 2.0
+                1.5, Issue19Tables.Verdict.NOT_MET), // plain 3.0 ÷ ceiling 2.0
             org.assertj.core.groups.Tuple.tuple(
-                1.5, SideBySideReport.Verdict.NOT_MET), // plain -N wall 3.0 ÷ 2.0
+                1.5, Issue19Tables.Verdict.NOT_MET), // plain -N wall 3.0 ÷ 2.0
             org.assertj.core.groups.Tuple.tuple(
-                1.25, SideBySideReport.Verdict.MET), // receivewal speed 10 ÷ 8
+                1.25, Issue19Tables.Verdict.MET), // receivewal speed 10 ÷ 8
             org.assertj.core.groups.Tuple.tuple(
-                0.14, SideBySideReport.Verdict.MET), // --version median
+                0.14, Issue19Tables.Verdict.MET), // --version median
             org.assertj.core.groups.Tuple.tuple(
-                0.18, SideBySideReport.Verdict.NOT_MET), // pg_receivewal link
+                0.18, Issue19Tables.Verdict.NOT_MET), // pg_receivewal link
             org.assertj.core.groups.Tuple.tuple(
-                80.0, SideBySideReport.Verdict.NOT_MET), // RSS plain, MiB
+                80.0, Issue19Tables.Verdict.NOT_MET), // RSS plain, MiB
             org.assertj.core.groups.Tuple.tuple(
-                60000 / 1024.0, SideBySideReport.Verdict.MET)); // RSS receivewal
+                60000 / 1024.0, Issue19Tables.Verdict.MET)); // RSS receivewal
     // The --before jar's values come along where it ran: plain CPU/GB 3.0 ÷ 2.0, wall ÷ ceiling.
-    assertThat(report.targets().get(0).before()).isEqualTo(1.5);
-    assertThat(report.targets().get(4).before()).isEqualTo(1.75);
-    assertThat(report.targets().get(5).before()).isNaN();
+    assertThat(targets.get(0).before()).isEqualTo(1.5);
+    assertThat(targets.get(4).before()).isEqualTo(1.75);
+    assertThat(targets.get(5).before()).isNaN();
   }
 
   @Test
@@ -251,7 +252,7 @@ class SideBySideReportTest {
         .doesNotContain("| basebackup pgBackRest full backup |");
     for (String png :
         new String[] {
-          SideBySideReport.CPU_PNG, SideBySideReport.STARTUP_PNG, SideBySideReport.THROUGHPUT_PNG
+          SideBySideCharts.CPU_PNG, SideBySideCharts.STARTUP_PNG, SideBySideCharts.THROUGHPUT_PNG
         }) {
       byte[] bytes = Files.readAllBytes(dir.resolve(png));
       assertThat(Arrays.copyOf(bytes, 8)).as(png).isEqualTo(PNG_SIGNATURE);
