@@ -306,19 +306,18 @@ make_release() { # make_release NAME JAR|TARBALL: prints the release's launcher
     mkdir -p "$rel"
     tar -xzf "$2" -C "$rel" --strip-components=1 || die "cannot unpack $2"
     [ -x "$rel/bin/jwalreceiver" ] || die "$2 has no bin/jwalreceiver"
-    "$rel/bin/jwalreceiver" --version >/dev/null 2>&1 || die "$rel/bin/jwalreceiver --version failed"
-    echo "$rel/bin/jwalreceiver"
-    return
-  fi
-  mkdir -p "$rel/bin" "$rel/lib"
-  cp "$root/dist/src/main/bin/jwalreceiver" "$rel/bin/jwalreceiver"
-  chmod 755 "$rel/bin/jwalreceiver"
-  cp "$2" "$rel/lib/jwalreceiver.jar"
-  if [ -f "$cds_script" ]; then
-    java_bin="$(readlink -f "$(command -v java)")"
-    if ! bash "$cds_script" "$rel" "$java_bin" "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" >"$work/cds-$1.log" 2>&1; then
-      log "no AppCDS archive for $1: $cds_script failed ($(tail -n 1 "$work/cds-$1.log"))"
-      rm -f "$rel/lib/jwalreceiver.jsa" "$rel/lib/jwalreceiver.jsa.runtime"
+  else
+    # A jar: the checkout's launcher, and an archive made for this jar.
+    mkdir -p "$rel/bin" "$rel/lib"
+    cp "$root/dist/src/main/bin/jwalreceiver" "$rel/bin/jwalreceiver"
+    chmod 755 "$rel/bin/jwalreceiver"
+    cp "$2" "$rel/lib/jwalreceiver.jar"
+    if [ -f "$cds_script" ]; then
+      java_bin="$(readlink -f "$(command -v java)")"
+      if ! bash "$cds_script" "$rel" "$java_bin" "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" >"$work/cds-$1.log" 2>&1; then
+        log "no AppCDS archive for $1: $cds_script failed ($(tail -n 1 "$work/cds-$1.log"))"
+        rm -f "$rel/lib/jwalreceiver.jsa" "$rel/lib/jwalreceiver.jsa.runtime"
+      fi
     fi
   fi
   "$rel/bin/jwalreceiver" --version >/dev/null 2>&1 || die "$rel/bin/jwalreceiver --version failed"

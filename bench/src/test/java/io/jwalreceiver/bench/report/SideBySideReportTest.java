@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,22 +19,35 @@ class SideBySideReportTest {
 
   private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
-  /** A section in the format before max RSS and CPU per GB (11 columns): still read. */
-  private void section(String name, String props, String... rows) throws IOException {
-    sectionWith(SideBySideResults.HEADER_WITHOUT_RSS, name, props, rows);
-  }
+  /** The format before max RSS and CPU per GB (11 columns): still read. */
+  private static final String ELEVEN_COLUMNS = SideBySideResults.HEADER_WITHOUT_RSS;
 
-  private void sectionWith(String header, String name, String props, String... rows)
-      throws IOException {
+  /** The 13-column format. */
+  private static final String THIRTEEN_COLUMNS = SideBySideResults.HEADER;
+
+  /**
+   * Writes one section's results: the CSV ({@code header}, then {@code rows}, whose first column
+   * names the section) and its {@code .properties}.
+   */
+  private void section(String header, String props, String... rows) throws IOException {
+    String name = rows[0].substring(0, rows[0].indexOf(','));
     Files.writeString(
         dir.resolve("side-by-side-" + name + ".csv"),
         header + "\n" + String.join("\n", rows) + "\n");
     Files.writeString(dir.resolve("side-by-side-" + name + ".properties"), props);
   }
 
+  /** Each chart was written as a PNG. */
+  private void assertPngs(String... pngs) throws IOException {
+    for (String png : pngs) {
+      byte[] bytes = Files.readAllBytes(dir.resolve(png));
+      assertThat(Arrays.copyOf(bytes, 8)).as(png).isEqualTo(PNG_SIGNATURE);
+    }
+  }
+
   private void allSections() throws IOException {
     section(
-        "receivewal",
+        ELEVEN_COLUMNS,
         "date=2026-11-27 20:00 UTC\nnproc=2\ncpu=Test CPU\nmemory_kib=1048576\nwal_bytes=1000000000\nruns=3\nserver_version=15.18\nquick=0\n",
         // pg walls 4, 6, 5 (median 5); jwr walls 2, 9, 4 (median 4): ratio 1.25
         "receivewal,default,pg,1,4.0,0.1,2.0,1000000000,,3.9,",
@@ -45,14 +59,14 @@ class SideBySideReportTest {
         "receivewal,synchronous,pg,1,10.0,0.1,2.0,1000000000,,9.9,",
         "receivewal,synchronous,jwr,1,8.0,1.0,1.0,1000000000,,7.5,");
     section(
-        "basebackup",
+        ELEVEN_COLUMNS,
         "pgbench_scale=100\nbackup_bytes=1500000000\nserver_version=15.18\n",
         "basebackup,plain,pg,1,10.0,1,2,1500000000,1500000000,,",
         "basebackup,plain,jwr,1,12.5,1,2,1500000000,1500000000,,",
         "basebackup,tar-gzip,pg,1,60.0,55,2,1500000000,300000000,,",
         "basebackup,tar-gzip,jwr,1,30.0,58,2,1500000000,301000000,,");
     section(
-        "syncstandby",
+        ELEVEN_COLUMNS,
         "pgbench=pgbench -T 60 -c 4 -j 2 (TPC-B-like)\npgbench_scale=100\n",
         "syncstandby,pgbench,none,1,60,,,,,,1000.0",
         "syncstandby,pgbench,pg,1,60,,,,,,400.0",
@@ -107,19 +121,14 @@ class SideBySideReportTest {
         .contains("Test CPU");
     // Ratios come before the absolute figures.
     assertThat(text.indexOf("**1.25**")).isLessThan(text.indexOf("Absolute figures"));
-    for (String png :
-        new String[] {
-          SideBySideReport.RATIOS_PNG, SideBySideReport.THROUGHPUT_PNG, SideBySideReport.TPS_PNG
-        }) {
-      byte[] bytes = Files.readAllBytes(dir.resolve(png));
-      assertThat(Arrays.copyOf(bytes, 8)).as(png).isEqualTo(PNG_SIGNATURE);
-    }
+    assertPngs(
+        SideBySideCharts.RATIOS_PNG, SideBySideCharts.THROUGHPUT_PNG, SideBySideCharts.TPS_PNG);
   }
 
   @Test
   void aMissingDocumentIsCreatedAndASecondRunReplacesOnlyTheSection() throws IOException {
     section(
-        "syncstandby",
+        ELEVEN_COLUMNS,
         "quick=1\n",
         "syncstandby,pgbench,pg,1,10,,,,,,100.0",
         "syncstandby,pgbench,jwr,1,10,,,,,,50.0",
@@ -132,8 +141,8 @@ class SideBySideReportTest {
     assertThat(text).startsWith("# Benchmarks\n\n" + SideBySideReport.BEGIN);
     assertThat(text.split(SideBySideReport.BEGIN, -1)).hasSize(2);
     assertThat(text).contains("Smoke run (`--quick`)").contains("**0.50**");
-    assertThat(dir.resolve(SideBySideReport.RATIOS_PNG)).exists();
-    assertThat(dir.resolve(SideBySideReport.THROUGHPUT_PNG)).doesNotExist();
+    assertThat(dir.resolve(SideBySideCharts.RATIOS_PNG)).exists();
+    assertThat(dir.resolve(SideBySideCharts.THROUGHPUT_PNG)).doesNotExist();
   }
 
   @Test
@@ -157,11 +166,9 @@ class SideBySideReportTest {
    * bytes, so CPU per GB equals CPU.
    */
   private void issue19Sections() throws IOException {
-    String h = SideBySideResults.HEADER;
     String common = "nproc=2\nserver_version=15.18\nruns=1\n";
-    sectionWith(
-        h,
-        "basebackup",
+    section(
+        THIRTEEN_COLUMNS,
         common + "pgbench_scale=100\nbackup_bytes=1000000000\npgbackrest=pgBackRest 2.45\n",
         "basebackup,plain,pg,1,4.0,1.5,0.5,1000000000,1000000000,,,9216,2.000",
         "basebackup,plain,jwr,1,3.0,2.0,0.4,1000000000,1000000000,,,81920,2.400",
@@ -172,15 +179,13 @@ class SideBySideReportTest {
         "basebackup,plain-N,jwr,1,3.0,2.5,0.2,1000000000,1000000000,,,81920,2.700",
         "basebackup,tar,pg,1,3.0,0.8,0.2,1000000000,1000000000,,,9216,1.000",
         "basebackup,tar,jwr,1,2.5,0.7,0.2,1000000000,1000000000,,,81920,0.900");
-    sectionWith(
-        h,
-        "receivewal",
+    section(
+        THIRTEEN_COLUMNS,
         common + "wal_bytes=1000000000\n",
         "receivewal,default,pg,1,10.0,0.5,0.5,1000000000,,9.9,,9000,1.000",
         "receivewal,default,jwr,1,8.0,0.5,0.4,1000000000,,7.9,,60000,0.900");
-    sectionWith(
-        h,
-        "startup",
+    section(
+        THIRTEEN_COLUMNS,
         common + "startup_runs=3\n",
         "startup,version,jwr,1,0.12,0.1,0.02,,,,,40960,",
         "startup,version,jwr,2,0.14,0.1,0.02,,,,,40960,",
@@ -192,36 +197,36 @@ class SideBySideReportTest {
   @Test
   void issue19TargetsAreComputedFromTheNumbers() throws IOException {
     issue19Sections();
-    SideBySideReport report = new SideBySideReport(dir, dir.resolve("doc.md"));
+    List<Issue19Tables.Target> targets = Issue19Tables.targets(SideBySideResults.load(dir));
 
-    assertThat(report.targets())
-        .extracting(SideBySideReport.Target::value, SideBySideReport.Target::met)
+    assertThat(targets)
+        .extracting(Issue19Tables.Target::value, Issue19Tables.Target::met)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(
-                1.2, SideBySideReport.Verdict.NOT_MET), // CPU/GB plain 2.4 ÷ 2.0
+                1.2, Issue19Tables.Verdict.NOT_MET), // CPU/GB plain 2.4 ÷ 2.0
             org.assertj.core.groups.Tuple.tuple(
-                1.5, SideBySideReport.Verdict.NOT_MET), // CPU/GB plain -N 2.7 ÷ 1.8
-            org.assertj.core.groups.Tuple.tuple(0.9, SideBySideReport.Verdict.MET), // CPU/GB tar
+                1.5, Issue19Tables.Verdict.NOT_MET), // CPU/GB plain -N 2.7 ÷ 1.8
+            org.assertj.core.groups.Tuple.tuple(0.9, Issue19Tables.Verdict.MET), // CPU/GB tar
             org.assertj.core.groups.Tuple.tuple(
-                0.9, SideBySideReport.Verdict.MET), // CPU/GB receivewal
+                0.9, Issue19Tables.Verdict.MET), // CPU/GB receivewal
             org.assertj.core.groups.Tuple.tuple(
-                1.5, SideBySideReport.Verdict.NOT_MET), // plain 3.0 ÷ ceiling 2.0
+                1.5, Issue19Tables.Verdict.NOT_MET), // plain 3.0 ÷ ceiling 2.0
             org.assertj.core.groups.Tuple.tuple(
-                1.5, SideBySideReport.Verdict.NOT_MET), // plain -N wall 3.0 ÷ 2.0
+                1.5, Issue19Tables.Verdict.NOT_MET), // plain -N wall 3.0 ÷ 2.0
             org.assertj.core.groups.Tuple.tuple(
-                1.25, SideBySideReport.Verdict.MET), // receivewal speed 10 ÷ 8
+                1.25, Issue19Tables.Verdict.MET), // receivewal speed 10 ÷ 8
             org.assertj.core.groups.Tuple.tuple(
-                0.14, SideBySideReport.Verdict.MET), // --version median
+                0.14, Issue19Tables.Verdict.MET), // --version median
             org.assertj.core.groups.Tuple.tuple(
-                0.18, SideBySideReport.Verdict.NOT_MET), // pg_receivewal link
+                0.18, Issue19Tables.Verdict.NOT_MET), // pg_receivewal link
             org.assertj.core.groups.Tuple.tuple(
-                80.0, SideBySideReport.Verdict.NOT_MET), // RSS plain, MiB
+                80.0, Issue19Tables.Verdict.NOT_MET), // RSS plain, MiB
             org.assertj.core.groups.Tuple.tuple(
-                60000 / 1024.0, SideBySideReport.Verdict.MET)); // RSS receivewal
+                60000 / 1024.0, Issue19Tables.Verdict.MET)); // RSS receivewal
     // The --before jar's values come along where it ran: plain CPU/GB 3.0 ÷ 2.0, wall ÷ ceiling.
-    assertThat(report.targets().get(0).before()).isEqualTo(1.5);
-    assertThat(report.targets().get(4).before()).isEqualTo(1.75);
-    assertThat(report.targets().get(5).before()).isNaN();
+    assertThat(targets.get(0).before()).isEqualTo(1.5);
+    assertThat(targets.get(4).before()).isEqualTo(1.75);
+    assertThat(targets.get(5).before()).isNaN();
   }
 
   @Test
@@ -249,13 +254,8 @@ class SideBySideReportTest {
         // Only cases with both tools get a pg ÷ jwr ratio.
         .contains("| basebackup plain -N (no fsync), -X stream | **0.67** |")
         .doesNotContain("| basebackup pgBackRest full backup |");
-    for (String png :
-        new String[] {
-          SideBySideReport.CPU_PNG, SideBySideReport.STARTUP_PNG, SideBySideReport.THROUGHPUT_PNG
-        }) {
-      byte[] bytes = Files.readAllBytes(dir.resolve(png));
-      assertThat(Arrays.copyOf(bytes, 8)).as(png).isEqualTo(PNG_SIGNATURE);
-    }
+    assertPngs(
+        SideBySideCharts.CPU_PNG, SideBySideCharts.STARTUP_PNG, SideBySideCharts.THROUGHPUT_PNG);
   }
 
   @Test
@@ -263,7 +263,7 @@ class SideBySideReportTest {
     // 11 columns; run 1's input_bytes differ between the tools (the database's size for the
     // first tool, the plain backup's for the rest), backup_bytes is the one denominator.
     section(
-        "basebackup",
+        ELEVEN_COLUMNS,
         "backup_bytes=2000000000\n",
         "basebackup,plain,jwr,1,5.0,3.0,1.0,1500000000,2000000000,,",
         "basebackup,plain,pg,1,4.0,1.0,1.0,2000000000,2000000000,,");
