@@ -266,20 +266,8 @@ final class ScramSha256 {
   /** {@link #hi} of these inputs, from {@link #lastSalted} when they are the last ones. */
   static byte[] saltedPassword(byte[] password, byte[] salt, int iterations) {
     MessageDigest md = sha256();
-    md.update(
-        new byte[] {
-          (byte) (iterations >>> 24),
-          (byte) (iterations >>> 16),
-          (byte) (iterations >>> 8),
-          (byte) iterations
-        });
-    md.update(
-        new byte[] {
-          (byte) (salt.length >>> 24),
-          (byte) (salt.length >>> 16),
-          (byte) (salt.length >>> 8),
-          (byte) salt.length
-        });
+    // Both counts big-endian, then the salt and the password: no two inputs give the same bytes.
+    md.update(ByteBuffer.allocate(8).putInt(iterations).putInt(salt.length).array());
     md.update(salt);
     md.update(password);
     byte[] inputs = md.digest();
