@@ -458,13 +458,13 @@ class DebianPackageIT {
       assertThat(userEnv).as("the user's env file").hasContent("PGHOST=db1.example.com");
       assertThat(userWal).as("the user's WAL archive").hasContent("a segment");
     } finally {
+      Files.deleteIfExists(userEnv);
       Files.deleteIfExists(userWal);
       Files.deleteIfExists(userWal.getParent());
       if (!walRootExisted) {
         Files.deleteIfExists(walRoot);
       }
     }
-    Files.delete(userEnv);
     for (Path dir : List.of(envDir, envDir.getParent())) {
       if (!existedBefore.getOrDefault(dir, false)) {
         Files.delete(dir);
