@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Makes the class-data sharing (AppCDS) archive of the staged release (run by the dist module's
-# prepare-package phase, after the jar is staged and before the tarball and the .deb are packed):
+# prepare-package phase, after the jar and lib/make-cds are staged and before the tarball and the
+# .deb are packed):
 #   cds.sh RELEASE_DIR JAVA TIMESTAMP
-# It writes RELEASE_DIR/lib/jwalreceiver.jsa, a static archive of the JDK's and our classes that
-# the short commands load (the classes named by -XX:DumpLoadedClassList in the training runs
-# below: --version, the helps, and a basebackup and a receivewal that fail to connect, which is
-# all that runs without a server), and RELEASE_DIR/lib/jwalreceiver.jsa.runtime, the
+# It writes RELEASE_DIR/lib/jwalreceiver.classlist, the classes the short commands load (named by
+# -XX:DumpLoadedClassList in the training runs below: --version, the helps, and a basebackup and a
+# receivewal that fail to connect, which is all that runs without a server) followed by those of
+# real runs (cds-classes.lst), and from it, with lib/make-cds (the dump step, which the Debian
+# package's postinst runs again for the installed Java), RELEASE_DIR/lib/jwalreceiver.jsa, a
+# static archive of those classes, and RELEASE_DIR/lib/jwalreceiver.jsa.runtime, the
 # JAVA_RUNTIME_VERSION and OS_ARCH lines of JAVA's release file, space-separated, written last (an
 # interrupted build or unpacking leaves no runtime file, and tar packs it after the archive): the
 # launcher passes the archive only to that exact runtime on that architecture (an archive is
@@ -27,14 +30,15 @@ java="$2"
 timestamp="$3"
 jar="$release/lib/jwalreceiver.jar"
 archive="$release/lib/jwalreceiver.jsa"
-runtime_file="$archive.runtime"
-rm -f "$archive" "$runtime_file"
+classlist="$release/lib/jwalreceiver.classlist"
+rm -f "$archive" "$archive.runtime" "$classlist"
 
-# The launcher's JVM options (jvm_options and cds_options: an archive is made and used with the
-# same ones), its main class (main_class: the training runs are "-cp JAR MAIN" as its runs are)
-# and its reading of the runtime's release file (java_feature: $runtime and $arch, the
-# archive's key), from the staged launcher itself, which stops after its definitions when sourced.
-# shellcheck source=../main/bin/jwalreceiver
+# The launcher's JVM options (jvm_options and cds_options: the class lists are recorded under the
+# options the archive is made and used with), its main class (main_class: the training runs are
+# "-cp JAR MAIN" as its runs are) and its reading of the runtime's release file (java_feature:
+# $runtime and $arch, the archive's key), from the staged launcher itself, which stops after its
+# definitions when sourced.
+# shellcheck source-path=SCRIPTDIR source=../main/bin/jwalreceiver
 . "$release/bin/jwalreceiver"
 opts=("${jvm_options[@]}" "${cds_options[@]}")
 java_feature "$java"
@@ -74,17 +78,14 @@ train receivewal pg_receivewal -D "$work" -h "$nowhere" -p 1 --no-loop
 # Every class once, in the order of first use: the training runs' (this build's classes, with their
 # lambda forms), then those real runs against a server loaded (cds-classes.lst, recorded by
 # record-cds-classes.sh: the protocol, SCRAM, tar, sinks, manifest and WAL writer, which runs
-# without a server never reach). A class that list names and the jar no longer has is skipped.
+# without a server never reach). A class that list names and the jar no longer has is skipped by
+# the dump. The list is shipped (lib/jwalreceiver.classlist), for make-cds on the installed Java.
 classes_from_real_runs="$(dirname -- "${BASH_SOURCE[0]}")/cds-classes.lst"
 {
   cat "$work"/*.lst
   [ ! -f "$classes_from_real_runs" ] || grep -v '^#' "$classes_from_real_runs"
 } | awk '!seen[$0]++' >"$work/classes.lst"
-"$java" "${opts[@]}" -Xshare:dump -XX:SharedClassListFile="$work/classes.lst" \
-  -XX:SharedArchiveFile="$work/jwalreceiver.jsa" -cp /proc/self/fd/3 >"$work/dump.log" 2>&1 || {
-  cat "$work/dump.log" >&2
-  exit 1
-}
-mv "$work/jwalreceiver.jsa" "$archive"
-chmod 0644 "$archive"
-echo "$runtime $arch" >"$runtime_file"
+mv "$work/classes.lst" "$classlist"
+chmod 0644 "$classlist"
+exec 3<&-
+bash "$release/lib/make-cds" "$release/lib" "$java"

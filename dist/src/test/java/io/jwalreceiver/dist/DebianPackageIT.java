@@ -57,6 +57,13 @@ class DebianPackageIT {
   private static final String UNIT = "jwalreceiver-receivewal@.service";
   private static final String EXAMPLES = "/usr/share/doc/jwalreceiver/examples";
 
+  /**
+   * Debian's PATH for root, under which dpkg runs here (and so the postinst's choice of java), and
+   * the CDS tests' commands: the test's own PATH may name another java first.
+   */
+  private static final String ROOT_PATH =
+      "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
   /** The release directory the package was built from: what it holds decides what to expect. */
   private static final Path STAGE = stage();
 
@@ -93,7 +100,7 @@ class DebianPackageIT {
       existedBefore.put(p, Files.exists(p, LinkOption.NOFOLLOW_LINKS));
     }
     etcBefore.addAll(etc());
-    Tools.Result r = Tools.run(STEP, "dpkg", "-i", deb.toString());
+    Tools.Result r = Tools.run(STEP, "env", "PATH=" + ROOT_PATH, "dpkg", "-i", deb.toString());
     installed = r.exitCode() == 0;
     assertThat(r.exitCode()).as("dpkg -i %s: %s", deb, r.all()).isZero();
   }
@@ -344,6 +351,63 @@ class DebianPackageIT {
     assertThat(tags).as(r.all()).isEmpty();
   }
 
+  /**
+   * The postinst made a class-data sharing archive for the machine's Java (the java on PATH) in
+   * /var/cache/jwalreceiver, and a command runs with it rather than with the one made at package
+   * time ({@link CdsArchives#PROVE_SHARING}: the JVM names the archive it opened and exits rather
+   * than run without it).
+   */
+  @Test
+  @Order(7)
+  void installationMakesTheCdsArchiveForTheInstalledJava(@TempDir Path cwd) throws IOException {
+    String machine = CdsArchives.runtimeLine(CdsArchives.javaOn(ROOT_PATH));
+    CdsArchives.assertCacheIsFor(machine);
+    assertThat(Path.of("/usr/share/jwalreceiver/lib/jwalreceiver.classlist")).isNotEmptyFile();
+    assertRunsWithTheCache(cwd, "jwalreceiver", "--help");
+    assertRunsWithTheCache(cwd, LINKS.resolve("pg_basebackup").toString(), "--help");
+  }
+
+  /**
+   * A JDK update, as dpkg sees it: the cached archive is for the runtime before (its runtime file
+   * says so), so commands fall back to the package's own archive (when that one is for this Java)
+   * or none; then a package that ships a file under /usr/lib/jvm ({@link FakeJdkPackage}) is
+   * installed, which runs the postinst's trigger: the archive is made anew for this Java and used.
+   * Removing that package triggers it too, which makes the archive again where there was none.
+   */
+  @Test
+  @Order(8)
+  void aPackageChangingUsrLibJvmRemakesTheCdsArchive(@TempDir Path dir) throws IOException {
+    String machine = CdsArchives.runtimeLine(CdsArchives.javaOn(ROOT_PATH));
+    Files.writeString(
+        CdsArchives.CACHE_RUNTIME,
+        "JAVA_RUNTIME_VERSION=\"17.0.1+12-Debian-1deb12u1\" OS_ARCH=\"x86_64\"\n");
+    Object before = CdsArchives.fileKey(CdsArchives.CACHE_ARCHIVE);
+    Tools.Result stale =
+        user(dir, ROOT_PATH, "env", "JWALRECEIVER_JAVA_OPTS=-Xlog:cds", "jwalreceiver", "--help");
+    CdsArchives.assertFellBackFromTheCache(stale, machine);
+
+    try (FakeJdkPackage jdk = FakeJdkPackage.build(dir)) {
+      assertThat(jdk.install(ROOT_PATH).stdout()).contains("Processing triggers for " + PACKAGE);
+      CdsArchives.assertCacheIsFor(machine);
+      assertThat(CdsArchives.fileKey(CdsArchives.CACHE_ARCHIVE))
+          .as("a new file")
+          .isNotEqualTo(before);
+      assertRunsWithTheCache(dir, "jwalreceiver", "--help");
+
+      Tools.Result removed = Tools.run(STEP, "rm", "-r", CdsArchives.CACHE.toString());
+      assertThat(removed.exitCode()).as(removed.all()).isZero();
+      assertThat(jdk.purge(ROOT_PATH).stdout()).contains("Processing triggers for " + PACKAGE);
+      CdsArchives.assertCacheIsFor(machine);
+      assertRunsWithTheCache(dir, "jwalreceiver", "--help");
+    }
+  }
+
+  /** Runs a command as {@link #user} does, asserting it ran with the archive in the cache. */
+  private static void assertRunsWithTheCache(Path cwd, String... command) {
+    CdsArchives.assertRanWith(
+        user(cwd, ROOT_PATH, CdsArchives.provingSharing(command)), CdsArchives.CACHE_ARCHIVE);
+  }
+
   @ParameterizedTest(name = "Barman, PostgreSQL {0}")
   @MethodSource(PgVersions.SPREAD)
   @Order(10)
@@ -354,27 +418,53 @@ class DebianPackageIT {
   }
 
   /**
-   * {@code dpkg --purge} removes everything the package installed, and nothing the user wrote: an
-   * instance's env file written before the purge is still there after it (and is then removed by
-   * the test, with the directories the package made for it).
+   * {@code dpkg -r} removes the CDS archive the postinst made (/var/cache/jwalreceiver, made from
+   * the removed jar) and {@code dpkg --purge} everything the package installed, and neither touches
+   * what the user wrote: an instance's env file and a WAL archive under /var/lib/jwalreceiver,
+   * written before, are still there after both (and are then removed by the test, with the
+   * directories made for them).
    */
   @Test
   @Order(100)
-  void purgeLeavesNothingBehindButWhatTheUserWrote() throws IOException {
+  void removeAndPurgeLeaveNothingBehindButWhatTheUserWrote() throws IOException {
     Tools.Result listed = Tools.run(STEP, "dpkg", "-L", PACKAGE);
     assertThat(listed.exitCode()).as(listed.all()).isZero();
     Path envDir = Path.of("/etc/jwalreceiver/receivewal");
     Path userEnv = envDir.resolve("debian-package-it.env");
     Files.writeString(userEnv, "PGHOST=db1.example.com\n");
+    Path walRoot = Path.of("/var/lib/jwalreceiver");
+    boolean walRootExisted = Files.exists(walRoot);
+    Path userWal = walRoot.resolve("debian-package-it/000000010000000000000001");
+    Files.createDirectories(userWal.getParent());
+    Files.writeString(userWal, "a segment");
+    assertThat(CdsArchives.CACHE_ARCHIVE).isRegularFile();
+    try {
+      Tools.Result removed = Tools.run(STEP, "env", "PATH=" + ROOT_PATH, "dpkg", "-r", PACKAGE);
+      assertThat(removed.exitCode()).as("dpkg -r: %s", removed.all()).isZero();
+      assertThat(Tools.run(STEP, "dpkg-query", "-W", "-f=${db:Status-Status}", PACKAGE).stdout())
+          .isEqualTo("config-files");
+      assertThat(CdsArchives.CACHE).as("the CDS archive, after dpkg -r").doesNotExist();
+      assertThat(CdsArchives.CACHE.getParent()).isDirectory();
+      assertThat(userEnv).hasContent("PGHOST=db1.example.com");
+      assertThat(userWal).hasContent("a segment");
 
-    Tools.Result r = Tools.run(STEP, "dpkg", "--purge", PACKAGE);
-    installed = r.exitCode() != 0;
-    assertThat(r.exitCode()).as("dpkg --purge: %s", r.all()).isZero();
-    assertThat(Tools.run(STEP, "dpkg-query", "-W", PACKAGE).exitCode())
-        .as("dpkg forgets a purged package")
-        .isNotZero();
-    assertThat(userEnv).as("the user's env file").hasContent("PGHOST=db1.example.com");
-    Files.delete(userEnv);
+      Tools.Result r = Tools.run(STEP, "env", "PATH=" + ROOT_PATH, "dpkg", "--purge", PACKAGE);
+      installed = r.exitCode() != 0;
+      assertThat(r.exitCode()).as("dpkg --purge: %s", r.all()).isZero();
+      assertThat(Tools.run(STEP, "dpkg-query", "-W", PACKAGE).exitCode())
+          .as("dpkg forgets a purged package")
+          .isNotZero();
+      assertThat(CdsArchives.CACHE).as("the CDS archive, after dpkg --purge").doesNotExist();
+      assertThat(userEnv).as("the user's env file").hasContent("PGHOST=db1.example.com");
+      assertThat(userWal).as("the user's WAL archive").hasContent("a segment");
+    } finally {
+      Files.deleteIfExists(userEnv);
+      Files.deleteIfExists(userWal);
+      Files.deleteIfExists(userWal.getParent());
+      if (!walRootExisted) {
+        Files.deleteIfExists(walRoot);
+      }
+    }
     for (Path dir : List.of(envDir, envDir.getParent())) {
       if (!existedBefore.getOrDefault(dir, false)) {
         Files.delete(dir);
