@@ -6,7 +6,7 @@
 # prints it for a lone --version or -V instead of starting a JVM (issue #19: Barman runs
 # "pg_receivewal --version" from every cron; a C tool answers in milliseconds, a JVM in 0.2 s). Each
 # file gets the jar's mtime, and the launcher uses it only while the jar is not newer: a jar put in
-# its place later is asked itself. DistVersionTextIT (TarballIT) compares the texts with the jar's
+# its place later is asked itself. TarballStartupIT compares the texts with the jar's
 # answers under every name.
 set -euo pipefail
 stage="$1"
