@@ -14,10 +14,10 @@
 #   basebackup   pg_basebackup vs jwalreceiver basebackup on a pgbench database (scale 100, about
 #                1.5 GB): plain -X stream, plain -N, tar, tar -z (client gzip), tar client-lz4,
 #                tar client-zstd; in the same rotation as plain: the server's send ceiling
-#                (pg_basebackup -Ft -D - -X fetch to /dev/null) and a pgBackRest full backup
-#                (zst, process-max=2; skipped with a note when pgbackrest is not installed), and
-#                the machine's copy limit: cp -a of the data directory (pg_wal's contents left
-#                out) && sync, the server idle after a CHECKPOINT. --dataset perfbar backs up one
+#                (pg_basebackup -Ft -D - -X fetch to /dev/null), the machine's copy limit (cp -a
+#                of the data directory, pg_wal's contents left out, && sync; the server idle
+#                after a CHECKPOINT) and a pgBackRest full backup (zst, process-max=2; skipped
+#                with a note when pgbackrest is not installed). --dataset perfbar backs up one
 #                table of 5.5 M rows (md5 + 200 bytes, about 1.5 GB) instead of pgbench's.
 #   syncstandby  pgbench TPS on the primary (synchronous_commit=on, fsync=on) with, in turn, no
 #                standby, pg_receivewal --synchronous and jwalreceiver receivewal --synchronous as
@@ -60,10 +60,10 @@ usage: bench/side-by-side.sh [options]
   --scale N        basebackup, syncstandby, objectstore: pgbench scale (default 100, about 1.5 GB)
   --dataset NAME   basebackup: what is backed up; pgbench (default: pgbench -i -s SCALE) or
                    perfbar (issue #19's perf bar table: one table of ROWS rows of
-                   md5(g::text) plus 200 bytes of text, about 1.5 GB for 5.5 M rows, in a
+                   md5(g::text) plus 200 bytes of text, 1.56 GB for 5.5 M rows, in a
                    database of its own; syncstandby and objectstore still use pgbench)
   --rows N         basebackup with --dataset perfbar: rows of the table (default 5500000;
-                   with --quick 700000, about 190 MB)
+                   with --quick 700000, about 200 MB)
   --tps-seconds N  syncstandby: pgbench -T per run (default 60)
   --clients N      syncstandby: pgbench clients (default 4)
   --quick          smoke test: --gb 0.2 --scale 13 --rows 700000 --runs 1 --tps-seconds 10
@@ -200,7 +200,7 @@ mkdir -p "$out" || die "cannot create $out"
 while read -r var; do unset "$var"; done < <(compgen -e | grep '^PG' || true)
 
 wal_bytes=$(awk -v g="$gb" 'BEGIN { printf "%.0f", g * 1073741824 }')
-# The basebackup data in pgbench scale units (≈ 15 MiB each): the perf bar table is ≈ 270 bytes a
+# The basebackup data in pgbench scale units (≈ 15 MiB each): the perf bar table is ≈ 282 bytes a
 # row, 5.5 M rows ≈ scale 100.
 bb_scale=$scale
 [ "$dataset" = pgbench ] || bb_scale=$(( (rows + 54999) / 55000 ))
@@ -627,9 +627,9 @@ ensure_pgbench() {
 }
 
 # --- the perf bar's table (basebackup --dataset perfbar) ----------------------------------------
-# Issue #19's perf bar: one table of $rows rows of md5 plus 200 bytes of text (≈ 270 bytes a row
-# with the tuple header, 5.5 M rows ≈ 1.5 GB), in a database of its own; vacuumed like pgbench -i
-# leaves its tables (hint bits set, visibility map), then checkpointed.
+# Issue #19's perf bar: one table of $rows rows of md5 plus 200 bytes of text (29 rows a page,
+# ≈ 282 bytes a row; 5.5 M rows: pg_database_size 1.56 GB), in a database of its own; vacuumed as
+# pgbench -i leaves its tables (hint bits set, visibility map), then checkpointed.
 perfbar_ready=""
 ensure_perfbar() {
   [ -z "$perfbar_ready" ] || return 0
