@@ -14,8 +14,11 @@
 #   basebackup   pg_basebackup vs jwalreceiver basebackup on a pgbench database (scale 100, about
 #                1.5 GB): plain -X stream, plain -N, tar, tar -z (client gzip), tar client-lz4,
 #                tar client-zstd; in the same rotation as plain: the server's send ceiling
-#                (pg_basebackup -Ft -D - -X fetch to /dev/null) and a pgBackRest full backup
-#                (zst, process-max=2; skipped with a note when pgbackrest is not installed).
+#                (pg_basebackup -Ft -D - -X fetch to /dev/null), the machine's copy limit (cp -a
+#                of the data directory, pg_wal's contents left out, && sync; the server idle
+#                after a CHECKPOINT) and a pgBackRest full backup (zst, process-max=2; skipped
+#                with a note when pgbackrest is not installed). --dataset perfbar backs up one
+#                table of 5.5 M rows (md5 + 200 bytes, about 1.5 GB) instead of pgbench's.
 #   syncstandby  pgbench TPS on the primary (synchronous_commit=on, fsync=on) with, in turn, no
 #                standby, pg_receivewal --synchronous and jwalreceiver receivewal --synchronous as
 #                the synchronous standby.
@@ -55,11 +58,16 @@ usage: bench/side-by-side.sh [options]
                    instead of cli/target/jwalreceiver.jar through this checkout's launcher
   --gb N           receivewal, objectstore: GiB of WAL per tool and run (default 1; decimals allowed)
   --scale N        basebackup, syncstandby, objectstore: pgbench scale (default 100, about 1.5 GB)
+  --dataset NAME   basebackup: what is backed up; pgbench (default: pgbench -i -s SCALE) or
+                   perfbar (issue #19's perf bar table: one table of ROWS rows of
+                   md5(g::text) plus 200 bytes of text, 1.56 GB for 5.5 M rows, in a
+                   database of its own; syncstandby and objectstore still use pgbench)
+  --rows N         basebackup with --dataset perfbar: rows of the table (default 5500000;
+                   with --quick 700000, about 200 MB)
   --tps-seconds N  syncstandby: pgbench -T per run (default 60)
   --clients N      syncstandby: pgbench clients (default 4)
-  --quick          smoke test: --gb 0.2 --scale 13 --runs 1 --tps-seconds 10 --startup-runs 3,
-                   results to
-                   bench/results/quick instead of docs/
+  --quick          smoke test: --gb 0.2 --scale 13 --rows 700000 --runs 1 --tps-seconds 10
+                   --startup-runs 3, results to bench/results/quick instead of docs/
   --out DIR        results, charts (default docs/benchmarks; with --quick bench/results/quick)
   --doc FILE       the document whose generated section is rewritten (default docs/benchmarks.md;
                    with --quick DIR/benchmarks.md)
@@ -81,6 +89,8 @@ sections=""
 runs=3
 gb=1
 scale=100
+dataset=pgbench
+rows=""
 tps_seconds=60
 clients=4
 quick=""
@@ -104,6 +114,8 @@ while [ $# -gt 0 ]; do
     --release) release_tarball="${2:?--release needs a value}"; shift 2 ;;
     --gb) gb="${2:?--gb needs a value}"; shift 2 ;;
     --scale) scale="${2:?--scale needs a value}"; shift 2 ;;
+    --dataset) dataset="${2:?--dataset needs a value}"; shift 2 ;;
+    --rows) rows="${2:?--rows needs a value}"; shift 2 ;;
     --tps-seconds) tps_seconds="${2:?--tps-seconds needs a value}"; shift 2 ;;
     --clients) clients="${2:?--clients needs a value}"; shift 2 ;;
     --quick) quick=1; gb=0.2; scale=13; runs=1; tps_seconds=10; startup_runs=3; shift ;;
@@ -134,7 +146,14 @@ for s in "${section_list[@]}"; do
 done
 [[ "$gb" =~ ^[0-9]+([.][0-9]+)?$ ]] && awk -v g="$gb" 'BEGIN { exit !(g > 0) }' \
   || die "--gb must be a positive number, got '$gb'"
-for v in runs scale tps_seconds clients startup_runs; do
+if [ -z "$rows" ]; then
+  if [ -n "$quick" ]; then rows=700000; else rows=5500000; fi
+fi
+case "$dataset" in
+  pgbench|perfbar) ;;
+  *) die "--dataset: unknown dataset '$dataset' (pgbench, perfbar)" ;;
+esac
+for v in runs scale rows tps_seconds clients startup_runs; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "--${v//_/-} must be a positive integer, got '${!v}'"
 done
 if [ -z "$out" ]; then
@@ -181,12 +200,18 @@ mkdir -p "$out" || die "cannot create $out"
 while read -r var; do unset "$var"; done < <(compgen -e | grep '^PG' || true)
 
 wal_bytes=$(awk -v g="$gb" 'BEGIN { printf "%.0f", g * 1073741824 }')
+# The basebackup data in pgbench scale units (≈ 15 MiB each): the perf bar table is ≈ 282 bytes a
+# row, 5.5 M rows ≈ scale 100.
+bb_scale=$scale
+[ "$dataset" = pgbench ] || bb_scale=$(( (rows + 54999) / 55000 ))
 # Server WAL plus one run's two copies of it; the pgbench database (≈ 15 MiB per scale unit)
-# plus two backups of it.
-need_mb=$(awk -v g="$gb" -v s="$scale" -v r="$(want receivewal && echo 1 || echo 0)" \
+# plus two backups of it (and, with --dataset perfbar, its table).
+need_mb=$(awk -v g="$gb" -v s="$scale" \
+  -v p="$(want basebackup && [ "$dataset" = perfbar ] && echo "$bb_scale" || echo 0)" \
+  -v r="$(want receivewal && echo 1 || echo 0)" \
   -v b="$(want basebackup || want syncstandby && echo 1 || echo 0)" \
   -v o="$(want objectstore && echo 1 || echo 0)" -v n="$runs" \
-  'BEGIN { printf "%.0f", 1024 + r * 3 * g * 1024 + b * 5 * s * 16 + o * (4 * g * 1024 + 4 * s * 16) }')
+  'BEGIN { printf "%.0f", 1024 + r * 3 * g * 1024 + b * 5 * s * 16 + p * 5 * 16 + o * (4 * g * 1024 + 4 * s * 16) }')
 avail_mb=$(( $(df -Pk "$parent" | awk 'NR == 2 { print $4 }') / 1024 ))
 [ "$avail_mb" -ge "$need_mb" ] || die "$parent has $avail_mb MiB free, needs $need_mb MiB"
 
@@ -451,7 +476,7 @@ detail() {
   for c in "$@"; do
     rc=$c
     [ -n "$(med "$csv" "$c" "$ref" 5)" ] || rc=$first
-    for t in pg jwr jwr-before ceiling pgbackrest; do
+    for t in pg jwr jwr-before ceiling cp-sync pgbackrest; do
       [ -n "$(med "$csv" "$c" "$t" 5)" ] || continue
       w=$(med "$csv" "$c" "$t" 5); wmin=$(lo "$csv" "$c" "$t" 5); wmax=$(hi "$csv" "$c" "$t" 5)
       cpu=$(cpu_med "$csv" "$c" "$t"); cg=$(med "$csv" "$c" "$t" 13); rss=$(med "$csv" "$c" "$t" 12)
@@ -601,14 +626,39 @@ ensure_pgbench() {
   pgbench_ready=1
 }
 
+# --- the perf bar's table (basebackup --dataset perfbar) ----------------------------------------
+# Issue #19's perf bar: one table of $rows rows of md5 plus 200 bytes of text (29 rows a page,
+# ≈ 282 bytes a row; 5.5 M rows: pg_database_size 1.56 GB), in a database of its own; vacuumed as
+# pgbench -i leaves its tables (hint bits set, visibility map), then checkpointed.
+perfbar_ready=""
+ensure_perfbar() {
+  [ -z "$perfbar_ready" ] || return 0
+  log "perf bar table: $rows rows of md5(g::text) and 200 bytes of text"
+  sql 'CREATE DATABASE perfbar' >/dev/null
+  sql "CREATE TABLE perfbar AS SELECT g AS id, md5(g::text) AS h, repeat('x', 200) AS pad FROM generate_series(1, $rows) g" perfbar >/dev/null
+  sql 'VACUUM ANALYZE perfbar' perfbar >/dev/null
+  sql 'CHECKPOINT' >/dev/null
+  log "perf bar database: $(sql "SELECT pg_size_pretty(pg_database_size('perfbar'))") ($(sql "SELECT pg_database_size('perfbar')") bytes)"
+  perfbar_ready=1
+}
+
 # --- basebackup -------------------------------------------------------------------------------
 section_basebackup() {
   local csv="$work/basebackup.csv"
   local cases=(plain plain-N tar tar-gzip tar-lz4 tar-zstd) i k c j t data_bytes="" db_bytes
+  local dataset_note dataset_title
   echo "$csv_header" >"$csv"
-  ensure_pgbench
+  if [ "$dataset" = perfbar ]; then
+    ensure_perfbar
+    dataset_note="perfbar: one table of $rows rows, id int, md5(g::text), repeat('x', 200), $(sql "SELECT pg_database_size('perfbar')") bytes (pg_database_size)"
+    dataset_title="the perf bar table, $rows rows"
+  else
+    ensure_pgbench
+    dataset_note="pgbench -i -s $scale, $(sql "SELECT pg_database_size('bench')") bytes (pg_database_size)"
+    dataset_title="pgbench scale $scale"
+  fi
   db_bytes="$(sql 'SELECT sum(pg_database_size(oid)) FROM pg_database')"
-  local limit=$((300 + scale * 6))
+  local limit=$((300 + bb_scale * 6))
   # pgBackRest runs as the server's user (it reads the data directory itself), with a repository
   # of its own per run under the work directory.
   local pgbr_note="not installed: no pgBackRest row" server_prefix=()
@@ -677,6 +727,21 @@ CONF
       ceiling)
         # What the server sends when nothing is written: one tar stream to /dev/null.
         one ceiling ceiling "$r" "" "$pg_bin/pg_basebackup" "${conn[@]}" -D - -Ft -X fetch -c fast ;;
+      cp-sync)
+        # The machine's own copy limit for the same files: cp -a of the data directory without
+        # pg_wal's contents (a plain backup streams its WAL apart; -X stream's is small) into a
+        # fresh directory, then sync, as one timed command. The server is idle and checkpointed
+        # (untimed), so the files are the ones a backup starting now would read.
+        sql 'CHECKPOINT' >/dev/null
+        # shellcheck disable=SC2016 # expanded by the inner bash
+        one cp-sync cp-sync "$r" "$d" bash -c 'set -e
+shopt -s dotglob extglob
+cd "$1"
+mkdir "$2"
+cp -a -- !(pg_wal) "$2"/
+mkdir -m 700 "$2/pg_wal"
+sync' cp-sync "$pgdata" "$d"
+        rm -rf -- "$d" ;;
       pgbackrest)
         pgbr_setup "$r"
         one pgbackrest pgbackrest "$r" "$work/pgbr-$r/repo/backup" "${server_prefix[@]}" "$pgbackrest_bin" \
@@ -719,10 +784,10 @@ CONF
     for k in "${!cases[@]}"; do
       c=${cases[$k]}
       # The tools of a case run one after the other, the order rotating between runs and cases;
-      # the send ceiling and pgBackRest join the plain case's rotation.
+      # the send ceiling, cp -a && sync and pgBackRest join the plain case's rotation.
       group=(pg "${jwr_tools[@]}")
       if [ "$c" = plain ]; then
-        group+=(ceiling)
+        group+=(ceiling cp-sync)
         [ -z "$pgbackrest_bin" ] || group+=(pgbackrest)
       fi
       n=${#group[@]}
@@ -740,25 +805,31 @@ CONF
     { $8 = b; if ($6 != "" && $7 != "") $13 = sprintf("%.3f", ($6 + $7) / (b / 1e9)); print }' "$csv" >"$csv.new"
   mv "$csv.new" "$csv"
 
-  { echo "pgbench_scale=$scale"
+  { [ "$dataset" = perfbar ] || echo "pgbench_scale=$scale"
+    [ "$dataset" = pgbench ] || echo "perfbar_rows=$rows"
+    echo "dataset=$dataset_note"
     echo "database_bytes=$db_bytes"
     echo "backup_bytes=$backup_bytes"
     echo "jwalreceiver=$cds_note${before_jar:+; jwr-before = $before_jar}"
     echo "pgbackrest=$pgbr_note"
     echo "ceiling=pg_basebackup -Ft -D - -X fetch -c fast >/dev/null: the server's send rate with nothing written"
-    echo "notes=-X stream -c fast for pg_basebackup and jwalreceiver, default durability (both fsync the output), TCP 127.0.0.1; plain backups pass pg_verifybackup, tar has its three files, compressed archives pass gzip/lz4/zstd -t; CPU = user+sys of the process tree, CPU/GB per GB of the plain backup, max RSS = GNU time %M (the largest process); ceiling and pgBackRest rotate with the plain case"
-  } | publish basebackup "$csv" "basebackup: pgbench scale $scale ($db_bytes bytes of databases)" medians
+    echo "cp_sync=cp -a of the data directory except pg_wal's contents (an empty pg_wal), into a fresh directory, && sync, as one command; the server idle after a CHECKPOINT: the machine's copy limit for the files a plain backup copies"
+    echo "notes=-X stream -c fast for pg_basebackup and jwalreceiver, default durability (both fsync the output), TCP 127.0.0.1; plain backups pass pg_verifybackup, tar has its three files, compressed archives pass gzip/lz4/zstd -t; CPU = user+sys of the process tree, CPU/GB per GB of the plain backup, max RSS = GNU time %M (the largest process); ceiling, cp -a && sync and pgBackRest rotate with the plain case"
+  } | publish basebackup "$csv" "basebackup: $dataset_title ($db_bytes bytes of databases)" medians
   rows "$csv" 9 "$backup_bytes" 'BEGIN {
     printf "%-9s pg_basebackup %7.3f s (%6.1f MB/s, %5.0f MB)  jwalreceiver %7.3f s (%6.1f MB/s, %5.0f MB)  ratio %.3f", c, pw, b / 1e6 / pw, p2 / 1e6, jw, b / 1e6 / jw, j2 / 1e6, pw / jw }' "${cases[@]}"
-  local cases_out=("${cases[@]}" ceiling)
+  local cases_out=("${cases[@]}" ceiling cp-sync)
   [ -z "$pgbackrest_bin" ] || cases_out+=(pgbackrest)
   detail "$csv" pg "${cases_out[@]}"
   [ -n "$pgbackrest_bin" ] || say "  pgBackRest: $pgbr_note"
-  local ceil
+  local ceil cps
   ceil=$(med "$csv" ceiling ceiling 5)
+  cps=$(med "$csv" cp-sync cp-sync 5)
   for t in pg "${jwr_tools[@]}"; do
     say "$(awk -v t="$t" -v w="$(med "$csv" plain "$t" 5)" -v c="$ceil" 'BEGIN {
       if (w != "" && c > 0) printf "  plain %s wall / send ceiling wall (%.3f s): %.2fx", t, c, w / c }')"
+    say "$(awk -v t="$t" -v w="$(med "$csv" plain "$t" 5)" -v c="$cps" 'BEGIN {
+      if (w != "" && c > 0) printf "  plain %s wall / cp -a && sync wall (%.3f s): %.2fx", t, c, w / c }')"
   done
 }
 
@@ -1162,7 +1233,7 @@ want objectstore && { section_start; section_objectstore; }
 echo
 echo "== side-by-side: PostgreSQL $server_version, $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') =="
 echo "ratios: > 1.0 means jwalreceiver is faster (time: PostgreSQL tool / jwalreceiver; TPS: jwalreceiver / pg_receivewal)"
-echo "per-tool lines: wall/pg and CPU/GB/pg are tool / PostgreSQL tool in the same case (ceiling, pgBackRest: / plain), < 1.0 = faster or cheaper"
+echo "per-tool lines: wall/pg and CPU/GB/pg are tool / PostgreSQL tool in the same case (ceiling, cp -a && sync, pgBackRest: / plain), < 1.0 = faster or cheaper"
 cat "$summary"
 echo "total $(awk -v a="$t_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s; raw results in $out"
 

@@ -212,7 +212,10 @@ final class Issue19Tables {
         .append(" median ÷ ")
         .append(theirs)
         .append("'s in the same case")
-        .append(s.name().equals("basebackup") ? " (the ceiling and pgBackRest: ÷ plain's)" : "")
+        .append(
+            s.name().equals("basebackup")
+                ? " (the ceiling, cp -a && sync and pgBackRest: ÷ plain's)"
+                : "")
         .append(", so below 1.0 is faster or cheaper.\n\n")
         .append(
             "| case | tool | wall s, median (min–max) | client CPU s | CPU s/GB | max RSS MiB |")
@@ -240,20 +243,28 @@ final class Issue19Tables {
             ratio(versusPg(s, c, tool, Row::cpuPerGb)));
       }
     }
-    if (s.has("ceiling", "ceiling")) {
-      double ceiling = s.median("ceiling", "ceiling", Row::wall);
-      for (String tool : s.tools("plain")) {
-        md.append(
-                s.tools("plain").indexOf(tool) == 0
-                    ? "\nPlain backups ÷ the send ceiling (wall): "
-                    : ", ")
-            .append(toolName(s.name(), tool))
-            .append(" ")
-            .append(ratio(s.median("plain", tool, Row::wall) / ceiling));
-      }
-      md.append(".\n");
-    }
+    plainVersus(md, s, "ceiling", "the send ceiling");
+    plainVersus(md, s, "cp-sync", "cp -a && sync, the machine's copy limit");
     md.append('\n');
+  }
+
+  /**
+   * One line: each plain backup's median wall ÷ a reference row's (case and tool {@code ref}: the
+   * send ceiling, {@code cp -a && sync}), when the reference ran.
+   */
+  private static void plainVersus(StringBuilder md, Section s, String ref, String what) {
+    if (!s.has(ref, ref)) {
+      return;
+    }
+    double wall = s.median(ref, ref, Row::wall);
+    List<String> tools = s.tools("plain");
+    for (String tool : tools) {
+      md.append(tools.indexOf(tool) == 0 ? "\nPlain backups ÷ " + what + " (wall): " : ", ")
+          .append(toolName(s.name(), tool))
+          .append(" ")
+          .append(ratio(s.median("plain", tool, Row::wall) / wall));
+    }
+    md.append(".\n");
   }
 
   private static String ratio(double r) {

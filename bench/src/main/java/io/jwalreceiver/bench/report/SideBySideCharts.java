@@ -45,6 +45,7 @@ final class SideBySideCharts {
   private static final Color POSTGRES = new Color(0x33, 0x67, 0x91);
   private static final Color OURS = new Color(0xE0, 0x7B, 0x24);
   private static final Color NEUTRAL = new Color(0x99, 0x99, 0x99);
+  private static final Color COPY = new Color(0xC4, 0xC4, 0xC4);
   private static final Color BEFORE = new Color(0xF2, 0xC0, 0x8F);
   private static final Color PGBACKREST = new Color(0x4C, 0x9A, 0x2A);
 
@@ -160,6 +161,7 @@ final class SideBySideCharts {
       case "jwr" -> "jwalreceiver";
       case "jwr-before" -> "jwalreceiver (before)";
       case "ceiling" -> "send ceiling (pg_basebackup to /dev/null)";
+      case "cp-sync" -> "copy limit (cp -a && sync)";
       case "pgbackrest" -> "pgBackRest";
       default -> tool;
     };
@@ -252,7 +254,9 @@ final class SideBySideCharts {
     }
     return key.startsWith("jwalreceiver")
         ? OURS
-        : key.startsWith("no") || key.startsWith("send ceiling") ? NEUTRAL : POSTGRES;
+        : key.startsWith("copy limit")
+            ? COPY
+            : key.startsWith("no") || key.startsWith("send ceiling") ? NEUTRAL : POSTGRES;
   }
 
   private static CategoryPlot style(JFreeChart chart) {

@@ -206,6 +206,7 @@ public final class SideBySideReport {
       case "plain-N" -> "plain -N (no fsync), -X stream";
       case "tar" -> "tar, uncompressed, -X stream";
       case "ceiling" -> "send ceiling: pg_basebackup -Ft -D - -X fetch >/dev/null";
+      case "cp-sync" -> "copy limit: cp -a of the data directory && sync";
       case "pgbackrest" -> "pgBackRest full backup";
       case "tar-gzip" -> "tar -z (client gzip), -X stream";
       case "tar-lz4" -> "tar --compress=client-lz4, -X stream";
@@ -222,6 +223,7 @@ public final class SideBySideReport {
       case "jwr" -> "jwalreceiver " + ours;
       case "jwr-before" -> "jwalreceiver " + ours + " (before)";
       case "ceiling" -> "send ceiling";
+      case "cp-sync" -> "cp -a && sync";
       case "pgbackrest" -> "pgBackRest";
       default -> tool;
     };
@@ -307,11 +309,11 @@ public final class SideBySideReport {
     }
     Section bb = sections.get("basebackup");
     if (bb != null) {
-      md.append("basebackup of a pgbench database (scale ")
-          .append(bb.conditions().getProperty("pgbench_scale", "?"))
+      md.append("basebackup of ")
+          .append(dataset(bb.conditions()))
           .append(", plain backup ")
           .append(bytes(number(bb.conditions(), "backup_bytes")))
-          .append("); MB/s are of the uncompressed backup:\n\n");
+          .append("; MB/s are of the uncompressed backup:\n\n");
       timeTable(
           md,
           bb,
@@ -360,12 +362,9 @@ public final class SideBySideReport {
             p.containsKey("wal_bytes")
                 ? bytes(number(p, "wal_bytes")) + " of WAL"
                 : p.containsKey("backup_bytes")
-                    ? "pgbench scale "
-                        + p.getProperty("pgbench_scale")
-                        + ", "
-                        + bytes(number(p, "backup_bytes"))
-                        + " plain backup"
+                    ? dataset(p) + ", " + bytes(number(p, "backup_bytes")) + " plain backup"
                     : "pgbench scale " + p.getProperty("pgbench_scale", "?"));
+    condition(md, "dataset", "dataset");
     condition(md, "runs per tool and case", "runs");
     condition(md, "jwalreceiver launcher", "jwalreceiver");
     condition(md, "pgBackRest", "pgbackrest");
@@ -374,6 +373,16 @@ public final class SideBySideReport {
     condition(md, "notes", "notes");
     md.append('\n').append(END);
     return md.toString();
+  }
+
+  /**
+   * What the basebackup section backed up: issue #19's perf bar table ({@code --dataset perfbar},
+   * property {@code perfbar_rows}) or a pgbench database (property {@code pgbench_scale}).
+   */
+  static String dataset(Properties p) {
+    return p.containsKey("perfbar_rows")
+        ? "the perf bar table (" + p.getProperty("perfbar_rows") + " rows of md5 + 200 bytes)"
+        : "a pgbench database (scale " + p.getProperty("pgbench_scale", "?") + ")";
   }
 
   /** A table row of {@code cells}: {@code | a | b |} and a newline. */

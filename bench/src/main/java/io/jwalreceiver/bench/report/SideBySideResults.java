@@ -31,8 +31,10 @@ import java.util.Properties;
  *
  * <p>Tools: {@code pg} (the PostgreSQL tool), {@code jwr} (jwalreceiver), {@code jwr-before} (an
  * older jwalreceiver jar, {@code --before}), {@code ceiling} (the server's send ceiling, basebackup
- * case {@code ceiling}), {@code pgbackrest} (a pgBackRest full backup, case {@code pgbackrest}),
- * {@code none} (no standby, syncstandby only). Empty cells are missing values.
+ * case {@code ceiling}), {@code cp-sync} (the machine's copy limit, {@code cp -a} of the data
+ * directory {@code && sync}, case {@code cp-sync}), {@code pgbackrest} (a pgBackRest full backup,
+ * case {@code pgbackrest}), {@code none} (no standby, syncstandby only). Empty cells are missing
+ * values.
  */
 final class SideBySideResults {
 
@@ -46,7 +48,7 @@ final class SideBySideResults {
 
   /** The order of the tools in tables and charts. */
   static final List<String> TOOL_ORDER =
-      List.of("none", "pg", "jwr", "jwr-before", "ceiling", "pgbackrest");
+      List.of("none", "pg", "jwr", "jwr-before", "ceiling", "cp-sync", "pgbackrest");
 
   /** The header of results written before max RSS and CPU per GB were measured. */
   static final String HEADER_WITHOUT_RSS =

@@ -37,6 +37,13 @@ class SideBySideReportTest {
     Files.writeString(dir.resolve("side-by-side-" + name + ".properties"), props);
   }
 
+  /** Writes the report of the results in {@link #dir} into doc.md there; returns the doc. */
+  private String writtenDoc() throws IOException {
+    Path doc = dir.resolve("doc.md");
+    new SideBySideReport(dir, doc).write();
+    return Files.readString(doc, StandardCharsets.UTF_8);
+  }
+
   /** Each chart was written as a PNG. */
   private void assertPngs(String... pngs) throws IOException {
     for (String png : pngs) {
@@ -161,9 +168,9 @@ class SideBySideReportTest {
   }
 
   /**
-   * Issue #19's shape: every tool of a case (jwr-before, the send ceiling, pgBackRest), client CPU
-   * per GB, max RSS and the start-up section, in the 13-column format. Backup and WAL are 10^9
-   * bytes, so CPU per GB equals CPU.
+   * Issue #19's shape: every tool of a case (jwr-before, the send ceiling, cp -a && sync,
+   * pgBackRest), client CPU per GB, max RSS and the start-up section, in the 13-column format.
+   * Backup and WAL are 10^9 bytes, so CPU per GB equals CPU.
    */
   private void issue19Sections() throws IOException {
     String common = "nproc=2\nserver_version=15.18\nruns=1\n";
@@ -174,6 +181,7 @@ class SideBySideReportTest {
         "basebackup,plain,jwr,1,3.0,2.0,0.4,1000000000,1000000000,,,81920,2.400",
         "basebackup,plain,jwr-before,1,3.5,2.5,0.5,1000000000,1000000000,,,92160,3.000",
         "basebackup,ceiling,ceiling,1,2.0,1.0,0.3,1000000000,,,,8000,1.300",
+        "basebackup,cp-sync,cp-sync,1,1.5,0.2,0.4,1000000000,1000000000,,,4096,0.600",
         "basebackup,pgbackrest,pgbackrest,1,5.0,3.0,0.5,1000000000,90000000,,,21504,3.500",
         "basebackup,plain-N,pg,1,2.0,1.5,0.3,1000000000,1000000000,,,9216,1.800",
         "basebackup,plain-N,jwr,1,3.0,2.5,0.2,1000000000,1000000000,,,81920,2.700",
@@ -256,6 +264,47 @@ class SideBySideReportTest {
         .doesNotContain("| basebackup pgBackRest full backup |");
     assertPngs(
         SideBySideCharts.CPU_PNG, SideBySideCharts.STARTUP_PNG, SideBySideCharts.THROUGHPUT_PNG);
+  }
+
+  @Test
+  void cpSyncIsAReferenceRowLikeTheSendCeiling() throws IOException {
+    issue19Sections();
+    SideBySideResults.Section bb = SideBySideResults.load(dir).get("basebackup");
+    assertThat(bb.tools("cp-sync")).containsExactly("cp-sync");
+    assertThat(bb.median("cp-sync", "cp-sync", SideBySideResults.Row::wall)).isEqualTo(1.5);
+    assertThat(bb.median("cp-sync", "cp-sync", SideBySideResults.Row::cpu))
+        .isCloseTo(0.6, org.assertj.core.data.Offset.offset(1e-9));
+
+    assertThat(writtenDoc())
+        // Its own row, with ratios to pg_basebackup's plain backup (wall 1.5 ÷ 4, CPU/GB 0.6 ÷ 2).
+        .contains(
+            "| cp-sync | cp -a && sync | 1.50 (1.50–1.50) | 0.60 | 0.600 | 4.0 | 0.38× | 0.30× |")
+        // Plain backups ÷ cp -a && sync, where the send ceiling's ratio is: 4 ÷ 1.5, 3 ÷ 1.5, ...
+        .contains(
+            "Plain backups ÷ cp -a && sync, the machine's copy limit (wall): pg_basebackup 2.67×,"
+                + " jwalreceiver basebackup 2.00×, jwalreceiver basebackup (before) 2.33×.")
+        .contains("Plain backups ÷ the send ceiling (wall): pg_basebackup 2.00×")
+        // No pg ÷ jwr comparison and no target of its own.
+        .doesNotContain("| basebackup copy limit")
+        .doesNotContain("÷ cp -a && sync's |");
+    // The send ceiling's target is unchanged by the new row.
+    assertThat(Issue19Tables.targets(SideBySideResults.load(dir))).hasSize(11);
+  }
+
+  @Test
+  void thePerfBarDatasetIsNamedInTheConditions() throws IOException {
+    section(
+        THIRTEEN_COLUMNS,
+        "perfbar_rows=200000\nbackup_bytes=60000000\ndataset=perfbar: one table of 200000 rows\n",
+        "basebackup,plain,pg,1,1.0,0.5,0.1,60000000,60000000,,,9216,10.000",
+        "basebackup,plain,jwr,1,1.2,0.6,0.1,60000000,60000000,,,81920,11.667");
+    assertThat(writtenDoc())
+        .contains(
+            "basebackup of the perf bar table (200000 rows of md5 + 200 bytes), plain backup 60 MB;")
+        .contains(
+            "| data | the perf bar table (200000 rows of md5 + 200 bytes), 60 MB plain backup | ")
+        .contains("| dataset | perfbar: one table of 200000 rows | ")
+        .doesNotContain("pgbench scale");
   }
 
   @Test
