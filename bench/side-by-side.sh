@@ -62,6 +62,9 @@ usage: bench/side-by-side.sh [options]
                    perfbar (issue #19's perf bar table: one table of ROWS rows of
                    md5(g::text) plus 200 bytes of text, 1.56 GB for 5.5 M rows, in a
                    database of its own; syncstandby and objectstore still use pgbench)
+  --cases LIST     basebackup: the cases to run, comma-separated, of plain, plain-N, tar,
+                   tar-gzip, tar-lz4, tar-zstd (default: all six; the ceiling, cp -a && sync and
+                   pgBackRest rows rotate with plain)
   --rows N         basebackup with --dataset perfbar: rows of the table (default 5500000;
                    with --quick 700000, about 200 MB)
   --tps-seconds N  syncstandby: pgbench -T per run (default 60)
@@ -90,6 +93,7 @@ runs=3
 gb=1
 scale=100
 dataset=pgbench
+bb_cases=plain,plain-N,tar,tar-gzip,tar-lz4,tar-zstd
 rows=""
 tps_seconds=60
 clients=4
@@ -115,6 +119,7 @@ while [ $# -gt 0 ]; do
     --gb) gb="${2:?--gb needs a value}"; shift 2 ;;
     --scale) scale="${2:?--scale needs a value}"; shift 2 ;;
     --dataset) dataset="${2:?--dataset needs a value}"; shift 2 ;;
+    --cases) bb_cases="${2:?--cases needs a value}"; shift 2 ;;
     --rows) rows="${2:?--rows needs a value}"; shift 2 ;;
     --tps-seconds) tps_seconds="${2:?--tps-seconds needs a value}"; shift 2 ;;
     --clients) clients="${2:?--clients needs a value}"; shift 2 ;;
@@ -149,6 +154,14 @@ done
 if [ -z "$rows" ]; then
   if [ -n "$quick" ]; then rows=700000; else rows=5500000; fi
 fi
+IFS=, read -r -a bb_case_list <<<"$bb_cases"
+[ "${#bb_case_list[@]}" -gt 0 ] || die "--cases: no case given"
+for c in "${bb_case_list[@]}"; do
+  case "$c" in
+    plain|plain-N|tar|tar-gzip|tar-lz4|tar-zstd) ;;
+    *) die "--cases: unknown case '$c' (plain, plain-N, tar, tar-gzip, tar-lz4, tar-zstd)" ;;
+  esac
+done
 case "$dataset" in
   pgbench|perfbar) ;;
   *) die "--dataset: unknown dataset '$dataset' (pgbench, perfbar)" ;;
@@ -645,7 +658,7 @@ ensure_perfbar() {
 # --- basebackup -------------------------------------------------------------------------------
 section_basebackup() {
   local csv="$work/basebackup.csv"
-  local cases=(plain plain-N tar tar-gzip tar-lz4 tar-zstd) i k c j t data_bytes="" db_bytes
+  local cases=("${bb_case_list[@]}") i k c j t data_bytes="" db_bytes
   local dataset_note dataset_title
   echo "$csv_header" >"$csv"
   if [ "$dataset" = perfbar ]; then
