@@ -66,36 +66,16 @@ mkdir -p "$out" || die "cannot create $out"
 out="$(cd "$out" && pwd)"
 while read -r var; do unset "$var"; done < <(compgen -e | grep '^PG' || true)
 
-# --- async-profiler, through Maven only (as bench/profile.sh) -----------------------------------
-tools="$root/bench/results/profiles/tools"
-agent="$tools/linux-x64/libasyncProfiler.so"
-if [ ! -f "$agent" ]; then
-  log "fetching tools.profiler:async-profiler:$ap_version with mvn"
-  mkdir -p "$tools"
-  mvn -B -q dependency:copy -Dmdep.overWriteIfNewer=true -DoutputDirectory="$tools" \
-    -Dartifact="tools.profiler:async-profiler:$ap_version" >"$tools/mvn.log" 2>&1 \
-    || { cat "$tools/mvn.log" >&2; die "mvn could not fetch async-profiler"; }
-  unzip -q -o "$tools/async-profiler-$ap_version.jar" 'linux-x64/*' -d "$tools"
-fi
-[ -f "$agent" ] || die "async-profiler $ap_version is incomplete in $tools"
+# --- async-profiler, through Maven only (bench/async-profiler.sh, the tools bench/profile.sh keeps) --
+# shellcheck source=bench/async-profiler.sh
+. "$root/bench/async-profiler.sh"
+async_profiler_fetch "$root/bench/results/profiles/tools" "$ap_version"
 
 # --- the release, the cluster --------------------------------------------------------------------
 # shellcheck source=bench/throwaway-server.sh
 . "$root/bench/throwaway-server.sh"
-work="$(mktemp -d "$parent/jwalreceiver-fixed-cost.XXXXXX")"
-touch "$work/.created-by-fixed-cost"
-cleanup() {
-  local rc=$?
-  set +e
-  throwaway_server_stop
-  if [ -n "${work:-}" ] && [ -f "$work/.created-by-fixed-cost" ]; then
-    rm -rf -- "$work"
-  fi
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# $work, deleted on exit with the server stopped (only ever the directory made here).
+throwaway_work_dir "$parent" fixed-cost
 
 mkdir "$work/release" "$work/bin"
 tar -xzf "$release" -C "$work/release"
@@ -141,7 +121,9 @@ done
 
 # --- one profiled run of each kind --------------------------------------------------------------
 # profiled EVENT INTERVAL NAME: plain -N under the agent (JWALRECEIVER_JAVA_OPTS comes after the
-# launcher's own options), collapsed stacks per thread and an HTML flame graph.
+# launcher's own options), collapsed stacks per thread and an HTML flame graph: two runs, as the
+# agent writes one format per run (a JFR recording would serve both for CPU, but its page-fault
+# counts do not match the agent's own); the tables read the collapsed run.
 profiled() {
   local event=$1 interval=$2 name=$3 f
   for f in collapsed html; do

@@ -127,24 +127,10 @@ raw="$(cd "$raw" && pwd)"
 # Nothing from the environment may point a client at another server.
 while read -r var; do unset "$var"; done < <(compgen -e | grep '^PG' || true)
 
-# --- async-profiler, through Maven only -------------------------------------------------------
-tools="$raw/tools"
-agent="$tools/linux-x64/libasyncProfiler.so"
-converter="$tools/jfr-converter-$ap_version.jar"
-if [ ! -f "$agent" ] || [ ! -f "$converter" ]; then
-  log "fetching tools.profiler:async-profiler:$ap_version and jfr-converter:$ap_version with mvn"
-  mkdir -p "$tools"
-  mvn -B -q dependency:copy -Dmdep.overWriteIfNewer=true -DoutputDirectory="$tools" \
-    -Dartifact="tools.profiler:async-profiler:$ap_version" >"$tools/mvn.log" 2>&1 \
-    || { cat "$tools/mvn.log" >&2; die "mvn could not fetch async-profiler"; }
-  mvn -B -q dependency:copy -Dmdep.overWriteIfNewer=true -DoutputDirectory="$tools" \
-    -Dartifact="tools.profiler:jfr-converter:$ap_version" >>"$tools/mvn.log" 2>&1 \
-    || { cat "$tools/mvn.log" >&2; die "mvn could not fetch jfr-converter"; }
-  # The artifact holds the agent for every platform; this script runs on linux-x64.
-  unzip -q -o "$tools/async-profiler-$ap_version.jar" 'linux-x64/*' -d "$tools"
-fi
-[ -f "$agent" ] && [ -f "$converter" ] || die "async-profiler $ap_version is incomplete in $tools"
-[ "$(uname -m)" = x86_64 ] || die "this script uses the linux-x64 agent; the machine is $(uname -m)"
+# --- async-profiler, through Maven only (bench/async-profiler.sh) ------------------------------
+# shellcheck source=bench/async-profiler.sh
+. "$root/bench/async-profiler.sh"
+async_profiler_fetch "$raw/tools" "$ap_version"
 if [ "$event" = auto ]; then
   # perf_events may be refused (perf_event_paranoid, seccomp in a container): then async-profiler
   # says so on its output and samples nothing of that kind.
@@ -166,22 +152,8 @@ avail_mb=$(( $(df -Pk "$parent" | awk 'NR == 2 { print $4 }') / 1024 ))
 # --- the throwaway cluster (bench/throwaway-server.sh, as bench/side-by-side.sh) ---------------
 # shellcheck source=bench/throwaway-server.sh
 . "$root/bench/throwaway-server.sh"
-work="$(mktemp -d "$parent/jwalreceiver-profile.XXXXXX")"
-touch "$work/.created-by-profile"
-
-cleanup() {
-  local rc=$?
-  set +e
-  throwaway_server_stop
-  # Only ever the directory this script created.
-  if [ -n "${work:-}" ] && [ -f "$work/.created-by-profile" ]; then
-    rm -rf -- "$work"
-  fi
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# $work, deleted on exit with the server stopped (only ever the directory made here).
+throwaway_work_dir "$parent" profile
 
 throwaway_server_owner
 # The server's own durability is off to generate data fast; the client's is not.

@@ -2,11 +2,14 @@
 # shellcheck shell=bash
 # Sourced, not run: one throwaway PostgreSQL cluster for a benchmark script, started the way
 # bench/side-by-side.sh starts its own (the unprivileged "postgres" user when we are root,
-# 127.0.0.1 on a free port, scram, a random password). bench/profile.sh uses it; side-by-side.sh
+# 127.0.0.1 on a free port, scram, a random password). bench/profile.sh, bench/fixed-cost.sh and
+# dist/src/build/record-cds-classes.sh use it; side-by-side.sh
 # takes only its free-port function so far (its server start is still its own).
 #
-# The caller defines die and log, sets pg_bin and work (a directory it created), and installs a
-# cleanup trap that calls throwaway_server_stop. Then:
+# The caller defines die and log and sets pg_bin. Then:
+#   throwaway_work_dir PARENT NAME   makes the work directory ($work, PARENT/jwalreceiver-NAME.XXXXXX,
+#                                    marked as ours) and traps EXIT, INT and TERM: the server is
+#                                    stopped and that directory (only one carrying the mark) deleted
 #   throwaway_server_owner           defines as_server, sets server_owner (chmods $work when root)
 #   throwaway_server_start CONF      initdb in $work/pgdata, appends CONF (postgresql.conf lines,
 #                                    after listen_addresses/port/unix_socket_directories) and
@@ -72,7 +75,29 @@ throwaway_server_start() {
 # sql QUERY [DATABASE]: one query's unaligned, tuples-only output.
 sql() { "$pg_bin/psql" -X -q -At -v ON_ERROR_STOP=1 "${conn[@]}" -d "${2:-postgres}" -c "$1"; }
 
-# For the caller's cleanup trap: an immediate stop of the server we started, if any.
+# throwaway_work_dir PARENT NAME: $work, a fresh directory under PARENT, and the traps that stop
+# the server and delete it on exit (keeping the exit status; 130 on INT, 143 on TERM). Deletes
+# only a directory that carries the mark it made.
+throwaway_work_dir() {
+  work="$(mktemp -d "$1/jwalreceiver-$2.XXXXXX")"
+  throwaway_work_mark="$work/.created-by-$2"
+  touch "$throwaway_work_mark"
+  trap throwaway_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+throwaway_cleanup() {
+  local rc=$?
+  set +e
+  throwaway_server_stop
+  if [ -n "${work:-}" ] && [ -n "${throwaway_work_mark:-}" ] && [ -f "$throwaway_work_mark" ]; then
+    rm -rf -- "$work"
+  fi
+  exit $rc
+}
+
+# An immediate stop of the server we started, if any (throwaway_cleanup calls it).
 throwaway_server_stop() {
   if [ -n "$throwaway_server_started" ] && [ -f "$pgdata/postmaster.pid" ]; then
     as_server "$pg_bin/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1

@@ -29,15 +29,10 @@ log() { echo "record-cds-classes: $*" >&2; }
 [ -f "$jar" ] || die "$jar is missing: build the project first"
 while read -r var; do unset "$var"; done < <(compgen -e | grep '^PG' || true)
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/jwalreceiver-cds-classes.XXXXXX")"
-cleanup() {
-  set +e
-  throwaway_server_stop
-  rm -rf -- "$work"
-}
-trap cleanup EXIT
 # shellcheck source=../../../bench/throwaway-server.sh
 . "$root/bench/throwaway-server.sh"
+# $work, deleted on exit with the server stopped.
+throwaway_work_dir "${TMPDIR:-/tmp}" cds-classes
 throwaway_server_owner
 throwaway_server_start "wal_level = replica
 max_wal_senders = 10
