@@ -835,14 +835,18 @@ sync' cp-sync "$pgdata" "$d"
   [ -z "$pgbackrest_bin" ] || cases_out+=(pgbackrest)
   detail "$csv" pg "${cases_out[@]}"
   [ -n "$pgbackrest_bin" ] || say "  pgBackRest: $pgbr_note"
-  local ceil cps
+  local ceil cps wall
   ceil=$(med "$csv" ceiling ceiling 5)
   cps=$(med "$csv" cp-sync cp-sync 5)
+  # versus TOOL WALL REFERENCE REFERENCE_WALL: one "plain wall / reference wall" line.
+  versus() {
+    say "$(awk -v t="$1" -v w="$2" -v r="$3" -v c="$4" 'BEGIN {
+      if (w != "" && c > 0) printf "  plain %s wall / %s wall (%.3f s): %.2fx", t, r, c, w / c }')"
+  }
   for t in pg "${jwr_tools[@]}"; do
-    say "$(awk -v t="$t" -v w="$(med "$csv" plain "$t" 5)" -v c="$ceil" 'BEGIN {
-      if (w != "" && c > 0) printf "  plain %s wall / send ceiling wall (%.3f s): %.2fx", t, c, w / c }')"
-    say "$(awk -v t="$t" -v w="$(med "$csv" plain "$t" 5)" -v c="$cps" 'BEGIN {
-      if (w != "" && c > 0) printf "  plain %s wall / cp -a && sync wall (%.3f s): %.2fx", t, c, w / c }')"
+    wall=$(med "$csv" plain "$t" 5)
+    versus "$t" "$wall" "send ceiling" "$ceil"
+    versus "$t" "$wall" "cp -a && sync" "$cps"
   done
 }
 
