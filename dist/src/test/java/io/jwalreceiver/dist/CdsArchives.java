@@ -101,8 +101,19 @@ final class CdsArchives {
    * @throws IOException if the release file cannot be read
    */
   static String runtimeLine(Path java) throws IOException {
-    Path home = java.toRealPath().getParent().getParent();
-    List<String> release = Files.readAllLines(home.resolve("release"));
+    return runtimeLineOfHome(java.toRealPath().getParent().getParent());
+  }
+
+  /**
+   * {@link #runtimeLine} for a runtime's home directory (what cds.sh and make-cds write as an
+   * archive's runtime file, without the newline).
+   *
+   * @param home a Java home, through links
+   * @return the line, without a newline
+   * @throws IOException if the release file cannot be read
+   */
+  static String runtimeLineOfHome(Path home) throws IOException {
+    List<String> release = Files.readAllLines(home.toRealPath().resolve("release"));
     String line =
         release.stream()
                 .filter(l -> l.startsWith("JAVA_RUNTIME_VERSION="))

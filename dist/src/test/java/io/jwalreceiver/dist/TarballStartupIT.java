@@ -34,7 +34,7 @@ class TarballStartupIT {
     assertThat(tarball.release().resolve("lib/jwalreceiver.jsa")).isRegularFile();
     assertThat(tarball.release().resolve("lib/jwalreceiver.jsa.runtime"))
         .content()
-        .isEqualTo(runtimeLine(THIS_JAVA) + "\n");
+        .isEqualTo(CdsArchives.runtimeLineOfHome(THIS_JAVA) + "\n");
     Ran r = tarball.launchWithOpts("-Xlog:class+load", "pg-bin/pg_basebackup", "--help");
     assertThat(r.code()).as(r.all()).isZero();
     assertThat(r.out())
@@ -133,7 +133,9 @@ class TarballStartupIT {
     String versionLine = "jwalreceiver " + tarball.version() + " (PostgreSQL 13 to 18)\n";
 
     Path foreign = tarball.copyOfRelease("cds-foreign");
-    Files.writeString(foreign.resolve("lib/jwalreceiver.jsa.runtime"), runtimeLine(other) + "\n");
+    Files.writeString(
+        foreign.resolve("lib/jwalreceiver.jsa.runtime"),
+        CdsArchives.runtimeLineOfHome(other) + "\n");
     assertOnlyVersion(foreign, other, versionLine);
     // The real release under the other runtime: no archive passed at all.
     assertOnlyVersion(tarball.release(), other, versionLine);
@@ -168,15 +170,5 @@ class TarballStartupIT {
     assertThat(r.code()).as(r.all()).isZero();
     assertThat(r.out()).isEqualTo(versionLine);
     assertThat(r.err()).isEmpty();
-  }
-
-  /** The JAVA_RUNTIME_VERSION and OS_ARCH lines of a runtime's release file, as cds.sh writes. */
-  private static String runtimeLine(Path javaHome) throws IOException {
-    List<String> lines = Files.readAllLines(javaHome.toRealPath().resolve("release"));
-    return releaseLine(lines, "JAVA_RUNTIME_VERSION=") + " " + releaseLine(lines, "OS_ARCH=");
-  }
-
-  private static String releaseLine(List<String> lines, String key) {
-    return lines.stream().filter(l -> l.startsWith(key)).findFirst().orElseThrow();
   }
 }
